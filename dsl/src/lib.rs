@@ -1,0 +1,20 @@
+//! The ordo rule language as text: the pest grammar (`grammar/ordo.pest`), the parser that turns
+//! source into a spanned syntax tree ([`ast`]), the diagnostics type every compile stage reports
+//! with ([`diagnostic`]), and the canonical formatter ([`format`]).
+//!
+//! ```
+//! let source = "ruleset demo version \"1.0.0\"\ninput { quantity: Int }\noutput double = quantity * 2\n";
+//! let ruleset = ordo_dsl::parse(source).expect("parses");
+//! assert_eq!(ruleset.name.name, "demo");
+//! ```
+
+pub mod ast;
+pub mod diagnostic;
+pub mod format;
+mod parser;
+pub mod span;
+
+pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, Label};
+pub use format::format_ruleset;
+pub use parser::{KEYWORDS, parse};
+pub use span::{LineCol, Span, line_col};
