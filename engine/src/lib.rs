@@ -1,1 +1,31 @@
-//! engine
+//! The ordo engine: checks and compiles a ruleset to an IR, then evaluates it
+//! deterministically — values, decision tables, constraints, price blocks, approvals,
+//! workflows and triggers — and explains how each result was reached.
+//!
+//! ```
+//! use ordo_engine::{EvalOptions, Ruleset};
+//! let ruleset = Ruleset::compile(
+//!     "ruleset demo version \"1.0.0\"\ninput { quantity: Int }\noutput double = quantity * 2\n",
+//! ).expect("compiles");
+//! let result = ruleset.evaluate(&serde_json::json!({"quantity": 21}), &EvalOptions::default()).unwrap();
+//! assert_eq!(result["outputs"]["double"], "42");
+//! ```
+
+pub mod api;
+pub mod approval;
+mod compile;
+pub mod decision;
+pub mod error;
+pub mod eval;
+mod hash;
+pub mod input;
+pub mod ir;
+pub mod num;
+pub mod pricing;
+pub mod types;
+pub mod value;
+pub mod workflow;
+
+pub use api::{EvalOptions, Ruleset, parse_json, to_json_pretty, to_json_string};
+pub use error::{ErrorKind, EvalError};
+pub use ordo_dsl::{Diagnostic, DiagnosticKind, Diagnostics};

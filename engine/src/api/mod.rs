@@ -1,0 +1,173 @@
+//! The engine's public API: compile a ruleset once, then evaluate it against JSON inputs. Every
+//! host (CLI, HTTP server, WASM, Python) goes through this one JSON layer, which is what makes
+//! results byte-identical everywhere.
+
+pub mod approvals;
+mod json;
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use ordo_dsl::Diagnostics;
+use serde_json::{Map, Value as Json, json};
+
+use crate::error::{EvalError, EvalResult};
+use crate::eval::{Context, Evaluator};
+use crate::input::{Absent, read_input};
+use crate::ir::{GlobalKind, Program};
+use crate::value::Value;
+
+pub use approvals::approvals_json;
+pub use json::{decimal_json, value_to_json};
+
+/// A compiled ruleset: cheap to clone and share between threads.
+#[derive(Debug, Clone)]
+pub struct Ruleset {
+    program: Arc<Program>,
+    hash: String,
+}
+
+/// Options of one evaluation.
+#[derive(Debug, Clone, Default)]
+pub struct EvalOptions {
+    /// The evaluation date; defaults to the version's `effective` date.
+    pub as_of: Option<NaiveDate>,
+    /// Add a `trace` explaining how each output, decision, constraint and line was reached.
+    pub trace: bool,
+    /// Approvals already granted (spec §12): `{"chain": {"step": {"by": "...", "facts": {...}}}}`.
+    pub approvals: Option<Json>,
+}
+
+impl Ruleset {
+    /// Parses, checks and compiles a ruleset. All problems of the file are reported together.
+    pub fn compile(source: &str) -> Result<Ruleset, Diagnostics> {
+        let ast = ordo_dsl::parse(source)?;
+        let program = crate::compile::compile(&ast, source)?;
+        let hash = crate::hash::content_hash(&ast);
+        Ok(Ruleset { program: Arc::new(program), hash })
+    }
+
+    /// The ruleset's name.
+    pub fn name(&self) -> &str {
+        &self.program.name
+    }
+
+    /// The ruleset's semantic version.
+    pub fn version(&self) -> &str {
+        &self.program.version
+    }
+
+    /// `sha256:` + the hex digest of the canonical form.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// The first day this version applies, if declared.
+    pub fn effective(&self) -> Option<NaiveDate> {
+        self.program.effective
+    }
+
+    /// The compiled program (for the engine's own modules and tools).
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// `{"name", "version", "hash"}` as every result names its ruleset.
+    pub fn identity_json(&self) -> Json {
+        json!({"name": self.name(), "version": self.version(), "hash": self.hash()})
+    }
+
+    /// Evaluates a complete input (spec §16). The result, or the first error: never a partial
+    /// result.
+    pub fn evaluate(&self, input: &Json, options: &EvalOptions) -> EvalResult<Json> {
+        let program = &*self.program;
+        let inputs = read_input(program, input, Absent::Complete)?;
+        let context = Context { as_of: options.as_of, entered_at: None, trace: options.trace };
+        let mut ev = Evaluator::new(program, inputs, context);
+        let mut outputs = Map::new();
+        for id in &program.outputs {
+            let value = ev.global(*id)?;
+            if let Some(g) = program.global(*id) {
+                outputs.insert(g.name.clone(), value_to_json(program, &value, &g.ty));
+            }
+        }
+        let (valid, violations) = violations(&mut ev)?;
+        let mut quotes = Map::new();
+        for id in &program.prices {
+            ev.global(*id)?;
+            if let (Some(g), Some(quote)) = (program.global(*id), ev.quote(*id)) {
+                quotes.insert(g.name.clone(), json::quote_json(quote, options.trace));
+            }
+        }
+        let approvals = approvals_json(&mut ev, options.approvals.as_ref())?;
+        let mut result = Map::new();
+        result.insert("ruleset".into(), self.identity_json());
+        result.insert("as_of".into(), ev.as_of().map_or(Json::Null, |d| Json::String(d.to_string())));
+        result.insert("valid".into(), Json::Bool(valid));
+        result.insert("violations".into(), Json::Array(violations));
+        result.insert("outputs".into(), Json::Object(outputs));
+        result.insert("quotes".into(), Json::Object(quotes));
+        result.insert("approvals".into(), approvals);
+        if options.trace {
+            result.insert("trace".into(), json::trace_json(program, &ev.trace));
+        }
+        Ok(Json::Object(result))
+    }
+
+    /// Evaluates JSON text to JSON text (the form every host exchanges).
+    pub fn evaluate_str(&self, input: &str, options: &EvalOptions) -> EvalResult<String> {
+        let input = parse_json(input)?;
+        let result = self.evaluate(&input, options)?;
+        Ok(to_json_string(&result))
+    }
+
+    /// The names of the outputs, in declaration order.
+    pub fn output_names(&self) -> Vec<&str> {
+        self.program
+            .outputs
+            .iter()
+            .filter_map(|id| self.program.global(*id))
+            .filter(|g| matches!(g.kind, GlobalKind::Output(_)))
+            .map(|g| g.name.as_str())
+            .collect()
+    }
+}
+
+/// The violated constraints in declaration order, and whether no `error` one is among them.
+fn violations(ev: &mut Evaluator<'_>) -> EvalResult<(bool, Vec<Json>)> {
+    let program = ev.program;
+    let mut valid = true;
+    let mut out = Vec::new();
+    for (i, c) in program.constraints.iter().enumerate() {
+        if ev.constraint(i)? != Value::Bool(false) {
+            continue;
+        }
+        if c.severity == ordo_dsl::ast::Severity::Error {
+            valid = false;
+        }
+        let message = ev.eval(&c.message).map_err(|e| e.or_rule(&c.id))?;
+        out.push(json!({
+            "id": c.id,
+            "severity": c.severity.as_str(),
+            "message": crate::eval::display(program, &message),
+        }));
+    }
+    Ok((valid, out))
+}
+
+/// Parses JSON text, turning a syntax error into an `invalid_request` error with its position.
+pub fn parse_json(text: &str) -> EvalResult<Json> {
+    serde_json::from_str(text).map_err(|e| {
+        EvalError::new(crate::error::ErrorKind::InvalidRequest, format!("the input is not valid JSON: {e}"))
+    })
+}
+
+/// The one way results become text: compact, keys in the engine's order.
+pub fn to_json_string(value: &Json) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
+}
+
+/// Pretty JSON for people.
+pub fn to_json_pretty(value: &Json) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_string())
+}

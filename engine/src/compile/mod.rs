@@ -1,0 +1,276 @@
+//! Compilation: syntax tree → checked, resolved [`Program`]. An ordered list of stages, each
+//! with one job:
+//!
+//! 1. [`symbols`]: collect every declared name; duplicates.
+//! 2. [`inputs`]: the input schema, with constant defaults.
+//! 3. [`expr`] and [`decls`]: resolve names and check types while lowering every declaration to
+//!    IR (globals on demand, so declarations may come in any order); exhaustiveness of enum
+//!    tables and `match`; overlapping bands; decision-table indexes.
+//! 4. [`graph`]: the dependency graph — cycles are errors naming the cycle; the input fields
+//!    each value reads (for approvals' `depends_on` and for traces).
+//! 5. [`workflow_checks`]: one initial state, reachability, dead ends, declared roles.
+//!
+//! All diagnostics of all stages are reported together.
+
+mod decls;
+mod expr;
+mod graph;
+mod inputs;
+mod symbols;
+mod workflow_checks;
+
+use std::collections::BTreeSet;
+
+use ordo_dsl::ast::{self, Item};
+use ordo_dsl::{Diagnostic, Diagnostics};
+
+use crate::ir::{Global, GlobalId, Program};
+use crate::types::Type;
+
+pub use graph::Node;
+use symbols::Symbols;
+
+/// Compiles a parsed ruleset. `source` is the text it was parsed from (for line numbers).
+pub fn compile(ruleset: &ast::Ruleset, source: &str) -> Result<Program, Diagnostics> {
+    let mut diags = Vec::new();
+    let symbols = Symbols::collect(ruleset, &mut diags);
+    let mut lowerer = Lowerer::new(ruleset, source, symbols, diags);
+    lowerer.lower_all();
+    let Lowerer { diags, program, edges, spans, .. } = lowerer;
+    let mut diags = diags;
+    let mut program = program;
+    graph::check_cycles(&edges, &spans, &program, &mut diags);
+    workflow_checks::check(ruleset, &program, &mut diags);
+    if diags.is_empty() {
+        graph::resolve_input_deps(&edges, &mut program);
+    }
+    if diags.is_empty() { Ok(program) } else { Err(Diagnostics(diags).normalized()) }
+}
+
+/// The state of a global while lowering on demand.
+#[derive(Debug, Clone)]
+enum GlobalState {
+    Pending,
+    InProgress,
+    Done,
+}
+
+/// What is being lowered, for dependency edges.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Deps {
+    pub nodes: BTreeSet<Node>,
+    pub inputs: BTreeSet<String>,
+}
+
+/// Where an expression stands, which decides the special names it may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Context {
+    #[default]
+    Rule,
+    /// A constraint: `valid` would depend on itself.
+    Constraint,
+    /// A workflow guard, an approval or a trigger: `valid` is fine; `entered_at` in triggers.
+    Workflow,
+    Trigger,
+}
+
+/// The lowering stage's state: symbols, the program under construction, diagnostics,
+/// dependency edges, and the scope of local variables.
+pub(crate) struct Lowerer<'a> {
+    pub ast: &'a ast::Ruleset,
+    pub source: &'a str,
+    pub sym: Symbols<'a>,
+    pub diags: Vec<Diagnostic>,
+    pub program: Program,
+    global_states: Vec<GlobalState>,
+    /// Dependencies of each node, recorded while it was lowered.
+    pub edges: Vec<(Node, Deps)>,
+    /// The declaration span of each node, for cycle reports.
+    pub spans: Vec<(Node, ordo_dsl::Span, String)>,
+    /// Dependency frames: the innermost is the node being lowered now.
+    deps_stack: Vec<Deps>,
+    /// Local variables in scope: name, slot, type. Slots index the evaluator's local stack.
+    pub locals: Vec<(String, u32, Type)>,
+    pub context: Context,
+    /// The number of local slots the program needs (the evaluator sizes its stack with it).
+    pub max_locals: u32,
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(ast: &'a ast::Ruleset, source: &'a str, sym: Symbols<'a>, diags: Vec<Diagnostic>) -> Self {
+        let program = Program {
+            name: ast.name.name.clone(),
+            version: ast.version.value.clone(),
+            effective: ast.effective.as_ref().map(|d| d.value),
+            enums: sym.enums.clone(),
+            roles: sym.roles.clone(),
+            input: crate::ir::InputSchema { fields: Vec::new() },
+            globals: sym
+                .globals
+                .iter()
+                .map(|g| Global {
+                    name: g.name().name.clone(),
+                    ty: Type::Unknown,
+                    kind: crate::ir::GlobalKind::Let(crate::ir::Expr::Const(crate::value::Value::None)),
+                    reads: Vec::new(),
+                    input_deps: Vec::new(),
+                })
+                .collect(),
+            tables: Vec::new(),
+            bands: Vec::new(),
+            constraints: Vec::new(),
+            outputs: Vec::new(),
+            prices: Vec::new(),
+            approvals: Vec::new(),
+            workflows: Vec::new(),
+            triggers: Vec::new(),
+        };
+        let global_states = vec![GlobalState::Pending; sym.globals.len()];
+        Lowerer {
+            ast,
+            source,
+            sym,
+            diags,
+            program,
+            global_states,
+            edges: Vec::new(),
+            spans: Vec::new(),
+            deps_stack: Vec::new(),
+            locals: Vec::new(),
+            context: Context::Rule,
+            max_locals: 0,
+        }
+    }
+
+    fn lower_all(&mut self) {
+        self.program.input = inputs::lower_schema(self);
+        // Tables and bands first: their types are declared, so references to them need no
+        // lowering, but their rows may reference values.
+        for id in 0..self.sym.tables.len() {
+            decls::lower_table(self, id as u32);
+        }
+        for id in 0..self.sym.bands.len() {
+            decls::lower_bands(self, id as u32);
+        }
+        for id in 0..self.sym.globals.len() {
+            self.ensure_global(id as GlobalId);
+        }
+        let items = &self.ast.items;
+        for item in items {
+            match item {
+                Item::Value(decl) if decl.output => {
+                    if let Some((id, _)) = self.program.global_named(&decl.name.name) {
+                        self.program.outputs.push(id);
+                    }
+                }
+                Item::Price(decl) => {
+                    if let Some((id, _)) = self.program.global_named(&decl.name.name) {
+                        self.program.prices.push(id);
+                    }
+                }
+                Item::Constraint(decl) => decls::lower_constraint(self, decl),
+                _ => {}
+            }
+        }
+        for id in 0..self.sym.approvals.len() {
+            decls::lower_approval(self, id as u32);
+        }
+        for id in 0..self.sym.workflows.len() {
+            decls::lower_workflow(self, id as u32);
+        }
+        for item in items {
+            if let Item::Trigger(decl) = item {
+                decls::lower_trigger(self, decl);
+            }
+        }
+    }
+
+    /// Makes sure a global is lowered and returns its type (`Unknown` while it is being
+    /// lowered: that is a cycle, which the graph stage reports).
+    pub fn ensure_global(&mut self, id: GlobalId) -> Type {
+        match self.global_states.get(id as usize) {
+            Some(GlobalState::Done) => {
+                return self.program.global(id).map_or(Type::Unknown, |g| g.ty.clone());
+            }
+            Some(GlobalState::InProgress) | None => return Type::Unknown,
+            Some(GlobalState::Pending) => {}
+        }
+        if let Some(state) = self.global_states.get_mut(id as usize) {
+            *state = GlobalState::InProgress;
+        }
+        // A global is lowered in a fresh scope and context, whatever asked for it.
+        let saved_locals = std::mem::take(&mut self.locals);
+        let saved_context = std::mem::replace(&mut self.context, Context::Rule);
+        self.begin_node();
+        let decl = self.sym.globals.get(id as usize).copied();
+        let lowered = decl.map(|decl| decls::lower_global(self, decl));
+        let deps = self.end_node(Node::Global(id), decl.map(|d| (d.span(), d.name().name.clone())));
+        self.locals = saved_locals;
+        self.context = saved_context;
+        let reads = decls::reads_of(self, &deps);
+        if let (Some((kind, ty)), Some(global)) = (lowered, self.program.globals.get_mut(id as usize)) {
+            global.kind = kind;
+            global.ty = ty;
+            global.reads = reads;
+        }
+        if let Some(state) = self.global_states.get_mut(id as usize) {
+            *state = GlobalState::Done;
+        }
+        self.program.global(id).map_or(Type::Unknown, |g| g.ty.clone())
+    }
+
+    /// Starts recording the dependencies of a node.
+    pub fn begin_node(&mut self) {
+        self.deps_stack.push(Deps::default());
+    }
+
+    /// Stops recording, stores the node's edges and span, and returns its dependencies.
+    pub fn end_node(&mut self, node: Node, span_name: Option<(ordo_dsl::Span, String)>) -> Deps {
+        let deps = self.deps_stack.pop().unwrap_or_default();
+        self.edges.push((node, deps.clone()));
+        if let Some((span, name)) = span_name {
+            self.spans.push((node, span, name));
+        }
+        deps
+    }
+
+    /// Records that the node being lowered reads another node.
+    pub fn depend_on(&mut self, node: Node) {
+        if let Some(frame) = self.deps_stack.last_mut() {
+            frame.nodes.insert(node);
+        }
+    }
+
+    /// Records that the node being lowered reads an input path.
+    pub fn depend_on_input(&mut self, path: String) {
+        if let Some(frame) = self.deps_stack.last_mut() {
+            frame.inputs.insert(path);
+        }
+    }
+
+    /// Binds a local variable and returns its slot.
+    pub fn push_local(&mut self, name: &str, ty: Type) -> u32 {
+        let slot = self.locals.len() as u32;
+        self.locals.push((name.to_string(), slot, ty));
+        self.max_locals = self.max_locals.max(slot + 1);
+        slot
+    }
+
+    pub fn pop_local(&mut self) {
+        self.locals.pop();
+    }
+
+    pub fn error(&mut self, diagnostic: Diagnostic) {
+        self.diags.push(diagnostic);
+    }
+
+    /// The 1-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        ordo_dsl::line_col(self.source, offset).line
+    }
+
+    /// A type for messages.
+    pub fn show(&self, ty: &Type) -> String {
+        ty.display(&self.program.enums).to_string()
+    }
+}

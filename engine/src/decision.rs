@@ -1,0 +1,255 @@
+//! Decision tables: the index that narrows the rows to test without scanning them all, and
+//! the hit policies that turn the matching rows into a value.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::ir::{CompareOp, DecisionRow, Expr, KeyValue, Test};
+use crate::value::Value;
+
+/// Per input column, an optional index from the column's value to the rows that may match.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DecisionIndex {
+    pub columns: Vec<ColumnIndex>,
+}
+
+/// How one column narrows the candidate rows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum ColumnIndex {
+    /// The column has tests that cannot be indexed.
+    None,
+    /// Equality tests: rows by key, plus the rows that match any key (`-`, `!=`, ...).
+    Equality { rows_by_key: BTreeMap<KeyValue, Vec<u32>>, always: Vec<u32> },
+    /// Numeric tests: the number line cut at every bound into regions (even index: the open
+    /// interval before a breakpoint; odd: the breakpoint itself), each with its candidate rows.
+    Ranges { breakpoints: Vec<Decimal>, regions: Vec<Vec<u32>> },
+}
+
+/// The most region entries a range index may hold per row before it is not worth it.
+const RANGE_INDEX_BUDGET_PER_ROW: usize = 16;
+
+impl DecisionIndex {
+    /// Builds the index of every column whose tests are constant.
+    pub fn build(rows: &[DecisionRow], columns: usize) -> DecisionIndex {
+        DecisionIndex { columns: (0..columns).map(|c| index_column(rows, c)).collect() }
+    }
+
+    /// The candidate rows for these column values, in row order, or `None` when no column
+    /// index applies (then every row is a candidate).
+    pub fn candidates(&self, values: &[Value]) -> Option<Vec<u32>> {
+        let mut best: Option<Vec<u32>> = None;
+        for (column, value) in self.columns.iter().zip(values) {
+            let rows = match column {
+                ColumnIndex::None => continue,
+                ColumnIndex::Equality { rows_by_key, always } => {
+                    let Some(key) = KeyValue::of(value) else { continue };
+                    merge_sorted(rows_by_key.get(&key).map_or(&[][..], Vec::as_slice), always)
+                }
+                ColumnIndex::Ranges { breakpoints, regions } => {
+                    let Value::Number(n) = value else { continue };
+                    let region = match breakpoints.binary_search(n) {
+                        Ok(i) => 2 * i + 1,
+                        Err(i) => 2 * i,
+                    };
+                    regions.get(region).cloned().unwrap_or_default()
+                }
+            };
+            if best.as_ref().is_none_or(|b| rows.len() < b.len()) {
+                best = Some(rows);
+            }
+        }
+        best
+    }
+}
+
+fn merge_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (a.iter().peekable(), b.iter().peekable());
+    loop {
+        match (i.peek(), j.peek()) {
+            (Some(x), Some(y)) if x <= y => out.extend(i.next()),
+            (Some(_), Some(_)) | (None, Some(_)) => out.extend(j.next()),
+            (Some(_), None) => out.extend(i.next()),
+            (None, None) => break,
+        }
+    }
+    out.dedup();
+    out
+}
+
+fn constant(expr: &Expr) -> Option<&Value> {
+    match expr {
+        Expr::Const(v) => Some(v),
+        _ => None,
+    }
+}
+
+fn constant_number(expr: &Expr) -> Option<Decimal> {
+    constant(expr).and_then(Value::as_number)
+}
+
+fn index_column(rows: &[DecisionRow], column: usize) -> ColumnIndex {
+    if rows.len() < 8 {
+        // Scanning a handful of rows is cheaper than any lookup.
+        return ColumnIndex::None;
+    }
+    let tests: Vec<&Test> = rows.iter().filter_map(|r| r.tests.get(column)).collect();
+    if tests.len() != rows.len() {
+        return ColumnIndex::None;
+    }
+    equality_index(&tests).or_else(|| range_index(&tests)).unwrap_or(ColumnIndex::None)
+}
+
+fn equality_index(tests: &[&Test]) -> Option<ColumnIndex> {
+    let mut rows_by_key: BTreeMap<KeyValue, Vec<u32>> = BTreeMap::new();
+    let mut always = Vec::new();
+    let mut keyed = 0;
+    for (row, test) in tests.iter().enumerate() {
+        let row = row as u32;
+        match test {
+            Test::OneOf(values) => {
+                for value in values {
+                    let key = constant(value).and_then(KeyValue::of)?;
+                    let entry = rows_by_key.entry(key).or_default();
+                    if entry.last() != Some(&row) {
+                        entry.push(row);
+                    }
+                }
+                keyed += 1;
+            }
+            Test::Compare(CompareOp::Eq, value) => {
+                let key = constant(value).and_then(KeyValue::of)?;
+                rows_by_key.entry(key).or_default().push(row);
+                keyed += 1;
+            }
+            Test::IsNone => {
+                rows_by_key.entry(KeyValue::None).or_default().push(row);
+                keyed += 1;
+            }
+            Test::Any => always.push(row),
+            // A numeric comparison: leave it to the range index.
+            Test::Compare(..) | Test::Range { .. } => return None,
+        }
+    }
+    (keyed > 0).then_some(ColumnIndex::Equality { rows_by_key, always })
+}
+
+fn range_index(tests: &[&Test]) -> Option<ColumnIndex> {
+    let mut breakpoints = Vec::new();
+    for test in tests {
+        match test {
+            Test::Any => {}
+            Test::Compare(_, v) => breakpoints.push(constant_number(v)?),
+            Test::Range { lo, hi, .. } => {
+                breakpoints.push(constant_number(lo)?);
+                breakpoints.push(constant_number(hi)?);
+            }
+            Test::OneOf(values) => {
+                for v in values {
+                    breakpoints.push(constant_number(v)?);
+                }
+            }
+            Test::IsNone => return None,
+        }
+    }
+    breakpoints.sort();
+    breakpoints.dedup();
+    let region_count = 2 * breakpoints.len() + 1;
+    let mut regions: Vec<Vec<u32>> = vec![Vec::new(); region_count];
+    let budget = tests.len() * RANGE_INDEX_BUDGET_PER_ROW;
+    let mut entries = 0usize;
+    for (row, test) in tests.iter().enumerate() {
+        for (region, rows) in regions.iter_mut().enumerate() {
+            if region_matches(test, region, &breakpoints) {
+                rows.push(row as u32);
+                entries += 1;
+                if entries > budget {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(ColumnIndex::Ranges { breakpoints, regions })
+}
+
+/// Whether a test matches every number of a region (regions never straddle a bound).
+fn region_matches(test: &Test, region: usize, breakpoints: &[Decimal]) -> bool {
+    // A representative point of the region: the breakpoint itself (odd regions) or a point
+    // strictly between the neighbouring breakpoints (even regions).
+    let probe = |n: Decimal| -> bool { test_number(test, n).unwrap_or(false) };
+    let i = region / 2;
+    if region % 2 == 1 {
+        return breakpoints.get(i).is_some_and(|b| probe(*b));
+    }
+    let below = i.checked_sub(1).and_then(|j| breakpoints.get(j)).copied();
+    let above = breakpoints.get(i).copied();
+    let point = match (below, above) {
+        (Some(lo), Some(hi)) => (lo + hi) / Decimal::TWO,
+        (Some(lo), None) => lo.checked_add(Decimal::ONE).unwrap_or(lo),
+        (None, Some(hi)) => hi.checked_sub(Decimal::ONE).unwrap_or(hi),
+        (None, None) => Decimal::ZERO,
+    };
+    probe(point)
+}
+
+fn test_number(test: &Test, n: Decimal) -> Option<bool> {
+    Some(match test {
+        Test::Any => true,
+        Test::Compare(op, v) => {
+            let v = constant_number(v)?;
+            match op {
+                CompareOp::Eq => n == v,
+                CompareOp::Ne => n != v,
+                CompareOp::Lt => n < v,
+                CompareOp::Le => n <= v,
+                CompareOp::Gt => n > v,
+                CompareOp::Ge => n >= v,
+            }
+        }
+        Test::Range { lo, hi, half_open } => {
+            let (lo, hi) = (constant_number(lo)?, constant_number(hi)?);
+            n >= lo && if *half_open { n < hi } else { n <= hi }
+        }
+        Test::OneOf(values) => values.iter().filter_map(constant_number).any(|v| v == n),
+        Test::IsNone => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn num(n: i64) -> Expr {
+        Expr::Const(Value::Number(Decimal::from(n)))
+    }
+
+    fn row(test: Test) -> DecisionRow {
+        DecisionRow { tests: vec![test], outputs: vec![], line: 0 }
+    }
+
+    #[test]
+    fn range_index_narrows_to_the_matching_bands() {
+        let rows: Vec<DecisionRow> = (0..20)
+            .map(|i| row(Test::Range { lo: num(i * 10), hi: num(i * 10 + 10), half_open: true }))
+            .chain([row(Test::Any)])
+            .collect();
+        let index = DecisionIndex::build(&rows, 1);
+        assert!(matches!(index.columns[0], ColumnIndex::Ranges { .. }));
+        assert_eq!(index.candidates(&[Value::Number(Decimal::from(35))]), Some(vec![3, 20]));
+        assert_eq!(index.candidates(&[Value::Number(Decimal::from(40))]), Some(vec![4, 20]));
+        assert_eq!(index.candidates(&[Value::Number(Decimal::from(-5))]), Some(vec![20]));
+    }
+
+    #[test]
+    fn equality_index_keeps_wildcards() {
+        let rows: Vec<DecisionRow> = (0..10)
+            .map(|i| row(Test::OneOf(vec![Expr::Const(Value::text(&format!("k{i}")))])))
+            .chain([row(Test::Any)])
+            .collect();
+        let index = DecisionIndex::build(&rows, 1);
+        assert_eq!(index.candidates(&[Value::text("k4")]), Some(vec![4, 10]));
+        assert_eq!(index.candidates(&[Value::text("zz")]), Some(vec![10]));
+    }
+}

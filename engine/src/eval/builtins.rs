@@ -1,0 +1,208 @@
+//! The built-in functions of spec §6, dates, and pricing by bands.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use ordo_dsl::ast::RoundingMode;
+use rust_decimal::Decimal;
+
+use super::{compare, internal};
+use crate::error::{ErrorKind, EvalError, EvalResult};
+use crate::ir::{Bands, BandsMode, Builtin, CompareOp};
+use crate::num;
+use crate::value::Value;
+
+fn number(v: &Value) -> EvalResult<Decimal> {
+    v.as_number().ok_or_else(|| match v {
+        Value::None => EvalError::new(ErrorKind::InvalidValue, "a number is needed, but the value is absent (`none`)"),
+        other => internal(format!("expected a number, found {other:?}")),
+    })
+}
+
+fn text(v: &Value) -> EvalResult<&str> {
+    match v {
+        Value::Text(t) => Ok(t),
+        Value::None => Err(EvalError::new(ErrorKind::InvalidValue, "a text is needed, but the value is absent (`none`)")),
+        other => Err(internal(format!("expected a text, found {other:?}"))),
+    }
+}
+
+fn date(v: &Value) -> EvalResult<NaiveDate> {
+    match v {
+        Value::Date(d) => Ok(*d),
+        Value::DateTime(t) => Ok(t.date_naive()),
+        Value::None => Err(EvalError::new(ErrorKind::InvalidValue, "a date is needed, but the value is absent (`none`)")),
+        other => Err(internal(format!("expected a date, found {other:?}"))),
+    }
+}
+
+fn int(n: i64) -> Value {
+    Value::Number(Decimal::from(n))
+}
+
+fn whole(d: Decimal, what: &str) -> EvalResult<i64> {
+    num::to_i64(d).ok_or_else(|| EvalError::new(ErrorKind::InvalidValue, format!("{what} must be a whole number, found {d}")))
+}
+
+/// Calls a built-in on evaluated, known arguments (the checker fixed their count and types).
+pub(super) fn call(builtin: Builtin, args: &[Value]) -> EvalResult<Value> {
+    let arg = |i: usize| args.get(i).ok_or_else(|| internal(format!("missing argument {i}")));
+    Ok(match builtin {
+        Builtin::Floor => Value::Number(num::normalize_zero(number(arg(0)?)?.floor())),
+        Builtin::Ceil => Value::Number(num::normalize_zero(number(arg(0)?)?.ceil())),
+        Builtin::Abs => Value::Number(number(arg(0)?)?.abs()),
+        Builtin::Min | Builtin::Max => {
+            let mut best = arg(0)?.clone();
+            for v in args.iter().skip(1) {
+                let op = if builtin == Builtin::Min { CompareOp::Lt } else { CompareOp::Gt };
+                if compare(op, v, &best)? {
+                    best = v.clone();
+                }
+            }
+            best
+        }
+        Builtin::Clamp => {
+            let (x, lo, hi) = (arg(0)?, arg(1)?, arg(2)?);
+            if compare(CompareOp::Gt, lo, hi)? {
+                return Err(EvalError::new(ErrorKind::InvalidValue, "clamp: the lower bound is above the upper bound"));
+            }
+            if compare(CompareOp::Lt, x, lo)? {
+                lo.clone()
+            } else if compare(CompareOp::Gt, x, hi)? {
+                hi.clone()
+            } else {
+                x.clone()
+            }
+        }
+        Builtin::DaysBetween => int((date(arg(1)?)? - date(arg(0)?)?).num_days()),
+        Builtin::AddDays => {
+            let days = whole(number(arg(1)?)?, "the number of days")?;
+            let secs = days.checked_mul(86_400).ok_or_else(|| out_of_range())?;
+            shift_date(arg(0)?, secs)?
+        }
+        Builtin::Year => int(i64::from(date(arg(0)?)?.year())),
+        Builtin::Month => int(i64::from(date(arg(0)?)?.month())),
+        Builtin::Day => int(i64::from(date(arg(0)?)?.day())),
+        Builtin::Weekday => int(i64::from(date(arg(0)?)?.weekday().number_from_monday())),
+        Builtin::Lower => Value::text(&text(arg(0)?)?.to_lowercase()),
+        Builtin::Upper => Value::text(&text(arg(0)?)?.to_uppercase()),
+        Builtin::StartsWith => Value::Bool(text(arg(0)?)?.starts_with(text(arg(1)?)?)),
+        Builtin::EndsWith => Value::Bool(text(arg(0)?)?.ends_with(text(arg(1)?)?)),
+        Builtin::ContainsText => Value::Bool(text(arg(0)?)?.contains(text(arg(1)?)?)),
+        Builtin::Len => match arg(0)? {
+            Value::Text(t) => int(t.chars().count() as i64),
+            Value::List(items) => int(items.len() as i64),
+            Value::Set(_, members) => int(members.len() as i64),
+            Value::None => int(0),
+            other => return Err(internal(format!("len of {other:?}"))),
+        },
+        Builtin::IsSome => match arg(0)? {
+            Value::Unknown => Value::Unknown,
+            Value::None => Value::Bool(false),
+            _ => Value::Bool(true),
+        },
+    })
+}
+
+fn out_of_range() -> EvalError {
+    EvalError::new(ErrorKind::InvalidValue, "the date is out of range")
+}
+
+/// A date or date-time moved by a number of seconds (dates move by whole days).
+pub(super) fn shift_date(value: &Value, seconds: i64) -> EvalResult<Value> {
+    let delta = Duration::try_seconds(seconds).ok_or_else(out_of_range)?;
+    match value {
+        Value::Date(d) => {
+            if seconds % 86_400 != 0 {
+                return Err(EvalError::new(ErrorKind::InvalidValue, "a date moves by whole days only"));
+            }
+            d.checked_add_signed(delta).map(Value::Date).ok_or_else(out_of_range)
+        }
+        Value::DateTime(t) => t.checked_add_signed(delta).map(Value::DateTime).ok_or_else(out_of_range),
+        Value::None => Ok(Value::None),
+        other => Err(internal(format!("date arithmetic on {other:?}"))),
+    }
+}
+
+/// `round(x, places, mode)`.
+pub(super) fn round(x: &Value, places: &Value, mode: RoundingMode) -> EvalResult<Value> {
+    let places = whole(number(places)?, "the number of places")?;
+    let places = u32::try_from(places)
+        .ok()
+        .filter(|p| *p <= 28)
+        .ok_or_else(|| EvalError::new(ErrorKind::InvalidValue, format!("round: places must be between 0 and 28, found {places}")))?;
+    Ok(Value::Number(num::round(number(x)?, places, mode)))
+}
+
+/// Prices a quantity against bands (spec §8).
+///
+/// `graduated` treats an inclusive band `a..b` as the units after `a − 1` up to `b` (so the
+/// bands `1..9`, `10..49`, `50..` take units 1–9, 10–49 and 50 on), and a half-open band
+/// `a..<b` as the quantity from `a` up to `b`.
+pub(super) fn bands(bands: &Bands, mode: BandsMode, q: Decimal) -> EvalResult<Decimal> {
+    let Some(band) = bands.bands.iter().find(|b| b.contains(q)) else {
+        return Err(EvalError::in_rule(
+            ErrorKind::OutOfBands,
+            &bands.name,
+            format!("the quantity {q} is outside every band of `{}`", bands.name),
+        ));
+    };
+    match mode {
+        BandsMode::Volume => num::mul(q, band.value),
+        BandsMode::Block => Ok(band.value),
+        BandsMode::Graduated => {
+            let mut total = Decimal::ZERO;
+            for b in &bands.bands {
+                let start = if b.half_open { b.lo } else { num::sub(b.lo, Decimal::ONE)? };
+                if q <= start {
+                    continue;
+                }
+                let end = b.hi.map_or(q, |hi| hi.min(q));
+                let units = num::sub(end, start)?;
+                if units > Decimal::ZERO {
+                    total = num::add(total, num::mul(units, b.value)?)?;
+                }
+            }
+            Ok(total)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Band;
+
+    fn d(n: i64) -> Decimal {
+        Decimal::from(n)
+    }
+
+    fn unit_price() -> Bands {
+        Bands {
+            name: "unit_price".into(),
+            bands: vec![
+                Band { lo: d(1), hi: Some(d(9)), half_open: false, value: d(100) },
+                Band { lo: d(10), hi: Some(d(49)), half_open: false, value: d(90) },
+                Band { lo: d(50), hi: None, half_open: false, value: d(80) },
+            ],
+        }
+    }
+
+    #[test]
+    fn bands_modes() {
+        let b = unit_price();
+        assert_eq!(bands(&b, BandsMode::Volume, d(12)).unwrap(), d(1080));
+        assert_eq!(bands(&b, BandsMode::Graduated, d(12)).unwrap(), d(9 * 100 + 3 * 90));
+        assert_eq!(bands(&b, BandsMode::Graduated, d(60)).unwrap(), d(900 + 40 * 90 + 11 * 80));
+        assert_eq!(bands(&b, BandsMode::Block, d(12)).unwrap(), d(90));
+        assert_eq!(bands(&b, BandsMode::Volume, d(0)).unwrap_err().kind, ErrorKind::OutOfBands);
+    }
+
+    #[test]
+    fn dates() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        assert_eq!(call(Builtin::AddDays, &[Value::Date(day), int(3)]).unwrap(), Value::Date(NaiveDate::from_ymd_opt(2026, 3, 4).unwrap()));
+        assert_eq!(call(Builtin::Weekday, &[Value::Date(day)]).unwrap(), int(7));
+        let later = NaiveDate::from_ymd_opt(2026, 2, 27).unwrap();
+        assert_eq!(call(Builtin::DaysBetween, &[Value::Date(day), Value::Date(later)]).unwrap(), int(-2));
+        assert!(call(Builtin::AddDays, &[Value::Date(day), int(i64::MAX / 2)]).is_err());
+    }
+}

@@ -1,0 +1,88 @@
+//! Values as text: in interpolated strings and labels (`"Pump {model}"` → `Pump p200`), and
+//! quoted in error messages.
+
+use crate::ir::Program;
+use crate::num;
+use crate::value::Value;
+
+/// The text an interpolation shows for a value.
+pub fn display(program: &Program, value: &Value) -> String {
+    match value {
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => num::to_string(*n),
+        Value::Text(t) => t.to_string(),
+        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Value::DateTime(t) => t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        Value::Duration(s) => duration_text(*s),
+        Value::Enum(e, v) => enum_value_name(program, *e, *v).to_string(),
+        Value::Set(e, members) | Value::PartialSet(e, members) => {
+            members.iter().map(|m| enum_value_name(program, *e, *m).to_string()).collect::<Vec<_>>().join(", ")
+        }
+        Value::List(items) => items.iter().map(|i| display(program, i)).collect::<Vec<_>>().join(", "),
+        Value::Record(fields) => {
+            format!("{{{}}}", fields.iter().map(|i| display(program, i)).collect::<Vec<_>>().join(", "))
+        }
+        Value::None => "none".to_string(),
+        Value::Unknown => "?".to_string(),
+    }
+}
+
+/// A value for an error message: texts in quotes.
+pub fn quoted(program: &Program, value: &Value) -> String {
+    match value {
+        Value::Text(t) => format!("\"{t}\""),
+        other => display(program, other),
+    }
+}
+
+/// The name of an enum value.
+pub fn enum_value_name(program: &Program, enum_id: u32, index: u32) -> &str {
+    program
+        .enums
+        .get(enum_id as usize)
+        .and_then(|e| e.values.get(index as usize))
+        .map_or("?", String::as_str)
+}
+
+/// A duration as ISO 8601 (`P2D`, `PT12H`, `P1DT2H30M`).
+pub fn duration_text(seconds: i64) -> String {
+    let sign = if seconds < 0 { "-" } else { "" };
+    let mut s = seconds.unsigned_abs();
+    let days = s / 86_400;
+    s %= 86_400;
+    let (hours, minutes, secs) = (s / 3_600, (s % 3_600) / 60, s % 60);
+    let mut out = format!("{sign}P");
+    if days > 0 {
+        out.push_str(&format!("{days}D"));
+    }
+    if hours + minutes + secs > 0 {
+        out.push('T');
+        if hours > 0 {
+            out.push_str(&format!("{hours}H"));
+        }
+        if minutes > 0 {
+            out.push_str(&format!("{minutes}M"));
+        }
+        if secs > 0 {
+            out.push_str(&format!("{secs}S"));
+        }
+    }
+    if out.ends_with('P') {
+        out.push_str("T0S");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_iso_8601() {
+        assert_eq!(duration_text(2 * 86_400), "P2D");
+        assert_eq!(duration_text(12 * 3_600), "PT12H");
+        assert_eq!(duration_text(86_400 + 9_000), "P1DT2H30M");
+        assert_eq!(duration_text(0), "PT0S");
+        assert_eq!(duration_text(-3_600), "-PT1H");
+    }
+}

@@ -1,0 +1,598 @@
+//! Evaluation of a compiled [`Program`] against one input: lazy named values computed at most
+//! once, three-valued logic for partial inputs (the configurator), and a trace of how each
+//! value was reached.
+
+mod builtins;
+mod decision;
+mod display;
+mod price;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use crate::error::{ErrorKind, EvalError, EvalResult};
+use crate::ir::{Aggregate, ArithOp, CompareOp, Expr, GlobalId, GlobalKind, KeyValue, Program, TextPiece};
+use crate::num;
+use crate::value::Value;
+
+pub use display::display;
+pub use price::{PricedLine, Quote};
+
+/// What an evaluation knows besides the input.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The evaluation date (`as_of`).
+    pub as_of: Option<NaiveDate>,
+    /// When the workflow instance entered its state (triggers only).
+    pub entered_at: Option<DateTime<Utc>>,
+    /// Record a trace.
+    pub trace: bool,
+}
+
+/// One step of a trace: what was computed, from what.
+#[derive(Debug, Clone)]
+pub struct TraceEntry {
+    /// `let`, `output`, `decision`, `constraint`.
+    pub kind: &'static str,
+    pub id: String,
+    /// The values read, as (name, value).
+    pub reads: Vec<(String, Value)>,
+    /// For decisions: the matched rows (1-based) and their source lines.
+    pub rows: Vec<(usize, usize)>,
+    pub value: Value,
+}
+
+/// The deepest nesting of evaluation (values reading values) before it is refused; the
+/// checker already rejects cycles, so this only guards pathological rulesets.
+const MAX_DEPTH: u32 = 512;
+
+/// Evaluates one input against a program. Create one per evaluation.
+pub struct Evaluator<'p> {
+    pub program: &'p Program,
+    inputs: Vec<Value>,
+    pub context: Context,
+    memo: Vec<Option<Value>>,
+    constraint_memo: Vec<Option<Value>>,
+    valid_memo: Option<Value>,
+    quotes: Vec<Option<Quote>>,
+    locals: Vec<Value>,
+    pub trace: Vec<TraceEntry>,
+    depth: u32,
+}
+
+impl<'p> Evaluator<'p> {
+    /// An evaluator over already-read input values (one per top-level input field).
+    pub fn new(program: &'p Program, inputs: Vec<Value>, context: Context) -> Self {
+        Evaluator {
+            program,
+            inputs,
+            context,
+            memo: vec![None; program.globals.len()],
+            constraint_memo: vec![None; program.constraints.len()],
+            valid_memo: None,
+            quotes: vec![None; program.globals.len()],
+            locals: Vec::new(),
+            trace: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    /// The effective `as_of`: the context's, else the version's `effective` date.
+    pub fn as_of(&self) -> Option<NaiveDate> {
+        self.context.as_of.or(self.program.effective)
+    }
+
+    /// The value of a named value (let, output, decision, price block), computed at most once.
+    pub fn global(&mut self, id: GlobalId) -> EvalResult<Value> {
+        if let Some(Some(v)) = self.memo.get(id as usize) {
+            return Ok(v.clone());
+        }
+        let program = self.program;
+        let Some(global) = program.global(id) else {
+            return Err(EvalError::new(ErrorKind::InvalidRequest, format!("no value #{id}")));
+        };
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.depth -= 1;
+            return Err(EvalError::in_rule(ErrorKind::Overflow, &global.name, "values nest too deeply"));
+        }
+        // Each value is lowered in its own scope: give it a fresh local stack.
+        let saved_locals = std::mem::take(&mut self.locals);
+        let mut rows = Vec::new();
+        let result = match &global.kind {
+            GlobalKind::Let(e) | GlobalKind::Output(e) => self.eval(e),
+            GlobalKind::Decision(d) => self.decision(&global.name, d, &mut rows),
+            GlobalKind::Price(block) => self.price(id, block),
+        };
+        self.locals = saved_locals;
+        self.depth -= 1;
+        let value = result.map_err(|e| e.or_rule(&global.name))?;
+        if self.context.trace {
+            let kind = match &global.kind {
+                GlobalKind::Let(_) => "let",
+                GlobalKind::Output(_) => "output",
+                GlobalKind::Decision(_) => "decision",
+                GlobalKind::Price(_) => "price",
+            };
+            if kind != "price" {
+                let reads = self.reads(&global.reads);
+                self.trace.push(TraceEntry { kind, id: global.name.clone(), reads, rows, value: value.clone() });
+            }
+        }
+        if let Some(slot) = self.memo.get_mut(id as usize) {
+            *slot = Some(value.clone());
+        }
+        Ok(value)
+    }
+
+    /// The quote a price block produced (after [`Self::global`] computed it).
+    pub fn quote(&self, id: GlobalId) -> Option<&Quote> {
+        self.quotes.get(id as usize).and_then(Option::as_ref)
+    }
+
+    fn reads(&mut self, reads: &[(String, Expr)]) -> Vec<(String, Value)> {
+        reads.iter().map(|(name, e)| (name.clone(), self.eval(e).unwrap_or(Value::Unknown))).collect()
+    }
+
+    /// Whether constraint `index` holds: `Bool`, or `Unknown` in a partial evaluation.
+    pub fn constraint(&mut self, index: usize) -> EvalResult<Value> {
+        if let Some(Some(v)) = self.constraint_memo.get(index) {
+            return Ok(v.clone());
+        }
+        let program = self.program;
+        let Some(c) = program.constraints.get(index) else {
+            return Err(EvalError::new(ErrorKind::InvalidRequest, format!("no constraint #{index}")));
+        };
+        let value = self.eval(&c.condition).map_err(|e| e.or_rule(&c.id))?;
+        if self.context.trace {
+            let reads = self.reads(&c.reads);
+            self.trace.push(TraceEntry { kind: "constraint", id: c.id.clone(), reads, rows: Vec::new(), value: value.clone() });
+        }
+        if let Some(slot) = self.constraint_memo.get_mut(index) {
+            *slot = Some(value.clone());
+        }
+        Ok(value)
+    }
+
+    /// True when no `error` constraint is violated.
+    pub fn valid(&mut self) -> EvalResult<Value> {
+        if let Some(v) = &self.valid_memo {
+            return Ok(v.clone());
+        }
+        let mut result = Value::Bool(true);
+        for (i, c) in self.program.constraints.iter().enumerate() {
+            if c.severity != ordo_dsl::ast::Severity::Error {
+                continue;
+            }
+            match self.constraint(i)? {
+                Value::Bool(false) => {
+                    result = Value::Bool(false);
+                    break;
+                }
+                Value::Bool(true) => {}
+                _ => result = Value::Unknown,
+            }
+        }
+        self.valid_memo = Some(result.clone());
+        Ok(result)
+    }
+
+    /// Binds a local variable for the duration of `f`.
+    fn with_local<T>(&mut self, slot: u32, value: Value, f: impl FnOnce(&mut Self) -> T) -> T {
+        let slot = slot as usize;
+        if self.locals.len() <= slot {
+            self.locals.resize(slot + 1, Value::None);
+        }
+        let saved = self.locals.get_mut(slot).map(|s| std::mem::replace(s, value));
+        let out = f(self);
+        if let (Some(saved), Some(s)) = (saved, self.locals.get_mut(slot)) {
+            *s = saved;
+        }
+        out
+    }
+
+    /// Evaluates an expression.
+    pub fn eval(&mut self, e: &Expr) -> EvalResult<Value> {
+        macro_rules! known {
+            ($v:expr) => {{
+                let v = $v;
+                if v.is_unknown() {
+                    return Ok(Value::Unknown);
+                }
+                v
+            }};
+        }
+        Ok(match e {
+            Expr::Const(v) => v.clone(),
+            Expr::Input(i) => self.inputs.get(*i as usize).cloned().unwrap_or(Value::Unknown),
+            Expr::Global(g) => self.global(*g)?,
+            Expr::Local(slot) => self.locals.get(*slot as usize).cloned().unwrap_or(Value::Unknown),
+            Expr::AsOf => match self.as_of() {
+                Some(d) => Value::Date(d),
+                None => return Err(missing_as_of()),
+            },
+            Expr::Valid => self.valid()?,
+            Expr::EnteredAt => match self.context.entered_at {
+                Some(t) => Value::DateTime(t),
+                None => return Err(EvalError::new(ErrorKind::InvalidRequest, "`entered_at` is only known in a workflow event")),
+            },
+            Expr::Field(target, index) => match known!(self.eval(target)?) {
+                Value::Record(fields) => fields.get(*index as usize).cloned().unwrap_or(Value::None),
+                Value::None => Value::None,
+                other => return Err(internal(format!("field of a non-record {other:?}"))),
+            },
+            Expr::TableLookup(table, key) => {
+                let key = known!(self.eval(key)?);
+                self.table_lookup(*table, &key)?
+            }
+            Expr::BandsPrice(mode, bands, qty) => {
+                let q = known!(self.eval(qty)?);
+                self.bands(*mode, *bands, &q)?
+            }
+            Expr::Neg(x) => match known!(self.eval(x)?) {
+                Value::Number(n) => Value::Number(num::neg(n)),
+                Value::Duration(s) => Value::Duration(s.checked_neg().ok_or_else(|| overflow("-"))?),
+                Value::None => Value::None,
+                other => return Err(internal(format!("negation of {other:?}"))),
+            },
+            Expr::Not(x) => match known!(self.eval(x)?) {
+                Value::Bool(b) => Value::Bool(!b),
+                other => return Err(internal(format!("`not` of {other:?}"))),
+            },
+            Expr::Arith(op, a, b) => {
+                let a = self.eval(a)?;
+                let b = self.eval(b)?;
+                if a.is_unknown() || b.is_unknown() {
+                    return Ok(Value::Unknown);
+                }
+                arith(*op, &a, &b)?
+            }
+            Expr::DateShift { subtract, date, duration } => {
+                let d = known!(self.eval(date)?);
+                let Value::Duration(secs) = known!(self.eval(duration)?) else {
+                    return Err(internal("date shift by a non-duration".into()));
+                };
+                let secs = if *subtract { secs.checked_neg().ok_or_else(|| overflow("-"))? } else { secs };
+                builtins::shift_date(&d, secs)?
+            }
+            Expr::Compare(op, a, b) => {
+                let a = self.eval(a)?;
+                let b = self.eval(b)?;
+                if a.is_unknown() || b.is_unknown() {
+                    return Ok(Value::Unknown);
+                }
+                Value::Bool(compare(*op, &a, &b)?)
+            }
+            Expr::And(a, b) => match self.eval(a)? {
+                Value::Bool(false) => Value::Bool(false),
+                left => match (left, self.eval(b)?) {
+                    (_, Value::Bool(false)) => Value::Bool(false),
+                    (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
+                    _ => Value::Unknown,
+                },
+            },
+            Expr::Or(a, b) => match self.eval(a)? {
+                Value::Bool(true) => Value::Bool(true),
+                left => match (left, self.eval(b)?) {
+                    (_, Value::Bool(true)) => Value::Bool(true),
+                    (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
+                    _ => Value::Unknown,
+                },
+            },
+            Expr::Implies(a, b) => match self.eval(a)? {
+                Value::Bool(false) => Value::Bool(true),
+                left => match (left, self.eval(b)?) {
+                    (_, Value::Bool(true)) => Value::Bool(true),
+                    (Value::Bool(true), Value::Bool(false)) => Value::Bool(false),
+                    _ => Value::Unknown,
+                },
+            },
+            Expr::InList(x, list) => {
+                let x = known!(self.eval(x)?);
+                match known!(self.eval(list)?) {
+                    Value::List(items) => Value::Bool(items.iter().any(|i| values_equal(i, &x))),
+                    other => return Err(internal(format!("`in` over {other:?}"))),
+                }
+            }
+            Expr::InRange { value, lo, hi, half_open } => {
+                let v = known!(self.eval(value)?);
+                let lo = known!(self.eval(lo)?);
+                let hi = known!(self.eval(hi)?);
+                let above = compare(CompareOp::Ge, &v, &lo)?;
+                let below = compare(if *half_open { CompareOp::Lt } else { CompareOp::Le }, &v, &hi)?;
+                Value::Bool(above && below)
+            }
+            Expr::SetContains(set, elem) => {
+                let set = self.eval(set)?;
+                let elem = known!(self.eval(elem)?);
+                let Value::Enum(_, index) = elem else { return Err(internal("set element is not an enum value".into())) };
+                match set {
+                    Value::Set(_, members) => Value::Bool(members.binary_search(&index).is_ok()),
+                    Value::PartialSet(_, members) if members.binary_search(&index).is_ok() => Value::Bool(true),
+                    Value::PartialSet(..) | Value::Unknown => Value::Unknown,
+                    other => return Err(internal(format!("`contains` on {other:?}"))),
+                }
+            }
+            Expr::ListContains(list, elem) => {
+                let elem = known!(self.eval(elem)?);
+                match known!(self.eval(list)?) {
+                    Value::List(items) => Value::Bool(items.iter().any(|i| values_equal(i, &elem))),
+                    other => return Err(internal(format!("`contains` on {other:?}"))),
+                }
+            }
+            Expr::Coalesce(a, b) => match self.eval(a)? {
+                Value::None => self.eval(b)?,
+                v => v,
+            },
+            Expr::If(c, t, f) => match self.eval(c)? {
+                Value::Bool(true) => self.eval(t)?,
+                Value::Bool(false) => self.eval(f)?,
+                _ => {
+                    // Unknown condition: known only if both branches agree.
+                    let t = self.eval(t).unwrap_or(Value::Unknown);
+                    let f = self.eval(f).unwrap_or(Value::Unknown);
+                    if !t.is_unknown() && values_equal(&t, &f) { t } else { Value::Unknown }
+                }
+            },
+            Expr::Match { scrutinee, arms, default } => {
+                let s = known!(self.eval(scrutinee)?);
+                for (patterns, body) in arms {
+                    for p in patterns {
+                        if values_equal(&self.eval(p)?, &s) {
+                            return self.eval(body);
+                        }
+                    }
+                }
+                match default {
+                    Some(d) => self.eval(d)?,
+                    None => return Err(EvalError::new(ErrorKind::NoMatch, "no arm of `match` matches")),
+                }
+            }
+            Expr::List(items) => {
+                let values = items.iter().map(|i| self.eval(i)).collect::<EvalResult<Vec<_>>>()?;
+                Value::List(Arc::from(values))
+            }
+            Expr::SetOf(enum_id, items) => {
+                let mut members = Vec::new();
+                for item in items {
+                    match known!(self.eval(item)?) {
+                        Value::Enum(_, v) => members.push(v),
+                        other => return Err(internal(format!("set element {other:?}"))),
+                    }
+                }
+                Value::set(*enum_id, members)
+            }
+            Expr::Record(fields) => {
+                let values = fields.iter().map(|f| self.eval(f)).collect::<EvalResult<Vec<_>>>()?;
+                Value::Record(Arc::from(values))
+            }
+            Expr::Text(pieces) => {
+                let mut out = String::new();
+                for piece in pieces {
+                    match piece {
+                        TextPiece::Literal(s) => out.push_str(s),
+                        TextPiece::Value(e) => {
+                            let v = known!(self.eval(e)?);
+                            out.push_str(&display(self.program, &v));
+                        }
+                    }
+                }
+                Value::text(&out)
+            }
+            Expr::Call(builtin, args) => {
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.eval(a)?);
+                }
+                if *builtin != crate::ir::Builtin::IsSome && values.iter().any(Value::is_unknown) {
+                    return Ok(Value::Unknown);
+                }
+                builtins::call(*builtin, &values)?
+            }
+            Expr::RoundMode(x, places, mode) => {
+                let x = known!(self.eval(x)?);
+                let places = known!(self.eval(places)?);
+                builtins::round(&x, &places, *mode)?
+            }
+            Expr::Aggregate { function, slot, collection, body, filter } => {
+                let items = match known!(self.eval(collection)?) {
+                    Value::List(items) => items.to_vec(),
+                    Value::Set(e, members) => members.iter().map(|m| Value::Enum(e, *m)).collect(),
+                    Value::None => Vec::new(),
+                    other => return Err(internal(format!("aggregate over {other:?}"))),
+                };
+                self.aggregate(*function, *slot, &items, body, filter.as_deref())?
+            }
+        })
+    }
+
+    fn aggregate(&mut self, function: Aggregate, slot: u32, items: &[Value], body: &Expr, filter: Option<&Expr>) -> EvalResult<Value> {
+        let mut values = Vec::with_capacity(items.len());
+        let mut unknown = false;
+        for item in items {
+            let (keep, value) = self.with_local(slot, item.clone(), |ev| -> EvalResult<(Value, Value)> {
+                let keep = match filter {
+                    Some(f) => ev.eval(f)?,
+                    None => Value::Bool(true),
+                };
+                let value = if keep == Value::Bool(false) { Value::None } else { ev.eval(body)? };
+                Ok((keep, value))
+            })?;
+            match keep {
+                Value::Bool(false) => continue,
+                Value::Bool(true) => {}
+                _ => unknown = true,
+            }
+            if value.is_unknown() {
+                unknown = true;
+            }
+            values.push(value);
+        }
+        let result = match function {
+            Aggregate::Count => {
+                // `count(x in c: p)` counts the elements where p holds; the `for` form counts
+                // the kept elements (a `false` body is not counted either).
+                let mut n = 0i64;
+                for v in &values {
+                    match v {
+                        Value::Bool(false) => {}
+                        Value::Unknown => unknown = true,
+                        _ => n += 1,
+                    }
+                }
+                Value::Number(Decimal::from(n))
+            }
+            Aggregate::Sum => {
+                let mut total = Decimal::ZERO;
+                for v in &values {
+                    if let Value::Number(n) = v {
+                        total = num::add(total, *n)?;
+                    }
+                }
+                Value::Number(total)
+            }
+            Aggregate::Min | Aggregate::Max => {
+                let mut best: Option<Value> = None;
+                for v in values.iter().filter(|v| !v.is_unknown()) {
+                    best = Some(match best {
+                        None => v.clone(),
+                        Some(b) => {
+                            let take = if function == Aggregate::Min { compare(CompareOp::Lt, v, &b)? } else { compare(CompareOp::Gt, v, &b)? };
+                            if take { v.clone() } else { b }
+                        }
+                    });
+                }
+                best.unwrap_or(Value::None)
+            }
+            Aggregate::Any => {
+                if values.contains(&Value::Bool(true)) {
+                    return Ok(Value::Bool(true));
+                }
+                Value::Bool(false)
+            }
+            Aggregate::All => {
+                if values.contains(&Value::Bool(false)) {
+                    return Ok(Value::Bool(false));
+                }
+                Value::Bool(true)
+            }
+        };
+        Ok(if unknown { Value::Unknown } else { result })
+    }
+
+    fn table_lookup(&mut self, table_id: u32, key: &Value) -> EvalResult<Value> {
+        let program = self.program;
+        let Some(table) = program.tables.get(table_id as usize) else {
+            return Err(internal(format!("no table #{table_id}")));
+        };
+        let variant = if table.variants.len() == 1 && table.variants.first().is_some_and(|v| v.effective.is_none()) {
+            table.variants.first()
+        } else {
+            let as_of = self.as_of().ok_or_else(|| missing_as_of().or_rule(&table.name))?;
+            table.variants.iter().find(|v| v.effective.is_none_or(|d| d <= as_of))
+        };
+        let Some(variant) = variant else {
+            return Err(EvalError::in_rule(
+                ErrorKind::MissingKey,
+                &table.name,
+                format!("no version of table `{}` is in effect on {}", table.name, self.as_of().map(|d| d.to_string()).unwrap_or_default()),
+            ));
+        };
+        let row = KeyValue::of(key).and_then(|k| variant.index.get(&k)).and_then(|i| variant.rows.get(*i));
+        let expr = match (row, &variant.default) {
+            (Some((_, e)), _) => e,
+            (None, Some(default)) => default,
+            (None, None) => {
+                return Err(EvalError::in_rule(
+                    ErrorKind::MissingKey,
+                    &table.name,
+                    format!("table `{}` has no row for {}", table.name, display::quoted(program, key)),
+                )
+                .with_hint(format!(
+                    "the keys are {}",
+                    variant.rows.iter().map(|(k, _)| display::quoted(program, k)).collect::<Vec<_>>().join(", ")
+                )));
+            }
+        };
+        let saved = std::mem::take(&mut self.locals);
+        let value = self.eval(expr);
+        self.locals = saved;
+        value.map_err(|e| e.or_rule(&table.name))
+    }
+
+    fn bands(&mut self, mode: crate::ir::BandsMode, bands_id: u32, qty: &Value) -> EvalResult<Value> {
+        let program = self.program;
+        let Some(bands) = program.bands.get(bands_id as usize) else { return Err(internal(format!("no bands #{bands_id}"))) };
+        let Value::Number(q) = qty else { return Err(internal("bands of a non-number".into())) };
+        builtins::bands(bands, mode, *q).map(Value::Number)
+    }
+}
+
+fn missing_as_of() -> EvalError {
+    EvalError::new(ErrorKind::MissingAsOf, "this rule needs the evaluation date `as_of`, and none was given")
+        .with_hint("pass --as-of YYYY-MM-DD, or give the ruleset an `effective` date")
+}
+
+fn internal(message: String) -> EvalError {
+    EvalError::new(ErrorKind::InvalidValue, format!("internal error: {message}"))
+}
+
+fn overflow(op: &str) -> EvalError {
+    EvalError::new(ErrorKind::Overflow, format!("the result of `{op}` is out of range"))
+}
+
+/// Equality as `==` sees it: numbers by value, `none` equal only to `none`.
+pub fn values_equal(a: &Value, b: &Value) -> bool {
+    a == b
+}
+
+fn arith(op: ArithOp, a: &Value, b: &Value) -> EvalResult<Value> {
+    Ok(match (a, b) {
+        (Value::Number(x), Value::Number(y)) => Value::Number(match op {
+            ArithOp::Add => num::add(*x, *y)?,
+            ArithOp::Sub => num::sub(*x, *y)?,
+            ArithOp::Mul => num::mul(*x, *y)?,
+            ArithOp::Div => num::div(*x, *y)?,
+        }),
+        (Value::Duration(x), Value::Duration(y)) => Value::Duration(match op {
+            ArithOp::Add => x.checked_add(*y).ok_or_else(|| overflow("+"))?,
+            ArithOp::Sub => x.checked_sub(*y).ok_or_else(|| overflow("-"))?,
+            _ => return Err(internal("duration arithmetic".into())),
+        }),
+        (Value::None, _) | (_, Value::None) => {
+            return Err(EvalError::new(ErrorKind::InvalidValue, "arithmetic on an absent value (`none`)"))
+        }
+        _ => return Err(internal(format!("arithmetic on {a:?} and {b:?}"))),
+    })
+}
+
+/// Compares two known values.
+pub fn compare(op: CompareOp, a: &Value, b: &Value) -> EvalResult<bool> {
+    use std::cmp::Ordering;
+    if matches!(op, CompareOp::Eq) {
+        return Ok(values_equal(a, b));
+    }
+    if matches!(op, CompareOp::Ne) {
+        return Ok(!values_equal(a, b));
+    }
+    let ordering: Ordering = match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.cmp(y),
+        (Value::Date(x), Value::Date(y)) => x.cmp(y),
+        (Value::DateTime(x), Value::DateTime(y)) => x.cmp(y),
+        (Value::Duration(x), Value::Duration(y)) => x.cmp(y),
+        (Value::Text(x), Value::Text(y)) => x.cmp(y),
+        (Value::None, _) | (_, Value::None) => {
+            return Err(EvalError::new(ErrorKind::InvalidValue, "cannot order an absent value (`none`)"));
+        }
+        _ => return Err(internal(format!("ordering {a:?} and {b:?}"))),
+    };
+    Ok(match op {
+        CompareOp::Lt => ordering == Ordering::Less,
+        CompareOp::Le => ordering != Ordering::Greater,
+        CompareOp::Gt => ordering == Ordering::Greater,
+        CompareOp::Ge => ordering != Ordering::Less,
+        CompareOp::Eq | CompareOp::Ne => false,
+    })
+}

@@ -1,0 +1,261 @@
+//! Evaluating a price block into a quote (spec §11): lines in statement order, each amount
+//! rounded to the currency's minor unit, subtotals and total as exact sums of rounded lines.
+
+use std::sync::Arc;
+
+use ordo_dsl::ast::LineKind;
+use rust_decimal::Decimal;
+
+use super::{Evaluator, display::display};
+use crate::error::{ErrorKind, EvalError, EvalResult};
+use crate::ir::{Expr, GlobalId};
+use crate::num;
+use crate::pricing::{LineAmount, PriceBase, PriceBlock, PriceLine, PriceStatement};
+use crate::value::Value;
+
+/// A computed quote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quote {
+    pub currency: String,
+    pub lines: Vec<PricedLine>,
+    /// Subtotals in declaration order; `None` when not known yet (partial evaluation).
+    pub subtotals: Vec<(String, Option<Decimal>)>,
+    pub total: Option<Decimal>,
+}
+
+/// One line of a quote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PricedLine {
+    pub id: String,
+    pub kind: LineKind,
+    pub label: String,
+    /// `None` when not known yet (partial evaluation).
+    pub amount: Option<Decimal>,
+    pub quantity: Option<Decimal>,
+    pub unit_price: Option<Decimal>,
+    /// How the amount was computed (`60 × 1850.00`, `8% of list 193800.00`).
+    pub explain: String,
+}
+
+/// The number of decimal places of an ISO 4217 currency.
+pub fn minor_units(code: &str) -> Option<u32> {
+    let currency = iso_currency::Currency::from_code(code)?;
+    Some(currency.exponent().map_or(0, u32::from))
+}
+
+struct Running {
+    lines: Vec<PricedLine>,
+    subtotals: Vec<Option<Decimal>>,
+    /// `None` once an unknown amount (or an unknown `when`) was met.
+    total: Option<Decimal>,
+    places: u32,
+}
+
+impl Evaluator<'_> {
+    pub(super) fn price(&mut self, id: GlobalId, block: &PriceBlock) -> EvalResult<Value> {
+        let currency = match self.eval(&block.currency)? {
+            Value::Text(t) => t.to_string(),
+            Value::Unknown => return Ok(Value::Unknown),
+            other => return Err(EvalError::in_rule(ErrorKind::InvalidValue, &block.name, format!("the currency must be a text, found {}", display(self.program, &other)))),
+        };
+        let Some(places) = minor_units(&currency) else {
+            return Err(EvalError::in_rule(
+                ErrorKind::UnknownCurrency,
+                &block.name,
+                format!("`{currency}` is not an ISO 4217 currency code"),
+            ));
+        };
+        let mut running = Running { lines: Vec::new(), subtotals: vec![None; block.subtotals.len()], total: Some(Decimal::ZERO), places };
+        self.price_statements(block, &block.statements, &mut running)?;
+        let subtotals: Vec<(String, Option<Decimal>)> = block.subtotals.iter().cloned().zip(running.subtotals).collect();
+        let quote = Quote { currency, lines: running.lines, subtotals, total: running.total.map(num::normalize_zero) };
+        let value = quote_value(&quote);
+        if let Some(slot) = self.quotes.get_mut(id as usize) {
+            *slot = Some(quote);
+        }
+        Ok(value)
+    }
+
+    fn price_statements(&mut self, block: &PriceBlock, statements: &[PriceStatement], running: &mut Running) -> EvalResult<()> {
+        for statement in statements {
+            match statement {
+                PriceStatement::Subtotal(i) => {
+                    if let Some(slot) = running.subtotals.get_mut(*i as usize) {
+                        *slot = running.total;
+                    }
+                }
+                PriceStatement::For { slot, collection, body } => {
+                    let items: Vec<Value> = match self.eval(collection)? {
+                        Value::List(items) => items.to_vec(),
+                        Value::Set(e, members) => members.iter().map(|m| Value::Enum(e, *m)).collect(),
+                        Value::None => Vec::new(),
+                        _ => {
+                            running.total = None;
+                            continue;
+                        }
+                    };
+                    for item in items {
+                        self.with_local(*slot, item, |ev| ev.price_statements(block, body, running))?;
+                    }
+                }
+                PriceStatement::Line(line) => self.price_line(block, line, running)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn price_line(&mut self, block: &PriceBlock, line: &PriceLine, running: &mut Running) -> EvalResult<()> {
+        let id = self.line_id(line);
+        let in_line = |e: EvalError| e.or_rule(&format!("{}.{id}", block.name));
+        if let Some(when) = &line.when {
+            match self.eval(when).map_err(in_line)? {
+                Value::Bool(true) => {}
+                Value::Bool(false) => return Ok(()),
+                _ => {
+                    // Whether this line exists is not known yet.
+                    running.total = None;
+                    return Ok(());
+                }
+            }
+        }
+        let label = match self.eval(&line.label).map_err(in_line)? {
+            Value::Text(t) => t.to_string(),
+            other => display(self.program, &other),
+        };
+        let mut quantity = None;
+        let mut unit_price = None;
+        let (raw, explain) = match &line.amount {
+            LineAmount::Amount(e) => {
+                let v = self.eval_number(e).map_err(in_line)?;
+                (v, v.map(num::to_string).unwrap_or_default())
+            }
+            LineAmount::QtyAt { qty, unit_price: unit } => {
+                let q = self.eval_number(qty).map_err(in_line)?;
+                let u = self.eval_number(unit).map_err(in_line)?;
+                quantity = q;
+                unit_price = u;
+                match (q, u) {
+                    (Some(q), Some(u)) => (Some(num::mul(q, u).map_err(in_line)?), format!("{} × {}", num::to_string(q), num::to_string(u))),
+                    _ => (None, String::new()),
+                }
+            }
+            LineAmount::PercentOf { rate, base } => {
+                let rate = self.eval_number(rate).map_err(in_line)?;
+                let (base_name, base_value) = match base {
+                    PriceBase::Total => ("total".to_string(), running.total),
+                    PriceBase::Subtotal(i) => (
+                        block.subtotals.get(*i as usize).cloned().unwrap_or_default(),
+                        running.subtotals.get(*i as usize).copied().flatten(),
+                    ),
+                };
+                match (rate, base_value) {
+                    (Some(r), Some(b)) => (
+                        Some(num::mul(r, b).map_err(in_line)?),
+                        format!("{} of {base_name} {}", percent_text(r), num::to_string(b)),
+                    ),
+                    _ => (None, String::new()),
+                }
+            }
+        };
+        let amount = match raw {
+            Some(raw) => {
+                if line.kind == LineKind::Line && raw < Decimal::ZERO {
+                    return Err(EvalError::in_rule(
+                        ErrorKind::InvalidValue,
+                        format!("{}.{id}", block.name),
+                        format!("the line `{id}` has a negative amount ({raw}); use a `discount` to lower a price"),
+                    ));
+                }
+                let signed = if line.kind == LineKind::Discount { num::neg(raw) } else { raw };
+                Some(num::round(signed, running.places, block.rounding))
+            }
+            None => None,
+        };
+        running.total = match (running.total, amount) {
+            (Some(t), Some(a)) => Some(num::add(t, a).map_err(in_line)?),
+            _ => None,
+        };
+        running.lines.push(PricedLine { id, kind: line.kind, label, amount, quantity, unit_price, explain });
+        Ok(())
+    }
+
+    /// A number, or `None` when unknown.
+    fn eval_number(&mut self, e: &Expr) -> EvalResult<Option<Decimal>> {
+        match self.eval(e)? {
+            Value::Number(n) => Ok(Some(n)),
+            Value::Unknown => Ok(None),
+            Value::None => Err(EvalError::new(ErrorKind::InvalidValue, "an amount is absent (`none`)")),
+            other => Err(EvalError::new(ErrorKind::InvalidValue, format!("expected a number, found {other:?}"))),
+        }
+    }
+
+    /// `extra[heater]` inside `for e in extras`.
+    fn line_id(&self, line: &PriceLine) -> String {
+        let mut id = line.id.clone();
+        for slot in &line.id_slots {
+            let v = self.locals.get(*slot as usize).cloned().unwrap_or(Value::Unknown);
+            id.push_str(&format!("[{}]", display(self.program, &v)));
+        }
+        id
+    }
+}
+
+/// `0.08` → `8%`.
+fn percent_text(rate: Decimal) -> String {
+    match rate.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(p) => format!("{}%", num::to_string(p.normalize())),
+        None => num::to_string(rate),
+    }
+}
+
+fn opt_number(n: Option<Decimal>) -> Value {
+    n.map_or(Value::Unknown, Value::Number)
+}
+
+/// The quote as the record value rules see (`quote.total`, `quote.net`, `quote.lines`).
+fn quote_value(quote: &Quote) -> Value {
+    let lines: Vec<Value> = quote
+        .lines
+        .iter()
+        .map(|l| {
+            Value::Record(Arc::from(vec![
+                Value::text(&l.id),
+                Value::text(l.kind.as_str()),
+                Value::text(&l.label),
+                opt_number(l.amount),
+                l.quantity.map_or(Value::None, Value::Number),
+                l.unit_price.map_or(Value::None, Value::Number),
+            ]))
+        })
+        .collect();
+    let subtotals: Vec<Value> = quote.subtotals.iter().map(|(_, v)| opt_number(*v)).collect();
+    let mut fields = vec![
+        Value::text(&quote.currency),
+        opt_number(quote.total),
+        Value::List(Arc::from(lines)),
+        Value::Record(Arc::from(subtotals.clone())),
+    ];
+    fields.extend(subtotals);
+    Value::Record(Arc::from(fields))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_minor_units() {
+        assert_eq!(minor_units("EUR"), Some(2));
+        assert_eq!(minor_units("JPY"), Some(0));
+        assert_eq!(minor_units("KWD"), Some(3));
+        assert_eq!(minor_units("BHD"), Some(3));
+        assert_eq!(minor_units("CHF"), Some(2));
+        assert_eq!(minor_units("ABC"), None);
+    }
+
+    #[test]
+    fn percent_labels() {
+        assert_eq!(percent_text(Decimal::new(8, 2)), "8%");
+        assert_eq!(percent_text(Decimal::new(81, 3)), "8.1%");
+    }
+}

@@ -1,0 +1,333 @@
+//! The compiled form of a ruleset: every name resolved to a slot, every type checked, decision
+//! tables indexed. Evaluation never looks a name up by string.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use ordo_dsl::ast::{HitPolicy, LineKind, RoundingMode, Severity};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::types::{EnumDef, RecordType, Type};
+use crate::value::Value;
+
+/// Index of a named value (let, output, decision, price block) in [`Program::globals`].
+pub type GlobalId = u32;
+/// Index of a table in [`Program::tables`].
+pub type TableId = u32;
+/// Index of a bands declaration in [`Program::bands`].
+pub type BandsId = u32;
+
+/// A whole compiled ruleset.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Program {
+    pub name: String,
+    pub version: String,
+    pub effective: Option<NaiveDate>,
+    pub enums: Vec<EnumDef>,
+    pub roles: Vec<String>,
+    /// The input schema.
+    pub input: InputSchema,
+    pub globals: Vec<Global>,
+    pub tables: Vec<Table>,
+    pub bands: Vec<Bands>,
+    pub constraints: Vec<Constraint>,
+    /// Globals that are outputs, in declaration order.
+    pub outputs: Vec<GlobalId>,
+    /// Globals that are price blocks, in declaration order.
+    pub prices: Vec<GlobalId>,
+    pub approvals: Vec<crate::approval::Approval>,
+    pub workflows: Vec<crate::workflow::Workflow>,
+    pub triggers: Vec<crate::workflow::Trigger>,
+}
+
+/// The declared input fields (spec §5).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InputSchema {
+    pub fields: Vec<InputField>,
+}
+
+/// One input field; records nest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InputField {
+    pub name: String,
+    pub ty: Type,
+    /// The default used when the field is absent (already a value: defaults are constant).
+    pub default: Option<Value>,
+    /// The nested fields when `ty` is a record.
+    pub fields: Vec<InputField>,
+}
+
+/// A named value computed lazily, at most once per evaluation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Global {
+    pub name: String,
+    pub ty: Type,
+    pub kind: GlobalKind,
+    /// What the trace shows this value read: (name as written, expression).
+    pub reads: Vec<(String, Expr)>,
+    /// The input paths this value depends on, directly or through other values, sorted.
+    pub input_deps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum GlobalKind {
+    Let(Expr),
+    Output(Expr),
+    Decision(Decision),
+    Price(crate::pricing::PriceBlock),
+}
+
+/// A lookup table with its `effective` variants, latest date first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Table {
+    pub name: String,
+    pub key_type: Type,
+    pub value_type: Type,
+    /// Variants ordered by `effective` date, newest first; `None` (always) sorts last.
+    pub variants: Vec<TableVariant>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableVariant {
+    pub effective: Option<NaiveDate>,
+    /// Rows by key (keys are constant values).
+    pub rows: Vec<(Value, Expr)>,
+    pub index: BTreeMap<KeyValue, usize>,
+    pub default: Option<Expr>,
+}
+
+/// A value usable as a map key (texts, numbers by value, enums, booleans, dates).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum KeyValue {
+    Bool(bool),
+    Number(Decimal),
+    Text(Arc<str>),
+    Date(NaiveDate),
+    Enum(u32, u32),
+    None,
+}
+
+impl KeyValue {
+    /// The key for a value, if it can be one.
+    pub fn of(value: &Value) -> Option<KeyValue> {
+        Some(match value {
+            Value::Bool(b) => KeyValue::Bool(*b),
+            Value::Number(n) => KeyValue::Number(n.normalize()),
+            Value::Text(t) => KeyValue::Text(t.clone()),
+            Value::Date(d) => KeyValue::Date(*d),
+            Value::Enum(e, v) => KeyValue::Enum(*e, *v),
+            Value::None => KeyValue::None,
+            _ => return None,
+        })
+    }
+}
+
+/// Numeric bands (spec §8).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Bands {
+    pub name: String,
+    /// Sorted by lower bound.
+    pub bands: Vec<Band>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Band {
+    pub lo: Decimal,
+    pub hi: Option<Decimal>,
+    pub half_open: bool,
+    pub value: Decimal,
+}
+
+impl Band {
+    pub fn contains(&self, q: Decimal) -> bool {
+        q >= self.lo
+            && match self.hi {
+                None => true,
+                Some(hi) if self.half_open => q < hi,
+                Some(hi) => q <= hi,
+            }
+    }
+}
+
+/// How a quantity is priced against bands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BandsMode {
+    Volume,
+    Graduated,
+    Block,
+}
+
+/// A decision table (spec §9).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Decision {
+    pub hit: HitPolicy,
+    pub inputs: Vec<Expr>,
+    /// The header text of each input column, for traces and errors.
+    pub input_names: Vec<String>,
+    pub output_names: Vec<String>,
+    pub rows: Vec<DecisionRow>,
+    pub index: crate::decision::DecisionIndex,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DecisionRow {
+    pub tests: Vec<Test>,
+    pub outputs: Vec<Expr>,
+    /// 1-based source line, for traces.
+    pub line: usize,
+}
+
+/// A compiled unary test of a decision cell.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Test {
+    Any,
+    /// Equal to one of these.
+    OneOf(Vec<Expr>),
+    Compare(CompareOp, Expr),
+    Range { lo: Expr, hi: Expr, half_open: bool },
+    IsNone,
+}
+
+/// A constraint (spec §10).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Constraint {
+    pub id: String,
+    pub condition: Expr,
+    pub severity: Severity,
+    pub message: Expr,
+    pub reads: Vec<(String, Expr)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CompareOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// Built-in functions (spec §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Builtin {
+    Floor,
+    Ceil,
+    Abs,
+    Min,
+    Max,
+    Clamp,
+    DaysBetween,
+    AddDays,
+    EndsWith,
+    StartsWith,
+    ContainsText,
+    Year,
+    Month,
+    Day,
+    Weekday,
+    Lower,
+    Upper,
+    Len,
+    IsSome,
+}
+
+/// Aggregations over a collection (`sum(x for x in c)`, `any(x in c: p)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Aggregate {
+    Sum,
+    Count,
+    Min,
+    Max,
+    Any,
+    All,
+}
+
+/// A piece of an interpolated text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum TextPiece {
+    Literal(String),
+    Value(Expr),
+}
+
+/// A typed, resolved expression.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Expr {
+    Const(Value),
+    /// A top-level input field.
+    Input(u32),
+    Global(GlobalId),
+    /// A variable bound by a comprehension or a price `for` (index into the local stack).
+    Local(u32),
+    AsOf,
+    /// True when no `error` constraint is violated.
+    Valid,
+    /// The DateTime the workflow instance entered its state (triggers only).
+    EnteredAt,
+    Field(Box<Expr>, u32),
+    TableLookup(TableId, Box<Expr>),
+    BandsPrice(BandsMode, BandsId, Box<Expr>),
+    Neg(Box<Expr>),
+    Not(Box<Expr>),
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    /// Date ± Duration, DateTime ± Duration.
+    DateShift { subtract: bool, date: Box<Expr>, duration: Box<Expr> },
+    Compare(CompareOp, Box<Expr>, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Implies(Box<Expr>, Box<Expr>),
+    /// `x in list`
+    InList(Box<Expr>, Box<Expr>),
+    InRange { value: Box<Expr>, lo: Box<Expr>, hi: Box<Expr>, half_open: bool },
+    /// `set contains element`
+    SetContains(Box<Expr>, Box<Expr>),
+    /// `contains` on lists.
+    ListContains(Box<Expr>, Box<Expr>),
+    Coalesce(Box<Expr>, Box<Expr>),
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    Match { scrutinee: Box<Expr>, arms: Vec<(Vec<Expr>, Expr)>, default: Option<Box<Expr>> },
+    List(Vec<Expr>),
+    SetOf(u32, Vec<Expr>),
+    Record(Vec<Expr>),
+    Text(Vec<TextPiece>),
+    Call(Builtin, Vec<Expr>),
+    /// `round(x, places, mode)`
+    RoundMode(Box<Expr>, Box<Expr>, RoundingMode),
+    Aggregate {
+        function: Aggregate,
+        /// The slot the element is bound to while the body runs.
+        slot: u32,
+        collection: Box<Expr>,
+        body: Box<Expr>,
+        filter: Option<Box<Expr>>,
+    },
+}
+
+/// The kind of a price line, re-exported for the pricing module.
+pub type PriceLineKind = LineKind;
+
+/// Properties of a compiled ruleset used by hosts (counts for summaries).
+impl Program {
+    /// The global named `name`.
+    pub fn global_named(&self, name: &str) -> Option<(GlobalId, &Global)> {
+        self.globals.iter().enumerate().find(|(_, g)| g.name == name).map(|(i, g)| (i as GlobalId, g))
+    }
+
+    pub fn global(&self, id: GlobalId) -> Option<&Global> {
+        self.globals.get(id as usize)
+    }
+
+    pub fn record_type_of_input(&self) -> RecordType {
+        RecordType { fields: self.input.fields.iter().map(|f| (f.name.clone(), f.ty.clone())).collect() }
+    }
+}

@@ -1,0 +1,134 @@
+//! Decimal arithmetic with the rules of spec §1.3: every operation is checked (overflow and
+//! division by zero are errors), rounding happens only where asked, and zero is never negative.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::error::{ErrorKind, EvalError, EvalResult};
+use ordo_dsl::ast::RoundingMode;
+
+fn overflow(op: &str) -> EvalError {
+    EvalError::new(ErrorKind::Overflow, format!("the result of `{op}` is too large for a decimal (28 significant digits)"))
+}
+
+pub fn add(a: Decimal, b: Decimal) -> EvalResult<Decimal> {
+    a.checked_add(b).map(normalize_zero).ok_or_else(|| overflow("+"))
+}
+
+pub fn sub(a: Decimal, b: Decimal) -> EvalResult<Decimal> {
+    a.checked_sub(b).map(normalize_zero).ok_or_else(|| overflow("-"))
+}
+
+pub fn mul(a: Decimal, b: Decimal) -> EvalResult<Decimal> {
+    a.checked_mul(b).map(normalize_zero).ok_or_else(|| overflow("*"))
+}
+
+/// Exact up to 28 significant digits, then rounded half-even (rust_decimal's rule).
+pub fn div(a: Decimal, b: Decimal) -> EvalResult<Decimal> {
+    if b.is_zero() {
+        return Err(EvalError::new(ErrorKind::DivisionByZero, format!("division of {a} by zero")));
+    }
+    a.checked_div(b).map(normalize_zero).ok_or_else(|| overflow("/"))
+}
+
+pub fn neg(a: Decimal) -> Decimal {
+    normalize_zero(-a)
+}
+
+/// A zero is always written without a sign.
+pub fn normalize_zero(mut d: Decimal) -> Decimal {
+    if d.is_zero() {
+        d.set_sign_positive(true);
+    }
+    d
+}
+
+/// Rounds to `places` decimal places with a mode; the result has exactly `places` places
+/// (so 6778 rounded to 2 places is 6778.00, and money always shows its minor unit).
+pub fn round(value: Decimal, places: u32, mode: RoundingMode) -> Decimal {
+    let strategy = match mode {
+        RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+        RoundingMode::HalfEven => RoundingStrategy::MidpointNearestEven,
+        RoundingMode::HalfDown => RoundingStrategy::MidpointTowardZero,
+        RoundingMode::Up => RoundingStrategy::AwayFromZero,
+        RoundingMode::Down => RoundingStrategy::ToZero,
+        RoundingMode::Ceiling => RoundingStrategy::ToPositiveInfinity,
+        RoundingMode::Floor => RoundingStrategy::ToNegativeInfinity,
+    };
+    let mut rounded = value.round_dp_with_strategy(places, strategy);
+    if rounded.scale() < places {
+        rounded.rescale(places);
+    }
+    normalize_zero(rounded)
+}
+
+/// The decimal as text, keeping its scale, with no negative zero.
+pub fn to_string(d: Decimal) -> String {
+    normalize_zero(d).to_string()
+}
+
+/// Whether the decimal has no fractional part.
+pub fn is_integral(d: Decimal) -> bool {
+    d.fract().is_zero()
+}
+
+/// The decimal as an i64 when it is integral and fits.
+pub fn to_i64(d: Decimal) -> Option<i64> {
+    if !is_integral(d) {
+        return None;
+    }
+    i64::try_from(d.trunc().mantissa() / 10i128.pow(d.scale())).ok()
+}
+
+/// Parses a decimal exactly (no silent rounding of extra digits); accepts `1e3` forms too.
+pub fn parse_exact(text: &str) -> Option<Decimal> {
+    let text = text.trim();
+    if text.is_empty() || text.starts_with('+') && text.len() == 1 {
+        return None;
+    }
+    if let Ok(d) = Decimal::from_str_exact(text) {
+        return Some(normalize_zero(d));
+    }
+    if text.contains(['e', 'E']) {
+        return Decimal::from_scientific(text).ok().map(normalize_zero);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn rounding_modes() {
+        assert_eq!(round(d("2.345"), 2, RoundingMode::HalfUp).to_string(), "2.35");
+        assert_eq!(round(d("2.345"), 2, RoundingMode::HalfEven).to_string(), "2.34");
+        assert_eq!(round(d("-2.345"), 2, RoundingMode::HalfDown).to_string(), "-2.34");
+        assert_eq!(round(d("2.341"), 2, RoundingMode::Up).to_string(), "2.35");
+        assert_eq!(round(d("-2.341"), 2, RoundingMode::Ceiling).to_string(), "-2.34");
+        assert_eq!(round(d("-2.341"), 2, RoundingMode::Floor).to_string(), "-2.35");
+        assert_eq!(round(d("6778"), 2, RoundingMode::HalfUp).to_string(), "6778.00");
+        assert_eq!(round(d("-0.001"), 2, RoundingMode::HalfUp).to_string(), "0.00");
+    }
+
+    #[test]
+    fn errors_instead_of_panics() {
+        assert_eq!(div(d("1"), d("0")).unwrap_err().kind, ErrorKind::DivisionByZero);
+        assert_eq!(mul(Decimal::MAX, d("2")).unwrap_err().kind, ErrorKind::Overflow);
+        assert_eq!(add(Decimal::MAX, Decimal::MAX).unwrap_err().kind, ErrorKind::Overflow);
+    }
+
+    #[test]
+    fn exact_parsing() {
+        assert_eq!(parse_exact("1850.00").unwrap().to_string(), "1850.00");
+        assert_eq!(parse_exact("1e3").unwrap(), d("1000"));
+        assert!(parse_exact("0.10000000000000000000000000001").is_none());
+        assert!(parse_exact("twelve").is_none());
+        assert_eq!(to_i64(d("12.0")), Some(12));
+        assert_eq!(to_i64(d("12.5")), None);
+    }
+}

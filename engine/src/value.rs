@@ -1,0 +1,76 @@
+//! Run-time values. Every number is a `rust_decimal::Decimal`; `Unknown` is the third truth
+//! value used by partial evaluation (the configurator): a value the user has not chosen yet.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::types::EnumId;
+
+/// A run-time value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Value {
+    Bool(bool),
+    /// Int, Decimal and Percent values alike.
+    Number(Decimal),
+    Text(Arc<str>),
+    Date(NaiveDate),
+    DateTime(DateTime<Utc>),
+    /// A duration in whole seconds.
+    Duration(i64),
+    /// An enum value: the enum and the index of the value in declaration order.
+    Enum(EnumId, u32),
+    /// Field values in the record type's declaration order.
+    Record(Arc<[Value]>),
+    List(Arc<[Value]>),
+    /// A set of enum values, as sorted, distinct value indexes (so sets iterate in declaration order).
+    Set(EnumId, Arc<[u32]>),
+    /// A set of which only some members are known (partial evaluation): these are in, whether
+    /// any other value is in is unknown.
+    PartialSet(EnumId, Arc<[u32]>),
+    None,
+    /// Not known yet (partial evaluation only).
+    Unknown,
+}
+
+impl Value {
+    pub fn text(s: &str) -> Value {
+        Value::Text(Arc::from(s))
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown)
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_number(&self) -> Option<Decimal> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// Builds a set from value indexes in any order, with duplicates removed.
+    pub fn set(enum_id: EnumId, mut members: Vec<u32>) -> Value {
+        members.sort_unstable();
+        members.dedup();
+        Value::Set(enum_id, Arc::from(members))
+    }
+
+    /// Whether this value or anything inside it is unknown.
+    pub fn contains_unknown(&self) -> bool {
+        match self {
+            Value::Unknown | Value::PartialSet(..) => true,
+            Value::Record(items) | Value::List(items) => items.iter().any(Value::contains_unknown),
+            _ => false,
+        }
+    }
+}
