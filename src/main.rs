@@ -1,1 +1,36 @@
-fn main() {}
+//! `ordo`: the command-line tools of the ordo rules and pricing engine.
+
+mod commands;
+mod files;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// ordo — an embeddable rules and pricing engine.
+#[derive(Parser)]
+#[command(name = "ordo", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check rulesets for errors without running them.
+    Check(commands::check::Args),
+    /// Evaluate a ruleset against a JSON input and print the result.
+    Eval(commands::eval::Args),
+    /// Run a conformance suite (folders of ruleset.ordo + cases.json).
+    Conformance(commands::conformance::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(args) => commands::check::run(&args),
+        Command::Eval(args) => commands::eval::run(&args),
+        Command::Conformance(args) => commands::conformance::run(&args),
+    };
+    ExitCode::from(code)
+}

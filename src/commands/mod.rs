@@ -1,0 +1,15 @@
+//! One module per `ordo` subcommand.
+
+pub mod check;
+pub mod conformance;
+pub mod eval;
+
+/// How a command prints its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Format {
+    /// For people.
+    #[default]
+    Text,
+    /// For tools.
+    Json,
+}
