@@ -274,6 +274,10 @@ pub enum Expr {
     Valid,
     /// The DateTime the workflow instance entered its state (triggers only).
     EnteredAt,
+    /// In tests: the ids of the violated constraints.
+    TestViolations,
+    /// In tests: the ids of a chain's required steps.
+    TestApprovals(u32),
     Field(Box<Expr>, u32),
     TableLookup(TableId, Box<Expr>),
     BandsPrice(BandsMode, BandsId, Box<Expr>),

@@ -22,6 +22,7 @@ pub mod input;
 pub mod ir;
 pub mod num;
 pub mod pricing;
+pub mod testing;
 pub mod types;
 pub mod value;
 pub mod workflow;

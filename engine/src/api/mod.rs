@@ -24,6 +24,7 @@ pub use json::{decimal_json, value_to_json};
 #[derive(Debug, Clone)]
 pub struct Ruleset {
     program: Arc<Program>,
+    tests: Arc<Vec<crate::testing::TestCase>>,
     hash: String,
 }
 
@@ -42,9 +43,9 @@ impl Ruleset {
     /// Parses, checks and compiles a ruleset. All problems of the file are reported together.
     pub fn compile(source: &str) -> Result<Ruleset, Diagnostics> {
         let ast = ordo_dsl::parse(source)?;
-        let program = crate::compile::compile(&ast, source)?;
+        let compiled = crate::compile::compile(&ast, source)?;
         let hash = crate::hash::content_hash(&ast);
-        Ok(Ruleset { program: Arc::new(program), hash })
+        Ok(Ruleset { program: Arc::new(compiled.program), tests: Arc::new(compiled.tests), hash })
     }
 
     /// The ruleset's name.
@@ -65,6 +66,11 @@ impl Ruleset {
     /// The first day this version applies, if declared.
     pub fn effective(&self) -> Option<NaiveDate> {
         self.program.effective
+    }
+
+    /// The ruleset's `test` blocks (not part of the program or its hash).
+    pub fn tests(&self) -> &[crate::testing::TestCase] {
+        &self.tests
     }
 
     /// The compiled program (for the engine's own modules and tools).

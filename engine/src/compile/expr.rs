@@ -228,6 +228,7 @@ impl Lowerer<'_> {
                 return (Expr::Valid, Type::Bool);
             }
             "entered_at" if self.context == Context::Trigger => return (Expr::EnteredAt, Type::DateTime),
+            "violations" if self.context == Context::Test => return (Expr::TestViolations, super::test_blocks::text_list()),
             _ => {}
         }
         if let Some(candidates) = self.sym.enum_values.get(name).cloned() {
@@ -277,6 +278,22 @@ impl Lowerer<'_> {
                             format!("enum `{}` has no value `{}`", enum_name.name, field.name),
                             hint,
                         )
+                    }
+                };
+            }
+        }
+        if let (Context::Test, ExprKind::Name(name)) = (self.context, &target.kind) {
+            if name.name == "approvals" && !self.sym.names.contains_key("approvals") {
+                return match self.sym.names.get(&field.name).map(|(s, _)| *s) {
+                    Some(Symbol::Approval(chain)) => (Expr::TestApprovals(chain), super::test_blocks::text_list()),
+                    _ => {
+                        let chains = self.sym.approvals.iter().map(|a| a.name.name.as_str());
+                        let hint = did_you_mean(&field.name, chains);
+                        self.error(
+                            Diagnostic::new(DiagnosticKind::UnknownName, field.span, format!("unknown approval chain `{}`", field.name))
+                                .with_optional_hint(hint),
+                        );
+                        unknown()
                     }
                 };
             }

@@ -17,6 +17,7 @@ mod expr;
 mod graph;
 mod inputs;
 mod symbols;
+mod test_blocks;
 mod workflow_checks;
 
 use std::collections::BTreeSet;
@@ -30,13 +31,19 @@ use crate::types::Type;
 pub use graph::Node;
 use symbols::Symbols;
 
+/// A compiled program and its test blocks (which are not part of the program).
+pub struct Compiled {
+    pub program: Program,
+    pub tests: Vec<crate::testing::TestCase>,
+}
+
 /// Compiles a parsed ruleset. `source` is the text it was parsed from (for line numbers).
-pub fn compile(ruleset: &ast::Ruleset, source: &str) -> Result<Program, Diagnostics> {
+pub fn compile(ruleset: &ast::Ruleset, source: &str) -> Result<Compiled, Diagnostics> {
     let mut diags = Vec::new();
     let symbols = Symbols::collect(ruleset, &mut diags);
     let mut lowerer = Lowerer::new(ruleset, source, symbols, diags);
     lowerer.lower_all();
-    let Lowerer { diags, program, edges, spans, .. } = lowerer;
+    let Lowerer { diags, program, edges, spans, tests, .. } = lowerer;
     let mut diags = diags;
     let mut program = program;
     graph::check_cycles(&edges, &spans, &program, &mut diags);
@@ -44,7 +51,7 @@ pub fn compile(ruleset: &ast::Ruleset, source: &str) -> Result<Program, Diagnost
     if diags.is_empty() {
         graph::resolve_input_deps(&edges, &mut program);
     }
-    if diags.is_empty() { Ok(program) } else { Err(Diagnostics(diags).normalized()) }
+    if diags.is_empty() { Ok(Compiled { program, tests }) } else { Err(Diagnostics(diags).normalized()) }
 }
 
 /// The state of a global while lowering on demand.
@@ -72,6 +79,8 @@ pub(crate) enum Context {
     /// A workflow guard, an approval or a trigger: `valid` is fine; `entered_at` in triggers.
     Workflow,
     Trigger,
+    /// A `test` block's expectations: `violations` and `approvals.CHAIN` are in scope.
+    Test,
 }
 
 /// The lowering stage's state: symbols, the program under construction, diagnostics,
@@ -94,6 +103,8 @@ pub(crate) struct Lowerer<'a> {
     pub context: Context,
     /// The number of local slots the program needs (the evaluator sizes its stack with it).
     pub max_locals: u32,
+    /// The compiled `test` blocks.
+    pub tests: Vec<crate::testing::TestCase>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -139,6 +150,7 @@ impl<'a> Lowerer<'a> {
             locals: Vec::new(),
             context: Context::Rule,
             max_locals: 0,
+            tests: Vec::new(),
         }
     }
 
@@ -181,6 +193,13 @@ impl<'a> Lowerer<'a> {
         for item in items {
             if let Item::Trigger(decl) = item {
                 decls::lower_trigger(self, decl);
+            }
+        }
+        for item in items {
+            if let Item::Test(decl) = item {
+                if let Some(test) = test_blocks::lower_test(self, decl) {
+                    self.tests.push(test);
+                }
             }
         }
     }

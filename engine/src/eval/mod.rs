@@ -4,7 +4,7 @@
 
 mod builtins;
 mod decision;
-mod display;
+pub mod display;
 mod price;
 
 use std::sync::Arc;
@@ -60,6 +60,8 @@ pub struct Evaluator<'p> {
     locals: Vec<Value>,
     pub trace: Vec<TraceEntry>,
     depth: u32,
+    /// What `violations` and `approvals.CHAIN` mean while a test's expectations run.
+    pub test_facts: Option<crate::testing::TestFacts>,
 }
 
 impl<'p> Evaluator<'p> {
@@ -76,6 +78,7 @@ impl<'p> Evaluator<'p> {
             locals: Vec::new(),
             trace: Vec::new(),
             depth: 0,
+            test_facts: None,
         }
     }
 
@@ -218,6 +221,14 @@ impl<'p> Evaluator<'p> {
                 Some(t) => Value::DateTime(t),
                 None => return Err(EvalError::new(ErrorKind::InvalidRequest, "`entered_at` is only known in a workflow event")),
             },
+            Expr::TestViolations => {
+                let ids = self.test_facts.as_ref().map(|f| f.violations.clone()).unwrap_or_default();
+                Value::List(ids.iter().map(|s| Value::text(s)).collect())
+            }
+            Expr::TestApprovals(chain) => {
+                let ids = self.test_facts.as_ref().and_then(|f| f.approvals.get(*chain as usize).cloned()).unwrap_or_default();
+                Value::List(ids.iter().map(|s| Value::text(s)).collect())
+            }
             Expr::Field(target, index) => match known!(self.eval(target)?) {
                 Value::Record(fields) => fields.get(*index as usize).cloned().unwrap_or(Value::None),
                 Value::None => Value::None,

@@ -1,0 +1,114 @@
+//! `test` blocks (spec §15): compiled beside the program but never part of it (they do not
+//! change the artifact or its hash). `given` becomes a JSON input, read like any other input;
+//! each `expect` becomes a Bool expression over the ruleset's names plus `violations` and
+//! `approvals.CHAIN`.
+
+use ordo_dsl::ast::{self, ExprKind, TextPart};
+use ordo_dsl::{Diagnostic, DiagnosticKind};
+use serde_json::{Map, Value as Json};
+
+use super::{Context, Lowerer};
+use crate::ir::{CompareOp, Expr};
+use crate::testing::{Expectation, TestCase};
+use crate::types::Type;
+
+pub(super) fn lower_test(l: &mut Lowerer<'_>, t: &ast::TestDecl) -> Option<TestCase> {
+    let given = match literal_json(l, &t.given) {
+        Ok(json) => json,
+        Err(diagnostic) => {
+            l.error(diagnostic);
+            return None;
+        }
+    };
+    let saved = std::mem::replace(&mut l.context, Context::Test);
+    let mut expects = Vec::new();
+    for e in &t.expects {
+        let text = e.span.text(l.source).to_string();
+        let line = l.line_of(e.span.start);
+        // `expect a == b` shows both sides when it fails.
+        let sides = match &e.kind {
+            ExprKind::Binary { op: ast::BinaryOp::Eq, lhs, rhs } => {
+                let (a, at) = l.expr(lhs, None);
+                let (b, bt) = l.expr(rhs, Some(&at));
+                if at.unify(&bt).is_none() {
+                    let msg = format!("cannot compare {} with {}", l.show(&at), l.show(&bt));
+                    l.error(Diagnostic::new(DiagnosticKind::TypeMismatch, e.span, msg));
+                }
+                Some((a, at, b, bt, lhs.span.text(l.source).to_string()))
+            }
+            _ => None,
+        };
+        let expectation = match sides {
+            Some((actual, actual_type, expected, expected_type, actual_text)) => Expectation {
+                text,
+                line,
+                condition: Expr::Compare(CompareOp::Eq, Box::new(actual.clone()), Box::new(expected.clone())),
+                sides: Some((actual, actual_type, expected, expected_type, actual_text)),
+            },
+            None => Expectation { text, line, condition: l.condition(e, "an expectation"), sides: None },
+        };
+        expects.push(expectation);
+    }
+    l.context = saved;
+    Some(TestCase {
+        name: t.name.value.clone(),
+        line: l.line_of(t.span.start),
+        given,
+        as_of: t.as_of.as_ref().map(|d| d.value),
+        expects,
+    })
+}
+
+/// The `given` record as JSON input: literals only (enum values bare or qualified).
+fn literal_json(l: &Lowerer<'_>, e: &ast::Expr) -> Result<Json, Diagnostic> {
+    let not_literal = || Diagnostic::new(DiagnosticKind::Invalid, e.span, "a test input must be a literal value")
+        .with_hint("write numbers, texts, dates, enum values, lists, sets and records");
+    Ok(match &e.kind {
+        ExprKind::Number(n) => Json::String(crate::num::to_string(*n)),
+        ExprKind::Percent(p) => {
+            let fraction = p.checked_div(rust_decimal::Decimal::ONE_HUNDRED).ok_or_else(not_literal)?;
+            Json::String(crate::num::to_string(fraction))
+        }
+        ExprKind::Text(parts) => {
+            let mut text = String::new();
+            for part in parts {
+                match part {
+                    TextPart::Literal(s) => text.push_str(s),
+                    TextPart::Interpolation(_) => return Err(not_literal()),
+                }
+            }
+            Json::String(text)
+        }
+        ExprKind::Bool(b) => Json::Bool(*b),
+        ExprKind::None => Json::Null,
+        ExprKind::Date(d) => Json::String(d.to_string()),
+        ExprKind::Duration { amount, unit } => {
+            let seconds = amount.checked_mul(rust_decimal::Decimal::from(unit.seconds())).and_then(crate::num::to_i64).ok_or_else(not_literal)?;
+            Json::String(crate::eval::display::duration_text(seconds))
+        }
+        ExprKind::Name(ident) => Json::String(ident.name.clone()),
+        ExprKind::Field { target, field } if matches!(&target.kind, ExprKind::Name(n) if l.sym.enum_by_name.contains_key(&n.name)) => {
+            Json::String(field.name.clone())
+        }
+        ExprKind::Unary { op: ast::UnaryOp::Neg, operand } => match &operand.kind {
+            ExprKind::Number(n) => Json::String(crate::num::to_string(crate::num::neg(*n))),
+            _ => return Err(not_literal()),
+        },
+        ExprKind::List(items) | ExprKind::Set(items) => {
+            Json::Array(items.iter().map(|i| literal_json(l, i)).collect::<Result<_, _>>()?)
+        }
+        ExprKind::Record(fields) => {
+            let mut map = Map::new();
+            for f in fields {
+                map.insert(f.name.name.clone(), literal_json(l, &f.value)?);
+            }
+            Json::Object(map)
+        }
+        _ => return Err(not_literal()),
+    })
+}
+
+/// The type of `violations` and of `approvals.CHAIN` in tests.
+pub(super) fn text_list() -> Type {
+    Type::List(Box::new(Type::Text))
+}
