@@ -4,16 +4,15 @@
 use ordo_dsl::ast::Ruleset;
 use sha2::{Digest, Sha256};
 
-/// The content hash of a parsed ruleset.
-pub fn content_hash(ruleset: &Ruleset) -> String {
-    let canonical = canonical_form(ruleset);
+/// `sha256:` + the hex digest of a canonical form.
+pub fn hash_of_canonical(canonical: &str) -> String {
     let digest = Sha256::digest(canonical.as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
 }
 
 /// The canonical form: the syntax tree without spans, comments, doc comments and tests.
-fn canonical_form(ruleset: &Ruleset) -> String {
+pub fn canonical_form(ruleset: &Ruleset) -> String {
     let mut tree = serde_json::to_value(ruleset).unwrap_or_default();
     strip(&mut tree);
     serde_json::to_string(&tree).unwrap_or_default()

@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod approval;
+mod artifact;
 mod compile;
 pub mod decision;
 pub mod error;
@@ -22,11 +23,13 @@ pub mod input;
 pub mod ir;
 pub mod num;
 pub mod pricing;
+pub mod registry;
 pub mod testing;
 pub mod types;
 pub mod value;
 pub mod workflow;
 
 pub use api::{EvalOptions, Ruleset, parse_json, to_json_pretty, to_json_string};
+pub use registry::{Registry, Selector};
 pub use error::{ErrorKind, EvalError};
 pub use ordo_dsl::{Diagnostic, DiagnosticKind, Diagnostics};

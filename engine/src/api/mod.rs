@@ -26,6 +26,8 @@ pub struct Ruleset {
     program: Arc<Program>,
     tests: Arc<Vec<crate::testing::TestCase>>,
     hash: String,
+    /// The canonical form the hash is computed over.
+    canonical: Arc<str>,
 }
 
 /// Options of one evaluation.
@@ -44,8 +46,24 @@ impl Ruleset {
     pub fn compile(source: &str) -> Result<Ruleset, Diagnostics> {
         let ast = ordo_dsl::parse(source)?;
         let compiled = crate::compile::compile(&ast, source)?;
-        let hash = crate::hash::content_hash(&ast);
-        Ok(Ruleset { program: Arc::new(compiled.program), tests: Arc::new(compiled.tests), hash })
+        let canonical = crate::hash::canonical_form(&ast);
+        let hash = crate::hash::hash_of_canonical(&canonical);
+        Ok(Ruleset::from_parts(Arc::new(compiled.program), Arc::new(compiled.tests), hash, canonical))
+    }
+
+    /// Assembles a ruleset from its compiled parts.
+    pub(crate) fn from_parts(
+        program: Arc<Program>,
+        tests: Arc<Vec<crate::testing::TestCase>>,
+        hash: String,
+        canonical: String,
+    ) -> Ruleset {
+        Ruleset { program, tests, hash, canonical: Arc::from(canonical) }
+    }
+
+    /// The canonical form of the ruleset (what its hash is computed over).
+    pub fn canonical(&self) -> &str {
+        &self.canonical
     }
 
     /// The ruleset's name.
