@@ -9,7 +9,9 @@ use ordo_engine::{Diagnostics, Ruleset};
 pub fn read_text(path: &str) -> Result<String, String> {
     if path == "-" {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| format!("cannot read standard input: {e}"))?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
         return Ok(text);
     }
     std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))
@@ -21,14 +23,22 @@ pub fn compile_file(path: &Path) -> Result<(Ruleset, String), CompileFailure> {
     let source = read_text(&display).map_err(CompileFailure::Io)?;
     match Ruleset::compile(&source) {
         Ok(ruleset) => Ok((ruleset, source)),
-        Err(diagnostics) => Err(CompileFailure::Diagnostics { file: display, source, diagnostics }),
+        Err(diagnostics) => Err(CompileFailure::Diagnostics {
+            file: display,
+            source,
+            diagnostics,
+        }),
     }
 }
 
 /// Why a ruleset file did not compile.
 pub enum CompileFailure {
     Io(String),
-    Diagnostics { file: String, source: String, diagnostics: Diagnostics },
+    Diagnostics {
+        file: String,
+        source: String,
+        diagnostics: Diagnostics,
+    },
 }
 
 impl CompileFailure {
@@ -36,7 +46,11 @@ impl CompileFailure {
     pub fn render(&self) -> String {
         match self {
             CompileFailure::Io(message) => format!("error: {message}\n"),
-            CompileFailure::Diagnostics { file, source, diagnostics } => {
+            CompileFailure::Diagnostics {
+                file,
+                source,
+                diagnostics,
+            } => {
                 let count = diagnostics.len();
                 format!(
                     "{}\n{file}: {count} error{}\n",
@@ -51,7 +65,11 @@ impl CompileFailure {
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             CompileFailure::Io(message) => serde_json::json!([{"kind": "io", "message": message}]),
-            CompileFailure::Diagnostics { file, source, diagnostics } => diagnostics.to_json(file, source),
+            CompileFailure::Diagnostics {
+                file,
+                source,
+                diagnostics,
+            } => diagnostics.to_json(file, source),
         }
     }
 }

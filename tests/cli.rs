@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 //! The `ordo` binary end to end: exit codes, output shapes, and clear errors (never a panic)
 //! for malformed input of every kind.
 
@@ -14,7 +15,12 @@ fn ordo(args: &[&str], stdin: Option<&str>) -> Output {
         .spawn()
         .unwrap();
     if let Some(text) = stdin {
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
     } else {
         drop(child.stdin.take());
     }
@@ -29,7 +35,15 @@ const PUMPS: &str = "tests/fixtures/conformance/pumps/ruleset.ordo";
 
 #[test]
 fn check_accepts_the_examples() {
-    let out = ordo(&["check", "examples/bikes/bikes.ordo", "examples/freight/freight.ordo", PUMPS], None);
+    let out = ordo(
+        &[
+            "check",
+            "examples/bikes/bikes.ordo",
+            "examples/freight/freight.ordo",
+            PUMPS,
+        ],
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("sha256:"));
 }
@@ -50,7 +64,8 @@ fn check_reports_errors_with_location_and_exit_1() {
 
 #[test]
 fn eval_prints_the_result() {
-    let input = r#"{"model": "p200", "quantity": 12, "customer": {"tier": "gold", "country": "DE"}}"#;
+    let input =
+        r#"{"model": "p200", "quantity": 12, "customer": {"tier": "gold", "country": "DE"}}"#;
     let out = ordo(&["eval", PUMPS, "--input", "-"], Some(input));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -60,12 +75,19 @@ fn eval_prints_the_result() {
 
 #[test]
 fn eval_trace_explains_lines_and_decisions() {
-    let input = r#"{"model": "p200", "quantity": 60, "customer": {"tier": "gold", "country": "DE"}}"#;
+    let input =
+        r#"{"model": "p200", "quantity": 60, "customer": {"tier": "gold", "country": "DE"}}"#;
     let out = ordo(&["eval", PUMPS, "--input", "-", "--trace"], Some(input));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["quotes"]["quote"]["lines"][0]["explain"], "60 × 1850.00");
-    assert_eq!(json["quotes"]["quote"]["lines"][1]["explain"], "8% of list 111000.00");
+    assert_eq!(
+        json["quotes"]["quote"]["lines"][0]["explain"],
+        "60 × 1850.00"
+    );
+    assert_eq!(
+        json["quotes"]["quote"]["lines"][1]["explain"],
+        "8% of list 111000.00"
+    );
     let trace = json["trace"].as_array().unwrap();
     let volume = trace.iter().find(|t| t["id"] == "volume_rate").unwrap();
     assert_eq!(volume["rows"][0]["row"], 2);
@@ -76,7 +98,11 @@ fn eval_trace_explains_lines_and_decisions() {
 #[test]
 fn malformed_inputs_are_clear_errors() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    let deep_object = format!(r#"{{"model": "p200", "quantity": 1, "customer": {}1{}}}"#, "{\"a\":".repeat(100), "}".repeat(100));
+    let deep_object = format!(
+        r#"{{"model": "p200", "quantity": 1, "customer": {}1{}}}"#,
+        "{\"a\":".repeat(100),
+        "}".repeat(100)
+    );
     let cases: Vec<(String, &str)> = vec![
         ("{not json".into(), "not valid JSON"),
         (deep, "not valid JSON"),
@@ -92,7 +118,12 @@ fn malformed_inputs_are_clear_errors() {
     for (input, needle) in cases {
         let out = ordo(&["eval", PUMPS, "--input", "-"], Some(&input));
         let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "input {}: {stderr}", &input.chars().take(80).collect::<String>());
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "input {}: {stderr}",
+            &input.chars().take(80).collect::<String>()
+        );
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert!(stderr.contains(needle), "expected `{needle}` in: {stderr}");
         assert!(out.stdout.is_empty(), "no partial result may be printed");
@@ -102,7 +133,10 @@ fn malformed_inputs_are_clear_errors() {
 #[test]
 fn eval_errors_as_json() {
     let input = r#"{"model": "p400", "quantity": 1, "customer": {"country": "DE"}}"#;
-    let out = ordo(&["eval", PUMPS, "--input", "-", "--format", "json"], Some(input));
+    let out = ordo(
+        &["eval", PUMPS, "--input", "-", "--format", "json"],
+        Some(input),
+    );
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["error"]["kind"], "invalid_input");
@@ -123,10 +157,18 @@ fn conformance_runner_fails_on_a_wrong_expectation() {
     let dir = std::env::temp_dir().join(format!("ordo-conformance-{}", std::process::id()));
     let suite = dir.join("broken");
     std::fs::create_dir_all(&suite).unwrap();
-    std::fs::write(suite.join("ruleset.ordo"), "ruleset b version \"1.0.0\"\ninput { q: Int }\noutput d = q * 2\n").unwrap();
-    std::fs::write(suite.join("cases.json"), r#"[{"name": "wrong", "input": {"q": 2}, "expect": {"outputs": {"d": "5"}}},
+    std::fs::write(
+        suite.join("ruleset.ordo"),
+        "ruleset b version \"1.0.0\"\ninput { q: Int }\noutput d = q * 2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        suite.join("cases.json"),
+        r#"[{"name": "wrong", "input": {"q": 2}, "expect": {"outputs": {"d": "5"}}},
         {"name": "right", "input": {"q": 2}, "expect": {"outputs": {"d": "4.00"}}},
-        {"name": "later", "op": "frobnicate", "input": {"q": 2}, "expect": {}}]"#).unwrap();
+        {"name": "later", "op": "frobnicate", "input": {"q": 2}, "expect": {}}]"#,
+    )
+    .unwrap();
     let out = ordo(&["conformance", dir.to_str().unwrap()], None);
     let stdout = text(&out.stdout);
     std::fs::remove_dir_all(&dir).ok();

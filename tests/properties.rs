@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 //! Property tests of evaluation: determinism (byte-identical results, whatever the JSON key
 //! order), decimals that round-trip through their string form, and quotes whose lines add up
 //! to their total with exactly the currency's minor unit.
@@ -10,7 +11,10 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value as Json, json};
 
 fn ruleset(name: &str) -> Ruleset {
-    let path = format!("{}/tests/fixtures/conformance/{name}/ruleset.ordo", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/conformance/{name}/ruleset.ordo",
+        env!("CARGO_MANIFEST_DIR")
+    );
     Ruleset::compile(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -39,7 +43,8 @@ fn saas_input() -> impl Strategy<Value = (Json, String)> {
         prop::sample::select(vec!["2026-03-01", "2026-07-01", "2026-12-31"]),
     )
         .prop_map(|(plan, seats, billing, currency, coupon, as_of)| {
-            let mut input = json!({"plan": plan, "seats": seats, "billing": billing, "currency": currency});
+            let mut input =
+                json!({"plan": plan, "seats": seats, "billing": billing, "currency": currency});
             if let Some(c) = coupon {
                 input["coupon"] = json!(c);
             }
@@ -68,7 +73,11 @@ fn decimals_round_trip(value: &Json) -> Result<(), TestCaseError> {
         Json::String(s) => {
             if let Ok(d) = Decimal::from_str_exact(s) {
                 prop_assert_eq!(&d.to_string(), s);
-                prop_assert!(!s.starts_with("-0") || d != Decimal::ZERO, "negative zero: {}", s);
+                prop_assert!(
+                    !s.starts_with("-0") || d != Decimal::ZERO,
+                    "negative zero: {}",
+                    s
+                );
             }
             Ok(())
         }

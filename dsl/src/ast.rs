@@ -397,6 +397,8 @@ impl RoundingMode {
     }
 }
 
+// Built once per compile and walked by reference: boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum PriceStmt {
     Line(PriceLine),
@@ -471,10 +473,15 @@ pub struct ApprovalDecl {
     pub span: Span,
 }
 
+// Built once per compile and walked by reference: boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum ApprovalItem {
     Step(ApprovalStep),
-    Parallel { steps: Vec<ApprovalStep>, span: Span },
+    Parallel {
+        steps: Vec<ApprovalStep>,
+        span: Span,
+    },
 }
 
 /// `step manager "Sales manager" by sales_manager when discount_rate > 10%`
@@ -542,7 +549,10 @@ pub enum TriggerEvent {
     Exit(Ident),
     Transition(Ident),
     /// `stay STATE after DURATION`
-    Stay { state: Ident, after: Expr },
+    Stay {
+        state: Ident,
+        after: Expr,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -558,9 +568,15 @@ pub enum ActionKind {
     /// `escalate ROLE`
     Escalate { role: Ident },
     /// `task NAME { field: expr, ... }` (the field block may be omitted).
-    Task { name: Expr, fields: Vec<RecordField> },
+    Task {
+        name: Expr,
+        fields: Vec<RecordField>,
+    },
     /// `emit EVENT { field: expr, ... }` (the field block may be omitted).
-    Emit { event: Expr, fields: Vec<RecordField> },
+    Emit {
+        event: Expr,
+        fields: Vec<RecordField>,
+    },
 }
 
 /// `name: expr` inside a record literal or an action's argument block.
@@ -604,15 +620,27 @@ pub enum ExprKind {
     None,
     Date(NaiveDate),
     /// `3 days`, `2 weeks`, `12 hours`, `30 minutes`.
-    Duration { amount: Decimal, unit: DurationUnit },
+    Duration {
+        amount: Decimal,
+        unit: DurationUnit,
+    },
     /// A bare name: an input, a value, a decision, a table, an enum value, `as_of`, `valid`, ...
     Name(Ident),
     /// `a.b`: a record field, or a qualified enum value (`Model.p200`).
-    Field { target: Box<Expr>, field: Ident },
+    Field {
+        target: Box<Expr>,
+        field: Ident,
+    },
     /// `table[key]`
-    Index { target: Box<Expr>, key: Box<Expr> },
+    Index {
+        target: Box<Expr>,
+        key: Box<Expr>,
+    },
     /// `f(a, b, ...)`: a built-in function.
-    Call { function: Ident, args: Vec<Expr> },
+    Call {
+        function: Ident,
+        args: Vec<Expr>,
+    },
     /// `sum(e.amount for e in items if cond)` or `any(x in extras: cond)`.
     Comprehension {
         function: Ident,
@@ -625,12 +653,31 @@ pub enum ExprKind {
         /// Which of the two written forms was used (for the formatter).
         form: ComprehensionForm,
     },
-    Unary { op: UnaryOp, operand: Box<Expr> },
-    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     /// `x in 10..49` or `x in 10..<50`.
-    InRange { value: Box<Expr>, lo: Box<Expr>, hi: Box<Expr>, half_open: bool },
-    If { condition: Box<Expr>, then_branch: Box<Expr>, else_branch: Box<Expr> },
-    Match { scrutinee: Box<Expr>, arms: Vec<MatchArm> },
+    InRange {
+        value: Box<Expr>,
+        lo: Box<Expr>,
+        hi: Box<Expr>,
+        half_open: bool,
+    },
+    If {
+        condition: Box<Expr>,
+        then_branch: Box<Expr>,
+        else_branch: Box<Expr>,
+    },
+    Match {
+        scrutinee: Box<Expr>,
+        arms: Vec<MatchArm>,
+    },
     /// `[a, b]`
     List(Vec<Expr>),
     /// `{a, b}` (of enum values); `{}` is the empty set.

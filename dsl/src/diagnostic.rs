@@ -85,7 +85,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(kind: DiagnosticKind, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { kind, message: message.into(), span, labels: Vec::new(), hint: None }
+        Diagnostic {
+            kind,
+            message: message.into(),
+            span,
+            labels: Vec::new(),
+            hint: None,
+        }
     }
 
     /// Adds a hint.
@@ -104,7 +110,10 @@ impl Diagnostic {
 
     /// Adds a secondary label.
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.labels.push(Label { span, message: message.into() });
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
         self
     }
 
@@ -163,7 +172,11 @@ impl Diagnostic {
             report = report.with_help(hint);
         }
         let mut out = Vec::new();
-        if report.finish().write((file, Source::from(source)), &mut out).is_err() {
+        if report
+            .finish()
+            .write((file, Source::from(source)), &mut out)
+            .is_err()
+        {
             let at = line_col(source, self.span.start);
             return format!("{file}:{}:{}: {self}\n", at.line, at.column);
         }
@@ -192,7 +205,8 @@ pub struct Diagnostics(pub Vec<Diagnostic>);
 impl Diagnostics {
     /// Sorts by position (then kind) and drops exact repeats, so output is deterministic.
     pub fn normalized(mut self) -> Self {
-        self.0.sort_by(|a, b| (a.span, a.kind, &a.message).cmp(&(b.span, b.kind, &b.message)));
+        self.0
+            .sort_by(|a, b| (a.span, a.kind, &a.message).cmp(&(b.span, b.kind, &b.message)));
         self.0.dedup();
         self
     }
@@ -211,7 +225,11 @@ impl Diagnostics {
 
     /// Renders all diagnostics for people.
     pub fn render(&self, file: &str, source: &str) -> String {
-        self.0.iter().map(|d| d.render(file, source)).collect::<Vec<_>>().join("\n")
+        self.0
+            .iter()
+            .map(|d| d.render(file, source))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// All diagnostics as a JSON array.
@@ -243,7 +261,10 @@ impl IntoIterator for Diagnostics {
 }
 
 /// "did you mean `x`?" for the closest candidate by edit distance, when one is close enough.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
@@ -266,7 +287,10 @@ mod tests {
     #[test]
     fn suggests_the_closest_name() {
         let names = ["quantity", "price", "model"];
-        assert_eq!(did_you_mean("quantty", names), Some("did you mean `quantity`?".into()));
+        assert_eq!(
+            did_you_mean("quantty", names),
+            Some("did you mean `quantity`?".into())
+        );
         assert_eq!(did_you_mean("zzz", names), None);
     }
 
@@ -274,11 +298,18 @@ mod tests {
     fn renders_a_caret_under_the_span() {
         let src = "ruleset x version \"1.0.0\"\noutput total = quantty * price\n";
         let start = src.find("quantty").unwrap();
-        let d = Diagnostic::new(DiagnosticKind::UnknownName, Span::new(start, start + 7), "unknown name `quantty`")
-            .with_hint("did you mean `quantity`?");
+        let d = Diagnostic::new(
+            DiagnosticKind::UnknownName,
+            Span::new(start, start + 7),
+            "unknown name `quantty`",
+        )
+        .with_hint("did you mean `quantity`?");
         let text = d.render("x.ordo", src);
         assert!(text.contains("E0002"), "{text}");
-        assert!(text.contains("unknown_name: unknown name `quantty`"), "{text}");
+        assert!(
+            text.contains("unknown_name: unknown name `quantty`"),
+            "{text}"
+        );
         assert!(text.contains("did you mean `quantity`?"), "{text}");
         assert!(text.contains("x.ordo:2:16"), "{text}");
         let json = d.to_json("x.ordo", src);

@@ -33,7 +33,13 @@ struct Artifact {
 
 fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
-    format!("sha256:{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    format!(
+        "sha256:{}",
+        digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
 }
 
 fn invalid(message: impl Into<String>) -> EvalError {
@@ -59,30 +65,45 @@ impl Ruleset {
 
     /// Loads a serialised ruleset, checking its format version, hash and digest.
     pub fn from_artifact(bytes: &[u8]) -> Result<Ruleset, EvalError> {
-        let head: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(|e| invalid(format!("this is not an ordo artifact: {e}")))?;
+        let head: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|e| invalid(format!("this is not an ordo artifact: {e}")))?;
         if head.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
-            return Err(invalid("this is not an ordo artifact (no `format: ordo-artifact`)"));
+            return Err(invalid(
+                "this is not an ordo artifact (no `format: ordo-artifact`)",
+            ));
         }
-        let version = head.get("format_version").and_then(serde_json::Value::as_u64);
+        let version = head
+            .get("format_version")
+            .and_then(serde_json::Value::as_u64);
         if version != Some(u64::from(FORMAT_VERSION)) {
             return Err(invalid(format!(
                 "artifact format version {} cannot be read by this engine (it reads version {FORMAT_VERSION}); recompile the ruleset",
                 version.map_or("?".to_string(), |v| v.to_string())
             )));
         }
-        let artifact: Artifact =
-            serde_json::from_value(head).map_err(|e| invalid(format!("the artifact is damaged: {e}")))?;
+        let artifact: Artifact = serde_json::from_value(head)
+            .map_err(|e| invalid(format!("the artifact is damaged: {e}")))?;
         if crate::hash::hash_of_canonical(&artifact.canonical) != artifact.hash {
-            return Err(invalid("the artifact is damaged: its hash does not match its canonical form"));
+            return Err(invalid(
+                "the artifact is damaged: its hash does not match its canonical form",
+            ));
         }
         let program_json = serde_json::to_string(&artifact.program).unwrap_or_default();
         if sha256_hex(program_json.as_bytes()) != artifact.program_digest {
-            return Err(invalid("the artifact is damaged: its program does not match its digest"));
+            return Err(invalid(
+                "the artifact is damaged: its program does not match its digest",
+            ));
         }
         if artifact.program.name != artifact.name || artifact.program.version != artifact.version {
-            return Err(invalid("the artifact is damaged: its name or version does not match its program"));
+            return Err(invalid(
+                "the artifact is damaged: its name or version does not match its program",
+            ));
         }
-        Ok(Ruleset::from_parts(Arc::new(artifact.program), Arc::new(Vec::new()), artifact.hash, artifact.canonical))
+        Ok(Ruleset::from_parts(
+            Arc::new(artifact.program),
+            Arc::new(Vec::new()),
+            artifact.hash,
+            artifact.canonical,
+        ))
     }
 }

@@ -21,10 +21,16 @@ pub enum ColumnIndex {
     /// The column has tests that cannot be indexed.
     None,
     /// Equality tests: rows by key, plus the rows that match any key (`-`, `!=`, ...).
-    Equality { rows_by_key: BTreeMap<KeyValue, Vec<u32>>, always: Vec<u32> },
+    Equality {
+        rows_by_key: BTreeMap<KeyValue, Vec<u32>>,
+        always: Vec<u32>,
+    },
     /// Numeric tests: the number line cut at every bound into regions (even index: the open
     /// interval before a breakpoint; odd: the breakpoint itself), each with its candidate rows.
-    Ranges { breakpoints: Vec<Decimal>, regions: Vec<Vec<u32>> },
+    Ranges {
+        breakpoints: Vec<Decimal>,
+        regions: Vec<Vec<u32>>,
+    },
 }
 
 /// The most region entries a range index may hold per row before it is not worth it.
@@ -33,7 +39,9 @@ const RANGE_INDEX_BUDGET_PER_ROW: usize = 16;
 impl DecisionIndex {
     /// Builds the index of every column whose tests are constant.
     pub fn build(rows: &[DecisionRow], columns: usize) -> DecisionIndex {
-        DecisionIndex { columns: (0..columns).map(|c| index_column(rows, c)).collect() }
+        DecisionIndex {
+            columns: (0..columns).map(|c| index_column(rows, c)).collect(),
+        }
     }
 
     /// The candidate rows for these column values, in row order, or `None` when no column
@@ -43,11 +51,19 @@ impl DecisionIndex {
         for (column, value) in self.columns.iter().zip(values) {
             let rows = match column {
                 ColumnIndex::None => continue,
-                ColumnIndex::Equality { rows_by_key, always } => {
-                    let Some(key) = KeyValue::of(value) else { continue };
+                ColumnIndex::Equality {
+                    rows_by_key,
+                    always,
+                } => {
+                    let Some(key) = KeyValue::of(value) else {
+                        continue;
+                    };
                     merge_sorted(rows_by_key.get(&key).map_or(&[][..], Vec::as_slice), always)
                 }
-                ColumnIndex::Ranges { breakpoints, regions } => {
+                ColumnIndex::Ranges {
+                    breakpoints,
+                    regions,
+                } => {
                     let Value::Number(n) = value else { continue };
                     let region = match breakpoints.binary_search(n) {
                         Ok(i) => 2 * i + 1,
@@ -99,7 +115,9 @@ fn index_column(rows: &[DecisionRow], column: usize) -> ColumnIndex {
     if tests.len() != rows.len() {
         return ColumnIndex::None;
     }
-    equality_index(&tests).or_else(|| range_index(&tests)).unwrap_or(ColumnIndex::None)
+    equality_index(&tests)
+        .or_else(|| range_index(&tests))
+        .unwrap_or(ColumnIndex::None)
 }
 
 fn equality_index(tests: &[&Test]) -> Option<ColumnIndex> {
@@ -133,7 +151,10 @@ fn equality_index(tests: &[&Test]) -> Option<ColumnIndex> {
             Test::Compare(..) | Test::Range { .. } => return None,
         }
     }
-    (keyed > 0).then_some(ColumnIndex::Equality { rows_by_key, always })
+    (keyed > 0).then_some(ColumnIndex::Equality {
+        rows_by_key,
+        always,
+    })
 }
 
 fn range_index(tests: &[&Test]) -> Option<ColumnIndex> {
@@ -171,7 +192,10 @@ fn range_index(tests: &[&Test]) -> Option<ColumnIndex> {
             }
         }
     }
-    Some(ColumnIndex::Ranges { breakpoints, regions })
+    Some(ColumnIndex::Ranges {
+        breakpoints,
+        regions,
+    })
 }
 
 /// Whether a test matches every number of a region (regions never straddle a bound).
@@ -226,26 +250,49 @@ mod tests {
     }
 
     fn row(test: Test) -> DecisionRow {
-        DecisionRow { tests: vec![test], outputs: vec![], line: 0 }
+        DecisionRow {
+            tests: vec![test],
+            outputs: vec![],
+            line: 0,
+        }
     }
 
     #[test]
     fn range_index_narrows_to_the_matching_bands() {
         let rows: Vec<DecisionRow> = (0..20)
-            .map(|i| row(Test::Range { lo: num(i * 10), hi: num(i * 10 + 10), half_open: true }))
+            .map(|i| {
+                row(Test::Range {
+                    lo: num(i * 10),
+                    hi: num(i * 10 + 10),
+                    half_open: true,
+                })
+            })
             .chain([row(Test::Any)])
             .collect();
         let index = DecisionIndex::build(&rows, 1);
         assert!(matches!(index.columns[0], ColumnIndex::Ranges { .. }));
-        assert_eq!(index.candidates(&[Value::Number(Decimal::from(35))]), Some(vec![3, 20]));
-        assert_eq!(index.candidates(&[Value::Number(Decimal::from(40))]), Some(vec![4, 20]));
-        assert_eq!(index.candidates(&[Value::Number(Decimal::from(-5))]), Some(vec![20]));
+        assert_eq!(
+            index.candidates(&[Value::Number(Decimal::from(35))]),
+            Some(vec![3, 20])
+        );
+        assert_eq!(
+            index.candidates(&[Value::Number(Decimal::from(40))]),
+            Some(vec![4, 20])
+        );
+        assert_eq!(
+            index.candidates(&[Value::Number(Decimal::from(-5))]),
+            Some(vec![20])
+        );
     }
 
     #[test]
     fn equality_index_keeps_wildcards() {
         let rows: Vec<DecisionRow> = (0..10)
-            .map(|i| row(Test::OneOf(vec![Expr::Const(Value::text(&format!("k{i}")))])))
+            .map(|i| {
+                row(Test::OneOf(vec![Expr::Const(Value::text(&format!(
+                    "k{i}"
+                )))]))
+            })
             .chain([row(Test::Any)])
             .collect();
         let index = DecisionIndex::build(&rows, 1);

@@ -88,17 +88,30 @@ pub struct EvalError {
 
 impl EvalError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        EvalError { kind, message: message.into(), path: None, rule: None, hint: None, more: Vec::new() }
+        EvalError {
+            kind,
+            message: message.into(),
+            path: None,
+            rule: None,
+            hint: None,
+            more: Vec::new(),
+        }
     }
 
     /// An error about the input value at `path`.
     pub fn at_path(kind: ErrorKind, path: impl Into<String>, message: impl Into<String>) -> Self {
-        EvalError { path: Some(path.into()), ..EvalError::new(kind, message) }
+        EvalError {
+            path: Some(path.into()),
+            ..EvalError::new(kind, message)
+        }
     }
 
     /// An error raised by the rule `rule`.
     pub fn in_rule(kind: ErrorKind, rule: impl Into<String>, message: impl Into<String>) -> Self {
-        EvalError { rule: Some(rule.into()), ..EvalError::new(kind, message) }
+        EvalError {
+            rule: Some(rule.into()),
+            ..EvalError::new(kind, message)
+        }
     }
 
     /// Names the rule where the error happened, unless a more precise one is already named.
@@ -116,7 +129,8 @@ impl EvalError {
 
     /// The error as JSON for hosts.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_else(|_| serde_json::json!({"kind": self.kind.as_str()}))
+        serde_json::to_value(self)
+            .unwrap_or_else(|_| serde_json::json!({"kind": self.kind.as_str()}))
     }
 
     /// The error for people: the message, then where and the hint.

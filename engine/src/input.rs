@@ -25,7 +25,11 @@ pub enum Absent {
 
 /// Reads a JSON object into one value per top-level input field.
 pub fn read_input(program: &Program, json: &Json, absent: Absent) -> EvalResult<Vec<Value>> {
-    let mut reader = Reader { program, errors: Vec::new(), absent };
+    let mut reader = Reader {
+        program,
+        errors: Vec::new(),
+        absent,
+    };
     let values = reader.record(&program.input.fields, json, "");
     let mut errors = reader.errors.into_iter();
     match errors.next() {
@@ -44,7 +48,11 @@ struct Reader<'p> {
 }
 
 fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") }
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
 }
 
 /// A short description of a JSON value for messages.
@@ -67,8 +75,16 @@ impl Reader<'_> {
 
     fn record(&mut self, fields: &[InputField], json: &Json, prefix: &str) -> Vec<Value> {
         let Json::Object(map) = json else {
-            let what = if prefix.is_empty() { "the input" } else { prefix };
-            self.fail(ErrorKind::InvalidInput, prefix, format!("{what} must be a JSON object, found {}", describe(json)));
+            let what = if prefix.is_empty() {
+                "the input"
+            } else {
+                prefix
+            };
+            self.fail(
+                ErrorKind::InvalidInput,
+                prefix,
+                format!("{what} must be a JSON object, found {}", describe(json)),
+            );
             return vec![Value::Unknown; fields.len()];
         };
         let values = fields
@@ -86,10 +102,20 @@ impl Reader<'_> {
             if !fields.iter().any(|f| f.name == *key) {
                 let path = join(prefix, key);
                 let hint = did_you_mean(key, fields.iter().map(|f| f.name.as_str()));
-                let mut error =
-                    EvalError::at_path(ErrorKind::UnknownField, &path, format!("`{path}` is not a field of the input"));
+                let mut error = EvalError::at_path(
+                    ErrorKind::UnknownField,
+                    &path,
+                    format!("`{path}` is not a field of the input"),
+                );
                 error.hint = hint.or_else(|| {
-                    Some(format!("the fields are {}", fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")))
+                    Some(format!(
+                        "the fields are {}",
+                        fields
+                            .iter()
+                            .map(|f| f.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
                 });
                 self.errors.push(error);
             }
@@ -107,16 +133,33 @@ impl Reader<'_> {
         match &field.ty {
             Type::Optional(_) => Value::None,
             // A record whose every field can be filled in may itself be left out.
-            Type::Record(_) if field.fields.iter().all(|f| f.default.is_some() || f.ty.is_optional()) => {
-                Value::Record(Arc::from(self.record(&field.fields, &Json::Object(Default::default()), path)))
+            Type::Record(_)
+                if field
+                    .fields
+                    .iter()
+                    .all(|f| f.default.is_some() || f.ty.is_optional()) =>
+            {
+                Value::Record(Arc::from(self.record(
+                    &field.fields,
+                    &Json::Object(Default::default()),
+                    path,
+                )))
             }
-            _ => self.fail(ErrorKind::MissingInput, path, format!("the input `{path}` is required")),
+            _ => self.fail(
+                ErrorKind::MissingInput,
+                path,
+                format!("the input `{path}` is required"),
+            ),
         }
     }
 
     fn value(&mut self, field: &InputField, ty: &Type, json: &Json, path: &str) -> Value {
         let wrong = |this: &mut Self, what: &str| {
-            this.fail(ErrorKind::InvalidInput, path, format!("`{path}` must be {what}, found {}", describe(json)))
+            this.fail(
+                ErrorKind::InvalidInput,
+                path,
+                format!("`{path}` must be {what}, found {}", describe(json)),
+            )
         };
         match ty {
             Type::Optional(inner) => {
@@ -136,7 +179,11 @@ impl Reader<'_> {
                     Json::String(s) => s.clone(),
                     _ => return wrong(self, "a number"),
                 };
-                let parsed = if *ty == Type::Percent { parse_percent(&text) } else { num::parse_exact(&text) };
+                let parsed = if *ty == Type::Percent {
+                    parse_percent(&text)
+                } else {
+                    num::parse_exact(&text)
+                };
                 match parsed {
                     None => wrong(self, "a number (28 significant digits at most)"),
                     Some(n) if *ty == Type::Int => {
@@ -155,11 +202,17 @@ impl Reader<'_> {
                 Json::String(s) => Value::text(s),
                 _ => wrong(self, "a text"),
             },
-            Type::Date => match json.as_str().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()) {
+            Type::Date => match json
+                .as_str()
+                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            {
                 Some(d) => Value::Date(d),
                 None => wrong(self, "a date \"YYYY-MM-DD\""),
             },
-            Type::DateTime => match json.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()) {
+            Type::DateTime => match json
+                .as_str()
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            {
                 Some(t) => Value::DateTime(t.with_timezone(&Utc)),
                 None => wrong(self, "an RFC 3339 date-time (\"2026-03-01T09:00:00Z\")"),
             },
@@ -184,7 +237,14 @@ impl Reader<'_> {
                             }
                             other => {
                                 let allowed = self.enum_values(*id);
-                                self.fail(ErrorKind::InvalidInput, &item_path, format!("`{item_path}` must be one of {allowed}, found {}", describe(other)));
+                                self.fail(
+                                    ErrorKind::InvalidInput,
+                                    &item_path,
+                                    format!(
+                                        "`{item_path}` must be one of {allowed}, found {}",
+                                        describe(other)
+                                    ),
+                                );
                             }
                         }
                     }
@@ -200,7 +260,11 @@ impl Reader<'_> {
                         .map(|(i, item)| {
                             let item_path = format!("{path}[{i}]");
                             if item.is_null() && !elem.is_optional() {
-                                return self.fail(ErrorKind::InvalidInput, &item_path, format!("`{item_path}` must not be null"));
+                                return self.fail(
+                                    ErrorKind::InvalidInput,
+                                    &item_path,
+                                    format!("`{item_path}` must not be null"),
+                                );
                             }
                             self.value(field, elem, item, &item_path)
                         })
@@ -212,15 +276,21 @@ impl Reader<'_> {
             Type::Record(record) => {
                 // Nested input records carry their fields (and defaults) in the schema; record
                 // types inside lists have no defaults.
-                let fields: Vec<InputField> = if field.ty.strip_optional() == ty && !field.fields.is_empty() {
-                    field.fields.clone()
-                } else {
-                    record
-                        .fields
-                        .iter()
-                        .map(|(n, t)| InputField { name: n.clone(), ty: t.clone(), default: None, fields: Vec::new() })
-                        .collect()
-                };
+                let fields: Vec<InputField> =
+                    if field.ty.strip_optional() == ty && !field.fields.is_empty() {
+                        field.fields.clone()
+                    } else {
+                        record
+                            .fields
+                            .iter()
+                            .map(|(n, t)| InputField {
+                                name: n.clone(),
+                                ty: t.clone(),
+                                default: None,
+                                fields: Vec::new(),
+                            })
+                            .collect()
+                    };
                 Value::Record(Arc::from(self.record(&fields, json, path)))
             }
             Type::None | Type::Unknown => wrong(self, "a known type"),
@@ -228,20 +298,37 @@ impl Reader<'_> {
     }
 
     fn enum_values(&self, id: u32) -> String {
-        self.program.enums.get(id as usize).map(|e| e.values.join(", ")).unwrap_or_default()
+        self.program
+            .enums
+            .get(id as usize)
+            .map(|e| e.values.join(", "))
+            .unwrap_or_default()
     }
 
     fn enum_value(&mut self, id: u32, s: &str, path: &str) -> Value {
-        let values = self.program.enums.get(id as usize).map(|e| e.values.clone()).unwrap_or_default();
+        let values = self
+            .program
+            .enums
+            .get(id as usize)
+            .map(|e| e.values.clone())
+            .unwrap_or_default();
         match values.iter().position(|v| v == s) {
             Some(i) => Value::Enum(id, i as u32),
             None => {
                 let hint = did_you_mean(s, values.iter().map(String::as_str));
-                let name = self.program.enums.get(id as usize).map(|e| e.name.clone()).unwrap_or_default();
+                let name = self
+                    .program
+                    .enums
+                    .get(id as usize)
+                    .map(|e| e.name.clone())
+                    .unwrap_or_default();
                 let mut error = EvalError::at_path(
                     ErrorKind::InvalidInput,
                     path,
-                    format!("\"{s}\" is not a {name}; the values are {}", values.join(", ")),
+                    format!(
+                        "\"{s}\" is not a {name}; the values are {}",
+                        values.join(", ")
+                    ),
                 );
                 error.hint = hint;
                 self.errors.push(error);
@@ -298,8 +385,12 @@ pub fn parse_duration(text: &str) -> Option<i64> {
 
 /// Reads a `YYYY-MM-DD` date given by a host (`as_of`).
 pub fn parse_date(text: &str) -> EvalResult<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| EvalError::new(ErrorKind::InvalidRequest, format!("\"{text}\" is not a date (YYYY-MM-DD)")))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        EvalError::new(
+            ErrorKind::InvalidRequest,
+            format!("\"{text}\" is not a date (YYYY-MM-DD)"),
+        )
+    })
 }
 
 #[cfg(test)]

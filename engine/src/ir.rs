@@ -186,7 +186,11 @@ pub enum Test {
     /// Equal to one of these.
     OneOf(Vec<Expr>),
     Compare(CompareOp, Expr),
-    Range { lo: Expr, hi: Expr, half_open: bool },
+    Range {
+        lo: Expr,
+        hi: Expr,
+        half_open: bool,
+    },
     IsNone,
 }
 
@@ -285,21 +289,34 @@ pub enum Expr {
     Not(Box<Expr>),
     Arith(ArithOp, Box<Expr>, Box<Expr>),
     /// Date ± Duration, DateTime ± Duration.
-    DateShift { subtract: bool, date: Box<Expr>, duration: Box<Expr> },
+    DateShift {
+        subtract: bool,
+        date: Box<Expr>,
+        duration: Box<Expr>,
+    },
     Compare(CompareOp, Box<Expr>, Box<Expr>),
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     Implies(Box<Expr>, Box<Expr>),
     /// `x in list`
     InList(Box<Expr>, Box<Expr>),
-    InRange { value: Box<Expr>, lo: Box<Expr>, hi: Box<Expr>, half_open: bool },
+    InRange {
+        value: Box<Expr>,
+        lo: Box<Expr>,
+        hi: Box<Expr>,
+        half_open: bool,
+    },
     /// `set contains element`
     SetContains(Box<Expr>, Box<Expr>),
     /// `contains` on lists.
     ListContains(Box<Expr>, Box<Expr>),
     Coalesce(Box<Expr>, Box<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
-    Match { scrutinee: Box<Expr>, arms: Vec<(Vec<Expr>, Expr)>, default: Option<Box<Expr>> },
+    Match {
+        scrutinee: Box<Expr>,
+        arms: Vec<(Vec<Expr>, Expr)>,
+        default: Option<Box<Expr>>,
+    },
     List(Vec<Expr>),
     SetOf(u32, Vec<Expr>),
     Record(Vec<Expr>),
@@ -324,7 +341,11 @@ pub type PriceLineKind = LineKind;
 impl Program {
     /// The global named `name`.
     pub fn global_named(&self, name: &str) -> Option<(GlobalId, &Global)> {
-        self.globals.iter().enumerate().find(|(_, g)| g.name == name).map(|(i, g)| (i as GlobalId, g))
+        self.globals
+            .iter()
+            .enumerate()
+            .find(|(_, g)| g.name == name)
+            .map(|(i, g)| (i as GlobalId, g))
     }
 
     pub fn global(&self, id: GlobalId) -> Option<&Global> {
@@ -332,6 +353,13 @@ impl Program {
     }
 
     pub fn record_type_of_input(&self) -> RecordType {
-        RecordType { fields: self.input.fields.iter().map(|f| (f.name.clone(), f.ty.clone())).collect() }
+        RecordType {
+            fields: self
+                .input
+                .fields
+                .iter()
+                .map(|f| (f.name.clone(), f.ty.clone()))
+                .collect(),
+        }
     }
 }

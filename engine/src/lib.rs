@@ -30,6 +30,6 @@ pub mod value;
 pub mod workflow;
 
 pub use api::{EvalOptions, Ruleset, parse_json, to_json_pretty, to_json_string};
-pub use registry::{Registry, Selector};
 pub use error::{ErrorKind, EvalError};
 pub use ordo_dsl::{Diagnostic, DiagnosticKind, Diagnostics};
+pub use registry::{Registry, Selector};

@@ -7,27 +7,41 @@ use crate::error::{ErrorKind, EvalError, EvalResult};
 use ordo_dsl::ast::RoundingMode;
 
 fn overflow(op: &str) -> EvalError {
-    EvalError::new(ErrorKind::Overflow, format!("the result of `{op}` is too large for a decimal (28 significant digits)"))
+    EvalError::new(
+        ErrorKind::Overflow,
+        format!("the result of `{op}` is too large for a decimal (28 significant digits)"),
+    )
 }
 
 pub fn add(a: Decimal, b: Decimal) -> EvalResult<Decimal> {
-    a.checked_add(b).map(normalize_zero).ok_or_else(|| overflow("+"))
+    a.checked_add(b)
+        .map(normalize_zero)
+        .ok_or_else(|| overflow("+"))
 }
 
 pub fn sub(a: Decimal, b: Decimal) -> EvalResult<Decimal> {
-    a.checked_sub(b).map(normalize_zero).ok_or_else(|| overflow("-"))
+    a.checked_sub(b)
+        .map(normalize_zero)
+        .ok_or_else(|| overflow("-"))
 }
 
 pub fn mul(a: Decimal, b: Decimal) -> EvalResult<Decimal> {
-    a.checked_mul(b).map(normalize_zero).ok_or_else(|| overflow("*"))
+    a.checked_mul(b)
+        .map(normalize_zero)
+        .ok_or_else(|| overflow("*"))
 }
 
 /// Exact up to 28 significant digits, then rounded half-even (rust_decimal's rule).
 pub fn div(a: Decimal, b: Decimal) -> EvalResult<Decimal> {
     if b.is_zero() {
-        return Err(EvalError::new(ErrorKind::DivisionByZero, format!("division of {a} by zero")));
+        return Err(EvalError::new(
+            ErrorKind::DivisionByZero,
+            format!("division of {a} by zero"),
+        ));
     }
-    a.checked_div(b).map(normalize_zero).ok_or_else(|| overflow("/"))
+    a.checked_div(b)
+        .map(normalize_zero)
+        .ok_or_else(|| overflow("/"))
 }
 
 pub fn neg(a: Decimal) -> Decimal {
@@ -76,7 +90,7 @@ pub fn to_i64(d: Decimal) -> Option<i64> {
     if !is_integral(d) {
         return None;
     }
-    i64::try_from(d.trunc().mantissa() / 10i128.pow(d.scale())).ok()
+    rust_decimal::prelude::ToPrimitive::to_i64(&d.trunc())
 }
 
 /// Parses a decimal exactly (no silent rounding of extra digits); accepts `1e3` forms too.
@@ -105,21 +119,51 @@ mod tests {
 
     #[test]
     fn rounding_modes() {
-        assert_eq!(round(d("2.345"), 2, RoundingMode::HalfUp).to_string(), "2.35");
-        assert_eq!(round(d("2.345"), 2, RoundingMode::HalfEven).to_string(), "2.34");
-        assert_eq!(round(d("-2.345"), 2, RoundingMode::HalfDown).to_string(), "-2.34");
+        assert_eq!(
+            round(d("2.345"), 2, RoundingMode::HalfUp).to_string(),
+            "2.35"
+        );
+        assert_eq!(
+            round(d("2.345"), 2, RoundingMode::HalfEven).to_string(),
+            "2.34"
+        );
+        assert_eq!(
+            round(d("-2.345"), 2, RoundingMode::HalfDown).to_string(),
+            "-2.34"
+        );
         assert_eq!(round(d("2.341"), 2, RoundingMode::Up).to_string(), "2.35");
-        assert_eq!(round(d("-2.341"), 2, RoundingMode::Ceiling).to_string(), "-2.34");
-        assert_eq!(round(d("-2.341"), 2, RoundingMode::Floor).to_string(), "-2.35");
-        assert_eq!(round(d("6778"), 2, RoundingMode::HalfUp).to_string(), "6778.00");
-        assert_eq!(round(d("-0.001"), 2, RoundingMode::HalfUp).to_string(), "0.00");
+        assert_eq!(
+            round(d("-2.341"), 2, RoundingMode::Ceiling).to_string(),
+            "-2.34"
+        );
+        assert_eq!(
+            round(d("-2.341"), 2, RoundingMode::Floor).to_string(),
+            "-2.35"
+        );
+        assert_eq!(
+            round(d("6778"), 2, RoundingMode::HalfUp).to_string(),
+            "6778.00"
+        );
+        assert_eq!(
+            round(d("-0.001"), 2, RoundingMode::HalfUp).to_string(),
+            "0.00"
+        );
     }
 
     #[test]
     fn errors_instead_of_panics() {
-        assert_eq!(div(d("1"), d("0")).unwrap_err().kind, ErrorKind::DivisionByZero);
-        assert_eq!(mul(Decimal::MAX, d("2")).unwrap_err().kind, ErrorKind::Overflow);
-        assert_eq!(add(Decimal::MAX, Decimal::MAX).unwrap_err().kind, ErrorKind::Overflow);
+        assert_eq!(
+            div(d("1"), d("0")).unwrap_err().kind,
+            ErrorKind::DivisionByZero
+        );
+        assert_eq!(
+            mul(Decimal::MAX, d("2")).unwrap_err().kind,
+            ErrorKind::Overflow
+        );
+        assert_eq!(
+            add(Decimal::MAX, Decimal::MAX).unwrap_err().kind,
+            ErrorKind::Overflow
+        );
     }
 
     #[test]

@@ -24,7 +24,11 @@ pub enum PriceStatement {
     /// Records the running sum under this subtotal (index into `subtotals`).
     Subtotal(u32),
     /// One pass of the body per element, the element bound to local `slot`.
-    For { slot: u32, collection: Expr, body: Vec<PriceStatement> },
+    For {
+        slot: u32,
+        collection: Expr,
+        body: Vec<PriceStatement>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -36,9 +36,16 @@ impl Selector {
         if let Ok(version) = Version::parse(text) {
             return Ok(Selector::Exact(version));
         }
-        VersionReq::parse(text).map(Selector::Requirement).map_err(|e| {
-            EvalError::new(ErrorKind::InvalidRequest, format!("`{text}` is neither a version, a requirement, `latest` nor a date: {e}"))
-        })
+        VersionReq::parse(text)
+            .map(Selector::Requirement)
+            .map_err(|e| {
+                EvalError::new(
+                    ErrorKind::InvalidRequest,
+                    format!(
+                        "`{text}` is neither a version, a requirement, `latest` nor a date: {e}"
+                    ),
+                )
+            })
     }
 }
 
@@ -58,7 +65,10 @@ impl Registry {
     /// different hash it is refused (a published version never changes).
     pub fn add(&mut self, ruleset: Ruleset) -> Result<(), EvalError> {
         let version = Version::parse(ruleset.version()).map_err(|e| {
-            EvalError::new(ErrorKind::InvalidRequest, format!("`{}` is not a semantic version: {e}", ruleset.version()))
+            EvalError::new(
+                ErrorKind::InvalidRequest,
+                format!("`{}` is not a semantic version: {e}", ruleset.version()),
+            )
         })?;
         let versions = self.rulesets.entry(ruleset.name().to_string()).or_default();
         if let Some(existing) = versions.get(&version) {
@@ -93,14 +103,21 @@ impl Registry {
     pub fn resolve(&self, name: &str, selector: &Selector) -> Result<&Ruleset, EvalError> {
         let Some(versions) = self.rulesets.get(name) else {
             let hint = ordo_dsl::diagnostic::did_you_mean(name, self.names());
-            let mut error = EvalError::new(ErrorKind::InvalidRequest, format!("no ruleset `{name}` is registered"));
+            let mut error = EvalError::new(
+                ErrorKind::InvalidRequest,
+                format!("no ruleset `{name}` is registered"),
+            );
             error.hint = hint;
             return Err(error);
         };
         let found = match selector {
             Selector::Latest => versions.values().next_back(),
             Selector::Exact(v) => versions.get(v),
-            Selector::Requirement(req) => versions.iter().rev().find(|(v, _)| req.matches(v)).map(|(_, r)| r),
+            Selector::Requirement(req) => versions
+                .iter()
+                .rev()
+                .find(|(v, _)| req.matches(v))
+                .map(|(_, r)| r),
             Selector::AsOf(date) => versions
                 .values()
                 .filter(|r| r.effective().is_none_or(|e| e <= *date))
@@ -115,7 +132,10 @@ impl Registry {
                 Selector::Requirement(r) => format!("a version matching `{r}`"),
                 Selector::AsOf(d) => format!("a version in effect on {d}"),
             };
-            EvalError::new(ErrorKind::InvalidRequest, format!("`{name}` has no {wanted} (versions: {})", known.join(", ")))
+            EvalError::new(
+                ErrorKind::InvalidRequest,
+                format!("`{name}` has no {wanted} (versions: {})", known.join(", ")),
+            )
         })
     }
 }

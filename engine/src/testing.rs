@@ -79,25 +79,57 @@ impl Ruleset {
                 message: error.render(),
             }],
         };
-        TestOutcome { name: test.name.clone(), line: test.line, failures }
+        TestOutcome {
+            name: test.name.clone(),
+            line: test.line,
+            failures,
+        }
     }
 
     fn check_test(&self, test: &TestCase) -> EvalResult<Vec<TestFailure>> {
         let program = self.program();
         // The plain evaluation first, so a test sees exactly what a host would.
-        let options = EvalOptions { as_of: test.as_of, ..EvalOptions::default() };
+        let options = EvalOptions {
+            as_of: test.as_of,
+            ..EvalOptions::default()
+        };
         let result = self.evaluate(&test.given, &options)?;
         let inputs = read_input(program, &test.given, Absent::Complete)?;
-        let mut ev = Evaluator::new(program, inputs, Context { as_of: test.as_of, ..Context::default() });
-        let violations = result["violations"]
-            .as_array()
-            .map(|v| v.iter().filter_map(|x| x["id"].as_str().map(str::to_string)).collect())
+        let mut ev = Evaluator::new(
+            program,
+            inputs,
+            Context {
+                as_of: test.as_of,
+                ..Context::default()
+            },
+        );
+        let violations = result
+            .get("violations")
+            .and_then(serde_json::Value::as_array)
+            .map(|v| {
+                v.iter()
+                    .filter_map(|x| {
+                        x.get("id")
+                            .and_then(serde_json::Value::as_str)
+                            .map(str::to_string)
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         let mut approvals = Vec::new();
         for i in 0..program.approvals.len() {
-            approvals.push(chain_status(&mut ev, i, None)?.steps.into_iter().map(|s| s.id).collect());
+            approvals.push(
+                chain_status(&mut ev, i, None)?
+                    .steps
+                    .into_iter()
+                    .map(|s| s.id)
+                    .collect(),
+            );
         }
-        ev.test_facts = Some(TestFacts { violations, approvals });
+        ev.test_facts = Some(TestFacts {
+            violations,
+            approvals,
+        });
         let mut failures = Vec::new();
         for expect in &test.expects {
             let holds = ev.eval(&expect.condition)?;
@@ -108,12 +140,23 @@ impl Ruleset {
                 Some((actual_expr, actual_type, expected_expr, expected_type, actual_text)) => {
                     let actual = value_to_json(program, &ev.eval(actual_expr)?, actual_type);
                     let expected = value_to_json(program, &ev.eval(expected_expr)?, expected_type);
-                    let message = format!("expected {actual_text} to be {expected}, but it is {actual}");
+                    let message =
+                        format!("expected {actual_text} to be {expected}, but it is {actual}");
                     (Some(expected), Some(actual), message)
                 }
-                None => (Some(Json::Bool(true)), Some(Json::Bool(false)), format!("expected `{}` to hold", expect.text)),
+                None => (
+                    Some(Json::Bool(true)),
+                    Some(Json::Bool(false)),
+                    format!("expected `{}` to hold", expect.text),
+                ),
             };
-            failures.push(TestFailure { line: expect.line, expectation: expect.text.clone(), expected, actual, message });
+            failures.push(TestFailure {
+                line: expect.line,
+                expectation: expect.text.clone(),
+                expected,
+                actual,
+                message,
+            });
         }
         Ok(failures)
     }

@@ -43,7 +43,11 @@ pub struct RecordType {
 impl RecordType {
     /// The index and type of a field.
     pub fn field(&self, name: &str) -> Option<(usize, &Type)> {
-        self.fields.iter().enumerate().find(|(_, (n, _))| n == name).map(|(i, (_, t))| (i, t))
+        self.fields
+            .iter()
+            .enumerate()
+            .find(|(_, (n, _))| n == name)
+            .map(|(i, (_, t))| (i, t))
     }
 }
 
@@ -57,7 +61,10 @@ pub struct EnumDef {
 impl Type {
     /// Int, Decimal and Percent: the types arithmetic works on.
     pub fn is_numeric(&self) -> bool {
-        matches!(self, Type::Int | Type::Decimal | Type::Percent | Type::Unknown)
+        matches!(
+            self,
+            Type::Int | Type::Decimal | Type::Percent | Type::Unknown
+        )
     }
 
     /// The type without an optional wrapper.
@@ -87,7 +94,7 @@ impl Type {
         match (self, expected) {
             (Type::Unknown, _) | (_, Type::Unknown) => true,
             (a, b) if a.is_numeric() && b.is_numeric() => {
-                !(matches!(b, Type::Int) && !matches!(a, Type::Int))
+                !matches!(b, Type::Int) || matches!(a, Type::Int)
             }
             (Type::None, Type::Optional(_)) => true,
             (Type::Optional(a), Type::Optional(b)) => a.fits(b),
@@ -95,7 +102,10 @@ impl Type {
             (Type::List(a), Type::List(b)) => a.fits(b),
             (Type::Record(a), Type::Record(b)) => {
                 a.fields.len() == b.fields.len()
-                    && a.fields.iter().zip(&b.fields).all(|((na, ta), (nb, tb))| na == nb && ta.fits(tb))
+                    && a.fields
+                        .iter()
+                        .zip(&b.fields)
+                        .all(|((na, ta), (nb, tb))| na == nb && ta.fits(tb))
             }
             (a, b) => a == b,
         }
@@ -110,14 +120,19 @@ impl Type {
             (a, b) if a.is_numeric() && b.is_numeric() => {
                 // A percent mixed with a plain number is a plain number; Int with Percent
                 // stays a percent (`0` in a rate column).
-                if matches!((a, b), (Type::Int, Type::Percent) | (Type::Percent, Type::Int)) {
+                if matches!(
+                    (a, b),
+                    (Type::Int, Type::Percent) | (Type::Percent, Type::Int)
+                ) {
                     Some(Type::Percent)
                 } else {
                     Some(Type::Decimal)
                 }
             }
             (Type::None, t) | (t, Type::None) => Some(t.clone().optional()),
-            (Type::Optional(a), b) | (b, Type::Optional(a)) => a.unify(b.strip_optional()).map(Type::optional),
+            (Type::Optional(a), b) | (b, Type::Optional(a)) => {
+                a.unify(b.strip_optional()).map(Type::optional)
+            }
             (Type::List(a), Type::List(b)) => a.unify(b).map(|t| Type::List(Box::new(t))),
             (a, b) if a.fits(b) && b.fits(a) => Some(a.clone()),
             _ => None,
@@ -139,7 +154,10 @@ pub struct TypeDisplay<'a> {
 impl fmt::Display for TypeDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let enum_name = |id: &EnumId| {
-            self.enums.get(*id as usize).map_or("?", |e| e.name.as_str()).to_string()
+            self.enums
+                .get(*id as usize)
+                .map_or("?", |e| e.name.as_str())
+                .to_string()
         };
         match self.ty {
             Type::Bool => f.write_str("Bool"),
@@ -187,7 +205,10 @@ mod tests {
     fn branches_unify_to_the_wider_type() {
         assert_eq!(Type::Int.unify(&Type::Decimal), Some(Type::Decimal));
         assert_eq!(Type::Int.unify(&Type::Percent), Some(Type::Percent));
-        assert_eq!(Type::None.unify(&Type::Text), Some(Type::Optional(Box::new(Type::Text))));
+        assert_eq!(
+            Type::None.unify(&Type::Text),
+            Some(Type::Optional(Box::new(Type::Text)))
+        );
         assert_eq!(Type::Text.unify(&Type::Bool), None);
     }
 }

@@ -61,10 +61,21 @@ pub enum TriggerEvent {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Action {
-    Notify { to: NotifyTarget, message: Expr },
-    Escalate { role: String },
-    Task { name: Expr, fields: Vec<(String, Expr)> },
-    Emit { event: Expr, fields: Vec<(String, Expr)> },
+    Notify {
+        to: NotifyTarget,
+        message: Expr,
+    },
+    Escalate {
+        role: String,
+    },
+    Task {
+        name: Expr,
+        fields: Vec<(String, Expr)>,
+    },
+    Emit {
+        event: Expr,
+        fields: Vec<(String, Expr)>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -24,7 +24,12 @@ pub fn run(args: &Args) -> u8 {
         match compile_file(file) {
             Ok((ruleset, _)) => {
                 if args.format == Format::Text {
-                    println!("{name}: ok ({} {}, {})", ruleset.name(), ruleset.version(), ruleset.hash());
+                    println!(
+                        "{name}: ok ({} {}, {})",
+                        ruleset.name(),
+                        ruleset.version(),
+                        ruleset.hash()
+                    );
                 }
                 report.push(serde_json::json!({"file": name, "ok": true, "ruleset": ruleset.identity_json(), "diagnostics": []}));
             }
@@ -38,7 +43,10 @@ pub fn run(args: &Args) -> u8 {
         }
     }
     if args.format == Format::Json {
-        println!("{}", ordo_engine::to_json_pretty(&serde_json::Value::Array(report)));
+        println!(
+            "{}",
+            ordo_engine::to_json_pretty(&serde_json::Value::Array(report))
+        );
     }
     u8::from(failed)
 }

@@ -54,7 +54,11 @@ impl Tally {
 /// Exit 0 when no case failed.
 pub fn run(args: &Args) -> u8 {
     let mut folders: Vec<PathBuf> = match std::fs::read_dir(&args.dir) {
-        Ok(entries) => entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.join("cases.json").is_file()).collect(),
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.join("cases.json").is_file())
+            .collect(),
         Err(e) => {
             eprintln!("error: cannot read `{}`: {e}", args.dir.display());
             return 1;
@@ -65,16 +69,26 @@ pub fn run(args: &Args) -> u8 {
     for folder in &folders {
         run_folder(folder, &mut tally, args.verbose);
     }
-    println!("{} passed, {} failed, {} skipped", tally.passed, tally.failed, tally.skipped);
+    println!(
+        "{} passed, {} failed, {} skipped",
+        tally.passed, tally.failed, tally.skipped
+    );
     u8::from(tally.failed > 0 || folders.is_empty())
 }
 
 fn run_folder(folder: &Path, tally: &mut Tally, verbose: bool) {
-    let suite = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let suite = folder
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let loaded = read_text(&folder.join("ruleset.ordo").display().to_string())
-        .and_then(|source| read_text(&folder.join("cases.json").display().to_string()).map(|cases| (source, cases)))
+        .and_then(|source| {
+            read_text(&folder.join("cases.json").display().to_string()).map(|cases| (source, cases))
+        })
         .and_then(|(source, cases)| {
-            serde_json::from_str::<Json>(&cases).map(|c| (source, c)).map_err(|e| format!("cases.json is not valid JSON: {e}"))
+            serde_json::from_str::<Json>(&cases)
+                .map(|c| (source, c))
+                .map_err(|e| format!("cases.json is not valid JSON: {e}"))
         });
     let (source, cases) = match loaded {
         Ok(loaded) => loaded,
@@ -86,12 +100,18 @@ fn run_folder(folder: &Path, tally: &mut Tally, verbose: bool) {
         return tally.record(&name, compile_error_outcome(&compiled, expected, &source));
     }
     let Some(cases) = cases.as_array() else {
-        return tally.record(&suite, Outcome::Fail("cases.json must be a list of cases".into()));
+        return tally.record(
+            &suite,
+            Outcome::Fail("cases.json must be a list of cases".into()),
+        );
     };
     let ruleset = match compiled {
         Ok(ruleset) => ruleset,
         Err(diagnostics) => {
-            let why = format!("the ruleset does not compile:\n{}", diagnostics.render("ruleset.ordo", &source));
+            let why = format!(
+                "the ruleset does not compile:\n{}",
+                diagnostics.render("ruleset.ordo", &source)
+            );
             for (i, case) in cases.iter().enumerate() {
                 tally.record(&case_name(&suite, i, case), Outcome::Fail(why.clone()));
             }
@@ -105,25 +125,49 @@ fn run_folder(folder: &Path, tally: &mut Tally, verbose: bool) {
 }
 
 fn case_name(suite: &str, i: usize, case: &Json) -> String {
-    let name = case.get("name").and_then(Json::as_str).map_or_else(|| format!("case {}", i + 1), str::to_string);
+    let name = case
+        .get("name")
+        .and_then(Json::as_str)
+        .map_or_else(|| format!("case {}", i + 1), str::to_string);
     format!("{suite}: {name}")
 }
 
-fn compile_error_outcome(compiled: &Result<Ruleset, ordo_engine::Diagnostics>, expected: &Json, source: &str) -> Outcome {
-    let kind = expected.get("kind").and_then(Json::as_str).unwrap_or_default();
-    let lines: Vec<u64> = expected.get("lines").and_then(Json::as_array).map(|l| l.iter().filter_map(Json::as_u64).collect()).unwrap_or_default();
+fn compile_error_outcome(
+    compiled: &Result<Ruleset, ordo_engine::Diagnostics>,
+    expected: &Json,
+    source: &str,
+) -> Outcome {
+    let kind = expected
+        .get("kind")
+        .and_then(Json::as_str)
+        .unwrap_or_default();
+    let lines: Vec<u64> = expected
+        .get("lines")
+        .and_then(Json::as_array)
+        .map(|l| l.iter().filter_map(Json::as_u64).collect())
+        .unwrap_or_default();
     let diagnostics = match compiled {
-        Ok(_) => return Outcome::Fail(format!("expected a `{kind}` compile error, but the ruleset compiled")),
+        Ok(_) => {
+            return Outcome::Fail(format!(
+                "expected a `{kind}` compile error, but the ruleset compiled"
+            ));
+        }
         Err(d) => d,
     };
-    let hit = diagnostics
-        .iter()
-        .any(|d| d.kind.as_str() == kind && (lines.is_empty() || lines.contains(&(d.line(source) as u64))));
+    let hit = diagnostics.iter().any(|d| {
+        d.kind.as_str() == kind && (lines.is_empty() || lines.contains(&(d.line(source) as u64)))
+    });
     if hit {
         Outcome::Pass
     } else {
-        let found: Vec<String> = diagnostics.iter().map(|d| format!("{} at line {}: {}", d.kind, d.line(source), d.message)).collect();
-        Outcome::Fail(format!("expected a `{kind}` error at line {lines:?}; found:\n{}", found.join("\n")))
+        let found: Vec<String> = diagnostics
+            .iter()
+            .map(|d| format!("{} at line {}: {}", d.kind, d.line(source), d.message))
+            .collect();
+        Outcome::Fail(format!(
+            "expected a `{kind}` error at line {lines:?}; found:\n{}",
+            found.join("\n")
+        ))
     }
 }
 
@@ -138,8 +182,16 @@ pub fn run_case(ruleset: &Ruleset, case: &Json, verbose: bool) -> Outcome {
 }
 
 fn evaluate(ruleset: &Ruleset, case: &Json) -> Result<Json, EvalError> {
-    let as_of = case.get("as_of").and_then(Json::as_str).map(parse_date).transpose()?;
-    let options = EvalOptions { as_of, trace: false, approvals: case.get("approvals").cloned() };
+    let as_of = case
+        .get("as_of")
+        .and_then(Json::as_str)
+        .map(parse_date)
+        .transpose()?;
+    let options = EvalOptions {
+        as_of,
+        trace: false,
+        approvals: case.get("approvals").cloned(),
+    };
     ruleset.evaluate(case.get("input").unwrap_or(&Json::Null), &options)
 }
 
@@ -147,12 +199,19 @@ fn judge(result: Result<Json, EvalError>, case: &Json, verbose: bool) -> Outcome
     match (result, case.get("expect"), case.get("expect_error")) {
         (Ok(actual), Some(expected), _) => match mismatch(expected, &actual, "") {
             None => Outcome::Pass,
-            Some(why) if verbose => Outcome::Fail(format!("{why}\nresult: {}", ordo_engine::to_json_pretty(&actual))),
+            Some(why) if verbose => Outcome::Fail(format!(
+                "{why}\nresult: {}",
+                ordo_engine::to_json_pretty(&actual)
+            )),
             Some(why) => Outcome::Fail(why),
         },
         (Ok(actual), None, Some(expected)) => Outcome::Fail(format!(
             "expected the error {expected}, but evaluation succeeded{}",
-            if verbose { format!(":\n{}", ordo_engine::to_json_pretty(&actual)) } else { String::new() }
+            if verbose {
+                format!(":\n{}", ordo_engine::to_json_pretty(&actual))
+            } else {
+                String::new()
+            }
         )),
         (Err(error), _, Some(expected)) => {
             let actual = error.to_json();
@@ -162,7 +221,9 @@ fn judge(result: Result<Json, EvalError>, case: &Json, verbose: bool) -> Outcome
             }
         }
         (Err(error), _, None) => Outcome::Fail(format!("unexpected error: {}", error.render())),
-        (Ok(_), None, None) => Outcome::Fail("the case has neither `expect` nor `expect_error`".into()),
+        (Ok(_), None, None) => {
+            Outcome::Fail("the case has neither `expect` nor `expect_error`".into())
+        }
     }
 }
 
@@ -170,10 +231,20 @@ fn judge(result: Result<Json, EvalError>, case: &Json, verbose: bool) -> Outcome
 /// the suite's README: objects match on the expected keys, arrays element by element, decimal
 /// strings by value).
 pub fn mismatch(expected: &Json, actual: &Json, path: &str) -> Option<String> {
-    let at = |p: &str| if p.is_empty() { "the result".to_string() } else { format!("`{p}`") };
+    let at = |p: &str| {
+        if p.is_empty() {
+            "the result".to_string()
+        } else {
+            format!("`{p}`")
+        }
+    };
     match (expected, actual) {
         (Json::Object(exp), Json::Object(act)) => exp.iter().find_map(|(key, e)| {
-            let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            let child = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
             match act.get(key) {
                 None => Some(format!("{} is missing", at(&child))),
                 Some(a) => mismatch(e, a, &child),
@@ -181,24 +252,47 @@ pub fn mismatch(expected: &Json, actual: &Json, path: &str) -> Option<String> {
         }),
         (Json::Array(exp), Json::Array(act)) => {
             if exp.len() != act.len() {
-                return Some(format!("{} has {} element(s), expected {}: {}", at(path), act.len(), exp.len(), compact(actual)));
+                return Some(format!(
+                    "{} has {} element(s), expected {}: {}",
+                    at(path),
+                    act.len(),
+                    exp.len(),
+                    compact(actual)
+                ));
             }
-            exp.iter().zip(act).enumerate().find_map(|(i, (e, a))| mismatch(e, a, &format!("{path}[{i}]")))
+            exp.iter()
+                .zip(act)
+                .enumerate()
+                .find_map(|(i, (e, a))| mismatch(e, a, &format!("{path}[{i}]")))
         }
         (Json::String(e), Json::String(a)) => {
             let decimal = |s: &str| ordo_engine::num::parse_exact(s);
             match (decimal(e), decimal(a)) {
                 (Some(x), Some(y)) if x == y => None,
                 _ if e == a => None,
-                _ => Some(format!("{} is {}, expected {}", at(path), compact(actual), compact(expected))),
+                _ => Some(format!(
+                    "{} is {}, expected {}",
+                    at(path),
+                    compact(actual),
+                    compact(expected)
+                )),
             }
         }
         (e, a) if e == a => None,
-        _ => Some(format!("{} is {}, expected {}", at(path), compact(actual), compact(expected))),
+        _ => Some(format!(
+            "{} is {}, expected {}",
+            at(path),
+            compact(actual),
+            compact(expected)
+        )),
     }
 }
 
 fn compact(value: &Json) -> String {
     let text = ordo_engine::to_json_string(value);
-    if text.chars().count() > 300 { format!("{}…", text.chars().take(300).collect::<String>()) } else { text }
+    if text.chars().count() > 300 {
+        format!("{}…", text.chars().take(300).collect::<String>())
+    } else {
+        text
+    }
 }

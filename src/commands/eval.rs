@@ -38,7 +38,10 @@ pub fn run(args: &Args) -> u8 {
         Err(failure) => {
             eprint!("{}", failure.render());
             if args.format == Format::Json {
-                println!("{}", serde_json::json!({"error": {"kind": "compile", "diagnostics": failure.to_json()}}));
+                println!(
+                    "{}",
+                    serde_json::json!({"error": {"kind": "compile", "diagnostics": failure.to_json()}})
+                );
             }
             return 1;
         }
@@ -46,7 +49,11 @@ pub fn run(args: &Args) -> u8 {
     let result = options(args).and_then(|(input, options)| ruleset.evaluate(&input, &options));
     match result {
         Ok(result) => {
-            let text = if args.compact { ordo_engine::to_json_string(&result) } else { ordo_engine::to_json_pretty(&result) };
+            let text = if args.compact {
+                ordo_engine::to_json_string(&result)
+            } else {
+                ordo_engine::to_json_pretty(&result)
+            };
             println!("{text}");
             0
         }
@@ -68,5 +75,12 @@ fn options(args: &Args) -> Result<(serde_json::Value, EvalOptions), EvalError> {
         Some(path) => Some(parse_json(&read_text(path).map_err(request)?)?),
         None => None,
     };
-    Ok((input, EvalOptions { as_of, trace: args.trace, approvals }))
+    Ok((
+        input,
+        EvalOptions {
+            as_of,
+            trace: args.trace,
+            approvals,
+        },
+    ))
 }

@@ -47,7 +47,11 @@ impl ChainStatus {
 
     /// Ids of the steps with this status.
     pub fn with_status(&self, status: &str) -> Vec<String> {
-        self.steps.iter().filter(|s| s.status == status).map(|s| s.id.clone()).collect()
+        self.steps
+            .iter()
+            .filter(|s| s.status == status)
+            .map(|s| s.id.clone())
+            .collect()
     }
 
     pub fn to_json(&self) -> Json {
@@ -58,7 +62,12 @@ impl ChainStatus {
                 let mut step = Map::new();
                 step.insert("id".into(), Json::String(s.id.clone()));
                 step.insert("label".into(), Json::String(s.label.clone()));
-                step.insert("role".into(), s.roles.first().map_or(Json::Null, |r| Json::String(r.clone())));
+                step.insert(
+                    "role".into(),
+                    s.roles
+                        .first()
+                        .map_or(Json::Null, |r| Json::String(r.clone())),
+                );
                 if s.roles.len() > 1 {
                     step.insert("roles".into(), json!(s.roles));
                 }
@@ -76,10 +85,17 @@ impl ChainStatus {
 }
 
 /// The required steps of chain `index` and their status against the chain's grants.
-pub fn chain_status(ev: &mut Evaluator<'_>, index: usize, granted: Option<&Json>) -> EvalResult<ChainStatus> {
+pub fn chain_status(
+    ev: &mut Evaluator<'_>,
+    index: usize,
+    granted: Option<&Json>,
+) -> EvalResult<ChainStatus> {
     let program = ev.program;
     let Some(chain) = program.approvals.get(index) else {
-        return Err(EvalError::new(ErrorKind::InvalidRequest, format!("no approval chain #{index}")));
+        return Err(EvalError::new(
+            ErrorKind::InvalidRequest,
+            format!("no approval chain #{index}"),
+        ));
     };
     let mut steps = Vec::new();
     for step in &chain.steps {
@@ -89,7 +105,10 @@ pub fn chain_status(ev: &mut Evaluator<'_>, index: usize, granted: Option<&Json>
                 continue;
             }
         }
-        let label = display(program, &ev.eval(&step.label).map_err(|e| e.or_rule(&rule))?);
+        let label = display(
+            program,
+            &ev.eval(&step.label).map_err(|e| e.or_rule(&rule))?,
+        );
         let mut facts = Map::new();
         for path in &step.depends_on {
             facts.insert(path.clone(), fact_value(ev, path)?);
@@ -98,7 +117,11 @@ pub fn chain_status(ev: &mut Evaluator<'_>, index: usize, granted: Option<&Json>
             None => "pending",
             Some(grant) => {
                 let recorded = grant.get("facts").and_then(Json::as_object);
-                let current = facts.iter().all(|(path, now)| recorded.and_then(|r| r.get(path)).is_some_and(|then| same_fact(then, now)));
+                let current = facts.iter().all(|(path, now)| {
+                    recorded
+                        .and_then(|r| r.get(path))
+                        .is_some_and(|then| same_fact(then, now))
+                });
                 if current { "granted" } else { "stale" }
             }
         };
@@ -119,17 +142,33 @@ pub fn chain_status(ev: &mut Evaluator<'_>, index: usize, granted: Option<&Json>
 fn fact_value(ev: &mut Evaluator<'_>, path: &str) -> EvalResult<Json> {
     let program = ev.program;
     let mut parts = path.split('.');
-    let Some(first) = parts.next() else { return Ok(Json::Null) };
-    let Some(index) = program.input.fields.iter().position(|f| f.name == first) else { return Ok(Json::Null) };
+    let Some(first) = parts.next() else {
+        return Ok(Json::Null);
+    };
+    let Some(index) = program.input.fields.iter().position(|f| f.name == first) else {
+        return Ok(Json::Null);
+    };
     let mut expr = crate::ir::Expr::Input(index as u32);
-    let mut fields = program.input.fields.get(index).map(|f| (&f.fields, f.ty.clone()));
-    let mut ty = fields.as_ref().map_or(crate::types::Type::Unknown, |(_, t)| t.clone());
+    let mut fields = program
+        .input
+        .fields
+        .get(index)
+        .map(|f| (&f.fields, f.ty.clone()));
+    let mut ty = fields
+        .as_ref()
+        .map_or(crate::types::Type::Unknown, |(_, t)| t.clone());
     for part in parts {
-        let Some((children, _)) = fields else { return Ok(Json::Null) };
-        let Some(i) = children.iter().position(|f| f.name == part) else { return Ok(Json::Null) };
+        let Some((children, _)) = fields else {
+            return Ok(Json::Null);
+        };
+        let Some(i) = children.iter().position(|f| f.name == part) else {
+            return Ok(Json::Null);
+        };
         expr = crate::ir::Expr::Field(Box::new(expr), i as u32);
         fields = children.get(i).map(|f| (&f.fields, f.ty.clone()));
-        ty = fields.as_ref().map_or(crate::types::Type::Unknown, |(_, t)| t.clone());
+        ty = fields
+            .as_ref()
+            .map_or(crate::types::Type::Unknown, |(_, t)| t.clone());
     }
     let value = ev.eval(&expr)?;
     Ok(super::value_to_json(program, &value, &ty))
@@ -149,33 +188,72 @@ fn same_fact(then: &Json, now: &Json) -> bool {
 }
 
 /// Checks the shape of the granted approvals, naming the first bad value.
-fn validate_granted<'a>(program: &Program, granted: Option<&'a Json>) -> EvalResult<Option<&'a Map<String, Json>>> {
-    let Some(granted) = granted else { return Ok(None) };
-    let bad = |path: String, message: String| Err(EvalError::at_path(ErrorKind::InvalidRequest, format!("approvals.{path}"), message));
+fn validate_granted<'a>(
+    program: &Program,
+    granted: Option<&'a Json>,
+) -> EvalResult<Option<&'a Map<String, Json>>> {
+    let Some(granted) = granted else {
+        return Ok(None);
+    };
+    let bad = |path: String, message: String| {
+        Err(EvalError::at_path(
+            ErrorKind::InvalidRequest,
+            format!("approvals.{path}"),
+            message,
+        ))
+    };
     let Some(chains) = granted.as_object() else {
-        return Err(EvalError::at_path(ErrorKind::InvalidRequest, "approvals", "the approvals must be an object keyed by chain"));
+        return Err(EvalError::at_path(
+            ErrorKind::InvalidRequest,
+            "approvals",
+            "the approvals must be an object keyed by chain",
+        ));
     };
     for (chain_name, steps) in chains {
         let Some(chain) = program.approvals.iter().find(|c| c.name == *chain_name) else {
             let names: Vec<&str> = program.approvals.iter().map(|c| c.name.as_str()).collect();
-            return bad(chain_name.clone(), format!("there is no approval chain `{chain_name}` (chains: {})", names.join(", ")));
+            return bad(
+                chain_name.clone(),
+                format!(
+                    "there is no approval chain `{chain_name}` (chains: {})",
+                    names.join(", ")
+                ),
+            );
         };
         let Some(steps) = steps.as_object() else {
-            return bad(chain_name.clone(), "the grants of a chain must be an object keyed by step".into());
+            return bad(
+                chain_name.clone(),
+                "the grants of a chain must be an object keyed by step".into(),
+            );
         };
         for (step_id, grant) in steps {
             if !chain.steps.iter().any(|s| s.id == *step_id) {
                 let ids: Vec<&str> = chain.steps.iter().map(|s| s.id.as_str()).collect();
-                return bad(format!("{chain_name}.{step_id}"), format!("chain `{chain_name}` has no step `{step_id}` (steps: {})", ids.join(", ")));
+                return bad(
+                    format!("{chain_name}.{step_id}"),
+                    format!(
+                        "chain `{chain_name}` has no step `{step_id}` (steps: {})",
+                        ids.join(", ")
+                    ),
+                );
             }
             let Some(grant) = grant.as_object() else {
-                return bad(format!("{chain_name}.{step_id}"), "a grant must be an object with `by` and `facts`".into());
+                return bad(
+                    format!("{chain_name}.{step_id}"),
+                    "a grant must be an object with `by` and `facts`".into(),
+                );
             };
             if grant.get("facts").is_some_and(|f| !f.is_object()) {
-                return bad(format!("{chain_name}.{step_id}.facts"), "`facts` must be an object of input paths".into());
+                return bad(
+                    format!("{chain_name}.{step_id}.facts"),
+                    "`facts` must be an object of input paths".into(),
+                );
             }
             if grant.get("by").is_some_and(|b| !b.is_string()) {
-                return bad(format!("{chain_name}.{step_id}.by"), "`by` must be a text".into());
+                return bad(
+                    format!("{chain_name}.{step_id}.by"),
+                    "`by` must be a text".into(),
+                );
             }
         }
     }

@@ -20,16 +20,26 @@ pub fn value_to_json(program: &Program, value: &Value, ty: &Type) -> Json {
         Value::Bool(b) => Json::Bool(*b),
         Value::Number(n) => decimal_json(*n),
         Value::Text(t) => Json::String(t.to_string()),
-        Value::Date(_) | Value::DateTime(_) | Value::Duration(_) | Value::Enum(..) => Json::String(display(program, value)),
+        Value::Date(_) | Value::DateTime(_) | Value::Duration(_) | Value::Enum(..) => {
+            Json::String(display(program, value))
+        }
         Value::Set(e, members) | Value::PartialSet(e, members) => Json::Array(
-            members.iter().map(|m| Json::String(crate::eval::display(program, &Value::Enum(*e, *m)))).collect(),
+            members
+                .iter()
+                .map(|m| Json::String(crate::eval::display(program, &Value::Enum(*e, *m))))
+                .collect(),
         ),
         Value::List(items) => {
             let elem = match ty.strip_optional() {
                 Type::List(t) => (**t).clone(),
                 _ => Type::Unknown,
             };
-            Json::Array(items.iter().map(|i| value_to_json(program, i, &elem)).collect())
+            Json::Array(
+                items
+                    .iter()
+                    .map(|i| value_to_json(program, i, &elem))
+                    .collect(),
+            )
         }
         Value::Record(fields) => match ty.strip_optional() {
             Type::Record(record) => Json::Object(
@@ -40,7 +50,12 @@ pub fn value_to_json(program: &Program, value: &Value, ty: &Type) -> Json {
                     .map(|((name, t), v)| (name.clone(), value_to_json(program, v, t)))
                     .collect(),
             ),
-            _ => Json::Array(fields.iter().map(|v| value_to_json(program, v, &Type::Unknown)).collect()),
+            _ => Json::Array(
+                fields
+                    .iter()
+                    .map(|v| value_to_json(program, v, &Type::Unknown))
+                    .collect(),
+            ),
         },
         Value::None | Value::Unknown => Json::Null,
     }
@@ -69,8 +84,11 @@ pub fn quote_json(quote: &Quote, trace: bool) -> Json {
             Json::Object(line)
         })
         .collect();
-    let subtotals: Map<String, Json> =
-        quote.subtotals.iter().map(|(name, v)| (name.clone(), v.map_or(Json::Null, decimal_json))).collect();
+    let subtotals: Map<String, Json> = quote
+        .subtotals
+        .iter()
+        .map(|(name, v)| (name.clone(), v.map_or(Json::Null, decimal_json)))
+        .collect();
     json!({
         "currency": quote.currency,
         "lines": lines,
@@ -88,9 +106,14 @@ pub fn trace_json(program: &Program, trace: &[TraceEntry]) -> Json {
                 let mut entry = Map::new();
                 entry.insert("kind".into(), Json::String(t.kind.into()));
                 entry.insert("id".into(), Json::String(t.id.clone()));
-                let ty = program.global_named(&t.id).map_or(Type::Unknown, |(_, g)| g.ty.clone());
+                let ty = program
+                    .global_named(&t.id)
+                    .map_or(Type::Unknown, |(_, g)| g.ty.clone());
                 if t.kind == "constraint" {
-                    entry.insert("holds".into(), value_to_json(program, &t.value, &Type::Bool));
+                    entry.insert(
+                        "holds".into(),
+                        value_to_json(program, &t.value, &Type::Bool),
+                    );
                 } else {
                     entry.insert("value".into(), value_to_json(program, &t.value, &ty));
                 }
@@ -98,7 +121,9 @@ pub fn trace_json(program: &Program, trace: &[TraceEntry]) -> Json {
                     .reads
                     .iter()
                     .map(|(name, v)| {
-                        let ty = program.global_named(name).map_or(Type::Unknown, |(_, g)| g.ty.clone());
+                        let ty = program
+                            .global_named(name)
+                            .map_or(Type::Unknown, |(_, g)| g.ty.clone());
                         (name.clone(), value_to_json(program, v, &ty))
                     })
                     .collect();
@@ -106,7 +131,12 @@ pub fn trace_json(program: &Program, trace: &[TraceEntry]) -> Json {
                 if !t.rows.is_empty() {
                     entry.insert(
                         "rows".into(),
-                        Json::Array(t.rows.iter().map(|(row, line)| json!({"row": row, "line": line})).collect()),
+                        Json::Array(
+                            t.rows
+                                .iter()
+                                .map(|(row, line)| json!({"row": row, "line": line}))
+                                .collect(),
+                        ),
                     );
                 }
                 Json::Object(entry)

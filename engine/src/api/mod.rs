@@ -48,7 +48,12 @@ impl Ruleset {
         let compiled = crate::compile::compile(&ast, source)?;
         let canonical = crate::hash::canonical_form(&ast);
         let hash = crate::hash::hash_of_canonical(&canonical);
-        Ok(Ruleset::from_parts(Arc::new(compiled.program), Arc::new(compiled.tests), hash, canonical))
+        Ok(Ruleset::from_parts(
+            Arc::new(compiled.program),
+            Arc::new(compiled.tests),
+            hash,
+            canonical,
+        ))
     }
 
     /// Assembles a ruleset from its compiled parts.
@@ -58,7 +63,12 @@ impl Ruleset {
         hash: String,
         canonical: String,
     ) -> Ruleset {
-        Ruleset { program, tests, hash, canonical: Arc::from(canonical) }
+        Ruleset {
+            program,
+            tests,
+            hash,
+            canonical: Arc::from(canonical),
+        }
     }
 
     /// The canonical form of the ruleset (what its hash is computed over).
@@ -106,7 +116,11 @@ impl Ruleset {
     pub fn evaluate(&self, input: &Json, options: &EvalOptions) -> EvalResult<Json> {
         let program = &*self.program;
         let inputs = read_input(program, input, Absent::Complete)?;
-        let context = Context { as_of: options.as_of, entered_at: None, trace: options.trace };
+        let context = Context {
+            as_of: options.as_of,
+            entered_at: None,
+            trace: options.trace,
+        };
         let mut ev = Evaluator::new(program, inputs, context);
         let mut outputs = Map::new();
         for id in &program.outputs {
@@ -126,7 +140,11 @@ impl Ruleset {
         let approvals = approvals_json(&mut ev, options.approvals.as_ref())?;
         let mut result = Map::new();
         result.insert("ruleset".into(), self.identity_json());
-        result.insert("as_of".into(), ev.as_of().map_or(Json::Null, |d| Json::String(d.to_string())));
+        result.insert(
+            "as_of".into(),
+            ev.as_of()
+                .map_or(Json::Null, |d| Json::String(d.to_string())),
+        );
         result.insert("valid".into(), Json::Bool(valid));
         result.insert("violations".into(), Json::Array(violations));
         result.insert("outputs".into(), Json::Object(outputs));
@@ -182,7 +200,10 @@ fn violations(ev: &mut Evaluator<'_>) -> EvalResult<(bool, Vec<Json>)> {
 /// Parses JSON text, turning a syntax error into an `invalid_request` error with its position.
 pub fn parse_json(text: &str) -> EvalResult<Json> {
     serde_json::from_str(text).map_err(|e| {
-        EvalError::new(crate::error::ErrorKind::InvalidRequest, format!("the input is not valid JSON: {e}"))
+        EvalError::new(
+            crate::error::ErrorKind::InvalidRequest,
+            format!("the input is not valid JSON: {e}"),
+        )
     })
 }
 

@@ -14,9 +14,12 @@ use super::{Context, Lowerer, Node};
 use crate::approval::{Approval, ApprovalStep};
 use crate::decision::DecisionIndex;
 use crate::ir::{
-    Band, Bands, CompareOp, Constraint, Decision, DecisionRow, Expr, GlobalKind, KeyValue, Table, TableVariant, Test,
+    Band, Bands, CompareOp, Constraint, Decision, DecisionRow, Expr, GlobalKind, KeyValue, Table,
+    TableVariant, Test,
 };
-use crate::pricing::{LINE_FIELDS, LineAmount, PriceBase, PriceBlock, PriceLine, PriceStatement, QUOTE_FIXED_FIELDS};
+use crate::pricing::{
+    LINE_FIELDS, LineAmount, PriceBase, PriceBlock, PriceLine, PriceStatement, QUOTE_FIXED_FIELDS,
+};
 use crate::types::{RecordType, Type};
 use crate::value::Value;
 use crate::workflow::{Action, NotifyTarget, State, Transition, Trigger, TriggerEvent, Workflow};
@@ -30,14 +33,27 @@ pub(super) fn lower_global(l: &mut Lowerer<'_>, decl: GlobalDecl<'_>) -> (Global
             let ty = match declared {
                 Some(declared) => {
                     if !found.fits(&declared) {
-                        let msg = format!("`{}` is declared {}, but its value is {}", v.name.name, l.show(&declared), l.show(&found));
-                        l.error(Diagnostic::new(DiagnosticKind::TypeMismatch, v.value.span, msg));
+                        let msg = format!(
+                            "`{}` is declared {}, but its value is {}",
+                            v.name.name,
+                            l.show(&declared),
+                            l.show(&found)
+                        );
+                        l.error(Diagnostic::new(
+                            DiagnosticKind::TypeMismatch,
+                            v.value.span,
+                            msg,
+                        ));
                     }
                     declared
                 }
                 None => found,
             };
-            let kind = if v.output { GlobalKind::Output(expr) } else { GlobalKind::Let(expr) };
+            let kind = if v.output {
+                GlobalKind::Output(expr)
+            } else {
+                GlobalKind::Let(expr)
+            };
             (kind, ty)
         }
         GlobalDecl::Decision(d) => {
@@ -65,8 +81,12 @@ fn lower_decision(l: &mut Lowerer<'_>, d: &ast::DecisionDecl) -> (Decision, Type
     for out in &d.outputs {
         if let Some(first) = seen.insert(&out.name, out.span) {
             l.error(
-                Diagnostic::new(DiagnosticKind::Duplicate, out.span, format!("the output column `{}` appears twice", out.name))
-                    .with_label(first, "first here"),
+                Diagnostic::new(
+                    DiagnosticKind::Duplicate,
+                    out.span,
+                    format!("the output column `{}` appears twice", out.name),
+                )
+                .with_label(first, "first here"),
             );
         }
     }
@@ -84,31 +104,57 @@ fn lower_decision(l: &mut Lowerer<'_>, d: &ast::DecisionDecl) -> (Decision, Type
             l.error(Diagnostic::new(DiagnosticKind::Syntax, row.span, msg));
             continue;
         }
-        let tests = row.tests.iter().zip(&input_types).map(|(t, ty)| lower_test(l, t, ty)).collect();
+        let tests = row
+            .tests
+            .iter()
+            .zip(&input_types)
+            .map(|(t, ty)| lower_test(l, t, ty))
+            .collect();
         let mut outputs = Vec::new();
         for (cell, slot) in row.outputs.iter().zip(output_types.iter_mut()) {
             let (e, t) = l.expr(cell, slot.as_ref());
             *slot = Some(match slot.take() {
                 None => t,
-                Some(prev) => l.unify_or_report(&prev, &t, cell.span, "the cells of an output column"),
+                Some(prev) => {
+                    l.unify_or_report(&prev, &t, cell.span, "the cells of an output column")
+                }
             });
             outputs.push(e);
         }
-        rows.push(DecisionRow { tests, outputs, line: l.line_of(row.span.start) });
+        rows.push(DecisionRow {
+            tests,
+            outputs,
+            line: l.line_of(row.span.start),
+        });
     }
-    let output_types: Vec<Type> = output_types.into_iter().map(|t| t.unwrap_or(Type::Unknown)).collect();
+    let output_types: Vec<Type> = output_types
+        .into_iter()
+        .map(|t| t.unwrap_or(Type::Unknown))
+        .collect();
     let single = || output_types.first().cloned().unwrap_or(Type::Unknown);
     let row_type = if output_types.len() == 1 {
         single()
     } else {
         Type::Record(Arc::new(RecordType {
-            fields: d.outputs.iter().map(|o| o.name.clone()).zip(output_types.iter().cloned()).collect(),
+            fields: d
+                .outputs
+                .iter()
+                .map(|o| o.name.clone())
+                .zip(output_types.iter().cloned())
+                .collect(),
         }))
     };
-    let needs_single = matches!(d.hit, HitPolicy::CollectSum | HitPolicy::CollectMin | HitPolicy::CollectMax);
+    let needs_single = matches!(
+        d.hit,
+        HitPolicy::CollectSum | HitPolicy::CollectMin | HitPolicy::CollectMax
+    );
     if needs_single && output_types.len() != 1 {
         let msg = format!("`hit {}` needs exactly one output column", d.hit.as_str());
-        l.error(Diagnostic::new(DiagnosticKind::TypeMismatch, d.hit_span.unwrap_or(d.name.span), msg));
+        l.error(Diagnostic::new(
+            DiagnosticKind::TypeMismatch,
+            d.hit_span.unwrap_or(d.name.span),
+            msg,
+        ));
     }
     let ty = match d.hit {
         HitPolicy::Unique | HitPolicy::First | HitPolicy::Any => row_type,
@@ -117,8 +163,15 @@ fn lower_decision(l: &mut Lowerer<'_>, d: &ast::DecisionDecl) -> (Decision, Type
         HitPolicy::CollectSum => {
             let t = single();
             if !t.is_numeric() {
-                let msg = format!("`hit collect sum` needs a number column, found {}", l.show(&t));
-                l.error(Diagnostic::new(DiagnosticKind::TypeMismatch, d.hit_span.unwrap_or(d.name.span), msg));
+                let msg = format!(
+                    "`hit collect sum` needs a number column, found {}",
+                    l.show(&t)
+                );
+                l.error(Diagnostic::new(
+                    DiagnosticKind::TypeMismatch,
+                    d.hit_span.unwrap_or(d.name.span),
+                    msg,
+                ));
             }
             t
         }
@@ -138,9 +191,17 @@ fn lower_decision(l: &mut Lowerer<'_>, d: &ast::DecisionDecl) -> (Decision, Type
 
 fn lower_test(l: &mut Lowerer<'_>, test: &ast::UnaryTest, column: &Type) -> Test {
     let check = |l: &mut Lowerer<'_>, ty: &Type, span: Span, ordered: bool| {
-        let ok = if ordered { ordered_together(column, ty) } else { comparable(column, ty) };
+        let ok = if ordered {
+            ordered_together(column, ty)
+        } else {
+            comparable(column, ty)
+        };
         if !ok {
-            let msg = format!("this test is {}, but the column is {}", l.show(ty), l.show(column));
+            let msg = format!(
+                "this test is {}, but the column is {}",
+                l.show(ty),
+                l.show(column)
+            );
             l.error(Diagnostic::new(DiagnosticKind::TypeMismatch, span, msg));
         }
     };
@@ -149,7 +210,11 @@ fn lower_test(l: &mut Lowerer<'_>, test: &ast::UnaryTest, column: &Type) -> Test
         UnaryTestKind::None => {
             if !column.is_optional() && *column != Type::Unknown {
                 let msg = format!("the column is {}, which is never `none`", l.show(column));
-                l.error(Diagnostic::new(DiagnosticKind::TypeMismatch, test.span, msg));
+                l.error(Diagnostic::new(
+                    DiagnosticKind::TypeMismatch,
+                    test.span,
+                    msg,
+                ));
             }
             Test::IsNone
         }
@@ -181,7 +246,11 @@ fn lower_test(l: &mut Lowerer<'_>, test: &ast::UnaryTest, column: &Type) -> Test
             let (hi_e, hi_t) = l.expr(hi, Some(column));
             check(l, &lo_t, lo.span, true);
             check(l, &hi_t, hi.span, true);
-            Test::Range { lo: lo_e, hi: hi_e, half_open: *half_open }
+            Test::Range {
+                lo: lo_e,
+                hi: hi_e,
+                half_open: *half_open,
+            }
         }
     }
 }
@@ -189,7 +258,9 @@ fn lower_test(l: &mut Lowerer<'_>, test: &ast::UnaryTest, column: &Type) -> Test
 /// Lowers every `effective` variant of a table, checking keys, exhaustiveness and value types.
 pub(super) fn lower_table(l: &mut Lowerer<'_>, id: u32) {
     let variants_ast = l.sym.tables.get(id as usize).cloned().unwrap_or_default();
-    let Some(first) = variants_ast.first() else { return };
+    let Some(first) = variants_ast.first() else {
+        return;
+    };
     let key_type = l.sym.resolve_type(&first.key_type, &mut l.diags);
     let value_type = l.sym.resolve_type(&first.value_type, &mut l.diags);
     let name = first.name.name.clone();
@@ -198,34 +269,63 @@ pub(super) fn lower_table(l: &mut Lowerer<'_>, id: u32) {
     for decl in &variants_ast {
         let (k, v) = {
             let mut scratch = Vec::new();
-            (l.sym.resolve_type(&decl.key_type, &mut scratch), l.sym.resolve_type(&decl.value_type, &mut scratch))
+            (
+                l.sym.resolve_type(&decl.key_type, &mut scratch),
+                l.sym.resolve_type(&decl.value_type, &mut scratch),
+            )
         };
         if k != key_type || v != value_type {
-            let msg = format!("every variant of table `{name}` must have the type {} -> {}", l.show(&key_type), l.show(&value_type));
-            l.error(Diagnostic::new(DiagnosticKind::TypeMismatch, decl.key_type.span.to(decl.value_type.span), msg));
+            let msg = format!(
+                "every variant of table `{name}` must have the type {} -> {}",
+                l.show(&key_type),
+                l.show(&value_type)
+            );
+            l.error(Diagnostic::new(
+                DiagnosticKind::TypeMismatch,
+                decl.key_type.span.to(decl.value_type.span),
+                msg,
+            ));
         }
         variants.push(lower_table_variant(l, decl, &key_type, &value_type));
     }
     // Newest first: the evaluator takes the first variant whose date is on or before `as_of`.
-    variants.sort_by(|a, b| b.effective.cmp(&a.effective));
+    variants.sort_by_key(|v| std::cmp::Reverse(v.effective));
     l.end_node(Node::Table(id), Some((first.span, name.clone())));
-    let table = Table { name, key_type, value_type, variants };
+    let table = Table {
+        name,
+        key_type,
+        value_type,
+        variants,
+    };
     if l.program.tables.len() == id as usize {
         l.program.tables.push(table);
     }
 }
 
-fn lower_table_variant(l: &mut Lowerer<'_>, decl: &ast::TableDecl, key_type: &Type, value_type: &Type) -> TableVariant {
+fn lower_table_variant(
+    l: &mut Lowerer<'_>,
+    decl: &ast::TableDecl,
+    key_type: &Type,
+    value_type: &Type,
+) -> TableVariant {
     let mut rows = Vec::new();
     let mut index = BTreeMap::new();
     let mut default = None;
     let mut key_spans: HashMap<KeyValue, Span> = HashMap::new();
     for row in &decl.rows {
-        let value = l.expect(&row.value, value_type, &format!("a value of table `{}`", decl.name.name));
+        let value = l.expect(
+            &row.value,
+            value_type,
+            &format!("a value of table `{}`", decl.name.name),
+        );
         match &row.key {
             ast::TableKey::Wildcard(span) => {
                 if default.is_some() {
-                    l.error(Diagnostic::new(DiagnosticKind::Duplicate, *span, "this table has two `_` rows"));
+                    l.error(Diagnostic::new(
+                        DiagnosticKind::Duplicate,
+                        *span,
+                        "this table has two `_` rows",
+                    ));
                 }
                 default = Some(value);
             }
@@ -233,17 +333,29 @@ fn lower_table_variant(l: &mut Lowerer<'_>, decl: &ast::TableDecl, key_type: &Ty
                 for key in keys {
                     let k = l.expect(key, key_type, "a key");
                     let Expr::Const(kv) = &k else {
-                        l.error(Diagnostic::new(DiagnosticKind::TypeMismatch, key.span, "a table key must be a constant"));
+                        l.error(Diagnostic::new(
+                            DiagnosticKind::TypeMismatch,
+                            key.span,
+                            "a table key must be a constant",
+                        ));
                         continue;
                     };
                     let Some(map_key) = KeyValue::of(kv) else {
-                        l.error(Diagnostic::new(DiagnosticKind::TypeMismatch, key.span, "this value cannot be a table key"));
+                        l.error(Diagnostic::new(
+                            DiagnosticKind::TypeMismatch,
+                            key.span,
+                            "this value cannot be a table key",
+                        ));
                         continue;
                     };
                     if let Some(first) = key_spans.insert(map_key.clone(), key.span) {
                         l.error(
-                            Diagnostic::new(DiagnosticKind::Duplicate, key.span, "this key already has a row")
-                                .with_label(first, "first row for this key"),
+                            Diagnostic::new(
+                                DiagnosticKind::Duplicate,
+                                key.span,
+                                "this key already has a row",
+                            )
+                            .with_label(first, "first row for this key"),
                         );
                         continue;
                     }
@@ -260,16 +372,29 @@ fn lower_table_variant(l: &mut Lowerer<'_>, decl: &ast::TableDecl, key_type: &Ty
                 Diagnostic::new(
                     DiagnosticKind::NonExhaustive,
                     decl.name.span,
-                    format!("table `{}` has no row for {}", decl.name.name, missing.join(", ")),
+                    format!(
+                        "table `{}` has no row for {}",
+                        decl.name.name,
+                        missing.join(", ")
+                    ),
                 )
                 .with_hint("add the missing rows or a default row `_ => ...`"),
             );
         }
     }
-    TableVariant { effective: decl.effective.as_ref().map(|d| d.value), rows, index, default }
+    TableVariant {
+        effective: decl.effective.as_ref().map(|d| d.value),
+        rows,
+        index,
+        default,
+    }
 }
 
-fn missing_enum_keys(l: &Lowerer<'_>, key_type: &Type, index: &BTreeMap<KeyValue, usize>) -> Vec<String> {
+fn missing_enum_keys(
+    l: &Lowerer<'_>,
+    key_type: &Type,
+    index: &BTreeMap<KeyValue, usize>,
+) -> Vec<String> {
     match key_type {
         Type::Enum(id) => l
             .program
@@ -295,27 +420,48 @@ fn missing_enum_keys(l: &Lowerer<'_>, key_type: &Type, index: &BTreeMap<KeyValue
 
 /// Lowers bands: constant numeric bounds and values, sorted, with overlaps reported.
 pub(super) fn lower_bands(l: &mut Lowerer<'_>, id: u32) {
-    let Some(decl) = l.sym.bands.get(id as usize).copied() else { return };
+    let Some(decl) = l.sym.bands.get(id as usize).copied() else {
+        return;
+    };
     let mut bands: Vec<(Band, Span)> = Vec::new();
     for row in &decl.rows {
         let lo = constant_number(l, &row.lo, "a band's lower bound");
-        let hi = row.hi.as_ref().and_then(|h| constant_number(l, h, "a band's upper bound"));
+        let hi = row
+            .hi
+            .as_ref()
+            .and_then(|h| constant_number(l, h, "a band's upper bound"));
         let value = constant_number(l, &row.value, "a band's value");
-        let (Some(lo), Some(value)) = (lo, value) else { continue };
+        let (Some(lo), Some(value)) = (lo, value) else {
+            continue;
+        };
         if row.hi.is_some() && hi.is_none() {
             continue;
         }
         if let Some(hi) = hi {
             if hi < lo || (row.half_open && hi == lo) {
-                l.error(Diagnostic::new(DiagnosticKind::Overlap, row.span, "this band is empty: its upper bound is below its lower bound"));
+                l.error(Diagnostic::new(
+                    DiagnosticKind::Overlap,
+                    row.span,
+                    "this band is empty: its upper bound is below its lower bound",
+                ));
                 continue;
             }
         }
-        bands.push((Band { lo, hi, half_open: row.half_open, value }, row.span));
+        bands.push((
+            Band {
+                lo,
+                hi,
+                half_open: row.half_open,
+                value,
+            },
+            row.span,
+        ));
     }
-    bands.sort_by(|a, b| a.0.lo.cmp(&b.0.lo));
+    bands.sort_by_key(|band| band.0.lo);
     for pair in bands.windows(2) {
-        let [(a, a_span), (b, b_span)] = pair else { continue };
+        let [(a, a_span), (b, b_span)] = pair else {
+            continue;
+        };
         let overlaps = match a.hi {
             None => true,
             Some(hi) if a.half_open => b.lo < hi,
@@ -329,19 +475,30 @@ pub(super) fn lower_bands(l: &mut Lowerer<'_>, id: u32) {
             );
         }
     }
-    let bands = Bands { name: decl.name.name.clone(), bands: bands.into_iter().map(|(b, _)| b).collect() };
+    let bands = Bands {
+        name: decl.name.name.clone(),
+        bands: bands.into_iter().map(|(b, _)| b).collect(),
+    };
     if l.program.bands.len() == id as usize {
         l.program.bands.push(bands);
     }
 }
 
-fn constant_number(l: &mut Lowerer<'_>, e: &ast::Expr, what: &str) -> Option<rust_decimal::Decimal> {
+fn constant_number(
+    l: &mut Lowerer<'_>,
+    e: &ast::Expr,
+    what: &str,
+) -> Option<rust_decimal::Decimal> {
     let (x, t) = l.number(e, what);
     match x {
         Expr::Const(Value::Number(n)) => Some(n),
         _ if t == Type::Unknown => None,
         _ => {
-            l.error(Diagnostic::new(DiagnosticKind::TypeMismatch, e.span, format!("{what} must be a constant number")));
+            l.error(Diagnostic::new(
+                DiagnosticKind::TypeMismatch,
+                e.span,
+                format!("{what} must be a constant number"),
+            ));
             None
         }
     }
@@ -349,7 +506,11 @@ fn constant_number(l: &mut Lowerer<'_>, e: &ast::Expr, what: &str) -> Option<rus
 
 fn lower_price(l: &mut Lowerer<'_>, p: &ast::PriceDecl) -> (PriceBlock, Type) {
     let currency = l.expect(&p.currency, &Type::Text, "the currency");
-    let mut state = PriceState { subtotals: Vec::new(), ids: HashMap::new(), for_slots: Vec::new() };
+    let mut state = PriceState {
+        subtotals: Vec::new(),
+        ids: HashMap::new(),
+        for_slots: Vec::new(),
+    };
     let statements = lower_price_body(l, &p.body, &mut state);
     let line_type = Type::Record(Arc::new(RecordType {
         fields: LINE_FIELDS
@@ -365,7 +526,11 @@ fn lower_price(l: &mut Lowerer<'_>, p: &ast::PriceDecl) -> (PriceBlock, Type) {
             .collect(),
     }));
     let subtotal_record = Type::Record(Arc::new(RecordType {
-        fields: state.subtotals.iter().map(|s| (s.clone(), Type::Decimal)).collect(),
+        fields: state
+            .subtotals
+            .iter()
+            .map(|s| (s.clone(), Type::Decimal))
+            .collect(),
     }));
     let mut fields = vec![
         ("currency".to_string(), Type::Text),
@@ -390,24 +555,39 @@ struct PriceState {
     for_slots: Vec<u32>,
 }
 
-fn lower_price_body(l: &mut Lowerer<'_>, body: &[PriceStmt], state: &mut PriceState) -> Vec<PriceStatement> {
+fn lower_price_body(
+    l: &mut Lowerer<'_>,
+    body: &[PriceStmt],
+    state: &mut PriceState,
+) -> Vec<PriceStatement> {
     let mut out = Vec::new();
     for stmt in body {
         match stmt {
             PriceStmt::Subtotal(s) => {
                 if QUOTE_FIXED_FIELDS.contains(&s.id.name.as_str()) {
-                    let msg = format!("`{}` is a field of every quote and cannot name a subtotal", s.id.name);
+                    let msg = format!(
+                        "`{}` is a field of every quote and cannot name a subtotal",
+                        s.id.name
+                    );
                     l.error(Diagnostic::new(DiagnosticKind::Duplicate, s.id.span, msg));
                     continue;
                 }
                 if !state.for_slots.is_empty() {
-                    l.error(Diagnostic::new(DiagnosticKind::Invalid, s.span, "a subtotal cannot stand inside `for`"));
+                    l.error(Diagnostic::new(
+                        DiagnosticKind::Invalid,
+                        s.span,
+                        "a subtotal cannot stand inside `for`",
+                    ));
                     continue;
                 }
                 if let Some(first) = state.ids.insert(s.id.name.clone(), s.id.span) {
                     l.error(
-                        Diagnostic::new(DiagnosticKind::Duplicate, s.id.span, format!("the id `{}` is used twice in this block", s.id.name))
-                            .with_label(first, "first used here"),
+                        Diagnostic::new(
+                            DiagnosticKind::Duplicate,
+                            s.id.span,
+                            format!("the id `{}` is used twice in this block", s.id.name),
+                        )
+                        .with_label(first, "first used here"),
                     );
                     continue;
                 }
@@ -426,7 +606,11 @@ fn lower_price_body(l: &mut Lowerer<'_>, body: &[PriceStmt], state: &mut PriceSt
                 let body = lower_price_body(l, &f.body, state);
                 state.for_slots.pop();
                 l.pop_local();
-                out.push(PriceStatement::For { slot, collection: c, body });
+                out.push(PriceStatement::For {
+                    slot,
+                    collection: c,
+                    body,
+                });
             }
             PriceStmt::Line(line) => {
                 if let Some(line) = lower_price_line(l, line, state) {
@@ -438,12 +622,20 @@ fn lower_price_body(l: &mut Lowerer<'_>, body: &[PriceStmt], state: &mut PriceSt
     out
 }
 
-fn lower_price_line(l: &mut Lowerer<'_>, line: &ast::PriceLine, state: &mut PriceState) -> Option<PriceLine> {
+fn lower_price_line(
+    l: &mut Lowerer<'_>,
+    line: &ast::PriceLine,
+    state: &mut PriceState,
+) -> Option<PriceLine> {
     if state.for_slots.is_empty() {
         if let Some(first) = state.ids.insert(line.id.name.clone(), line.id.span) {
             l.error(
-                Diagnostic::new(DiagnosticKind::Duplicate, line.id.span, format!("the id `{}` is used twice in this block", line.id.name))
-                    .with_label(first, "first used here"),
+                Diagnostic::new(
+                    DiagnosticKind::Duplicate,
+                    line.id.span,
+                    format!("the id `{}` is used twice in this block", line.id.name),
+                )
+                .with_label(first, "first used here"),
             );
         }
     }
@@ -451,12 +643,16 @@ fn lower_price_line(l: &mut Lowerer<'_>, line: &ast::PriceLine, state: &mut Pric
         Some(label) => l.expect(label, &Type::Text, "a label"),
         None => Expr::Const(Value::text(&line.id.name)),
     };
-    let when = line.when.as_ref().map(|w| l.condition(w, "the `when` condition"));
+    let when = line
+        .when
+        .as_ref()
+        .map(|w| l.condition(w, "the `when` condition"));
     let amount = match &line.amount {
         AstAmount::Amount(e) => LineAmount::Amount(l.number(e, "an amount").0),
-        AstAmount::QtyAt { qty, unit_price } => {
-            LineAmount::QtyAt { qty: l.number(qty, "the quantity").0, unit_price: l.number(unit_price, "the unit price").0 }
-        }
+        AstAmount::QtyAt { qty, unit_price } => LineAmount::QtyAt {
+            qty: l.number(qty, "the quantity").0,
+            unit_price: l.number(unit_price, "the unit price").0,
+        },
         AstAmount::PercentOf { rate, base } => {
             let rate = l.number(rate, "the rate").0;
             let base = if base.name == "total" {
@@ -464,8 +660,13 @@ fn lower_price_line(l: &mut Lowerer<'_>, line: &ast::PriceLine, state: &mut Pric
             } else if let Some(i) = state.subtotals.iter().position(|s| *s == base.name) {
                 PriceBase::Subtotal(i as u32)
             } else {
-                let hint = did_you_mean(&base.name, state.subtotals.iter().map(String::as_str).chain(["total"]))
-                    .unwrap_or_else(|| "write `total` or the id of a `subtotal` declared above this line".to_string());
+                let hint = did_you_mean(
+                    &base.name,
+                    state.subtotals.iter().map(String::as_str).chain(["total"]),
+                )
+                .unwrap_or_else(|| {
+                    "write `total` or the id of a `subtotal` declared above this line".to_string()
+                });
                 l.error(
                     Diagnostic::new(
                         DiagnosticKind::UnknownName,
@@ -479,14 +680,27 @@ fn lower_price_line(l: &mut Lowerer<'_>, line: &ast::PriceLine, state: &mut Pric
             LineAmount::PercentOf { rate, base }
         }
     };
-    Some(PriceLine { kind: line.kind, id: line.id.name.clone(), id_slots: state.for_slots.clone(), label, amount, when })
+    Some(PriceLine {
+        kind: line.kind,
+        id: line.id.name.clone(),
+        id_slots: state.for_slots.clone(),
+        label,
+        amount,
+        when,
+    })
 }
 
 /// Lowers a constraint in declaration order.
 pub(super) fn lower_constraint(l: &mut Lowerer<'_>, c: &ast::ConstraintDecl) {
     let index = l.program.constraints.len() as u32;
-    if l.program.constraints.iter().any(|k| k.id == c.name.name) || l.sym.names.contains_key(&c.name.name) {
-        l.error(Diagnostic::new(DiagnosticKind::Duplicate, c.name.span, format!("the id `{}` is declared twice", c.name.name)));
+    if l.program.constraints.iter().any(|k| k.id == c.name.name)
+        || l.sym.names.contains_key(&c.name.name)
+    {
+        l.error(Diagnostic::new(
+            DiagnosticKind::Duplicate,
+            c.name.span,
+            format!("the id `{}` is declared twice", c.name.name),
+        ));
     }
     let saved = std::mem::replace(&mut l.context, Context::Constraint);
     l.begin_node();
@@ -495,12 +709,22 @@ pub(super) fn lower_constraint(l: &mut Lowerer<'_>, c: &ast::ConstraintDecl) {
     let deps = l.end_node(Node::Constraint(index), Some((c.span, c.name.name.clone())));
     l.context = saved;
     let reads = reads_of(l, &deps);
-    l.program.constraints.push(Constraint { id: c.name.name.clone(), condition, severity: c.severity, message, reads });
+    l.program.constraints.push(Constraint {
+        id: c.name.name.clone(),
+        condition,
+        severity: c.severity,
+        message,
+        reads,
+    });
 }
 
 /// The values a node read, for traces: its input paths and named values.
 pub(super) fn reads_of(l: &Lowerer<'_>, deps: &super::Deps) -> Vec<(String, Expr)> {
-    let mut reads: Vec<(String, Expr)> = deps.inputs.iter().filter_map(|path| input_path_expr(l, path).map(|e| (path.clone(), e))).collect();
+    let mut reads: Vec<(String, Expr)> = deps
+        .inputs
+        .iter()
+        .filter_map(|path| input_path_expr(l, path).map(|e| (path.clone(), e)))
+        .collect();
     for node in &deps.nodes {
         if let Node::Global(g) = node {
             if let Some(global) = l.program.global(*g) {
@@ -515,7 +739,12 @@ pub(super) fn reads_of(l: &Lowerer<'_>, deps: &super::Deps) -> Vec<(String, Expr
 fn input_path_expr(l: &Lowerer<'_>, path: &str) -> Option<Expr> {
     let mut parts = path.split('.');
     let first = parts.next()?;
-    let index = l.program.input.fields.iter().position(|f| f.name == first)?;
+    let index = l
+        .program
+        .input
+        .fields
+        .iter()
+        .position(|f| f.name == first)?;
     let mut expr = Expr::Input(index as u32);
     let mut fields = &l.program.input.fields.get(index)?.fields;
     for part in parts {
@@ -530,22 +759,38 @@ fn check_role(l: &mut Lowerer<'_>, role: &ast::Ident) {
     if !l.sym.roles.contains(&role.name) {
         let hint = did_you_mean(&role.name, l.sym.roles.iter().map(String::as_str))
             .or_else(|| Some(format!("declare it: `roles {}`", role.name)));
-        l.error(Diagnostic::new(DiagnosticKind::UnknownName, role.span, format!("unknown role `{}`", role.name)).with_optional_hint(hint));
+        l.error(
+            Diagnostic::new(
+                DiagnosticKind::UnknownName,
+                role.span,
+                format!("unknown role `{}`", role.name),
+            )
+            .with_optional_hint(hint),
+        );
     }
 }
 
 /// Lowers an approval chain; `depends_on` is filled by the graph stage.
 pub(super) fn lower_approval(l: &mut Lowerer<'_>, id: u32) {
-    let Some(decl) = l.sym.approvals.get(id as usize).copied() else { return };
+    let Some(decl) = l.sym.approvals.get(id as usize).copied() else {
+        return;
+    };
     let saved = std::mem::replace(&mut l.context, Context::Workflow);
     let mut steps = Vec::new();
     let mut group = 0u32;
     let mut seen: HashMap<String, Span> = HashMap::new();
-    let mut lower_step = |l: &mut Lowerer<'_>, step: &ast::ApprovalStep, group: Option<u32>, steps: &mut Vec<ApprovalStep>| {
+    let mut lower_step = |l: &mut Lowerer<'_>,
+                          step: &ast::ApprovalStep,
+                          group: Option<u32>,
+                          steps: &mut Vec<ApprovalStep>| {
         if let Some(first) = seen.insert(step.id.name.clone(), step.id.span) {
             l.error(
-                Diagnostic::new(DiagnosticKind::Duplicate, step.id.span, format!("the step `{}` is declared twice", step.id.name))
-                    .with_label(first, "first declared here"),
+                Diagnostic::new(
+                    DiagnosticKind::Duplicate,
+                    step.id.span,
+                    format!("the step `{}` is declared twice", step.id.name),
+                )
+                .with_label(first, "first declared here"),
             );
         }
         for role in &step.roles {
@@ -557,7 +802,10 @@ pub(super) fn lower_approval(l: &mut Lowerer<'_>, id: u32) {
             Some(label) => l.expect(label, &Type::Text, "a label"),
             None => Expr::Const(Value::text(&step.id.name)),
         };
-        let when = step.when.as_ref().map(|w| l.condition(w, "a step's condition"));
+        let when = step
+            .when
+            .as_ref()
+            .map(|w| l.condition(w, "a step's condition"));
         l.end_node(Node::Step(id, index), None);
         steps.push(ApprovalStep {
             id: step.id.name.clone(),
@@ -571,7 +819,9 @@ pub(super) fn lower_approval(l: &mut Lowerer<'_>, id: u32) {
     for item in &decl.items {
         match item {
             ast::ApprovalItem::Step(step) => lower_step(l, step, None, &mut steps),
-            ast::ApprovalItem::Parallel { steps: parallel, .. } => {
+            ast::ApprovalItem::Parallel {
+                steps: parallel, ..
+            } => {
                 for step in parallel {
                     lower_step(l, step, Some(group), &mut steps);
                 }
@@ -580,30 +830,42 @@ pub(super) fn lower_approval(l: &mut Lowerer<'_>, id: u32) {
         }
     }
     l.context = saved;
-    l.program.approvals.push(Approval { name: decl.name.name.clone(), steps });
+    l.program.approvals.push(Approval {
+        name: decl.name.name.clone(),
+        steps,
+    });
 }
 
 /// Lowers a workflow's states and transitions (the graph checks run in `workflow_checks`).
 pub(super) fn lower_workflow(l: &mut Lowerer<'_>, id: u32) {
-    let Some(decl) = l.sym.workflows.get(id as usize).copied() else { return };
+    let Some(decl) = l.sym.workflows.get(id as usize).copied() else {
+        return;
+    };
     let saved = std::mem::replace(&mut l.context, Context::Workflow);
     let mut states: Vec<State> = Vec::new();
     let mut state_spans: HashMap<String, Span> = HashMap::new();
     for s in &decl.states {
         if let Some(first) = state_spans.insert(s.name.name.clone(), s.name.span) {
             l.error(
-                Diagnostic::new(DiagnosticKind::Duplicate, s.name.span, format!("the state `{}` is declared twice", s.name.name))
-                    .with_label(first, "first declared here"),
+                Diagnostic::new(
+                    DiagnosticKind::Duplicate,
+                    s.name.span,
+                    format!("the state `{}` is declared twice", s.name.name),
+                )
+                .with_label(first, "first declared here"),
             );
             continue;
         }
         if let Some(owner) = &s.owner {
             check_role(l, owner);
         }
-        let sla = s.sla.as_ref().and_then(|e| match l.expect(e, &Type::Duration, "an SLA") {
-            Expr::Const(Value::Duration(secs)) => Some(secs),
-            _ => None,
-        });
+        let sla = s
+            .sla
+            .as_ref()
+            .and_then(|e| match l.expect(e, &Type::Duration, "an SLA") {
+                Expr::Const(Value::Duration(secs)) => Some(secs),
+                _ => None,
+            });
         states.push(State {
             name: s.name.name.clone(),
             initial: s.initial,
@@ -613,12 +875,22 @@ pub(super) fn lower_workflow(l: &mut Lowerer<'_>, id: u32) {
         });
     }
     let state_id = |l: &mut Lowerer<'_>, states: &[State], ident: &ast::Ident| -> Option<u32> {
-        let found = states.iter().position(|s| s.name == ident.name).map(|i| i as u32);
+        let found = states
+            .iter()
+            .position(|s| s.name == ident.name)
+            .map(|i| i as u32);
         if found.is_none() {
             let hint = did_you_mean(&ident.name, states.iter().map(|s| s.name.as_str()));
             l.error(
-                Diagnostic::new(DiagnosticKind::UnknownName, ident.span, format!("workflow `{}` has no state `{}`", decl.name.name, ident.name))
-                    .with_optional_hint(hint),
+                Diagnostic::new(
+                    DiagnosticKind::UnknownName,
+                    ident.span,
+                    format!(
+                        "workflow `{}` has no state `{}`",
+                        decl.name.name, ident.name
+                    ),
+                )
+                .with_optional_hint(hint),
             );
         }
         found
@@ -628,18 +900,31 @@ pub(super) fn lower_workflow(l: &mut Lowerer<'_>, id: u32) {
     for t in &decl.transitions {
         if let Some(first) = names.insert(t.name.name.clone(), t.name.span) {
             l.error(
-                Diagnostic::new(DiagnosticKind::Duplicate, t.name.span, format!("the transition `{}` is declared twice", t.name.name))
-                    .with_label(first, "first declared here"),
+                Diagnostic::new(
+                    DiagnosticKind::Duplicate,
+                    t.name.span,
+                    format!("the transition `{}` is declared twice", t.name.name),
+                )
+                .with_label(first, "first declared here"),
             );
         }
-        let from: Vec<u32> = t.from.iter().filter_map(|f| state_id(l, &states, f)).collect();
+        let from: Vec<u32> = t
+            .from
+            .iter()
+            .filter_map(|f| state_id(l, &states, f))
+            .collect();
         let to = state_id(l, &states, &t.to);
         for role in &t.roles {
             check_role(l, role);
         }
         let index = transitions.len() as u32;
         l.begin_node();
-        let guard = t.when.as_ref().map(|w| (l.condition(w, "a transition guard"), w.span.text(l.source).to_string()));
+        let guard = t.when.as_ref().map(|w| {
+            (
+                l.condition(w, "a transition guard"),
+                w.span.text(l.source).to_string(),
+            )
+        });
         l.end_node(Node::Transition(id, index), None);
         let mut requires = Vec::new();
         for chain in &t.requires {
@@ -649,8 +934,12 @@ pub(super) fn lower_workflow(l: &mut Lowerer<'_>, id: u32) {
                     let chains = l.sym.approvals.iter().map(|a| a.name.name.as_str());
                     let hint = did_you_mean(&chain.name, chains);
                     l.error(
-                        Diagnostic::new(DiagnosticKind::UnknownName, chain.span, format!("unknown approval chain `{}`", chain.name))
-                            .with_optional_hint(hint),
+                        Diagnostic::new(
+                            DiagnosticKind::UnknownName,
+                            chain.span,
+                            format!("unknown approval chain `{}`", chain.name),
+                        )
+                        .with_optional_hint(hint),
                     );
                 }
             }
@@ -667,13 +956,19 @@ pub(super) fn lower_workflow(l: &mut Lowerer<'_>, id: u32) {
         }
     }
     l.context = saved;
-    l.program.workflows.push(Workflow { name: decl.name.name.clone(), states, transitions });
+    l.program.workflows.push(Workflow {
+        name: decl.name.name.clone(),
+        states,
+        transitions,
+    });
 }
 
 /// Lowers a trigger: the event resolved to a workflow's state or transition, and its actions.
 pub(super) fn lower_trigger(l: &mut Lowerer<'_>, t: &ast::TriggerDecl) {
     let (name, is_transition) = match &t.event {
-        ast::TriggerEvent::Enter(s) | ast::TriggerEvent::Exit(s) | ast::TriggerEvent::Stay { state: s, .. } => (s, false),
+        ast::TriggerEvent::Enter(s)
+        | ast::TriggerEvent::Exit(s)
+        | ast::TriggerEvent::Stay { state: s, .. } => (s, false),
         ast::TriggerEvent::Transition(tr) => (tr, true),
     };
     let owners: Vec<(u32, u32)> = l
@@ -700,7 +995,10 @@ pub(super) fn lower_trigger(l: &mut Lowerer<'_>, t: &ast::TriggerDecl) {
                 .iter()
                 .flat_map(|wf| {
                     if is_transition {
-                        wf.transitions.iter().map(|x| x.name.clone()).collect::<Vec<_>>()
+                        wf.transitions
+                            .iter()
+                            .map(|x| x.name.clone())
+                            .collect::<Vec<_>>()
                     } else {
                         wf.states.iter().map(|x| x.name.clone()).collect()
                     }
@@ -708,13 +1006,20 @@ pub(super) fn lower_trigger(l: &mut Lowerer<'_>, t: &ast::TriggerDecl) {
                 .collect();
             let hint = did_you_mean(&name.name, all.iter().map(String::as_str));
             l.error(
-                Diagnostic::new(DiagnosticKind::UnknownName, name.span, format!("no workflow has a {what} `{}`", name.name))
-                    .with_optional_hint(hint),
+                Diagnostic::new(
+                    DiagnosticKind::UnknownName,
+                    name.span,
+                    format!("no workflow has a {what} `{}`", name.name),
+                )
+                .with_optional_hint(hint),
             );
             return;
         }
         _ => {
-            let msg = format!("several workflows have a {what} `{}`; triggers must name it unambiguously", name.name);
+            let msg = format!(
+                "several workflows have a {what} `{}`; triggers must name it unambiguously",
+                name.name
+            );
             l.error(Diagnostic::new(DiagnosticKind::Duplicate, name.span, msg));
             return;
         }
@@ -723,46 +1028,73 @@ pub(super) fn lower_trigger(l: &mut Lowerer<'_>, t: &ast::TriggerDecl) {
         ast::TriggerEvent::Enter(_) => TriggerEvent::Enter(target),
         ast::TriggerEvent::Exit(_) => TriggerEvent::Exit(target),
         ast::TriggerEvent::Transition(_) => TriggerEvent::Transition(target),
-        ast::TriggerEvent::Stay { after, .. } => match l.expect(after, &Type::Duration, "the delay") {
-            Expr::Const(Value::Duration(secs)) => TriggerEvent::Stay(target, secs),
-            _ => {
-                l.error(Diagnostic::new(DiagnosticKind::TypeMismatch, after.span, "the delay must be a constant duration"));
-                return;
+        ast::TriggerEvent::Stay { after, .. } => {
+            match l.expect(after, &Type::Duration, "the delay") {
+                Expr::Const(Value::Duration(secs)) => TriggerEvent::Stay(target, secs),
+                _ => {
+                    l.error(Diagnostic::new(
+                        DiagnosticKind::TypeMismatch,
+                        after.span,
+                        "the delay must be a constant duration",
+                    ));
+                    return;
+                }
             }
-        },
+        }
     };
     let saved = std::mem::replace(&mut l.context, Context::Trigger);
     let index = l.program.triggers.len() as u32;
     l.begin_node();
-    let when = t.when.as_ref().map(|w| l.condition(w, "a trigger condition"));
+    let when = t
+        .when
+        .as_ref()
+        .map(|w| l.condition(w, "a trigger condition"));
     let actions = t.actions.iter().map(|a| lower_action(l, a)).collect();
     l.end_node(Node::Trigger(index), None);
     l.context = saved;
-    l.program.triggers.push(Trigger { name: t.name.name.clone(), workflow, event, when, actions });
+    l.program.triggers.push(Trigger {
+        name: t.name.name.clone(),
+        workflow,
+        event,
+        when,
+        actions,
+    });
 }
 
 fn lower_action(l: &mut Lowerer<'_>, action: &ast::Action) -> Action {
     let fields = |l: &mut Lowerer<'_>, fields: &[ast::RecordField]| -> Vec<(String, Expr)> {
-        fields.iter().map(|f| (f.name.name.clone(), l.expr(&f.value, None).0)).collect()
+        fields
+            .iter()
+            .map(|f| (f.name.name.clone(), l.expr(&f.value, None).0))
+            .collect()
     };
     match &action.kind {
         ast::ActionKind::Notify { to, message } => {
             let to = match &to.kind {
                 ast::ExprKind::Name(ident) if ident.name == "owner" => NotifyTarget::Owner,
-                ast::ExprKind::Name(ident) if l.sym.roles.contains(&ident.name) => NotifyTarget::Role(ident.name.clone()),
+                ast::ExprKind::Name(ident) if l.sym.roles.contains(&ident.name) => {
+                    NotifyTarget::Role(ident.name.clone())
+                }
                 _ => NotifyTarget::Text(l.expect(to, &Type::Text, "the recipient")),
             };
-            Action::Notify { to, message: l.expect(message, &Type::Text, "the message") }
+            Action::Notify {
+                to,
+                message: l.expect(message, &Type::Text, "the message"),
+            }
         }
         ast::ActionKind::Escalate { role } => {
             check_role(l, role);
-            Action::Escalate { role: role.name.clone() }
+            Action::Escalate {
+                role: role.name.clone(),
+            }
         }
-        ast::ActionKind::Task { name, fields: f } => {
-            Action::Task { name: l.expect(name, &Type::Text, "the task name"), fields: fields(l, f) }
-        }
-        ast::ActionKind::Emit { event, fields: f } => {
-            Action::Emit { event: l.expect(event, &Type::Text, "the event name"), fields: fields(l, f) }
-        }
+        ast::ActionKind::Task { name, fields: f } => Action::Task {
+            name: l.expect(name, &Type::Text, "the task name"),
+            fields: fields(l, f),
+        },
+        ast::ActionKind::Emit { event, fields: f } => Action::Emit {
+            event: l.expect(event, &Type::Text, "the event name"),
+            fields: fields(l, f),
+        },
     }
 }

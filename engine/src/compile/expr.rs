@@ -30,12 +30,20 @@ impl Lowerer<'_> {
     pub fn expr(&mut self, e: &ast::Expr, expected: Option<&Type>) -> Typed {
         match &e.kind {
             ExprKind::Number(n) => {
-                let ty = if n.scale() == 0 { Type::Int } else { Type::Decimal };
+                let ty = if n.scale() == 0 {
+                    Type::Int
+                } else {
+                    Type::Decimal
+                };
                 (Expr::Const(Value::Number(*n)), ty)
             }
             ExprKind::Percent(n) => match n.checked_div(Decimal::ONE_HUNDRED) {
                 Some(p) => (Expr::Const(Value::Number(p)), Type::Percent),
-                None => self.fail(e.span, DiagnosticKind::Syntax, "this percentage is out of range"),
+                None => self.fail(
+                    e.span,
+                    DiagnosticKind::Syntax,
+                    "this percentage is out of range",
+                ),
             },
             ExprKind::Text(parts) => self.text(parts),
             ExprKind::Bool(b) => (Expr::Const(Value::Bool(*b)), Type::Bool),
@@ -44,42 +52,71 @@ impl Lowerer<'_> {
             ExprKind::Duration { amount, unit } => {
                 let seconds = amount
                     .checked_mul(Decimal::from(unit.seconds()))
-                    .and_then(|s| crate::num::to_i64(s));
+                    .and_then(crate::num::to_i64);
                 match seconds {
                     Some(s) => (Expr::Const(Value::Duration(s)), Type::Duration),
-                    None => self.fail(e.span, DiagnosticKind::TypeMismatch, "a duration must be a whole number of seconds"),
+                    None => self.fail(
+                        e.span,
+                        DiagnosticKind::TypeMismatch,
+                        "a duration must be a whole number of seconds",
+                    ),
                 }
             }
             ExprKind::Name(ident) => self.name(ident, expected),
             ExprKind::Field { target, field } => self.field(e, target, field),
             ExprKind::Index { target, key } => self.index(target, key),
             ExprKind::Call { function, args } => self.call(e.span, function, args),
-            ExprKind::Comprehension { function, var, collection, body, filter, form } => {
-                self.comprehension(function, var, collection, body, filter.as_deref(), *form)
-            }
+            ExprKind::Comprehension {
+                function,
+                var,
+                collection,
+                body,
+                filter,
+                form,
+            } => self.comprehension(function, var, collection, body, filter.as_deref(), *form),
             ExprKind::Unary { op, operand } => self.unary(*op, operand),
             ExprKind::Binary { op, lhs, rhs } => self.binary(e.span, *op, lhs, rhs),
-            ExprKind::InRange { value, lo, hi, half_open } => {
+            ExprKind::InRange {
+                value,
+                lo,
+                hi,
+                half_open,
+            } => {
                 let (v, vt) = self.expr(value, None);
                 let (l, lt) = self.expr(lo, Some(&vt));
                 let (h, ht) = self.expr(hi, Some(&vt));
                 for (t, span) in [(&lt, lo.span), (&ht, hi.span)] {
                     if !ordered_together(&vt, t) {
-                        let msg = format!("cannot test whether {} is in a range of {}", self.show(&vt), self.show(t));
+                        let msg = format!(
+                            "cannot test whether {} is in a range of {}",
+                            self.show(&vt),
+                            self.show(t)
+                        );
                         self.error(Diagnostic::new(DiagnosticKind::TypeMismatch, span, msg));
                     }
                 }
-                let expr = Expr::InRange { value: boxed(v), lo: boxed(l), hi: boxed(h), half_open: *half_open };
+                let expr = Expr::InRange {
+                    value: boxed(v),
+                    lo: boxed(l),
+                    hi: boxed(h),
+                    half_open: *half_open,
+                };
                 (expr, Type::Bool)
             }
-            ExprKind::If { condition, then_branch, else_branch } => {
+            ExprKind::If {
+                condition,
+                then_branch,
+                else_branch,
+            } => {
                 let c = self.condition(condition, "the condition of `if`");
                 let (t, tt) = self.expr(then_branch, expected);
                 let (f, ft) = self.expr(else_branch, expected.or(Some(&tt)));
                 let ty = self.unify_or_report(&tt, &ft, else_branch.span, "the branches of `if`");
                 (Expr::If(boxed(c), boxed(t), boxed(f)), ty)
             }
-            ExprKind::Match { scrutinee, arms } => self.match_expr(e.span, scrutinee, arms, expected),
+            ExprKind::Match { scrutinee, arms } => {
+                self.match_expr(e.span, scrutinee, arms, expected)
+            }
             ExprKind::List(items) => {
                 let elem_expected = match expected {
                     Some(Type::List(t)) => Some((**t).clone()),
@@ -89,7 +126,8 @@ impl Lowerer<'_> {
                 let mut out = Vec::new();
                 for item in items {
                     let (x, t) = self.expr(item, elem_expected.as_ref().or(Some(&elem_ty)));
-                    elem_ty = self.unify_or_report(&elem_ty, &t, item.span, "the elements of a list");
+                    elem_ty =
+                        self.unify_or_report(&elem_ty, &t, item.span, "the elements of a list");
                     out.push(x);
                 }
                 (fold_list(out), Type::List(Box::new(elem_ty)))
@@ -103,12 +141,18 @@ impl Lowerer<'_> {
                 let mut exprs = Vec::new();
                 let mut types = Vec::new();
                 for field in fields {
-                    let want = expected_record.as_ref().and_then(|r| r.field(&field.name.name)).map(|(_, t)| t.clone());
+                    let want = expected_record
+                        .as_ref()
+                        .and_then(|r| r.field(&field.name.name))
+                        .map(|(_, t)| t.clone());
                     let (x, t) = self.expr(&field.value, want.as_ref());
                     exprs.push(x);
                     types.push((field.name.name.clone(), t));
                 }
-                (fold_record(exprs), Type::Record(Arc::new(RecordType { fields: types })))
+                (
+                    fold_record(exprs),
+                    Type::Record(Arc::new(RecordType { fields: types })),
+                )
             }
         }
     }
@@ -117,7 +161,11 @@ impl Lowerer<'_> {
     pub fn expect(&mut self, e: &ast::Expr, want: &Type, what: &str) -> Expr {
         let (x, t) = self.expr(e, Some(want));
         if !t.fits(want) {
-            let msg = format!("{what} must be {}, found {}", self.show(want), self.show(&t));
+            let msg = format!(
+                "{what} must be {}, found {}",
+                self.show(want),
+                self.show(&t)
+            );
             self.error(Diagnostic::new(DiagnosticKind::TypeMismatch, e.span, msg));
         }
         x
@@ -149,7 +197,11 @@ impl Lowerer<'_> {
         match a.unify(b) {
             Some(t) => t,
             None => {
-                let msg = format!("{what} must have one type, found {} and {}", self.show(a), self.show(b));
+                let msg = format!(
+                    "{what} must have one type, found {} and {}",
+                    self.show(a),
+                    self.show(b)
+                );
                 self.error(Diagnostic::new(DiagnosticKind::TypeMismatch, span, msg));
                 Type::Unknown
             }
@@ -181,7 +233,11 @@ impl Lowerer<'_> {
     }
 
     fn local(&self, name: &str) -> Option<(u32, Type)> {
-        self.locals.iter().rev().find(|(n, _, _)| n == name).map(|(_, slot, ty)| (*slot, ty.clone()))
+        self.locals
+            .iter()
+            .rev()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, slot, ty)| (*slot, ty.clone()))
     }
 
     fn name(&mut self, ident: &ast::Ident, expected: Option<&Type>) -> Typed {
@@ -191,14 +247,24 @@ impl Lowerer<'_> {
         }
         // An expected enum type resolves its own values first (`motor == standard`).
         if let Some(Type::Enum(id) | Type::Set(id)) = expected.map(Type::strip_optional) {
-            if let Some(index) = self.program.enums.get(*id as usize).and_then(|e| e.values.iter().position(|v| v == name)) {
+            if let Some(index) = self
+                .program
+                .enums
+                .get(*id as usize)
+                .and_then(|e| e.values.iter().position(|v| v == name))
+            {
                 return (Expr::Const(Value::Enum(*id, index as u32)), Type::Enum(*id));
             }
         }
         match self.sym.names.get(name).map(|(s, _)| *s) {
             Some(Symbol::Input(i)) => {
                 self.depend_on_input(name.to_string());
-                let ty = self.program.input.fields.get(i as usize).map_or(Type::Unknown, |f| input_value_type(f));
+                let ty = self
+                    .program
+                    .input
+                    .fields
+                    .get(i as usize)
+                    .map_or(Type::Unknown, input_value_type);
                 return (Expr::Input(i), ty);
             }
             Some(Symbol::Global(g)) => {
@@ -207,7 +273,11 @@ impl Lowerer<'_> {
                 return (Expr::Global(g), ty);
             }
             Some(Symbol::Table(_)) => {
-                return self.fail(ident.span, DiagnosticKind::TypeMismatch, format!("`{name}` is a table: look a value up with `{name}[key]`"));
+                return self.fail(
+                    ident.span,
+                    DiagnosticKind::TypeMismatch,
+                    format!("`{name}` is a table: look a value up with `{name}[key]`"),
+                );
             }
             Some(Symbol::Bands(_)) => {
                 return self.fail(
@@ -217,7 +287,11 @@ impl Lowerer<'_> {
                 );
             }
             Some(Symbol::Approval(_) | Symbol::Workflow(_) | Symbol::Enum(_)) => {
-                return self.fail(ident.span, DiagnosticKind::TypeMismatch, format!("`{name}` is not a value"));
+                return self.fail(
+                    ident.span,
+                    DiagnosticKind::TypeMismatch,
+                    format!("`{name}` is not a value"),
+                );
             }
             None => {}
         }
@@ -227,8 +301,12 @@ impl Lowerer<'_> {
                 self.depend_on(Node::Valid);
                 return (Expr::Valid, Type::Bool);
             }
-            "entered_at" if self.context == Context::Trigger => return (Expr::EnteredAt, Type::DateTime),
-            "violations" if self.context == Context::Test => return (Expr::TestViolations, super::test_blocks::text_list()),
+            "entered_at" if self.context == Context::Trigger => {
+                return (Expr::EnteredAt, Type::DateTime);
+            }
+            "violations" if self.context == Context::Test => {
+                return (Expr::TestViolations, super::test_blocks::text_list());
+            }
             _ => {}
         }
         if let Some(candidates) = self.sym.enum_values.get(name).cloned() {
@@ -237,7 +315,12 @@ impl Lowerer<'_> {
             }
             let owners: Vec<String> = candidates
                 .iter()
-                .filter_map(|(id, _)| self.program.enums.get(*id as usize).map(|e| format!("`{}.{name}`", e.name)))
+                .filter_map(|(id, _)| {
+                    self.program
+                        .enums
+                        .get(*id as usize)
+                        .map(|e| format!("`{}.{name}`", e.name))
+                })
                 .collect();
             return self.fail_with_hint(
                 ident.span,
@@ -251,12 +334,23 @@ impl Lowerer<'_> {
         candidates.push("as_of");
         let hint = did_you_mean(name, candidates);
         self.error(
-            Diagnostic::new(DiagnosticKind::UnknownName, ident.span, format!("unknown name `{name}`")).with_optional_hint(hint),
+            Diagnostic::new(
+                DiagnosticKind::UnknownName,
+                ident.span,
+                format!("unknown name `{name}`"),
+            )
+            .with_optional_hint(hint),
         );
         unknown()
     }
 
-    fn fail_with_hint(&mut self, span: Span, kind: DiagnosticKind, message: String, hint: String) -> Typed {
+    fn fail_with_hint(
+        &mut self,
+        span: Span,
+        kind: DiagnosticKind,
+        message: String,
+        hint: String,
+    ) -> Typed {
         self.error(Diagnostic::new(kind, span, message).with_hint(hint));
         unknown()
     }
@@ -265,8 +359,16 @@ impl Lowerer<'_> {
     fn field(&mut self, whole: &ast::Expr, target: &ast::Expr, field: &ast::Ident) -> Typed {
         if let ExprKind::Name(enum_name) = &target.kind {
             let shadowed = self.local(&enum_name.name).is_some();
-            if let (false, Some(Symbol::Enum(id))) = (shadowed, self.sym.names.get(&enum_name.name).map(|(s, _)| *s)) {
-                let values = self.program.enums.get(id as usize).map(|e| e.values.clone()).unwrap_or_default();
+            if let (false, Some(Symbol::Enum(id))) = (
+                shadowed,
+                self.sym.names.get(&enum_name.name).map(|(s, _)| *s),
+            ) {
+                let values = self
+                    .program
+                    .enums
+                    .get(id as usize)
+                    .map(|e| e.values.clone())
+                    .unwrap_or_default();
                 return match values.iter().position(|v| *v == field.name) {
                     Some(index) => (Expr::Const(Value::Enum(id, index as u32)), Type::Enum(id)),
                     None => {
@@ -285,13 +387,19 @@ impl Lowerer<'_> {
         if let (Context::Test, ExprKind::Name(name)) = (self.context, &target.kind) {
             if name.name == "approvals" && !self.sym.names.contains_key("approvals") {
                 return match self.sym.names.get(&field.name).map(|(s, _)| *s) {
-                    Some(Symbol::Approval(chain)) => (Expr::TestApprovals(chain), super::test_blocks::text_list()),
+                    Some(Symbol::Approval(chain)) => {
+                        (Expr::TestApprovals(chain), super::test_blocks::text_list())
+                    }
                     _ => {
                         let chains = self.sym.approvals.iter().map(|a| a.name.name.as_str());
                         let hint = did_you_mean(&field.name, chains);
                         self.error(
-                            Diagnostic::new(DiagnosticKind::UnknownName, field.span, format!("unknown approval chain `{}`", field.name))
-                                .with_optional_hint(hint),
+                            Diagnostic::new(
+                                DiagnosticKind::UnknownName,
+                                field.span,
+                                format!("unknown approval chain `{}`", field.name),
+                            )
+                            .with_optional_hint(hint),
                         );
                         unknown()
                     }
@@ -318,19 +426,32 @@ impl Lowerer<'_> {
         };
         match record.field(&field.name) {
             Some((index, ty)) => {
-                let ty = if optional { ty.clone().optional() } else { ty.clone() };
+                let ty = if optional {
+                    ty.clone().optional()
+                } else {
+                    ty.clone()
+                };
                 (Expr::Field(boxed(target), index as u32), ty)
             }
             None => {
                 let hint = did_you_mean(&field.name, record.fields.iter().map(|(n, _)| n.as_str()));
                 self.error(
-                    Diagnostic::new(DiagnosticKind::UnknownName, field.span, format!("no field `{}` here", field.name))
-                        .with_optional_hint(hint.or_else(|| {
-                            Some(format!(
-                                "the fields are {}",
-                                record.fields.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
-                            ))
-                        })),
+                    Diagnostic::new(
+                        DiagnosticKind::UnknownName,
+                        field.span,
+                        format!("no field `{}` here", field.name),
+                    )
+                    .with_optional_hint(hint.or_else(|| {
+                        Some(format!(
+                            "the fields are {}",
+                            record
+                                .fields
+                                .iter()
+                                .map(|(n, _)| n.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    })),
                 );
                 unknown()
             }
@@ -349,15 +470,24 @@ impl Lowerer<'_> {
                 if self.local(&ident.name).is_some() {
                     return None;
                 }
-                let Some(Symbol::Input(i)) = self.sym.names.get(&ident.name).map(|(s, _)| *s) else { return None };
+                let Some(Symbol::Input(i)) = self.sym.names.get(&ident.name).map(|(s, _)| *s)
+                else {
+                    return None;
+                };
                 let field = self.program.input.fields.get(i as usize)?;
                 Some((Expr::Input(i), input_value_type(field), ident.name.clone()))
             }
             ExprKind::Field { target, field } => {
                 let (expr, ty, path) = self.input_path(target)?;
-                let Type::Record(record) = &ty else { return None };
+                let Type::Record(record) = &ty else {
+                    return None;
+                };
                 let (index, field_ty) = record.field(&field.name)?;
-                Some((Expr::Field(boxed(expr), index as u32), field_ty.clone(), format!("{path}.{}", field.name)))
+                Some((
+                    Expr::Field(boxed(expr), index as u32),
+                    field_ty.clone(),
+                    format!("{path}.{}", field.name),
+                ))
             }
             _ => None,
         }
@@ -365,17 +495,34 @@ impl Lowerer<'_> {
 
     fn index(&mut self, target: &ast::Expr, key: &ast::Expr) -> Typed {
         let ExprKind::Name(ident) = &target.kind else {
-            return self.fail(target.span, DiagnosticKind::TypeMismatch, "only tables can be indexed: `table[key]`");
+            return self.fail(
+                target.span,
+                DiagnosticKind::TypeMismatch,
+                "only tables can be indexed: `table[key]`",
+            );
         };
         let Some(Symbol::Table(id)) = self.sym.names.get(&ident.name).map(|(s, _)| *s) else {
             if self.sym.names.contains_key(&ident.name) || self.local(&ident.name).is_some() {
-                return self.fail(target.span, DiagnosticKind::TypeMismatch, format!("`{}` is not a table", ident.name));
+                return self.fail(
+                    target.span,
+                    DiagnosticKind::TypeMismatch,
+                    format!("`{}` is not a table", ident.name),
+                );
             }
-            let tables = self.sym.names.iter().filter(|(_, (s, _))| matches!(s, Symbol::Table(_))).map(|(n, _)| n.as_str());
+            let tables = self
+                .sym
+                .names
+                .iter()
+                .filter(|(_, (s, _))| matches!(s, Symbol::Table(_)))
+                .map(|(n, _)| n.as_str());
             let hint = did_you_mean(&ident.name, tables);
             self.error(
-                Diagnostic::new(DiagnosticKind::UnknownName, ident.span, format!("unknown table `{}`", ident.name))
-                    .with_optional_hint(hint),
+                Diagnostic::new(
+                    DiagnosticKind::UnknownName,
+                    ident.span,
+                    format!("unknown table `{}`", ident.name),
+                )
+                .with_optional_hint(hint),
             );
             return unknown();
         };
@@ -389,7 +536,13 @@ impl Lowerer<'_> {
         if let Some(t) = self.program.tables.get(id as usize) {
             return (t.key_type.clone(), t.value_type.clone());
         }
-        let Some(decl) = self.sym.tables.get(id as usize).and_then(|v| v.first()).copied() else {
+        let Some(decl) = self
+            .sym
+            .tables
+            .get(id as usize)
+            .and_then(|v| v.first())
+            .copied()
+        else {
             return (Type::Unknown, Type::Unknown);
         };
         let mut scratch = Vec::new();
@@ -412,7 +565,9 @@ impl Lowerer<'_> {
                 }
                 let ty = if t == Type::Unknown { Type::Unknown } else { t };
                 match x {
-                    Expr::Const(Value::Number(n)) => (Expr::Const(Value::Number(crate::num::neg(n))), ty),
+                    Expr::Const(Value::Number(n)) => {
+                        (Expr::Const(Value::Number(crate::num::neg(n))), ty)
+                    }
                     Expr::Const(Value::Duration(s)) => (Expr::Const(Value::Duration(-s)), ty),
                     x => (Expr::Neg(boxed(x)), ty),
                 }
@@ -433,22 +588,37 @@ impl Lowerer<'_> {
                 };
                 (e, Type::Bool)
             }
-            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => self.arithmetic(span, op, lhs, rhs),
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+                self.arithmetic(span, op, lhs, rhs)
+            }
             BinaryOp::Eq | BinaryOp::Ne => {
                 let (l, lt, r, rt) = self.pair(lhs, rhs);
                 if lt.unify(&rt).is_none() || !comparable(&lt, &rt) {
                     let msg = format!("cannot compare {} with {}", self.show(&lt), self.show(&rt));
                     return self.fail(span, DiagnosticKind::TypeMismatch, msg);
                 }
-                let cmp = if op == BinaryOp::Eq { CompareOp::Eq } else { CompareOp::Ne };
+                let cmp = if op == BinaryOp::Eq {
+                    CompareOp::Eq
+                } else {
+                    CompareOp::Ne
+                };
                 (Expr::Compare(cmp, boxed(l), boxed(r)), Type::Bool)
             }
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
                 let (l, lt, r, rt) = self.pair(lhs, rhs);
                 if !ordered_together(&lt, &rt) {
-                    let msg = format!("cannot order {} and {} with `{}`", self.show(&lt), self.show(&rt), op.as_str());
-                    let hint = (lt.is_optional() || rt.is_optional()).then(|| "give the optional a default: `x ?? 0`".to_string());
-                    self.error(Diagnostic::new(DiagnosticKind::TypeMismatch, span, msg).with_optional_hint(hint));
+                    let msg = format!(
+                        "cannot order {} and {} with `{}`",
+                        self.show(&lt),
+                        self.show(&rt),
+                        op.as_str()
+                    );
+                    let hint = (lt.is_optional() || rt.is_optional())
+                        .then(|| "give the optional a default: `x ?? 0`".to_string());
+                    self.error(
+                        Diagnostic::new(DiagnosticKind::TypeMismatch, span, msg)
+                            .with_optional_hint(hint),
+                    );
                     return unknown();
                 }
                 let cmp = match op {
@@ -467,12 +637,19 @@ impl Lowerer<'_> {
                     Type::Set(id) => Type::Enum(*id),
                     Type::Unknown => Type::Unknown,
                     other => {
-                        let msg = format!("`in` needs a list or a set on its right, found {}", self.show(other));
+                        let msg = format!(
+                            "`in` needs a list or a set on its right, found {}",
+                            self.show(other)
+                        );
                         return self.fail(rhs.span, DiagnosticKind::TypeMismatch, msg);
                     }
                 };
                 if lt.unify(&elem).is_none() || !comparable(&lt, &elem) {
-                    let msg = format!("cannot look for {} in a collection of {}", self.show(&lt), self.show(&elem));
+                    let msg = format!(
+                        "cannot look for {} in a collection of {}",
+                        self.show(&lt),
+                        self.show(&elem)
+                    );
                     return self.fail(span, DiagnosticKind::TypeMismatch, msg);
                 }
                 if let Type::Set(_) = rt {
@@ -500,7 +677,10 @@ impl Lowerer<'_> {
                         unknown()
                     }
                     other => {
-                        let msg = format!("`contains` needs a set, a list or a text, found {}", self.show(&other));
+                        let msg = format!(
+                            "`contains` needs a set, a list or a text, found {}",
+                            self.show(&other)
+                        );
                         self.fail(lhs.span, DiagnosticKind::TypeMismatch, msg)
                     }
                 }
@@ -532,7 +712,10 @@ impl Lowerer<'_> {
             _ => ArithOp::Div,
         };
         if lt == Type::Unknown || rt == Type::Unknown {
-            return (Expr::Arith(arith, boxed(l), boxed(r)), if lt == rt { lt } else { Type::Unknown });
+            return (
+                Expr::Arith(arith, boxed(l), boxed(r)),
+                if lt == rt { lt } else { Type::Unknown },
+            );
         }
         if lt.is_numeric() && rt.is_numeric() {
             let ty = match (arith, &lt, &rt) {
@@ -546,18 +729,37 @@ impl Lowerer<'_> {
         }
         match (arith, &lt, &rt) {
             (ArithOp::Add | ArithOp::Sub, Type::Date | Type::DateTime, Type::Duration) => {
-                let e = Expr::DateShift { subtract: arith == ArithOp::Sub, date: boxed(l), duration: boxed(r) };
+                let e = Expr::DateShift {
+                    subtract: arith == ArithOp::Sub,
+                    date: boxed(l),
+                    duration: boxed(r),
+                };
                 (e, lt)
             }
-            (ArithOp::Add, Type::Duration, Type::Date | Type::DateTime) => {
-                (Expr::DateShift { subtract: false, date: boxed(r), duration: boxed(l) }, rt)
+            (ArithOp::Add, Type::Duration, Type::Date | Type::DateTime) => (
+                Expr::DateShift {
+                    subtract: false,
+                    date: boxed(r),
+                    duration: boxed(l),
+                },
+                rt,
+            ),
+            (ArithOp::Add | ArithOp::Sub, Type::Duration, Type::Duration) => {
+                (Expr::Arith(arith, boxed(l), boxed(r)), Type::Duration)
             }
-            (ArithOp::Add | ArithOp::Sub, Type::Duration, Type::Duration) => (Expr::Arith(arith, boxed(l), boxed(r)), Type::Duration),
             _ => {
-                let msg = format!("`{}` cannot combine {} and {}", op.as_str(), self.show(&lt), self.show(&rt));
+                let msg = format!(
+                    "`{}` cannot combine {} and {}",
+                    op.as_str(),
+                    self.show(&lt),
+                    self.show(&rt)
+                );
                 let hint = (lt == Type::Text || rt == Type::Text)
                     .then(|| "to build a text, interpolate: \"{a} {b}\"".to_string());
-                self.error(Diagnostic::new(DiagnosticKind::TypeMismatch, span, msg).with_optional_hint(hint));
+                self.error(
+                    Diagnostic::new(DiagnosticKind::TypeMismatch, span, msg)
+                        .with_optional_hint(hint),
+                );
                 unknown()
             }
         }
@@ -581,7 +783,11 @@ impl Lowerer<'_> {
                 (Type::Unknown, _) => {}
                 (other, _) => {
                     let msg = format!("sets hold values of one enum, found {}", self.show(&other));
-                    self.error(Diagnostic::new(DiagnosticKind::TypeMismatch, item.span, msg));
+                    self.error(Diagnostic::new(
+                        DiagnosticKind::TypeMismatch,
+                        item.span,
+                        msg,
+                    ));
                 }
             }
         }
@@ -589,7 +795,11 @@ impl Lowerer<'_> {
             if items.is_empty() {
                 return (Expr::Const(Value::set(0, Vec::new())), Type::Unknown);
             }
-            return self.fail(span, DiagnosticKind::TypeMismatch, "cannot tell which enum this set holds");
+            return self.fail(
+                span,
+                DiagnosticKind::TypeMismatch,
+                "cannot tell which enum this set holds",
+            );
         };
         let consts: Option<Vec<u32>> = out
             .iter()
@@ -604,7 +814,13 @@ impl Lowerer<'_> {
         }
     }
 
-    fn match_expr(&mut self, span: Span, scrutinee: &ast::Expr, arms: &[ast::MatchArm], expected: Option<&Type>) -> Typed {
+    fn match_expr(
+        &mut self,
+        span: Span,
+        scrutinee: &ast::Expr,
+        arms: &[ast::MatchArm],
+        expected: Option<&Type>,
+    ) -> Typed {
         let (s, st) = self.expr(scrutinee, None);
         let mut covered: Vec<Value> = Vec::new();
         let mut lowered_arms = Vec::new();
@@ -616,22 +832,42 @@ impl Lowerer<'_> {
             for pattern in &arm.patterns {
                 let (p, pt) = self.expr(pattern, Some(&st));
                 if pt.unify(&st).is_none() || !comparable(&pt, &st) {
-                    let msg = format!("this pattern is {}, but the value matched is {}", self.show(&pt), self.show(&st));
-                    self.error(Diagnostic::new(DiagnosticKind::TypeMismatch, pattern.span, msg));
+                    let msg = format!(
+                        "this pattern is {}, but the value matched is {}",
+                        self.show(&pt),
+                        self.show(&st)
+                    );
+                    self.error(Diagnostic::new(
+                        DiagnosticKind::TypeMismatch,
+                        pattern.span,
+                        msg,
+                    ));
                 }
                 match &p {
                     Expr::Const(v) => {
                         if covered.contains(v) {
-                            self.error(Diagnostic::new(DiagnosticKind::Duplicate, pattern.span, "this pattern is already covered by an earlier arm"));
+                            self.error(Diagnostic::new(
+                                DiagnosticKind::Duplicate,
+                                pattern.span,
+                                "this pattern is already covered by an earlier arm",
+                            ));
                         }
                         covered.push(v.clone());
                     }
-                    _ => self.error(Diagnostic::new(DiagnosticKind::TypeMismatch, pattern.span, "a match pattern must be a constant")),
+                    _ => self.error(Diagnostic::new(
+                        DiagnosticKind::TypeMismatch,
+                        pattern.span,
+                        "a match pattern must be a constant",
+                    )),
                 }
                 patterns.push(p);
             }
             let (b, bt) = self.expr(&arm.body, if first { expected } else { Some(&result_ty) });
-            result_ty = if first { bt } else { self.unify_or_report(&result_ty, &bt, arm.body.span, "the arms of `match`") };
+            result_ty = if first {
+                bt
+            } else {
+                self.unify_or_report(&result_ty, &bt, arm.body.span, "the arms of `match`")
+            };
             first = false;
             if arm.wildcard {
                 default = Some(boxed(b));
@@ -654,18 +890,33 @@ impl Lowerer<'_> {
                             .collect()
                     })
                     .unwrap_or_default(),
-                Type::Bool => [true, false].iter().filter(|b| !covered.contains(&Value::Bool(**b))).map(|b| b.to_string()).collect(),
+                Type::Bool => [true, false]
+                    .iter()
+                    .filter(|b| !covered.contains(&Value::Bool(**b)))
+                    .map(|b| b.to_string())
+                    .collect(),
                 Type::Unknown => Vec::new(),
                 other => vec![format!("other {} values", self.show(other))],
             };
             if !missing.is_empty() {
                 self.error(
-                    Diagnostic::new(DiagnosticKind::NonExhaustive, span, format!("this `match` does not cover {}", missing.join(", ")))
-                        .with_hint("add the missing arms or a final `_ => ...` arm"),
+                    Diagnostic::new(
+                        DiagnosticKind::NonExhaustive,
+                        span,
+                        format!("this `match` does not cover {}", missing.join(", ")),
+                    )
+                    .with_hint("add the missing arms or a final `_ => ...` arm"),
                 );
             }
         }
-        (Expr::Match { scrutinee: boxed(s), arms: lowered_arms, default }, result_ty)
+        (
+            Expr::Match {
+                scrutinee: boxed(s),
+                arms: lowered_arms,
+                default,
+            },
+            result_ty,
+        )
     }
 
     fn comprehension(
@@ -680,8 +931,12 @@ impl Lowerer<'_> {
         let Some(aggregate) = aggregate_named(&function.name) else {
             let hint = did_you_mean(&function.name, ["sum", "count", "min", "max", "any", "all"]);
             self.error(
-                Diagnostic::new(DiagnosticKind::UnknownName, function.span, format!("`{}` does not aggregate a collection", function.name))
-                    .with_optional_hint(hint),
+                Diagnostic::new(
+                    DiagnosticKind::UnknownName,
+                    function.span,
+                    format!("`{}` does not aggregate a collection", function.name),
+                )
+                .with_optional_hint(hint),
             );
             return unknown();
         };
@@ -691,8 +946,19 @@ impl Lowerer<'_> {
         let (b, bt) = self.expr(body, None);
         let f = filter.map(|f| self.condition(f, "the filter"));
         self.pop_local();
-        let ty = self.aggregate_type(aggregate, &bt, body.span, form == ComprehensionForm::Quantifier);
-        let e = Expr::Aggregate { function: aggregate, slot, collection: boxed(c), body: boxed(b), filter: f.map(boxed) };
+        let ty = self.aggregate_type(
+            aggregate,
+            &bt,
+            body.span,
+            form == ComprehensionForm::Quantifier,
+        );
+        let e = Expr::Aggregate {
+            function: aggregate,
+            slot,
+            collection: boxed(c),
+            body: boxed(b),
+            filter: f.map(boxed),
+        };
         (e, ty)
     }
 
@@ -710,18 +976,40 @@ impl Lowerer<'_> {
         }
     }
 
-    fn aggregate_type(&mut self, aggregate: Aggregate, body: &Type, span: Span, predicate: bool) -> Type {
+    fn aggregate_type(
+        &mut self,
+        aggregate: Aggregate,
+        body: &Type,
+        span: Span,
+        predicate: bool,
+    ) -> Type {
         let mismatch = |this: &mut Self, want: &str| {
-            let msg = format!("`{}` needs {want}, found {}", aggregate_name(aggregate), this.show(body));
+            let msg = format!(
+                "`{}` needs {want}, found {}",
+                aggregate_name(aggregate),
+                this.show(body)
+            );
             this.error(Diagnostic::new(DiagnosticKind::TypeMismatch, span, msg));
             Type::Unknown
         };
         match aggregate {
-            Aggregate::Sum if body.is_numeric() => if *body == Type::Int { Type::Int } else { body.clone() },
+            Aggregate::Sum if body.is_numeric() => {
+                if *body == Type::Int {
+                    Type::Int
+                } else {
+                    body.clone()
+                }
+            }
             Aggregate::Sum => mismatch(self, "numbers"),
-            Aggregate::Count if predicate && !Type::Bool.fits(body) => mismatch(self, "a condition"),
+            Aggregate::Count if predicate && !Type::Bool.fits(body) => {
+                mismatch(self, "a condition")
+            }
             Aggregate::Count => Type::Int,
-            Aggregate::Min | Aggregate::Max if ordered_together(body, body) && !body.is_optional() => body.clone().optional(),
+            Aggregate::Min | Aggregate::Max
+                if ordered_together(body, body) && !body.is_optional() =>
+            {
+                body.clone().optional()
+            }
             Aggregate::Min | Aggregate::Max => mismatch(self, "numbers or dates"),
             Aggregate::Any | Aggregate::All if body.fits(&Type::Bool) => Type::Bool,
             Aggregate::Any | Aggregate::All => mismatch(self, "a condition"),
@@ -738,11 +1026,24 @@ impl Lowerer<'_> {
                 let slot = self.push_local("", elem.clone());
                 self.pop_local();
                 let ty = self.aggregate_type(aggregate, &elem, single.span, false);
-                let e = Expr::Aggregate { function: aggregate, slot, collection: boxed(c), body: boxed(Expr::Local(slot)), filter: None };
+                let e = Expr::Aggregate {
+                    function: aggregate,
+                    slot,
+                    collection: boxed(c),
+                    body: boxed(Expr::Local(slot)),
+                    filter: None,
+                };
                 return (e, ty);
             }
-            if matches!(aggregate, Aggregate::Sum | Aggregate::Count | Aggregate::Any | Aggregate::All) && ct != Type::Unknown {
-                let msg = format!("`{name}` of one value needs a list or a set, found {}", self.show(&ct));
+            if matches!(
+                aggregate,
+                Aggregate::Sum | Aggregate::Count | Aggregate::Any | Aggregate::All
+            ) && ct != Type::Unknown
+            {
+                let msg = format!(
+                    "`{name}` of one value needs a list or a set, found {}",
+                    self.show(&ct)
+                );
                 return self.fail(single.span, DiagnosticKind::TypeMismatch, msg);
             }
         }
@@ -755,7 +1056,12 @@ impl Lowerer<'_> {
             let known = BUILTIN_NAMES.iter().copied();
             let hint = did_you_mean(name, known);
             self.error(
-                Diagnostic::new(DiagnosticKind::UnknownName, function.span, format!("unknown function `{name}`")).with_optional_hint(hint),
+                Diagnostic::new(
+                    DiagnosticKind::UnknownName,
+                    function.span,
+                    format!("unknown function `{name}`"),
+                )
+                .with_optional_hint(hint),
             );
             for a in args {
                 self.expr(a, None);
@@ -807,7 +1113,12 @@ impl Lowerer<'_> {
                 for i in 0..types.len() {
                     let t = types.get(i).cloned().unwrap_or(Type::Unknown);
                     if !ordered_together(&first, &t) {
-                        want(self, i, &|_| false, "of the same kind as the first (numbers or dates)");
+                        want(
+                            self,
+                            i,
+                            &|_| false,
+                            "of the same kind as the first (numbers or dates)",
+                        );
                     }
                     ty = ty.unify(&t).unwrap_or(Type::Unknown);
                 }
@@ -837,7 +1148,12 @@ impl Lowerer<'_> {
                 Type::Bool
             }
             Builtin::Len => {
-                want(self, 0, &|t| matches!(t, Type::Text | Type::List(_) | Type::Set(_) | Type::Unknown), "a text, a list or a set");
+                want(
+                    self,
+                    0,
+                    &|t| matches!(t, Type::Text | Type::List(_) | Type::Set(_) | Type::Unknown),
+                    "a text, a list or a set",
+                );
                 Type::Int
             }
             Builtin::IsSome => Type::Bool,
@@ -848,23 +1164,49 @@ impl Lowerer<'_> {
         let (value, places, mode) = match args {
             [v, p] => (v, p, None),
             [v, p, m] => (v, p, Some(m)),
-            _ => return self.fail(span, DiagnosticKind::TypeMismatch, "`round` takes a number, the places, and an optional rounding mode"),
+            _ => {
+                return self.fail(
+                    span,
+                    DiagnosticKind::TypeMismatch,
+                    "`round` takes a number, the places, and an optional rounding mode",
+                );
+            }
         };
         let (v, _) = self.number(value, "the value rounded");
         let p = self.expect(places, &Type::Int, "the number of places");
         let mode = match mode.map(|m| &m.kind) {
             None => ordo_dsl::ast::RoundingMode::HalfUp,
-            Some(ExprKind::Name(ident)) => match ordo_dsl::ast::RoundingMode::from_name(&ident.name) {
-                Some(m) => m,
-                None => {
-                    let modes = ["half_up", "half_even", "half_down", "up", "down", "ceiling", "floor"];
-                    let hint = did_you_mean(&ident.name, modes).unwrap_or_else(|| format!("the modes are {}", modes.join(", ")));
-                    return self.fail_with_hint(ident.span, DiagnosticKind::UnknownName, format!("unknown rounding mode `{}`", ident.name), hint);
+            Some(ExprKind::Name(ident)) => {
+                match ordo_dsl::ast::RoundingMode::from_name(&ident.name) {
+                    Some(m) => m,
+                    None => {
+                        let modes = [
+                            "half_up",
+                            "half_even",
+                            "half_down",
+                            "up",
+                            "down",
+                            "ceiling",
+                            "floor",
+                        ];
+                        let hint = did_you_mean(&ident.name, modes)
+                            .unwrap_or_else(|| format!("the modes are {}", modes.join(", ")));
+                        return self.fail_with_hint(
+                            ident.span,
+                            DiagnosticKind::UnknownName,
+                            format!("unknown rounding mode `{}`", ident.name),
+                            hint,
+                        );
+                    }
                 }
-            },
+            }
             Some(_) => {
                 let at = mode.map_or(span, |m| m.span);
-                return self.fail(at, DiagnosticKind::TypeMismatch, "the rounding mode is a name such as `half_even`");
+                return self.fail(
+                    at,
+                    DiagnosticKind::TypeMismatch,
+                    "the rounding mode is a name such as `half_even`",
+                );
             }
         };
         (Expr::RoundMode(boxed(v), boxed(p), mode), Type::Decimal)
@@ -872,17 +1214,35 @@ impl Lowerer<'_> {
 
     fn bands_call(&mut self, span: Span, name: &str, args: &[ast::Expr]) -> Typed {
         let [qty, bands] = args else {
-            return self.fail(span, DiagnosticKind::TypeMismatch, format!("`{name}` takes a quantity and a bands name: `{name}(q, bands)`"));
+            return self.fail(
+                span,
+                DiagnosticKind::TypeMismatch,
+                format!("`{name}` takes a quantity and a bands name: `{name}(q, bands)`"),
+            );
         };
         let (q, _) = self.number(qty, "the quantity");
         let ExprKind::Name(ident) = &bands.kind else {
-            return self.fail(bands.span, DiagnosticKind::TypeMismatch, "the second argument must name a `bands` declaration");
+            return self.fail(
+                bands.span,
+                DiagnosticKind::TypeMismatch,
+                "the second argument must name a `bands` declaration",
+            );
         };
         let Some(Symbol::Bands(id)) = self.sym.names.get(&ident.name).map(|(s, _)| *s) else {
-            let all = self.sym.names.iter().filter(|(_, (s, _))| matches!(s, Symbol::Bands(_))).map(|(n, _)| n.as_str());
+            let all = self
+                .sym
+                .names
+                .iter()
+                .filter(|(_, (s, _))| matches!(s, Symbol::Bands(_)))
+                .map(|(n, _)| n.as_str());
             let hint = did_you_mean(&ident.name, all);
             self.error(
-                Diagnostic::new(DiagnosticKind::UnknownName, ident.span, format!("unknown bands `{}`", ident.name)).with_optional_hint(hint),
+                Diagnostic::new(
+                    DiagnosticKind::UnknownName,
+                    ident.span,
+                    format!("unknown bands `{}`", ident.name),
+                )
+                .with_optional_hint(hint),
             );
             return unknown();
         };
@@ -905,7 +1265,9 @@ pub(super) fn ordered_together(a: &Type, b: &Type) -> bool {
     match (a, b) {
         (Type::Unknown, _) | (_, Type::Unknown) => true,
         (x, y) if x.is_numeric() && y.is_numeric() => true,
-        (Type::Date, Type::Date) | (Type::DateTime, Type::DateTime) | (Type::Duration, Type::Duration) => true,
+        (Type::Date, Type::Date)
+        | (Type::DateTime, Type::DateTime)
+        | (Type::Duration, Type::Duration) => true,
         (Type::Text, Type::Text) => true,
         _ => false,
     }
@@ -941,9 +1303,33 @@ fn aggregate_name(aggregate: Aggregate) -> &'static str {
 
 /// Every built-in function name, for "did you mean".
 const BUILTIN_NAMES: &[&str] = &[
-    "round", "floor", "ceil", "abs", "min", "max", "clamp", "days_between", "add_days", "ends_with", "starts_with",
-    "contains", "year", "month", "day", "weekday", "lower", "upper", "len", "is_some", "sum", "count", "any", "all",
-    "volume", "graduated", "block",
+    "round",
+    "floor",
+    "ceil",
+    "abs",
+    "min",
+    "max",
+    "clamp",
+    "days_between",
+    "add_days",
+    "ends_with",
+    "starts_with",
+    "contains",
+    "year",
+    "month",
+    "day",
+    "weekday",
+    "lower",
+    "upper",
+    "len",
+    "is_some",
+    "sum",
+    "count",
+    "any",
+    "all",
+    "volume",
+    "graduated",
+    "block",
 ];
 
 /// A built-in and its arity (minimum, maximum).
@@ -974,7 +1360,17 @@ fn builtin_named(name: &str) -> Option<(Builtin, (usize, Option<usize>))> {
 
 /// A list of constants is a constant.
 fn fold_list(items: Vec<Expr>) -> Expr {
-    match items.iter().map(|e| if let Expr::Const(v) = e { Some(v.clone()) } else { None }).collect::<Option<Vec<_>>>() {
+    match items
+        .iter()
+        .map(|e| {
+            if let Expr::Const(v) = e {
+                Some(v.clone())
+            } else {
+                None
+            }
+        })
+        .collect::<Option<Vec<_>>>()
+    {
         Some(values) => Expr::Const(Value::List(Arc::from(values))),
         None => Expr::List(items),
     }
@@ -982,7 +1378,17 @@ fn fold_list(items: Vec<Expr>) -> Expr {
 
 /// A record of constants is a constant.
 fn fold_record(fields: Vec<Expr>) -> Expr {
-    match fields.iter().map(|e| if let Expr::Const(v) = e { Some(v.clone()) } else { None }).collect::<Option<Vec<_>>>() {
+    match fields
+        .iter()
+        .map(|e| {
+            if let Expr::Const(v) = e {
+                Some(v.clone())
+            } else {
+                None
+            }
+        })
+        .collect::<Option<Vec<_>>>()
+    {
         Some(values) => Expr::Const(Value::Record(Arc::from(values))),
         None => Expr::Record(fields),
     }

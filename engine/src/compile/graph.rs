@@ -27,7 +27,9 @@ pub enum Node {
 fn edges_map(edges: &[(Node, Deps)], program: &Program) -> HashMap<Node, Vec<Node>> {
     let mut map: HashMap<Node, Vec<Node>> = HashMap::new();
     for (node, deps) in edges {
-        map.entry(*node).or_default().extend(deps.nodes.iter().copied());
+        map.entry(*node)
+            .or_default()
+            .extend(deps.nodes.iter().copied());
     }
     let error_constraints = program
         .constraints
@@ -35,7 +37,9 @@ fn edges_map(edges: &[(Node, Deps)], program: &Program) -> HashMap<Node, Vec<Nod
         .enumerate()
         .filter(|(_, c)| c.severity == ordo_dsl::ast::Severity::Error)
         .map(|(i, _)| Node::Constraint(i as u32));
-    map.entry(Node::Valid).or_default().extend(error_constraints);
+    map.entry(Node::Valid)
+        .or_default()
+        .extend(error_constraints);
     map
 }
 
@@ -47,7 +51,10 @@ pub(super) fn check_cycles(
     diags: &mut Vec<Diagnostic>,
 ) {
     let map = edges_map(edges, program);
-    let names: HashMap<Node, (Span, &str)> = spans.iter().map(|(n, s, name)| (*n, (*s, name.as_str()))).collect();
+    let names: HashMap<Node, (Span, &str)> = spans
+        .iter()
+        .map(|(n, s, name)| (*n, (*s, name.as_str())))
+        .collect();
     let mut state: HashMap<Node, u8> = HashMap::new(); // 1: on the stack, 2: done
     let mut reported: BTreeSet<Node> = BTreeSet::new();
     let mut roots: Vec<Node> = map.keys().copied().collect();
@@ -93,11 +100,17 @@ fn cycle_diagnostic(cycle: &[Node], names: &HashMap<Node, (Span, &str)>) -> Diag
     let name = |n: &Node| names.get(n).map_or("valid", |(_, name)| name).to_string();
     let mut path: Vec<String> = cycle.iter().map(name).collect();
     path.extend(cycle.first().map(name));
-    let first_span = cycle.iter().find_map(|n| names.get(n).map(|(s, _)| *s)).unwrap_or_default();
+    let first_span = cycle
+        .iter()
+        .find_map(|n| names.get(n).map(|(s, _)| *s))
+        .unwrap_or_default();
     let mut diagnostic = Diagnostic::new(
         DiagnosticKind::Cycle,
         first_span,
-        format!("these rules depend on each other in a cycle: {}", path.join(" → ")),
+        format!(
+            "these rules depend on each other in a cycle: {}",
+            path.join(" → ")
+        ),
     )
     .with_hint("every value must be computable from the inputs: break the cycle");
     for node in cycle.iter().skip(1) {
@@ -114,12 +127,16 @@ pub(super) fn resolve_input_deps(edges: &[(Node, Deps)], program: &mut Program) 
     let map = edges_map(edges, program);
     let mut direct: HashMap<Node, BTreeSet<String>> = HashMap::new();
     for (node, deps) in edges {
-        direct.entry(*node).or_default().extend(deps.inputs.iter().cloned());
+        direct
+            .entry(*node)
+            .or_default()
+            .extend(deps.inputs.iter().cloned());
     }
     let mut memo: HashMap<Node, BTreeSet<String>> = HashMap::new();
     let mut all = |node: Node| transitive_inputs(node, &map, &direct, &mut memo);
-    let global_deps: Vec<Vec<String>> =
-        (0..program.globals.len()).map(|g| all(Node::Global(g as u32)).into_iter().collect()).collect();
+    let global_deps: Vec<Vec<String>> = (0..program.globals.len())
+        .map(|g| all(Node::Global(g as u32)).into_iter().collect())
+        .collect();
     for (global, deps) in program.globals.iter_mut().zip(global_deps) {
         global.input_deps = deps;
     }
@@ -156,7 +173,12 @@ fn transitive_inputs(
             memo.insert(node, inputs);
         } else {
             stack.push((node, true));
-            stack.extend(children.into_iter().filter(|c| !memo.contains_key(c)).map(|c| (c, false)));
+            stack.extend(
+                children
+                    .into_iter()
+                    .filter(|c| !memo.contains_key(c))
+                    .map(|c| (c, false)),
+            );
         }
     }
     memo.get(&root).cloned().unwrap_or_default()

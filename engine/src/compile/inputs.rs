@@ -9,15 +9,24 @@ use crate::ir::{InputField, InputSchema};
 
 pub(super) fn lower_schema(lowerer: &mut Lowerer<'_>) -> InputSchema {
     let fields: Vec<&ast::FieldDecl> = lowerer.sym.input_fields.clone();
-    InputSchema { fields: fields.into_iter().map(|f| lower_field(lowerer, f)).collect() }
+    InputSchema {
+        fields: fields
+            .into_iter()
+            .map(|f| lower_field(lowerer, f))
+            .collect(),
+    }
 }
 
 fn lower_field(lowerer: &mut Lowerer<'_>, field: &ast::FieldDecl) -> InputField {
     let ty = lowerer.sym.resolve_type(&field.ty, &mut lowerer.diags);
     let fields = match &field.ty.kind {
-        ast::TypeExprKind::Record(nested) => nested.iter().map(|f| lower_field(lowerer, f)).collect(),
+        ast::TypeExprKind::Record(nested) => {
+            nested.iter().map(|f| lower_field(lowerer, f)).collect()
+        }
         ast::TypeExprKind::Optional(inner) => match &inner.kind {
-            ast::TypeExprKind::Record(nested) => nested.iter().map(|f| lower_field(lowerer, f)).collect(),
+            ast::TypeExprKind::Record(nested) => {
+                nested.iter().map(|f| lower_field(lowerer, f)).collect()
+            }
             _ => Vec::new(),
         },
         _ => Vec::new(),
@@ -49,5 +58,10 @@ fn lower_field(lowerer: &mut Lowerer<'_>, field: &ast::FieldDecl) -> InputField 
             }
         }
     });
-    InputField { name: field.name.name.clone(), ty, default, fields }
+    InputField {
+        name: field.name.name.clone(),
+        ty,
+        default,
+        fields,
+    }
 }

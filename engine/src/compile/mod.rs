@@ -43,7 +43,14 @@ pub fn compile(ruleset: &ast::Ruleset, source: &str) -> Result<Compiled, Diagnos
     let symbols = Symbols::collect(ruleset, &mut diags);
     let mut lowerer = Lowerer::new(ruleset, source, symbols, diags);
     lowerer.lower_all();
-    let Lowerer { diags, program, edges, spans, tests, .. } = lowerer;
+    let Lowerer {
+        diags,
+        program,
+        edges,
+        spans,
+        tests,
+        ..
+    } = lowerer;
     let mut diags = diags;
     let mut program = program;
     graph::check_cycles(&edges, &spans, &program, &mut diags);
@@ -51,7 +58,11 @@ pub fn compile(ruleset: &ast::Ruleset, source: &str) -> Result<Compiled, Diagnos
     if diags.is_empty() {
         graph::resolve_input_deps(&edges, &mut program);
     }
-    if diags.is_empty() { Ok(Compiled { program, tests }) } else { Err(Diagnostics(diags).normalized()) }
+    if diags.is_empty() {
+        Ok(Compiled { program, tests })
+    } else {
+        Err(Diagnostics(diags).normalized())
+    }
 }
 
 /// The state of a global while lowering on demand.
@@ -108,7 +119,12 @@ pub(crate) struct Lowerer<'a> {
 }
 
 impl<'a> Lowerer<'a> {
-    fn new(ast: &'a ast::Ruleset, source: &'a str, sym: Symbols<'a>, diags: Vec<Diagnostic>) -> Self {
+    fn new(
+        ast: &'a ast::Ruleset,
+        source: &'a str,
+        sym: Symbols<'a>,
+        diags: Vec<Diagnostic>,
+    ) -> Self {
         let program = Program {
             name: ast.name.name.clone(),
             version: ast.version.value.clone(),
@@ -122,7 +138,9 @@ impl<'a> Lowerer<'a> {
                 .map(|g| Global {
                     name: g.name().name.clone(),
                     ty: Type::Unknown,
-                    kind: crate::ir::GlobalKind::Let(crate::ir::Expr::Const(crate::value::Value::None)),
+                    kind: crate::ir::GlobalKind::Let(crate::ir::Expr::Const(
+                        crate::value::Value::None,
+                    )),
                     reads: Vec::new(),
                     input_deps: Vec::new(),
                 })
@@ -209,7 +227,10 @@ impl<'a> Lowerer<'a> {
     pub fn ensure_global(&mut self, id: GlobalId) -> Type {
         match self.global_states.get(id as usize) {
             Some(GlobalState::Done) => {
-                return self.program.global(id).map_or(Type::Unknown, |g| g.ty.clone());
+                return self
+                    .program
+                    .global(id)
+                    .map_or(Type::Unknown, |g| g.ty.clone());
             }
             Some(GlobalState::InProgress) | None => return Type::Unknown,
             Some(GlobalState::Pending) => {}
@@ -223,11 +244,16 @@ impl<'a> Lowerer<'a> {
         self.begin_node();
         let decl = self.sym.globals.get(id as usize).copied();
         let lowered = decl.map(|decl| decls::lower_global(self, decl));
-        let deps = self.end_node(Node::Global(id), decl.map(|d| (d.span(), d.name().name.clone())));
+        let deps = self.end_node(
+            Node::Global(id),
+            decl.map(|d| (d.span(), d.name().name.clone())),
+        );
         self.locals = saved_locals;
         self.context = saved_context;
         let reads = decls::reads_of(self, &deps);
-        if let (Some((kind, ty)), Some(global)) = (lowered, self.program.globals.get_mut(id as usize)) {
+        if let (Some((kind, ty)), Some(global)) =
+            (lowered, self.program.globals.get_mut(id as usize))
+        {
             global.kind = kind;
             global.ty = ty;
             global.reads = reads;
@@ -235,7 +261,9 @@ impl<'a> Lowerer<'a> {
         if let Some(state) = self.global_states.get_mut(id as usize) {
             *state = GlobalState::Done;
         }
-        self.program.global(id).map_or(Type::Unknown, |g| g.ty.clone())
+        self.program
+            .global(id)
+            .map_or(Type::Unknown, |g| g.ty.clone())
     }
 
     /// Starts recording the dependencies of a node.

@@ -147,7 +147,10 @@ impl<'a> Symbols<'a> {
             diags.push(Diagnostic::new(
                 DiagnosticKind::Duplicate,
                 decl.name.span,
-                format!("`{}` is a built-in type and cannot name an enum", decl.name.name),
+                format!(
+                    "`{}` is a built-in type and cannot name an enum",
+                    decl.name.name
+                ),
             ));
             return;
         }
@@ -158,29 +161,46 @@ impl<'a> Symbols<'a> {
                 diags.push(Diagnostic::new(
                     DiagnosticKind::Duplicate,
                     value.span,
-                    format!("enum `{}` has the value `{}` twice", decl.name.name, value.name),
+                    format!(
+                        "enum `{}` has the value `{}` twice",
+                        decl.name.name, value.name
+                    ),
                 ));
                 continue;
             }
-            self.enum_values.entry(value.name.clone()).or_default().push((id, values.len() as u32));
+            self.enum_values
+                .entry(value.name.clone())
+                .or_default()
+                .push((id, values.len() as u32));
             values.push(value.name.clone());
         }
         self.enum_by_name.insert(decl.name.name.clone(), id);
-        self.names.insert(decl.name.name.clone(), (Symbol::Enum(id), decl.name.span));
-        self.enums.push(EnumDef { name: decl.name.name.clone(), values });
+        self.names
+            .insert(decl.name.name.clone(), (Symbol::Enum(id), decl.name.span));
+        self.enums.push(EnumDef {
+            name: decl.name.name.clone(),
+            values,
+        });
     }
 
     fn add_table(&mut self, decl: &'a ast::TableDecl, diags: &mut Vec<Diagnostic>) {
         if let Some((Symbol::Table(id), _)) = self.names.get(&decl.name.name) {
             // Another `effective` variant of the same table.
-            let Some(variants) = self.tables.get_mut(*id as usize) else { return };
-            let clash = variants.iter().find(|v| v.effective.as_ref().map(|d| d.value) == decl.effective.as_ref().map(|d| d.value));
+            let Some(variants) = self.tables.get_mut(*id as usize) else {
+                return;
+            };
+            let clash = variants.iter().find(|v| {
+                v.effective.as_ref().map(|d| d.value) == decl.effective.as_ref().map(|d| d.value)
+            });
             if let Some(first) = clash {
                 diags.push(
                     Diagnostic::new(
                         DiagnosticKind::Duplicate,
                         decl.name.span,
-                        format!("table `{}` is declared twice with the same effective date", decl.name.name),
+                        format!(
+                            "table `{}` is declared twice with the same effective date",
+                            decl.name.name
+                        ),
                     )
                     .with_label(first.name.span, "first declared here"),
                 );
@@ -197,7 +217,10 @@ impl<'a> Symbols<'a> {
 
     /// Every name a user could have meant in an expression, for "did you mean".
     pub fn candidate_names(&self) -> impl Iterator<Item = &str> {
-        self.names.keys().map(String::as_str).chain(self.enum_values.keys().map(String::as_str))
+        self.names
+            .keys()
+            .map(String::as_str)
+            .chain(self.enum_values.keys().map(String::as_str))
     }
 
     /// Resolves a written type.
@@ -215,12 +238,19 @@ impl<'a> Symbols<'a> {
                 other => match self.enum_by_name.get(other) {
                     Some(id) => Type::Enum(*id),
                     None => {
-                        let known = ["Bool", "Int", "Decimal", "Percent", "Text", "Date", "DateTime", "Duration"]
-                            .into_iter()
-                            .chain(self.enums.iter().map(|e| e.name.as_str()));
+                        let known = [
+                            "Bool", "Int", "Decimal", "Percent", "Text", "Date", "DateTime",
+                            "Duration",
+                        ]
+                        .into_iter()
+                        .chain(self.enums.iter().map(|e| e.name.as_str()));
                         diags.push(
-                            Diagnostic::new(DiagnosticKind::UnknownName, name.span, format!("unknown type `{other}`"))
-                                .with_optional_hint(did_you_mean(other, known)),
+                            Diagnostic::new(
+                                DiagnosticKind::UnknownName,
+                                name.span,
+                                format!("unknown type `{other}`"),
+                            )
+                            .with_optional_hint(did_you_mean(other, known)),
                         );
                         Type::Unknown
                     }
@@ -231,11 +261,14 @@ impl<'a> Symbols<'a> {
                 Type::Enum(id) => Type::Set(id),
                 Type::Unknown => Type::Unknown,
                 other => {
-                    diags.push(Diagnostic::new(
-                        DiagnosticKind::TypeMismatch,
-                        inner.span,
-                        format!("sets hold enum values, not {}", other.display(&self.enums)),
-                    ).with_hint("use `List<...>` for other element types"));
+                    diags.push(
+                        Diagnostic::new(
+                            DiagnosticKind::TypeMismatch,
+                            inner.span,
+                            format!("sets hold enum values, not {}", other.display(&self.enums)),
+                        )
+                        .with_hint("use `List<...>` for other element types"),
+                    );
                     Type::Unknown
                 }
             },
@@ -258,10 +291,26 @@ impl<'a> Symbols<'a> {
 }
 
 fn is_builtin_type(name: &str) -> bool {
-    matches!(name, "Bool" | "Int" | "Decimal" | "Percent" | "Text" | "Date" | "DateTime" | "Duration" | "List" | "Set")
+    matches!(
+        name,
+        "Bool"
+            | "Int"
+            | "Decimal"
+            | "Percent"
+            | "Text"
+            | "Date"
+            | "DateTime"
+            | "Duration"
+            | "List"
+            | "Set"
+    )
 }
 
 fn duplicate(what: &str, name: &ast::Ident, first: Span) -> Diagnostic {
-    Diagnostic::new(DiagnosticKind::Duplicate, name.span, format!("the {what} `{}` is declared twice", name.name))
-        .with_label(first, "first declared here")
+    Diagnostic::new(
+        DiagnosticKind::Duplicate,
+        name.span,
+        format!("the {what} `{}` is declared twice", name.name),
+    )
+    .with_label(first, "first declared here")
 }

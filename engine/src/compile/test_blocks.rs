@@ -27,7 +27,11 @@ pub(super) fn lower_test(l: &mut Lowerer<'_>, t: &ast::TestDecl) -> Option<TestC
         let line = l.line_of(e.span.start);
         // `expect a == b` shows both sides when it fails.
         let sides = match &e.kind {
-            ExprKind::Binary { op: ast::BinaryOp::Eq, lhs, rhs } => {
+            ExprKind::Binary {
+                op: ast::BinaryOp::Eq,
+                lhs,
+                rhs,
+            } => {
                 let (a, at) = l.expr(lhs, None);
                 let (b, bt) = l.expr(rhs, Some(&at));
                 if at.unify(&bt).is_none() {
@@ -42,10 +46,19 @@ pub(super) fn lower_test(l: &mut Lowerer<'_>, t: &ast::TestDecl) -> Option<TestC
             Some((actual, actual_type, expected, expected_type, actual_text)) => Expectation {
                 text,
                 line,
-                condition: Expr::Compare(CompareOp::Eq, Box::new(actual.clone()), Box::new(expected.clone())),
+                condition: Expr::Compare(
+                    CompareOp::Eq,
+                    Box::new(actual.clone()),
+                    Box::new(expected.clone()),
+                ),
                 sides: Some((actual, actual_type, expected, expected_type, actual_text)),
             },
-            None => Expectation { text, line, condition: l.condition(e, "an expectation"), sides: None },
+            None => Expectation {
+                text,
+                line,
+                condition: l.condition(e, "an expectation"),
+                sides: None,
+            },
         };
         expects.push(expectation);
     }
@@ -61,12 +74,20 @@ pub(super) fn lower_test(l: &mut Lowerer<'_>, t: &ast::TestDecl) -> Option<TestC
 
 /// The `given` record as JSON input: literals only (enum values bare or qualified).
 fn literal_json(l: &Lowerer<'_>, e: &ast::Expr) -> Result<Json, Diagnostic> {
-    let not_literal = || Diagnostic::new(DiagnosticKind::Invalid, e.span, "a test input must be a literal value")
-        .with_hint("write numbers, texts, dates, enum values, lists, sets and records");
+    let not_literal = || {
+        Diagnostic::new(
+            DiagnosticKind::Invalid,
+            e.span,
+            "a test input must be a literal value",
+        )
+        .with_hint("write numbers, texts, dates, enum values, lists, sets and records")
+    };
     Ok(match &e.kind {
         ExprKind::Number(n) => Json::String(crate::num::to_string(*n)),
         ExprKind::Percent(p) => {
-            let fraction = p.checked_div(rust_decimal::Decimal::ONE_HUNDRED).ok_or_else(not_literal)?;
+            let fraction = p
+                .checked_div(rust_decimal::Decimal::ONE_HUNDRED)
+                .ok_or_else(not_literal)?;
             Json::String(crate::num::to_string(fraction))
         }
         ExprKind::Text(parts) => {
@@ -83,20 +104,29 @@ fn literal_json(l: &Lowerer<'_>, e: &ast::Expr) -> Result<Json, Diagnostic> {
         ExprKind::None => Json::Null,
         ExprKind::Date(d) => Json::String(d.to_string()),
         ExprKind::Duration { amount, unit } => {
-            let seconds = amount.checked_mul(rust_decimal::Decimal::from(unit.seconds())).and_then(crate::num::to_i64).ok_or_else(not_literal)?;
+            let seconds = amount
+                .checked_mul(rust_decimal::Decimal::from(unit.seconds()))
+                .and_then(crate::num::to_i64)
+                .ok_or_else(not_literal)?;
             Json::String(crate::eval::display::duration_text(seconds))
         }
         ExprKind::Name(ident) => Json::String(ident.name.clone()),
         ExprKind::Field { target, field } if matches!(&target.kind, ExprKind::Name(n) if l.sym.enum_by_name.contains_key(&n.name)) => {
             Json::String(field.name.clone())
         }
-        ExprKind::Unary { op: ast::UnaryOp::Neg, operand } => match &operand.kind {
+        ExprKind::Unary {
+            op: ast::UnaryOp::Neg,
+            operand,
+        } => match &operand.kind {
             ExprKind::Number(n) => Json::String(crate::num::to_string(crate::num::neg(*n))),
             _ => return Err(not_literal()),
         },
-        ExprKind::List(items) | ExprKind::Set(items) => {
-            Json::Array(items.iter().map(|i| literal_json(l, i)).collect::<Result<_, _>>()?)
-        }
+        ExprKind::List(items) | ExprKind::Set(items) => Json::Array(
+            items
+                .iter()
+                .map(|i| literal_json(l, i))
+                .collect::<Result<_, _>>()?,
+        ),
         ExprKind::Record(fields) => {
             let mut map = Map::new();
             for f in fields {

@@ -10,8 +10,12 @@ use crate::ir::Program;
 
 pub(super) fn check(ruleset: &ast::Ruleset, program: &Program, diags: &mut Vec<Diagnostic>) {
     for item in &ruleset.items {
-        let ast::Item::Workflow(decl) = item else { continue };
-        let Some(workflow) = program.workflows.iter().find(|w| w.name == decl.name.name) else { continue };
+        let ast::Item::Workflow(decl) = item else {
+            continue;
+        };
+        let Some(workflow) = program.workflows.iter().find(|w| w.name == decl.name.name) else {
+            continue;
+        };
         if workflow.states.len() != decl.states.len() {
             // Duplicate states were reported already; the graph would be misleading.
             continue;
@@ -19,8 +23,12 @@ pub(super) fn check(ruleset: &ast::Ruleset, program: &Program, diags: &mut Vec<D
         let initial: Vec<&ast::StateDecl> = decl.states.iter().filter(|s| s.initial).collect();
         match initial.as_slice() {
             [] => diags.push(
-                Diagnostic::new(DiagnosticKind::Workflow, decl.name.span, format!("workflow `{}` has no initial state", decl.name.name))
-                    .with_hint("mark the state a new instance starts in: `state draft initial`"),
+                Diagnostic::new(
+                    DiagnosticKind::Workflow,
+                    decl.name.span,
+                    format!("workflow `{}` has no initial state", decl.name.name),
+                )
+                .with_hint("mark the state a new instance starts in: `state draft initial`"),
             ),
             [_] => {}
             [first, rest @ ..] => {
@@ -29,18 +37,27 @@ pub(super) fn check(ruleset: &ast::Ruleset, program: &Program, diags: &mut Vec<D
                         Diagnostic::new(
                             DiagnosticKind::Workflow,
                             other.span,
-                            format!("workflow `{}` has more than one initial state", decl.name.name),
+                            format!(
+                                "workflow `{}` has more than one initial state",
+                                decl.name.name
+                            ),
                         )
                         .with_label(first.span, "the first initial state"),
                     );
                 }
             }
         }
-        let Some(start) = workflow.states.iter().position(|s| s.initial) else { continue };
+        let Some(start) = workflow.states.iter().position(|s| s.initial) else {
+            continue;
+        };
         let mut reached = BTreeSet::from([start as u32]);
         let mut frontier = vec![start as u32];
         while let Some(state) = frontier.pop() {
-            for t in workflow.transitions.iter().filter(|t| t.from.contains(&state)) {
+            for t in workflow
+                .transitions
+                .iter()
+                .filter(|t| t.from.contains(&state))
+            {
                 if reached.insert(t.to) {
                     frontier.push(t.to);
                 }
@@ -52,14 +69,26 @@ pub(super) fn check(ruleset: &ast::Ruleset, program: &Program, diags: &mut Vec<D
                     Diagnostic::new(
                         DiagnosticKind::Workflow,
                         state_decl.span,
-                        format!("state `{}` cannot be reached from the initial state", state.name),
+                        format!(
+                            "state `{}` cannot be reached from the initial state",
+                            state.name
+                        ),
                     )
                     .with_hint("add a transition into it, or remove it"),
                 );
-            } else if !state.is_final && !workflow.transitions.iter().any(|t| t.from.contains(&(i as u32))) {
+            } else if !state.is_final
+                && !workflow
+                    .transitions
+                    .iter()
+                    .any(|t| t.from.contains(&(i as u32)))
+            {
                 diags.push(
-                    Diagnostic::new(DiagnosticKind::Workflow, state_decl.span, format!("state `{}` is a dead end", state.name))
-                        .with_hint("add a transition out of it, or mark it `final`"),
+                    Diagnostic::new(
+                        DiagnosticKind::Workflow,
+                        state_decl.span,
+                        format!("state `{}` is a dead end", state.name),
+                    )
+                    .with_hint("add a transition out of it, or mark it `final`"),
                 );
             }
         }

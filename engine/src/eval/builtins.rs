@@ -12,7 +12,10 @@ use crate::value::Value;
 
 fn number(v: &Value) -> EvalResult<Decimal> {
     v.as_number().ok_or_else(|| match v {
-        Value::None => EvalError::new(ErrorKind::InvalidValue, "a number is needed, but the value is absent (`none`)"),
+        Value::None => EvalError::new(
+            ErrorKind::InvalidValue,
+            "a number is needed, but the value is absent (`none`)",
+        ),
         other => internal(format!("expected a number, found {other:?}")),
     })
 }
@@ -20,7 +23,10 @@ fn number(v: &Value) -> EvalResult<Decimal> {
 fn text(v: &Value) -> EvalResult<&str> {
     match v {
         Value::Text(t) => Ok(t),
-        Value::None => Err(EvalError::new(ErrorKind::InvalidValue, "a text is needed, but the value is absent (`none`)")),
+        Value::None => Err(EvalError::new(
+            ErrorKind::InvalidValue,
+            "a text is needed, but the value is absent (`none`)",
+        )),
         other => Err(internal(format!("expected a text, found {other:?}"))),
     }
 }
@@ -29,7 +35,10 @@ fn date(v: &Value) -> EvalResult<NaiveDate> {
     match v {
         Value::Date(d) => Ok(*d),
         Value::DateTime(t) => Ok(t.date_naive()),
-        Value::None => Err(EvalError::new(ErrorKind::InvalidValue, "a date is needed, but the value is absent (`none`)")),
+        Value::None => Err(EvalError::new(
+            ErrorKind::InvalidValue,
+            "a date is needed, but the value is absent (`none`)",
+        )),
         other => Err(internal(format!("expected a date, found {other:?}"))),
     }
 }
@@ -39,12 +48,20 @@ fn int(n: i64) -> Value {
 }
 
 fn whole(d: Decimal, what: &str) -> EvalResult<i64> {
-    num::to_i64(d).ok_or_else(|| EvalError::new(ErrorKind::InvalidValue, format!("{what} must be a whole number, found {d}")))
+    num::to_i64(d).ok_or_else(|| {
+        EvalError::new(
+            ErrorKind::InvalidValue,
+            format!("{what} must be a whole number, found {d}"),
+        )
+    })
 }
 
 /// Calls a built-in on evaluated, known arguments (the checker fixed their count and types).
 pub(super) fn call(builtin: Builtin, args: &[Value]) -> EvalResult<Value> {
-    let arg = |i: usize| args.get(i).ok_or_else(|| internal(format!("missing argument {i}")));
+    let arg = |i: usize| {
+        args.get(i)
+            .ok_or_else(|| internal(format!("missing argument {i}")))
+    };
     Ok(match builtin {
         Builtin::Floor => Value::Number(num::normalize_zero(number(arg(0)?)?.floor())),
         Builtin::Ceil => Value::Number(num::normalize_zero(number(arg(0)?)?.ceil())),
@@ -52,7 +69,11 @@ pub(super) fn call(builtin: Builtin, args: &[Value]) -> EvalResult<Value> {
         Builtin::Min | Builtin::Max => {
             let mut best = arg(0)?.clone();
             for v in args.iter().skip(1) {
-                let op = if builtin == Builtin::Min { CompareOp::Lt } else { CompareOp::Gt };
+                let op = if builtin == Builtin::Min {
+                    CompareOp::Lt
+                } else {
+                    CompareOp::Gt
+                };
                 if compare(op, v, &best)? {
                     best = v.clone();
                 }
@@ -62,7 +83,10 @@ pub(super) fn call(builtin: Builtin, args: &[Value]) -> EvalResult<Value> {
         Builtin::Clamp => {
             let (x, lo, hi) = (arg(0)?, arg(1)?, arg(2)?);
             if compare(CompareOp::Gt, lo, hi)? {
-                return Err(EvalError::new(ErrorKind::InvalidValue, "clamp: the lower bound is above the upper bound"));
+                return Err(EvalError::new(
+                    ErrorKind::InvalidValue,
+                    "clamp: the lower bound is above the upper bound",
+                ));
             }
             if compare(CompareOp::Lt, x, lo)? {
                 lo.clone()
@@ -75,7 +99,7 @@ pub(super) fn call(builtin: Builtin, args: &[Value]) -> EvalResult<Value> {
         Builtin::DaysBetween => int((date(arg(1)?)? - date(arg(0)?)?).num_days()),
         Builtin::AddDays => {
             let days = whole(number(arg(1)?)?, "the number of days")?;
-            let secs = days.checked_mul(86_400).ok_or_else(|| out_of_range())?;
+            let secs = days.checked_mul(86_400).ok_or_else(out_of_range)?;
             shift_date(arg(0)?, secs)?
         }
         Builtin::Year => int(i64::from(date(arg(0)?)?.year())),
@@ -112,11 +136,19 @@ pub(super) fn shift_date(value: &Value, seconds: i64) -> EvalResult<Value> {
     match value {
         Value::Date(d) => {
             if seconds % 86_400 != 0 {
-                return Err(EvalError::new(ErrorKind::InvalidValue, "a date moves by whole days only"));
+                return Err(EvalError::new(
+                    ErrorKind::InvalidValue,
+                    "a date moves by whole days only",
+                ));
             }
-            d.checked_add_signed(delta).map(Value::Date).ok_or_else(out_of_range)
+            d.checked_add_signed(delta)
+                .map(Value::Date)
+                .ok_or_else(out_of_range)
         }
-        Value::DateTime(t) => t.checked_add_signed(delta).map(Value::DateTime).ok_or_else(out_of_range),
+        Value::DateTime(t) => t
+            .checked_add_signed(delta)
+            .map(Value::DateTime)
+            .ok_or_else(out_of_range),
         Value::None => Ok(Value::None),
         other => Err(internal(format!("date arithmetic on {other:?}"))),
     }
@@ -128,7 +160,12 @@ pub(super) fn round(x: &Value, places: &Value, mode: RoundingMode) -> EvalResult
     let places = u32::try_from(places)
         .ok()
         .filter(|p| *p <= 28)
-        .ok_or_else(|| EvalError::new(ErrorKind::InvalidValue, format!("round: places must be between 0 and 28, found {places}")))?;
+        .ok_or_else(|| {
+            EvalError::new(
+                ErrorKind::InvalidValue,
+                format!("round: places must be between 0 and 28, found {places}"),
+            )
+        })?;
     Ok(Value::Number(num::round(number(x)?, places, mode)))
 }
 
@@ -151,7 +188,11 @@ pub(super) fn bands(bands: &Bands, mode: BandsMode, q: Decimal) -> EvalResult<De
         BandsMode::Graduated => {
             let mut total = Decimal::ZERO;
             for b in &bands.bands {
-                let start = if b.half_open { b.lo } else { num::sub(b.lo, Decimal::ONE)? };
+                let start = if b.half_open {
+                    b.lo
+                } else {
+                    num::sub(b.lo, Decimal::ONE)?
+                };
                 if q <= start {
                     continue;
                 }
@@ -179,9 +220,24 @@ mod tests {
         Bands {
             name: "unit_price".into(),
             bands: vec![
-                Band { lo: d(1), hi: Some(d(9)), half_open: false, value: d(100) },
-                Band { lo: d(10), hi: Some(d(49)), half_open: false, value: d(90) },
-                Band { lo: d(50), hi: None, half_open: false, value: d(80) },
+                Band {
+                    lo: d(1),
+                    hi: Some(d(9)),
+                    half_open: false,
+                    value: d(100),
+                },
+                Band {
+                    lo: d(10),
+                    hi: Some(d(49)),
+                    half_open: false,
+                    value: d(90),
+                },
+                Band {
+                    lo: d(50),
+                    hi: None,
+                    half_open: false,
+                    value: d(80),
+                },
             ],
         }
     }
@@ -190,19 +246,38 @@ mod tests {
     fn bands_modes() {
         let b = unit_price();
         assert_eq!(bands(&b, BandsMode::Volume, d(12)).unwrap(), d(1080));
-        assert_eq!(bands(&b, BandsMode::Graduated, d(12)).unwrap(), d(9 * 100 + 3 * 90));
-        assert_eq!(bands(&b, BandsMode::Graduated, d(60)).unwrap(), d(900 + 40 * 90 + 11 * 80));
+        assert_eq!(
+            bands(&b, BandsMode::Graduated, d(12)).unwrap(),
+            d(9 * 100 + 3 * 90)
+        );
+        assert_eq!(
+            bands(&b, BandsMode::Graduated, d(60)).unwrap(),
+            d(900 + 40 * 90 + 11 * 80)
+        );
         assert_eq!(bands(&b, BandsMode::Block, d(12)).unwrap(), d(90));
-        assert_eq!(bands(&b, BandsMode::Volume, d(0)).unwrap_err().kind, ErrorKind::OutOfBands);
+        assert_eq!(
+            bands(&b, BandsMode::Volume, d(0)).unwrap_err().kind,
+            ErrorKind::OutOfBands
+        );
     }
 
     #[test]
     fn dates() {
         let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
-        assert_eq!(call(Builtin::AddDays, &[Value::Date(day), int(3)]).unwrap(), Value::Date(NaiveDate::from_ymd_opt(2026, 3, 4).unwrap()));
+        assert_eq!(
+            call(Builtin::AddDays, &[Value::Date(day), int(3)]).unwrap(),
+            Value::Date(NaiveDate::from_ymd_opt(2026, 3, 4).unwrap())
+        );
         assert_eq!(call(Builtin::Weekday, &[Value::Date(day)]).unwrap(), int(7));
         let later = NaiveDate::from_ymd_opt(2026, 2, 27).unwrap();
-        assert_eq!(call(Builtin::DaysBetween, &[Value::Date(day), Value::Date(later)]).unwrap(), int(-2));
+        assert_eq!(
+            call(
+                Builtin::DaysBetween,
+                &[Value::Date(day), Value::Date(later)]
+            )
+            .unwrap(),
+            int(-2)
+        );
         assert!(call(Builtin::AddDays, &[Value::Date(day), int(i64::MAX / 2)]).is_err());
     }
 }

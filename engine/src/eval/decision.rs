@@ -14,7 +14,12 @@ use crate::value::Value;
 
 impl Evaluator<'_> {
     /// Evaluates a decision; `rows` receives the matched (row number, line) pairs for the trace.
-    pub(super) fn decision(&mut self, name: &str, d: &Decision, rows: &mut Vec<(usize, usize)>) -> EvalResult<Value> {
+    pub(super) fn decision(
+        &mut self,
+        name: &str,
+        d: &Decision,
+        rows: &mut Vec<(usize, usize)>,
+    ) -> EvalResult<Value> {
         let mut inputs = Vec::with_capacity(d.inputs.len());
         for input in &d.inputs {
             inputs.push(self.eval(input)?);
@@ -42,11 +47,25 @@ impl Evaluator<'_> {
         if !maybe.is_empty() {
             return self.partial_decision(d, &matched, &maybe);
         }
-        rows.extend(matched.iter().map(|r| (r + 1, d.rows.get(*r).map_or(0, |row| row.line))));
+        rows.extend(
+            matched
+                .iter()
+                .map(|r| (r + 1, d.rows.get(*r).map_or(0, |row| row.line))),
+        );
         let describe = |ev: &Evaluator<'_>| -> String {
-            d.input_names.iter().zip(&inputs).map(|(n, v)| format!("{n} = {}", quoted(ev.program, v))).collect::<Vec<_>>().join(", ")
+            d.input_names
+                .iter()
+                .zip(&inputs)
+                .map(|(n, v)| format!("{n} = {}", quoted(ev.program, v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
-        let lines = |rs: &[usize]| rs.iter().map(|r| d.rows.get(*r).map_or(0, |row| row.line).to_string()).collect::<Vec<_>>().join(", ");
+        let lines = |rs: &[usize]| {
+            rs.iter()
+                .map(|r| d.rows.get(*r).map_or(0, |row| row.line).to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         match d.hit {
             HitPolicy::Unique | HitPolicy::First | HitPolicy::Any => {
                 let Some(first) = matched.first() else {
@@ -62,7 +81,12 @@ impl Evaluator<'_> {
                     return Err(EvalError::in_rule(
                         ErrorKind::MultipleMatches,
                         name,
-                        format!("{} rows of decision `{name}` match (lines {}) for {}", matched.len(), lines(&matched), describe(self)),
+                        format!(
+                            "{} rows of decision `{name}` match (lines {}) for {}",
+                            matched.len(),
+                            lines(&matched),
+                            describe(self)
+                        ),
                     )
                     .with_hint("make the rows exclusive, or use `hit first`"));
                 }
@@ -72,7 +96,11 @@ impl Evaluator<'_> {
                             return Err(EvalError::in_rule(
                                 ErrorKind::MultipleMatches,
                                 name,
-                                format!("rows of decision `{name}` with different outputs match (lines {}) for {}", lines(&matched), describe(self)),
+                                format!(
+                                    "rows of decision `{name}` with different outputs match (lines {}) for {}",
+                                    lines(&matched),
+                                    describe(self)
+                                ),
                             ));
                         }
                     }
@@ -80,7 +108,10 @@ impl Evaluator<'_> {
                 Ok(value)
             }
             HitPolicy::Collect => {
-                let values = matched.iter().map(|r| self.row_value(d, *r)).collect::<EvalResult<Vec<_>>>()?;
+                let values = matched
+                    .iter()
+                    .map(|r| self.row_value(d, *r))
+                    .collect::<EvalResult<Vec<_>>>()?;
                 Ok(Value::List(Arc::from(values)))
             }
             HitPolicy::CollectCount => Ok(Value::Number(Decimal::from(matched.len() as i64))),
@@ -94,7 +125,11 @@ impl Evaluator<'_> {
                 Ok(Value::Number(total))
             }
             HitPolicy::CollectMin | HitPolicy::CollectMax => {
-                let op = if d.hit == HitPolicy::CollectMin { CompareOp::Lt } else { CompareOp::Gt };
+                let op = if d.hit == HitPolicy::CollectMin {
+                    CompareOp::Lt
+                } else {
+                    CompareOp::Gt
+                };
                 let mut best: Option<Value> = None;
                 for r in &matched {
                     let v = self.row_value(d, *r)?;
@@ -109,7 +144,12 @@ impl Evaluator<'_> {
     }
 
     /// With unknown inputs the value is known only when every row that could match agrees.
-    fn partial_decision(&mut self, d: &Decision, matched: &[usize], maybe: &[usize]) -> EvalResult<Value> {
+    fn partial_decision(
+        &mut self,
+        d: &Decision,
+        matched: &[usize],
+        maybe: &[usize],
+    ) -> EvalResult<Value> {
         if !matches!(d.hit, HitPolicy::First | HitPolicy::Any | HitPolicy::Unique) {
             return Ok(Value::Unknown);
         }
@@ -123,7 +163,9 @@ impl Evaluator<'_> {
         }
         let mut contenders: Vec<usize> = maybe.iter().copied().filter(|r| *r < cut).collect();
         contenders.extend(matched.first().copied());
-        let Some(first) = contenders.first().copied() else { return Ok(Value::Unknown) };
+        let Some(first) = contenders.first().copied() else {
+            return Ok(Value::Unknown);
+        };
         if matched.is_empty() {
             // No row is sure to match: the table may have no match at all.
             return Ok(Value::Unknown);
@@ -146,7 +188,9 @@ impl Evaluator<'_> {
     }
 
     fn row_value(&mut self, d: &Decision, row: usize) -> EvalResult<Value> {
-        let Some(row) = d.rows.get(row) else { return Ok(Value::None) };
+        let Some(row) = d.rows.get(row) else {
+            return Ok(Value::None);
+        };
         let mut values = Vec::with_capacity(row.outputs.len());
         for o in &row.outputs {
             values.push(self.eval(o)?);
@@ -210,7 +254,16 @@ impl Evaluator<'_> {
                 if *value == Value::None {
                     return Ok(Some(false));
                 }
-                compare(CompareOp::Ge, value, &lo)? && compare(if *half_open { CompareOp::Lt } else { CompareOp::Le }, value, &hi)?
+                compare(CompareOp::Ge, value, &lo)?
+                    && compare(
+                        if *half_open {
+                            CompareOp::Lt
+                        } else {
+                            CompareOp::Le
+                        },
+                        value,
+                        &hi,
+                    )?
             }
         }))
     }

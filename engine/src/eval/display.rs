@@ -15,12 +15,25 @@ pub fn display(program: &Program, value: &Value) -> String {
         Value::DateTime(t) => t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
         Value::Duration(s) => duration_text(*s),
         Value::Enum(e, v) => enum_value_name(program, *e, *v).to_string(),
-        Value::Set(e, members) | Value::PartialSet(e, members) => {
-            members.iter().map(|m| enum_value_name(program, *e, *m).to_string()).collect::<Vec<_>>().join(", ")
-        }
-        Value::List(items) => items.iter().map(|i| display(program, i)).collect::<Vec<_>>().join(", "),
+        Value::Set(e, members) | Value::PartialSet(e, members) => members
+            .iter()
+            .map(|m| enum_value_name(program, *e, *m).to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::List(items) => items
+            .iter()
+            .map(|i| display(program, i))
+            .collect::<Vec<_>>()
+            .join(", "),
         Value::Record(fields) => {
-            format!("{{{}}}", fields.iter().map(|i| display(program, i)).collect::<Vec<_>>().join(", "))
+            format!(
+                "{{{}}}",
+                fields
+                    .iter()
+                    .map(|i| display(program, i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
         Value::None => "none".to_string(),
         Value::Unknown => "?".to_string(),

@@ -13,7 +13,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::error::{ErrorKind, EvalError, EvalResult};
-use crate::ir::{Aggregate, ArithOp, CompareOp, Expr, GlobalId, GlobalKind, KeyValue, Program, TextPiece};
+use crate::ir::{
+    Aggregate, ArithOp, CompareOp, Expr, GlobalId, GlobalKind, KeyValue, Program, TextPiece,
+};
 use crate::num;
 use crate::value::Value;
 
@@ -94,12 +96,19 @@ impl<'p> Evaluator<'p> {
         }
         let program = self.program;
         let Some(global) = program.global(id) else {
-            return Err(EvalError::new(ErrorKind::InvalidRequest, format!("no value #{id}")));
+            return Err(EvalError::new(
+                ErrorKind::InvalidRequest,
+                format!("no value #{id}"),
+            ));
         };
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             self.depth -= 1;
-            return Err(EvalError::in_rule(ErrorKind::Overflow, &global.name, "values nest too deeply"));
+            return Err(EvalError::in_rule(
+                ErrorKind::Overflow,
+                &global.name,
+                "values nest too deeply",
+            ));
         }
         // Each value is lowered in its own scope: give it a fresh local stack.
         let saved_locals = std::mem::take(&mut self.locals);
@@ -121,7 +130,13 @@ impl<'p> Evaluator<'p> {
             };
             if kind != "price" {
                 let reads = self.reads(&global.reads);
-                self.trace.push(TraceEntry { kind, id: global.name.clone(), reads, rows, value: value.clone() });
+                self.trace.push(TraceEntry {
+                    kind,
+                    id: global.name.clone(),
+                    reads,
+                    rows,
+                    value: value.clone(),
+                });
             }
         }
         if let Some(slot) = self.memo.get_mut(id as usize) {
@@ -136,7 +151,10 @@ impl<'p> Evaluator<'p> {
     }
 
     fn reads(&mut self, reads: &[(String, Expr)]) -> Vec<(String, Value)> {
-        reads.iter().map(|(name, e)| (name.clone(), self.eval(e).unwrap_or(Value::Unknown))).collect()
+        reads
+            .iter()
+            .map(|(name, e)| (name.clone(), self.eval(e).unwrap_or(Value::Unknown)))
+            .collect()
     }
 
     /// Whether constraint `index` holds: `Bool`, or `Unknown` in a partial evaluation.
@@ -146,12 +164,21 @@ impl<'p> Evaluator<'p> {
         }
         let program = self.program;
         let Some(c) = program.constraints.get(index) else {
-            return Err(EvalError::new(ErrorKind::InvalidRequest, format!("no constraint #{index}")));
+            return Err(EvalError::new(
+                ErrorKind::InvalidRequest,
+                format!("no constraint #{index}"),
+            ));
         };
         let value = self.eval(&c.condition).map_err(|e| e.or_rule(&c.id))?;
         if self.context.trace {
             let reads = self.reads(&c.reads);
-            self.trace.push(TraceEntry { kind: "constraint", id: c.id.clone(), reads, rows: Vec::new(), value: value.clone() });
+            self.trace.push(TraceEntry {
+                kind: "constraint",
+                id: c.id.clone(),
+                reads,
+                rows: Vec::new(),
+                value: value.clone(),
+            });
         }
         if let Some(slot) = self.constraint_memo.get_mut(index) {
             *slot = Some(value.clone());
@@ -188,7 +215,10 @@ impl<'p> Evaluator<'p> {
         if self.locals.len() <= slot {
             self.locals.resize(slot + 1, Value::None);
         }
-        let saved = self.locals.get_mut(slot).map(|s| std::mem::replace(s, value));
+        let saved = self
+            .locals
+            .get_mut(slot)
+            .map(|s| std::mem::replace(s, value));
         let out = f(self);
         if let (Some(saved), Some(s)) = (saved, self.locals.get_mut(slot)) {
             *s = saved;
@@ -209,9 +239,17 @@ impl<'p> Evaluator<'p> {
         }
         Ok(match e {
             Expr::Const(v) => v.clone(),
-            Expr::Input(i) => self.inputs.get(*i as usize).cloned().unwrap_or(Value::Unknown),
+            Expr::Input(i) => self
+                .inputs
+                .get(*i as usize)
+                .cloned()
+                .unwrap_or(Value::Unknown),
             Expr::Global(g) => self.global(*g)?,
-            Expr::Local(slot) => self.locals.get(*slot as usize).cloned().unwrap_or(Value::Unknown),
+            Expr::Local(slot) => self
+                .locals
+                .get(*slot as usize)
+                .cloned()
+                .unwrap_or(Value::Unknown),
             Expr::AsOf => match self.as_of() {
                 Some(d) => Value::Date(d),
                 None => return Err(missing_as_of()),
@@ -219,18 +257,33 @@ impl<'p> Evaluator<'p> {
             Expr::Valid => self.valid()?,
             Expr::EnteredAt => match self.context.entered_at {
                 Some(t) => Value::DateTime(t),
-                None => return Err(EvalError::new(ErrorKind::InvalidRequest, "`entered_at` is only known in a workflow event")),
+                None => {
+                    return Err(EvalError::new(
+                        ErrorKind::InvalidRequest,
+                        "`entered_at` is only known in a workflow event",
+                    ));
+                }
             },
             Expr::TestViolations => {
-                let ids = self.test_facts.as_ref().map(|f| f.violations.clone()).unwrap_or_default();
+                let ids = self
+                    .test_facts
+                    .as_ref()
+                    .map(|f| f.violations.clone())
+                    .unwrap_or_default();
                 Value::List(ids.iter().map(|s| Value::text(s)).collect())
             }
             Expr::TestApprovals(chain) => {
-                let ids = self.test_facts.as_ref().and_then(|f| f.approvals.get(*chain as usize).cloned()).unwrap_or_default();
+                let ids = self
+                    .test_facts
+                    .as_ref()
+                    .and_then(|f| f.approvals.get(*chain as usize).cloned())
+                    .unwrap_or_default();
                 Value::List(ids.iter().map(|s| Value::text(s)).collect())
             }
             Expr::Field(target, index) => match known!(self.eval(target)?) {
-                Value::Record(fields) => fields.get(*index as usize).cloned().unwrap_or(Value::None),
+                Value::Record(fields) => {
+                    fields.get(*index as usize).cloned().unwrap_or(Value::None)
+                }
                 Value::None => Value::None,
                 other => return Err(internal(format!("field of a non-record {other:?}"))),
             },
@@ -244,7 +297,9 @@ impl<'p> Evaluator<'p> {
             }
             Expr::Neg(x) => match known!(self.eval(x)?) {
                 Value::Number(n) => Value::Number(num::neg(n)),
-                Value::Duration(s) => Value::Duration(s.checked_neg().ok_or_else(|| overflow("-"))?),
+                Value::Duration(s) => {
+                    Value::Duration(s.checked_neg().ok_or_else(|| overflow("-"))?)
+                }
                 Value::None => Value::None,
                 other => return Err(internal(format!("negation of {other:?}"))),
             },
@@ -260,12 +315,20 @@ impl<'p> Evaluator<'p> {
                 }
                 arith(*op, &a, &b)?
             }
-            Expr::DateShift { subtract, date, duration } => {
+            Expr::DateShift {
+                subtract,
+                date,
+                duration,
+            } => {
                 let d = known!(self.eval(date)?);
                 let Value::Duration(secs) = known!(self.eval(duration)?) else {
                     return Err(internal("date shift by a non-duration".into()));
                 };
-                let secs = if *subtract { secs.checked_neg().ok_or_else(|| overflow("-"))? } else { secs };
+                let secs = if *subtract {
+                    secs.checked_neg().ok_or_else(|| overflow("-"))?
+                } else {
+                    secs
+                };
                 builtins::shift_date(&d, secs)?
             }
             Expr::Compare(op, a, b) => {
@@ -307,21 +370,38 @@ impl<'p> Evaluator<'p> {
                     other => return Err(internal(format!("`in` over {other:?}"))),
                 }
             }
-            Expr::InRange { value, lo, hi, half_open } => {
+            Expr::InRange {
+                value,
+                lo,
+                hi,
+                half_open,
+            } => {
                 let v = known!(self.eval(value)?);
                 let lo = known!(self.eval(lo)?);
                 let hi = known!(self.eval(hi)?);
                 let above = compare(CompareOp::Ge, &v, &lo)?;
-                let below = compare(if *half_open { CompareOp::Lt } else { CompareOp::Le }, &v, &hi)?;
+                let below = compare(
+                    if *half_open {
+                        CompareOp::Lt
+                    } else {
+                        CompareOp::Le
+                    },
+                    &v,
+                    &hi,
+                )?;
                 Value::Bool(above && below)
             }
             Expr::SetContains(set, elem) => {
                 let set = self.eval(set)?;
                 let elem = known!(self.eval(elem)?);
-                let Value::Enum(_, index) = elem else { return Err(internal("set element is not an enum value".into())) };
+                let Value::Enum(_, index) = elem else {
+                    return Err(internal("set element is not an enum value".into()));
+                };
                 match set {
                     Value::Set(_, members) => Value::Bool(members.binary_search(&index).is_ok()),
-                    Value::PartialSet(_, members) if members.binary_search(&index).is_ok() => Value::Bool(true),
+                    Value::PartialSet(_, members) if members.binary_search(&index).is_ok() => {
+                        Value::Bool(true)
+                    }
                     Value::PartialSet(..) | Value::Unknown => Value::Unknown,
                     other => return Err(internal(format!("`contains` on {other:?}"))),
                 }
@@ -344,10 +424,18 @@ impl<'p> Evaluator<'p> {
                     // Unknown condition: known only if both branches agree.
                     let t = self.eval(t).unwrap_or(Value::Unknown);
                     let f = self.eval(f).unwrap_or(Value::Unknown);
-                    if !t.is_unknown() && values_equal(&t, &f) { t } else { Value::Unknown }
+                    if !t.is_unknown() && values_equal(&t, &f) {
+                        t
+                    } else {
+                        Value::Unknown
+                    }
                 }
             },
-            Expr::Match { scrutinee, arms, default } => {
+            Expr::Match {
+                scrutinee,
+                arms,
+                default,
+            } => {
                 let s = known!(self.eval(scrutinee)?);
                 for (patterns, body) in arms {
                     for p in patterns {
@@ -358,11 +446,19 @@ impl<'p> Evaluator<'p> {
                 }
                 match default {
                     Some(d) => self.eval(d)?,
-                    None => return Err(EvalError::new(ErrorKind::NoMatch, "no arm of `match` matches")),
+                    None => {
+                        return Err(EvalError::new(
+                            ErrorKind::NoMatch,
+                            "no arm of `match` matches",
+                        ));
+                    }
                 }
             }
             Expr::List(items) => {
-                let values = items.iter().map(|i| self.eval(i)).collect::<EvalResult<Vec<_>>>()?;
+                let values = items
+                    .iter()
+                    .map(|i| self.eval(i))
+                    .collect::<EvalResult<Vec<_>>>()?;
                 Value::List(Arc::from(values))
             }
             Expr::SetOf(enum_id, items) => {
@@ -376,7 +472,10 @@ impl<'p> Evaluator<'p> {
                 Value::set(*enum_id, members)
             }
             Expr::Record(fields) => {
-                let values = fields.iter().map(|f| self.eval(f)).collect::<EvalResult<Vec<_>>>()?;
+                let values = fields
+                    .iter()
+                    .map(|f| self.eval(f))
+                    .collect::<EvalResult<Vec<_>>>()?;
                 Value::Record(Arc::from(values))
             }
             Expr::Text(pieces) => {
@@ -407,7 +506,13 @@ impl<'p> Evaluator<'p> {
                 let places = known!(self.eval(places)?);
                 builtins::round(&x, &places, *mode)?
             }
-            Expr::Aggregate { function, slot, collection, body, filter } => {
+            Expr::Aggregate {
+                function,
+                slot,
+                collection,
+                body,
+                filter,
+            } => {
                 let items = match known!(self.eval(collection)?) {
                     Value::List(items) => items.to_vec(),
                     Value::Set(e, members) => members.iter().map(|m| Value::Enum(e, *m)).collect(),
@@ -419,18 +524,30 @@ impl<'p> Evaluator<'p> {
         })
     }
 
-    fn aggregate(&mut self, function: Aggregate, slot: u32, items: &[Value], body: &Expr, filter: Option<&Expr>) -> EvalResult<Value> {
+    fn aggregate(
+        &mut self,
+        function: Aggregate,
+        slot: u32,
+        items: &[Value],
+        body: &Expr,
+        filter: Option<&Expr>,
+    ) -> EvalResult<Value> {
         let mut values = Vec::with_capacity(items.len());
         let mut unknown = false;
         for item in items {
-            let (keep, value) = self.with_local(slot, item.clone(), |ev| -> EvalResult<(Value, Value)> {
-                let keep = match filter {
-                    Some(f) => ev.eval(f)?,
-                    None => Value::Bool(true),
-                };
-                let value = if keep == Value::Bool(false) { Value::None } else { ev.eval(body)? };
-                Ok((keep, value))
-            })?;
+            let (keep, value) =
+                self.with_local(slot, item.clone(), |ev| -> EvalResult<(Value, Value)> {
+                    let keep = match filter {
+                        Some(f) => ev.eval(f)?,
+                        None => Value::Bool(true),
+                    };
+                    let value = if keep == Value::Bool(false) {
+                        Value::None
+                    } else {
+                        ev.eval(body)?
+                    };
+                    Ok((keep, value))
+                })?;
             match keep {
                 Value::Bool(false) => continue,
                 Value::Bool(true) => {}
@@ -470,7 +587,11 @@ impl<'p> Evaluator<'p> {
                     best = Some(match best {
                         None => v.clone(),
                         Some(b) => {
-                            let take = if function == Aggregate::Min { compare(CompareOp::Lt, v, &b)? } else { compare(CompareOp::Gt, v, &b)? };
+                            let take = if function == Aggregate::Min {
+                                compare(CompareOp::Lt, v, &b)?
+                            } else {
+                                compare(CompareOp::Gt, v, &b)?
+                            };
                             if take { v.clone() } else { b }
                         }
                     });
@@ -498,20 +619,36 @@ impl<'p> Evaluator<'p> {
         let Some(table) = program.tables.get(table_id as usize) else {
             return Err(internal(format!("no table #{table_id}")));
         };
-        let variant = if table.variants.len() == 1 && table.variants.first().is_some_and(|v| v.effective.is_none()) {
+        let variant = if table.variants.len() == 1
+            && table
+                .variants
+                .first()
+                .is_some_and(|v| v.effective.is_none())
+        {
             table.variants.first()
         } else {
-            let as_of = self.as_of().ok_or_else(|| missing_as_of().or_rule(&table.name))?;
-            table.variants.iter().find(|v| v.effective.is_none_or(|d| d <= as_of))
+            let as_of = self
+                .as_of()
+                .ok_or_else(|| missing_as_of().or_rule(&table.name))?;
+            table
+                .variants
+                .iter()
+                .find(|v| v.effective.is_none_or(|d| d <= as_of))
         };
         let Some(variant) = variant else {
             return Err(EvalError::in_rule(
                 ErrorKind::MissingKey,
                 &table.name,
-                format!("no version of table `{}` is in effect on {}", table.name, self.as_of().map(|d| d.to_string()).unwrap_or_default()),
+                format!(
+                    "no version of table `{}` is in effect on {}",
+                    table.name,
+                    self.as_of().map(|d| d.to_string()).unwrap_or_default()
+                ),
             ));
         };
-        let row = KeyValue::of(key).and_then(|k| variant.index.get(&k)).and_then(|i| variant.rows.get(*i));
+        let row = KeyValue::of(key)
+            .and_then(|k| variant.index.get(&k))
+            .and_then(|i| variant.rows.get(*i));
         let expr = match (row, &variant.default) {
             (Some((_, e)), _) => e,
             (None, Some(default)) => default,
@@ -519,11 +656,20 @@ impl<'p> Evaluator<'p> {
                 return Err(EvalError::in_rule(
                     ErrorKind::MissingKey,
                     &table.name,
-                    format!("table `{}` has no row for {}", table.name, display::quoted(program, key)),
+                    format!(
+                        "table `{}` has no row for {}",
+                        table.name,
+                        display::quoted(program, key)
+                    ),
                 )
                 .with_hint(format!(
                     "the keys are {}",
-                    variant.rows.iter().map(|(k, _)| display::quoted(program, k)).collect::<Vec<_>>().join(", ")
+                    variant
+                        .rows
+                        .iter()
+                        .map(|(k, _)| display::quoted(program, k))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
         };
@@ -533,25 +679,43 @@ impl<'p> Evaluator<'p> {
         value.map_err(|e| e.or_rule(&table.name))
     }
 
-    fn bands(&mut self, mode: crate::ir::BandsMode, bands_id: u32, qty: &Value) -> EvalResult<Value> {
+    fn bands(
+        &mut self,
+        mode: crate::ir::BandsMode,
+        bands_id: u32,
+        qty: &Value,
+    ) -> EvalResult<Value> {
         let program = self.program;
-        let Some(bands) = program.bands.get(bands_id as usize) else { return Err(internal(format!("no bands #{bands_id}"))) };
-        let Value::Number(q) = qty else { return Err(internal("bands of a non-number".into())) };
+        let Some(bands) = program.bands.get(bands_id as usize) else {
+            return Err(internal(format!("no bands #{bands_id}")));
+        };
+        let Value::Number(q) = qty else {
+            return Err(internal("bands of a non-number".into()));
+        };
         builtins::bands(bands, mode, *q).map(Value::Number)
     }
 }
 
 fn missing_as_of() -> EvalError {
-    EvalError::new(ErrorKind::MissingAsOf, "this rule needs the evaluation date `as_of`, and none was given")
-        .with_hint("pass --as-of YYYY-MM-DD, or give the ruleset an `effective` date")
+    EvalError::new(
+        ErrorKind::MissingAsOf,
+        "this rule needs the evaluation date `as_of`, and none was given",
+    )
+    .with_hint("pass --as-of YYYY-MM-DD, or give the ruleset an `effective` date")
 }
 
 fn internal(message: String) -> EvalError {
-    EvalError::new(ErrorKind::InvalidValue, format!("internal error: {message}"))
+    EvalError::new(
+        ErrorKind::InvalidValue,
+        format!("internal error: {message}"),
+    )
 }
 
 fn overflow(op: &str) -> EvalError {
-    EvalError::new(ErrorKind::Overflow, format!("the result of `{op}` is out of range"))
+    EvalError::new(
+        ErrorKind::Overflow,
+        format!("the result of `{op}` is out of range"),
+    )
 }
 
 /// Equality as `==` sees it: numbers by value, `none` equal only to `none`.
@@ -573,7 +737,10 @@ fn arith(op: ArithOp, a: &Value, b: &Value) -> EvalResult<Value> {
             _ => return Err(internal("duration arithmetic".into())),
         }),
         (Value::None, _) | (_, Value::None) => {
-            return Err(EvalError::new(ErrorKind::InvalidValue, "arithmetic on an absent value (`none`)"))
+            return Err(EvalError::new(
+                ErrorKind::InvalidValue,
+                "arithmetic on an absent value (`none`)",
+            ));
         }
         _ => return Err(internal(format!("arithmetic on {a:?} and {b:?}"))),
     })
@@ -595,7 +762,10 @@ pub fn compare(op: CompareOp, a: &Value, b: &Value) -> EvalResult<bool> {
         (Value::Duration(x), Value::Duration(y)) => x.cmp(y),
         (Value::Text(x), Value::Text(y)) => x.cmp(y),
         (Value::None, _) | (_, Value::None) => {
-            return Err(EvalError::new(ErrorKind::InvalidValue, "cannot order an absent value (`none`)"));
+            return Err(EvalError::new(
+                ErrorKind::InvalidValue,
+                "cannot order an absent value (`none`)",
+            ));
         }
         _ => return Err(internal(format!("ordering {a:?} and {b:?}"))),
     };

@@ -56,7 +56,16 @@ impl Evaluator<'_> {
         let currency = match self.eval(&block.currency)? {
             Value::Text(t) => t.to_string(),
             Value::Unknown => return Ok(Value::Unknown),
-            other => return Err(EvalError::in_rule(ErrorKind::InvalidValue, &block.name, format!("the currency must be a text, found {}", display(self.program, &other)))),
+            other => {
+                return Err(EvalError::in_rule(
+                    ErrorKind::InvalidValue,
+                    &block.name,
+                    format!(
+                        "the currency must be a text, found {}",
+                        display(self.program, &other)
+                    ),
+                ));
+            }
         };
         let Some(places) = minor_units(&currency) else {
             return Err(EvalError::in_rule(
@@ -65,10 +74,25 @@ impl Evaluator<'_> {
                 format!("`{currency}` is not an ISO 4217 currency code"),
             ));
         };
-        let mut running = Running { lines: Vec::new(), subtotals: vec![None; block.subtotals.len()], total: Some(Decimal::ZERO), places };
+        let mut running = Running {
+            lines: Vec::new(),
+            subtotals: vec![None; block.subtotals.len()],
+            total: Some(Decimal::ZERO),
+            places,
+        };
         self.price_statements(block, &block.statements, &mut running)?;
-        let subtotals: Vec<(String, Option<Decimal>)> = block.subtotals.iter().cloned().zip(running.subtotals).collect();
-        let quote = Quote { currency, lines: running.lines, subtotals, total: running.total.map(num::normalize_zero) };
+        let subtotals: Vec<(String, Option<Decimal>)> = block
+            .subtotals
+            .iter()
+            .cloned()
+            .zip(running.subtotals)
+            .collect();
+        let quote = Quote {
+            currency,
+            lines: running.lines,
+            subtotals,
+            total: running.total.map(num::normalize_zero),
+        };
         let value = quote_value(&quote);
         if let Some(slot) = self.quotes.get_mut(id as usize) {
             *slot = Some(quote);
@@ -76,7 +100,12 @@ impl Evaluator<'_> {
         Ok(value)
     }
 
-    fn price_statements(&mut self, block: &PriceBlock, statements: &[PriceStatement], running: &mut Running) -> EvalResult<()> {
+    fn price_statements(
+        &mut self,
+        block: &PriceBlock,
+        statements: &[PriceStatement],
+        running: &mut Running,
+    ) -> EvalResult<()> {
         for statement in statements {
             match statement {
                 PriceStatement::Subtotal(i) => {
@@ -84,10 +113,16 @@ impl Evaluator<'_> {
                         *slot = running.total;
                     }
                 }
-                PriceStatement::For { slot, collection, body } => {
+                PriceStatement::For {
+                    slot,
+                    collection,
+                    body,
+                } => {
                     let items: Vec<Value> = match self.eval(collection)? {
                         Value::List(items) => items.to_vec(),
-                        Value::Set(e, members) => members.iter().map(|m| Value::Enum(e, *m)).collect(),
+                        Value::Set(e, members) => {
+                            members.iter().map(|m| Value::Enum(e, *m)).collect()
+                        }
                         Value::None => Vec::new(),
                         _ => {
                             running.total = None;
@@ -95,7 +130,9 @@ impl Evaluator<'_> {
                         }
                     };
                     for item in items {
-                        self.with_local(*slot, item, |ev| ev.price_statements(block, body, running))?;
+                        self.with_local(*slot, item, |ev| {
+                            ev.price_statements(block, body, running)
+                        })?;
                     }
                 }
                 PriceStatement::Line(line) => self.price_line(block, line, running)?,
@@ -104,7 +141,12 @@ impl Evaluator<'_> {
         Ok(())
     }
 
-    fn price_line(&mut self, block: &PriceBlock, line: &PriceLine, running: &mut Running) -> EvalResult<()> {
+    fn price_line(
+        &mut self,
+        block: &PriceBlock,
+        line: &PriceLine,
+        running: &mut Running,
+    ) -> EvalResult<()> {
         let id = self.line_id(line);
         let in_line = |e: EvalError| e.or_rule(&format!("{}.{id}", block.name));
         if let Some(when) = &line.when {
@@ -129,13 +171,19 @@ impl Evaluator<'_> {
                 let v = self.eval_number(e).map_err(in_line)?;
                 (v, v.map(num::to_string).unwrap_or_default())
             }
-            LineAmount::QtyAt { qty, unit_price: unit } => {
+            LineAmount::QtyAt {
+                qty,
+                unit_price: unit,
+            } => {
                 let q = self.eval_number(qty).map_err(in_line)?;
                 let u = self.eval_number(unit).map_err(in_line)?;
                 quantity = q;
                 unit_price = u;
                 match (q, u) {
-                    (Some(q), Some(u)) => (Some(num::mul(q, u).map_err(in_line)?), format!("{} × {}", num::to_string(q), num::to_string(u))),
+                    (Some(q), Some(u)) => (
+                        Some(num::mul(q, u).map_err(in_line)?),
+                        format!("{} × {}", num::to_string(q), num::to_string(u)),
+                    ),
                     _ => (None, String::new()),
                 }
             }
@@ -144,7 +192,11 @@ impl Evaluator<'_> {
                 let (base_name, base_value) = match base {
                     PriceBase::Total => ("total".to_string(), running.total),
                     PriceBase::Subtotal(i) => (
-                        block.subtotals.get(*i as usize).cloned().unwrap_or_default(),
+                        block
+                            .subtotals
+                            .get(*i as usize)
+                            .cloned()
+                            .unwrap_or_default(),
                         running.subtotals.get(*i as usize).copied().flatten(),
                     ),
                 };
@@ -163,10 +215,16 @@ impl Evaluator<'_> {
                     return Err(EvalError::in_rule(
                         ErrorKind::InvalidValue,
                         format!("{}.{id}", block.name),
-                        format!("the line `{id}` has a negative amount ({raw}); use a `discount` to lower a price"),
+                        format!(
+                            "the line `{id}` has a negative amount ({raw}); use a `discount` to lower a price"
+                        ),
                     ));
                 }
-                let signed = if line.kind == LineKind::Discount { num::neg(raw) } else { raw };
+                let signed = if line.kind == LineKind::Discount {
+                    num::neg(raw)
+                } else {
+                    raw
+                };
                 Some(num::round(signed, running.places, block.rounding))
             }
             None => None,
@@ -175,7 +233,15 @@ impl Evaluator<'_> {
             (Some(t), Some(a)) => Some(num::add(t, a).map_err(in_line)?),
             _ => None,
         };
-        running.lines.push(PricedLine { id, kind: line.kind, label, amount, quantity, unit_price, explain });
+        running.lines.push(PricedLine {
+            id,
+            kind: line.kind,
+            label,
+            amount,
+            quantity,
+            unit_price,
+            explain,
+        });
         Ok(())
     }
 
@@ -184,8 +250,14 @@ impl Evaluator<'_> {
         match self.eval(e)? {
             Value::Number(n) => Ok(Some(n)),
             Value::Unknown => Ok(None),
-            Value::None => Err(EvalError::new(ErrorKind::InvalidValue, "an amount is absent (`none`)")),
-            other => Err(EvalError::new(ErrorKind::InvalidValue, format!("expected a number, found {other:?}"))),
+            Value::None => Err(EvalError::new(
+                ErrorKind::InvalidValue,
+                "an amount is absent (`none`)",
+            )),
+            other => Err(EvalError::new(
+                ErrorKind::InvalidValue,
+                format!("expected a number, found {other:?}"),
+            )),
         }
     }
 
@@ -193,7 +265,11 @@ impl Evaluator<'_> {
     fn line_id(&self, line: &PriceLine) -> String {
         let mut id = line.id.clone();
         for slot in &line.id_slots {
-            let v = self.locals.get(*slot as usize).cloned().unwrap_or(Value::Unknown);
+            let v = self
+                .locals
+                .get(*slot as usize)
+                .cloned()
+                .unwrap_or(Value::Unknown);
             id.push_str(&format!("[{}]", display(self.program, &v)));
         }
         id
@@ -228,7 +304,11 @@ fn quote_value(quote: &Quote) -> Value {
             ]))
         })
         .collect();
-    let subtotals: Vec<Value> = quote.subtotals.iter().map(|(_, v)| opt_number(*v)).collect();
+    let subtotals: Vec<Value> = quote
+        .subtotals
+        .iter()
+        .map(|(_, v)| opt_number(*v))
+        .collect();
     let mut fields = vec![
         Value::text(&quote.currency),
         opt_number(quote.total),

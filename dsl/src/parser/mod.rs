@@ -1,0 +1,154 @@
+//! Source text → [`crate::ast::Ruleset`] through the pest grammar in `grammar/ordo.pest`.
+//!
+//! pest produces a concrete parse tree; [`decls`] and [`expr`] walk it into the spanned syntax
+//! tree. Structural errors stop the walk (pest reports the first syntax error of a file); errors
+//! in literals (a date that does not exist, a number too large) are collected so that all of
+//! them are reported at once.
+
+mod cursor;
+mod decls;
+mod expr;
+mod syntax_error;
+
+use std::cell::RefCell;
+
+use pest::Parser;
+
+use crate::ast::{Comment, Ruleset};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
+use crate::span::Span;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../../grammar/ordo.pest"]
+pub(crate) struct OrdoParser;
+
+/// The reserved words of spec §2: never identifiers. `price` is the one exception: it only
+/// starts a declaration, so values and inputs may be called `price`.
+pub const KEYWORDS: &[&str] = &[
+    "ruleset",
+    "enum",
+    "input",
+    "table",
+    "bands",
+    "decision",
+    "let",
+    "output",
+    "constraint",
+    "approval",
+    "workflow",
+    "trigger",
+    "test",
+    "if",
+    "then",
+    "else",
+    "match",
+    "and",
+    "or",
+    "not",
+    "implies",
+    "in",
+    "contains",
+    "for",
+    "when",
+    "true",
+    "false",
+    "none",
+];
+
+/// Brackets nested deeper than this are refused before parsing, so that no input can exhaust
+/// the stack of the recursive-descent parser or of the later tree walks.
+pub const MAX_NESTING: usize = 64;
+
+/// The most operators one expression may chain (bounds the depth of the expression tree).
+pub const MAX_OPERATORS: usize = 1000;
+
+/// Parses a whole ruleset. Every problem found is reported: a structural syntax error stops
+/// the parse (so there is one), but errors in literals are all collected.
+pub fn parse(source: &str) -> Result<Ruleset, Diagnostics> {
+    if let Some(diagnostic) = syntax_error::check_nesting(source) {
+        return Err(Diagnostics(vec![diagnostic]));
+    }
+    let mut pairs = OrdoParser::parse(Rule::file, source)
+        .map_err(|error| Diagnostics(vec![syntax_error::from_pest(&error, source)]))?;
+    let Some(file) = pairs.next() else {
+        return Err(Diagnostics(vec![Diagnostic::new(
+            DiagnosticKind::Syntax,
+            Span::new(0, 0),
+            "the file is empty: a ruleset starts with `ruleset NAME version \"1.0.0\"`",
+        )]));
+    };
+    let comments = collect_comments(file.clone());
+    let builder = Builder {
+        source,
+        errors: RefCell::new(Vec::new()),
+    };
+    let result = builder.ruleset(file, comments);
+    let mut errors = builder.errors.into_inner();
+    match result {
+        Ok(ruleset) if errors.is_empty() => Ok(ruleset),
+        Ok(_) => Err(Diagnostics(errors).normalized()),
+        Err(diagnostic) => {
+            errors.push(diagnostic);
+            Err(Diagnostics(errors).normalized())
+        }
+    }
+}
+
+/// Every comment token of the file, in source order.
+fn collect_comments(file: pest::iterators::Pair<'_, Rule>) -> Vec<Comment> {
+    file.into_inner()
+        .flatten()
+        .filter(|pair| pair.as_rule() == Rule::COMMENT)
+        .map(|pair| {
+            let text = pair.as_str();
+            let doc = text.starts_with("///") && !text.starts_with("////");
+            let prefix = if doc { "///" } else { "//" };
+            let body = text.strip_prefix(prefix).unwrap_or(text);
+            Comment {
+                text: body.trim_end().to_string(),
+                doc,
+                span: span_of(&pair),
+            }
+        })
+        .collect()
+}
+
+/// The byte span of a parse-tree node.
+pub(crate) fn span_of(pair: &pest::iterators::Pair<'_, Rule>) -> Span {
+    let span = pair.as_span();
+    Span::new(span.start(), span.end())
+}
+
+/// Walks the parse tree. Literal errors are pushed to `errors`; structural ones are returned.
+pub(crate) struct Builder<'s> {
+    pub(crate) source: &'s str,
+    pub(crate) errors: RefCell<Vec<Diagnostic>>,
+}
+
+impl Builder<'_> {
+    /// Records an error that does not stop the walk.
+    pub(crate) fn report(&self, diagnostic: Diagnostic) {
+        self.errors.borrow_mut().push(diagnostic);
+    }
+
+    /// The `///` lines directly above the line where `start` is (blank lines break the run).
+    pub(crate) fn doc_before(&self, start: usize) -> Vec<String> {
+        let before = self.source.get(..start).unwrap_or("");
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let (above, own_line) = before.split_at(line_start);
+        if !own_line.trim().is_empty() {
+            return Vec::new();
+        }
+        let lines = above.lines().rev();
+        let mut doc: Vec<String> = lines
+            .map(str::trim)
+            .take_while(|line| line.starts_with("///") && !line.starts_with("////"))
+            .map(|line| line.get(3..).unwrap_or("").trim_end().to_string())
+            .collect();
+        doc.reverse();
+        doc
+    }
+}
+
+#[cfg(test)]
+mod tests;

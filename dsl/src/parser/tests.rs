@@ -1,0 +1,202 @@
+use super::*;
+use crate::ast::*;
+
+fn parse_ok(source: &str) -> Ruleset {
+    match parse(source) {
+        Ok(ruleset) => ruleset,
+        Err(diags) => panic!("{}", diags.render("test.ordo", source)),
+    }
+}
+
+fn expr_of(text: &str) -> Expr {
+    let ruleset = parse_ok(&format!("ruleset t version \"1.0.0\"\nlet x = {text}\n"));
+    match ruleset.items.into_iter().next() {
+        Some(Item::Value(v)) => v.value,
+        other => panic!("not a value: {other:?}"),
+    }
+}
+
+/// A compact S-expression of an expression tree, to state precedence in one line.
+fn sexp(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Number(n) | ExprKind::Percent(n) => n.to_string(),
+        ExprKind::Name(i) => i.name.clone(),
+        ExprKind::Bool(b) => b.to_string(),
+        ExprKind::Unary { op, operand } => format!("({op:?} {})", sexp(operand)),
+        ExprKind::Binary { op, lhs, rhs } => {
+            format!("({} {} {})", op.as_str(), sexp(lhs), sexp(rhs))
+        }
+        ExprKind::Field { target, field } => format!("{}.{}", sexp(target), field.name),
+        ExprKind::Index { target, key } => format!("{}[{}]", sexp(target), sexp(key)),
+        ExprKind::InRange {
+            value,
+            lo,
+            hi,
+            half_open,
+        } => {
+            format!(
+                "(range {} {} {} {half_open})",
+                sexp(value),
+                sexp(lo),
+                sexp(hi)
+            )
+        }
+        ExprKind::List(items) => {
+            format!("[{}]", items.iter().map(sexp).collect::<Vec<_>>().join(" "))
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn precedence_follows_the_reference() {
+    assert_eq!(sexp(&expr_of("1 + 2 * 3")), "(+ 1 (* 2 3))");
+    assert_eq!(
+        sexp(&expr_of("a or b and not c == d")),
+        "(or a (and b (Not (== c d))))"
+    );
+    assert_eq!(
+        sexp(&expr_of("a implies b implies c")),
+        "(implies a (implies b c))"
+    );
+    assert_eq!(sexp(&expr_of("-a.b * 2")), "(* (Neg a.b) 2)");
+    assert_eq!(
+        sexp(&expr_of("x + 1 in 10..<50")),
+        "(range (+ x 1) 10 50 true)"
+    );
+    assert_eq!(sexp(&expr_of("t[k].f ?? 0 + 1")), "(?? t[k].f (+ 0 1))");
+    assert_eq!(
+        sexp(&expr_of("extras contains heater and x in [a]")),
+        "(and (contains extras heater) (in x [a]))"
+    );
+}
+
+#[test]
+fn reserved_words_are_not_names_but_contextual_ones_are() {
+    let source = "ruleset t version \"1\"\ninput { total: Int, currency: Text, line: Int }\nlet of = total\n";
+    let ruleset = parse_ok(source);
+    assert_eq!(ruleset.items.len(), 2);
+    let err = parse("ruleset t version \"1\"\nlet match = 1\n").unwrap_err();
+    assert_eq!(err.0[0].kind, DiagnosticKind::Syntax);
+    assert!(err.0[0].hint.as_deref().unwrap_or("").contains("reserved"));
+}
+
+#[test]
+fn literals_keep_their_written_form() {
+    assert!(matches!(expr_of("1850.00").kind, ExprKind::Number(n) if n.to_string() == "1850.00"));
+    assert!(matches!(expr_of("8.1%").kind, ExprKind::Percent(n) if n.to_string() == "8.1"));
+    assert!(matches!(
+        expr_of("2 weeks").kind,
+        ExprKind::Duration {
+            unit: DurationUnit::Weeks,
+            ..
+        }
+    ));
+    assert!(matches!(expr_of("2026-03-01").kind, ExprKind::Date(_)));
+    match expr_of(r#""a \"{x}\" \{b\}""#).kind {
+        ExprKind::Text(parts) => {
+            assert_eq!(parts.len(), 3);
+            assert_eq!(parts[0], TextPart::Literal("a \"".into()));
+            assert_eq!(parts[2], TextPart::Literal("\" {b}".into()));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn bad_literals_are_all_reported() {
+    let err = parse(
+        "ruleset t version \"1\"\nlet a = 2026-02-30\nlet b = 99999999999999999999999999999999\n",
+    )
+    .unwrap_err();
+    assert_eq!(err.len(), 2, "{err:?}");
+    assert!(err.0[0].message.contains("calendar date"));
+}
+
+#[test]
+fn comprehensions_in_both_forms() {
+    match expr_of("sum(e.amount for e in items if e.amount > 0)").kind {
+        ExprKind::Comprehension {
+            form: ComprehensionForm::For,
+            filter: Some(_),
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
+    match expr_of("any(x in extras: cost[x] > 100)").kind {
+        ExprKind::Comprehension {
+            form: ComprehensionForm::Quantifier,
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
+    match expr_of("min(a, b, 3)").kind {
+        ExprKind::Call { args, .. } => assert_eq!(args.len(), 3),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn decision_rows_and_doc_comments() {
+    let source = "ruleset t version \"1\"\n// plain\n/// Where it ships.\n/// Second line.\ndecision shipping hit collect  sum {\n  | a | b || zone | fee |\n  | \"DE\", \"AT\" | <= 500 || \"home\" | 0.00 |\n  | - | 1..<5 || \"x\" | 1 |\n  | none | -1 || \"y\" | 2 |\n}\n";
+    let ruleset = parse_ok(source);
+    let Some(Item::Decision(d)) = ruleset.items.first() else {
+        panic!()
+    };
+    assert_eq!(d.doc, vec![" Where it ships.", " Second line."]);
+    assert_eq!(d.hit, HitPolicy::CollectSum);
+    assert_eq!((d.inputs.len(), d.outputs.len(), d.rows.len()), (2, 2, 3));
+    assert!(matches!(d.rows[0].tests[0].kind, UnaryTestKind::Values(ref v) if v.len() == 2));
+    assert!(matches!(
+        d.rows[0].tests[1].kind,
+        UnaryTestKind::Compare(CompareOp::Le, _)
+    ));
+    assert!(matches!(d.rows[1].tests[0].kind, UnaryTestKind::Any));
+    assert!(matches!(
+        d.rows[1].tests[1].kind,
+        UnaryTestKind::Range {
+            half_open: true,
+            ..
+        }
+    ));
+    assert!(matches!(d.rows[2].tests[0].kind, UnaryTestKind::None));
+    assert!(matches!(d.rows[2].tests[1].kind, UnaryTestKind::Values(_)));
+    assert_eq!(ruleset.comments.len(), 3);
+    assert!(!ruleset.comments[0].doc && ruleset.comments[1].doc);
+}
+
+#[test]
+fn syntax_errors_point_at_the_token() {
+    let source = "ruleset t version \"1\"\nlet a = 1 +\n}\n";
+    let err = parse(source).unwrap_err();
+    let d = &err.0[0];
+    assert_eq!(d.kind, DiagnosticKind::Syntax);
+    assert_eq!(&source[d.span.start..d.span.end], "}");
+    assert!(
+        d.message.contains("expected an expression"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn deep_nesting_is_refused_without_overflow() {
+    let deep = format!(
+        "ruleset t version \"1\"\nlet a = {}1{}\n",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    let err = parse(&deep).unwrap_err();
+    assert!(err.0[0].message.contains("nest"));
+    let long = format!(
+        "ruleset t version \"1\"\nlet a = 1{}\n",
+        " + 1".repeat(5000)
+    );
+    assert!(parse(&long).is_err());
+}
+
+#[test]
+fn the_spec_examples_parse() {
+    let source = include_str!("../../../examples/bikes/bikes.ordo");
+    parse_ok(source);
+}
