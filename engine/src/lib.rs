@@ -15,6 +15,7 @@ pub mod api;
 pub mod approval;
 mod artifact;
 mod compile;
+pub mod configure;
 pub mod decision;
 pub mod error;
 pub mod eval;
@@ -28,6 +29,7 @@ pub mod testing;
 pub mod types;
 pub mod value;
 pub mod workflow;
+mod workflow_api;
 
 pub use api::{EvalOptions, Ruleset, parse_json, to_json_pretty, to_json_string};
 pub use error::{ErrorKind, EvalError};

@@ -4,6 +4,7 @@
 
 pub mod approvals;
 mod json;
+mod requests;
 
 use std::sync::Arc;
 
