@@ -188,7 +188,7 @@ fn same_fact(then: &Json, now: &Json) -> bool {
 }
 
 /// Checks the shape of the granted approvals, naming the first bad value.
-fn validate_granted<'a>(
+pub(crate) fn validate_granted<'a>(
     program: &Program,
     granted: Option<&'a Json>,
 ) -> EvalResult<Option<&'a Map<String, Json>>> {
