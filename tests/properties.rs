@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 //! Property tests of evaluation: determinism (byte-identical results, whatever the JSON key
 //! order), decimals that round-trip through their string form, and quotes whose lines add up
 //! to their total with exactly the currency's minor unit.

@@ -202,6 +202,9 @@ pub struct Constraint {
     pub severity: Severity,
     pub message: Expr,
     pub reads: Vec<(String, Expr)>,
+    /// The input paths the condition reads, directly or through values, tables and decisions
+    /// (sorted): the configurator re-checks a constraint only when one of them changes.
+    pub input_deps: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

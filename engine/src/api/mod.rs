@@ -19,7 +19,7 @@ use crate::ir::{GlobalKind, Program};
 use crate::value::Value;
 
 pub use approvals::approvals_json;
-pub use json::{decimal_json, value_to_json};
+pub use json::{decimal_json, quote_json, value_to_json};
 
 /// A compiled ruleset: cheap to clone and share between threads.
 #[derive(Debug, Clone)]

@@ -715,6 +715,7 @@ pub(super) fn lower_constraint(l: &mut Lowerer<'_>, c: &ast::ConstraintDecl) {
         severity: c.severity,
         message,
         reads,
+        input_deps: Vec::new(),
     });
 }
 

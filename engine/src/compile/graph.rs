@@ -140,6 +140,9 @@ pub(super) fn resolve_input_deps(edges: &[(Node, Deps)], program: &mut Program) 
     for (global, deps) in program.globals.iter_mut().zip(global_deps) {
         global.input_deps = deps;
     }
+    for (c, constraint) in program.constraints.iter_mut().enumerate() {
+        constraint.input_deps = all(Node::Constraint(c as u32)).into_iter().collect();
+    }
     for (a, approval) in program.approvals.iter_mut().enumerate() {
         for (s, step) in approval.steps.iter_mut().enumerate() {
             step.depends_on = all(Node::Step(a as u32, s as u32)).into_iter().collect();

@@ -1,11 +1,258 @@
-//! The configurator (spec §18): option availability under a partial input.
+//! The configurator (spec §18): after every click of a web configurator, which options of
+//! every finite-domain field remain possible, and which constraints rule the others out.
+//!
+//! Absent fields are unknown and evaluation is three-valued, so the answer is sound: an option
+//! is disabled only when an `error` constraint is definitely violated once it is chosen. A
+//! constraint blocks an option only when choosing the option is what violates it: constraints
+//! that fail whatever the field holds are reported once, under `violations`, not on every
+//! option. With `"complete": true`, options that lead only to dead ends (no combination of the
+//! remaining finite fields satisfies every `error` constraint) are disabled too, by a bounded
+//! search (see [`search`]).
 
-use serde_json::Value as Json;
+mod fields;
+mod search;
 
-use crate::api::Ruleset;
+use serde_json::{Map, Value as Json, json};
+
+use crate::api::{Ruleset, quote_json, value_to_json};
 use crate::error::{ErrorKind, EvalError, EvalResult};
+use crate::eval::{Context, Evaluator, display};
+use crate::input::{Absent, parse_date, read_input};
+use crate::ir::{Constraint, Program};
+use crate::value::Value;
+use ordo_dsl::ast::Severity;
+
+pub use fields::{Domain, FiniteField, finite_fields};
+use fields::{get_path, set_path};
+pub use search::SEARCH_BUDGET;
+
+/// The request: `{"input": partial, "as_of"?: "YYYY-MM-DD", "complete"?: bool}`.
+struct Request {
+    partial: Json,
+    as_of: Option<chrono::NaiveDate>,
+    complete: bool,
+}
+
+fn read_request(request: &Json) -> EvalResult<Request> {
+    let bad =
+        |path: &str, message: &str| EvalError::at_path(ErrorKind::InvalidRequest, path, message);
+    if !request.is_object() {
+        return Err(bad(
+            "",
+            "the request must be a JSON object {\"input\": {...}}",
+        ));
+    }
+    let partial = request
+        .get("input")
+        .cloned()
+        .unwrap_or_else(|| Json::Object(Map::new()));
+    let as_of = match request.get("as_of") {
+        None | Some(Json::Null) => None,
+        Some(Json::String(s)) => Some(parse_date(s)?),
+        Some(_) => return Err(bad("as_of", "`as_of` must be a date string YYYY-MM-DD")),
+    };
+    let complete = match request.get("complete") {
+        None | Some(Json::Null) => false,
+        Some(Json::Bool(b)) => *b,
+        Some(_) => return Err(bad("complete", "`complete` must be true or false")),
+    };
+    Ok(Request {
+        partial,
+        as_of,
+        complete,
+    })
+}
+
+/// Does constraint `c` read the field at `path` (or a record around it, or a part of it)?
+pub(crate) fn reads_field(c: &Constraint, path: &str) -> bool {
+    c.input_deps.iter().any(|dep| {
+        dep == path
+            || dep
+                .strip_prefix(path)
+                .is_some_and(|rest| rest.starts_with('.'))
+            || path
+                .strip_prefix(dep.as_str())
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+/// Is constraint `index` definitely violated (its condition definitely false)? Evaluation
+/// errors count as "not known to be violated": the answer stays sound.
+pub(crate) fn violated(ev: &mut Evaluator<'_>, index: usize) -> bool {
+    matches!(ev.constraint(index), Ok(Value::Bool(false)))
+}
+
+/// The constraint's message under this evaluation (its id if the message cannot be built).
+fn message(ev: &mut Evaluator<'_>, c: &Constraint) -> String {
+    match ev.eval(&c.message) {
+        Ok(value) => display(ev.program, &value),
+        Err(_) => c.id.clone(),
+    }
+}
 
 /// See [`Ruleset::configure`].
-pub fn configure(_ruleset: &Ruleset, _request: &Json) -> EvalResult<Json> {
-    Err(EvalError::new(ErrorKind::InvalidRequest, "configure is not available in this build"))
+pub fn configure(ruleset: &Ruleset, request: &Json) -> EvalResult<Json> {
+    let program = ruleset.program();
+    let request = read_request(request)?;
+    let inputs = read_input(program, &request.partial, Absent::Partial)?;
+    let context = Context {
+        as_of: request.as_of,
+        entered_at: None,
+        trace: false,
+    };
+    let error_constraints: Vec<usize> = program
+        .constraints
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.severity == Severity::Error)
+        .map(|(i, _)| i)
+        .collect();
+
+    let mut ev = Evaluator::new(program, inputs.clone(), context.clone());
+    let mut violations = Vec::new();
+    for (i, c) in program.constraints.iter().enumerate() {
+        if violated(&mut ev, i) {
+            violations.push(json!({"id": c.id, "severity": c.severity.as_str(), "message": message(&mut ev, c)}));
+        }
+    }
+    let outputs = known_outputs(&mut ev);
+    let quotes = known_quotes(&mut ev);
+
+    let finite = finite_fields(program);
+    let mut search = request
+        .complete
+        .then(|| search::Search::new(program, &finite, &error_constraints, &context));
+    let mut out_fields = Map::new();
+    for field in &finite {
+        let selected = get_path(&inputs, &field.indexes);
+        // The baseline the options are compared with: the field not chosen (for a set, the
+        // elements chosen so far).
+        let baseline = match field.domain {
+            Domain::Set(_) => selected.clone(),
+            _ => Value::Unknown,
+        };
+        let relevant: Vec<usize> = error_constraints
+            .iter()
+            .copied()
+            .filter(|&i| {
+                program
+                    .constraints
+                    .get(i)
+                    .is_some_and(|c| reads_field(c, &field.path))
+            })
+            .collect();
+        let mut base_inputs = inputs.clone();
+        set_path(program, &mut base_inputs, &field.indexes, baseline.clone());
+        let mut base = Evaluator::new(program, base_inputs.clone(), context.clone());
+        let already: Vec<usize> = relevant
+            .iter()
+            .copied()
+            .filter(|&i| violated(&mut base, i))
+            .collect();
+
+        let mut options = Vec::new();
+        for option in 0..field.option_count(program) {
+            let mut trial = base_inputs.clone();
+            set_path(
+                program,
+                &mut trial,
+                &field.indexes,
+                field.with_option(option, &baseline),
+            );
+            let mut ev = Evaluator::new(program, trial.clone(), context.clone());
+            let mut blocked_by = Vec::new();
+            for &i in relevant.iter().filter(|i| !already.contains(i)) {
+                if violated(&mut ev, i) {
+                    if let Some(c) = program.constraints.get(i) {
+                        blocked_by.push(json!({"id": c.id, "message": message(&mut ev, c)}));
+                    }
+                }
+            }
+            let mut entry = Map::new();
+            entry.insert("value".into(), option_json(program, field, option));
+            if blocked_by.is_empty() {
+                if let Some(search) = search.as_mut() {
+                    if let Some(dead_end) = search.dead_end(&trial) {
+                        entry.insert("available".into(), Json::Bool(false));
+                        entry.insert("dead_end".into(), dead_end);
+                        options.push(Json::Object(entry));
+                        continue;
+                    }
+                }
+                entry.insert("available".into(), Json::Bool(true));
+            } else {
+                entry.insert("available".into(), Json::Bool(false));
+                entry.insert("blocked_by".into(), Json::Array(blocked_by));
+            }
+            options.push(Json::Object(entry));
+        }
+        let selected_json = match &selected {
+            Value::Unknown => Json::Null,
+            value => value_to_json(program, value, &field.field.ty),
+        };
+        let default = field
+            .field
+            .default
+            .as_ref()
+            .map_or(Json::Null, |d| value_to_json(program, d, &field.field.ty));
+        out_fields.insert(
+            field.path.clone(),
+            json!({"selected": selected_json, "default": default, "options": options}),
+        );
+    }
+    let mut result = Map::new();
+    result.insert("ruleset".into(), ruleset.identity_json());
+    result.insert("fields".into(), Json::Object(out_fields));
+    result.insert("violations".into(), Json::Array(violations));
+    result.insert("outputs".into(), outputs);
+    result.insert("quotes".into(), quotes);
+    if let Some(search) = search {
+        result.insert("search".into(), search.summary());
+    }
+    Ok(Json::Object(result))
 }
+
+fn option_json(program: &Program, field: &FiniteField<'_>, option: usize) -> Json {
+    match field.option(option) {
+        Value::Bool(b) => Json::Bool(b),
+        value => Json::String(display(program, &value)),
+    }
+}
+
+/// Outputs that are already known (`null` for the others).
+fn known_outputs(ev: &mut Evaluator<'_>) -> Json {
+    let program = ev.program;
+    let mut out = Map::new();
+    for &id in &program.outputs {
+        let Some(global) = program.global(id) else {
+            continue;
+        };
+        let value = ev.global(id).unwrap_or(Value::Unknown);
+        out.insert(
+            global.name.clone(),
+            value_to_json(program, &value, &global.ty),
+        );
+    }
+    Json::Object(out)
+}
+
+/// Every price block with the lines that can already be computed (unknown amounts are `null`).
+fn known_quotes(ev: &mut Evaluator<'_>) -> Json {
+    let program = ev.program;
+    let mut out = Map::new();
+    for &id in &program.prices {
+        let Some(global) = program.global(id) else {
+            continue;
+        };
+        if ev.global(id).is_err() {
+            continue;
+        }
+        if let Some(quote) = ev.quote(id) {
+            out.insert(global.name.clone(), quote_json(quote, false));
+        }
+    }
+    Json::Object(out)
+}
+
+#[cfg(test)]
+mod tests;

@@ -23,11 +23,21 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
 /// trigger are two deliveries, and a retried event gives the same keys).
 pub fn key(ruleset_hash: &str, trigger: &str, event: &Event, action_index: usize) -> String {
     let mut hasher = Sha256::new();
-    for part in [ruleset_hash, trigger, &event.instance, &event.seq.to_string(), &action_index.to_string()] {
+    for part in [
+        ruleset_hash,
+        trigger,
+        &event.instance,
+        &event.seq.to_string(),
+        &action_index.to_string(),
+    ] {
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
     }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The actions of every trigger that moving from the request's state through transition
@@ -43,9 +53,17 @@ pub fn fired(
     event: &Event,
 ) -> EvalResult<Vec<Json>> {
     let program = ruleset.program();
-    let owner = request.workflow.states.get(to as usize).and_then(|s| s.owner.clone());
+    let owner = request
+        .workflow
+        .states
+        .get(to as usize)
+        .and_then(|s| s.owner.clone());
     let mut out = Vec::new();
-    for trigger in program.triggers.iter().filter(|t| t.workflow == request.workflow_index) {
+    for trigger in program
+        .triggers
+        .iter()
+        .filter(|t| t.workflow == request.workflow_index)
+    {
         let entered_at = match trigger.event {
             TriggerEvent::Exit(s) if s == request.state => event.entered_at,
             TriggerEvent::Transition(t) if t == transition => event.entered_at,
@@ -80,21 +98,37 @@ pub fn of_trigger(
                 let to = match to {
                     NotifyTarget::Text(e) => Json::String(display(program, &eval(e)?)),
                     NotifyTarget::Role(role) => Json::String(role.clone()),
-                    NotifyTarget::Owner => owner.map_or(Json::Null, |o| Json::String(o.to_string())),
+                    NotifyTarget::Owner => {
+                        owner.map_or(Json::Null, |o| Json::String(o.to_string()))
+                    }
                 };
                 let message = display(program, &eval(message)?);
                 ("notify", json!({"to": to, "message": message}))
             }
             Action::Escalate { role } => ("escalate", json!({"role": role})),
-            Action::Task { name, fields } | Action::Emit { event: name, fields } => {
-                let head = if matches!(action, Action::Task { .. }) { "name" } else { "event" };
+            Action::Task { name, fields }
+            | Action::Emit {
+                event: name,
+                fields,
+            } => {
+                let head = if matches!(action, Action::Task { .. }) {
+                    "name"
+                } else {
+                    "event"
+                };
                 let mut args = Map::new();
                 args.insert(head.into(), Json::String(display(program, &eval(name)?)));
                 for (field, expr) in fields {
                     let value = eval(expr)?;
-                    args.insert(field.clone(), value_to_json(program, &value, &Type::Unknown));
+                    args.insert(
+                        field.clone(),
+                        value_to_json(program, &value, &Type::Unknown),
+                    );
                 }
-                (if head == "name" { "task" } else { "emit" }, Json::Object(args))
+                (
+                    if head == "name" { "task" } else { "emit" },
+                    Json::Object(args),
+                )
             }
         };
         out.push(json!({

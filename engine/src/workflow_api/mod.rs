@@ -18,9 +18,17 @@ use request::{Request, required_text};
 
 /// Why a transition is not enabled.
 enum Reason {
-    Role { allowed: Vec<String> },
-    Guard { guard: String },
-    Approvals { chain: String, pending: Vec<String>, stale: Vec<String> },
+    Role {
+        allowed: Vec<String>,
+    },
+    Guard {
+        guard: String,
+    },
+    Approvals {
+        chain: String,
+        pending: Vec<String>,
+        stale: Vec<String>,
+    },
 }
 
 impl Reason {
@@ -28,7 +36,11 @@ impl Reason {
         match self {
             Reason::Role { allowed } => json!({"kind": "role", "allowed": allowed}),
             Reason::Guard { guard } => json!({"kind": "guard", "guard": guard}),
-            Reason::Approvals { chain, pending, stale } => {
+            Reason::Approvals {
+                chain,
+                pending,
+                stale,
+            } => {
                 json!({"kind": "approvals", "chain": chain, "pending": pending, "stale": stale})
             }
         }
@@ -42,7 +54,11 @@ impl Reason {
                 allowed.join(", ")
             ),
             Reason::Guard { guard } => format!("its guard `{guard}` is false"),
-            Reason::Approvals { chain, pending, stale } => {
+            Reason::Approvals {
+                chain,
+                pending,
+                stale,
+            } => {
                 let mut parts = Vec::new();
                 if !pending.is_empty() {
                     parts.push(format!("pending: {}", pending.join(", ")));
@@ -50,7 +66,10 @@ impl Reason {
                 if !stale.is_empty() {
                     parts.push(format!("stale: {}", stale.join(", ")));
                 }
-                format!("approval chain `{chain}` is not complete ({})", parts.join("; "))
+                format!(
+                    "approval chain `{chain}` is not complete ({})",
+                    parts.join("; ")
+                )
             }
         }
     }
@@ -66,21 +85,33 @@ fn evaluator<'p>(ruleset: &'p Ruleset, request: &Request<'p, '_>) -> Evaluator<'
 }
 
 /// Every reason `transition` cannot be taken now (empty: enabled).
-fn reasons(ev: &mut Evaluator<'_>, request: &Request<'_, '_>, transition: &Transition) -> EvalResult<Vec<Reason>> {
+fn reasons(
+    ev: &mut Evaluator<'_>,
+    request: &Request<'_, '_>,
+    transition: &Transition,
+) -> EvalResult<Vec<Reason>> {
     let mut reasons = Vec::new();
     let actor = request.actor.as_deref();
-    if !transition.roles.is_empty() && !actor.is_some_and(|a| transition.roles.iter().any(|r| r == a)) {
-        reasons.push(Reason::Role { allowed: transition.roles.clone() });
+    if !transition.roles.is_empty()
+        && !actor.is_some_and(|a| transition.roles.iter().any(|r| r == a))
+    {
+        reasons.push(Reason::Role {
+            allowed: transition.roles.clone(),
+        });
     }
     if let Some((guard, text)) = &transition.guard {
         let value = ev.eval(guard).map_err(|e| e.or_rule(&transition.name))?;
         if value != Value::Bool(true) {
-            reasons.push(Reason::Guard { guard: text.clone() });
+            reasons.push(Reason::Guard {
+                guard: text.clone(),
+            });
         }
     }
     let program = ev.program;
     for &index in &transition.requires {
-        let Some(chain) = program.approvals.get(index as usize) else { continue };
+        let Some(chain) = program.approvals.get(index as usize) else {
+            continue;
+        };
         let granted = request.approvals.and_then(|a| a.get(&chain.name));
         let status = chain_status(ev, index as usize, granted)?;
         if !status.complete() {
@@ -100,7 +131,11 @@ pub fn transitions(ruleset: &Ruleset, request: &Json) -> EvalResult<Json> {
     let mut ev = evaluator(ruleset, &request);
     let workflow = request.workflow;
     let mut listed = Vec::new();
-    for transition in workflow.transitions.iter().filter(|t| t.from.contains(&request.state)) {
+    for transition in workflow
+        .transitions
+        .iter()
+        .filter(|t| t.from.contains(&request.state))
+    {
         let reasons = reasons(&mut ev, &request, transition)?;
         listed.push(json!({
             "id": transition.name,
@@ -119,7 +154,11 @@ pub fn transitions(ruleset: &Ruleset, request: &Json) -> EvalResult<Json> {
 }
 
 fn state_name<'p>(request: &Request<'p, '_>, id: u32) -> &'p str {
-    request.workflow.states.get(id as usize).map_or("", |s| s.name.as_str())
+    request
+        .workflow
+        .states
+        .get(id as usize)
+        .map_or("", |s| s.name.as_str())
 }
 
 fn transition_error(transition: &str, message: String) -> EvalError {
@@ -133,11 +172,24 @@ pub fn apply(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
     let name = required_text(request_json, "transition")?;
     let workflow = request.workflow;
     let from_name = state_name(&request, request.state);
-    let Some((index, transition)) = workflow.transitions.iter().enumerate().find(|(_, t)| t.name == name) else {
-        let names: Vec<&str> = workflow.transitions.iter().map(|t| t.name.as_str()).collect();
+    let Some((index, transition)) = workflow
+        .transitions
+        .iter()
+        .enumerate()
+        .find(|(_, t)| t.name == name)
+    else {
+        let names: Vec<&str> = workflow
+            .transitions
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
         let mut error = transition_error(
             name,
-            format!("workflow `{}` has no transition `{name}` (transitions: {})", workflow.name, names.join(", ")),
+            format!(
+                "workflow `{}` has no transition `{name}` (transitions: {})",
+                workflow.name,
+                names.join(", ")
+            ),
         );
         if let Some(hint) = ordo_dsl::diagnostic::did_you_mean(name, names.iter().copied()) {
             error = error.with_hint(hint);
@@ -145,21 +197,44 @@ pub fn apply(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
         return Err(error);
     };
     if !transition.from.contains(&request.state) {
-        let sources: Vec<&str> = transition.from.iter().map(|s| state_name(&request, *s)).collect();
+        let sources: Vec<&str> = transition
+            .from
+            .iter()
+            .map(|s| state_name(&request, *s))
+            .collect();
         return Err(transition_error(
             name,
-            format!("transition `{name}` does not leave `{from_name}` (it leaves {})", sources.join(", ")),
+            format!(
+                "transition `{name}` does not leave `{from_name}` (it leaves {})",
+                sources.join(", ")
+            ),
         ));
     }
     let event = request.event.clone().ok_or_else(|| {
-        EvalError::at_path(ErrorKind::InvalidRequest, "event", "apply needs an `event` {instance, seq, at, entered_at}")
+        EvalError::at_path(
+            ErrorKind::InvalidRequest,
+            "event",
+            "apply needs an `event` {instance, seq, at, entered_at}",
+        )
     })?;
     let mut ev = evaluator(ruleset, &request);
     let reasons = reasons(&mut ev, &request, transition)?;
     if !reasons.is_empty() {
-        let why: Vec<String> = reasons.iter().map(|r| r.describe(request.actor.as_deref())).collect();
-        let mut error = transition_error(name, format!("transition `{name}` from `{from_name}` is not allowed: {}", why.join("; ")));
-        error.hint = Some(format!("reasons: {}", Json::Array(reasons.iter().map(Reason::to_json).collect())));
+        let why: Vec<String> = reasons
+            .iter()
+            .map(|r| r.describe(request.actor.as_deref()))
+            .collect();
+        let mut error = transition_error(
+            name,
+            format!(
+                "transition `{name}` from `{from_name}` is not allowed: {}",
+                why.join("; ")
+            ),
+        );
+        error.hint = Some(format!(
+            "reasons: {}",
+            Json::Array(reasons.iter().map(Reason::to_json).collect())
+        ));
         return Err(error);
     }
     let to = transition.to;
@@ -182,11 +257,17 @@ pub fn fire_timer(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
     let request = request::read(ruleset.program(), request_json)?;
     let name = required_text(request_json, "trigger")?;
     let program = ruleset.program();
-    let Some(trigger) = program.triggers.iter().find(|t| t.name == name && t.workflow == request.workflow_index) else {
+    let Some(trigger) = program
+        .triggers
+        .iter()
+        .find(|t| t.name == name && t.workflow == request.workflow_index)
+    else {
         let names: Vec<&str> = program
             .triggers
             .iter()
-            .filter(|t| t.workflow == request.workflow_index && matches!(t.event, TriggerEvent::Stay(..)))
+            .filter(|t| {
+                t.workflow == request.workflow_index && matches!(t.event, TriggerEvent::Stay(..))
+            })
             .map(|t| t.name.as_str())
             .collect();
         return Err(request::unknown("trigger", "timer trigger", name, &names));
@@ -199,9 +280,15 @@ pub fn fire_timer(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
         ));
     };
     let event = request.event.clone().ok_or_else(|| {
-        EvalError::at_path(ErrorKind::InvalidRequest, "event", "a timer needs an `event` {instance, seq, at, entered_at}")
+        EvalError::at_path(
+            ErrorKind::InvalidRequest,
+            "event",
+            "a timer needs an `event` {instance, seq, at, entered_at}",
+        )
     })?;
-    let not_fired = |reason: String| Ok(json!({"trigger": name, "fired": false, "reason": reason, "actions": []}));
+    let not_fired = |reason: String| {
+        Ok(json!({"trigger": name, "fired": false, "reason": reason, "actions": []}))
+    };
     if state != request.state {
         return not_fired(format!(
             "the instance is in `{}`, not in `{}`",
@@ -212,7 +299,10 @@ pub fn fire_timer(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
     if let Some(entered) = event.entered_at {
         let due = entered + chrono::Duration::seconds(after);
         if event.at < due {
-            return not_fired(format!("the timer is not due before {}", actions::timestamp(due)));
+            return not_fired(format!(
+                "the timer is not due before {}",
+                actions::timestamp(due)
+            ));
         }
     }
     let mut ev = evaluator(ruleset, &request);
@@ -221,7 +311,11 @@ pub fn fire_timer(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
             return not_fired("the trigger's condition is false".into());
         }
     }
-    let owner = request.workflow.states.get(state as usize).and_then(|s| s.owner.clone());
+    let owner = request
+        .workflow
+        .states
+        .get(state as usize)
+        .and_then(|s| s.owner.clone());
     let fired = actions::of_trigger(ruleset, &mut ev, trigger, owner.as_deref(), &event)?;
     let mut result = Map::new();
     result.insert("trigger".into(), json!(name));

@@ -55,7 +55,10 @@ pub fn required_text<'j>(request: &'j Json, key: &str) -> EvalResult<&'j str> {
 /// Reads the parts every workflow query shares.
 pub fn read<'p, 'j>(program: &'p Program, request: &'j Json) -> EvalResult<Request<'p, 'j>> {
     if !request.is_object() {
-        return Err(EvalError::new(ErrorKind::InvalidRequest, "the request must be a JSON object"));
+        return Err(EvalError::new(
+            ErrorKind::InvalidRequest,
+            "the request must be a JSON object",
+        ));
     }
     let name = required_text(request, "workflow")?;
     let Some(index) = program.workflows.iter().position(|w| w.name == name) else {
@@ -74,7 +77,10 @@ pub fn read<'p, 'j>(program: &'p Program, request: &'j Json) -> EvalResult<Reque
         }
         other => other.map(str::to_string),
     };
-    let input = request.get("input").cloned().unwrap_or_else(|| Json::Object(Map::new()));
+    let input = request
+        .get("input")
+        .cloned()
+        .unwrap_or_else(|| Json::Object(Map::new()));
     let inputs = read_input(program, &input, Absent::Complete)?;
     let as_of = text_field(request, "as_of")?.map(parse_date).transpose()?;
     let approvals = crate::api::approvals::validate_granted(program, request.get("approvals"))?;
@@ -100,14 +106,22 @@ pub fn state_id(workflow: &Workflow, name: &str, path: &str) -> EvalResult<State
         Some(i) => Ok(i as StateId),
         None => {
             let names: Vec<&str> = workflow.states.iter().map(|s| s.name.as_str()).collect();
-            Err(unknown(path, &format!("state of workflow `{}`", workflow.name), name, &names))
+            Err(unknown(
+                path,
+                &format!("state of workflow `{}`", workflow.name),
+                name,
+                &names,
+            ))
         }
     }
 }
 
 /// "there is no role `salse` (roles: ...)" with a did-you-mean.
 pub fn unknown(path: &str, what: &str, name: &str, known: &[&str]) -> EvalError {
-    let mut error = bad(path, format!("there is no {what} `{name}` (known: {})", known.join(", ")));
+    let mut error = bad(
+        path,
+        format!("there is no {what} `{name}` (known: {})", known.join(", ")),
+    );
     if let Some(hint) = did_you_mean(name, known.iter().copied()) {
         error = error.with_hint(hint);
     }
@@ -116,22 +130,41 @@ pub fn unknown(path: &str, what: &str, name: &str, known: &[&str]) -> EvalError 
 
 fn read_event(event: &Json) -> EvalResult<Event> {
     if !event.is_object() {
-        return Err(bad("event", "the event must be an object {instance, seq, at, entered_at}".into()));
+        return Err(bad(
+            "event",
+            "the event must be an object {instance, seq, at, entered_at}".into(),
+        ));
     }
     let instance = match event.get("instance") {
         Some(Json::String(s)) => s.clone(),
         Some(Json::Number(n)) => n.to_string(),
-        _ => return Err(bad("event.instance", "the event needs an `instance` id (a string)".into())),
+        _ => {
+            return Err(bad(
+                "event.instance",
+                "the event needs an `instance` id (a string)".into(),
+            ));
+        }
     };
     let seq = match event.get("seq") {
         Some(Json::Number(n)) => n.as_u64(),
         Some(Json::String(s)) => s.parse().ok(),
         _ => None,
     }
-    .ok_or_else(|| bad("event.seq", "the event needs `seq`, a whole number >= 0".into()))?;
-    let at = timestamp(event, "at")?.ok_or_else(|| bad("event.at", "the event needs `at` (RFC 3339)".into()))?;
+    .ok_or_else(|| {
+        bad(
+            "event.seq",
+            "the event needs `seq`, a whole number >= 0".into(),
+        )
+    })?;
+    let at = timestamp(event, "at")?
+        .ok_or_else(|| bad("event.at", "the event needs `at` (RFC 3339)".into()))?;
     let entered_at = timestamp(event, "entered_at")?;
-    Ok(Event { instance, seq, at, entered_at })
+    Ok(Event {
+        instance,
+        seq,
+        at,
+        entered_at,
+    })
 }
 
 fn timestamp(event: &Json, key: &str) -> EvalResult<Option<DateTime<Utc>>> {
@@ -139,7 +172,15 @@ fn timestamp(event: &Json, key: &str) -> EvalResult<Option<DateTime<Utc>>> {
         None | Some(Json::Null) => Ok(None),
         Some(Json::String(s)) => DateTime::parse_from_rfc3339(s)
             .map(|t| Some(t.with_timezone(&Utc)))
-            .map_err(|_| bad(&format!("event.{key}"), format!("\"{s}\" is not an RFC 3339 timestamp"))),
-        Some(other) => Err(bad(&format!("event.{key}"), format!("`{key}` must be an RFC 3339 string, not {other}"))),
+            .map_err(|_| {
+                bad(
+                    &format!("event.{key}"),
+                    format!("\"{s}\" is not an RFC 3339 timestamp"),
+                )
+            }),
+        Some(other) => Err(bad(
+            &format!("event.{key}"),
+            format!("`{key}` must be an RFC 3339 string, not {other}"),
+        )),
     }
 }

@@ -1,0 +1,152 @@
+use serde_json::{Value as Json, json};
+
+use crate::api::Ruleset;
+
+const ORDERS: &str = r#"ruleset orders version "1.0.0"
+roles sales, manager, ops
+input { amount: Decimal  po: Text? }
+constraint positive: amount > 0 else error "Amount must be positive"
+approval desk { step boss "Manager" by manager when amount > 1000 }
+workflow order {
+  state draft initial owner sales
+  state submitted owner manager sla 2 days
+  state done final
+  transition submit: draft -> submitted by sales when valid
+  transition approve: submitted -> done by manager requires desk
+}
+trigger notify_big on enter submitted when amount > 500 {
+  notify owner "Order of {amount} waits"
+  escalate manager
+}
+trigger remind on stay submitted after 2 days { notify "ops-channel" "still waiting" }
+"#;
+
+fn event(seq: u64) -> Json {
+    json!({"instance": "SO-9", "seq": seq, "at": "2026-03-01T10:00:00Z", "entered_at": "2026-02-28T10:00:00Z"})
+}
+
+fn ruleset() -> Ruleset {
+    Ruleset::compile(ORDERS).unwrap()
+}
+
+#[test]
+fn next_actions_list_every_reason() {
+    let r = ruleset();
+    let result = r
+        .transitions(&json!({"workflow": "order", "state": "draft", "actor": "ops", "input": {"amount": "0"}}))
+        .unwrap();
+    let reasons = &result["transitions"][0]["reasons"];
+    assert_eq!(reasons.as_array().unwrap().len(), 2, "{result}");
+    assert_eq!(reasons[0]["kind"], "role");
+    assert_eq!(reasons[1], json!({"kind": "guard", "guard": "valid"}));
+    assert_eq!(result["owner"], "sales");
+}
+
+#[test]
+fn apply_returns_actions_with_distinct_keys_and_timers() {
+    let r = ruleset();
+    let request = json!({"workflow": "order", "state": "draft", "transition": "submit", "actor": "sales",
+        "input": {"amount": "900.00"}, "event": event(1)});
+    let result = r.apply(&request).unwrap();
+    let actions = result["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 2);
+    assert_eq!(
+        actions[0]["args"],
+        json!({"to": "manager", "message": "Order of 900.00 waits"})
+    );
+    assert_eq!(actions[1]["args"], json!({"role": "manager"}));
+    assert_ne!(actions[0]["key"], actions[1]["key"]);
+    assert_eq!(
+        result["timers"],
+        json!([{"trigger": "remind", "due": "2026-03-03T10:00:00Z"}])
+    );
+    // The same event gives the same keys; another sequence number gives others.
+    assert_eq!(r.apply(&request).unwrap()["actions"], result["actions"]);
+    let mut again = request.clone();
+    again["event"] = event(2);
+    assert_ne!(
+        r.apply(&again).unwrap()["actions"][0]["key"],
+        actions[0]["key"]
+    );
+}
+
+#[test]
+fn refused_transitions_say_why() {
+    let r = ruleset();
+    let base = json!({"workflow": "order", "state": "submitted", "transition": "approve", "actor": "manager",
+        "input": {"amount": "5000"}, "event": event(3)});
+    let e = r.apply(&base).unwrap_err();
+    assert_eq!(e.kind.as_str(), "transition");
+    assert!(
+        e.message
+            .contains("approval chain `desk` is not complete (pending: boss)"),
+        "{}",
+        e.message
+    );
+    let mut granted = base.clone();
+    granted["approvals"] = json!({"desk": {"boss": {"by": "kim", "facts": {"amount": "5000"}}}});
+    assert_eq!(r.apply(&granted).unwrap()["to"], "done");
+    let mut wrong = base.clone();
+    wrong["transition"] = json!("submit");
+    assert!(
+        r.apply(&wrong)
+            .unwrap_err()
+            .message
+            .contains("does not leave `submitted`")
+    );
+}
+
+#[test]
+fn bad_requests_name_the_bad_value() {
+    let r = ruleset();
+    let cases = [
+        (json!({"workflow": "ordr", "state": "draft"}), "workflow"),
+        (json!({"workflow": "order", "state": "drafty"}), "state"),
+        (
+            json!({"workflow": "order", "state": "draft", "actor": "sale"}),
+            "actor",
+        ),
+        (
+            json!({"workflow": "order", "state": "draft", "input": {"amount": "1"}, "approvals": {"nope": {}}}),
+            "approvals.nope",
+        ),
+    ];
+    for (request, path) in cases {
+        let e = r.transitions(&request).unwrap_err();
+        assert_eq!(e.kind.as_str(), "invalid_request", "{request}");
+        assert_eq!(e.path.as_deref(), Some(path), "{request}");
+    }
+    let e = r
+        .apply(&json!({"workflow": "order", "state": "draft", "transition": "submit", "actor": "sales",
+            "input": {"amount": "1"}, "event": {"instance": "x", "seq": -1, "at": "2026-03-01T10:00:00Z"}}))
+        .unwrap_err();
+    assert_eq!(e.path.as_deref(), Some("event.seq"));
+}
+
+#[test]
+fn a_due_timer_rechecks_state_time_and_condition() {
+    let r = ruleset();
+    let timer = |state: &str, at: &str| {
+        json!({"workflow": "order", "state": state, "trigger": "remind", "input": {"amount": "900"},
+            "event": {"instance": "SO-9", "seq": 4, "at": at, "entered_at": "2026-03-01T10:00:00Z"}})
+    };
+    let fired = r
+        .fire_timer(&timer("submitted", "2026-03-03T10:00:00Z"))
+        .unwrap();
+    assert_eq!(fired["fired"], true);
+    assert_eq!(fired["actions"][0]["args"]["to"], "ops-channel");
+    let early = r
+        .fire_timer(&timer("submitted", "2026-03-02T10:00:00Z"))
+        .unwrap();
+    assert_eq!(early["fired"], false);
+    let moved = r
+        .fire_timer(&timer("done", "2026-03-09T10:00:00Z"))
+        .unwrap();
+    assert_eq!(moved["fired"], false);
+    assert!(
+        moved["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not in `submitted`")
+    );
+}
