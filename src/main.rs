@@ -23,6 +23,10 @@ enum Command {
     Eval(commands::eval::Args),
     /// Run a conformance suite (folders of ruleset.ordo + cases.json).
     Conformance(commands::conformance::Args),
+    /// Show which options of a partial input remain possible, and why the others do not.
+    Configure(commands::configure::Args),
+    /// Next actions of a workflow instance, or apply a transition / a due timer.
+    Workflow(commands::workflow::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +35,8 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&args),
         Command::Eval(args) => commands::eval::run(&args),
         Command::Conformance(args) => commands::conformance::run(&args),
+        Command::Configure(args) => commands::configure::run(&args),
+        Command::Workflow(args) => commands::workflow::run(&args),
     };
     ExitCode::from(code)
 }

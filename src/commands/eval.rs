@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use ordo_engine::{EvalError, EvalOptions, input::parse_date, parse_json};
+use ordo_engine::{EvalError, EvalOptions, input::parse_date};
 
 use super::Format;
-use crate::files::{compile_file, read_text};
+use super::request::{compiled, emit, read_json};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -33,48 +33,18 @@ pub struct Args {
 
 /// Prints the result; exit 1 on any error.
 pub fn run(args: &Args) -> u8 {
-    let (ruleset, _) = match compile_file(&args.file) {
-        Ok(compiled) => compiled,
-        Err(failure) => {
-            eprint!("{}", failure.render());
-            if args.format == Format::Json {
-                println!(
-                    "{}",
-                    serde_json::json!({"error": {"kind": "compile", "diagnostics": failure.to_json()}})
-                );
-            }
-            return 1;
-        }
+    let ruleset = match compiled(&args.file, args.format) {
+        Ok(ruleset) => ruleset,
+        Err(code) => return code,
     };
     let result = options(args).and_then(|(input, options)| ruleset.evaluate(&input, &options));
-    match result {
-        Ok(result) => {
-            let text = if args.compact {
-                ordo_engine::to_json_string(&result)
-            } else {
-                ordo_engine::to_json_pretty(&result)
-            };
-            println!("{text}");
-            0
-        }
-        Err(error) => {
-            eprintln!("{}", error.render());
-            if args.format == Format::Json {
-                println!("{}", serde_json::json!({"error": error.to_json()}));
-            }
-            1
-        }
-    }
+    emit(result, args.compact, args.format)
 }
 
 fn options(args: &Args) -> Result<(serde_json::Value, EvalOptions), EvalError> {
-    let request = |message: String| EvalError::new(ordo_engine::ErrorKind::InvalidRequest, message);
-    let input = parse_json(&read_text(&args.input).map_err(request)?)?;
+    let input = read_json(&args.input)?;
     let as_of = args.as_of.as_deref().map(parse_date).transpose()?;
-    let approvals = match &args.approvals {
-        Some(path) => Some(parse_json(&read_text(path).map_err(request)?)?),
-        None => None,
-    };
+    let approvals = args.approvals.as_deref().map(read_json).transpose()?;
     Ok((
         input,
         EvalOptions {

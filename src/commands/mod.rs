@@ -1,8 +1,11 @@
 //! One module per `ordo` subcommand.
 
 pub mod check;
+pub mod configure;
 pub mod conformance;
 pub mod eval;
+mod request;
+pub mod workflow;
 
 /// How a command prints its results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]

@@ -1,0 +1,43 @@
+//! `ordo configure FILE --input partial.json [--complete]`: which options remain and why.
+
+use std::path::PathBuf;
+
+use serde_json::{Value as Json, json};
+
+use super::Format;
+use super::request::{compiled, emit, read_json};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The ruleset file.
+    file: PathBuf,
+    /// The partial JSON input (fields not chosen yet are left out), or `-` for standard input.
+    #[arg(long, short)]
+    input: String,
+    /// The evaluation date (YYYY-MM-DD).
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Also disable options that lead only to dead ends (bounded search over the remaining
+    /// finite fields).
+    #[arg(long)]
+    complete: bool,
+    /// Print compact JSON (one line).
+    #[arg(long)]
+    compact: bool,
+    /// Error format: `json` also prints errors as JSON on standard output.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+/// Prints the option availability; exit 1 on any error.
+pub fn run(args: &Args) -> u8 {
+    let ruleset = match compiled(&args.file, args.format) {
+        Ok(ruleset) => ruleset,
+        Err(code) => return code,
+    };
+    let result = read_json(&args.input).and_then(|input| {
+        let as_of = args.as_of.clone().map_or(Json::Null, Json::String);
+        ruleset.configure(&json!({"input": input, "as_of": as_of, "complete": args.complete}))
+    });
+    emit(result, args.compact, args.format)
+}

@@ -1,0 +1,118 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+//! The example rulesets: they compile, their `test` blocks pass, and their results match the
+//! golden files in `tests/golden/` (regenerate with `UPDATE_GOLDEN=1 cargo test --test examples`
+//! and review the diff).
+
+use std::path::PathBuf;
+
+use ordo_engine::{EvalOptions, Ruleset, input::parse_date};
+use serde_json::{Value as Json, json};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn example(name: &str) -> Ruleset {
+    let path = root()
+        .join("examples")
+        .join(name)
+        .join(format!("{name}.ordo"));
+    let source = std::fs::read_to_string(&path).unwrap();
+    Ruleset::compile(&source)
+        .unwrap_or_else(|d| panic!("{}", d.render(&path.display().to_string(), &source)))
+}
+
+fn read_json(example: &str, file: &str) -> Json {
+    let path = root().join("examples").join(example).join(file);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Compares `actual` with the golden file, or rewrites it under `UPDATE_GOLDEN=1`.
+fn golden(name: &str, actual: &Json) {
+    let path = root().join("tests/golden").join(format!("{name}.json"));
+    let text = format!("{}\n", ordo_engine::to_json_pretty(actual));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} is missing: run with UPDATE_GOLDEN=1", path.display()));
+    assert_eq!(expected, text, "{name} differs from its golden file");
+}
+
+#[test]
+fn every_example_passes_its_own_tests() {
+    for name in ["bikes", "freight", "orders"] {
+        let ruleset = example(name);
+        let outcomes = ruleset.run_tests();
+        assert!(
+            name != "orders" || outcomes.len() == 3,
+            "orders has three test blocks"
+        );
+        for outcome in outcomes {
+            assert!(
+                outcome.failures.is_empty(),
+                "{name}: test {:?} failed: {:?}",
+                outcome.name,
+                outcome.failures
+            );
+        }
+    }
+}
+
+#[test]
+fn evaluations_match_their_golden_files() {
+    let cases = [
+        ("bikes", "quote.json", None),
+        ("bikes", "invalid.json", None),
+        ("freight", "parcel.json", Some("2026-03-02")),
+        ("freight", "pallet.json", Some("2026-03-02")),
+        ("orders", "order.json", Some("2026-03-02")),
+    ];
+    for (name, input, as_of) in cases {
+        let options = EvalOptions {
+            as_of: as_of.map(|d| parse_date(d).unwrap()),
+            trace: true,
+            approvals: None,
+        };
+        let result = example(name)
+            .evaluate(&read_json(name, input), &options)
+            .unwrap();
+        golden(
+            &format!("{name}-{}", input.trim_end_matches(".json")),
+            &result,
+        );
+    }
+}
+
+#[test]
+fn configure_and_workflow_answers_match_their_golden_files() {
+    let bikes = example("bikes");
+    let partial = read_json("bikes", "partial.json");
+    golden(
+        "bikes-configure",
+        &bikes.configure(&json!({"input": partial})).unwrap(),
+    );
+
+    let orders = example("orders");
+    let order = read_json("orders", "order.json");
+    let submit = orders
+        .apply(
+            &json!({"workflow": "order", "state": "draft", "actor": "sales", "transition": "submit",
+            "input": order, "as_of": "2026-03-02", "event": read_json("orders", "submit.json")}),
+        )
+        .unwrap();
+    golden("orders-submit", &submit);
+    let approve = orders
+        .apply(&json!({"workflow": "order", "state": "submitted", "actor": "sales_manager", "transition": "approve",
+            "input": order, "approvals": read_json("orders", "approvals.json"),
+            "event": read_json("orders", "approve.json")}))
+        .unwrap();
+    assert_eq!(approve["to"], "approved");
+}
