@@ -48,6 +48,9 @@ fn invalid(message: impl Into<String>) -> EvalError {
 
 impl Ruleset {
     /// Serialises the compiled ruleset (tests are not part of it).
+    ///
+    /// Every part of the program serialises to JSON (maps with value keys are written as
+    /// pairs); the tests check that every example round-trips.
     pub fn to_artifact(&self) -> Vec<u8> {
         let program_json = serde_json::to_string(self.program()).unwrap_or_default();
         let artifact = Artifact {

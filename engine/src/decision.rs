@@ -22,6 +22,7 @@ pub enum ColumnIndex {
     None,
     /// Equality tests: rows by key, plus the rows that match any key (`-`, `!=`, ...).
     Equality {
+        #[serde(with = "crate::serde_pairs")]
         rows_by_key: BTreeMap<KeyValue, Vec<u32>>,
         always: Vec<u32>,
     },

@@ -94,6 +94,7 @@ pub struct TableVariant {
     pub effective: Option<NaiveDate>,
     /// Rows by key (keys are constant values).
     pub rows: Vec<(Value, Expr)>,
+    #[serde(with = "crate::serde_pairs")]
     pub index: BTreeMap<KeyValue, usize>,
     pub default: Option<Expr>,
 }

@@ -1,0 +1,103 @@
+//! What changed between two versions of a ruleset (spec §1.6): the input schema (added,
+//! removed and retyped fields, and whether old inputs still work), the rules added, removed or
+//! changed by id, and how the results of given inputs change.
+
+mod results;
+mod rules;
+mod schema;
+
+use serde_json::{Value as Json, json};
+
+use crate::api::Ruleset;
+pub use results::{ValueChange, compare_results};
+pub use rules::RuleChange;
+pub use schema::SchemaChange;
+
+/// The differences between an old and a new version.
+#[derive(Debug, Clone)]
+pub struct RulesetDiff {
+    pub old: Json,
+    pub new: Json,
+    pub schema: Vec<SchemaChange>,
+    pub rules: Vec<RuleChange>,
+    /// The major version is higher in the new version (a breaking change is announced).
+    pub major_bump: bool,
+}
+
+impl RulesetDiff {
+    /// Compares two compiled versions with their sources (the sources give rule identity).
+    pub fn between(
+        old: &Ruleset,
+        old_source: &ordo_dsl::ast::Ruleset,
+        new: &Ruleset,
+        new_source: &ordo_dsl::ast::Ruleset,
+    ) -> RulesetDiff {
+        let major = |r: &Ruleset| semver::Version::parse(r.version()).map(|v| v.major).ok();
+        RulesetDiff {
+            old: old.identity_json(),
+            new: new.identity_json(),
+            schema: schema::diff(old.program(), new.program()),
+            rules: rules::diff(old_source, new_source),
+            major_bump: matches!((major(old), major(new)), (Some(a), Some(b)) if b > a),
+        }
+    }
+
+    /// True when an input valid for the old version may be refused by the new one.
+    pub fn breaking(&self) -> bool {
+        self.schema.iter().any(|c| c.breaking)
+    }
+
+    /// A breaking schema change must come with a major version bump.
+    pub fn unannounced_break(&self) -> bool {
+        self.breaking() && !self.major_bump
+    }
+
+    pub fn to_json(&self) -> Json {
+        json!({
+            "old": self.old,
+            "new": self.new,
+            "breaking": self.breaking(),
+            "major_bump": self.major_bump,
+            "schema": self.schema.iter().map(SchemaChange::to_json).collect::<Vec<_>>(),
+            "rules": self.rules.iter().map(RuleChange::to_json).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The diff for people.
+    pub fn render(&self) -> String {
+        let id = |j: &Json| {
+            format!(
+                "{} {}",
+                j["name"].as_str().unwrap_or("?"),
+                j["version"].as_str().unwrap_or("?")
+            )
+        };
+        let mut out = format!("{} → {}\n", id(&self.old), id(&self.new));
+        out.push_str("input schema:\n");
+        if self.schema.is_empty() {
+            out.push_str("  unchanged\n");
+        }
+        for change in &self.schema {
+            out.push_str(&format!("  {}\n", change.describe()));
+        }
+        out.push_str("rules:\n");
+        if self.rules.is_empty() {
+            out.push_str("  unchanged\n");
+        }
+        for change in &self.rules {
+            out.push_str(&format!(
+                "  {} {} `{}`\n",
+                change.change, change.kind, change.id
+            ));
+        }
+        if self.unannounced_break() {
+            out.push_str(
+                "the input schema changed incompatibly but the major version did not change\n",
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;
