@@ -27,6 +27,8 @@ enum Command {
     Configure(commands::configure::Args),
     /// Next actions of a workflow instance, or apply a transition / a due timer.
     Workflow(commands::workflow::Args),
+    /// What changed between two versions: input schema, rules, and the results of cases.
+    Diff(commands::diff::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Command::Conformance(args) => commands::conformance::run(&args),
         Command::Configure(args) => commands::configure::run(&args),
         Command::Workflow(args) => commands::workflow::run(&args),
+        Command::Diff(args) => commands::diff::run(&args),
     };
     ExitCode::from(code)
 }

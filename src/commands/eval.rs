@@ -5,12 +5,20 @@ use std::path::PathBuf;
 use ordo_engine::{EvalError, EvalOptions, input::parse_date};
 
 use super::Format;
-use super::request::{compiled, emit, read_json};
+use super::request::{Choice, emit, read_json, select};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The ruleset file.
-    file: PathBuf,
+    /// The ruleset file; several files or folders of versions to pick one with `--version` or
+    /// `--as-of` (the version in effect that day; else the latest).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Which version: `latest`, `1.2.0`, a requirement such as `^1.2`, or a date.
+    #[arg(long)]
+    version: Option<String>,
+    /// The ruleset's name, when the files hold several rulesets.
+    #[arg(long)]
+    ruleset: Option<String>,
     /// The JSON input file, or `-` for standard input.
     #[arg(long, short)]
     input: String,
@@ -33,7 +41,12 @@ pub struct Args {
 
 /// Prints the result; exit 1 on any error.
 pub fn run(args: &Args) -> u8 {
-    let ruleset = match compiled(&args.file, args.format) {
+    let choice = Choice {
+        name: args.ruleset.as_deref(),
+        version: args.version.as_deref(),
+        as_of: args.as_of.as_deref(),
+    };
+    let ruleset = match select(&args.files, &choice, args.format) {
         Ok(ruleset) => ruleset,
         Err(code) => return code,
     };

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod configure;
 pub mod conformance;
+pub mod diff;
 pub mod eval;
 mod request;
 pub mod workflow;

@@ -1,9 +1,9 @@
 //! What the commands that answer one engine request share: compiling the ruleset file with
 //! its diagnostics, reading JSON files, and printing a result or an error.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use ordo_engine::{ErrorKind, EvalError, Ruleset, parse_json};
+use ordo_engine::{ErrorKind, EvalError, Registry, Ruleset, Selector, parse_json};
 use serde_json::Value as Json;
 
 use super::Format;
@@ -23,6 +23,91 @@ pub fn compiled(file: &Path, format: Format) -> Result<Ruleset, u8> {
             }
             Err(1)
         }
+    }
+}
+
+/// The ruleset files a command was given: folders stand for the `.ordo` files in them
+/// (sorted, not recursive).
+pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path)
+                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "ordo"))
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(format!("`{}` holds no .ordo file", path.display()));
+            }
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+/// Which of several versions to use.
+pub struct Choice<'a> {
+    /// The ruleset's name, when the files hold several rulesets.
+    pub name: Option<&'a str>,
+    /// `latest`, an exact version, a semver requirement or a date.
+    pub version: Option<&'a str>,
+    /// The evaluation date: without `version`, it picks the version in effect on that day.
+    pub as_of: Option<&'a str>,
+}
+
+/// Compiles every file into a registry and resolves the version the choice asks for; one file
+/// without a choice is simply that file.
+pub fn select(paths: &[PathBuf], choice: &Choice<'_>, format: Format) -> Result<Ruleset, u8> {
+    let files = match expand(paths) {
+        Ok(files) => files,
+        Err(message) => {
+            return Err(emit(
+                Err(EvalError::new(ErrorKind::InvalidRequest, message)),
+                false,
+                format,
+            ));
+        }
+    };
+    if let ([file], None) = (files.as_slice(), choice.version) {
+        return compiled(file, format);
+    }
+    let mut registry = Registry::new();
+    for file in &files {
+        let ruleset = compiled(file, format)?;
+        if let Err(error) = registry.add(ruleset) {
+            return Err(emit(Err(error), false, format));
+        }
+    }
+    let names: Vec<&str> = registry.names().collect();
+    let name = match (choice.name, names.as_slice()) {
+        (Some(name), _) => name,
+        (None, [only]) => only,
+        (None, _) => {
+            let message = format!(
+                "the files hold several rulesets ({}): choose one with --ruleset",
+                names.join(", ")
+            );
+            return Err(emit(
+                Err(EvalError::new(ErrorKind::InvalidRequest, message)),
+                false,
+                format,
+            ));
+        }
+    };
+    let selector = match (choice.version, choice.as_of) {
+        (Some(version), _) => Selector::parse(version),
+        (None, Some(date)) => Selector::parse(date),
+        (None, None) => Ok(Selector::Latest),
+    };
+    match selector.and_then(|s| registry.resolve(name, &s).cloned()) {
+        Ok(ruleset) => Ok(ruleset),
+        Err(error) => Err(emit(Err(error), false, format)),
     }
 }
 

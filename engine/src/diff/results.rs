@@ -38,8 +38,23 @@ pub fn compare_results(
         }
         result
     };
+    let (before, after) = (run(old), run(new));
+    let failed = |r: &Json| r.get("error").cloned();
     let mut out = Vec::new();
-    changes(&run(old), &run(new), String::new(), &mut out);
+    match (failed(&before), failed(&after)) {
+        // One side failed: the error is the change, not every value it left out.
+        (None, Some(error)) => out.push(ValueChange {
+            path: "error".into(),
+            before: Json::Null,
+            after: error,
+        }),
+        (Some(error), None) => out.push(ValueChange {
+            path: "error".into(),
+            before: error,
+            after: Json::Null,
+        }),
+        _ => changes(&before, &after, String::new(), &mut out),
+    }
     out
 }
 

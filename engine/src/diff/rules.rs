@@ -32,6 +32,12 @@ fn meaning<T: Serialize>(node: &T) -> Json {
 
 fn strip(value: &mut Json) {
     match value {
+        // A bare span (`TableKey::Wildcard(Span)`): where, not what.
+        Json::Object(map)
+            if map.len() == 2 && map.contains_key("start") && map.contains_key("end") =>
+        {
+            *value = Json::Null;
+        }
         Json::Object(map) => {
             map.retain(|key, _| !(key == "span" || key.ends_with("_span") || key == "doc"));
             map.values_mut().for_each(strip);

@@ -1,0 +1,207 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+//! `ordo workflow`, `ordo configure`, `ordo diff`, `ordo check --against` and `ordo eval` over
+//! several versions, end to end.
+
+use std::process::{Command, Output};
+
+fn ordo(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ordo"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(output)))
+}
+
+const ORDERS: &str = "examples/orders/orders.ordo";
+const ORDER: &str = "examples/orders/order.json";
+
+#[test]
+fn workflow_lists_next_actions_and_applies() {
+    let next = ordo(&[
+        "workflow",
+        ORDERS,
+        "--workflow",
+        "order",
+        "--state",
+        "draft",
+        "--actor",
+        "logistics",
+        "--input",
+        ORDER,
+    ]);
+    assert!(next.status.success());
+    assert_eq!(json(&next)["transitions"][0]["reasons"][0]["kind"], "role");
+    let applied = ordo(&[
+        "workflow",
+        ORDERS,
+        "--workflow",
+        "order",
+        "--state",
+        "draft",
+        "--actor",
+        "sales",
+        "--input",
+        ORDER,
+        "--apply",
+        "submit",
+        "--event",
+        "examples/orders/submit.json",
+    ]);
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    assert_eq!(json(&applied)["timers"][0]["due"], "2026-03-04T09:15:00Z");
+    let refused = ordo(&[
+        "workflow",
+        ORDERS,
+        "--workflow",
+        "order",
+        "--state",
+        "draft",
+        "--actor",
+        "finance",
+        "--input",
+        ORDER,
+        "--apply",
+        "submit",
+        "--event",
+        "examples/orders/submit.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(json(&refused)["error"]["kind"], "transition");
+    let typo = ordo(&[
+        "workflow",
+        ORDERS,
+        "--workflow",
+        "ordr",
+        "--state",
+        "draft",
+        "--input",
+        ORDER,
+    ]);
+    assert_eq!(typo.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("did you mean `order`?"));
+}
+
+#[test]
+fn configure_reports_blocked_options() {
+    let out = ordo(&[
+        "configure",
+        "examples/bikes/bikes.ordo",
+        "--input",
+        "examples/bikes/partial.json",
+        "--compact",
+    ]);
+    assert!(out.status.success());
+    let result = json(&out);
+    assert!(
+        result["fields"]["groupset"]["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["available"] == false)
+    );
+}
+
+#[test]
+fn diff_shows_the_schema_break_the_rules_and_the_cases() {
+    let out = ordo(&[
+        "diff",
+        "examples/bikes/bikes.ordo",
+        "examples/bikes/next/bikes.ordo",
+        "--cases",
+        "examples/bikes/cases",
+        "--as-of",
+        "2027-03-01",
+    ]);
+    let text = stdout(&out);
+    assert!(text.contains("BREAKING removed `fleet_discount`"), "{text}");
+    assert!(text.contains("changed table `groupset_price`"), "{text}");
+    assert!(
+        text.contains("quotes.quote.total: 2968.40 → 3018.73"),
+        "{text}"
+    );
+    assert!(text.contains("cases: 2 of 3 changed"), "{text}");
+}
+
+#[test]
+fn check_against_refuses_an_unannounced_break() {
+    let ok = ordo(&[
+        "check",
+        "examples/bikes/next/bikes.ordo",
+        "--against",
+        "examples/bikes/bikes.ordo",
+    ]);
+    assert!(ok.status.success(), "a major version may break inputs");
+    let dir = std::env::temp_dir().join(format!("ordo-check-against-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let minor = dir.join("bikes.ordo");
+    let source = std::fs::read_to_string("examples/bikes/next/bikes.ordo")
+        .unwrap()
+        .replace("\"3.0.0\"", "\"2.1.0\"");
+    std::fs::write(&minor, source).unwrap();
+    let refused = ordo(&[
+        "check",
+        minor.to_str().unwrap(),
+        "--against",
+        "examples/bikes/bikes.ordo",
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("without a major version bump"));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn eval_picks_a_version_by_date_or_requirement() {
+    let version = |args: &[&str]| {
+        let mut all = vec![
+            "eval",
+            "examples/bikes/bikes.ordo",
+            "examples/bikes/next",
+            "--input",
+            "examples/bikes/cases/city.json",
+            "--compact",
+        ];
+        all.extend_from_slice(args);
+        let out = ordo(&all);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&out)["ruleset"]["version"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(version(&["--as-of", "2026-12-31"]), "2.0.0");
+    assert_eq!(version(&["--as-of", "2027-01-01"]), "3.0.0");
+    assert_eq!(version(&["--version", "^2"]), "2.0.0");
+    assert_eq!(version(&[]), "3.0.0");
+    let none = ordo(&[
+        "eval",
+        "examples/bikes/bikes.ordo",
+        "--version",
+        "^9",
+        "--input",
+        "examples/bikes/cases/city.json",
+    ]);
+    assert_eq!(none.status.code(), Some(1));
+}
