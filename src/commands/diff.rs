@@ -85,13 +85,16 @@ pub fn run(args: &Args) -> u8 {
     }
     if args.format == Format::Json {
         let mut out = diff.to_json();
-        out["cases"] = json!({
+        let cases_json = json!({
             "total": cases.len(),
             "changed": changed.iter().map(|(name, changes)| json!({
                 "case": name,
                 "changes": changes.iter().map(|c| c.to_json()).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         });
+        if let Some(map) = out.as_object_mut() {
+            map.insert("cases".into(), cases_json);
+        }
         println!("{}", ordo_engine::to_json_pretty(&out));
         return 0;
     }
