@@ -29,6 +29,10 @@ enum Command {
     Workflow(commands::workflow::Args),
     /// What changed between two versions: input schema, rules, and the results of cases.
     Diff(commands::diff::Args),
+    /// Review a ruleset before it goes live: unreachable rows, gaps, overlaps, dead rules.
+    Lint(commands::lint::Args),
+    /// Draw the data flow from inputs to outputs, prices, constraints and workflows.
+    Graph(commands::graph::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +44,8 @@ fn main() -> ExitCode {
         Command::Configure(args) => commands::configure::run(&args),
         Command::Workflow(args) => commands::workflow::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
+        Command::Lint(args) => commands::lint::run(&args),
+        Command::Graph(args) => commands::graph::run(&args),
     };
     ExitCode::from(code)
 }

@@ -156,31 +156,16 @@ impl Diagnostic {
 
     /// Renders the diagnostic for people, rustc-style, without colour.
     pub fn render(&self, file: &str, source: &str) -> String {
-        use ariadne::{Config, Label as AriadneLabel, Report, ReportKind, Source};
-        let range = clamp(self.span, source);
-        let mut report = Report::build(ReportKind::Error, (file, range.clone()))
-            .with_config(Config::default().with_color(false))
-            .with_code(self.kind.code())
-            .with_message(format!("{}: {}", self.kind.as_str(), self.message))
-            .with_label(AriadneLabel::new((file, range)).with_message(self.primary_note()));
-        for label in &self.labels {
-            report = report.with_label(
-                AriadneLabel::new((file, clamp(label.span, source))).with_message(&label.message),
-            );
+        Excerpt {
+            level: ExcerptLevel::Error,
+            code: self.kind.code(),
+            message: format!("{}: {}", self.kind.as_str(), self.message),
+            span: self.span,
+            note: self.primary_note(),
+            labels: &self.labels,
+            hint: self.hint.as_deref(),
         }
-        if let Some(hint) = &self.hint {
-            report = report.with_help(hint);
-        }
-        let mut out = Vec::new();
-        if report
-            .finish()
-            .write((file, Source::from(source)), &mut out)
-            .is_err()
-        {
-            let at = line_col(source, self.span.start);
-            return format!("{file}:{}:{}: {self}\n", at.line, at.column);
-        }
-        String::from_utf8_lossy(&out).into_owned()
+        .render(file, source)
     }
 
     fn primary_note(&self) -> String {
@@ -316,5 +301,62 @@ mod tests {
         assert_eq!(json["line"], 2);
         assert_eq!(json["column"], 16);
         assert_eq!(json["kind"], "unknown_name");
+    }
+}
+
+/// How serious an [`Excerpt`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExcerptLevel {
+    Error,
+    Warning,
+    Note,
+}
+
+/// A report on a span of source, rendered rustc-style without colours: how compile diagnostics
+/// and lint findings are shown to people.
+pub struct Excerpt<'a> {
+    pub level: ExcerptLevel,
+    /// The stable code or id shown in brackets.
+    pub code: &'a str,
+    pub message: String,
+    pub span: Span,
+    /// The note under the caret.
+    pub note: String,
+    pub labels: &'a [Label],
+    pub hint: Option<&'a str>,
+}
+
+impl Excerpt<'_> {
+    pub fn render(&self, file: &str, source: &str) -> String {
+        use ariadne::{Config, Label as AriadneLabel, Report, ReportKind, Source};
+        let range = clamp(self.span, source);
+        let kind = match self.level {
+            ExcerptLevel::Error => ReportKind::Error,
+            ExcerptLevel::Warning => ReportKind::Warning,
+            ExcerptLevel::Note => ReportKind::Advice,
+        };
+        let mut report = Report::build(kind, (file, range.clone()))
+            .with_config(Config::default().with_color(false))
+            .with_code(self.code)
+            .with_message(&self.message)
+            .with_label(AriadneLabel::new((file, range)).with_message(&self.note));
+        for label in self.labels {
+            report = report.with_label(
+                AriadneLabel::new((file, clamp(label.span, source))).with_message(&label.message),
+            );
+        }
+        if let Some(hint) = self.hint {
+            report = report.with_help(hint);
+        }
+        let mut out = Vec::new();
+        if report
+            .finish()
+            .write((file, Source::from(source)), &mut out)
+            .is_err()
+        {
+            let at = line_col(source, self.span.start);
+            return format!("{file}:{}:{}: {}\n", at.line, at.column, self.message);
+        }
+        String::from_utf8_lossy(&out).into_owned()
     }
 }

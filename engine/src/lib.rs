@@ -11,6 +11,7 @@
 //! assert_eq!(result["outputs"]["double"], "42");
 //! ```
 
+pub mod analysis;
 pub mod api;
 pub mod approval;
 mod artifact;

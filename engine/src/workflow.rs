@@ -37,6 +37,8 @@ pub struct Transition {
     pub guard: Option<(Expr, String)>,
     /// Indexes into [`crate::ir::Program::approvals`].
     pub requires: Vec<u32>,
+    /// The input paths the guard reads, directly or through values (sorted).
+    pub input_deps: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -5,6 +5,8 @@ pub mod configure;
 pub mod conformance;
 pub mod diff;
 pub mod eval;
+pub mod graph;
+pub mod lint;
 mod request;
 pub mod workflow;
 

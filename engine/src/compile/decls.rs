@@ -953,6 +953,7 @@ pub(super) fn lower_workflow(l: &mut Lowerer<'_>, id: u32) {
                 roles: t.roles.iter().map(|r| r.name.clone()).collect(),
                 guard,
                 requires,
+                input_deps: Vec::new(),
             });
         }
     }

@@ -140,6 +140,13 @@ pub(super) fn resolve_input_deps(edges: &[(Node, Deps)], program: &mut Program) 
     for (global, deps) in program.globals.iter_mut().zip(global_deps) {
         global.input_deps = deps;
     }
+    for (w, workflow) in program.workflows.iter_mut().enumerate() {
+        for (t, transition) in workflow.transitions.iter_mut().enumerate() {
+            transition.input_deps = all(Node::Transition(w as u32, t as u32))
+                .into_iter()
+                .collect();
+        }
+    }
     for (c, constraint) in program.constraints.iter_mut().enumerate() {
         constraint.input_deps = all(Node::Constraint(c as u32)).into_iter().collect();
     }

@@ -43,6 +43,25 @@ impl FiniteField<'_> {
         }
     }
 
+    /// Every complete value of the field: its options, or for a set every subset (`None` for
+    /// sets of more than `max_set` elements, which are not enumerated).
+    pub fn all_values(&self, program: &Program, max_set: usize) -> Option<Vec<Value>> {
+        let count = self.option_count(program);
+        match self.domain {
+            Domain::Bool | Domain::Enum(_) => Some((0..count).map(|i| self.option(i)).collect()),
+            Domain::Set(e) if count <= max_set => Some(
+                (0u32..(1u32 << count))
+                    .map(|mask| {
+                        let members: Vec<u32> =
+                            (0..count as u32).filter(|b| mask & (1 << b) != 0).collect();
+                        Value::Set(e, Arc::from(members))
+                    })
+                    .collect(),
+            ),
+            Domain::Set(_) => None,
+        }
+    }
+
     /// The input value with option `i` chosen; for sets, `current` plus the element (the other
     /// elements stay unknown when the set itself is not chosen yet).
     pub fn with_option(&self, i: usize, current: &Value) -> Value {

@@ -23,7 +23,7 @@ use crate::value::Value;
 use ordo_dsl::ast::Severity;
 
 pub use fields::{Domain, FiniteField, finite_fields};
-use fields::{get_path, set_path};
+pub(crate) use fields::{get_path, set_path};
 pub use search::SEARCH_BUDGET;
 
 /// The request: `{"input": partial, "as_of"?: "YYYY-MM-DD", "complete"?: bool}`.

@@ -4,8 +4,6 @@
 //! a budget of evaluations per request; when the budget runs out the remaining options stay
 //! available (never disabled on a guess) and the result says the bound was hit.
 
-use std::sync::Arc;
-
 use serde_json::{Value as Json, json};
 
 use super::fields::{Domain, FiniteField, get_path, set_path};
@@ -79,28 +77,16 @@ impl<'a, 'p> Search<'a, 'p> {
     /// The values an unchosen field can take (`None` when the field is chosen or not
     /// enumerable).
     fn choices(&self, field: &FiniteField<'p>, current: &Value) -> Option<Vec<Value>> {
-        let count = field.option_count(self.program);
         match (field.domain, current) {
-            (Domain::Bool | Domain::Enum(_), Value::Unknown) => {
-                Some((0..count).map(|i| field.option(i)).collect())
-            }
-            (Domain::Set(e), Value::Unknown | Value::PartialSet(..))
-                if count <= MAX_SET_ELEMENTS =>
-            {
-                let known: Vec<u32> = match current {
-                    Value::PartialSet(_, members) => members.to_vec(),
-                    _ => Vec::new(),
-                };
-                let subsets = (0u32..(1u32 << count))
-                    .map(|mask| {
-                        (0..count as u32)
-                            .filter(|b| mask & (1 << b) != 0)
-                            .collect::<Vec<u32>>()
-                    })
-                    .filter(|members| known.iter().all(|k| members.contains(k)))
-                    .map(|members| Value::Set(e, Arc::from(members)))
-                    .collect();
-                Some(subsets)
+            (_, Value::Unknown) => field.all_values(self.program, MAX_SET_ELEMENTS),
+            // Subsets that keep the elements already chosen.
+            (Domain::Set(_), Value::PartialSet(_, known)) => {
+                let all = field.all_values(self.program, MAX_SET_ELEMENTS)?;
+                Some(
+                    all.into_iter()
+                        .filter(|v| matches!(v, Value::Set(_, m) if known.iter().all(|k| m.contains(k))))
+                        .collect(),
+                )
             }
             _ => None,
         }

@@ -1,0 +1,260 @@
+//! The data-flow map of a ruleset: inputs through tables, bands, decisions and lets to
+//! outputs, price blocks, constraints, approvals, workflow transitions and triggers; as
+//! Mermaid (renders on GitHub and in docs) or Graphviz DOT. `focus` keeps what feeds a name
+//! and what depends on it.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use ordo_dsl::ast::{Item, Ruleset as Ast, Severity};
+
+use super::refs::{declarations, reads};
+
+/// What a node stands for (its shape in the drawings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    Input,
+    Table,
+    Bands,
+    Decision,
+    Let,
+    Output,
+    Price,
+    Constraint,
+    Valid,
+    Approval,
+    Transition,
+    Trigger,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub name: String,
+    pub kind: NodeKind,
+}
+
+/// Nodes and edges `(from, to)`: `to` reads `from`.
+#[derive(Debug, Clone, Default)]
+pub struct Graph {
+    pub nodes: Vec<Node>,
+    pub edges: BTreeSet<(usize, usize)>,
+}
+
+impl Graph {
+    fn add(&mut self, name: &str, kind: NodeKind) -> usize {
+        if let Some(i) = self.find(name) {
+            return i;
+        }
+        self.nodes.push(Node {
+            name: name.to_string(),
+            kind,
+        });
+        self.nodes.len() - 1
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| n.name == name)
+    }
+
+    /// Only the nodes that feed `name` or depend on it (with `name` itself); `None` when there
+    /// is no such node.
+    pub fn focus(&self, name: &str) -> Option<Graph> {
+        let start = self.find(name)?;
+        let mut keep = BTreeSet::from([start]);
+        for forward in [true, false] {
+            let mut queue = VecDeque::from([start]);
+            let mut seen = BTreeSet::from([start]);
+            while let Some(n) = queue.pop_front() {
+                for &(a, b) in &self.edges {
+                    let next = if forward && a == n {
+                        b
+                    } else if !forward && b == n {
+                        a
+                    } else {
+                        continue;
+                    };
+                    if seen.insert(next) {
+                        queue.push_back(next);
+                        keep.insert(next);
+                    }
+                }
+            }
+        }
+        let index: Vec<Option<usize>> = (0..self.nodes.len())
+            .map(|i| keep.iter().position(|k| *k == i))
+            .collect();
+        Some(Graph {
+            nodes: keep
+                .iter()
+                .filter_map(|i| self.nodes.get(*i).cloned())
+                .collect(),
+            edges: self
+                .edges
+                .iter()
+                .filter_map(|(a, b)| Some((index.get(*a).copied()??, index.get(*b).copied()??)))
+                .collect(),
+        })
+    }
+
+    /// A Mermaid flowchart.
+    pub fn to_mermaid(&self) -> String {
+        let mut out = String::from("flowchart LR\n");
+        for (i, node) in self.nodes.iter().enumerate() {
+            let label = node.name.replace('"', "'");
+            let (open, close) = match node.kind {
+                NodeKind::Input => ("([\"", "\"])"),
+                NodeKind::Table | NodeKind::Bands => ("[(\"", "\")]"),
+                NodeKind::Decision => ("{{\"", "\"}}"),
+                NodeKind::Let => ("[\"", "\"]"),
+                NodeKind::Output => ("[/\"", "\"/]"),
+                NodeKind::Price => ("[[\"", "\"]]"),
+                NodeKind::Constraint => (">\"", "\"]"),
+                NodeKind::Valid | NodeKind::Approval => ("{\"", "\"}"),
+                NodeKind::Transition => ("(\"", "\")"),
+                NodeKind::Trigger => ("((\"", "\"))"),
+            };
+            out.push_str(&format!("  n{i}{open}{label}{close}\n"));
+        }
+        for (a, b) in &self.edges {
+            out.push_str(&format!("  n{a} --> n{b}\n"));
+        }
+        out
+    }
+
+    /// A Graphviz digraph.
+    pub fn to_dot(&self) -> String {
+        let mut out =
+            String::from("digraph ordo {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
+        for (i, node) in self.nodes.iter().enumerate() {
+            let shape = match node.kind {
+                NodeKind::Input => "ellipse",
+                NodeKind::Table | NodeKind::Bands => "cylinder",
+                NodeKind::Decision => "hexagon",
+                NodeKind::Let => "box",
+                NodeKind::Output => "parallelogram",
+                NodeKind::Price => "box3d",
+                NodeKind::Constraint => "octagon",
+                NodeKind::Valid | NodeKind::Approval => "diamond",
+                NodeKind::Transition => "cds",
+                NodeKind::Trigger => "note",
+            };
+            let label = node.name.replace('\\', "\\\\").replace('"', "\\\"");
+            out.push_str(&format!("  n{i} [label=\"{label}\", shape={shape}];\n"));
+        }
+        for (a, b) in &self.edges {
+            out.push_str(&format!("  n{a} -> n{b};\n"));
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+/// The data-flow graph of a ruleset.
+pub fn build(ast: &Ast) -> Graph {
+    let mut graph = Graph::default();
+    let decls = declarations(ast);
+    let input_names: BTreeSet<String> = ast
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Input(d) => Some(
+                d.fields
+                    .iter()
+                    .map(|f| f.name.name.clone())
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    // Value nodes first, in source order, so the drawing follows the file.
+    for d in &decls {
+        let kind = match d.kind {
+            "table" => NodeKind::Table,
+            "bands" => NodeKind::Bands,
+            "decision" => NodeKind::Decision,
+            "let" => NodeKind::Let,
+            "output" => NodeKind::Output,
+            "price" => NodeKind::Price,
+            "constraint" => NodeKind::Constraint,
+            "approval" => NodeKind::Approval,
+            "trigger" => NodeKind::Trigger,
+            _ => continue,
+        };
+        graph.add(&d.name, kind);
+    }
+    // What each consumer reads: (consumer node, names, paths).
+    let mut consumers = Vec::new();
+    for d in decls
+        .iter()
+        .filter(|d| !matches!(d.kind, "input" | "enum" | "roles" | "test" | "workflow"))
+    {
+        if let Some(node) = graph.find(&d.name) {
+            consumers.push((node, d.names.clone(), d.paths.clone()));
+        }
+    }
+    for item in &ast.items {
+        if let Item::Workflow(w) = item {
+            for t in &w.transitions {
+                let node = graph.add(
+                    &format!("{}.{}", w.name.name, t.name.name),
+                    NodeKind::Transition,
+                );
+                let (names, paths) = t.when.as_ref().map(reads).unwrap_or_default();
+                let mut names = names;
+                names.extend(t.requires.iter().map(|r| r.name.clone()));
+                consumers.push((node, names, paths));
+            }
+        }
+    }
+    let reads_valid = consumers
+        .iter()
+        .any(|(_, names, _)| names.contains("valid"));
+    if reads_valid {
+        let valid = graph.add("valid", NodeKind::Valid);
+        for item in &ast.items {
+            if let Item::Constraint(c) = item {
+                if c.severity == Severity::Error {
+                    if let Some(from) = graph.find(&c.name.name) {
+                        graph.edges.insert((from, valid));
+                    }
+                }
+            }
+        }
+    }
+    for (node, names, paths) in consumers {
+        let mut read_inputs: BTreeSet<String> = paths
+            .iter()
+            .filter(|p| {
+                p.split('.')
+                    .next()
+                    .is_some_and(|first| input_names.contains(first))
+            })
+            .cloned()
+            .collect();
+        for name in names.iter().filter(|n| input_names.contains(*n)) {
+            if !read_inputs
+                .iter()
+                .any(|p| p.starts_with(&format!("{name}.")))
+            {
+                read_inputs.insert(name.clone());
+            }
+        }
+        for input in read_inputs {
+            let from = graph.add(&input, NodeKind::Input);
+            graph.edges.insert((from, node));
+        }
+        for name in &names {
+            if let Some(from) = graph.find(name) {
+                if from != node
+                    && graph
+                        .nodes
+                        .get(from)
+                        .is_some_and(|n| n.kind != NodeKind::Input)
+                {
+                    graph.edges.insert((from, node));
+                }
+            }
+        }
+    }
+    graph
+}

@@ -1,0 +1,103 @@
+//! Launch review (`ordo lint`, `ordo graph`): what will go wrong once a ruleset is live — rows
+//! that never fire, gaps no row answers, constraints that always or never hold, approvals and
+//! transitions nobody can reach, unused declarations — and the data-flow map of the rules.
+//!
+//! The checks run on the compiled program; the syntax tree only supplies spans and the names
+//! each declaration reads. Every finding says "unknown" rather than guess: a check that cannot
+//! decide (a column computed from non-constant tests, too many combinations) reports nothing.
+
+mod decisions;
+mod finite;
+pub mod graph;
+mod refs;
+mod usage;
+
+use ordo_dsl::Span;
+use ordo_dsl::ast::Ruleset as Ast;
+use serde_json::{Value as Json, json};
+
+use crate::api::Ruleset;
+
+/// How bad a finding is. `error` findings fail `ordo lint`; `--deny warnings` fails on all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// A stable id: `decision.gap`, `constraint.always_violated`, `unused.input`, ...
+    pub id: &'static str,
+    pub level: Level,
+    /// The rule the finding is about (`shipping`, `shipping row 3`, `order.approve`).
+    pub rule: String,
+    pub message: String,
+    pub span: Span,
+    /// For overlaps and gaps: an input that shows the problem (where it can be built).
+    pub example: Option<Json>,
+}
+
+impl Finding {
+    pub fn to_json(&self, file: &str, source: &str) -> Json {
+        let at = ordo_dsl::line_col(source, self.span.start);
+        json!({
+            "id": self.id,
+            "severity": self.level.as_str(),
+            "rule": self.rule,
+            "message": self.message,
+            "file": file,
+            "line": at.line,
+            "column": at.column,
+            "span": {"start": self.span.start, "end": self.span.end},
+            "example": self.example,
+        })
+    }
+
+    /// rustc-style, through the same renderer as compile diagnostics.
+    pub fn render(&self, file: &str, source: &str) -> String {
+        let hint = self
+            .example
+            .as_ref()
+            .map(|e| format!("for example: {}", crate::api::to_json_string(e)));
+        ordo_dsl::diagnostic::Excerpt {
+            level: match self.level {
+                Level::Error => ordo_dsl::diagnostic::ExcerptLevel::Error,
+                Level::Warning => ordo_dsl::diagnostic::ExcerptLevel::Warning,
+                Level::Info => ordo_dsl::diagnostic::ExcerptLevel::Note,
+            },
+            code: self.id,
+            message: self.message.clone(),
+            span: self.span,
+            note: self.id.replace(['.', '_'], " "),
+            labels: &[],
+            hint: hint.as_deref(),
+        }
+        .render(file, source)
+    }
+}
+
+/// Every finding of the ruleset, in source order.
+pub fn lint(ruleset: &Ruleset, ast: &Ast) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    decisions::check(ruleset.program(), ast, &mut findings);
+    finite::check(ruleset.program(), ast, &mut findings);
+    usage::check(ruleset.program(), ast, &mut findings);
+    findings.sort_by_key(|f| (f.span.start, f.id));
+    findings
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,142 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+//! `ordo lint` and `ordo graph` end to end: the examples are lint-clean, findings fail the
+//! command, and the drawings are valid Mermaid and DOT (DOT checked by Graphviz's `dot`).
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn ordo(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ordo"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+const EXAMPLES: [&str; 3] = [
+    "examples/bikes/bikes.ordo",
+    "examples/freight/freight.ordo",
+    "examples/orders/orders.ordo",
+];
+
+#[test]
+fn the_examples_are_lint_clean() {
+    let mut args = vec!["lint", "--deny", "warnings"];
+    args.extend(EXAMPLES);
+    let out = ordo(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn findings_fail_lint_and_are_reported_as_json() {
+    let out = ordo(&[
+        "lint",
+        "tests/fixtures/conformance/runtime_errors/ruleset.ordo",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = report[0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"decision.gap") && ids.contains(&"decision.overlap"),
+        "{ids:?}"
+    );
+    assert_eq!(report[0]["findings"][1]["line"], 12);
+}
+
+#[test]
+fn dot_output_is_accepted_by_graphviz() {
+    for example in EXAMPLES {
+        let out = ordo(&["graph", example, "--format", "dot"]);
+        assert!(out.status.success());
+        let mut dot = Command::new("dot")
+            .arg("-Tsvg")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("Graphviz `dot` is needed for this test (apt-get install graphviz)");
+        dot.stdin.take().unwrap().write_all(&out.stdout).unwrap();
+        let rendered = dot.wait_with_output().unwrap();
+        assert!(
+            rendered.status.success(),
+            "{example}: {}",
+            String::from_utf8_lossy(&rendered.stderr)
+        );
+        assert!(String::from_utf8_lossy(&rendered.stdout).contains("<svg"));
+    }
+}
+
+#[test]
+fn mermaid_output_is_a_well_formed_flowchart() {
+    let out = ordo(&["graph", "examples/bikes/bikes.ordo"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("flowchart LR"));
+    let shapes = [
+        ("([\"", "\"])"),
+        ("[(\"", "\")]"),
+        ("{{\"", "\"}}"),
+        ("[/\"", "\"/]"),
+        ("[[\"", "\"]]"),
+        (">\"", "\"]"),
+        ("{\"", "\"}"),
+        ("(\"", "\")"),
+        ("((\"", "\"))"),
+        ("[\"", "\"]"),
+    ];
+    let mut declared = std::collections::BTreeSet::new();
+    for line in lines {
+        let line = line.trim();
+        if let Some((a, b)) = line.split_once(" --> ") {
+            assert!(
+                declared.contains(a) && declared.contains(b),
+                "edge to an undeclared node: {line}"
+            );
+            continue;
+        }
+        let id: String = line
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        let rest = &line[id.len()..];
+        let shape = shapes.iter().find(|(o, c)| {
+            rest.starts_with(o) && rest.ends_with(c) && rest.len() >= o.len() + c.len()
+        });
+        let (open, close) = shape.unwrap_or_else(|| panic!("bad node line: {line}"));
+        assert!(id.starts_with('n'), "{line}");
+        let label = &rest[open.len()..rest.len() - close.len()];
+        assert!(!label.is_empty() && !label.contains('"'), "{line}");
+        declared.insert(id);
+    }
+    assert!(declared.len() > 10);
+}
+
+#[test]
+fn focus_keeps_what_feeds_and_what_depends() {
+    let out = ordo(&["graph", "examples/bikes/bikes.ordo", "--focus", "shipping"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("\"ship_to.country\"") && text.contains("\"quote\""),
+        "{text}"
+    );
+    assert!(!text.contains("\"cargo_sizes\""), "{text}");
+    let unknown = ordo(&["graph", "examples/bikes/bikes.ordo", "--focus", "shiping"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("did you mean `shipping`?"));
+}
