@@ -7,15 +7,10 @@
 //! `ordo workflow`, `ordo configure`, `ordo diff`, `ordo check --against` and `ordo eval` over
 //! several versions, end to end.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn ordo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ordo"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
-}
+mod common;
+use common::ordo;
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

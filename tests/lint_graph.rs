@@ -8,15 +8,10 @@
 //! command, and the drawings are valid Mermaid and DOT (DOT checked by Graphviz's `dot`).
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn ordo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ordo"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
-}
+mod common;
+use common::ordo;
 
 const EXAMPLES: [&str; 3] = [
     "examples/bikes/bikes.ordo",

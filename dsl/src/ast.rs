@@ -370,6 +370,17 @@ pub enum RoundingMode {
 }
 
 impl RoundingMode {
+    /// Every mode's name as written, for messages and hints.
+    pub const NAMES: [&'static str; 7] = [
+        "half_up",
+        "half_even",
+        "half_down",
+        "up",
+        "down",
+        "ceiling",
+        "floor",
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             RoundingMode::HalfUp => "half_up",

@@ -4,8 +4,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value as Json, json};
 
-use super::Format;
-use super::request::{compiled, emit, read_json};
+use super::request::{Output, compiled, emit, read_json};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,17 +20,13 @@ pub struct Args {
     /// finite fields).
     #[arg(long)]
     complete: bool,
-    /// Print compact JSON (one line).
-    #[arg(long)]
-    compact: bool,
-    /// Error format: `json` also prints errors as JSON on standard output.
-    #[arg(long, value_enum, default_value_t)]
-    format: Format,
+    #[command(flatten)]
+    output: Output,
 }
 
 /// Prints the option availability; exit 1 on any error.
 pub fn run(args: &Args) -> u8 {
-    let ruleset = match compiled(&args.file, args.format) {
+    let ruleset = match compiled(&args.file, args.output.format) {
         Ok(ruleset) => ruleset,
         Err(code) => return code,
     };
@@ -39,5 +34,5 @@ pub fn run(args: &Args) -> u8 {
         let as_of = args.as_of.clone().map_or(Json::Null, Json::String);
         ruleset.configure(&json!({"input": input, "as_of": as_of, "complete": args.complete}))
     });
-    emit(result, args.compact, args.format)
+    emit(result, &args.output)
 }

@@ -4,8 +4,7 @@ use std::path::PathBuf;
 
 use ordo_engine::{EvalError, EvalOptions, input::parse_date};
 
-use super::Format;
-use super::request::{Choice, emit, read_json, select};
+use super::request::{Choice, Output, emit, read_json, select};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -31,12 +30,8 @@ pub struct Args {
     /// Approvals already granted, as a JSON file (`{"chain": {"step": {"by": ..., "facts": {...}}}}`).
     #[arg(long)]
     approvals: Option<String>,
-    /// Print compact JSON (one line) instead of indented JSON.
-    #[arg(long)]
-    compact: bool,
-    /// Error format: `json` also prints errors as JSON on standard output.
-    #[arg(long, value_enum, default_value_t)]
-    format: Format,
+    #[command(flatten)]
+    output: Output,
 }
 
 /// Prints the result; exit 1 on any error.
@@ -46,12 +41,12 @@ pub fn run(args: &Args) -> u8 {
         version: args.version.as_deref(),
         as_of: args.as_of.as_deref(),
     };
-    let ruleset = match select(&args.files, &choice, args.format) {
+    let ruleset = match select(&args.files, &choice, args.output.format) {
         Ok(ruleset) => ruleset,
         Err(code) => return code,
     };
     let result = options(args).and_then(|(input, options)| ruleset.evaluate(&input, &options));
-    emit(result, args.compact, args.format)
+    emit(result, &args.output)
 }
 
 fn options(args: &Args) -> Result<(serde_json::Value, EvalOptions), EvalError> {

@@ -9,6 +9,17 @@ use serde_json::Value as Json;
 use super::Format;
 use crate::files::{compile_file, read_text};
 
+/// How a command that answers one request prints its answer.
+#[derive(clap::Args)]
+pub struct Output {
+    /// Print compact JSON (one line) instead of indented JSON.
+    #[arg(long)]
+    pub compact: bool,
+    /// Error format: `json` also prints errors as JSON on standard output.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
 /// The compiled ruleset, or the exit code after its diagnostics were printed.
 pub fn compiled(file: &Path, format: Format) -> Result<Ruleset, u8> {
     match compile_file(file) {
@@ -67,9 +78,8 @@ pub fn select(paths: &[PathBuf], choice: &Choice<'_>, format: Format) -> Result<
     let files = match expand(paths) {
         Ok(files) => files,
         Err(message) => {
-            return Err(emit(
-                Err(EvalError::new(ErrorKind::InvalidRequest, message)),
-                false,
+            return Err(fail(
+                EvalError::new(ErrorKind::InvalidRequest, message),
                 format,
             ));
         }
@@ -81,7 +91,7 @@ pub fn select(paths: &[PathBuf], choice: &Choice<'_>, format: Format) -> Result<
     for file in &files {
         let ruleset = compiled(file, format)?;
         if let Err(error) = registry.add(ruleset) {
-            return Err(emit(Err(error), false, format));
+            return Err(fail(error, format));
         }
     }
     let names: Vec<&str> = registry.names().collect();
@@ -93,9 +103,8 @@ pub fn select(paths: &[PathBuf], choice: &Choice<'_>, format: Format) -> Result<
                 "the files hold several rulesets ({}): choose one with --ruleset",
                 names.join(", ")
             );
-            return Err(emit(
-                Err(EvalError::new(ErrorKind::InvalidRequest, message)),
-                false,
+            return Err(fail(
+                EvalError::new(ErrorKind::InvalidRequest, message),
                 format,
             ));
         }
@@ -107,7 +116,7 @@ pub fn select(paths: &[PathBuf], choice: &Choice<'_>, format: Format) -> Result<
     };
     match selector.and_then(|s| registry.resolve(name, &s).cloned()) {
         Ok(ruleset) => Ok(ruleset),
-        Err(error) => Err(emit(Err(error), false, format)),
+        Err(error) => Err(fail(error, format)),
     }
 }
 
@@ -119,10 +128,10 @@ pub fn read_json(path: &str) -> Result<Json, EvalError> {
 }
 
 /// Prints the result (indented unless `compact`) or the error; the exit code.
-pub fn emit(result: Result<Json, EvalError>, compact: bool, format: Format) -> u8 {
+pub fn emit(result: Result<Json, EvalError>, output: &Output) -> u8 {
     match result {
         Ok(result) => {
-            let text = if compact {
+            let text = if output.compact {
                 ordo_engine::to_json_string(&result)
             } else {
                 ordo_engine::to_json_pretty(&result)
@@ -132,10 +141,21 @@ pub fn emit(result: Result<Json, EvalError>, compact: bool, format: Format) -> u
         }
         Err(error) => {
             eprintln!("{}", error.render());
-            if format == Format::Json {
+            if output.format == Format::Json {
                 println!("{}", serde_json::json!({"error": error.to_json()}));
             }
             1
         }
     }
+}
+
+/// Prints an error the way [`emit`] does; the exit code.
+fn fail(error: EvalError, format: Format) -> u8 {
+    emit(
+        Err(error),
+        &Output {
+            compact: false,
+            format,
+        },
+    )
 }

@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use ordo_engine::EvalError;
 use serde_json::{Map, Value as Json};
 
-use super::Format;
-use super::request::{compiled, emit, read_json};
+use super::request::{Output, compiled, emit, read_json};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -41,17 +40,13 @@ pub struct Args {
     /// The event, as a JSON file: `{"instance", "seq", "at", "entered_at"}`.
     #[arg(long)]
     event: Option<String>,
-    /// Print compact JSON (one line).
-    #[arg(long)]
-    compact: bool,
-    /// Error format: `json` also prints errors as JSON on standard output.
-    #[arg(long, value_enum, default_value_t)]
-    format: Format,
+    #[command(flatten)]
+    output: Output,
 }
 
 /// Prints the answer; exit 1 on any error (a refused transition included).
 pub fn run(args: &Args) -> u8 {
-    let ruleset = match compiled(&args.file, args.format) {
+    let ruleset = match compiled(&args.file, args.output.format) {
         Ok(ruleset) => ruleset,
         Err(code) => return code,
     };
@@ -64,7 +59,7 @@ pub fn run(args: &Args) -> u8 {
             ruleset.transitions(&request)
         }
     });
-    emit(result, args.compact, args.format)
+    emit(result, &args.output)
 }
 
 /// The engine request the flags describe.

@@ -408,23 +408,14 @@ impl Builder<'_> {
         match RoundingMode::from_name(name) {
             Some(mode) => Ok(RoundingSpec { mode, span }),
             None => {
-                const MODES: [&str; 7] = [
-                    "half_up",
-                    "half_even",
-                    "half_down",
-                    "up",
-                    "down",
-                    "ceiling",
-                    "floor",
-                ];
                 self.report(
                     Diagnostic::new(
                         DiagnosticKind::Syntax,
                         span,
                         format!("unknown rounding mode `{name}`"),
                     )
-                    .with_optional_hint(crate::diagnostic::did_you_mean(name, MODES))
-                    .with_label(span, format!("one of {}", MODES.join(", "))),
+                    .with_optional_hint(crate::diagnostic::did_you_mean(name, RoundingMode::NAMES))
+                    .with_label(span, format!("one of {}", RoundingMode::NAMES.join(", "))),
                 );
                 Ok(RoundingSpec {
                     mode: RoundingMode::HalfUp,

@@ -1180,17 +1180,13 @@ impl Lowerer<'_> {
                 match ordo_dsl::ast::RoundingMode::from_name(&ident.name) {
                     Some(m) => m,
                     None => {
-                        let modes = [
-                            "half_up",
-                            "half_even",
-                            "half_down",
-                            "up",
-                            "down",
-                            "ceiling",
-                            "floor",
-                        ];
-                        let hint = did_you_mean(&ident.name, modes)
-                            .unwrap_or_else(|| format!("the modes are {}", modes.join(", ")));
+                        let hint = did_you_mean(&ident.name, ordo_dsl::ast::RoundingMode::NAMES)
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "the modes are {}",
+                                    ordo_dsl::ast::RoundingMode::NAMES.join(", ")
+                                )
+                            });
                         return self.fail_with_hint(
                             ident.span,
                             DiagnosticKind::UnknownName,
@@ -1358,19 +1354,20 @@ fn builtin_named(name: &str) -> Option<(Builtin, (usize, Option<usize>))> {
     })
 }
 
+/// The values of expressions that are all constants.
+fn constants(items: &[Expr]) -> Option<Vec<Value>> {
+    items
+        .iter()
+        .map(|e| match e {
+            Expr::Const(v) => Some(v.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// A list of constants is a constant.
 fn fold_list(items: Vec<Expr>) -> Expr {
-    match items
-        .iter()
-        .map(|e| {
-            if let Expr::Const(v) = e {
-                Some(v.clone())
-            } else {
-                None
-            }
-        })
-        .collect::<Option<Vec<_>>>()
-    {
+    match constants(&items) {
         Some(values) => Expr::Const(Value::List(Arc::from(values))),
         None => Expr::List(items),
     }
@@ -1378,17 +1375,7 @@ fn fold_list(items: Vec<Expr>) -> Expr {
 
 /// A record of constants is a constant.
 fn fold_record(fields: Vec<Expr>) -> Expr {
-    match fields
-        .iter()
-        .map(|e| {
-            if let Expr::Const(v) = e {
-                Some(v.clone())
-            } else {
-                None
-            }
-        })
-        .collect::<Option<Vec<_>>>()
-    {
+    match constants(&fields) {
         Some(values) => Expr::Const(Value::Record(Arc::from(values))),
         None => Expr::Record(fields),
     }
