@@ -162,6 +162,7 @@ impl Evaluator<'_> {
         }
         let label = match self.eval(&line.label).map_err(in_line)? {
             Value::Text(t) => t.to_string(),
+            Value::Unknown => self.partial_text(&line.label).map_err(in_line)?,
             other => display(self.program, &other),
         };
         let mut quantity = None;
@@ -243,6 +244,22 @@ impl Evaluator<'_> {
             explain,
         });
         Ok(())
+    }
+
+    /// A label while some of its parts are unknown (partial evaluation): the known parts
+    /// written out, `?` for the others (`"? × gravel bike (m, ?)"`).
+    fn partial_text(&mut self, e: &Expr) -> EvalResult<String> {
+        let Expr::Text(pieces) = e else {
+            return Ok(display(self.program, &Value::Unknown));
+        };
+        let mut out = String::new();
+        for piece in pieces {
+            match piece {
+                crate::ir::TextPiece::Literal(s) => out.push_str(s),
+                crate::ir::TextPiece::Value(e) => out.push_str(&display(self.program, &self.eval(e)?)),
+            }
+        }
+        Ok(out)
     }
 
     /// A number, or `None` when unknown.
