@@ -2,6 +2,7 @@
 
 mod commands;
 mod files;
+mod repl;
 
 use std::process::ExitCode;
 
@@ -33,6 +34,14 @@ enum Command {
     Lint(commands::lint::Args),
     /// Draw the data flow from inputs to outputs, prices, constraints and workflows.
     Graph(commands::graph::Args),
+    /// Rewrite rulesets in the canonical layout (`--check` only reports).
+    Fmt(commands::fmt::Args),
+    /// Run the `test` blocks of rulesets, optionally with rule coverage.
+    Test(commands::test::Args),
+    /// An interactive session: set inputs, evaluate expressions, explain values.
+    Repl(commands::repl::Args),
+    /// Serve rulesets over HTTP: publish versions, evaluate them, read the audit log.
+    Serve(commands::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +55,10 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run(&args),
         Command::Lint(args) => commands::lint::run(&args),
         Command::Graph(args) => commands::graph::run(&args),
+        Command::Fmt(args) => commands::fmt::run(&args),
+        Command::Test(args) => commands::test::run(&args),
+        Command::Repl(args) => commands::repl::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
     };
     ExitCode::from(code)
 }

@@ -15,6 +15,6 @@ mod parser;
 pub mod span;
 
 pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, Label};
-pub use format::format_ruleset;
-pub use parser::{KEYWORDS, parse};
+pub use format::{format_canonical, format_ruleset};
+pub use parser::{KEYWORDS, parse, parse_expression};
 pub use span::{LineCol, Span, line_col};

@@ -1,5 +1,6 @@
 //! The content hash of a ruleset (spec §16): `sha256:` + the hex SHA-256 of its canonical form,
-//! so reformatting or editing comments keeps it and any change of meaning changes it.
+//! the formatter's layout of the syntax tree with every comment, doc comment and `test` block
+//! left out. Reformatting or editing comments keeps the hash; any change of meaning changes it.
 
 use ordo_dsl::ast::Ruleset;
 use sha2::{Digest, Sha256};
@@ -11,27 +12,46 @@ pub fn hash_of_canonical(canonical: &str) -> String {
     format!("sha256:{hex}")
 }
 
-/// The canonical form: the syntax tree without spans, comments, doc comments and tests.
+/// The canonical form: [`ordo_dsl::format_canonical`], the formatter's output without comments,
+/// doc comments and tests, laid out from the tree alone.
 pub fn canonical_form(ruleset: &Ruleset) -> String {
-    let mut tree = serde_json::to_value(ruleset).unwrap_or_default();
-    strip(&mut tree);
-    serde_json::to_string(&tree).unwrap_or_default()
+    ordo_dsl::format_canonical(ruleset)
 }
 
-fn strip(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            map.remove("span");
-            map.remove("doc");
-            map.remove("comments");
-            map.remove("hit_span");
-            map.remove("severity_span");
-            if let Some(serde_json::Value::Array(items)) = map.get_mut("items") {
-                items.retain(|item| item.get("Test").is_none());
-            }
-            map.values_mut().for_each(strip);
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    fn hash(source: &str) -> String {
+        hash_of_canonical(&canonical_form(&ordo_dsl::parse(source).unwrap()))
+    }
+
+    const BASE: &str = "ruleset h version \"1.0.0\"\ninput { q: Int }\nlet double = q * 2\n\
+                        constraint small: q < 10 else error \"too many\"\n";
+
+    #[test]
+    fn layout_comments_and_tests_keep_the_hash() {
+        let relaid = "/// Doc.\nruleset h   version \"1.0.0\"\n\n// c\ninput {\n  q: Int // n\n}\n\n\
+                      let double = (q * 2)\nconstraint small:\n  q < 10\n  else error \"too many\"\n\
+                      test \"t\" { given { q: 1 } expect double == 2 }\n";
+        assert_eq!(hash(BASE), hash(relaid));
+        assert!(hash(BASE).starts_with("sha256:"));
+        assert_eq!(hash(BASE).len(), "sha256:".len() + 64);
+    }
+
+    #[test]
+    fn changes_of_meaning_change_the_hash() {
+        for changed in [
+            BASE.replace("q * 2", "q * 3"),
+            BASE.replace("q * 2", "q * 2.0"),
+            BASE.replace("\"1.0.0\"", "\"1.0.1\""),
+            BASE.replace("too many", "too many!"),
+            BASE.replace("error", "warning"),
+            BASE.replace("let double", "output double"),
+        ] {
+            assert_ne!(hash(BASE), hash(&changed), "{changed}");
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
-        _ => {}
     }
 }

@@ -1,12 +1,14 @@
 //! Running a ruleset's `test` blocks (spec §15): each `given` input is evaluated like any
 //! other, then every `expect` is checked against the result.
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDate;
 use serde_json::Value as Json;
 
 use crate::api::{EvalOptions, Ruleset, approvals::chain_status, value_to_json};
 use crate::error::EvalResult;
-use crate::eval::{Context, Evaluator};
+use crate::eval::{Context, Evaluator, TraceEntry};
 use crate::input::{Absent, read_input};
 use crate::ir::Expr;
 use crate::types::Type;
@@ -65,11 +67,30 @@ pub struct TestFailure {
 impl Ruleset {
     /// Runs every test block of the ruleset, in declaration order.
     pub fn run_tests(&self) -> Vec<TestOutcome> {
-        self.tests().iter().map(|t| self.run_test(t)).collect()
+        self.tests()
+            .iter()
+            .map(|t| self.run_test(t, None))
+            .collect()
     }
 
-    fn run_test(&self, test: &TestCase) -> TestOutcome {
-        let failures = match self.check_test(test) {
+    /// Runs every test block and records which rules they exercised: the constraints seen to
+    /// hold and to be violated, the decision rows that matched, the price lines produced, the
+    /// approval steps required, and the transitions the tests name (see [`Coverage`]).
+    pub fn run_tests_with_coverage(&self) -> (Vec<TestOutcome>, Coverage) {
+        let mut observed = Observed::default();
+        let outcomes = self
+            .tests()
+            .iter()
+            .map(|t| self.run_test(t, Some(&mut observed)))
+            .collect();
+        for test in self.tests() {
+            observed.named(self.program(), &test.name);
+        }
+        (outcomes, Coverage::of(self.program(), &observed))
+    }
+
+    fn run_test(&self, test: &TestCase, observed: Option<&mut Observed>) -> TestOutcome {
+        let failures = match self.check_test(test, observed) {
             Ok(failures) => failures,
             Err(error) => vec![TestFailure {
                 line: test.line,
@@ -86,20 +107,30 @@ impl Ruleset {
         }
     }
 
-    fn check_test(&self, test: &TestCase) -> EvalResult<Vec<TestFailure>> {
+    fn check_test(
+        &self,
+        test: &TestCase,
+        mut observed: Option<&mut Observed>,
+    ) -> EvalResult<Vec<TestFailure>> {
         let program = self.program();
+        let trace = observed.is_some();
         // The plain evaluation first, so a test sees exactly what a host would.
         let options = EvalOptions {
             as_of: test.as_of,
+            trace,
             ..EvalOptions::default()
         };
         let result = self.evaluate(&test.given, &options)?;
+        if let Some(observed) = observed.as_deref_mut() {
+            observed.result(&result);
+        }
         let inputs = read_input(program, &test.given, Absent::Complete)?;
         let mut ev = Evaluator::new(
             program,
             inputs,
             Context {
                 as_of: test.as_of,
+                trace,
                 ..Context::default()
             },
         );
@@ -158,6 +189,347 @@ impl Ruleset {
                 message,
             });
         }
+        if let Some(observed) = observed {
+            observed.trace(&ev.trace);
+        }
         Ok(failures)
+    }
+}
+
+/// The kinds of rules coverage counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CoverageKind {
+    /// Each constraint counts twice: seen to hold, and seen violated.
+    Constraint,
+    DecisionRow,
+    PriceLine,
+    ApprovalStep,
+    Transition,
+}
+
+impl CoverageKind {
+    /// Every kind, in report order.
+    pub const ALL: [CoverageKind; 5] = [
+        CoverageKind::Constraint,
+        CoverageKind::DecisionRow,
+        CoverageKind::PriceLine,
+        CoverageKind::ApprovalStep,
+        CoverageKind::Transition,
+    ];
+
+    /// The stable name used in JSON reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CoverageKind::Constraint => "constraint",
+            CoverageKind::DecisionRow => "decision_row",
+            CoverageKind::PriceLine => "price_line",
+            CoverageKind::ApprovalStep => "approval_step",
+            CoverageKind::Transition => "transition",
+        }
+    }
+
+    /// The plural for people.
+    pub fn plural(self) -> &'static str {
+        match self {
+            CoverageKind::Constraint => "constraint outcomes",
+            CoverageKind::DecisionRow => "decision rows",
+            CoverageKind::PriceLine => "price lines",
+            CoverageKind::ApprovalStep => "approval steps",
+            CoverageKind::Transition => "transitions",
+        }
+    }
+}
+
+/// One rule coverage counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoverageItem {
+    pub kind: CoverageKind,
+    /// The declaration it belongs to: the constraint, decision, price block, approval chain or
+    /// workflow.
+    pub owner: String,
+    /// Which part: `holds` or `violated` for a constraint, the 1-based row number of a
+    /// decision row, the id of a price line or approval step, the name of a transition.
+    pub item: String,
+    /// The source line, where the compiled ruleset knows it (decision rows).
+    pub line: Option<usize>,
+    pub covered: bool,
+}
+
+/// Which rules the test blocks exercised.
+///
+/// - a constraint outcome is covered when some test saw the constraint hold (resp. violated);
+/// - a decision row when it matched in some test;
+/// - a price line when some test's quote has it (a `for` line once any element produced it);
+/// - an approval step when some test required it;
+/// - a transition when some test's name mentions it as a word (`test "submit: a valid order
+///   may be submitted"`): test blocks evaluate values and never move a workflow, so naming
+///   the transition a test is about is how it is claimed.
+///
+/// Values are computed lazily: a rule that only serves values no test and no output reads is
+/// not exercised.
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    pub items: Vec<CoverageItem>,
+}
+
+impl Coverage {
+    /// Every item of the program, marked with what was observed.
+    fn of(program: &crate::ir::Program, observed: &Observed) -> Coverage {
+        let mut items = Vec::new();
+        let mut push = |kind, owner: &str, item: String, line| {
+            let covered = observed
+                .seen
+                .contains(&(kind, owner.to_string(), item.clone()));
+            items.push(CoverageItem {
+                kind,
+                owner: owner.to_string(),
+                item,
+                line,
+                covered,
+            });
+        };
+        for c in &program.constraints {
+            push(CoverageKind::Constraint, &c.id, "holds".into(), None);
+            push(CoverageKind::Constraint, &c.id, "violated".into(), None);
+        }
+        for g in &program.globals {
+            if let crate::ir::GlobalKind::Decision(d) = &g.kind {
+                for (i, row) in d.rows.iter().enumerate() {
+                    push(
+                        CoverageKind::DecisionRow,
+                        &g.name,
+                        (i + 1).to_string(),
+                        Some(row.line),
+                    );
+                }
+            }
+        }
+        for id in &program.prices {
+            if let Some(g) = program.global(*id) {
+                if let crate::ir::GlobalKind::Price(block) = &g.kind {
+                    let mut ids = Vec::new();
+                    line_ids(&block.statements, &mut ids);
+                    for line in ids {
+                        push(CoverageKind::PriceLine, &g.name, line, None);
+                    }
+                }
+            }
+        }
+        for chain in &program.approvals {
+            for step in &chain.steps {
+                push(
+                    CoverageKind::ApprovalStep,
+                    &chain.name,
+                    step.id.clone(),
+                    None,
+                );
+            }
+        }
+        for workflow in &program.workflows {
+            for t in &workflow.transitions {
+                push(
+                    CoverageKind::Transition,
+                    &workflow.name,
+                    t.name.clone(),
+                    None,
+                );
+            }
+        }
+        Coverage { items }
+    }
+
+    /// Covered and total items, of one kind or (`None`) of all.
+    pub fn count(&self, kind: Option<CoverageKind>) -> (usize, usize) {
+        let items = self
+            .items
+            .iter()
+            .filter(|i| kind.is_none_or(|k| i.kind == k));
+        let (mut covered, mut total) = (0, 0);
+        for item in items {
+            total += 1;
+            covered += usize::from(item.covered);
+        }
+        (covered, total)
+    }
+
+    /// The items no test exercised, in report order.
+    pub fn uncovered(&self) -> impl Iterator<Item = &CoverageItem> {
+        self.items.iter().filter(|i| !i.covered)
+    }
+}
+
+/// `covered / total` as a percentage with one decimal (`100.0` when there is nothing to cover).
+pub fn percent(covered: usize, total: usize) -> String {
+    if total == 0 {
+        return "100.0".to_string();
+    }
+    let tenths = (covered * 1000 + total / 2) / total;
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+/// The ids of a price block's lines, in order, once each.
+fn line_ids(statements: &[crate::pricing::PriceStatement], ids: &mut Vec<String>) {
+    for statement in statements {
+        match statement {
+            crate::pricing::PriceStatement::Line(line) => {
+                if !ids.contains(&line.id) {
+                    ids.push(line.id.clone());
+                }
+            }
+            crate::pricing::PriceStatement::For { body, .. } => line_ids(body, ids),
+            crate::pricing::PriceStatement::Subtotal(_) => {}
+        }
+    }
+}
+
+/// What the tests were seen to exercise: (kind, owner, item).
+#[derive(Debug, Default)]
+struct Observed {
+    seen: BTreeSet<(CoverageKind, String, String)>,
+}
+
+impl Observed {
+    fn see(&mut self, kind: CoverageKind, owner: &str, item: &str) {
+        self.seen
+            .insert((kind, owner.to_string(), item.to_string()));
+    }
+
+    /// A traced evaluation result: its trace, quotes and approvals.
+    fn result(&mut self, result: &Json) {
+        let array = |v: Option<&Json>| v.and_then(Json::as_array).cloned().unwrap_or_default();
+        for entry in array(result.get("trace")) {
+            let id = entry.get("id").and_then(Json::as_str).unwrap_or("");
+            match entry.get("kind").and_then(Json::as_str) {
+                Some("decision") => {
+                    for row in array(entry.get("rows")) {
+                        if let Some(n) = row.get("row").and_then(Json::as_u64) {
+                            self.see(CoverageKind::DecisionRow, id, &n.to_string());
+                        }
+                    }
+                }
+                Some("constraint") => match entry.get("holds") {
+                    Some(Json::Bool(true)) => self.see(CoverageKind::Constraint, id, "holds"),
+                    Some(Json::Bool(false)) => self.see(CoverageKind::Constraint, id, "violated"),
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        if let Some(quotes) = result.get("quotes").and_then(Json::as_object) {
+            for (block, quote) in quotes {
+                for line in array(quote.get("lines")) {
+                    if let Some(id) = line.get("id").and_then(Json::as_str) {
+                        // `extra[heater]` is the line `extra` of a `for`.
+                        let id = id.split('[').next().unwrap_or(id);
+                        self.see(CoverageKind::PriceLine, block, id);
+                    }
+                }
+            }
+        }
+        if let Some(chains) = result.get("approvals").and_then(Json::as_object) {
+            for (chain, status) in chains {
+                for step in array(status.get("steps")) {
+                    if let Some(id) = step.get("id").and_then(Json::as_str) {
+                        self.see(CoverageKind::ApprovalStep, chain, id);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The trace of a test's own evaluator (values only its expectations read).
+    fn trace(&mut self, trace: &[TraceEntry]) {
+        for entry in trace {
+            match entry.kind {
+                "decision" => {
+                    for (row, _) in &entry.rows {
+                        self.see(CoverageKind::DecisionRow, &entry.id, &row.to_string());
+                    }
+                }
+                "constraint" => match entry.value {
+                    Value::Bool(true) => self.see(CoverageKind::Constraint, &entry.id, "holds"),
+                    Value::Bool(false) => self.see(CoverageKind::Constraint, &entry.id, "violated"),
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+    }
+
+    /// The transitions a test's name mentions as a word.
+    fn named(&mut self, program: &crate::ir::Program, test_name: &str) {
+        for workflow in &program.workflows {
+            for t in &workflow.transitions {
+                if mentions(test_name, &t.name) {
+                    self.see(CoverageKind::Transition, &workflow.name, &t.name);
+                }
+            }
+        }
+    }
+}
+
+/// Whether `text` contains `word` with no identifier character on either side.
+fn mentions(text: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        let before = text.get(..at).and_then(|s| s.chars().next_back());
+        let after = text.get(at + word.len()..).and_then(|s| s.chars().next());
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    #[test]
+    fn percentages_round_to_one_decimal() {
+        assert_eq!(percent(10, 15), "66.7");
+        assert_eq!(percent(1, 3), "33.3");
+        assert_eq!(percent(2, 3), "66.7");
+        assert_eq!(percent(0, 4), "0.0");
+        assert_eq!(percent(0, 0), "100.0");
+        assert_eq!(percent(7, 7), "100.0");
+    }
+
+    #[test]
+    fn a_test_names_a_transition_as_a_word() {
+        assert!(mentions("submit: a valid order", "submit"));
+        assert!(mentions("after approve, ship", "approve"));
+        assert!(!mentions("resubmit later", "submit"));
+        assert!(!mentions("submitted orders", "submit"));
+        assert!(!mentions("submit_all", "submit"));
+    }
+
+    #[test]
+    fn coverage_counts_rows_lines_outcomes_and_steps() {
+        let source = "ruleset c version \"1.0.0\"\nroles boss\ninput { q: Int }\n\
+            decision r hit first { | q || v | | >= 10 || 2 | | - || 1 | }\n\
+            price p currency \"EUR\" { line a = q * 1.00 line b = 1.00 when q > 99 }\n\
+            constraint pos: q > 0 else error \"x\"\n\
+            approval ok { step s by boss when r > 1 }\n\
+            test \"small\" { given { q: 1 } expect r == 1 }\n";
+        let ruleset = Ruleset::compile(source).unwrap();
+        let (outcomes, coverage) = ruleset.run_tests_with_coverage();
+        assert!(outcomes.iter().all(|o| o.failures.is_empty()));
+        let uncovered: Vec<(CoverageKind, &str, &str)> = coverage
+            .uncovered()
+            .map(|i| (i.kind, i.owner.as_str(), i.item.as_str()))
+            .collect();
+        assert_eq!(
+            uncovered,
+            vec![
+                (CoverageKind::Constraint, "pos", "violated"),
+                (CoverageKind::DecisionRow, "r", "1"),
+                (CoverageKind::PriceLine, "p", "b"),
+                (CoverageKind::ApprovalStep, "ok", "s"),
+            ]
+        );
+        assert_eq!(coverage.count(None), (3, 7));
+        assert_eq!(coverage.count(Some(CoverageKind::DecisionRow)), (1, 2));
+        // Without coverage the outcomes are the same.
+        assert_eq!(ruleset.run_tests().len(), outcomes.len());
     }
 }

@@ -5,9 +5,13 @@ pub mod configure;
 pub mod conformance;
 pub mod diff;
 pub mod eval;
+pub mod fmt;
 pub mod graph;
 pub mod lint;
+pub mod repl;
 mod request;
+pub mod serve;
+pub mod test;
 pub mod workflow;
 
 /// How a command prints its results.

@@ -7,6 +7,7 @@
 
 mod cursor;
 mod decls;
+mod entry_expr;
 mod expr;
 mod syntax_error;
 
@@ -17,6 +18,8 @@ use pest::Parser;
 use crate::ast::{Comment, Ruleset};
 use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
 use crate::span::Span;
+
+pub use entry_expr::parse_expression;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../../grammar/ordo.pest"]

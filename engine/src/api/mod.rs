@@ -2,6 +2,7 @@
 //! host (CLI, HTTP server, WASM, Python) goes through this one JSON layer, which is what makes
 //! results byte-identical everywhere.
 
+pub mod adhoc;
 pub mod approvals;
 mod json;
 mod requests;

@@ -1,0 +1,109 @@
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a benchmark whose setup fails must stop loudly"
+)]
+//! The bikes quote (examples/bikes/bikes.ordo with quote.json), full result: with the input
+//! already parsed (`Ruleset::evaluate`) and JSON text to JSON text (`evaluate_str`); and a
+//! batch of 1000 varied orders evaluated on one thread and split over two.
+
+mod common;
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ordo_engine::{EvalOptions, Ruleset, to_json_string};
+use serde_json::Value as Json;
+
+fn bench_quote(c: &mut Criterion) {
+    let source = common::read("examples/bikes/bikes.ordo");
+    let ruleset = common::compile("bikes.ordo", &source);
+    let text = common::read("examples/bikes/quote.json");
+    let input = common::read_json("examples/bikes/quote.json");
+    let options = EvalOptions::default();
+
+    // Both paths give the same, valid, priced result before anything is timed.
+    let parsed = ruleset
+        .evaluate(&input, &options)
+        .expect("the quote evaluates");
+    let from_text = ruleset
+        .evaluate_str(&text, &options)
+        .expect("the quote evaluates from text");
+    assert_eq!(to_json_string(&parsed), from_text);
+    assert_eq!(parsed["valid"], Json::Bool(true));
+    assert!(parsed["quotes"]["quote"]["total"].is_string());
+
+    let mut group = c.benchmark_group("bikes_quote");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("evaluate_parsed", |b| {
+        b.iter(|| ruleset.evaluate(black_box(&input), &options).is_ok());
+    });
+    group.bench_function("evaluate_str", |b| {
+        b.iter(|| ruleset.evaluate_str(black_box(&text), &options).is_ok());
+    });
+    let traced = EvalOptions {
+        trace: true,
+        ..EvalOptions::default()
+    };
+    group.bench_function("evaluate_parsed_with_trace", |b| {
+        b.iter(|| ruleset.evaluate(black_box(&input), &traced).is_ok());
+    });
+    group.finish();
+}
+
+/// Evaluates every input; the number of valid results (so the work cannot be skipped).
+fn evaluate_all(ruleset: &Ruleset, inputs: &[Json], options: &EvalOptions) -> usize {
+    inputs
+        .iter()
+        .filter(|input| {
+            ruleset
+                .evaluate(input, options)
+                .is_ok_and(|r| r["valid"] == Json::Bool(true))
+        })
+        .count()
+}
+
+fn bench_batch(c: &mut Criterion) {
+    let source = common::read("examples/bikes/bikes.ordo");
+    let ruleset = common::compile("bikes.ordo", &source);
+    let inputs = common::bikes_inputs(1000);
+    let options = EvalOptions::default();
+    let expected = evaluate_all(&ruleset, &inputs, &options);
+    assert!(
+        expected > 900,
+        "most generated orders are valid ({expected})"
+    );
+    for input in &inputs {
+        ruleset
+            .evaluate(input, &options)
+            .unwrap_or_else(|e| panic!("{input}: {}", e.message));
+    }
+
+    let mut group = c.benchmark_group("batch_1000");
+    group.throughput(Throughput::Elements(inputs.len() as u64));
+    group.bench_function("1_thread", |b| {
+        b.iter(|| {
+            let valid = evaluate_all(&ruleset, black_box(&inputs), &options);
+            assert_eq!(valid, expected);
+        });
+    });
+    group.bench_function("2_threads", |b| {
+        b.iter(|| {
+            let (first, second) = inputs.split_at(inputs.len() / 2);
+            let valid = std::thread::scope(|scope| {
+                let other = scope.spawn(|| evaluate_all(&ruleset, black_box(second), &options));
+                let here = evaluate_all(&ruleset, black_box(first), &options);
+                here + other.join().unwrap_or(0)
+            });
+            assert_eq!(valid, expected);
+        });
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = common::criterion();
+    targets = bench_quote, bench_batch
+}
+criterion_main!(benches);

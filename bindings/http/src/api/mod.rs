@@ -1,0 +1,272 @@
+//! The HTTP API: routes, the shared state they work on, and the layers around them (metrics,
+//! tracing, JSON errors, timeout, body limit). Routes are registered through utoipa-axum, so
+//! `/openapi.json` describes exactly the routes that exist.
+
+mod audit;
+mod operations;
+mod rulesets;
+pub mod schema;
+mod service;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use rusqlite::Connection;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{Access, Caller};
+use crate::catalog::Catalog;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::writer::Writer;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+struct Shared {
+    access: Access,
+    catalog: RwLock<Catalog>,
+    writer: Writer,
+    /// A read connection for the audit log (WAL lets it read while the writer writes).
+    reader: Mutex<Connection>,
+    metrics: Arc<Metrics>,
+    audit: bool,
+    max_body_bytes: usize,
+    shutting_down: AtomicBool,
+    openapi_json: String,
+}
+
+/// What [`AppState::new`] needs.
+pub struct StateParts {
+    pub access: Access,
+    pub catalog: Catalog,
+    pub writer: Writer,
+    pub reader: Connection,
+    pub metrics: Arc<Metrics>,
+    pub audit: bool,
+    pub max_body_bytes: usize,
+}
+
+impl AppState {
+    fn new(parts: StateParts, openapi_json: String) -> AppState {
+        AppState(Arc::new(Shared {
+            access: parts.access,
+            catalog: RwLock::new(parts.catalog),
+            writer: parts.writer,
+            reader: Mutex::new(parts.reader),
+            metrics: parts.metrics,
+            audit: parts.audit,
+            max_body_bytes: parts.max_body_bytes,
+            shutting_down: AtomicBool::new(false),
+            openapi_json,
+        }))
+    }
+
+    fn catalog(&self) -> RwLockReadGuard<'_, Catalog> {
+        // A panic while holding the lock cannot leave the catalogue half-updated: `add`
+        // inserts whole entries.
+        self.0
+            .catalog
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn catalog_mut(&self) -> RwLockWriteGuard<'_, Catalog> {
+        self.0
+            .catalog
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The store writer.
+    pub fn writer(&self) -> &Writer {
+        &self.0.writer
+    }
+
+    /// Marks the server as shutting down (`/readyz` answers 503 from now on).
+    pub fn begin_shutdown(&self) {
+        self.0.shutting_down.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The caller of a request, from its `Authorization` header.
+pub struct Authenticated(pub Caller);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        state
+            .0
+            .access
+            .authenticate(&parts.headers)
+            .map(Authenticated)
+    }
+}
+
+/// The raw request body, with a too-large body answered as `payload_too_large`.
+pub struct Body(pub Bytes);
+
+impl FromRequest<AppState> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        Bytes::from_request(request, state)
+            .await
+            .map(Body)
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::payload_too_large(state.0.max_body_bytes)
+                } else {
+                    ApiError::invalid_request(rejection.body_text())
+                }
+            })
+    }
+}
+
+/// A JSON answer from text that is already JSON.
+fn json_response(status: StatusCode, text: String) -> Response {
+    let mut response = (status, text).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ordo",
+        description = "Publish versions of ordo rulesets, evaluate them, and read the audit log of every evaluation."
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "rulesets", description = "Publishing and reading ruleset versions"),
+        (name = "evaluation", description = "Evaluating a version (every call is audited)"),
+        (name = "audit", description = "The audit log"),
+        (name = "service", description = "Health, readiness, metrics and this document"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The routes, registered with their OpenAPI descriptions.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(rulesets::publish, rulesets::list))
+        .routes(routes!(rulesets::versions))
+        .routes(routes!(rulesets::version))
+        .routes(routes!(operations::evaluate))
+        .routes(routes!(operations::configure))
+        .routes(routes!(operations::transitions))
+        .routes(routes!(operations::apply))
+        .routes(routes!(audit::read))
+        .routes(routes!(service::healthz))
+        .routes(routes!(service::readyz))
+        .routes(routes!(service::metrics))
+        .routes(routes!(service::openapi))
+}
+
+/// The OpenAPI document of the server.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().into_openapi()
+}
+
+/// Settings of the layers around the routes.
+pub struct Limits {
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+}
+
+/// The complete application: routes, fallback and layers, bound to its state.
+pub fn app(parts: StateParts, limits: &Limits) -> (Router, AppState) {
+    let (router, openapi) = routes().fallback(no_route).split_for_parts();
+    let openapi_json = openapi.to_json().unwrap_or_else(|_| "{}".to_string());
+    let metrics = Arc::clone(&parts.metrics);
+    let state = AppState::new(parts, openapi_json);
+    let router = router
+        .with_state(state.clone())
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(middleware::map_response(json_errors))
+        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(metrics, track));
+    (router, state)
+}
+
+async fn no_route(request: Request) -> ApiError {
+    ApiError::not_found(format!(
+        "no route for {} {}",
+        request.method(),
+        request.uri().path()
+    ))
+}
+
+/// Gives every error answer a JSON body, also those made by layers (timeout, body limit) or by
+/// the router (unknown method).
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if status.as_u16() < 400 || is_json {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let mut replaced = ApiError::from_status(status).into_response();
+    if let Some(allow) = allow {
+        replaced.headers_mut().insert(header::ALLOW, allow);
+    }
+    replaced
+}
+
+/// Counts requests and times them, by route template.
+async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let response = next.run(request).await;
+    metrics.observe_request(
+        method.as_str(),
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}

@@ -1,0 +1,301 @@
+//! Evaluation-type requests against a ruleset version — evaluate, configure, next actions
+//! (transitions) and apply — each written to the audit log before it is answered.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
+use ordo_engine::input::parse_date;
+use ordo_engine::{EvalOptions, Ruleset, Selector};
+use serde_json::Value as Json;
+
+use super::schema::{EngineRequest, ErrorBody, EvaluateRequest, EvaluationResult};
+use super::{AppState, Authenticated, Body, json_response};
+use crate::auth::{Role, sha256_hex};
+use crate::error::ApiError;
+use crate::store::{self, AuditRecord};
+
+#[derive(Debug, Clone, Copy)]
+enum Operation {
+    Evaluate,
+    Configure,
+    Transitions,
+    Apply,
+}
+
+impl Operation {
+    fn as_str(self) -> &'static str {
+        match self {
+            Operation::Evaluate => "evaluate",
+            Operation::Configure => "configure",
+            Operation::Transitions => "transitions",
+            Operation::Apply => "apply",
+        }
+    }
+}
+
+/// Evaluates a version against a complete input.
+#[utoipa::path(
+    post,
+    path = "/v1/rulesets/{name}/evaluate",
+    tag = "evaluation",
+    params(("name" = String, Path, description = "The ruleset's name")),
+    request_body = EvaluateRequest,
+    responses(
+        (status = 200, description = "The result", body = EvaluationResult, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
+        (status = 400, description = "A malformed request or selector (`invalid_request`)", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Not an evaluator", body = ErrorBody),
+        (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 422, description = "The input or a rule failed (engine error kinds)", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written; no result is given", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn evaluate(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(name): Path<String>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    run(&state, caller, name, &body, Operation::Evaluate).await
+}
+
+/// Option availability for a partial input (the configurator).
+#[utoipa::path(
+    post,
+    path = "/v1/rulesets/{name}/configure",
+    tag = "evaluation",
+    params(("name" = String, Path, description = "The ruleset's name")),
+    request_body(content = EngineRequest, description = "`{\"version\"?, \"input\": partial, \"as_of\"?, \"complete\"?}`"),
+    responses(
+        (status = 200, description = "Every field's options and their availability", body = serde_json::Value, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
+        (status = 400, description = "A malformed request", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Not an evaluator", body = ErrorBody),
+        (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
+        (status = 422, description = "The input failed", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn configure(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(name): Path<String>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    run(&state, caller, name, &body, Operation::Configure).await
+}
+
+/// The next actions of a workflow state for an actor: every outgoing transition, enabled or
+/// with every reason it is not.
+#[utoipa::path(
+    post,
+    path = "/v1/rulesets/{name}/transitions",
+    tag = "evaluation",
+    params(("name" = String, Path, description = "The ruleset's name")),
+    request_body(content = EngineRequest, description = "`{\"version\"?, \"workflow\", \"state\", \"actor\", \"input\", \"as_of\"?, \"approvals\"?}`"),
+    responses(
+        (status = 200, description = "The transitions", body = serde_json::Value, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
+        (status = 400, description = "A malformed request (unknown workflow, state or role)", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Not an evaluator", body = ErrorBody),
+        (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
+        (status = 422, description = "The input failed", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn transitions(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(name): Path<String>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    run(&state, caller, name, &body, Operation::Transitions).await
+}
+
+/// Applies a workflow transition: the new state, the actions of the triggers it fires and the
+/// timers it arms.
+#[utoipa::path(
+    post,
+    path = "/v1/rulesets/{name}/apply",
+    tag = "evaluation",
+    params(("name" = String, Path, description = "The ruleset's name")),
+    request_body(content = EngineRequest, description = "`{\"version\"?, \"workflow\", \"state\", \"transition\", \"actor\", \"input\", \"as_of\"?, \"approvals\"?, \"event\"}`"),
+    responses(
+        (status = 200, description = "The transition's effects", body = serde_json::Value, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
+        (status = 400, description = "A malformed request", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Not an evaluator", body = ErrorBody),
+        (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
+        (status = 422, description = "The transition may not be applied (`transition`), or the input failed", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn apply(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(name): Path<String>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    run(&state, caller, name, &body, Operation::Apply).await
+}
+
+/// Runs one operation and audits it: the answer is given only once its audit entry is
+/// committed.
+async fn run(
+    state: &AppState,
+    caller: crate::auth::Caller,
+    name: String,
+    body: &[u8],
+    operation: Operation,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Evaluator)?;
+    let at = store::now_micros();
+    let (resolved, result) = execute(state, &name, body, operation);
+    let (status, text, outcome) = match result {
+        Ok(result) => (
+            StatusCode::OK,
+            ordo_engine::to_json_string(&result),
+            "ok".to_string(),
+        ),
+        Err(error) => (error.status(), error.body_text(), error.kind().to_string()),
+    };
+    let audit_id = if state.0.audit {
+        let record = AuditRecord {
+            at,
+            caller: caller.name().to_string(),
+            operation: operation.as_str().to_string(),
+            ruleset: name,
+            version: resolved.as_ref().map(|r| r.version().to_string()),
+            hash: resolved.as_ref().map(|r| r.hash().to_string()),
+            request: String::from_utf8_lossy(body).into_owned(),
+            result_sha256: sha256_hex(text.as_bytes()),
+            outcome,
+        };
+        let id = state.writer().audit(record).await.map_err(|e| {
+            ApiError::unavailable(format!(
+                "the audit log could not be written, so no result is given: {e}"
+            ))
+        })?;
+        Some(id)
+    } else {
+        None
+    };
+    let mut response = json_response(status, text);
+    if let Some(id) = audit_id {
+        response
+            .headers_mut()
+            .insert(crate::AUDIT_ID_HEADER, HeaderValue::from(id));
+    }
+    Ok(response)
+}
+
+/// The version the request resolved to (when it did) and the engine's answer.
+fn execute(
+    state: &AppState,
+    name: &str,
+    body: &[u8],
+    operation: Operation,
+) -> (Option<Ruleset>, Result<Json, ApiError>) {
+    let request = match parse_body(body) {
+        Ok(request) => request,
+        Err(error) => return (None, Err(error)),
+    };
+    match operation {
+        Operation::Evaluate => {
+            let request: EvaluateRequest = match serde_json::from_value(request) {
+                Ok(request) => request,
+                Err(e) => {
+                    return (
+                        None,
+                        Err(ApiError::invalid_request(format!(
+                            "expected {{\"input\": {{...}}, \"version\"?, \"as_of\"?, \"trace\"?, \"approvals\"?}}: {e}"
+                        ))),
+                    );
+                }
+            };
+            let as_of = match request.as_of.as_deref().map(parse_date).transpose() {
+                Ok(as_of) => as_of,
+                Err(e) => return (None, Err(ApiError::from_eval(&e))),
+            };
+            let ruleset = match resolve(state, name, request.version.as_deref(), as_of) {
+                Ok(ruleset) => ruleset,
+                Err(error) => return (None, Err(error)),
+            };
+            let options = EvalOptions {
+                as_of,
+                trace: request.trace,
+                approvals: request.approvals,
+            };
+            let result = ruleset
+                .evaluate(&request.input, &options)
+                .map_err(|e| ApiError::from_eval(&e));
+            (Some(ruleset), result)
+        }
+        Operation::Configure | Operation::Transitions | Operation::Apply => {
+            let Json::Object(mut request) = request else {
+                return (
+                    None,
+                    Err(ApiError::invalid_request(
+                        "the request must be a JSON object",
+                    )),
+                );
+            };
+            let version = match request.remove("version") {
+                None | Some(Json::Null) => None,
+                Some(Json::String(version)) => Some(version),
+                Some(_) => {
+                    return (
+                        None,
+                        Err(ApiError::invalid_request("`version` must be a string")),
+                    );
+                }
+            };
+            let as_of = match request.get("as_of").and_then(Json::as_str).map(parse_date) {
+                None => None,
+                Some(Ok(date)) => Some(date),
+                Some(Err(e)) => return (None, Err(ApiError::from_eval(&e))),
+            };
+            let ruleset = match resolve(state, name, version.as_deref(), as_of) {
+                Ok(ruleset) => ruleset,
+                Err(error) => return (None, Err(error)),
+            };
+            let request = Json::Object(request);
+            let result = match operation {
+                Operation::Configure => ruleset.configure(&request),
+                Operation::Transitions => ruleset.transitions(&request),
+                _ => ruleset.apply(&request),
+            };
+            (Some(ruleset), result.map_err(|e| ApiError::from_eval(&e)))
+        }
+    }
+}
+
+fn parse_body(body: &[u8]) -> Result<Json, ApiError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|e| ApiError::invalid_request(format!("the request is not UTF-8: {e}")))?;
+    ordo_engine::parse_json(text).map_err(|e| ApiError::from_eval(&e))
+}
+
+/// Picks the version: by `version` (exact, requirement, `latest` or date), else by the day
+/// `as_of`, else the latest.
+fn resolve(
+    state: &AppState,
+    name: &str,
+    version: Option<&str>,
+    as_of: Option<chrono::NaiveDate>,
+) -> Result<Ruleset, ApiError> {
+    let selector = match (version, as_of) {
+        (Some(version), _) => Selector::parse(version).map_err(|e| ApiError::from_eval(&e))?,
+        (None, Some(date)) => Selector::AsOf(date),
+        (None, None) => Selector::Latest,
+    };
+    let catalog = state.catalog();
+    catalog
+        .resolve(name, &selector)
+        .map(|published| published.ruleset.clone())
+}

@@ -1,0 +1,294 @@
+//! Publishing ruleset versions and reading what is published.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use ordo_engine::api::value_to_json;
+use ordo_engine::{Ruleset, Selector};
+use serde_json::json;
+
+use super::schema::{
+    EnumValues, ErrorBody, InputField, InputSchema, PublishRequest, RulesetList, RulesetVersions,
+    VersionDetail, VersionSummary,
+};
+use super::{AppState, Authenticated, Body, json_response};
+use crate::auth::Role;
+use crate::catalog::PublishedVersion;
+use crate::error::ApiError;
+use crate::store::{self, PublishOutcome, StoredVersion};
+
+/// Publishes a version: compiles it, stores it durably, and makes it available.
+#[utoipa::path(
+    post,
+    path = "/v1/rulesets",
+    tag = "rulesets",
+    request_body = PublishRequest,
+    responses(
+        (status = 201, description = "Published", body = VersionSummary),
+        (status = 200, description = "The same content was already published (idempotent)", body = VersionSummary),
+        (status = 400, description = "Not a publish request", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Not an author", body = ErrorBody),
+        (status = 409, description = "This version exists with a different content", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 422, description = "The ruleset does not compile (`diagnostics`)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn publish(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Author)?;
+    let request: PublishRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::invalid_request(format!("expected {{\"source\": \"...\"}}: {e}")))?;
+    let ruleset = Ruleset::compile(&request.source)
+        .map_err(|d| ApiError::compile(&d, "source", &request.source))?;
+    if semver::Version::parse(ruleset.version()).is_err() {
+        return Err(ApiError::invalid_request(format!(
+            "`{}` is not a semantic version (MAJOR.MINOR.PATCH)",
+            ruleset.version()
+        )));
+    }
+    // What is already known answers without a write.
+    if let Some(existing) = known(&state, &ruleset) {
+        return answer_existing(&ruleset, existing);
+    }
+    let stored = StoredVersion {
+        name: ruleset.name().to_string(),
+        version: ruleset.version().to_string(),
+        hash: ruleset.hash().to_string(),
+        effective: ruleset.effective().map(|d| d.to_string()),
+        source: request.source.clone(),
+        artifact: ruleset.to_artifact(),
+        published_by: caller.name().to_string(),
+        published_at: store::now_micros(),
+    };
+    let outcome = state
+        .writer()
+        .publish(stored.clone())
+        .await
+        .map_err(|e| ApiError::unavailable(format!("the version could not be stored: {e}")))?;
+    let (status, published_by, published_at) = match outcome {
+        PublishOutcome::Created => (
+            StatusCode::CREATED,
+            stored.published_by,
+            stored.published_at,
+        ),
+        PublishOutcome::Existing {
+            published_by,
+            published_at,
+        } => (StatusCode::OK, published_by, published_at),
+        PublishOutcome::Conflict { existing_hash } => {
+            return Err(conflict(&ruleset, &existing_hash));
+        }
+    };
+    let published = PublishedVersion {
+        ruleset,
+        source: Arc::from(request.source.as_str()),
+        published_by,
+        published_at,
+    };
+    let summary = summary(&published);
+    state
+        .catalog_mut()
+        .add(published)
+        .map_err(|e| ApiError::internal(e.message))?;
+    Ok(json_response(status, to_text(&summary)))
+}
+
+/// The published version with this name and version, if any.
+fn known(state: &AppState, ruleset: &Ruleset) -> Option<PublishedVersion> {
+    let version = semver::Version::parse(ruleset.version()).ok()?;
+    state
+        .catalog()
+        .versions(ruleset.name())?
+        .get(&version)
+        .cloned()
+}
+
+fn answer_existing(ruleset: &Ruleset, existing: PublishedVersion) -> Result<Response, ApiError> {
+    if existing.ruleset.hash() == ruleset.hash() {
+        Ok(json_response(StatusCode::OK, to_text(&summary(&existing))))
+    } else {
+        Err(conflict(ruleset, existing.ruleset.hash()))
+    }
+}
+
+fn conflict(ruleset: &Ruleset, existing_hash: &str) -> ApiError {
+    ApiError::conflict(format!(
+        "{} {} is already published with a different content ({existing_hash}); a published version never changes: publish a new version",
+        ruleset.name(),
+        ruleset.version()
+    ))
+    .with("existing_hash", json!(existing_hash))
+}
+
+/// Lists every ruleset with its versions.
+#[utoipa::path(
+    get,
+    path = "/v1/rulesets",
+    tag = "rulesets",
+    responses(
+        (status = 200, description = "Every ruleset and its versions", body = RulesetList),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    Authenticated(_caller): Authenticated,
+) -> Result<Response, ApiError> {
+    let catalog = state.catalog();
+    let rulesets = catalog
+        .rulesets()
+        .filter_map(|(name, versions)| ruleset_versions(name, versions.values()))
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        to_text(&RulesetList { rulesets }),
+    ))
+}
+
+/// Lists the versions of one ruleset.
+#[utoipa::path(
+    get,
+    path = "/v1/rulesets/{name}",
+    tag = "rulesets",
+    params(("name" = String, Path, description = "The ruleset's name")),
+    responses(
+        (status = 200, description = "The ruleset's versions", body = RulesetVersions),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 404, description = "No such ruleset", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn versions(
+    State(state): State<AppState>,
+    Authenticated(_caller): Authenticated,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let catalog = state.catalog();
+    catalog
+        .versions(&name)
+        .and_then(|versions| ruleset_versions(&name, versions.values()))
+        .map(|found| json_response(StatusCode::OK, to_text(&found)))
+        .ok_or_else(|| ApiError::not_found(format!("no ruleset `{name}` is published")))
+}
+
+/// One version: its source, hash and input schema. `version` may also be a selector
+/// (`latest`, `^2`, a date).
+#[utoipa::path(
+    get,
+    path = "/v1/rulesets/{name}/versions/{version}",
+    tag = "rulesets",
+    params(
+        ("name" = String, Path, description = "The ruleset's name"),
+        ("version" = String, Path, description = "An exact version, a requirement (`^2`), `latest`, or a date"),
+    ),
+    responses(
+        (status = 200, description = "The version", body = VersionDetail),
+        (status = 400, description = "Not a version, requirement, `latest` or date", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 404, description = "No such ruleset or version", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn version(
+    State(state): State<AppState>,
+    Authenticated(_caller): Authenticated,
+    Path((name, version)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let selector = Selector::parse(&version).map_err(|e| ApiError::from_eval(&e))?;
+    let catalog = state.catalog();
+    let published = catalog.resolve(&name, &selector)?;
+    let detail = VersionDetail {
+        summary: summary(published),
+        source: published.source.to_string(),
+        input_schema: input_schema(&published.ruleset),
+        outputs: published
+            .ruleset
+            .output_names()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+    };
+    Ok(json_response(StatusCode::OK, to_text(&detail)))
+}
+
+fn ruleset_versions<'a>(
+    name: &str,
+    versions: impl DoubleEndedIterator<Item = &'a PublishedVersion>,
+) -> Option<RulesetVersions> {
+    let versions: Vec<VersionSummary> = versions.map(summary).collect();
+    Some(RulesetVersions {
+        name: name.to_string(),
+        latest: versions.last()?.version.clone(),
+        versions,
+    })
+}
+
+fn summary(published: &PublishedVersion) -> VersionSummary {
+    let ruleset = &published.ruleset;
+    VersionSummary {
+        name: ruleset.name().to_string(),
+        version: ruleset.version().to_string(),
+        hash: ruleset.hash().to_string(),
+        effective: ruleset.effective().map(|d| d.to_string()),
+        published_by: published.published_by.clone(),
+        published_at: store::format_micros(published.published_at),
+    }
+}
+
+fn input_schema(ruleset: &Ruleset) -> InputSchema {
+    let program = ruleset.program();
+    InputSchema {
+        fields: program
+            .input
+            .fields
+            .iter()
+            .map(|f| input_field(program, f))
+            .collect(),
+        enums: program
+            .enums
+            .iter()
+            .map(|e| EnumValues {
+                name: e.name.clone(),
+                values: e.values.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn input_field(
+    program: &ordo_engine::ir::Program,
+    field: &ordo_engine::ir::InputField,
+) -> InputField {
+    let optional = matches!(field.ty, ordo_engine::types::Type::Optional(_));
+    let fields: Vec<InputField> = field
+        .fields
+        .iter()
+        .map(|f| input_field(program, f))
+        .collect();
+    // A record is required when one of its fields is.
+    let required = !optional
+        && field.default.is_none()
+        && (fields.is_empty() || fields.iter().any(|f| f.required));
+    InputField {
+        name: field.name.clone(),
+        ty: field.ty.display(&program.enums).to_string(),
+        required,
+        default: field
+            .default
+            .as_ref()
+            .map(|value| value_to_json(program, value, &field.ty)),
+        fields,
+    }
+}
+
+fn to_text<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
+}

@@ -1,0 +1,247 @@
+//! The ordo HTTP server (`ordo serve`): publish ruleset versions, evaluate them by exact
+//! version, semver requirement, `latest` or date, and keep an append-only audit log of every
+//! evaluation — written durably before the answer is sent.
+//!
+//! ```no_run
+//! let config = ordo_http::ServeConfig {
+//!     db: "ordo.db".into(),
+//!     ..ordo_http::ServeConfig::default()
+//! };
+//! ordo_http::serve(config, |addr| println!("listening on http://{addr}"))?;
+//! # Ok::<(), ordo_http::ServeError>(())
+//! ```
+//!
+//! Layout: [`store`] (SQLite), [`writer`] (the group-commit writer), [`catalog`] (the engine's
+//! registry in memory), [`auth`] (tokens and roles), `api` (routes), [`metrics`].
+
+mod api;
+pub mod auth;
+pub mod catalog;
+pub mod error;
+pub mod metrics;
+pub mod store;
+pub mod writer;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::serve::ListenerExt;
+use tokio::net::TcpListener;
+
+pub use api::schema;
+pub use api::{AppState, openapi};
+
+use auth::{Access, TokensError};
+use catalog::{Catalog, LoadError};
+use store::StoreError;
+use writer::Writer;
+
+/// The header that names the audit entry of an evaluation-type answer.
+pub const AUDIT_ID_HEADER: &str = "x-ordo-audit-id";
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Where to listen; without `tokens` it must be a loopback address.
+    pub addr: SocketAddr,
+    /// The SQLite store file (created when missing).
+    pub db: PathBuf,
+    /// The tokens file; without it the server is open to every local caller.
+    pub tokens: Option<PathBuf>,
+    /// Write an audit entry for every evaluation-type request (on by default).
+    pub audit: bool,
+    /// The largest request body accepted.
+    pub max_body_bytes: usize,
+    /// Requests running longer are cancelled with `408 timeout`.
+    pub request_timeout: Duration,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            db: PathBuf::from("ordo.db"),
+            tokens: None,
+            audit: true,
+            max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The tokens file is unreadable or invalid.
+    #[error(transparent)]
+    Tokens(#[from] TokensError),
+    /// The store could not be opened or read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored version cannot be loaded by this build.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// Without tokens the server only listens on loopback addresses.
+    #[error(
+        "refusing to listen on {0} without --tokens: an open server only listens on a loopback address (127.0.0.1, ::1)"
+    )]
+    OpenToNetwork(SocketAddr),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    /// Starting the runtime, the writer thread, or serving failed.
+    #[error("the server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A bound server, ready to run.
+pub struct Server {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    addr: SocketAddr,
+}
+
+impl Server {
+    /// Checks the access policy, opens the store, loads every published version, and binds
+    /// the address.
+    pub async fn bind(config: &ServeConfig) -> Result<Server, ServeError> {
+        let access = match &config.tokens {
+            Some(path) => Access::from_file(path)?,
+            None if config.addr.ip().is_loopback() => Access::open(),
+            None => return Err(ServeError::OpenToNetwork(config.addr)),
+        };
+        let conn = store::open(&config.db)?;
+        let catalog = Catalog::load(store::load_versions(&conn)?)?;
+        let reader = store::open(&config.db)?;
+        let metrics = Arc::new(metrics::Metrics::new());
+        let writer = Writer::start(conn, store::open(&config.db)?, Arc::clone(&metrics))?;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        let addr = listener.local_addr()?;
+        tracing::info!(
+            %addr,
+            db = %config.db.display(),
+            versions = catalog.len(),
+            audit = config.audit,
+            open = access.is_open(),
+            "ordo serve: ready"
+        );
+        let (router, state) = api::app(
+            api::StateParts {
+                access,
+                catalog,
+                writer,
+                reader,
+                metrics,
+                audit: config.audit,
+                max_body_bytes: config.max_body_bytes,
+            },
+            &api::Limits {
+                max_body_bytes: config.max_body_bytes,
+                request_timeout: config.request_timeout,
+            },
+        );
+        Ok(Server {
+            listener,
+            router,
+            state,
+            addr,
+        })
+    }
+
+    /// The state the routes share (to stop the store writer, or mark the server as shutting
+    /// down, from outside).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// The address the server listens on (the real port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `shutdown` completes, then stops taking connections, finishes the requests
+    /// in flight, commits what the store writer holds, and returns.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let state = self.state.clone();
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("ordo serve: shutting down, finishing requests in flight");
+            state.begin_shutdown();
+        };
+        let listener = self.listener.tap_io(|tcp| {
+            // Small answers go out at once.
+            let _ = tcp.set_nodelay(true);
+        });
+        let served = axum::serve(listener, self.router)
+            .with_graceful_shutdown(signal)
+            .await;
+        self.state.writer().stop().await;
+        tracing::info!("ordo serve: stopped");
+        served.map_err(ServeError::Io)
+    }
+}
+
+/// Runs the server until SIGTERM or Ctrl-C; `on_listening` is told the bound address first.
+pub fn serve(config: ServeConfig, on_listening: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let server = Server::bind(&config).await?;
+        on_listening(server.local_addr());
+        server.run(shutdown_signal()).await
+    })
+}
+
+/// Completes on SIGTERM or Ctrl-C (SIGINT).
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+/// Logs to standard error at `level` (`error`, `warn`, `info`, `debug`, `trace`, `off`).
+pub fn init_logging(level: &str) -> Result<(), String> {
+    let level: tracing_subscriber::filter::LevelFilter = level.parse().map_err(|_| {
+        format!("`{level}` is not a log level (error, warn, info, debug, trace, off)")
+    })?;
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init()
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,154 @@
+//! Prometheus metrics: request counts and latency histograms per route, and the store writer's
+//! batch sizes and commit times, served as OpenMetrics text on `/metrics`.
+
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// The content type of the exposition.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+/// The server's metrics.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    commit_rows: Histogram,
+    commit_seconds: Histogram,
+}
+
+fn latency_histogram() -> Histogram {
+    // 100 µs to about 13 s.
+    Histogram::new(exponential_buckets(0.0001, 2.0, 18))
+}
+
+impl Metrics {
+    /// Empty metrics, registered under `ordo_`.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("ordo");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency: Family<RouteLabels, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(latency_histogram);
+        let commit_rows = Histogram::new(exponential_buckets(1.0, 2.0, 11));
+        let commit_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by method, route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time from receiving a request to answering it, by method and route",
+            latency.clone(),
+        );
+        registry.register(
+            "store_commit_rows",
+            "Rows (audit entries and publications) written per store transaction",
+            commit_rows.clone(),
+        );
+        registry.register(
+            "store_commit_duration_seconds",
+            "Time to write and durably commit one store transaction",
+            commit_seconds.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            commit_rows,
+            commit_seconds,
+        }
+    }
+
+    /// Counts one answered request; `route` is the route template (`/v1/rulesets/{name}`).
+    pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                method: method.to_string(),
+                route: route.to_string(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                method: method.to_string(),
+                route: route.to_string(),
+            })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Records one store transaction.
+    pub fn observe_commit(&self, rows: usize, elapsed: Duration) {
+        // Row counts are small; the conversion to f64 is exact.
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "a batch holds at most 1024 rows"
+        )]
+        self.commit_rows.observe(rows as f64);
+        self.commit_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// The exposition text.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_and_commits_are_exposed() {
+        let metrics = Metrics::new();
+        metrics.observe_request(
+            "POST",
+            "/v1/rulesets/{name}/evaluate",
+            200,
+            Duration::from_millis(3),
+        );
+        metrics.observe_request(
+            "POST",
+            "/v1/rulesets/{name}/evaluate",
+            200,
+            Duration::from_millis(1),
+        );
+        metrics.observe_commit(12, Duration::from_millis(2));
+        let text = metrics.encode();
+        assert!(text.contains(
+            "ordo_http_requests_total{method=\"POST\",route=\"/v1/rulesets/{name}/evaluate\",status=\"200\"} 2"
+        ), "{text}");
+        assert!(text.contains(
+            "ordo_http_request_duration_seconds_count{method=\"POST\",route=\"/v1/rulesets/{name}/evaluate\"} 2"
+        ), "{text}");
+        assert!(text.contains("ordo_store_commit_rows_count 1"), "{text}");
+        assert!(text.ends_with("# EOF\n"));
+    }
+}

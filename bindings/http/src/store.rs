@@ -1,0 +1,458 @@
+//! The embedded store: one SQLite file (WAL, `synchronous=FULL`, STRICT tables) holding the
+//! published ruleset versions and the audit log. Both tables are append-only: triggers refuse
+//! every `UPDATE` and `DELETE`, so a published version never changes and no audit row is lost.
+//!
+//! Times are microseconds since the Unix epoch (UTC) in `INTEGER` columns; they cross the API
+//! as RFC 3339 text.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+
+/// The schema this build writes (`PRAGMA user_version`).
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = r"
+CREATE TABLE IF NOT EXISTS ruleset_versions (
+    name         TEXT    NOT NULL,
+    version      TEXT    NOT NULL,
+    hash         TEXT    NOT NULL,
+    effective    TEXT,
+    source       TEXT    NOT NULL,
+    artifact     BLOB    NOT NULL,
+    published_by TEXT    NOT NULL,
+    published_at INTEGER NOT NULL,
+    PRIMARY KEY (name, version)
+) STRICT;
+
+CREATE TRIGGER IF NOT EXISTS ruleset_versions_immutable
+BEFORE UPDATE ON ruleset_versions
+BEGIN SELECT RAISE(ABORT, 'published ruleset versions are immutable'); END;
+
+CREATE TRIGGER IF NOT EXISTS ruleset_versions_kept
+BEFORE DELETE ON ruleset_versions
+BEGIN SELECT RAISE(ABORT, 'published ruleset versions are never deleted'); END;
+
+CREATE TABLE IF NOT EXISTS audit_log (
+    id            INTEGER PRIMARY KEY,
+    at            INTEGER NOT NULL,
+    caller        TEXT    NOT NULL,
+    operation     TEXT    NOT NULL,
+    ruleset       TEXT    NOT NULL,
+    version       TEXT,
+    hash          TEXT,
+    request       TEXT    NOT NULL,
+    result_sha256 TEXT    NOT NULL,
+    outcome       TEXT    NOT NULL
+) STRICT;
+
+CREATE INDEX IF NOT EXISTS audit_by_ruleset ON audit_log (ruleset, version, id);
+CREATE INDEX IF NOT EXISTS audit_by_caller ON audit_log (caller, id);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log (at);
+
+CREATE TRIGGER IF NOT EXISTS audit_log_append_only
+BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+CREATE TRIGGER IF NOT EXISTS audit_log_kept
+BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+";
+
+/// A store operation that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store file could not be opened or set up.
+    #[error("cannot open the store {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    /// SQLite refused or failed.
+    #[error("the store failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was written by a newer build.
+    #[error("the store has schema version {found}; this build reads version {SCHEMA_VERSION}")]
+    Schema {
+        /// The version found in the file.
+        found: i64,
+    },
+    /// The store's writer has stopped (the server is shutting down or the store failed).
+    #[error("the store's writer has stopped")]
+    WriterGone,
+    /// The transaction holding this write failed; nothing of it was stored.
+    #[error("the store could not commit: {0}")]
+    Commit(String),
+}
+
+/// Opens (creating if needed) the store file and brings its schema up to date.
+pub fn open(path: &Path) -> Result<Connection, StoreError> {
+    open_connection(path).map_err(|e| match e {
+        StoreError::Sqlite(source) => StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        },
+        other => other,
+    })
+}
+
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    // INVARIANT: WAL with synchronous=FULL — a commit is on disk before it is acknowledged.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::Schema { found });
+    }
+    conn.execute_batch(SCHEMA)?;
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    Ok(conn)
+}
+
+/// One published ruleset version as stored.
+#[derive(Debug, Clone)]
+pub struct StoredVersion {
+    pub name: String,
+    pub version: String,
+    /// `sha256:` + hex of the ruleset's canonical form.
+    pub hash: String,
+    /// `YYYY-MM-DD`.
+    pub effective: Option<String>,
+    pub source: String,
+    /// The engine's serialised compiled ruleset.
+    pub artifact: Vec<u8>,
+    pub published_by: String,
+    /// Microseconds since the Unix epoch.
+    pub published_at: i64,
+}
+
+/// Every published version, oldest publication first.
+pub fn load_versions(conn: &Connection) -> Result<Vec<StoredVersion>, StoreError> {
+    let mut statement = conn.prepare(
+        "SELECT name, version, hash, effective, source, artifact, published_by, published_at
+         FROM ruleset_versions ORDER BY published_at, name, version",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok(StoredVersion {
+            name: row.get(0)?,
+            version: row.get(1)?,
+            hash: row.get(2)?,
+            effective: row.get(3)?,
+            source: row.get(4)?,
+            artifact: row.get(5)?,
+            published_by: row.get(6)?,
+            published_at: row.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// What a publication did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishOutcome {
+    /// The version is new and now stored.
+    Created,
+    /// The same content was published before (by `published_by` at `published_at`).
+    Existing {
+        published_by: String,
+        published_at: i64,
+    },
+    /// The version exists with another hash.
+    Conflict { existing_hash: String },
+}
+
+/// Stores a version unless it exists; an existing one is compared by hash.
+pub fn publish(
+    tx: &Transaction<'_>,
+    version: &StoredVersion,
+) -> Result<PublishOutcome, StoreError> {
+    let existing: Option<(String, String, i64)> = tx
+        .query_row(
+            "SELECT hash, published_by, published_at FROM ruleset_versions
+             WHERE name = ?1 AND version = ?2",
+            params![version.name, version.version],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    match existing {
+        Some((hash, published_by, published_at)) if hash == version.hash => {
+            Ok(PublishOutcome::Existing {
+                published_by,
+                published_at,
+            })
+        }
+        Some((existing_hash, _, _)) => Ok(PublishOutcome::Conflict { existing_hash }),
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO ruleset_versions
+                 (name, version, hash, effective, source, artifact, published_by, published_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                version.name,
+                version.version,
+                version.hash,
+                version.effective,
+                version.source,
+                version.artifact,
+                version.published_by,
+                version.published_at,
+            ])?;
+            Ok(PublishOutcome::Created)
+        }
+    }
+}
+
+/// One audit row before it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Microseconds since the Unix epoch.
+    pub at: i64,
+    pub caller: String,
+    /// `evaluate`, `configure`, `transitions` or `apply`.
+    pub operation: String,
+    pub ruleset: String,
+    /// The resolved version (none when resolution failed).
+    pub version: Option<String>,
+    pub hash: Option<String>,
+    /// The request body as received.
+    pub request: String,
+    /// Hex SHA-256 of the answered JSON body (the result, or the error object).
+    pub result_sha256: String,
+    /// `ok`, or the error kind.
+    pub outcome: String,
+}
+
+/// Appends an audit row and returns its id.
+pub fn append_audit(tx: &Transaction<'_>, record: &AuditRecord) -> Result<i64, StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO audit_log
+         (at, caller, operation, ruleset, version, hash, request, result_sha256, outcome)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        record.at,
+        record.caller,
+        record.operation,
+        record.ruleset,
+        record.version,
+        record.hash,
+        record.request,
+        record.result_sha256,
+        record.outcome,
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Filters of an audit log read; every given filter must hold.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub ruleset: Option<String>,
+    pub version: Option<String>,
+    pub caller: Option<String>,
+    /// Microseconds, inclusive.
+    pub from: Option<i64>,
+    /// Microseconds, exclusive.
+    pub to: Option<i64>,
+    /// Only rows with a larger id (the paging cursor).
+    pub after: Option<i64>,
+    pub limit: u32,
+}
+
+/// Audit rows matching `query`, by ascending id.
+pub fn query_audit(
+    conn: &Connection,
+    query: &AuditQuery,
+) -> Result<Vec<(i64, AuditRecord)>, StoreError> {
+    use rusqlite::types::Value;
+    let mut clauses = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    let mut filter = |clause: &str, value: Value| {
+        values.push(value);
+        clauses.push(format!("{clause} ?{}", values.len()));
+    };
+    if let Some(ruleset) = &query.ruleset {
+        filter("ruleset =", Value::Text(ruleset.clone()));
+    }
+    if let Some(version) = &query.version {
+        filter("version =", Value::Text(version.clone()));
+    }
+    if let Some(caller) = &query.caller {
+        filter("caller =", Value::Text(caller.clone()));
+    }
+    if let Some(from) = query.from {
+        filter("at >=", Value::Integer(from));
+    }
+    if let Some(to) = query.to {
+        filter("at <", Value::Integer(to));
+    }
+    if let Some(after) = query.after {
+        filter("id >", Value::Integer(after));
+    }
+    let condition = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    values.push(Value::Integer(i64::from(query.limit)));
+    let sql = format!(
+        "SELECT id, at, caller, operation, ruleset, version, hash, request, result_sha256, outcome
+         FROM audit_log {condition} ORDER BY id LIMIT ?{}",
+        values.len()
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(params_from_iter(values), |row| {
+        Ok((
+            row.get(0)?,
+            AuditRecord {
+                at: row.get(1)?,
+                caller: row.get(2)?,
+                operation: row.get(3)?,
+                ruleset: row.get(4)?,
+                version: row.get(5)?,
+                hash: row.get(6)?,
+                request: row.get(7)?,
+                result_sha256: row.get(8)?,
+                outcome: row.get(9)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Now, in microseconds since the Unix epoch.
+pub fn now_micros() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
+/// Microseconds since the epoch as RFC 3339 UTC (`2026-03-01T09:00:00.123456Z`).
+pub fn format_micros(micros: i64) -> String {
+    DateTime::<Utc>::from_timestamp_micros(micros).map_or_else(String::new, |t| {
+        t.to_rfc3339_opts(SecondsFormat::Micros, true)
+    })
+}
+
+/// RFC 3339 text (any offset) as microseconds since the epoch.
+pub fn parse_time(text: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc).timestamp_micros())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(hash: &str) -> StoredVersion {
+        StoredVersion {
+            name: "demo".into(),
+            version: "1.0.0".into(),
+            hash: hash.into(),
+            effective: None,
+            source: "ruleset demo".into(),
+            artifact: vec![1, 2, 3],
+            published_by: "ci".into(),
+            published_at: 1,
+        }
+    }
+
+    fn record(caller: &str, at: i64) -> AuditRecord {
+        AuditRecord {
+            at,
+            caller: caller.into(),
+            operation: "evaluate".into(),
+            ruleset: "demo".into(),
+            version: Some("1.0.0".into()),
+            hash: Some("sha256:00".into()),
+            request: "{}".into(),
+            result_sha256: "ab".into(),
+            outcome: "ok".into(),
+        }
+    }
+
+    #[test]
+    fn versions_are_immutable_and_the_log_append_only() {
+        let dir = std::env::temp_dir().join(format!("ordo-http-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("store.db");
+        let _ = std::fs::remove_file(&path);
+        let mut conn = open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        assert_eq!(
+            publish(&tx, &version("sha256:aa")).unwrap(),
+            PublishOutcome::Created
+        );
+        assert!(matches!(
+            publish(&tx, &version("sha256:aa")).unwrap(),
+            PublishOutcome::Existing { .. }
+        ));
+        assert_eq!(
+            publish(&tx, &version("sha256:bb")).unwrap(),
+            PublishOutcome::Conflict {
+                existing_hash: "sha256:aa".into()
+            }
+        );
+        let first = append_audit(&tx, &record("a", 10)).unwrap();
+        let second = append_audit(&tx, &record("b", 20)).unwrap();
+        assert!(second > first);
+        tx.commit().unwrap();
+
+        assert!(
+            conn.execute("UPDATE ruleset_versions SET hash = 'x'", [])
+                .is_err()
+        );
+        assert!(conn.execute("DELETE FROM ruleset_versions", []).is_err());
+        assert!(
+            conn.execute("UPDATE audit_log SET caller = 'x'", [])
+                .is_err()
+        );
+        assert!(conn.execute("DELETE FROM audit_log", []).is_err());
+
+        let by_b = query_audit(
+            &conn,
+            &AuditQuery {
+                caller: Some("b".into()),
+                limit: 10,
+                ..AuditQuery::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(by_b.len(), 1);
+        let after_first = query_audit(
+            &conn,
+            &AuditQuery {
+                after: Some(first),
+                from: Some(15),
+                to: Some(21),
+                limit: 10,
+                ..AuditQuery::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            after_first.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec![second]
+        );
+        drop(conn);
+        // Reopening keeps everything.
+        let conn = open(&path).unwrap();
+        assert_eq!(load_versions(&conn).unwrap().len(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn times_round_trip() {
+        let micros = 1_772_355_600_123_456;
+        let text = format_micros(micros);
+        assert_eq!(text, "2026-03-01T09:00:00.123456Z");
+        assert_eq!(parse_time(&text), Some(micros));
+        assert_eq!(parse_time("2026-03-01T10:00:00.123456+01:00"), Some(micros));
+        assert_eq!(parse_time("yesterday"), None);
+    }
+}

@@ -1,0 +1,415 @@
+//! Shared test helpers: a real server (in this process on a 127.0.0.1:0 listener, or the
+//! `ordo` binary as a child process), a blocking HTTP client, tokens, and fixtures.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use ordo_http::{ServeConfig, ServeError, Server};
+use serde_json::Value as Json;
+
+pub const ADMIN: &str = "admin-token-0123456789abcdef";
+pub const AUTHOR: &str = "author-token-0123456789abcdef";
+pub const EVALUATOR: &str = "evaluator-token-0123456789abcdef";
+pub const AUDITOR: &str = "auditor-token-0123456789abcdef";
+/// A second evaluator, to filter the audit log by caller.
+pub const SHOP: &str = "shop-token-0123456789abcdef";
+
+/// A tokens file naming one caller per role.
+pub const TOKENS: &str = r#"
+[[tokens]]
+token = "admin-token-0123456789abcdef"
+caller = "root"
+roles = ["admin"]
+
+[[tokens]]
+token = "author-token-0123456789abcdef"
+caller = "ci"
+roles = ["author"]
+
+[[tokens]]
+token = "evaluator-token-0123456789abcdef"
+caller = "pricing"
+roles = ["evaluator"]
+
+[[tokens]]
+token = "auditor-token-0123456789abcdef"
+caller = "compliance"
+roles = ["auditor"]
+
+[[tokens]]
+token = "shop-token-0123456789abcdef"
+caller = "shop"
+roles = ["evaluator"]
+"#;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A file of the repository as text.
+pub fn read(relative: &str) -> String {
+    std::fs::read_to_string(repo().join(relative))
+        .unwrap_or_else(|e| panic!("cannot read {relative}: {e}"))
+}
+
+pub fn bikes_source() -> String {
+    read("examples/bikes/bikes.ordo")
+}
+
+pub fn bikes_quote() -> Json {
+    serde_json::from_str(&read("examples/bikes/quote.json")).unwrap()
+}
+
+/// A small ruleset whose versions differ in `effective` date and in what they answer.
+pub fn demo_source(version: &str, effective: &str, factor: u32) -> String {
+    format!(
+        "ruleset demo version \"{version}\"\neffective {effective}\n\ninput {{\n  n: Int\n}}\n\noutput result = n * {factor}\n"
+    )
+}
+
+/// A directory removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let dir = std::env::temp_dir().join(format!(
+            "ordo-http-{tag}-{}-{}-{nanos}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The library's server in this process, on its own runtime thread.
+pub struct TestServer {
+    pub base: String,
+    pub state: ordo_http::AppState,
+    pub dir: TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<Result<(), ServeError>>>,
+}
+
+impl TestServer {
+    /// A server with the test tokens.
+    pub fn start() -> TestServer {
+        TestServer::start_with(|_| {})
+    }
+
+    /// A server with the test tokens, configured further by `adjust`.
+    pub fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
+        let dir = TempDir::new("server");
+        std::fs::write(dir.path("tokens.toml"), TOKENS).unwrap();
+        let mut config = ServeConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            db: dir.path("ordo.db"),
+            tokens: Some(dir.path("tokens.toml")),
+            ..ServeConfig::default()
+        };
+        adjust(&mut config);
+        TestServer::run(config, dir)
+    }
+
+    /// Starts a server with exactly `config` (its files live in `dir`).
+    pub fn run(config: ServeConfig, dir: TempDir) -> TestServer {
+        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+        let (bound, address) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let server = match Server::bind(&config).await {
+                    Ok(server) => server,
+                    Err(error) => {
+                        let _ = bound.send(Err(error.to_string()));
+                        return Err(error);
+                    }
+                };
+                let _ = bound.send(Ok((server.local_addr(), server.state())));
+                server
+                    .run(async move {
+                        let _ = stop.await;
+                    })
+                    .await
+            })
+        });
+        let (addr, state) = address
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap()
+            .unwrap_or_else(|e| panic!("the server did not start: {e}"));
+        TestServer {
+            base: format!("http://{addr}"),
+            state,
+            dir,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        }
+    }
+
+    /// Shuts down gracefully and returns how the server ended.
+    pub fn stop(mut self) -> Result<(), ServeError> {
+        self.stop_inner().unwrap_or(Ok(()))
+    }
+
+    fn stop_inner(&mut self) -> Option<Result<(), ServeError>> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        self.thread.take().map(|t| t.join().unwrap())
+    }
+
+    pub fn client(&self, token: Option<&str>) -> Client {
+        Client::new(&self.base, token)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.stop_inner();
+    }
+}
+
+/// An answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub audit_id: Option<i64>,
+    pub allow: Option<String>,
+    pub www_authenticate: Option<String>,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Json {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    /// The `kind` of an error answer.
+    pub fn kind(&self) -> String {
+        self.json()["error"]["kind"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not an error answer: {}", self.text))
+            .to_string()
+    }
+}
+
+/// A blocking HTTP client (ureq) acting as one caller.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    token: Option<String>,
+    agent: ureq::Agent,
+}
+
+impl Client {
+    pub fn new(base: &str, token: Option<&str>) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        Client {
+            base: base.to_string(),
+            token: token.map(str::to_string),
+            agent,
+        }
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<Answer, ureq::Error> {
+        let mut builder = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        let request = builder
+            .header("content-type", "application/json")
+            .body(body.unwrap_or_default())
+            .unwrap();
+        let mut response = self.agent.run(request)?;
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let content_type = header("content-type").unwrap_or_default();
+        let audit_id = header("x-ordo-audit-id").map(|v| v.parse().unwrap());
+        let allow = header("allow");
+        let www_authenticate = header("www-authenticate");
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string()?;
+        Ok(Answer {
+            status,
+            content_type,
+            audit_id,
+            allow,
+            www_authenticate,
+            text,
+        })
+    }
+
+    /// Sends a request; transport failures are returned.
+    pub fn try_send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<Answer, ureq::Error> {
+        self.request(method, path, body)
+    }
+
+    pub fn get(&self, path: &str) -> Answer {
+        self.request("GET", path, None).unwrap()
+    }
+
+    pub fn post(&self, path: &str, body: &Json) -> Answer {
+        self.request("POST", path, Some(body.to_string())).unwrap()
+    }
+
+    pub fn post_text(&self, path: &str, body: &str) -> Answer {
+        self.request("POST", path, Some(body.to_string())).unwrap()
+    }
+
+    pub fn send(&self, method: &str, path: &str) -> Answer {
+        self.request(method, path, None).unwrap()
+    }
+
+    pub fn publish(&self, source: &str) -> Answer {
+        self.post("/v1/rulesets", &serde_json::json!({ "source": source }))
+    }
+
+    pub fn evaluate(&self, ruleset: &str, request: &Json) -> Answer {
+        self.post(&format!("/v1/rulesets/{ruleset}/evaluate"), request)
+    }
+}
+
+/// The `ordo` binary: `ORDO_BIN`, or the one built beside this test.
+pub fn ordo_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("ORDO_BIN") {
+        return PathBuf::from(path);
+    }
+    // target/<profile>/deps/<this test> → target/<profile>/ordo
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|dir| dir.join("ordo"))
+        .unwrap();
+    assert!(
+        path.exists(),
+        "the `ordo` binary is not built at {}: run `cargo build --bin ordo` first (scripts/test-http does), or set ORDO_BIN",
+        path.display()
+    );
+    path
+}
+
+/// `ordo serve` as a child process.
+pub struct ServeProcess {
+    pub child: Child,
+    pub base: String,
+}
+
+impl ServeProcess {
+    /// Starts `ordo serve --addr 127.0.0.1:0 ARGS...` and waits for its listening line.
+    pub fn start(args: &[&str]) -> ServeProcess {
+        let mut child = Command::new(ordo_binary())
+            .arg("serve")
+            .args(["--addr", "127.0.0.1:0", "--log", "warn"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("ordo serve: listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from ordo serve: {line:?}"))
+            .to_string();
+        ServeProcess { child, base }
+    }
+
+    pub fn client(&self, token: Option<&str>) -> Client {
+        Client::new(&self.base, token)
+    }
+
+    /// SIGKILL.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM, then the exit code.
+    pub fn terminate(&mut self) -> Option<i32> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "ordo serve did not stop after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Whether an engine answer says the operation is not in this build yet.
+pub fn not_available(answer: &Answer) -> bool {
+    answer.status == 400
+        && answer.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not available in this build"))
+}

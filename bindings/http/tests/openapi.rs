@@ -1,0 +1,173 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+//! `/openapi.json` describes exactly the server's routes: every documented operation is a real
+//! route (it is not answered by the router's "no route" fallback, nor "method not allowed"),
+//! every route the server has is documented, and the documented security matches what the
+//! server enforces.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use serde_json::{Value as Json, json};
+
+/// Every route of the server, as the rest of this suite exercises them.
+const ROUTES: [(&str, &str); 13] = [
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("get", "/openapi.json"),
+    ("post", "/v1/rulesets"),
+    ("get", "/v1/rulesets"),
+    ("get", "/v1/rulesets/{name}"),
+    ("get", "/v1/rulesets/{name}/versions/{version}"),
+    ("post", "/v1/rulesets/{name}/evaluate"),
+    ("post", "/v1/rulesets/{name}/configure"),
+    ("post", "/v1/rulesets/{name}/transitions"),
+    ("post", "/v1/rulesets/{name}/apply"),
+    ("get", "/v1/audit"),
+];
+
+fn concrete(path: &str) -> String {
+    path.replace("{name}", "bikes")
+        .replace("{version}", "2.0.0")
+}
+
+/// Whether an answer came from the router's fallback or its method check (not a route).
+fn is_not_a_route(answer: &Answer) -> bool {
+    answer.status == 405
+        || (answer.status == 404
+            && answer.json()["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("no route")))
+}
+
+#[test]
+fn the_document_lists_exactly_the_real_routes() {
+    let server = TestServer::start();
+    assert_eq!(
+        server.client(Some(ADMIN)).publish(&bikes_source()).status,
+        201
+    );
+    let document = server.client(None).get("/openapi.json");
+    assert_eq!(document.status, 200);
+    let document = document.json();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+
+    let mut documented = BTreeSet::new();
+    let mut secured = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            documented.insert((method.clone(), path.clone()));
+            if operation.get("security").is_some() {
+                secured.insert((method.clone(), path.clone()));
+            }
+        }
+    }
+    let expected: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(documented, expected, "the document and the routes differ");
+
+    let admin = server.client(Some(ADMIN));
+    let anonymous = server.client(None);
+    for (method, path) in &documented {
+        let method = method.to_uppercase();
+        let path = concrete(path);
+        let body = (method == "POST").then(|| json!({"input": {}}).to_string());
+        let answer = admin.try_send(&method, &path, body.clone()).unwrap();
+        assert!(
+            !is_not_a_route(&answer),
+            "{method} {path} is documented but not a route: {}",
+            answer.text
+        );
+        // Documented security is what the server enforces.
+        let without_token = anonymous.try_send(&method, &path, body).unwrap();
+        let needs_token = secured.contains(&(method.to_lowercase(), path_template(&path)));
+        assert_eq!(
+            without_token.status == 401,
+            needs_token,
+            "{method} {path}: documented security and enforcement differ ({})",
+            without_token.status
+        );
+    }
+
+    // What is not documented is not a route.
+    for (method, path) in [
+        ("GET", "/v1"),
+        ("GET", "/v1/rulesets/bikes/versions"),
+        ("POST", "/v1/rulesets/bikes/fire"),
+        ("DELETE", "/v1/rulesets/bikes"),
+        ("PUT", "/v1/audit"),
+        ("GET", "/v1/rulesets/bikes/evaluate"),
+    ] {
+        let answer = admin.try_send(method, path, None).unwrap();
+        assert!(
+            is_not_a_route(&answer),
+            "{method} {path} answered {}: {}",
+            answer.status,
+            answer.text
+        );
+    }
+}
+
+fn path_template(path: &str) -> String {
+    ROUTES
+        .iter()
+        .map(|(_, p)| *p)
+        .find(|p| concrete(p) == path)
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn the_document_describes_requests_and_errors() {
+    let document: Json = serde_json::to_value(ordo_http::openapi()).unwrap();
+    let schemas = &document["components"]["schemas"];
+    for name in [
+        "PublishRequest",
+        "VersionSummary",
+        "VersionDetail",
+        "EvaluateRequest",
+        "EvaluationResult",
+        "AuditPage",
+        "ErrorBody",
+    ] {
+        assert!(schemas.get(name).is_some(), "no schema {name}");
+    }
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let evaluate = &document["paths"]["/v1/rulesets/{name}/evaluate"]["post"];
+    for status in ["200", "400", "401", "403", "404", "413", "422", "503"] {
+        assert!(
+            evaluate["responses"].get(status).is_some(),
+            "evaluate documents no {status}"
+        );
+    }
+    assert!(
+        evaluate["responses"]["200"]["headers"]
+            .get("x-ordo-audit-id")
+            .is_some()
+    );
+    let audit = &document["paths"]["/v1/audit"]["get"];
+    let parameters: Vec<&str> = audit["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        parameters,
+        [
+            "ruleset", "version", "caller", "from", "to", "limit", "cursor"
+        ]
+    );
+}

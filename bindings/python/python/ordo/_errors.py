@@ -1,0 +1,104 @@
+"""The exceptions of ordo.
+
+Every exception raised by ordo is an :class:`OrdoError`. Run-time errors carry the engine's
+stable error ``kind`` (spec §17) and, where it applies, the JSON ``path`` of the offending input
+value or the id of the ``rule`` that failed:
+
+- :class:`InputError` — what the caller passed is wrong: ``missing_input``, ``invalid_input``,
+  ``unknown_field``, ``invalid_request`` (a malformed argument, approvals or request, an unknown
+  ruleset or version in a :class:`~ordo.Registry`, a damaged artifact).
+- :class:`EvaluationError` — the rules could not produce a result for a valid input:
+  ``no_match``, ``multiple_matches``, ``missing_key``, ``out_of_bands``, ``division_by_zero``,
+  ``overflow``, ``transition``, ``unknown_currency``, ``missing_as_of``, ``invalid_value``.
+- :class:`CompileError` — the ruleset source does not compile; ``diagnostics`` lists every
+  problem with its line and column.
+
+The exceptions pickle, so they cross process pools intact.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+__all__ = ["OrdoError", "CompileError", "InputError", "EvaluationError"]
+
+
+class OrdoError(Exception):
+    """The base class of every ordo exception.
+
+    ``str(error)`` is the engine's rendering: ``kind: message``, then where and the hint.
+    """
+
+    #: The stable error kind (``"missing_input"``, ``"no_match"``, ``"compile"``, ...).
+    kind: str
+    #: The engine's message, without the location and hint.
+    message: str
+    #: The JSON path of the offending input value (``"ship_to.country"``, ``"extras[1]"``).
+    path: Optional[str]
+    #: The id of the rule (table, decision, bands, constraint, price line...) that failed.
+    rule: Optional[str]
+    #: A suggestion (``"did you mean `quantity`?"``).
+    hint: Optional[str]
+    #: Further problems of the same input, each a dict with ``kind``, ``message``, ``path``...
+    more: List[Dict[str, Any]]
+
+    def __init__(
+        self,
+        text: str = "",
+        *,
+        kind: str = "error",
+        message: Optional[str] = None,
+        path: Optional[str] = None,
+        rule: Optional[str] = None,
+        hint: Optional[str] = None,
+        more: Optional[List[Dict[str, Any]]] = None,
+    ) -> None:
+        super().__init__(text)
+        self.kind = kind
+        self.message = text if message is None else message
+        self.path = path
+        self.rule = rule
+        self.hint = hint
+        self.more = list(more or [])
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The error as the engine's JSON error object (``kind``, ``message``, and ``path``,
+        ``rule``, ``hint``, ``more`` where present)."""
+        out: Dict[str, Any] = {"kind": self.kind, "message": self.message}
+        for key in ("path", "rule", "hint"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        if self.more:
+            out["more"] = self.more
+        return out
+
+
+class InputError(OrdoError):
+    """The input or another argument is wrong (kinds ``missing_input``, ``invalid_input``,
+    ``unknown_field``, ``invalid_request``); ``path`` names the offending value."""
+
+
+class EvaluationError(OrdoError):
+    """A rule could not be evaluated for this input (``no_match``, ``out_of_bands``,
+    ``transition``, ...); ``rule`` names the rule that failed."""
+
+
+class CompileError(OrdoError):
+    """The ruleset does not compile. ``str(error)`` shows every problem with its source line;
+    ``diagnostics`` has one dict per problem with ``kind``, ``code``, ``message``, ``file``,
+    ``line``, ``column``, ``end_line``, ``end_column``, ``span``, ``labels`` and ``hint``."""
+
+    #: One dict per problem, in source order.
+    diagnostics: List[Dict[str, Any]]
+
+    def __init__(
+        self,
+        text: str = "",
+        *,
+        diagnostics: Optional[List[Dict[str, Any]]] = None,
+        message: Optional[str] = None,
+        hint: Optional[str] = None,
+    ) -> None:
+        super().__init__(text, kind="compile", message=message, hint=hint)
+        self.diagnostics = list(diagnostics or [])

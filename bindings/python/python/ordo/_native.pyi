@@ -1,0 +1,163 @@
+"""Type stubs of the native part of ordo (re-exported by the `ordo` package)."""
+
+import datetime
+import os
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Union, final
+
+from ordo._errors import OrdoError
+
+__all__ = ["Ruleset", "Registry", "compile", "load", "__version__"]
+
+__version__: str
+
+#: An evaluation date: a date or ``"YYYY-MM-DD"``.
+_AsOf = Union[datetime.date, str, None]
+#: A result: dicts, lists, str, bool, None, int, Decimal, date, datetime, timedelta.
+_Result = Dict[str, Any]
+_Op = Literal["evaluate", "configure", "transitions", "apply", "fire_timer"]
+
+@final
+class Ruleset:
+    """A compiled ruleset: immutable, thread-safe, picklable (as its compiled artifact).
+
+    Results convert the engine's JSON by the ruleset's declared types: ``Int`` → ``int``,
+    ``Decimal``/``Percent`` → ``decimal.Decimal`` with the engine's scale, ``Date`` →
+    ``datetime.date``, ``DateTime`` → aware ``datetime.datetime`` (UTC), ``Duration`` →
+    ``datetime.timedelta``; quote amounts, quantities, unit prices, subtotals and totals are
+    ``Decimal``; texts, enums and sets stay strings.
+
+    Inputs may be ``dict``, ``list``, ``tuple``, ``set``/``frozenset`` (sets of enum values),
+    ``str``, ``bool``, ``None``, ``int``, ``Decimal`` (exact, scale kept), ``date``, aware
+    ``datetime``, ``timedelta``, and ``float`` only when exactly representable (``0.5``, not
+    ``0.1``); anything else raises :class:`~ordo.InputError` with the value's ``path``.
+    """
+
+    @property
+    def name(self) -> str:
+        """The ruleset's name."""
+    @property
+    def version(self) -> str:
+        """The ruleset's semantic version."""
+    @property
+    def hash(self) -> str:
+        """The content hash, ``sha256:`` and 64 hex digits."""
+    @property
+    def effective(self) -> Optional[datetime.date]:
+        """The first day this version applies, if it declares one."""
+    @property
+    def output_names(self) -> List[str]:
+        """The names of the outputs, in declaration order."""
+    def evaluate(
+        self,
+        input: Mapping[str, Any],
+        *,
+        as_of: _AsOf = None,
+        trace: bool = False,
+        approvals: Optional[Mapping[str, Any]] = None,
+    ) -> _Result:
+        """Evaluates one complete input: ``ruleset``, ``as_of``, ``valid``, ``violations``,
+        ``outputs``, ``quotes``, ``approvals`` (and ``trace``). Raises :class:`~ordo.InputError`
+        or :class:`~ordo.EvaluationError`."""
+    def evaluate_json(
+        self,
+        text: str,
+        *,
+        as_of: _AsOf = None,
+        trace: bool = False,
+        approvals: Optional[Mapping[str, Any]] = None,
+    ) -> str:
+        """Evaluates JSON text; returns the engine's canonical JSON text, byte-identical to the
+        CLI, the HTTP server and WASM."""
+    def evaluate_many(
+        self,
+        inputs: Iterable[Mapping[str, Any]],
+        *,
+        as_of: _AsOf = None,
+        trace: bool = False,
+    ) -> List[Union[_Result, OrdoError]]:
+        """Evaluates many inputs on all cores with the interpreter released. One item per input,
+        in order: the result dict, or the exception instance for that input (returned, not
+        raised)."""
+    def result_to_json(self, result: Mapping[str, Any], *, op: _Op = "evaluate") -> str:
+        """A result of this ruleset back to the engine's canonical JSON text (decimals keep
+        their scale); ``op`` names the method that returned it."""
+    def configure(
+        self,
+        partial: Mapping[str, Any],
+        *,
+        as_of: _AsOf = None,
+        complete: bool = False,
+    ) -> _Result:
+        """_Option availability for a partial input: per finite field, the values still
+        possible and the constraints blocking the others, with the outputs and quotes so far."""
+    def transitions(
+        self,
+        *,
+        workflow: str,
+        state: str,
+        actor: Optional[str] = None,
+        input: Mapping[str, Any],
+        approvals: Optional[Mapping[str, Any]] = None,
+        as_of: _AsOf = None,
+    ) -> _Result:
+        """The next actions from ``state`` for ``actor``: each transition, enabled or with every
+        reason it is not."""
+    def apply(
+        self,
+        *,
+        workflow: str,
+        state: str,
+        transition: str,
+        actor: Optional[str] = None,
+        input: Mapping[str, Any],
+        event: Optional[Mapping[str, Any]] = None,
+        approvals: Optional[Mapping[str, Any]] = None,
+        as_of: _AsOf = None,
+    ) -> _Result:
+        """Applies a transition: ``from``, ``to``, the triggers' ``actions`` and the ``timers``
+        armed. ``event`` is ``{"instance", "seq", "at", "entered_at"}`` (datetimes or RFC 3339
+        text). Raises :class:`~ordo.EvaluationError` (kind ``transition``) when not allowed."""
+    def fire_timer(
+        self,
+        *,
+        workflow: str,
+        state: str,
+        trigger: str,
+        input: Mapping[str, Any],
+        event: Mapping[str, Any],
+        actor: Optional[str] = None,
+        approvals: Optional[Mapping[str, Any]] = None,
+        as_of: _AsOf = None,
+    ) -> _Result:
+        """A ``stay … after`` timer fell due: the trigger's actions, if it still applies."""
+    def to_artifact(self) -> bytes:
+        """The compiled artifact, loadable without the source."""
+    @classmethod
+    def from_artifact(cls, data: bytes) -> "Ruleset":
+        """Loads a compiled artifact, checking its format version and integrity."""
+    def __reduce__(self) -> Any: ...
+
+@final
+class Registry:
+    """Many versions of many rulesets, resolved by version, requirement, ``latest`` or date."""
+
+    def __init__(self) -> None: ...
+    def add(self, ruleset: Ruleset) -> None:
+        """Adds a version; the same name and version with other content raises InputError."""
+    def resolve(
+        self, name: str, version: Optional[str] = None, *, as_of: _AsOf = None
+    ) -> Ruleset:
+        """The version ``version`` selects (``"latest"``, ``"1.2.0"``, ``"^1.2"``, a date), or
+        with ``as_of`` the version in effect that day."""
+    def names(self) -> List[str]:
+        """The registered names, sorted."""
+    def versions(self, name: str) -> List[str]:
+        """The versions of ``name``, ascending."""
+    def __contains__(self, name: object, /) -> bool: ...
+    def __len__(self) -> int: ...
+
+def compile(source: str, *, filename: Optional[str] = None) -> Ruleset:
+    """Compiles ruleset source text; raises :class:`~ordo.CompileError` with every problem."""
+
+def load(path: Union[str, "os.PathLike[str]"]) -> Ruleset:
+    """Loads a ``.ordo`` source file (compiled) or a compiled artifact file."""

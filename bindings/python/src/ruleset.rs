@@ -1,0 +1,421 @@
+//! `ordo.Ruleset`, `ordo.compile` and `ordo.load`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use ordo_engine::{EvalOptions, Ruleset};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString, PyType};
+use serde_json::{Map, Value as Json};
+
+use crate::errors::{compile_error, eval_error, request_error};
+use crate::py_types::types;
+use crate::result::{Schema, Shape, from_python, to_python};
+use crate::to_json::{date_text, to_json};
+
+/// A compiled ruleset: immutable, thread-safe, picklable (as its compiled artifact).
+///
+/// Results convert the engine's JSON by the ruleset's declared types: `Int` → int,
+/// `Decimal`/`Percent` → decimal.Decimal with the engine's scale, `Date` → datetime.date,
+/// `DateTime` → aware datetime.datetime (UTC), `Duration` → datetime.timedelta; quote amounts,
+/// quantities, unit prices, subtotals and totals are Decimal; texts, enums and sets stay str.
+///
+/// Inputs may be dict, list, tuple, set/frozenset (sets of enum values), str, bool, None, int,
+/// Decimal (exact, scale kept), date, aware datetime, timedelta, and float only when exactly
+/// representable (0.5, not 0.1); anything else raises InputError with the value's `path`.
+#[pyclass(module = "ordo", name = "Ruleset", frozen)]
+pub struct PyRuleset {
+    pub ruleset: Ruleset,
+    pub schema: Arc<Schema>,
+}
+
+impl PyRuleset {
+    pub fn new(ruleset: Ruleset) -> PyRuleset {
+        let schema = Arc::new(Schema::of(ruleset.program()));
+        PyRuleset { ruleset, schema }
+    }
+
+    /// The options of an evaluation from the keyword arguments.
+    fn options(
+        &self,
+        py: Python<'_>,
+        as_of: Option<&Bound<'_, PyAny>>,
+        trace: bool,
+        approvals: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<EvalOptions> {
+        let as_of = match as_of_text(as_of)? {
+            Some(text) => {
+                Some(ordo_engine::input::parse_date(&text).map_err(|e| eval_error(py, &e))?)
+            }
+            None => None,
+        };
+        let approvals = approvals
+            .filter(|a| !a.is_none())
+            .map(|a| to_json(a, "approvals"))
+            .transpose()?;
+        Ok(EvalOptions {
+            as_of,
+            trace,
+            approvals,
+        })
+    }
+
+    /// Runs a request (`transitions`, `apply`, `configure`) with the interpreter released.
+    fn request<'py>(
+        &self,
+        py: Python<'py>,
+        request: Map<String, Json>,
+        run: fn(&Ruleset, &Json) -> Result<Json, ordo_engine::EvalError>,
+        shape: Shape<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = Json::Object(request);
+        let ruleset = &self.ruleset;
+        match py.detach(|| run(ruleset, &request)) {
+            Ok(result) => to_python(py, &self.schema, &result, shape),
+            Err(error) => Err(eval_error(py, &error)),
+        }
+    }
+}
+
+/// `as_of` as `YYYY-MM-DD` text: a `datetime.date`, a string, or nothing.
+fn as_of_text(as_of: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+    let Some(as_of) = as_of.filter(|a| !a.is_none()) else {
+        return Ok(None);
+    };
+    let py = as_of.py();
+    if let Ok(text) = as_of.cast::<PyString>() {
+        return Ok(Some(text.to_cow()?.into_owned()));
+    }
+    let types = types(py)?;
+    if as_of.is_instance(types.date.bind(py))? && !as_of.is_instance(types.datetime.bind(py))? {
+        return Ok(Some(date_text(as_of)?));
+    }
+    Err(request_error(
+        py,
+        format!(
+            "`as_of` must be a datetime.date or a \"YYYY-MM-DD\" string, not {}",
+            as_of.repr()?.to_cow()?
+        ),
+    ))
+}
+
+/// The common fields of a workflow request.
+fn workflow_request(
+    workflow: String,
+    state: String,
+    actor: Option<String>,
+    input: &Bound<'_, PyAny>,
+    approvals: Option<&Bound<'_, PyAny>>,
+    as_of: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Map<String, Json>> {
+    let mut request = Map::new();
+    request.insert("workflow".into(), Json::String(workflow));
+    request.insert("state".into(), Json::String(state));
+    if let Some(actor) = actor {
+        request.insert("actor".into(), Json::String(actor));
+    }
+    request.insert("input".into(), to_json(input, "")?);
+    if let Some(as_of) = as_of_text(as_of)? {
+        request.insert("as_of".into(), Json::String(as_of));
+    }
+    if let Some(approvals) = approvals.filter(|a| !a.is_none()) {
+        request.insert("approvals".into(), to_json(approvals, "approvals")?);
+    }
+    Ok(request)
+}
+
+#[pymethods]
+impl PyRuleset {
+    /// The ruleset's name.
+    #[getter]
+    fn name(&self) -> &str {
+        self.ruleset.name()
+    }
+
+    /// The ruleset's semantic version.
+    #[getter]
+    fn version(&self) -> &str {
+        self.ruleset.version()
+    }
+
+    /// The content hash, `sha256:` and 64 hex digits.
+    #[getter]
+    fn hash(&self) -> &str {
+        self.ruleset.hash()
+    }
+
+    /// The first day this version applies, if it declares one.
+    #[getter]
+    fn effective<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.ruleset.effective().map(|d| date(py, d)).transpose()
+    }
+
+    /// The names of the outputs, in declaration order.
+    #[getter]
+    fn output_names(&self) -> Vec<String> {
+        self.ruleset
+            .output_names()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Evaluates one complete input. Returns the result as a dict; raises `InputError` for a
+    /// bad input and `EvaluationError` when a rule fails.
+    #[pyo3(signature = (input, *, as_of=None, trace=false, approvals=None))]
+    fn evaluate<'py>(
+        &self,
+        py: Python<'py>,
+        input: &Bound<'py, PyAny>,
+        as_of: Option<&Bound<'py, PyAny>>,
+        trace: bool,
+        approvals: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let input = to_json(input, "")?;
+        let options = self.options(py, as_of, trace, approvals)?;
+        let ruleset = &self.ruleset;
+        match py.detach(|| ruleset.evaluate(&input, &options)) {
+            Ok(result) => to_python(py, &self.schema, &result, Shape::Evaluation),
+            Err(error) => Err(eval_error(py, &error)),
+        }
+    }
+
+    /// Evaluates JSON text and returns the engine's canonical JSON text, byte-identical to what
+    /// every other host (CLI, server, WASM) returns for the same input.
+    #[pyo3(signature = (text, *, as_of=None, trace=false, approvals=None))]
+    fn evaluate_json(
+        &self,
+        py: Python<'_>,
+        text: String,
+        as_of: Option<&Bound<'_, PyAny>>,
+        trace: bool,
+        approvals: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let options = self.options(py, as_of, trace, approvals)?;
+        let ruleset = &self.ruleset;
+        py.detach(|| ruleset.evaluate_str(&text, &options))
+            .map_err(|error| eval_error(py, &error))
+    }
+
+    /// Evaluates many inputs on all cores with the interpreter released. Returns one item per
+    /// input, in input order: the result dict, or the `InputError`/`EvaluationError` instance
+    /// for that input (returned, not raised). Python's cyclic garbage collector is paused while
+    /// the results are built (they hold no cycles) and restored afterwards.
+    #[pyo3(signature = (inputs, *, as_of=None, trace=false))]
+    fn evaluate_many<'py>(
+        &self,
+        py: Python<'py>,
+        inputs: &Bound<'py, PyAny>,
+        as_of: Option<&Bound<'py, PyAny>>,
+        trace: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let options = self.options(py, as_of, trace, None)?;
+        crate::many::evaluate_many(py, &self.ruleset, &self.schema, inputs, &options)
+            .map(Bound::into_any)
+    }
+
+    /// The canonical JSON text of a result returned by this ruleset (the exact inverse of its
+    /// conversion to Python: decimals keep their scale), byte-identical to what the engine and
+    /// every other host write. `op` names the method that returned it: `"evaluate"` (the
+    /// default, also for items of `evaluate_many`), `"configure"`, `"transitions"`, `"apply"`
+    /// or `"fire_timer"`.
+    #[pyo3(
+        signature = (result, *, op="evaluate".to_string()),
+        text_signature = "(self, /, result, *, op='evaluate')"
+    )]
+    fn result_to_json(
+        &self,
+        py: Python<'_>,
+        result: &Bound<'_, PyAny>,
+        op: String,
+    ) -> PyResult<String> {
+        let shape = match op.as_str() {
+            "evaluate" => Shape::Evaluation,
+            "configure" => Shape::Configuration,
+            "transitions" | "apply" | "fire_timer" => Shape::Plain,
+            other => {
+                return Err(request_error(
+                    py,
+                    format!(
+                        "`op` must be evaluate, configure, transitions, apply or fire_timer, not `{other}`"
+                    ),
+                ));
+            }
+        };
+        let json = from_python(&self.schema, result, shape)?;
+        Ok(ordo_engine::to_json_string(&json))
+    }
+
+    /// Option availability for a partial input (fields not chosen yet are left out): for each
+    /// finite field, which values remain possible and which constraints block the others, with
+    /// the outputs and quotes known so far. With `complete=True`, options that lead only to dead
+    /// ends are disabled too (a bounded search over the remaining finite fields).
+    #[pyo3(signature = (partial, *, as_of=None, complete=false))]
+    fn configure<'py>(
+        &self,
+        py: Python<'py>,
+        partial: &Bound<'py, PyAny>,
+        as_of: Option<&Bound<'py, PyAny>>,
+        complete: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut request = Map::new();
+        request.insert("input".into(), to_json(partial, "")?);
+        if let Some(as_of) = as_of_text(as_of)? {
+            request.insert("as_of".into(), Json::String(as_of));
+        }
+        if complete {
+            request.insert("complete".into(), Json::Bool(true));
+        }
+        self.request(py, request, Ruleset::configure, Shape::Configuration)
+    }
+
+    /// The next actions of a workflow instance: every outgoing transition of `state` for
+    /// `actor`, enabled or with every reason it is not.
+    #[pyo3(signature = (*, workflow, state, actor=None, input, approvals=None, as_of=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn transitions<'py>(
+        &self,
+        py: Python<'py>,
+        workflow: String,
+        state: String,
+        actor: Option<String>,
+        input: &Bound<'py, PyAny>,
+        approvals: Option<&Bound<'py, PyAny>>,
+        as_of: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = workflow_request(workflow, state, actor, input, approvals, as_of)?;
+        self.request(py, request, Ruleset::transitions, Shape::Plain)
+    }
+
+    /// Applies a transition: the new state, the actions of the triggers it fires and the timers
+    /// it arms. Raises `EvaluationError` (kind `transition`) when it may not be applied.
+    #[pyo3(signature = (*, workflow, state, transition, actor=None, input, event=None, approvals=None, as_of=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn apply<'py>(
+        &self,
+        py: Python<'py>,
+        workflow: String,
+        state: String,
+        transition: String,
+        actor: Option<String>,
+        input: &Bound<'py, PyAny>,
+        event: Option<&Bound<'py, PyAny>>,
+        approvals: Option<&Bound<'py, PyAny>>,
+        as_of: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut request = workflow_request(workflow, state, actor, input, approvals, as_of)?;
+        request.insert("transition".into(), Json::String(transition));
+        if let Some(event) = event.filter(|e| !e.is_none()) {
+            request.insert("event".into(), to_json(event, "event")?);
+        }
+        self.request(py, request, Ruleset::apply, Shape::Plain)
+    }
+
+    /// A `stay … after` timer fell due: re-checks that the instance is still in the trigger's
+    /// state, that the time has come and the trigger's condition, then returns its actions.
+    #[pyo3(signature = (*, workflow, state, trigger, input, event, actor=None, approvals=None, as_of=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn fire_timer<'py>(
+        &self,
+        py: Python<'py>,
+        workflow: String,
+        state: String,
+        trigger: String,
+        input: &Bound<'py, PyAny>,
+        event: &Bound<'py, PyAny>,
+        actor: Option<String>,
+        approvals: Option<&Bound<'py, PyAny>>,
+        as_of: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut request = workflow_request(workflow, state, actor, input, approvals, as_of)?;
+        request.insert("trigger".into(), Json::String(trigger));
+        request.insert("event".into(), to_json(event, "event")?);
+        self.request(py, request, Ruleset::fire_timer, Shape::Plain)
+    }
+
+    /// The compiled artifact: bytes that `Ruleset.from_artifact` loads back without the source.
+    fn to_artifact<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        artifact(py, &self.ruleset)
+    }
+
+    /// Loads a compiled artifact, checking its format version and integrity.
+    #[classmethod]
+    fn from_artifact(_cls: &Bound<'_, PyType>, py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        Ruleset::from_artifact(data)
+            .map(PyRuleset::new)
+            .map_err(|error| eval_error(py, &error))
+    }
+
+    /// Pickles as the compiled artifact.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let from_artifact = slf.get_type().getattr("from_artifact")?;
+        let bytes = artifact(slf.py(), &slf.get().ruleset)?;
+        Ok((from_artifact, (bytes,)))
+    }
+
+    fn __repr__(&self) -> String {
+        let hash = self.ruleset.hash();
+        let short = hash.get(..19).unwrap_or(hash);
+        format!(
+            "<ordo.Ruleset {} {} {short}…>",
+            self.ruleset.name(),
+            self.ruleset.version()
+        )
+    }
+}
+
+/// The ruleset's artifact; the engine writes no bytes when it cannot serialise the program.
+fn artifact<'py>(py: Python<'py>, ruleset: &Ruleset) -> PyResult<Bound<'py, PyBytes>> {
+    let bytes = ruleset.to_artifact();
+    if bytes.is_empty() {
+        return Err(crate::errors::internal_error(
+            py,
+            format!(
+                "the engine could not serialise ruleset {} {} to an artifact",
+                ruleset.name(),
+                ruleset.version()
+            ),
+        ));
+    }
+    Ok(PyBytes::new(py, &bytes))
+}
+
+fn date<'py>(py: Python<'py>, d: NaiveDate) -> PyResult<Bound<'py, PyAny>> {
+    use chrono::Datelike;
+    types(py)?
+        .date
+        .bind(py)
+        .call1((d.year(), d.month(), d.day()))
+}
+
+/// Compiles ruleset source text. Raises `CompileError` with every problem found.
+#[pyfunction]
+#[pyo3(signature = (source, *, filename=None))]
+pub fn compile(py: Python<'_>, source: String, filename: Option<String>) -> PyResult<PyRuleset> {
+    let file = filename.unwrap_or_else(|| "<string>".to_string());
+    match py.detach(|| Ruleset::compile(&source)) {
+        Ok(ruleset) => Ok(PyRuleset::new(ruleset)),
+        Err(diagnostics) => Err(compile_error(py, &diagnostics, &file, &source)),
+    }
+}
+
+/// Loads a ruleset from a file: `.ordo` source (compiled) or a compiled artifact.
+#[pyfunction]
+pub fn load(py: Python<'_>, path: PathBuf) -> PyResult<PyRuleset> {
+    let bytes = std::fs::read(&path)?;
+    let artifact = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    if artifact {
+        return Ruleset::from_artifact(&bytes)
+            .map(PyRuleset::new)
+            .map_err(|error| eval_error(py, &error));
+    }
+    let source = String::from_utf8(bytes)
+        .map_err(|e| request_error(py, format!("`{}` is not UTF-8 text: {e}", path.display())))?;
+    compile(py, source, Some(path.display().to_string()))
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds the WebAssembly binding for browsers (pkg/web, ES module) and Node.js (pkg/nodejs,
+# CommonJS), size-optimised, and copies the browser build and the bikes ruleset into the
+# configurator example. Needs the wasm32-unknown-unknown target, wasm-bindgen-cli of exactly
+# the crate's version (WASM_BINDGEN, default `wasm-bindgen` on PATH) and `npm ci` done here
+# (for binaryen's wasm-opt). scripts/test-wasm installs all of these.
+set -euo pipefail
+cd "$(dirname "$0")"
+here=$(pwd)
+root=$(cd ../.. && pwd)
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+wasm_bindgen=${WASM_BINDGEN:-wasm-bindgen}
+wasm_opt=$here/node_modules/.bin/wasm-opt
+
+expected=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' "$root/Cargo.toml")
+actual=$("$wasm_bindgen" --version | awk '{print $2}')
+if [ "$expected" != "$actual" ]; then
+  echo "wasm-bindgen-cli $actual does not match the crate's wasm-bindgen $expected" >&2
+  exit 1
+fi
+
+echo "== cargo build --profile wasm --target wasm32-unknown-unknown -p ordo-wasm"
+(cd "$root" && cargo build --profile wasm --target wasm32-unknown-unknown -p ordo-wasm)
+raw=$target_dir/wasm32-unknown-unknown/wasm/ordo_wasm.wasm
+
+for target in web nodejs; do
+  out=$here/pkg/$target
+  rm -rf "$out"
+  echo "== wasm-bindgen --target $target"
+  "$wasm_bindgen" --target "$target" --out-dir "$out" \
+    --remove-name-section --remove-producers-section "$raw"
+done
+# Both targets get the same module; optimise it once when it is (wasm-opt takes a while).
+echo "== wasm-opt -Oz"
+"$wasm_opt" -Oz --strip-debug "$here/pkg/web/ordo_wasm_bg.wasm" -o "$here/pkg/web/ordo_wasm_bg.opt.wasm"
+if cmp -s "$here/pkg/web/ordo_wasm_bg.wasm" "$here/pkg/nodejs/ordo_wasm_bg.wasm"; then
+  cp "$here/pkg/web/ordo_wasm_bg.opt.wasm" "$here/pkg/nodejs/ordo_wasm_bg.wasm"
+else
+  "$wasm_opt" -Oz --strip-debug "$here/pkg/nodejs/ordo_wasm_bg.wasm" -o "$here/pkg/nodejs/ordo_wasm_bg.wasm"
+fi
+mv "$here/pkg/web/ordo_wasm_bg.opt.wasm" "$here/pkg/web/ordo_wasm_bg.wasm"
+# Node treats pkg/nodejs as CommonJS even though this folder's package.json says "module".
+printf '{"type": "commonjs"}\n' > "$here/pkg/nodejs/package.json"
+printf '{"type": "module"}\n' > "$here/pkg/web/package.json"
+
+configurator=$root/examples/configurator
+rm -rf "$configurator/pkg"
+cp -r "$here/pkg/web" "$configurator/pkg"
+cp "$root/examples/bikes/bikes.ordo" "$configurator/bikes.ordo"
+
+for target in web nodejs; do
+  size=$(wc -c < "$here/pkg/$target/ordo_wasm_bg.wasm")
+  gz=$(gzip -9 -c "$here/pkg/$target/ordo_wasm_bg.wasm" | wc -c)
+  echo "pkg/$target/ordo_wasm_bg.wasm: $size bytes, $gz gzipped"
+done

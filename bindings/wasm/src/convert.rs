@@ -1,0 +1,161 @@
+//! The plain-Rust half of turning JavaScript values into the engine's JSON: which JS numbers
+//! may cross, JSON paths for messages, and the options objects. Everything here is unit-tested
+//! natively; `js.rs` walks the JS values and calls it.
+//!
+//! A JS number other than a safe integer may already have lost digits (`0.1 + 0.2`), so the
+//! engine never sees one: it is an `invalid_input` error naming the path, and decimals have to
+//! be passed as strings. NaN and ±Infinity are refused the same way, where `JSON.stringify`
+//! would have turned them into `null` without a word.
+
+use chrono::NaiveDate;
+use ordo_engine::input::parse_date;
+use ordo_engine::{ErrorKind, EvalError, EvalOptions};
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+
+/// The largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
+pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// A JS number as JSON: safe integers pass, every other number is an `invalid_input` error.
+pub fn number_to_json(n: f64, path: &str) -> Result<Json, EvalError> {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
+        // INVARIANT: |n| <= 2^53 - 1 and n is whole, so the conversion is exact.
+        let whole = n as i64;
+        return Ok(Json::from(whole));
+    }
+    Err(unsafe_number_error(path, &js_number_text(n)))
+}
+
+/// How JavaScript writes a number (`String(n)`) for the cases messages show.
+fn js_number_text(n: f64) -> String {
+    if n.is_nan() {
+        "NaN".into()
+    } else if n.is_infinite() {
+        if n > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
+    } else {
+        // Rust's shortest round-trip form, which is what `String(n)` gives for these values
+        // (apart from the exponent style of very large or small numbers).
+        format!("{n}")
+    }
+}
+
+/// `path.key`, or `key` at the top.
+pub fn join_key(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// `path[index]`.
+pub fn join_index(path: &str, index: usize) -> String {
+    format!("{path}[{index}]")
+}
+
+fn unsafe_number_error(path: &str, number: &str) -> EvalError {
+    let at = if path.is_empty() {
+        "the value".to_string()
+    } else {
+        format!("`{path}`")
+    };
+    let (message, hint) = match number {
+        "NaN" | "Infinity" | "-Infinity" => (
+            format!(
+                "{at} is the JavaScript number {number}, which is not a number the engine can use"
+            ),
+            "pass a decimal string such as \"12.50\"".to_string(),
+        ),
+        _ => (
+            format!(
+                "{at} is the JavaScript number {number}: only safe integers may be passed as \
+                 numbers, because other numbers may already have lost digits"
+            ),
+            format!("pass decimals as strings: \"{number}\""),
+        ),
+    };
+    let error = if path.is_empty() {
+        EvalError::new(ErrorKind::InvalidInput, message)
+    } else {
+        EvalError::at_path(ErrorKind::InvalidInput, path, message)
+    };
+    error.with_hint(hint)
+}
+
+/// The options of `evaluate` and `evaluateJson` as JavaScript passes them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JsEvalOptions {
+    /// `"YYYY-MM-DD"`.
+    pub as_of: Option<String>,
+    pub trace: Option<bool>,
+    pub approvals: Option<Json>,
+}
+
+/// The options of `configure` as JavaScript passes them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JsConfigureOptions {
+    /// `"YYYY-MM-DD"`.
+    pub as_of: Option<String>,
+    /// Whether the partial input is to be treated as complete (spec §18 `complete`).
+    pub complete: Option<bool>,
+}
+
+/// Reads an options object (`null` when JavaScript passed none).
+pub fn options_from_json<T>(value: Json) -> Result<T, EvalError>
+where
+    T: Default + for<'de> Deserialize<'de>,
+{
+    if value.is_null() {
+        return Ok(T::default());
+    }
+    serde_json::from_value(value).map_err(|e| {
+        EvalError::new(
+            ErrorKind::InvalidRequest,
+            format!("the options are not valid: {e}"),
+        )
+    })
+}
+
+impl JsEvalOptions {
+    /// The engine's options; a malformed `asOf` is an `invalid_request` error.
+    pub fn into_engine(self) -> Result<EvalOptions, EvalError> {
+        Ok(EvalOptions {
+            as_of: self.as_of.as_deref().map(parse_as_of).transpose()?,
+            trace: self.trace.unwrap_or(false),
+            approvals: self.approvals,
+        })
+    }
+}
+
+impl JsConfigureOptions {
+    /// The configure request of spec §18: `{"input", "as_of"?, "complete"?}`.
+    pub fn into_request(self, partial: Json) -> Result<Json, EvalError> {
+        let mut request = Map::new();
+        request.insert("input".into(), partial);
+        if let Some(as_of) = self.as_of {
+            parse_as_of(&as_of)?;
+            request.insert("as_of".into(), Json::String(as_of));
+        }
+        if let Some(complete) = self.complete {
+            request.insert("complete".into(), Json::Bool(complete));
+        }
+        Ok(Json::Object(request))
+    }
+}
+
+fn parse_as_of(text: &str) -> Result<NaiveDate, EvalError> {
+    parse_date(text).map_err(|e| EvalError {
+        kind: ErrorKind::InvalidRequest,
+        message: format!("`asOf` must be a date \"YYYY-MM-DD\": {}", e.message),
+        ..e
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,433 @@
+//! ordo for JavaScript: the rules and pricing engine compiled to WebAssembly with
+//! wasm-bindgen, for browsers (`--target web`) and Node.js (`--target nodejs`).
+//!
+//! ```js
+//! const ruleset = Ruleset.compile(source);          // throws an OrdoError with .diagnostics
+//! const result = ruleset.evaluate({ quantity: 12, fleet_discount: "0.05" }, { asOf: "2026-03-01" });
+//! result.quotes.quote.total;                          // "12345.60": decimals are strings
+//! ruleset.evaluateJson('{"quantity": 12}');           // the engine's canonical JSON text
+//! ```
+//!
+//! Inputs and results are plain JS objects that cross the boundary as the engine's JSON, so a
+//! result is byte for byte what every other host (the CLI, the server, Python) returns.
+//! Decimals are strings in both directions: a JS number is accepted only when it is a safe
+//! integer, and `BigInt`s are taken exactly. Every failure is thrown as an `Error` named
+//! `OrdoError` with the engine's stable `kind` and, where it applies, `path`, `rule` and `hint`.
+
+mod convert;
+mod js;
+
+use serde_json::Value as Json;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use convert::{JsConfigureOptions, JsEvalOptions, options_from_json};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** A decimal number as a string that keeps its scale, e.g. `"1850.00"`. */
+export type Decimal = string;
+
+/** A JSON value as the engine reads it: decimals are strings; numbers must be safe integers. */
+export type JsonValue =
+  | string | number | bigint | boolean | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+/** An input object, shaped as the ruleset's `input` block declares it. */
+export type Input = { [field: string]: JsonValue };
+
+/** Approvals already granted (spec §12): chain → step → who granted it and on which facts. */
+export type Approvals = {
+  [chain: string]: { [step: string]: { by: string; facts?: { [path: string]: JsonValue } } };
+};
+
+/** Options of `evaluate` and `evaluateJson`. */
+export interface EvalOptions {
+  /** The evaluation date, `"YYYY-MM-DD"`; defaults to the version's `effective` date. */
+  asOf?: string;
+  /** Add a `trace` explaining how each output, decision, constraint and line was reached. */
+  trace?: boolean;
+  /** Approvals already granted. */
+  approvals?: Approvals;
+}
+
+/** Options of `configure`. */
+export interface ConfigureOptions {
+  /** The evaluation date, `"YYYY-MM-DD"`. */
+  asOf?: string;
+  /** Treat the partial input as complete. */
+  complete?: boolean;
+}
+
+/** Which ruleset produced a result. */
+export interface RulesetIdentity { name: string; version: string; hash: string; }
+
+/** A violated constraint. */
+export interface Violation {
+  id: string;
+  severity: "error" | "warning" | "review";
+  message: string;
+}
+
+/** One line of a quote. */
+export interface QuoteLine {
+  id: string;
+  kind: "line" | "discount" | "surcharge" | "tax" | string;
+  label: string;
+  quantity?: Decimal;
+  unit_price?: Decimal;
+  amount: Decimal | null;
+  /** With `trace`: how the amount was computed. */
+  explain?: string;
+}
+
+/** A price block's result. */
+export interface Quote {
+  currency: string;
+  lines: QuoteLine[];
+  subtotals: { [name: string]: Decimal | null };
+  total: Decimal | null;
+}
+
+/** One step of an approval chain. */
+export interface ApprovalStep {
+  id: string;
+  label: string;
+  role: string | null;
+  roles?: string[];
+  parallel_group?: number;
+  status: "pending" | "granted" | "stale" | string;
+  depends_on: string[];
+  facts: { [path: string]: JsonValue };
+}
+
+/** An approval chain's status. */
+export interface ApprovalChain { complete: boolean; steps: ApprovalStep[]; }
+
+/** One trace entry. */
+export interface TraceEntry {
+  kind: string;
+  id: string;
+  value?: JsonValue;
+  holds?: boolean;
+  reads: { [name: string]: JsonValue };
+  rows?: { row: number; line: number }[];
+}
+
+/** The result of `evaluate` (spec §16). */
+export interface EvalResult {
+  ruleset: RulesetIdentity;
+  as_of: string | null;
+  valid: boolean;
+  violations: Violation[];
+  outputs: { [name: string]: JsonValue };
+  quotes: { [name: string]: Quote };
+  approvals: { [chain: string]: ApprovalChain };
+  trace?: TraceEntry[];
+}
+
+/** A candidate value of a configurable field. */
+export interface ConfigureOption {
+  value: JsonValue;
+  available: boolean;
+  /** The constraints that rule this value out, in declaration order. */
+  blocked_by?: { id: string; message: string }[];
+}
+
+/** The result of `configure` (spec §18). */
+export interface ConfigureResult {
+  fields: {
+    [field: string]: { selected?: JsonValue; default?: JsonValue; options: ConfigureOption[] };
+  };
+  violations: Violation[];
+  [key: string]: unknown;
+}
+
+/** When a workflow event happens (`apply`): instance id, sequence number and RFC 3339 times. */
+export interface WorkflowEvent { instance: string; seq: number; at: string; entered_at?: string; }
+
+/** A workflow request (spec §13): the engine's JSON request, snake_case like every host's. */
+export interface TransitionsRequest {
+  workflow: string;
+  state: string;
+  actor: string;
+  input: Input;
+  as_of?: string;
+  approvals?: Approvals;
+  event?: WorkflowEvent;
+}
+
+/** A request to apply one transition. */
+export interface ApplyRequest extends TransitionsRequest { transition: string; }
+
+/** A request for a due `stay … after` timer. */
+export interface TimerRequest extends TransitionsRequest { trigger: string; }
+
+/** Why a transition is not enabled. */
+export type TransitionReason =
+  | { kind: "role"; allowed: string[] }
+  | { kind: "guard"; guard: string }
+  | { kind: "approvals"; chain: string; pending: string[]; stale: string[] }
+  | { kind: string; [key: string]: unknown };
+
+/** The next actions from a state. */
+export interface TransitionsResult {
+  state: string;
+  owner: string | null;
+  transitions: { id: string; to: string; enabled: boolean; reasons: TransitionReason[] }[];
+  [key: string]: unknown;
+}
+
+/** An action returned by a trigger. */
+export interface TriggerAction { trigger: string; action: string; args: { [name: string]: JsonValue }; }
+
+/** The result of `apply` and `fireTimer`. */
+export interface ApplyResult {
+  transition?: string;
+  from?: string;
+  to?: string;
+  actions: TriggerAction[];
+  timers?: { trigger: string; due: string }[];
+  [key: string]: unknown;
+}
+
+/** One compile-time problem. Lines and columns are 1-based. */
+export interface Diagnostic {
+  kind: string;
+  code: string;
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+  end_line: number;
+  end_column: number;
+  span: { start: number; end: number };
+  labels: { message: string; line: number; column: number; span: { start: number; end: number } }[];
+  hint: string | null;
+}
+
+/** The stable kinds of run-time errors (spec §17). */
+export type ErrorKind =
+  | "missing_input" | "invalid_input" | "unknown_field" | "no_match" | "multiple_matches"
+  | "missing_key" | "out_of_bands" | "division_by_zero" | "overflow" | "transition"
+  | "unknown_currency" | "missing_as_of" | "invalid_value" | "invalid_request";
+
+/** What every thrown error carries (`name` is `"OrdoError"`). */
+export interface OrdoError extends Error {
+  /** `"compile"` for a ruleset that does not compile, else the run-time kind. */
+  kind: ErrorKind | "compile";
+  /** The JSON path of the offending input (`ship_to.country`, `accessories[1]`). */
+  path?: string;
+  /** The id of the rule that failed. */
+  rule?: string;
+  hint?: string;
+  /** Further input problems found in the same input. */
+  more?: { kind: ErrorKind; message: string; path?: string; rule?: string; hint?: string }[];
+  /** For `kind: "compile"`: every problem of the source. */
+  diagnostics?: Diagnostic[];
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A plain JS input object.
+    #[wasm_bindgen(typescript_type = "Input")]
+    pub type InputObject;
+    /// `evaluate`'s options.
+    #[wasm_bindgen(typescript_type = "EvalOptions")]
+    pub type EvalOptionsObject;
+    /// `configure`'s options.
+    #[wasm_bindgen(typescript_type = "ConfigureOptions")]
+    pub type ConfigureOptionsObject;
+    /// A workflow request.
+    #[wasm_bindgen(typescript_type = "TransitionsRequest")]
+    pub type TransitionsRequestObject;
+    /// An apply request.
+    #[wasm_bindgen(typescript_type = "ApplyRequest")]
+    pub type ApplyRequestObject;
+    /// A timer request.
+    #[wasm_bindgen(typescript_type = "TimerRequest")]
+    pub type TimerRequestObject;
+    /// `evaluate`'s result.
+    #[wasm_bindgen(typescript_type = "EvalResult")]
+    pub type EvalResultObject;
+    /// `configure`'s result.
+    #[wasm_bindgen(typescript_type = "ConfigureResult")]
+    pub type ConfigureResultObject;
+    /// `transitions`' result.
+    #[wasm_bindgen(typescript_type = "TransitionsResult")]
+    pub type TransitionsResultObject;
+    /// `apply`'s result.
+    #[wasm_bindgen(typescript_type = "ApplyResult")]
+    pub type ApplyResultObject;
+}
+
+/// A compiled ruleset. Compile it once, then evaluate it as often as needed.
+#[wasm_bindgen(js_name = Ruleset)]
+pub struct JsRuleset {
+    inner: ordo_engine::Ruleset,
+}
+
+#[wasm_bindgen(js_class = Ruleset)]
+impl JsRuleset {
+    /// Parses, checks and compiles a ruleset's source. On failure throws an `OrdoError` with
+    /// `kind: "compile"`, the rendered diagnostics as its message and a `diagnostics` array
+    /// (every problem of the source, each with `kind`, `message`, `line`, `column`, `hint`).
+    /// `fileName` names the source in diagnostics (default `"ruleset.ordo"`).
+    pub fn compile(
+        source: &str,
+        #[wasm_bindgen(js_name = fileName)] file_name: Option<String>,
+    ) -> Result<JsRuleset, JsValue> {
+        let file = file_name.unwrap_or_else(|| "ruleset.ordo".to_string());
+        ordo_engine::Ruleset::compile(source)
+            .map(|inner| JsRuleset { inner })
+            .map_err(|diagnostics| js::compile_error(&diagnostics, &file, source))
+    }
+
+    /// Restores a ruleset from the bytes of `toArtifact()` (no parsing or checking needed).
+    #[wasm_bindgen(js_name = fromArtifact)]
+    pub fn from_artifact(bytes: &[u8]) -> Result<JsRuleset, JsValue> {
+        ordo_engine::Ruleset::from_artifact(bytes)
+            .map(|inner| JsRuleset { inner })
+            .map_err(|e| js::eval_error(&e))
+    }
+
+    /// The compiled ruleset as bytes, to ship instead of the source.
+    #[wasm_bindgen(js_name = toArtifact)]
+    pub fn to_artifact(&self) -> Vec<u8> {
+        self.inner.to_artifact()
+    }
+
+    /// The ruleset's name.
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name().to_string()
+    }
+
+    /// The ruleset's semantic version.
+    #[wasm_bindgen(getter)]
+    pub fn version(&self) -> String {
+        self.inner.version().to_string()
+    }
+
+    /// `sha256:` + the hex digest of the ruleset's canonical form: reformatting or editing
+    /// comments keeps it, any change of meaning changes it.
+    #[wasm_bindgen(getter)]
+    pub fn hash(&self) -> String {
+        self.inner.hash().to_string()
+    }
+
+    /// The first day this version applies (`"YYYY-MM-DD"`), if declared.
+    #[wasm_bindgen(getter)]
+    pub fn effective(&self) -> Option<String> {
+        self.inner.effective().map(|d| d.to_string())
+    }
+
+    /// Evaluates a complete input and returns the result as a plain object (decimals as
+    /// strings). Throws an `OrdoError` (`missing_input`, `invalid_input`, `no_match`, ...) with
+    /// `path` or `rule`: a result is complete or not given at all.
+    pub fn evaluate(
+        &self,
+        input: InputObject,
+        options: Option<EvalOptionsObject>,
+    ) -> Result<EvalResultObject, JsValue> {
+        let input = js::to_json(&input, "the input")?;
+        let options = eval_options(options.map(JsValue::from))?;
+        let result = self
+            .inner
+            .evaluate(&input, &options)
+            .map_err(|e| js::eval_error(&e))?;
+        to_js(&result).map(JsCast::unchecked_into)
+    }
+
+    /// Evaluates JSON text and returns the engine's canonical JSON text: byte for byte what
+    /// `ordo eval --compact` prints and every other host returns.
+    #[wasm_bindgen(js_name = evaluateJson)]
+    pub fn evaluate_json(
+        &self,
+        input: &str,
+        options: Option<EvalOptionsObject>,
+    ) -> Result<String, JsValue> {
+        let options = eval_options(options.map(JsValue::from))?;
+        self.inner
+            .evaluate_str(input, &options)
+            .map_err(|e| js::eval_error(&e))
+    }
+
+    /// Option availability for a partial input (spec §18): for every field with a finite
+    /// domain, each value as available or not with the constraints that rule it out
+    /// (`blocked_by`), and the constraints already violated.
+    pub fn configure(
+        &self,
+        partial: InputObject,
+        options: Option<ConfigureOptionsObject>,
+    ) -> Result<ConfigureResultObject, JsValue> {
+        let partial = js::to_json(&partial, "the partial input")?;
+        let options: JsConfigureOptions = read_options(options.map(JsValue::from))?;
+        let request = options
+            .into_request(partial)
+            .map_err(|e| js::eval_error(&e))?;
+        let result = self
+            .inner
+            .configure(&request)
+            .map_err(|e| js::eval_error(&e))?;
+        to_js(&result).map(JsCast::unchecked_into)
+    }
+
+    /// Next actions (spec §13): every outgoing transition of `request.state` for
+    /// `request.actor`, enabled or with every reason it is not.
+    pub fn transitions(
+        &self,
+        request: TransitionsRequestObject,
+    ) -> Result<TransitionsResultObject, JsValue> {
+        let request = js::to_json(&request, "the request")?;
+        let result = self
+            .inner
+            .transitions(&request)
+            .map_err(|e| js::eval_error(&e))?;
+        to_js(&result).map(JsCast::unchecked_into)
+    }
+
+    /// Applies `request.transition` (spec §13): the new state, the actions of the triggers
+    /// it fires and the timers it arms. Throws a `transition` error saying why not.
+    pub fn apply(&self, request: ApplyRequestObject) -> Result<ApplyResultObject, JsValue> {
+        let request = js::to_json(&request, "the request")?;
+        let result = self.inner.apply(&request).map_err(|e| js::eval_error(&e))?;
+        to_js(&result).map(JsCast::unchecked_into)
+    }
+
+    /// A `stay … after` timer fell due (spec §14): the trigger's actions, or none when the
+    /// instance has left the state or the condition no longer holds.
+    #[wasm_bindgen(js_name = fireTimer)]
+    pub fn fire_timer(&self, request: TimerRequestObject) -> Result<ApplyResultObject, JsValue> {
+        let request = js::to_json(&request, "the request")?;
+        let result = self
+            .inner
+            .fire_timer(&request)
+            .map_err(|e| js::eval_error(&e))?;
+        to_js(&result).map(JsCast::unchecked_into)
+    }
+}
+
+/// The engine's options from a JS options object (absent, `undefined` or `null` for none).
+fn eval_options(options: Option<JsValue>) -> Result<ordo_engine::EvalOptions, JsValue> {
+    let options: JsEvalOptions = read_options(options)?;
+    options.into_engine().map_err(|e| js::eval_error(&e))
+}
+
+fn read_options<T>(options: Option<JsValue>) -> Result<T, JsValue>
+where
+    T: Default + for<'de> serde::Deserialize<'de>,
+{
+    let json = match options {
+        Some(value) if !value.is_null_or_undefined() => js::to_json(&value, "the options")?,
+        _ => Json::Null,
+    };
+    options_from_json(json).map_err(|e| js::eval_error(&e))
+}
+
+/// A result as a plain JS value, through the canonical JSON text.
+fn to_js(value: &Json) -> Result<JsValue, JsValue> {
+    js::from_json_text(&ordo_engine::to_json_string(value))
+}

@@ -1,0 +1,69 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::*;
+use crate::parse;
+
+fn fmt(source: &str) -> String {
+    match parse(source) {
+        Ok(ruleset) => format_ruleset(&ruleset, source),
+        Err(d) => panic!("{}", d.render("test.ordo", source)),
+    }
+}
+
+#[test]
+fn header_comments_and_groups() {
+    let src = "/// doc\nruleset t version \"1.0.0\" // trailing\neffective 2026-01-01\n\n// lead\nlet x = (1 + 2) * 3 // why\nlet y = 1\n\ninput {\n  a: Int // first\n  b: { c: Text = \"x\" }\n}\n";
+    let out = fmt(src);
+    assert_eq!(
+        out,
+        "/// doc\nruleset t version \"1.0.0\" // trailing\neffective 2026-01-01\n\n// lead\nlet x = (1 + 2) * 3 // why\nlet y = 1\n\ninput {\n  a: Int // first\n  b: {\n    c: Text = \"x\"\n  }\n}\n"
+    );
+    assert_eq!(fmt(&out), out);
+}
+
+#[test]
+fn decision_columns_are_aligned() {
+    let src = "ruleset t version \"1\"\ndecision d hit first { | q | r || a | b | | >= 100 | \"x\" || 12% | 1 | | - | - || 0% | 22 | }\n";
+    assert_eq!(
+        fmt(src),
+        "ruleset t version \"1\"\n\ndecision d hit first {\n  | q      | r   || a   | b  |\n  | >= 100 | \"x\" || 12% | 1  |\n  | -      | -   || 0%  | 22 |\n}\n"
+    );
+}
+
+#[test]
+fn the_canonical_form_drops_comments_docs_tests_and_layout() {
+    let a = "/// doc\nruleset t version \"1\"\n// c\nlet x = 1 // t\nlet y = 2\ndecision d hit unique { | x || v | | - || 1 | }\ntest \"t\" { expect x == 1 }\n";
+    let b = "ruleset t version \"1\" let x = (1) let y = 2 decision d { | x || v | | - || 1 | }";
+    let canonical = format_canonical(&parse(a).unwrap());
+    assert_eq!(canonical, format_canonical(&parse(b).unwrap()));
+    assert_eq!(
+        canonical,
+        "ruleset t version \"1\"\n\nlet x = 1\n\nlet y = 2\n\ndecision d {\n  | x || v |\n  | - || 1 |\n}\n"
+    );
+}
+
+#[test]
+fn separators_are_added_where_elements_would_glue() {
+    let src = "ruleset t version \"1\"\ntable t: Int -> Int { 1 => 2, -1 => 3 }\nbands b { 0..1 => x, (a).. => 2 }\ninput { a: Int = 2, days: Int }\n";
+    let out = fmt(src);
+    assert!(out.contains("  1 => 2,\n  -1 => 3\n"), "{out}");
+    assert!(out.contains("  a: Int = 2,\n  days: Int\n"), "{out}");
+    assert!(same_tree(&parse(src).unwrap(), &parse(&out).unwrap()));
+}
+
+#[test]
+fn long_values_break_before_operators() {
+    let long = (0..30)
+        .map(|i| format!("value_{i}"))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let src = format!("ruleset t version \"1\"\nlet total = {long}\n");
+    let out = fmt(&src);
+    assert!(out.lines().all(|l| l.chars().count() <= 100), "{out}");
+    assert!(
+        out.lines().filter(|l| l.starts_with("  + ")).count() >= 2,
+        "{out}"
+    );
+    assert!(same_tree(&parse(&src).unwrap(), &parse(&out).unwrap()));
+    assert_eq!(fmt(&out), out);
+}

@@ -1,0 +1,60 @@
+//! `ordo serve`: the HTTP server — publish ruleset versions, evaluate them, read the audit log.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The address to listen on. Without --tokens only a loopback address is accepted.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// The SQLite store of published versions and the audit log (created when missing).
+    #[arg(long, default_value = "ordo.db")]
+    db: PathBuf,
+    /// A TOML file of bearer tokens, each with a caller name and roles
+    /// (admin, author, evaluator, auditor). Without it every local caller may do everything.
+    #[arg(long)]
+    tokens: Option<PathBuf>,
+    /// Do not write audit entries (for measurements and local experiments only).
+    #[arg(long)]
+    no_audit: bool,
+    /// The largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    max_body_bytes: usize,
+    /// Cancel a request that runs longer than this many seconds.
+    #[arg(long, default_value_t = 30)]
+    timeout_secs: u64,
+    /// Log level on standard error: error, warn, info, debug, trace or off.
+    #[arg(long, default_value = "info")]
+    log: String,
+}
+
+/// Serves until SIGTERM or Ctrl-C; exit 1 when the server cannot start or fails.
+pub fn run(args: &Args) -> u8 {
+    if let Err(message) = ordo_http::init_logging(&args.log) {
+        eprintln!("error: {message}");
+        return 1;
+    }
+    let config = ordo_http::ServeConfig {
+        addr: args.addr,
+        db: args.db.clone(),
+        tokens: args.tokens.clone(),
+        audit: !args.no_audit,
+        max_body_bytes: args.max_body_bytes,
+        request_timeout: Duration::from_secs(args.timeout_secs),
+    };
+    let served = ordo_http::serve(config, |addr| {
+        // Scripts and tests read the real port from this line.
+        println!("ordo serve: listening on http://{addr}");
+        let _ = std::io::stdout().flush();
+    });
+    match served {
+        Ok(()) => 0,
+        Err(error) => {
+            eprintln!("error: {error}");
+            1
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! The value of `:set PATH = VALUE`: JSON, or an ordo literal turned into the JSON input form.
+
+use ordo_dsl::ast::{Expr, ExprKind, TextPart, UnaryOp};
+use serde_json::{Map, Value as Json};
+
+/// Reads a value as JSON (`12`, `"DE"`, `["heater"]`) or, failing that, as an ordo literal
+/// (`p200`, `12.50`, `8%`, `2026-03-01`, `3 days`, `{heater, sensor_kit}`,
+/// `{ tier: gold, country: "DE" }`). The error is ready to print.
+pub fn value(text: &str) -> Result<Json, String> {
+    if let Ok(json) = serde_json::from_str::<Json>(text) {
+        return Ok(json);
+    }
+    let expr = ordo_dsl::parse_expression(text)
+        .map_err(|diagnostics| diagnostics.render("<value>", text))?;
+    to_json(&expr).ok_or_else(|| {
+        "error: `:set` takes a literal value (a number, percent, text, date, duration, enum \
+         value, list, set or record) or JSON"
+            .to_string()
+    })
+}
+
+fn to_json(e: &Expr) -> Option<Json> {
+    Some(match &e.kind {
+        ExprKind::Number(n) => Json::String(n.to_string()),
+        ExprKind::Percent(p) => Json::String(format!("{p}%")),
+        ExprKind::Text(parts) => {
+            let mut text = String::new();
+            for part in parts {
+                match part {
+                    TextPart::Literal(s) => text.push_str(s),
+                    TextPart::Interpolation(_) => return None,
+                }
+            }
+            Json::String(text)
+        }
+        ExprKind::Bool(b) => Json::Bool(*b),
+        ExprKind::None => Json::Null,
+        ExprKind::Date(d) => Json::String(d.format("%Y-%m-%d").to_string()),
+        ExprKind::Duration { amount, unit } => {
+            let seconds = amount.checked_mul(unit.seconds().into())?.trunc();
+            let seconds = i64::try_from(seconds).ok()?;
+            Json::String(ordo_engine::eval::display::duration_text(seconds))
+        }
+        // An enum value, bare or qualified (`Model.p200`).
+        ExprKind::Name(ident) => Json::String(ident.name.clone()),
+        ExprKind::Field { target, field } if matches!(target.kind, ExprKind::Name(_)) => {
+            Json::String(field.name.clone())
+        }
+        ExprKind::Unary {
+            op: UnaryOp::Neg,
+            operand,
+        } => match &operand.kind {
+            ExprKind::Number(n) => Json::String(format!("-{n}")),
+            ExprKind::Percent(p) => Json::String(format!("-{p}%")),
+            _ => return None,
+        },
+        ExprKind::List(items) | ExprKind::Set(items) => {
+            Json::Array(items.iter().map(to_json).collect::<Option<_>>()?)
+        }
+        ExprKind::Record(fields) => {
+            let mut map = Map::new();
+            for field in fields {
+                map.insert(field.name.name.clone(), to_json(&field.value)?);
+            }
+            Json::Object(map)
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn literals_and_json_become_input_values() {
+        assert_eq!(value("12").unwrap(), json!(12));
+        // JSON numbers keep their digits.
+        assert_eq!(
+            ordo_engine::to_json_string(&value("12.50").unwrap()),
+            "12.50"
+        );
+        assert_eq!(value("3 days").unwrap(), json!("P3D"));
+        assert_eq!(value("8.1%").unwrap(), json!("8.1%"));
+        assert_eq!(value("p200").unwrap(), json!("p200"));
+        assert_eq!(value("Model.p200").unwrap(), json!("p200"));
+        assert_eq!(value("2026-03-01").unwrap(), json!("2026-03-01"));
+        assert_eq!(
+            value("{heater, sensor_kit}").unwrap(),
+            json!(["heater", "sensor_kit"])
+        );
+        assert_eq!(
+            value("{ tier: gold, country: \"DE\" }").unwrap(),
+            json!({"tier": "gold", "country": "DE"})
+        );
+        assert_eq!(value("[\"a\", \"b\"]").unwrap(), json!(["a", "b"]));
+        assert_eq!(value("-5").unwrap(), json!(-5));
+        assert!(value("quantity * 2").is_err());
+        assert!(value("1 +").unwrap_err().contains("syntax"));
+    }
+}

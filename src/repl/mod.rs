@@ -1,0 +1,693 @@
+//! The REPL session: the loaded ruleset, the inputs set so far, and the commands that act on
+//! them. Results go to standard output, errors to standard error; no error ends the session.
+
+pub mod helper;
+mod literal;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use ordo_dsl::ast::{Item, PriceStmt, Ruleset as Ast, TypeExprKind};
+use ordo_engine::api::adhoc::AdhocError;
+use ordo_engine::input::{Absent, parse_date, read_input};
+use ordo_engine::{EvalOptions, Ruleset};
+use serde_json::{Map, Value as Json};
+
+use helper::{COMMANDS, Names};
+
+/// A ruleset with no declarations, the scope of a session started without a file.
+const EMPTY: &str = "ruleset repl version \"0.0.0\"\n";
+
+/// What the session does after a line.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    Continue,
+    Quit,
+}
+
+/// One REPL session.
+pub struct Session {
+    file: Option<PathBuf>,
+    /// The source the session evaluates in (the file's text, or [`EMPTY`]).
+    source: String,
+    /// The compiled ruleset; `None` while the file does not compile.
+    ruleset: Option<Ruleset>,
+    input: Map<String, Json>,
+    /// The evaluation date (`:as_of`), kept as the options every evaluation starts from.
+    base: EvalOptions,
+    /// Completion candidates, shared with the line editor.
+    pub names: Names,
+    /// How many commands failed (the exit code of a piped session says whether any did).
+    pub errors: usize,
+}
+
+impl Session {
+    /// Starts a session over `file` (or the empty ruleset); a file that does not compile is
+    /// reported and the session starts anyway, so it can be fixed and `:reload`ed.
+    pub fn start(file: Option<PathBuf>) -> Session {
+        let mut session = Session {
+            file,
+            source: EMPTY.to_string(),
+            ruleset: None,
+            input: Map::new(),
+            base: EvalOptions::default(),
+            names: Names::default(),
+            errors: 0,
+        };
+        match session.load() {
+            Ok(()) => {}
+            Err(message) => session.fail(&message),
+        }
+        session
+    }
+
+    /// A line for people about what is loaded.
+    pub fn banner(&self) -> String {
+        match &self.ruleset {
+            Some(r) if self.file.is_some() => format!(
+                "ordo repl: {} {} ({}). :help lists the commands.",
+                r.name(),
+                r.version(),
+                r.hash()
+            ),
+            Some(_) => "ordo repl: no ruleset loaded; expressions use the built-ins. :help lists \
+                        the commands."
+                .to_string(),
+            None => "ordo repl: the ruleset does not compile; fix it and :reload.".to_string(),
+        }
+    }
+
+    fn fail(&mut self, message: &str) {
+        self.errors += 1;
+        eprintln!("{}", message.trim_end());
+    }
+
+    /// Reads and compiles the file (or the empty ruleset); on failure the previous ruleset
+    /// stays in use.
+    fn load(&mut self) -> Result<(), String> {
+        let source = match &self.file {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| format!("error: cannot read `{}`: {e}", path.display()))?,
+            None => EMPTY.to_string(),
+        };
+        match Ruleset::compile(&source) {
+            Ok(ruleset) => {
+                *self.names.borrow_mut() = match ordo_dsl::parse(&source) {
+                    Ok(ast) => completion_names(&ast),
+                    Err(_) => Vec::new(),
+                };
+                self.source = source;
+                self.ruleset = Some(ruleset);
+                Ok(())
+            }
+            Err(diagnostics) => {
+                let name = self.file_name();
+                let count = diagnostics.len();
+                Err(format!(
+                    "{}\n{name}: {count} error{}",
+                    diagnostics.render(&name, &source),
+                    if count == 1 { "" } else { "s" }
+                ))
+            }
+        }
+    }
+
+    fn file_name(&self) -> String {
+        self.file
+            .as_ref()
+            .map_or_else(|| "<repl>".to_string(), |f| f.display().to_string())
+    }
+
+    /// Handles one (possibly multi-line) input.
+    pub fn handle(&mut self, line: &str) -> Next {
+        let line = line.trim();
+        if line.is_empty() {
+            return Next::Continue;
+        }
+        let Some(command) = line.strip_prefix(':') else {
+            self.evaluate(line);
+            return Next::Continue;
+        };
+        let (word, rest) = command
+            .split_once(char::is_whitespace)
+            .map_or((command, ""), |(w, r)| (w, r.trim()));
+        match word {
+            "quit" | "q" | "exit" => return Next::Quit,
+            "help" | "h" | "?" => println!("{HELP}"),
+            "set" => self.set(rest),
+            "unset" => self.unset(rest),
+            "input" => self.load_input(rest),
+            "inputs" => println!(
+                "{}",
+                ordo_engine::to_json_pretty(&Json::Object(self.input.clone()))
+            ),
+            "as_of" => self.set_as_of(rest),
+            "why" => self.why(rest),
+            "type" => self.show_type(rest),
+            "configure" => self.configure(),
+            "reload" => self.reload(),
+            other => {
+                let known: Vec<&str> = COMMANDS.iter().map(|c| c.trim_start_matches(':')).collect();
+                let hint = ordo_dsl::diagnostic::did_you_mean(other, known)
+                    .map_or(String::new(), |h| format!("\n  help: {h}"));
+                self.fail(&format!(
+                    "error: unknown command `:{other}`{hint}\n  (:help lists the commands)"
+                ));
+            }
+        }
+        Next::Continue
+    }
+
+    fn options(&self, trace: bool) -> EvalOptions {
+        EvalOptions {
+            trace,
+            ..self.base.clone()
+        }
+    }
+
+    /// Compiles an expression in the ruleset's scope, reporting problems like `ordo check`.
+    fn compile(&mut self, expression: &str) -> Option<ordo_engine::api::adhoc::Adhoc> {
+        if self.ruleset.is_none() {
+            self.fail("error: the ruleset does not compile; fix it and :reload");
+            return None;
+        }
+        match Ruleset::compile_expression(&self.source, expression) {
+            Ok(adhoc) => Some(adhoc),
+            Err(AdhocError::Expression(diagnostics)) => {
+                self.fail(&diagnostics.render("<input>", expression));
+                None
+            }
+            Err(AdhocError::Ruleset(diagnostics)) => {
+                let name = self.file_name();
+                let rendered = diagnostics.render(&name, &self.source);
+                self.fail(&rendered);
+                None
+            }
+        }
+    }
+
+    fn evaluate(&mut self, expression: &str) {
+        let Some(adhoc) = self.compile(expression) else {
+            return;
+        };
+        let input = Json::Object(self.input.clone());
+        match adhoc.evaluate(&input, &self.options(false)) {
+            Ok(value) if value.known => println!("{}", value.text),
+            Ok(value) => println!(
+                "unknown: set {} first",
+                value
+                    .missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Err(error) => self.fail(&error.render()),
+        }
+    }
+
+    fn show_type(&mut self, expression: &str) {
+        if let Some(adhoc) = self.compile(expression) {
+            println!("{}", adhoc.type_name());
+        }
+    }
+
+    /// `:set PATH = VALUE`
+    fn set(&mut self, rest: &str) {
+        let Some((path, value)) = rest.split_once('=') else {
+            self.fail("error: write `:set NAME = VALUE` (for example `:set quantity = 12`)");
+            return;
+        };
+        let path = path.trim();
+        let parts: Vec<&str> = path.split('.').collect();
+        if path.is_empty()
+            || parts
+                .iter()
+                .any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            self.fail(&format!("error: `{path}` is not an input name"));
+            return;
+        }
+        let value = match literal::value(value.trim()) {
+            Ok(value) => value,
+            Err(message) => {
+                self.fail(&message);
+                return;
+            }
+        };
+        let mut candidate = self.input.clone();
+        insert(&mut candidate, &parts, value.clone());
+        if let Err(message) = self.check_input(&candidate) {
+            self.fail(&message);
+            return;
+        }
+        self.input = candidate;
+        println!("{path} = {}", ordo_engine::to_json_string(&value));
+    }
+
+    /// Reads an input as far as it goes: wrong values and unknown fields are errors, missing
+    /// fields are not.
+    fn check_input(&self, input: &Map<String, Json>) -> Result<(), String> {
+        let Some(ruleset) = &self.ruleset else {
+            return Ok(());
+        };
+        read_input(
+            ruleset.program(),
+            &Json::Object(input.clone()),
+            Absent::Partial,
+        )
+        .map(|_| ())
+        .map_err(|e| e.render())
+    }
+
+    fn unset(&mut self, path: &str) {
+        let parts: Vec<&str> = path.split('.').collect();
+        if remove(&mut self.input, &parts) {
+            println!("{path} unset");
+        } else {
+            self.fail(&format!("error: `{path}` is not set"));
+        }
+    }
+
+    /// `:input FILE`: replaces the inputs with a JSON object from a file.
+    fn load_input(&mut self, path: &str) {
+        if path.is_empty() {
+            self.fail("error: write `:input FILE.json`");
+            return;
+        }
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) => {
+                self.fail(&format!("error: cannot read `{path}`: {e}"));
+                return;
+            }
+        };
+        let input = match ordo_engine::parse_json(&text) {
+            Ok(Json::Object(map)) => map,
+            Ok(_) => {
+                self.fail(&format!("error: `{path}` does not hold a JSON object"));
+                return;
+            }
+            Err(error) => {
+                self.fail(&error.render());
+                return;
+            }
+        };
+        if let Err(message) = self.check_input(&input) {
+            self.fail(&message);
+            return;
+        }
+        let count = input.len();
+        self.input = input;
+        println!(
+            "{count} input field{} from {path}",
+            if count == 1 { "" } else { "s" }
+        );
+    }
+
+    fn set_as_of(&mut self, text: &str) {
+        if text.is_empty() || text == "none" {
+            self.base.as_of = None;
+            println!("as_of: the ruleset's effective date");
+            return;
+        }
+        match parse_date(text) {
+            Ok(date) => {
+                self.base.as_of = Some(date);
+                println!("as_of = {date}");
+            }
+            Err(error) => self.fail(&error.render()),
+        }
+    }
+
+    /// `:why NAME`: the trace of a value (how it was reached, from what), of a constraint, or
+    /// the lines of a price block.
+    fn why(&mut self, name: &str) {
+        if name.is_empty() {
+            self.fail("error: write `:why NAME`");
+            return;
+        }
+        let kind = self.kind_of(name);
+        if matches!(kind, Some("constraint") | Some("price")) {
+            return self.why_from_result(name, kind.unwrap_or_default());
+        }
+        let Some(adhoc) = self.compile(name) else {
+            return;
+        };
+        let input = Json::Object(self.input.clone());
+        match adhoc.evaluate(&input, &self.options(true)) {
+            Ok(value) => {
+                let entries = value.trace.as_array().cloned().unwrap_or_default();
+                if !value.known {
+                    println!("{name} is unknown: set {} first", value.missing.join(", "));
+                    return;
+                }
+                let mut shown = BTreeSet::new();
+                if !explain(name, &entries, 0, &mut shown) {
+                    println!("{name} = {} (an input or a constant)", value.text);
+                }
+            }
+            Err(error) => self.fail(&error.render()),
+        }
+    }
+
+    /// Constraints and price blocks are explained by a complete evaluation.
+    fn why_from_result(&mut self, name: &str, kind: &str) {
+        let Some(ruleset) = &self.ruleset else {
+            return;
+        };
+        let input = Json::Object(self.input.clone());
+        let result = match ruleset.evaluate(&input, &self.options(true)) {
+            Ok(result) => result,
+            Err(error) => {
+                let message = format!(
+                    "{}\n  (explaining `{name}` needs a complete input)",
+                    error.render()
+                );
+                self.fail(&message);
+                return;
+            }
+        };
+        if kind == "price" {
+            let lines = at(at(at(&result, "quotes"), name), "lines")
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for line in lines {
+                println!(
+                    "{} {} = {}: {}",
+                    plain(at(&line, "kind")),
+                    plain(at(&line, "id")),
+                    plain(at(&line, "amount")),
+                    plain(at(&line, "explain"))
+                );
+            }
+            println!(
+                "total = {}",
+                plain(at(at(at(&result, "quotes"), name), "total"))
+            );
+            return;
+        }
+        let entries = at(&result, "trace").as_array().cloned().unwrap_or_default();
+        let mut shown = BTreeSet::new();
+        explain(name, &entries, 0, &mut shown);
+        if let Some(v) = at(&result, "violations")
+            .as_array()
+            .and_then(|v| v.iter().find(|v| at(v, "id") == name))
+        {
+            println!(
+                "  {} \"{}\"",
+                plain(at(v, "severity")),
+                plain(at(v, "message"))
+            );
+        }
+    }
+
+    /// What kind of declaration `name` is, if it names one.
+    fn kind_of(&self, name: &str) -> Option<&'static str> {
+        let ast = ordo_dsl::parse(&self.source).ok()?;
+        ast.items.iter().find_map(|item| match item {
+            Item::Constraint(c) if c.name.name == name => Some("constraint"),
+            Item::Price(p) if p.name.name == name => Some("price"),
+            _ => None,
+        })
+    }
+
+    /// `:configure`: option availability for the inputs set so far.
+    fn configure(&mut self) {
+        let Some(ruleset) = &self.ruleset else {
+            self.fail("error: the ruleset does not compile; fix it and :reload");
+            return;
+        };
+        let mut request = Map::new();
+        request.insert("input".into(), Json::Object(self.input.clone()));
+        if let Some(date) = self.base.as_of {
+            request.insert("as_of".into(), Json::String(date.to_string()));
+        }
+        match ruleset.configure(&Json::Object(request)) {
+            Ok(answer) => println!("{}", ordo_engine::to_json_pretty(&answer)),
+            Err(error) => self.fail(&error.render()),
+        }
+    }
+
+    /// `:reload`: compiles the file again and says what changed.
+    fn reload(&mut self) {
+        if self.file.is_none() {
+            println!("no file to reload");
+            return;
+        }
+        let before = self.ruleset.as_ref().map(|r| r.hash().to_string());
+        let old_names = declared_names(&self.source);
+        if let Err(message) = self.load() {
+            let kept = if self.ruleset.is_some() {
+                "\n(the previous version stays loaded)"
+            } else {
+                ""
+            };
+            self.fail(&format!("{message}{kept}"));
+            return;
+        }
+        let Some(ruleset) = &self.ruleset else {
+            return;
+        };
+        let after = ruleset.hash().to_string();
+        let new_names = declared_names(&self.source);
+        if before.as_deref() == Some(after.as_str()) {
+            println!(
+                "reloaded {} {}: same meaning, same hash ({after})",
+                ruleset.name(),
+                ruleset.version()
+            );
+            return;
+        }
+        println!(
+            "reloaded {} {}: hash {} -> {after}",
+            ruleset.name(),
+            ruleset.version(),
+            before.as_deref().unwrap_or("(none)")
+        );
+        let added: Vec<&str> = new_names
+            .difference(&old_names)
+            .map(String::as_str)
+            .collect();
+        let removed: Vec<&str> = old_names
+            .difference(&new_names)
+            .map(String::as_str)
+            .collect();
+        if !added.is_empty() {
+            println!("  added: {}", added.join(", "));
+        }
+        if !removed.is_empty() {
+            println!("  removed: {}", removed.join(", "));
+        }
+        if added.is_empty() && removed.is_empty() {
+            println!("  the same names; definitions changed");
+        }
+    }
+}
+
+const HELP: &str = "\
+Type an expression to evaluate it in the ruleset's scope (`quote.total`, `volume_rate * 2`).
+Inputs that are not set take their defaults; a value that needs an unset input is `unknown`.
+An open bracket or string continues the input on the next line.
+
+  :set NAME = VALUE   set an input (`:set quantity = 12`, `:set customer.tier = gold`,
+                      `:set extras = {heater}`); VALUE is an ordo literal or JSON
+  :unset NAME         remove an input
+  :input FILE         replace the inputs with a JSON file
+  :inputs             show the inputs
+  :as_of DATE|none    set the evaluation date
+  :why NAME           explain a value, a decision, a constraint or a price block
+  :type EXPR          show an expression's type
+  :configure          option availability for the inputs set so far
+  :reload             compile the file again and show what changed
+  :help               this text
+  :quit               leave (Ctrl-D too)";
+
+/// Prints the trace entry of `name`, then those of the values it read; false when `name` has
+/// no entry (an input or a constant).
+fn explain(name: &str, entries: &[Json], depth: usize, shown: &mut BTreeSet<String>) -> bool {
+    let Some(entry) = entries.iter().find(|e| at(e, "id") == name) else {
+        return false;
+    };
+    if !shown.insert(name.to_string()) || depth > 4 {
+        return true;
+    }
+    let indent = "  ".repeat(depth);
+    let kind = plain(at(entry, "kind"));
+    let value = if kind == "constraint" {
+        match at(entry, "holds").as_bool() {
+            Some(true) => "holds".to_string(),
+            Some(false) => "violated".to_string(),
+            None => "unknown".to_string(),
+        }
+    } else {
+        format!("= {}", plain(at(entry, "value")))
+    };
+    let rows = at(entry, "rows")
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| format!("row {} at line {}", at(r, "row"), at(r, "line")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .map_or(String::new(), |rows| format!(", matched {rows}"));
+    println!("{indent}{name} {value}   ({kind}{rows})");
+    if let Some(reads) = at(entry, "reads").as_object() {
+        for (read, value) in reads {
+            if !explain(read, entries, depth + 1, shown) {
+                println!("{indent}  {read} = {}", plain(value));
+            }
+        }
+    }
+    true
+}
+
+/// The member `key` of a JSON object (`null` when there is none).
+fn at<'a>(value: &'a Json, key: &str) -> &'a Json {
+    static NULL: Json = Json::Null;
+    value.get(key).unwrap_or(&NULL)
+}
+
+/// A JSON value for people: strings without quotes, the rest as compact JSON.
+fn plain(value: &Json) -> String {
+    match value {
+        Json::String(s) => s.clone(),
+        Json::Null => "none".to_string(),
+        other => ordo_engine::to_json_string(other),
+    }
+}
+
+fn insert(map: &mut Map<String, Json>, path: &[&str], value: Json) {
+    match path {
+        [] => {}
+        [last] => {
+            map.insert((*last).to_string(), value);
+        }
+        [first, rest @ ..] => {
+            let entry = map
+                .entry((*first).to_string())
+                .or_insert_with(|| Json::Object(Map::new()));
+            if !entry.is_object() {
+                *entry = Json::Object(Map::new());
+            }
+            if let Json::Object(inner) = entry {
+                insert(inner, rest, value);
+            }
+        }
+    }
+}
+
+fn remove(map: &mut Map<String, Json>, path: &[&str]) -> bool {
+    match path {
+        [] => false,
+        [last] => map.remove(*last).is_some(),
+        [first, rest @ ..] => match map.get_mut(*first) {
+            Some(Json::Object(inner)) => remove(inner, rest),
+            _ => false,
+        },
+    }
+}
+
+/// The names a ruleset declares, as `kind name` (for `:reload`).
+fn declared_names(source: &str) -> BTreeSet<String> {
+    let Ok(ast) = ordo_dsl::parse(source) else {
+        return BTreeSet::new();
+    };
+    let mut names = BTreeSet::new();
+    for item in &ast.items {
+        let (kind, name) = match item {
+            Item::Enum(d) => ("enum", d.name.name.clone()),
+            Item::Input(d) => {
+                for f in &d.fields {
+                    names.insert(format!("input {}", f.name.name));
+                }
+                continue;
+            }
+            Item::Table(d) => ("table", d.name.name.clone()),
+            Item::Bands(d) => ("bands", d.name.name.clone()),
+            Item::Decision(d) => ("decision", d.name.name.clone()),
+            Item::Value(d) if d.output => ("output", d.name.name.clone()),
+            Item::Value(d) => ("let", d.name.name.clone()),
+            Item::Constraint(d) => ("constraint", d.name.name.clone()),
+            Item::Price(d) => ("price", d.name.name.clone()),
+            Item::Approval(d) => ("approval", d.name.name.clone()),
+            Item::Workflow(d) => ("workflow", d.name.name.clone()),
+            Item::Trigger(d) => ("trigger", d.name.name.clone()),
+            Item::Roles(_) | Item::Test(_) => continue,
+        };
+        names.insert(format!("{kind} {name}"));
+    }
+    names
+}
+
+/// Everything worth completing in a ruleset: declared names, input paths, enum values,
+/// decision outputs (`shipping.zone`) and quote fields (`quote.total`).
+fn completion_names(ast: &Ast) -> Vec<String> {
+    fn fields(prefix: &str, decls: &[ordo_dsl::ast::FieldDecl], out: &mut Vec<String>) {
+        for f in decls {
+            let path = format!("{prefix}{}", f.name.name);
+            out.push(path.clone());
+            let record = match &f.ty.kind {
+                TypeExprKind::Record(inner) => Some(inner),
+                TypeExprKind::Optional(t) => match &t.kind {
+                    TypeExprKind::Record(inner) => Some(inner),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(inner) = record {
+                fields(&format!("{path}."), inner, out);
+            }
+        }
+    }
+    fn subtotals(body: &[PriceStmt], out: &mut Vec<String>) {
+        for stmt in body {
+            match stmt {
+                PriceStmt::Subtotal(s) => out.push(s.id.name.clone()),
+                PriceStmt::For(f) => subtotals(&f.body, out),
+                PriceStmt::Line(_) => {}
+            }
+        }
+    }
+    let mut names = Vec::new();
+    for item in &ast.items {
+        match item {
+            Item::Enum(d) => {
+                names.push(d.name.name.clone());
+                names.extend(d.values.iter().map(|v| v.name.clone()));
+            }
+            Item::Input(d) => fields("", &d.fields, &mut names),
+            Item::Table(d) => names.push(d.name.name.clone()),
+            Item::Bands(d) => names.push(d.name.name.clone()),
+            Item::Decision(d) => {
+                names.push(d.name.name.clone());
+                if d.outputs.len() > 1 {
+                    names.extend(
+                        d.outputs
+                            .iter()
+                            .map(|o| format!("{}.{}", d.name.name, o.name)),
+                    );
+                }
+            }
+            Item::Value(d) => names.push(d.name.name.clone()),
+            Item::Constraint(d) => names.push(d.name.name.clone()),
+            Item::Price(d) => {
+                let mut parts = vec![
+                    "total".to_string(),
+                    "lines".to_string(),
+                    "currency".to_string(),
+                    "subtotals".to_string(),
+                ];
+                subtotals(&d.body, &mut parts);
+                names.push(d.name.name.clone());
+                names.extend(parts.iter().map(|p| format!("{}.{p}", d.name.name)));
+            }
+            _ => {}
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}

@@ -1,0 +1,221 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+//! `ordo repl` driven through a pipe, as a script would: set inputs, evaluate expressions in
+//! the ruleset's scope, explain a value, make a typo, edit the file and `:reload`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+const PUMPS: &str = "tests/fixtures/conformance/pumps/ruleset.ordo";
+
+fn copy_of_pumps(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ordo-repl-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("pumps.ordo");
+    let source =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(PUMPS)).unwrap();
+    std::fs::write(&path, source).unwrap();
+    path
+}
+
+fn spawn(args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_ordo"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Runs a whole script through a session; returns (exit code, stdout, stderr).
+fn session(args: &[&str], script: &str) -> (Option<i32>, String, String) {
+    let mut child = spawn(args);
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_scripted_session_sets_inputs_evaluates_explains_and_reloads() {
+    let file = copy_of_pumps("full");
+    let mut child = spawn(&["repl", file.to_str().unwrap()]);
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let first = "\
+quote.total
+:set quantity = 12
+volume_rate
+:set model = p200
+:set customer = { tier: gold, country: \"DE\" }
+quote.total
+shipping.zone
+:why volume_rate
+quantiy * 2
+sum(x for x in [1, 2,
+  3])
+\"marker {1}\"
+";
+    stdin.write_all(first.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let mut seen = Vec::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "the session ended early: {seen:?}"
+        );
+        let line = line.trim_end().to_string();
+        let done = line == "\"marker 1\"";
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "unknown: set `customer.country`, `model`, `quantity` first",
+            "quantity = 12",
+            "0.05",
+            "model = \"p200\"",
+            "customer = {\"tier\":\"gold\",\"country\":\"DE\"}",
+            "23776.20",
+            "\"home\"",
+            "volume_rate = 0.05   (decision, matched row 3 at line 52)",
+            "  quantity = 12",
+            "6",
+            "\"marker 1\"",
+        ]
+    );
+
+    // Edit the file while the session runs: a new rate and a new output.
+    let source = std::fs::read_to_string(&file).unwrap();
+    let changed = source.replace("| >= 10    || 5%   |", "| >= 10    || 6%   |");
+    assert_ne!(changed, source);
+    let edited = changed + "\noutput bonus = quantity * 2\n";
+    std::fs::write(&file, edited).unwrap();
+    stdin
+        .write_all(b":reload\nvolume_rate\nbonus\n:frobnicate\n:quit\nnot reached\n")
+        .unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+
+    let lines: Vec<&str> = rest.lines().collect();
+    assert!(
+        lines[0].starts_with("reloaded pumps 1.0.0: hash sha256:")
+            && lines[0].contains(" -> sha256:"),
+        "{rest}"
+    );
+    assert_eq!(
+        &lines[1..],
+        ["  added: output bonus", "0.06", "24"],
+        "{rest}"
+    );
+    // The typo: the same diagnostic as `ordo check`, pointing into the input.
+    assert!(
+        stderr.contains("unknown_name: unknown name `quantiy`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `quantity`?"), "{stderr}");
+    assert!(stderr.contains("<input>:1:1"), "{stderr}");
+    assert!(stderr.contains("unknown command `:frobnicate`"), "{stderr}");
+    // Errors never end the session, but a piped session says that some command failed.
+    assert_eq!(status.code(), Some(1));
+}
+
+#[test]
+fn wrong_inputs_are_refused_and_the_session_goes_on() {
+    let (code, out, err) = session(
+        &["repl", PUMPS],
+        ":set customer.tier = platinum\n:set quantity = 2.5\n:set quantity = 3\n:set quantiti = 3\n:inputs\n:type shipping\n:unset quantity\nquantity\n",
+    );
+    assert!(err.contains("\"platinum\" is not a Tier"), "{err}");
+    assert!(err.contains("invalid_input"), "{err}");
+    assert!(err.contains("did you mean `quantity`?"), "{err}");
+    assert_eq!(
+        out,
+        "quantity = 3\n{\n  \"quantity\": 3\n}\n{ zone: Text, fee: Decimal }\nquantity unset\nunknown: set `quantity` first\n"
+    );
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn why_explains_constraints_and_price_blocks_from_a_complete_input() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let input = std::env::temp_dir().join(format!("ordo-repl-input-{}.json", std::process::id()));
+    std::fs::write(
+        &input,
+        r#"{"model": "p200", "quantity": 60, "customer": {"tier": "gold", "country": "US"}}"#,
+    )
+    .unwrap();
+    let script = format!(
+        ":input {}\n:why export_check\n:why quote\n:as_of 2026-03-01\nas_of\n",
+        input.display()
+    );
+    let (code, out, err) = session(&["repl", dir.join(PUMPS).to_str().unwrap()], &script);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.starts_with("3 input fields from "), "{out}");
+    assert!(
+        out.contains("export_check violated   (constraint)"),
+        "{out}"
+    );
+    assert!(out.contains("  customer.country = US"), "{out}");
+    assert!(
+        out.contains("review \"Export orders are checked by the export desk (US)\""),
+        "{out}"
+    );
+    assert!(out.contains("line base = 111000.00: 60 × 1850.00"), "{out}");
+    assert!(out.contains("total = "), "{out}");
+    assert!(out.ends_with("as_of = 2026-03-01\n2026-03-01\n"), "{out}");
+}
+
+#[test]
+fn without_a_file_expressions_use_the_built_ins() {
+    let (code, out, err) = session(
+        &["repl"],
+        "round(2.345, 2, half_even)\nmax(1, 4, 2) * 2\n[1, 2] == [1, 2]\n:help\n1 +\n",
+    );
+    assert!(out.starts_with("2.34\n8\ntrue\n"), "{out}");
+    assert!(out.contains(":set NAME = VALUE"), "{out}");
+    assert!(err.contains("syntax"), "{err}");
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn configure_reports_option_availability_or_why_it_cannot() {
+    let (_, out, err) = session(&["repl", PUMPS], ":set model = p100\n:configure\n");
+    if err.contains("not available in this build") {
+        eprintln!("skipped: configure is not available in this build");
+        return;
+    }
+    let answer: serde_json::Value = serde_json::from_str(out.split_once('\n').unwrap().1).unwrap();
+    let motor = &answer["fields"]["motor"]["options"];
+    assert_eq!(motor[1]["value"], "high_efficiency");
+    assert_eq!(motor[1]["available"], false);
+    assert_eq!(motor[1]["blocked_by"][0]["id"], "p100_motor");
+}
