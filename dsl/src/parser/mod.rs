@@ -117,9 +117,54 @@ fn collect_comments(file: pest::iterators::Pair<'_, Rule>) -> Vec<Comment> {
 }
 
 /// The byte span of a parse-tree node.
+///
+/// A rule that ends in a repetition (`expr`, a field with an optional default) also swallows
+/// the whitespace and comments pest skipped while looking for one more repetition; they are
+/// not part of the node, so the span stops at the node's last character of code.
 pub(crate) fn span_of(pair: &pest::iterators::Pair<'_, Rule>) -> Span {
     let span = pair.as_span();
-    Span::new(span.start(), span.end())
+    if pair.as_rule() == Rule::COMMENT {
+        return Span::new(span.start(), span.end());
+    }
+    Span::new(span.start(), span.start() + code_len(span.as_str()))
+}
+
+/// The length of `text` without trailing whitespace and trailing `//` comments.
+fn code_len(text: &str) -> usize {
+    let mut end = text.trim_end().len();
+    loop {
+        let body = text.get(..end).unwrap_or("");
+        let line_start = body.rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(body.get(line_start..).unwrap_or("")) {
+            Some(at) => end = body.get(..line_start + at).unwrap_or("").trim_end().len(),
+            None => return end,
+        }
+    }
+}
+
+/// Where a `//` comment starts on a line of code, outside string literals.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut previous_slash = false;
+    for (i, c) in line.char_indices() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '/' if previous_slash => return Some(i - 1),
+            _ => {}
+        }
+        previous_slash = c == '/';
+    }
+    None
 }
 
 /// Walks the parse tree. Literal errors are pushed to `errors`; structural ones are returned.

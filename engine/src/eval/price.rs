@@ -256,7 +256,9 @@ impl Evaluator<'_> {
         for piece in pieces {
             match piece {
                 crate::ir::TextPiece::Literal(s) => out.push_str(s),
-                crate::ir::TextPiece::Value(e) => out.push_str(&display(self.program, &self.eval(e)?)),
+                crate::ir::TextPiece::Value(e) => {
+                    out.push_str(&display(self.program, &self.eval(e)?))
+                }
             }
         }
         Ok(out)
