@@ -51,10 +51,7 @@ fn every_example_passes_its_own_tests() {
     for name in ["bikes", "freight", "orders"] {
         let ruleset = example(name);
         let outcomes = ruleset.run_tests();
-        assert!(
-            name != "orders" || outcomes.len() == 3,
-            "orders has three test blocks"
-        );
+        assert!(!outcomes.is_empty(), "{name} has no test blocks");
         for outcome in outcomes {
             assert!(
                 outcome.failures.is_empty(),
