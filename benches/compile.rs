@@ -1,7 +1,8 @@
 #![allow(
     clippy::expect_used,
     clippy::panic,
-    reason = "a benchmark whose setup fails must stop loudly"
+    clippy::indexing_slicing,
+    reason = "a benchmark whose setup fails must stop loudly; results are read by JSON index"
 )]
 //! Parse + check + compile (`Ruleset::compile`), and parsing alone, for each example and for
 //! generated rulesets: decision tables of 1k and 10k rows, 1k constraints over 30 fields.

@@ -1,7 +1,8 @@
 #![allow(
     clippy::expect_used,
     clippy::panic,
-    reason = "a benchmark whose setup fails must stop loudly"
+    clippy::indexing_slicing,
+    reason = "a benchmark whose setup fails must stop loudly; results are read by JSON index"
 )]
 //! The configurator (`Ruleset::configure`, default mode): the bikes example with
 //! examples/bikes/partial.json, and a generated ruleset of 30 finite fields of 8 enum values

@@ -1,7 +1,8 @@
 #![allow(
     clippy::expect_used,
     clippy::panic,
-    reason = "a benchmark whose setup fails must stop loudly"
+    clippy::indexing_slicing,
+    reason = "a benchmark whose setup fails must stop loudly; results are read by JSON index"
 )]
 //! Decision tables of 100, 1k, 10k and 100k rows (a text equality column, an enum equality
 //! column and a numeric range column; hit `unique` with non-overlapping rows, and hit `first`

@@ -1,7 +1,8 @@
 #![allow(
     clippy::expect_used,
     clippy::panic,
-    reason = "a benchmark whose setup fails must stop loudly"
+    clippy::indexing_slicing,
+    reason = "a benchmark whose setup fails must stop loudly; results are read by JSON index"
 )]
 //! The bikes quote (examples/bikes/bikes.ordo with quote.json), full result: with the input
 //! already parsed (`Ruleset::evaluate`) and JSON text to JSON text (`evaluate_str`); and a

@@ -1,7 +1,8 @@
 #![allow(
     clippy::expect_used,
     clippy::panic,
-    reason = "a benchmark whose setup fails must stop loudly"
+    clippy::indexing_slicing,
+    reason = "a benchmark whose setup fails must stop loudly; results are read by JSON index"
 )]
 //! ordo side by side with zen-engine (GoRules' JDM engine, in Rust) on two workloads:
 //!

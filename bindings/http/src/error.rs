@@ -85,6 +85,21 @@ impl ApiError {
         }
     }
 
+    /// The ruleset compiles but `ordo lint` finds errors in it.
+    pub fn lint(findings: &[ordo_engine::analysis::Finding], file: &str, source: &str) -> ApiError {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            body: json!({
+                "kind": "lint",
+                "message": format!(
+                    "the ruleset has {} lint error(s); fix them or publish with \"allow_lint_errors\": true",
+                    findings.len()
+                ),
+                "findings": findings.iter().map(|f| f.to_json(file, source)).collect::<Vec<_>>(),
+            }),
+        }
+    }
+
     /// An engine error: its own JSON (`kind`, `message`, `path`, `rule`, `hint`, `more`).
     /// A malformed request is a 400; an input or a rule that fails is a 422.
     pub fn from_eval(error: &EvalError) -> ApiError {

@@ -33,7 +33,7 @@ use crate::store::{self, PublishOutcome, StoredVersion};
         (status = 403, description = "Not an author", body = ErrorBody),
         (status = 409, description = "This version exists with a different content", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 422, description = "The ruleset does not compile (`diagnostics`)", body = ErrorBody),
+        (status = 422, description = "The ruleset does not compile (`diagnostics`), or has lint errors (`findings`) and `allow_lint_errors` is not set", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -47,6 +47,17 @@ pub async fn publish(
         .map_err(|e| ApiError::invalid_request(format!("expected {{\"source\": \"...\"}}: {e}")))?;
     let ruleset = Ruleset::compile(&request.source)
         .map_err(|d| ApiError::compile(&d, "source", &request.source))?;
+    if !request.allow_lint_errors {
+        if let Ok(ast) = ordo_dsl::parse(&request.source) {
+            let errors: Vec<_> = ordo_engine::analysis::lint(&ruleset, &ast)
+                .into_iter()
+                .filter(|f| f.level == ordo_engine::analysis::Level::Error)
+                .collect();
+            if !errors.is_empty() {
+                return Err(ApiError::lint(&errors, "source", &request.source));
+            }
+        }
+    }
     if semver::Version::parse(ruleset.version()).is_err() {
         return Err(ApiError::invalid_request(format!(
             "`{}` is not a semantic version (MAJOR.MINOR.PATCH)",

@@ -11,6 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 pub struct PublishRequest {
     /// The ruleset in the ordo language; its `ruleset NAME version "X.Y.Z"` header names it.
     pub source: String,
+    /// Publish even when `ordo lint` finds errors (gaps, overlaps, constraints that always
+    /// fail). Off by default: such a ruleset is refused with the findings.
+    #[serde(default)]
+    pub allow_lint_errors: bool,
 }
 
 /// A published version.
