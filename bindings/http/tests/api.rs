@@ -71,10 +71,18 @@ fn a_ruleset_with_lint_errors_is_refused_unless_asked() {
     assert_eq!(refused.status, 422, "{}", refused.text);
     let error = &refused.json()["error"];
     assert_eq!(error["kind"], "lint");
-    let ids: Vec<&str> = error["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = error["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["decision.overlap"]);
     assert_eq!(author.get("/v1/rulesets").json(), json!({"rulesets": []}));
-    let forced = author.post("/v1/rulesets", &json!({"source": source, "allow_lint_errors": true}));
+    let forced = author.post(
+        "/v1/rulesets",
+        &json!({"source": source, "allow_lint_errors": true}),
+    );
     assert_eq!(forced.status, 201, "{}", forced.text);
 }
 

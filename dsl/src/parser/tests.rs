@@ -205,12 +205,18 @@ fn the_spec_examples_parse() {
 fn spans_end_at_the_last_character_of_code() {
     let source = "ruleset t version \"1\"\ninput {\n  a: Int = 1 // one\n\n  b: Text\n}\nlet x = a + 1   // trailing\n\n// next\nlet y = \"a // b\"\n";
     let ruleset = parse_ok(source);
-    let Some(Item::Input(input)) = ruleset.items.first() else { panic!() };
+    let Some(Item::Input(input)) = ruleset.items.first() else {
+        panic!()
+    };
     let field = &input.fields[0];
     assert_eq!(&source[field.span.start..field.span.end], "a: Int = 1");
-    let Some(Item::Value(x)) = ruleset.items.get(1) else { panic!() };
+    let Some(Item::Value(x)) = ruleset.items.get(1) else {
+        panic!()
+    };
     assert_eq!(&source[x.span.start..x.span.end], "let x = a + 1");
-    let Some(Item::Value(y)) = ruleset.items.get(2) else { panic!() };
+    let Some(Item::Value(y)) = ruleset.items.get(2) else {
+        panic!()
+    };
     assert_eq!(&source[y.span.start..y.span.end], "let y = \"a // b\"");
     assert_eq!(ruleset.comments.len(), 3);
 }

@@ -47,15 +47,13 @@ pub async fn publish(
         .map_err(|e| ApiError::invalid_request(format!("expected {{\"source\": \"...\"}}: {e}")))?;
     let ruleset = Ruleset::compile(&request.source)
         .map_err(|d| ApiError::compile(&d, "source", &request.source))?;
-    if !request.allow_lint_errors {
-        if let Ok(ast) = ordo_dsl::parse(&request.source) {
-            let errors: Vec<_> = ordo_engine::analysis::lint(&ruleset, &ast)
-                .into_iter()
-                .filter(|f| f.level == ordo_engine::analysis::Level::Error)
-                .collect();
-            if !errors.is_empty() {
-                return Err(ApiError::lint(&errors, "source", &request.source));
-            }
+    if let (false, Ok(ast)) = (request.allow_lint_errors, ordo_dsl::parse(&request.source)) {
+        let errors: Vec<_> = ordo_engine::analysis::lint(&ruleset, &ast)
+            .into_iter()
+            .filter(|f| f.level == ordo_engine::analysis::Level::Error)
+            .collect();
+        if !errors.is_empty() {
+            return Err(ApiError::lint(&errors, "source", &request.source));
         }
     }
     if semver::Version::parse(ruleset.version()).is_err() {
