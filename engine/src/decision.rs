@@ -48,9 +48,11 @@ impl DecisionIndex {
     /// The candidate rows for these column values, in row order, or `None` when no column
     /// index applies (then every row is a candidate).
     pub fn candidates(&self, values: &[Value]) -> Option<Vec<u32>> {
-        let mut best: Option<Vec<u32>> = None;
+        // Only the shortest list is built: the others are compared by length alone, so a large
+        // table costs no more than its most selective column.
+        let mut best: Option<(&[u32], &[u32])> = None;
         for (column, value) in self.columns.iter().zip(values) {
-            let rows = match column {
+            let rows: (&[u32], &[u32]) = match column {
                 ColumnIndex::None => continue,
                 ColumnIndex::Equality {
                     rows_by_key,
@@ -59,7 +61,10 @@ impl DecisionIndex {
                     let Some(key) = KeyValue::of(value) else {
                         continue;
                     };
-                    merge_sorted(rows_by_key.get(&key).map_or(&[][..], Vec::as_slice), always)
+                    (
+                        rows_by_key.get(&key).map_or(&[][..], Vec::as_slice),
+                        always.as_slice(),
+                    )
                 }
                 ColumnIndex::Ranges {
                     breakpoints,
@@ -70,14 +75,14 @@ impl DecisionIndex {
                         Ok(i) => 2 * i + 1,
                         Err(i) => 2 * i,
                     };
-                    regions.get(region).cloned().unwrap_or_default()
+                    (regions.get(region).map_or(&[][..], Vec::as_slice), &[][..])
                 }
             };
-            if best.as_ref().is_none_or(|b| rows.len() < b.len()) {
+            if best.is_none_or(|(a, b)| rows.0.len() + rows.1.len() < a.len() + b.len()) {
                 best = Some(rows);
             }
         }
-        best
+        best.map(|(a, b)| merge_sorted(a, b))
     }
 }
 

@@ -116,6 +116,9 @@ pub(crate) struct Lowerer<'a> {
     pub max_locals: u32,
     /// The compiled `test` blocks.
     pub tests: Vec<crate::testing::TestCase>,
+    /// The byte offset where each line of the source starts (for `line_of`, which decision
+    /// rows call once each: a scan from the top per row would make compiling quadratic).
+    line_starts: Vec<usize>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -169,6 +172,9 @@ impl<'a> Lowerer<'a> {
             context: Context::Rule,
             max_locals: 0,
             tests: Vec::new(),
+            line_starts: std::iter::once(0)
+                .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
         }
     }
 
@@ -313,7 +319,10 @@ impl<'a> Lowerer<'a> {
 
     /// The 1-based line of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
-        ordo_dsl::line_col(self.source, offset).line
+        match self.line_starts.binary_search(&offset) {
+            Ok(line) => line + 1,
+            Err(next) => next,
+        }
     }
 
     /// A type for messages.
