@@ -71,7 +71,7 @@ impl Printer<'_> {
                 && previous.is_some_and(|p| {
                     group_kind(p).is_some()
                         && group_kind(p) == group_kind(item)
-                        && !self.blank_between(self.code_end(p.span()), item.span().start)
+                        && !self.blank_between(p.span().end, item.span().start)
                 });
             self.hanging_before(item.span().start);
             if !grouped {
@@ -202,7 +202,7 @@ impl Printer<'_> {
         self.out.pop();
         let line_start = self.out.rfind('\n').map_or(0, |i| i + 1);
         let line = self.out.get(line_start..).unwrap_or("").to_string();
-        let code_end = comment_start(&line).unwrap_or(line.len());
+        let code_end = crate::parser::comment_start(&line).unwrap_or(line.len());
         let (code, comment) = line.split_at(code_end);
         let rebuilt = format!(
             "{}{text}{}{comment}",
@@ -232,7 +232,7 @@ impl Printer<'_> {
         match record {
             Some(fields) => {
                 self.line(&format!("{}: {{", f.name.name));
-                let end = self.code_end(f.ty.span);
+                let end = f.ty.span.end;
                 self.fields(fields, end);
                 let tail = format!("}}{optional}{default}");
                 self.line(&tail);
@@ -559,31 +559,6 @@ impl Printer<'_> {
         self.indent -= 1;
         self.line("}");
     }
-}
-
-/// Where a `//` comment starts in a printed line, outside string literals.
-pub(super) fn comment_start(line: &str) -> Option<usize> {
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut previous_slash = false;
-    for (i, c) in line.char_indices() {
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '/' if previous_slash => return Some(i - 1),
-            _ => {}
-        }
-        previous_slash = c == '/';
-    }
-    None
 }
 
 fn widen(widths: &mut Vec<usize>, cells: &[String]) {

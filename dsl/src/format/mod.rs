@@ -118,7 +118,7 @@ impl<'a> Printer<'a> {
     fn last_line_has_comment(&self) -> bool {
         let body = self.out.strip_suffix('\n').unwrap_or(&self.out);
         let last = body.rsplit('\n').next().unwrap_or("");
-        decls::comment_start(last).is_some()
+        crate::parser::comment_start(last).is_some()
     }
 
     /// Whether there is code before `offset` on its source line (a trailing comment).
@@ -184,29 +184,12 @@ impl<'a> Printer<'a> {
 
     /// After a node at `span` has been printed.
     fn done(&mut self, span: Span) {
-        self.last_end = self.last_end.max(self.code_end(span));
+        self.last_end = self.last_end.max(span.end);
     }
 
     /// Before the closing `}` of a block that ends at `end` (exclusive): its last comments.
     fn close_block(&mut self, end: usize) {
         self.comments_before(end.saturating_sub(1));
-    }
-
-    /// Where the code of a node ends. A parse-tree node that ends in an optional or repeated
-    /// part also covers the whitespace and comments after its last token; this is the end of
-    /// that last token.
-    fn code_end(&self, span: Span) -> usize {
-        let mut end = span.end.min(self.source.len());
-        loop {
-            let text = self.source.get(span.start..end).unwrap_or("");
-            let trimmed = span.start + text.trim_end().len();
-            match self.comments.iter().find(|c| {
-                c.span.start >= span.start && c.span.start < trimmed && c.span.end >= trimmed
-            }) {
-                Some(comment) => end = comment.span.start,
-                None => return trimmed.max(span.start),
-            }
-        }
     }
 
     /// Whether any comment lies inside `span` (such constructs are laid out one element per

@@ -142,8 +142,9 @@ fn code_len(text: &str) -> usize {
     }
 }
 
-/// Where a `//` comment starts on a line of code, outside string literals.
-fn comment_start(line: &str) -> Option<usize> {
+/// Where a `//` comment starts on a line of code, outside string literals (the parser trims
+/// node spans with it; the formatter keeps trailing comments at line ends with it).
+pub(crate) fn comment_start(line: &str) -> Option<usize> {
     let mut in_string = false;
     let mut escaped = false;
     let mut previous_slash = false;
