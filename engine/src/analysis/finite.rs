@@ -21,13 +21,22 @@ const MAX_COMBINATIONS: usize = 4096;
 /// Sets with more elements are not enumerated.
 const MAX_SET: usize = 8;
 
+/// The finite fields conditions are decided over, and an input with every field unknown that
+/// each combination is written into.
+struct Space<'p> {
+    program: &'p Program,
+    fields: Vec<FiniteField<'p>>,
+    unknown: Vec<Value>,
+}
+
 /// `Some(b)` when `condition` is `b` for every value of the inputs it reads.
-fn decide(
-    program: &Program,
-    fields: &[FiniteField<'_>],
-    deps: &[String],
-    condition: &Expr,
-) -> Option<bool> {
+fn decide(space: &Space<'_>, deps: &[String], condition: &Expr) -> Option<bool> {
+    let Space {
+        program,
+        fields,
+        unknown: base,
+    } = space;
+    let program = *program;
     let mut chosen: Vec<(&FiniteField<'_>, Vec<Value>)> = Vec::new();
     for dep in deps {
         let field = fields.iter().find(|f| &f.path == dep)?;
@@ -39,7 +48,6 @@ fn decide(
     if total > MAX_COMBINATIONS {
         return None;
     }
-    let base = read_input(program, &serde_json::json!({}), Absent::Partial).ok()?;
     let context = Context {
         as_of: program.effective,
         entered_at: None,
@@ -67,18 +75,21 @@ fn decide(
 }
 
 pub fn check(program: &Program, ast: &Ast, findings: &mut Vec<Finding>) {
-    let fields = finite_fields(program);
-    constraints(program, ast, &fields, findings);
-    approvals(program, ast, &fields, findings);
-    workflows(program, ast, &fields, findings);
+    let Ok(unknown) = read_input(program, &serde_json::json!({}), Absent::Partial) else {
+        return;
+    };
+    let space = Space {
+        program,
+        fields: finite_fields(program),
+        unknown,
+    };
+    constraints(&space, ast, findings);
+    approvals(&space, ast, findings);
+    workflows(&space, ast, findings);
 }
 
-fn constraints(
-    program: &Program,
-    ast: &Ast,
-    fields: &[FiniteField<'_>],
-    findings: &mut Vec<Finding>,
-) {
+fn constraints(space: &Space<'_>, ast: &Ast, findings: &mut Vec<Finding>) {
+    let program = space.program;
     for c in &program.constraints {
         let Some(span) = ast.items.iter().find_map(|i| match i {
             Item::Constraint(d) if d.name.name == c.id => Some(d.span),
@@ -86,7 +97,7 @@ fn constraints(
         }) else {
             continue;
         };
-        match decide(program, fields, &c.input_deps, &c.condition) {
+        match decide(space, &c.input_deps, &c.condition) {
             Some(true) => findings.push(Finding {
                 id: "constraint.always_holds",
                 level: Level::Warning,
@@ -115,12 +126,8 @@ fn constraints(
     }
 }
 
-fn approvals(
-    program: &Program,
-    ast: &Ast,
-    fields: &[FiniteField<'_>],
-    findings: &mut Vec<Finding>,
-) {
+fn approvals(space: &Space<'_>, ast: &Ast, findings: &mut Vec<Finding>) {
+    let program = space.program;
     let workflows_exist = !program.workflows.is_empty();
     for (index, chain) in program.approvals.iter().enumerate() {
         let Some(decl) = ast.items.iter().find_map(|i| match i {
@@ -140,7 +147,7 @@ fn approvals(
         };
         for step in &chain.steps {
             let Some(when) = &step.when else { continue };
-            if decide(program, fields, &step.depends_on, when) == Some(false) {
+            if decide(space, &step.depends_on, when) == Some(false) {
                 findings.push(Finding {
                     id: "approval.never_required",
                     level: Level::Warning,
@@ -172,12 +179,8 @@ fn approvals(
     }
 }
 
-fn workflows(
-    program: &Program,
-    ast: &Ast,
-    fields: &[FiniteField<'_>],
-    findings: &mut Vec<Finding>,
-) {
+fn workflows(space: &Space<'_>, ast: &Ast, findings: &mut Vec<Finding>) {
+    let program = space.program;
     for workflow in &program.workflows {
         let Some(decl) = ast.items.iter().find_map(|i| match i {
             Item::Workflow(d) if d.name.name == workflow.name => Some(d),
@@ -196,7 +199,7 @@ fn workflows(
             let Some((guard, text)) = &t.guard else {
                 continue;
             };
-            if decide(program, fields, &t.input_deps, guard) == Some(false) {
+            if decide(space, &t.input_deps, guard) == Some(false) {
                 if let Some(flag) = dead.get_mut(i) {
                     *flag = true;
                 }
