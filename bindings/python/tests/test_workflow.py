@@ -14,7 +14,6 @@ import ordo
 from conftest import BIKES, EXAMPLES, json_text, load_json, run_cli
 
 ORDERS = EXAMPLES / "orders" / "orders.ordo"
-UNAVAILABLE = "not available in this build"
 UTC = dt.timezone.utc
 
 ORDER = {
@@ -33,13 +32,8 @@ SUBMIT = {
 
 
 def call(method, **kwargs):
-    """Calls a request method; skips (never passes) while the engine lacks the operation."""
-    try:
-        return method(**kwargs)
-    except ordo.InputError as error:
-        if UNAVAILABLE in error.message:
-            pytest.skip(f"the engine does not implement this operation yet: {error.message}")
-        raise
+    """Calls a request method."""
+    return method(**kwargs)
 
 
 @pytest.fixture(scope="module")
