@@ -40,7 +40,7 @@ fn print_artifact_sizes() {
     for (name, path) in EXAMPLES {
         let source = common::read(path);
         let ruleset = common::compile(name, &source);
-        let artifact = ruleset.to_artifact();
+        let artifact = ruleset.to_artifact().expect("the artifact is written");
         let back = Ruleset::from_artifact(&artifact).expect("the artifact loads back");
         assert_eq!(back.hash(), ruleset.hash(), "{name}: artifact round trip");
         println!(

@@ -31,7 +31,7 @@ fn an_artifact_gives_byte_identical_results() {
         )
         .unwrap();
         let original = Ruleset::compile(&source).unwrap();
-        let loaded = Ruleset::from_artifact(&original.to_artifact()).unwrap();
+        let loaded = Ruleset::from_artifact(&original.to_artifact().unwrap()).unwrap();
         assert_eq!(loaded.hash(), original.hash());
         let options = EvalOptions {
             as_of: Some(parse_date("2026-03-02").unwrap()),
@@ -48,7 +48,7 @@ fn an_artifact_gives_byte_identical_results() {
 
 #[test]
 fn a_tampered_artifact_is_refused() {
-    let bytes = version("1.0.0", "2026-01-01", "10").to_artifact();
+    let bytes = version("1.0.0", "2026-01-01", "10").to_artifact().unwrap();
     let artifact: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     let tamper = |edit: &dyn Fn(&mut serde_json::Value)| {
         let mut copy = artifact.clone();

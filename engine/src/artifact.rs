@@ -46,13 +46,23 @@ fn invalid(message: impl Into<String>) -> EvalError {
     EvalError::new(ErrorKind::InvalidRequest, message)
 }
 
+/// A program that serde cannot write: an engine bug, never the caller's fault.
+fn unserialisable(error: &serde_json::Error) -> EvalError {
+    EvalError::new(
+        ErrorKind::Internal,
+        format!("the compiled ruleset cannot be serialised: {error}"),
+    )
+}
+
 impl Ruleset {
     /// Serialises the compiled ruleset (tests are not part of it).
     ///
     /// Every part of the program serialises to JSON (maps with value keys are written as
-    /// pairs); the tests check that every example round-trips.
-    pub fn to_artifact(&self) -> Vec<u8> {
-        let program_json = serde_json::to_string(self.program()).unwrap_or_default();
+    /// pairs); the tests check that every example round-trips. Should serialisation fail all
+    /// the same, the error is an `internal` one and no bytes are given, so that an empty or
+    /// partial artifact is never stored.
+    pub fn to_artifact(&self) -> Result<Vec<u8>, EvalError> {
+        let program_json = serde_json::to_string(self.program()).map_err(|e| unserialisable(&e))?;
         let artifact = Artifact {
             format: FORMAT.into(),
             format_version: FORMAT_VERSION,
@@ -63,7 +73,7 @@ impl Ruleset {
             program_digest: sha256_hex(program_json.as_bytes()),
             program: self.program().clone(),
         };
-        serde_json::to_vec(&artifact).unwrap_or_default()
+        serde_json::to_vec(&artifact).map_err(|e| unserialisable(&e))
     }
 
     /// Loads a serialised ruleset, checking its format version, hash and digest.
@@ -91,7 +101,8 @@ impl Ruleset {
                 "the artifact is damaged: its hash does not match its canonical form",
             ));
         }
-        let program_json = serde_json::to_string(&artifact.program).unwrap_or_default();
+        let program_json =
+            serde_json::to_string(&artifact.program).map_err(|e| unserialisable(&e))?;
         if sha256_hex(program_json.as_bytes()) != artifact.program_digest {
             return Err(invalid(
                 "the artifact is damaged: its program does not match its digest",

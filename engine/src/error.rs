@@ -36,9 +36,13 @@ pub enum ErrorKind {
     InvalidValue,
     /// A malformed request (bad JSON, unknown workflow/state/role, malformed approvals or event).
     InvalidRequest,
+    /// The engine failed where it should not, through no fault of the input or the request
+    /// (a compiled ruleset that cannot be serialised to an artifact). It is a bug to report.
+    Internal,
 }
 
 impl ErrorKind {
+    /// The stable name of the kind (`missing_input`, `no_match`, ..., `internal`).
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::MissingInput => "missing_input",
@@ -55,6 +59,7 @@ impl ErrorKind {
             ErrorKind::MissingAsOf => "missing_as_of",
             ErrorKind::InvalidValue => "invalid_value",
             ErrorKind::InvalidRequest => "invalid_request",
+            ErrorKind::Internal => "internal",
         }
     }
 }

@@ -4,7 +4,7 @@
 // they all live in bikes.ordo.
 
 import init, { Ruleset } from "./pkg/ordo_wasm.js";
-import { catalogue, countries, labelOf, noteOf } from "./catalogue.js";
+import { countries, labelOf, noteOf } from "./catalogue.js";
 
 /** Where the rules are looked for: beside the page (copied there by the build), or in the
  * repository's examples folder when the page is served from there. */
@@ -40,18 +40,18 @@ const OUTPUT_NAMES = {
 const $ = (selector) => document.querySelector(selector);
 
 let ruleset = null;
-/** false once the engine said it has no `configure`: options are then all shown as open. */
-let configureAvailable = true;
 
 // ---- start ------------------------------------------------------------------------------------
 
 async function start() {
+  let first;
   try {
     await init();
     const source = await fetchFirst(RULESET_URLS);
     ruleset = Ruleset.compile(source, "bikes.ordo");
+    first = configure({});
   } catch (error) {
-    showNotice("The configurator could not start.", error.message ?? String(error), "error");
+    showError("The configurator could not start.", error.message ?? String(error));
     return;
   }
   $("#rules-name").textContent = ruleset.name;
@@ -60,8 +60,7 @@ async function start() {
   $("#rules-hash").textContent = shortHash(ruleset.hash);
   $("#rules-hash").title = ruleset.hash;
 
-  const first = tryConfigure({});
-  buildControls(first?.fields ?? {});
+  buildControls(first.fields);
   $("#as_of").value = today();
   const form = $("#builder");
   form.addEventListener("change", update);
@@ -86,19 +85,14 @@ async function fetchFirst(urls) {
 
 // ---- controls ---------------------------------------------------------------------------------
 
-/**
- * The values of a field, in the rules' order: from the engine's answer, or from the catalogue
- * when the engine has no `configure`.
- */
+/** The values of a field, in the rules' order (from the engine's `configure` answer). */
 function valuesOf(fields, field) {
-  const options = fields[field]?.options;
-  return options ? options.map((o) => o.value) : Object.keys(catalogue[field] ?? {});
+  return (fields[field]?.options ?? []).map((o) => o.value);
 }
 
 /**
  * Builds the option buttons once (updates only change their state). The rules' defaults are
- * preselected; without `configure` nothing is, and the rules apply their defaults to what the
- * input leaves out.
+ * preselected.
  */
 function buildControls(fields) {
   for (const { field, kind } of GROUPS) {
@@ -164,22 +158,9 @@ function currentInput() {
 
 // ---- asking the engine ------------------------------------------------------------------------
 
-function tryConfigure(partial) {
-  if (!configureAvailable) return null;
-  try {
-    return ruleset.configure(partial, { asOf: $("#as_of").value || undefined });
-  } catch (error) {
-    if (error.kind === "invalid_request" && /not available in this build/.test(error.message)) {
-      configureAvailable = false;
-      showNotice(
-        "Option availability is not available in this engine build.",
-        "Every option is shown; the checks below still catch combinations that are not allowed.",
-        "info",
-      );
-      return null;
-    }
-    throw error;
-  }
+/** Which options remain possible for the partial input (the engine's `configure`). */
+function configure(partial) {
+  return ruleset.configure(partial, { asOf: $("#as_of").value || undefined });
 }
 
 function update() {
@@ -190,7 +171,7 @@ function update() {
 
   let availability = null;
   try {
-    availability = tryConfigure(input);
+    availability = configure(input);
   } catch (error) {
     messages.push(errorMessage(error));
   }
@@ -337,13 +318,13 @@ function renderMessages(messages, result) {
   $("#messages").replaceChildren(...items);
 }
 
-function showNotice(title, detail, kind) {
+function showError(title, detail) {
   const notice = $("#notice");
-  notice.className = `notice ${kind}`;
+  notice.className = "notice error";
   notice.replaceChildren();
   const strong = document.createElement("strong");
   strong.textContent = title;
-  const pre = document.createElement(kind === "error" ? "pre" : "span");
+  const pre = document.createElement("pre");
   pre.textContent = ` ${detail}`;
   notice.append(strong, pre);
   notice.hidden = false;

@@ -34,7 +34,7 @@ pub enum Role {
     Admin,
     /// Publishes ruleset versions.
     Author,
-    /// Evaluates (evaluate, configure, transitions, apply).
+    /// Evaluates (evaluate, configure, transitions, apply, fire_timer).
     Evaluator,
     /// Reads the audit log.
     Auditor,

@@ -101,10 +101,12 @@ impl ApiError {
     }
 
     /// An engine error: its own JSON (`kind`, `message`, `path`, `rule`, `hint`, `more`).
-    /// A malformed request is a 400; an input or a rule that fails is a 422.
+    /// A malformed request is a 400, an input or a rule that fails a 422, and an engine
+    /// failure that is no fault of the request (`internal`) a 500.
     pub fn from_eval(error: &EvalError) -> ApiError {
         let status = match error.kind {
             ErrorKind::InvalidRequest => StatusCode::BAD_REQUEST,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         ApiError {
@@ -187,5 +189,29 @@ impl IntoResponse for ApiError {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_kinds_map_to_statuses() {
+        let status = |kind| ApiError::from_eval(&EvalError::new(kind, "m")).status();
+        assert_eq!(status(ErrorKind::InvalidRequest), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            status(ErrorKind::MissingInput),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            status(ErrorKind::Transition),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        // An engine failure (an artifact that cannot be written) is the server's, not the
+        // caller's.
+        let internal = ApiError::from_eval(&EvalError::new(ErrorKind::Internal, "m"));
+        assert_eq!(internal.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(internal.kind(), "internal");
     }
 }

@@ -1,6 +1,6 @@
 //! The ordo HTTP server (`ordo serve`): publish ruleset versions, evaluate them by exact
 //! version, semver requirement, `latest` or date, and keep an append-only audit log of every
-//! evaluation — written durably before the answer is sent.
+//! evaluation and every refused publication — written durably before the answer is sent.
 //!
 //! ```no_run
 //! let config = ordo_http::ServeConfig {
@@ -40,7 +40,7 @@ use catalog::{Catalog, LoadError};
 use store::StoreError;
 use writer::Writer;
 
-/// The header that names the audit entry of an evaluation-type answer.
+/// The header that names the audit entry of an evaluation-type answer or a refused publication.
 pub const AUDIT_ID_HEADER: &str = "x-ordo-audit-id";
 
 /// How to run the server.
@@ -52,7 +52,8 @@ pub struct ServeConfig {
     pub db: PathBuf,
     /// The tokens file; without it the server is open to every local caller.
     pub tokens: Option<PathBuf>,
-    /// Write an audit entry for every evaluation-type request (on by default).
+    /// Write an audit entry for every evaluation-type request and every refused publication
+    /// (on by default).
     pub audit: bool,
     /// The largest request body accepted.
     pub max_body_bytes: usize,

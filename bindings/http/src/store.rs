@@ -1,5 +1,6 @@
 //! The embedded store: one SQLite file (WAL, `synchronous=FULL`, STRICT tables) holding the
-//! published ruleset versions and the audit log. Both tables are append-only: triggers refuse
+//! published ruleset versions and the audit log (every evaluation-type request and every
+//! refused publication). Both tables are append-only: triggers refuse
 //! every `UPDATE` and `DELETE`, so a published version never changes and no audit row is lost.
 //!
 //! Times are microseconds since the Unix epoch (UTC) in `INTEGER` columns; they cross the API
@@ -213,10 +214,13 @@ pub struct AuditRecord {
     /// Microseconds since the Unix epoch.
     pub at: i64,
     pub caller: String,
-    /// `evaluate`, `configure`, `transitions` or `apply`.
+    /// `evaluate`, `configure`, `transitions`, `apply`, `fire_timer`, or `publish` (a refused
+    /// publication; accepted ones are the rows of `ruleset_versions`).
     pub operation: String,
+    /// The ruleset named by the route; for `publish`, the one the source declares (empty when
+    /// the source could not be read as far as its header).
     pub ruleset: String,
-    /// The resolved version (none when resolution failed).
+    /// The resolved version (none when resolution failed); for `publish`, the declared one.
     pub version: Option<String>,
     pub hash: Option<String>,
     /// The request body as received.

@@ -111,6 +111,152 @@ fn a_ruleset_that_does_not_compile_is_refused_with_diagnostics() {
 }
 
 #[test]
+fn refused_publications_are_audited() {
+    let server = TestServer::start();
+    let author = server.client(Some(AUTHOR));
+    let source = bikes_source();
+    let published = author.publish(&source);
+    assert_eq!(published.status, 201, "{}", published.text);
+    assert_eq!(
+        published.audit_id, None,
+        "an accepted publication is not an audit entry"
+    );
+    let hash = published.json()["hash"].as_str().unwrap().to_string();
+
+    // Each refusal, with what the entry must say: ruleset, version, whether a hash is known.
+    let broken = "ruleset broken version \"1.0.0\"\n\noutput total = price * 2\n";
+    let compile = author.publish(broken);
+    assert_eq!(compile.status, 422, "{}", compile.text);
+    assert_eq!(compile.kind(), "compile");
+
+    let syntax = author.publish("ruleset ??? version");
+    assert_eq!(syntax.status, 422, "{}", syntax.text);
+    assert_eq!(syntax.kind(), "compile");
+
+    let changed = source.replace("trekking => 560.00", "trekking => 565.00");
+    let changed_hash = ordo_engine::Ruleset::compile(&changed)
+        .unwrap()
+        .hash()
+        .to_string();
+    let conflict = author.publish(&changed);
+    assert_eq!(conflict.status, 409, "{}", conflict.text);
+
+    let gaps = "ruleset gaps version \"1.0.0\"\ninput { units: Int }\ndecision d {\n  | units || c |\n  | < 100 || 1 |\n  | >= 50 || 2 |\n}\noutput o = d\n";
+    let lint = author.publish(gaps);
+    assert_eq!(lint.status, 422, "{}", lint.text);
+    assert_eq!(lint.kind(), "lint");
+
+    let not_a_request = author.post("/v1/rulesets", &json!({"text": "ruleset x"}));
+    assert_eq!(not_a_request.status, 400, "{}", not_a_request.text);
+
+    let demo = demo_source("1.0.0", "2026-01-01", 2);
+    let forbidden = server.client(Some(EVALUATOR)).publish(&demo);
+    assert_eq!(forbidden.status, 403, "{}", forbidden.text);
+    assert_eq!(forbidden.kind(), "forbidden");
+
+    // Nothing of it was published.
+    let listed = author.get("/v1/rulesets").json();
+    assert_eq!(listed["rulesets"].as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed["rulesets"][0]["versions"][0]["hash"], hash.as_str());
+
+    let refusals = [
+        (
+            &compile,
+            "ci",
+            "broken",
+            Some("1.0.0"),
+            None,
+            broken.to_string(),
+        ),
+        (
+            &syntax,
+            "ci",
+            "",
+            None,
+            None,
+            "ruleset ??? version".to_string(),
+        ),
+        (
+            &conflict,
+            "ci",
+            "bikes",
+            Some("2.0.0"),
+            Some(changed_hash.as_str()),
+            changed.clone(),
+        ),
+        (&lint, "ci", "gaps", Some("1.0.0"), None, gaps.to_string()),
+        (&not_a_request, "ci", "", None, None, String::new()),
+        (
+            &forbidden,
+            "pricing",
+            "demo",
+            Some("1.0.0"),
+            None,
+            demo.clone(),
+        ),
+    ];
+    let auditor = server.client(Some(AUDITOR));
+    let log = auditor.get("/v1/audit").json();
+    let entries = log["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), refusals.len(), "{log}");
+    for (entry, (answer, caller, ruleset, version, hash, source)) in entries.iter().zip(&refusals) {
+        assert_eq!(entry["id"], answer.audit_id.unwrap(), "{entry}");
+        assert_eq!(entry["operation"], "publish");
+        assert_eq!(entry["caller"], *caller);
+        assert_eq!(entry["ruleset"], *ruleset, "{entry}");
+        assert_eq!(entry["version"], json!(version), "{entry}");
+        assert_eq!(entry["outcome"], answer.kind().as_str());
+        assert_eq!(entry["result_sha256"], sha256_hex(&answer.text).as_str());
+        if !source.is_empty() {
+            assert_eq!(entry["request"]["source"], source.as_str());
+        }
+        if let Some(hash) = hash {
+            assert_eq!(entry["hash"], *hash, "{entry}");
+        }
+    }
+    // The lint refusal compiled, so its hash is known; the compile failures have none.
+    assert!(entries[3]["hash"].as_str().unwrap().starts_with("sha256:"));
+    assert_eq!(entries[0]["hash"], Json::Null);
+    assert_eq!(entries[4]["request"], json!({"text": "ruleset x"}));
+
+    // The log's filters apply to them.
+    let ids = |query: &str| -> Vec<i64> {
+        let page = auditor.get(&format!("/v1/audit{query}"));
+        assert_eq!(page.status, 200, "{query}: {}", page.text);
+        page.json()["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_i64().unwrap())
+            .collect()
+    };
+    let id = |answer: &Answer| answer.audit_id.unwrap();
+    assert_eq!(ids("?ruleset=bikes"), [id(&conflict)]);
+    assert_eq!(ids("?ruleset=bikes&version=2.0.0"), [id(&conflict)]);
+    assert!(ids("?ruleset=bikes&version=1.0.0").is_empty());
+    assert_eq!(ids("?ruleset=broken&version=1.0.0"), [id(&compile)]);
+    assert_eq!(ids("?caller=pricing"), [id(&forbidden)]);
+    assert_eq!(ids("?caller=pricing&ruleset=demo"), [id(&forbidden)]);
+    assert_eq!(ids("?caller=ci").len(), 5);
+    let first_at = entries[0]["at"].as_str().unwrap().replace('+', "%2B");
+    assert_eq!(ids(&format!("?from={first_at}")).len(), 6);
+    assert!(ids(&format!("?to={first_at}")).is_empty());
+    let page = auditor.get("/v1/audit?caller=ci&limit=2").json();
+    assert_eq!(page["entries"].as_array().unwrap().len(), 2);
+    assert_eq!(page["next_cursor"], id(&syntax).to_string());
+
+    // Evaluations are logged beside them, in order.
+    let evaluated = server
+        .client(Some(EVALUATOR))
+        .evaluate("bikes", &json!({"input": bikes_quote()}));
+    assert_eq!(evaluated.status, 200);
+    assert_eq!(
+        ids("?ruleset=bikes"),
+        [id(&conflict), evaluated.audit_id.unwrap()]
+    );
+}
+
+#[test]
 fn rulesets_and_versions_are_listed_and_described() {
     let server = TestServer::start();
     let author = server.client(Some(AUTHOR));
@@ -513,6 +659,11 @@ fn protected_routes() -> Vec<(
     let evaluation = json!({"input": bikes_quote()});
     let workflow =
         json!({"workflow": "order", "state": "draft", "actor": "sales", "input": bikes_quote()});
+    let timer = json!({
+        "workflow": "order", "state": "submitted", "trigger": "approval_reminder",
+        "input": bikes_quote(),
+        "event": {"instance": "SO-1", "seq": 2, "at": "2026-03-03T09:00:00Z", "entered_at": "2026-03-01T09:00:00Z"}
+    });
     vec![
         (
             "POST",
@@ -560,6 +711,12 @@ fn protected_routes() -> Vec<(
             "POST",
             "/v1/rulesets/bikes/apply",
             Some(workflow),
+            &["admin", "evaluator"],
+        ),
+        (
+            "POST",
+            "/v1/rulesets/bikes/fire_timer",
+            Some(timer),
             &["admin", "evaluator"],
         ),
         ("GET", "/v1/audit", None, &["admin", "auditor"]),
@@ -679,6 +836,12 @@ fn without_audit_nothing_is_logged() {
         .evaluate("bikes", &json!({"input": bikes_quote()}));
     assert_eq!(answer.status, 200);
     assert_eq!(answer.audit_id, None);
+    // Nor a refused publication.
+    let refused = server
+        .client(Some(AUTHOR))
+        .publish("ruleset broken version \"1.0.0\"\n\noutput total = price * 2\n");
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(refused.audit_id, None);
     let log = server.client(Some(AUDITOR)).get("/v1/audit").json();
     assert_eq!(log["entries"], json!([]));
 }
@@ -797,6 +960,13 @@ fn when_the_audit_log_cannot_be_written_no_result_is_given() {
         .client(Some(AUTHOR))
         .publish(&demo_source("1.0.0", "2026-01-01", 2));
     assert_eq!(publish.status, 503);
+    // A refusal is not answered either when its audit entry cannot be written.
+    let refused = server
+        .client(Some(AUTHOR))
+        .publish("ruleset broken version \"1.0.0\"\n\noutput total = price * 2\n");
+    assert_eq!(refused.status, 503, "{}", refused.text);
+    assert_eq!(refused.kind(), "unavailable");
+    assert_eq!(refused.audit_id, None);
     // Reads still work.
     assert_eq!(
         server.client(Some(AUDITOR)).get("/v1/audit").json()["entries"]

@@ -17,7 +17,7 @@ use common::*;
 use serde_json::{Value as Json, json};
 
 /// Every route of the server, as the rest of this suite exercises them.
-const ROUTES: [(&str, &str); 13] = [
+const ROUTES: [(&str, &str); 14] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -30,6 +30,7 @@ const ROUTES: [(&str, &str); 13] = [
     ("post", "/v1/rulesets/{name}/configure"),
     ("post", "/v1/rulesets/{name}/transitions"),
     ("post", "/v1/rulesets/{name}/apply"),
+    ("post", "/v1/rulesets/{name}/fire_timer"),
     ("get", "/v1/audit"),
 ];
 
@@ -157,6 +158,27 @@ fn the_document_describes_requests_and_errors() {
             .get("x-ordo-audit-id")
             .is_some()
     );
+    let fire_timer = &document["paths"]["/v1/rulesets/{name}/fire_timer"]["post"];
+    for status in ["200", "400", "401", "403", "404", "422", "503"] {
+        assert!(
+            fire_timer["responses"].get(status).is_some(),
+            "fire_timer documents no {status}"
+        );
+    }
+    assert!(
+        fire_timer["responses"]["200"]["headers"]
+            .get("x-ordo-audit-id")
+            .is_some()
+    );
+    let publish = &document["paths"]["/v1/rulesets"]["post"];
+    for status in ["400", "403", "409", "422"] {
+        assert!(
+            publish["responses"][status]["headers"]
+                .get("x-ordo-audit-id")
+                .is_some(),
+            "a refused publication ({status}) documents no audit id"
+        );
+    }
     let audit = &document["paths"]["/v1/audit"]["get"];
     let parameters: Vec<&str> = audit["parameters"]
         .as_array()

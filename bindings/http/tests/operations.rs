@@ -6,7 +6,8 @@
 )]
 //! The evaluation-type endpoints (evaluate, configure, transitions, apply) run the cases of the
 //! conformance suite's `orders` and `pumps` folders: each answer must be byte for byte what the
-//! engine gives in process, must meet the case's expectation, and must be audited.
+//! engine gives in process, must meet the case's expectation, and must be audited. The suite has
+//! no timer cases, so `fire_timer` is checked on the `orders` ruleset's reminder timer.
 
 mod common;
 
@@ -75,6 +76,7 @@ fn engine_answer(ruleset: &Ruleset, op: &str, request: &Json) -> (u16, String) {
         "configure" => ruleset.configure(request),
         "transitions" => ruleset.transitions(request),
         "apply" => ruleset.apply(request),
+        "fire_timer" => ruleset.fire_timer(request),
         other => panic!("unknown op {other}"),
     };
     match result {
@@ -159,11 +161,6 @@ fn run_op(op: &str) {
             &format!("/v1/rulesets/{}/{op}", ruleset.name()),
             &case.request,
         );
-        assert!(
-            !not_available(&answer),
-            "{op} is not available in this build of the engine: {}",
-            answer.text
-        );
         let (status, text) = engine_answer(ruleset, op, &case.request);
         assert_eq!(answer.status, status, "{}: {}", case.name, answer.text);
         assert_eq!(
@@ -240,7 +237,6 @@ fn engine_requests_pick_their_version_and_reject_bad_ones() {
         "input": {"amount": "60000.00", "discount": "0.12"}
     });
     let answer = evaluator.post("/v1/rulesets/orders/transitions", &request);
-    assert!(!not_available(&answer), "{}", answer.text);
     assert_eq!(answer.status, 200, "{}", answer.text);
     // `version` picks the version and is not passed to the engine.
     let mut engine_request = request.clone();
@@ -286,4 +282,171 @@ fn engine_requests_pick_their_version_and_reject_bad_ones() {
             "invalid_request"
         ]
     );
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A timer request of the `orders` ruleset: its reminder (`on stay submitted after 2 days`),
+/// for an order that entered `submitted` on 1 March, fired at `at`.
+fn reminder(state: &str, at: &str) -> Json {
+    json!({
+        "workflow": "order", "state": state, "trigger": "approval_reminder",
+        "input": {"amount": "60000.00", "discount": "0.12"},
+        "event": {"instance": "SO-1", "seq": 2, "at": at, "entered_at": "2026-03-01T09:00:00Z"}
+    })
+}
+
+/// `{"version": version, ...request}`.
+fn pinned(version: &str, request: &Json) -> Json {
+    let mut pinned = request.clone();
+    pinned["version"] = json!(version);
+    pinned
+}
+
+#[test]
+fn fire_timer_answers_as_the_engine_and_is_audited() {
+    let server = TestServer::start();
+    let source = read("tests/fixtures/conformance/orders/ruleset.ordo");
+    let published = server.client(Some(AUTHOR)).publish(&source);
+    assert_eq!(published.status, 201, "{}", published.text);
+    let hash = published.json()["hash"].as_str().unwrap().to_string();
+    // A second version with another reminder, to see that the request picks the version.
+    let second = source
+        .replace("version \"1.0.0\"", "version \"2.0.0\"")
+        .replace("Order waiting for approval", "Order still waiting");
+    assert_eq!(server.client(Some(AUTHOR)).publish(&second).status, 201);
+    let ruleset = Ruleset::compile(&source).unwrap();
+    let evaluator = server.client(Some(EVALUATOR));
+    let path = "/v1/rulesets/orders/fire_timer";
+
+    // Due (two days after entering `submitted`): the reminder goes to the state's owner.
+    let due = reminder("submitted", "2026-03-03T09:00:00Z");
+    let fired = evaluator.post(path, &pinned("1.0.0", &due));
+    assert_eq!(fired.status, 200, "{}", fired.text);
+    assert_eq!(
+        fired.text,
+        ordo_engine::to_json_string(&ruleset.fire_timer(&due).unwrap()),
+        "the server's answer is not the engine's"
+    );
+    let body = fired.json();
+    assert_eq!(body["trigger"], "approval_reminder");
+    assert_eq!(body["fired"], true);
+    let actions = body["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 1, "{body}");
+    assert_eq!(actions[0]["action"], "notify");
+    assert_eq!(actions[0]["args"]["to"], "sales_manager");
+    assert_eq!(actions[0]["args"]["message"], "Order waiting for approval");
+
+    // Without `version`, the latest answers; a requirement picks among the versions.
+    let latest = evaluator.post(path, &due);
+    assert_eq!(latest.status, 200, "{}", latest.text);
+    assert_eq!(
+        latest.json()["actions"][0]["args"]["message"],
+        "Order still waiting"
+    );
+    let by_requirement = evaluator.post(path, &pinned("^1", &due));
+    assert_eq!(by_requirement.text, fired.text);
+
+    // Not due yet, or the instance has moved on: not fired, with the reason, no actions.
+    let early = evaluator.post(
+        path,
+        &pinned("1.0.0", &reminder("submitted", "2026-03-02T09:00:00Z")),
+    );
+    assert_eq!(early.status, 200, "{}", early.text);
+    let body = early.json();
+    assert_eq!(body["fired"], false);
+    assert!(
+        body["reason"].as_str().unwrap().contains("not due"),
+        "{body}"
+    );
+    assert_eq!(body["actions"], json!([]));
+    let moved = evaluator.post(
+        path,
+        &pinned("1.0.0", &reminder("approved", "2026-03-09T09:00:00Z")),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!(moved.json()["fired"], false, "{}", moved.text);
+
+    // Bad requests: 400 `invalid_request` naming the field; a bad input: 422.
+    let mut unknown = pinned("1.0.0", &due);
+    unknown["trigger"] = json!("approval_remider");
+    let unknown = evaluator.post(path, &unknown);
+    assert_eq!(unknown.status, 400, "{}", unknown.text);
+    assert_eq!(unknown.kind(), "invalid_request");
+    assert_eq!(unknown.json()["error"]["path"], "trigger");
+    let mut not_a_timer = pinned("1.0.0", &due);
+    not_a_timer["trigger"] = json!("big_order");
+    let not_a_timer = evaluator.post(path, &not_a_timer);
+    assert_eq!(not_a_timer.status, 400, "{}", not_a_timer.text);
+    assert_eq!(not_a_timer.json()["error"]["path"], "trigger");
+    let mut no_event = pinned("1.0.0", &due);
+    no_event.as_object_mut().unwrap().remove("event");
+    let no_event = evaluator.post(path, &no_event);
+    assert_eq!(no_event.status, 400, "{}", no_event.text);
+    assert_eq!(no_event.json()["error"]["path"], "event");
+    let mut no_amount = pinned("1.0.0", &due);
+    no_amount["input"] = json!({"discount": "0.12"});
+    let no_amount = evaluator.post(path, &no_amount);
+    assert_eq!(no_amount.status, 422, "{}", no_amount.text);
+    assert_eq!(no_amount.kind(), "missing_input");
+    let no_version = evaluator.post(path, &pinned("^3", &due));
+    assert_eq!(no_version.status, 404, "{}", no_version.text);
+    let bad_version = evaluator.post(path, &json!({"version": 1, "input": {}}));
+    assert_eq!(bad_version.status, 400, "{}", bad_version.text);
+
+    // Only evaluators (and admins) may fire timers.
+    for token in [AUTHOR, AUDITOR] {
+        let refused = server.client(Some(token)).post(path, &due);
+        assert_eq!(refused.status, 403, "{}", refused.text);
+        assert_eq!(refused.kind(), "forbidden");
+    }
+    assert_eq!(server.client(Some(ADMIN)).post(path, &due).status, 200);
+    assert_eq!(server.client(None).post(path, &due).status, 401);
+
+    // Every evaluator's and the admin's call is in the log, in order; refused callers are not.
+    let answers = [
+        (&fired, "ok", Some("1.0.0")),
+        (&latest, "ok", Some("2.0.0")),
+        (&by_requirement, "ok", Some("1.0.0")),
+        (&early, "ok", Some("1.0.0")),
+        (&moved, "ok", Some("1.0.0")),
+        (&unknown, "invalid_request", Some("1.0.0")),
+        (&not_a_timer, "invalid_request", Some("1.0.0")),
+        (&no_event, "invalid_request", Some("1.0.0")),
+        (&no_amount, "missing_input", Some("1.0.0")),
+        (&no_version, "not_found", None),
+        (&bad_version, "invalid_request", None),
+    ];
+    let log = server
+        .client(Some(AUDITOR))
+        .get("/v1/audit?ruleset=orders&caller=pricing")
+        .json();
+    let entries = log["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), answers.len(), "{log}");
+    for (entry, (answer, outcome, version)) in entries.iter().zip(answers) {
+        assert_eq!(entry["id"], answer.audit_id.unwrap(), "{entry}");
+        assert_eq!(entry["operation"], "fire_timer");
+        assert_eq!(entry["caller"], "pricing");
+        assert_eq!(entry["outcome"], outcome, "{entry}");
+        assert_eq!(entry["version"], json!(version), "{entry}");
+        assert_eq!(entry["result_sha256"], sha256_hex(&answer.text), "{entry}");
+    }
+    assert_eq!(entries[0]["hash"], hash.as_str());
+    assert_eq!(entries[0]["request"], pinned("1.0.0", &due));
+    let admin_entries = server
+        .client(Some(AUDITOR))
+        .get("/v1/audit?caller=root")
+        .json();
+    assert_eq!(admin_entries["entries"].as_array().unwrap().len(), 1);
+    let refused_callers = server
+        .client(Some(AUDITOR))
+        .get("/v1/audit?caller=ci")
+        .json();
+    assert_eq!(refused_callers["entries"], json!([]));
 }

@@ -26,9 +26,12 @@ pub fn is_input_kind(kind: ErrorKind) -> bool {
     )
 }
 
-/// The exception instance (not raised) for an engine error.
+/// The exception instance (not raised) for an engine error: `InputError`, `EvaluationError`,
+/// or for an `internal` failure (neither the input's nor the rules') the base `OrdoError`.
 pub fn eval_error_value<'py>(py: Python<'py>, error: &EvalError) -> PyResult<Bound<'py, PyAny>> {
-    let class = if is_input_kind(error.kind) {
+    let class = if error.kind == ErrorKind::Internal {
+        ORDO_ERROR.import(py, ERRORS_MODULE, "OrdoError")?
+    } else if is_input_kind(error.kind) {
         INPUT_ERROR.import(py, ERRORS_MODULE, "InputError")?
     } else {
         EVALUATION_ERROR.import(py, ERRORS_MODULE, "EvaluationError")?
@@ -65,21 +68,6 @@ pub fn input_error(py: Python<'_>, path: &str, message: String) -> PyErr {
 /// An `InputError` of kind `invalid_request` (a malformed argument such as a bad `as_of`).
 pub fn request_error(py: Python<'_>, message: String) -> PyErr {
     eval_error(py, &EvalError::new(ErrorKind::InvalidRequest, message))
-}
-
-/// An `OrdoError` of kind `internal`: the engine failed where it should not have.
-pub fn internal_error(py: Python<'_>, message: String) -> PyErr {
-    let build = || -> PyResult<Bound<'_, PyAny>> {
-        let class = ORDO_ERROR.import(py, ERRORS_MODULE, "OrdoError")?;
-        let kwargs = PyDict::new(py);
-        kwargs.set_item("kind", "internal")?;
-        kwargs.set_item("message", &message)?;
-        class.call((format!("internal: {message}"),), Some(&kwargs))
-    };
-    match build() {
-        Ok(value) => PyErr::from_value(value),
-        Err(failed) => failed,
-    }
 }
 
 /// A `CompileError` with the rendered diagnostics as its text and one dict per diagnostic.

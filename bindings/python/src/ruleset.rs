@@ -367,19 +367,11 @@ impl PyRuleset {
     }
 }
 
-/// The ruleset's artifact; the engine writes no bytes when it cannot serialise the program.
+/// The ruleset's artifact; an engine that cannot serialise it raises `OrdoError` (`internal`).
 fn artifact<'py>(py: Python<'py>, ruleset: &Ruleset) -> PyResult<Bound<'py, PyBytes>> {
-    let bytes = ruleset.to_artifact();
-    if bytes.is_empty() {
-        return Err(crate::errors::internal_error(
-            py,
-            format!(
-                "the engine could not serialise ruleset {} {} to an artifact",
-                ruleset.name(),
-                ruleset.version()
-            ),
-        ));
-    }
+    let bytes = ruleset
+        .to_artifact()
+        .map_err(|error| eval_error(py, &error))?;
     Ok(PyBytes::new(py, &bytes))
 }
 

@@ -211,7 +211,7 @@ export interface Diagnostic {
 export type ErrorKind =
   | "missing_input" | "invalid_input" | "unknown_field" | "no_match" | "multiple_matches"
   | "missing_key" | "out_of_bands" | "division_by_zero" | "overflow" | "transition"
-  | "unknown_currency" | "missing_as_of" | "invalid_value" | "invalid_request";
+  | "unknown_currency" | "missing_as_of" | "invalid_value" | "invalid_request" | "internal";
 
 /** What every thrown error carries (`name` is `"OrdoError"`). */
 export interface OrdoError extends Error {
@@ -293,10 +293,11 @@ impl JsRuleset {
             .map_err(|e| js::eval_error(&e))
     }
 
-    /// The compiled ruleset as bytes, to ship instead of the source.
+    /// The compiled ruleset as bytes, to ship instead of the source. Throws an `OrdoError`
+    /// of kind `internal` if the engine cannot serialise it (no bytes are given then).
     #[wasm_bindgen(js_name = toArtifact)]
-    pub fn to_artifact(&self) -> Vec<u8> {
-        self.inner.to_artifact()
+    pub fn to_artifact(&self) -> Result<Vec<u8>, JsValue> {
+        self.inner.to_artifact().map_err(|e| js::eval_error(&e))
     }
 
     /// The ruleset's name.

@@ -317,10 +317,3 @@ export function mismatch(expected, actual, at = "") {
     ? null
     : `${where} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`;
 }
-
-/** The message of an engine that lacks an operation (the case is then skipped, never passed). */
-export function unavailableReason(error) {
-  return error && error.kind === "invalid_request" && /not available in this build/.test(error.message)
-    ? error.message
-    : null;
-}

@@ -102,6 +102,11 @@ impl AppState {
     pub fn begin_shutdown(&self) {
         self.0.shutting_down.store(true, Ordering::SeqCst);
     }
+
+    /// Whether requests are written to the audit log (off only with `--no-audit`).
+    fn audits(&self) -> bool {
+        self.0.audit
+    }
 }
 
 /// The caller of a request, from its `Authorization` header.
@@ -149,11 +154,21 @@ fn json_response(status: StatusCode, text: String) -> Response {
     response
 }
 
+/// Names the audit entry of an answer in its `x-ordo-audit-id` header.
+fn with_audit_id(mut response: Response, id: Option<i64>) -> Response {
+    if let Some(id) = id {
+        response
+            .headers_mut()
+            .insert(crate::AUDIT_ID_HEADER, HeaderValue::from(id));
+    }
+    response
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "ordo",
-        description = "Publish versions of ordo rulesets, evaluate them, and read the audit log of every evaluation."
+        description = "Publish versions of ordo rulesets, evaluate them, and read the audit log of every evaluation and every refused publication."
     ),
     modifiers(&BearerAuth),
     tags(
@@ -187,6 +202,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(operations::configure))
         .routes(routes!(operations::transitions))
         .routes(routes!(operations::apply))
+        .routes(routes!(operations::fire_timer))
         .routes(routes!(audit::read))
         .routes(routes!(service::healthz))
         .routes(routes!(service::readyz))

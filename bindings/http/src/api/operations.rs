@@ -1,15 +1,16 @@
 //! Evaluation-type requests against a ruleset version — evaluate, configure, next actions
-//! (transitions) and apply — each written to the audit log before it is answered.
+//! (transitions), apply and fire_timer — each written to the audit log before it is answered.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
+use ordo_engine::error::EvalResult;
 use ordo_engine::input::parse_date;
 use ordo_engine::{EvalOptions, Ruleset, Selector};
 use serde_json::Value as Json;
 
 use super::schema::{EngineRequest, ErrorBody, EvaluateRequest, EvaluationResult};
-use super::{AppState, Authenticated, Body, json_response};
+use super::{AppState, Authenticated, Body, json_response, with_audit_id};
 use crate::auth::{Role, sha256_hex};
 use crate::error::ApiError;
 use crate::store::{self, AuditRecord};
@@ -20,6 +21,7 @@ enum Operation {
     Configure,
     Transitions,
     Apply,
+    FireTimer,
 }
 
 impl Operation {
@@ -29,6 +31,19 @@ impl Operation {
             Operation::Configure => "configure",
             Operation::Transitions => "transitions",
             Operation::Apply => "apply",
+            Operation::FireTimer => "fire_timer",
+        }
+    }
+
+    /// The engine call of an operation that takes the engine's request object as it is
+    /// (all but `evaluate`, whose request the server reads itself).
+    fn engine_request(self) -> Option<fn(&Ruleset, &Json) -> EvalResult<Json>> {
+        match self {
+            Operation::Evaluate => None,
+            Operation::Configure => Some(Ruleset::configure),
+            Operation::Transitions => Some(Ruleset::transitions),
+            Operation::Apply => Some(Ruleset::apply),
+            Operation::FireTimer => Some(Ruleset::fire_timer),
         }
     }
 }
@@ -144,6 +159,36 @@ pub async fn apply(
     run(&state, caller, name, &body, Operation::Apply).await
 }
 
+/// A `stay … after` timer fell due: re-checks that the instance is still in the trigger's state,
+/// that the timer is due and the trigger's condition, then gives the trigger's actions (or
+/// `"fired": false` with the reason).
+#[utoipa::path(
+    post,
+    path = "/v1/rulesets/{name}/fire_timer",
+    tag = "evaluation",
+    params(("name" = String, Path, description = "The ruleset's name")),
+    request_body(content = EngineRequest, description = "`{\"version\"?, \"workflow\", \"state\", \"trigger\", \"input\", \"event\", \"actor\"?, \"as_of\"?, \"approvals\"?}`"),
+    responses(
+        (status = 200, description = "`{\"trigger\", \"fired\": true, \"actions\"}`, or `{\"trigger\", \"fired\": false, \"reason\", \"actions\": []}`", body = serde_json::Value, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
+        (status = 400, description = "A malformed request (unknown workflow, state or trigger, a trigger that is not a timer, no `event`)", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Not an evaluator", body = ErrorBody),
+        (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 422, description = "The input or the trigger's condition failed", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn fire_timer(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(name): Path<String>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    run(&state, caller, name, &body, Operation::FireTimer).await
+}
+
 /// Runs one operation and audits it: the answer is given only once its audit entry is
 /// committed.
 async fn run(
@@ -164,7 +209,7 @@ async fn run(
         ),
         Err(error) => (error.status(), error.body_text(), error.kind().to_string()),
     };
-    let audit_id = if state.0.audit {
+    let audit_id = if state.audits() {
         let record = AuditRecord {
             at,
             caller: caller.name().to_string(),
@@ -185,13 +230,7 @@ async fn run(
     } else {
         None
     };
-    let mut response = json_response(status, text);
-    if let Some(id) = audit_id {
-        response
-            .headers_mut()
-            .insert(crate::AUDIT_ID_HEADER, HeaderValue::from(id));
-    }
-    Ok(response)
+    Ok(with_audit_id(json_response(status, text), audit_id))
 }
 
 /// The version the request resolved to (when it did) and the engine's answer.
@@ -205,8 +244,8 @@ fn execute(
         Ok(request) => request,
         Err(error) => return (None, Err(error)),
     };
-    match operation {
-        Operation::Evaluate => {
+    match operation.engine_request() {
+        None => {
             let request: EvaluateRequest = match serde_json::from_value(request) {
                 Ok(request) => request,
                 Err(e) => {
@@ -236,7 +275,7 @@ fn execute(
                 .map_err(|e| ApiError::from_eval(&e));
             (Some(ruleset), result)
         }
-        Operation::Configure | Operation::Transitions | Operation::Apply => {
+        Some(call) => {
             let Json::Object(mut request) = request else {
                 return (
                     None,
@@ -264,12 +303,7 @@ fn execute(
                 Ok(ruleset) => ruleset,
                 Err(error) => return (None, Err(error)),
             };
-            let request = Json::Object(request);
-            let result = match operation {
-                Operation::Configure => ruleset.configure(&request),
-                Operation::Transitions => ruleset.transitions(&request),
-                _ => ruleset.apply(&request),
-            };
+            let result = call(&ruleset, &Json::Object(request));
             (Some(ruleset), result.map_err(|e| ApiError::from_eval(&e)))
         }
     }

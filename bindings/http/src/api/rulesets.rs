@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use ordo_engine::api::value_to_json;
 use ordo_engine::{Ruleset, Selector};
 use serde_json::json;
@@ -13,13 +13,14 @@ use super::schema::{
     EnumValues, ErrorBody, InputField, InputSchema, PublishRequest, RulesetList, RulesetVersions,
     VersionDetail, VersionSummary,
 };
-use super::{AppState, Authenticated, Body, json_response};
-use crate::auth::Role;
+use super::{AppState, Authenticated, Body, json_response, with_audit_id};
+use crate::auth::{Caller, Role, sha256_hex};
 use crate::catalog::PublishedVersion;
 use crate::error::ApiError;
-use crate::store::{self, PublishOutcome, StoredVersion};
+use crate::store::{self, AuditRecord, PublishOutcome, StoredVersion};
 
-/// Publishes a version: compiles it, stores it durably, and makes it available.
+/// Publishes a version: compiles it, stores it durably, and makes it available. A refused
+/// publication is written to the audit log (operation `publish`) before it is answered.
 #[utoipa::path(
     post,
     path = "/v1/rulesets",
@@ -28,12 +29,14 @@ use crate::store::{self, PublishOutcome, StoredVersion};
     responses(
         (status = 201, description = "Published", body = VersionSummary),
         (status = 200, description = "The same content was already published (idempotent)", body = VersionSummary),
-        (status = 400, description = "Not a publish request", body = ErrorBody),
+        (status = 400, description = "Not a publish request", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal (absent when the server runs without audit)"))),
         (status = 401, description = "No or unknown token", body = ErrorBody),
-        (status = 403, description = "Not an author", body = ErrorBody),
-        (status = 409, description = "This version exists with a different content", body = ErrorBody),
+        (status = 403, description = "Not an author", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal"))),
+        (status = 409, description = "This version exists with a different content", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal"))),
         (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 422, description = "The ruleset does not compile (`diagnostics`), or has lint errors (`findings`) and `allow_lint_errors` is not set", body = ErrorBody),
+        (status = 422, description = "The ruleset does not compile (`diagnostics`), or has lint errors (`findings`) and `allow_lint_errors` is not set", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal"))),
+        (status = 500, description = "The compiled ruleset could not be serialised; nothing was stored", body = ErrorBody),
+        (status = 503, description = "The version could not be stored, or the refusal could not be audited", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -42,11 +45,61 @@ pub async fn publish(
     Authenticated(caller): Authenticated,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
+    let at = store::now_micros();
+    let mut subject = Subject::default();
+    match try_publish(&state, &caller, &body, &mut subject).await {
+        Ok(response) => Ok(response),
+        Err(refusal) => refuse(&state, &caller, at, &body, subject, refusal).await,
+    }
+}
+
+/// What a publish request is about, as far as it is known: the ruleset's name and version
+/// once its source parses, and its hash once it compiles.
+#[derive(Debug, Default)]
+struct Subject {
+    name: Option<String>,
+    version: Option<String>,
+    hash: Option<String>,
+}
+
+impl Subject {
+    fn of(ruleset: &Ruleset) -> Subject {
+        Subject {
+            name: Some(ruleset.name().to_string()),
+            version: Some(ruleset.version().to_string()),
+            hash: Some(ruleset.hash().to_string()),
+        }
+    }
+
+    /// The name and version the body's source declares, if the body is a publish request
+    /// whose source parses (for a refusal before the ruleset compiled).
+    fn declared(body: &[u8]) -> Subject {
+        let Ok(request) = serde_json::from_slice::<PublishRequest>(body) else {
+            return Subject::default();
+        };
+        match ordo_dsl::parse(&request.source) {
+            Ok(ast) => Subject {
+                name: Some(ast.name.name),
+                version: Some(ast.version.value),
+                hash: None,
+            },
+            Err(_) => Subject::default(),
+        }
+    }
+}
+
+async fn try_publish(
+    state: &AppState,
+    caller: &Caller,
+    body: &[u8],
+    subject: &mut Subject,
+) -> Result<Response, ApiError> {
     caller.require(Role::Author)?;
-    let request: PublishRequest = serde_json::from_slice(&body)
+    let request: PublishRequest = serde_json::from_slice(body)
         .map_err(|e| ApiError::invalid_request(format!("expected {{\"source\": \"...\"}}: {e}")))?;
     let ruleset = Ruleset::compile(&request.source)
         .map_err(|d| ApiError::compile(&d, "source", &request.source))?;
+    *subject = Subject::of(&ruleset);
     if let (false, Ok(ast)) = (request.allow_lint_errors, ordo_dsl::parse(&request.source)) {
         let errors: Vec<_> = ordo_engine::analysis::lint(&ruleset, &ast)
             .into_iter()
@@ -63,16 +116,18 @@ pub async fn publish(
         )));
     }
     // What is already known answers without a write.
-    if let Some(existing) = known(&state, &ruleset) {
+    if let Some(existing) = known(state, &ruleset) {
         return answer_existing(&ruleset, existing);
     }
+    // INVARIANT: nothing is stored unless the whole artifact was written.
+    let artifact = ruleset.to_artifact().map_err(|e| ApiError::from_eval(&e))?;
     let stored = StoredVersion {
         name: ruleset.name().to_string(),
         version: ruleset.version().to_string(),
         hash: ruleset.hash().to_string(),
         effective: ruleset.effective().map(|d| d.to_string()),
         source: request.source.clone(),
-        artifact: ruleset.to_artifact(),
+        artifact,
         published_by: caller.name().to_string(),
         published_at: store::now_micros(),
     };
@@ -107,6 +162,43 @@ pub async fn publish(
         .add(published)
         .map_err(|e| ApiError::internal(e.message))?;
     Ok(json_response(status, to_text(&summary)))
+}
+
+/// Answers a refused publication once its audit entry (operation `publish`, outcome the
+/// error's kind) is committed; if the entry cannot be written, the answer is `unavailable`.
+async fn refuse(
+    state: &AppState,
+    caller: &Caller,
+    at: i64,
+    body: &[u8],
+    subject: Subject,
+    refusal: ApiError,
+) -> Result<Response, ApiError> {
+    if !state.audits() {
+        return Err(refusal);
+    }
+    let subject = if subject.name.is_some() {
+        subject
+    } else {
+        Subject::declared(body)
+    };
+    let record = AuditRecord {
+        at,
+        caller: caller.name().to_string(),
+        operation: "publish".to_string(),
+        ruleset: subject.name.unwrap_or_default(),
+        version: subject.version,
+        hash: subject.hash,
+        request: String::from_utf8_lossy(body).into_owned(),
+        result_sha256: sha256_hex(refusal.body_text().as_bytes()),
+        outcome: refusal.kind().to_string(),
+    };
+    let id = state.writer().audit(record).await.map_err(|e| {
+        ApiError::unavailable(format!(
+            "the refused publication could not be written to the audit log: {e}"
+        ))
+    })?;
+    Ok(with_audit_id(refusal.into_response(), Some(id)))
 }
 
 /// The published version with this name and version, if any.

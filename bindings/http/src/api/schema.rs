@@ -115,7 +115,7 @@ pub struct EvaluateRequest {
     pub approvals: Option<Json>,
 }
 
-/// `POST /v1/rulesets/{name}/configure|transitions|apply`: the engine's request object
+/// `POST /v1/rulesets/{name}/configure|transitions|apply|fire_timer`: the engine's request object
 /// (`engine/src/api/requests.rs`), plus `version` to pick the version.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EngineRequest {
@@ -126,8 +126,8 @@ pub struct EngineRequest {
     pub input: Json,
     /// The evaluation date; also picks the version when `version` is not given.
     pub as_of: Option<String>,
-    /// Workflow requests: the workflow, state, actor (a role), transition (`apply`),
-    /// approvals and event, as the engine defines them.
+    /// Workflow requests: the workflow, state, actor (a role), transition (`apply`), trigger
+    /// (`fire_timer`), approvals and event, as the engine defines them.
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub rest: Json,
@@ -217,18 +217,25 @@ pub struct AuditEntry {
     /// RFC 3339, UTC.
     pub at: String,
     pub caller: String,
-    /// `evaluate`, `configure`, `transitions` or `apply`.
+    /// `evaluate`, `configure`, `transitions`, `apply`, `fire_timer`, or `publish` for a
+    /// refused publication (accepted ones are listed under `/v1/rulesets`).
     pub operation: String,
+    /// The ruleset of the route; for `publish`, the one the source declares (empty when the
+    /// source could not be read as far as its `ruleset NAME version "X.Y.Z"` header).
     pub ruleset: String,
-    /// The version the request resolved to (absent when it did not resolve).
+    /// The version the request resolved to (absent when it did not resolve); for `publish`,
+    /// the version the source declares.
     pub version: Option<String>,
+    /// The hash of the version that answered; for `publish`, of the refused source when it
+    /// compiled.
     pub hash: Option<String>,
     /// The request body as received (JSON; a string when it was not JSON).
     #[schema(value_type = Object)]
     pub request: Json,
     /// Hex SHA-256 of the answered body (the result, or the error).
     pub result_sha256: String,
-    /// `ok`, or the error kind.
+    /// `ok`, or the error kind (for `publish`: `forbidden`, `invalid_request`, `compile`,
+    /// `lint`, `conflict`, ...).
     pub outcome: String,
 }
 

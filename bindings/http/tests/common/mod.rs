@@ -405,11 +405,3 @@ impl Drop for ServeProcess {
         }
     }
 }
-
-/// Whether an engine answer says the operation is not in this build yet.
-pub fn not_available(answer: &Answer) -> bool {
-    answer.status == 400
-        && answer.json()["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("not available in this build"))
-}

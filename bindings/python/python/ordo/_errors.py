@@ -12,6 +12,8 @@ value or the id of the ``rule`` that failed:
   ``overflow``, ``transition``, ``unknown_currency``, ``missing_as_of``, ``invalid_value``.
 - :class:`CompileError` — the ruleset source does not compile; ``diagnostics`` lists every
   problem with its line and column.
+- :class:`OrdoError` itself, of kind ``internal`` — the engine failed through no fault of the
+  input or the rules (a compiled ruleset it cannot serialise to an artifact); a bug to report.
 
 The exceptions pickle, so they cross process pools intact.
 """
