@@ -113,3 +113,47 @@ fn configure_and_workflow_answers_match_their_golden_files() {
         .unwrap();
     assert_eq!(approve["to"], "approved");
 }
+
+/// The result written straight to text is the result tree written out, byte for byte, for
+/// every example input, with and without a trace and with granted approvals.
+#[test]
+fn results_written_as_text_are_the_trees_text() {
+    let cases = [
+        ("bikes", "quote.json"),
+        ("freight", "pallet.json"),
+        ("freight", "parcel.json"),
+        ("orders", "order.json"),
+    ];
+    let granted = json!({"discounts": {"lead": {"by": "ana", "facts": {"quantity": "12"}}}});
+    for (name, file) in cases {
+        let ruleset = example(name);
+        let input = read_json(name, file);
+        let text = std::fs::read_to_string(root().join("examples").join(name).join(file)).unwrap();
+        let read = ruleset.read_input(&input).unwrap();
+        assert_eq!(
+            read,
+            ruleset.read_input_str(&text).unwrap(),
+            "{name}/{file}"
+        );
+        for trace in [false, true] {
+            let approvals = (name == "bikes").then(|| granted.clone());
+            let options = EvalOptions {
+                trace,
+                approvals,
+                ..EvalOptions::default()
+            };
+            let result = ruleset.run(&read, &options).unwrap();
+            let tree = ruleset.evaluate(&input, &options).unwrap();
+            assert_eq!(result.to_json(), tree, "{name}/{file}");
+            assert_eq!(
+                result.to_json_string(),
+                ordo_engine::to_json_string(&tree),
+                "{name}/{file} trace={trace}"
+            );
+            assert_eq!(
+                ruleset.evaluate_str(&text, &options).unwrap(),
+                result.to_json_string()
+            );
+        }
+    }
+}

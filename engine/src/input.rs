@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::ir::{InputField, Program};
 use crate::num;
-use crate::types::Type;
+use crate::types::{RecordType, Type};
 use crate::value::Value;
 
 /// How absent fields are read.
@@ -30,7 +30,7 @@ pub fn read_input(program: &Program, json: &Json, absent: Absent) -> EvalResult<
         errors: Vec::new(),
         absent,
     };
-    let values = reader.record(&program.input.fields, json, "");
+    let values = reader.record(&program.input.fields, json, &Path::Root);
     let mut errors = reader.errors.into_iter();
     match errors.next() {
         None => Ok(values),
@@ -47,11 +47,29 @@ struct Reader<'p> {
     absent: Absent,
 }
 
-fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_string()
-    } else {
-        format!("{prefix}.{name}")
+/// Where a value sits in the input (`ship_to.country`, `extras[1]`), built as the reader
+/// descends and written out only when a problem is reported.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    Field(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl Path<'_> {
+    fn is_root(&self) -> bool {
+        matches!(self, Path::Root)
+    }
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Field(Path::Root, name) => f.write_str(name),
+            Path::Field(parent, name) => write!(f, "{parent}.{name}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
     }
 }
 
@@ -68,17 +86,18 @@ fn describe(json: &Json) -> String {
 }
 
 impl Reader<'_> {
-    fn fail(&mut self, kind: ErrorKind, path: &str, message: String) -> Value {
-        self.errors.push(EvalError::at_path(kind, path, message));
+    fn fail(&mut self, kind: ErrorKind, path: &Path<'_>, message: String) -> Value {
+        self.errors
+            .push(EvalError::at_path(kind, path.to_string(), message));
         Value::Unknown
     }
 
-    fn record(&mut self, fields: &[InputField], json: &Json, prefix: &str) -> Vec<Value> {
+    fn record<F: FieldSpec>(&mut self, fields: &[F], json: &Json, prefix: &Path<'_>) -> Vec<Value> {
         let Json::Object(map) = json else {
-            let what = if prefix.is_empty() {
-                "the input"
+            let what = if prefix.is_root() {
+                "the input".to_string()
             } else {
-                prefix
+                prefix.to_string()
             };
             self.fail(
                 ErrorKind::InvalidInput,
@@ -90,18 +109,18 @@ impl Reader<'_> {
         let values = fields
             .iter()
             .map(|field| {
-                let path = join(prefix, &field.name);
-                match map.get(&field.name) {
+                let path = Path::Field(prefix, field.name());
+                match map.get(field.name()) {
                     None | Some(Json::Null) => self.absent_field(field, &path),
-                    Some(value) => self.value(field, &field.ty, value, &path),
+                    Some(value) => self.value(field, field.ty(), value, &path),
                 }
             })
             .collect();
         // serde_json keeps the object's key order: report unknown fields as they were written.
         for key in map.keys() {
-            if !fields.iter().any(|f| f.name == *key) {
-                let path = join(prefix, key);
-                let hint = did_you_mean(key, fields.iter().map(|f| f.name.as_str()));
+            if !fields.iter().any(|f| f.name() == key) {
+                let path = Path::Field(prefix, key).to_string();
+                let hint = did_you_mean(key, fields.iter().map(FieldSpec::name));
                 let mut error = EvalError::at_path(
                     ErrorKind::UnknownField,
                     &path,
@@ -112,7 +131,7 @@ impl Reader<'_> {
                         "the fields are {}",
                         fields
                             .iter()
-                            .map(|f| f.name.as_str())
+                            .map(FieldSpec::name)
                             .collect::<Vec<_>>()
                             .join(", ")
                     ))
@@ -123,29 +142,13 @@ impl Reader<'_> {
         values
     }
 
-    fn absent_field(&mut self, field: &InputField, path: &str) -> Value {
+    fn absent_field<F: FieldSpec>(&mut self, field: &F, path: &Path<'_>) -> Value {
         if self.absent == Absent::Partial {
             return Value::Unknown;
         }
-        if let Some(default) = &field.default {
-            return default.clone();
-        }
-        match &field.ty {
-            Type::Optional(_) => Value::None,
-            // A record whose every field can be filled in may itself be left out.
-            Type::Record(_)
-                if field
-                    .fields
-                    .iter()
-                    .all(|f| f.default.is_some() || f.ty.is_optional()) =>
-            {
-                Value::Record(Arc::from(self.record(
-                    &field.fields,
-                    &Json::Object(Default::default()),
-                    path,
-                )))
-            }
-            _ => self.fail(
+        match absent_value(field) {
+            Some(value) => value,
+            None => self.fail(
                 ErrorKind::MissingInput,
                 path,
                 format!("the input `{path}` is required"),
@@ -153,7 +156,25 @@ impl Reader<'_> {
         }
     }
 
-    fn value(&mut self, field: &InputField, ty: &Type, json: &Json, path: &str) -> Value {
+    /// A record: an input record with its declared fields (and defaults), or a record type
+    /// inside a list, which has no defaults.
+    fn record_value<F: FieldSpec>(
+        &mut self,
+        field: &F,
+        record: &RecordType,
+        json: &Json,
+        path: &Path<'_>,
+    ) -> Value {
+        let children = field.children();
+        let values = if children.is_empty() {
+            self.record(&record.fields, json, path)
+        } else {
+            self.record(children, json, path)
+        };
+        Value::Record(Arc::from(values))
+    }
+
+    fn value<F: FieldSpec>(&mut self, field: &F, ty: &Type, json: &Json, path: &Path<'_>) -> Value {
         let wrong = |this: &mut Self, what: &str| {
             this.fail(
                 ErrorKind::InvalidInput,
@@ -169,66 +190,23 @@ impl Reader<'_> {
                     self.value(field, inner, json, path)
                 }
             }
-            Type::Bool => match json {
-                Json::Bool(b) => Value::Bool(*b),
-                _ => wrong(self, "true or false"),
-            },
-            Type::Int | Type::Decimal | Type::Percent => {
-                let text = match json {
-                    Json::Number(n) => n.to_string(),
-                    Json::String(s) => s.clone(),
-                    _ => return wrong(self, "a number"),
-                };
-                let parsed = if *ty == Type::Percent {
-                    parse_percent(&text)
-                } else {
-                    num::parse_exact(&text)
-                };
-                match parsed {
-                    None => wrong(self, "a number (28 significant digits at most)"),
-                    Some(n) if *ty == Type::Int => {
-                        if num::is_integral(n) {
-                            let mut n = n;
-                            n.rescale(0);
-                            Value::Number(n)
-                        } else {
-                            wrong(self, "a whole number")
-                        }
-                    }
-                    Some(n) => Value::Number(n),
-                }
-            }
-            Type::Text => match json {
-                Json::String(s) => Value::text(s),
-                _ => wrong(self, "a text"),
-            },
-            Type::Date => match json
-                .as_str()
-                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-            {
-                Some(d) => Value::Date(d),
-                None => wrong(self, "a date \"YYYY-MM-DD\""),
-            },
-            Type::DateTime => match json
-                .as_str()
-                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            {
-                Some(t) => Value::DateTime(t.with_timezone(&Utc)),
-                None => wrong(self, "an RFC 3339 date-time (\"2026-03-01T09:00:00Z\")"),
-            },
-            Type::Duration => match json.as_str().and_then(parse_duration) {
-                Some(s) => Value::Duration(s),
-                None => wrong(self, "an ISO 8601 duration (\"P2D\", \"PT12H\")"),
-            },
-            Type::Enum(id) => match json {
-                Json::String(s) => self.enum_value(*id, s, path),
-                _ => wrong(self, &format!("one of {}", self.enum_values(*id))),
+            Type::Bool
+            | Type::Int
+            | Type::Decimal
+            | Type::Percent
+            | Type::Text
+            | Type::Date
+            | Type::DateTime
+            | Type::Duration
+            | Type::Enum(_) => match scalar(self.program, ty, json) {
+                Some(value) => value,
+                None => self.wrong_scalar(ty, json, path),
             },
             Type::Set(id) => match json {
                 Json::Array(items) => {
                     let mut members = Vec::new();
                     for (i, item) in items.iter().enumerate() {
-                        let item_path = format!("{path}[{i}]");
+                        let item_path = Path::Index(path, i);
                         match item {
                             Json::String(s) => {
                                 if let Value::Enum(_, v) = self.enum_value(*id, s, &item_path) {
@@ -258,7 +236,7 @@ impl Reader<'_> {
                         .iter()
                         .enumerate()
                         .map(|(i, item)| {
-                            let item_path = format!("{path}[{i}]");
+                            let item_path = Path::Index(path, i);
                             if item.is_null() && !elem.is_optional() {
                                 return self.fail(
                                     ErrorKind::InvalidInput,
@@ -274,27 +252,48 @@ impl Reader<'_> {
                 _ => wrong(self, "a list"),
             },
             Type::Record(record) => {
-                // Nested input records carry their fields (and defaults) in the schema; record
-                // types inside lists have no defaults.
-                let fields: Vec<InputField> =
-                    if field.ty.strip_optional() == ty && !field.fields.is_empty() {
-                        field.fields.clone()
-                    } else {
-                        record
-                            .fields
-                            .iter()
-                            .map(|(n, t)| InputField {
-                                name: n.clone(),
-                                ty: t.clone(),
-                                default: None,
-                                fields: Vec::new(),
-                            })
-                            .collect()
-                    };
-                Value::Record(Arc::from(self.record(&fields, json, path)))
+                // The field's own record (with its declared fields), or one inside a list.
+                if field.ty().strip_optional() == ty {
+                    self.record_value(field, record, json, path)
+                } else {
+                    self.record_value(&NO_FIELDS, record, json, path)
+                }
             }
             Type::None | Type::Unknown => wrong(self, "a known type"),
         }
+    }
+
+    /// Reports a JSON value that is not a value of the scalar type `ty`.
+    fn wrong_scalar(&mut self, ty: &Type, json: &Json, path: &Path<'_>) -> Value {
+        let what = match ty {
+            Type::Bool => "true or false".to_string(),
+            Type::Int | Type::Decimal | Type::Percent => match json {
+                Json::Number(_) | Json::String(_) => {
+                    let integral = number_text(json).and_then(num::parse_exact);
+                    if *ty == Type::Int && integral.is_some() {
+                        "a whole number".to_string()
+                    } else {
+                        "a number (28 significant digits at most)".to_string()
+                    }
+                }
+                _ => "a number".to_string(),
+            },
+            Type::Text => "a text".to_string(),
+            Type::Date => "a date \"YYYY-MM-DD\"".to_string(),
+            Type::DateTime => "an RFC 3339 date-time (\"2026-03-01T09:00:00Z\")".to_string(),
+            Type::Duration => "an ISO 8601 duration (\"P2D\", \"PT12H\")".to_string(),
+            Type::Enum(id) => match json {
+                // A text that names no value: the message lists the values, with a hint.
+                Json::String(s) => return self.enum_value(*id, s, path),
+                _ => format!("one of {}", self.enum_values(*id)),
+            },
+            _ => "a known type".to_string(),
+        };
+        self.fail(
+            ErrorKind::InvalidInput,
+            path,
+            format!("`{path}` must be {what}, found {}", describe(json)),
+        )
     }
 
     fn enum_values(&self, id: u32) -> String {
@@ -305,13 +304,12 @@ impl Reader<'_> {
             .unwrap_or_default()
     }
 
-    fn enum_value(&mut self, id: u32, s: &str, path: &str) -> Value {
-        let values = self
-            .program
+    fn enum_value(&mut self, id: u32, s: &str, path: &Path<'_>) -> Value {
+        let program = self.program;
+        let values: &[String] = program
             .enums
             .get(id as usize)
-            .map(|e| e.values.clone())
-            .unwrap_or_default();
+            .map_or(&[], |e| e.values.as_slice());
         match values.iter().position(|v| v == s) {
             Some(i) => Value::Enum(id, i as u32),
             None => {
@@ -324,7 +322,7 @@ impl Reader<'_> {
                     .unwrap_or_default();
                 let mut error = EvalError::at_path(
                     ErrorKind::InvalidInput,
-                    path,
+                    path.to_string(),
                     format!(
                         "\"{s}\" is not a {name}; the values are {}",
                         values.join(", ")
@@ -335,6 +333,158 @@ impl Reader<'_> {
                 Value::Unknown
             }
         }
+    }
+}
+
+/// The value of an absent field in a complete input: its default, `none` for an optional, a
+/// record of defaults when every field of the record has one; `None` when it is required.
+pub(crate) fn absent_value<F: FieldSpec>(field: &F) -> Option<Value> {
+    if let Some(default) = field.default() {
+        return Some(default.clone());
+    }
+    match field.ty() {
+        Type::Optional(_) => Some(Value::None),
+        Type::Record(record) if fillable(field, record) => {
+            let children = field.children();
+            let values: Option<Vec<Value>> = if children.is_empty() {
+                record.fields.iter().map(absent_value).collect()
+            } else {
+                children.iter().map(absent_value).collect()
+            };
+            values.map(|v| Value::Record(Arc::from(v)))
+        }
+        _ => None,
+    }
+}
+
+/// The text of a JSON number or string that should hold a number (serde_json's
+/// `arbitrary_precision` keeps a number's text exactly).
+fn number_text(json: &Json) -> Option<&str> {
+    match json {
+        Json::Number(n) => Some(n.as_str()),
+        Json::String(s) => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+/// A JSON value as a value of a scalar type (spec §5), or `None` when it is not one. The one
+/// definition both input readers use.
+pub(crate) fn scalar(program: &Program, ty: &Type, json: &Json) -> Option<Value> {
+    match ty {
+        Type::Bool => json.as_bool().map(Value::Bool),
+        Type::Int | Type::Decimal | Type::Percent => {
+            let text = number_text(json)?;
+            let n = if *ty == Type::Percent {
+                parse_percent(text)?
+            } else {
+                num::parse_exact(text)?
+            };
+            if *ty == Type::Int {
+                if !num::is_integral(n) {
+                    return None;
+                }
+                let mut n = n;
+                n.rescale(0);
+                return Some(Value::Number(n));
+            }
+            Some(Value::Number(n))
+        }
+        _ => text_scalar(program, ty, json.as_str()?),
+    }
+}
+
+/// A JSON text as a value of a scalar type read from text (texts, dates, date-times,
+/// durations, enum values).
+pub(crate) fn text_scalar(program: &Program, ty: &Type, s: &str) -> Option<Value> {
+    match ty {
+        Type::Text => Some(Value::text(s)),
+        Type::Date => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .map(Value::Date),
+        Type::DateTime => DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| Value::DateTime(t.with_timezone(&Utc))),
+        Type::Duration => parse_duration(s).map(Value::Duration),
+        Type::Enum(id) => program
+            .enums
+            .get(*id as usize)?
+            .values
+            .iter()
+            .position(|v| v == s)
+            .map(|i| Value::Enum(*id, i as u32)),
+        _ => None,
+    }
+}
+
+/// Whether every field of an absent record can be filled in (defaults, optionals).
+fn fillable<F: FieldSpec>(field: &F, record: &RecordType) -> bool {
+    let children = field.children();
+    if children.is_empty() {
+        record.fields.iter().all(|(_, t)| t.is_optional())
+    } else {
+        children
+            .iter()
+            .all(|f| f.default.is_some() || f.ty.is_optional())
+    }
+}
+
+/// What the reader needs of a field: the input schema's fields (with defaults and nested
+/// fields) and the plain `(name, type)` fields of record types inside lists.
+pub(crate) trait FieldSpec {
+    fn name(&self) -> &str;
+    fn ty(&self) -> &Type;
+    fn default(&self) -> Option<&Value>;
+    /// The declared nested fields of a record input (empty otherwise).
+    fn children(&self) -> &[InputField];
+}
+
+impl FieldSpec for InputField {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn ty(&self) -> &Type {
+        &self.ty
+    }
+    fn default(&self) -> Option<&Value> {
+        self.default.as_ref()
+    }
+    fn children(&self) -> &[InputField] {
+        &self.fields
+    }
+}
+
+impl FieldSpec for (String, Type) {
+    fn name(&self) -> &str {
+        &self.0
+    }
+    fn ty(&self) -> &Type {
+        &self.1
+    }
+    fn default(&self) -> Option<&Value> {
+        None
+    }
+    fn children(&self) -> &[InputField] {
+        &[]
+    }
+}
+
+/// A list element's record: no field of its own, so its record type gives the fields.
+struct NoFields;
+
+const NO_FIELDS: NoFields = NoFields;
+
+impl FieldSpec for NoFields {
+    fn name(&self) -> &str {
+        ""
+    }
+    fn ty(&self) -> &Type {
+        &Type::Unknown
+    }
+    fn default(&self) -> Option<&Value> {
+        None
+    }
+    fn children(&self) -> &[InputField] {
+        &[]
     }
 }
 

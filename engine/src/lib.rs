@@ -23,6 +23,7 @@ pub mod error;
 pub mod eval;
 mod hash;
 pub mod input;
+mod input_text;
 pub mod ir;
 pub mod num;
 pub mod pricing;
@@ -34,7 +35,9 @@ pub mod value;
 pub mod workflow;
 mod workflow_api;
 
-pub use api::{EvalOptions, Ruleset, parse_json, to_json_pretty, to_json_string};
+pub use api::{
+    EvalOptions, Evaluation, Input, Ruleset, Violation, parse_json, to_json_pretty, to_json_string,
+};
 pub use error::{ErrorKind, EvalError};
 pub use ordo_dsl::{Diagnostic, DiagnosticKind, Diagnostics};
 pub use registry::{Registry, Selector};

@@ -77,7 +77,45 @@ pub fn round(value: Decimal, places: u32, mode: RoundingMode) -> Decimal {
 
 /// The decimal as text, keeping its scale, with no negative zero.
 pub fn to_string(d: Decimal) -> String {
-    normalize_zero(d).to_string()
+    let mut buf = [0u8; DECIMAL_TEXT_LEN];
+    decimal_text(d, &mut buf).to_string()
+}
+
+/// Room for the longest decimal text: a sign, 29 digits, a point and up to 28 leading zeros.
+pub const DECIMAL_TEXT_LEN: usize = 64;
+
+/// Writes the decimal's text (as `to_string`: every digit of its scale, no negative zero) into
+/// `buf` and returns it; no allocation, for results written by the million.
+pub fn decimal_text(d: Decimal, buf: &mut [u8; DECIMAL_TEXT_LEN]) -> &str {
+    let mantissa = d.mantissa();
+    let scale = d.scale() as usize;
+    let mut magnitude = mantissa.unsigned_abs();
+    let mut end = buf.len();
+    let mut digits = 0;
+    // Digits from the right; the point goes in after `scale` of them, zeros fill up to it.
+    while magnitude > 0 || digits <= scale {
+        if digits == scale && scale > 0 {
+            end -= 1;
+            if let Some(b) = buf.get_mut(end) {
+                *b = b'.';
+            }
+        }
+        end -= 1;
+        if let Some(b) = buf.get_mut(end) {
+            *b = b'0' + (magnitude % 10) as u8;
+        }
+        magnitude /= 10;
+        digits += 1;
+    }
+    if mantissa < 0 {
+        end -= 1;
+        if let Some(b) = buf.get_mut(end) {
+            *b = b'-';
+        }
+    }
+    buf.get(end..)
+        .and_then(|text| std::str::from_utf8(text).ok())
+        .unwrap_or("")
 }
 
 /// Whether the decimal has no fractional part.
@@ -110,6 +148,41 @@ pub fn parse_exact(text: &str) -> Option<Decimal> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The allocation-free writer gives Display's text, with no negative zero.
+        #[test]
+        fn decimal_text_is_display(m in any::<i64>(), wide in any::<bool>(), scale in 0u32..=28) {
+            let mantissa = if wide { i128::from(m) * 1_000_000_007 } else { i128::from(m) };
+            let d = Decimal::try_from_i128_with_scale(mantissa, scale).unwrap();
+            let mut buf = [0u8; DECIMAL_TEXT_LEN];
+            prop_assert_eq!(decimal_text(d, &mut buf), normalize_zero(d).to_string());
+        }
+    }
+
+    #[test]
+    fn decimal_text_edges() {
+        let mut buf = [0u8; DECIMAL_TEXT_LEN];
+        for text in [
+            "0",
+            "0.00",
+            "-0.05",
+            "10.50",
+            "0.0000000000000000000000000001",
+            "-79228162514264337593543950335",
+            "7922816251426433759354395033.5",
+        ] {
+            let d: Decimal = text.parse().unwrap();
+            assert_eq!(
+                decimal_text(d, &mut buf),
+                normalize_zero(d).to_string(),
+                "{text}"
+            );
+        }
+        assert_eq!(decimal_text(-Decimal::ZERO, &mut buf), "0");
+    }
+
     use super::*;
     use std::str::FromStr;
 

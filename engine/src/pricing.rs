@@ -34,7 +34,7 @@ pub enum PriceStatement {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PriceLine {
     pub kind: LineKind,
-    pub id: String,
+    pub id: std::sync::Arc<str>,
     /// The local slot of the enclosing `for` variables, so the id becomes `extra[heater]`.
     pub id_slots: Vec<u32>,
     pub label: Expr,

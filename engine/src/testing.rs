@@ -153,7 +153,7 @@ impl Ruleset {
                 chain_status(&mut ev, i, None)?
                     .steps
                     .into_iter()
-                    .map(|s| s.id)
+                    .map(|s| s.step.id.clone())
                     .collect(),
             );
         }
@@ -372,8 +372,8 @@ fn line_ids(statements: &[crate::pricing::PriceStatement], ids: &mut Vec<String>
     for statement in statements {
         match statement {
             crate::pricing::PriceStatement::Line(line) => {
-                if !ids.contains(&line.id) {
-                    ids.push(line.id.clone());
+                if !ids.iter().any(|id| **id == *line.id) {
+                    ids.push(line.id.to_string());
                 }
             }
             crate::pricing::PriceStatement::For { body, .. } => line_ids(body, ids),

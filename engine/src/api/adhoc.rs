@@ -165,7 +165,10 @@ impl Adhoc {
         let trace = if options.trace {
             // The appended value itself is no part of the explanation.
             let entries: Vec<_> = ev.trace.iter().filter(|t| t.id != NAME).cloned().collect();
-            json::trace_json(program, &entries)
+            json::to_json(&json::TraceJson {
+                program,
+                trace: &entries,
+            })
         } else {
             Json::Null
         };

@@ -1,45 +1,81 @@
 //! Approval chains in results (spec §12): the required steps, each `granted`, `pending` or
 //! `stale` against the approvals the host passes, with the facts a grant must record.
 
-use serde_json::{Map, Value as Json, json};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::{Map, Value as Json};
 
+use super::json::{Map as JsonMap, Seq, TypedValue, to_json};
+use crate::approval::{Approval, ApprovalStep};
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::eval::{Evaluator, display};
 use crate::ir::Program;
 use crate::num;
+use crate::types::Type;
 use crate::value::Value;
 
 /// The status of every chain, keyed by chain name, in declaration order.
 pub fn approvals_json(ev: &mut Evaluator<'_>, granted: Option<&Json>) -> EvalResult<Json> {
     let program = ev.program;
+    let chains = all_chains(ev, granted)?;
+    Ok(to_json(&ChainsJson {
+        program,
+        chains: &chains,
+    }))
+}
+
+/// The status of every chain in declaration order, against the grants the host passed.
+pub(crate) fn all_chains<'p>(
+    ev: &mut Evaluator<'p>,
+    granted: Option<&Json>,
+) -> EvalResult<Vec<(&'p Approval, ChainStatus<'p>)>> {
+    let program = ev.program;
     let granted = validate_granted(program, granted)?;
-    let mut chains = Map::new();
+    let mut chains = Vec::with_capacity(program.approvals.len());
     for (a, chain) in program.approvals.iter().enumerate() {
         let status = chain_status(ev, a, granted.and_then(|g| g.get(&chain.name)))?;
-        chains.insert(chain.name.clone(), status.to_json());
+        chains.push((chain, status));
     }
-    Ok(Json::Object(chains))
+    Ok(chains)
+}
+
+/// The chains of a result as a JSON object keyed by chain name.
+pub(crate) struct ChainsJson<'a, 'p> {
+    pub program: &'p Program,
+    pub chains: &'a [(&'p Approval, ChainStatus<'p>)],
+}
+
+impl Serialize for ChainsJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.chains.iter().map(|(chain, status)| {
+            (
+                chain.name.as_str(),
+                ChainJson {
+                    program: self.program,
+                    status,
+                },
+            )
+        }))
+    }
 }
 
 /// One required step with its status.
 #[derive(Debug, Clone)]
-pub struct StepStatus {
-    pub id: String,
+pub struct StepStatus<'p> {
+    pub step: &'p ApprovalStep,
     pub label: String,
-    pub roles: Vec<String>,
     pub status: &'static str,
-    pub depends_on: Vec<String>,
-    pub facts: Map<String, Json>,
-    pub group: Option<u32>,
+    /// The current values of the step's `depends_on` paths, in the same order, with their types.
+    pub facts: Vec<(Value, &'p Type)>,
 }
 
 /// The status of one chain.
 #[derive(Debug, Clone)]
-pub struct ChainStatus {
-    pub steps: Vec<StepStatus>,
+pub struct ChainStatus<'p> {
+    pub steps: Vec<StepStatus<'p>>,
 }
 
-impl ChainStatus {
+impl ChainStatus<'_> {
     /// True when no required step is pending or stale.
     pub fn complete(&self) -> bool {
         self.steps.iter().all(|s| s.status == "granted")
@@ -50,46 +86,87 @@ impl ChainStatus {
         self.steps
             .iter()
             .filter(|s| s.status == status)
-            .map(|s| s.id.clone())
+            .map(|s| s.step.id.clone())
             .collect()
     }
 
-    pub fn to_json(&self) -> Json {
-        let steps: Vec<Json> = self
-            .steps
-            .iter()
-            .map(|s| {
-                let mut step = Map::new();
-                step.insert("id".into(), Json::String(s.id.clone()));
-                step.insert("label".into(), Json::String(s.label.clone()));
-                step.insert(
-                    "role".into(),
-                    s.roles
-                        .first()
-                        .map_or(Json::Null, |r| Json::String(r.clone())),
-                );
-                if s.roles.len() > 1 {
-                    step.insert("roles".into(), json!(s.roles));
-                }
-                if let Some(group) = s.group {
-                    step.insert("parallel_group".into(), json!(group));
-                }
-                step.insert("status".into(), Json::String(s.status.into()));
-                step.insert("depends_on".into(), json!(s.depends_on));
-                step.insert("facts".into(), Json::Object(s.facts.clone()));
-                Json::Object(step)
-            })
-            .collect();
-        json!({"complete": self.complete(), "steps": steps})
+    /// The chain as JSON (spec §12): `complete` and the required steps.
+    pub fn to_json(&self, program: &Program) -> Json {
+        to_json(&ChainJson {
+            program,
+            status: self,
+        })
+    }
+}
+
+struct ChainJson<'a, 'p> {
+    program: &'p Program,
+    status: &'a ChainStatus<'p>,
+}
+
+impl Serialize for ChainJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("complete", &self.status.complete())?;
+        map.serialize_entry(
+            "steps",
+            &Seq(self.status.steps.iter().map(|step| StepJson {
+                program: self.program,
+                step,
+            })),
+        )?;
+        map.end()
+    }
+}
+
+struct StepJson<'a, 'p> {
+    program: &'p Program,
+    step: &'a StepStatus<'p>,
+}
+
+impl Serialize for StepJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (status, step) = (self.step, self.step.step);
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("id", &step.id)?;
+        map.serialize_entry("label", &status.label)?;
+        map.serialize_entry("role", &step.roles.first())?;
+        if step.roles.len() > 1 {
+            map.serialize_entry("roles", &step.roles)?;
+        }
+        if let Some(group) = step.group {
+            map.serialize_entry("parallel_group", &group)?;
+        }
+        map.serialize_entry("status", status.status)?;
+        map.serialize_entry("depends_on", &step.depends_on)?;
+        map.serialize_entry(
+            "facts",
+            &JsonMap(
+                step.depends_on
+                    .iter()
+                    .zip(&status.facts)
+                    .map(|(path, (value, ty))| {
+                        (
+                            path.as_str(),
+                            TypedValue {
+                                program: self.program,
+                                value,
+                                ty,
+                            },
+                        )
+                    }),
+            ),
+        )?;
+        map.end()
     }
 }
 
 /// The required steps of chain `index` and their status against the chain's grants.
-pub fn chain_status(
-    ev: &mut Evaluator<'_>,
+pub fn chain_status<'p>(
+    ev: &mut Evaluator<'p>,
     index: usize,
     granted: Option<&Json>,
-) -> EvalResult<ChainStatus> {
+) -> EvalResult<ChainStatus<'p>> {
     let program = ev.program;
     let Some(chain) = program.approvals.get(index) else {
         return Err(EvalError::new(
@@ -99,79 +176,76 @@ pub fn chain_status(
     };
     let mut steps = Vec::new();
     for step in &chain.steps {
-        let rule = format!("{}.{}", chain.name, step.id);
+        let in_step = |e: EvalError| e.or_rule(&format!("{}.{}", chain.name, step.id));
         if let Some(when) = &step.when {
-            if ev.eval(when).map_err(|e| e.or_rule(&rule))? != Value::Bool(true) {
+            if ev.eval(when).map_err(in_step)? != Value::Bool(true) {
                 continue;
             }
         }
-        let label = display(
-            program,
-            &ev.eval(&step.label).map_err(|e| e.or_rule(&rule))?,
-        );
-        let mut facts = Map::new();
-        for path in &step.depends_on {
-            facts.insert(path.clone(), fact_value(ev, path)?);
-        }
+        let label = display(program, &ev.eval(&step.label).map_err(in_step)?);
+        let facts: Vec<(Value, &Type)> = step
+            .depends_on
+            .iter()
+            .map(|path| fact_value(ev, path))
+            .collect();
         let status = match granted.and_then(|g| g.get(&step.id)) {
             None => "pending",
             Some(grant) => {
                 let recorded = grant.get("facts").and_then(Json::as_object);
-                let current = facts.iter().all(|(path, now)| {
-                    recorded
-                        .and_then(|r| r.get(path))
-                        .is_some_and(|then| same_fact(then, now))
+                let current = step.depends_on.iter().zip(&facts).all(|(path, (now, ty))| {
+                    recorded.and_then(|r| r.get(path)).is_some_and(|then| {
+                        same_fact(then, &super::value_to_json(program, now, ty))
+                    })
                 });
                 if current { "granted" } else { "stale" }
             }
         };
         steps.push(StepStatus {
-            id: step.id.clone(),
+            step,
             label,
-            roles: step.roles.clone(),
             status,
-            depends_on: step.depends_on.clone(),
             facts,
-            group: step.group,
         });
     }
     Ok(ChainStatus { steps })
 }
 
-/// The current value of an input path, as JSON.
-fn fact_value(ev: &mut Evaluator<'_>, path: &str) -> EvalResult<Json> {
+/// The current value of an input path (`ship_to.country`) and its type; `Unknown` for a path
+/// the schema does not have.
+fn fact_value<'p>(ev: &Evaluator<'p>, path: &str) -> (Value, &'p Type) {
     let program = ev.program;
+    let unknown = (Value::Unknown, &Type::Unknown);
     let mut parts = path.split('.');
     let Some(first) = parts.next() else {
-        return Ok(Json::Null);
+        return unknown;
     };
-    let Some(index) = program.input.fields.iter().position(|f| f.name == first) else {
-        return Ok(Json::Null);
-    };
-    let mut expr = crate::ir::Expr::Input(index as u32);
-    let mut fields = program
+    let Some((index, mut field)) = program
         .input
         .fields
-        .get(index)
-        .map(|f| (&f.fields, f.ty.clone()));
-    let mut ty = fields
-        .as_ref()
-        .map_or(crate::types::Type::Unknown, |(_, t)| t.clone());
+        .iter()
+        .enumerate()
+        .find(|(_, f)| f.name == first)
+    else {
+        return unknown;
+    };
+    let mut value = ev.input(index).cloned().unwrap_or(Value::Unknown);
     for part in parts {
-        let Some((children, _)) = fields else {
-            return Ok(Json::Null);
+        let Some((i, child)) = field
+            .fields
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.name == part)
+        else {
+            return unknown;
         };
-        let Some(i) = children.iter().position(|f| f.name == part) else {
-            return Ok(Json::Null);
+        value = match value {
+            Value::Record(values) => values.get(i).cloned().unwrap_or(Value::None),
+            Value::None => Value::None,
+            _ => Value::Unknown,
         };
-        expr = crate::ir::Expr::Field(Box::new(expr), i as u32);
-        fields = children.get(i).map(|f| (&f.fields, f.ty.clone()));
-        ty = fields
-            .as_ref()
-            .map_or(crate::types::Type::Unknown, |(_, t)| t.clone());
+        field = child;
     }
-    let value = ev.eval(&expr)?;
-    Ok(super::value_to_json(program, &value, &ty))
+    (value, &field.ty)
 }
 
 /// Facts are equal when their JSON is, or when both are decimals of equal value.

@@ -4,6 +4,7 @@
 
 pub mod adhoc;
 pub mod approvals;
+mod evaluation;
 mod json;
 mod requests;
 
@@ -11,7 +12,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use ordo_dsl::Diagnostics;
-use serde_json::{Map, Value as Json, json};
+use serde_json::Value as Json;
 
 use crate::error::{EvalError, EvalResult};
 use crate::eval::{Context, Evaluator};
@@ -20,7 +21,13 @@ use crate::ir::{GlobalKind, Program};
 use crate::value::Value;
 
 pub use approvals::approvals_json;
-pub use json::{decimal_json, quote_json, value_to_json};
+pub use evaluation::{Evaluation, Violation};
+pub use json::{TypedValue, decimal_json, quote_json, value_to_json};
+
+/// An input read and checked against a ruleset's schema (one value per top-level field), ready
+/// to be evaluated any number of times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input(Vec<Value>);
 
 /// A compiled ruleset: cheap to clone and share between threads.
 #[derive(Debug, Clone)]
@@ -110,59 +117,75 @@ impl Ruleset {
 
     /// `{"name", "version", "hash"}` as every result names its ruleset.
     pub fn identity_json(&self) -> Json {
-        json!({"name": self.name(), "version": self.version(), "hash": self.hash()})
+        json::to_json(&evaluation::Identity(self))
     }
 
     /// Evaluates a complete input (spec §16). The result, or the first error: never a partial
     /// result.
     pub fn evaluate(&self, input: &Json, options: &EvalOptions) -> EvalResult<Json> {
+        Ok(self.run(&self.read_input(input)?, options)?.to_json())
+    }
+
+    /// Evaluates JSON text to JSON text (the form every host exchanges).
+    pub fn evaluate_str(&self, input: &str, options: &EvalOptions) -> EvalResult<String> {
+        let input = self.read_input_str(input)?;
+        Ok(self.run(&input, options)?.to_json_string())
+    }
+
+    /// Reads and checks a complete input against the schema (spec §5), once; the result can
+    /// be evaluated many times with [`Self::run`]. Every problem is reported, each with its
+    /// JSON path.
+    pub fn read_input(&self, input: &Json) -> EvalResult<Input> {
+        read_input(&self.program, input, Absent::Complete).map(Input)
+    }
+
+    /// Reads and checks a complete input written as JSON text: straight from the text when it
+    /// is a valid input, else through the JSON tree, which reports every problem.
+    pub fn read_input_str(&self, input: &str) -> EvalResult<Input> {
+        match crate::input_text::read_input_text(&self.program, input) {
+            Some(values) => Ok(Input(values)),
+            None => self.read_input(&parse_json(input)?),
+        }
+    }
+
+    /// Evaluates an input already read by [`Self::read_input`] into the result in the engine's
+    /// own values; [`Evaluation::to_json_string`] and [`Evaluation::to_json`] give its JSON.
+    pub fn run(&self, input: &Input, options: &EvalOptions) -> EvalResult<Evaluation<'_>> {
         let program = &*self.program;
-        let inputs = read_input(program, input, Absent::Complete)?;
         let context = Context {
             as_of: options.as_of,
             entered_at: None,
             trace: options.trace,
         };
-        let mut ev = Evaluator::new(program, inputs, context);
-        let mut outputs = Map::new();
+        let mut ev = Evaluator::new(program, input.0.clone(), context);
+        let mut outputs = Vec::with_capacity(program.outputs.len());
         for id in &program.outputs {
             let value = ev.global(*id)?;
             if let Some(g) = program.global(*id) {
-                outputs.insert(g.name.clone(), value_to_json(program, &value, &g.ty));
+                outputs.push((g, value));
             }
         }
         let (valid, violations) = violations(&mut ev)?;
-        let mut quotes = Map::new();
+        let mut quotes = Vec::with_capacity(program.prices.len());
         for id in &program.prices {
             ev.global(*id)?;
-            if let (Some(g), Some(quote)) = (program.global(*id), ev.quote(*id)) {
-                quotes.insert(g.name.clone(), json::quote_json(quote, options.trace));
+            if let (Some(g), Some(quote)) = (program.global(*id), ev.take_quote(*id)) {
+                quotes.push((g, quote));
             }
         }
-        let approvals = approvals_json(&mut ev, options.approvals.as_ref())?;
-        let mut result = Map::new();
-        result.insert("ruleset".into(), self.identity_json());
-        result.insert(
-            "as_of".into(),
-            ev.as_of()
-                .map_or(Json::Null, |d| Json::String(d.to_string())),
-        );
-        result.insert("valid".into(), Json::Bool(valid));
-        result.insert("violations".into(), Json::Array(violations));
-        result.insert("outputs".into(), Json::Object(outputs));
-        result.insert("quotes".into(), Json::Object(quotes));
-        result.insert("approvals".into(), approvals);
-        if options.trace {
-            result.insert("trace".into(), json::trace_json(program, &ev.trace));
-        }
-        Ok(Json::Object(result))
-    }
-
-    /// Evaluates JSON text to JSON text (the form every host exchanges).
-    pub fn evaluate_str(&self, input: &str, options: &EvalOptions) -> EvalResult<String> {
-        let input = parse_json(input)?;
-        let result = self.evaluate(&input, options)?;
-        Ok(to_json_string(&result))
+        let approvals = approvals::all_chains(&mut ev, options.approvals.as_ref())?;
+        let as_of = ev.as_of();
+        let trace = options.trace.then(|| std::mem::take(&mut ev.trace));
+        Ok(Evaluation {
+            ruleset: self,
+            as_of,
+            valid,
+            violations,
+            outputs,
+            quotes,
+            approvals,
+            trace,
+        })
     }
 
     /// The names of the outputs, in declaration order.
@@ -178,23 +201,24 @@ impl Ruleset {
 }
 
 /// The violated constraints in declaration order, and whether no `error` one is among them.
-fn violations(ev: &mut Evaluator<'_>) -> EvalResult<(bool, Vec<Json>)> {
+fn violations<'p>(ev: &mut Evaluator<'p>) -> EvalResult<(bool, Vec<Violation<'p>>)> {
     let program = ev.program;
     let mut valid = true;
     let mut out = Vec::new();
-    for (i, c) in program.constraints.iter().enumerate() {
+    for (i, constraint) in program.constraints.iter().enumerate() {
         if ev.constraint(i)? != Value::Bool(false) {
             continue;
         }
-        if c.severity == ordo_dsl::ast::Severity::Error {
+        if constraint.severity == ordo_dsl::ast::Severity::Error {
             valid = false;
         }
-        let message = ev.eval(&c.message).map_err(|e| e.or_rule(&c.id))?;
-        out.push(json!({
-            "id": c.id,
-            "severity": c.severity.as_str(),
-            "message": crate::eval::display(program, &message),
-        }));
+        let message = ev
+            .eval(&constraint.message)
+            .map_err(|e| e.or_rule(&constraint.id))?;
+        out.push(Violation {
+            constraint,
+            message: crate::eval::display(program, &message),
+        });
     }
     Ok((valid, out))
 }

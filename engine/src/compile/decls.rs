@@ -682,7 +682,7 @@ fn lower_price_line(
     };
     Some(PriceLine {
         kind: line.kind,
-        id: line.id.name.clone(),
+        id: line.id.name.as_str().into(),
         id_slots: state.for_slots.clone(),
         label,
         amount,

@@ -24,9 +24,10 @@ impl Evaluator<'_> {
         for input in &d.inputs {
             inputs.push(self.eval(input)?);
         }
-        let candidates: Vec<usize> = match d.index.candidates(&inputs) {
-            Some(rows) => rows.into_iter().map(|r| r as usize).collect(),
-            None => (0..d.rows.len()).collect(),
+        let candidates = d.index.candidates(&inputs);
+        let candidates: &mut dyn Iterator<Item = usize> = match &candidates {
+            Some(rows) => &mut rows.iter().map(|r| *r as usize),
+            None => &mut (0..d.rows.len()),
         };
         // Rows that match for sure, and rows that may match (partial inputs).
         let mut matched: Vec<usize> = Vec::new();
@@ -226,7 +227,7 @@ impl Evaluator<'_> {
             Test::IsNone => *value == Value::None,
             Test::OneOf(options) => {
                 for o in options {
-                    let o = self.eval(o)?;
+                    let o = self.eval_cow(o)?;
                     if o.is_unknown() {
                         return Ok(None);
                     }
@@ -237,17 +238,17 @@ impl Evaluator<'_> {
                 false
             }
             Test::Compare(op, bound) => {
-                let bound = self.eval(bound)?;
+                let bound = self.eval_cow(bound)?;
                 if bound.is_unknown() {
                     return Ok(None);
                 }
                 if *value == Value::None {
-                    return Ok(Some(*op == CompareOp::Ne && bound != Value::None));
+                    return Ok(Some(*op == CompareOp::Ne && *bound != Value::None));
                 }
                 compare(*op, value, &bound)?
             }
             Test::Range { lo, hi, half_open } => {
-                let (lo, hi) = (self.eval(lo)?, self.eval(hi)?);
+                let (lo, hi) = (self.eval_cow(lo)?, self.eval_cow(hi)?);
                 if lo.is_unknown() || hi.is_unknown() {
                     return Ok(None);
                 }

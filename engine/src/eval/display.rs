@@ -7,37 +7,60 @@ use crate::value::Value;
 
 /// The text an interpolation shows for a value.
 pub fn display(program: &Program, value: &Value) -> String {
-    match value {
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => num::to_string(*n),
-        Value::Text(t) => t.to_string(),
-        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
-        Value::DateTime(t) => t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-        Value::Duration(s) => duration_text(*s),
-        Value::Enum(e, v) => enum_value_name(program, *e, *v).to_string(),
-        Value::Set(e, members) | Value::PartialSet(e, members) => members
-            .iter()
-            .map(|m| enum_value_name(program, *e, *m).to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-        Value::List(items) => items
-            .iter()
-            .map(|i| display(program, i))
-            .collect::<Vec<_>>()
-            .join(", "),
-        Value::Record(fields) => {
-            format!(
-                "{{{}}}",
-                fields
-                    .iter()
-                    .map(|i| display(program, i))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+    let mut out = String::new();
+    display_into(&mut out, program, value);
+    out
+}
+
+/// Appends the text an interpolation shows for a value (no intermediate strings).
+pub fn display_into(out: &mut String, program: &Program, value: &Value) {
+    use std::fmt::Write as _;
+    // Writing into a `String` cannot fail.
+    let _ = match value {
+        Value::Bool(b) => write!(out, "{b}"),
+        Value::Number(n) => {
+            let mut buf = [0u8; num::DECIMAL_TEXT_LEN];
+            out.write_str(num::decimal_text(*n, &mut buf))
         }
-        Value::None => "none".to_string(),
-        Value::Unknown => "?".to_string(),
-    }
+        Value::Text(t) => out.write_str(t),
+        Value::Date(d) => write!(out, "{}", d.format("%Y-%m-%d")),
+        Value::DateTime(t) => {
+            out.write_str(&t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        }
+        Value::Duration(s) => out.write_str(&duration_text(*s)),
+        Value::Enum(e, v) => out.write_str(enum_value_name(program, *e, *v)),
+        Value::Set(e, members) | Value::PartialSet(e, members) => {
+            for (i, m) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(enum_value_name(program, *e, *m));
+            }
+            Ok(())
+        }
+        Value::List(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                display_into(out, program, item);
+            }
+            Ok(())
+        }
+        Value::Record(fields) => {
+            out.push('{');
+            for (i, field) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                display_into(out, program, field);
+            }
+            out.push('}');
+            Ok(())
+        }
+        Value::None => out.write_str("none"),
+        Value::Unknown => out.write_str("?"),
+    };
 }
 
 /// A value for an error message: texts in quotes.

@@ -58,7 +58,8 @@ pub struct Evaluator<'p> {
     memo: Vec<Option<Value>>,
     constraint_memo: Vec<Option<Value>>,
     valid_memo: Option<Value>,
-    quotes: Vec<Option<Quote>>,
+    /// The quotes of the price blocks computed so far.
+    quotes: Vec<(GlobalId, Quote)>,
     locals: Vec<Value>,
     pub trace: Vec<TraceEntry>,
     depth: u32,
@@ -76,7 +77,7 @@ impl<'p> Evaluator<'p> {
             memo: vec![None; program.globals.len()],
             constraint_memo: vec![None; program.constraints.len()],
             valid_memo: None,
-            quotes: vec![None; program.globals.len()],
+            quotes: Vec::new(),
             locals: Vec::new(),
             trace: Vec::new(),
             depth: 0,
@@ -145,9 +146,20 @@ impl<'p> Evaluator<'p> {
         Ok(value)
     }
 
+    /// The value of top-level input field `index`.
+    pub(crate) fn input(&self, index: usize) -> Option<&Value> {
+        self.inputs.get(index)
+    }
+
+    /// Takes the quote a price block produced, leaving none behind.
+    pub(crate) fn take_quote(&mut self, id: GlobalId) -> Option<Quote> {
+        let index = self.quotes.iter().position(|(g, _)| *g == id)?;
+        Some(self.quotes.swap_remove(index).1)
+    }
+
     /// The quote a price block produced (after [`Self::global`] computed it).
     pub fn quote(&self, id: GlobalId) -> Option<&Quote> {
-        self.quotes.get(id as usize).and_then(Option::as_ref)
+        self.quotes.iter().find(|(g, _)| *g == id).map(|(_, q)| q)
     }
 
     fn reads(&mut self, reads: &[(String, Expr)]) -> Vec<(String, Value)> {
@@ -224,6 +236,15 @@ impl<'p> Evaluator<'p> {
             *s = saved;
         }
         out
+    }
+
+    /// Evaluates an expression, borrowing a constant rather than copying it (decision table
+    /// cells are mostly constants).
+    fn eval_cow<'e>(&mut self, e: &'e Expr) -> EvalResult<std::borrow::Cow<'e, Value>> {
+        match e {
+            Expr::Const(v) => Ok(std::borrow::Cow::Borrowed(v)),
+            _ => self.eval(e).map(std::borrow::Cow::Owned),
+        }
     }
 
     /// Evaluates an expression.
@@ -479,13 +500,20 @@ impl<'p> Evaluator<'p> {
                 Value::Record(Arc::from(values))
             }
             Expr::Text(pieces) => {
+                if let [TextPiece::Value(e)] = pieces.as_slice() {
+                    // `"{name}"` of a text is that text: share it.
+                    match known!(self.eval(e)?) {
+                        text @ Value::Text(_) => return Ok(text),
+                        other => return Ok(Value::text(&display(self.program, &other))),
+                    }
+                }
                 let mut out = String::new();
                 for piece in pieces {
                     match piece {
                         TextPiece::Literal(s) => out.push_str(s),
                         TextPiece::Value(e) => {
                             let v = known!(self.eval(e)?);
-                            out.push_str(&display(self.program, &v));
+                            display::display_into(&mut out, self.program, &v);
                         }
                     }
                 }
@@ -513,10 +541,10 @@ impl<'p> Evaluator<'p> {
                 body,
                 filter,
             } => {
-                let items = match known!(self.eval(collection)?) {
-                    Value::List(items) => items.to_vec(),
+                let items: Arc<[Value]> = match known!(self.eval(collection)?) {
+                    Value::List(items) => items,
                     Value::Set(e, members) => members.iter().map(|m| Value::Enum(e, *m)).collect(),
-                    Value::None => Vec::new(),
+                    Value::None => Arc::from([]),
                     other => return Err(internal(format!("aggregate over {other:?}"))),
                 };
                 self.aggregate(*function, *slot, &items, body, filter.as_deref())?

@@ -16,7 +16,7 @@ use crate::value::Value;
 /// A computed quote.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quote {
-    pub currency: String,
+    pub currency: Arc<str>,
     pub lines: Vec<PricedLine>,
     /// Subtotals in declaration order; `None` when not known yet (partial evaluation).
     pub subtotals: Vec<(String, Option<Decimal>)>,
@@ -26,14 +26,15 @@ pub struct Quote {
 /// One line of a quote.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PricedLine {
-    pub id: String,
+    pub id: Arc<str>,
     pub kind: LineKind,
-    pub label: String,
+    pub label: Arc<str>,
     /// `None` when not known yet (partial evaluation).
     pub amount: Option<Decimal>,
     pub quantity: Option<Decimal>,
     pub unit_price: Option<Decimal>,
-    /// How the amount was computed (`60 × 1850.00`, `8% of list 193800.00`).
+    /// How the amount was computed (`60 × 1850.00`, `8% of list 193800.00`); written only
+    /// when the evaluation records a trace, empty otherwise.
     pub explain: String,
 }
 
@@ -54,7 +55,7 @@ struct Running {
 impl Evaluator<'_> {
     pub(super) fn price(&mut self, id: GlobalId, block: &PriceBlock) -> EvalResult<Value> {
         let currency = match self.eval(&block.currency)? {
-            Value::Text(t) => t.to_string(),
+            Value::Text(t) => t,
             Value::Unknown => return Ok(Value::Unknown),
             other => {
                 return Err(EvalError::in_rule(
@@ -94,9 +95,7 @@ impl Evaluator<'_> {
             total: running.total.map(num::normalize_zero),
         };
         let value = quote_value(&quote);
-        if let Some(slot) = self.quotes.get_mut(id as usize) {
-            *slot = Some(quote);
-        }
+        self.quotes.push((id, quote));
         Ok(value)
     }
 
@@ -161,16 +160,22 @@ impl Evaluator<'_> {
             }
         }
         let label = match self.eval(&line.label).map_err(in_line)? {
-            Value::Text(t) => t.to_string(),
-            Value::Unknown => self.partial_text(&line.label).map_err(in_line)?,
-            other => display(self.program, &other),
+            Value::Text(t) => t,
+            Value::Unknown => Arc::from(self.partial_text(&line.label).map_err(in_line)?),
+            other => Arc::from(display(self.program, &other)),
         };
         let mut quantity = None;
         let mut unit_price = None;
+        // How the amount was computed is written out only for a trace.
+        let trace = self.context.trace;
         let (raw, explain) = match &line.amount {
             LineAmount::Amount(e) => {
                 let v = self.eval_number(e).map_err(in_line)?;
-                (v, v.map(num::to_string).unwrap_or_default())
+                let explain = match v {
+                    Some(v) if trace => num::to_string(v),
+                    _ => String::new(),
+                };
+                (v, explain)
             }
             LineAmount::QtyAt {
                 qty,
@@ -183,7 +188,11 @@ impl Evaluator<'_> {
                 match (q, u) {
                     (Some(q), Some(u)) => (
                         Some(num::mul(q, u).map_err(in_line)?),
-                        format!("{} × {}", num::to_string(q), num::to_string(u)),
+                        if trace {
+                            format!("{} × {}", num::to_string(q), num::to_string(u))
+                        } else {
+                            String::new()
+                        },
                     ),
                     _ => (None, String::new()),
                 }
@@ -191,20 +200,20 @@ impl Evaluator<'_> {
             LineAmount::PercentOf { rate, base } => {
                 let rate = self.eval_number(rate).map_err(in_line)?;
                 let (base_name, base_value) = match base {
-                    PriceBase::Total => ("total".to_string(), running.total),
+                    PriceBase::Total => ("total", running.total),
                     PriceBase::Subtotal(i) => (
-                        block
-                            .subtotals
-                            .get(*i as usize)
-                            .cloned()
-                            .unwrap_or_default(),
+                        block.subtotals.get(*i as usize).map_or("", String::as_str),
                         running.subtotals.get(*i as usize).copied().flatten(),
                     ),
                 };
                 match (rate, base_value) {
                     (Some(r), Some(b)) => (
                         Some(num::mul(r, b).map_err(in_line)?),
-                        format!("{} of {base_name} {}", percent_text(r), num::to_string(b)),
+                        if trace {
+                            format!("{} of {base_name} {}", percent_text(r), num::to_string(b))
+                        } else {
+                            String::new()
+                        },
                     ),
                     _ => (None, String::new()),
                 }
@@ -281,18 +290,45 @@ impl Evaluator<'_> {
     }
 
     /// `extra[heater]` inside `for e in extras`.
-    fn line_id(&self, line: &PriceLine) -> String {
-        let mut id = line.id.clone();
-        for slot in &line.id_slots {
-            let v = self
-                .locals
-                .get(*slot as usize)
-                .cloned()
-                .unwrap_or(Value::Unknown);
-            id.push_str(&format!("[{}]", display(self.program, &v)));
+    fn line_id(&self, line: &PriceLine) -> Arc<str> {
+        if line.id_slots.is_empty() {
+            return line.id.clone();
         }
-        id
+        let mut id = line.id.to_string();
+        for slot in &line.id_slots {
+            id.push('[');
+            match self.locals.get(*slot as usize) {
+                Some(v) => super::display::display_into(&mut id, self.program, v),
+                None => id.push('?'),
+            }
+            id.push(']');
+        }
+        Arc::from(id)
     }
+}
+
+/// The kind of a line as the text rules see (`quote.lines[0].kind`), shared, not allocated per
+/// line.
+fn kind_text(kind: LineKind) -> Arc<str> {
+    static KINDS: std::sync::LazyLock<[Arc<str>; 4]> = std::sync::LazyLock::new(|| {
+        [
+            LineKind::Line,
+            LineKind::Discount,
+            LineKind::Surcharge,
+            LineKind::Tax,
+        ]
+        .map(|k| Arc::from(k.as_str()))
+    });
+    let index = match kind {
+        LineKind::Line => 0,
+        LineKind::Discount => 1,
+        LineKind::Surcharge => 2,
+        LineKind::Tax => 3,
+    };
+    KINDS
+        .get(index)
+        .cloned()
+        .unwrap_or_else(|| Arc::from(kind.as_str()))
 }
 
 /// `0.08` → `8%`.
@@ -314,9 +350,9 @@ fn quote_value(quote: &Quote) -> Value {
         .iter()
         .map(|l| {
             Value::Record(Arc::from(vec![
-                Value::text(&l.id),
-                Value::text(l.kind.as_str()),
-                Value::text(&l.label),
+                Value::Text(l.id.clone()),
+                Value::Text(kind_text(l.kind)),
+                Value::Text(l.label.clone()),
                 opt_number(l.amount),
                 l.quantity.map_or(Value::None, Value::Number),
                 l.unit_price.map_or(Value::None, Value::Number),
@@ -329,7 +365,7 @@ fn quote_value(quote: &Quote) -> Value {
         .map(|(_, v)| opt_number(*v))
         .collect();
     let mut fields = vec![
-        Value::text(&quote.currency),
+        Value::Text(quote.currency.clone()),
         opt_number(quote.total),
         Value::List(Arc::from(lines)),
         Value::Record(Arc::from(subtotals.clone())),
