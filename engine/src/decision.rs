@@ -48,6 +48,12 @@ impl DecisionIndex {
     /// The candidate rows for these column values, in row order, or `None` when no column
     /// index applies (then every row is a candidate).
     pub fn candidates(&self, values: &[Value]) -> Option<Vec<u32>> {
+        self.candidate_rows(values).map(Iterator::collect)
+    }
+
+    /// As [`Self::candidates`], without collecting: the rows come as a lazy merge of the
+    /// column's two sorted lists.
+    pub fn candidate_rows(&self, values: &[Value]) -> Option<Merge<'_>> {
         // Only the shortest list is built: the others are compared by length alone, so a large
         // table costs no more than its most selective column.
         let mut best: Option<(&[u32], &[u32])> = None;
@@ -82,23 +88,36 @@ impl DecisionIndex {
                 best = Some(rows);
             }
         }
-        best.map(|(a, b)| merge_sorted(a, b))
+        best.map(|(a, b)| Merge { a, b })
     }
 }
 
-fn merge_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (a.iter().peekable(), b.iter().peekable());
-    loop {
-        match (i.peek(), j.peek()) {
-            (Some(x), Some(y)) if x <= y => out.extend(i.next()),
-            (Some(_), Some(_)) | (None, Some(_)) => out.extend(j.next()),
-            (Some(_), None) => out.extend(i.next()),
-            (None, None) => break,
+/// Two sorted row lists merged in row order, each row once.
+#[derive(Debug, Clone)]
+pub struct Merge<'a> {
+    a: &'a [u32],
+    b: &'a [u32],
+}
+
+impl Iterator for Merge<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        let row = match (self.a.first(), self.b.first()) {
+            (Some(&x), Some(&y)) => x.min(y),
+            (Some(&x), None) => x,
+            (None, Some(&y)) => y,
+            (None, None) => return None,
+        };
+        // Step past the row in both lists (a row in both comes once).
+        if self.a.first() == Some(&row) {
+            self.a = self.a.get(1..).unwrap_or_default();
         }
+        if self.b.first() == Some(&row) {
+            self.b = self.b.get(1..).unwrap_or_default();
+        }
+        Some(row)
     }
-    out.dedup();
-    out
 }
 
 fn constant(expr: &Expr) -> Option<&Value> {

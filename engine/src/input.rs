@@ -372,25 +372,28 @@ fn number_text(json: &Json) -> Option<&str> {
 pub(crate) fn scalar(program: &Program, ty: &Type, json: &Json) -> Option<Value> {
     match ty {
         Type::Bool => json.as_bool().map(Value::Bool),
-        Type::Int | Type::Decimal | Type::Percent => {
-            let text = number_text(json)?;
-            let n = if *ty == Type::Percent {
-                parse_percent(text)?
-            } else {
-                num::parse_exact(text)?
-            };
-            if *ty == Type::Int {
-                if !num::is_integral(n) {
-                    return None;
-                }
-                let mut n = n;
-                n.rescale(0);
-                return Some(Value::Number(n));
-            }
-            Some(Value::Number(n))
-        }
+        Type::Int | Type::Decimal | Type::Percent => number(ty, number_text(json)?),
         _ => text_scalar(program, ty, json.as_str()?),
     }
+}
+
+/// The text of a JSON number, or of a JSON string holding one, as a value of a number type
+/// (`Int`, `Decimal`, `Percent`), or `None` when it is not one.
+pub(crate) fn number(ty: &Type, text: &str) -> Option<Value> {
+    let n = if *ty == Type::Percent {
+        parse_percent(text)?
+    } else {
+        num::parse_exact(text)?
+    };
+    if *ty == Type::Int {
+        if !num::is_integral(n) {
+            return None;
+        }
+        let mut n = n;
+        n.rescale(0);
+        return Some(Value::Number(n));
+    }
+    Some(Value::Number(n))
 }
 
 /// A JSON text as a value of a scalar type read from text (texts, dates, date-times,

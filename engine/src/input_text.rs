@@ -12,8 +12,9 @@ use std::sync::Arc;
 
 use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::Value as Json;
+use serde_json::value::RawValue;
 
-use crate::input::{FieldSpec, absent_value, scalar, text_scalar};
+use crate::input::{FieldSpec, absent_value, number, scalar, text_scalar};
 use crate::ir::Program;
 use crate::types::{RecordType, Type};
 use crate::value::Value;
@@ -193,9 +194,20 @@ impl<'de, F: FieldSpec> DeserializeSeed<'de> for ValueSeed<'_, F> {
                 elem,
             }),
             Type::Set(id) => de.deserialize_seq(SetSeed { program, id: *id }),
-            Type::Int | Type::Decimal | Type::Percent | Type::Bool => {
-                // Numbers keep their text (`arbitrary_precision`) only through serde_json's
-                // own value type: read the scalar as one.
+            Type::Int | Type::Decimal | Type::Percent => {
+                // The number exactly as written (a JSON number, or a string holding one),
+                // read in place: no float, no copy.
+                let raw = <&RawValue as serde::Deserialize>::deserialize(de)?;
+                let text = raw.get();
+                let text = match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                    // A string with escapes is left to the tree reader.
+                    Some(inner) if inner.contains('\\') => return Err(give_up()),
+                    Some(inner) => inner,
+                    None => text,
+                };
+                number(self.ty, text).ok_or_else(give_up)
+            }
+            Type::Bool => {
                 let json = <Json as serde::Deserialize>::deserialize(de)?;
                 scalar(program, self.ty, &json).ok_or_else(give_up)
             }

@@ -75,7 +75,13 @@ impl<'r> Evaluation<'r> {
     pub fn to_json_string(&self) -> String {
         // The views have text keys only, so this cannot fail; `null` stands for the
         // impossible failure rather than a panic, as in `to_json_string`.
-        serde_json::to_string(self).unwrap_or_else(|_| "null".to_string())
+        let mut out = Vec::with_capacity(1024);
+        match serde_json::to_writer(&mut out, self) {
+            // serde_json writes UTF-8 only.
+            Ok(()) => String::from_utf8(out)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            Err(_) => "null".to_string(),
+        }
     }
 }
 
@@ -134,6 +140,9 @@ pub(crate) struct Identity<'a>(pub &'a Ruleset);
 
 impl Serialize for Identity<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if let Some(written) = self.0.identity_text() {
+            return written.serialize(s);
+        }
         let mut map = s.serialize_map(Some(3))?;
         map.serialize_entry("name", self.0.name())?;
         map.serialize_entry("version", self.0.version())?;

@@ -37,6 +37,8 @@ pub struct Ruleset {
     hash: String,
     /// The canonical form the hash is computed over.
     canonical: Arc<str>,
+    /// `{"name", "version", "hash"}` written once, as every result starts with it.
+    identity: Option<Arc<serde_json::value::RawValue>>,
 }
 
 /// Options of one evaluation.
@@ -72,17 +74,27 @@ impl Ruleset {
         hash: String,
         canonical: String,
     ) -> Ruleset {
-        Ruleset {
+        let mut ruleset = Ruleset {
             program,
             tests,
             hash,
             canonical: Arc::from(canonical),
-        }
+            identity: None,
+        };
+        ruleset.identity = serde_json::value::to_raw_value(&evaluation::Identity(&ruleset))
+            .ok()
+            .map(Arc::from);
+        ruleset
     }
 
     /// The canonical form of the ruleset (what its hash is computed over).
     pub fn canonical(&self) -> &str {
         &self.canonical
+    }
+
+    /// The identity as JSON text written when the ruleset was assembled.
+    pub(crate) fn identity_text(&self) -> Option<&serde_json::value::RawValue> {
+        self.identity.as_deref()
     }
 
     /// The ruleset's name.
@@ -150,14 +162,18 @@ impl Ruleset {
 
     /// Evaluates an input already read by [`Self::read_input`] into the result in the engine's
     /// own values; [`Evaluation::to_json_string`] and [`Evaluation::to_json`] give its JSON.
-    pub fn run(&self, input: &Input, options: &EvalOptions) -> EvalResult<Evaluation<'_>> {
+    pub fn run<'r>(
+        &'r self,
+        input: &'r Input,
+        options: &EvalOptions,
+    ) -> EvalResult<Evaluation<'r>> {
         let program = &*self.program;
         let context = Context {
             as_of: options.as_of,
             entered_at: None,
             trace: options.trace,
         };
-        let mut ev = Evaluator::new(program, input.0.clone(), context);
+        let mut ev = Evaluator::new(program, input.0.as_slice(), context);
         let mut outputs = Vec::with_capacity(program.outputs.len());
         for id in &program.outputs {
             let value = ev.global(*id)?;

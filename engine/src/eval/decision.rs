@@ -8,9 +8,23 @@ use rust_decimal::Decimal;
 
 use super::{Evaluator, compare, display::quoted, values_equal};
 use crate::error::{ErrorKind, EvalError, EvalResult};
-use crate::ir::{CompareOp, Decision, Test};
+use crate::ir::{CompareOp, Decision, Expr, Test};
 use crate::num;
 use crate::value::Value;
+
+/// A table cell's value: a constant read in place (cells are mostly constants), anything
+/// else evaluated into `$slot`.
+macro_rules! in_place {
+    ($ev:expr, $cell:expr, $slot:ident) => {
+        match $cell {
+            Expr::Const(v) => v,
+            e => {
+                $slot = $ev.eval(e)?;
+                &$slot
+            }
+        }
+    };
+}
 
 impl Evaluator<'_> {
     /// Evaluates a decision; `rows` receives the matched (row number, line) pairs for the trace.
@@ -24,9 +38,8 @@ impl Evaluator<'_> {
         for input in &d.inputs {
             inputs.push(self.eval(input)?);
         }
-        let candidates = d.index.candidates(&inputs);
-        let candidates: &mut dyn Iterator<Item = usize> = match &candidates {
-            Some(rows) => &mut rows.iter().map(|r| *r as usize),
+        let candidates: &mut dyn Iterator<Item = usize> = match d.index.candidate_rows(&inputs) {
+            Some(rows) => &mut rows.map(|r| r as usize),
             None => &mut (0..d.rows.len()),
         };
         // Rows that match for sure, and rows that may match (partial inputs).
@@ -227,35 +240,40 @@ impl Evaluator<'_> {
             Test::IsNone => *value == Value::None,
             Test::OneOf(options) => {
                 for o in options {
-                    let o = self.eval_cow(o)?;
+                    let owned;
+                    let o = in_place!(self, o, owned);
                     if o.is_unknown() {
                         return Ok(None);
                     }
-                    if values_equal(&o, value) {
+                    if values_equal(o, value) {
                         return Ok(Some(true));
                     }
                 }
                 false
             }
             Test::Compare(op, bound) => {
-                let bound = self.eval_cow(bound)?;
+                let owned;
+                let bound = in_place!(self, bound, owned);
                 if bound.is_unknown() {
                     return Ok(None);
                 }
                 if *value == Value::None {
                     return Ok(Some(*op == CompareOp::Ne && *bound != Value::None));
                 }
-                compare(*op, value, &bound)?
+                compare(*op, value, bound)?
             }
             Test::Range { lo, hi, half_open } => {
-                let (lo, hi) = (self.eval_cow(lo)?, self.eval_cow(hi)?);
+                // Cells are mostly constants: read them in place.
+                let (lo_owned, hi_owned);
+                let lo = in_place!(self, lo, lo_owned);
+                let hi = in_place!(self, hi, hi_owned);
                 if lo.is_unknown() || hi.is_unknown() {
                     return Ok(None);
                 }
                 if *value == Value::None {
                     return Ok(Some(false));
                 }
-                compare(CompareOp::Ge, value, &lo)?
+                compare(CompareOp::Ge, value, lo)?
                     && compare(
                         if *half_open {
                             CompareOp::Lt
@@ -263,7 +281,7 @@ impl Evaluator<'_> {
                             CompareOp::Le
                         },
                         value,
-                        &hi,
+                        hi,
                     )?
             }
         }))

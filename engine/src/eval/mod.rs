@@ -53,7 +53,7 @@ const MAX_DEPTH: u32 = 512;
 /// Evaluates one input against a program. Create one per evaluation.
 pub struct Evaluator<'p> {
     pub program: &'p Program,
-    inputs: Vec<Value>,
+    inputs: std::borrow::Cow<'p, [Value]>,
     pub context: Context,
     memo: Vec<Option<Value>>,
     constraint_memo: Vec<Option<Value>>,
@@ -69,10 +69,14 @@ pub struct Evaluator<'p> {
 
 impl<'p> Evaluator<'p> {
     /// An evaluator over already-read input values (one per top-level input field).
-    pub fn new(program: &'p Program, inputs: Vec<Value>, context: Context) -> Self {
+    pub fn new(
+        program: &'p Program,
+        inputs: impl Into<std::borrow::Cow<'p, [Value]>>,
+        context: Context,
+    ) -> Self {
         Evaluator {
             program,
-            inputs,
+            inputs: inputs.into(),
             context,
             memo: vec![None; program.globals.len()],
             constraint_memo: vec![None; program.constraints.len()],
@@ -238,6 +242,48 @@ impl<'p> Evaluator<'p> {
         out
     }
 
+    /// A field of a record value computed by `target`.
+    fn field(&mut self, target: &Expr, index: u32) -> EvalResult<Value> {
+        Ok(match self.eval(target)? {
+            Value::Record(fields) => fields.get(index as usize).cloned().unwrap_or(Value::None),
+            Value::None => Value::None,
+            Value::Unknown => Value::Unknown,
+            other => return Err(internal(format!("field of a non-record {other:?}"))),
+        })
+    }
+
+    /// A field of a record that an input, a local or a computed value holds, read in place
+    /// (`ship_to.country`, `quote.total`) rather than through a copy of the whole record;
+    /// `None` when `target` is not such a path to a record (then [`Self::field`] decides).
+    fn field_of_path(&mut self, target: &Expr, index: u32) -> EvalResult<Option<Value>> {
+        Ok(self
+            .path(target)?
+            .and_then(|record| match record {
+                Value::Record(fields) => fields.get(index as usize),
+                _ => None,
+            })
+            .cloned())
+    }
+
+    /// The value an input, local or computed value (then fields of it) holds, by reference.
+    fn path(&mut self, e: &Expr) -> EvalResult<Option<&Value>> {
+        Ok(match e {
+            Expr::Input(i) => self.inputs.get(*i as usize),
+            Expr::Local(slot) => self.locals.get(*slot as usize),
+            Expr::Global(g) => {
+                if !matches!(self.memo.get(*g as usize), Some(Some(_))) {
+                    self.global(*g)?;
+                }
+                self.memo.get(*g as usize).and_then(Option::as_ref)
+            }
+            Expr::Field(target, index) => match self.path(target)? {
+                Some(Value::Record(fields)) => fields.get(*index as usize),
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+
     /// Evaluates an expression, borrowing a constant rather than copying it (decision table
     /// cells are mostly constants).
     fn eval_cow<'e>(&mut self, e: &'e Expr) -> EvalResult<std::borrow::Cow<'e, Value>> {
@@ -301,13 +347,12 @@ impl<'p> Evaluator<'p> {
                     .unwrap_or_default();
                 Value::List(ids.iter().map(|s| Value::text(s)).collect())
             }
-            Expr::Field(target, index) => match known!(self.eval(target)?) {
-                Value::Record(fields) => {
-                    fields.get(*index as usize).cloned().unwrap_or(Value::None)
+            Expr::Field(target, index) => {
+                if let Some(value) = self.field_of_path(target, *index)? {
+                    return Ok(value);
                 }
-                Value::None => Value::None,
-                other => return Err(internal(format!("field of a non-record {other:?}"))),
-            },
+                self.field(target, *index)?
+            }
             Expr::TableLookup(table, key) => {
                 let key = known!(self.eval(key)?);
                 self.table_lookup(*table, &key)?
@@ -386,6 +431,22 @@ impl<'p> Evaluator<'p> {
             },
             Expr::InList(x, list) => {
                 let x = known!(self.eval(x)?);
+                if let Expr::List(items) = &**list {
+                    // `x in [a, b]`: compare with each item, building no list.
+                    let mut unknown = false;
+                    for item in items {
+                        match &*self.eval_cow(item)? {
+                            Value::Unknown => unknown = true,
+                            v if values_equal(v, &x) => return Ok(Value::Bool(true)),
+                            _ => {}
+                        }
+                    }
+                    return Ok(if unknown {
+                        Value::Unknown
+                    } else {
+                        Value::Bool(false)
+                    });
+                }
                 match known!(self.eval(list)?) {
                     Value::List(items) => Value::Bool(items.iter().any(|i| values_equal(i, &x))),
                     other => return Err(internal(format!("`in` over {other:?}"))),
