@@ -10,6 +10,15 @@
 //! let result = ruleset.evaluate(&serde_json::json!({"quantity": 21}), &EvalOptions::default()).unwrap();
 //! assert_eq!(result["outputs"]["double"], "42");
 //! ```
+//!
+//! Three ways in, one result:
+//!
+//! - [`Ruleset::evaluate_str`]: JSON text to JSON text, what every host exchanges; the input is
+//!   read straight from the text and the result written straight to text.
+//! - [`Ruleset::evaluate`]: a parsed `serde_json::Value` to a result tree.
+//! - [`Ruleset::read_input`] once, then [`Ruleset::run`] any number of times: the result stays
+//!   an [`Evaluation`] in the engine's own values until [`Evaluation::to_json_string`] or
+//!   [`Evaluation::to_json`] asks for its JSON (byte-identical to the other two).
 
 pub mod analysis;
 pub mod api;
