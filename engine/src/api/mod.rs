@@ -182,14 +182,16 @@ impl Ruleset {
             }
         }
         let (valid, violations) = violations(&mut ev)?;
+        for id in &program.prices {
+            ev.ensure_quote(*id)?;
+        }
+        let approvals = approvals::all_chains(&mut ev, options.approvals.as_ref())?;
         let mut quotes = Vec::with_capacity(program.prices.len());
         for id in &program.prices {
-            ev.global(*id)?;
             if let (Some(g), Some(quote)) = (program.global(*id), ev.take_quote(*id)) {
                 quotes.push((g, quote));
             }
         }
-        let approvals = approvals::all_chains(&mut ev, options.approvals.as_ref())?;
         let as_of = ev.as_of();
         let trace = options.trace.then(|| std::mem::take(&mut ev.trace));
         Ok(Evaluation {

@@ -244,7 +244,7 @@ fn known_quotes(ev: &mut Evaluator<'_>) -> Json {
         let Some(global) = program.global(id) else {
             continue;
         };
-        if ev.global(id).is_err() {
+        if ev.ensure_quote(id).is_err() {
             continue;
         }
         if let Some(quote) = ev.quote(id) {

@@ -155,6 +155,22 @@ impl<'p> Evaluator<'p> {
         self.inputs.get(index)
     }
 
+    /// Computes the quote of price block `id` unless it is there already, without building
+    /// the value rules would read of it (results need the quote only).
+    pub(crate) fn ensure_quote(&mut self, id: GlobalId) -> EvalResult<()> {
+        let program = self.program;
+        let block = match program.global(id).map(|g| (&g.name, &g.kind)) {
+            Some((name, GlobalKind::Price(block))) if self.quote(id).is_none() => (name, block),
+            _ => return Ok(()),
+        };
+        let (name, block) = block;
+        // As `global` does for any value: its own scope, and errors named by the block.
+        let saved_locals = std::mem::take(&mut self.locals);
+        let result = self.compute_quote(id, block);
+        self.locals = saved_locals;
+        result.map(drop).map_err(|e| e.or_rule(name))
+    }
+
     /// Takes the quote a price block produced, leaving none behind.
     pub(crate) fn take_quote(&mut self, id: GlobalId) -> Option<Quote> {
         let index = self.quotes.iter().position(|(g, _)| *g == id)?;

@@ -53,10 +53,20 @@ struct Running {
 }
 
 impl Evaluator<'_> {
+    /// The value rules see of price block `id` (`quote.total`, `quote.lines`), from its quote.
     pub(super) fn price(&mut self, id: GlobalId, block: &PriceBlock) -> EvalResult<Value> {
+        if self.quote(id).is_none() && !self.compute_quote(id, block)? {
+            return Ok(Value::Unknown);
+        }
+        Ok(self.quote(id).map_or(Value::Unknown, quote_value))
+    }
+
+    /// Computes the quote of price block `id` into the evaluator's quotes; `false` when its
+    /// currency is not known yet (partial evaluation).
+    pub(super) fn compute_quote(&mut self, id: GlobalId, block: &PriceBlock) -> EvalResult<bool> {
         let currency = match self.eval(&block.currency)? {
             Value::Text(t) => t,
-            Value::Unknown => return Ok(Value::Unknown),
+            Value::Unknown => return Ok(false),
             other => {
                 return Err(EvalError::in_rule(
                     ErrorKind::InvalidValue,
@@ -94,9 +104,8 @@ impl Evaluator<'_> {
             subtotals,
             total: running.total.map(num::normalize_zero),
         };
-        let value = quote_value(&quote);
         self.quotes.push((id, quote));
-        Ok(value)
+        Ok(true)
     }
 
     fn price_statements(
