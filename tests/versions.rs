@@ -56,6 +56,7 @@ fn a_tampered_artifact_is_refused() {
         Ruleset::from_artifact(&serde_json::to_vec(&copy).unwrap())
             .unwrap_err()
             .message
+            .clone()
     };
     assert!(tamper(&|a| a["format_version"] = json!(99)).contains("format version 99"));
     assert!(tamper(&|a| a["canonical"] = json!("ruleset x")).contains("hash"));
@@ -102,6 +103,7 @@ fn the_registry_picks_the_version_in_effect() {
             .resolve("price", &Selector::Latest)
             .unwrap_err()
             .hint
+            .clone()
             .unwrap()
             .contains("prices")
     );

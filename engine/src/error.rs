@@ -72,9 +72,19 @@ impl fmt::Display for ErrorKind {
 
 /// An error during evaluation or while reading the input. Evaluation stops at the first one:
 /// a result is complete or it is not given at all.
+///
+/// The details live behind one pointer, so a `Result` of a value and an error stays as small as
+/// the value: evaluation passes results up every level of an expression, and errors are rare.
+/// The fields read and write through `Deref` (`error.kind`, `error.message`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[error(transparent)]
+#[serde(transparent)]
+pub struct EvalError(Box<ErrorDetails>);
+
+/// What an [`EvalError`] says.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 #[error("{kind}: {message}")]
-pub struct EvalError {
+pub struct ErrorDetails {
     pub kind: ErrorKind,
     pub message: String,
     /// The JSON path of the offending input (`customer.country`, `extras[1]`).
@@ -91,32 +101,55 @@ pub struct EvalError {
     pub more: Vec<EvalError>,
 }
 
+impl std::ops::Deref for EvalError {
+    type Target = ErrorDetails;
+
+    fn deref(&self) -> &ErrorDetails {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for EvalError {
+    fn deref_mut(&mut self) -> &mut ErrorDetails {
+        &mut self.0
+    }
+}
+
+impl From<ErrorDetails> for EvalError {
+    fn from(details: ErrorDetails) -> Self {
+        EvalError(Box::new(details))
+    }
+}
+
 impl EvalError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        EvalError {
+        EvalError::from(ErrorDetails {
             kind,
             message: message.into(),
             path: None,
             rule: None,
             hint: None,
             more: Vec::new(),
-        }
+        })
     }
 
     /// An error about the input value at `path`.
     pub fn at_path(kind: ErrorKind, path: impl Into<String>, message: impl Into<String>) -> Self {
-        EvalError {
-            path: Some(path.into()),
-            ..EvalError::new(kind, message)
-        }
+        let mut error = EvalError::new(kind, message);
+        error.path = Some(path.into());
+        error
     }
 
     /// An error raised by the rule `rule`.
     pub fn in_rule(kind: ErrorKind, rule: impl Into<String>, message: impl Into<String>) -> Self {
-        EvalError {
-            rule: Some(rule.into()),
-            ..EvalError::new(kind, message)
-        }
+        let mut error = EvalError::new(kind, message);
+        error.rule = Some(rule.into());
+        error
+    }
+
+    /// The details, owned (to move the message or the follow-up errors out).
+    pub fn into_details(self) -> ErrorDetails {
+        *self.0
     }
 
     /// Names the rule where the error happened, unless a more precise one is already named.

@@ -77,7 +77,7 @@ impl Catalog {
                     published_by: row.published_by.clone(),
                     published_at: row.published_at,
                 })
-                .map_err(|e| failed(e.message))?;
+                .map_err(|e| failed(e.into_details().message))?;
         }
         Ok(catalog)
     }

@@ -150,10 +150,10 @@ impl JsConfigureOptions {
 }
 
 fn parse_as_of(text: &str) -> Result<NaiveDate, EvalError> {
-    parse_date(text).map_err(|e| EvalError {
-        kind: ErrorKind::InvalidRequest,
-        message: format!("`asOf` must be a date \"YYYY-MM-DD\": {}", e.message),
-        ..e
+    parse_date(text).map_err(|mut e| {
+        e.kind = ErrorKind::InvalidRequest;
+        e.message = format!("`asOf` must be a date \"YYYY-MM-DD\": {}", e.message);
+        e
     })
 }
 

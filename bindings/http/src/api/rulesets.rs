@@ -160,7 +160,7 @@ async fn try_publish(
     state
         .catalog_mut()
         .add(published)
-        .map_err(|e| ApiError::internal(e.message))?;
+        .map_err(|e| ApiError::internal(e.into_details().message))?;
     Ok(json_response(status, to_text(&summary)))
 }
 
