@@ -162,6 +162,21 @@ impl Ruleset {
 
     /// Evaluates an input already read by [`Self::read_input`] into the result in the engine's
     /// own values; [`Evaluation::to_json_string`] and [`Evaluation::to_json`] give its JSON.
+    ///
+    /// ```
+    /// use ordo_engine::{EvalOptions, Ruleset};
+    /// let ruleset = Ruleset::compile(
+    ///     "ruleset demo version \"1.0.0\"\ninput { quantity: Int }\noutput double = quantity * 2\n",
+    /// ).expect("compiles");
+    /// let input = ruleset.read_input(&serde_json::json!({"quantity": 21})).expect("reads");
+    /// let result = ruleset.run(&input, &EvalOptions::default()).expect("evaluates");
+    /// assert!(result.valid());
+    /// assert_eq!(result.output("double").and_then(|v| v.as_number()).map(|n| n.to_string()), Some("42".into()));
+    /// assert_eq!(
+    ///     result.to_json_string(),
+    ///     ruleset.evaluate_str(r#"{"quantity": 21}"#, &EvalOptions::default()).expect("evaluates"),
+    /// );
+    /// ```
     pub fn run<'r>(
         &'r self,
         input: &'r Input,
