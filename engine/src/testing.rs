@@ -305,13 +305,13 @@ impl Coverage {
             }
         }
         for id in &program.prices {
-            if let Some(g) = program.global(*id) {
-                if let crate::ir::GlobalKind::Price(block) = &g.kind {
-                    let mut ids = Vec::new();
-                    line_ids(&block.statements, &mut ids);
-                    for line in ids {
-                        push(CoverageKind::PriceLine, &g.name, line, None);
-                    }
+            if let Some(g) = program.global(*id)
+                && let crate::ir::GlobalKind::Price(block) = &g.kind
+            {
+                let mut ids = Vec::new();
+                line_ids(&block.statements, &mut ids);
+                for line in ids {
+                    push(CoverageKind::PriceLine, &g.name, line, None);
                 }
             }
         }

@@ -98,12 +98,12 @@ fn interactive(session: &mut Session) {
             }
         }
     }
-    if let Some(path) = &history {
-        if let Err(error) = editor.save_history(path) {
-            eprintln!(
-                "warning: could not save the history to {}: {error}",
-                path.display()
-            );
-        }
+    if let Some(path) = &history
+        && let Err(error) = editor.save_history(path)
+    {
+        eprintln!(
+            "warning: could not save the history to {}: {error}",
+            path.display()
+        );
     }
 }

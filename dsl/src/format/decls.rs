@@ -181,10 +181,10 @@ impl Printer<'_> {
         self.indent += 1;
         let mut previous_tail: Option<String> = None;
         for field in fields {
-            if let Some(tail) = previous_tail.take() {
-                if needs_comma(&tail, &field.name.name) {
-                    self.append(",");
-                }
+            if let Some(tail) = previous_tail.take()
+                && needs_comma(&tail, &field.name.name)
+            {
+                self.append(",");
             }
             self.member(field.span);
             previous_tail = Some(self.field(field));
@@ -536,10 +536,10 @@ impl Printer<'_> {
         self.indent += 1;
         let mut previous_tail: Option<String> = None;
         for field in fields {
-            if let Some(tail) = previous_tail.take() {
-                if needs_comma(&tail, &field.name.name) {
-                    self.append(",");
-                }
+            if let Some(tail) = previous_tail.take()
+                && needs_comma(&tail, &field.name.name)
+            {
+                self.append(",");
             }
             self.member(field.span);
             match &field.value.kind {

@@ -235,11 +235,11 @@ fn workflows(space: &Space<'_>, ast: &Ast, findings: &mut Vec<Finding>) {
                 if dead.get(i) == Some(&true) || !t.from.contains(&(state as u32)) {
                     continue;
                 }
-                if let Some(r) = reached.get_mut(t.to as usize) {
-                    if !*r {
-                        *r = true;
-                        queue.push_back(t.to as usize);
-                    }
+                if let Some(r) = reached.get_mut(t.to as usize)
+                    && !*r
+                {
+                    *r = true;
+                    queue.push_back(t.to as usize);
                 }
             }
         }

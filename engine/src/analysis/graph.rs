@@ -212,12 +212,11 @@ pub fn build(ast: &Ast) -> Graph {
     if reads_valid {
         let valid = graph.add("valid", NodeKind::Valid);
         for item in &ast.items {
-            if let Item::Constraint(c) = item {
-                if c.severity == Severity::Error {
-                    if let Some(from) = graph.find(&c.name.name) {
-                        graph.edges.insert((from, valid));
-                    }
-                }
+            if let Item::Constraint(c) = item
+                && c.severity == Severity::Error
+                && let Some(from) = graph.find(&c.name.name)
+            {
+                graph.edges.insert((from, valid));
             }
         }
     }
@@ -244,15 +243,14 @@ pub fn build(ast: &Ast) -> Graph {
             graph.edges.insert((from, node));
         }
         for name in &names {
-            if let Some(from) = graph.find(name) {
-                if from != node
-                    && graph
-                        .nodes
-                        .get(from)
-                        .is_some_and(|n| n.kind != NodeKind::Input)
-                {
-                    graph.edges.insert((from, node));
-                }
+            if let Some(from) = graph.find(name)
+                && from != node
+                && graph
+                    .nodes
+                    .get(from)
+                    .is_some_and(|n| n.kind != NodeKind::Input)
+            {
+                graph.edges.insert((from, node));
             }
         }
     }

@@ -95,10 +95,10 @@ fn collect(value: &Json, names: &mut BTreeSet<String>, paths: &mut BTreeSet<Stri
             {
                 names.insert(name.to_string());
             }
-            if map.contains_key("kind") {
-                if let Some(path) = path_of(value).filter(|p| p.contains('.')) {
-                    paths.insert(path);
-                }
+            if map.contains_key("kind")
+                && let Some(path) = path_of(value).filter(|p| p.contains('.'))
+            {
+                paths.insert(path);
             }
             map.values().for_each(|v| collect(v, names, paths));
         }

@@ -177,10 +177,10 @@ pub fn chain_status<'p>(
     let mut steps = Vec::new();
     for step in &chain.steps {
         let in_step = |e: EvalError| e.or_rule(&format!("{}.{}", chain.name, step.id));
-        if let Some(when) = &step.when {
-            if ev.eval(when).map_err(in_step)? != Value::Bool(true) {
-                continue;
-            }
+        if let Some(when) = &step.when
+            && ev.eval(when).map_err(in_step)? != Value::Bool(true)
+        {
+            continue;
         }
         let label = display(program, &ev.eval(&step.label).map_err(in_step)?);
         let facts: Vec<(Value, &Type)> = step

@@ -437,15 +437,15 @@ pub(super) fn lower_bands(l: &mut Lowerer<'_>, id: u32) {
         if row.hi.is_some() && hi.is_none() {
             continue;
         }
-        if let Some(hi) = hi {
-            if hi < lo || (row.half_open && hi == lo) {
-                l.error(Diagnostic::new(
-                    DiagnosticKind::Overlap,
-                    row.span,
-                    "this band is empty: its upper bound is below its lower bound",
-                ));
-                continue;
-            }
+        if let Some(hi) = hi
+            && (hi < lo || (row.half_open && hi == lo))
+        {
+            l.error(Diagnostic::new(
+                DiagnosticKind::Overlap,
+                row.span,
+                "this band is empty: its upper bound is below its lower bound",
+            ));
+            continue;
         }
         bands.push((
             Band {
@@ -627,17 +627,17 @@ fn lower_price_line(
     line: &ast::PriceLine,
     state: &mut PriceState,
 ) -> Option<PriceLine> {
-    if state.for_slots.is_empty() {
-        if let Some(first) = state.ids.insert(line.id.name.clone(), line.id.span) {
-            l.error(
-                Diagnostic::new(
-                    DiagnosticKind::Duplicate,
-                    line.id.span,
-                    format!("the id `{}` is used twice in this block", line.id.name),
-                )
-                .with_label(first, "first used here"),
-            );
-        }
+    if state.for_slots.is_empty()
+        && let Some(first) = state.ids.insert(line.id.name.clone(), line.id.span)
+    {
+        l.error(
+            Diagnostic::new(
+                DiagnosticKind::Duplicate,
+                line.id.span,
+                format!("the id `{}` is used twice in this block", line.id.name),
+            )
+            .with_label(first, "first used here"),
+        );
     }
     let label = match &line.label {
         Some(label) => l.expect(label, &Type::Text, "a label"),
@@ -727,10 +727,10 @@ pub(super) fn reads_of(l: &Lowerer<'_>, deps: &super::Deps) -> Vec<(String, Expr
         .filter_map(|path| input_path_expr(l, path).map(|e| (path.clone(), e)))
         .collect();
     for node in &deps.nodes {
-        if let Node::Global(g) = node {
-            if let Some(global) = l.program.global(*g) {
-                reads.push((global.name.clone(), Expr::Global(*g)));
-            }
+        if let Node::Global(g) = node
+            && let Some(global) = l.program.global(*g)
+        {
+            reads.push((global.name.clone(), Expr::Global(*g)));
         }
     }
     reads

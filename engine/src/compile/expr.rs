@@ -246,15 +246,14 @@ impl Lowerer<'_> {
             return (Expr::Local(slot), ty);
         }
         // An expected enum type resolves its own values first (`motor == standard`).
-        if let Some(Type::Enum(id) | Type::Set(id)) = expected.map(Type::strip_optional) {
-            if let Some(index) = self
+        if let Some(Type::Enum(id) | Type::Set(id)) = expected.map(Type::strip_optional)
+            && let Some(index) = self
                 .program
                 .enums
                 .get(*id as usize)
                 .and_then(|e| e.values.iter().position(|v| v == name))
-            {
-                return (Expr::Const(Value::Enum(*id, index as u32)), Type::Enum(*id));
-            }
+        {
+            return (Expr::Const(Value::Enum(*id, index as u32)), Type::Enum(*id));
         }
         match self.sym.names.get(name).map(|(s, _)| *s) {
             Some(Symbol::Input(i)) => {
@@ -384,27 +383,28 @@ impl Lowerer<'_> {
                 };
             }
         }
-        if let (Context::Test, ExprKind::Name(name)) = (self.context, &target.kind) {
-            if name.name == "approvals" && !self.sym.names.contains_key("approvals") {
-                return match self.sym.names.get(&field.name).map(|(s, _)| *s) {
-                    Some(Symbol::Approval(chain)) => {
-                        (Expr::TestApprovals(chain), super::test_blocks::text_list())
-                    }
-                    _ => {
-                        let chains = self.sym.approvals.iter().map(|a| a.name.name.as_str());
-                        let hint = did_you_mean(&field.name, chains);
-                        self.error(
-                            Diagnostic::new(
-                                DiagnosticKind::UnknownName,
-                                field.span,
-                                format!("unknown approval chain `{}`", field.name),
-                            )
-                            .with_optional_hint(hint),
-                        );
-                        unknown()
-                    }
-                };
-            }
+        if let (Context::Test, ExprKind::Name(name)) = (self.context, &target.kind)
+            && name.name == "approvals"
+            && !self.sym.names.contains_key("approvals")
+        {
+            return match self.sym.names.get(&field.name).map(|(s, _)| *s) {
+                Some(Symbol::Approval(chain)) => {
+                    (Expr::TestApprovals(chain), super::test_blocks::text_list())
+                }
+                _ => {
+                    let chains = self.sym.approvals.iter().map(|a| a.name.name.as_str());
+                    let hint = did_you_mean(&field.name, chains);
+                    self.error(
+                        Diagnostic::new(
+                            DiagnosticKind::UnknownName,
+                            field.span,
+                            format!("unknown approval chain `{}`", field.name),
+                        )
+                        .with_optional_hint(hint),
+                    );
+                    unknown()
+                }
+            };
         }
         if let Some((expr, ty, path)) = self.input_path(whole) {
             self.depend_on_input(path);
@@ -1087,11 +1087,11 @@ impl Lowerer<'_> {
 
     fn builtin_type(&mut self, builtin: Builtin, types: &[Type], args: &[ast::Expr]) -> Type {
         let want = |this: &mut Self, i: usize, ok: &dyn Fn(&Type) -> bool, what: &str| {
-            if let (Some(t), Some(a)) = (types.get(i), args.get(i)) {
-                if !ok(t) {
-                    let msg = format!("this argument must be {what}, found {}", this.show(t));
-                    this.error(Diagnostic::new(DiagnosticKind::TypeMismatch, a.span, msg));
-                }
+            if let (Some(t), Some(a)) = (types.get(i), args.get(i))
+                && !ok(t)
+            {
+                let msg = format!("this argument must be {what}, found {}", this.show(t));
+                this.error(Diagnostic::new(DiagnosticKind::TypeMismatch, a.span, msg));
             }
         };
         let first = types.first().cloned().unwrap_or(Type::Unknown);

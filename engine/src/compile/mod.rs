@@ -220,10 +220,10 @@ impl<'a> Lowerer<'a> {
             }
         }
         for item in items {
-            if let Item::Test(decl) = item {
-                if let Some(test) = test_blocks::lower_test(self, decl) {
-                    self.tests.push(test);
-                }
+            if let Item::Test(decl) = item
+                && let Some(test) = test_blocks::lower_test(self, decl)
+            {
+                self.tests.push(test);
             }
         }
     }

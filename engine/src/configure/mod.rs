@@ -162,22 +162,22 @@ pub fn configure(ruleset: &Ruleset, request: &Json) -> EvalResult<Json> {
             let mut ev = Evaluator::new(program, trial.clone(), context.clone());
             let mut blocked_by = Vec::new();
             for &i in relevant.iter().filter(|i| !already.contains(i)) {
-                if violated(&mut ev, i) {
-                    if let Some(c) = program.constraints.get(i) {
-                        blocked_by.push(json!({"id": c.id, "message": message(&mut ev, c)}));
-                    }
+                if violated(&mut ev, i)
+                    && let Some(c) = program.constraints.get(i)
+                {
+                    blocked_by.push(json!({"id": c.id, "message": message(&mut ev, c)}));
                 }
             }
             let mut entry = Map::new();
             entry.insert("value".into(), option_json(program, field, option));
             if blocked_by.is_empty() {
-                if let Some(search) = search.as_mut() {
-                    if let Some(dead_end) = search.dead_end(&trial) {
-                        entry.insert("available".into(), Json::Bool(false));
-                        entry.insert("dead_end".into(), dead_end);
-                        options.push(Json::Object(entry));
-                        continue;
-                    }
+                if let Some(search) = search.as_mut()
+                    && let Some(dead_end) = search.dead_end(&trial)
+                {
+                    entry.insert("available".into(), Json::Bool(false));
+                    entry.insert("dead_end".into(), dead_end);
+                    options.push(Json::Object(entry));
+                    continue;
                 }
                 entry.insert("available".into(), Json::Bool(true));
             } else {

@@ -71,10 +71,10 @@ pub fn fired(
             _ => continue,
         };
         ev.context.entered_at = entered_at;
-        if let Some(when) = &trigger.when {
-            if ev.eval(when).map_err(|e| e.or_rule(&trigger.name))? != Value::Bool(true) {
-                continue;
-            }
+        if let Some(when) = &trigger.when
+            && ev.eval(when).map_err(|e| e.or_rule(&trigger.name))? != Value::Bool(true)
+        {
+            continue;
         }
         out.extend(of_trigger(ruleset, ev, trigger, owner.as_deref(), event)?);
     }

@@ -306,10 +306,10 @@ pub fn fire_timer(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
         }
     }
     let mut ev = evaluator(ruleset, &request);
-    if let Some(when) = &trigger.when {
-        if ev.eval(when).map_err(|e| e.or_rule(name))? != Value::Bool(true) {
-            return not_fired("the trigger's condition is false".into());
-        }
+    if let Some(when) = &trigger.when
+        && ev.eval(when).map_err(|e| e.or_rule(name))? != Value::Bool(true)
+    {
+        return not_fired("the trigger's condition is false".into());
     }
     let owner = request
         .workflow
