@@ -52,12 +52,14 @@ impl DecisionIndex {
     }
 
     /// As [`Self::candidates`], without collecting: the rows come as a lazy merge of the
-    /// column's two sorted lists.
+    /// chosen column's two sorted lists. Every row it gives passes that column's own test (the
+    /// index is exact: it is built only from constant tests), so [`Merge::column`] need not be
+    /// tested again.
     pub fn candidate_rows(&self, values: &[Value]) -> Option<Merge<'_>> {
         // Only the shortest list is built: the others are compared by length alone, so a large
         // table costs no more than its most selective column.
-        let mut best: Option<(&[u32], &[u32])> = None;
-        for (column, value) in self.columns.iter().zip(values) {
+        let mut best: Option<(usize, &[u32], &[u32])> = None;
+        for (index, (column, value)) in self.columns.iter().zip(values).enumerate() {
             let rows: (&[u32], &[u32]) = match column {
                 ColumnIndex::None => continue,
                 ColumnIndex::Equality {
@@ -77,26 +79,34 @@ impl DecisionIndex {
                     regions,
                 } => {
                     let Value::Number(n) = value else { continue };
-                    let region = match breakpoints.binary_search(n) {
+                    let region = match breakpoints.binary_search_by(|b| crate::num::cmp(*b, *n)) {
                         Ok(i) => 2 * i + 1,
                         Err(i) => 2 * i,
                     };
                     (regions.get(region).map_or(&[][..], Vec::as_slice), &[][..])
                 }
             };
-            if best.is_none_or(|(a, b)| rows.0.len() + rows.1.len() < a.len() + b.len()) {
-                best = Some(rows);
+            if best.is_none_or(|(_, a, b)| rows.0.len() + rows.1.len() < a.len() + b.len()) {
+                best = Some((index, rows.0, rows.1));
             }
         }
-        best.map(|(a, b)| Merge { a, b })
+        best.map(|(column, a, b)| Merge { column, a, b })
     }
 }
 
 /// Two sorted row lists merged in row order, each row once.
 #[derive(Debug, Clone)]
 pub struct Merge<'a> {
+    column: usize,
     a: &'a [u32],
     b: &'a [u32],
+}
+
+impl Merge<'_> {
+    /// The column whose index gave these rows.
+    pub fn column(&self) -> usize {
+        self.column
+    }
 }
 
 impl Iterator for Merge<'_> {
@@ -274,6 +284,8 @@ mod tests {
         Expr::Const(Value::Number(Decimal::from(n)))
     }
 
+    use proptest::prelude::*;
+
     fn row(test: Test) -> DecisionRow {
         DecisionRow {
             tests: vec![test],
@@ -323,5 +335,73 @@ mod tests {
         let index = DecisionIndex::build(&rows, 1);
         assert_eq!(index.candidates(&[Value::text("k4")]), Some(vec![4, 10]));
         assert_eq!(index.candidates(&[Value::text("zz")]), Some(vec![10]));
+    }
+
+    /// Whether a constant test passes for a number (the meaning the evaluator gives it).
+    fn passes(test: &Test, n: Decimal) -> bool {
+        let c = |e: &Expr| constant_number(e).unwrap_or_default();
+        match test {
+            Test::Any => true,
+            Test::IsNone => false,
+            Test::OneOf(values) => values.iter().any(|v| c(v) == n),
+            Test::Compare(op, v) => match op {
+                CompareOp::Eq => n == c(v),
+                CompareOp::Ne => n != c(v),
+                CompareOp::Lt => n < c(v),
+                CompareOp::Le => n <= c(v),
+                CompareOp::Gt => n > c(v),
+                CompareOp::Ge => n >= c(v),
+            },
+            Test::Range { lo, hi, half_open } => {
+                n >= c(lo) && if *half_open { n < c(hi) } else { n <= c(hi) }
+            }
+        }
+    }
+
+    fn number_test() -> impl Strategy<Value = Test> {
+        let op = prop_oneof![
+            Just(CompareOp::Eq),
+            Just(CompareOp::Ne),
+            Just(CompareOp::Lt),
+            Just(CompareOp::Le),
+            Just(CompareOp::Gt),
+            Just(CompareOp::Ge),
+        ];
+        prop_oneof![
+            1 => Just(Test::Any),
+            3 => (op, 0i64..20).prop_map(|(op, v)| Test::Compare(op, num(v))),
+            3 => (0i64..20, 0i64..10, any::<bool>()).prop_map(|(lo, w, half_open)| Test::Range {
+                lo: num(lo),
+                hi: num(lo + w),
+                half_open,
+            }),
+            2 => proptest::collection::vec(0i64..20, 1..3)
+                .prop_map(|vs| Test::OneOf(vs.into_iter().map(num).collect())),
+        ]
+    }
+
+    proptest! {
+        /// The candidates include every row that matches, and every candidate passes the test
+        /// of the column that chose it (so the evaluator may skip that test).
+        #[test]
+        fn candidates_are_complete_and_exact_for_their_column(
+            tests in proptest::collection::vec(number_test(), 8..40),
+            probes in proptest::collection::vec(-2i64..44, 1..10),
+        ) {
+            let rows: Vec<DecisionRow> = tests.into_iter().map(row).collect();
+            let index = DecisionIndex::build(&rows, 1);
+            for probe in probes {
+                // Halves too: values between the bounds.
+                let n = Decimal::new(probe, 0) / Decimal::TWO;
+                let Some(merge) = index.candidate_rows(&[Value::Number(n)]) else { continue };
+                prop_assert_eq!(merge.column(), 0);
+                let candidates: Vec<u32> = merge.collect();
+                for (i, r) in rows.iter().enumerate() {
+                    let matches = r.tests.first().is_some_and(|t| passes(t, n));
+                    let candidate = candidates.contains(&(i as u32));
+                    prop_assert_eq!(matches, candidate, "row {} at {}", i, n);
+                }
+            }
+        }
     }
 }

@@ -48,6 +48,65 @@ pub fn neg(a: Decimal) -> Decimal {
     normalize_zero(-a)
 }
 
+/// Orders two decimals by value, exactly as `Decimal::cmp`, but without its general rescaling
+/// when both mantissas, brought to the same scale, fit 128 bits (every amount in practice):
+/// decision tables compare an input with many bounds per evaluation.
+pub fn cmp(a: Decimal, b: Decimal) -> std::cmp::Ordering {
+    let (ma, sa, mb, sb) = (a.mantissa(), a.scale(), b.mantissa(), b.scale());
+    let scaled = if sa == sb {
+        Some((ma, mb))
+    } else if sa < sb {
+        pow10(sb - sa)
+            .and_then(|p| ma.checked_mul(p))
+            .map(|x| (x, mb))
+    } else {
+        pow10(sa - sb)
+            .and_then(|p| mb.checked_mul(p))
+            .map(|y| (ma, y))
+    };
+    match scaled {
+        Some((x, y)) => x.cmp(&y),
+        None => a.cmp(&b),
+    }
+}
+
+/// 10ⁿ for the scales a decimal can have (0 to 28).
+fn pow10(n: u32) -> Option<i128> {
+    #[rustfmt::skip]
+    const POWERS: [i128; 29] = [
+        1,
+        10,
+        100,
+        1000,
+        10000,
+        100000,
+        1000000,
+        10000000,
+        100000000,
+        1000000000,
+        10000000000,
+        100000000000,
+        1000000000000,
+        10000000000000,
+        100000000000000,
+        1000000000000000,
+        10000000000000000,
+        100000000000000000,
+        1000000000000000000,
+        10000000000000000000,
+        100000000000000000000,
+        1000000000000000000000,
+        10000000000000000000000,
+        100000000000000000000000,
+        1000000000000000000000000,
+        10000000000000000000000000,
+        100000000000000000000000000,
+        1000000000000000000000000000,
+        10000000000000000000000000000,
+    ];
+    POWERS.get(n as usize).copied()
+}
+
 /// A zero is always written without a sign.
 pub fn normalize_zero(mut d: Decimal) -> Decimal {
     if d.is_zero() {
@@ -164,6 +223,23 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        /// The fast comparison orders exactly as `Decimal::cmp`, across scales and sizes.
+        #[test]
+        fn cmp_is_decimal_cmp(
+            a in any::<i64>(), sa in 0u32..=28, wa in any::<bool>(),
+            b in any::<i64>(), sb in 0u32..=28, wb in any::<bool>(),
+        ) {
+            let make = |m: i64, wide: bool, scale: u32| {
+                let m = if wide { i128::from(m) * 1_000_000_007 } else { i128::from(m) };
+                Decimal::try_from_i128_with_scale(m, scale).unwrap()
+            };
+            let (x, y) = (make(a, wa, sa), make(b, wb, sb));
+            prop_assert_eq!(cmp(x, y), x.cmp(&y));
+            prop_assert_eq!(cmp(x, x), std::cmp::Ordering::Equal);
+            let rescaled = Decimal::try_from_i128_with_scale(i128::from(a) * 100, sa.min(26) + 2).unwrap();
+            prop_assert_eq!(cmp(make(a, false, sa.min(26)), rescaled), std::cmp::Ordering::Equal);
+        }
+
         /// The allocation-free writer gives Display's text, with no negative zero.
         #[test]
         fn decimal_text_is_display(m in any::<i64>(), wide in any::<bool>(), scale in 0u32..=28) {

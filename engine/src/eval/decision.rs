@@ -38,16 +38,18 @@ impl Evaluator<'_> {
         for input in &d.inputs {
             inputs.push(self.eval(input)?);
         }
-        let candidates: &mut dyn Iterator<Item = usize> = match d.index.candidate_rows(&inputs) {
-            Some(rows) => &mut rows.map(|r| r as usize),
-            None => &mut (0..d.rows.len()),
-        };
+        // The column whose index chose the rows already holds for each of them.
+        let (indexed, candidates): (Option<usize>, &mut dyn Iterator<Item = usize>) =
+            match d.index.candidate_rows(&inputs) {
+                Some(rows) => (Some(rows.column()), &mut rows.map(|r| r as usize)),
+                None => (None, &mut (0..d.rows.len())),
+            };
         // Rows that match for sure, and rows that may match (partial inputs).
         let mut matched: Vec<usize> = Vec::new();
         let mut maybe: Vec<usize> = Vec::new();
         for r in candidates {
             let Some(row) = d.rows.get(r) else { continue };
-            match self.row_matches(&row.tests, &inputs)? {
+            match self.row_matches(&row.tests, &inputs, indexed)? {
                 Some(true) => {
                     matched.push(r);
                     if d.hit == HitPolicy::First {
@@ -215,10 +217,19 @@ impl Evaluator<'_> {
         Ok(Value::Record(Arc::from(values)))
     }
 
-    /// Some(true) if every test passes, Some(false) if one fails, None if it depends on unknowns.
-    fn row_matches(&mut self, tests: &[Test], inputs: &[Value]) -> EvalResult<Option<bool>> {
+    /// Some(true) if every test passes, Some(false) if one fails, None if it depends on unknowns;
+    /// the `skip` column is known to pass.
+    fn row_matches(
+        &mut self,
+        tests: &[Test],
+        inputs: &[Value],
+        skip: Option<usize>,
+    ) -> EvalResult<Option<bool>> {
         let mut unknown = false;
-        for (test, value) in tests.iter().zip(inputs) {
+        for (column, (test, value)) in tests.iter().zip(inputs).enumerate() {
+            if skip == Some(column) {
+                continue;
+            }
             match self.test(test, value)? {
                 Some(true) => {}
                 Some(false) => return Ok(Some(false)),

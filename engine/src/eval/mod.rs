@@ -825,7 +825,10 @@ fn overflow(op: &str) -> EvalError {
 
 /// Equality as `==` sees it: numbers by value, `none` equal only to `none`.
 pub fn values_equal(a: &Value, b: &Value) -> bool {
-    a == b
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => num::cmp(*x, *y).is_eq(),
+        _ => a == b,
+    }
 }
 
 fn arith(op: ArithOp, a: &Value, b: &Value) -> EvalResult<Value> {
@@ -861,7 +864,7 @@ pub fn compare(op: CompareOp, a: &Value, b: &Value) -> EvalResult<bool> {
         return Ok(!values_equal(a, b));
     }
     let ordering: Ordering = match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.cmp(y),
+        (Value::Number(x), Value::Number(y)) => num::cmp(*x, *y),
         (Value::Date(x), Value::Date(y)) => x.cmp(y),
         (Value::DateTime(x), Value::DateTime(y)) => x.cmp(y),
         (Value::Duration(x), Value::Duration(y)) => x.cmp(y),
