@@ -156,20 +156,18 @@ impl Reader<'_> {
         }
     }
 
-    /// A record: an input record with its declared fields (and defaults), or a record type
-    /// inside a list, which has no defaults.
+    /// A record value of type `ty` read for `field` (see [`record_fields`]).
     fn record_value<F: FieldSpec>(
         &mut self,
         field: &F,
+        ty: &Type,
         record: &RecordType,
         json: &Json,
         path: &Path<'_>,
     ) -> Value {
-        let children = field.children();
-        let values = if children.is_empty() {
-            self.record(&record.fields, json, path)
-        } else {
-            self.record(children, json, path)
+        let values = match record_fields(field, ty, record) {
+            RecordFields::Declared(fields) => self.record(fields, json, path),
+            RecordFields::Plain(fields) => self.record(fields, json, path),
         };
         Value::Record(Arc::from(values))
     }
@@ -251,14 +249,7 @@ impl Reader<'_> {
                 }
                 _ => wrong(self, "a list"),
             },
-            Type::Record(record) => {
-                // The field's own record (with its declared fields), or one inside a list.
-                if field.ty().strip_optional() == ty {
-                    self.record_value(field, record, json, path)
-                } else {
-                    self.record_value(&NO_FIELDS, record, json, path)
-                }
-            }
+            Type::Record(record) => self.record_value(field, ty, record, json, path),
             Type::None | Type::Unknown => wrong(self, "a known type"),
         }
     }
@@ -345,11 +336,9 @@ pub(crate) fn absent_value<F: FieldSpec>(field: &F) -> Option<Value> {
     match field.ty() {
         Type::Optional(_) => Some(Value::None),
         Type::Record(record) if fillable(field, record) => {
-            let children = field.children();
-            let values: Option<Vec<Value>> = if children.is_empty() {
-                record.fields.iter().map(absent_value).collect()
-            } else {
-                children.iter().map(absent_value).collect()
+            let values: Option<Vec<Value>> = match record_fields(field, field.ty(), record) {
+                RecordFields::Declared(fields) => fields.iter().map(absent_value).collect(),
+                RecordFields::Plain(fields) => fields.iter().map(absent_value).collect(),
             };
             values.map(|v| Value::Record(Arc::from(v)))
         }
@@ -421,13 +410,35 @@ pub(crate) fn text_scalar(program: &Program, ty: &Type, s: &str) -> Option<Value
 
 /// Whether every field of an absent record can be filled in (defaults, optionals).
 fn fillable<F: FieldSpec>(field: &F, record: &RecordType) -> bool {
-    let children = field.children();
-    if children.is_empty() {
-        record.fields.iter().all(|(_, t)| t.is_optional())
+    fn can_be_absent<F: FieldSpec>(f: &F) -> bool {
+        f.default().is_some() || f.ty().is_optional()
+    }
+    match record_fields(field, field.ty(), record) {
+        RecordFields::Declared(fields) => fields.iter().all(can_be_absent),
+        RecordFields::Plain(fields) => fields.iter().all(can_be_absent),
+    }
+}
+
+/// The fields a record value is read with.
+pub(crate) enum RecordFields<'a> {
+    /// A record input's declared fields, with their defaults.
+    Declared(&'a [InputField]),
+    /// A record type's plain fields (a record inside a list has no defaults).
+    Plain(&'a [(String, Type)]),
+}
+
+/// How a record of type `ty` (with fields `record`) met while reading `field` is read: with the
+/// field's declared fields when it is the field's own record type, else with the type's.
+pub(crate) fn record_fields<'a, F: FieldSpec>(
+    field: &'a F,
+    ty: &Type,
+    record: &'a RecordType,
+) -> RecordFields<'a> {
+    let declared = field.children();
+    if field.ty().strip_optional() == ty && !declared.is_empty() {
+        RecordFields::Declared(declared)
     } else {
-        children
-            .iter()
-            .all(|f| f.default.is_some() || f.ty.is_optional())
+        RecordFields::Plain(&record.fields)
     }
 }
 
@@ -462,26 +473,6 @@ impl FieldSpec for (String, Type) {
     }
     fn ty(&self) -> &Type {
         &self.1
-    }
-    fn default(&self) -> Option<&Value> {
-        None
-    }
-    fn children(&self) -> &[InputField] {
-        &[]
-    }
-}
-
-/// A list element's record: no field of its own, so its record type gives the fields.
-struct NoFields;
-
-const NO_FIELDS: NoFields = NoFields;
-
-impl FieldSpec for NoFields {
-    fn name(&self) -> &str {
-        ""
-    }
-    fn ty(&self) -> &Type {
-        &Type::Unknown
     }
     fn default(&self) -> Option<&Value> {
         None

@@ -14,9 +14,11 @@ use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
-use crate::input::{FieldSpec, absent_value, number, scalar, text_scalar};
+use crate::input::{
+    FieldSpec, RecordFields, absent_value, number, record_fields, scalar, text_scalar,
+};
 use crate::ir::Program;
-use crate::types::{RecordType, Type};
+use crate::types::Type;
 use crate::value::Value;
 
 /// The values of a complete input written as JSON text, or `None` when the text is not a
@@ -175,16 +177,13 @@ impl<'de, F: FieldSpec> DeserializeSeed<'de> for ValueSeed<'_, F> {
             }
             .deserialize(de),
             Type::Record(record) => {
-                let values = if self.field.ty().strip_optional() == self.ty
-                    && !self.field.children().is_empty()
-                {
-                    RecordSeed {
-                        program,
-                        fields: self.field.children(),
+                let values = match record_fields(self.field, self.ty, record) {
+                    RecordFields::Declared(fields) => {
+                        RecordSeed { program, fields }.deserialize(de)?
                     }
-                    .deserialize(de)?
-                } else {
-                    plain_record(program, record, de)?
+                    RecordFields::Plain(fields) => {
+                        RecordSeed { program, fields }.deserialize(de)?
+                    }
                 };
                 Ok(Value::Record(Arc::from(values)))
             }
@@ -214,19 +213,6 @@ impl<'de, F: FieldSpec> DeserializeSeed<'de> for ValueSeed<'_, F> {
             ty => de.deserialize_str(TextScalar { program, ty }),
         }
     }
-}
-
-/// A record type's plain fields (a record inside a list: no defaults).
-fn plain_record<'de, D: serde::Deserializer<'de>>(
-    program: &Program,
-    record: &RecordType,
-    de: D,
-) -> Result<Vec<Value>, D::Error> {
-    RecordSeed {
-        program,
-        fields: record.fields.as_slice(),
-    }
-    .deserialize(de)
 }
 
 /// A text read as a text, date, date-time, duration or enum value.

@@ -8,23 +8,9 @@ use rust_decimal::Decimal;
 
 use super::{Evaluator, compare, display::quoted, values_equal};
 use crate::error::{ErrorKind, EvalError, EvalResult};
-use crate::ir::{CompareOp, Decision, Expr, Test};
+use crate::ir::{CompareOp, Decision, Test};
 use crate::num;
 use crate::value::Value;
-
-/// A table cell's value: a constant read in place (cells are mostly constants), anything
-/// else evaluated into `$slot`.
-macro_rules! in_place {
-    ($ev:expr, $cell:expr, $slot:ident) => {
-        match $cell {
-            Expr::Const(v) => v,
-            e => {
-                $slot = $ev.eval(e)?;
-                &$slot
-            }
-        }
-    };
-}
 
 impl Evaluator<'_> {
     /// Evaluates a decision; `rows` receives the matched (row number, line) pairs for the trace.

@@ -30,37 +30,42 @@ pub fn display_into(out: &mut String, program: &Program, value: &Value) {
         Value::Duration(s) => out.write_str(&duration_text(*s)),
         Value::Enum(e, v) => out.write_str(enum_value_name(program, *e, *v)),
         Value::Set(e, members) | Value::PartialSet(e, members) => {
-            for (i, m) in members.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
+            comma_separated(out, members.iter(), |out, m| {
                 out.push_str(enum_value_name(program, *e, *m));
-            }
+            });
             Ok(())
         }
         Value::List(items) => {
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                display_into(out, program, item);
-            }
+            comma_separated(out, items.iter(), |out, item| {
+                display_into(out, program, item)
+            });
             Ok(())
         }
         Value::Record(fields) => {
             out.push('{');
-            for (i, field) in fields.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
+            comma_separated(out, fields.iter(), |out, field| {
                 display_into(out, program, field);
-            }
+            });
             out.push('}');
             Ok(())
         }
         Value::None => out.write_str("none"),
         Value::Unknown => out.write_str("?"),
     };
+}
+
+/// Writes each item with `write`, separated by `, `.
+fn comma_separated<T>(
+    out: &mut String,
+    items: impl Iterator<Item = T>,
+    mut write: impl FnMut(&mut String, T),
+) {
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write(out, item);
+    }
 }
 
 /// A value for an error message: texts in quotes.

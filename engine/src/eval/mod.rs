@@ -2,6 +2,20 @@
 //! once, three-valued logic for partial inputs (the configurator), and a trace of how each
 //! value was reached.
 
+/// An operand read in place when it is a constant (decision cells and list literals mostly
+/// are), else evaluated into `$slot`: `let v: &Value = in_place!(self, expr, slot);`.
+macro_rules! in_place {
+    ($ev:expr, $cell:expr, $slot:ident) => {
+        match $cell {
+            crate::ir::Expr::Const(v) => v,
+            e => {
+                $slot = $ev.eval(e)?;
+                &$slot
+            }
+        }
+    };
+}
+
 mod builtins;
 mod decision;
 pub mod display;
@@ -159,11 +173,13 @@ impl<'p> Evaluator<'p> {
     /// the value rules would read of it (results need the quote only).
     pub(crate) fn ensure_quote(&mut self, id: GlobalId) -> EvalResult<()> {
         let program = self.program;
-        let block = match program.global(id).map(|g| (&g.name, &g.kind)) {
-            Some((name, GlobalKind::Price(block))) if self.quote(id).is_none() => (name, block),
-            _ => return Ok(()),
+        let Some((name, GlobalKind::Price(block))) = program.global(id).map(|g| (&g.name, &g.kind))
+        else {
+            return Ok(());
         };
-        let (name, block) = block;
+        if self.quote(id).is_some() {
+            return Ok(());
+        }
         // As `global` does for any value: its own scope, and errors named by the block.
         let saved_locals = std::mem::take(&mut self.locals);
         let result = self.compute_quote(id, block);
@@ -298,15 +314,6 @@ impl<'p> Evaluator<'p> {
             },
             _ => None,
         })
-    }
-
-    /// Evaluates an expression, borrowing a constant rather than copying it (decision table
-    /// cells are mostly constants).
-    fn eval_cow<'e>(&mut self, e: &'e Expr) -> EvalResult<std::borrow::Cow<'e, Value>> {
-        match e {
-            Expr::Const(v) => Ok(std::borrow::Cow::Borrowed(v)),
-            _ => self.eval(e).map(std::borrow::Cow::Owned),
-        }
     }
 
     /// Evaluates an expression.
@@ -451,7 +458,8 @@ impl<'p> Evaluator<'p> {
                     // `x in [a, b]`: compare with each item, building no list.
                     let mut unknown = false;
                     for item in items {
-                        match &*self.eval_cow(item)? {
+                        let owned;
+                        match in_place!(self, item, owned) {
                             Value::Unknown => unknown = true,
                             v if values_equal(v, &x) => return Ok(Value::Bool(true)),
                             _ => {}

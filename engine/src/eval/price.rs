@@ -177,14 +177,14 @@ impl Evaluator<'_> {
         let mut unit_price = None;
         // How the amount was computed is written out only for a trace.
         let trace = self.context.trace;
+        let explain = |text: &dyn Fn() -> String| if trace { text() } else { String::new() };
         let (raw, explain) = match &line.amount {
             LineAmount::Amount(e) => {
                 let v = self.eval_number(e).map_err(in_line)?;
-                let explain = match v {
-                    Some(v) if trace => num::to_string(v),
-                    _ => String::new(),
-                };
-                (v, explain)
+                (
+                    v,
+                    v.map_or_else(String::new, |v| explain(&|| num::to_string(v))),
+                )
             }
             LineAmount::QtyAt {
                 qty,
@@ -197,11 +197,7 @@ impl Evaluator<'_> {
                 match (q, u) {
                     (Some(q), Some(u)) => (
                         Some(num::mul(q, u).map_err(in_line)?),
-                        if trace {
-                            format!("{} × {}", num::to_string(q), num::to_string(u))
-                        } else {
-                            String::new()
-                        },
+                        explain(&|| format!("{} × {}", num::to_string(q), num::to_string(u))),
                     ),
                     _ => (None, String::new()),
                 }
@@ -218,11 +214,9 @@ impl Evaluator<'_> {
                 match (rate, base_value) {
                     (Some(r), Some(b)) => (
                         Some(num::mul(r, b).map_err(in_line)?),
-                        if trace {
+                        explain(&|| {
                             format!("{} of {base_name} {}", percent_text(r), num::to_string(b))
-                        } else {
-                            String::new()
-                        },
+                        }),
                     ),
                     _ => (None, String::new()),
                 }
@@ -275,7 +269,8 @@ impl Evaluator<'_> {
             match piece {
                 crate::ir::TextPiece::Literal(s) => out.push_str(s),
                 crate::ir::TextPiece::Value(e) => {
-                    out.push_str(&display(self.program, &self.eval(e)?))
+                    let value = self.eval(e)?;
+                    super::display::display_into(&mut out, self.program, &value);
                 }
             }
         }
