@@ -51,62 +51,153 @@ impl DecisionIndex {
         self.candidate_rows(values).map(Iterator::collect)
     }
 
-    /// As [`Self::candidates`], without collecting: the rows come as a lazy merge of the
-    /// chosen column's two sorted lists. Every row it gives passes that column's own test (the
-    /// index is exact: it is built only from constant tests), so [`Merge::column`] need not be
-    /// tested again.
-    pub fn candidate_rows(&self, values: &[Value]) -> Option<Merge<'_>> {
-        // Only the shortest list is built: the others are compared by length alone, so a large
-        // table costs no more than its most selective column.
-        let mut best: Option<(usize, &[u32], &[u32])> = None;
+    /// As [`Self::candidates`], without collecting: the rows of the most selective column's
+    /// lists that are in the lists of every other indexed column too. Every row it gives
+    /// passes the tests of all those columns (an index is exact: it is built only from
+    /// constant tests), so the columns in [`Candidates::covered`] need not be tested again.
+    pub fn candidate_rows(&self, values: &[Value]) -> Option<Candidates<'_>> {
+        let mut lists: [(usize, RowLists<'_>); MAX_INTERSECTED] =
+            [(0, RowLists::EMPTY); MAX_INTERSECTED];
+        let mut count = 0;
         for (index, (column, value)) in self.columns.iter().zip(values).enumerate() {
-            let rows: (&[u32], &[u32]) = match column {
-                ColumnIndex::None => continue,
-                ColumnIndex::Equality {
-                    rows_by_key,
-                    always,
-                } => {
-                    let Some(key) = KeyValue::of(value) else {
-                        continue;
-                    };
-                    (
-                        rows_by_key.get(&key).map_or(&[][..], Vec::as_slice),
-                        always.as_slice(),
-                    )
-                }
-                ColumnIndex::Ranges {
-                    breakpoints,
-                    regions,
-                } => {
-                    let Value::Number(n) = value else { continue };
-                    let region = match breakpoints.binary_search_by(|b| crate::num::cmp(*b, *n)) {
-                        Ok(i) => 2 * i + 1,
-                        Err(i) => 2 * i,
-                    };
-                    (regions.get(region).map_or(&[][..], Vec::as_slice), &[][..])
-                }
+            let Some(rows) = column.rows_for(value) else {
+                continue;
             };
-            if best.is_none_or(|(_, a, b)| rows.0.len() + rows.1.len() < a.len() + b.len()) {
-                best = Some((index, rows.0, rows.1));
+            // Beyond the first few indexed columns (or past the mask), rows are tested as usual.
+            if index >= 64 {
+                break;
+            }
+            let Some(slot) = lists.get_mut(count) else {
+                break;
+            };
+            *slot = (index, rows);
+            count += 1;
+        }
+        let lists = lists.get(..count)?;
+        // Walk the shortest lists; the others are only looked up.
+        let (primary, _) = lists
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, (_, rows))| rows.len())?;
+        let mut others = [RowLists::EMPTY; MAX_INTERSECTED];
+        let mut covered = 0u64;
+        let mut other_count = 0;
+        for (i, (column, rows)) in lists.iter().enumerate() {
+            covered |= 1 << column;
+            if i != primary {
+                if let Some(slot) = others.get_mut(other_count) {
+                    *slot = *rows;
+                }
+                other_count += 1;
             }
         }
-        best.map(|(column, a, b)| Merge { column, a, b })
+        let walked = lists
+            .get(primary)
+            .map_or(RowLists::EMPTY, |(_, rows)| *rows);
+        Some(Candidates {
+            walk: Merge {
+                a: walked.keyed,
+                b: walked.always,
+            },
+            others,
+            other_count,
+            covered,
+        })
+    }
+}
+
+/// How many indexed columns one lookup intersects at most.
+const MAX_INTERSECTED: usize = 6;
+
+impl ColumnIndex {
+    /// The rows this column's index allows for `value`, or `None` when it does not apply.
+    fn rows_for(&self, value: &Value) -> Option<RowLists<'_>> {
+        match self {
+            ColumnIndex::None => None,
+            ColumnIndex::Equality {
+                rows_by_key,
+                always,
+            } => {
+                let key = KeyValue::of(value)?;
+                Some(RowLists {
+                    keyed: rows_by_key.get(&key).map_or(&[][..], Vec::as_slice),
+                    always: always.as_slice(),
+                })
+            }
+            ColumnIndex::Ranges {
+                breakpoints,
+                regions,
+            } => {
+                let Value::Number(n) = value else {
+                    return None;
+                };
+                let region = match breakpoints.binary_search_by(|b| crate::num::cmp(*b, *n)) {
+                    Ok(i) => 2 * i + 1,
+                    Err(i) => 2 * i,
+                };
+                Some(RowLists {
+                    keyed: regions.get(region).map_or(&[][..], Vec::as_slice),
+                    always: &[],
+                })
+            }
+        }
+    }
+}
+
+/// The rows one column allows: two sorted lists (rows for the value, rows for any value).
+#[derive(Debug, Clone, Copy)]
+struct RowLists<'a> {
+    keyed: &'a [u32],
+    always: &'a [u32],
+}
+
+impl RowLists<'_> {
+    const EMPTY: RowLists<'static> = RowLists {
+        keyed: &[],
+        always: &[],
+    };
+
+    fn len(&self) -> usize {
+        self.keyed.len() + self.always.len()
+    }
+
+    fn contains(&self, row: u32) -> bool {
+        self.keyed.binary_search(&row).is_ok() || self.always.binary_search(&row).is_ok()
+    }
+}
+
+/// The candidate rows of a decision, in row order: see [`DecisionIndex::candidate_rows`].
+#[derive(Debug, Clone)]
+pub struct Candidates<'a> {
+    walk: Merge<'a>,
+    others: [RowLists<'a>; MAX_INTERSECTED],
+    other_count: usize,
+    covered: u64,
+}
+
+impl Candidates<'_> {
+    /// The columns (bit `i` for column `i`) whose tests every candidate passes.
+    pub fn covered(&self) -> u64 {
+        self.covered
+    }
+}
+
+impl Iterator for Candidates<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        let others = self.others.get(..self.other_count).unwrap_or_default();
+        self.walk
+            .by_ref()
+            .find(|row| others.iter().all(|list| list.contains(*row)))
     }
 }
 
 /// Two sorted row lists merged in row order, each row once.
 #[derive(Debug, Clone)]
-pub struct Merge<'a> {
-    column: usize,
+struct Merge<'a> {
     a: &'a [u32],
     b: &'a [u32],
-}
-
-impl Merge<'_> {
-    /// The column whose index gave these rows.
-    pub fn column(&self) -> usize {
-        self.column
-    }
 }
 
 impl Iterator for Merge<'_> {
@@ -289,7 +380,7 @@ mod tests {
     fn row(test: Test) -> DecisionRow {
         DecisionRow {
             tests: vec![test],
-            outputs: vec![],
+            value: Expr::Const(Value::None),
             line: 0,
         }
     }
@@ -381,25 +472,39 @@ mod tests {
     }
 
     proptest! {
-        /// The candidates include every row that matches, and every candidate passes the test
-        /// of the column that chose it (so the evaluator may skip that test).
+        /// The candidates include every row that matches, and every candidate passes the tests
+        /// of the columns that chose it (so the evaluator may skip those tests).
         #[test]
-        fn candidates_are_complete_and_exact_for_their_column(
-            tests in proptest::collection::vec(number_test(), 8..40),
-            probes in proptest::collection::vec(-2i64..44, 1..10),
+        fn candidates_are_complete_and_exact_for_their_columns(
+            tests in proptest::collection::vec((number_test(), number_test()), 8..40),
+            probes in proptest::collection::vec((-2i64..44, -2i64..44), 1..10),
         ) {
-            let rows: Vec<DecisionRow> = tests.into_iter().map(row).collect();
-            let index = DecisionIndex::build(&rows, 1);
-            for probe in probes {
+            let rows: Vec<DecisionRow> = tests
+                .into_iter()
+                .map(|(a, b)| DecisionRow { tests: vec![a, b], value: Expr::Const(Value::None), line: 0 })
+                .collect();
+            let index = DecisionIndex::build(&rows, 2);
+            for (x, y) in probes {
                 // Halves too: values between the bounds.
-                let n = Decimal::new(probe, 0) / Decimal::TWO;
-                let Some(merge) = index.candidate_rows(&[Value::Number(n)]) else { continue };
-                prop_assert_eq!(merge.column(), 0);
-                let candidates: Vec<u32> = merge.collect();
+                let point = [Decimal::new(x, 0) / Decimal::TWO, Decimal::new(y, 0) / Decimal::TWO];
+                let values = point.map(Value::Number);
+                let Some(candidates) = index.candidate_rows(&values) else { continue };
+                let covered = candidates.covered();
+                prop_assert!(covered != 0);
+                let candidates: Vec<u32> = candidates.collect();
                 for (i, r) in rows.iter().enumerate() {
-                    let matches = r.tests.first().is_some_and(|t| passes(t, n));
+                    let passes_column = |c: usize| {
+                        r.tests.get(c).zip(point.get(c)).is_some_and(|(t, n)| passes(t, *n))
+                    };
                     let candidate = candidates.contains(&(i as u32));
-                    prop_assert_eq!(matches, candidate, "row {} at {}", i, n);
+                    if passes_column(0) && passes_column(1) {
+                        prop_assert!(candidate, "row {} at {:?} is missing", i, point);
+                    }
+                    for c in 0..2 {
+                        if candidate && covered & (1 << c) != 0 {
+                            prop_assert!(passes_column(c), "row {} fails column {} at {:?}", i, c, point);
+                        }
+                    }
                 }
             }
         }

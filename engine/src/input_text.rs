@@ -62,12 +62,13 @@ impl<'de, F: FieldSpec> Visitor<'de> for RecordSeed<'_, F> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Value>, A::Error> {
-        let mut values: Vec<Option<Value>> = vec![None; self.fields.len()];
+        // `Unknown` marks a field not read yet: JSON text never reads as `Unknown`.
+        let mut values: Vec<Value> = vec![Value::Unknown; self.fields.len()];
         while let Some(index) = map.next_key_seed(FieldIndex(self.fields))? {
             let (Some(field), Some(slot)) = (self.fields.get(index), values.get_mut(index)) else {
                 return Err(give_up());
             };
-            if slot.is_some() {
+            if !slot.is_unknown() {
                 // A repeated key: the tree reader keeps the last one; let it.
                 return Err(give_up());
             }
@@ -75,18 +76,18 @@ impl<'de, F: FieldSpec> Visitor<'de> for RecordSeed<'_, F> {
                 program: self.program,
                 field,
             })?;
-            *slot = Some(match value {
+            *slot = match value {
                 Some(value) => value,
                 // `null` for a field reads as an absent field.
                 None => absent_value(field).ok_or_else(give_up)?,
-            });
+            };
         }
-        values
-            .into_iter()
-            .zip(self.fields)
-            .map(|(value, field)| value.or_else(|| absent_value(field)))
-            .collect::<Option<Vec<Value>>>()
-            .ok_or_else(give_up)
+        for (slot, field) in values.iter_mut().zip(self.fields) {
+            if slot.is_unknown() {
+                *slot = absent_value(field).ok_or_else(give_up)?;
+            }
+        }
+        Ok(values)
     }
 }
 

@@ -175,7 +175,9 @@ pub struct Decision {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DecisionRow {
     pub tests: Vec<Test>,
-    pub outputs: Vec<Expr>,
+    /// The row's value: its one output cell, or a record of its cells (a constant when every
+    /// cell is, as most are: then a match costs no allocation).
+    pub value: Expr,
     /// 1-based source line, for traces.
     pub line: usize,
 }

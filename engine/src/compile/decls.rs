@@ -121,9 +121,13 @@ fn lower_decision(l: &mut Lowerer<'_>, d: &ast::DecisionDecl) -> (Decision, Type
             });
             outputs.push(e);
         }
+        let value = match <[Expr; 1]>::try_from(outputs) {
+            Ok([single]) => single,
+            Err(cells) => super::expr::fold_record(cells),
+        };
         rows.push(DecisionRow {
             tests,
-            outputs,
+            value,
             line: l.line_of(row.span.start),
         });
     }

@@ -1374,7 +1374,7 @@ fn fold_list(items: Vec<Expr>) -> Expr {
 }
 
 /// A record of constants is a constant.
-fn fold_record(fields: Vec<Expr>) -> Expr {
+pub(super) fn fold_record(fields: Vec<Expr>) -> Expr {
     match constants(&fields) {
         Some(values) => Expr::Const(Value::Record(Arc::from(values))),
         None => Expr::Record(fields),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use ordo_dsl::ast::HitPolicy;
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 
 use super::{Evaluator, compare, display::quoted, values_equal};
 use crate::error::{ErrorKind, EvalError, EvalResult};
@@ -20,22 +21,23 @@ impl Evaluator<'_> {
         d: &Decision,
         rows: &mut Vec<(usize, usize)>,
     ) -> EvalResult<Value> {
-        let mut inputs = Vec::with_capacity(d.inputs.len());
+        // Tables have a few input columns and, under `first`, one match: both stay on the stack.
+        let mut inputs: SmallVec<[Value; 4]> = SmallVec::with_capacity(d.inputs.len());
         for input in &d.inputs {
             inputs.push(self.eval(input)?);
         }
-        // The column whose index chose the rows already holds for each of them.
-        let (indexed, candidates): (Option<usize>, &mut dyn Iterator<Item = usize>) =
+        // The columns whose indexes chose the rows already hold for each of them.
+        let (covered, candidates): (u64, &mut dyn Iterator<Item = usize>) =
             match d.index.candidate_rows(&inputs) {
-                Some(rows) => (Some(rows.column()), &mut rows.map(|r| r as usize)),
-                None => (None, &mut (0..d.rows.len())),
+                Some(rows) => (rows.covered(), &mut rows.map(|r| r as usize)),
+                None => (0, &mut (0..d.rows.len())),
             };
         // Rows that match for sure, and rows that may match (partial inputs).
-        let mut matched: Vec<usize> = Vec::new();
+        let mut matched: SmallVec<[usize; 4]> = SmallVec::new();
         let mut maybe: Vec<usize> = Vec::new();
         for r in candidates {
             let Some(row) = d.rows.get(r) else { continue };
-            match self.row_matches(&row.tests, &inputs, indexed)? {
+            match self.row_matches(&row.tests, &inputs, covered)? {
                 Some(true) => {
                     matched.push(r);
                     if d.hit == HitPolicy::First {
@@ -190,30 +192,23 @@ impl Evaluator<'_> {
     }
 
     fn row_value(&mut self, d: &Decision, row: usize) -> EvalResult<Value> {
-        let Some(row) = d.rows.get(row) else {
-            return Ok(Value::None);
-        };
-        let mut values = Vec::with_capacity(row.outputs.len());
-        for o in &row.outputs {
-            values.push(self.eval(o)?);
+        match d.rows.get(row) {
+            Some(row) => self.eval(&row.value),
+            None => Ok(Value::None),
         }
-        if values.len() == 1 {
-            return Ok(values.pop().unwrap_or(Value::None));
-        }
-        Ok(Value::Record(Arc::from(values)))
     }
 
     /// Some(true) if every test passes, Some(false) if one fails, None if it depends on unknowns;
-    /// the `skip` column is known to pass.
+    /// the columns in `covered` (bit `i` for column `i`) are known to pass.
     fn row_matches(
         &mut self,
         tests: &[Test],
         inputs: &[Value],
-        skip: Option<usize>,
+        covered: u64,
     ) -> EvalResult<Option<bool>> {
         let mut unknown = false;
         for (column, (test, value)) in tests.iter().zip(inputs).enumerate() {
-            if skip == Some(column) {
+            if column < 64 && covered & (1 << column) != 0 {
                 continue;
             }
             match self.test(test, value)? {

@@ -172,19 +172,27 @@ impl<'p> Evaluator<'p> {
     /// Computes the quote of price block `id` unless it is there already, without building
     /// the value rules would read of it (results need the quote only).
     pub(crate) fn ensure_quote(&mut self, id: GlobalId) -> EvalResult<()> {
+        self.quote_of_block(id).map(drop)
+    }
+
+    /// The quote of price block `id`, computed unless it is there already; `None` when `id`
+    /// is not a price block or its quote cannot be computed yet (partial evaluation).
+    pub(crate) fn quote_of_block(&mut self, id: GlobalId) -> EvalResult<Option<&Quote>> {
         let program = self.program;
         let Some((name, GlobalKind::Price(block))) = program.global(id).map(|g| (&g.name, &g.kind))
         else {
-            return Ok(());
+            return Ok(None);
         };
-        if self.quote(id).is_some() {
-            return Ok(());
+        if self.quote(id).is_none() {
+            // As `global` does for any value: its own scope, and errors named by the block.
+            let saved_locals = std::mem::take(&mut self.locals);
+            let result = self.compute_quote(id, block);
+            self.locals = saved_locals;
+            if !result.map_err(|e| e.or_rule(name))? {
+                return Ok(None);
+            }
         }
-        // As `global` does for any value: its own scope, and errors named by the block.
-        let saved_locals = std::mem::take(&mut self.locals);
-        let result = self.compute_quote(id, block);
-        self.locals = saved_locals;
-        result.map(drop).map_err(|e| e.or_rule(name))
+        Ok(self.quote(id))
     }
 
     /// Takes the quote a price block produced, leaving none behind.
@@ -371,6 +379,13 @@ impl<'p> Evaluator<'p> {
                 Value::List(ids.iter().map(|s| Value::text(s)).collect())
             }
             Expr::Field(target, index) => {
+                // `quote.total`, `quote.net`: read off the quote, without building its value.
+                if let Expr::Global(g) = &**target
+                    && matches!(self.memo.get(*g as usize), Some(None))
+                    && let Some(value) = price::quote_field(self.quote_of_block(*g)?, *index)
+                {
+                    return Ok(value);
+                }
                 if let Some(value) = self.field_of_path(target, *index)? {
                     return Ok(value);
                 }
@@ -645,8 +660,12 @@ impl<'p> Evaluator<'p> {
         body: &Expr,
         filter: Option<&Expr>,
     ) -> EvalResult<Value> {
-        let mut values = Vec::with_capacity(items.len());
+        // Folded as the items come: no list of the body's values is kept.
         let mut unknown = false;
+        let mut count = 0i64;
+        let mut total = Decimal::ZERO;
+        let mut best: Option<Value> = None;
+        let (mut saw_true, mut saw_false) = (false, false);
         for item in items {
             let (keep, value) =
                 self.with_local(slot, item.clone(), |ev| -> EvalResult<(Value, Value)> {
@@ -668,61 +687,47 @@ impl<'p> Evaluator<'p> {
             }
             if value.is_unknown() {
                 unknown = true;
+                continue;
             }
-            values.push(value);
-        }
-        let result = match function {
-            Aggregate::Count => {
+            match function {
                 // `count(x in c: p)` counts the elements where p holds; the `for` form counts
                 // the kept elements (a `false` body is not counted either).
-                let mut n = 0i64;
-                for v in &values {
-                    match v {
-                        Value::Bool(false) => {}
-                        Value::Unknown => unknown = true,
-                        _ => n += 1,
+                Aggregate::Count => {
+                    if value != Value::Bool(false) {
+                        count += 1;
                     }
                 }
-                Value::Number(Decimal::from(n))
-            }
-            Aggregate::Sum => {
-                let mut total = Decimal::ZERO;
-                for v in &values {
-                    if let Value::Number(n) = v {
-                        total = num::add(total, *n)?;
+                Aggregate::Sum => {
+                    if let Value::Number(n) = value {
+                        total = num::add(total, n)?;
                     }
                 }
-                Value::Number(total)
-            }
-            Aggregate::Min | Aggregate::Max => {
-                let mut best: Option<Value> = None;
-                for v in values.iter().filter(|v| !v.is_unknown()) {
+                Aggregate::Min | Aggregate::Max => {
                     best = Some(match best {
-                        None => v.clone(),
+                        None => value,
                         Some(b) => {
-                            let take = if function == Aggregate::Min {
-                                compare(CompareOp::Lt, v, &b)?
+                            let op = if function == Aggregate::Min {
+                                CompareOp::Lt
                             } else {
-                                compare(CompareOp::Gt, v, &b)?
+                                CompareOp::Gt
                             };
-                            if take { v.clone() } else { b }
+                            if compare(op, &value, &b)? { value } else { b }
                         }
                     });
                 }
-                best.unwrap_or(Value::None)
+                Aggregate::Any => saw_true |= value == Value::Bool(true),
+                Aggregate::All => saw_false |= value == Value::Bool(false),
             }
-            Aggregate::Any => {
-                if values.contains(&Value::Bool(true)) {
-                    return Ok(Value::Bool(true));
-                }
-                Value::Bool(false)
-            }
-            Aggregate::All => {
-                if values.contains(&Value::Bool(false)) {
-                    return Ok(Value::Bool(false));
-                }
-                Value::Bool(true)
-            }
+        }
+        let result = match function {
+            Aggregate::Count => Value::Number(Decimal::from(count)),
+            Aggregate::Sum => Value::Number(total),
+            Aggregate::Min | Aggregate::Max => best.unwrap_or(Value::None),
+            // One `true` decides `any`, one `false` decides `all`, whatever else is unknown.
+            Aggregate::Any if saw_true => return Ok(Value::Bool(true)),
+            Aggregate::Any => Value::Bool(false),
+            Aggregate::All if saw_false => return Ok(Value::Bool(false)),
+            Aggregate::All => Value::Bool(true),
         };
         Ok(if unknown { Value::Unknown } else { result })
     }

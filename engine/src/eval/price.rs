@@ -126,19 +126,19 @@ impl Evaluator<'_> {
                     collection,
                     body,
                 } => {
-                    let items: Vec<Value> = match self.eval(collection)? {
-                        Value::List(items) => items.to_vec(),
+                    let items: Arc<[Value]> = match self.eval(collection)? {
+                        Value::List(items) => items,
                         Value::Set(e, members) => {
                             members.iter().map(|m| Value::Enum(e, *m)).collect()
                         }
-                        Value::None => Vec::new(),
+                        Value::None => continue,
                         _ => {
                             running.total = None;
                             continue;
                         }
                     };
-                    for item in items {
-                        self.with_local(*slot, item, |ev| {
+                    for item in items.iter() {
+                        self.with_local(*slot, item.clone(), |ev| {
                             ev.price_statements(block, body, running)
                         })?;
                     }
@@ -347,7 +347,30 @@ fn opt_number(n: Option<Decimal>) -> Value {
     n.map_or(Value::Unknown, Value::Number)
 }
 
-/// The quote as the record value rules see (`quote.total`, `quote.net`, `quote.lines`).
+/// Where the value of a quote holds what (see [`quote_value`]).
+const CURRENCY_FIELD: u32 = 0;
+const TOTAL_FIELD: u32 = 1;
+const FIRST_SUBTOTAL_FIELD: u32 = 4;
+
+/// A field of a quote's value read off the quote itself (the currency, the total, a
+/// subtotal), or `None` for the fields only the whole value holds (lines, the subtotals record).
+pub(super) fn quote_field(quote: Option<&Quote>, index: u32) -> Option<Value> {
+    let quote = quote?;
+    match index {
+        CURRENCY_FIELD => Some(Value::Text(quote.currency.clone())),
+        TOTAL_FIELD => Some(opt_number(quote.total)),
+        i => {
+            let subtotal = i.checked_sub(FIRST_SUBTOTAL_FIELD)?;
+            quote
+                .subtotals
+                .get(subtotal as usize)
+                .map(|(_, v)| opt_number(*v))
+        }
+    }
+}
+
+/// The quote as the record value rules see (`quote.total`, `quote.net`, `quote.lines`): the
+/// currency, the total, the lines, the subtotals as a record, then each subtotal.
 fn quote_value(quote: &Quote) -> Value {
     let lines: Vec<Value> = quote
         .lines
