@@ -15,7 +15,7 @@ pub struct PriceBlock {
     pub rounding: RoundingMode,
     pub statements: Vec<PriceStatement>,
     /// Subtotal ids in declaration order (the quote record has one field for each).
-    pub subtotals: Vec<String>,
+    pub subtotals: Vec<std::sync::Arc<str>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -60,6 +60,12 @@ pub enum PriceBase {
 
 /// Field positions of the quote record: `currency`, `total`, `lines`, `subtotals`, then one per subtotal.
 pub const QUOTE_FIXED_FIELDS: [&str; 4] = ["currency", "total", "lines", "subtotals"];
+/// The position of `currency` in the quote record.
+pub const QUOTE_CURRENCY_FIELD: u32 = 0;
+/// The position of `total` in the quote record.
+pub const QUOTE_TOTAL_FIELD: u32 = 1;
+/// The position of the first subtotal's own field in the quote record.
+pub const QUOTE_FIRST_SUBTOTAL_FIELD: u32 = QUOTE_FIXED_FIELDS.len() as u32;
 
 /// Field names of a line record.
 pub const LINE_FIELDS: [&str; 6] = ["id", "kind", "label", "amount", "quantity", "unit_price"];

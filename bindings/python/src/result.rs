@@ -97,7 +97,7 @@ impl Schema {
             names.push(global.name.clone());
             add_field_names(&mut names, &global.ty);
             if let GlobalKind::Price(block) = &global.kind {
-                names.extend(block.subtotals.iter().cloned());
+                names.extend(block.subtotals.iter().map(|s| s.to_string()));
             }
         }
         add_inputs(&mut schema.inputs, &program.input.fields, "");

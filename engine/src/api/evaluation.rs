@@ -73,15 +73,7 @@ impl<'r> Evaluation<'r> {
 
     /// The result as compact JSON text, byte-identical to `to_json_string(&self.to_json())`.
     pub fn to_json_string(&self) -> String {
-        // The views have text keys only, so this cannot fail; `null` stands for the
-        // impossible failure rather than a panic, as in `to_json_string`.
-        let mut out = Vec::with_capacity(1024);
-        match serde_json::to_writer(&mut out, self) {
-            // serde_json writes UTF-8 only.
-            Ok(()) => String::from_utf8(out)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-            Err(_) => "null".to_string(),
-        }
+        super::text::to_string(self)
     }
 }
 
@@ -140,9 +132,6 @@ pub(crate) struct Identity<'a>(pub &'a Ruleset);
 
 impl Serialize for Identity<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if let Some(written) = self.0.identity_text() {
-            return written.serialize(s);
-        }
         let mut map = s.serialize_map(Some(3))?;
         map.serialize_entry("name", self.0.name())?;
         map.serialize_entry("version", self.0.version())?;

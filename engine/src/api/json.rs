@@ -151,7 +151,7 @@ impl Serialize for QuoteJson<'_> {
             &Map(quote
                 .subtotals
                 .iter()
-                .map(|(name, v)| (name.as_str(), OptDecimal(*v)))),
+                .map(|(name, v)| (&**name, OptDecimal(*v)))),
         )?;
         map.serialize_entry("total", &OptDecimal(quote.total))?;
         map.end()

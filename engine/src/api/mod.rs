@@ -7,6 +7,7 @@ pub mod approvals;
 mod evaluation;
 mod json;
 mod requests;
+mod text;
 
 use std::sync::Arc;
 
@@ -37,8 +38,6 @@ pub struct Ruleset {
     hash: String,
     /// The canonical form the hash is computed over.
     canonical: Arc<str>,
-    /// `{"name", "version", "hash"}` written once, as every result starts with it.
-    identity: Option<Arc<serde_json::value::RawValue>>,
 }
 
 /// Options of one evaluation.
@@ -74,27 +73,17 @@ impl Ruleset {
         hash: String,
         canonical: String,
     ) -> Ruleset {
-        let mut ruleset = Ruleset {
+        Ruleset {
             program,
             tests,
             hash,
             canonical: Arc::from(canonical),
-            identity: None,
-        };
-        ruleset.identity = serde_json::value::to_raw_value(&evaluation::Identity(&ruleset))
-            .ok()
-            .map(Arc::from);
-        ruleset
+        }
     }
 
     /// The canonical form of the ruleset (what its hash is computed over).
     pub fn canonical(&self) -> &str {
         &self.canonical
-    }
-
-    /// The identity as JSON text written when the ruleset was assembled.
-    pub(crate) fn identity_text(&self) -> Option<&serde_json::value::RawValue> {
-        self.identity.as_deref()
     }
 
     /// The ruleset's name.

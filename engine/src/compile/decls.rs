@@ -533,7 +533,7 @@ fn lower_price(l: &mut Lowerer<'_>, p: &ast::PriceDecl) -> (PriceBlock, Type) {
         fields: state
             .subtotals
             .iter()
-            .map(|s| (s.clone(), Type::Decimal))
+            .map(|s| (s.to_string(), Type::Decimal))
             .collect(),
     }));
     let mut fields = vec![
@@ -542,7 +542,12 @@ fn lower_price(l: &mut Lowerer<'_>, p: &ast::PriceDecl) -> (PriceBlock, Type) {
         ("lines".to_string(), Type::List(Box::new(line_type))),
         ("subtotals".to_string(), subtotal_record),
     ];
-    fields.extend(state.subtotals.iter().map(|s| (s.clone(), Type::Decimal)));
+    fields.extend(
+        state
+            .subtotals
+            .iter()
+            .map(|s| (s.to_string(), Type::Decimal)),
+    );
     let block = PriceBlock {
         name: p.name.name.clone(),
         currency,
@@ -554,7 +559,7 @@ fn lower_price(l: &mut Lowerer<'_>, p: &ast::PriceDecl) -> (PriceBlock, Type) {
 }
 
 struct PriceState {
-    subtotals: Vec<String>,
+    subtotals: Vec<Arc<str>>,
     ids: HashMap<String, Span>,
     for_slots: Vec<u32>,
 }
@@ -596,7 +601,7 @@ fn lower_price_body(
                     continue;
                 }
                 out.push(PriceStatement::Subtotal(state.subtotals.len() as u32));
-                state.subtotals.push(s.id.name.clone());
+                state.subtotals.push(Arc::from(s.id.name.as_str()));
                 // Subtotal labels are not shown in results; still check they are well-formed.
                 if let Some(label) = &s.label {
                     l.expr(label, None);
@@ -661,12 +666,12 @@ fn lower_price_line(
             let rate = l.number(rate, "the rate").0;
             let base = if base.name == "total" {
                 PriceBase::Total
-            } else if let Some(i) = state.subtotals.iter().position(|s| *s == base.name) {
+            } else if let Some(i) = state.subtotals.iter().position(|s| **s == *base.name) {
                 PriceBase::Subtotal(i as u32)
             } else {
                 let hint = did_you_mean(
                     &base.name,
-                    state.subtotals.iter().map(String::as_str).chain(["total"]),
+                    state.subtotals.iter().map(|s| &**s).chain(["total"]),
                 )
                 .unwrap_or_else(|| {
                     "write `total` or the id of a `subtotal` declared above this line".to_string()

@@ -75,6 +75,9 @@ pub struct Evaluator<'p> {
     /// The quotes of the price blocks computed so far.
     quotes: Vec<(GlobalId, Quote)>,
     locals: Vec<Value>,
+    /// Reused to build texts piece by piece (interpolations, line ids), so that each costs
+    /// only the allocation of the text it makes.
+    text_buffer: String,
     pub trace: Vec<TraceEntry>,
     depth: u32,
     /// What `violations` and `approvals.CHAIN` mean while a test's expectations run.
@@ -97,6 +100,7 @@ impl<'p> Evaluator<'p> {
             valid_memo: None,
             quotes: Vec::new(),
             locals: Vec::new(),
+            text_buffer: String::new(),
             trace: Vec::new(),
             depth: 0,
             test_facts: None,
@@ -607,17 +611,27 @@ impl<'p> Evaluator<'p> {
                         other => return Ok(Value::text(&display(self.program, &other))),
                     }
                 }
-                let mut out = String::new();
+                // Pieces may hold interpolations of their own: the buffer is taken meanwhile.
+                let mut out = std::mem::take(&mut self.text_buffer);
+                out.clear();
                 for piece in pieces {
                     match piece {
                         TextPiece::Literal(s) => out.push_str(s),
                         TextPiece::Value(e) => {
-                            let v = known!(self.eval(e)?);
+                            let v = match self.eval(e) {
+                                Ok(v) if !v.is_unknown() => v,
+                                other => {
+                                    self.text_buffer = out;
+                                    return other.map(|_| Value::Unknown);
+                                }
+                            };
                             display::display_into(&mut out, self.program, &v);
                         }
                     }
                 }
-                Value::text(&out)
+                let text = Value::text(&out);
+                self.text_buffer = out;
+                text
             }
             Expr::Call(builtin, args) => {
                 let mut values = Vec::with_capacity(args.len());

@@ -10,7 +10,10 @@ use super::{Evaluator, display::display};
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::ir::{Expr, GlobalId};
 use crate::num;
-use crate::pricing::{LineAmount, PriceBase, PriceBlock, PriceLine, PriceStatement};
+use crate::pricing::{
+    LineAmount, PriceBase, PriceBlock, PriceLine, PriceStatement, QUOTE_CURRENCY_FIELD,
+    QUOTE_FIRST_SUBTOTAL_FIELD, QUOTE_TOTAL_FIELD,
+};
 use crate::value::Value;
 
 /// A computed quote.
@@ -19,7 +22,7 @@ pub struct Quote {
     pub currency: Arc<str>,
     pub lines: Vec<PricedLine>,
     /// Subtotals in declaration order; `None` when not known yet (partial evaluation).
-    pub subtotals: Vec<(String, Option<Decimal>)>,
+    pub subtotals: Vec<(Arc<str>, Option<Decimal>)>,
     pub total: Option<Decimal>,
 }
 
@@ -86,13 +89,14 @@ impl Evaluator<'_> {
             ));
         };
         let mut running = Running {
-            lines: Vec::new(),
+            // One line per statement, more under a `for`.
+            lines: Vec::with_capacity(block.statements.len() + 4),
             subtotals: vec![None; block.subtotals.len()],
             total: Some(Decimal::ZERO),
             places,
         };
         self.price_statements(block, &block.statements, &mut running)?;
-        let subtotals: Vec<(String, Option<Decimal>)> = block
+        let subtotals: Vec<(Arc<str>, Option<Decimal>)> = block
             .subtotals
             .iter()
             .cloned()
@@ -207,7 +211,7 @@ impl Evaluator<'_> {
                 let (base_name, base_value) = match base {
                     PriceBase::Total => ("total", running.total),
                     PriceBase::Subtotal(i) => (
-                        block.subtotals.get(*i as usize).map_or("", String::as_str),
+                        block.subtotals.get(*i as usize).map_or("", |s| &**s),
                         running.subtotals.get(*i as usize).copied().flatten(),
                     ),
                 };
@@ -294,11 +298,13 @@ impl Evaluator<'_> {
     }
 
     /// `extra[heater]` inside `for e in extras`.
-    fn line_id(&self, line: &PriceLine) -> Arc<str> {
+    fn line_id(&mut self, line: &PriceLine) -> Arc<str> {
         if line.id_slots.is_empty() {
             return line.id.clone();
         }
-        let mut id = line.id.to_string();
+        let mut id = std::mem::take(&mut self.text_buffer);
+        id.clear();
+        id.push_str(&line.id);
         for slot in &line.id_slots {
             id.push('[');
             match self.locals.get(*slot as usize) {
@@ -307,7 +313,9 @@ impl Evaluator<'_> {
             }
             id.push(']');
         }
-        Arc::from(id)
+        let shared = Arc::from(id.as_str());
+        self.text_buffer = id;
+        shared
     }
 }
 
@@ -347,20 +355,15 @@ fn opt_number(n: Option<Decimal>) -> Value {
     n.map_or(Value::Unknown, Value::Number)
 }
 
-/// Where the value of a quote holds what (see [`quote_value`]).
-const CURRENCY_FIELD: u32 = 0;
-const TOTAL_FIELD: u32 = 1;
-const FIRST_SUBTOTAL_FIELD: u32 = 4;
-
 /// A field of a quote's value read off the quote itself (the currency, the total, a
 /// subtotal), or `None` for the fields only the whole value holds (lines, the subtotals record).
 pub(super) fn quote_field(quote: Option<&Quote>, index: u32) -> Option<Value> {
     let quote = quote?;
     match index {
-        CURRENCY_FIELD => Some(Value::Text(quote.currency.clone())),
-        TOTAL_FIELD => Some(opt_number(quote.total)),
+        QUOTE_CURRENCY_FIELD => Some(Value::Text(quote.currency.clone())),
+        QUOTE_TOTAL_FIELD => Some(opt_number(quote.total)),
         i => {
-            let subtotal = i.checked_sub(FIRST_SUBTOTAL_FIELD)?;
+            let subtotal = i.checked_sub(QUOTE_FIRST_SUBTOTAL_FIELD)?;
             quote
                 .subtotals
                 .get(subtotal as usize)
