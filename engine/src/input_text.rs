@@ -249,7 +249,8 @@ impl<'de, F: FieldSpec> Visitor<'de> for ListSeed<'_, F> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        // JSON text gives no length: room for a typical list from the start.
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(8));
         while let Some(item) = seq.next_element_seed(ItemSeed {
             program: self.program,
             field: self.field,

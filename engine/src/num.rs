@@ -146,6 +146,24 @@ pub const DECIMAL_TEXT_LEN: usize = 64;
 /// Writes the decimal's text (as `to_string`: every digit of its scale, no negative zero) into
 /// `buf` and returns it; no allocation, for results written by the million.
 pub fn decimal_text(d: Decimal, buf: &mut [u8; DECIMAL_TEXT_LEN]) -> &str {
+    let start = decimal_digits(d, buf);
+    buf.get(start..)
+        .and_then(|text| std::str::from_utf8(text).ok())
+        .unwrap_or("")
+}
+
+/// Appends the decimal's text (as [`decimal_text`]) to `out`, a character at a time: the text
+/// is ASCII, so nothing needs checking as UTF-8.
+pub fn push_decimal(out: &mut String, d: Decimal) {
+    let mut buf = [0u8; DECIMAL_TEXT_LEN];
+    let start = decimal_digits(d, &mut buf);
+    let text = buf.get(start..).unwrap_or_default();
+    out.reserve(text.len());
+    out.extend(text.iter().map(|&b| char::from(b)));
+}
+
+/// Writes the decimal's text into the end of `buf` and returns where it starts.
+fn decimal_digits(d: Decimal, buf: &mut [u8; DECIMAL_TEXT_LEN]) -> usize {
     let mantissa = d.mantissa();
     let scale = d.scale() as usize;
     let magnitude = mantissa.unsigned_abs();
@@ -185,9 +203,7 @@ pub fn decimal_text(d: Decimal, buf: &mut [u8; DECIMAL_TEXT_LEN]) -> &str {
     if mantissa < 0 {
         put(&mut end, b'-');
     }
-    buf.get(end..)
-        .and_then(|text| std::str::from_utf8(text).ok())
-        .unwrap_or("")
+    end
 }
 
 /// Whether the decimal has no fractional part.
@@ -247,6 +263,9 @@ mod tests {
             let d = Decimal::try_from_i128_with_scale(mantissa, scale).unwrap();
             let mut buf = [0u8; DECIMAL_TEXT_LEN];
             prop_assert_eq!(decimal_text(d, &mut buf), normalize_zero(d).to_string());
+            let mut pushed = String::from("x=");
+            push_decimal(&mut pushed, d);
+            prop_assert_eq!(pushed, format!("x={}", normalize_zero(d)));
         }
     }
 

@@ -12,6 +12,8 @@ use crate::ir::Expr;
 pub struct PriceBlock {
     pub name: String,
     pub currency: Expr,
+    /// The currency's minor units when it is a constant (looked up once, when compiling).
+    pub minor_units: Option<u32>,
     pub rounding: RoundingMode,
     pub statements: Vec<PriceStatement>,
     /// Subtotal ids in declaration order (the quote record has one field for each).

@@ -56,27 +56,26 @@ fn write_str(out: &mut String, s: &str) {
 }
 
 /// Whether a byte is a control character, `"` or `\\` (what JSON strings escape), eight bytes
-/// at a time: the classic "has a byte less than n" and "has a zero byte" word tests, exact as
-/// yes/no answers.
+/// at a time and without a branch per byte: the classic "has a byte less than n" word test
+/// (exact as a yes/no answer), for `0x20`, and for zero after `"` and `\\` are xor-ed away.
 fn needs_escape(bytes: &[u8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH != 0;
+    const SPACES: u64 = ONES * 0x20;
+    let special = |w: u64| {
+        let below = |v: u64, n: u64| v.wrapping_sub(ONES * n) & !v;
+        (below(w, 0x20) | below(w ^ (ONES * 0x22), 1) | below(w ^ (ONES * 0x5c), 1)) & HIGH != 0
+    };
     let mut words = bytes.chunks_exact(8);
-    for chunk in words.by_ref() {
-        let w = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]));
-        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
-        if control
-            || has_zero(w ^ (ONES * u64::from(b'"')))
-            || has_zero(w ^ (ONES * u64::from(b'\\')))
-        {
-            return true;
-        }
-    }
-    words
+    let full = words.by_ref().fold(false, |found, chunk| {
+        found | special(u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8])))
+    });
+    // The last few bytes in one word, the rest of it spaces (which need no escape).
+    let tail = words
         .remainder()
         .iter()
-        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .fold(SPACES, |w, &b| (w << 8) | u64::from(b));
+    full | special(tail)
 }
 
 /// Anything `serde_json` writes as a plain scalar, written by it.

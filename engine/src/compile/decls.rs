@@ -548,9 +548,14 @@ fn lower_price(l: &mut Lowerer<'_>, p: &ast::PriceDecl) -> (PriceBlock, Type) {
             .iter()
             .map(|s| (s.to_string(), Type::Decimal)),
     );
+    let minor_units = match &currency {
+        Expr::Const(Value::Text(code)) => crate::eval::minor_units(code),
+        _ => None,
+    };
     let block = PriceBlock {
         name: p.name.name.clone(),
         currency,
+        minor_units,
         rounding: p.rounding.map_or(ast::RoundingMode::HalfUp, |r| r.mode),
         statements,
         subtotals: state.subtotals,

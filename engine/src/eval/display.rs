@@ -19,8 +19,8 @@ pub fn display_into(out: &mut String, program: &Program, value: &Value) {
     let _ = match value {
         Value::Bool(b) => write!(out, "{b}"),
         Value::Number(n) => {
-            let mut buf = [0u8; num::DECIMAL_TEXT_LEN];
-            out.write_str(num::decimal_text(*n, &mut buf))
+            num::push_decimal(out, *n);
+            Ok(())
         }
         Value::Text(t) => out.write_str(t),
         Value::Date(d) => write!(out, "{}", d.format("%Y-%m-%d")),

@@ -34,7 +34,7 @@ use crate::num;
 use crate::value::Value;
 
 pub use display::display;
-pub use price::{PricedLine, Quote};
+pub use price::{PricedLine, Quote, minor_units};
 
 /// What an evaluation knows besides the input.
 #[derive(Debug, Clone, Default)]
@@ -166,6 +166,15 @@ impl<'p> Evaluator<'p> {
             *slot = Some(value.clone());
         }
         Ok(value)
+    }
+
+    /// The reusable text buffer, empty; give it back when done (`self.text_buffer = ...`).
+    fn take_text_buffer(&mut self) -> String {
+        let mut buffer = std::mem::take(&mut self.text_buffer);
+        buffer.clear();
+        // Most texts built here are short: one allocation for all of them.
+        buffer.reserve(64);
+        buffer
     }
 
     /// The value of top-level input field `index`.
@@ -612,8 +621,7 @@ impl<'p> Evaluator<'p> {
                     }
                 }
                 // Pieces may hold interpolations of their own: the buffer is taken meanwhile.
-                let mut out = std::mem::take(&mut self.text_buffer);
-                out.clear();
+                let mut out = self.take_text_buffer();
                 for piece in pieces {
                     match piece {
                         TextPiece::Literal(s) => out.push_str(s),

@@ -81,7 +81,7 @@ impl Evaluator<'_> {
                 ));
             }
         };
-        let Some(places) = minor_units(&currency) else {
+        let Some(places) = block.minor_units.or_else(|| minor_units(&currency)) else {
             return Err(EvalError::in_rule(
                 ErrorKind::UnknownCurrency,
                 &block.name,
@@ -302,8 +302,7 @@ impl Evaluator<'_> {
         if line.id_slots.is_empty() {
             return line.id.clone();
         }
-        let mut id = std::mem::take(&mut self.text_buffer);
-        id.clear();
+        let mut id = self.take_text_buffer();
         id.push_str(&line.id);
         for slot in &line.id_slots {
             id.push('[');
