@@ -2,9 +2,9 @@
 //! no host turns them into floats; object keys come in declaration order.
 //!
 //! Each shape is a [`Serialize`] view over the engine's own values, so one definition writes
-//! JSON text straight into a buffer (`serde_json::to_string`, no tree built on the way) and
-//! builds a `serde_json::Value` where a host wants one (`serde_json::to_value`): both forms
-//! come from the same code and cannot drift apart.
+//! JSON text straight into a buffer (`super::text`, no tree built on the way) and builds a
+//! `serde_json::Value` where a host wants one (`serde_json::to_value`): both forms come from
+//! the same code and cannot drift apart.
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};

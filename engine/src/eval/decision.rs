@@ -51,11 +51,13 @@ impl Evaluator<'_> {
         if !maybe.is_empty() {
             return self.partial_decision(d, &matched, &maybe);
         }
-        rows.extend(
-            matched
-                .iter()
-                .map(|r| (r + 1, d.rows.get(*r).map_or(0, |row| row.line))),
-        );
+        if self.context.trace {
+            rows.extend(
+                matched
+                    .iter()
+                    .map(|r| (r + 1, d.rows.get(*r).map_or(0, |row| row.line))),
+            );
+        }
         let describe = |ev: &Evaluator<'_>| -> String {
             d.input_names
                 .iter()
