@@ -10,7 +10,12 @@ use serde::{Deserialize, Serialize};
 use crate::types::EnumId;
 
 /// A run-time value.
+///
+/// The tag is a whole `u32`, so every payload starts on a four-byte boundary: with a one-byte
+/// tag, a copied value's first payload bytes are moved in two overlapping words, and reading
+/// them back stalls the processor's store forwarding (seen as a hot spot in the evaluator).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[repr(u32)]
 pub enum Value {
     Bool(bool),
     /// Int, Decimal and Percent values alike.
@@ -72,5 +77,18 @@ impl Value {
             Value::Record(items) | Value::List(items) => items.iter().any(Value::contains_unknown),
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values are moved and copied everywhere in the evaluator: keep them three words, and
+    /// `Option<Value>` (the memo) no larger.
+    #[test]
+    fn values_stay_three_words() {
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+        assert_eq!(std::mem::size_of::<Option<Value>>(), 24);
     }
 }

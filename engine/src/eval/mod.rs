@@ -308,6 +308,7 @@ impl<'p> Evaluator<'p> {
     /// A field of a record that an input, a local or a computed value holds, read in place
     /// (`ship_to.country`, `quote.total`) rather than through a copy of the whole record;
     /// `None` when `target` is not such a path to a record (then [`Self::field`] decides).
+    #[inline(always)]
     fn field_of_path(&mut self, target: &Expr, index: u32) -> EvalResult<Option<Value>> {
         Ok(self
             .path(target)?
