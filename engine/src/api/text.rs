@@ -44,6 +44,7 @@ impl ser::Error for GiveUp {
 
 /// A JSON string: copied between quotes when nothing in it needs an escape, else escaped by
 /// `serde_json`.
+#[inline]
 fn write_str(out: &mut String, s: &str) {
     if needs_escape(s.as_bytes()) {
         out.push_str(&serde_json::to_string(s).unwrap_or_default());
@@ -55,27 +56,38 @@ fn write_str(out: &mut String, s: &str) {
     }
 }
 
-/// Whether a byte is a control character, `"` or `\\` (what JSON strings escape), eight bytes
-/// at a time and without a branch per byte: the classic "has a byte less than n" word test
-/// (exact as a yes/no answer), for `0x20`, and for zero after `"` and `\\` are xor-ed away.
+/// Whether a byte is a control character, `"` or `\\` (what JSON strings escape), a word at a
+/// time: the classic "has a byte less than n" word test (exact as a yes/no answer), for `0x20`,
+/// and for zero after `"` and `\\` are xor-ed away. Short texts, most keys and values, take two
+/// overlapping words; the tail of a long one, one last overlapping word.
+#[inline]
 fn needs_escape(bytes: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-    const SPACES: u64 = ONES * 0x20;
-    let special = |w: u64| {
-        let below = |v: u64, n: u64| v.wrapping_sub(ONES * n) & !v;
-        (below(w, 0x20) | below(w ^ (ONES * 0x22), 1) | below(w ^ (ONES * 0x5c), 1)) & HIGH != 0
-    };
-    let mut words = bytes.chunks_exact(8);
-    let full = words.by_ref().fold(false, |found, chunk| {
-        found | special(u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8])))
-    });
-    // The last few bytes in one word, the rest of it spaces (which need no escape).
-    let tail = words
-        .remainder()
-        .iter()
-        .fold(SPACES, |w, &b| (w << 8) | u64::from(b));
-    full | special(tail)
+    macro_rules! special {
+        ($t:ty, $w:expr) => {{
+            const ONES: $t = <$t>::MAX / 0xff;
+            const HIGH: $t = ONES * 0x80;
+            let w: $t = $w;
+            let below = |v: $t, n: $t| v.wrapping_sub(ONES * n) & !v;
+            (below(w, 0x20) | below(w ^ (ONES * 0x22), 1) | below(w ^ (ONES * 0x5c), 1)) & HIGH != 0
+        }};
+    }
+    let word64 = |b: &[u8]| u64::from_ne_bytes(b.try_into().unwrap_or([0; 8]));
+    let word32 = |b: &[u8]| u32::from_ne_bytes(b.try_into().unwrap_or([0; 4]));
+    let len = bytes.len();
+    if len >= 8 {
+        let last = bytes.get(len - 8..).map_or(0, word64);
+        bytes
+            .chunks_exact(8)
+            .fold(special!(u64, last), |found, chunk| {
+                found | special!(u64, word64(chunk))
+            })
+    } else if len >= 4 {
+        let first = bytes.get(..4).map_or(0, word32);
+        let last = bytes.get(len - 4..).map_or(0, word32);
+        special!(u32, first) | special!(u32, last)
+    } else {
+        bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    }
 }
 
 /// Anything `serde_json` writes as a plain scalar, written by it.
