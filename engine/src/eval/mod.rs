@@ -75,6 +75,8 @@ pub struct Evaluator<'p> {
     /// The quotes of the price blocks computed so far.
     quotes: Vec<(GlobalId, Quote)>,
     locals: Vec<Value>,
+    /// The emptied local stack of a scope that ended, for the next scope.
+    spare_locals: Vec<Value>,
     /// Reused to build texts piece by piece (interpolations, line ids), so that each costs
     /// only the allocation of the text it makes.
     text_buffer: String,
@@ -100,6 +102,7 @@ impl<'p> Evaluator<'p> {
             valid_memo: None,
             quotes: Vec::new(),
             locals: Vec::new(),
+            spare_locals: Vec::new(),
             text_buffer: String::new(),
             trace: Vec::new(),
             depth: 0,
@@ -133,15 +136,13 @@ impl<'p> Evaluator<'p> {
                 "values nest too deeply",
             ));
         }
-        // Each value is lowered in its own scope: give it a fresh local stack.
-        let saved_locals = std::mem::take(&mut self.locals);
+        // Each value is lowered in its own scope.
         let mut rows = Vec::new();
-        let result = match &global.kind {
-            GlobalKind::Let(e) | GlobalKind::Output(e) => self.eval(e),
-            GlobalKind::Decision(d) => self.decision(&global.name, d, &mut rows),
-            GlobalKind::Price(block) => self.price(id, block),
-        };
-        self.locals = saved_locals;
+        let result = self.in_own_scope(|ev| match &global.kind {
+            GlobalKind::Let(e) | GlobalKind::Output(e) => ev.eval(e),
+            GlobalKind::Decision(d) => ev.decision(&global.name, d, &mut rows),
+            GlobalKind::Price(block) => ev.price(id, block),
+        });
         self.depth -= 1;
         let value = result.map_err(|e| e.or_rule(&global.name))?;
         if self.context.trace {
@@ -166,6 +167,20 @@ impl<'p> Evaluator<'p> {
             *slot = Some(value.clone());
         }
         Ok(value)
+    }
+
+    /// Runs `f` with a local stack of its own (each value, quote and table cell is lowered in
+    /// its own scope), reusing the stack of a scope that ended rather than allocating anew.
+    fn in_own_scope<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let fresh = std::mem::take(&mut self.spare_locals);
+        let saved = std::mem::replace(&mut self.locals, fresh);
+        let out = f(self);
+        let mut used = std::mem::replace(&mut self.locals, saved);
+        used.clear();
+        if used.capacity() > self.spare_locals.capacity() {
+            self.spare_locals = used;
+        }
+        out
     }
 
     /// The reusable text buffer, empty; give it back when done (`self.text_buffer = ...`).
@@ -198,9 +213,7 @@ impl<'p> Evaluator<'p> {
         };
         if self.quote(id).is_none() {
             // As `global` does for any value: its own scope, and errors named by the block.
-            let saved_locals = std::mem::take(&mut self.locals);
-            let result = self.compute_quote(id, block);
-            self.locals = saved_locals;
+            let result = self.in_own_scope(|ev| ev.compute_quote(id, block));
             if !result.map_err(|e| e.or_rule(name))? {
                 return Ok(None);
             }
@@ -814,9 +827,7 @@ impl<'p> Evaluator<'p> {
                 )));
             }
         };
-        let saved = std::mem::take(&mut self.locals);
-        let value = self.eval(expr);
-        self.locals = saved;
+        let value = self.in_own_scope(|ev| ev.eval(expr));
         value.map_err(|e| e.or_rule(&table.name))
     }
 

@@ -49,7 +49,8 @@ pub fn minor_units(code: &str) -> Option<u32> {
 
 struct Running {
     lines: Vec<PricedLine>,
-    subtotals: Vec<Option<Decimal>>,
+    /// Each subtotal's name and sum (the quote's own list, filled as the statements run).
+    subtotals: Vec<(Arc<str>, Option<Decimal>)>,
     /// `None` once an unknown amount (or an unknown `when`) was met.
     total: Option<Decimal>,
     places: u32,
@@ -91,21 +92,16 @@ impl Evaluator<'_> {
         let mut running = Running {
             // One line per statement, more under a `for`.
             lines: Vec::with_capacity(block.statements.len() + 4),
-            subtotals: vec![None; block.subtotals.len()],
+            subtotals: block.subtotals.iter().map(|s| (s.clone(), None)).collect(),
             total: Some(Decimal::ZERO),
             places,
         };
         self.price_statements(block, &block.statements, &mut running)?;
-        let subtotals: Vec<(Arc<str>, Option<Decimal>)> = block
-            .subtotals
-            .iter()
-            .cloned()
-            .zip(running.subtotals)
-            .collect();
+
         let quote = Quote {
             currency,
             lines: running.lines,
-            subtotals,
+            subtotals: running.subtotals,
             total: running.total.map(num::normalize_zero),
         };
         self.quotes.push((id, quote));
@@ -121,7 +117,7 @@ impl Evaluator<'_> {
         for statement in statements {
             match statement {
                 PriceStatement::Subtotal(i) => {
-                    if let Some(slot) = running.subtotals.get_mut(*i as usize) {
+                    if let Some((_, slot)) = running.subtotals.get_mut(*i as usize) {
                         *slot = running.total;
                     }
                 }
@@ -212,7 +208,7 @@ impl Evaluator<'_> {
                     PriceBase::Total => ("total", running.total),
                     PriceBase::Subtotal(i) => (
                         block.subtotals.get(*i as usize).map_or("", |s| &**s),
-                        running.subtotals.get(*i as usize).copied().flatten(),
+                        running.subtotals.get(*i as usize).and_then(|(_, v)| *v),
                     ),
                 };
                 match (rate, base_value) {
