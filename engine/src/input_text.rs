@@ -23,7 +23,7 @@ use crate::value::Value;
 
 /// The values of a complete input written as JSON text, or `None` when the text is not a
 /// valid input (then read it with [`crate::input::read_input`] for the errors).
-pub fn read_input_text(program: &Program, text: &str) -> Option<Vec<Value>> {
+pub fn read_input_text(program: &Program, text: &str) -> Option<Arc<[Value]>> {
     let mut de = serde_json::Deserializer::from_str(text);
     let values = RecordSeed {
         program,
@@ -47,23 +47,28 @@ struct RecordSeed<'a, F> {
 }
 
 impl<'de, F: FieldSpec> DeserializeSeed<'de> for RecordSeed<'_, F> {
-    type Value = Vec<Value>;
+    type Value = Arc<[Value]>;
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Vec<Value>, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Arc<[Value]>, D::Error> {
         de.deserialize_map(self)
     }
 }
 
 impl<'de, F: FieldSpec> Visitor<'de> for RecordSeed<'_, F> {
-    type Value = Vec<Value>;
+    type Value = Arc<[Value]>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Value>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Arc<[Value]>, A::Error> {
+        // The record is filled in place, in its one allocation (an iterator of known length
+        // lets `Arc` allocate once; it is unique until returned, so it can be written).
         // `Unknown` marks a field not read yet: JSON text never reads as `Unknown`.
-        let mut values: Vec<Value> = vec![Value::Unknown; self.fields.len()];
+        let mut record: Arc<[Value]> = self.fields.iter().map(|_| Value::Unknown).collect();
+        let Some(values) = Arc::get_mut(&mut record) else {
+            return Err(give_up());
+        };
         while let Some(index) = map.next_key_seed(FieldIndex(self.fields))? {
             let (Some(field), Some(slot)) = (self.fields.get(index), values.get_mut(index)) else {
                 return Err(give_up());
@@ -87,7 +92,7 @@ impl<'de, F: FieldSpec> Visitor<'de> for RecordSeed<'_, F> {
                 *slot = absent_value(field).ok_or_else(give_up)?;
             }
         }
-        Ok(values)
+        Ok(record)
     }
 }
 
@@ -186,7 +191,7 @@ impl<'de, F: FieldSpec> DeserializeSeed<'de> for ValueSeed<'_, F> {
                         RecordSeed { program, fields }.deserialize(de)?
                     }
                 };
-                Ok(Value::Record(Arc::from(values)))
+                Ok(Value::Record(values))
             }
             Type::List(elem) => de.deserialize_seq(ListSeed {
                 program,
@@ -399,7 +404,10 @@ output n = count
         let tree = serde_json::from_str::<Json>(text)
             .ok()
             .map(|json| read_input(program, &json, Absent::Complete).map_err(|e| e.render()));
-        (tree, read_input_text(program, text))
+        (
+            tree,
+            read_input_text(program, text).map(|values| values.to_vec()),
+        )
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub use json::{TypedValue, decimal_json, quote_json, value_to_json};
 /// An input read and checked against a ruleset's schema (one value per top-level field), ready
 /// to be evaluated any number of times.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Input(Vec<Value>);
+pub struct Input(Arc<[Value]>);
 
 /// A compiled ruleset: cheap to clone and share between threads.
 #[derive(Debug, Clone)]
@@ -137,7 +137,7 @@ impl Ruleset {
     /// be evaluated many times with [`Self::run`]. Every problem is reported, each with its
     /// JSON path.
     pub fn read_input(&self, input: &Json) -> EvalResult<Input> {
-        read_input(&self.program, input, Absent::Complete).map(Input)
+        read_input(&self.program, input, Absent::Complete).map(|values| Input(Arc::from(values)))
     }
 
     /// Reads and checks a complete input written as JSON text: straight from the text when it
@@ -177,7 +177,7 @@ impl Ruleset {
             entered_at: None,
             trace: options.trace,
         };
-        let mut ev = Evaluator::new(program, input.0.as_slice(), context);
+        let mut ev = Evaluator::new(program, &*input.0, context);
         let mut outputs = Vec::with_capacity(program.outputs.len());
         for id in &program.outputs {
             let value = ev.global(*id)?;
