@@ -56,51 +56,37 @@ impl DecisionIndex {
     /// passes the tests of all those columns (an index is exact: it is built only from
     /// constant tests), so the columns in [`Candidates::covered`] need not be tested again.
     pub fn candidate_rows(&self, values: &[Value]) -> Option<Candidates<'_>> {
-        let mut lists: [(usize, RowLists<'_>); MAX_INTERSECTED] =
-            [(0, RowLists::EMPTY); MAX_INTERSECTED];
+        let mut lists = [RowLists::EMPTY; MAX_INTERSECTED];
         let mut count = 0;
-        for (index, (column, value)) in self.columns.iter().zip(values).enumerate() {
+        let mut covered = 0u64;
+        // Past the mask's 64 columns, or past the first few indexed ones, rows are tested as
+        // usual.
+        for (index, (column, value)) in self.columns.iter().zip(values).enumerate().take(64) {
             let Some(rows) = column.rows_for(value) else {
                 continue;
             };
-            // Beyond the first few indexed columns (or past the mask), rows are tested as usual.
-            if index >= 64 {
-                break;
-            }
             let Some(slot) = lists.get_mut(count) else {
                 break;
             };
-            *slot = (index, rows);
+            *slot = rows;
             count += 1;
+            covered |= 1 << index;
         }
-        let lists = lists.get(..count)?;
-        // Walk the shortest lists; the others are only looked up.
-        let (primary, _) = lists
+        // Walk the shortest list (moved first); the others are only looked up.
+        let indexed = lists.get_mut(..count)?;
+        let (shortest, _) = indexed
             .iter()
             .enumerate()
-            .min_by_key(|(_, (_, rows))| rows.len())?;
-        let mut others = [RowLists::EMPTY; MAX_INTERSECTED];
-        let mut covered = 0u64;
-        let mut other_count = 0;
-        for (i, (column, rows)) in lists.iter().enumerate() {
-            covered |= 1 << column;
-            if i != primary {
-                if let Some(slot) = others.get_mut(other_count) {
-                    *slot = *rows;
-                }
-                other_count += 1;
-            }
-        }
-        let walked = lists
-            .get(primary)
-            .map_or(RowLists::EMPTY, |(_, rows)| *rows);
+            .min_by_key(|(_, rows)| rows.len())?;
+        indexed.swap(0, shortest);
+        let walked = indexed.first().copied().unwrap_or(RowLists::EMPTY);
         Some(Candidates {
             walk: Merge {
                 a: walked.keyed,
                 b: walked.always,
             },
-            others,
-            other_count,
+            lists,
+            count,
             covered,
         })
     }
@@ -170,8 +156,9 @@ impl RowLists<'_> {
 #[derive(Debug, Clone)]
 pub struct Candidates<'a> {
     walk: Merge<'a>,
-    others: [RowLists<'a>; MAX_INTERSECTED],
-    other_count: usize,
+    /// The indexed columns' lists, the walked one first.
+    lists: [RowLists<'a>; MAX_INTERSECTED],
+    count: usize,
     covered: u64,
 }
 
@@ -186,7 +173,7 @@ impl Iterator for Candidates<'_> {
     type Item = u32;
 
     fn next(&mut self) -> Option<u32> {
-        let others = self.others.get(..self.other_count).unwrap_or_default();
+        let others = self.lists.get(1..self.count).unwrap_or_default();
         self.walk
             .by_ref()
             .find(|row| others.iter().all(|list| list.contains(*row)))
