@@ -13,6 +13,63 @@ use std::fmt::{self, Write as _};
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
+/// The ten integer methods of a serializer, each handing its value to `self.$write`.
+macro_rules! integers {
+    ($write:ident) => {
+        integers!(@each $write:
+            serialize_i8 i8, serialize_i16 i16, serialize_i32 i32, serialize_i64 i64,
+            serialize_i128 i128, serialize_u8 u8, serialize_u16 u16, serialize_u32 u32,
+            serialize_u64 u64, serialize_u128 u128);
+    };
+    (@each $write:ident: $($method:ident $int:ty),*) => {
+        $(
+            fn $method(self, v: $int) -> Result<(), GiveUp> {
+                self.$write(v)
+            }
+        )*
+    };
+}
+
+/// A `Compound` as an array of one of serde's kinds: each item an element.
+macro_rules! elements {
+    ($kind:ident, $method:ident) => {
+        impl ser::$kind for Compound<'_> {
+            type Ok = ();
+            type Error = GiveUp;
+
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
+                self.element(value)
+            }
+
+            fn end(self) -> Result<(), GiveUp> {
+                Compound::end(self)
+            }
+        }
+    };
+}
+
+/// A `Compound` as an object of one of serde's struct kinds: each field a key and a value.
+macro_rules! fields {
+    ($kind:ident) => {
+        impl ser::$kind for Compound<'_> {
+            type Ok = ();
+            type Error = GiveUp;
+
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), GiveUp> {
+                self.field(key, value)
+            }
+
+            fn end(self) -> Result<(), GiveUp> {
+                Compound::end(self)
+            }
+        }
+    };
+}
+
 /// The value as compact JSON text, byte for byte what `serde_json::to_string` writes.
 pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
     let mut out = String::with_capacity(1024);
@@ -140,6 +197,10 @@ impl Compound<'_> {
 }
 
 impl<'a> Writer<'a> {
+    fn integer(self, value: impl fmt::Display) -> Result<(), GiveUp> {
+        write_display(self.out, value)
+    }
+
     fn open(self, open: &str, close: &'static str) -> Compound<'a> {
         self.out.push_str(open);
         Compound {
@@ -174,45 +235,7 @@ impl<'a> ser::Serializer for Writer<'a> {
         Ok(())
     }
 
-    fn serialize_i8(self, v: i8) -> Result<(), GiveUp> {
-        write_display(self.out, v)
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), GiveUp> {
-        write_display(self.out, v)
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), GiveUp> {
-        write_display(self.out, v)
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<(), GiveUp> {
-        write_display(self.out, v)
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<(), GiveUp> {
-        write_display(self.out, v)
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<(), GiveUp> {
-        write_display(self.out, v)
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), GiveUp> {
-        write_display(self.out, v)
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), GiveUp> {
-        write_display(self.out, v)
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<(), GiveUp> {
-        write_display(self.out, v)
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<(), GiveUp> {
-        write_display(self.out, v)
-    }
+    integers!(integer);
 
     fn serialize_f32(self, v: f32) -> Result<(), GiveUp> {
         write_by_serde_json(self.out, v)
@@ -331,57 +354,10 @@ impl<'a> ser::Serializer for Writer<'a> {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_> {
-    type Ok = ();
-    type Error = GiveUp;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), GiveUp> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeTuple for Compound<'_> {
-    type Ok = ();
-    type Error = GiveUp;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), GiveUp> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_> {
-    type Ok = ();
-    type Error = GiveUp;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), GiveUp> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_> {
-    type Ok = ();
-    type Error = GiveUp;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), GiveUp> {
-        Compound::end(self)
-    }
-}
+elements!(SerializeSeq, serialize_element);
+elements!(SerializeTuple, serialize_element);
+elements!(SerializeTupleStruct, serialize_field);
+elements!(SerializeTupleVariant, serialize_field);
 
 impl ser::SerializeMap for Compound<'_> {
     type Ok = ();
@@ -402,39 +378,8 @@ impl ser::SerializeMap for Compound<'_> {
     }
 }
 
-impl ser::SerializeStruct for Compound<'_> {
-    type Ok = ();
-    type Error = GiveUp;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), GiveUp> {
-        self.field(key, value)
-    }
-
-    fn end(self) -> Result<(), GiveUp> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeStructVariant for Compound<'_> {
-    type Ok = ();
-    type Error = GiveUp;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), GiveUp> {
-        self.field(key, value)
-    }
-
-    fn end(self) -> Result<(), GiveUp> {
-        Compound::end(self)
-    }
-}
+fields!(SerializeStruct);
+fields!(SerializeStructVariant);
 
 /// An object key: texts as they are, integers quoted (as `serde_json` writes them); any other
 /// key is left to `serde_json`.
@@ -486,45 +431,7 @@ impl ser::Serializer for KeyWriter<'_> {
         value.serialize(self)
     }
 
-    fn serialize_i8(self, v: i8) -> Result<(), GiveUp> {
-        self.quoted(v)
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), GiveUp> {
-        self.quoted(v)
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), GiveUp> {
-        self.quoted(v)
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<(), GiveUp> {
-        self.quoted(v)
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<(), GiveUp> {
-        self.quoted(v)
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<(), GiveUp> {
-        self.quoted(v)
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), GiveUp> {
-        self.quoted(v)
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), GiveUp> {
-        self.quoted(v)
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<(), GiveUp> {
-        self.quoted(v)
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<(), GiveUp> {
-        self.quoted(v)
-    }
+    integers!(quoted);
 
     fn serialize_bool(self, _: bool) -> Result<(), GiveUp> {
         Err(GiveUp)
