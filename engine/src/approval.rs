@@ -24,4 +24,7 @@ pub struct ApprovalStep {
     pub group: Option<u32>,
     /// The input paths the condition reads, directly or through values, sorted.
     pub depends_on: Vec<String>,
+    /// Each `depends_on` path as the field indexes that reach it, top level first (empty for
+    /// a path the input schema does not have), so facts are read without looking up names.
+    pub fact_fields: Vec<Vec<u32>>,
 }

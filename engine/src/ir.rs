@@ -48,6 +48,31 @@ pub struct InputSchema {
     pub fields: Vec<InputField>,
 }
 
+impl InputSchema {
+    /// The field indexes that reach an input path (`ship_to.country` → `[6, 0]`), top level
+    /// first; `None` when the schema has no such path.
+    pub fn field_indexes(&self, path: &str) -> Option<Vec<u32>> {
+        let mut fields = &self.fields;
+        let mut indexes = Vec::new();
+        for part in path.split('.') {
+            let index = fields.iter().position(|f| f.name == part)?;
+            indexes.push(u32::try_from(index).ok()?);
+            fields = &fields.get(index)?.fields;
+        }
+        Some(indexes)
+    }
+
+    /// The field an index path reaches (see [`Self::field_indexes`]).
+    pub fn field_at(&self, indexes: &[u32]) -> Option<&InputField> {
+        let (last, parents) = indexes.split_last()?;
+        let mut fields = &self.fields;
+        for index in parents {
+            fields = &fields.get(*index as usize)?.fields;
+        }
+        fields.get(*last as usize)
+    }
+}
+
 /// One input field; records nest.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InputField {

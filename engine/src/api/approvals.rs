@@ -6,6 +6,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value as Json};
 
 use super::json::{Map as JsonMap, Seq, TypedValue, to_json};
+use super::text::{Fields, Plain};
 use crate::approval::{Approval, ApprovalStep};
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::eval::{Evaluator, display};
@@ -49,7 +50,7 @@ impl Serialize for ChainsJson<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_map(self.chains.iter().map(|(chain, status)| {
             (
-                chain.name.as_str(),
+                Plain(&chain.name),
                 ChainJson {
                     program: self.program,
                     status,
@@ -107,8 +108,8 @@ struct ChainJson<'a, 'p> {
 impl Serialize for ChainJson<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(2))?;
-        map.serialize_entry("complete", &self.status.complete())?;
-        map.serialize_entry(
+        map.field("complete", &self.status.complete())?;
+        map.field(
             "steps",
             &Seq(self.status.steps.iter().map(|step| StepJson {
                 program: self.program,
@@ -128,18 +129,21 @@ impl Serialize for StepJson<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (status, step) = (self.step, self.step.step);
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("id", &step.id)?;
-        map.serialize_entry("label", &status.label)?;
-        map.serialize_entry("role", &step.roles.first())?;
+        map.field("id", &Plain(&step.id))?;
+        map.field("label", &status.label)?;
+        map.field("role", &step.roles.first().map(|r| Plain(r)))?;
         if step.roles.len() > 1 {
-            map.serialize_entry("roles", &step.roles)?;
+            map.field("roles", &step.roles)?;
         }
         if let Some(group) = step.group {
-            map.serialize_entry("parallel_group", &group)?;
+            map.field("parallel_group", &group)?;
         }
-        map.serialize_entry("status", status.status)?;
-        map.serialize_entry("depends_on", &step.depends_on)?;
-        map.serialize_entry(
+        map.field("status", &Plain(status.status))?;
+        map.field(
+            "depends_on",
+            &Seq(step.depends_on.iter().map(|path| Plain(path))),
+        )?;
+        map.field(
             "facts",
             &JsonMap(
                 step.depends_on
@@ -147,7 +151,7 @@ impl Serialize for StepJson<'_, '_> {
                     .zip(&status.facts)
                     .map(|(path, (value, ty))| {
                         (
-                            path.as_str(),
+                            Plain(path),
                             TypedValue {
                                 program: self.program,
                                 value,
@@ -184,9 +188,9 @@ pub fn chain_status<'p>(
         }
         let label = display(program, &ev.eval(&step.label).map_err(in_step)?);
         let facts: Vec<(Value, &Type)> = step
-            .depends_on
+            .fact_fields
             .iter()
-            .map(|path| fact_value(ev, path))
+            .map(|fields| fact_value(ev, fields))
             .collect();
         let status = match granted.and_then(|g| g.get(&step.id)) {
             None => "pending",
@@ -210,42 +214,24 @@ pub fn chain_status<'p>(
     Ok(ChainStatus { steps })
 }
 
-/// The current value of an input path (`ship_to.country`) and its type; `Unknown` for a path
-/// the schema does not have.
-fn fact_value<'p>(ev: &Evaluator<'p>, path: &str) -> (Value, &'p Type) {
+/// The current value of an input path given as its field indexes (see
+/// [`ApprovalStep::fact_fields`]) and its type; `Unknown` for a path the schema does not have.
+fn fact_value<'p>(ev: &Evaluator<'p>, fields: &[u32]) -> (Value, &'p Type) {
     let program = ev.program;
-    let unknown = (Value::Unknown, &Type::Unknown);
-    let mut parts = path.split('.');
-    let Some(first) = parts.next() else {
-        return unknown;
-    };
-    let Some((index, mut field)) = program
-        .input
-        .fields
-        .iter()
-        .enumerate()
-        .find(|(_, f)| f.name == first)
+    let (Some(field), Some((first, nested))) =
+        (program.input.field_at(fields), fields.split_first())
     else {
-        return unknown;
+        return (Value::Unknown, &Type::Unknown);
     };
-    let mut value = ev.input(index).cloned().unwrap_or(Value::Unknown);
-    for part in parts {
-        let Some((i, child)) = field
-            .fields
-            .iter()
-            .enumerate()
-            .find(|(_, f)| f.name == part)
-        else {
-            return unknown;
-        };
+    let mut value = ev.input(*first as usize).unwrap_or(&Value::Unknown);
+    for index in nested {
         value = match value {
-            Value::Record(values) => values.get(i).cloned().unwrap_or(Value::None),
-            Value::None => Value::None,
-            _ => Value::Unknown,
+            Value::Record(values) => values.get(*index as usize).unwrap_or(&Value::None),
+            Value::None => &Value::None,
+            _ => &Value::Unknown,
         };
-        field = child;
     }
-    (value, &field.ty)
+    (value.clone(), &field.ty)
 }
 
 /// Facts are equal when their JSON is, or when both are decimals of equal value.

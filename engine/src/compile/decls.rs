@@ -829,6 +829,7 @@ pub(super) fn lower_approval(l: &mut Lowerer<'_>, id: u32) {
             when,
             group,
             depends_on: Vec::new(),
+            fact_fields: Vec::new(),
         });
     };
     for item in &decl.items {

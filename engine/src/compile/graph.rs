@@ -153,6 +153,11 @@ pub(super) fn resolve_input_deps(edges: &[(Node, Deps)], program: &mut Program) 
     for (a, approval) in program.approvals.iter_mut().enumerate() {
         for (s, step) in approval.steps.iter_mut().enumerate() {
             step.depends_on = all(Node::Step(a as u32, s as u32)).into_iter().collect();
+            step.fact_fields = step
+                .depends_on
+                .iter()
+                .map(|path| program.input.field_indexes(path).unwrap_or_default())
+                .collect();
         }
     }
 }

@@ -351,6 +351,84 @@ impl<'p> Evaluator<'p> {
         })
     }
 
+    /// Makes operand `e` readable in place when it is a path (a constant, an input, a local, a
+    /// computed value other than a price block, fields of these), computing the values it
+    /// reads first; `false` for any other expression, which must be evaluated.
+    fn prepare_path(&mut self, e: &Expr) -> EvalResult<bool> {
+        match e {
+            Expr::Const(_) | Expr::Input(_) | Expr::Local(_) => Ok(true),
+            Expr::Global(g) => {
+                // A price block's fields are read off its quote without building its value.
+                let program = self.program;
+                if !matches!(program.global(*g), Some(global) if !matches!(global.kind, GlobalKind::Price(_)))
+                {
+                    return Ok(false);
+                }
+                if !matches!(self.memo.get(*g as usize), Some(Some(_))) {
+                    self.global(*g)?;
+                }
+                Ok(true)
+            }
+            Expr::Field(target, _) => self.prepare_path(target),
+            _ => Ok(false),
+        }
+    }
+
+    /// The value of a path [`Self::prepare_path`] prepared, by reference: what [`Self::eval`]
+    /// gives for it, without the copy.
+    fn read_path<'a>(&'a self, e: &'a Expr) -> EvalResult<&'a Value> {
+        static UNKNOWN: Value = Value::Unknown;
+        static NONE: Value = Value::None;
+        Ok(match e {
+            Expr::Const(v) => v,
+            Expr::Input(i) => self.inputs.get(*i as usize).unwrap_or(&UNKNOWN),
+            Expr::Local(slot) => self.locals.get(*slot as usize).unwrap_or(&UNKNOWN),
+            Expr::Global(g) => self
+                .memo
+                .get(*g as usize)
+                .and_then(Option::as_ref)
+                .unwrap_or(&UNKNOWN),
+            Expr::Field(target, index) => match self.read_path(target)? {
+                Value::Record(fields) => fields.get(*index as usize).unwrap_or(&NONE),
+                Value::None => &NONE,
+                Value::Unknown => &UNKNOWN,
+                other => return Err(internal(format!("field of a non-record {other:?}"))),
+            },
+            other => return Err(internal(format!("{other:?} is not a path"))),
+        })
+    }
+
+    /// Two operands, in order: paths read in place, anything else evaluated into its slot.
+    /// Most operands are paths (`quantity >= 10`, `bike_weight[frame] * quantity`), and each
+    /// saves a call and a copy of its value.
+    fn operands<'a>(
+        &'a mut self,
+        (a, b): (&'a Expr, &'a Expr),
+        (slot_a, slot_b): (&'a mut Value, &'a mut Value),
+    ) -> EvalResult<(&'a Value, &'a Value)> {
+        let a_is_path = self.prepare_path(a)?;
+        if !a_is_path {
+            *slot_a = self.eval(a)?;
+        }
+        let b_is_path = self.prepare_path(b)?;
+        if !b_is_path {
+            *slot_b = self.eval(b)?;
+        }
+        let this = &*self;
+        Ok((
+            if a_is_path {
+                this.read_path(a)?
+            } else {
+                slot_a
+            },
+            if b_is_path {
+                this.read_path(b)?
+            } else {
+                slot_b
+            },
+        ))
+    }
+
     /// Evaluates an expression.
     pub fn eval(&mut self, e: &Expr) -> EvalResult<Value> {
         macro_rules! known {
@@ -439,12 +517,12 @@ impl<'p> Evaluator<'p> {
                 other => return Err(internal(format!("`not` of {other:?}"))),
             },
             Expr::Arith(op, a, b) => {
-                let a = self.eval(a)?;
-                let b = self.eval(b)?;
+                let (mut slot_a, mut slot_b) = (Value::None, Value::None);
+                let (a, b) = self.operands((a, b), (&mut slot_a, &mut slot_b))?;
                 if a.is_unknown() || b.is_unknown() {
                     return Ok(Value::Unknown);
                 }
-                arith(*op, &a, &b)?
+                arith(*op, a, b)?
             }
             Expr::DateShift {
                 subtract,
@@ -463,12 +541,12 @@ impl<'p> Evaluator<'p> {
                 builtins::shift_date(&d, secs)?
             }
             Expr::Compare(op, a, b) => {
-                let a = self.eval(a)?;
-                let b = self.eval(b)?;
+                let (mut slot_a, mut slot_b) = (Value::None, Value::None);
+                let (a, b) = self.operands((a, b), (&mut slot_a, &mut slot_b))?;
                 if a.is_unknown() || b.is_unknown() {
                     return Ok(Value::Unknown);
                 }
-                Value::Bool(compare(*op, &a, &b)?)
+                Value::Bool(compare(*op, a, b)?)
             }
             Expr::And(a, b) => match self.eval(a)? {
                 Value::Bool(false) => Value::Bool(false),
@@ -827,6 +905,10 @@ impl<'p> Evaluator<'p> {
                 )));
             }
         };
+        if let Expr::Const(value) = expr {
+            // Most rows are constants: no scope to open.
+            return Ok(value.clone());
+        }
         let value = self.in_own_scope(|ev| ev.eval(expr));
         value.map_err(|e| e.or_rule(&table.name))
     }
