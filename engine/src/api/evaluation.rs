@@ -5,7 +5,7 @@
 //! ([`Evaluation::to_json_string`]) or built as a tree ([`Evaluation::to_json`]), both through
 //! the one [`Serialize`] definition below, so the two forms always agree.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value as Json;
@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 use super::Ruleset;
 use super::approvals::{ChainStatus, ChainsJson};
 use super::json::{Map, QuoteJson, Seq, TraceJson, TypedValue, to_json};
+use super::text::{Fields, Plain};
 use crate::approval::Approval;
 use crate::eval::{Quote, TraceEntry};
 use crate::ir::{Constraint, Global};
@@ -81,18 +82,18 @@ impl Serialize for Evaluation<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let program = self.ruleset.program();
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("ruleset", &Identity(self.ruleset))?;
-        map.serialize_entry("as_of", &self.as_of.map(Iso))?;
-        map.serialize_entry("valid", &self.valid)?;
-        map.serialize_entry(
+        map.field("ruleset", &Identity(self.ruleset))?;
+        map.field("as_of", &self.as_of.map(Iso))?;
+        map.field("valid", &self.valid)?;
+        map.field(
             "violations",
             &Seq(self.violations.iter().map(ViolationJson)),
         )?;
-        map.serialize_entry(
+        map.field(
             "outputs",
             &Map(self.outputs.iter().map(|(g, value)| {
                 (
-                    g.name.as_str(),
+                    Plain(&g.name),
                     TypedValue {
                         program,
                         value,
@@ -101,11 +102,11 @@ impl Serialize for Evaluation<'_> {
                 )
             })),
         )?;
-        map.serialize_entry(
+        map.field(
             "quotes",
             &Map(self.quotes.iter().map(|(g, quote)| {
                 (
-                    g.name.as_str(),
+                    Plain(&g.name),
                     QuoteJson {
                         quote,
                         trace: self.trace.is_some(),
@@ -113,7 +114,7 @@ impl Serialize for Evaluation<'_> {
                 )
             })),
         )?;
-        map.serialize_entry(
+        map.field(
             "approvals",
             &ChainsJson {
                 program,
@@ -121,7 +122,7 @@ impl Serialize for Evaluation<'_> {
             },
         )?;
         if let Some(trace) = &self.trace {
-            map.serialize_entry("trace", &TraceJson { program, trace })?;
+            map.field("trace", &TraceJson { program, trace })?;
         }
         map.end()
     }
@@ -133,9 +134,9 @@ pub(crate) struct Identity<'a>(pub &'a Ruleset);
 impl Serialize for Identity<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(3))?;
-        map.serialize_entry("name", self.0.name())?;
-        map.serialize_entry("version", self.0.version())?;
-        map.serialize_entry("hash", self.0.hash())?;
+        map.field("name", &Plain(self.0.name()))?;
+        map.field("version", &Plain(self.0.version()))?;
+        map.field("hash", &Plain(self.0.hash()))?;
         map.end()
     }
 }
@@ -146,7 +147,30 @@ struct Iso(NaiveDate);
 
 impl Serialize for Iso {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        // Four-digit years, all that business dates have, without the formatting machinery.
+        let date = self.0;
+        let (year, month, day) = (date.year(), date.month(), date.day());
+        if !(0..=9999).contains(&year) {
+            return s.collect_str(&date);
+        }
+        let digit = |n: i32| b'0' + (n % 10) as u8;
+        let (month, day) = (month as i32, day as i32);
+        let text = [
+            digit(year / 1000),
+            digit(year / 100),
+            digit(year / 10),
+            digit(year),
+            b'-',
+            digit(month / 10),
+            digit(month),
+            b'-',
+            digit(day / 10),
+            digit(day),
+        ];
+        match std::str::from_utf8(&text) {
+            Ok(text) => Plain(text).serialize(s),
+            Err(_) => s.collect_str(&date),
+        }
     }
 }
 
@@ -157,9 +181,27 @@ impl Serialize for ViolationJson<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let v = self.0;
         let mut map = s.serialize_map(Some(3))?;
-        map.serialize_entry("id", &v.constraint.id)?;
-        map.serialize_entry("severity", v.constraint.severity.as_str())?;
-        map.serialize_entry("message", &v.message)?;
+        map.field("id", &Plain(&v.constraint.id))?;
+        map.field("severity", &Plain(v.constraint.severity.as_str()))?;
+        map.field("message", &v.message)?;
         map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn dates_are_written_as_chrono_writes_them(days in -800_000i32..4_000_000) {
+            let date = NaiveDate::from_num_days_from_ce_opt(days).unwrap_or_default();
+            prop_assert_eq!(
+                super::super::text::to_string(&Iso(date)),
+                format!("\"{date}\"")
+            );
+            prop_assert_eq!(serde_json::to_value(Iso(date)).ok(), Some(Json::String(date.to_string())));
+        }
     }
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value as Json;
 
+use super::text::{Fields, Plain};
 use crate::eval::display::enum_value_name;
 use crate::eval::{PricedLine, Quote, TraceEntry, display};
 use crate::ir::Program;
@@ -47,7 +48,7 @@ pub(crate) fn serialize_decimal<S: Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     let mut buf = [0u8; num::DECIMAL_TEXT_LEN];
-    s.serialize_str(num::decimal_text(d, &mut buf))
+    Plain(num::decimal_text(d, &mut buf)).serialize(s)
 }
 
 /// An optional decimal: `null` when not known.
@@ -76,14 +77,14 @@ impl Serialize for TypedValue<'_> {
             Value::Bool(b) => s.serialize_bool(*b),
             Value::Number(n) => serialize_decimal(*n, s),
             Value::Text(t) => s.serialize_str(t),
-            Value::Enum(e, v) => s.serialize_str(enum_value_name(program, *e, *v)),
+            Value::Enum(e, v) => Plain(enum_value_name(program, *e, *v)).serialize(s),
             Value::Date(_) | Value::DateTime(_) | Value::Duration(_) => {
                 s.serialize_str(&display(program, self.value))
             }
             Value::Set(e, members) | Value::PartialSet(e, members) => {
                 let mut seq = s.serialize_seq(Some(members.len()))?;
                 for m in members.iter() {
-                    seq.serialize_element(enum_value_name(program, *e, *m))?;
+                    seq.serialize_element(&Plain(enum_value_name(program, *e, *m)))?;
                 }
                 seq.end()
             }
@@ -106,7 +107,7 @@ impl Serialize for TypedValue<'_> {
                 Type::Record(record) => {
                     let mut map = s.serialize_map(Some(fields.len()))?;
                     for ((name, ty), value) in record.fields.iter().zip(fields.iter()) {
-                        map.serialize_entry(name, &TypedValue { program, value, ty })?;
+                        map.serialize_entry(&Plain(name), &TypedValue { program, value, ty })?;
                     }
                     map.end()
                 }
@@ -138,22 +139,22 @@ impl Serialize for QuoteJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let quote = self.quote;
         let mut map = s.serialize_map(Some(4))?;
-        map.serialize_entry("currency", &quote.currency)?;
-        map.serialize_entry(
+        map.field("currency", &quote.currency)?;
+        map.field(
             "lines",
             &Seq(quote.lines.iter().map(|line| LineJson {
                 line,
                 trace: self.trace,
             })),
         )?;
-        map.serialize_entry(
+        map.field(
             "subtotals",
             &Map(quote
                 .subtotals
                 .iter()
-                .map(|(name, v)| (&**name, OptDecimal(*v)))),
+                .map(|(name, v)| (Plain(name), OptDecimal(*v)))),
         )?;
-        map.serialize_entry("total", &OptDecimal(quote.total))?;
+        map.field("total", &OptDecimal(quote.total))?;
         map.end()
     }
 }
@@ -167,18 +168,18 @@ impl Serialize for LineJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let l = self.line;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("id", &l.id)?;
-        map.serialize_entry("kind", l.kind.as_str())?;
-        map.serialize_entry("label", &l.label)?;
+        map.field("id", &l.id)?;
+        map.field("kind", &Plain(l.kind.as_str()))?;
+        map.field("label", &l.label)?;
         if let Some(q) = l.quantity {
-            map.serialize_entry("quantity", &OptDecimal(Some(q)))?;
+            map.field("quantity", &OptDecimal(Some(q)))?;
         }
         if let Some(u) = l.unit_price {
-            map.serialize_entry("unit_price", &OptDecimal(Some(u)))?;
+            map.field("unit_price", &OptDecimal(Some(u)))?;
         }
-        map.serialize_entry("amount", &OptDecimal(l.amount))?;
+        map.field("amount", &OptDecimal(l.amount))?;
         if self.trace {
-            map.serialize_entry("explain", &l.explain)?;
+            map.field("explain", &l.explain)?;
         }
         map.end()
     }
@@ -216,8 +217,8 @@ impl<'a, F: Fn(&str) -> &'a Type> Serialize for TraceEntryJson<'a, F> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (program, t) = (self.program, self.entry);
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("kind", t.kind)?;
-        map.serialize_entry("id", &t.id)?;
+        map.field("kind", &Plain(t.kind))?;
+        map.field("id", &t.id)?;
         let (key, ty) = if t.kind == "constraint" {
             ("holds", &Type::Bool)
         } else {
@@ -231,7 +232,7 @@ impl<'a, F: Fn(&str) -> &'a Type> Serialize for TraceEntryJson<'a, F> {
                 ty,
             },
         )?;
-        map.serialize_entry(
+        map.field(
             "reads",
             &Map(t.reads.iter().map(|(name, value)| {
                 (
@@ -245,7 +246,7 @@ impl<'a, F: Fn(&str) -> &'a Type> Serialize for TraceEntryJson<'a, F> {
             })),
         )?;
         if !t.rows.is_empty() {
-            map.serialize_entry(
+            map.field(
                 "rows",
                 &Seq(t.rows.iter().map(|(row, line)| RowJson(*row, *line))),
             )?;
@@ -259,13 +260,14 @@ struct RowJson(usize, usize);
 impl Serialize for RowJson {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(2))?;
-        map.serialize_entry("row", &self.0)?;
-        map.serialize_entry("line", &self.1)?;
+        map.field("row", &self.0)?;
+        map.field("line", &self.1)?;
         map.end()
     }
 }
 
 /// A JSON array of the items an iterator yields (iterated once per serialisation).
+#[derive(Clone)]
 pub(crate) struct Seq<I>(pub I);
 
 impl<I, T> Serialize for Seq<I>

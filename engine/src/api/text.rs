@@ -73,13 +73,44 @@ macro_rules! fields {
 /// The value as compact JSON text, byte for byte what `serde_json::to_string` writes.
 pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
     let mut out = String::with_capacity(1024);
-    match value.serialize(Writer { out: &mut out }) {
+    match value.serialize(Writer {
+        out: &mut out,
+        plain: false,
+    }) {
         Ok(()) => out,
         // The views have text keys only, so this cannot fail; `null` stands for the
         // impossible failure rather than a panic.
         Err(GiveUp) => serde_json::to_string(value).unwrap_or_else(|_| "null".to_string()),
     }
 }
+
+/// The name of the newtype [`Plain`] serialises as, which this writer recognises.
+const PLAIN: &str = "$ordo::plain";
+
+/// A text known to need no escape in JSON: a name the grammar allows, a decimal, a fixed key.
+/// This writer copies it between quotes without looking at it; to every other serializer it
+/// is the text itself (serde's newtypes are transparent).
+#[derive(Clone, Copy)]
+pub(crate) struct Plain<'a>(pub &'a str);
+
+impl Serialize for Plain<'_> {
+    fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_newtype_struct(PLAIN, self.0)
+    }
+}
+
+/// Object fields whose keys are fixed names: `map.field("id", &value)`.
+pub(crate) trait Fields: ser::SerializeMap {
+    fn field<V: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &V,
+    ) -> Result<(), Self::Error> {
+        self.serialize_entry(&Plain(key), value)
+    }
+}
+
+impl<M: ser::SerializeMap> Fields for M {}
 
 /// Something this writer leaves to `serde_json`.
 #[derive(Debug)]
@@ -111,6 +142,16 @@ fn write_str(out: &mut String, s: &str) {
         out.push_str(s);
         out.push('"');
     }
+}
+
+/// A [`Plain`] text between quotes.
+#[inline]
+fn write_plain(out: &mut String, s: &str) {
+    debug_assert!(!needs_escape(s.as_bytes()), "{s:?} is not plain");
+    out.reserve(s.len() + 2);
+    out.push('"');
+    out.push_str(s);
+    out.push('"');
 }
 
 /// Whether a byte is a control character, `"` or `\\` (what JSON strings escape), a word at a
@@ -159,6 +200,8 @@ fn write_display(out: &mut String, value: impl fmt::Display) -> Result<(), GiveU
 
 struct Writer<'a> {
     out: &'a mut String,
+    /// The text this writer is given is [`Plain`]: no escape check.
+    plain: bool,
 }
 
 /// An array or object being written: a comma before every item but the first, `close` at
@@ -180,14 +223,20 @@ impl Compound<'_> {
 
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
         self.comma();
-        value.serialize(Writer { out: self.out })
+        value.serialize(Writer {
+            out: self.out,
+            plain: false,
+        })
     }
 
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), GiveUp> {
         self.comma();
         write_str(self.out, key);
         self.out.push(':');
-        value.serialize(Writer { out: self.out })
+        value.serialize(Writer {
+            out: self.out,
+            plain: false,
+        })
     }
 
     fn end(self) -> Result<(), GiveUp> {
@@ -251,7 +300,11 @@ impl<'a> ser::Serializer for Writer<'a> {
     }
 
     fn serialize_str(self, v: &str) -> Result<(), GiveUp> {
-        write_str(self.out, v);
+        if self.plain {
+            write_plain(self.out, v);
+        } else {
+            write_str(self.out, v);
+        }
         Ok(())
     }
 
@@ -287,10 +340,13 @@ impl<'a> ser::Serializer for Writer<'a> {
 
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        _: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Result<(), GiveUp> {
-        value.serialize(self)
+        value.serialize(Self {
+            plain: name == PLAIN,
+            ..self
+        })
     }
 
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -304,7 +360,10 @@ impl<'a> ser::Serializer for Writer<'a> {
         out.push('{');
         write_str(out, variant);
         out.push(':');
-        value.serialize(Writer { out: &mut *out })?;
+        value.serialize(Writer {
+            out: &mut *out,
+            plain: false,
+        })?;
         out.push('}');
         Ok(())
     }
@@ -365,12 +424,18 @@ impl ser::SerializeMap for Compound<'_> {
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), GiveUp> {
         self.comma();
-        key.serialize(KeyWriter { out: self.out })
+        key.serialize(KeyWriter {
+            out: self.out,
+            plain: false,
+        })
     }
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
         self.out.push(':');
-        value.serialize(Writer { out: self.out })
+        value.serialize(Writer {
+            out: self.out,
+            plain: false,
+        })
     }
 
     fn end(self) -> Result<(), GiveUp> {
@@ -385,6 +450,8 @@ fields!(SerializeStructVariant);
 /// key is left to `serde_json`.
 struct KeyWriter<'a> {
     out: &'a mut String,
+    /// The key this writer is given is [`Plain`]: no escape check.
+    plain: bool,
 }
 
 impl KeyWriter<'_> {
@@ -405,7 +472,11 @@ impl ser::Serializer for KeyWriter<'_> {
     type SerializeStructVariant = Impossible<(), GiveUp>;
 
     fn serialize_str(self, v: &str) -> Result<(), GiveUp> {
-        write_str(self.out, v);
+        if self.plain {
+            write_plain(self.out, v);
+        } else {
+            write_str(self.out, v);
+        }
         Ok(())
     }
 
@@ -425,10 +496,13 @@ impl ser::Serializer for KeyWriter<'_> {
 
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        _: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Result<(), GiveUp> {
-        value.serialize(self)
+        value.serialize(Self {
+            plain: name == PLAIN,
+            ..self
+        })
     }
 
     integers!(quoted);
@@ -523,6 +597,7 @@ impl ser::Serializer for KeyWriter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::json::{Map, Seq};
     use proptest::prelude::*;
     use serde_json::{Value as Json, json};
 
@@ -570,6 +645,18 @@ mod tests {
         }
 
         #[test]
+        fn plain_texts_are_texts_to_every_serializer(
+            key in "[a-z_][a-z0-9_.]{0,12}",
+            value in "[a-zA-Z0-9_.:-]{0,20}",
+        ) {
+            let map = Map(std::iter::once((Plain(&key), Seq([Plain(&value)].into_iter()))));
+            let expected = json!({ key.clone(): [value.clone()] });
+            prop_assert_eq!(to_string(&map), serde_json::to_string(&expected).unwrap_or_default());
+            prop_assert_eq!(serde_json::to_string(&map).ok(), serde_json::to_string(&expected).ok());
+            prop_assert_eq!(serde_json::to_value(&map).ok(), Some(expected));
+        }
+
+        #[test]
         fn integers_and_floats_are_serde_jsons(i in any::<i64>(), u in any::<u64>(), f in any::<f64>()) {
             let value = (i, u, f, i as i128, u as u128);
             prop_assert_eq!(to_string(&value), serde_json::to_string(&value).unwrap_or_default());
@@ -585,7 +672,7 @@ mod tests {
     }
 
     #[derive(Serialize)]
-    struct Plain {
+    struct Mixed {
         name: &'static str,
         shapes: Vec<Shape>,
         keyed: std::collections::BTreeMap<u32, char>,
@@ -594,7 +681,7 @@ mod tests {
 
     #[test]
     fn structs_enums_and_integer_keys_are_serde_jsons() {
-        let value = Plain {
+        let value = Mixed {
             name: "tab\there \"quoted\" \u{7f} ünï",
             shapes: vec![
                 Shape::Unit,
