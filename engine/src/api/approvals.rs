@@ -9,7 +9,7 @@ use super::json::{Map as JsonMap, Seq, TypedValue, to_json};
 use super::text::{Fields, Plain};
 use crate::approval::{Approval, ApprovalStep};
 use crate::error::{ErrorKind, EvalError, EvalResult};
-use crate::eval::{Evaluator, display};
+use crate::eval::{Evaluator, Truth, display};
 use crate::ir::Program;
 use crate::num;
 use crate::types::Type;
@@ -182,7 +182,7 @@ pub fn chain_status<'p>(
     for step in &chain.steps {
         let in_step = |e: EvalError| e.or_rule(&format!("{}.{}", chain.name, step.id));
         if let Some(when) = &step.when
-            && ev.eval(when).map_err(in_step)? != Value::Bool(true)
+            && ev.truth(when).map_err(in_step)? != Truth::True
         {
             continue;
         }

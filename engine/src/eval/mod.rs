@@ -60,6 +60,44 @@ pub struct TraceEntry {
     pub value: Value,
 }
 
+/// What a condition comes to: the `Bool` or `Unknown` that [`Evaluator::eval`] gives for it,
+/// as one byte rather than a value (conditions are most of what rules evaluate, and a byte
+/// comes back from a call in a register where a value goes through memory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Truth {
+    False,
+    True,
+    /// Not known yet (partial evaluation).
+    Unknown,
+    /// Neither a `Bool` nor `Unknown` (an absent optional value): treated as not known by
+    /// `and`, `or`, `implies` and `if`, refused by `not`.
+    Other,
+}
+
+impl Truth {
+    fn of(value: &Value) -> Truth {
+        match value {
+            Value::Bool(false) => Truth::False,
+            Value::Bool(true) => Truth::True,
+            Value::Unknown => Truth::Unknown,
+            _ => Truth::Other,
+        }
+    }
+
+    fn from_bool(b: bool) -> Truth {
+        if b { Truth::True } else { Truth::False }
+    }
+
+    /// The value of an operator's truth (operators never come to `Other`).
+    fn to_value(self) -> Value {
+        match self {
+            Truth::False => Value::Bool(false),
+            Truth::True => Value::Bool(true),
+            Truth::Unknown | Truth::Other => Value::Unknown,
+        }
+    }
+}
+
 /// The deepest nesting of evaluation (values reading values) before it is refused; the
 /// checker already rejects cycles, so this only guards pathological rulesets.
 const MAX_DEPTH: u32 = 512;
@@ -429,6 +467,110 @@ impl<'p> Evaluator<'p> {
         ))
     }
 
+    /// An operand's value: a path read in place and copied, anything else evaluated.
+    fn operand(&mut self, e: &Expr) -> EvalResult<Value> {
+        if self.prepare_path(e)? {
+            self.read_path(e).cloned()
+        } else {
+            self.eval(e)
+        }
+    }
+
+    /// What a condition comes to (see [`Truth`]): the logic of `not`, comparisons, `and`, `or`,
+    /// `implies`, `in` and `contains` on sets is here, [`Self::eval`] takes its values from it.
+    pub fn truth(&mut self, e: &Expr) -> EvalResult<Truth> {
+        Ok(match e {
+            Expr::Not(x) => match self.truth(x)? {
+                Truth::False => Truth::True,
+                Truth::True => Truth::False,
+                Truth::Unknown => Truth::Unknown,
+                Truth::Other => return Err(internal("`not` of a non-boolean".into())),
+            },
+            Expr::Compare(op, a, b) => {
+                let (mut slot_a, mut slot_b) = (Value::None, Value::None);
+                let (a, b) = self.operands((a, b), (&mut slot_a, &mut slot_b))?;
+                if a.is_unknown() || b.is_unknown() {
+                    return Ok(Truth::Unknown);
+                }
+                Truth::from_bool(compare(*op, a, b)?)
+            }
+            // `Unknown` and `Other` alike are "not known" to the connectives.
+            Expr::And(a, b) => match self.truth(a)? {
+                Truth::False => Truth::False,
+                left => match (left, self.truth(b)?) {
+                    (_, Truth::False) => Truth::False,
+                    (Truth::True, Truth::True) => Truth::True,
+                    _ => Truth::Unknown,
+                },
+            },
+            Expr::Or(a, b) => match self.truth(a)? {
+                Truth::True => Truth::True,
+                left => match (left, self.truth(b)?) {
+                    (_, Truth::True) => Truth::True,
+                    (Truth::False, Truth::False) => Truth::False,
+                    _ => Truth::Unknown,
+                },
+            },
+            Expr::Implies(a, b) => match self.truth(a)? {
+                Truth::False => Truth::True,
+                left => match (left, self.truth(b)?) {
+                    (_, Truth::True) => Truth::True,
+                    (Truth::True, Truth::False) => Truth::False,
+                    _ => Truth::Unknown,
+                },
+            },
+            Expr::InList(x, list) => {
+                let x = self.operand(x)?;
+                if x.is_unknown() {
+                    return Ok(Truth::Unknown);
+                }
+                if let Expr::List(items) = &**list {
+                    // `x in [a, b]`: compare with each item, building no list.
+                    let mut unknown = false;
+                    for item in items {
+                        let owned;
+                        match in_place!(self, item, owned) {
+                            Value::Unknown => unknown = true,
+                            v if values_equal(v, &x) => return Ok(Truth::True),
+                            _ => {}
+                        }
+                    }
+                    return Ok(if unknown {
+                        Truth::Unknown
+                    } else {
+                        Truth::False
+                    });
+                }
+                match self.eval(list)? {
+                    Value::Unknown => Truth::Unknown,
+                    Value::List(items) => {
+                        Truth::from_bool(items.iter().any(|i| values_equal(i, &x)))
+                    }
+                    other => return Err(internal(format!("`in` over {other:?}"))),
+                }
+            }
+            Expr::SetContains(set, elem) => {
+                let set = self.operand(set)?;
+                let index = match self.operand(elem)? {
+                    Value::Enum(_, index) => index,
+                    Value::Unknown => return Ok(Truth::Unknown),
+                    _ => return Err(internal("set element is not an enum value".into())),
+                };
+                match set {
+                    Value::Set(_, members) => {
+                        Truth::from_bool(members.binary_search(&index).is_ok())
+                    }
+                    Value::PartialSet(_, members) if members.binary_search(&index).is_ok() => {
+                        Truth::True
+                    }
+                    Value::PartialSet(..) | Value::Unknown => Truth::Unknown,
+                    other => return Err(internal(format!("`contains` on {other:?}"))),
+                }
+            }
+            _ => Truth::of(&self.eval(e)?),
+        })
+    }
+
     /// Evaluates an expression.
     pub fn eval(&mut self, e: &Expr) -> EvalResult<Value> {
         macro_rules! known {
@@ -512,10 +654,6 @@ impl<'p> Evaluator<'p> {
                 Value::None => Value::None,
                 other => return Err(internal(format!("negation of {other:?}"))),
             },
-            Expr::Not(x) => match known!(self.eval(x)?) {
-                Value::Bool(b) => Value::Bool(!b),
-                other => return Err(internal(format!("`not` of {other:?}"))),
-            },
             Expr::Arith(op, a, b) => {
                 let (mut slot_a, mut slot_b) = (Value::None, Value::None);
                 let (a, b) = self.operands((a, b), (&mut slot_a, &mut slot_b))?;
@@ -540,62 +678,13 @@ impl<'p> Evaluator<'p> {
                 };
                 builtins::shift_date(&d, secs)?
             }
-            Expr::Compare(op, a, b) => {
-                let (mut slot_a, mut slot_b) = (Value::None, Value::None);
-                let (a, b) = self.operands((a, b), (&mut slot_a, &mut slot_b))?;
-                if a.is_unknown() || b.is_unknown() {
-                    return Ok(Value::Unknown);
-                }
-                Value::Bool(compare(*op, a, b)?)
-            }
-            Expr::And(a, b) => match self.eval(a)? {
-                Value::Bool(false) => Value::Bool(false),
-                left => match (left, self.eval(b)?) {
-                    (_, Value::Bool(false)) => Value::Bool(false),
-                    (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
-                    _ => Value::Unknown,
-                },
-            },
-            Expr::Or(a, b) => match self.eval(a)? {
-                Value::Bool(true) => Value::Bool(true),
-                left => match (left, self.eval(b)?) {
-                    (_, Value::Bool(true)) => Value::Bool(true),
-                    (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
-                    _ => Value::Unknown,
-                },
-            },
-            Expr::Implies(a, b) => match self.eval(a)? {
-                Value::Bool(false) => Value::Bool(true),
-                left => match (left, self.eval(b)?) {
-                    (_, Value::Bool(true)) => Value::Bool(true),
-                    (Value::Bool(true), Value::Bool(false)) => Value::Bool(false),
-                    _ => Value::Unknown,
-                },
-            },
-            Expr::InList(x, list) => {
-                let x = known!(self.eval(x)?);
-                if let Expr::List(items) = &**list {
-                    // `x in [a, b]`: compare with each item, building no list.
-                    let mut unknown = false;
-                    for item in items {
-                        let owned;
-                        match in_place!(self, item, owned) {
-                            Value::Unknown => unknown = true,
-                            v if values_equal(v, &x) => return Ok(Value::Bool(true)),
-                            _ => {}
-                        }
-                    }
-                    return Ok(if unknown {
-                        Value::Unknown
-                    } else {
-                        Value::Bool(false)
-                    });
-                }
-                match known!(self.eval(list)?) {
-                    Value::List(items) => Value::Bool(items.iter().any(|i| values_equal(i, &x))),
-                    other => return Err(internal(format!("`in` over {other:?}"))),
-                }
-            }
+            Expr::Not(_)
+            | Expr::Compare(..)
+            | Expr::And(..)
+            | Expr::Or(..)
+            | Expr::Implies(..)
+            | Expr::InList(..)
+            | Expr::SetContains(..) => self.truth(e)?.to_value(),
             Expr::InRange {
                 value,
                 lo,
@@ -617,21 +706,6 @@ impl<'p> Evaluator<'p> {
                 )?;
                 Value::Bool(above && below)
             }
-            Expr::SetContains(set, elem) => {
-                let set = self.eval(set)?;
-                let elem = known!(self.eval(elem)?);
-                let Value::Enum(_, index) = elem else {
-                    return Err(internal("set element is not an enum value".into()));
-                };
-                match set {
-                    Value::Set(_, members) => Value::Bool(members.binary_search(&index).is_ok()),
-                    Value::PartialSet(_, members) if members.binary_search(&index).is_ok() => {
-                        Value::Bool(true)
-                    }
-                    Value::PartialSet(..) | Value::Unknown => Value::Unknown,
-                    other => return Err(internal(format!("`contains` on {other:?}"))),
-                }
-            }
             Expr::ListContains(list, elem) => {
                 let elem = known!(self.eval(elem)?);
                 match known!(self.eval(list)?) {
@@ -643,10 +717,10 @@ impl<'p> Evaluator<'p> {
                 Value::None => self.eval(b)?,
                 v => v,
             },
-            Expr::If(c, t, f) => match self.eval(c)? {
-                Value::Bool(true) => self.eval(t)?,
-                Value::Bool(false) => self.eval(f)?,
-                _ => {
+            Expr::If(c, t, f) => match self.truth(c)? {
+                Truth::True => self.eval(t)?,
+                Truth::False => self.eval(f)?,
+                Truth::Unknown | Truth::Other => {
                     // Unknown condition: known only if both branches agree.
                     let t = self.eval(t).unwrap_or(Value::Unknown);
                     let f = self.eval(f).unwrap_or(Value::Unknown);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ordo_dsl::ast::LineKind;
 use rust_decimal::Decimal;
 
-use super::{Evaluator, display::display};
+use super::{Evaluator, Truth, display::display};
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::ir::{Expr, GlobalId};
 use crate::num;
@@ -158,10 +158,10 @@ impl Evaluator<'_> {
         let id = self.line_id(line);
         let in_line = |e: EvalError| e.or_rule(&format!("{}.{id}", block.name));
         if let Some(when) = &line.when {
-            match self.eval(when).map_err(in_line)? {
-                Value::Bool(true) => {}
-                Value::Bool(false) => return Ok(()),
-                _ => {
+            match self.truth(when).map_err(in_line)? {
+                Truth::True => {}
+                Truth::False => return Ok(()),
+                Truth::Unknown | Truth::Other => {
                     // Whether this line exists is not known yet.
                     running.total = None;
                     return Ok(());
