@@ -1,12 +1,10 @@
 //! Approval chains in results (spec §12): the required steps, each `granted`, `pending` or
 //! `stale` against the approvals the host passes, with the facts a grant must record.
 
-use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value as Json};
 
-use super::json::{Map as JsonMap, Seq, TypedValue, to_json};
-use super::text::{Fields, Plain};
+use super::json::{TypedValue, to_json};
+use super::sink::{Sink, WriteJson};
 use crate::approval::{Approval, ApprovalStep};
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::eval::{Evaluator, Truth, display};
@@ -46,17 +44,18 @@ pub(crate) struct ChainsJson<'a, 'p> {
     pub chains: &'a [(&'p Approval, ChainStatus<'p>)],
 }
 
-impl Serialize for ChainsJson<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.chains.iter().map(|(chain, status)| {
-            (
-                Plain(&chain.name),
-                ChainJson {
-                    program: self.program,
-                    status,
-                },
-            )
-        }))
+impl WriteJson for ChainsJson<'_, '_> {
+    fn write_json<S: Sink>(&self, sink: &mut S) {
+        sink.begin_object();
+        for (chain, status) in self.chains {
+            sink.name_key(&chain.name);
+            ChainJson {
+                program: self.program,
+                status,
+            }
+            .write_json(sink);
+        }
+        sink.end_object();
     }
 }
 
@@ -105,64 +104,62 @@ struct ChainJson<'a, 'p> {
     status: &'a ChainStatus<'p>,
 }
 
-impl Serialize for ChainJson<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(2))?;
-        map.field("complete", &self.status.complete())?;
-        map.field(
-            "steps",
-            &Seq(self.status.steps.iter().map(|step| StepJson {
-                program: self.program,
-                step,
-            })),
-        )?;
-        map.end()
+impl WriteJson for ChainJson<'_, '_> {
+    fn write_json<S: Sink>(&self, sink: &mut S) {
+        sink.begin_object();
+        sink.name_key("complete");
+        sink.bool(self.status.complete());
+        sink.name_key("steps");
+        sink.begin_array();
+        for step in &self.status.steps {
+            write_step(sink, self.program, step);
+        }
+        sink.end_array();
+        sink.end_object();
     }
 }
 
-struct StepJson<'a, 'p> {
-    program: &'p Program,
-    step: &'a StepStatus<'p>,
-}
-
-impl Serialize for StepJson<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (status, step) = (self.step, self.step.step);
-        let mut map = s.serialize_map(None)?;
-        map.field("id", &Plain(&step.id))?;
-        map.field("label", &status.label)?;
-        map.field("role", &step.roles.first().map(|r| Plain(r)))?;
-        if step.roles.len() > 1 {
-            map.field("roles", &step.roles)?;
-        }
-        if let Some(group) = step.group {
-            map.field("parallel_group", &group)?;
-        }
-        map.field("status", &Plain(status.status))?;
-        map.field(
-            "depends_on",
-            &Seq(step.depends_on.iter().map(|path| Plain(path))),
-        )?;
-        map.field(
-            "facts",
-            &JsonMap(
-                step.depends_on
-                    .iter()
-                    .zip(&status.facts)
-                    .map(|(path, (value, ty))| {
-                        (
-                            Plain(path),
-                            TypedValue {
-                                program: self.program,
-                                value,
-                                ty,
-                            },
-                        )
-                    }),
-            ),
-        )?;
-        map.end()
+/// One required step: its id, label, role(s), status, and the facts a grant records.
+fn write_step<S: Sink>(sink: &mut S, program: &Program, status: &StepStatus<'_>) {
+    let step = status.step;
+    sink.begin_object();
+    sink.name_key("id");
+    sink.plain(&step.id);
+    sink.name_key("label");
+    sink.text(&status.label);
+    sink.name_key("role");
+    match step.roles.first() {
+        Some(role) => sink.plain(role),
+        None => sink.null(),
     }
+    if step.roles.len() > 1 {
+        sink.name_key("roles");
+        sink.begin_array();
+        for role in &step.roles {
+            sink.plain(role);
+        }
+        sink.end_array();
+    }
+    if let Some(group) = step.group {
+        sink.name_key("parallel_group");
+        sink.unsigned(u64::from(group));
+    }
+    sink.name_key("status");
+    sink.plain(status.status);
+    sink.name_key("depends_on");
+    sink.begin_array();
+    for path in &step.depends_on {
+        sink.plain(path);
+    }
+    sink.end_array();
+    sink.name_key("facts");
+    sink.begin_object();
+    for (path, (value, ty)) in step.depends_on.iter().zip(&status.facts) {
+        sink.name_key(path);
+        TypedValue { program, value, ty }.write_json(sink);
+    }
+    sink.end_object();
+    sink.end_object();
 }
 
 /// The required steps of chain `index` and their status against the chain's grants.

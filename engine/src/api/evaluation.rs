@@ -3,17 +3,15 @@
 //! [`Evaluation`] keeps what the evaluator computed (values, quotes, chain statuses) without
 //! converting anything; it becomes JSON only when a host asks, written straight to text
 //! ([`Evaluation::to_json_string`]) or built as a tree ([`Evaluation::to_json`]), both through
-//! the one [`Serialize`] definition below, so the two forms always agree.
+//! the one [`WriteJson`] definition below, so the two forms always agree.
 
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value as Json;
 
 use super::Ruleset;
 use super::approvals::{ChainStatus, ChainsJson};
-use super::json::{Map, QuoteJson, Seq, TraceJson, TypedValue, to_json};
-use super::text::{Fields, Plain};
+use super::json::{QuoteJson, TraceJson, TypedValue, to_json};
+use super::sink::{Sink, WriteJson, to_text};
 use crate::approval::Approval;
 use crate::eval::{Quote, TraceEntry};
 use crate::ir::{Constraint, Global};
@@ -74,117 +72,114 @@ impl<'r> Evaluation<'r> {
 
     /// The result as compact JSON text, byte-identical to `to_json_string(&self.to_json())`.
     pub fn to_json_string(&self) -> String {
-        super::text::to_string(self)
+        to_text(self)
     }
 }
 
-impl Serialize for Evaluation<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl WriteJson for Evaluation<'_> {
+    fn write_json<S: Sink>(&self, sink: &mut S) {
         let program = self.ruleset.program();
-        let mut map = s.serialize_map(None)?;
-        map.field("ruleset", &Identity(self.ruleset))?;
-        map.field("as_of", &self.as_of.map(Iso))?;
-        map.field("valid", &self.valid)?;
-        map.field(
-            "violations",
-            &Seq(self.violations.iter().map(ViolationJson)),
-        )?;
-        map.field(
-            "outputs",
-            &Map(self.outputs.iter().map(|(g, value)| {
-                (
-                    Plain(&g.name),
-                    TypedValue {
-                        program,
-                        value,
-                        ty: &g.ty,
-                    },
-                )
-            })),
-        )?;
-        map.field(
-            "quotes",
-            &Map(self.quotes.iter().map(|(g, quote)| {
-                (
-                    Plain(&g.name),
-                    QuoteJson {
-                        quote,
-                        trace: self.trace.is_some(),
-                    },
-                )
-            })),
-        )?;
-        map.field(
-            "approvals",
-            &ChainsJson {
-                program,
-                chains: &self.approvals,
-            },
-        )?;
-        if let Some(trace) = &self.trace {
-            map.field("trace", &TraceJson { program, trace })?;
+        sink.begin_object();
+        sink.name_key("ruleset");
+        Identity(self.ruleset).write_json(sink);
+        sink.name_key("as_of");
+        match self.as_of {
+            Some(date) => write_date(sink, date),
+            None => sink.null(),
         }
-        map.end()
+        sink.name_key("valid");
+        sink.bool(self.valid);
+        sink.name_key("violations");
+        sink.begin_array();
+        for v in &self.violations {
+            sink.begin_object();
+            sink.name_key("id");
+            sink.plain(&v.constraint.id);
+            sink.name_key("severity");
+            sink.plain(v.constraint.severity.as_str());
+            sink.name_key("message");
+            sink.text(&v.message);
+            sink.end_object();
+        }
+        sink.end_array();
+        sink.name_key("outputs");
+        sink.begin_object();
+        for (g, value) in &self.outputs {
+            sink.name_key(&g.name);
+            TypedValue {
+                program,
+                value,
+                ty: &g.ty,
+            }
+            .write_json(sink);
+        }
+        sink.end_object();
+        sink.name_key("quotes");
+        sink.begin_object();
+        for (g, quote) in &self.quotes {
+            sink.name_key(&g.name);
+            QuoteJson {
+                quote,
+                trace: self.trace.is_some(),
+            }
+            .write_json(sink);
+        }
+        sink.end_object();
+        sink.name_key("approvals");
+        ChainsJson {
+            program,
+            chains: &self.approvals,
+        }
+        .write_json(sink);
+        if let Some(trace) = &self.trace {
+            sink.name_key("trace");
+            TraceJson { program, trace }.write_json(sink);
+        }
+        sink.end_object();
     }
 }
 
 /// `{"name", "version", "hash"}` as every result names its ruleset.
 pub(crate) struct Identity<'a>(pub &'a Ruleset);
 
-impl Serialize for Identity<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(3))?;
-        map.field("name", &Plain(self.0.name()))?;
-        map.field("version", &Plain(self.0.version()))?;
-        map.field("hash", &Plain(self.0.hash()))?;
-        map.end()
+impl WriteJson for Identity<'_> {
+    fn write_json<S: Sink>(&self, sink: &mut S) {
+        sink.begin_object();
+        sink.name_key("name");
+        sink.plain(self.0.name());
+        sink.name_key("version");
+        sink.plain(self.0.version());
+        sink.name_key("hash");
+        sink.plain(self.0.hash());
+        sink.end_object();
     }
 }
 
-/// A date as ISO 8601 text.
-#[derive(Clone, Copy)]
-struct Iso(NaiveDate);
-
-impl Serialize for Iso {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // Four-digit years, all that business dates have, without the formatting machinery.
-        let date = self.0;
-        let (year, month, day) = (date.year(), date.month(), date.day());
-        if !(0..=9999).contains(&year) {
-            return s.collect_str(&date);
-        }
-        let digit = |n: i32| b'0' + (n % 10) as u8;
-        let (month, day) = (month as i32, day as i32);
-        let text = [
-            digit(year / 1000),
-            digit(year / 100),
-            digit(year / 10),
-            digit(year),
-            b'-',
-            digit(month / 10),
-            digit(month),
-            b'-',
-            digit(day / 10),
-            digit(day),
-        ];
-        match std::str::from_utf8(&text) {
-            Ok(text) => Plain(text).serialize(s),
-            Err(_) => s.collect_str(&date),
-        }
+/// A date as ISO 8601 text: four-digit years, all that business dates have, without the
+/// formatting machinery.
+fn write_date<S: Sink>(sink: &mut S, date: NaiveDate) {
+    let (year, month, day) = (date.year(), date.month(), date.day());
+    if !(0..=9999).contains(&year) {
+        sink.text(&date.to_string());
+        return;
     }
-}
-
-#[derive(Clone, Copy)]
-struct ViolationJson<'a, 'r>(&'a Violation<'r>);
-
-impl Serialize for ViolationJson<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let v = self.0;
-        let mut map = s.serialize_map(Some(3))?;
-        map.field("id", &Plain(&v.constraint.id))?;
-        map.field("severity", &Plain(v.constraint.severity.as_str()))?;
-        map.field("message", &v.message)?;
-        map.end()
+    let digit = |n: i32| b'0' + (n % 10) as u8;
+    let (month, day) = (month as i32, day as i32);
+    let text = [
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ];
+    match std::str::from_utf8(&text) {
+        Ok(text) => sink.plain(text),
+        Err(_) => sink.text(&date.to_string()),
     }
 }
 
@@ -193,15 +188,21 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// A date alone, as results write `as_of`.
+    struct Date(NaiveDate);
+
+    impl WriteJson for Date {
+        fn write_json<S: Sink>(&self, sink: &mut S) {
+            write_date(sink, self.0);
+        }
+    }
+
     proptest! {
         #[test]
         fn dates_are_written_as_chrono_writes_them(days in -800_000i32..4_000_000) {
             let date = NaiveDate::from_num_days_from_ce_opt(days).unwrap_or_default();
-            prop_assert_eq!(
-                super::super::text::to_string(&Iso(date)),
-                format!("\"{date}\"")
-            );
-            prop_assert_eq!(serde_json::to_value(Iso(date)).ok(), Some(Json::String(date.to_string())));
+            prop_assert_eq!(to_text(&Date(date)), format!("\"{date}\""));
+            prop_assert_eq!(super::super::sink::to_tree(&Date(date)), Json::String(date.to_string()));
         }
     }
 }

@@ -7,7 +7,7 @@ pub mod approvals;
 mod evaluation;
 mod json;
 mod requests;
-mod text;
+mod sink;
 
 use std::sync::Arc;
 

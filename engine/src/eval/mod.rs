@@ -639,11 +639,11 @@ impl<'p> Evaluator<'p> {
                 self.field(target, *index)?
             }
             Expr::TableLookup(table, key) => {
-                let key = known!(self.eval(key)?);
+                let key = known!(self.operand(key)?);
                 self.table_lookup(*table, &key)?
             }
             Expr::BandsPrice(mode, bands, qty) => {
-                let q = known!(self.eval(qty)?);
+                let q = known!(self.operand(qty)?);
                 self.bands(*mode, *bands, &q)?
             }
             Expr::Neg(x) => match known!(self.eval(x)?) {
@@ -829,7 +829,7 @@ impl<'p> Evaluator<'p> {
                 body,
                 filter,
             } => {
-                let items: Arc<[Value]> = match known!(self.eval(collection)?) {
+                let items: Arc<[Value]> = match known!(self.operand(collection)?) {
                     Value::List(items) => items,
                     Value::Set(e, members) => members.iter().map(|m| Value::Enum(e, *m)).collect(),
                     Value::None => Arc::from([]),

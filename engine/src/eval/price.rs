@@ -168,10 +168,14 @@ impl Evaluator<'_> {
                 }
             }
         }
-        let label = match self.eval(&line.label).map_err(in_line)? {
-            Value::Text(t) => t,
-            Value::Unknown => Arc::from(self.partial_text(&line.label).map_err(in_line)?),
-            other => Arc::from(display(self.program, &other)),
+        let label = match &line.label {
+            // Most labels are fixed texts: shared, not evaluated.
+            Expr::Const(Value::Text(t)) => t.clone(),
+            label => match self.eval(label).map_err(in_line)? {
+                Value::Text(t) => t,
+                Value::Unknown => Arc::from(self.partial_text(&line.label).map_err(in_line)?),
+                other => Arc::from(display(self.program, &other)),
+            },
         };
         let mut quantity = None;
         let mut unit_price = None;
@@ -279,8 +283,15 @@ impl Evaluator<'_> {
 
     /// A number, or `None` when unknown.
     fn eval_number(&mut self, e: &Expr) -> EvalResult<Option<Decimal>> {
-        match self.eval(e)? {
-            Value::Number(n) => Ok(Some(n)),
+        let owned;
+        let value = if self.prepare_path(e)? {
+            self.read_path(e)?
+        } else {
+            owned = self.eval(e)?;
+            &owned
+        };
+        match value {
+            Value::Number(n) => Ok(Some(*n)),
             Value::Unknown => Ok(None),
             Value::None => Err(EvalError::new(
                 ErrorKind::InvalidValue,

@@ -1,0 +1,403 @@
+//! Where the JSON of a result goes: compact text written straight into a `String`, or a
+//! `serde_json::Value` tree. Each result shape (`json.rs`, `evaluation.rs`, `approvals.rs`) is
+//! written once against [`Sink`], so the two forms always agree; the text is byte for byte what
+//! `serde_json::to_string` writes of the tree (property-tested below), without a call through
+//! `serde` per key and value.
+
+use rust_decimal::Decimal;
+use serde_json::{Map, Value as Json};
+
+use crate::num;
+
+/// The JSON events a result is made of, in document order.
+pub(crate) trait Sink {
+    fn begin_object(&mut self);
+    fn end_object(&mut self);
+    fn begin_array(&mut self);
+    fn end_array(&mut self);
+    /// An object key that may need escapes.
+    fn key(&mut self, key: &str);
+    /// An object key that is a name (fixed keys, names the grammar allows): no escape check.
+    fn name_key(&mut self, key: &str);
+    /// A text that may need escapes.
+    fn text(&mut self, text: &str);
+    /// A text that is a name, a decimal or a date: no escape check.
+    fn plain(&mut self, text: &str);
+    /// A decimal, as a text that keeps its scale (never `-0`).
+    fn decimal(&mut self, d: Decimal);
+    fn bool(&mut self, b: bool);
+    fn null(&mut self);
+    fn unsigned(&mut self, n: u64);
+}
+
+/// A view that writes itself as JSON.
+pub(crate) trait WriteJson {
+    fn write_json<S: Sink>(&self, sink: &mut S);
+}
+
+/// The view as a JSON tree.
+pub(crate) fn to_tree(view: &(impl WriteJson + ?Sized)) -> Json {
+    let mut tree = TreeSink::default();
+    view.write_json(&mut tree);
+    tree.root.unwrap_or(Json::Null)
+}
+
+/// The view as compact JSON text, what `serde_json::to_string(&to_tree(view))` writes.
+pub(crate) fn to_text(view: &(impl WriteJson + ?Sized)) -> String {
+    let mut text = TextSink {
+        out: String::with_capacity(2048),
+        first: true,
+    };
+    view.write_json(&mut text);
+    text.out
+}
+
+/// Compact JSON text. A comma goes before every value and key but the first of a container;
+/// after a key the value takes no comma.
+struct TextSink {
+    out: String,
+    /// Nothing written yet in the current container, or a key just written.
+    first: bool,
+}
+
+impl TextSink {
+    fn separate(&mut self) {
+        if self.first {
+            self.first = false;
+        } else {
+            self.out.push(',');
+        }
+    }
+}
+
+impl Sink for TextSink {
+    fn begin_object(&mut self) {
+        self.separate();
+        self.out.push('{');
+        self.first = true;
+    }
+
+    fn end_object(&mut self) {
+        self.out.push('}');
+        self.first = false;
+    }
+
+    fn begin_array(&mut self) {
+        self.separate();
+        self.out.push('[');
+        self.first = true;
+    }
+
+    fn end_array(&mut self) {
+        self.out.push(']');
+        self.first = false;
+    }
+
+    fn key(&mut self, key: &str) {
+        self.separate();
+        write_text(&mut self.out, key);
+        self.out.push(':');
+        self.first = true;
+    }
+
+    fn name_key(&mut self, key: &str) {
+        debug_assert!(!needs_escape(key.as_bytes()), "{key:?} is not a name");
+        self.separate();
+        self.out.reserve(key.len() + 3);
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push_str("\":");
+        self.first = true;
+    }
+
+    fn text(&mut self, text: &str) {
+        self.separate();
+        write_text(&mut self.out, text);
+    }
+
+    fn plain(&mut self, text: &str) {
+        debug_assert!(!needs_escape(text.as_bytes()), "{text:?} is not plain");
+        self.separate();
+        self.out.reserve(text.len() + 2);
+        self.out.push('"');
+        self.out.push_str(text);
+        self.out.push('"');
+    }
+
+    fn decimal(&mut self, d: Decimal) {
+        self.separate();
+        self.out.push('"');
+        num::push_decimal(&mut self.out, d);
+        self.out.push('"');
+    }
+
+    fn bool(&mut self, b: bool) {
+        self.separate();
+        self.out.push_str(if b { "true" } else { "false" });
+    }
+
+    fn null(&mut self) {
+        self.separate();
+        self.out.push_str("null");
+    }
+
+    fn unsigned(&mut self, n: u64) {
+        use std::fmt::Write as _;
+        self.separate();
+        // Writing to a `String` cannot fail.
+        let _ = write!(self.out, "{n}");
+    }
+}
+
+/// A JSON string: copied between quotes when nothing in it needs an escape, else escaped by
+/// `serde_json`.
+fn write_text(out: &mut String, s: &str) {
+    if needs_escape(s.as_bytes()) {
+        out.push_str(&serde_json::to_string(s).unwrap_or_default());
+    } else {
+        out.reserve(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    }
+}
+
+/// Whether a byte is a control character, `"` or `\\` (what JSON strings escape), a word at a
+/// time: the classic "has a byte less than n" word test (exact as a yes/no answer), for `0x20`,
+/// and for zero after `"` and `\\` are xor-ed away. Short texts, most keys and values, take two
+/// overlapping words; the tail of a long one, one last overlapping word.
+#[inline]
+fn needs_escape(bytes: &[u8]) -> bool {
+    macro_rules! special {
+        ($t:ty, $w:expr) => {{
+            const ONES: $t = <$t>::MAX / 0xff;
+            const HIGH: $t = ONES * 0x80;
+            let w: $t = $w;
+            let below = |v: $t, n: $t| v.wrapping_sub(ONES * n) & !v;
+            (below(w, 0x20) | below(w ^ (ONES * 0x22), 1) | below(w ^ (ONES * 0x5c), 1)) & HIGH != 0
+        }};
+    }
+    let word64 = |b: &[u8]| u64::from_ne_bytes(b.try_into().unwrap_or([0; 8]));
+    let word32 = |b: &[u8]| u32::from_ne_bytes(b.try_into().unwrap_or([0; 4]));
+    let len = bytes.len();
+    if len >= 8 {
+        let last = bytes.get(len - 8..).map_or(0, word64);
+        bytes
+            .chunks_exact(8)
+            .fold(special!(u64, last), |found, chunk| {
+                found | special!(u64, word64(chunk))
+            })
+    } else if len >= 4 {
+        let first = bytes.get(..4).map_or(0, word32);
+        let last = bytes.get(len - 4..).map_or(0, word32);
+        special!(u32, first) | special!(u32, last)
+    } else {
+        bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    }
+}
+
+/// A `serde_json::Value` tree: open containers on a stack, each with the key it goes under.
+#[derive(Default)]
+struct TreeSink {
+    stack: Vec<(Json, Option<String>)>,
+    key: Option<String>,
+    root: Option<Json>,
+}
+
+impl TreeSink {
+    fn put(&mut self, value: Json) {
+        match self.stack.last_mut() {
+            Some((Json::Object(map), _)) => {
+                map.insert(self.key.take().unwrap_or_default(), value);
+            }
+            Some((Json::Array(items), _)) => items.push(value),
+            _ => self.root = Some(value),
+        }
+    }
+
+    fn open(&mut self, container: Json) {
+        let key = self.key.take();
+        self.stack.push((container, key));
+    }
+
+    fn close(&mut self) {
+        if let Some((container, key)) = self.stack.pop() {
+            self.key = key;
+            self.put(container);
+        }
+    }
+}
+
+impl Sink for TreeSink {
+    fn begin_object(&mut self) {
+        self.open(Json::Object(Map::new()));
+    }
+
+    fn end_object(&mut self) {
+        self.close();
+    }
+
+    fn begin_array(&mut self) {
+        self.open(Json::Array(Vec::new()));
+    }
+
+    fn end_array(&mut self) {
+        self.close();
+    }
+
+    fn key(&mut self, key: &str) {
+        self.key = Some(key.to_string());
+    }
+
+    fn name_key(&mut self, key: &str) {
+        self.key(key);
+    }
+
+    fn text(&mut self, text: &str) {
+        self.put(Json::String(text.to_string()));
+    }
+
+    fn plain(&mut self, text: &str) {
+        self.text(text);
+    }
+
+    fn decimal(&mut self, d: Decimal) {
+        self.put(Json::String(num::to_string(d)));
+    }
+
+    fn bool(&mut self, b: bool) {
+        self.put(Json::Bool(b));
+    }
+
+    fn null(&mut self) {
+        self.put(Json::Null);
+    }
+
+    fn unsigned(&mut self, n: u64) {
+        self.put(Json::from(n));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A JSON tree written as it is (numbers as unsigned integers), to hold the two sinks to
+    /// `serde_json`.
+    struct Tree<'a>(&'a Json);
+
+    impl WriteJson for Tree<'_> {
+        fn write_json<S: Sink>(&self, sink: &mut S) {
+            match self.0 {
+                Json::Null => sink.null(),
+                Json::Bool(b) => sink.bool(*b),
+                Json::Number(n) => sink.unsigned(n.as_u64().unwrap_or_default()),
+                Json::String(s) => sink.text(s),
+                Json::Array(items) => {
+                    sink.begin_array();
+                    for item in items {
+                        Tree(item).write_json(sink);
+                    }
+                    sink.end_array();
+                }
+                Json::Object(map) => {
+                    sink.begin_object();
+                    for (key, value) in map {
+                        sink.key(key);
+                        Tree(value).write_json(sink);
+                    }
+                    sink.end_object();
+                }
+            }
+        }
+    }
+
+    /// JSON trees with unsigned integers and texts that need every kind of escape.
+    fn tree() -> impl Strategy<Value = Json> {
+        let text = prop_oneof![
+            "[a-z_]{0,12}",
+            any::<String>(),
+            proptest::collection::vec(0u32..0x80, 0..8).prop_map(|cs| cs
+                .into_iter()
+                .filter_map(char::from_u32)
+                .collect::<String>()),
+        ];
+        let leaf = prop_oneof![
+            Just(Json::Null),
+            any::<bool>().prop_map(Json::Bool),
+            any::<u64>().prop_map(Json::from),
+            text.clone().prop_map(Json::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Json::Array),
+                proptest::collection::vec((text.clone(), inner), 0..6)
+                    .prop_map(|fields| Json::Object(fields.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Names, decimals and dates as plain texts and name keys, beside a text with escapes.
+    struct Plain<'a> {
+        name: &'a str,
+        value: &'a str,
+        amount: Decimal,
+    }
+
+    impl WriteJson for Plain<'_> {
+        fn write_json<S: Sink>(&self, sink: &mut S) {
+            sink.begin_object();
+            sink.name_key(self.name);
+            sink.begin_array();
+            sink.plain(self.value);
+            sink.decimal(self.amount);
+            sink.text("tab\there \"quoted\" ünï");
+            sink.end_array();
+            sink.name_key("Empty");
+            sink.begin_object();
+            sink.end_object();
+            sink.end_object();
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn escapes_are_found_wherever_they_are(
+            prefix in "[a-zA-Z0-9 ~é]{0,20}",
+            bad in prop_oneof![0u8..0x20, Just(b'"'), Just(b'\\')],
+            suffix in "[a-zA-Z0-9 ~é]{0,20}",
+        ) {
+            let clean = format!("{prefix}{suffix}");
+            prop_assert!(!needs_escape(clean.as_bytes()));
+            let dirty = format!("{prefix}{}{suffix}", char::from(bad));
+            prop_assert!(needs_escape(dirty.as_bytes()));
+        }
+
+        #[test]
+        fn the_tree_is_the_value_and_the_text_is_serde_jsons(value in tree()) {
+            prop_assert_eq!(&to_tree(&Tree(&value)), &value);
+            prop_assert_eq!(to_text(&Tree(&value)), serde_json::to_string(&value).unwrap_or_default());
+        }
+
+        #[test]
+        fn plain_texts_are_texts(
+            name in "[a-z_][a-z0-9_.]{0,12}",
+            value in "[a-zA-Z0-9_.:-]{0,20}",
+            mantissa in any::<i64>(),
+            scale in 0u32..=28,
+        ) {
+            let amount = Decimal::new(mantissa, scale);
+            let view = Plain { name: &name, value: &value, amount };
+            let tree = to_tree(&view);
+            prop_assert_eq!(
+                &tree,
+                &serde_json::json!({
+                    name.clone(): [value.clone(), num::to_string(amount), "tab\there \"quoted\" ünï"],
+                    "Empty": {}
+                })
+            );
+            prop_assert_eq!(to_text(&view), serde_json::to_string(&tree).unwrap_or_default());
+        }
+    }
+}
