@@ -152,11 +152,14 @@ pub fn decimal_text(d: Decimal, buf: &mut [u8; DECIMAL_TEXT_LEN]) -> &str {
         .unwrap_or("")
 }
 
-/// Appends the decimal's text (as [`decimal_text`]) to `out` (one copy: cheaper than pushing
-/// its characters one by one, UTF-8 check included).
+/// Appends the decimal's text (as [`decimal_text`]) to `out`, a character at a time: the text
+/// is ASCII, so nothing needs checking as UTF-8.
 pub fn push_decimal(out: &mut String, d: Decimal) {
     let mut buf = [0u8; DECIMAL_TEXT_LEN];
-    out.push_str(decimal_text(d, &mut buf));
+    let start = decimal_digits(d, &mut buf);
+    let text = buf.get(start..).unwrap_or_default();
+    out.reserve(text.len());
+    out.extend(text.iter().map(|&b| char::from(b)));
 }
 
 /// Writes the decimal's text into the end of `buf` and returns where it starts.
