@@ -155,8 +155,19 @@ impl<'p> Evaluator<'p> {
 
     /// The value of a named value (let, output, decision, price block), computed at most once.
     pub fn global(&mut self, id: GlobalId) -> EvalResult<Value> {
-        if let Some(Some(v)) = self.memo.get(id as usize) {
-            return Ok(v.clone());
+        self.ensure_global(id)?;
+        Ok(self
+            .memo
+            .get(id as usize)
+            .and_then(Option::clone)
+            .unwrap_or(Value::Unknown))
+    }
+
+    /// Computes named value `id` into its memo slot unless it is there already (callers that
+    /// read it in place need no copy of it).
+    fn ensure_global(&mut self, id: GlobalId) -> EvalResult<()> {
+        if let Some(Some(_)) = self.memo.get(id as usize) {
+            return Ok(());
         }
         let program = self.program;
         let Some(global) = program.global(id) else {
@@ -202,9 +213,9 @@ impl<'p> Evaluator<'p> {
             }
         }
         if let Some(slot) = self.memo.get_mut(id as usize) {
-            *slot = Some(value.clone());
+            *slot = Some(value);
         }
-        Ok(value)
+        Ok(())
     }
 
     /// Runs `f` with a local stack of its own (each value, quote and table cell is lowered in
@@ -377,7 +388,7 @@ impl<'p> Evaluator<'p> {
             Expr::Local(slot) => self.locals.get(*slot as usize),
             Expr::Global(g) => {
                 if !matches!(self.memo.get(*g as usize), Some(Some(_))) {
-                    self.global(*g)?;
+                    self.ensure_global(*g)?;
                 }
                 self.memo.get(*g as usize).and_then(Option::as_ref)
             }
@@ -403,7 +414,7 @@ impl<'p> Evaluator<'p> {
                     return Ok(false);
                 }
                 if !matches!(self.memo.get(*g as usize), Some(Some(_))) {
-                    self.global(*g)?;
+                    self.ensure_global(*g)?;
                 }
                 Ok(true)
             }
