@@ -165,10 +165,16 @@ impl<'p> Evaluator<'p> {
 
     /// Computes named value `id` into its memo slot unless it is there already (callers that
     /// read it in place need no copy of it).
+    #[inline]
     fn ensure_global(&mut self, id: GlobalId) -> EvalResult<()> {
-        if let Some(Some(_)) = self.memo.get(id as usize) {
-            return Ok(());
+        match self.memo.get(id as usize) {
+            Some(Some(_)) => Ok(()),
+            _ => self.compute_global(id),
         }
+    }
+
+    /// Computes named value `id` into its memo slot.
+    fn compute_global(&mut self, id: GlobalId) -> EvalResult<()> {
         let program = self.program;
         let Some(global) = program.global(id) else {
             return Err(EvalError::new(
@@ -367,57 +373,20 @@ impl<'p> Evaluator<'p> {
         })
     }
 
-    /// A field of a record that an input, a local or a computed value holds, read in place
-    /// (`ship_to.country`, `quote.total`) rather than through a copy of the whole record;
-    /// `None` when `target` is not such a path to a record (then [`Self::field`] decides).
-    #[inline(always)]
-    fn field_of_path(&mut self, target: &Expr, index: u32) -> EvalResult<Option<Value>> {
-        Ok(self
-            .path(target)?
-            .and_then(|record| match record {
-                Value::Record(fields) => fields.get(index as usize),
-                _ => None,
-            })
-            .cloned())
-    }
-
-    /// The value an input, local or computed value (then fields of it) holds, by reference.
-    fn path(&mut self, e: &Expr) -> EvalResult<Option<&Value>> {
-        Ok(match e {
-            Expr::Input(i) => self.inputs.get(*i as usize),
-            Expr::Local(slot) => self.locals.get(*slot as usize),
-            Expr::Global(g) => {
-                if !matches!(self.memo.get(*g as usize), Some(Some(_))) {
-                    self.ensure_global(*g)?;
-                }
-                self.memo.get(*g as usize).and_then(Option::as_ref)
-            }
-            Expr::Field(target, index) => match self.path(target)? {
-                Some(Value::Record(fields)) => fields.get(*index as usize),
-                _ => None,
-            },
-            _ => None,
-        })
-    }
-
     /// Makes operand `e` readable in place when it is a path (a constant, an input, a local, a
     /// computed value other than a price block, fields of these), computing the values it
     /// reads first; `false` for any other expression, which must be evaluated.
     fn prepare_path(&mut self, e: &Expr) -> EvalResult<bool> {
         match e {
             Expr::Const(_) | Expr::Input(_) | Expr::Local(_) => Ok(true),
-            Expr::Global(g) => {
+            Expr::Global(g) => match self.program.global(*g).map(|global| &global.kind) {
                 // A price block's fields are read off its quote without building its value.
-                let program = self.program;
-                if !matches!(program.global(*g), Some(global) if !matches!(global.kind, GlobalKind::Price(_)))
-                {
-                    return Ok(false);
-                }
-                if !matches!(self.memo.get(*g as usize), Some(Some(_))) {
+                None | Some(GlobalKind::Price(_)) => Ok(false),
+                Some(_) => {
                     self.ensure_global(*g)?;
+                    Ok(true)
                 }
-                Ok(true)
-            }
+            },
             Expr::Field(target, _) => self.prepare_path(target),
             _ => Ok(false),
         }
@@ -644,8 +613,9 @@ impl<'p> Evaluator<'p> {
                 {
                     return Ok(value);
                 }
-                if let Some(value) = self.field_of_path(target, *index)? {
-                    return Ok(value);
+                // `ship_to.country`: read in place, without a copy of the whole record.
+                if self.prepare_path(e)? {
+                    return self.read_path(e).cloned();
                 }
                 self.field(target, *index)?
             }

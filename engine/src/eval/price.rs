@@ -283,15 +283,8 @@ impl Evaluator<'_> {
 
     /// A number, or `None` when unknown.
     fn eval_number(&mut self, e: &Expr) -> EvalResult<Option<Decimal>> {
-        let owned;
-        let value = if self.prepare_path(e)? {
-            self.read_path(e)?
-        } else {
-            owned = self.eval(e)?;
-            &owned
-        };
-        match value {
-            Value::Number(n) => Ok(Some(*n)),
+        match self.operand(e)? {
+            Value::Number(n) => Ok(Some(n)),
             Value::Unknown => Ok(None),
             Value::None => Err(EvalError::new(
                 ErrorKind::InvalidValue,
