@@ -15,7 +15,7 @@ use std::sync::Arc;
 use ordo_dsl::{Diagnostic, Diagnostics, Span};
 use serde_json::Value as Json;
 
-use super::{EvalOptions, Ruleset, json};
+use super::{EvalOptions, Ruleset, json, sink};
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::eval::{Context, Evaluator, display};
 use crate::input::{Absent, read_input};
@@ -165,7 +165,7 @@ impl Adhoc {
         let trace = if options.trace {
             // The appended value itself is no part of the explanation.
             let entries: Vec<_> = ev.trace.iter().filter(|t| t.id != NAME).cloned().collect();
-            json::to_json(&json::TraceJson {
+            sink::to_tree(&json::TraceJson {
                 program,
                 trace: &entries,
             })

@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::json::{TypedValue, to_json};
-use super::sink::{Sink, WriteJson};
+use super::json::TypedValue;
+use super::sink::{Sink, WriteJson, to_tree};
 use crate::approval::{Approval, ApprovalStep};
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::eval::{Evaluator, Truth, display};
@@ -17,7 +17,7 @@ use crate::value::Value;
 pub fn approvals_json(ev: &mut Evaluator<'_>, granted: Option<&Json>) -> EvalResult<Json> {
     let program = ev.program;
     let chains = all_chains(ev, granted)?;
-    Ok(to_json(&ChainsJson {
+    Ok(to_tree(&ChainsJson {
         program,
         chains: &chains,
     }))
@@ -92,7 +92,7 @@ impl ChainStatus<'_> {
 
     /// The chain as JSON (spec §12): `complete` and the required steps.
     pub fn to_json(&self, program: &Program) -> Json {
-        to_json(&ChainJson {
+        to_tree(&ChainJson {
             program,
             status: self,
         })

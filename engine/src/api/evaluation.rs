@@ -10,8 +10,8 @@ use serde_json::Value as Json;
 
 use super::Ruleset;
 use super::approvals::{ChainStatus, ChainsJson};
-use super::json::{QuoteJson, TraceJson, TypedValue, to_json};
-use super::sink::{Sink, WriteJson, to_text};
+use super::json::{QuoteJson, TraceJson, TypedValue};
+use super::sink::{Sink, WriteJson, to_text, to_tree};
 use crate::approval::Approval;
 use crate::eval::{Quote, TraceEntry};
 use crate::ir::{Constraint, Global};
@@ -67,7 +67,7 @@ impl<'r> Evaluation<'r> {
 
     /// The result as a JSON tree.
     pub fn to_json(&self) -> Json {
-        to_json(self)
+        to_tree(self)
     }
 
     /// The result as compact JSON text, byte-identical to `to_json_string(&self.to_json())`.
@@ -202,7 +202,7 @@ mod tests {
         fn dates_are_written_as_chrono_writes_them(days in -800_000i32..4_000_000) {
             let date = NaiveDate::from_num_days_from_ce_opt(days).unwrap_or_default();
             prop_assert_eq!(to_text(&Date(date)), format!("\"{date}\""));
-            prop_assert_eq!(super::super::sink::to_tree(&Date(date)), Json::String(date.to_string()));
+            prop_assert_eq!(to_tree(&Date(date)), Json::String(date.to_string()));
         }
     }
 }

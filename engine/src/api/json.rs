@@ -28,17 +28,12 @@ pub fn decimal_json(d: rust_decimal::Decimal) -> Json {
 
 /// A value as JSON, guided by its static type (for record field names).
 pub fn value_to_json(program: &Program, value: &Value, ty: &Type) -> Json {
-    to_json(&TypedValue { program, value, ty })
+    to_tree(&TypedValue { program, value, ty })
 }
 
 /// A quote as in spec §16; with `trace`, each line says how its amount was computed.
 pub fn quote_json(quote: &Quote, trace: bool) -> Json {
-    to_json(&QuoteJson { quote, trace })
-}
-
-/// Builds the JSON tree of a view.
-pub(crate) fn to_json(view: &impl WriteJson) -> Json {
-    to_tree(view)
+    to_tree(&QuoteJson { quote, trace })
 }
 
 /// An optional decimal: `null` when not known.

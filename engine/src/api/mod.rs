@@ -118,7 +118,7 @@ impl Ruleset {
 
     /// `{"name", "version", "hash"}` as every result names its ruleset.
     pub fn identity_json(&self) -> Json {
-        json::to_json(&evaluation::Identity(self))
+        sink::to_tree(&evaluation::Identity(self))
     }
 
     /// Evaluates a complete input (spec §16). The result, or the first error: never a partial
