@@ -146,64 +146,97 @@ pub const DECIMAL_TEXT_LEN: usize = 64;
 /// Writes the decimal's text (as `to_string`: every digit of its scale, no negative zero) into
 /// `buf` and returns it; no allocation, for results written by the million.
 pub fn decimal_text(d: Decimal, buf: &mut [u8; DECIMAL_TEXT_LEN]) -> &str {
-    let start = decimal_digits(d, buf);
-    buf.get(start..)
-        .and_then(|text| std::str::from_utf8(text).ok())
-        .unwrap_or("")
+    std::str::from_utf8(decimal_bytes(d, buf)).unwrap_or("")
 }
 
-/// Appends the decimal's text (as [`decimal_text`]) to `out`, a character at a time: the text
-/// is ASCII, so nothing needs checking as UTF-8.
+/// The decimal's text as [`decimal_text`] writes it, as ASCII bytes (for writers of bytes,
+/// which need no check of them as UTF-8).
+pub fn decimal_bytes(d: Decimal, buf: &mut [u8; DECIMAL_TEXT_LEN]) -> &[u8] {
+    let start = decimal_digits(d, buf);
+    buf.get(start..).unwrap_or_default()
+}
+
+/// Appends the decimal's text (as [`decimal_text`]) to `out`.
 pub fn push_decimal(out: &mut String, d: Decimal) {
     let mut buf = [0u8; DECIMAL_TEXT_LEN];
-    let start = decimal_digits(d, &mut buf);
-    let text = buf.get(start..).unwrap_or_default();
-    out.reserve(text.len());
-    out.extend(text.iter().map(|&b| char::from(b)));
+    out.push_str(decimal_text(d, &mut buf));
 }
+
+/// "00" to "99": the digits of an amount are written two at a time, halving the divisions.
+const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
 
 /// Writes the decimal's text into the end of `buf` and returns where it starts.
 fn decimal_digits(d: Decimal, buf: &mut [u8; DECIMAL_TEXT_LEN]) -> usize {
     let mantissa = d.mantissa();
     let scale = d.scale() as usize;
-    let magnitude = mantissa.unsigned_abs();
+    // Digits from the right: `scale` of them (zeros fill up to it) after the point, then at
+    // least one before it. `end` only moves left, and the buffer holds the longest text.
     let mut end = buf.len();
     let mut digits = 0;
-    let mut put = |end: &mut usize, byte: u8| {
-        *end -= 1;
-        if let Some(b) = buf.get_mut(*end) {
-            *b = byte;
+    // Nearly every amount fits 64 bits, whose division is many times cheaper than 128 bits':
+    // a wide one gives digits one by one until the rest fits.
+    let mut high = mantissa.unsigned_abs();
+    let mut low = loop {
+        if let Ok(low) = u64::try_from(high) {
+            break low;
         }
-    };
-    // Digits from the right; the point goes in after `scale` of them, zeros fill up to it.
-    // Nearly every amount fits 64 bits, whose division is many times cheaper than 128 bits'.
-    let (mut high, mut low) = match u64::try_from(magnitude) {
-        Ok(low) => (0u128, low),
-        Err(_) => (magnitude, 0),
-    };
-    while high > 0 {
         if digits == scale && scale > 0 {
-            put(&mut end, b'.');
+            put_byte(buf, &mut end, b'.');
         }
-        put(&mut end, b'0' + (high % 10) as u8);
+        put_byte(buf, &mut end, b'0' + (high % 10) as u8);
         high /= 10;
         digits += 1;
-        if let Ok(rest) = u64::try_from(high) {
-            (high, low) = (0, rest);
-        }
+    };
+    let integer_started = digits > scale;
+    let mut fraction = scale.saturating_sub(digits);
+    while fraction >= 2 {
+        put_pair(buf, &mut end, low % 100);
+        low /= 100;
+        fraction -= 2;
     }
-    while low > 0 || digits <= scale {
-        if digits == scale && scale > 0 {
-            put(&mut end, b'.');
-        }
-        put(&mut end, b'0' + (low % 10) as u8);
+    if fraction == 1 {
+        put_byte(buf, &mut end, b'0' + (low % 10) as u8);
         low /= 10;
-        digits += 1;
+    }
+    if scale > 0 && !integer_started {
+        put_byte(buf, &mut end, b'.');
+    }
+    while low >= 100 {
+        put_pair(buf, &mut end, low % 100);
+        low /= 100;
+    }
+    if low >= 10 {
+        put_pair(buf, &mut end, low);
+    } else if low > 0 || !integer_started {
+        put_byte(buf, &mut end, b'0' + low as u8);
     }
     if mantissa < 0 {
-        put(&mut end, b'-');
+        put_byte(buf, &mut end, b'-');
     }
     end
+}
+
+/// Writes `byte` just left of `end` and moves `end` onto it.
+#[inline(always)]
+fn put_byte(buf: &mut [u8], end: &mut usize, byte: u8) {
+    *end = end.saturating_sub(1);
+    if let Some(b) = buf.get_mut(*end) {
+        *b = byte;
+    }
+}
+
+/// Writes the two digits of `n` (below 100) just left of `end` and moves `end` onto them.
+#[inline(always)]
+fn put_pair(buf: &mut [u8], end: &mut usize, n: u64) {
+    let at = (n % 100) as usize * 2;
+    *end = end.saturating_sub(2);
+    if let (Some(to), Some(pair)) = (buf.get_mut(*end..*end + 2), DIGIT_PAIRS.get(at..at + 2)) {
+        to.copy_from_slice(pair);
+    }
 }
 
 /// Whether the decimal has no fractional part.
@@ -276,6 +309,16 @@ mod tests {
             "0",
             "0.00",
             "-0.05",
+            "0.5",
+            "-7.5",
+            "5",
+            "99",
+            "100",
+            "10.0",
+            "1234567.891",
+            "18446744073709551615.5",
+            "18446744073709551616",
+            "184467440737095516160.00",
             "10.50",
             "0.0000000000000000000000000001",
             "-79228162514264337593543950335",

@@ -1,4 +1,4 @@
-//! Where the JSON of a result goes: compact text written straight into a `String`, or a
+//! Where the JSON of a result goes: compact text written straight into bytes, or a
 //! `serde_json::Value` tree. Each result shape (`json.rs`, `evaluation.rs`, `approvals.rs`) is
 //! written once against [`Sink`], so the two forms always agree; the text is byte for byte what
 //! `serde_json::to_string` writes of the tree (property-tested below), without a call through
@@ -45,27 +45,31 @@ pub(crate) fn to_tree(view: &(impl WriteJson + ?Sized)) -> Json {
 /// The view as compact JSON text, what `serde_json::to_string(&to_tree(view))` writes.
 pub(crate) fn to_text(view: &(impl WriteJson + ?Sized)) -> String {
     let mut text = TextSink {
-        out: String::with_capacity(2048),
+        out: Vec::with_capacity(2048),
         first: true,
     };
     view.write_json(&mut text);
-    text.out
+    // Every byte came from a `str` or is ASCII, so this never fails; one check of the whole
+    // text costs less than one per decimal would.
+    String::from_utf8(text.out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// Compact JSON text. A comma goes before every value and key but the first of a container;
-/// after a key the value takes no comma.
+/// Compact JSON text, as bytes. A comma goes before every value and key but the first of a
+/// container; after a key the value takes no comma.
 struct TextSink {
-    out: String,
+    out: Vec<u8>,
     /// Nothing written yet in the current container, or a key just written.
     first: bool,
 }
 
 impl TextSink {
+    #[inline]
     fn separate(&mut self) {
         if self.first {
             self.first = false;
         } else {
-            self.out.push(',');
+            self.out.push(b',');
         }
     }
 }
@@ -73,40 +77,42 @@ impl TextSink {
 impl Sink for TextSink {
     fn begin_object(&mut self) {
         self.separate();
-        self.out.push('{');
+        self.out.push(b'{');
         self.first = true;
     }
 
     fn end_object(&mut self) {
-        self.out.push('}');
+        self.out.push(b'}');
         self.first = false;
     }
 
     fn begin_array(&mut self) {
         self.separate();
-        self.out.push('[');
+        self.out.push(b'[');
         self.first = true;
     }
 
     fn end_array(&mut self) {
-        self.out.push(']');
+        self.out.push(b']');
         self.first = false;
     }
 
     fn key(&mut self, key: &str) {
         self.separate();
         write_text(&mut self.out, key);
-        self.out.push(':');
+        self.out.push(b':');
         self.first = true;
     }
 
+    // Inlined: most keys are constants, whose copy then needs no call.
+    #[inline]
     fn name_key(&mut self, key: &str) {
         debug_assert!(!needs_escape(key.as_bytes()), "{key:?} is not a name");
         self.separate();
         self.out.reserve(key.len() + 3);
-        self.out.push('"');
-        self.out.push_str(key);
-        self.out.push_str("\":");
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
         self.first = true;
     }
 
@@ -118,47 +124,51 @@ impl Sink for TextSink {
     fn plain(&mut self, text: &str) {
         debug_assert!(!needs_escape(text.as_bytes()), "{text:?} is not plain");
         self.separate();
-        self.out.reserve(text.len() + 2);
-        self.out.push('"');
-        self.out.push_str(text);
-        self.out.push('"');
+        quoted(&mut self.out, text.as_bytes());
     }
 
     fn decimal(&mut self, d: Decimal) {
         self.separate();
-        self.out.push('"');
-        num::push_decimal(&mut self.out, d);
-        self.out.push('"');
+        let mut buf = [0u8; num::DECIMAL_TEXT_LEN];
+        quoted(&mut self.out, num::decimal_bytes(d, &mut buf));
     }
 
     fn bool(&mut self, b: bool) {
         self.separate();
-        self.out.push_str(if b { "true" } else { "false" });
+        self.out
+            .extend_from_slice(if b { b"true".as_slice() } else { b"false" });
     }
 
     fn null(&mut self) {
         self.separate();
-        self.out.push_str("null");
+        self.out.extend_from_slice(b"null");
     }
 
     fn unsigned(&mut self, n: u64) {
-        use std::fmt::Write as _;
+        use std::io::Write as _;
         self.separate();
-        // Writing to a `String` cannot fail.
+        // Writing to a `Vec` cannot fail.
         let _ = write!(self.out, "{n}");
     }
 }
 
+/// `text` between quotes, as it is.
+#[inline]
+fn quoted(out: &mut Vec<u8>, text: &[u8]) {
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(text);
+    out.push(b'"');
+}
+
 /// A JSON string: copied between quotes when nothing in it needs an escape, else escaped by
 /// `serde_json`.
-fn write_text(out: &mut String, s: &str) {
+fn write_text(out: &mut Vec<u8>, s: &str) {
     if needs_escape(s.as_bytes()) {
-        out.push_str(&serde_json::to_string(s).unwrap_or_default());
+        // Writing to a `Vec` cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
     } else {
-        out.reserve(s.len() + 2);
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
+        quoted(out, s.as_bytes());
     }
 }
 
