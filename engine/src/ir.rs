@@ -124,6 +124,15 @@ pub struct TableVariant {
     pub default: Option<Expr>,
 }
 
+impl TableVariant {
+    /// The row whose key is `key`, found in the index.
+    pub fn row_of(&self, key: &Value) -> Option<&(Value, Expr)> {
+        KeyValue::of(key)
+            .and_then(|k| self.index.get(&k))
+            .and_then(|i| self.rows.get(*i))
+    }
+}
+
 /// A value usable as a map key (texts, numbers by value, enums, booleans, dates).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum KeyValue {

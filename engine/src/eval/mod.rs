@@ -28,7 +28,7 @@ use rust_decimal::Decimal;
 
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::ir::{
-    Aggregate, ArithOp, CompareOp, Expr, GlobalId, GlobalKind, KeyValue, Program, TextPiece,
+    Aggregate, ArithOp, CompareOp, Expr, GlobalId, GlobalKind, Program, TextPiece,
 };
 use crate::num;
 use crate::value::Value;
@@ -933,9 +933,16 @@ impl<'p> Evaluator<'p> {
                 ),
             ));
         };
-        let row = KeyValue::of(key)
-            .and_then(|k| variant.index.get(&k))
-            .and_then(|i| variant.rows.get(*i));
+        let row = match key {
+            // Enum-keyed rows are mostly written in the enum's order: try the row at the
+            // value's own position before searching the index.
+            Value::Enum(_, v) => variant
+                .rows
+                .get(*v as usize)
+                .filter(|(k, _)| k == key)
+                .or_else(|| variant.row_of(key)),
+            _ => variant.row_of(key),
+        };
         let expr = match (row, &variant.default) {
             (Some((_, e)), _) => e,
             (None, Some(default)) => default,
