@@ -16,7 +16,7 @@ use ordo_dsl::Diagnostics;
 use serde_json::Value as Json;
 
 use crate::error::{EvalError, EvalResult};
-use crate::eval::{Context, Evaluator};
+use crate::eval::{Context, Evaluator, Truth};
 use crate::input::{Absent, read_input};
 use crate::ir::{GlobalKind, Program};
 use crate::value::Value;
@@ -228,7 +228,7 @@ fn violations<'p>(ev: &mut Evaluator<'p>) -> EvalResult<(bool, Vec<Violation<'p>
     let mut valid = true;
     let mut out = Vec::new();
     for (i, constraint) in program.constraints.iter().enumerate() {
-        if ev.constraint(i)? != Value::Bool(false) {
+        if ev.constraint(i)? != Truth::False {
             continue;
         }
         if constraint.severity == ordo_dsl::ast::Severity::Error {

@@ -16,7 +16,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::api::{Ruleset, quote_json, value_to_json};
 use crate::error::{ErrorKind, EvalError, EvalResult};
-use crate::eval::{Context, Evaluator, display};
+use crate::eval::{Context, Evaluator, Truth, display};
 use crate::input::{Absent, parse_date, read_input};
 use crate::ir::{Constraint, Program};
 use crate::value::Value;
@@ -79,7 +79,7 @@ pub(crate) fn reads_field(c: &Constraint, path: &str) -> bool {
 /// Is constraint `index` definitely violated (its condition definitely false)? Evaluation
 /// errors count as "not known to be violated": the answer stays sound.
 pub(crate) fn violated(ev: &mut Evaluator<'_>, index: usize) -> bool {
-    matches!(ev.constraint(index), Ok(Value::Bool(false)))
+    matches!(ev.constraint(index), Ok(Truth::False))
 }
 
 /// The constraint's message under this evaluation (its id if the message cannot be built).

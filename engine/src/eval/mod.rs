@@ -27,9 +27,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::error::{ErrorKind, EvalError, EvalResult};
-use crate::ir::{
-    Aggregate, ArithOp, CompareOp, Expr, GlobalId, GlobalKind, Program, TextPiece,
-};
+use crate::ir::{Aggregate, ArithOp, CompareOp, Expr, GlobalId, GlobalKind, Program, TextPiece};
 use crate::num;
 use crate::value::Value;
 
@@ -108,7 +106,7 @@ pub struct Evaluator<'p> {
     inputs: std::borrow::Cow<'p, [Value]>,
     pub context: Context,
     memo: Vec<Option<Value>>,
-    constraint_memo: Vec<Option<Value>>,
+    constraint_memo: Vec<Option<Truth>>,
     valid_memo: Option<Value>,
     /// The quotes of the price blocks computed so far.
     quotes: Vec<(GlobalId, Quote)>,
@@ -294,10 +292,10 @@ impl<'p> Evaluator<'p> {
             .collect()
     }
 
-    /// Whether constraint `index` holds: `Bool`, or `Unknown` in a partial evaluation.
-    pub fn constraint(&mut self, index: usize) -> EvalResult<Value> {
-        if let Some(Some(v)) = self.constraint_memo.get(index) {
-            return Ok(v.clone());
+    /// Whether constraint `index` holds ([`Truth::Unknown`] in a partial evaluation).
+    pub fn constraint(&mut self, index: usize) -> EvalResult<Truth> {
+        if let Some(Some(truth)) = self.constraint_memo.get(index) {
+            return Ok(*truth);
         }
         let program = self.program;
         let Some(c) = program.constraints.get(index) else {
@@ -306,7 +304,7 @@ impl<'p> Evaluator<'p> {
                 format!("no constraint #{index}"),
             ));
         };
-        let value = self.eval(&c.condition).map_err(|e| e.or_rule(&c.id))?;
+        let truth = self.truth(&c.condition).map_err(|e| e.or_rule(&c.id))?;
         if self.context.trace {
             let reads = self.reads(&c.reads);
             self.trace.push(TraceEntry {
@@ -314,13 +312,13 @@ impl<'p> Evaluator<'p> {
                 id: c.id.clone(),
                 reads,
                 rows: Vec::new(),
-                value: value.clone(),
+                value: truth.to_value(),
             });
         }
         if let Some(slot) = self.constraint_memo.get_mut(index) {
-            *slot = Some(value.clone());
+            *slot = Some(truth);
         }
-        Ok(value)
+        Ok(truth)
     }
 
     /// True when no `error` constraint is violated.
@@ -334,12 +332,12 @@ impl<'p> Evaluator<'p> {
                 continue;
             }
             match self.constraint(i)? {
-                Value::Bool(false) => {
+                Truth::False => {
                     result = Value::Bool(false);
                     break;
                 }
-                Value::Bool(true) => {}
-                _ => result = Value::Unknown,
+                Truth::True => {}
+                Truth::Unknown | Truth::Other => result = Value::Unknown,
             }
         }
         self.valid_memo = Some(result.clone());
@@ -447,6 +445,17 @@ impl<'p> Evaluator<'p> {
         ))
     }
 
+    /// An operand's value by reference: a path read in place, anything else evaluated into
+    /// `slot` (for callers that only look at it: no copy of a value just written).
+    fn operand_ref<'a>(&'a mut self, e: &'a Expr, slot: &'a mut Value) -> EvalResult<&'a Value> {
+        if self.prepare_path(e)? {
+            self.read_path(e)
+        } else {
+            *slot = self.eval(e)?;
+            Ok(slot)
+        }
+    }
+
     /// An operand's value: a path read in place and copied, anything else evaluated.
     fn operand(&mut self, e: &Expr) -> EvalResult<Value> {
         if self.prepare_path(e)? {
@@ -530,9 +539,10 @@ impl<'p> Evaluator<'p> {
                 }
             }
             Expr::SetContains(set, elem) => {
-                let set = self.operand(set)?;
-                let index = match self.operand(elem)? {
-                    Value::Enum(_, index) => index,
+                let (mut set_slot, mut elem_slot) = (Value::None, Value::None);
+                let (set, elem) = self.operands((set, elem), (&mut set_slot, &mut elem_slot))?;
+                let index = match elem {
+                    Value::Enum(_, index) => *index,
                     Value::Unknown => return Ok(Truth::Unknown),
                     _ => return Err(internal("set element is not an enum value".into())),
                 };
@@ -569,7 +579,10 @@ impl<'p> Evaluator<'p> {
                 .get(*i as usize)
                 .cloned()
                 .unwrap_or(Value::Unknown),
-            Expr::Global(g) => self.global(*g)?,
+            // Arms whose value a call returns return it as it is: the callee writes it
+            // straight into this call's result, with no copy between (each copy of a value
+            // just written stalls on its way through memory).
+            Expr::Global(g) => return self.global(*g),
             Expr::Local(slot) => self
                 .locals
                 .get(*slot as usize)
@@ -579,7 +592,7 @@ impl<'p> Evaluator<'p> {
                 Some(d) => Value::Date(d),
                 None => return Err(missing_as_of()),
             },
-            Expr::Valid => self.valid()?,
+            Expr::Valid => return self.valid(),
             Expr::EnteredAt => match self.context.entered_at {
                 Some(t) => Value::DateTime(t),
                 None => {
@@ -617,15 +630,29 @@ impl<'p> Evaluator<'p> {
                 if self.prepare_path(e)? {
                     return self.read_path(e).cloned();
                 }
-                self.field(target, *index)?
+                return self.field(target, *index);
             }
             Expr::TableLookup(table, key) => {
-                let key = known!(self.operand(key)?);
-                self.table_lookup(*table, &key)?
+                let (program, as_of) = (self.program, self.as_of());
+                let mut slot = Value::None;
+                let key = self.operand_ref(key, &mut slot)?;
+                if key.is_unknown() {
+                    return Ok(Value::Unknown);
+                }
+                let (name, row) = table_row(program, as_of, *table, key)?;
+                if let Expr::Const(value) = row {
+                    // Most rows are constants: no scope to open.
+                    return Ok(value.clone());
+                }
+                return self
+                    .in_own_scope(|ev| ev.eval(row))
+                    .map_err(|e| e.or_rule(name));
             }
             Expr::BandsPrice(mode, bands, qty) => {
-                let q = known!(self.operand(qty)?);
-                self.bands(*mode, *bands, &q)?
+                let program = self.program;
+                let mut slot = Value::None;
+                let q = known!(self.operand_ref(qty, &mut slot)?);
+                return bands_price(program, *mode, *bands, q);
             }
             Expr::Neg(x) => match known!(self.eval(x)?) {
                 Value::Number(n) => Value::Number(num::neg(n)),
@@ -641,7 +668,7 @@ impl<'p> Evaluator<'p> {
                 if a.is_unknown() || b.is_unknown() {
                     return Ok(Value::Unknown);
                 }
-                arith(*op, a, b)?
+                return arith(*op, a, b);
             }
             Expr::DateShift {
                 subtract,
@@ -657,7 +684,7 @@ impl<'p> Evaluator<'p> {
                 } else {
                     secs
                 };
-                builtins::shift_date(&d, secs)?
+                return builtins::shift_date(&d, secs);
             }
             Expr::Not(_)
             | Expr::Compare(..)
@@ -695,12 +722,12 @@ impl<'p> Evaluator<'p> {
                 }
             }
             Expr::Coalesce(a, b) => match self.eval(a)? {
-                Value::None => self.eval(b)?,
+                Value::None => return self.eval(b),
                 v => v,
             },
             Expr::If(c, t, f) => match self.truth(c)? {
-                Truth::True => self.eval(t)?,
-                Truth::False => self.eval(f)?,
+                Truth::True => return self.eval(t),
+                Truth::False => return self.eval(f),
                 Truth::Unknown | Truth::Other => {
                     // Unknown condition: known only if both branches agree.
                     let t = self.eval(t).unwrap_or(Value::Unknown);
@@ -726,7 +753,7 @@ impl<'p> Evaluator<'p> {
                     }
                 }
                 match default {
-                    Some(d) => self.eval(d)?,
+                    Some(d) => return self.eval(d),
                     None => {
                         return Err(EvalError::new(
                             ErrorKind::NoMatch,
@@ -796,12 +823,12 @@ impl<'p> Evaluator<'p> {
                 if *builtin != crate::ir::Builtin::IsSome && values.iter().any(Value::is_unknown) {
                     return Ok(Value::Unknown);
                 }
-                builtins::call(*builtin, &values)?
+                return builtins::call(*builtin, &values);
             }
             Expr::RoundMode(x, places, mode) => {
                 let x = known!(self.eval(x)?);
                 let places = known!(self.eval(places)?);
-                builtins::round(&x, &places, *mode)?
+                return builtins::round(&x, &places, *mode);
             }
             Expr::Aggregate {
                 function,
@@ -810,13 +837,24 @@ impl<'p> Evaluator<'p> {
                 body,
                 filter,
             } => {
-                let items: Arc<[Value]> = match known!(self.operand(collection)?) {
-                    Value::List(items) => items,
-                    Value::Set(e, members) => members.iter().map(|m| Value::Enum(e, *m)).collect(),
-                    Value::None => Arc::from([]),
+                let mut owned = Value::None;
+                let items = match known!(self.operand_ref(collection, &mut owned)?) {
+                    Value::List(items) => Items::List(items.clone()),
+                    Value::Set(e, members) => Items::Set(*e, members.clone()),
+                    Value::None => Items::List(Arc::from([])),
                     other => return Err(internal(format!("aggregate over {other:?}"))),
                 };
-                self.aggregate(*function, *slot, &items, body, filter.as_deref())?
+                return match items {
+                    Items::List(items) => {
+                        let items = items.iter().cloned();
+                        self.aggregate(*function, *slot, items, body, filter.as_deref())
+                    }
+                    // A set's members are enum values: made one at a time, no list of them.
+                    Items::Set(e, members) => {
+                        let items = members.iter().map(|m| Value::Enum(e, *m));
+                        self.aggregate(*function, *slot, items, body, filter.as_deref())
+                    }
+                };
             }
         })
     }
@@ -825,7 +863,7 @@ impl<'p> Evaluator<'p> {
         &mut self,
         function: Aggregate,
         slot: u32,
-        items: &[Value],
+        items: impl Iterator<Item = Value>,
         body: &Expr,
         filter: Option<&Expr>,
     ) -> EvalResult<Value> {
@@ -837,7 +875,7 @@ impl<'p> Evaluator<'p> {
         let (mut saw_true, mut saw_false) = (false, false);
         for item in items {
             let (keep, value) =
-                self.with_local(slot, item.clone(), |ev| -> EvalResult<(Value, Value)> {
+                self.with_local(slot, item, |ev| -> EvalResult<(Value, Value)> {
                     let keep = match filter {
                         Some(f) => ev.eval(f)?,
                         None => Value::Bool(true),
@@ -900,96 +938,6 @@ impl<'p> Evaluator<'p> {
         };
         Ok(if unknown { Value::Unknown } else { result })
     }
-
-    fn table_lookup(&mut self, table_id: u32, key: &Value) -> EvalResult<Value> {
-        let program = self.program;
-        let Some(table) = program.tables.get(table_id as usize) else {
-            return Err(internal(format!("no table #{table_id}")));
-        };
-        let variant = if table.variants.len() == 1
-            && table
-                .variants
-                .first()
-                .is_some_and(|v| v.effective.is_none())
-        {
-            table.variants.first()
-        } else {
-            let as_of = self
-                .as_of()
-                .ok_or_else(|| missing_as_of().or_rule(&table.name))?;
-            table
-                .variants
-                .iter()
-                .find(|v| v.effective.is_none_or(|d| d <= as_of))
-        };
-        let Some(variant) = variant else {
-            return Err(EvalError::in_rule(
-                ErrorKind::MissingKey,
-                &table.name,
-                format!(
-                    "no version of table `{}` is in effect on {}",
-                    table.name,
-                    self.as_of().map(|d| d.to_string()).unwrap_or_default()
-                ),
-            ));
-        };
-        let row = match key {
-            // Enum-keyed rows are mostly written in the enum's order: try the row at the
-            // value's own position before searching the index.
-            Value::Enum(_, v) => variant
-                .rows
-                .get(*v as usize)
-                .filter(|(k, _)| k == key)
-                .or_else(|| variant.row_of(key)),
-            _ => variant.row_of(key),
-        };
-        let expr = match (row, &variant.default) {
-            (Some((_, e)), _) => e,
-            (None, Some(default)) => default,
-            (None, None) => {
-                return Err(EvalError::in_rule(
-                    ErrorKind::MissingKey,
-                    &table.name,
-                    format!(
-                        "table `{}` has no row for {}",
-                        table.name,
-                        display::quoted(program, key)
-                    ),
-                )
-                .with_hint(format!(
-                    "the keys are {}",
-                    variant
-                        .rows
-                        .iter()
-                        .map(|(k, _)| display::quoted(program, k))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            }
-        };
-        if let Expr::Const(value) = expr {
-            // Most rows are constants: no scope to open.
-            return Ok(value.clone());
-        }
-        let value = self.in_own_scope(|ev| ev.eval(expr));
-        value.map_err(|e| e.or_rule(&table.name))
-    }
-
-    fn bands(
-        &mut self,
-        mode: crate::ir::BandsMode,
-        bands_id: u32,
-        qty: &Value,
-    ) -> EvalResult<Value> {
-        let program = self.program;
-        let Some(bands) = program.bands.get(bands_id as usize) else {
-            return Err(internal(format!("no bands #{bands_id}")));
-        };
-        let Value::Number(q) = qty else {
-            return Err(internal("bands of a non-number".into()));
-        };
-        builtins::bands(bands, mode, *q).map(Value::Number)
-    }
 }
 
 fn missing_as_of() -> EvalError {
@@ -998,6 +946,98 @@ fn missing_as_of() -> EvalError {
         "this rule needs the evaluation date `as_of`, and none was given",
     )
     .with_hint("pass --as-of YYYY-MM-DD, or give the ruleset an `effective` date")
+}
+
+/// The row of table `table_id` for `key` (its default when no row has the key) in the
+/// version in effect on `as_of`, with the table's name.
+fn table_row<'p>(
+    program: &'p Program,
+    as_of: Option<NaiveDate>,
+    table_id: u32,
+    key: &Value,
+) -> EvalResult<(&'p str, &'p Expr)> {
+    let Some(table) = program.tables.get(table_id as usize) else {
+        return Err(internal(format!("no table #{table_id}")));
+    };
+    let variant = if table.variants.len() == 1
+        && table
+            .variants
+            .first()
+            .is_some_and(|v| v.effective.is_none())
+    {
+        table.variants.first()
+    } else {
+        let as_of = as_of.ok_or_else(|| missing_as_of().or_rule(&table.name))?;
+        table
+            .variants
+            .iter()
+            .find(|v| v.effective.is_none_or(|d| d <= as_of))
+    };
+    let Some(variant) = variant else {
+        return Err(EvalError::in_rule(
+            ErrorKind::MissingKey,
+            &table.name,
+            format!(
+                "no version of table `{}` is in effect on {}",
+                table.name,
+                as_of.map(|d| d.to_string()).unwrap_or_default()
+            ),
+        ));
+    };
+    let row = match key {
+        // Enum-keyed rows are mostly written in the enum's order: try the row at the
+        // value's own position before searching the index.
+        Value::Enum(_, v) => variant
+            .rows
+            .get(*v as usize)
+            .filter(|(k, _)| k == key)
+            .or_else(|| variant.row_of(key)),
+        _ => variant.row_of(key),
+    };
+    match (row, &variant.default) {
+        (Some((_, e)), _) => Ok((&table.name, e)),
+        (None, Some(default)) => Ok((&table.name, default)),
+        (None, None) => Err(EvalError::in_rule(
+            ErrorKind::MissingKey,
+            &table.name,
+            format!(
+                "table `{}` has no row for {}",
+                table.name,
+                display::quoted(program, key)
+            ),
+        )
+        .with_hint(format!(
+            "the keys are {}",
+            variant
+                .rows
+                .iter()
+                .map(|(k, _)| display::quoted(program, k))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// What an aggregate runs over, held while its body is evaluated.
+enum Items {
+    List(Arc<[Value]>),
+    Set(crate::types::EnumId, Arc<[u32]>),
+}
+
+/// The price bands `bands_id` give for quantity `qty`.
+fn bands_price(
+    program: &Program,
+    mode: crate::ir::BandsMode,
+    bands_id: u32,
+    qty: &Value,
+) -> EvalResult<Value> {
+    let Some(bands) = program.bands.get(bands_id as usize) else {
+        return Err(internal(format!("no bands #{bands_id}")));
+    };
+    let Value::Number(q) = qty else {
+        return Err(internal("bands of a non-number".into()));
+    };
+    builtins::bands(bands, mode, *q).map(Value::Number)
 }
 
 fn internal(message: String) -> EvalError {

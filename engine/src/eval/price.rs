@@ -283,8 +283,9 @@ impl Evaluator<'_> {
 
     /// A number, or `None` when unknown.
     fn eval_number(&mut self, e: &Expr) -> EvalResult<Option<Decimal>> {
-        match self.operand(e)? {
-            Value::Number(n) => Ok(Some(n)),
+        let mut slot = Value::None;
+        match self.operand_ref(e, &mut slot)? {
+            Value::Number(n) => Ok(Some(*n)),
             Value::Unknown => Ok(None),
             Value::None => Err(EvalError::new(
                 ErrorKind::InvalidValue,
