@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::ir::{Aggregate, ArithOp, CompareOp, Expr, GlobalId, GlobalKind, Program, TextPiece};
@@ -105,8 +106,10 @@ pub struct Evaluator<'p> {
     pub program: &'p Program,
     inputs: std::borrow::Cow<'p, [Value]>,
     pub context: Context,
-    memo: Vec<Option<Value>>,
-    constraint_memo: Vec<Option<Truth>>,
+    /// Kept inline up to a size most rulesets stay under: an evaluation then allocates
+    /// nothing for its memo.
+    memo: SmallVec<[Option<Value>; 16]>,
+    constraint_memo: SmallVec<[Option<Truth>; 32]>,
     valid_memo: Option<Value>,
     /// The quotes of the price blocks computed so far.
     quotes: Vec<(GlobalId, Quote)>,
@@ -133,8 +136,8 @@ impl<'p> Evaluator<'p> {
             program,
             inputs: inputs.into(),
             context,
-            memo: vec![None; program.globals.len()],
-            constraint_memo: vec![None; program.constraints.len()],
+            memo: smallvec::smallvec![None; program.globals.len()],
+            constraint_memo: smallvec::smallvec![None; program.constraints.len()],
             valid_memo: None,
             quotes: Vec::new(),
             locals: Vec::new(),
@@ -377,6 +380,8 @@ impl<'p> Evaluator<'p> {
     fn prepare_path(&mut self, e: &Expr) -> EvalResult<bool> {
         match e {
             Expr::Const(_) | Expr::Input(_) | Expr::Local(_) => Ok(true),
+            // Computed already: read it (most reads of a named value are not its first).
+            Expr::Global(g) if matches!(self.memo.get(*g as usize), Some(Some(_))) => Ok(true),
             Expr::Global(g) => match self.program.global(*g).map(|global| &global.kind) {
                 // A price block's fields are read off its quote without building its value.
                 None | Some(GlobalKind::Price(_)) => Ok(false),
