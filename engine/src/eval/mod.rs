@@ -514,6 +514,20 @@ impl<'p> Evaluator<'p> {
                 },
             },
             Expr::InList(x, list) => {
+                // `size in [m, l]`: a list of constants is compared with the operand in place.
+                if let Expr::List(items) = &**list
+                    && items.iter().all(|item| matches!(item, Expr::Const(_)))
+                {
+                    let mut slot = Value::None;
+                    let x = self.operand_ref(x, &mut slot)?;
+                    if x.is_unknown() {
+                        return Ok(Truth::Unknown);
+                    }
+                    let listed = items
+                        .iter()
+                        .any(|item| matches!(item, Expr::Const(v) if values_equal(v, x)));
+                    return Ok(Truth::from_bool(listed));
+                }
                 let x = self.operand(x)?;
                 if x.is_unknown() {
                     return Ok(Truth::Unknown);
@@ -805,14 +819,18 @@ impl<'p> Evaluator<'p> {
                     match piece {
                         TextPiece::Literal(s) => out.push_str(s),
                         TextPiece::Value(e) => {
-                            let v = match self.eval(e) {
-                                Ok(v) if !v.is_unknown() => v,
-                                other => {
-                                    self.text_buffer = out;
-                                    return other.map(|_| Value::Unknown);
+                            let program = self.program;
+                            let mut slot = Value::None;
+                            match self.operand_ref(e, &mut slot) {
+                                Ok(v) if !v.is_unknown() => {
+                                    display::display_into(&mut out, program, v);
                                 }
-                            };
-                            display::display_into(&mut out, self.program, &v);
+                                other => {
+                                    let unknown = other.map(|_| Value::Unknown);
+                                    self.text_buffer = out;
+                                    return unknown;
+                                }
+                            }
                         }
                     }
                 }
@@ -997,6 +1015,9 @@ fn table_row<'p>(
             .get(*v as usize)
             .filter(|(k, _)| k == key)
             .or_else(|| variant.row_of(key)),
+        // A few rows are found sooner by looking at each (equal as `==` is, as the index's
+        // keys are) than in the index, with no key to build.
+        _ if variant.rows.len() <= 8 => variant.rows.iter().find(|(k, _)| values_equal(k, key)),
         _ => variant.row_of(key),
     };
     match (row, &variant.default) {
