@@ -325,7 +325,7 @@ impl<'de> Visitor<'de> for SetSeed<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let ty = Type::Enum(self.id);
-        let mut members = Vec::new();
+        let mut members = smallvec::SmallVec::<[u32; 16]>::new();
         while let Some(member) = seq.next_element_seed(TextSeed {
             program: self.program,
             ty: &ty,
@@ -335,7 +335,7 @@ impl<'de> Visitor<'de> for SetSeed<'_> {
                 _ => return Err(A::Error::custom("not an enum value")),
             }
         }
-        Ok(Value::set(self.id, members))
+        Ok(Value::set_of(self.id, &mut members))
     }
 }
 

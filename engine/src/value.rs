@@ -70,6 +70,16 @@ impl Value {
         Value::Set(enum_id, Arc::from(members))
     }
 
+    /// [`Value::set`] of members gathered in place (an input's set): allocated once when the
+    /// members are distinct, as they mostly are.
+    pub fn set_of(enum_id: EnumId, members: &mut [u32]) -> Value {
+        members.sort_unstable();
+        if members.windows(2).any(|pair| pair.first() == pair.last()) {
+            return Value::set(enum_id, members.to_vec());
+        }
+        Value::Set(enum_id, Arc::from(&*members))
+    }
+
     /// Whether this value or anything inside it is unknown.
     pub fn contains_unknown(&self) -> bool {
         match self {
@@ -90,5 +100,13 @@ mod tests {
     fn values_stay_three_words() {
         assert_eq!(std::mem::size_of::<Value>(), 24);
         assert_eq!(std::mem::size_of::<Option<Value>>(), 24);
+    }
+
+    #[test]
+    fn sets_gathered_in_place_are_sets() {
+        for members in [vec![], vec![3], vec![4, 1, 2], vec![2, 2, 1, 2], vec![0, 0]] {
+            let mut gathered = members.clone();
+            assert_eq!(Value::set_of(7, &mut gathered), Value::set(7, members));
+        }
     }
 }

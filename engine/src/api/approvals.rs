@@ -183,7 +183,11 @@ pub fn chain_status<'p>(
         {
             continue;
         }
-        let label = display(program, &ev.eval(&step.label).map_err(in_step)?);
+        let label = match &step.label {
+            // Most labels are fixed texts: no value to build first.
+            crate::ir::Expr::Const(Value::Text(text)) => text.to_string(),
+            label => display(program, &ev.eval(label).map_err(in_step)?),
+        };
         let facts: Vec<(Value, &Type)> = step
             .fact_fields
             .iter()

@@ -228,7 +228,7 @@ impl Evaluator<'_> {
         };
         let amount = match raw {
             Some(raw) => {
-                if line.kind == LineKind::Line && raw < Decimal::ZERO {
+                if line.kind == LineKind::Line && raw.is_sign_negative() && !raw.is_zero() {
                     return Err(EvalError::in_rule(
                         ErrorKind::InvalidValue,
                         format!("{}.{id}", block.name),
