@@ -111,11 +111,12 @@ pub struct Evaluator<'p> {
     memo: SmallVec<[Option<Value>; 16]>,
     constraint_memo: SmallVec<[Option<Truth>; 32]>,
     valid_memo: Option<Value>,
-    /// The quotes of the price blocks computed so far.
-    quotes: Vec<(GlobalId, Quote)>,
-    locals: Vec<Value>,
-    /// The emptied local stack of a scope that ended, for the next scope.
-    spare_locals: Vec<Value>,
+    /// The quotes of the price blocks computed so far (inline: most rulesets have one).
+    quotes: SmallVec<[(GlobalId, Quote); 1]>,
+    /// The locals of every open scope, one scope after another (inline up to a depth most
+    /// rules stay under); the current scope's start at `frame`.
+    locals: SmallVec<[Value; 8]>,
+    frame: usize,
     /// Reused to build texts piece by piece (interpolations, line ids), so that each costs
     /// only the allocation of the text it makes.
     text_buffer: String,
@@ -139,9 +140,9 @@ impl<'p> Evaluator<'p> {
             memo: smallvec::smallvec![None; program.globals.len()],
             constraint_memo: smallvec::smallvec![None; program.constraints.len()],
             valid_memo: None,
-            quotes: Vec::new(),
-            locals: Vec::new(),
-            spare_locals: Vec::new(),
+            quotes: SmallVec::new(),
+            locals: SmallVec::new(),
+            frame: 0,
             text_buffer: String::new(),
             trace: Vec::new(),
             depth: 0,
@@ -225,18 +226,19 @@ impl<'p> Evaluator<'p> {
         Ok(())
     }
 
-    /// Runs `f` with a local stack of its own (each value, quote and table cell is lowered in
-    /// its own scope), reusing the stack of a scope that ended rather than allocating anew.
+    /// Runs `f` with locals of its own (each value, quote and table cell is lowered in its own
+    /// scope): its slots start after the enclosing scope's, and are dropped when it ends.
     fn in_own_scope<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
-        let fresh = std::mem::take(&mut self.spare_locals);
-        let saved = std::mem::replace(&mut self.locals, fresh);
+        let enclosing = std::mem::replace(&mut self.frame, self.locals.len());
         let out = f(self);
-        let mut used = std::mem::replace(&mut self.locals, saved);
-        used.clear();
-        if used.capacity() > self.spare_locals.capacity() {
-            self.spare_locals = used;
-        }
+        self.locals.truncate(self.frame);
+        self.frame = enclosing;
         out
+    }
+
+    /// Local `slot` of the current scope.
+    pub(crate) fn local(&self, slot: u32) -> Option<&Value> {
+        self.locals.get(self.frame + slot as usize)
     }
 
     /// The reusable text buffer, empty; give it back when done (`self.text_buffer = ...`).
@@ -349,7 +351,7 @@ impl<'p> Evaluator<'p> {
 
     /// Binds a local variable for the duration of `f`.
     fn with_local<T>(&mut self, slot: u32, value: Value, f: impl FnOnce(&mut Self) -> T) -> T {
-        let slot = slot as usize;
+        let slot = self.frame + slot as usize;
         if self.locals.len() <= slot {
             self.locals.resize(slot + 1, Value::None);
         }
@@ -403,7 +405,7 @@ impl<'p> Evaluator<'p> {
         Ok(match e {
             Expr::Const(v) => v,
             Expr::Input(i) => self.inputs.get(*i as usize).unwrap_or(&UNKNOWN),
-            Expr::Local(slot) => self.locals.get(*slot as usize).unwrap_or(&UNKNOWN),
+            Expr::Local(slot) => self.local(*slot).unwrap_or(&UNKNOWN),
             Expr::Global(g) => self
                 .memo
                 .get(*g as usize)
@@ -602,11 +604,7 @@ impl<'p> Evaluator<'p> {
             // straight into this call's result, with no copy between (each copy of a value
             // just written stalls on its way through memory).
             Expr::Global(g) => return self.global(*g),
-            Expr::Local(slot) => self
-                .locals
-                .get(*slot as usize)
-                .cloned()
-                .unwrap_or(Value::Unknown),
+            Expr::Local(slot) => self.local(*slot).cloned().unwrap_or(Value::Unknown),
             Expr::AsOf => match self.as_of() {
                 Some(d) => Value::Date(d),
                 None => return Err(missing_as_of()),

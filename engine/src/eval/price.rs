@@ -307,7 +307,7 @@ impl Evaluator<'_> {
         id.push_str(&line.id);
         for slot in &line.id_slots {
             id.push('[');
-            match self.locals.get(*slot as usize) {
+            match self.local(*slot) {
                 Some(v) => super::display::display_into(&mut id, self.program, v),
                 None => id.push('?'),
             }
