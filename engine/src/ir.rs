@@ -177,11 +177,12 @@ pub struct Band {
 
 impl Band {
     pub fn contains(&self, q: Decimal) -> bool {
-        q >= self.lo
+        use crate::num::cmp;
+        cmp(q, self.lo).is_ge()
             && match self.hi {
                 None => true,
-                Some(hi) if self.half_open => q < hi,
-                Some(hi) => q <= hi,
+                Some(hi) if self.half_open => cmp(q, hi).is_lt(),
+                Some(hi) => cmp(q, hi).is_le(),
             }
     }
 }
