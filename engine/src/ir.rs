@@ -125,8 +125,27 @@ pub struct TableVariant {
 }
 
 impl TableVariant {
-    /// The row whose key is `key`, found in the index.
+    /// The row whose key is `key` (keys equal as `==` sees them, numbers by value).
     pub fn row_of(&self, key: &Value) -> Option<&(Value, Expr)> {
+        match key {
+            // Enum-keyed rows are mostly written in the enum's order: try the row at the
+            // value's own position before searching the index.
+            Value::Enum(_, v) => self
+                .rows
+                .get(*v as usize)
+                .filter(|(k, _)| k == key)
+                .or_else(|| self.indexed_row(key)),
+            // A few rows are found sooner by looking at each than in the index, with no key
+            // to build.
+            _ if self.rows.len() <= 8 => self
+                .rows
+                .iter()
+                .find(|(k, _)| crate::eval::values_equal(k, key)),
+            _ => self.indexed_row(key),
+        }
+    }
+
+    fn indexed_row(&self, key: &Value) -> Option<&(Value, Expr)> {
         KeyValue::of(key)
             .and_then(|k| self.index.get(&k))
             .and_then(|i| self.rows.get(*i))

@@ -859,23 +859,11 @@ impl<'p> Evaluator<'p> {
                 filter,
             } => {
                 let mut owned = Value::None;
-                let items = match known!(self.operand_ref(collection, &mut owned)?) {
-                    Value::List(items) => Items::List(items.clone()),
-                    Value::Set(e, members) => Items::Set(*e, members.clone()),
-                    Value::None => Items::List(Arc::from([])),
-                    other => return Err(internal(format!("aggregate over {other:?}"))),
+                let collection = known!(self.operand_ref(collection, &mut owned)?);
+                let Some(items) = Items::of(collection.clone()) else {
+                    return Err(internal(format!("aggregate over {collection:?}")));
                 };
-                return match items {
-                    Items::List(items) => {
-                        let items = items.iter().cloned();
-                        self.aggregate(*function, *slot, items, body, filter.as_deref())
-                    }
-                    // A set's members are enum values: made one at a time, no list of them.
-                    Items::Set(e, members) => {
-                        let items = members.iter().map(|m| Value::Enum(e, *m));
-                        self.aggregate(*function, *slot, items, body, filter.as_deref())
-                    }
-                };
+                return self.aggregate(*function, *slot, items.iter(), body, filter.as_deref());
             }
         })
     }
@@ -1005,20 +993,7 @@ fn table_row<'p>(
             ),
         ));
     };
-    let row = match key {
-        // Enum-keyed rows are mostly written in the enum's order: try the row at the
-        // value's own position before searching the index.
-        Value::Enum(_, v) => variant
-            .rows
-            .get(*v as usize)
-            .filter(|(k, _)| k == key)
-            .or_else(|| variant.row_of(key)),
-        // A few rows are found sooner by looking at each (equal as `==` is, as the index's
-        // keys are) than in the index, with no key to build.
-        _ if variant.rows.len() <= 8 => variant.rows.iter().find(|(k, _)| values_equal(k, key)),
-        _ => variant.row_of(key),
-    };
-    match (row, &variant.default) {
+    match (variant.row_of(key), &variant.default) {
         (Some((_, e)), _) => Ok((&table.name, e)),
         (None, Some(default)) => Ok((&table.name, default)),
         (None, None) => Err(EvalError::in_rule(
@@ -1042,10 +1017,34 @@ fn table_row<'p>(
     }
 }
 
-/// What an aggregate runs over, held while its body is evaluated.
-enum Items {
+/// The elements an aggregate or a price block's `for` runs over, held while its body is
+/// evaluated: a list's values, or a set's members (made one at a time, no list of them).
+pub(super) enum Items {
     List(Arc<[Value]>),
     Set(crate::types::EnumId, Arc<[u32]>),
+}
+
+impl Items {
+    /// The elements of a list, a set or `none` (no elements); `None` for any other value.
+    pub(super) fn of(collection: Value) -> Option<Items> {
+        Some(match collection {
+            Value::List(items) => Items::List(items),
+            Value::Set(e, members) => Items::Set(e, members),
+            Value::None => Items::List(Arc::from([])),
+            _ => return None,
+        })
+    }
+
+    /// The elements, in order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = Value> + '_ {
+        // One of the two is empty: a chain is one iterator type for both kinds.
+        let (values, enum_id, members): (&[Value], _, &[u32]) = match self {
+            Items::List(items) => (items, 0, &[]),
+            Items::Set(e, members) => (&[], *e, members),
+        };
+        let members = members.iter().map(move |m| Value::Enum(enum_id, *m));
+        values.iter().cloned().chain(members)
+    }
 }
 
 /// The price bands `bands_id` give for quantity `qty`.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ordo_dsl::ast::LineKind;
 use rust_decimal::Decimal;
 
-use super::{Evaluator, Truth, display::display};
+use super::{Evaluator, Items, Truth, display::display};
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::ir::{Expr, GlobalId};
 use crate::num;
@@ -126,19 +126,13 @@ impl Evaluator<'_> {
                     collection,
                     body,
                 } => {
-                    let items: Arc<[Value]> = match self.eval(collection)? {
-                        Value::List(items) => items,
-                        Value::Set(e, members) => {
-                            members.iter().map(|m| Value::Enum(e, *m)).collect()
-                        }
-                        Value::None => continue,
-                        _ => {
-                            running.total = None;
-                            continue;
-                        }
+                    let Some(items) = Items::of(self.eval(collection)?) else {
+                        // Not known yet (partial evaluation): nor are the lines it gives.
+                        running.total = None;
+                        continue;
                     };
                     for item in items.iter() {
-                        self.with_local(*slot, item.clone(), |ev| {
+                        self.with_local(*slot, item, |ev| {
                             ev.price_statements(block, body, running)
                         })?;
                     }
