@@ -1,6 +1,8 @@
 //! Approval chains (spec §12): which steps a request needs, and their status against the
 //! approvals a host has already granted.
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 
 use crate::ir::Expr;
@@ -24,6 +26,9 @@ pub struct ApprovalStep {
     pub group: Option<u32>,
     /// The input paths the condition reads, directly or through values, sorted.
     pub depends_on: Vec<String>,
+    /// `depends_on` as JSON text, written when first needed: every result repeats it.
+    #[serde(skip)]
+    pub depends_on_text: OnceLock<String>,
     /// Each `depends_on` path as the field indexes that reach it, top level first (empty for
     /// a path the input schema does not have), so facts are read without looking up names.
     pub fact_fields: Vec<Vec<u32>>,

@@ -1,10 +1,13 @@
 //! Approval chains in results (spec §12): the required steps, each `granted`, `pending` or
 //! `stale` against the approvals the host passes, with the facts a grant must record.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value as Json};
+use smallvec::SmallVec;
 
 use super::json::TypedValue;
-use super::sink::{Sink, WriteJson, to_tree};
+use super::sink::{Sink, WriteJson, to_text, to_tree};
 use crate::approval::{Approval, ApprovalStep};
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::eval::{Evaluator, Truth, display};
@@ -23,14 +26,17 @@ pub fn approvals_json(ev: &mut Evaluator<'_>, granted: Option<&Json>) -> EvalRes
     }))
 }
 
+/// Each chain with its status, in declaration order (inline: most rulesets have one chain).
+pub(crate) type Chains<'p> = SmallVec<[(&'p Approval, ChainStatus<'p>); 1]>;
+
 /// The status of every chain in declaration order, against the grants the host passed.
 pub(crate) fn all_chains<'p>(
     ev: &mut Evaluator<'p>,
     granted: Option<&Json>,
-) -> EvalResult<Vec<(&'p Approval, ChainStatus<'p>)>> {
+) -> EvalResult<Chains<'p>> {
     let program = ev.program;
     let granted = validate_granted(program, granted)?;
-    let mut chains = Vec::with_capacity(program.approvals.len());
+    let mut chains = Chains::new();
     for (a, chain) in program.approvals.iter().enumerate() {
         let status = chain_status(ev, a, granted.and_then(|g| g.get(&chain.name)))?;
         chains.push((chain, status));
@@ -63,7 +69,8 @@ impl WriteJson for ChainsJson<'_, '_> {
 #[derive(Debug, Clone)]
 pub struct StepStatus<'p> {
     pub step: &'p ApprovalStep,
-    pub label: String,
+    /// The step's label: its fixed text, or the text its interpolations came to.
+    pub label: Cow<'p, str>,
     pub status: &'static str,
     /// The current values of the step's `depends_on` paths, in the same order, with their types.
     pub facts: Vec<(Value, &'p Type)>,
@@ -72,7 +79,8 @@ pub struct StepStatus<'p> {
 /// The status of one chain.
 #[derive(Debug, Clone)]
 pub struct ChainStatus<'p> {
-    pub steps: Vec<StepStatus<'p>>,
+    /// Inline: most chains require a step or two.
+    pub steps: SmallVec<[StepStatus<'p>; 2]>,
 }
 
 impl ChainStatus<'_> {
@@ -100,7 +108,7 @@ impl ChainStatus<'_> {
 }
 
 struct ChainJson<'a, 'p> {
-    program: &'p Program,
+    program: &'a Program,
     status: &'a ChainStatus<'p>,
 }
 
@@ -147,11 +155,8 @@ fn write_step<S: Sink>(sink: &mut S, program: &Program, status: &StepStatus<'_>)
     sink.name_key("status");
     sink.plain(status.status);
     sink.name_key("depends_on");
-    sink.begin_array();
-    for path in &step.depends_on {
-        sink.plain(path);
-    }
-    sink.end_array();
+    let paths = Paths(&step.depends_on);
+    sink.prewritten(step.depends_on_text.get_or_init(|| to_text(&paths)), &paths);
     sink.name_key("facts");
     sink.begin_object();
     for (path, (value, ty)) in step.depends_on.iter().zip(&status.facts) {
@@ -160,6 +165,19 @@ fn write_step<S: Sink>(sink: &mut S, program: &Program, status: &StepStatus<'_>)
     }
     sink.end_object();
     sink.end_object();
+}
+
+/// Input paths as a JSON array.
+struct Paths<'a>(&'a [String]);
+
+impl WriteJson for Paths<'_> {
+    fn write_json<S: Sink>(&self, sink: &mut S) {
+        sink.begin_array();
+        for path in self.0 {
+            sink.plain(path);
+        }
+        sink.end_array();
+    }
 }
 
 /// The required steps of chain `index` and their status against the chain's grants.
@@ -175,7 +193,7 @@ pub fn chain_status<'p>(
             format!("no approval chain #{index}"),
         ));
     };
-    let mut steps = Vec::new();
+    let mut steps = SmallVec::new();
     for step in &chain.steps {
         let in_step = |e: EvalError| e.or_rule(&format!("{}.{}", chain.name, step.id));
         if let Some(when) = &step.when
@@ -185,8 +203,8 @@ pub fn chain_status<'p>(
         }
         let label = match &step.label {
             // Most labels are fixed texts: no value to build first.
-            crate::ir::Expr::Const(Value::Text(text)) => text.to_string(),
-            label => display(program, &ev.eval(label).map_err(in_step)?),
+            crate::ir::Expr::Const(Value::Text(text)) => Cow::Borrowed(&**text),
+            label => Cow::Owned(display(program, &ev.eval(label).map_err(in_step)?)),
         };
         let facts: Vec<(Value, &Type)> = step
             .fact_fields

@@ -7,12 +7,12 @@
 
 use chrono::{Datelike, NaiveDate};
 use serde_json::Value as Json;
+use smallvec::SmallVec;
 
 use super::Ruleset;
-use super::approvals::{ChainStatus, ChainsJson};
+use super::approvals::{Chains, ChainsJson};
 use super::json::{QuoteJson, TraceJson, TypedValue};
 use super::sink::{Sink, WriteJson, to_text, to_tree};
-use crate::approval::Approval;
 use crate::eval::{Quote, TraceEntry};
 use crate::ir::{Constraint, Global};
 use crate::value::Value;
@@ -32,9 +32,11 @@ pub struct Evaluation<'r> {
     pub(crate) as_of: Option<NaiveDate>,
     pub(crate) valid: bool,
     pub(crate) violations: Vec<Violation<'r>>,
-    pub(crate) outputs: Vec<(&'r Global, Value)>,
-    pub(crate) quotes: Vec<(&'r Global, Quote)>,
-    pub(crate) approvals: Vec<(&'r Approval, ChainStatus<'r>)>,
+    /// Inline, as the evaluator keeps them: a result of a few outputs and a quote allocates
+    /// nothing for its lists.
+    pub(crate) outputs: SmallVec<[(&'r Global, Value); 8]>,
+    pub(crate) quotes: SmallVec<[(&'r Global, Quote); 1]>,
+    pub(crate) approvals: Chains<'r>,
     pub(crate) trace: Option<Vec<TraceEntry>>,
 }
 
@@ -81,7 +83,8 @@ impl WriteJson for Evaluation<'_> {
         let program = self.ruleset.program();
         sink.begin_object();
         sink.name_key("ruleset");
-        Identity(self.ruleset).write_json(sink);
+        // The same for every result of the ruleset: written once, when it was compiled.
+        sink.prewritten(self.ruleset.identity_text(), &Identity::of(self.ruleset));
         sink.name_key("as_of");
         match self.as_of {
             Some(date) => write_date(sink, date),
@@ -140,17 +143,31 @@ impl WriteJson for Evaluation<'_> {
 }
 
 /// `{"name", "version", "hash"}` as every result names its ruleset.
-pub(crate) struct Identity<'a>(pub &'a Ruleset);
+pub(crate) struct Identity<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+    pub hash: &'a str,
+}
+
+impl<'a> Identity<'a> {
+    pub fn of(ruleset: &'a Ruleset) -> Self {
+        Identity {
+            name: ruleset.name(),
+            version: ruleset.version(),
+            hash: ruleset.hash(),
+        }
+    }
+}
 
 impl WriteJson for Identity<'_> {
     fn write_json<S: Sink>(&self, sink: &mut S) {
         sink.begin_object();
         sink.name_key("name");
-        sink.plain(self.0.name());
+        sink.plain(self.name);
         sink.name_key("version");
-        sink.plain(self.0.version());
+        sink.plain(self.version);
         sink.name_key("hash");
-        sink.plain(self.0.hash());
+        sink.plain(self.hash);
         sink.end_object();
     }
 }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use ordo_dsl::Diagnostics;
 use serde_json::Value as Json;
+use smallvec::SmallVec;
 
 use crate::error::{EvalError, EvalResult};
 use crate::eval::{Context, Evaluator, Truth};
@@ -38,6 +39,8 @@ pub struct Ruleset {
     hash: String,
     /// The canonical form the hash is computed over.
     canonical: Arc<str>,
+    /// `{"name", "version", "hash"}` as JSON text, as every result starts.
+    identity_text: Arc<str>,
 }
 
 /// Options of one evaluation.
@@ -73,12 +76,23 @@ impl Ruleset {
         hash: String,
         canonical: String,
     ) -> Ruleset {
+        let identity_text = sink::to_text(&evaluation::Identity {
+            name: &program.name,
+            version: &program.version,
+            hash: &hash,
+        });
         Ruleset {
             program,
             tests,
             hash,
             canonical: Arc::from(canonical),
+            identity_text: Arc::from(identity_text),
         }
+    }
+
+    /// The ruleset's identity as JSON text (see [`evaluation::Identity`]).
+    pub(crate) fn identity_text(&self) -> &str {
+        &self.identity_text
     }
 
     /// The canonical form of the ruleset (what its hash is computed over).
@@ -118,7 +132,7 @@ impl Ruleset {
 
     /// `{"name", "version", "hash"}` as every result names its ruleset.
     pub fn identity_json(&self) -> Json {
-        sink::to_tree(&evaluation::Identity(self))
+        sink::to_tree(&evaluation::Identity::of(self))
     }
 
     /// Evaluates a complete input (spec §16). The result, or the first error: never a partial
@@ -178,7 +192,7 @@ impl Ruleset {
             trace: options.trace,
         };
         let mut ev = Evaluator::new(program, &*input.0, context);
-        let mut outputs = Vec::with_capacity(program.outputs.len());
+        let mut outputs = SmallVec::new();
         for id in &program.outputs {
             let value = ev.global(*id)?;
             if let Some(g) = program.global(*id) {
@@ -190,7 +204,7 @@ impl Ruleset {
             ev.ensure_quote(*id)?;
         }
         let approvals = approvals::all_chains(&mut ev, options.approvals.as_ref())?;
-        let mut quotes = Vec::with_capacity(program.prices.len());
+        let mut quotes = SmallVec::new();
         for id in &program.prices {
             if let (Some(g), Some(quote)) = (program.global(*id), ev.take_quote(*id)) {
                 quotes.push((g, quote));

@@ -28,6 +28,10 @@ pub(crate) trait Sink {
     fn bool(&mut self, b: bool);
     fn null(&mut self);
     fn unsigned(&mut self, n: u64);
+    /// A value whose compact JSON text is known ahead: `text` is what [`to_text`] writes for
+    /// `view` (a ruleset's identity, an approval step's `depends_on`). Text is copied in one
+    /// piece; a tree is built from the view.
+    fn prewritten<V: WriteJson + ?Sized>(&mut self, text: &str, view: &V);
 }
 
 /// A view that writes itself as JSON.
@@ -137,6 +141,11 @@ impl Sink for TextSink {
         self.separate();
         self.out
             .extend_from_slice(if b { b"true".as_slice() } else { b"false" });
+    }
+
+    fn prewritten<V: WriteJson + ?Sized>(&mut self, text: &str, _view: &V) {
+        self.separate();
+        self.out.extend_from_slice(text.as_bytes());
     }
 
     fn null(&mut self) {
@@ -285,6 +294,10 @@ impl Sink for TreeSink {
 
     fn unsigned(&mut self, n: u64) {
         self.put(Json::from(n));
+    }
+
+    fn prewritten<V: WriteJson + ?Sized>(&mut self, _text: &str, view: &V) {
+        view.write_json(self);
     }
 }
 

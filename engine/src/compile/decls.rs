@@ -829,6 +829,7 @@ pub(super) fn lower_approval(l: &mut Lowerer<'_>, id: u32) {
             when,
             group,
             depends_on: Vec::new(),
+            depends_on_text: std::sync::OnceLock::new(),
             fact_fields: Vec::new(),
         });
     };
