@@ -421,6 +421,25 @@ impl<'p> Evaluator<'p> {
         })
     }
 
+    /// An operand that needs no evaluation, by reference: a constant, an input, a local, a value
+    /// computed already, or a field of a record among these; `None` for anything else (and
+    /// for what [`Self::read_path`] answers with a placeholder), which the general path takes.
+    /// One look instead of [`Self::prepare_path`] and [`Self::read_path`]'s two.
+    #[inline]
+    fn ready<'a>(&'a self, e: &'a Expr) -> Option<&'a Value> {
+        match e {
+            Expr::Const(v) => Some(v),
+            Expr::Input(i) => self.inputs.get(*i as usize),
+            Expr::Local(slot) => self.local(*slot),
+            Expr::Global(g) => self.memo.get(*g as usize)?.as_ref(),
+            Expr::Field(target, index) => match self.ready(target)? {
+                Value::Record(fields) => fields.get(*index as usize),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Two operands, in order: paths read in place, anything else evaluated into its slot.
     /// Most operands are paths (`quantity >= 10`, `bike_weight[frame] * quantity`), and each
     /// saves a call and a copy of its value.
@@ -483,12 +502,13 @@ impl<'p> Evaluator<'p> {
                 Truth::Other => return Err(internal("`not` of a non-boolean".into())),
             },
             Expr::Compare(op, a, b) => {
+                // Most comparisons are of values at hand (`quantity >= 10`, `dealer != direct`).
+                if let (Some(a), Some(b)) = (self.ready(a), self.ready(b)) {
+                    return compare_truth(*op, a, b);
+                }
                 let (mut slot_a, mut slot_b) = (Value::None, Value::None);
                 let (a, b) = self.operands((a, b), (&mut slot_a, &mut slot_b))?;
-                if a.is_unknown() || b.is_unknown() {
-                    return Ok(Truth::Unknown);
-                }
-                Truth::from_bool(compare(*op, a, b)?)
+                return compare_truth(*op, a, b);
             }
             // `Unknown` and `Other` alike are "not known" to the connectives.
             Expr::And(a, b) => match self.truth(a)? {
@@ -680,11 +700,11 @@ impl<'p> Evaluator<'p> {
                 other => return Err(internal(format!("negation of {other:?}"))),
             },
             Expr::Arith(op, a, b) => {
+                if let (Some(a), Some(b)) = (self.ready(a), self.ready(b)) {
+                    return arith(*op, a, b);
+                }
                 let (mut slot_a, mut slot_b) = (Value::None, Value::None);
                 let (a, b) = self.operands((a, b), (&mut slot_a, &mut slot_b))?;
-                if a.is_unknown() || b.is_unknown() {
-                    return Ok(Value::Unknown);
-                }
                 return arith(*op, a, b);
             }
             Expr::DateShift {
@@ -1085,7 +1105,11 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Arithmetic on two values: unknown when an operand is.
 fn arith(op: ArithOp, a: &Value, b: &Value) -> EvalResult<Value> {
+    if a.is_unknown() || b.is_unknown() {
+        return Ok(Value::Unknown);
+    }
     Ok(match (a, b) {
         (Value::Number(x), Value::Number(y)) => Value::Number(match op {
             ArithOp::Add => num::add(*x, *y)?,
@@ -1106,6 +1130,14 @@ fn arith(op: ArithOp, a: &Value, b: &Value) -> EvalResult<Value> {
         }
         _ => return Err(internal(format!("arithmetic on {a:?} and {b:?}"))),
     })
+}
+
+/// A comparison as a condition: unknown when an operand is.
+fn compare_truth(op: CompareOp, a: &Value, b: &Value) -> EvalResult<Truth> {
+    if a.is_unknown() || b.is_unknown() {
+        return Ok(Truth::Unknown);
+    }
+    compare(op, a, b).map(Truth::from_bool)
 }
 
 /// Compares two known values.
