@@ -22,6 +22,7 @@ pub fn approvals_json(ev: &mut Evaluator<'_>, granted: Option<&Json>) -> EvalRes
     let chains = all_chains(ev, granted)?;
     Ok(to_tree(&ChainsJson {
         program,
+        inputs: ev.inputs(),
         chains: &chains,
     }))
 }
@@ -47,6 +48,8 @@ pub(crate) fn all_chains<'p>(
 /// The chains of a result as a JSON object keyed by chain name.
 pub(crate) struct ChainsJson<'a, 'p> {
     pub program: &'p Program,
+    /// The input values the chains were required for: a step's facts are read off them.
+    pub inputs: &'a [Value],
     pub chains: &'a [(&'p Approval, ChainStatus<'p>)],
 }
 
@@ -57,6 +60,7 @@ impl WriteJson for ChainsJson<'_, '_> {
             sink.name_key(&chain.name);
             ChainJson {
                 program: self.program,
+                inputs: self.inputs,
                 status,
             }
             .write_json(sink);
@@ -72,8 +76,6 @@ pub struct StepStatus<'p> {
     /// The step's label: its fixed text, or the text its interpolations came to.
     pub label: Cow<'p, str>,
     pub status: &'static str,
-    /// The current values of the step's `depends_on` paths, in the same order, with their types.
-    pub facts: Vec<(Value, &'p Type)>,
 }
 
 /// The status of one chain.
@@ -98,10 +100,12 @@ impl ChainStatus<'_> {
             .collect()
     }
 
-    /// The chain as JSON (spec §12): `complete` and the required steps.
-    pub fn to_json(&self, program: &Program) -> Json {
+    /// The chain as JSON (spec §12): `complete` and the required steps, with the facts of
+    /// `inputs` (the input values the chain was required for).
+    pub fn to_json(&self, program: &Program, inputs: &[Value]) -> Json {
         to_tree(&ChainJson {
             program,
+            inputs,
             status: self,
         })
     }
@@ -109,6 +113,7 @@ impl ChainStatus<'_> {
 
 struct ChainJson<'a, 'p> {
     program: &'a Program,
+    inputs: &'a [Value],
     status: &'a ChainStatus<'p>,
 }
 
@@ -120,7 +125,7 @@ impl WriteJson for ChainJson<'_, '_> {
         sink.name_key("steps");
         sink.begin_array();
         for step in &self.status.steps {
-            write_step(sink, self.program, step);
+            write_step(sink, self.program, self.inputs, step);
         }
         sink.end_array();
         sink.end_object();
@@ -128,7 +133,7 @@ impl WriteJson for ChainJson<'_, '_> {
 }
 
 /// One required step: its id, label, role(s), status, and the facts a grant records.
-fn write_step<S: Sink>(sink: &mut S, program: &Program, status: &StepStatus<'_>) {
+fn write_step<S: Sink>(sink: &mut S, program: &Program, inputs: &[Value], status: &StepStatus<'_>) {
     let step = status.step;
     sink.begin_object();
     sink.name_key("id");
@@ -159,8 +164,9 @@ fn write_step<S: Sink>(sink: &mut S, program: &Program, status: &StepStatus<'_>)
     sink.prewritten(step.depends_on_text.get_or_init(|| to_text(&paths)), &paths);
     sink.name_key("facts");
     sink.begin_object();
-    for (path, (value, ty)) in step.depends_on.iter().zip(&status.facts) {
+    for (path, fields) in step.depends_on.iter().zip(&step.fact_fields) {
         sink.name_key(path);
+        let (value, ty) = fact_value(program, inputs, fields);
         TypedValue { program, value, ty }.write_json(sink);
     }
     sink.end_object();
@@ -206,20 +212,21 @@ pub fn chain_status<'p>(
             crate::ir::Expr::Const(Value::Text(text)) => Cow::Borrowed(&**text),
             label => Cow::Owned(display(program, &ev.eval(label).map_err(in_step)?)),
         };
-        let facts: Vec<(Value, &Type)> = step
-            .fact_fields
-            .iter()
-            .map(|fields| fact_value(ev, fields))
-            .collect();
         let status = match granted.and_then(|g| g.get(&step.id)) {
             None => "pending",
             Some(grant) => {
                 let recorded = grant.get("facts").and_then(Json::as_object);
-                let current = step.depends_on.iter().zip(&facts).all(|(path, (now, ty))| {
-                    recorded.and_then(|r| r.get(path)).is_some_and(|then| {
-                        same_fact(then, &super::value_to_json(program, now, ty))
-                    })
-                });
+                let inputs = ev.inputs();
+                let current =
+                    step.depends_on
+                        .iter()
+                        .zip(&step.fact_fields)
+                        .all(|(path, fields)| {
+                            let (now, ty) = fact_value(program, inputs, fields);
+                            recorded.and_then(|r| r.get(path)).is_some_and(|then| {
+                                same_fact(then, &super::value_to_json(program, now, ty))
+                            })
+                        });
                 if current { "granted" } else { "stale" }
             }
         };
@@ -227,22 +234,25 @@ pub fn chain_status<'p>(
             step,
             label,
             status,
-            facts,
         });
     }
     Ok(ChainStatus { steps })
 }
 
-/// The current value of an input path given as its field indexes (see
-/// [`ApprovalStep::fact_fields`]) and its type; `Unknown` for a path the schema does not have.
-fn fact_value<'p>(ev: &Evaluator<'p>, fields: &[u32]) -> (Value, &'p Type) {
-    let program = ev.program;
+/// The value of an input path given as its field indexes (see [`ApprovalStep::fact_fields`])
+/// among `inputs`, and its type: a fact of a step, read when needed rather than kept with
+/// the step. `Unknown` for a path the schema does not have.
+fn fact_value<'a>(
+    program: &'a Program,
+    inputs: &'a [Value],
+    fields: &[u32],
+) -> (&'a Value, &'a Type) {
     let (Some(field), Some((first, nested))) =
         (program.input.field_at(fields), fields.split_first())
     else {
-        return (Value::Unknown, &Type::Unknown);
+        return (&Value::Unknown, &Type::Unknown);
     };
-    let mut value = ev.input(*first as usize).unwrap_or(&Value::Unknown);
+    let mut value = inputs.get(*first as usize).unwrap_or(&Value::Unknown);
     for index in nested {
         value = match value {
             Value::Record(values) => values.get(*index as usize).unwrap_or(&Value::None),
@@ -250,7 +260,7 @@ fn fact_value<'p>(ev: &Evaluator<'p>, fields: &[u32]) -> (Value, &'p Type) {
             _ => &Value::Unknown,
         };
     }
-    (value.clone(), &field.ty)
+    (value, &field.ty)
 }
 
 /// Facts are equal when their JSON is, or when both are decimals of equal value.

@@ -29,6 +29,8 @@ pub struct Violation<'r> {
 #[derive(Debug, Clone)]
 pub struct Evaluation<'r> {
     pub(crate) ruleset: &'r Ruleset,
+    /// The input values evaluated (approval steps show facts of them).
+    pub(crate) inputs: &'r [Value],
     pub(crate) as_of: Option<NaiveDate>,
     pub(crate) valid: bool,
     pub(crate) violations: Vec<Violation<'r>>,
@@ -131,6 +133,7 @@ impl WriteJson for Evaluation<'_> {
         sink.name_key("approvals");
         ChainsJson {
             program,
+            inputs: self.inputs,
             chains: &self.approvals,
         }
         .write_json(sink);

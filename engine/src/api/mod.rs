@@ -214,6 +214,7 @@ impl Ruleset {
         let trace = options.trace.then(|| std::mem::take(&mut ev.trace));
         Ok(Evaluation {
             ruleset: self,
+            inputs: &input.0,
             as_of,
             valid,
             violations,

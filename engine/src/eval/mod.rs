@@ -250,9 +250,9 @@ impl<'p> Evaluator<'p> {
         buffer
     }
 
-    /// The value of top-level input field `index`.
-    pub(crate) fn input(&self, index: usize) -> Option<&Value> {
-        self.inputs.get(index)
+    /// The top-level input values.
+    pub(crate) fn inputs(&self) -> &[Value] {
+        &self.inputs
     }
 
     /// Computes the quote of price block `id` unless it is there already, without building
