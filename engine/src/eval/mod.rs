@@ -428,14 +428,24 @@ impl<'p> Evaluator<'p> {
     #[inline]
     fn ready<'a>(&'a self, e: &'a Expr) -> Option<&'a Value> {
         match e {
+            // One level of fields (`ship_to.country`), so that this stays inline; deeper paths
+            // take the general path.
+            Expr::Field(target, index) => match self.ready_leaf(target)? {
+                Value::Record(fields) => fields.get(*index as usize),
+                _ => None,
+            },
+            leaf => self.ready_leaf(leaf),
+        }
+    }
+
+    /// [`Self::ready`] of a constant, an input, a local or a value computed already.
+    #[inline(always)]
+    fn ready_leaf<'a>(&'a self, e: &'a Expr) -> Option<&'a Value> {
+        match e {
             Expr::Const(v) => Some(v),
             Expr::Input(i) => self.inputs.get(*i as usize),
             Expr::Local(slot) => self.local(*slot),
             Expr::Global(g) => self.memo.get(*g as usize)?.as_ref(),
-            Expr::Field(target, index) => match self.ready(target)? {
-                Value::Record(fields) => fields.get(*index as usize),
-                _ => None,
-            },
             _ => None,
         }
     }
