@@ -7,7 +7,7 @@ use serde_json::{Map, Value as Json};
 use smallvec::SmallVec;
 
 use super::json::TypedValue;
-use super::sink::{Sink, WriteJson, to_text, to_tree};
+use super::sink::{Sink, WriteJson, key, to_text, to_tree};
 use crate::approval::{Approval, ApprovalStep};
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::eval::{Evaluator, Truth, display};
@@ -120,9 +120,9 @@ struct ChainJson<'a, 'p> {
 impl WriteJson for ChainJson<'_, '_> {
     fn write_json<S: Sink>(&self, sink: &mut S) {
         sink.begin_object();
-        sink.name_key("complete");
+        sink.fixed_key(key!("complete"));
         sink.bool(self.status.complete());
-        sink.name_key("steps");
+        sink.fixed_key(key!("steps"));
         sink.begin_array();
         for step in &self.status.steps {
             write_step(sink, self.program, self.inputs, step);
@@ -136,17 +136,17 @@ impl WriteJson for ChainJson<'_, '_> {
 fn write_step<S: Sink>(sink: &mut S, program: &Program, inputs: &[Value], status: &StepStatus<'_>) {
     let step = status.step;
     sink.begin_object();
-    sink.name_key("id");
+    sink.fixed_key(key!("id"));
     sink.plain(&step.id);
-    sink.name_key("label");
+    sink.fixed_key(key!("label"));
     sink.text(&status.label);
-    sink.name_key("role");
+    sink.fixed_key(key!("role"));
     match step.roles.first() {
         Some(role) => sink.plain(role),
         None => sink.null(),
     }
     if step.roles.len() > 1 {
-        sink.name_key("roles");
+        sink.fixed_key(key!("roles"));
         sink.begin_array();
         for role in &step.roles {
             sink.plain(role);
@@ -154,15 +154,15 @@ fn write_step<S: Sink>(sink: &mut S, program: &Program, inputs: &[Value], status
         sink.end_array();
     }
     if let Some(group) = step.group {
-        sink.name_key("parallel_group");
+        sink.fixed_key(key!("parallel_group"));
         sink.unsigned(u64::from(group));
     }
-    sink.name_key("status");
+    sink.fixed_key(key!("status"));
     sink.plain(status.status);
-    sink.name_key("depends_on");
+    sink.fixed_key(key!("depends_on"));
     let paths = Paths(&step.depends_on);
     sink.prewritten(step.depends_on_text.get_or_init(|| to_text(&paths)), &paths);
-    sink.name_key("facts");
+    sink.fixed_key(key!("facts"));
     sink.begin_object();
     for (path, fields) in step.depends_on.iter().zip(&step.fact_fields) {
         sink.name_key(path);

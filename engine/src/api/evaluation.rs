@@ -12,7 +12,7 @@ use smallvec::SmallVec;
 use super::Ruleset;
 use super::approvals::{Chains, ChainsJson};
 use super::json::{QuoteJson, TraceJson, TypedValue};
-use super::sink::{Sink, WriteJson, to_text, to_tree};
+use super::sink::{Sink, WriteJson, key, to_text, to_tree};
 use crate::eval::{Quote, TraceEntry};
 use crate::ir::{Constraint, Global};
 use crate::value::Value;
@@ -84,30 +84,30 @@ impl WriteJson for Evaluation<'_> {
     fn write_json<S: Sink>(&self, sink: &mut S) {
         let program = self.ruleset.program();
         sink.begin_object();
-        sink.name_key("ruleset");
+        sink.fixed_key(key!("ruleset"));
         // The same for every result of the ruleset: written once, when it was compiled.
         sink.prewritten(self.ruleset.identity_text(), &Identity::of(self.ruleset));
-        sink.name_key("as_of");
+        sink.fixed_key(key!("as_of"));
         match self.as_of {
             Some(date) => write_date(sink, date),
             None => sink.null(),
         }
-        sink.name_key("valid");
+        sink.fixed_key(key!("valid"));
         sink.bool(self.valid);
-        sink.name_key("violations");
+        sink.fixed_key(key!("violations"));
         sink.begin_array();
         for v in &self.violations {
             sink.begin_object();
-            sink.name_key("id");
+            sink.fixed_key(key!("id"));
             sink.plain(&v.constraint.id);
-            sink.name_key("severity");
+            sink.fixed_key(key!("severity"));
             sink.plain(v.constraint.severity.as_str());
-            sink.name_key("message");
+            sink.fixed_key(key!("message"));
             sink.text(&v.message);
             sink.end_object();
         }
         sink.end_array();
-        sink.name_key("outputs");
+        sink.fixed_key(key!("outputs"));
         sink.begin_object();
         for (g, value) in &self.outputs {
             sink.name_key(&g.name);
@@ -119,7 +119,7 @@ impl WriteJson for Evaluation<'_> {
             .write_json(sink);
         }
         sink.end_object();
-        sink.name_key("quotes");
+        sink.fixed_key(key!("quotes"));
         sink.begin_object();
         for (g, quote) in &self.quotes {
             sink.name_key(&g.name);
@@ -130,7 +130,7 @@ impl WriteJson for Evaluation<'_> {
             .write_json(sink);
         }
         sink.end_object();
-        sink.name_key("approvals");
+        sink.fixed_key(key!("approvals"));
         ChainsJson {
             program,
             inputs: self.inputs,
@@ -138,7 +138,7 @@ impl WriteJson for Evaluation<'_> {
         }
         .write_json(sink);
         if let Some(trace) = &self.trace {
-            sink.name_key("trace");
+            sink.fixed_key(key!("trace"));
             TraceJson { program, trace }.write_json(sink);
         }
         sink.end_object();
@@ -165,11 +165,11 @@ impl<'a> Identity<'a> {
 impl WriteJson for Identity<'_> {
     fn write_json<S: Sink>(&self, sink: &mut S) {
         sink.begin_object();
-        sink.name_key("name");
+        sink.fixed_key(key!("name"));
         sink.plain(self.name);
-        sink.name_key("version");
+        sink.fixed_key(key!("version"));
         sink.plain(self.version);
-        sink.name_key("hash");
+        sink.fixed_key(key!("hash"));
         sink.plain(self.hash);
         sink.end_object();
     }

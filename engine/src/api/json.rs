@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde::ser::Serializer;
 use serde_json::Value as Json;
 
-use super::sink::{Sink, WriteJson, to_tree};
+use super::sink::{Sink, WriteJson, key, to_tree};
 use crate::eval::display::enum_value_name;
 use crate::eval::{PricedLine, Quote, TraceEntry, display};
 use crate::ir::Program;
@@ -125,22 +125,22 @@ impl WriteJson for QuoteJson<'_> {
     fn write_json<S: Sink>(&self, sink: &mut S) {
         let quote = self.quote;
         sink.begin_object();
-        sink.name_key("currency");
+        sink.fixed_key(key!("currency"));
         sink.text(&quote.currency);
-        sink.name_key("lines");
+        sink.fixed_key(key!("lines"));
         sink.begin_array();
         for line in &quote.lines {
             write_line(sink, line, self.trace);
         }
         sink.end_array();
-        sink.name_key("subtotals");
+        sink.fixed_key(key!("subtotals"));
         sink.begin_object();
         for (name, value) in &quote.subtotals {
             sink.name_key(name);
             write_decimal(sink, *value);
         }
         sink.end_object();
-        sink.name_key("total");
+        sink.fixed_key(key!("total"));
         write_decimal(sink, quote.total);
         sink.end_object();
     }
@@ -148,24 +148,24 @@ impl WriteJson for QuoteJson<'_> {
 
 fn write_line<S: Sink>(sink: &mut S, l: &PricedLine, trace: bool) {
     sink.begin_object();
-    sink.name_key("id");
+    sink.fixed_key(key!("id"));
     sink.text(&l.id);
-    sink.name_key("kind");
+    sink.fixed_key(key!("kind"));
     sink.plain(l.kind.as_str());
-    sink.name_key("label");
+    sink.fixed_key(key!("label"));
     sink.text(&l.label);
     if let Some(q) = l.quantity {
-        sink.name_key("quantity");
+        sink.fixed_key(key!("quantity"));
         sink.decimal(q);
     }
     if let Some(u) = l.unit_price {
-        sink.name_key("unit_price");
+        sink.fixed_key(key!("unit_price"));
         sink.decimal(u);
     }
-    sink.name_key("amount");
+    sink.fixed_key(key!("amount"));
     write_decimal(sink, l.amount);
     if trace {
-        sink.name_key("explain");
+        sink.fixed_key(key!("explain"));
         sink.text(&l.explain);
     }
     sink.end_object();
@@ -184,9 +184,9 @@ impl WriteJson for TraceJson<'_> {
         sink.begin_array();
         for t in self.trace {
             sink.begin_object();
-            sink.name_key("kind");
+            sink.fixed_key(key!("kind"));
             sink.plain(t.kind);
-            sink.name_key("id");
+            sink.fixed_key(key!("id"));
             sink.text(&t.id);
             let (key, ty) = if t.kind == "constraint" {
                 ("holds", &Type::Bool)
@@ -200,7 +200,7 @@ impl WriteJson for TraceJson<'_> {
                 ty,
             }
             .write_json(sink);
-            sink.name_key("reads");
+            sink.fixed_key(key!("reads"));
             sink.begin_object();
             for (name, value) in &t.reads {
                 sink.key(name);
@@ -213,13 +213,13 @@ impl WriteJson for TraceJson<'_> {
             }
             sink.end_object();
             if !t.rows.is_empty() {
-                sink.name_key("rows");
+                sink.fixed_key(key!("rows"));
                 sink.begin_array();
                 for (row, line) in &t.rows {
                     sink.begin_object();
-                    sink.name_key("row");
+                    sink.fixed_key(key!("row"));
                     sink.unsigned(*row as u64);
-                    sink.name_key("line");
+                    sink.fixed_key(key!("line"));
                     sink.unsigned(*line as u64);
                     sink.end_object();
                 }

@@ -9,6 +9,25 @@ use serde_json::{Map, Value as Json};
 
 use crate::num;
 
+/// An object key fixed in the code, with its JSON text (comma first) made at compile time,
+/// so a text sink copies it in one piece: `key!("total")`.
+pub(crate) struct Key {
+    pub name: &'static str,
+    /// `,"name":`
+    pub text: &'static str,
+}
+
+/// The [`Key`] of a name fixed in the code (a name needs no escapes).
+macro_rules! key {
+    ($name:literal) => {
+        &crate::api::sink::Key {
+            name: $name,
+            text: concat!(",\"", $name, "\":"),
+        }
+    };
+}
+pub(crate) use key;
+
 /// The JSON events a result is made of, in document order.
 pub(crate) trait Sink {
     fn begin_object(&mut self);
@@ -19,6 +38,8 @@ pub(crate) trait Sink {
     fn key(&mut self, key: &str);
     /// An object key that is a name (fixed keys, names the grammar allows): no escape check.
     fn name_key(&mut self, key: &str);
+    /// An object key fixed in the code (see [`key!`]).
+    fn fixed_key(&mut self, key: &Key);
     /// A text that may need escapes.
     fn text(&mut self, text: &str);
     /// A text that is a name, a decimal or a date: no escape check.
@@ -108,7 +129,19 @@ impl Sink for TextSink {
         self.first = true;
     }
 
-    // Inlined: most keys are constants, whose copy then needs no call.
+    #[inline]
+    fn fixed_key(&mut self, key: &Key) {
+        let text = key.text.as_bytes();
+        let text = if self.first {
+            text.get(1..).unwrap_or_default()
+        } else {
+            text
+        };
+        self.out.extend_from_slice(text);
+        self.first = true;
+    }
+
+    // Inlined: names are short, whose copy then needs no call.
     #[inline]
     fn name_key(&mut self, key: &str) {
         debug_assert!(!needs_escape(key.as_bytes()), "{key:?} is not a name");
@@ -270,6 +303,10 @@ impl Sink for TreeSink {
 
     fn name_key(&mut self, key: &str) {
         self.key(key);
+    }
+
+    fn fixed_key(&mut self, key: &Key) {
+        self.key(key.name);
     }
 
     fn text(&mut self, text: &str) {
