@@ -231,7 +231,7 @@ impl Evaluator<'_> {
         }
         Ok(Some(match test {
             Test::Any => true,
-            Test::IsNone => *value == Value::None,
+            Test::IsNone => matches!(value, Value::None),
             Test::OneOf(options) => {
                 for o in options {
                     let owned;
@@ -251,8 +251,8 @@ impl Evaluator<'_> {
                 if bound.is_unknown() {
                     return Ok(None);
                 }
-                if *value == Value::None {
-                    return Ok(Some(*op == CompareOp::Ne && *bound != Value::None));
+                if matches!(value, Value::None) {
+                    return Ok(Some(*op == CompareOp::Ne && !matches!(bound, Value::None)));
                 }
                 compare(*op, value, bound)?
             }
@@ -264,7 +264,7 @@ impl Evaluator<'_> {
                 if lo.is_unknown() || hi.is_unknown() {
                     return Ok(None);
                 }
-                if *value == Value::None {
+                if matches!(value, Value::None) {
                     return Ok(Some(false));
                 }
                 compare(CompareOp::Ge, value, lo)?

@@ -1111,6 +1111,9 @@ fn overflow(op: &str) -> EvalError {
 pub fn values_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => num::cmp(*x, *y).is_eq(),
+        // The kinds rules compare most, without the general comparison's dispatch.
+        (Value::Enum(e, x), Value::Enum(f, y)) => x == y && e == f,
+        (Value::Text(x), Value::Text(y)) => x == y,
         _ => a == b,
     }
 }
