@@ -16,6 +16,19 @@ macro_rules! in_place {
     };
 }
 
+/// An operand by reference: read at once when it is at hand ([`Evaluator::ready`]: most are),
+/// else through [`Evaluator::operand_ref`] into `$slot`:
+/// `let v: &Value = at_hand!(self, expr, slot);`. (A macro: a function returning the reference
+/// found under the condition could not fall back to evaluating.)
+macro_rules! at_hand {
+    ($ev:expr, $e:expr, $slot:ident) => {
+        match $ev.ready($e) {
+            Some(value) => value,
+            None => $ev.operand_ref($e, &mut $slot)?,
+        }
+    };
+}
+
 mod builtins;
 mod decision;
 pub mod display;
@@ -551,7 +564,7 @@ impl<'p> Evaluator<'p> {
                     && items.iter().all(|item| matches!(item, Expr::Const(_)))
                 {
                     let mut slot = Value::None;
-                    let x = self.operand_ref(x, &mut slot)?;
+                    let x = at_hand!(self, x, slot);
                     if x.is_unknown() {
                         return Ok(Truth::Unknown);
                     }
@@ -674,6 +687,9 @@ impl<'p> Evaluator<'p> {
                     return Ok(value);
                 }
                 // `ship_to.country`: read in place, without a copy of the whole record.
+                if let Some(value) = self.ready(e) {
+                    return Ok(value.clone());
+                }
                 if self.prepare_path(e)? {
                     return self.read_path(e).cloned();
                 }
@@ -682,7 +698,7 @@ impl<'p> Evaluator<'p> {
             Expr::TableLookup(table, key) => {
                 let (program, as_of) = (self.program, self.as_of());
                 let mut slot = Value::None;
-                let key = self.operand_ref(key, &mut slot)?;
+                let key = at_hand!(self, key, slot);
                 if key.is_unknown() {
                     return Ok(Value::Unknown);
                 }
@@ -698,7 +714,7 @@ impl<'p> Evaluator<'p> {
             Expr::BandsPrice(mode, bands, qty) => {
                 let program = self.program;
                 let mut slot = Value::None;
-                let q = known!(self.operand_ref(qty, &mut slot)?);
+                let q = known!(at_hand!(self, qty, slot));
                 return bands_price(program, *mode, *bands, q);
             }
             Expr::Neg(x) => match known!(self.eval(x)?) {
@@ -848,6 +864,12 @@ impl<'p> Evaluator<'p> {
                         TextPiece::Literal(s) => out.push_str(s),
                         TextPiece::Value(e) => {
                             let program = self.program;
+                            if let Some(v) = self.ready(e)
+                                && !v.is_unknown()
+                            {
+                                display::display_into(&mut out, program, v);
+                                continue;
+                            }
                             let mut slot = Value::None;
                             match self.operand_ref(e, &mut slot) {
                                 Ok(v) if !v.is_unknown() => {
@@ -889,7 +911,7 @@ impl<'p> Evaluator<'p> {
                 filter,
             } => {
                 let mut owned = Value::None;
-                let collection = known!(self.operand_ref(collection, &mut owned)?);
+                let collection = known!(at_hand!(self, collection, owned));
                 let Some(items) = Items::of(collection.clone()) else {
                     return Err(internal(format!("aggregate over {collection:?}")));
                 };

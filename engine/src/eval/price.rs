@@ -277,6 +277,9 @@ impl Evaluator<'_> {
 
     /// A number, or `None` when unknown.
     fn eval_number(&mut self, e: &Expr) -> EvalResult<Option<Decimal>> {
+        if let Some(Value::Number(n)) = self.ready(e) {
+            return Ok(Some(*n));
+        }
         let mut slot = Value::None;
         match self.operand_ref(e, &mut slot)? {
             Value::Number(n) => Ok(Some(*n)),
