@@ -134,7 +134,8 @@ impl Sink for TextSink {
         // Each branch copies a slice of a length known where the key is: no call to copy it.
         let text = key.text.as_bytes();
         if self.first {
-            self.out.extend_from_slice(text.get(1..).unwrap_or_default());
+            self.out
+                .extend_from_slice(text.get(1..).unwrap_or_default());
         } else {
             self.out.extend_from_slice(text);
         }

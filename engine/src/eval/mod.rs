@@ -603,23 +603,12 @@ impl<'p> Evaluator<'p> {
                 }
             }
             Expr::SetContains(set, elem) => {
+                if let (Some(set), Some(elem)) = (self.ready(set), self.ready(elem)) {
+                    return set_contains(set, elem);
+                }
                 let (mut set_slot, mut elem_slot) = (Value::None, Value::None);
                 let (set, elem) = self.operands((set, elem), (&mut set_slot, &mut elem_slot))?;
-                let index = match elem {
-                    Value::Enum(_, index) => *index,
-                    Value::Unknown => return Ok(Truth::Unknown),
-                    _ => return Err(internal("set element is not an enum value".into())),
-                };
-                match set {
-                    Value::Set(_, members) => {
-                        Truth::from_bool(members.binary_search(&index).is_ok())
-                    }
-                    Value::PartialSet(_, members) if members.binary_search(&index).is_ok() => {
-                        Truth::True
-                    }
-                    Value::PartialSet(..) | Value::Unknown => Truth::Unknown,
-                    other => return Err(internal(format!("`contains` on {other:?}"))),
-                }
+                return set_contains(set, elem);
             }
             _ => Truth::of(&self.eval(e)?),
         })
@@ -1164,6 +1153,21 @@ fn arith(op: ArithOp, a: &Value, b: &Value) -> EvalResult<Value> {
             ));
         }
         _ => return Err(internal(format!("arithmetic on {a:?} and {b:?}"))),
+    })
+}
+
+/// Whether `set` contains enum value `elem`, as a condition.
+fn set_contains(set: &Value, elem: &Value) -> EvalResult<Truth> {
+    let index = match elem {
+        Value::Enum(_, index) => *index,
+        Value::Unknown => return Ok(Truth::Unknown),
+        _ => return Err(internal("set element is not an enum value".into())),
+    };
+    Ok(match set {
+        Value::Set(_, members) => Truth::from_bool(members.binary_search(&index).is_ok()),
+        Value::PartialSet(_, members) if members.binary_search(&index).is_ok() => Truth::True,
+        Value::PartialSet(..) | Value::Unknown => Truth::Unknown,
+        other => return Err(internal(format!("`contains` on {other:?}"))),
     })
 }
 
