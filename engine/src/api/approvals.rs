@@ -147,11 +147,7 @@ fn write_step<S: Sink>(sink: &mut S, program: &Program, inputs: &[Value], status
     }
     if step.roles.len() > 1 {
         sink.fixed_key(key!("roles"));
-        sink.begin_array();
-        for role in &step.roles {
-            sink.plain(role);
-        }
-        sink.end_array();
+        Names(&step.roles).write_json(sink);
     }
     if let Some(group) = step.group {
         sink.fixed_key(key!("parallel_group"));
@@ -160,7 +156,7 @@ fn write_step<S: Sink>(sink: &mut S, program: &Program, inputs: &[Value], status
     sink.fixed_key(key!("status"));
     sink.plain(status.status);
     sink.fixed_key(key!("depends_on"));
-    let paths = Paths(&step.depends_on);
+    let paths = Names(&step.depends_on);
     sink.prewritten(step.depends_on_text.get_or_init(|| to_text(&paths)), &paths);
     sink.fixed_key(key!("facts"));
     sink.begin_object();
@@ -173,14 +169,14 @@ fn write_step<S: Sink>(sink: &mut S, program: &Program, inputs: &[Value], status
     sink.end_object();
 }
 
-/// Input paths as a JSON array.
-struct Paths<'a>(&'a [String]);
+/// Names (roles, input paths) as a JSON array.
+struct Names<'a>(&'a [String]);
 
-impl WriteJson for Paths<'_> {
+impl WriteJson for Names<'_> {
     fn write_json<S: Sink>(&self, sink: &mut S) {
         sink.begin_array();
-        for path in self.0 {
-            sink.plain(path);
+        for name in self.0 {
+            sink.plain(name);
         }
         sink.end_array();
     }

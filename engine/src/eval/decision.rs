@@ -24,10 +24,7 @@ impl Evaluator<'_> {
         // Tables have a few input columns and, under `first`, one match: both stay on the stack.
         let mut inputs: SmallVec<[Value; 4]> = SmallVec::with_capacity(d.inputs.len());
         for input in &d.inputs {
-            inputs.push(match self.ready(input) {
-                Some(value) => value.clone(),
-                None => self.operand(input)?,
-            });
+            inputs.push(self.operand(input)?);
         }
         // The columns whose indexes chose the rows already hold for each of them.
         let (covered, candidates): (u64, &mut dyn Iterator<Item = usize>) =

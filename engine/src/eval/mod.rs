@@ -505,8 +505,13 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    /// An operand's value: a path read in place and copied, anything else evaluated.
+    /// An operand's value: a path read in place and copied, anything else evaluated (inline:
+    /// a decision reads each of its inputs through here).
+    #[inline]
     fn operand(&mut self, e: &Expr) -> EvalResult<Value> {
+        if let Some(value) = self.ready(e) {
+            return Ok(value.clone());
+        }
         if self.prepare_path(e)? {
             self.read_path(e).cloned()
         } else {
