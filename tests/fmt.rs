@@ -284,7 +284,15 @@ fn decl() -> impl Strategy<Value = String> {
                         format!("  {key} => {v}{t}")
                     })
                     .collect();
-                format!("table t: Text -> Decimal effective 2026-07-01 {{\n{}\n}}", rows.join("\n"))
+                // As for input fields: a row ending in `0` then a row keyed `days` would read as
+                // the duration `0 days`; a comma ends the row before it.
+                let mut text = String::from("table t: Text -> Decimal effective 2026-07-01 {");
+                for (i, row) in rows.iter().enumerate() {
+                    text.push_str(if i > 0 && row.starts_with("  days") { ",\n" } else { "\n" });
+                    text.push_str(row);
+                }
+                text.push_str("\n}");
+                text
             }),
         prop::collection::vec((operand(), prop::option::of(operand()), any::<bool>(), literal()), 0..4)
             .prop_map(|rows| {
