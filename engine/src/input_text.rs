@@ -1,22 +1,19 @@
 //! Reading JSON text straight into input values, guided by the schema, without building a JSON
 //! tree first: the path every well-formed input takes through `evaluate_str`.
 //!
-//! This reader only accepts: anything unusual (a syntax error, an unknown or repeated field, a
-//! wrong type, a missing input) makes it give up, and the caller reads the text again through
-//! [`crate::input::read_input`], which reports every problem with its path. Both readers share
-//! the conversions of scalars and absent fields ([`scalar`], [`absent_value`]), so a value they
-//! both accept is the same value (a property test holds them to it).
+//! The text is pulled token by token ([`Scanner`]) and each token is read as the schema
+//! expects at that point. This reader only accepts: anything unusual (a syntax error, an unknown or
+//! repeated field, a wrong type, a missing input) makes it give up,
+//! and the caller reads the text again through [`crate::input::read_input`], which reports
+//! every problem with its path. Both readers share the conversions of scalars and absent
+//! fields ([`number`], [`text_scalar`], [`absent_value`]), so a value they both accept is the
+//! same value (property tests hold them to it).
 
-use std::fmt;
 use std::sync::Arc;
 
-use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
-use serde_json::Value as Json;
-use serde_json::value::RawValue;
+use crate::json_scan::{Next, Scanner};
 
-use crate::input::{
-    FieldSpec, RecordFields, absent_value, number, record_fields, scalar, text_scalar,
-};
+use crate::input::{FieldSpec, RecordFields, absent_value, number, record_fields, text_scalar};
 use crate::ir::Program;
 use crate::types::Type;
 use crate::value::Value;
@@ -24,340 +21,153 @@ use crate::value::Value;
 /// The values of a complete input written as JSON text, or `None` when the text is not a
 /// valid input (then read it with [`crate::input::read_input`] for the errors).
 pub fn read_input_text(program: &Program, text: &str) -> Option<Arc<[Value]>> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let values = RecordSeed {
+    let mut reader = Reader {
         program,
-        fields: &program.input.fields,
-    }
-    .deserialize(&mut de)
-    .ok()?;
-    de.end().ok()?;
-    Some(values)
+        json: Scanner::new(text),
+    };
+    let values = reader.record(&program.input.fields)?;
+    reader.json.at_end().then_some(values)
 }
 
-/// Gives up: the error text is never shown (the other reader explains).
-fn give_up<E: serde::de::Error>() -> E {
-    E::custom("not a valid input")
+/// The text being read and the program whose schema says what comes next.
+struct Reader<'p, 't> {
+    program: &'p Program,
+    json: Scanner<'t>,
 }
 
-/// A JSON object read as the fields of a record, in declaration order.
-struct RecordSeed<'a, F> {
-    program: &'a Program,
-    fields: &'a [F],
-}
-
-impl<'de, F: FieldSpec> DeserializeSeed<'de> for RecordSeed<'_, F> {
-    type Value = Arc<[Value]>;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Arc<[Value]>, D::Error> {
-        de.deserialize_map(self)
-    }
-}
-
-impl<'de, F: FieldSpec> Visitor<'de> for RecordSeed<'_, F> {
-    type Value = Arc<[Value]>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Arc<[Value]>, A::Error> {
+impl Reader<'_, '_> {
+    /// A JSON object read as the fields of a record, in declaration order.
+    fn record<F: FieldSpec>(&mut self, fields: &[F]) -> Option<Arc<[Value]>> {
         // The record is filled in place, in its one allocation (an iterator of known length
         // lets `Arc` allocate once; it is unique until returned, so it can be written).
         // `Unknown` marks a field not read yet: JSON text never reads as `Unknown`.
-        let mut record: Arc<[Value]> = self.fields.iter().map(|_| Value::Unknown).collect();
-        let Some(values) = Arc::get_mut(&mut record) else {
-            return Err(give_up());
-        };
-        while let Some(index) = map.next_key_seed(FieldIndex(self.fields))? {
-            let (Some(field), Some(slot)) = (self.fields.get(index), values.get_mut(index)) else {
-                return Err(give_up());
-            };
+        let mut record: Arc<[Value]> = fields.iter().map(|_| Value::Unknown).collect();
+        let values = Arc::get_mut(&mut record)?;
+        // Keys usually come in declaration order: each is looked for from the field after
+        // the last one read, so an ordered input compares one name per key.
+        let mut next = 0;
+        let mut key = self.json.object_first()?;
+        while let Some(name) = key {
+            let index = field_index(fields, &name, next)?;
+            next = index + 1;
+            let (field, slot) = (fields.get(index)?, values.get_mut(index)?);
             if !slot.is_unknown() {
                 // A repeated key: the tree reader keeps the last one; let it.
-                return Err(give_up());
+                return None;
             }
-            let value = map.next_value_seed(FieldSeed {
-                program: self.program,
-                field,
-            })?;
-            *slot = match value {
-                Some(value) => value,
+            let peek = self.json.peek()?;
+            *slot = if peek == Next::Null {
                 // `null` for a field reads as an absent field.
-                None => absent_value(field).ok_or_else(give_up)?,
+                self.json.literal(peek)?;
+                absent_value(field)?
+            } else {
+                self.value(field, field.ty(), peek)?
             };
+            key = self.json.object_next()?;
         }
-        for (slot, field) in values.iter_mut().zip(self.fields) {
+        for (slot, field) in values.iter_mut().zip(fields) {
             if slot.is_unknown() {
-                *slot = absent_value(field).ok_or_else(give_up)?;
+                *slot = absent_value(field)?;
             }
         }
-        Ok(record)
-    }
-}
-
-/// A key: the index of the field it names; an unknown field gives up.
-struct FieldIndex<'a, F>(&'a [F]);
-
-impl<'de, F: FieldSpec> DeserializeSeed<'de> for FieldIndex<'_, F> {
-    type Value = usize;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<usize, D::Error> {
-        de.deserialize_str(self)
-    }
-}
-
-impl<F: FieldSpec> Visitor<'_> for FieldIndex<'_, F> {
-    type Value = usize;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a field name")
+        Some(record)
     }
 
-    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<usize, E> {
-        self.0
-            .iter()
-            .position(|f| f.name() == key)
-            .ok_or_else(give_up)
-    }
-}
-
-/// A field's value: `None` for `null` (which reads as an absent field).
-struct FieldSeed<'a, F> {
-    program: &'a Program,
-    field: &'a F,
-}
-
-impl<'de, F: FieldSpec> DeserializeSeed<'de> for FieldSeed<'_, F> {
-    type Value = Option<Value>;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Option<Value>, D::Error> {
-        de.deserialize_option(self)
-    }
-}
-
-impl<'de, F: FieldSpec> Visitor<'de> for FieldSeed<'_, F> {
-    type Value = Option<Value>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a value")
-    }
-
-    fn visit_none<E: serde::de::Error>(self) -> Result<Option<Value>, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Option<Value>, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: serde::Deserializer<'de>>(self, de: D) -> Result<Option<Value>, D::Error> {
-        ValueSeed {
-            program: self.program,
-            field: self.field,
-            ty: self.field.ty(),
-        }
-        .deserialize(de)
-        .map(Some)
-    }
-}
-
-/// A value of type `ty` that is not `null`, read for `field` (whose nested fields a record
-/// input uses).
-struct ValueSeed<'a, F> {
-    program: &'a Program,
-    field: &'a F,
-    ty: &'a Type,
-}
-
-impl<'de, F: FieldSpec> DeserializeSeed<'de> for ValueSeed<'_, F> {
-    type Value = Value;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Value, D::Error> {
+    /// A value of type `ty` that is not `null` (its first token is `peek`), read for `field`
+    /// (whose nested fields a record input uses).
+    fn value<F: FieldSpec>(&mut self, field: &F, ty: &Type, peek: Next) -> Option<Value> {
         let program = self.program;
-        match self.ty {
-            Type::Optional(inner) => ValueSeed {
-                program,
-                field: self.field,
-                ty: inner,
-            }
-            .deserialize(de),
-            Type::Record(record) => {
-                let values = match record_fields(self.field, self.ty, record) {
-                    RecordFields::Declared(fields) => {
-                        RecordSeed { program, fields }.deserialize(de)?
-                    }
-                    RecordFields::Plain(fields) => {
-                        RecordSeed { program, fields }.deserialize(de)?
-                    }
-                };
-                Ok(Value::Record(values))
-            }
-            Type::List(elem) => de.deserialize_seq(ListSeed {
-                program,
-                field: self.field,
-                elem,
-            }),
-            Type::Set(id) => de.deserialize_seq(SetSeed { program, id: *id }),
+        match ty {
+            Type::Optional(inner) => self.value(field, inner, peek),
+            Type::Record(record) => Some(Value::Record(match record_fields(field, ty, record) {
+                RecordFields::Declared(fields) => self.record(fields)?,
+                RecordFields::Plain(fields) => self.record(fields)?,
+            })),
+            Type::List(elem) => self.list(field, elem, peek),
+            Type::Set(id) => self.set(*id, peek),
             Type::Int | Type::Decimal | Type::Percent => {
                 // The number exactly as written (a JSON number, or a string holding one),
                 // read in place: no float, no copy.
-                let raw = <&RawValue as serde::Deserialize>::deserialize(de)?;
-                let text = raw.get();
-                let text = match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-                    // A string with escapes is left to the tree reader.
-                    Some(inner) if inner.contains('\\') => return Err(give_up()),
-                    Some(inner) => inner,
-                    None => text,
-                };
-                number(self.ty, text).ok_or_else(give_up)
+                match peek {
+                    Next::String => number(ty, &self.json.string()?),
+                    Next::Number => number(ty, self.json.number()?),
+                    _ => None,
+                }
             }
             Type::Bool => {
-                let json = <Json as serde::Deserialize>::deserialize(de)?;
-                scalar(program, self.ty, &json).ok_or_else(give_up)
+                self.json.literal(peek)?;
+                match peek {
+                    Next::True => Some(Value::Bool(true)),
+                    Next::False => Some(Value::Bool(false)),
+                    _ => None,
+                }
             }
-            ty => de.deserialize_str(TextScalar { program, ty }),
+            _ if peek == Next::String => text_scalar(program, ty, &self.json.string()?),
+            _ => None,
         }
     }
-}
 
-/// A text read as a text, date, date-time, duration or enum value.
-struct TextScalar<'a> {
-    program: &'a Program,
-    ty: &'a Type,
-}
-
-impl Visitor<'_> for TextScalar<'_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a text")
-    }
-
-    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Value, E> {
-        text_scalar(self.program, self.ty, s).ok_or_else(give_up)
-    }
-}
-
-/// A list; `null` items only where the element type is optional.
-struct ListSeed<'a, F> {
-    program: &'a Program,
-    field: &'a F,
-    elem: &'a Type,
-}
-
-impl<'de, F: FieldSpec> Visitor<'de> for ListSeed<'_, F> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+    /// A list; `null` items only where the element type is optional.
+    fn list<F: FieldSpec>(&mut self, field: &F, elem: &Type, peek: Next) -> Option<Value> {
+        if peek != Next::Array {
+            return None;
+        }
         // JSON text gives no length: room for a typical list from the start.
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(8));
-        while let Some(item) = seq.next_element_seed(ItemSeed {
-            program: self.program,
-            field: self.field,
-            elem: self.elem,
-        })? {
-            items.push(item);
+        let mut items = Vec::with_capacity(8);
+        let mut item = self.json.array_first()?;
+        while let Some(peek) = item {
+            items.push(if peek == Next::Null {
+                self.json.literal(peek)?;
+                elem.is_optional().then_some(Value::None)?
+            } else {
+                self.value(field, elem, peek)?
+            });
+            item = self.json.array_next()?;
         }
-        Ok(Value::List(Arc::from(items)))
-    }
-}
-
-struct ItemSeed<'a, F> {
-    program: &'a Program,
-    field: &'a F,
-    elem: &'a Type,
-}
-
-impl<'de, F: FieldSpec> DeserializeSeed<'de> for ItemSeed<'_, F> {
-    type Value = Value;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Value, D::Error> {
-        de.deserialize_option(self)
-    }
-}
-
-impl<'de, F: FieldSpec> Visitor<'de> for ItemSeed<'_, F> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list item")
+        Some(Value::List(Arc::from(items)))
     }
 
-    fn visit_none<E: serde::de::Error>(self) -> Result<Value, E> {
-        if self.elem.is_optional() {
-            Ok(Value::None)
-        } else {
-            Err(give_up())
+    /// A set of enum values, written as a list of their names.
+    fn set(&mut self, id: u32, peek: Next) -> Option<Value> {
+        if peek != Next::Array {
+            return None;
         }
-    }
-
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
-        self.visit_none()
-    }
-
-    fn visit_some<D: serde::Deserializer<'de>>(self, de: D) -> Result<Value, D::Error> {
-        ValueSeed {
-            program: self.program,
-            field: self.field,
-            ty: self.elem,
-        }
-        .deserialize(de)
-    }
-}
-
-/// A set of enum values, written as a list of their names.
-struct SetSeed<'a> {
-    program: &'a Program,
-    id: u32,
-}
-
-impl<'de> Visitor<'de> for SetSeed<'_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of enum values")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let ty = Type::Enum(self.id);
+        let ty = Type::Enum(id);
         let mut members = smallvec::SmallVec::<[u32; 16]>::new();
-        while let Some(member) = seq.next_element_seed(TextSeed {
-            program: self.program,
-            ty: &ty,
-        })? {
-            match member {
-                Value::Enum(_, index) => members.push(index),
-                _ => return Err(A::Error::custom("not an enum value")),
+        let mut item = self.json.array_first()?;
+        while let Some(peek) = item {
+            if peek != Next::String {
+                return None;
             }
+            match text_scalar(self.program, &ty, &self.json.string()?)? {
+                Value::Enum(_, index) => members.push(index),
+                _ => return None,
+            }
+            item = self.json.array_next()?;
         }
-        Ok(Value::set_of(self.id, &mut members))
+        Some(Value::set_of(id, &mut members))
     }
 }
 
-struct TextSeed<'a> {
-    program: &'a Program,
-    ty: &'a Type,
-}
-
-impl<'de> DeserializeSeed<'de> for TextSeed<'_> {
-    type Value = Value;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Value, D::Error> {
-        de.deserialize_str(TextScalar {
-            program: self.program,
-            ty: self.ty,
-        })
+/// The index of the field a key names, looked for from `from` on and then from the start;
+/// `None` for a key no field has.
+fn field_index<F: FieldSpec>(fields: &[F], key: &str, from: usize) -> Option<usize> {
+    let named = |f: &F| f.name() == key;
+    let later = fields.get(from..).unwrap_or_default();
+    match later.iter().position(named) {
+        Some(i) => Some(from + i),
+        None => fields
+            .get(..from)
+            .unwrap_or_default()
+            .iter()
+            .position(named),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
+    use serde_json::Value as Json;
     use serde_json::json;
 
     use super::*;
@@ -436,6 +246,68 @@ output n = count
             r#"[1, 2]"#,
         ] {
             assert_eq!(read_input_text(ruleset.program(), bad), None, "{bad}");
+        }
+    }
+
+    /// Text that is not JSON is refused by both readers, however close it comes: the text
+    /// reader never reads values from what the tree reader reports as a syntax error.
+    #[test]
+    fn text_that_is_not_json_is_refused_by_both() {
+        let ruleset = program();
+        for bad in [
+            r#"{"count": 01, "amount": 1}"#,
+            r#"{"count": 1., "amount": 1}"#,
+            r#"{"count": .5, "amount": 1}"#,
+            r#"{"count": +1, "amount": 1}"#,
+            r#"{"count": -, "amount": 1}"#,
+            r#"{"count": 1, "amount": NaN}"#,
+            r#"{"count": 1, "amount": Infinity}"#,
+            r#"{"count": 1, "amount": -Infinity}"#,
+            r#"{"count": 1, "amount": 1e}"#,
+            r#"{"count": 1, "amount": 1,}"#,
+            r#"{"count": 1,, "amount": 1}"#,
+            r#"{"count": 1 "amount": 1}"#,
+            r#"{count: 1, "amount": 1}"#,
+            r#"{'count': 1, "amount": 1}"#,
+            r#"{"count": 1, "amount": 1, "name": "a\qb"}"#,
+            r#"{"count": 1, "amount": 1, "name": "\ud800"}"#,
+            r#"{"count": 1, "amount": 1, "name": "\u12"}"#,
+            "{\"count\": 1, \"amount\": 1, \"name\": \"a\tb\"}",
+            "{\"count\": 1, \"amount\": 1, \"name\": \"a\u{1}b\"}",
+            r#"{"count": 1, "amount": 1, "flag": tru}"#,
+            r#"{"count": 1, "amount": 1, "flag": True}"#,
+            r#"{"count": 1, "amount": 1, "name": nul}"#,
+            r#"{"count": 1, "amount": 1, "colors": ["red",]}"#,
+            r#"{"count": 1, "amount": 1, "colors": ["red" "blue"]}"#,
+            r#"{"count": 1, "amount": 1 /* note */}"#,
+            r#"{"count": 1, "amount": 1}}"#,
+            r#"{"count": 1, "amount": 1"#,
+            r#"{"count": 1, "amount": "1"#,
+            "",
+            "   ",
+        ] {
+            let (tree, text) = both(&ruleset, bad);
+            assert_eq!(tree, None, "the tree reader parses {bad:?}");
+            assert_eq!(text, None, "the text reader accepts {bad:?}");
+        }
+    }
+
+    /// Escapes in keys and texts read alike.
+    #[test]
+    fn escapes_read_alike() {
+        let ruleset = program();
+        for text in [
+            r#"{"co\u0075nt": 1, "amount": 1}"#,
+            r#"{"count": 1, "amount": "1\u0032.5"}"#,
+            r#"{"count": 1, "amount": 1, "name": "tab\there \"q\" \\ \/ \u00e9 \ud83d\ude00"}"#,
+            r#"{"count": 1, "amount": 1, "color": "gr\u0065en", "colors": ["r\u0065d"]}"#,
+            " \n\t{ \"count\" :1 ,\r\n\"amount\":1 } \n",
+        ] {
+            let (tree, from_text) = both(&ruleset, text);
+            let Some(Ok(values)) = tree else {
+                panic!("the tree reader refuses {text}: {tree:?}")
+            };
+            assert_eq!(from_text, Some(values), "{text}");
         }
     }
 

@@ -34,6 +34,7 @@ mod hash;
 pub mod input;
 mod input_text;
 pub mod ir;
+mod json_scan;
 pub mod num;
 pub mod pricing;
 pub mod registry;

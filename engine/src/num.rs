@@ -254,6 +254,9 @@ pub fn to_i64(d: Decimal) -> Option<i64> {
 
 /// Parses a decimal exactly (no silent rounding of extra digits); accepts `1e3` forms too.
 pub fn parse_exact(text: &str) -> Option<Decimal> {
+    if let Some(d) = parse_plain(text) {
+        return Some(d);
+    }
     let text = text.trim();
     if text.is_empty() || text.starts_with('+') && text.len() == 1 {
         return None;
@@ -267,11 +270,75 @@ pub fn parse_exact(text: &str) -> Option<Decimal> {
     None
 }
 
+/// A plain number of at most 18 digits (`-?[0-9]+(.[0-9]+)?`, how amounts and quantities are
+/// written) read in one pass, to the same mantissa and scale as `Decimal::from_str_exact`;
+/// `None` for any other text (read the general way).
+fn parse_plain(text: &str) -> Option<Decimal> {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    // 18 digits stay below 10^18, so the mantissa cannot overflow.
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut scale = 0;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => mantissa = mantissa * 10 + i64::from(b - b'0'),
+            b'.' if scale == 0 && i > 0 && i + 1 < digits.len() => scale = digits.len() - i - 1,
+            _ => return None,
+        }
+    }
+    let mantissa = if negative { -mantissa } else { mantissa };
+    Some(normalize_zero(Decimal::new(
+        mantissa,
+        u32::try_from(scale).ok()?,
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
+    #[test]
+    fn plain_numbers() {
+        let read = |t: &str| parse_plain(t).map(|d| (d.to_string(), d.scale()));
+        assert_eq!(read("12.50"), Some(("12.50".into(), 2)));
+        assert_eq!(read("-0.00"), Some(("0.00".into(), 2)));
+        assert_eq!(read("007"), Some(("7".into(), 0)));
+        assert_eq!(
+            read("999999999999999999"),
+            Some(("999999999999999999".into(), 0))
+        );
+        for other in [
+            "",
+            "-",
+            "1.",
+            ".5",
+            "+1",
+            "1e3",
+            "1.2.3",
+            "9999999999999999999",
+            " 1",
+        ] {
+            assert_eq!(read(other), None, "{other}");
+        }
+    }
+
     proptest! {
+        /// A plain number reads as the general parser reads it: same value, same scale.
+        #[test]
+        fn plain_numbers_read_as_from_str_exact(text in r"-?[0-9]{0,20}(\.[0-9]{0,8})?[.e]?") {
+            let general = Decimal::from_str_exact(&text).ok().map(normalize_zero);
+            if let Some(plain) = parse_plain(&text) {
+                prop_assert_eq!(Some(plain), general);
+                prop_assert_eq!(Some(plain.scale()), general.map(|d| d.scale()));
+                prop_assert_eq!(plain.is_sign_negative(), general.is_some_and(|d| d.is_sign_negative()));
+            }
+        }
+
         /// The fast comparison orders exactly as `Decimal::cmp`, across scales and sizes.
         #[test]
         fn cmp_is_decimal_cmp(

@@ -159,12 +159,14 @@ impl Sink for TextSink {
         write_text(&mut self.out, text);
     }
 
+    #[inline]
     fn plain(&mut self, text: &str) {
         debug_assert!(!needs_escape(text.as_bytes()), "{text:?} is not plain");
         self.separate();
         quoted(&mut self.out, text.as_bytes());
     }
 
+    #[inline]
     fn decimal(&mut self, d: Decimal) {
         self.separate();
         let mut buf = [0u8; num::DECIMAL_TEXT_LEN];
