@@ -90,8 +90,9 @@ impl Evaluator<'_> {
             ));
         };
         let mut running = Running {
-            // One line per statement, more under a `for`.
-            lines: Vec::with_capacity(block.statements.len() + 4),
+            // One line per statement, more under a `for` (grown then). Not more: a
+            // quote's lines then stay within the allocator's fast size classes.
+            lines: Vec::with_capacity(block.statements.len()),
             subtotals: block.subtotals.iter().map(|s| (s.clone(), None)).collect(),
             total: Some(Decimal::ZERO),
             places,
