@@ -12,24 +12,40 @@
 
 use std::borrow::Cow;
 
-/// The bytes that end a string's plain text: its closing quote, an escape, and the control
-/// characters (which JSON requires escaped).
-#[allow(clippy::indexing_slicing)] // Indices below 256, checked when compiled.
-static ENDS_PLAIN_TEXT: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
-        b += 1;
-    }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table
-};
+/// The bytes of a word (`u64` or `u32`, read little-endian) that end a string's plain text —
+/// its closing quote, an escape, a control character (which JSON requires escaped) — as a mask
+/// with the high bit of each such byte set: the classic "has a byte less than n" word test, for
+/// `0x20`, and for zero after `"` and `\\` are xor-ed away. A byte is flagged wrongly only
+/// above one rightly flagged (a borrow runs upwards), so the lowest flag is always the first
+/// such byte, and the mask is zero exactly when there is none.
+macro_rules! special_bytes {
+    ($t:ty, $w:expr) => {{
+        const ONES: $t = <$t>::MAX / 0xff;
+        const HIGH: $t = ONES * 0x80;
+        let w: $t = $w;
+        let below = |v: $t, n: $t| v.wrapping_sub(ONES * n) & !v;
+        (below(w, 0x20) | below(w ^ (ONES * 0x22), 1) | below(w ^ (ONES * 0x5c), 1)) & HIGH
+    }};
+}
+pub(crate) use special_bytes;
 
-#[allow(clippy::indexing_slicing)] // A byte always indexes a table of 256.
+/// Whether a byte ends a string's plain text (see [`special_bytes`]).
 fn ends_plain_text(b: u8) -> bool {
-    ENDS_PLAIN_TEXT[usize::from(b)]
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// Where the plain text starting at `from` ends (at a quote, an escape or a control
+/// character), eight bytes at a time while eight are left.
+fn plain_text_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(word) = bytes.get(at..at + 8) {
+        let mask = special_bytes!(u64, u64::from_le_bytes(word.try_into().ok()?));
+        if mask != 0 {
+            return Some(at + (mask.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    Some(at + bytes.get(at..)?.iter().position(|&b| ends_plain_text(b))?)
 }
 
 /// A cursor over JSON text.
@@ -105,15 +121,14 @@ impl<'t> Scanner<'t> {
     pub(crate) fn string(&mut self) -> Option<Cow<'t, str>> {
         self.eat(b'"')?;
         let start = self.at;
-        let rest = self.text.as_bytes().get(start..)?;
-        let stop = rest.iter().position(|&b| ends_plain_text(b))?;
-        match rest.get(stop)? {
+        let stop = plain_text_end(self.text.as_bytes(), start)?;
+        match self.text.as_bytes().get(stop)? {
             b'"' => {
-                self.at = start + stop + 1;
+                self.at = stop + 1;
                 // The quotes are ASCII, so these are character boundaries.
-                self.text.get(start..start + stop).map(Cow::Borrowed)
+                self.text.get(start..stop).map(Cow::Borrowed)
             }
-            b'\\' => self.escaped_string(start + stop),
+            b'\\' => self.escaped_string(stop),
             _ => None,
         }
     }
@@ -284,6 +299,24 @@ mod tests {
                 }
             }
         })
+    }
+
+    proptest! {
+        /// The end of plain text found a word at a time is the first byte that ends it.
+        #[test]
+        fn plain_text_end_is_the_first_special_byte(
+            bytes in proptest::collection::vec(
+                prop_oneof![4 => 0x20u8..0x7f, 1 => Just(b'"'), 1 => Just(b'\\'), 1 => 0u8..0x20, 1 => 0x80u8..=0xff],
+                0..40,
+            ),
+            from in 0usize..40,
+        ) {
+            let expected = bytes
+                .get(from..)
+                .and_then(|rest| rest.iter().position(|&b| ends_plain_text(b)))
+                .map(|i| from + i);
+            prop_assert_eq!(plain_text_end(&bytes, from), expected);
+        }
     }
 
     #[test]

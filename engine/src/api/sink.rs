@@ -218,34 +218,26 @@ fn write_text(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Whether a byte is a control character, `"` or `\\` (what JSON strings escape), a word at a
-/// time: the classic "has a byte less than n" word test (exact as a yes/no answer), for `0x20`,
-/// and for zero after `"` and `\\` are xor-ed away. Short texts, most keys and values, take two
-/// overlapping words; the tail of a long one, one last overlapping word.
+/// time ([`special_bytes`](crate::json_scan::special_bytes)). Short texts, most keys and
+/// values, take two overlapping words; the tail of a long one, one last overlapping word.
 #[inline]
 fn needs_escape(bytes: &[u8]) -> bool {
-    macro_rules! special {
-        ($t:ty, $w:expr) => {{
-            const ONES: $t = <$t>::MAX / 0xff;
-            const HIGH: $t = ONES * 0x80;
-            let w: $t = $w;
-            let below = |v: $t, n: $t| v.wrapping_sub(ONES * n) & !v;
-            (below(w, 0x20) | below(w ^ (ONES * 0x22), 1) | below(w ^ (ONES * 0x5c), 1)) & HIGH != 0
-        }};
-    }
-    let word64 = |b: &[u8]| u64::from_ne_bytes(b.try_into().unwrap_or([0; 8]));
-    let word32 = |b: &[u8]| u32::from_ne_bytes(b.try_into().unwrap_or([0; 4]));
+    use crate::json_scan::special_bytes;
+    let word64 = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+    let word32 = |b: &[u8]| u32::from_le_bytes(b.try_into().unwrap_or([0; 4]));
     let len = bytes.len();
     if len >= 8 {
         let last = bytes.get(len - 8..).map_or(0, word64);
         bytes
             .chunks_exact(8)
-            .fold(special!(u64, last), |found, chunk| {
-                found | special!(u64, word64(chunk))
+            .fold(special_bytes!(u64, last), |found, chunk| {
+                found | special_bytes!(u64, word64(chunk))
             })
+            != 0
     } else if len >= 4 {
         let first = bytes.get(..4).map_or(0, word32);
         let last = bytes.get(len - 4..).map_or(0, word32);
-        special!(u32, first) | special!(u32, last)
+        special_bytes!(u32, first) | special_bytes!(u32, last) != 0
     } else {
         bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
     }
