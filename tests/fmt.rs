@@ -266,14 +266,9 @@ fn decl() -> impl Strategy<Value = String> {
                         None => format!("{c}{n}: {t}{tr}"),
                     })
                     .collect();
-                // `0` then `days: Int` on the next line would read as the duration `0 days`.
-                let mut text = String::from("input {");
-                for (i, field) in body.iter().enumerate() {
-                    text.push_str(if i > 0 && field.starts_with("days") { ",\n" } else { "\n" });
-                    text.push_str(field);
-                }
-                text.push_str("\n}");
-                text
+                // A field named `days` after a default ending in a number stays a field
+                // (a duration does not span lines).
+                format!("input {{\n{}\n}}", body.join("\n"))
             }),
         prop::collection::vec((prop::collection::vec(literal(), 1..3), expr(), any::<bool>(), trailing()), 0..5)
             .prop_map(|rows| {
@@ -284,15 +279,10 @@ fn decl() -> impl Strategy<Value = String> {
                         format!("  {key} => {v}{t}")
                     })
                     .collect();
-                // As for input fields: a row ending in `0` then a row keyed `days` would read as
-                // the duration `0 days`; a comma ends the row before it.
-                let mut text = String::from("table t: Text -> Decimal effective 2026-07-01 {");
-                for (i, row) in rows.iter().enumerate() {
-                    text.push_str(if i > 0 && row.starts_with("  days") { ",\n" } else { "\n" });
-                    text.push_str(row);
-                }
-                text.push_str("\n}");
-                text
+                format!(
+                    "table t: Text -> Decimal effective 2026-07-01 {{\n{}\n}}",
+                    rows.join("\n")
+                )
             }),
         prop::collection::vec((operand(), prop::option::of(operand()), any::<bool>(), literal()), 0..4)
             .prop_map(|rows| {

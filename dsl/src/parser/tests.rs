@@ -93,6 +93,10 @@ fn literals_keep_their_written_form() {
         }
     ));
     assert!(matches!(expr_of("2026-03-01").kind, ExprKind::Date(_)));
+    assert!(matches!(
+        expr_of("2 \t weeks").kind,
+        ExprKind::Duration { .. }
+    ));
     match expr_of(r#""a \"{x}\" \{b\}""#).kind {
         ExprKind::Text(parts) => {
             assert_eq!(parts.len(), 3);
@@ -219,4 +223,21 @@ fn spans_end_at_the_last_character_of_code() {
     };
     assert_eq!(&source[y.span.start..y.span.end], "let y = \"a // b\"");
     assert_eq!(ruleset.comments.len(), 3);
+}
+
+#[test]
+fn a_duration_does_not_span_lines() {
+    let ruleset = parse_ok(
+        "ruleset t version \"1.0.0\"\nenum E { hours, days }\n\
+         table t: E -> Int {\n  hours => 0\n  days => 1\n}\n",
+    );
+    let rows = ruleset
+        .items
+        .iter()
+        .find_map(|item| match item {
+            Item::Table(t) => Some(t.rows.len()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    assert_eq!(rows, 2);
 }
