@@ -2,19 +2,18 @@
 //! tree first: the path every well-formed input takes through `evaluate_str`.
 //!
 //! The text is pulled token by token ([`Scanner`]) and each token is read as the schema
-//! expects at that point. This reader only accepts: anything unusual (a syntax error, an unknown or
-//! repeated field, a wrong type, a missing input) makes it give up,
-//! and the caller reads the text again through [`crate::input::read_input`], which reports
-//! every problem with its path. Both readers share the conversions of scalars and absent
-//! fields ([`number`], [`text_scalar`], [`absent_value`]), so a value they both accept is the
-//! same value (property tests hold them to it).
+//! expects at that point. This reader only accepts: anything unusual (a syntax error, an
+//! unknown or repeated field, a wrong type, a missing input) makes it give up, and the caller
+//! reads the text again through [`crate::input::read_input`], which reports every problem
+//! with its path. Both readers share the conversions of scalars and absent fields
+//! ([`number`], [`text_scalar`], [`absent_value`]), so a value they both accept is the same
+//! value (property tests hold them to it).
 
 use std::sync::Arc;
 
-use crate::json_scan::{Next, Scanner};
-
 use crate::input::{FieldSpec, RecordFields, absent_value, number, record_fields, text_scalar};
 use crate::ir::Program;
+use crate::json_scan::{Next, Scanner};
 use crate::types::Type;
 use crate::value::Value;
 
