@@ -41,7 +41,9 @@ fn bench_quote(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     // The quote the 5 µs target is about: more, shorter samples than the suite's default, so
     // that a burst of load on a shared machine moves fewer of them and the median stays put.
-    group.sample_size(100).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(100)
+        .measurement_time(Duration::from_secs(4));
     // Evaluation only: the input already read into the engine's values, the result kept in
     // them (what a host that reads one input and evaluates it many times pays).
     let read = ruleset.read_input(&input).expect("the quote reads");

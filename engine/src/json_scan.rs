@@ -203,17 +203,7 @@ impl<'t> Scanner<'t> {
 
     /// After a member's value: the next key, or `None` inside at the object's end.
     pub(crate) fn object_next(&mut self) -> Option<Option<Cow<'t, str>>> {
-        match self.skip_space()? {
-            b',' => {
-                self.at += 1;
-                self.key().map(Some)
-            }
-            b'}' => {
-                self.at += 1;
-                Some(None)
-            }
-            _ => None,
-        }
+        self.next_member(b'}', Self::key)
     }
 
     fn key(&mut self) -> Option<Cow<'t, str>> {
@@ -234,15 +224,22 @@ impl<'t> Scanner<'t> {
 
     /// After an item: the kind of the next one, or `None` inside at the array's end.
     pub(crate) fn array_next(&mut self) -> Option<Option<Next>> {
-        match self.skip_space()? {
-            b',' => {
-                self.at += 1;
-                self.peek().map(Some)
-            }
-            b']' => {
-                self.at += 1;
-                Some(None)
-            }
+        self.next_member(b']', Self::peek)
+    }
+
+    /// After a member of a container that `close` ends: a comma and what `then` reads of the
+    /// next member, or `None` inside at the container's end.
+    #[inline]
+    fn next_member<T>(
+        &mut self,
+        close: u8,
+        then: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<Option<T>> {
+        let byte = self.skip_space()?;
+        self.at += 1;
+        match byte {
+            b',' => then(self).map(Some),
+            _ if byte == close => Some(None),
             _ => None,
         }
     }
