@@ -7,8 +7,8 @@
 //! serde_json too; this scanner only finds where they end. What it does itself is what serde's
 //! general visitors make slow for short tokens: finding a key, a plain string or a number and
 //! handing out the text in place. Reading the bikes quote's input took 7,776 instructions
-//! through serde_json's visitors, 7,484 with the jiter pull parser, 6,787 with this scanner
-//! (about a quarter less time than serde_json).
+//! through serde_json's visitors, 7,484 with the jiter pull parser (and no less time), 6,413
+//! with this scanner (with plain numbers read in one pass; about a quarter less time).
 
 use std::borrow::Cow;
 
