@@ -356,9 +356,9 @@ fn number_text(json: &Json) -> Option<&str> {
     }
 }
 
-/// A JSON value as a value of a scalar type (spec §5), or `None` when it is not one. The one
-/// definition both input readers use.
-pub(crate) fn scalar(program: &Program, ty: &Type, json: &Json) -> Option<Value> {
+/// A JSON value as a value of a scalar type (spec §5), or `None` when it is not one: the tree
+/// reader's; the text reader shares its parts ([`number`], [`text_scalar`]).
+fn scalar(program: &Program, ty: &Type, json: &Json) -> Option<Value> {
     match ty {
         Type::Bool => json.as_bool().map(Value::Bool),
         Type::Int | Type::Decimal | Type::Percent => number(ty, number_text(json)?),

@@ -29,8 +29,9 @@ macro_rules! special_bytes {
 }
 pub(crate) use special_bytes;
 
-/// Whether a byte ends a string's plain text (see [`special_bytes`]).
-fn ends_plain_text(b: u8) -> bool {
+/// Whether a byte ends a string's plain text, one byte at a time (see [`special_bytes`]):
+/// what JSON strings escape.
+pub(crate) fn ends_plain_text(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 

@@ -222,7 +222,7 @@ fn write_text(out: &mut Vec<u8>, s: &str) {
 /// values, take two overlapping words; the tail of a long one, one last overlapping word.
 #[inline]
 fn needs_escape(bytes: &[u8]) -> bool {
-    use crate::json_scan::special_bytes;
+    use crate::json_scan::{ends_plain_text, special_bytes};
     let word64 = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
     let word32 = |b: &[u8]| u32::from_le_bytes(b.try_into().unwrap_or([0; 4]));
     let len = bytes.len();
@@ -239,7 +239,7 @@ fn needs_escape(bytes: &[u8]) -> bool {
         let last = bytes.get(len - 4..).map_or(0, word32);
         special_bytes!(u32, first) | special_bytes!(u32, last) != 0
     } else {
-        bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        bytes.iter().copied().any(ends_plain_text)
     }
 }
 
