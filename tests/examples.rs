@@ -10,7 +10,7 @@
 
 use std::path::PathBuf;
 
-use ordo_engine::{EvalOptions, Ruleset, input::parse_date};
+use ordo_engine::{EvalOptions, Ruleset, text::parse_date};
 use serde_json::{Value as Json, json};
 
 fn root() -> PathBuf {

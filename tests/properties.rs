@@ -127,7 +127,7 @@ proptest! {
 
     #[test]
     fn saas_quotes_add_up_in_every_currency((input, as_of) in saas_input()) {
-        let options = EvalOptions { as_of: Some(ordo_engine::input::parse_date(&as_of).unwrap()), ..EvalOptions::default() };
+        let options = EvalOptions { as_of: Some(ordo_engine::text::parse_date(&as_of).unwrap()), ..EvalOptions::default() };
         let rules = ruleset("saas");
         let result = rules.evaluate(&input, &options).unwrap();
         decimals_round_trip(&result)?;

@@ -7,7 +7,7 @@
 //! Versioning: serialised artifacts give byte-identical results, and the registry picks the
 //! version in effect at date boundaries.
 
-use ordo_engine::{EvalOptions, Registry, Ruleset, Selector, input::parse_date, to_json_string};
+use ordo_engine::{EvalOptions, Registry, Ruleset, Selector, text::parse_date, to_json_string};
 use serde_json::json;
 
 fn version(number: &str, effective: &str, price: &str) -> Ruleset {

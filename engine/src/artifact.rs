@@ -8,9 +8,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::api::Ruleset;
 use crate::error::{ErrorKind, EvalError};
 use crate::ir::Program;
+use crate::ruleset::Ruleset;
 
 /// The artifact format this engine writes and reads.
 pub const FORMAT: &str = "ordo-artifact";

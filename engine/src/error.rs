@@ -165,12 +165,6 @@ impl EvalError {
         self
     }
 
-    /// The error as JSON for hosts.
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self)
-            .unwrap_or_else(|_| serde_json::json!({"kind": self.kind.as_str()}))
-    }
-
     /// The error for people: the message, then where and the hint.
     pub fn render(&self) -> String {
         let mut out = format!("error[{}]: {}", self.kind, self.message);

@@ -19,35 +19,56 @@
 //! - [`Ruleset::read_input`] once, then [`Ruleset::run`] any number of times: the result stays
 //!   an [`Evaluation`] in the engine's own values until [`Evaluation::to_json_string`] or
 //!   [`Evaluation::to_json`] asks for its JSON (byte-identical to the other two).
+//!
+//! The modules are layers, each depending only on those listed before it (see
+//! `docs/architecture.md`; `tests/layers.rs` checks it):
+//!
+//! 1. values and numbers: `num`, `value`, `types`, `error`;
+//! 2. the compiled form: `ir` (program, decisions, pricing, approvals, workflows, test cases);
+//! 3. `compile` (syntax tree → IR) and `eval` (IR + values → values), side by side;
+//! 4. the handle: `ruleset` ([`Ruleset`], [`Input`], [`Evaluation`]);
+//! 5. JSON: `json` (inputs read, results written, requests);
+//! 6. features, each with its own `impl Ruleset`: `configure`, `workflow`, `testing`, `lint`,
+//!    `diff`, `registry`, `adhoc`, `artifact`.
 
-pub mod analysis;
-pub mod api;
-pub mod approval;
-mod artifact;
+// 1. Values and numbers.
+mod error;
+mod num;
+mod types;
+mod value;
+// 2. The compiled form.
+mod ir;
+// 3. Compiling and evaluating, side by side.
 mod compile;
-pub mod configure;
-pub mod decision;
-pub mod diff;
-pub mod error;
-pub mod eval;
+mod eval;
 mod hash;
-pub mod input;
-mod input_text;
-pub mod ir;
-mod json_scan;
-pub mod num;
-pub mod pricing;
-pub mod registry;
-mod serde_pairs;
+// 4. The handle and its typed results.
+mod ruleset;
+// 5. JSON.
+mod json;
+// 6. Features.
+pub mod adhoc;
+mod artifact;
+mod configure;
+pub mod diff;
+pub mod lint;
+mod registry;
 pub mod testing;
-pub mod types;
-pub mod value;
-pub mod workflow;
-mod workflow_api;
+mod workflow;
 
-pub use api::{
-    EvalOptions, Evaluation, Input, Ruleset, Violation, parse_json, to_json_pretty, to_json_string,
-};
-pub use error::{ErrorKind, EvalError};
+pub use error::{ErrorKind, EvalError, EvalResult};
+pub use eval::{PricedLine, Quote};
+pub use json::{EvalOptions, parse_json, to_json_pretty, to_json_string};
 pub use ordo_dsl::{Diagnostic, DiagnosticKind, Diagnostics};
 pub use registry::{Registry, Selector};
+pub use ruleset::schema;
+pub use ruleset::{Evaluation, Input, Ruleset, Violation};
+pub use value::Value;
+
+/// The language's scalar values as hosts exchange them in JSON: dates, durations and exact
+/// decimals, read and written as the engine does.
+pub mod text {
+    pub use crate::ir::display::duration_text;
+    pub use crate::json::input::{parse_date, parse_duration};
+    pub use crate::num::parse_exact as parse_decimal;
+}

@@ -298,6 +298,12 @@ fn parse_plain(text: &str) -> Option<Decimal> {
     )))
 }
 
+/// The number of decimal places of an ISO 4217 currency.
+pub fn minor_units(code: &str) -> Option<u32> {
+    let currency = iso_currency::Currency::from_code(code)?;
+    Some(currency.exponent().map_or(0, u32::from))
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use semver::{Version, VersionReq};
 
-use crate::api::Ruleset;
 use crate::error::{ErrorKind, EvalError};
+use crate::ruleset::Ruleset;
 
 /// Which version of a ruleset a request wants.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,47 +3,17 @@
 
 use std::collections::BTreeSet;
 
-use chrono::NaiveDate;
 use serde_json::Value as Json;
 
-use crate::api::{EvalOptions, Ruleset, approvals::chain_status, value_to_json};
 use crate::error::EvalResult;
+use crate::eval::approvals::chain_status;
 use crate::eval::{Context, Evaluator, TraceEntry};
-use crate::input::{Absent, read_input};
-use crate::ir::Expr;
-use crate::types::Type;
+use crate::ir::test_case::{Literal, TestCase, TestFacts};
+use crate::json::EvalOptions;
+use crate::json::input::{Absent, read_input};
+use crate::json::values::value_to_json;
+use crate::ruleset::Ruleset;
 use crate::value::Value;
-
-/// A compiled `test` block.
-#[derive(Debug, Clone)]
-pub struct TestCase {
-    pub name: String,
-    /// The line of the `test` keyword.
-    pub line: usize,
-    /// The `given` input as JSON.
-    pub given: Json,
-    pub as_of: Option<NaiveDate>,
-    pub expects: Vec<Expectation>,
-}
-
-/// One `expect`.
-#[derive(Debug, Clone)]
-pub struct Expectation {
-    /// The expectation as written.
-    pub text: String,
-    pub line: usize,
-    pub condition: Expr,
-    /// For `expect a == b`: both sides, their types, and the text of `a`, to show what differed.
-    pub sides: Option<(Expr, Type, Expr, Type, String)>,
-}
-
-/// What the test names `violations` and `approvals.CHAIN` mean: the ids of the violated
-/// constraints, and the ids of each chain's required steps.
-#[derive(Debug, Clone, Default)]
-pub struct TestFacts {
-    pub violations: Vec<String>,
-    pub approvals: Vec<Vec<String>>,
-}
 
 /// The outcome of one test block.
 #[derive(Debug, Clone)]
@@ -120,11 +90,12 @@ impl Ruleset {
             trace,
             ..EvalOptions::default()
         };
-        let result = self.evaluate(&test.given, &options)?;
+        let given = given_json(&test.given);
+        let result = self.evaluate(&given, &options)?;
         if let Some(observed) = observed.as_deref_mut() {
             observed.result(&result);
         }
-        let inputs = read_input(program, &test.given, Absent::Complete)?;
+        let inputs = read_input(program, &given, Absent::Complete)?;
         let mut ev = Evaluator::new(
             program,
             inputs,
@@ -368,16 +339,16 @@ pub fn percent(covered: usize, total: usize) -> String {
 }
 
 /// The ids of a price block's lines, in order, once each.
-fn line_ids(statements: &[crate::pricing::PriceStatement], ids: &mut Vec<String>) {
+fn line_ids(statements: &[crate::ir::pricing::PriceStatement], ids: &mut Vec<String>) {
     for statement in statements {
         match statement {
-            crate::pricing::PriceStatement::Line(line) => {
+            crate::ir::pricing::PriceStatement::Line(line) => {
                 if !ids.iter().any(|id| **id == *line.id) {
                     ids.push(line.id.to_string());
                 }
             }
-            crate::pricing::PriceStatement::For { body, .. } => line_ids(body, ids),
-            crate::pricing::PriceStatement::Subtotal(_) => {}
+            crate::ir::pricing::PriceStatement::For { body, .. } => line_ids(body, ids),
+            crate::ir::pricing::PriceStatement::Subtotal(_) => {}
         }
     }
 }
@@ -476,6 +447,22 @@ fn mentions(text: &str, word: &str) -> bool {
         let after = text.get(at + word.len()..).and_then(|s| s.chars().next());
         !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
     })
+}
+
+/// A test's `given` literal as the JSON input it stands for.
+fn given_json(literal: &Literal) -> Json {
+    match literal {
+        Literal::Null => Json::Null,
+        Literal::Bool(b) => Json::Bool(*b),
+        Literal::Text(text) => Json::String(text.clone()),
+        Literal::List(items) => Json::Array(items.iter().map(given_json).collect()),
+        Literal::Record(fields) => Json::Object(
+            fields
+                .iter()
+                .map(|(name, value)| (name.clone(), given_json(value)))
+                .collect(),
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ordo_engine::{EvalError, EvalOptions, Ruleset, input::parse_date};
+use ordo_engine::{EvalError, EvalOptions, Ruleset, text::parse_date};
 use serde_json::Value as Json;
 
 use crate::files::read_text;
@@ -271,7 +271,7 @@ pub fn mismatch(expected: &Json, actual: &Json, path: &str) -> Option<String> {
                 .find_map(|(i, (e, a))| mismatch(e, a, &format!("{path}[{i}]")))
         }
         (Json::String(e), Json::String(a)) => {
-            let decimal = |s: &str| ordo_engine::num::parse_exact(s);
+            let decimal = |s: &str| ordo_engine::text::parse_decimal(s);
             match (decimal(e), decimal(a)) {
                 (Some(x), Some(y)) if x == y => None,
                 _ if e == a => None,

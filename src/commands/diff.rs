@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use ordo_engine::diff::{RulesetDiff, compare_results};
-use ordo_engine::{EvalOptions, Ruleset, input::parse_date};
+use ordo_engine::{EvalOptions, Ruleset, text::parse_date};
 use serde_json::{Value as Json, json};
 
 use super::Format;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ordo_engine::{EvalError, EvalOptions, input::parse_date};
+use ordo_engine::{EvalError, EvalOptions, text::parse_date};
 
 use super::request::{Choice, Output, emit, read_json, select};
 

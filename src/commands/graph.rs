@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ordo_engine::analysis::graph::build;
+use ordo_engine::lint::graph::build;
 
 use crate::files::compile_file;
 

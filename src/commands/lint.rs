@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ordo_engine::analysis::{Level, lint};
+use ordo_engine::lint::{Level, lint};
 
 use super::Format;
 use crate::files::compile_file;

@@ -39,7 +39,7 @@ fn to_json(e: &Expr) -> Option<Json> {
         ExprKind::Duration { amount, unit } => {
             let seconds = amount.checked_mul(unit.seconds().into())?.trunc();
             let seconds = i64::try_from(seconds).ok()?;
-            Json::String(ordo_engine::eval::display::duration_text(seconds))
+            Json::String(ordo_engine::text::duration_text(seconds))
         }
         // An enum value, bare or qualified (`Model.p200`).
         ExprKind::Name(ident) => Json::String(ident.name.clone()),

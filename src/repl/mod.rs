@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use ordo_dsl::ast::{Item, PriceStmt, Ruleset as Ast, TypeExprKind};
-use ordo_engine::api::adhoc::AdhocError;
-use ordo_engine::input::{Absent, parse_date, read_input};
+use ordo_engine::adhoc::AdhocError;
+use ordo_engine::text::parse_date;
 use ordo_engine::{EvalOptions, Ruleset};
 use serde_json::{Map, Value as Json};
 
@@ -166,7 +166,7 @@ impl Session {
     }
 
     /// Compiles an expression in the ruleset's scope, reporting problems like `ordo check`.
-    fn compile(&mut self, expression: &str) -> Option<ordo_engine::api::adhoc::Adhoc> {
+    fn compile(&mut self, expression: &str) -> Option<ordo_engine::adhoc::Adhoc> {
         if self.ruleset.is_none() {
             self.fail("error: the ruleset does not compile; fix it and :reload");
             return None;
@@ -251,13 +251,9 @@ impl Session {
         let Some(ruleset) = &self.ruleset else {
             return Ok(());
         };
-        read_input(
-            ruleset.program(),
-            &Json::Object(input.clone()),
-            Absent::Partial,
-        )
-        .map(|_| ())
-        .map_err(|e| e.render())
+        ruleset
+            .check_partial_input(&Json::Object(input.clone()))
+            .map_err(|e| e.render())
     }
 
     fn unset(&mut self, path: &str) {

@@ -86,7 +86,7 @@ impl ApiError {
     }
 
     /// The ruleset compiles but `ordo lint` finds errors in it.
-    pub fn lint(findings: &[ordo_engine::analysis::Finding], file: &str, source: &str) -> ApiError {
+    pub fn lint(findings: &[ordo_engine::lint::Finding], file: &str, source: &str) -> ApiError {
         ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             body: json!({

@@ -65,7 +65,7 @@ fn engine_answer(ruleset: &Ruleset, op: &str, request: &Json) -> (u16, String) {
             let as_of = request
                 .get("as_of")
                 .and_then(Json::as_str)
-                .map(|d| ordo_engine::input::parse_date(d).unwrap());
+                .map(|d| ordo_engine::text::parse_date(d).unwrap());
             let options = EvalOptions {
                 as_of,
                 trace: false,

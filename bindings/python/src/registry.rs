@@ -63,7 +63,7 @@ impl PyRegistry {
                     Err(_) => date_text(date)?,
                 };
                 Selector::AsOf(
-                    ordo_engine::input::parse_date(&text).map_err(|e| eval_error(py, &e))?,
+                    ordo_engine::text::parse_date(&text).map_err(|e| eval_error(py, &e))?,
                 )
             }
             (Some(version), None) => Selector::parse(&version).map_err(|e| eval_error(py, &e))?,

@@ -26,8 +26,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike};
-use ordo_engine::ir::{GlobalKind, InputField, Program};
-use ordo_engine::types::Type;
+use ordo_engine::Ruleset;
+use ordo_engine::schema::{FieldView, Type};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
@@ -80,29 +80,26 @@ pub struct Schema {
 }
 
 impl Schema {
-    pub fn of(program: &Program) -> Schema {
+    pub fn of(ruleset: &Ruleset) -> Schema {
+        let view = ruleset.schema();
         let mut schema = Schema::default();
-        for id in &program.outputs {
-            if let Some(global) = program.global(*id) {
-                schema
-                    .outputs
-                    .insert(global.name.clone(), global.ty.clone());
-            }
+        for output in view.outputs() {
+            schema
+                .outputs
+                .insert(output.name.to_string(), output.ty.clone());
         }
         let mut names = Vec::new();
-        for global in &program.globals {
+        for value in view.values() {
             schema
                 .globals
-                .insert(global.name.clone(), global.ty.clone());
-            names.push(global.name.clone());
-            add_field_names(&mut names, &global.ty);
-            if let GlobalKind::Price(block) = &global.kind {
-                names.extend(block.subtotals.iter().map(|s| s.to_string()));
-            }
+                .insert(value.name.to_string(), value.ty.clone());
+            names.push(value.name.to_string());
+            add_field_names(&mut names, value.ty);
+            names.extend(value.subtotals.iter().map(|s| s.to_string()));
         }
-        add_inputs(&mut schema.inputs, &program.input.fields, "");
+        add_inputs(&mut schema.inputs, view.inputs(), "");
         names.extend(schema.inputs.keys().cloned());
-        names.extend(program.approvals.iter().map(|a| a.name.clone()));
+        names.extend(view.approval_chains().map(str::to_string));
         names.sort();
         names.dedup();
         schema.names = names;
@@ -259,15 +256,19 @@ fn static_key<'py>(py: Python<'py>, key: &str) -> Option<&'py Bound<'py, PyStrin
     )
 }
 
-fn add_inputs(out: &mut NameMap<Type>, fields: &[InputField], prefix: &str) {
+fn add_inputs<'r>(
+    out: &mut NameMap<Type>,
+    fields: impl Iterator<Item = FieldView<'r>>,
+    prefix: &str,
+) {
     for field in fields {
         let path = if prefix.is_empty() {
-            field.name.clone()
+            field.name().to_string()
         } else {
-            format!("{prefix}.{}", field.name)
+            format!("{prefix}.{}", field.name())
         };
-        add_inputs(out, &field.fields, &path);
-        out.insert(path, field.ty.clone());
+        add_inputs(out, field.fields(), &path);
+        out.insert(path, field.ty().clone());
     }
 }
 
@@ -444,7 +445,7 @@ impl<'py> Forward<'_, 'py> {
                 }
                 _ => as_text(),
             },
-            Scalar::Duration => match ordo_engine::input::parse_duration(text) {
+            Scalar::Duration => match ordo_engine::text::parse_duration(text) {
                 Some(seconds) => {
                     let kwargs = PyDict::new(py);
                     kwargs.set_item("seconds", seconds)?;
@@ -561,7 +562,7 @@ roles lead
 
     fn schema() -> Schema {
         let ruleset = ordo_engine::Ruleset::compile(SOURCE).expect("compiles");
-        Schema::of(ruleset.program())
+        Schema::of(&ruleset)
     }
 
     fn walk<'s>(schema: &'s Schema, keys: &[Key<'_>]) -> Shape<'s> {

@@ -32,7 +32,7 @@ pub struct PyRuleset {
 
 impl PyRuleset {
     pub fn new(ruleset: Ruleset) -> PyRuleset {
-        let schema = Arc::new(Schema::of(ruleset.program()));
+        let schema = Arc::new(Schema::of(&ruleset));
         PyRuleset { ruleset, schema }
     }
 
@@ -46,7 +46,7 @@ impl PyRuleset {
     ) -> PyResult<EvalOptions> {
         let as_of = match as_of_text(as_of)? {
             Some(text) => {
-                Some(ordo_engine::input::parse_date(&text).map_err(|e| eval_error(py, &e))?)
+                Some(ordo_engine::text::parse_date(&text).map_err(|e| eval_error(py, &e))?)
             }
             None => None,
         };

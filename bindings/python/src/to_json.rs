@@ -317,5 +317,5 @@ pub fn duration_text(value: &Bound<'_, PyAny>) -> Result<String, String> {
         .checked_mul(86_400)
         .and_then(|d| d.checked_add(part("seconds").ok()?))
         .ok_or("the duration is too long")?;
-    Ok(ordo_engine::eval::display::duration_text(seconds))
+    Ok(ordo_engine::text::duration_text(seconds))
 }

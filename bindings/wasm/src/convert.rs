@@ -8,7 +8,7 @@
 //! would have turned them into `null` without a word.
 
 use chrono::NaiveDate;
-use ordo_engine::input::parse_date;
+use ordo_engine::text::parse_date;
 use ordo_engine::{ErrorKind, EvalError, EvalOptions};
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};

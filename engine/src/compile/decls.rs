@@ -11,18 +11,20 @@ use ordo_dsl::{Diagnostic, DiagnosticKind, Span};
 use super::expr::{comparable, ordered_together};
 use super::symbols::{GlobalDecl, Symbol};
 use super::{Context, Lowerer, Node};
-use crate::approval::{Approval, ApprovalStep};
-use crate::decision::DecisionIndex;
+use crate::ir::approval::{Approval, ApprovalStep};
+use crate::ir::decision::DecisionIndex;
+use crate::ir::pricing::{
+    LINE_FIELDS, LineAmount, PriceBase, PriceBlock, PriceLine, PriceStatement, QUOTE_FIXED_FIELDS,
+};
+use crate::ir::workflow::{
+    Action, NotifyTarget, State, Transition, Trigger, TriggerEvent, Workflow,
+};
 use crate::ir::{
     Band, Bands, CompareOp, Constraint, Decision, DecisionRow, Expr, GlobalKind, KeyValue, Table,
     TableVariant, Test,
 };
-use crate::pricing::{
-    LINE_FIELDS, LineAmount, PriceBase, PriceBlock, PriceLine, PriceStatement, QUOTE_FIXED_FIELDS,
-};
 use crate::types::{RecordType, Type};
 use crate::value::Value;
-use crate::workflow::{Action, NotifyTarget, State, Transition, Trigger, TriggerEvent, Workflow};
 
 /// Lowers a let, output, decision or price block: its IR and its type.
 pub(super) fn lower_global(l: &mut Lowerer<'_>, decl: GlobalDecl<'_>) -> (GlobalKind, Type) {
@@ -549,7 +551,7 @@ fn lower_price(l: &mut Lowerer<'_>, p: &ast::PriceDecl) -> (PriceBlock, Type) {
             .map(|s| (s.to_string(), Type::Decimal)),
     );
     let minor_units = match &currency {
-        Expr::Const(Value::Text(code)) => crate::eval::minor_units(code),
+        Expr::Const(Value::Text(code)) => crate::num::minor_units(code),
         _ => None,
     };
     let block = PriceBlock {

@@ -34,7 +34,7 @@ use symbols::Symbols;
 /// A compiled program and its test blocks (which are not part of the program).
 pub struct Compiled {
     pub program: Program,
-    pub tests: Vec<crate::testing::TestCase>,
+    pub tests: Vec<crate::ir::test_case::TestCase>,
 }
 
 /// Compiles a parsed ruleset. `source` is the text it was parsed from (for line numbers).
@@ -115,7 +115,7 @@ pub(crate) struct Lowerer<'a> {
     /// The number of local slots the program needs (the evaluator sizes its stack with it).
     pub max_locals: u32,
     /// The compiled `test` blocks.
-    pub tests: Vec<crate::testing::TestCase>,
+    pub tests: Vec<crate::ir::test_case::TestCase>,
     /// The byte offset where each line of the source starts (for `line_of`, which decision
     /// rows call once each: a scan from the top per row would make compiling quadratic).
     line_starts: Vec<usize>,

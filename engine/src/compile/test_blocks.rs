@@ -5,15 +5,14 @@
 
 use ordo_dsl::ast::{self, ExprKind, TextPart};
 use ordo_dsl::{Diagnostic, DiagnosticKind};
-use serde_json::{Map, Value as Json};
 
 use super::{Context, Lowerer};
+use crate::ir::test_case::{Expectation, Literal, TestCase};
 use crate::ir::{CompareOp, Expr};
-use crate::testing::{Expectation, TestCase};
 use crate::types::Type;
 
 pub(super) fn lower_test(l: &mut Lowerer<'_>, t: &ast::TestDecl) -> Option<TestCase> {
-    let given = match literal_json(l, &t.given) {
+    let given = match literal(l, &t.given) {
         Ok(json) => json,
         Err(diagnostic) => {
             l.error(diagnostic);
@@ -72,8 +71,8 @@ pub(super) fn lower_test(l: &mut Lowerer<'_>, t: &ast::TestDecl) -> Option<TestC
     })
 }
 
-/// The `given` record as JSON input: literals only (enum values bare or qualified).
-fn literal_json(l: &Lowerer<'_>, e: &ast::Expr) -> Result<Json, Diagnostic> {
+/// The `given` record as a JSON-shaped literal: literals only (enum values bare or qualified).
+fn literal(l: &Lowerer<'_>, e: &ast::Expr) -> Result<Literal, Diagnostic> {
     let not_literal = || {
         Diagnostic::new(
             DiagnosticKind::Invalid,
@@ -83,12 +82,12 @@ fn literal_json(l: &Lowerer<'_>, e: &ast::Expr) -> Result<Json, Diagnostic> {
         .with_hint("write numbers, texts, dates, enum values, lists, sets and records")
     };
     Ok(match &e.kind {
-        ExprKind::Number(n) => Json::String(crate::num::to_string(*n)),
+        ExprKind::Number(n) => Literal::Text(crate::num::to_string(*n)),
         ExprKind::Percent(p) => {
             let fraction = p
                 .checked_div(rust_decimal::Decimal::ONE_HUNDRED)
                 .ok_or_else(not_literal)?;
-            Json::String(crate::num::to_string(fraction))
+            Literal::Text(crate::num::to_string(fraction))
         }
         ExprKind::Text(parts) => {
             let mut text = String::new();
@@ -98,41 +97,41 @@ fn literal_json(l: &Lowerer<'_>, e: &ast::Expr) -> Result<Json, Diagnostic> {
                     TextPart::Interpolation(_) => return Err(not_literal()),
                 }
             }
-            Json::String(text)
+            Literal::Text(text)
         }
-        ExprKind::Bool(b) => Json::Bool(*b),
-        ExprKind::None => Json::Null,
-        ExprKind::Date(d) => Json::String(d.to_string()),
+        ExprKind::Bool(b) => Literal::Bool(*b),
+        ExprKind::None => Literal::Null,
+        ExprKind::Date(d) => Literal::Text(d.to_string()),
         ExprKind::Duration { amount, unit } => {
             let seconds = amount
                 .checked_mul(rust_decimal::Decimal::from(unit.seconds()))
                 .and_then(crate::num::to_i64)
                 .ok_or_else(not_literal)?;
-            Json::String(crate::eval::display::duration_text(seconds))
+            Literal::Text(crate::ir::display::duration_text(seconds))
         }
-        ExprKind::Name(ident) => Json::String(ident.name.clone()),
+        ExprKind::Name(ident) => Literal::Text(ident.name.clone()),
         ExprKind::Field { target, field } if matches!(&target.kind, ExprKind::Name(n) if l.sym.enum_by_name.contains_key(&n.name)) => {
-            Json::String(field.name.clone())
+            Literal::Text(field.name.clone())
         }
         ExprKind::Unary {
             op: ast::UnaryOp::Neg,
             operand,
         } => match &operand.kind {
-            ExprKind::Number(n) => Json::String(crate::num::to_string(crate::num::neg(*n))),
+            ExprKind::Number(n) => Literal::Text(crate::num::to_string(crate::num::neg(*n))),
             _ => return Err(not_literal()),
         },
-        ExprKind::List(items) | ExprKind::Set(items) => Json::Array(
+        ExprKind::List(items) | ExprKind::Set(items) => Literal::List(
             items
                 .iter()
-                .map(|i| literal_json(l, i))
+                .map(|i| literal(l, i))
                 .collect::<Result<_, _>>()?,
         ),
         ExprKind::Record(fields) => {
-            let mut map = Map::new();
+            let mut record = Vec::with_capacity(fields.len());
             for f in fields {
-                map.insert(f.name.name.clone(), literal_json(l, &f.value)?);
+                record.push((f.name.name.clone(), literal(l, &f.value)?));
             }
-            Json::Object(map)
+            Literal::Record(record)
         }
         _ => return Err(not_literal()),
     })

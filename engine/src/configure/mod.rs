@@ -14,17 +14,18 @@ mod search;
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::api::{Ruleset, quote_json, value_to_json};
 use crate::error::{ErrorKind, EvalError, EvalResult};
-use crate::eval::{Context, Evaluator, Truth, display};
-use crate::input::{Absent, parse_date, read_input};
+use crate::eval::{Context, Evaluator, Truth};
+use crate::ir::display::display;
 use crate::ir::{Constraint, Program};
+use crate::json::input::{Absent, parse_date, read_input};
+use crate::json::values::{quote_json, value_to_json};
+use crate::ruleset::Ruleset;
 use crate::value::Value;
 use ordo_dsl::ast::Severity;
 
 pub use fields::{Domain, FiniteField, finite_fields};
 pub(crate) use fields::{get_path, set_path};
-pub use search::SEARCH_BUDGET;
 
 /// The request: `{"input": partial, "as_of"?: "YYYY-MM-DD", "complete"?: bool}`.
 struct Request {
@@ -90,8 +91,14 @@ fn message(ev: &mut Evaluator<'_>, c: &Constraint) -> String {
     }
 }
 
-/// See [`Ruleset::configure`].
-pub fn configure(ruleset: &Ruleset, request: &Json) -> EvalResult<Json> {
+impl Ruleset {
+    /// Option availability for a partial input (spec §18).
+    pub fn configure(&self, request: &Json) -> EvalResult<Json> {
+        configure(self, request)
+    }
+}
+
+fn configure(ruleset: &Ruleset, request: &Json) -> EvalResult<Json> {
     let program = ruleset.program();
     let request = read_request(request)?;
     let inputs = read_input(program, &request.partial, Absent::Partial)?;

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::api::Ruleset;
+use crate::ruleset::Ruleset;
 
 const PUMPS: &str = r#"ruleset p version "1.0.0"
 enum Model { p100, p200, p300 }

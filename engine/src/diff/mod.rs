@@ -8,7 +8,7 @@ mod schema;
 
 use serde_json::{Value as Json, json};
 
-use crate::api::Ruleset;
+use crate::ruleset::Ruleset;
 pub use results::{ValueChange, compare_results};
 pub use rules::RuleChange;
 pub use schema::SchemaChange;

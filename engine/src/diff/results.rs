@@ -3,7 +3,8 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::api::{EvalOptions, Ruleset};
+use crate::json::EvalOptions;
+use crate::ruleset::Ruleset;
 
 /// One result value that differs.
 #[derive(Debug, Clone, PartialEq)]

@@ -121,7 +121,7 @@ fn level(
             _ => {}
         }
         let default =
-            |p: &Program, f: &InputField| f.default.as_ref().map(|d| crate::eval::display(p, d));
+            |p: &Program, f: &InputField| f.default.as_ref().map(|d| crate::ir::display(p, d));
         let (old_default, new_default) = (default(old, before), default(new, field));
         if old_default != new_default && old_default.is_some() && new_default.is_some() {
             out.push(SchemaChange {

@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::api::EvalOptions;
+use crate::json::EvalOptions;
 
 const V1: &str = r#"ruleset shop version "1.0.0"
 enum Size { s, m, l }

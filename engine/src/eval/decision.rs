@@ -7,8 +7,9 @@ use ordo_dsl::ast::HitPolicy;
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
-use super::{Evaluator, compare, display::quoted, values_equal};
+use super::{Evaluator, compare, values_equal};
 use crate::error::{ErrorKind, EvalError, EvalResult};
+use crate::ir::display::quoted;
 use crate::ir::{CompareOp, Decision, Test};
 use crate::num;
 use crate::value::Value;

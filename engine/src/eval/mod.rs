@@ -29,9 +29,9 @@ macro_rules! at_hand {
     };
 }
 
+pub mod approvals;
 mod builtins;
 mod decision;
-pub mod display;
 mod price;
 
 use std::sync::Arc;
@@ -41,12 +41,13 @@ use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
 use crate::error::{ErrorKind, EvalError, EvalResult};
+use crate::ir::display::{self, display};
 use crate::ir::{Aggregate, ArithOp, CompareOp, Expr, GlobalId, GlobalKind, Program, TextPiece};
 use crate::num;
 use crate::value::Value;
 
-pub use display::display;
-pub use price::{PricedLine, Quote, minor_units};
+pub use crate::value::values_equal;
+pub use price::{PricedLine, Quote};
 
 /// What an evaluation knows besides the input.
 #[derive(Debug, Clone, Default)]
@@ -136,7 +137,7 @@ pub struct Evaluator<'p> {
     pub trace: Vec<TraceEntry>,
     depth: u32,
     /// What `violations` and `approvals.CHAIN` mean while a test's expectations run.
-    pub test_facts: Option<crate::testing::TestFacts>,
+    pub test_facts: Option<crate::ir::test_case::TestFacts>,
 }
 
 impl<'p> Evaluator<'p> {
@@ -1121,17 +1122,6 @@ fn overflow(op: &str) -> EvalError {
         ErrorKind::Overflow,
         format!("the result of `{op}` is out of range"),
     )
-}
-
-/// Equality as `==` sees it: numbers by value, `none` equal only to `none`.
-pub fn values_equal(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => num::cmp(*x, *y).is_eq(),
-        // The kinds rules compare most, without the general comparison's dispatch.
-        (Value::Enum(e, x), Value::Enum(f, y)) => x == y && e == f,
-        (Value::Text(x), Value::Text(y)) => x == y,
-        _ => a == b,
-    }
 }
 
 /// Arithmetic on two values: unknown when an operand is.

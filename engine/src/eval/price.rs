@@ -6,14 +6,15 @@ use std::sync::Arc;
 use ordo_dsl::ast::LineKind;
 use rust_decimal::Decimal;
 
-use super::{Evaluator, Items, Truth, display::display};
+use super::{Evaluator, Items, Truth};
 use crate::error::{ErrorKind, EvalError, EvalResult};
-use crate::ir::{Expr, GlobalId};
-use crate::num;
-use crate::pricing::{
+use crate::ir::display::{self, display};
+use crate::ir::pricing::{
     LineAmount, PriceBase, PriceBlock, PriceLine, PriceStatement, QUOTE_CURRENCY_FIELD,
     QUOTE_FIRST_SUBTOTAL_FIELD, QUOTE_TOTAL_FIELD,
 };
+use crate::ir::{Expr, GlobalId};
+use crate::num;
 use crate::value::Value;
 
 /// A computed quote.
@@ -39,12 +40,6 @@ pub struct PricedLine {
     /// How the amount was computed (`60 × 1850.00`, `8% of list 193800.00`); written only
     /// when the evaluation records a trace, empty otherwise.
     pub explain: String,
-}
-
-/// The number of decimal places of an ISO 4217 currency.
-pub fn minor_units(code: &str) -> Option<u32> {
-    let currency = iso_currency::Currency::from_code(code)?;
-    Some(currency.exponent().map_or(0, u32::from))
 }
 
 struct Running {
@@ -82,7 +77,7 @@ impl Evaluator<'_> {
                 ));
             }
         };
-        let Some(places) = block.minor_units.or_else(|| minor_units(&currency)) else {
+        let Some(places) = block.minor_units.or_else(|| num::minor_units(&currency)) else {
             return Err(EvalError::in_rule(
                 ErrorKind::UnknownCurrency,
                 &block.name,
@@ -269,7 +264,7 @@ impl Evaluator<'_> {
                 crate::ir::TextPiece::Literal(s) => out.push_str(s),
                 crate::ir::TextPiece::Value(e) => {
                     let value = self.eval(e)?;
-                    super::display::display_into(&mut out, self.program, &value);
+                    display::display_into(&mut out, self.program, &value);
                 }
             }
         }
@@ -306,7 +301,7 @@ impl Evaluator<'_> {
         for slot in &line.id_slots {
             id.push('[');
             match self.local(*slot) {
-                Some(v) => super::display::display_into(&mut id, self.program, v),
+                Some(v) => display::display_into(&mut id, self.program, v),
                 None => id.push('?'),
             }
             id.push(']');
@@ -408,12 +403,12 @@ mod tests {
 
     #[test]
     fn iso_minor_units() {
-        assert_eq!(minor_units("EUR"), Some(2));
-        assert_eq!(minor_units("JPY"), Some(0));
-        assert_eq!(minor_units("KWD"), Some(3));
-        assert_eq!(minor_units("BHD"), Some(3));
-        assert_eq!(minor_units("CHF"), Some(2));
-        assert_eq!(minor_units("ABC"), None);
+        assert_eq!(num::minor_units("EUR"), Some(2));
+        assert_eq!(num::minor_units("JPY"), Some(0));
+        assert_eq!(num::minor_units("KWD"), Some(3));
+        assert_eq!(num::minor_units("BHD"), Some(3));
+        assert_eq!(num::minor_units("CHF"), Some(2));
+        assert_eq!(num::minor_units("ABC"), None);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use ordo_engine::error::EvalResult;
-use ordo_engine::input::parse_date;
+use ordo_engine::EvalResult;
+use ordo_engine::text::parse_date;
 use ordo_engine::{EvalOptions, Ruleset, Selector};
 use serde_json::Value as Json;
 

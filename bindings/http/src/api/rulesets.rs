@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use ordo_engine::api::value_to_json;
+use ordo_engine::schema::FieldView;
 use ordo_engine::{Ruleset, Selector};
 use serde_json::json;
 
@@ -101,9 +101,9 @@ async fn try_publish(
         .map_err(|d| ApiError::compile(&d, "source", &request.source))?;
     *subject = Subject::of(&ruleset);
     if let (false, Ok(ast)) = (request.allow_lint_errors, ordo_dsl::parse(&request.source)) {
-        let errors: Vec<_> = ordo_engine::analysis::lint(&ruleset, &ast)
+        let errors: Vec<_> = ordo_engine::lint::lint(&ruleset, &ast)
             .into_iter()
-            .filter(|f| f.level == ordo_engine::analysis::Level::Error)
+            .filter(|f| f.level == ordo_engine::lint::Level::Error)
             .collect();
         if !errors.is_empty() {
             return Err(ApiError::lint(&errors, "source", &request.source));
@@ -345,16 +345,11 @@ fn summary(published: &PublishedVersion) -> VersionSummary {
 }
 
 fn input_schema(ruleset: &Ruleset) -> InputSchema {
-    let program = ruleset.program();
+    let schema = ruleset.schema();
     InputSchema {
-        fields: program
-            .input
-            .fields
-            .iter()
-            .map(|f| input_field(program, f))
-            .collect(),
-        enums: program
-            .enums
+        fields: schema.inputs().map(|f| input_field(&f)).collect(),
+        enums: schema
+            .enums()
             .iter()
             .map(|e| EnumValues {
                 name: e.name.clone(),
@@ -364,28 +359,18 @@ fn input_schema(ruleset: &Ruleset) -> InputSchema {
     }
 }
 
-fn input_field(
-    program: &ordo_engine::ir::Program,
-    field: &ordo_engine::ir::InputField,
-) -> InputField {
-    let optional = matches!(field.ty, ordo_engine::types::Type::Optional(_));
-    let fields: Vec<InputField> = field
-        .fields
-        .iter()
-        .map(|f| input_field(program, f))
-        .collect();
+fn input_field(field: &FieldView<'_>) -> InputField {
+    let optional = field.is_optional();
+    let fields: Vec<InputField> = field.fields().map(|f| input_field(&f)).collect();
     // A record is required when one of its fields is.
     let required = !optional
-        && field.default.is_none()
+        && !field.has_default()
         && (fields.is_empty() || fields.iter().any(|f| f.required));
     InputField {
-        name: field.name.clone(),
-        ty: field.ty.display(&program.enums).to_string(),
+        name: field.name().to_string(),
+        ty: field.type_name(),
         required,
-        default: field
-            .default
-            .as_ref()
-            .map(|value| value_to_json(program, value, &field.ty)),
+        default: field.default_json(),
         fields,
     }
 }

@@ -1,5 +1,6 @@
 use super::*;
-use crate::api::{EvalOptions, Ruleset};
+use crate::json::EvalOptions;
+use crate::ruleset::Ruleset;
 
 fn findings(source: &str) -> Vec<Finding> {
     let ruleset =

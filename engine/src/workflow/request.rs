@@ -5,10 +5,10 @@ use ordo_dsl::diagnostic::did_you_mean;
 use serde_json::{Map, Value as Json};
 
 use crate::error::{ErrorKind, EvalError, EvalResult};
-use crate::input::{Absent, parse_date, read_input};
 use crate::ir::Program;
+use crate::ir::workflow::{StateId, Workflow};
+use crate::json::input::{Absent, parse_date, read_input};
 use crate::value::Value;
-use crate::workflow::{StateId, Workflow};
 
 /// A workflow event as the host passes it.
 #[derive(Debug, Clone)]
@@ -83,7 +83,7 @@ pub fn read<'p, 'j>(program: &'p Program, request: &'j Json) -> EvalResult<Reque
         .unwrap_or_else(|| Json::Object(Map::new()));
     let inputs = read_input(program, &input, Absent::Complete)?;
     let as_of = text_field(request, "as_of")?.map(parse_date).transpose()?;
-    let approvals = crate::api::approvals::validate_granted(program, request.get("approvals"))?;
+    let approvals = crate::json::approvals::validate_granted(program, request.get("approvals"))?;
     let event = match request.get("event") {
         None | Some(Json::Null) => None,
         Some(event) => Some(read_event(event)?),

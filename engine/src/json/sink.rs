@@ -20,7 +20,7 @@ pub(crate) struct Key {
 /// The [`Key`] of a name fixed in the code (a name needs no escapes).
 macro_rules! key {
     ($name:literal) => {
-        &crate::api::sink::Key {
+        &crate::json::sink::Key {
             name: $name,
             text: concat!(",\"", $name, "\":"),
         }
@@ -218,11 +218,11 @@ fn write_text(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Whether a byte is a control character, `"` or `\\` (what JSON strings escape), a word at a
-/// time ([`special_bytes`](crate::json_scan::special_bytes)). Short texts, most keys and
+/// time ([`special_bytes`](crate::json::scan::special_bytes)). Short texts, most keys and
 /// values, take two overlapping words; the tail of a long one, one last overlapping word.
 #[inline]
 fn needs_escape(bytes: &[u8]) -> bool {
-    use crate::json_scan::{ends_plain_text, special_bytes};
+    use crate::json::scan::{ends_plain_text, special_bytes};
     let word64 = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
     let word32 = |b: &[u8]| u32::from_le_bytes(b.try_into().unwrap_or([0; 4]));
     let len = bytes.len();

@@ -7,12 +7,13 @@ mod request;
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::api::Ruleset;
-use crate::api::approvals::chain_status;
 use crate::error::{ErrorKind, EvalError, EvalResult};
+use crate::eval::approvals::chain_status;
 use crate::eval::{Context, Evaluator};
+use crate::ir::workflow::{Transition, TriggerEvent};
+use crate::json::approvals::chain_grants;
+use crate::ruleset::Ruleset;
 use crate::value::Value;
-use crate::workflow::{Transition, TriggerEvent};
 
 use request::{Request, required_text};
 
@@ -113,7 +114,7 @@ fn reasons(
             continue;
         };
         let granted = request.approvals.and_then(|a| a.get(&chain.name));
-        let status = chain_status(ev, index as usize, granted)?;
+        let status = chain_status(ev, index as usize, chain_grants(granted))?;
         if !status.complete() {
             reasons.push(Reason::Approvals {
                 chain: chain.name.clone(),
@@ -125,8 +126,28 @@ fn reasons(
     Ok(reasons)
 }
 
+impl Ruleset {
+    /// Next actions (spec §13): every outgoing transition of `state` for `actor`, enabled or
+    /// with every reason it is not.
+    pub fn transitions(&self, request: &Json) -> EvalResult<Json> {
+        transitions(self, request)
+    }
+
+    /// Applies a transition (spec §13): the new state, the actions of the triggers it fires
+    /// and the timers it arms, or a `transition` error saying exactly why not.
+    pub fn apply(&self, request: &Json) -> EvalResult<Json> {
+        apply(self, request)
+    }
+
+    /// A `stay … after` timer fell due (spec §14): re-checks that the instance is still in the
+    /// trigger's state and its condition, then returns the trigger's actions (or none).
+    pub fn fire_timer(&self, request: &Json) -> EvalResult<Json> {
+        fire_timer(self, request)
+    }
+}
+
 /// Next actions: every outgoing transition of the state, enabled or with its reasons.
-pub fn transitions(ruleset: &Ruleset, request: &Json) -> EvalResult<Json> {
+fn transitions(ruleset: &Ruleset, request: &Json) -> EvalResult<Json> {
     let request = request::read(ruleset.program(), request)?;
     let mut ev = evaluator(ruleset, &request);
     let workflow = request.workflow;
@@ -167,7 +188,7 @@ fn transition_error(transition: &str, message: String) -> EvalError {
 
 /// Applies a transition: the new state, the actions of the triggers the event fires (in
 /// declaration order) and the timers the new state arms; or a `transition` error.
-pub fn apply(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
+fn apply(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
     let request = request::read(ruleset.program(), request_json)?;
     let name = required_text(request_json, "transition")?;
     let workflow = request.workflow;
@@ -253,7 +274,7 @@ pub fn apply(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
 
 /// A `stay … after` timer fell due: re-checks that the instance is still in the trigger's
 /// state, that the time has come, and the trigger's condition, then returns its actions.
-pub fn fire_timer(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
+fn fire_timer(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
     let request = request::read(ruleset.program(), request_json)?;
     let name = required_text(request_json, "trigger")?;
     let program = ruleset.program();

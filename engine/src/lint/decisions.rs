@@ -14,9 +14,9 @@ use serde_json::{Map, Value as Json, json};
 use ordo_dsl::ast::{DecisionDecl, HitPolicy, Item, Ruleset as Ast};
 
 use super::{Finding, Level};
-use crate::api::value_to_json;
 use crate::eval::{compare, values_equal};
 use crate::ir::{Decision, Expr, GlobalKind, InputField, Program, Test};
+use crate::json::values::value_to_json;
 use crate::types::Type;
 use crate::value::Value;
 

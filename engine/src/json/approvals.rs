@@ -1,48 +1,54 @@
-//! Approval chains in results (spec §12): the required steps, each `granted`, `pending` or
-//! `stale` against the approvals the host passes, with the facts a grant must record.
-
-use std::borrow::Cow;
+//! Approval chains in JSON (spec §12): the grants a host passes, read and checked, and the
+//! chains of a result written with the facts a grant must record.
 
 use serde_json::{Map, Value as Json};
-use smallvec::SmallVec;
 
-use super::json::TypedValue;
-use super::sink::{Sink, WriteJson, key, to_text, to_tree};
-use crate::approval::{Approval, ApprovalStep};
+use super::sink::{Sink, WriteJson, key, to_text};
+use super::values::{TypedValue, value_to_json};
 use crate::error::{ErrorKind, EvalError, EvalResult};
-use crate::eval::{Evaluator, Truth, display};
+use crate::eval::approvals::{ChainGrants, ChainStatus, Fact, Grants, StepStatus, fact_value};
 use crate::ir::Program;
+use crate::ir::approval::Approval;
 use crate::num;
-use crate::types::Type;
 use crate::value::Value;
 
-/// The status of every chain, keyed by chain name, in declaration order.
-pub fn approvals_json(ev: &mut Evaluator<'_>, granted: Option<&Json>) -> EvalResult<Json> {
-    let program = ev.program;
-    let chains = all_chains(ev, granted)?;
-    Ok(to_tree(&ChainsJson {
-        program,
-        inputs: ev.inputs(),
-        chains: &chains,
-    }))
+/// The grants a host passed as JSON: `{"chain": {"step": {"by": "...", "facts": {...}}}}`.
+pub(crate) struct JsonGrants<'a>(pub Option<&'a Json>);
+
+impl Grants for JsonGrants<'_> {
+    fn check(&self, program: &Program) -> EvalResult<()> {
+        validate_granted(program, self.0).map(|_| ())
+    }
+
+    fn chain(&self, chain: &str) -> Option<&dyn ChainGrants> {
+        chain_grants(self.0?.get(chain))
+    }
 }
 
-/// Each chain with its status, in declaration order (inline: most rulesets have one chain).
-pub(crate) type Chains<'p> = SmallVec<[(&'p Approval, ChainStatus<'p>); 1]>;
+/// The grants of one chain (a JSON object keyed by step), for the evaluator.
+pub(crate) fn chain_grants(granted: Option<&Json>) -> Option<&dyn ChainGrants> {
+    granted
+        .and_then(Json::as_object)
+        .map(|steps| steps as &dyn ChainGrants)
+}
 
-/// The status of every chain in declaration order, against the grants the host passed.
-pub(crate) fn all_chains<'p>(
-    ev: &mut Evaluator<'p>,
-    granted: Option<&Json>,
-) -> EvalResult<Chains<'p>> {
-    let program = ev.program;
-    let granted = validate_granted(program, granted)?;
-    let mut chains = Chains::new();
-    for (a, chain) in program.approvals.iter().enumerate() {
-        let status = chain_status(ev, a, granted.and_then(|g| g.get(&chain.name)))?;
-        chains.push((chain, status));
+impl ChainGrants for Map<String, Json> {
+    fn step(
+        &self,
+        program: &Program,
+        step: &str,
+        facts: &mut dyn Iterator<Item = Fact<'_>>,
+    ) -> Option<bool> {
+        let grant = self.get(step)?;
+        let recorded = grant.get("facts").and_then(Json::as_object);
+        for (path, now, ty) in facts {
+            let then = recorded.and_then(|r| r.get(path));
+            if !then.is_some_and(|then| same_fact(then, &value_to_json(program, now, ty))) {
+                return Some(false);
+            }
+        }
+        Some(true)
     }
-    Ok(chains)
 }
 
 /// The chains of a result as a JSON object keyed by chain name.
@@ -66,48 +72,6 @@ impl WriteJson for ChainsJson<'_, '_> {
             .write_json(sink);
         }
         sink.end_object();
-    }
-}
-
-/// One required step with its status.
-#[derive(Debug, Clone)]
-pub struct StepStatus<'p> {
-    pub step: &'p ApprovalStep,
-    /// The step's label: its fixed text, or the text its interpolations came to.
-    pub label: Cow<'p, str>,
-    pub status: &'static str,
-}
-
-/// The status of one chain.
-#[derive(Debug, Clone)]
-pub struct ChainStatus<'p> {
-    /// Inline: most chains require a step or two.
-    pub steps: SmallVec<[StepStatus<'p>; 2]>,
-}
-
-impl ChainStatus<'_> {
-    /// True when no required step is pending or stale.
-    pub fn complete(&self) -> bool {
-        self.steps.iter().all(|s| s.status == "granted")
-    }
-
-    /// Ids of the steps with this status.
-    pub fn with_status(&self, status: &str) -> Vec<String> {
-        self.steps
-            .iter()
-            .filter(|s| s.status == status)
-            .map(|s| s.step.id.clone())
-            .collect()
-    }
-
-    /// The chain as JSON (spec §12): `complete` and the required steps, with the facts of
-    /// `inputs` (the input values the chain was required for).
-    pub fn to_json(&self, program: &Program, inputs: &[Value]) -> Json {
-        to_tree(&ChainJson {
-            program,
-            inputs,
-            status: self,
-        })
     }
 }
 
@@ -180,83 +144,6 @@ impl WriteJson for Names<'_> {
         }
         sink.end_array();
     }
-}
-
-/// The required steps of chain `index` and their status against the chain's grants.
-pub fn chain_status<'p>(
-    ev: &mut Evaluator<'p>,
-    index: usize,
-    granted: Option<&Json>,
-) -> EvalResult<ChainStatus<'p>> {
-    let program = ev.program;
-    let Some(chain) = program.approvals.get(index) else {
-        return Err(EvalError::new(
-            ErrorKind::InvalidRequest,
-            format!("no approval chain #{index}"),
-        ));
-    };
-    let mut steps = SmallVec::new();
-    for step in &chain.steps {
-        let in_step = |e: EvalError| e.or_rule(&format!("{}.{}", chain.name, step.id));
-        if let Some(when) = &step.when
-            && ev.truth(when).map_err(in_step)? != Truth::True
-        {
-            continue;
-        }
-        let label = match &step.label {
-            // Most labels are fixed texts: no value to build first.
-            crate::ir::Expr::Const(Value::Text(text)) => Cow::Borrowed(&**text),
-            label => Cow::Owned(display(program, &ev.eval(label).map_err(in_step)?)),
-        };
-        let status = match granted.and_then(|g| g.get(&step.id)) {
-            None => "pending",
-            Some(grant) => {
-                let recorded = grant.get("facts").and_then(Json::as_object);
-                let inputs = ev.inputs();
-                let current =
-                    step.depends_on
-                        .iter()
-                        .zip(&step.fact_fields)
-                        .all(|(path, fields)| {
-                            let (now, ty) = fact_value(program, inputs, fields);
-                            recorded.and_then(|r| r.get(path)).is_some_and(|then| {
-                                same_fact(then, &super::value_to_json(program, now, ty))
-                            })
-                        });
-                if current { "granted" } else { "stale" }
-            }
-        };
-        steps.push(StepStatus {
-            step,
-            label,
-            status,
-        });
-    }
-    Ok(ChainStatus { steps })
-}
-
-/// The value of an input path given as its field indexes (see [`ApprovalStep::fact_fields`])
-/// among `inputs`, and its type: a fact of a step, read when needed rather than kept with
-/// the step. `Unknown` for a path the schema does not have.
-fn fact_value<'a>(
-    program: &'a Program,
-    inputs: &'a [Value],
-    fields: &[u32],
-) -> (&'a Value, &'a Type) {
-    let (Some(field), Some((first, nested))) =
-        (program.input.field_at(fields), fields.split_first())
-    else {
-        return (&Value::Unknown, &Type::Unknown);
-    };
-    let mut value = inputs.get(*first as usize).unwrap_or(&Value::Unknown);
-    for index in nested {
-        value = match value {
-            Value::Record(values) => values.get(*index as usize).unwrap_or(&Value::None),
-            Value::None => &Value::None,
-            _ => &Value::Unknown,
-        };
-    }
-    (value, &field.ty)
 }
 
 /// Facts are equal when their JSON is, or when both are decimals of equal value.

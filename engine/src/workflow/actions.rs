@@ -5,13 +5,15 @@ use serde_json::{Map, Value as Json, json};
 use sha2::{Digest, Sha256};
 
 use super::request::{Event, Request};
-use crate::api::{Ruleset, value_to_json};
 use crate::error::EvalResult;
-use crate::eval::{Evaluator, display};
+use crate::eval::Evaluator;
 use crate::ir::Program;
+use crate::ir::display::display;
+use crate::ir::workflow::{Action, NotifyTarget, StateId, Trigger, TriggerEvent};
+use crate::json::values::value_to_json;
+use crate::ruleset::Ruleset;
 use crate::types::Type;
 use crate::value::Value;
-use crate::workflow::{Action, NotifyTarget, StateId, Trigger, TriggerEvent};
 
 /// RFC 3339 in UTC with a `Z`, to the second: how every timestamp leaves the engine.
 pub fn timestamp(at: DateTime<Utc>) -> String {

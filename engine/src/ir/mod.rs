@@ -1,15 +1,25 @@
 //! The compiled form of a ruleset: every name resolved to a slot, every type checked, decision
 //! tables indexed. Evaluation never looks a name up by string.
 
+pub mod approval;
+pub mod decision;
+pub mod display;
+pub mod pricing;
+mod serde_pairs;
+pub mod test_case;
+pub mod workflow;
+
+pub use display::display;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use ordo_dsl::ast::{HitPolicy, LineKind, RoundingMode, Severity};
+use ordo_dsl::ast::{HitPolicy, RoundingMode, Severity};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::types::{EnumDef, RecordType, Type};
+use crate::types::{EnumDef, Type};
 use crate::value::Value;
 
 /// Index of a named value (let, output, decision, price block) in [`Program::globals`].
@@ -37,9 +47,9 @@ pub struct Program {
     pub outputs: Vec<GlobalId>,
     /// Globals that are price blocks, in declaration order.
     pub prices: Vec<GlobalId>,
-    pub approvals: Vec<crate::approval::Approval>,
-    pub workflows: Vec<crate::workflow::Workflow>,
-    pub triggers: Vec<crate::workflow::Trigger>,
+    pub approvals: Vec<crate::ir::approval::Approval>,
+    pub workflows: Vec<crate::ir::workflow::Workflow>,
+    pub triggers: Vec<crate::ir::workflow::Trigger>,
 }
 
 /// The declared input fields (spec §5).
@@ -101,7 +111,7 @@ pub enum GlobalKind {
     Let(Expr),
     Output(Expr),
     Decision(Decision),
-    Price(crate::pricing::PriceBlock),
+    Price(crate::ir::pricing::PriceBlock),
 }
 
 /// A lookup table with its `effective` variants, latest date first.
@@ -119,7 +129,7 @@ pub struct TableVariant {
     pub effective: Option<NaiveDate>,
     /// Rows by key (keys are constant values).
     pub rows: Vec<(Value, Expr)>,
-    #[serde(with = "crate::serde_pairs")]
+    #[serde(with = "crate::ir::serde_pairs")]
     pub index: BTreeMap<KeyValue, usize>,
     pub default: Option<Expr>,
 }
@@ -140,7 +150,7 @@ impl TableVariant {
             _ if self.rows.len() <= 8 => self
                 .rows
                 .iter()
-                .find(|(k, _)| crate::eval::values_equal(k, key)),
+                .find(|(k, _)| crate::value::values_equal(k, key)),
             _ => self.indexed_row(key),
         }
     }
@@ -223,7 +233,7 @@ pub struct Decision {
     pub input_names: Vec<String>,
     pub output_names: Vec<String>,
     pub rows: Vec<DecisionRow>,
-    pub index: crate::decision::DecisionIndex,
+    pub index: crate::ir::decision::DecisionIndex,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -394,9 +404,6 @@ pub enum Expr {
     },
 }
 
-/// The kind of a price line, re-exported for the pricing module.
-pub type PriceLineKind = LineKind;
-
 /// Properties of a compiled ruleset used by hosts (counts for summaries).
 impl Program {
     /// The global named `name`.
@@ -410,16 +417,5 @@ impl Program {
 
     pub fn global(&self, id: GlobalId) -> Option<&Global> {
         self.globals.get(id as usize)
-    }
-
-    pub fn record_type_of_input(&self) -> RecordType {
-        RecordType {
-            fields: self
-                .input
-                .fields
-                .iter()
-                .map(|f| (f.name.clone(), f.ty.clone()))
-                .collect(),
-        }
     }
 }

@@ -16,7 +16,7 @@ use ordo_dsl::Span;
 use ordo_dsl::ast::Ruleset as Ast;
 use serde_json::{Value as Json, json};
 
-use crate::api::Ruleset;
+use crate::ruleset::Ruleset;
 
 /// How bad a finding is. `error` findings fail `ordo lint`; `--deny warnings` fails on all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -71,7 +71,7 @@ impl Finding {
         let hint = self
             .example
             .as_ref()
-            .map(|e| format!("for example: {}", crate::api::to_json_string(e)));
+            .map(|e| format!("for example: {}", crate::json::to_json_string(e)));
         ordo_dsl::diagnostic::Excerpt {
             level: match self.level {
                 Level::Error => ordo_dsl::diagnostic::ExcerptLevel::Error,

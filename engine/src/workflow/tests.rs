@@ -1,6 +1,6 @@
 use serde_json::{Value as Json, json};
 
-use crate::api::Ruleset;
+use crate::ruleset::Ruleset;
 
 const ORDERS: &str = r#"ruleset orders version "1.0.0"
 roles sales, manager, ops

@@ -1,74 +1,16 @@
-//! The result of one evaluation in the engine's own values, and its JSON form (spec §16).
-//!
-//! [`Evaluation`] keeps what the evaluator computed (values, quotes, chain statuses) without
-//! converting anything; it becomes JSON only when a host asks, written straight to text
+//! The JSON form of a result (spec §16), written straight to text
 //! ([`Evaluation::to_json_string`]) or built as a tree ([`Evaluation::to_json`]), both through
 //! the one [`WriteJson`] definition below, so the two forms always agree.
 
 use chrono::{Datelike, NaiveDate};
 use serde_json::Value as Json;
-use smallvec::SmallVec;
 
-use super::Ruleset;
-use super::approvals::{Chains, ChainsJson};
-use super::json::{QuoteJson, TraceJson, TypedValue};
+use super::approvals::ChainsJson;
 use super::sink::{Sink, WriteJson, key, to_text, to_tree};
-use crate::eval::{Quote, TraceEntry};
-use crate::ir::{Constraint, Global};
-use crate::value::Value;
+use super::values::{QuoteJson, TraceJson, TypedValue};
+use crate::ruleset::{Evaluation, Ruleset};
 
-/// A violated constraint and its message.
-#[derive(Debug, Clone)]
-pub struct Violation<'r> {
-    pub constraint: &'r Constraint,
-    pub message: String,
-}
-
-/// The complete result of one evaluation: never partial (an evaluation that fails returns an
-/// error instead).
-#[derive(Debug, Clone)]
-pub struct Evaluation<'r> {
-    pub(crate) ruleset: &'r Ruleset,
-    /// The input values evaluated (approval steps show facts of them).
-    pub(crate) inputs: &'r [Value],
-    pub(crate) as_of: Option<NaiveDate>,
-    pub(crate) valid: bool,
-    pub(crate) violations: Vec<Violation<'r>>,
-    /// Inline, as the evaluator keeps them: a result of a few outputs and a quote allocates
-    /// nothing for its lists.
-    pub(crate) outputs: SmallVec<[(&'r Global, Value); 8]>,
-    pub(crate) quotes: SmallVec<[(&'r Global, Quote); 1]>,
-    pub(crate) approvals: Chains<'r>,
-    pub(crate) trace: Option<Vec<TraceEntry>>,
-}
-
-impl<'r> Evaluation<'r> {
-    /// True when no `error` constraint is violated.
-    pub fn valid(&self) -> bool {
-        self.valid
-    }
-
-    /// The violated constraints in declaration order.
-    pub fn violations(&self) -> &[Violation<'r>] {
-        &self.violations
-    }
-
-    /// The value of an output, by name.
-    pub fn output(&self, name: &str) -> Option<&Value> {
-        self.outputs
-            .iter()
-            .find(|(g, _)| g.name == name)
-            .map(|(_, v)| v)
-    }
-
-    /// The quote of a price block, by name.
-    pub fn quote(&self, name: &str) -> Option<&Quote> {
-        self.quotes
-            .iter()
-            .find(|(g, _)| g.name == name)
-            .map(|(_, q)| q)
-    }
-
+impl Evaluation<'_> {
     /// The result as a JSON tree.
     pub fn to_json(&self) -> Json {
         to_tree(self)
@@ -86,7 +28,7 @@ impl WriteJson for Evaluation<'_> {
         sink.begin_object();
         sink.fixed_key(key!("ruleset"));
         // The same for every result of the ruleset: written once, when it was compiled.
-        sink.prewritten(self.ruleset.identity_text(), &Identity::of(self.ruleset));
+        sink.prewritten(identity_text(self.ruleset), &Identity::of(self.ruleset));
         sink.fixed_key(key!("as_of"));
         match self.as_of {
             Some(date) => write_date(sink, date),
@@ -143,6 +85,13 @@ impl WriteJson for Evaluation<'_> {
         }
         sink.end_object();
     }
+}
+
+/// The ruleset's identity as JSON text, written once per ruleset: every result starts with it.
+pub(crate) fn identity_text(ruleset: &Ruleset) -> &str {
+    ruleset
+        .identity_text
+        .get_or_init(|| to_text(&Identity::of(ruleset)))
 }
 
 /// `{"name", "version", "hash"}` as every result names its ruleset.

@@ -4,21 +4,23 @@
 //! The text is pulled token by token ([`Scanner`]) and each token is read as the schema
 //! expects at that point. This reader only accepts: anything unusual (a syntax error, an
 //! unknown or repeated field, a wrong type, a missing input) makes it give up, and the caller
-//! reads the text again through [`crate::input::read_input`], which reports every problem
+//! reads the text again through [`crate::json::input::read_input`], which reports every problem
 //! with its path. Both readers share the conversions of scalars and absent fields
 //! ([`number`], [`text_scalar`], [`absent_value`]), so a value they both accept is the same
 //! value (property tests hold them to it).
 
 use std::sync::Arc;
 
-use crate::input::{FieldSpec, RecordFields, absent_value, number, record_fields, text_scalar};
 use crate::ir::Program;
-use crate::json_scan::{Next, Scanner};
+use crate::json::input::{
+    FieldSpec, RecordFields, absent_value, number, record_fields, text_scalar,
+};
+use crate::json::scan::{Next, Scanner};
 use crate::types::Type;
 use crate::value::Value;
 
 /// The values of a complete input written as JSON text, or `None` when the text is not a
-/// valid input (then read it with [`crate::input::read_input`] for the errors).
+/// valid input (then read it with [`crate::json::input::read_input`] for the errors).
 pub fn read_input_text(program: &Program, text: &str) -> Option<Arc<[Value]>> {
     let mut reader = Reader {
         program,
@@ -170,8 +172,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::api::Ruleset;
-    use crate::input::{Absent, read_input};
+    use crate::json::input::{Absent, read_input};
+    use crate::ruleset::Ruleset;
 
     const SCHEMA: &str = r#"ruleset readers version "1.0.0"
 

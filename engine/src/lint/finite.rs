@@ -12,8 +12,8 @@ use ordo_dsl::{Span, ast::Severity};
 use super::{Finding, Level};
 use crate::configure::{FiniteField, finite_fields, set_path};
 use crate::eval::{Context, Evaluator};
-use crate::input::{Absent, read_input};
 use crate::ir::{Expr, Program};
+use crate::json::input::{Absent, read_input};
 use crate::value::Value;
 
 /// The most combinations a condition is evaluated for.

@@ -15,11 +15,14 @@ use std::sync::Arc;
 use ordo_dsl::{Diagnostic, Diagnostics, Span};
 use serde_json::Value as Json;
 
-use super::{EvalOptions, Ruleset, json, sink};
 use crate::error::{ErrorKind, EvalError, EvalResult};
-use crate::eval::{Context, Evaluator, display};
-use crate::input::{Absent, read_input};
+use crate::eval::{Context, Evaluator};
+use crate::ir::display;
 use crate::ir::{GlobalId, InputField, Program};
+use crate::json::input::{Absent, read_input};
+use crate::json::values::{TraceJson, value_to_json};
+use crate::json::{EvalOptions, sink};
+use crate::ruleset::Ruleset;
 use crate::types::Type;
 use crate::value::Value;
 
@@ -165,7 +168,7 @@ impl Adhoc {
         let trace = if options.trace {
             // The appended value itself is no part of the explanation.
             let entries: Vec<_> = ev.trace.iter().filter(|t| t.id != NAME).cloned().collect();
-            sink::to_tree(&json::TraceJson {
+            sink::to_tree(&TraceJson {
                 program,
                 trace: &entries,
             })
@@ -174,7 +177,7 @@ impl Adhoc {
         };
         Ok(AdhocValue {
             json: if known {
-                json::value_to_json(program, &value, &ty)
+                value_to_json(program, &value, &ty)
             } else {
                 Json::Null
             },

@@ -22,7 +22,7 @@ pub enum ColumnIndex {
     None,
     /// Equality tests: rows by key, plus the rows that match any key (`-`, `!=`, ...).
     Equality {
-        #[serde(with = "crate::serde_pairs")]
+        #[serde(with = "crate::ir::serde_pairs")]
         rows_by_key: BTreeMap<KeyValue, Vec<u32>>,
         always: Vec<u32>,
     },
@@ -47,6 +47,7 @@ impl DecisionIndex {
 
     /// The candidate rows for these column values, in row order, or `None` when no column
     /// index applies (then every row is a candidate).
+    #[cfg(test)]
     pub fn candidates(&self, values: &[Value]) -> Option<Vec<u32>> {
         self.candidate_rows(values).map(Iterator::collect)
     }

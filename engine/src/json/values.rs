@@ -11,20 +11,15 @@ use serde::ser::Serializer;
 use serde_json::Value as Json;
 
 use super::sink::{Sink, WriteJson, key, to_tree};
-use crate::eval::display::enum_value_name;
-use crate::eval::{PricedLine, Quote, TraceEntry, display};
+use crate::eval::{PricedLine, Quote, TraceEntry};
 use crate::ir::Program;
-use crate::num;
+use crate::ir::display;
+use crate::ir::display::enum_value_name;
 use crate::types::Type;
 use crate::value::Value;
 
 /// The type of values whose static type is not known here (list elements of an untyped list).
 static UNKNOWN: Type = Type::Unknown;
-
-/// A decimal as JSON text, never `-0`.
-pub fn decimal_json(d: rust_decimal::Decimal) -> Json {
-    Json::String(num::to_string(d))
-}
 
 /// A value as JSON, guided by its static type (for record field names).
 pub fn value_to_json(program: &Program, value: &Value, ty: &Type) -> Json {
@@ -228,5 +223,13 @@ impl WriteJson for TraceJson<'_> {
             sink.end_object();
         }
         sink.end_array();
+    }
+}
+
+impl crate::ruleset::schema::FieldView<'_> {
+    /// The field's default as JSON, if it has one.
+    pub fn default_json(&self) -> Option<Json> {
+        self.default_value()
+            .map(|value| value_to_json(self.program(), value, self.ty()))
     }
 }

@@ -1,0 +1,190 @@
+//! The handle on a compiled ruleset: [`Ruleset`] compiles once and evaluates an [`Input`]
+//! into an [`Evaluation`], the typed result. Reading inputs from JSON and writing results as
+//! JSON is the JSON layer's (`crate::json`); each feature (configure, workflow, testing, lint,
+//! diff) adds its own `impl Ruleset` in its own module.
+
+mod evaluation;
+pub mod schema;
+
+use std::sync::{Arc, OnceLock};
+
+use chrono::NaiveDate;
+use ordo_dsl::Diagnostics;
+use smallvec::SmallVec;
+
+use crate::error::EvalResult;
+use crate::eval::approvals::{Grants, all_chains};
+use crate::eval::{Context, Evaluator, Truth};
+use crate::ir::test_case::TestCase;
+use crate::ir::{GlobalKind, Program};
+use crate::value::Value;
+
+pub use evaluation::{Evaluation, Violation};
+
+/// An input read and checked against a ruleset's schema (one value per top-level field), ready
+/// to be evaluated any number of times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input(pub(crate) Arc<[Value]>);
+
+/// A compiled ruleset: cheap to clone and share between threads.
+#[derive(Debug, Clone)]
+pub struct Ruleset {
+    program: Arc<Program>,
+    tests: Arc<Vec<TestCase>>,
+    hash: String,
+    /// The canonical form the hash is computed over.
+    canonical: Arc<str>,
+    /// `{"name", "version", "hash"}` as JSON text, as every result starts: written by the JSON
+    /// layer when first needed, shared by every clone.
+    pub(crate) identity_text: Arc<OnceLock<String>>,
+}
+
+impl Ruleset {
+    /// Parses, checks and compiles a ruleset. All problems of the file are reported together.
+    pub fn compile(source: &str) -> Result<Ruleset, Diagnostics> {
+        let ast = ordo_dsl::parse(source)?;
+        let compiled = crate::compile::compile(&ast, source)?;
+        let canonical = crate::hash::canonical_form(&ast);
+        let hash = crate::hash::hash_of_canonical(&canonical);
+        Ok(Ruleset::from_parts(
+            Arc::new(compiled.program),
+            Arc::new(compiled.tests),
+            hash,
+            canonical,
+        ))
+    }
+
+    /// Assembles a ruleset from its compiled parts.
+    pub(crate) fn from_parts(
+        program: Arc<Program>,
+        tests: Arc<Vec<TestCase>>,
+        hash: String,
+        canonical: String,
+    ) -> Ruleset {
+        Ruleset {
+            program,
+            tests,
+            hash,
+            canonical: Arc::from(canonical),
+            identity_text: Arc::default(),
+        }
+    }
+
+    /// The canonical form of the ruleset (what its hash is computed over).
+    pub fn canonical(&self) -> &str {
+        &self.canonical
+    }
+
+    /// The ruleset's name.
+    pub fn name(&self) -> &str {
+        &self.program.name
+    }
+
+    /// The ruleset's semantic version.
+    pub fn version(&self) -> &str {
+        &self.program.version
+    }
+
+    /// `sha256:` + the hex digest of the canonical form.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// The first day this version applies, if declared.
+    pub fn effective(&self) -> Option<NaiveDate> {
+        self.program.effective
+    }
+
+    /// The ruleset's `test` blocks (not part of the program or its hash).
+    pub(crate) fn tests(&self) -> &[TestCase] {
+        &self.tests
+    }
+
+    /// The compiled program (for the engine's own modules).
+    pub(crate) fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// Evaluates an input already read into the result in the engine's own values, against
+    /// the grants of the approval chains; the JSON layer's `Ruleset::run` is the public way in.
+    pub(crate) fn evaluate_input<'r>(
+        &'r self,
+        input: &'r Input,
+        as_of: Option<NaiveDate>,
+        trace: bool,
+        grants: &dyn Grants,
+    ) -> EvalResult<Evaluation<'r>> {
+        let program = &*self.program;
+        let context = Context {
+            as_of,
+            entered_at: None,
+            trace,
+        };
+        let mut ev = Evaluator::new(program, &*input.0, context);
+        let mut outputs = SmallVec::new();
+        for id in &program.outputs {
+            let value = ev.global(*id)?;
+            if let Some(g) = program.global(*id) {
+                outputs.push((g, value));
+            }
+        }
+        let (valid, violations) = violations(&mut ev)?;
+        for id in &program.prices {
+            ev.ensure_quote(*id)?;
+        }
+        let approvals = all_chains(&mut ev, grants)?;
+        let mut quotes = SmallVec::new();
+        for id in &program.prices {
+            if let (Some(g), Some(quote)) = (program.global(*id), ev.take_quote(*id)) {
+                quotes.push((g, quote));
+            }
+        }
+        let as_of = ev.as_of();
+        let trace = trace.then(|| std::mem::take(&mut ev.trace));
+        Ok(Evaluation {
+            ruleset: self,
+            inputs: &input.0,
+            as_of,
+            valid,
+            violations,
+            outputs,
+            quotes,
+            approvals,
+            trace,
+        })
+    }
+
+    /// The names of the outputs, in declaration order.
+    pub fn output_names(&self) -> Vec<&str> {
+        self.program
+            .outputs
+            .iter()
+            .filter_map(|id| self.program.global(*id))
+            .filter(|g| matches!(g.kind, GlobalKind::Output(_)))
+            .map(|g| g.name.as_str())
+            .collect()
+    }
+}
+
+/// The violated constraints in declaration order, and whether no `error` one is among them.
+fn violations<'p>(ev: &mut Evaluator<'p>) -> EvalResult<(bool, Vec<Violation<'p>>)> {
+    let program = ev.program;
+    let mut valid = true;
+    let mut out = Vec::new();
+    for (i, constraint) in program.constraints.iter().enumerate() {
+        if ev.constraint(i)? != Truth::False {
+            continue;
+        }
+        if constraint.severity == ordo_dsl::ast::Severity::Error {
+            valid = false;
+        }
+        let message = ev
+            .eval(&constraint.message)
+            .map_err(|e| e.or_rule(&constraint.id))?;
+        out.push(Violation {
+            constraint,
+            message: crate::ir::display(program, &message),
+        });
+    }
+    Ok((valid, out))
+}

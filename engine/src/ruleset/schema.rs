@@ -1,0 +1,145 @@
+//! A read-only view of a compiled ruleset's interface — its input fields, outputs, named values,
+//! enums and approval chains, with their types — for hosts that describe or convert what a
+//! ruleset takes and gives (OpenAPI schemas, typed Python results) without seeing the IR.
+
+use std::sync::Arc;
+
+use super::Ruleset;
+use crate::ir::{GlobalKind, InputField, Program};
+pub use crate::types::{EnumDef, EnumId, RecordType, Type};
+use crate::value::Value;
+
+/// The interface of a compiled ruleset (see [`Ruleset::schema`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Schema<'r> {
+    program: &'r Program,
+}
+
+/// One input field (spec §5), with its nested fields when it is a record.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldView<'r> {
+    program: &'r Program,
+    field: &'r InputField,
+}
+
+/// A named value of the ruleset: a `let`, an output, a decision or a price block.
+#[derive(Debug, Clone, Copy)]
+pub struct ValueView<'r> {
+    /// Its name.
+    pub name: &'r str,
+    /// Its type.
+    pub ty: &'r Type,
+    /// True for an `output`.
+    pub is_output: bool,
+    /// The subtotals of a price block (empty for other values).
+    pub subtotals: &'r [Arc<str>],
+}
+
+impl Ruleset {
+    /// The ruleset's interface: input fields, outputs, named values, enums, approval chains.
+    pub fn schema(&self) -> Schema<'_> {
+        Schema {
+            program: self.program(),
+        }
+    }
+}
+
+impl<'r> Schema<'r> {
+    /// The top-level input fields, in declaration order.
+    pub fn inputs(&self) -> impl Iterator<Item = FieldView<'r>> + 'r {
+        let program = self.program;
+        program
+            .input
+            .fields
+            .iter()
+            .map(move |field| FieldView { program, field })
+    }
+
+    /// The outputs, in declaration order.
+    pub fn outputs(&self) -> impl Iterator<Item = ValueView<'r>> + 'r {
+        let program = self.program;
+        program
+            .outputs
+            .iter()
+            .filter_map(move |id| program.global(*id))
+            .map(value_view)
+    }
+
+    /// Every named value (lets, outputs, decisions, price blocks), in declaration order.
+    pub fn values(&self) -> impl Iterator<Item = ValueView<'r>> + 'r {
+        self.program.globals.iter().map(value_view)
+    }
+
+    /// The enums, indexed by the [`EnumId`] that [`Type::Enum`] and [`Type::Set`] hold.
+    pub fn enums(&self) -> &'r [EnumDef] {
+        &self.program.enums
+    }
+
+    /// The names of the approval chains, in declaration order.
+    pub fn approval_chains(&self) -> impl Iterator<Item = &'r str> + 'r {
+        self.program.approvals.iter().map(|a| a.name.as_str())
+    }
+
+    /// A type as the language writes it (`Optional<Region>`, `List<Int>`).
+    pub fn type_name(&self, ty: &Type) -> String {
+        ty.display(&self.program.enums).to_string()
+    }
+}
+
+fn value_view(global: &crate::ir::Global) -> ValueView<'_> {
+    ValueView {
+        name: &global.name,
+        ty: &global.ty,
+        is_output: matches!(global.kind, GlobalKind::Output(_)),
+        subtotals: match &global.kind {
+            GlobalKind::Price(block) => &block.subtotals,
+            _ => &[],
+        },
+    }
+}
+
+impl<'r> FieldView<'r> {
+    /// The field's name.
+    pub fn name(&self) -> &'r str {
+        &self.field.name
+    }
+
+    /// The field's type.
+    pub fn ty(&self) -> &'r Type {
+        &self.field.ty
+    }
+
+    /// The field's type as the language writes it.
+    pub fn type_name(&self) -> String {
+        self.field.ty.display(&self.program.enums).to_string()
+    }
+
+    /// The fields of a record field, in declaration order (none for other fields).
+    pub fn fields(&self) -> impl Iterator<Item = FieldView<'r>> + 'r {
+        let program = self.program;
+        self.field
+            .fields
+            .iter()
+            .map(move |field| FieldView { program, field })
+    }
+
+    /// True when the field's type is `Optional<...>`.
+    pub fn is_optional(&self) -> bool {
+        matches!(self.field.ty, Type::Optional(_))
+    }
+
+    /// True when the field has a default.
+    pub fn has_default(&self) -> bool {
+        self.field.default.is_some()
+    }
+
+    /// The default value, if declared.
+    pub(crate) fn default_value(&self) -> Option<&'r Value> {
+        self.field.default.as_ref()
+    }
+
+    /// The program the field belongs to (for the JSON layer's writing of defaults).
+    pub(crate) fn program(&self) -> &'r Program {
+        self.program
+    }
+}
