@@ -13,17 +13,26 @@ mod common;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use serde_json::{Value as Json, json};
+use ordo_engine::ConfigureRequest;
+use serde_json::Value as Json;
 
 fn bench_configure(c: &mut Criterion) {
     let bikes = common::compile("bikes.ordo", &common::read("examples/bikes/bikes.ordo"));
-    let bikes_request = json!({"input": common::read_json("examples/bikes/partial.json")});
-    let bikes_complete =
-        json!({"input": common::read_json("examples/bikes/partial.json"), "complete": true});
+    let bikes_request = ConfigureRequest {
+        input: common::read_json("examples/bikes/partial.json"),
+        ..ConfigureRequest::default()
+    };
+    let bikes_complete = ConfigureRequest {
+        complete: true,
+        ..bikes_request.clone()
+    };
 
     let source = common::constraint_ruleset(30, 8, 200);
     let generated = common::compile("options.ordo", &source);
-    let generated_request = json!({"input": common::constraint_partial(5, 8)});
+    let generated_request = ConfigureRequest {
+        input: common::constraint_partial(5, 8),
+        ..ConfigureRequest::default()
+    };
 
     // Every finite field gets its options, some of them disabled, before timing.
     let bikes_result = bikes

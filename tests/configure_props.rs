@@ -7,7 +7,7 @@
 //! The configurator against brute force on small generated rulesets: every option it disables
 //! has no valid completion, and in complete mode every option it leaves available has one.
 
-use ordo_engine::Ruleset;
+use ordo_engine::{ConfigureRequest, Ruleset};
 use proptest::prelude::*;
 use serde_json::{Map, Value as Json, json};
 
@@ -105,8 +105,8 @@ proptest! {
                 partial.insert(FIELDS[f].0.into(), json_value(f, v % FIELDS[f].1.len()));
             }
         }
-        let plain = ruleset.configure(&json!({"input": partial})).unwrap();
-        let complete = ruleset.configure(&json!({"input": partial, "complete": true})).unwrap();
+        let plain = ruleset.configure(&ConfigureRequest::from_json(&json!({"input": partial})).unwrap()).unwrap();
+        let complete = ruleset.configure(&ConfigureRequest::from_json(&json!({"input": partial, "complete": true})).unwrap()).unwrap();
         for (f, (name, values)) in FIELDS.iter().enumerate() {
             for v in 0..values.len() {
                 let mut fixed = partial.clone();

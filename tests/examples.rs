@@ -10,7 +10,7 @@
 
 use std::path::PathBuf;
 
-use ordo_engine::{EvalOptions, Ruleset, text::parse_date};
+use ordo_engine::{ApplyRequest, ConfigureRequest, EvalOptions, Ruleset, text::parse_date};
 use serde_json::{Value as Json, json};
 
 fn root() -> PathBuf {
@@ -94,22 +94,22 @@ fn configure_and_workflow_answers_match_their_golden_files() {
     let partial = read_json("bikes", "partial.json");
     golden(
         "bikes-configure",
-        &bikes.configure(&json!({"input": partial})).unwrap(),
+        &bikes
+            .configure(&ConfigureRequest::from_json(&json!({"input": partial})).unwrap())
+            .unwrap(),
     );
 
     let orders = example("orders");
     let order = read_json("orders", "order.json");
     let submit = orders
-        .apply(
-            &json!({"workflow": "order", "state": "draft", "actor": "sales", "transition": "submit",
-            "input": order, "as_of": "2026-03-02", "event": read_json("orders", "submit.json")}),
-        )
+        .apply(&ApplyRequest::from_json(&json!({"workflow": "order", "state": "draft", "actor": "sales", "transition": "submit",
+            "input": order, "as_of": "2026-03-02", "event": read_json("orders", "submit.json")}),).unwrap())
         .unwrap();
     golden("orders-submit", &submit);
     let approve = orders
-        .apply(&json!({"workflow": "order", "state": "submitted", "actor": "sales_manager", "transition": "approve",
+        .apply(&ApplyRequest::from_json(&json!({"workflow": "order", "state": "submitted", "actor": "sales_manager", "transition": "approve",
             "input": order, "approvals": read_json("orders", "approvals.json"),
-            "event": read_json("orders", "approve.json")}))
+            "event": read_json("orders", "approve.json")})).unwrap())
         .unwrap();
     assert_eq!(approve["to"], "approved");
 }
@@ -136,7 +136,8 @@ fn results_written_as_text_are_the_trees_text() {
             "{name}/{file}"
         );
         for trace in [false, true] {
-            let approvals = (name == "bikes").then(|| granted.clone());
+            let approvals =
+                (name == "bikes").then(|| ordo_engine::Approvals::from_json(&granted).unwrap());
             let options = EvalOptions {
                 trace,
                 approvals,

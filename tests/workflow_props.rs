@@ -7,7 +7,7 @@
 //! Property tests of workflow queries on the orders example: next actions and apply agree,
 //! and idempotency keys depend on exactly the event's identity.
 
-use ordo_engine::Ruleset;
+use ordo_engine::{ApplyRequest, Ruleset, TransitionsRequest};
 use proptest::prelude::*;
 use serde_json::{Value as Json, json};
 
@@ -77,11 +77,11 @@ proptest! {
         let approvals = grants(&ruleset, &input, grant);
         let base = json!({"workflow": "order", "state": STATES[state], "actor": ROLES[role],
             "input": input, "approvals": approvals, "event": event("SO-1", 1)});
-        let next = ruleset.transitions(&base).unwrap();
+        let next = ruleset.transitions(&TransitionsRequest::from_json(&base).unwrap()).unwrap();
         for t in next["transitions"].as_array().unwrap() {
             let mut request = base.clone();
             request["transition"] = t["id"].clone();
-            let applied = ruleset.apply(&request);
+            let applied = ruleset.apply(&ApplyRequest::from_json(&request).unwrap());
             if t["enabled"] == json!(true) {
                 let applied = applied.unwrap();
                 prop_assert_eq!(&applied["to"], &t["to"]);
@@ -104,7 +104,7 @@ proptest! {
         let request = |instance: &str, seq: u64| json!({"workflow": "order", "state": "draft",
             "actor": "sales", "transition": "submit", "input": input, "event": event(instance, seq)});
         let keys = |r: Json| -> Vec<Json> {
-            ruleset.apply(&r).unwrap()["actions"].as_array().unwrap().iter().map(|a| a["key"].clone()).collect()
+            ruleset.apply(&ApplyRequest::from_json(&r).unwrap()).unwrap()["actions"].as_array().unwrap().iter().map(|a| a["key"].clone()).collect()
         };
         let first = keys(request("SO-1", seq));
         prop_assert_eq!(first.len(), 1);

@@ -58,7 +58,10 @@ mod workflow;
 
 pub use error::{ErrorKind, EvalError, EvalResult};
 pub use eval::{PricedLine, Quote};
-pub use json::{EvalOptions, parse_json, to_json_pretty, to_json_string};
+pub use json::{
+    ApplyRequest, Approvals, ConfigureRequest, EvalOptions, Event, Grant, TimerRequest,
+    TransitionsRequest, WorkflowRequest, parse_json, to_json_pretty, to_json_string,
+};
 pub use ordo_dsl::{Diagnostic, DiagnosticKind, Diagnostics};
 pub use registry::{Registry, Selector};
 pub use ruleset::schema;

@@ -25,7 +25,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use ordo_engine::{ErrorKind, EvalOptions, Ruleset, to_json_string};
+use ordo_engine::{
+    ApplyRequest, Approvals, ErrorKind, EvalOptions, Ruleset, TimerRequest, TransitionsRequest,
+    to_json_string,
+};
 use serde_json::Value as Json;
 
 fn golden_dir() -> PathBuf {
@@ -153,12 +156,20 @@ fn run(ruleset: &Ruleset, call: &str, request: &Json) -> String {
                 options.as_of = Some(as_of.parse().unwrap());
             }
             options.trace = request.get("trace").and_then(Json::as_bool) == Some(true);
-            options.approvals = request.get("approvals").cloned();
+            options.approvals = request
+                .get("approvals")
+                .map(|a| Approvals::from_json(a).unwrap());
             ruleset.evaluate_str(&to_json_string(&request["input"]), &options)
         }
-        "transitions" => ruleset.transitions(request).map(|j| to_json_string(&j)),
-        "apply" => ruleset.apply(request).map(|j| to_json_string(&j)),
-        "fire_timer" => ruleset.fire_timer(request).map(|j| to_json_string(&j)),
+        "transitions" => TransitionsRequest::from_json(request)
+            .and_then(|r| ruleset.transitions(&r))
+            .map(|j| to_json_string(&j)),
+        "apply" => ApplyRequest::from_json(request)
+            .and_then(|r| ruleset.apply(&r))
+            .map(|j| to_json_string(&j)),
+        "fire_timer" => TimerRequest::from_json(request)
+            .and_then(|r| ruleset.fire_timer(&r))
+            .map(|j| to_json_string(&j)),
         other => panic!("unknown call `{other}`"),
     };
     result.unwrap_or_else(|e| panic!("`{call}` failed: {} {}", e.kind.as_str(), e.message))

@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use serde_json::{Value as Json, json};
+use ordo_engine::ConfigureRequest;
+use ordo_engine::text::parse_date;
 
 use super::request::{Output, compiled, emit, read_json};
 
@@ -31,8 +32,11 @@ pub fn run(args: &Args) -> u8 {
         Err(code) => return code,
     };
     let result = read_json(&args.input).and_then(|input| {
-        let as_of = args.as_of.clone().map_or(Json::Null, Json::String);
-        ruleset.configure(&json!({"input": input, "as_of": as_of, "complete": args.complete}))
+        ruleset.configure(&ConfigureRequest {
+            input,
+            as_of: args.as_of.as_deref().map(parse_date).transpose()?,
+            complete: args.complete,
+        })
     });
     emit(result, &args.output)
 }

@@ -4,7 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use ordo_engine::{EvalError, EvalOptions, Ruleset, text::parse_date};
+use ordo_engine::{
+    ApplyRequest, Approvals, ConfigureRequest, EvalError, EvalOptions, Ruleset, TransitionsRequest,
+    text::parse_date,
+};
 use serde_json::Value as Json;
 
 use crate::files::read_text;
@@ -177,9 +180,9 @@ pub fn run_case(ruleset: &Ruleset, case: &Json, verbose: bool) -> Outcome {
     let result = match op {
         "evaluate" => evaluate(ruleset, case),
         // The case object carries exactly the engine's request fields.
-        "transitions" => ruleset.transitions(case),
-        "apply" => ruleset.apply(case),
-        "configure" => ruleset.configure(case),
+        "transitions" => TransitionsRequest::from_json(case).and_then(|r| ruleset.transitions(&r)),
+        "apply" => ApplyRequest::from_json(case).and_then(|r| ruleset.apply(&r)),
+        "configure" => ConfigureRequest::from_json(case).and_then(|r| ruleset.configure(&r)),
         other => return Outcome::Skip(format!("the `{other}` operation is not implemented yet")),
     };
 
@@ -195,7 +198,10 @@ fn evaluate(ruleset: &Ruleset, case: &Json) -> Result<Json, EvalError> {
     let options = EvalOptions {
         as_of,
         trace: false,
-        approvals: case.get("approvals").cloned(),
+        approvals: case
+            .get("approvals")
+            .map(Approvals::from_json)
+            .transpose()?,
     };
     ruleset.evaluate(case.get("input").unwrap_or(&Json::Null), &options)
 }

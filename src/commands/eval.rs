@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ordo_engine::{EvalError, EvalOptions, text::parse_date};
+use ordo_engine::{Approvals, EvalError, EvalOptions, text::parse_date};
 
 use super::request::{Choice, Output, emit, read_json, select};
 
@@ -52,7 +52,13 @@ pub fn run(args: &Args) -> u8 {
 fn options(args: &Args) -> Result<(serde_json::Value, EvalOptions), EvalError> {
     let input = read_json(&args.input)?;
     let as_of = args.as_of.as_deref().map(parse_date).transpose()?;
-    let approvals = args.approvals.as_deref().map(read_json).transpose()?;
+    let approvals = args
+        .approvals
+        .as_deref()
+        .map(read_json)
+        .transpose()?
+        .map(|a| Approvals::from_json(&a))
+        .transpose()?;
     Ok((
         input,
         EvalOptions {

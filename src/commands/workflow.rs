@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use ordo_engine::EvalError;
-use serde_json::{Map, Value as Json};
+use ordo_engine::text::parse_date;
+use ordo_engine::{ApplyRequest, Approvals, EvalError, Event, TimerRequest, WorkflowRequest};
 
 use super::request::{Output, compiled, emit, read_json};
 
@@ -50,37 +50,38 @@ pub fn run(args: &Args) -> u8 {
         Ok(ruleset) => ruleset,
         Err(code) => return code,
     };
-    let result = request(args).and_then(|request| {
-        if args.apply.is_some() {
-            ruleset.apply(&request)
-        } else if args.timer.is_some() {
-            ruleset.fire_timer(&request)
+    let result = request(args).and_then(|workflow| {
+        if let Some(transition) = &args.apply {
+            ruleset.apply(&ApplyRequest {
+                workflow,
+                transition: transition.clone(),
+            })
+        } else if let Some(trigger) = &args.timer {
+            ruleset.fire_timer(&TimerRequest {
+                workflow,
+                trigger: trigger.clone(),
+            })
         } else {
-            ruleset.transitions(&request)
+            ruleset.transitions(&workflow)
         }
     });
     emit(result, &args.output)
 }
 
-/// The engine request the flags describe.
-fn request(args: &Args) -> Result<Json, EvalError> {
-    let mut request = Map::new();
-    let mut put = |key: &str, value: Option<Json>| {
-        if let Some(value) = value {
-            request.insert(key.to_string(), value);
-        }
-    };
-    put("workflow", Some(Json::String(args.workflow.clone())));
-    put("state", Some(Json::String(args.state.clone())));
-    put("actor", args.actor.clone().map(Json::String));
-    put("input", Some(read_json(&args.input)?));
-    put(
-        "approvals",
-        args.approvals.as_deref().map(read_json).transpose()?,
-    );
-    put("as_of", args.as_of.clone().map(Json::String));
-    put("transition", args.apply.clone().map(Json::String));
-    put("trigger", args.timer.clone().map(Json::String));
-    put("event", args.event.as_deref().map(read_json).transpose()?);
-    Ok(Json::Object(request))
+/// The workflow request the flags describe.
+fn request(args: &Args) -> Result<WorkflowRequest, EvalError> {
+    let read = |file: &Option<String>| file.as_deref().map(read_json).transpose();
+    Ok(WorkflowRequest {
+        workflow: args.workflow.clone(),
+        state: args.state.clone(),
+        actor: args.actor.clone(),
+        input: read_json(&args.input)?,
+        as_of: args.as_of.as_deref().map(parse_date).transpose()?,
+        approvals: read(&args.approvals)?
+            .map(|a| Approvals::from_json(&a))
+            .transpose()?,
+        event: read(&args.event)?
+            .map(|e| Event::from_json(&e))
+            .transpose()?,
+    })
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use ordo_dsl::ast::{Item, PriceStmt, Ruleset as Ast, TypeExprKind};
+use ordo_engine::ConfigureRequest;
 use ordo_engine::adhoc::AdhocError;
 use ordo_engine::text::parse_date;
 use ordo_engine::{EvalOptions, Ruleset};
@@ -415,12 +416,12 @@ impl Session {
             self.fail("error: the ruleset does not compile; fix it and :reload");
             return;
         };
-        let mut request = Map::new();
-        request.insert("input".into(), Json::Object(self.input.clone()));
-        if let Some(date) = self.base.as_of {
-            request.insert("as_of".into(), Json::String(date.to_string()));
-        }
-        match ruleset.configure(&Json::Object(request)) {
+        let request = ConfigureRequest {
+            input: Json::Object(self.input.clone()),
+            as_of: self.base.as_of,
+            complete: false,
+        };
+        match ruleset.configure(&request) {
             Ok(answer) => println!("{}", ordo_engine::to_json_pretty(&answer)),
             Err(error) => self.fail(&error.render()),
         }

@@ -12,7 +12,9 @@
 mod common;
 
 use common::*;
-use ordo_engine::{EvalOptions, Ruleset};
+use ordo_engine::{
+    ApplyRequest, ConfigureRequest, EvalOptions, Ruleset, TimerRequest, TransitionsRequest,
+};
 use serde_json::{Map, Value as Json, json};
 
 const FOLDERS: [&str; 2] = ["orders", "pumps"];
@@ -69,14 +71,18 @@ fn engine_answer(ruleset: &Ruleset, op: &str, request: &Json) -> (u16, String) {
             let options = EvalOptions {
                 as_of,
                 trace: false,
-                approvals: request.get("approvals").cloned(),
+                approvals: request
+                    .get("approvals")
+                    .map(|a| ordo_engine::Approvals::from_json(a).unwrap()),
             };
             ruleset.evaluate(&request["input"], &options)
         }
-        "configure" => ruleset.configure(request),
-        "transitions" => ruleset.transitions(request),
-        "apply" => ruleset.apply(request),
-        "fire_timer" => ruleset.fire_timer(request),
+        "configure" => ConfigureRequest::from_json(request).and_then(|r| ruleset.configure(&r)),
+        "transitions" => {
+            TransitionsRequest::from_json(request).and_then(|r| ruleset.transitions(&r))
+        }
+        "apply" => ApplyRequest::from_json(request).and_then(|r| ruleset.apply(&r)),
+        "fire_timer" => TimerRequest::from_json(request).and_then(|r| ruleset.fire_timer(&r)),
         other => panic!("unknown op {other}"),
     };
     match result {
@@ -244,7 +250,11 @@ fn engine_requests_pick_their_version_and_reject_bad_ones() {
     let ruleset = Ruleset::compile(&source).unwrap();
     assert_eq!(
         answer.text,
-        ordo_engine::to_json_string(&ruleset.transitions(&engine_request).unwrap())
+        ordo_engine::to_json_string(
+            &ruleset
+                .transitions(&TransitionsRequest::from_json(&engine_request).unwrap())
+                .unwrap()
+        )
     );
 
     let missing = evaluator.post(
@@ -331,7 +341,11 @@ fn fire_timer_answers_as_the_engine_and_is_audited() {
     assert_eq!(fired.status, 200, "{}", fired.text);
     assert_eq!(
         fired.text,
-        ordo_engine::to_json_string(&ruleset.fire_timer(&due).unwrap()),
+        ordo_engine::to_json_string(
+            &ruleset
+                .fire_timer(&TimerRequest::from_json(&due).unwrap())
+                .unwrap()
+        ),
         "the server's answer is not the engine's"
     );
     let body = fired.json();

@@ -4,10 +4,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use ordo_engine::{EvalOptions, Ruleset};
+use ordo_engine::{
+    ApplyRequest, Approvals, ConfigureRequest, EvalOptions, Event, Ruleset, TimerRequest,
+    WorkflowRequest,
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString, PyType};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use crate::errors::{compile_error, eval_error, request_error};
 use crate::py_types::types;
@@ -50,10 +53,7 @@ impl PyRuleset {
             }
             None => None,
         };
-        let approvals = approvals
-            .filter(|a| !a.is_none())
-            .map(|a| to_json(a, "approvals"))
-            .transpose()?;
+        let approvals = approvals_of(py, approvals)?;
         Ok(EvalOptions {
             as_of,
             trace,
@@ -62,14 +62,13 @@ impl PyRuleset {
     }
 
     /// Runs a request (`transitions`, `apply`, `configure`) with the interpreter released.
-    fn request<'py>(
+    fn request<'py, R: Sync>(
         &self,
         py: Python<'py>,
-        request: Map<String, Json>,
-        run: fn(&Ruleset, &Json) -> Result<Json, ordo_engine::EvalError>,
+        request: R,
+        run: fn(&Ruleset, &R) -> Result<Json, ordo_engine::EvalError>,
         shape: Shape<'_>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let request = Json::Object(request);
         let ruleset = &self.ruleset;
         match py.detach(|| run(ruleset, &request)) {
             Ok(result) => to_python(py, &self.schema, &result, shape),
@@ -100,29 +99,51 @@ fn as_of_text(as_of: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
     ))
 }
 
+/// `as_of` as a date, read as the engine reads it.
+fn as_of_date(py: Python<'_>, as_of: Option<&Bound<'_, PyAny>>) -> PyResult<Option<NaiveDate>> {
+    as_of_text(as_of)?
+        .map(|text| ordo_engine::text::parse_date(&text).map_err(|e| eval_error(py, &e)))
+        .transpose()
+}
+
+/// The grants passed as a mapping (`None` for none).
+fn approvals_of(
+    py: Python<'_>,
+    approvals: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Approvals>> {
+    approvals
+        .filter(|a| !a.is_none())
+        .map(|a| {
+            let json = to_json(a, "approvals")?;
+            Approvals::from_json(&json).map_err(|e| eval_error(py, &e))
+        })
+        .transpose()
+}
+
+/// A workflow event passed as a mapping.
+fn event_of(py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<Event> {
+    Event::from_json(&to_json(event, "event")?).map_err(|e| eval_error(py, &e))
+}
+
 /// The common fields of a workflow request.
 fn workflow_request(
+    py: Python<'_>,
     workflow: String,
     state: String,
     actor: Option<String>,
     input: &Bound<'_, PyAny>,
     approvals: Option<&Bound<'_, PyAny>>,
     as_of: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Map<String, Json>> {
-    let mut request = Map::new();
-    request.insert("workflow".into(), Json::String(workflow));
-    request.insert("state".into(), Json::String(state));
-    if let Some(actor) = actor {
-        request.insert("actor".into(), Json::String(actor));
-    }
-    request.insert("input".into(), to_json(input, "")?);
-    if let Some(as_of) = as_of_text(as_of)? {
-        request.insert("as_of".into(), Json::String(as_of));
-    }
-    if let Some(approvals) = approvals.filter(|a| !a.is_none()) {
-        request.insert("approvals".into(), to_json(approvals, "approvals")?);
-    }
-    Ok(request)
+) -> PyResult<WorkflowRequest> {
+    Ok(WorkflowRequest {
+        workflow,
+        state,
+        actor,
+        input: to_json(input, "")?,
+        as_of: as_of_date(py, as_of)?,
+        approvals: approvals_of(py, approvals)?,
+        event: None,
+    })
 }
 
 #[pymethods]
@@ -259,14 +280,11 @@ impl PyRuleset {
         as_of: Option<&Bound<'py, PyAny>>,
         complete: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut request = Map::new();
-        request.insert("input".into(), to_json(partial, "")?);
-        if let Some(as_of) = as_of_text(as_of)? {
-            request.insert("as_of".into(), Json::String(as_of));
-        }
-        if complete {
-            request.insert("complete".into(), Json::Bool(true));
-        }
+        let request = ConfigureRequest {
+            input: to_json(partial, "")?,
+            as_of: as_of_date(py, as_of)?,
+            complete,
+        };
         self.request(py, request, Ruleset::configure, Shape::Configuration)
     }
 
@@ -284,7 +302,7 @@ impl PyRuleset {
         approvals: Option<&Bound<'py, PyAny>>,
         as_of: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let request = workflow_request(workflow, state, actor, input, approvals, as_of)?;
+        let request = workflow_request(py, workflow, state, actor, input, approvals, as_of)?;
         self.request(py, request, Ruleset::transitions, Shape::Plain)
     }
 
@@ -304,11 +322,15 @@ impl PyRuleset {
         approvals: Option<&Bound<'py, PyAny>>,
         as_of: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut request = workflow_request(workflow, state, actor, input, approvals, as_of)?;
-        request.insert("transition".into(), Json::String(transition));
-        if let Some(event) = event.filter(|e| !e.is_none()) {
-            request.insert("event".into(), to_json(event, "event")?);
-        }
+        let mut workflow = workflow_request(py, workflow, state, actor, input, approvals, as_of)?;
+        workflow.event = event
+            .filter(|e| !e.is_none())
+            .map(|e| event_of(py, e))
+            .transpose()?;
+        let request = ApplyRequest {
+            workflow,
+            transition,
+        };
         self.request(py, request, Ruleset::apply, Shape::Plain)
     }
 
@@ -328,9 +350,9 @@ impl PyRuleset {
         approvals: Option<&Bound<'py, PyAny>>,
         as_of: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut request = workflow_request(workflow, state, actor, input, approvals, as_of)?;
-        request.insert("trigger".into(), Json::String(trigger));
-        request.insert("event".into(), to_json(event, "event")?);
+        let mut workflow = workflow_request(py, workflow, state, actor, input, approvals, as_of)?;
+        workflow.event = Some(event_of(py, event)?);
+        let request = TimerRequest { workflow, trigger };
         self.request(py, request, Ruleset::fire_timer, Shape::Plain)
     }
 

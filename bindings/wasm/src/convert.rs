@@ -9,9 +9,9 @@
 
 use chrono::NaiveDate;
 use ordo_engine::text::parse_date;
-use ordo_engine::{ErrorKind, EvalError, EvalOptions};
+use ordo_engine::{Approvals, ConfigureRequest, ErrorKind, EvalError, EvalOptions};
 use serde::Deserialize;
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 /// The largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
 pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -128,24 +128,23 @@ impl JsEvalOptions {
         Ok(EvalOptions {
             as_of: self.as_of.as_deref().map(parse_as_of).transpose()?,
             trace: self.trace.unwrap_or(false),
-            approvals: self.approvals,
+            approvals: self
+                .approvals
+                .as_ref()
+                .map(Approvals::from_json)
+                .transpose()?,
         })
     }
 }
 
 impl JsConfigureOptions {
-    /// The configure request of spec §18: `{"input", "as_of"?, "complete"?}`.
-    pub fn into_request(self, partial: Json) -> Result<Json, EvalError> {
-        let mut request = Map::new();
-        request.insert("input".into(), partial);
-        if let Some(as_of) = self.as_of {
-            parse_as_of(&as_of)?;
-            request.insert("as_of".into(), Json::String(as_of));
-        }
-        if let Some(complete) = self.complete {
-            request.insert("complete".into(), Json::Bool(complete));
-        }
-        Ok(Json::Object(request))
+    /// The configure request of spec §18 for this partial input.
+    pub fn into_request(self, partial: Json) -> Result<ConfigureRequest, EvalError> {
+        Ok(ConfigureRequest {
+            input: partial,
+            as_of: self.as_of.as_deref().map(parse_as_of).transpose()?,
+            complete: self.complete.unwrap_or(false),
+        })
     }
 }
 

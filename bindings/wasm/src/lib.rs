@@ -17,6 +17,7 @@
 mod convert;
 mod js;
 
+use ordo_engine::{ApplyRequest, TimerRequest, TransitionsRequest};
 use serde_json::Value as Json;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -383,9 +384,8 @@ impl JsRuleset {
         request: TransitionsRequestObject,
     ) -> Result<TransitionsResultObject, JsValue> {
         let request = js::to_json(&request, "the request")?;
-        let result = self
-            .inner
-            .transitions(&request)
+        let result = TransitionsRequest::from_json(&request)
+            .and_then(|request| self.inner.transitions(&request))
             .map_err(|e| js::eval_error(&e))?;
         to_js(&result).map(JsCast::unchecked_into)
     }
@@ -394,7 +394,9 @@ impl JsRuleset {
     /// it fires and the timers it arms. Throws a `transition` error saying why not.
     pub fn apply(&self, request: ApplyRequestObject) -> Result<ApplyResultObject, JsValue> {
         let request = js::to_json(&request, "the request")?;
-        let result = self.inner.apply(&request).map_err(|e| js::eval_error(&e))?;
+        let result = ApplyRequest::from_json(&request)
+            .and_then(|request| self.inner.apply(&request))
+            .map_err(|e| js::eval_error(&e))?;
         to_js(&result).map(JsCast::unchecked_into)
     }
 
@@ -403,9 +405,8 @@ impl JsRuleset {
     #[wasm_bindgen(js_name = fireTimer)]
     pub fn fire_timer(&self, request: TimerRequestObject) -> Result<ApplyResultObject, JsValue> {
         let request = js::to_json(&request, "the request")?;
-        let result = self
-            .inner
-            .fire_timer(&request)
+        let result = TimerRequest::from_json(&request)
+            .and_then(|request| self.inner.fire_timer(&request))
             .map_err(|e| js::eval_error(&e))?;
         to_js(&result).map(JsCast::unchecked_into)
     }

@@ -14,11 +14,12 @@ mod search;
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::error::{ErrorKind, EvalError, EvalResult};
+use crate::error::EvalResult;
 use crate::eval::{Context, Evaluator, Truth};
 use crate::ir::display::display;
 use crate::ir::{Constraint, Program};
-use crate::json::input::{Absent, parse_date, read_input};
+use crate::json::input::{Absent, read_input};
+use crate::json::requests::ConfigureRequest;
 use crate::json::values::{quote_json, value_to_json};
 use crate::ruleset::Ruleset;
 use crate::value::Value;
@@ -26,43 +27,6 @@ use ordo_dsl::ast::Severity;
 
 pub use fields::{Domain, FiniteField, finite_fields};
 pub(crate) use fields::{get_path, set_path};
-
-/// The request: `{"input": partial, "as_of"?: "YYYY-MM-DD", "complete"?: bool}`.
-struct Request {
-    partial: Json,
-    as_of: Option<chrono::NaiveDate>,
-    complete: bool,
-}
-
-fn read_request(request: &Json) -> EvalResult<Request> {
-    let bad =
-        |path: &str, message: &str| EvalError::at_path(ErrorKind::InvalidRequest, path, message);
-    if !request.is_object() {
-        return Err(bad(
-            "",
-            "the request must be a JSON object {\"input\": {...}}",
-        ));
-    }
-    let partial = request
-        .get("input")
-        .cloned()
-        .unwrap_or_else(|| Json::Object(Map::new()));
-    let as_of = match request.get("as_of") {
-        None | Some(Json::Null) => None,
-        Some(Json::String(s)) => Some(parse_date(s)?),
-        Some(_) => return Err(bad("as_of", "`as_of` must be a date string YYYY-MM-DD")),
-    };
-    let complete = match request.get("complete") {
-        None | Some(Json::Null) => false,
-        Some(Json::Bool(b)) => *b,
-        Some(_) => return Err(bad("complete", "`complete` must be true or false")),
-    };
-    Ok(Request {
-        partial,
-        as_of,
-        complete,
-    })
-}
 
 /// Does constraint `c` read the field at `path` (or a record around it, or a part of it)?
 pub(crate) fn reads_field(c: &Constraint, path: &str) -> bool {
@@ -93,15 +57,14 @@ fn message(ev: &mut Evaluator<'_>, c: &Constraint) -> String {
 
 impl Ruleset {
     /// Option availability for a partial input (spec §18).
-    pub fn configure(&self, request: &Json) -> EvalResult<Json> {
+    pub fn configure(&self, request: &ConfigureRequest) -> EvalResult<Json> {
         configure(self, request)
     }
 }
 
-fn configure(ruleset: &Ruleset, request: &Json) -> EvalResult<Json> {
+fn configure(ruleset: &Ruleset, request: &ConfigureRequest) -> EvalResult<Json> {
     let program = ruleset.program();
-    let request = read_request(request)?;
-    let inputs = read_input(program, &request.partial, Absent::Partial)?;
+    let inputs = read_input(program, &request.input, Absent::Partial)?;
     let context = Context {
         as_of: request.as_of,
         entered_at: None,

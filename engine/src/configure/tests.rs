@@ -1,6 +1,19 @@
 use serde_json::json;
 
+use crate::error::EvalResult;
+use crate::json::requests::ConfigureRequest;
 use crate::ruleset::Ruleset;
+
+/// Configure requests in their JSON form, as hosts send them.
+trait JsonRequests {
+    fn configure_json(&self, request: &serde_json::Value) -> EvalResult<serde_json::Value>;
+}
+
+impl JsonRequests for Ruleset {
+    fn configure_json(&self, request: &serde_json::Value) -> EvalResult<serde_json::Value> {
+        self.configure(&ConfigureRequest::from_json(request)?)
+    }
+}
 
 const PUMPS: &str = r#"ruleset p version "1.0.0"
 enum Model { p100, p200, p300 }
@@ -37,7 +50,9 @@ fn options(result: &serde_json::Value, field: &str) -> Vec<(String, bool)> {
 #[test]
 fn a_chosen_value_blocks_what_contradicts_it() {
     let r = Ruleset::compile(PUMPS).unwrap();
-    let result = r.configure(&json!({"input": {"model": "p100"}})).unwrap();
+    let result = r
+        .configure_json(&json!({"input": {"model": "p100"}}))
+        .unwrap();
     assert_eq!(
         options(&result, "motor"),
         vec![("standard".into(), true), ("high_efficiency".into(), false)]
@@ -61,7 +76,7 @@ fn a_chosen_value_blocks_what_contradicts_it() {
 fn a_violation_that_does_not_depend_on_the_field_is_not_blamed_on_its_options() {
     let r = Ruleset::compile(PUMPS).unwrap();
     let input = json!({"input": {"model": "p100", "motor": "high_efficiency"}});
-    let result = r.configure(&input).unwrap();
+    let result = r.configure_json(&input).unwrap();
     let ids: Vec<&str> = result["violations"]
         .as_array()
         .unwrap()
@@ -83,13 +98,13 @@ constraint one: a == a1 implies b == b1 else error "one"
 constraint two: a == a1 implies b == b2 else error "two"
 "#;
     let r = Ruleset::compile(source).unwrap();
-    let plain = r.configure(&json!({"input": {}})).unwrap();
+    let plain = r.configure_json(&json!({"input": {}})).unwrap();
     assert_eq!(
         options(&plain, "a"),
         vec![("a1".into(), true), ("a2".into(), true)]
     );
     let complete = r
-        .configure(&json!({"input": {}, "complete": true}))
+        .configure_json(&json!({"input": {}, "complete": true}))
         .unwrap();
     assert_eq!(
         options(&complete, "a"),
@@ -102,13 +117,13 @@ constraint two: a == a1 implies b == b2 else error "two"
 fn bad_requests_are_named() {
     let r = Ruleset::compile(PUMPS).unwrap();
     let e = r
-        .configure(&json!({"input": {"model": "p999"}}))
+        .configure_json(&json!({"input": {"model": "p999"}}))
         .unwrap_err();
     assert_eq!(e.kind.as_str(), "invalid_input");
     assert_eq!(e.path.as_deref(), Some("model"));
     let e = r
-        .configure(&json!({"input": {}, "complete": "yes"}))
+        .configure_json(&json!({"input": {}, "complete": "yes"}))
         .unwrap_err();
     assert_eq!(e.path.as_deref(), Some("complete"));
-    assert!(r.configure(&json!([1])).is_err());
+    assert!(r.configure_json(&json!([1])).is_err());
 }

@@ -1,8 +1,9 @@
 //! Approval chains in JSON (spec §12): the grants a host passes, read and checked, and the
 //! chains of a result written with the facts a grant must record.
 
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
+use super::requests::{Approvals, Grant};
 use super::sink::{Sink, WriteJson, key, to_text};
 use super::values::{TypedValue, value_to_json};
 use crate::error::{ErrorKind, EvalError, EvalResult};
@@ -12,35 +13,55 @@ use crate::ir::approval::Approval;
 use crate::num;
 use crate::value::Value;
 
-/// The grants a host passed as JSON: `{"chain": {"step": {"by": "...", "facts": {...}}}}`.
-pub(crate) struct JsonGrants<'a>(pub Option<&'a Json>);
-
-impl Grants for JsonGrants<'_> {
+impl Grants for Approvals {
+    /// Every chain and step the grants name must exist.
     fn check(&self, program: &Program) -> EvalResult<()> {
-        validate_granted(program, self.0).map(|_| ())
+        for (chain_name, steps) in &self.chains {
+            let Some(chain) = program.approvals.iter().find(|c| c.name == *chain_name) else {
+                let names: Vec<&str> = program.approvals.iter().map(|c| c.name.as_str()).collect();
+                return Err(EvalError::at_path(
+                    ErrorKind::InvalidRequest,
+                    format!("approvals.{chain_name}"),
+                    format!(
+                        "there is no approval chain `{chain_name}` (chains: {})",
+                        names.join(", ")
+                    ),
+                ));
+            };
+            for (step_id, _) in steps {
+                if !chain.steps.iter().any(|s| s.id == *step_id) {
+                    let ids: Vec<&str> = chain.steps.iter().map(|s| s.id.as_str()).collect();
+                    return Err(EvalError::at_path(
+                        ErrorKind::InvalidRequest,
+                        format!("approvals.{chain_name}.{step_id}"),
+                        format!(
+                            "chain `{chain_name}` has no step `{step_id}` (steps: {})",
+                            ids.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn chain(&self, chain: &str) -> Option<&dyn ChainGrants> {
-        chain_grants(self.0?.get(chain))
+        self.chains
+            .iter()
+            .find(|(name, _)| name == chain)
+            .map(|(_, grants)| grants as &dyn ChainGrants)
     }
 }
 
-/// The grants of one chain (a JSON object keyed by step), for the evaluator.
-pub(crate) fn chain_grants(granted: Option<&Json>) -> Option<&dyn ChainGrants> {
-    granted
-        .and_then(Json::as_object)
-        .map(|steps| steps as &dyn ChainGrants)
-}
-
-impl ChainGrants for Map<String, Json> {
+impl ChainGrants for Vec<(String, Grant)> {
     fn step(
         &self,
         program: &Program,
         step: &str,
         facts: &mut dyn Iterator<Item = Fact<'_>>,
     ) -> Option<bool> {
-        let grant = self.get(step)?;
-        let recorded = grant.get("facts").and_then(Json::as_object);
+        let (_, grant) = self.iter().find(|(id, _)| id == step)?;
+        let recorded = grant.facts.as_ref();
         for (path, now, ty) in facts {
             let then = recorded.and_then(|r| r.get(path));
             if !then.is_some_and(|then| same_fact(then, &value_to_json(program, now, ty))) {
@@ -157,77 +178,4 @@ fn same_fact(then: &Json, now: &Json) -> bool {
         _ => None,
     };
     matches!((as_decimal(then), as_decimal(now)), (Some(a), Some(b)) if a == b)
-}
-
-/// Checks the shape of the granted approvals, naming the first bad value.
-pub(crate) fn validate_granted<'a>(
-    program: &Program,
-    granted: Option<&'a Json>,
-) -> EvalResult<Option<&'a Map<String, Json>>> {
-    let Some(granted) = granted else {
-        return Ok(None);
-    };
-    let bad = |path: String, message: String| {
-        Err(EvalError::at_path(
-            ErrorKind::InvalidRequest,
-            format!("approvals.{path}"),
-            message,
-        ))
-    };
-    let Some(chains) = granted.as_object() else {
-        return Err(EvalError::at_path(
-            ErrorKind::InvalidRequest,
-            "approvals",
-            "the approvals must be an object keyed by chain",
-        ));
-    };
-    for (chain_name, steps) in chains {
-        let Some(chain) = program.approvals.iter().find(|c| c.name == *chain_name) else {
-            let names: Vec<&str> = program.approvals.iter().map(|c| c.name.as_str()).collect();
-            return bad(
-                chain_name.clone(),
-                format!(
-                    "there is no approval chain `{chain_name}` (chains: {})",
-                    names.join(", ")
-                ),
-            );
-        };
-        let Some(steps) = steps.as_object() else {
-            return bad(
-                chain_name.clone(),
-                "the grants of a chain must be an object keyed by step".into(),
-            );
-        };
-        for (step_id, grant) in steps {
-            if !chain.steps.iter().any(|s| s.id == *step_id) {
-                let ids: Vec<&str> = chain.steps.iter().map(|s| s.id.as_str()).collect();
-                return bad(
-                    format!("{chain_name}.{step_id}"),
-                    format!(
-                        "chain `{chain_name}` has no step `{step_id}` (steps: {})",
-                        ids.join(", ")
-                    ),
-                );
-            }
-            let Some(grant) = grant.as_object() else {
-                return bad(
-                    format!("{chain_name}.{step_id}"),
-                    "a grant must be an object with `by` and `facts`".into(),
-                );
-            };
-            if grant.get("facts").is_some_and(|f| !f.is_object()) {
-                return bad(
-                    format!("{chain_name}.{step_id}.facts"),
-                    "`facts` must be an object of input paths".into(),
-                );
-            }
-            if grant.get("by").is_some_and(|b| !b.is_string()) {
-                return bad(
-                    format!("{chain_name}.{step_id}.by"),
-                    "`by` must be a text".into(),
-                );
-            }
-        }
-    }
-    Ok(Some(chains))
 }

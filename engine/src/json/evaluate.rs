@@ -5,13 +5,14 @@
 use chrono::NaiveDate;
 use serde_json::Value as Json;
 
-use super::approvals::JsonGrants;
 use super::input::{Absent, read_input};
 use super::input_text::read_input_text;
 use super::parse_json;
+use super::requests::Approvals;
 use super::result::Identity;
 use super::sink::to_tree;
 use crate::error::EvalResult;
+use crate::eval::approvals::NoGrants;
 use crate::ruleset::{Evaluation, Input, Ruleset};
 
 /// Options of one evaluation.
@@ -21,8 +22,8 @@ pub struct EvalOptions {
     pub as_of: Option<NaiveDate>,
     /// Add a `trace` explaining how each output, decision, constraint and line was reached.
     pub trace: bool,
-    /// Approvals already granted (spec §12): `{"chain": {"step": {"by": "...", "facts": {...}}}}`.
-    pub approvals: Option<Json>,
+    /// Approvals already granted (spec §12).
+    pub approvals: Option<Approvals>,
 }
 
 impl Ruleset {
@@ -87,7 +88,9 @@ impl Ruleset {
         input: &'r Input,
         options: &EvalOptions,
     ) -> EvalResult<Evaluation<'r>> {
-        let grants = JsonGrants(options.approvals.as_ref());
-        self.evaluate_input(input, options.as_of, options.trace, &grants)
+        match &options.approvals {
+            Some(grants) => self.evaluate_input(input, options.as_of, options.trace, grants),
+            None => self.evaluate_input(input, options.as_of, options.trace, &NoGrants),
+        }
     }
 }

@@ -6,6 +6,7 @@ pub mod approvals;
 mod evaluate;
 pub mod input;
 pub(crate) mod input_text;
+pub mod requests;
 mod result;
 pub(crate) mod scan;
 pub(crate) mod sink;
@@ -16,6 +17,10 @@ use serde_json::Value as Json;
 use crate::error::{ErrorKind, EvalError, EvalResult};
 
 pub use evaluate::EvalOptions;
+pub use requests::{
+    ApplyRequest, Approvals, ConfigureRequest, Event, Grant, TimerRequest, TransitionsRequest,
+    WorkflowRequest,
+};
 
 /// Parses JSON text, turning a syntax error into an `invalid_request` error with its position.
 pub fn parse_json(text: &str) -> EvalResult<Json> {

@@ -4,12 +4,13 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value as Json, json};
 use sha2::{Digest, Sha256};
 
-use super::request::{Event, Request};
+use super::request::Request;
 use crate::error::EvalResult;
 use crate::eval::Evaluator;
 use crate::ir::Program;
 use crate::ir::display::display;
 use crate::ir::workflow::{Action, NotifyTarget, StateId, Trigger, TriggerEvent};
+use crate::json::requests::Event;
 use crate::json::values::value_to_json;
 use crate::ruleset::Ruleset;
 use crate::types::Type;

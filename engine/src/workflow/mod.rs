@@ -8,14 +8,15 @@ mod request;
 use serde_json::{Map, Value as Json, json};
 
 use crate::error::{ErrorKind, EvalError, EvalResult};
+use crate::eval::approvals::Grants;
 use crate::eval::approvals::chain_status;
 use crate::eval::{Context, Evaluator};
 use crate::ir::workflow::{Transition, TriggerEvent};
-use crate::json::approvals::chain_grants;
 use crate::ruleset::Ruleset;
 use crate::value::Value;
 
-use request::{Request, required_text};
+use crate::json::requests::{ApplyRequest, TimerRequest, TransitionsRequest};
+use request::Request;
 
 /// Why a transition is not enabled.
 enum Reason {
@@ -79,7 +80,7 @@ impl Reason {
 fn evaluator<'p>(ruleset: &'p Ruleset, request: &Request<'p, '_>) -> Evaluator<'p> {
     let context = Context {
         as_of: request.as_of,
-        entered_at: request.event.as_ref().and_then(|e| e.entered_at),
+        entered_at: request.event.and_then(|e| e.entered_at),
         trace: false,
     };
     Evaluator::new(ruleset.program(), request.inputs.clone(), context)
@@ -92,7 +93,7 @@ fn reasons(
     transition: &Transition,
 ) -> EvalResult<Vec<Reason>> {
     let mut reasons = Vec::new();
-    let actor = request.actor.as_deref();
+    let actor = request.actor;
     if !transition.roles.is_empty()
         && !actor.is_some_and(|a| transition.roles.iter().any(|r| r == a))
     {
@@ -113,8 +114,8 @@ fn reasons(
         let Some(chain) = program.approvals.get(index as usize) else {
             continue;
         };
-        let granted = request.approvals.and_then(|a| a.get(&chain.name));
-        let status = chain_status(ev, index as usize, chain_grants(granted))?;
+        let granted = request.approvals.and_then(|a| a.chain(&chain.name));
+        let status = chain_status(ev, index as usize, granted)?;
         if !status.complete() {
             reasons.push(Reason::Approvals {
                 chain: chain.name.clone(),
@@ -129,25 +130,25 @@ fn reasons(
 impl Ruleset {
     /// Next actions (spec §13): every outgoing transition of `state` for `actor`, enabled or
     /// with every reason it is not.
-    pub fn transitions(&self, request: &Json) -> EvalResult<Json> {
+    pub fn transitions(&self, request: &TransitionsRequest) -> EvalResult<Json> {
         transitions(self, request)
     }
 
     /// Applies a transition (spec §13): the new state, the actions of the triggers it fires
     /// and the timers it arms, or a `transition` error saying exactly why not.
-    pub fn apply(&self, request: &Json) -> EvalResult<Json> {
+    pub fn apply(&self, request: &ApplyRequest) -> EvalResult<Json> {
         apply(self, request)
     }
 
     /// A `stay … after` timer fell due (spec §14): re-checks that the instance is still in the
     /// trigger's state and its condition, then returns the trigger's actions (or none).
-    pub fn fire_timer(&self, request: &Json) -> EvalResult<Json> {
+    pub fn fire_timer(&self, request: &TimerRequest) -> EvalResult<Json> {
         fire_timer(self, request)
     }
 }
 
 /// Next actions: every outgoing transition of the state, enabled or with its reasons.
-fn transitions(ruleset: &Ruleset, request: &Json) -> EvalResult<Json> {
+fn transitions(ruleset: &Ruleset, request: &TransitionsRequest) -> EvalResult<Json> {
     let request = request::read(ruleset.program(), request)?;
     let mut ev = evaluator(ruleset, &request);
     let workflow = request.workflow;
@@ -188,9 +189,9 @@ fn transition_error(transition: &str, message: String) -> EvalError {
 
 /// Applies a transition: the new state, the actions of the triggers the event fires (in
 /// declaration order) and the timers the new state arms; or a `transition` error.
-fn apply(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
-    let request = request::read(ruleset.program(), request_json)?;
-    let name = required_text(request_json, "transition")?;
+fn apply(ruleset: &Ruleset, apply: &ApplyRequest) -> EvalResult<Json> {
+    let request = request::read(ruleset.program(), &apply.workflow)?;
+    let name = apply.transition.as_str();
     let workflow = request.workflow;
     let from_name = state_name(&request, request.state);
     let Some((index, transition)) = workflow
@@ -231,7 +232,7 @@ fn apply(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
             ),
         ));
     }
-    let event = request.event.clone().ok_or_else(|| {
+    let event = request.event.ok_or_else(|| {
         EvalError::at_path(
             ErrorKind::InvalidRequest,
             "event",
@@ -241,10 +242,7 @@ fn apply(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
     let mut ev = evaluator(ruleset, &request);
     let reasons = reasons(&mut ev, &request, transition)?;
     if !reasons.is_empty() {
-        let why: Vec<String> = reasons
-            .iter()
-            .map(|r| r.describe(request.actor.as_deref()))
-            .collect();
+        let why: Vec<String> = reasons.iter().map(|r| r.describe(request.actor)).collect();
         let mut error = transition_error(
             name,
             format!(
@@ -259,8 +257,8 @@ fn apply(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
         return Err(error);
     }
     let to = transition.to;
-    let fired = actions::fired(ruleset, &mut ev, &request, index as u32, to, &event)?;
-    let timers = actions::timers(ruleset.program(), request.workflow_index, to, &event);
+    let fired = actions::fired(ruleset, &mut ev, &request, index as u32, to, event)?;
+    let timers = actions::timers(ruleset.program(), request.workflow_index, to, event);
     Ok(json!({
         "workflow": workflow.name,
         "transition": name,
@@ -274,9 +272,9 @@ fn apply(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
 
 /// A `stay … after` timer fell due: re-checks that the instance is still in the trigger's
 /// state, that the time has come, and the trigger's condition, then returns its actions.
-fn fire_timer(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
-    let request = request::read(ruleset.program(), request_json)?;
-    let name = required_text(request_json, "trigger")?;
+fn fire_timer(ruleset: &Ruleset, timer: &TimerRequest) -> EvalResult<Json> {
+    let request = request::read(ruleset.program(), &timer.workflow)?;
+    let name = timer.trigger.as_str();
     let program = ruleset.program();
     let Some(trigger) = program
         .triggers
@@ -300,7 +298,7 @@ fn fire_timer(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
             format!("trigger `{name}` is not a timer (`on stay STATE after DURATION`)"),
         ));
     };
-    let event = request.event.clone().ok_or_else(|| {
+    let event = request.event.ok_or_else(|| {
         EvalError::at_path(
             ErrorKind::InvalidRequest,
             "event",
@@ -337,7 +335,7 @@ fn fire_timer(ruleset: &Ruleset, request_json: &Json) -> EvalResult<Json> {
         .states
         .get(state as usize)
         .and_then(|s| s.owner.clone());
-    let fired = actions::of_trigger(ruleset, &mut ev, trigger, owner.as_deref(), &event)?;
+    let fired = actions::of_trigger(ruleset, &mut ev, trigger, owner.as_deref(), event)?;
     let mut result = Map::new();
     result.insert("trigger".into(), json!(name));
     result.insert("fired".into(), json!(true));

@@ -1,6 +1,29 @@
 use serde_json::{Value as Json, json};
 
+use crate::error::EvalResult;
+use crate::json::requests::{ApplyRequest, TimerRequest, TransitionsRequest};
 use crate::ruleset::Ruleset;
+
+/// Workflow requests in their JSON form, as hosts send them.
+trait JsonRequests {
+    fn transitions_json(&self, request: &Json) -> EvalResult<Json>;
+    fn apply_json(&self, request: &Json) -> EvalResult<Json>;
+    fn fire_timer_json(&self, request: &Json) -> EvalResult<Json>;
+}
+
+impl JsonRequests for Ruleset {
+    fn transitions_json(&self, request: &Json) -> EvalResult<Json> {
+        self.transitions(&TransitionsRequest::from_json(request)?)
+    }
+
+    fn apply_json(&self, request: &Json) -> EvalResult<Json> {
+        self.apply(&ApplyRequest::from_json(request)?)
+    }
+
+    fn fire_timer_json(&self, request: &Json) -> EvalResult<Json> {
+        self.fire_timer(&TimerRequest::from_json(request)?)
+    }
+}
 
 const ORDERS: &str = r#"ruleset orders version "1.0.0"
 roles sales, manager, ops
@@ -33,7 +56,7 @@ fn ruleset() -> Ruleset {
 fn next_actions_list_every_reason() {
     let r = ruleset();
     let result = r
-        .transitions(&json!({"workflow": "order", "state": "draft", "actor": "ops", "input": {"amount": "0"}}))
+        .transitions_json(&json!({"workflow": "order", "state": "draft", "actor": "ops", "input": {"amount": "0"}}))
         .unwrap();
     let reasons = &result["transitions"][0]["reasons"];
     assert_eq!(reasons.as_array().unwrap().len(), 2, "{result}");
@@ -47,7 +70,7 @@ fn apply_returns_actions_with_distinct_keys_and_timers() {
     let r = ruleset();
     let request = json!({"workflow": "order", "state": "draft", "transition": "submit", "actor": "sales",
         "input": {"amount": "900.00"}, "event": event(1)});
-    let result = r.apply(&request).unwrap();
+    let result = r.apply_json(&request).unwrap();
     let actions = result["actions"].as_array().unwrap();
     assert_eq!(actions.len(), 2);
     assert_eq!(
@@ -61,11 +84,14 @@ fn apply_returns_actions_with_distinct_keys_and_timers() {
         json!([{"trigger": "remind", "due": "2026-03-03T10:00:00Z"}])
     );
     // The same event gives the same keys; another sequence number gives others.
-    assert_eq!(r.apply(&request).unwrap()["actions"], result["actions"]);
+    assert_eq!(
+        r.apply_json(&request).unwrap()["actions"],
+        result["actions"]
+    );
     let mut again = request.clone();
     again["event"] = event(2);
     assert_ne!(
-        r.apply(&again).unwrap()["actions"][0]["key"],
+        r.apply_json(&again).unwrap()["actions"][0]["key"],
         actions[0]["key"]
     );
 }
@@ -75,7 +101,7 @@ fn refused_transitions_say_why() {
     let r = ruleset();
     let base = json!({"workflow": "order", "state": "submitted", "transition": "approve", "actor": "manager",
         "input": {"amount": "5000"}, "event": event(3)});
-    let e = r.apply(&base).unwrap_err();
+    let e = r.apply_json(&base).unwrap_err();
     assert_eq!(e.kind.as_str(), "transition");
     assert!(
         e.message
@@ -85,11 +111,11 @@ fn refused_transitions_say_why() {
     );
     let mut granted = base.clone();
     granted["approvals"] = json!({"desk": {"boss": {"by": "kim", "facts": {"amount": "5000"}}}});
-    assert_eq!(r.apply(&granted).unwrap()["to"], "done");
+    assert_eq!(r.apply_json(&granted).unwrap()["to"], "done");
     let mut wrong = base.clone();
     wrong["transition"] = json!("submit");
     assert!(
-        r.apply(&wrong)
+        r.apply_json(&wrong)
             .unwrap_err()
             .message
             .contains("does not leave `submitted`")
@@ -112,12 +138,12 @@ fn bad_requests_name_the_bad_value() {
         ),
     ];
     for (request, path) in cases {
-        let e = r.transitions(&request).unwrap_err();
+        let e = r.transitions_json(&request).unwrap_err();
         assert_eq!(e.kind.as_str(), "invalid_request", "{request}");
         assert_eq!(e.path.as_deref(), Some(path), "{request}");
     }
     let e = r
-        .apply(&json!({"workflow": "order", "state": "draft", "transition": "submit", "actor": "sales",
+        .apply_json(&json!({"workflow": "order", "state": "draft", "transition": "submit", "actor": "sales",
             "input": {"amount": "1"}, "event": {"instance": "x", "seq": -1, "at": "2026-03-01T10:00:00Z"}}))
         .unwrap_err();
     assert_eq!(e.path.as_deref(), Some("event.seq"));
@@ -131,16 +157,16 @@ fn a_due_timer_rechecks_state_time_and_condition() {
             "event": {"instance": "SO-9", "seq": 4, "at": at, "entered_at": "2026-03-01T10:00:00Z"}})
     };
     let fired = r
-        .fire_timer(&timer("submitted", "2026-03-03T10:00:00Z"))
+        .fire_timer_json(&timer("submitted", "2026-03-03T10:00:00Z"))
         .unwrap();
     assert_eq!(fired["fired"], true);
     assert_eq!(fired["actions"][0]["args"]["to"], "ops-channel");
     let early = r
-        .fire_timer(&timer("submitted", "2026-03-02T10:00:00Z"))
+        .fire_timer_json(&timer("submitted", "2026-03-02T10:00:00Z"))
         .unwrap();
     assert_eq!(early["fired"], false);
     let moved = r
-        .fire_timer(&timer("done", "2026-03-09T10:00:00Z"))
+        .fire_timer_json(&timer("done", "2026-03-09T10:00:00Z"))
         .unwrap();
     assert_eq!(moved["fired"], false);
     assert!(

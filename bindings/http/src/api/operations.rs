@@ -6,7 +6,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use ordo_engine::EvalResult;
 use ordo_engine::text::parse_date;
-use ordo_engine::{EvalOptions, Ruleset, Selector};
+use ordo_engine::{
+    ApplyRequest, Approvals, ConfigureRequest, EvalOptions, Ruleset, Selector, TimerRequest,
+    TransitionsRequest,
+};
 use serde_json::Value as Json;
 
 use super::schema::{EngineRequest, ErrorBody, EvaluateRequest, EvaluationResult};
@@ -40,10 +43,12 @@ impl Operation {
     fn engine_request(self) -> Option<fn(&Ruleset, &Json) -> EvalResult<Json>> {
         match self {
             Operation::Evaluate => None,
-            Operation::Configure => Some(Ruleset::configure),
-            Operation::Transitions => Some(Ruleset::transitions),
-            Operation::Apply => Some(Ruleset::apply),
-            Operation::FireTimer => Some(Ruleset::fire_timer),
+            Operation::Configure => Some(|r, j| r.configure(&ConfigureRequest::from_json(j)?)),
+            Operation::Transitions => {
+                Some(|r, j| r.transitions(&TransitionsRequest::from_json(j)?))
+            }
+            Operation::Apply => Some(|r, j| r.apply(&ApplyRequest::from_json(j)?)),
+            Operation::FireTimer => Some(|r, j| r.fire_timer(&TimerRequest::from_json(j)?)),
         }
     }
 }
@@ -265,13 +270,19 @@ fn execute(
                 Ok(ruleset) => ruleset,
                 Err(error) => return (None, Err(error)),
             };
-            let options = EvalOptions {
-                as_of,
-                trace: request.trace,
-                approvals: request.approvals,
-            };
-            let result = ruleset
-                .evaluate(&request.input, &options)
+            let result = request
+                .approvals
+                .as_ref()
+                .map(Approvals::from_json)
+                .transpose()
+                .and_then(|approvals| {
+                    let options = EvalOptions {
+                        as_of,
+                        trace: request.trace,
+                        approvals,
+                    };
+                    ruleset.evaluate(&request.input, &options)
+                })
                 .map_err(|e| ApiError::from_eval(&e));
             (Some(ruleset), result)
         }

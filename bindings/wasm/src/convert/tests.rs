@@ -78,7 +78,10 @@ fn eval_options_are_read_in_camel_case() {
         Some("2026-03-01")
     );
     assert!(engine.trace);
-    assert_eq!(engine.approvals, Some(json!({"desk": {}})));
+    assert_eq!(
+        engine.approvals,
+        Some(Approvals::from_json(&json!({"desk": {}})).unwrap())
+    );
 }
 
 #[test]
@@ -110,10 +113,16 @@ fn configure_options_become_the_engine_request() {
     let request = options.into_request(json!({"frame": "cargo"})).unwrap();
     assert_eq!(
         request,
-        json!({"input": {"frame": "cargo"}, "as_of": "2026-07-01", "complete": false})
+        ConfigureRequest::from_json(
+            &json!({"input": {"frame": "cargo"}, "as_of": "2026-07-01", "complete": false})
+        )
+        .unwrap()
     );
     let bare = JsConfigureOptions::default()
         .into_request(json!({}))
         .unwrap();
-    assert_eq!(bare, json!({"input": {}}));
+    assert_eq!(
+        bare,
+        ConfigureRequest::from_json(&json!({"input": {}})).unwrap()
+    );
 }

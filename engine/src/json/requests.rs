@@ -1,0 +1,340 @@
+//! The requests hosts send, typed: approvals granted (spec §12), workflow queries (spec §13–§14)
+//! and configurator requests (spec §18). Every host either builds them directly or reads them
+//! from the JSON shape the conformance suite uses with `from_json`, which checks every field and
+//! names every bad value by its path; they also deserialise with serde from that same shape.
+//!
+//! - approvals: `{"CHAIN": {"STEP": {"by"?: "...", "facts"?: {"path": value}}}}`;
+//! - a workflow request: `{"workflow", "state", "actor"?, "input"?, "as_of"?, "approvals"?,
+//!   "event"? {"instance", "seq", "at", "entered_at"?}}`, plus `"transition"` to apply one or
+//!   `"trigger"` for a timer that fell due;
+//! - a configure request: `{"input"?: partial, "as_of"?, "complete"?: bool}`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+
+use super::input::parse_date;
+use crate::error::{ErrorKind, EvalError, EvalResult};
+
+/// Approvals already granted (spec §12): per chain, per step, the grant, in the order sent.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(try_from = "Json")]
+pub struct Approvals {
+    /// Each chain's name and its grants by step id.
+    pub chains: Vec<(String, Vec<(String, Grant)>)>,
+}
+
+/// One grant of an approval step.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Grant {
+    /// Who granted it.
+    pub by: Option<String>,
+    /// The facts the approver saw: input path → value, as the result's step listed them. The
+    /// grant is `stale` once one of them is no longer the current value.
+    pub facts: Option<Map<String, Json>>,
+}
+
+/// A workflow event as the host passes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The workflow instance (an order number, a case id).
+    pub instance: String,
+    /// The host's sequence number of this event within the instance.
+    pub seq: u64,
+    /// When the event happens.
+    pub at: DateTime<Utc>,
+    /// When the instance entered the state it is in before the event.
+    pub entered_at: Option<DateTime<Utc>>,
+}
+
+/// A workflow query (spec §13): an instance of `workflow` in `state`, for `actor`, with its
+/// input and grants — what every workflow request carries. On its own it asks for the next
+/// actions ([`crate::Ruleset::transitions`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "Json")]
+pub struct WorkflowRequest {
+    /// The workflow's name.
+    pub workflow: String,
+    /// The state the instance is in.
+    pub state: String,
+    /// The role acting, if any.
+    pub actor: Option<String>,
+    /// The instance's complete input (an object).
+    pub input: Json,
+    /// The evaluation date.
+    pub as_of: Option<NaiveDate>,
+    /// The grants of the approval chains.
+    pub approvals: Option<Approvals>,
+    /// The event (needed to apply a transition or fire a timer).
+    pub event: Option<Event>,
+}
+
+/// The next actions of a workflow instance (spec §13).
+pub type TransitionsRequest = WorkflowRequest;
+
+/// Apply `transition` to a workflow instance (spec §13).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "Json")]
+pub struct ApplyRequest {
+    /// The instance, its input and the event.
+    pub workflow: WorkflowRequest,
+    /// The transition's name.
+    pub transition: String,
+}
+
+/// A `stay … after` timer, `trigger`, fell due for a workflow instance (spec §14).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "Json")]
+pub struct TimerRequest {
+    /// The instance, its input and the event.
+    pub workflow: WorkflowRequest,
+    /// The timer trigger's name.
+    pub trigger: String,
+}
+
+/// Option availability for a partial input (spec §18).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(try_from = "Json")]
+pub struct ConfigureRequest {
+    /// The partial input (an object): absent fields are unknown.
+    pub input: Json,
+    /// The evaluation date.
+    pub as_of: Option<NaiveDate>,
+    /// Also disable options that lead only to dead ends (a bounded search).
+    pub complete: bool,
+}
+
+fn bad(path: &str, message: impl Into<String>) -> EvalError {
+    EvalError::at_path(ErrorKind::InvalidRequest, path, message)
+}
+
+/// The request's `input`, an empty object when absent.
+fn input_of(request: &Json) -> Json {
+    request
+        .get("input")
+        .cloned()
+        .unwrap_or_else(|| Json::Object(Map::new()))
+}
+
+/// Text field `key`, if present and not null.
+fn text_field<'j>(request: &'j Json, key: &str) -> EvalResult<Option<&'j str>> {
+    match request.get(key) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(s)) => Ok(Some(s)),
+        Some(other) => Err(bad(key, format!("`{key}` must be a string, not {other}"))),
+    }
+}
+
+/// Text field `key`, which must be present.
+fn required_text(request: &Json, key: &str) -> EvalResult<String> {
+    text_field(request, key)?
+        .map(str::to_string)
+        .ok_or_else(|| bad(key, format!("the request needs `{key}`")))
+}
+
+impl Approvals {
+    /// Reads approvals from their JSON form, naming the first bad value by its path.
+    pub fn from_json(granted: &Json) -> EvalResult<Approvals> {
+        let Some(chains) = granted.as_object() else {
+            return Err(bad(
+                "approvals",
+                "the approvals must be an object keyed by chain",
+            ));
+        };
+        let mut read = Vec::with_capacity(chains.len());
+        for (chain, steps) in chains {
+            let Some(steps) = steps.as_object() else {
+                return Err(bad(
+                    &format!("approvals.{chain}"),
+                    "the grants of a chain must be an object keyed by step",
+                ));
+            };
+            let mut grants = Vec::with_capacity(steps.len());
+            for (step, grant) in steps {
+                let path = format!("approvals.{chain}.{step}");
+                let Some(grant) = grant.as_object() else {
+                    return Err(bad(
+                        &path,
+                        "a grant must be an object with `by` and `facts`",
+                    ));
+                };
+                let facts = match grant.get("facts") {
+                    None => None,
+                    Some(Json::Object(facts)) => Some(facts.clone()),
+                    Some(_) => {
+                        return Err(bad(
+                            &format!("{path}.facts"),
+                            "`facts` must be an object of input paths",
+                        ));
+                    }
+                };
+                let by = match grant.get("by") {
+                    None => None,
+                    Some(Json::String(by)) => Some(by.clone()),
+                    Some(_) => return Err(bad(&format!("{path}.by"), "`by` must be a text")),
+                };
+                grants.push((step.clone(), Grant { by, facts }));
+            }
+            read.push((chain.clone(), grants));
+        }
+        Ok(Approvals { chains: read })
+    }
+}
+
+impl Event {
+    /// Reads an event from its JSON form `{instance, seq, at, entered_at}`.
+    pub fn from_json(event: &Json) -> EvalResult<Event> {
+        if !event.is_object() {
+            return Err(bad(
+                "event",
+                "the event must be an object {instance, seq, at, entered_at}",
+            ));
+        }
+        let instance = match event.get("instance") {
+            Some(Json::String(s)) => s.clone(),
+            Some(Json::Number(n)) => n.to_string(),
+            _ => {
+                return Err(bad(
+                    "event.instance",
+                    "the event needs an `instance` id (a string)",
+                ));
+            }
+        };
+        let seq = match event.get("seq") {
+            Some(Json::Number(n)) => n.as_u64(),
+            Some(Json::String(s)) => s.parse().ok(),
+            _ => None,
+        }
+        .ok_or_else(|| bad("event.seq", "the event needs `seq`, a whole number >= 0"))?;
+        let at = timestamp(event, "at")?
+            .ok_or_else(|| bad("event.at", "the event needs `at` (RFC 3339)"))?;
+        let entered_at = timestamp(event, "entered_at")?;
+        Ok(Event {
+            instance,
+            seq,
+            at,
+            entered_at,
+        })
+    }
+}
+
+fn timestamp(event: &Json, key: &str) -> EvalResult<Option<DateTime<Utc>>> {
+    match event.get(key) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(s)) => DateTime::parse_from_rfc3339(s)
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .map_err(|_| {
+                bad(
+                    &format!("event.{key}"),
+                    format!("\"{s}\" is not an RFC 3339 timestamp"),
+                )
+            }),
+        Some(other) => Err(bad(
+            &format!("event.{key}"),
+            format!("`{key}` must be an RFC 3339 string, not {other}"),
+        )),
+    }
+}
+
+impl WorkflowRequest {
+    /// Reads a workflow request from its JSON form, naming the first bad value by its path.
+    pub fn from_json(request: &Json) -> EvalResult<WorkflowRequest> {
+        if !request.is_object() {
+            return Err(EvalError::new(
+                ErrorKind::InvalidRequest,
+                "the request must be a JSON object",
+            ));
+        }
+        let workflow = required_text(request, "workflow")?;
+        let state = required_text(request, "state")?;
+        let actor = text_field(request, "actor")?.map(str::to_string);
+        let as_of = text_field(request, "as_of")?.map(parse_date).transpose()?;
+        let approvals = match request.get("approvals") {
+            None => None,
+            Some(granted) => Some(Approvals::from_json(granted)?),
+        };
+        let event = match request.get("event") {
+            None | Some(Json::Null) => None,
+            Some(event) => Some(Event::from_json(event)?),
+        };
+        Ok(WorkflowRequest {
+            workflow,
+            state,
+            actor,
+            input: input_of(request),
+            as_of,
+            approvals,
+            event,
+        })
+    }
+}
+
+impl ApplyRequest {
+    /// Reads a request to apply a transition from its JSON form.
+    pub fn from_json(request: &Json) -> EvalResult<ApplyRequest> {
+        let workflow = WorkflowRequest::from_json(request)?;
+        Ok(ApplyRequest {
+            workflow,
+            transition: required_text(request, "transition")?,
+        })
+    }
+}
+
+impl TimerRequest {
+    /// Reads a request for a timer that fell due from its JSON form.
+    pub fn from_json(request: &Json) -> EvalResult<TimerRequest> {
+        let workflow = WorkflowRequest::from_json(request)?;
+        Ok(TimerRequest {
+            workflow,
+            trigger: required_text(request, "trigger")?,
+        })
+    }
+}
+
+impl ConfigureRequest {
+    /// Reads a configure request from its JSON form.
+    pub fn from_json(request: &Json) -> EvalResult<ConfigureRequest> {
+        if !request.is_object() {
+            return Err(bad(
+                "",
+                "the request must be a JSON object {\"input\": {...}}",
+            ));
+        }
+        let as_of = match request.get("as_of") {
+            None | Some(Json::Null) => None,
+            Some(Json::String(s)) => Some(parse_date(s)?),
+            Some(_) => return Err(bad("as_of", "`as_of` must be a date string YYYY-MM-DD")),
+        };
+        let complete = match request.get("complete") {
+            None | Some(Json::Null) => false,
+            Some(Json::Bool(b)) => *b,
+            Some(_) => return Err(bad("complete", "`complete` must be true or false")),
+        };
+        Ok(ConfigureRequest {
+            input: input_of(request),
+            as_of,
+            complete,
+        })
+    }
+}
+
+/// `TryFrom<Json>` for each request, so serde reads them through `from_json`.
+macro_rules! try_from_json {
+    ($($request:ty),*) => {$(
+        impl TryFrom<Json> for $request {
+            type Error = EvalError;
+
+            fn try_from(json: Json) -> EvalResult<Self> {
+                <$request>::from_json(&json)
+            }
+        }
+    )*};
+}
+
+try_from_json!(
+    Approvals,
+    WorkflowRequest,
+    ApplyRequest,
+    TimerRequest,
+    ConfigureRequest
+);
