@@ -396,32 +396,22 @@ fn lower_table_variant(
     }
 }
 
+/// The keys of an enum or Bool key type that a table's rows leave out, quoted.
 fn missing_enum_keys(
     l: &Lowerer<'_>,
     key_type: &Type,
     index: &BTreeMap<KeyValue, usize>,
 ) -> Vec<String> {
-    match key_type {
-        Type::Enum(id) => l
-            .program
-            .enums
-            .get(*id as usize)
-            .map(|e| {
-                e.values
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| !index.contains_key(&KeyValue::Enum(*id, *i as u32)))
-                    .map(|(_, v)| format!("`{v}`"))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        Type::Bool => [true, false]
-            .iter()
-            .filter(|b| !index.contains_key(&KeyValue::Bool(**b)))
-            .map(|b| format!("`{b}`"))
-            .collect(),
-        _ => Vec::new(),
-    }
+    let covered = |value: &Value| match value {
+        Value::Enum(id, i) => index.contains_key(&KeyValue::Enum(*id, *i)),
+        Value::Bool(b) => index.contains_key(&KeyValue::Bool(*b)),
+        _ => false,
+    };
+    l.uncovered_values(key_type, covered)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| format!("`{v}`"))
+        .collect()
 }
 
 /// Lowers bands: constant numeric bounds and values, sorted, with overlaps reported.

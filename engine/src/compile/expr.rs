@@ -876,27 +876,10 @@ impl Lowerer<'_> {
             }
         }
         if default.is_none() {
-            let missing: Vec<String> = match &st {
-                Type::Enum(id) => self
-                    .program
-                    .enums
-                    .get(*id as usize)
-                    .map(|e| {
-                        e.values
-                            .iter()
-                            .enumerate()
-                            .filter(|(i, _)| !covered.contains(&Value::Enum(*id, *i as u32)))
-                            .map(|(_, v)| v.clone())
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                Type::Bool => [true, false]
-                    .iter()
-                    .filter(|b| !covered.contains(&Value::Bool(**b)))
-                    .map(|b| b.to_string())
-                    .collect(),
-                Type::Unknown => Vec::new(),
-                other => vec![format!("other {} values", self.show(other))],
+            let missing: Vec<String> = match self.uncovered_values(&st, |v| covered.contains(v)) {
+                Some(missing) => missing,
+                None if st == Type::Unknown => Vec::new(),
+                None => vec![format!("other {} values", self.show(&st))],
             };
             if !missing.is_empty() {
                 self.error(

@@ -27,6 +27,7 @@ use ordo_dsl::{Diagnostic, Diagnostics};
 
 use crate::ir::{Global, GlobalId, Program};
 use crate::types::Type;
+use crate::value::Value;
 
 pub use graph::Node;
 use symbols::Symbols;
@@ -328,5 +329,40 @@ impl<'a> Lowerer<'a> {
     /// A type for messages.
     pub fn show(&self, ty: &Type) -> String {
         ty.display(&self.program.enums).to_string()
+    }
+
+    /// The values of a finite type (an enum, Bool) that `covered` leaves out, as rules write
+    /// them: what a table keyed by the type or a `match` on it lacks. `None` for a type whose
+    /// values cannot be listed.
+    pub fn uncovered_values(
+        &self,
+        ty: &Type,
+        covered: impl Fn(&Value) -> bool,
+    ) -> Option<Vec<String>> {
+        let values: Vec<(Value, String)> = match ty {
+            Type::Enum(id) => self
+                .program
+                .enums
+                .get(*id as usize)
+                .map(|e| {
+                    (0u32..)
+                        .zip(&e.values)
+                        .map(|(i, name)| (Value::Enum(*id, i), name.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Type::Bool => [true, false]
+                .into_iter()
+                .map(|b| (Value::Bool(b), b.to_string()))
+                .collect(),
+            _ => return None,
+        };
+        Some(
+            values
+                .into_iter()
+                .filter(|(value, _)| !covered(value))
+                .map(|(_, name)| name)
+                .collect(),
+        )
     }
 }
