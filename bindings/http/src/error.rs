@@ -72,32 +72,31 @@ impl ApiError {
     /// 422 with the compiler's diagnostics (`diagnostics` is the engine's JSON form of them).
     pub fn compile(diagnostics: &Diagnostics, file: &str, source: &str) -> ApiError {
         let count = diagnostics.0.len();
-        ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            body: json!({
-                "kind": "compile",
-                "message": format!(
-                    "the ruleset does not compile ({count} {})",
-                    if count == 1 { "problem" } else { "problems" }
-                ),
-                "diagnostics": diagnostics.to_json(file, source),
-            }),
-        }
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "compile",
+            format!(
+                "the ruleset does not compile ({count} {})",
+                if count == 1 { "problem" } else { "problems" }
+            ),
+        )
+        .with("diagnostics", diagnostics.to_json(file, source))
     }
 
     /// The ruleset compiles but `ordo lint` finds errors in it.
     pub fn lint(findings: &[ordo_engine::lint::Finding], file: &str, source: &str) -> ApiError {
-        ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            body: json!({
-                "kind": "lint",
-                "message": format!(
-                    "the ruleset has {} lint error(s); fix them or publish with \"allow_lint_errors\": true",
-                    findings.len()
-                ),
-                "findings": findings.iter().map(|f| f.to_json(file, source)).collect::<Vec<_>>(),
-            }),
-        }
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lint",
+            format!(
+                "the ruleset has {} lint error(s); fix them or publish with \"allow_lint_errors\": true",
+                findings.len()
+            ),
+        )
+        .with(
+            "findings",
+            Json::Array(findings.iter().map(|f| f.to_json(file, source)).collect()),
+        )
     }
 
     /// An engine error: its own JSON (`kind`, `message`, `path`, `rule`, `hint`, `more`).
@@ -178,11 +177,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, self.body_text()).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        let mut response = crate::api::json_response(self.status, self.body_text());
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Params, Row, Transaction, params, params_from_iter};
 
 /// The schema this build writes (`PRAGMA user_version`).
 const SCHEMA_VERSION: i64 = 1;
@@ -131,13 +131,37 @@ pub struct StoredVersion {
     pub published_at: i64,
 }
 
-/// Every published version, oldest publication first.
-pub fn load_versions(conn: &Connection) -> Result<Vec<StoredVersion>, StoreError> {
-    let mut statement = conn.prepare(
-        "SELECT name, version, hash, effective, source, artifact, published_by, published_at
-         FROM ruleset_versions ORDER BY published_at, name, version",
-    )?;
-    let rows = statement.query_map([], |row| {
+/// The columns of `ruleset_versions`, in the order of [`StoredVersion`]'s fields: what
+/// [`StoredVersion::read`] reads and [`publish`] writes.
+macro_rules! version_columns {
+    () => {
+        "name, version, hash, effective, source, artifact, published_by, published_at"
+    };
+}
+
+/// The columns of `audit_log` after `id`, in the order of [`AuditRecord`]'s fields: what
+/// [`audit_row`] reads and [`append_audit`] writes.
+macro_rules! audit_columns {
+    () => {
+        "at, caller, operation, ruleset, version, hash, request, result_sha256, outcome"
+    };
+}
+
+/// Every row `sql` selects with `params`, each read by `read`.
+fn select<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    read: fn(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let mut statement = conn.prepare_cached(sql)?;
+    let rows = statement.query_map(params, read)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+impl StoredVersion {
+    /// A row of the columns `version_columns!` names.
+    fn read(row: &Row<'_>) -> rusqlite::Result<StoredVersion> {
         Ok(StoredVersion {
             name: row.get(0)?,
             version: row.get(1)?,
@@ -148,8 +172,21 @@ pub fn load_versions(conn: &Connection) -> Result<Vec<StoredVersion>, StoreError
             published_by: row.get(6)?,
             published_at: row.get(7)?,
         })
-    })?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+}
+
+/// Every published version, oldest publication first.
+pub fn load_versions(conn: &Connection) -> Result<Vec<StoredVersion>, StoreError> {
+    select(
+        conn,
+        concat!(
+            "SELECT ",
+            version_columns!(),
+            " FROM ruleset_versions ORDER BY published_at, name, version"
+        ),
+        [],
+        StoredVersion::read,
+    )
 }
 
 /// What a publication did.
@@ -188,11 +225,11 @@ pub fn publish(
         }
         Some((existing_hash, _, _)) => Ok(PublishOutcome::Conflict { existing_hash }),
         None => {
-            tx.prepare_cached(
-                "INSERT INTO ruleset_versions
-                 (name, version, hash, effective, source, artifact, published_by, published_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
+            tx.prepare_cached(concat!(
+                "INSERT INTO ruleset_versions (",
+                version_columns!(),
+                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            ))?
             .execute(params![
                 version.name,
                 version.version,
@@ -233,11 +270,11 @@ pub struct AuditRecord {
 
 /// Appends an audit row and returns its id.
 pub fn append_audit(tx: &Transaction<'_>, record: &AuditRecord) -> Result<i64, StoreError> {
-    tx.prepare_cached(
-        "INSERT INTO audit_log
-         (at, caller, operation, ruleset, version, hash, request, result_sha256, outcome)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
+    tx.prepare_cached(concat!(
+        "INSERT INTO audit_log (",
+        audit_columns!(),
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    ))?
     .execute(params![
         record.at,
         record.caller,
@@ -304,28 +341,33 @@ pub fn query_audit(
     };
     values.push(Value::Integer(i64::from(query.limit)));
     let sql = format!(
-        "SELECT id, at, caller, operation, ruleset, version, hash, request, result_sha256, outcome
-         FROM audit_log {condition} ORDER BY id LIMIT ?{}",
+        concat!(
+            "SELECT id, ",
+            audit_columns!(),
+            " FROM audit_log {} ORDER BY id LIMIT ?{}"
+        ),
+        condition,
         values.len()
     );
-    let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map(params_from_iter(values), |row| {
-        Ok((
-            row.get(0)?,
-            AuditRecord {
-                at: row.get(1)?,
-                caller: row.get(2)?,
-                operation: row.get(3)?,
-                ruleset: row.get(4)?,
-                version: row.get(5)?,
-                hash: row.get(6)?,
-                request: row.get(7)?,
-                result_sha256: row.get(8)?,
-                outcome: row.get(9)?,
-            },
-        ))
-    })?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    select(conn, &sql, params_from_iter(values), audit_row)
+}
+
+/// An `audit_log` row: `id`, then the columns `audit_columns!` names.
+fn audit_row(row: &Row<'_>) -> rusqlite::Result<(i64, AuditRecord)> {
+    Ok((
+        row.get(0)?,
+        AuditRecord {
+            at: row.get(1)?,
+            caller: row.get(2)?,
+            operation: row.get(3)?,
+            ruleset: row.get(4)?,
+            version: row.get(5)?,
+            hash: row.get(6)?,
+            request: row.get(7)?,
+            result_sha256: row.get(8)?,
+            outcome: row.get(9)?,
+        },
+    ))
 }
 
 /// Now, in microseconds since the Unix epoch.

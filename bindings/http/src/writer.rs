@@ -73,29 +73,27 @@ impl Writer {
 
     /// Appends an audit row; returns its id once it is committed.
     pub async fn audit(&self, record: AuditRecord) -> Result<i64, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.send(Job::Audit(Box::new(record), reply)).await?;
-        answer
+        self.submit(|reply| Job::Audit(Box::new(record), reply))
             .await
-            .map_err(|_| StoreError::WriterGone)?
-            .map_err(StoreError::Commit)
     }
 
     /// Stores a version (see [`store::publish`]); returns once it is committed.
     pub async fn publish(&self, version: StoredVersion) -> Result<PublishOutcome, StoreError> {
+        self.submit(|reply| Job::Publish(Box::new(version), reply))
+            .await
+    }
+
+    /// Queues the job `job` makes of a reply channel, and waits for the commit of its batch.
+    async fn submit<T>(&self, job: impl FnOnce(Reply<T>) -> Job) -> Result<T, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.send(Job::Publish(Box::new(version), reply)).await?;
+        self.sender
+            .send(job(reply))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
         answer
             .await
             .map_err(|_| StoreError::WriterGone)?
             .map_err(StoreError::Commit)
-    }
-
-    async fn send(&self, job: Job) -> Result<(), StoreError> {
-        self.sender
-            .send(job)
-            .await
-            .map_err(|_| StoreError::WriterGone)
     }
 
     /// Whether the writer still takes writes.

@@ -11,19 +11,16 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
 use common::*;
 use serde_json::{Value as Json, json};
-use sha2::{Digest, Sha256};
 
-fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+/// A ruleset that does not compile (`price` is not declared).
+const BROKEN: &str = "ruleset broken version \"1.0.0\"\n\noutput total = price * 2\n";
+
+/// A ruleset with a lint error: a `unique` table whose rows overlap and leave a gap.
+const GAPS: &str = "ruleset gaps version \"1.0.0\"\ninput { units: Int }\ndecision d {\n  | units || c |\n  | < 100 || 1 |\n  | >= 50 || 2 |\n}\noutput o = d\n";
 
 #[test]
 fn publish_is_idempotent_and_versions_are_immutable() {
@@ -31,8 +28,7 @@ fn publish_is_idempotent_and_versions_are_immutable() {
     let author = server.client(Some(AUTHOR));
     let source = bikes_source();
 
-    let first = author.publish(&source);
-    assert_eq!(first.status, 201, "{}", first.text);
+    let first = author.publish_new(&source);
     assert!(first.content_type.starts_with("application/json"));
     let published = first.json();
     assert_eq!(published["name"], "bikes");
@@ -51,8 +47,7 @@ fn publish_is_idempotent_and_versions_are_immutable() {
     let changed = source.replace("trekking => 560.00", "trekking => 565.00");
     assert_ne!(changed, source);
     let conflict = author.publish(&changed);
-    assert_eq!(conflict.status, 409, "{}", conflict.text);
-    assert_eq!(conflict.kind(), "conflict");
+    conflict.assert_error(409, "conflict");
     assert_eq!(conflict.json()["error"]["existing_hash"], hash.as_str());
 
     // The published version is unchanged.
@@ -65,23 +60,14 @@ fn publish_is_idempotent_and_versions_are_immutable() {
 fn a_ruleset_with_lint_errors_is_refused_unless_asked() {
     let server = TestServer::start();
     let author = server.client(Some(AUTHOR));
-    // A `unique` table whose rows overlap and leave a gap.
-    let source = "ruleset gaps version \"1.0.0\"\ninput { units: Int }\ndecision d {\n  | units || c |\n  | < 100 || 1 |\n  | >= 50 || 2 |\n}\noutput o = d\n";
-    let refused = author.publish(source);
-    assert_eq!(refused.status, 422, "{}", refused.text);
+    let refused = author.publish(GAPS);
+    refused.assert_error(422, "lint");
     let error = &refused.json()["error"];
-    assert_eq!(error["kind"], "lint");
-    let ids: Vec<&str> = error["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["decision.overlap"]);
+    assert_eq!(field_strs(&error["findings"], "id"), ["decision.overlap"]);
     assert_eq!(author.get("/v1/rulesets").json(), json!({"rulesets": []}));
     let forced = author.post(
         "/v1/rulesets",
-        &json!({"source": source, "allow_lint_errors": true}),
+        &json!({"source": GAPS, "allow_lint_errors": true}),
     );
     assert_eq!(forced.status, 201, "{}", forced.text);
 }
@@ -90,10 +76,9 @@ fn a_ruleset_with_lint_errors_is_refused_unless_asked() {
 fn a_ruleset_that_does_not_compile_is_refused_with_diagnostics() {
     let server = TestServer::start();
     let author = server.client(Some(AUTHOR));
-    let answer = author.publish("ruleset broken version \"1.0.0\"\n\noutput total = price * 2\n");
-    assert_eq!(answer.status, 422, "{}", answer.text);
+    let answer = author.publish(BROKEN);
+    answer.assert_error(422, "compile");
     let error = &answer.json()["error"];
-    assert_eq!(error["kind"], "compile");
     let diagnostics = error["diagnostics"].as_array().unwrap();
     assert!(!diagnostics.is_empty());
     assert_eq!(diagnostics[0]["kind"], "unknown_name");
@@ -103,11 +88,9 @@ fn a_ruleset_that_does_not_compile_is_refused_with_diagnostics() {
 
     // Not a publish request at all.
     let answer = author.post("/v1/rulesets", &json!({"text": "ruleset x"}));
-    assert_eq!(answer.status, 400);
-    assert_eq!(answer.kind(), "invalid_request");
+    answer.assert_error(400, "invalid_request");
     let answer = author.post_text("/v1/rulesets", "{not json");
-    assert_eq!(answer.status, 400);
-    assert_eq!(answer.kind(), "invalid_request");
+    answer.assert_error(400, "invalid_request");
 }
 
 #[test]
@@ -115,8 +98,7 @@ fn refused_publications_are_audited() {
     let server = TestServer::start();
     let author = server.client(Some(AUTHOR));
     let source = bikes_source();
-    let published = author.publish(&source);
-    assert_eq!(published.status, 201, "{}", published.text);
+    let published = author.publish_new(&source);
     assert_eq!(
         published.audit_id, None,
         "an accepted publication is not an audit entry"
@@ -124,14 +106,11 @@ fn refused_publications_are_audited() {
     let hash = published.json()["hash"].as_str().unwrap().to_string();
 
     // Each refusal, with what the entry must say: ruleset, version, whether a hash is known.
-    let broken = "ruleset broken version \"1.0.0\"\n\noutput total = price * 2\n";
-    let compile = author.publish(broken);
-    assert_eq!(compile.status, 422, "{}", compile.text);
-    assert_eq!(compile.kind(), "compile");
+    let compile = author.publish(BROKEN);
+    compile.assert_error(422, "compile");
 
     let syntax = author.publish("ruleset ??? version");
-    assert_eq!(syntax.status, 422, "{}", syntax.text);
-    assert_eq!(syntax.kind(), "compile");
+    syntax.assert_error(422, "compile");
 
     let changed = source.replace("trekking => 560.00", "trekking => 565.00");
     let changed_hash = ordo_engine::Ruleset::compile(&changed)
@@ -141,18 +120,15 @@ fn refused_publications_are_audited() {
     let conflict = author.publish(&changed);
     assert_eq!(conflict.status, 409, "{}", conflict.text);
 
-    let gaps = "ruleset gaps version \"1.0.0\"\ninput { units: Int }\ndecision d {\n  | units || c |\n  | < 100 || 1 |\n  | >= 50 || 2 |\n}\noutput o = d\n";
-    let lint = author.publish(gaps);
-    assert_eq!(lint.status, 422, "{}", lint.text);
-    assert_eq!(lint.kind(), "lint");
+    let lint = author.publish(GAPS);
+    lint.assert_error(422, "lint");
 
     let not_a_request = author.post("/v1/rulesets", &json!({"text": "ruleset x"}));
     assert_eq!(not_a_request.status, 400, "{}", not_a_request.text);
 
     let demo = demo_source("1.0.0", "2026-01-01", 2);
     let forbidden = server.client(Some(EVALUATOR)).publish(&demo);
-    assert_eq!(forbidden.status, 403, "{}", forbidden.text);
-    assert_eq!(forbidden.kind(), "forbidden");
+    forbidden.assert_error(403, "forbidden");
 
     // Nothing of it was published.
     let listed = author.get("/v1/rulesets").json();
@@ -166,7 +142,7 @@ fn refused_publications_are_audited() {
             "broken",
             Some("1.0.0"),
             None,
-            broken.to_string(),
+            BROKEN.to_string(),
         ),
         (
             &syntax,
@@ -184,7 +160,7 @@ fn refused_publications_are_audited() {
             Some(changed_hash.as_str()),
             changed.clone(),
         ),
-        (&lint, "ci", "gaps", Some("1.0.0"), None, gaps.to_string()),
+        (&lint, "ci", "gaps", Some("1.0.0"), None, GAPS.to_string()),
         (&not_a_request, "ci", "", None, None, String::new()),
         (
             &forbidden,
@@ -195,18 +171,15 @@ fn refused_publications_are_audited() {
             demo.clone(),
         ),
     ];
-    let auditor = server.client(Some(AUDITOR));
-    let log = auditor.get("/v1/audit").json();
-    let entries = log["entries"].as_array().unwrap();
+    let log = server.audit_log("");
+    let entries = entries(&log);
     assert_eq!(entries.len(), refusals.len(), "{log}");
     for (entry, (answer, caller, ruleset, version, hash, source)) in entries.iter().zip(&refusals) {
-        assert_eq!(entry["id"], answer.audit_id.unwrap(), "{entry}");
+        assert_audit_entry(entry, answer, &answer.kind());
         assert_eq!(entry["operation"], "publish");
         assert_eq!(entry["caller"], *caller);
         assert_eq!(entry["ruleset"], *ruleset, "{entry}");
         assert_eq!(entry["version"], json!(version), "{entry}");
-        assert_eq!(entry["outcome"], answer.kind().as_str());
-        assert_eq!(entry["result_sha256"], sha256_hex(&answer.text).as_str());
         if !source.is_empty() {
             assert_eq!(entry["request"]["source"], source.as_str());
         }
@@ -220,16 +193,7 @@ fn refused_publications_are_audited() {
     assert_eq!(entries[4]["request"], json!({"text": "ruleset x"}));
 
     // The log's filters apply to them.
-    let ids = |query: &str| -> Vec<i64> {
-        let page = auditor.get(&format!("/v1/audit{query}"));
-        assert_eq!(page.status, 200, "{query}: {}", page.text);
-        page.json()["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["id"].as_i64().unwrap())
-            .collect()
-    };
+    let ids = |query: &str| entry_ids(&server.audit_log(query));
     let id = |answer: &Answer| answer.audit_id.unwrap();
     assert_eq!(ids("?ruleset=bikes"), [id(&conflict)]);
     assert_eq!(ids("?ruleset=bikes&version=2.0.0"), [id(&conflict)]);
@@ -241,8 +205,8 @@ fn refused_publications_are_audited() {
     let first_at = entries[0]["at"].as_str().unwrap().replace('+', "%2B");
     assert_eq!(ids(&format!("?from={first_at}")).len(), 6);
     assert!(ids(&format!("?to={first_at}")).is_empty());
-    let page = auditor.get("/v1/audit?caller=ci&limit=2").json();
-    assert_eq!(page["entries"].as_array().unwrap().len(), 2);
+    let page = server.audit_log("?caller=ci&limit=2");
+    assert_eq!(entry_ids(&page).len(), 2);
     assert_eq!(page["next_cursor"], id(&syntax).to_string());
 
     // Evaluations are logged beside them, in order.
@@ -260,36 +224,22 @@ fn refused_publications_are_audited() {
 fn rulesets_and_versions_are_listed_and_described() {
     let server = TestServer::start();
     let author = server.client(Some(AUTHOR));
-    for (version, effective, factor) in [
-        ("1.0.0", "2026-01-01", 2),
-        ("1.1.0", "2026-03-01", 3),
-        ("2.0.0", "2026-06-01", 4),
-    ] {
-        let answer = author.publish(&demo_source(version, effective, factor));
-        assert_eq!(answer.status, 201, "{}", answer.text);
+    for (version, effective, factor) in DEMO_VERSIONS {
+        author.publish_new(&demo_source(version, effective, factor));
     }
-    assert_eq!(author.publish(&bikes_source()).status, 201);
+    author.publish_new(&bikes_source());
 
     let reader = server.client(Some(AUDITOR));
     let list = reader.get("/v1/rulesets");
     assert_eq!(list.status, 200);
     let list = list.json();
-    let names: Vec<&str> = list["rulesets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["bikes", "demo"]);
+    assert_eq!(field_strs(&list["rulesets"], "name"), ["bikes", "demo"]);
     let demo = &list["rulesets"][1];
     assert_eq!(demo["latest"], "2.0.0");
-    let versions: Vec<&str> = demo["versions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["version"].as_str().unwrap())
-        .collect();
-    assert_eq!(versions, ["1.0.0", "1.1.0", "2.0.0"]);
+    assert_eq!(
+        field_strs(&demo["versions"], "version"),
+        ["1.0.0", "1.1.0", "2.0.0"]
+    );
 
     let one = reader.get("/v1/rulesets/demo");
     assert_eq!(one.status, 200);
@@ -336,33 +286,22 @@ fn rulesets_and_versions_are_listed_and_described() {
 
     // Unknown ruleset or version: 404; a selector that is none of the forms: 400.
     let missing = reader.get("/v1/rulesets/dmeo");
-    assert_eq!(missing.status, 404);
-    assert_eq!(missing.kind(), "not_found");
+    missing.assert_error(404, "not_found");
     let missing = reader.get("/v1/rulesets/dmeo/versions/1.0.0");
     assert_eq!(missing.status, 404);
     assert_eq!(missing.json()["error"]["hint"], "did you mean `demo`?");
     let missing = reader.get("/v1/rulesets/demo/versions/3.0.0");
     assert_eq!(missing.status, 404, "{}", missing.text);
     let bad = reader.get("/v1/rulesets/demo/versions/not-a-version");
-    assert_eq!(bad.status, 400, "{}", bad.text);
-    assert_eq!(bad.kind(), "invalid_request");
+    bad.assert_error(400, "invalid_request");
 }
 
 #[test]
 fn evaluation_picks_the_version_by_every_kind_of_selector() {
     let server = TestServer::start();
     let author = server.client(Some(AUTHOR));
-    for (version, effective, factor) in [
-        ("1.0.0", "2026-01-01", 2),
-        ("1.1.0", "2026-03-01", 3),
-        ("2.0.0", "2026-06-01", 4),
-    ] {
-        assert_eq!(
-            author
-                .publish(&demo_source(version, effective, factor))
-                .status,
-            201
-        );
+    for (version, effective, factor) in DEMO_VERSIONS {
+        author.publish_new(&demo_source(version, effective, factor));
     }
     let evaluator = server.client(Some(EVALUATOR));
     let cases = [
@@ -418,10 +357,7 @@ fn evaluation_picks_the_version_by_every_kind_of_selector() {
 #[test]
 fn results_are_the_engines_byte_for_byte_and_audited_before_the_answer() {
     let server = TestServer::start();
-    assert_eq!(
-        server.client(Some(AUTHOR)).publish(&bikes_source()).status,
-        201
-    );
+    server.client(Some(AUTHOR)).publish_new(&bikes_source());
     let request = json!({"input": bikes_quote(), "version": "2.0.0"});
     let answer = server.client(Some(EVALUATOR)).evaluate("bikes", &request);
     assert_eq!(answer.status, 200, "{}", answer.text);
@@ -440,19 +376,15 @@ fn results_are_the_engines_byte_for_byte_and_audited_before_the_answer() {
     assert_eq!(traced.status, 200);
     assert!(traced.json().get("trace").is_some());
 
-    let log = server.client(Some(AUDITOR)).get("/v1/audit?ruleset=bikes");
-    assert_eq!(log.status, 200, "{}", log.text);
-    let log = log.json();
+    let log = server.audit_log("?ruleset=bikes");
     let entry = &log["entries"][0];
-    assert_eq!(entry["id"], answer.audit_id.unwrap());
+    assert_audit_entry(entry, &answer, "ok");
     assert_eq!(entry["caller"], "pricing");
     assert_eq!(entry["operation"], "evaluate");
     assert_eq!(entry["ruleset"], "bikes");
     assert_eq!(entry["version"], "2.0.0");
     assert_eq!(entry["hash"], ruleset.hash());
     assert_eq!(entry["request"], request);
-    assert_eq!(entry["result_sha256"], sha256_hex(&answer.text).as_str());
-    assert_eq!(entry["outcome"], "ok");
     assert!(entry["at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(log["entries"][1]["id"], traced.audit_id.unwrap());
     assert_eq!(log["next_cursor"], Json::Null);
@@ -461,53 +393,44 @@ fn results_are_the_engines_byte_for_byte_and_audited_before_the_answer() {
 #[test]
 fn evaluation_errors_carry_the_engines_kinds_and_are_audited() {
     let server = TestServer::start();
-    assert_eq!(
-        server.client(Some(AUTHOR)).publish(&bikes_source()).status,
-        201
-    );
+    server.client(Some(AUTHOR)).publish_new(&bikes_source());
     let evaluator = server.client(Some(EVALUATOR));
 
     let mut quote = bikes_quote();
     quote.as_object_mut().unwrap().remove("quantity");
     let missing = evaluator.evaluate("bikes", &json!({"input": quote}));
-    assert_eq!(missing.status, 422, "{}", missing.text);
+    missing.assert_error(422, "missing_input");
     let error = &missing.json()["error"];
-    assert_eq!(error["kind"], "missing_input");
     assert_eq!(error["path"], "quantity");
     assert!(error["message"].as_str().unwrap().contains("quantity"));
 
     let mut quote = bikes_quote();
     quote["frame"] = json!("tandem");
     let invalid = evaluator.evaluate("bikes", &json!({"input": quote}));
-    assert_eq!(invalid.status, 422);
-    assert_eq!(invalid.kind(), "invalid_input");
+    invalid.assert_error(422, "invalid_input");
 
     let mut quote = bikes_quote();
     quote["colour"] = json!("red");
     let unknown = evaluator.evaluate("bikes", &json!({"input": quote}));
-    assert_eq!(unknown.status, 422);
-    assert_eq!(unknown.kind(), "unknown_field");
+    unknown.assert_error(422, "unknown_field");
 
     // Malformed requests are the engine's `invalid_request`, 400.
     let not_json = evaluator.post_text("/v1/rulesets/bikes/evaluate", "{\"input\": ");
-    assert_eq!(not_json.status, 400);
-    assert_eq!(not_json.kind(), "invalid_request");
+    not_json.assert_error(400, "invalid_request");
     let typo = evaluator.evaluate("bikes", &json!({"inptu": bikes_quote()}));
-    assert_eq!(typo.status, 400);
-    assert_eq!(typo.kind(), "invalid_request");
+    typo.assert_error(400, "invalid_request");
     let bad_date = evaluator.evaluate(
         "bikes",
         &json!({"input": bikes_quote(), "as_of": "01/03/2026"}),
     );
-    assert_eq!(bad_date.status, 400);
-    assert_eq!(bad_date.kind(), "invalid_request");
+    bad_date.assert_error(400, "invalid_request");
     let bad_selector =
         evaluator.evaluate("bikes", &json!({"input": bikes_quote(), "version": "two"}));
     assert_eq!(bad_selector.status, 400);
 
     // Every one of them is in the log with its kind and the digest of the answered error.
-    let log = server.client(Some(AUDITOR)).get("/v1/audit").json();
-    let entries = log["entries"].as_array().unwrap();
+    let log = server.audit_log("");
+    let entries = entries(&log);
     let answers = [
         &missing,
         &invalid,
@@ -519,9 +442,7 @@ fn evaluation_errors_carry_the_engines_kinds_and_are_audited() {
     ];
     assert_eq!(entries.len(), answers.len());
     for (entry, answer) in entries.iter().zip(answers) {
-        assert_eq!(entry["id"], answer.audit_id.unwrap());
-        assert_eq!(entry["outcome"], answer.kind().as_str());
-        assert_eq!(entry["result_sha256"], sha256_hex(&answer.text).as_str());
+        assert_audit_entry(entry, answer, &answer.kind());
     }
     // A request that did not resolve a version records none; one that did, records it.
     assert_eq!(entries[0]["version"], "2.0.0");
@@ -533,19 +454,11 @@ fn evaluation_errors_carry_the_engines_kinds_and_are_audited() {
 fn the_audit_log_filters_and_pages() {
     let server = TestServer::start();
     let author = server.client(Some(AUTHOR));
-    assert_eq!(
-        author
-            .publish(&demo_source("1.0.0", "2026-01-01", 2))
-            .status,
-        201
-    );
-    assert_eq!(
-        author
-            .publish(&demo_source("1.1.0", "2026-03-01", 3))
-            .status,
-        201
-    );
-    assert_eq!(author.publish(&bikes_source()).status, 201);
+    // demo 1.0.0 and 1.1.0, and bikes.
+    for (version, effective, factor) in &DEMO_VERSIONS[..2] {
+        author.publish_new(&demo_source(version, effective, *factor));
+    }
+    author.publish_new(&bikes_source());
     let pricing = server.client(Some(EVALUATOR));
     let shop = server.client(Some(SHOP));
     let mut ids = Vec::new();
@@ -563,40 +476,30 @@ fn the_audit_log_filters_and_pages() {
     ids.push(answer.audit_id.unwrap());
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
 
-    let auditor = server.client(Some(AUDITOR));
-    let page = |query: &str| {
-        let answer = auditor.get(&format!("/v1/audit{query}"));
-        assert_eq!(answer.status, 200, "{query}: {}", answer.text);
-        answer.json()
-    };
-    let ids_of = |page: &Json| -> Vec<i64> {
-        page["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["id"].as_i64().unwrap())
-            .collect()
-    };
-    assert_eq!(ids_of(&page("")), ids);
-    assert_eq!(ids_of(&page("?ruleset=demo")).len(), 6);
-    assert_eq!(ids_of(&page("?ruleset=bikes")), [ids[6]]);
+    let page = |query: &str| server.audit_log(query);
+    assert_eq!(entry_ids(&page("")), ids);
+    assert_eq!(entry_ids(&page("?ruleset=demo")).len(), 6);
+    assert_eq!(entry_ids(&page("?ruleset=bikes")), [ids[6]]);
     assert_eq!(
-        ids_of(&page("?ruleset=demo&version=1.1.0")),
+        entry_ids(&page("?ruleset=demo&version=1.1.0")),
         [ids[1], ids[3], ids[5]]
     );
-    assert_eq!(ids_of(&page("?caller=pricing")), [ids[0], ids[2], ids[4]]);
     assert_eq!(
-        ids_of(&page("?caller=shop&ruleset=demo")),
+        entry_ids(&page("?caller=pricing")),
+        [ids[0], ids[2], ids[4]]
+    );
+    assert_eq!(
+        entry_ids(&page("?caller=shop&ruleset=demo")),
         [ids[1], ids[3], ids[5]]
     );
-    assert!(ids_of(&page("?caller=nobody")).is_empty());
+    assert!(entry_ids(&page("?caller=nobody")).is_empty());
 
     // Time filters: `from` is inclusive, `to` exclusive.
     let all = page("");
     let at = |i: usize| all["entries"][i]["at"].as_str().unwrap().to_string();
     let from = at(3);
     let to = at(5);
-    let window = ids_of(&page(&format!("?from={from}&to={to}")));
+    let window = entry_ids(&page(&format!("?from={from}&to={to}")));
     assert!(
         window.contains(&ids[3]) && window.contains(&ids[4]),
         "{window:?}"
@@ -605,8 +508,8 @@ fn the_audit_log_filters_and_pages() {
         !window.contains(&ids[5]) && !window.contains(&ids[2]),
         "{window:?}"
     );
-    assert!(ids_of(&page("?from=2999-01-01T00:00:00Z")).is_empty());
-    assert_eq!(ids_of(&page("?to=2999-01-01T00:00:00%2B02:00")), ids);
+    assert!(entry_ids(&page("?from=2999-01-01T00:00:00Z")).is_empty());
+    assert_eq!(entry_ids(&page("?to=2999-01-01T00:00:00%2B02:00")), ids);
 
     // Paging: three pages of at most three entries, cursor to cursor.
     let mut seen = Vec::new();
@@ -619,7 +522,7 @@ fn the_audit_log_filters_and_pages() {
         };
         let p = page(&query);
         pages += 1;
-        seen.extend(ids_of(&p));
+        seen.extend(entry_ids(&p));
         match p["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_string()),
             None => break,
@@ -628,13 +531,14 @@ fn the_audit_log_filters_and_pages() {
     assert_eq!(pages, 3);
     assert_eq!(seen, ids);
     let filtered = page("?caller=shop&limit=2");
-    assert_eq!(ids_of(&filtered), [ids[1], ids[3]]);
+    assert_eq!(entry_ids(&filtered), [ids[1], ids[3]]);
     let next = filtered["next_cursor"].as_str().unwrap();
     assert_eq!(
-        ids_of(&page(&format!("?caller=shop&limit=2&cursor={next}"))),
+        entry_ids(&page(&format!("?caller=shop&limit=2&cursor={next}"))),
         [ids[5], ids[6]]
     );
 
+    let auditor = server.client(Some(AUDITOR));
     for bad in [
         "?limit=0",
         "?limit=5000",
@@ -724,21 +628,15 @@ fn protected_routes() -> Vec<(
 }
 
 fn call(client: &Client, method: &str, path: &str, body: &Option<Json>) -> Answer {
-    match body {
-        Some(body) => client
-            .try_send(method, path, Some(body.to_string()))
-            .unwrap(),
-        None => client.send(method, path),
-    }
+    client
+        .try_send(method, path, body.as_ref().map(Json::to_string))
+        .unwrap()
 }
 
 #[test]
 fn every_role_is_allowed_exactly_its_routes() {
     let server = TestServer::start();
-    assert_eq!(
-        server.client(Some(ADMIN)).publish(&bikes_source()).status,
-        201
-    );
+    server.client(Some(ADMIN)).publish_new(&bikes_source());
     let roles = [
         ("admin", ADMIN),
         ("author", AUTHOR),
@@ -774,7 +672,7 @@ fn every_role_is_allowed_exactly_its_routes() {
             assert_eq!(answer.kind(), "unauthorized");
             assert_eq!(answer.www_authenticate.as_deref(), Some("Bearer"));
         }
-        let mut stream = TcpStream::connect(server.base.trim_start_matches("http://")).unwrap();
+        let mut stream = server.connect();
         write!(
             stream,
             "{method} {path} HTTP/1.1\r\nHost: test\r\nAuthorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -795,8 +693,7 @@ fn every_role_is_allowed_exactly_its_routes() {
 fn an_open_server_treats_every_local_caller_as_anonymous_admin() {
     let server = TestServer::start_with(|config| config.tokens = None);
     let anyone = server.client(None);
-    let published = anyone.publish(&bikes_source());
-    assert_eq!(published.status, 201);
+    let published = anyone.publish_new(&bikes_source());
     assert_eq!(published.json()["published_by"], "anonymous");
     let answer = anyone.evaluate("bikes", &json!({"input": bikes_quote()}));
     assert_eq!(answer.status, 200);
@@ -813,11 +710,7 @@ fn an_open_server_refuses_a_network_address() {
         tokens: None,
         ..ordo_http::ServeConfig::default()
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let refused = runtime.block_on(ordo_http::Server::bind(&config));
+    let refused = block_on(ordo_http::Server::bind(&config));
     assert!(matches!(
         refused,
         Err(ordo_http::ServeError::OpenToNetwork(_))
@@ -827,23 +720,17 @@ fn an_open_server_refuses_a_network_address() {
 #[test]
 fn without_audit_nothing_is_logged() {
     let server = TestServer::start_with(|config| config.audit = false);
-    assert_eq!(
-        server.client(Some(AUTHOR)).publish(&bikes_source()).status,
-        201
-    );
+    server.client(Some(AUTHOR)).publish_new(&bikes_source());
     let answer = server
         .client(Some(EVALUATOR))
         .evaluate("bikes", &json!({"input": bikes_quote()}));
     assert_eq!(answer.status, 200);
     assert_eq!(answer.audit_id, None);
     // Nor a refused publication.
-    let refused = server
-        .client(Some(AUTHOR))
-        .publish("ruleset broken version \"1.0.0\"\n\noutput total = price * 2\n");
+    let refused = server.client(Some(AUTHOR)).publish(BROKEN);
     assert_eq!(refused.status, 422, "{}", refused.text);
     assert_eq!(refused.audit_id, None);
-    let log = server.client(Some(AUDITOR)).get("/v1/audit").json();
-    assert_eq!(log["entries"], json!([]));
+    assert_eq!(server.audit_log("")["entries"], json!([]));
 }
 
 #[test]
@@ -851,12 +738,10 @@ fn unknown_routes_and_methods_answer_json_errors() {
     let server = TestServer::start();
     let admin = server.client(Some(ADMIN));
     let missing = admin.get("/v2/rulesets");
-    assert_eq!(missing.status, 404);
-    assert_eq!(missing.kind(), "not_found");
+    missing.assert_error(404, "not_found");
     assert!(missing.content_type.starts_with("application/json"));
     let wrong = admin.send("DELETE", "/v1/rulesets");
-    assert_eq!(wrong.status, 405);
-    assert_eq!(wrong.kind(), "method_not_allowed");
+    wrong.assert_error(405, "method_not_allowed");
     assert!(wrong.allow.unwrap().contains("POST"));
     let wrong = admin.send("PUT", "/v1/rulesets/bikes/evaluate");
     assert_eq!(wrong.status, 405);
@@ -868,11 +753,10 @@ fn bodies_over_the_limit_are_refused() {
     let author = server.client(Some(AUTHOR));
     let big = json!({"source": format!("// {}\n{}", "x".repeat(8000), bikes_source())});
     let answer = author.post("/v1/rulesets", &big);
-    assert_eq!(answer.status, 413, "{}", answer.text);
-    assert_eq!(answer.kind(), "payload_too_large");
+    answer.assert_error(413, "payload_too_large");
 
     // Without a Content-Length (chunked), the limit is found while reading.
-    let mut stream = TcpStream::connect(server.base.trim_start_matches("http://")).unwrap();
+    let mut stream = server.connect();
     let chunk = "y".repeat(3000);
     write!(
         stream,
@@ -889,19 +773,14 @@ fn bodies_over_the_limit_are_refused() {
     assert!(raw.contains("\"kind\":\"payload_too_large\""), "{raw}");
 
     // Under the limit works.
-    assert_eq!(
-        author
-            .publish(&demo_source("1.0.0", "2026-01-01", 2))
-            .status,
-        201
-    );
+    author.publish_new(&demo_source("1.0.0", "2026-01-01", 2));
 }
 
 #[test]
 fn slow_requests_time_out() {
     let server =
         TestServer::start_with(|config| config.request_timeout = Duration::from_millis(500));
-    let mut stream = TcpStream::connect(server.base.trim_start_matches("http://")).unwrap();
+    let mut stream = server.connect();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
@@ -929,10 +808,7 @@ fn slow_requests_time_out() {
 #[test]
 fn when_the_audit_log_cannot_be_written_no_result_is_given() {
     let server = TestServer::start();
-    assert_eq!(
-        server.client(Some(AUTHOR)).publish(&bikes_source()).status,
-        201
-    );
+    server.client(Some(AUTHOR)).publish_new(&bikes_source());
     let evaluator = server.client(Some(EVALUATOR));
     assert_eq!(
         evaluator
@@ -943,38 +819,25 @@ fn when_the_audit_log_cannot_be_written_no_result_is_given() {
     assert_eq!(server.client(None).get("/readyz").status, 200);
 
     // The store's writer stops (as when the disk fails).
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(server.state.writer().stop());
+    block_on(server.state.writer().stop());
 
     let answer = evaluator.evaluate("bikes", &json!({"input": bikes_quote()}));
-    assert_eq!(answer.status, 503, "{}", answer.text);
-    assert_eq!(answer.kind(), "unavailable");
+    answer.assert_error(503, "unavailable");
     assert!(!answer.text.contains("total"));
-    let ready = server.client(None).get("/readyz");
-    assert_eq!(ready.status, 503);
-    assert_eq!(ready.kind(), "unavailable");
+    server
+        .client(None)
+        .get("/readyz")
+        .assert_error(503, "unavailable");
     let publish = server
         .client(Some(AUTHOR))
         .publish(&demo_source("1.0.0", "2026-01-01", 2));
     assert_eq!(publish.status, 503);
     // A refusal is not answered either when its audit entry cannot be written.
-    let refused = server
-        .client(Some(AUTHOR))
-        .publish("ruleset broken version \"1.0.0\"\n\noutput total = price * 2\n");
-    assert_eq!(refused.status, 503, "{}", refused.text);
-    assert_eq!(refused.kind(), "unavailable");
+    let refused = server.client(Some(AUTHOR)).publish(BROKEN);
+    refused.assert_error(503, "unavailable");
     assert_eq!(refused.audit_id, None);
     // Reads still work.
-    assert_eq!(
-        server.client(Some(AUDITOR)).get("/v1/audit").json()["entries"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(entries(&server.audit_log("")).len(), 1);
 }
 
 #[test]
@@ -996,7 +859,7 @@ fn readiness_fails_while_shutting_down() {
 fn metrics_count_requests_and_time_them_per_route() {
     let server = TestServer::start();
     let admin = server.client(Some(ADMIN));
-    assert_eq!(admin.publish(&bikes_source()).status, 201);
+    admin.publish_new(&bikes_source());
     for _ in 0..3 {
         assert_eq!(
             admin
@@ -1038,18 +901,9 @@ fn metrics_count_requests_and_time_them_per_route() {
 #[test]
 fn published_versions_and_the_log_survive_a_restart() {
     let dir = TempDir::new("restart");
-    std::fs::write(dir.path("tokens.toml"), TOKENS).unwrap();
-    let config = ordo_http::ServeConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        db: dir.path("ordo.db"),
-        tokens: Some(dir.path("tokens.toml")),
-        ..ordo_http::ServeConfig::default()
-    };
+    let config = TestServer::config(&dir);
     let first = TestServer::run(config.clone(), TempDir::new("unused"));
-    assert_eq!(
-        first.client(Some(AUTHOR)).publish(&bikes_source()).status,
-        201
-    );
+    first.client(Some(AUTHOR)).publish_new(&bikes_source());
     let answer = first
         .client(Some(EVALUATOR))
         .evaluate("bikes", &json!({"input": bikes_quote()}));
@@ -1062,8 +916,7 @@ fn published_versions_and_the_log_survive_a_restart() {
     assert_eq!(again.status, 200);
     assert_eq!(again.text, answer.text);
     assert!(again.audit_id.unwrap() > answer.audit_id.unwrap());
-    let log = second.client(Some(AUDITOR)).get("/v1/audit").json();
-    assert_eq!(log["entries"].as_array().unwrap().len(), 2);
+    assert_eq!(entries(&second.audit_log("")).len(), 2);
     assert_eq!(
         second.client(Some(AUTHOR)).publish(&bikes_source()).status,
         200

@@ -51,10 +51,7 @@ fn is_not_a_route(answer: &Answer) -> bool {
 #[test]
 fn the_document_lists_exactly_the_real_routes() {
     let server = TestServer::start();
-    assert_eq!(
-        server.client(Some(ADMIN)).publish(&bikes_source()).status,
-        201
-    );
+    server.client(Some(ADMIN)).publish_new(&bikes_source());
     let document = server.client(None).get("/openapi.json");
     assert_eq!(document.status, 200);
     let document = document.json();
@@ -146,29 +143,15 @@ fn the_document_describes_requests_and_errors() {
         document["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
-    let evaluate = &document["paths"]["/v1/rulesets/{name}/evaluate"]["post"];
-    for status in ["200", "400", "401", "403", "404", "413", "422", "503"] {
-        assert!(
-            evaluate["responses"].get(status).is_some(),
-            "evaluate documents no {status}"
-        );
-    }
-    assert!(
-        evaluate["responses"]["200"]["headers"]
-            .get("x-ordo-audit-id")
-            .is_some()
+    assert_documents_audited_answers(
+        &document,
+        "/v1/rulesets/{name}/evaluate",
+        &["200", "400", "401", "403", "404", "413", "422", "503"],
     );
-    let fire_timer = &document["paths"]["/v1/rulesets/{name}/fire_timer"]["post"];
-    for status in ["200", "400", "401", "403", "404", "422", "503"] {
-        assert!(
-            fire_timer["responses"].get(status).is_some(),
-            "fire_timer documents no {status}"
-        );
-    }
-    assert!(
-        fire_timer["responses"]["200"]["headers"]
-            .get("x-ordo-audit-id")
-            .is_some()
+    assert_documents_audited_answers(
+        &document,
+        "/v1/rulesets/{name}/fire_timer",
+        &["200", "400", "401", "403", "404", "422", "503"],
     );
     let publish = &document["paths"]["/v1/rulesets"]["post"];
     for status in ["400", "403", "409", "422"] {
@@ -180,16 +163,28 @@ fn the_document_describes_requests_and_errors() {
         );
     }
     let audit = &document["paths"]["/v1/audit"]["get"];
-    let parameters: Vec<&str> = audit["parameters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        parameters,
+        field_strs(&audit["parameters"], "name"),
         [
             "ruleset", "version", "caller", "from", "to", "limit", "cursor"
         ]
+    );
+}
+
+/// Asserts that the POST operation of `path` documents each of `statuses`, and the audit id
+/// of its 200 answer.
+fn assert_documents_audited_answers(document: &Json, path: &str, statuses: &[&str]) {
+    let operation = &document["paths"][path]["post"];
+    for status in statuses {
+        assert!(
+            operation["responses"].get(status).is_some(),
+            "{path} documents no {status}"
+        );
+    }
+    assert!(
+        operation["responses"]["200"]["headers"]
+            .get("x-ordo-audit-id")
+            .is_some(),
+        "{path} documents no audit id"
     );
 }

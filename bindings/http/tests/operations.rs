@@ -193,11 +193,8 @@ fn run_op(op: &str) {
         audit_ids.push((answer.audit_id.unwrap(), case));
     }
     // Every case is in the audit log, under its operation.
-    let log = server
-        .client(Some(AUDITOR))
-        .get("/v1/audit?limit=1000")
-        .json();
-    let entries = log["entries"].as_array().unwrap();
+    let log = server.audit_log("?limit=1000");
+    let entries = entries(&log);
     assert_eq!(entries.len(), cases.len());
     for (entry, (id, case)) in entries.iter().zip(&audit_ids) {
         assert_eq!(entry["id"], *id);
@@ -236,7 +233,7 @@ fn engine_requests_pick_their_version_and_reject_bad_ones() {
     let server = TestServer::start();
     let author = server.client(Some(AUTHOR));
     let source = read("tests/fixtures/conformance/orders/ruleset.ordo");
-    assert_eq!(author.publish(&source).status, 201);
+    author.publish_new(&source);
     let evaluator = server.client(Some(EVALUATOR));
     let request = json!({
         "version": "^1", "workflow": "order", "state": "draft", "actor": "sales",
@@ -266,8 +263,7 @@ fn engine_requests_pick_their_version_and_reject_bad_ones() {
         "/v1/rulesets/orders/apply",
         &json!({"version": 2, "input": {}}),
     );
-    assert_eq!(bad.status, 400);
-    assert_eq!(bad.kind(), "invalid_request");
+    bad.assert_error(400, "invalid_request");
     let bad = evaluator.post("/v1/rulesets/orders/configure", &json!([1, 2]));
     assert_eq!(bad.status, 400);
     let bad = evaluator.post(
@@ -275,15 +271,9 @@ fn engine_requests_pick_their_version_and_reject_bad_ones() {
         &json!({"input": {}, "as_of": "March"}),
     );
     assert_eq!(bad.status, 400);
-    let log = server.client(Some(AUDITOR)).get("/v1/audit").json();
-    let outcomes: Vec<&str> = log["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["outcome"].as_str().unwrap())
-        .collect();
+    let log = server.audit_log("");
     assert_eq!(
-        outcomes,
+        field_strs(&log["entries"], "outcome"),
         [
             "ok",
             "not_found",
@@ -292,14 +282,6 @@ fn engine_requests_pick_their_version_and_reject_bad_ones() {
             "invalid_request"
         ]
     );
-}
-
-fn sha256_hex(text: &str) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// A timer request of the `orders` ruleset: its reminder (`on stay submitted after 2 days`),
@@ -323,14 +305,13 @@ fn pinned(version: &str, request: &Json) -> Json {
 fn fire_timer_answers_as_the_engine_and_is_audited() {
     let server = TestServer::start();
     let source = read("tests/fixtures/conformance/orders/ruleset.ordo");
-    let published = server.client(Some(AUTHOR)).publish(&source);
-    assert_eq!(published.status, 201, "{}", published.text);
+    let published = server.client(Some(AUTHOR)).publish_new(&source);
     let hash = published.json()["hash"].as_str().unwrap().to_string();
     // A second version with another reminder, to see that the request picks the version.
     let second = source
         .replace("version \"1.0.0\"", "version \"2.0.0\"")
         .replace("Order waiting for approval", "Order still waiting");
-    assert_eq!(server.client(Some(AUTHOR)).publish(&second).status, 201);
+    server.client(Some(AUTHOR)).publish_new(&second);
     let ruleset = Ruleset::compile(&source).unwrap();
     let evaluator = server.client(Some(EVALUATOR));
     let path = "/v1/rulesets/orders/fire_timer";
@@ -391,8 +372,7 @@ fn fire_timer_answers_as_the_engine_and_is_audited() {
     let mut unknown = pinned("1.0.0", &due);
     unknown["trigger"] = json!("approval_remider");
     let unknown = evaluator.post(path, &unknown);
-    assert_eq!(unknown.status, 400, "{}", unknown.text);
-    assert_eq!(unknown.kind(), "invalid_request");
+    unknown.assert_error(400, "invalid_request");
     assert_eq!(unknown.json()["error"]["path"], "trigger");
     let mut not_a_timer = pinned("1.0.0", &due);
     not_a_timer["trigger"] = json!("big_order");
@@ -407,8 +387,7 @@ fn fire_timer_answers_as_the_engine_and_is_audited() {
     let mut no_amount = pinned("1.0.0", &due);
     no_amount["input"] = json!({"discount": "0.12"});
     let no_amount = evaluator.post(path, &no_amount);
-    assert_eq!(no_amount.status, 422, "{}", no_amount.text);
-    assert_eq!(no_amount.kind(), "missing_input");
+    no_amount.assert_error(422, "missing_input");
     let no_version = evaluator.post(path, &pinned("^3", &due));
     assert_eq!(no_version.status, 404, "{}", no_version.text);
     let bad_version = evaluator.post(path, &json!({"version": 1, "input": {}}));
@@ -416,9 +395,10 @@ fn fire_timer_answers_as_the_engine_and_is_audited() {
 
     // Only evaluators (and admins) may fire timers.
     for token in [AUTHOR, AUDITOR] {
-        let refused = server.client(Some(token)).post(path, &due);
-        assert_eq!(refused.status, 403, "{}", refused.text);
-        assert_eq!(refused.kind(), "forbidden");
+        server
+            .client(Some(token))
+            .post(path, &due)
+            .assert_error(403, "forbidden");
     }
     assert_eq!(server.client(Some(ADMIN)).post(path, &due).status, 200);
     assert_eq!(server.client(None).post(path, &due).status, 401);
@@ -437,30 +417,17 @@ fn fire_timer_answers_as_the_engine_and_is_audited() {
         (&no_version, "not_found", None),
         (&bad_version, "invalid_request", None),
     ];
-    let log = server
-        .client(Some(AUDITOR))
-        .get("/v1/audit?ruleset=orders&caller=pricing")
-        .json();
-    let entries = log["entries"].as_array().unwrap();
+    let log = server.audit_log("?ruleset=orders&caller=pricing");
+    let entries = entries(&log);
     assert_eq!(entries.len(), answers.len(), "{log}");
     for (entry, (answer, outcome, version)) in entries.iter().zip(answers) {
-        assert_eq!(entry["id"], answer.audit_id.unwrap(), "{entry}");
+        assert_audit_entry(entry, answer, outcome);
         assert_eq!(entry["operation"], "fire_timer");
         assert_eq!(entry["caller"], "pricing");
-        assert_eq!(entry["outcome"], outcome, "{entry}");
         assert_eq!(entry["version"], json!(version), "{entry}");
-        assert_eq!(entry["result_sha256"], sha256_hex(&answer.text), "{entry}");
     }
     assert_eq!(entries[0]["hash"], hash.as_str());
     assert_eq!(entries[0]["request"], pinned("1.0.0", &due));
-    let admin_entries = server
-        .client(Some(AUDITOR))
-        .get("/v1/audit?caller=root")
-        .json();
-    assert_eq!(admin_entries["entries"].as_array().unwrap().len(), 1);
-    let refused_callers = server
-        .client(Some(AUDITOR))
-        .get("/v1/audit?caller=ci")
-        .json();
-    assert_eq!(refused_callers["entries"], json!([]));
+    assert_eq!(entry_ids(&server.audit_log("?caller=root")).len(), 1);
+    assert_eq!(server.audit_log("?caller=ci")["entries"], json!([]));
 }

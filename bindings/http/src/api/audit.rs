@@ -2,12 +2,11 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value as Json;
 
 use super::schema::{AuditEntry, AuditPage, AuditParams, ErrorBody};
-use super::{AppState, Authenticated, json_response};
+use super::{AppState, Authenticated, json_ok};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::store::{self, AuditQuery};
@@ -83,10 +82,7 @@ pub async fn read(
         entries,
         next_cursor,
     };
-    Ok(json_response(
-        StatusCode::OK,
-        serde_json::to_string(&page).unwrap_or_else(|_| "null".to_string()),
-    ))
+    Ok(json_ok(&page))
 }
 
 fn to_query(params: AuditParams) -> Result<AuditQuery, ApiError> {

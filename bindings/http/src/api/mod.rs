@@ -20,6 +20,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use rusqlite::Connection;
+use serde::Serialize;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -144,14 +145,26 @@ impl FromRequest<AppState> for Body {
     }
 }
 
-/// A JSON answer from text that is already JSON.
-fn json_response(status: StatusCode, text: String) -> Response {
+/// An answer of `text`, which is already of `content_type`.
+fn text_response(status: StatusCode, content_type: &'static str, text: String) -> Response {
     let mut response = (status, text).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
     response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// A JSON answer from text that is already JSON.
+pub(crate) fn json_response(status: StatusCode, text: String) -> Response {
+    text_response(status, "application/json", text)
+}
+
+/// A 200 answer of `value` as JSON (`null` should it fail to serialise).
+fn json_ok<T: Serialize>(value: &T) -> Response {
+    json_response(
+        StatusCode::OK,
+        serde_json::to_string(value).unwrap_or_else(|_| "null".to_string()),
+    )
 }
 
 /// Names the audit entry of an answer in its `x-ordo-audit-id` header.

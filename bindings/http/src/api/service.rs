@@ -4,11 +4,11 @@
 use std::sync::atomic::Ordering;
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 
 use super::schema::{ErrorBody, Health};
-use super::{AppState, json_response};
+use super::{AppState, json_ok, json_response, text_response};
 use crate::error::ApiError;
 
 /// Liveness: the process answers.
@@ -43,10 +43,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Response, ApiError>
         status: "ready".into(),
         versions: Some(state.catalog().len()),
     };
-    Ok(json_response(
-        StatusCode::OK,
-        serde_json::to_string(&health).unwrap_or_default(),
-    ))
+    Ok(json_ok(&health))
 }
 
 /// Metrics in the OpenMetrics text format (Prometheus reads it).
@@ -57,12 +54,11 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Response, ApiError>
     responses((status = 200, description = "Request counts and latency histograms per route", content_type = "application/openmetrics-text", body = String))
 )]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let mut response = state.0.metrics.encode().into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
-    );
-    response
+    text_response(
+        StatusCode::OK,
+        crate::metrics::CONTENT_TYPE,
+        state.0.metrics.encode(),
+    )
 }
 
 /// This API's OpenAPI 3.1 document.

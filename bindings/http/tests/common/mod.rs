@@ -3,8 +3,9 @@
 
 #![allow(dead_code)]
 
+use std::future::Future;
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ordo_http::{ServeConfig, ServeError, Server};
 use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
 
 pub const ADMIN: &str = "admin-token-0123456789abcdef";
 pub const AUTHOR: &str = "author-token-0123456789abcdef";
@@ -75,6 +77,71 @@ pub fn demo_source(version: &str, effective: &str, factor: u32) -> String {
     )
 }
 
+/// Three versions of [`demo_source`]: version, effective date, factor.
+pub const DEMO_VERSIONS: [(&str, &str, u32); 3] = [
+    ("1.0.0", "2026-01-01", 2),
+    ("1.1.0", "2026-03-01", 3),
+    ("2.0.0", "2026-06-01", 4),
+];
+
+/// Lower-case hex of the SHA-256 digest of `text` (an audit entry's `result_sha256`).
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The `key` string of each element of the JSON array `array`.
+#[track_caller]
+pub fn field_strs<'a>(array: &'a Json, key: &str) -> Vec<&'a str> {
+    array
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {array}"))
+        .iter()
+        .map(|element| {
+            element[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("no string `{key}` in {element}"))
+        })
+        .collect()
+}
+
+/// The entries of an audit log page.
+#[track_caller]
+pub fn entries(page: &Json) -> &[Json] {
+    page["entries"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not an audit log page: {page}"))
+}
+
+/// The ids of the entries of an audit log page.
+#[track_caller]
+pub fn entry_ids(page: &Json) -> Vec<i64> {
+    entries(page)
+        .iter()
+        .map(|entry| entry["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// Asserts that `entry` is the audit entry of `answer`: its id, its `outcome`, and the digest
+/// of the answered body.
+#[track_caller]
+pub fn assert_audit_entry(entry: &Json, answer: &Answer, outcome: &str) {
+    assert_eq!(entry["id"], answer.audit_id.unwrap(), "{entry}");
+    assert_eq!(entry["outcome"], outcome, "{entry}");
+    assert_eq!(entry["result_sha256"], sha256_hex(&answer.text), "{entry}");
+}
+
+/// Runs `future` to its end on a runtime of its own.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
 /// A directory removed when dropped.
 pub struct TempDir(pub PathBuf);
 
@@ -123,15 +190,21 @@ impl TestServer {
     /// A server with the test tokens, configured further by `adjust`.
     pub fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
         let dir = TempDir::new("server");
+        let mut config = TestServer::config(&dir);
+        adjust(&mut config);
+        TestServer::run(config, dir)
+    }
+
+    /// The configuration of a test server on 127.0.0.1:0 whose store and tokens file (the test
+    /// tokens, written now) are in `dir`.
+    pub fn config(dir: &TempDir) -> ServeConfig {
         std::fs::write(dir.path("tokens.toml"), TOKENS).unwrap();
-        let mut config = ServeConfig {
+        ServeConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             db: dir.path("ordo.db"),
             tokens: Some(dir.path("tokens.toml")),
             ..ServeConfig::default()
-        };
-        adjust(&mut config);
-        TestServer::run(config, dir)
+        }
     }
 
     /// Starts a server with exactly `config` (its files live in `dir`).
@@ -188,6 +261,19 @@ impl TestServer {
     pub fn client(&self, token: Option<&str>) -> Client {
         Client::new(&self.base, token)
     }
+
+    /// The audit log page `/v1/audit{query}`, as the auditor reads it.
+    #[track_caller]
+    pub fn audit_log(&self, query: &str) -> Json {
+        let page = self.client(Some(AUDITOR)).get(&format!("/v1/audit{query}"));
+        assert_eq!(page.status, 200, "{query}: {}", page.text);
+        page.json()
+    }
+
+    /// A raw TCP connection to the server, to send what the client cannot.
+    pub fn connect(&self) -> TcpStream {
+        TcpStream::connect(self.base.trim_start_matches("http://")).unwrap()
+    }
 }
 
 impl Drop for TestServer {
@@ -219,6 +305,13 @@ impl Answer {
             .unwrap_or_else(|| panic!("not an error answer: {}", self.text))
             .to_string()
     }
+
+    /// Asserts that this is an error answer of `status` and `kind`.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, kind: &str) {
+        assert_eq!(self.status, status, "{}", self.text);
+        assert_eq!(self.kind(), kind, "{}", self.text);
+    }
 }
 
 /// A blocking HTTP client (ureq) acting as one caller.
@@ -243,7 +336,8 @@ impl Client {
         }
     }
 
-    fn request(
+    /// Sends a request; transport failures are returned.
+    pub fn try_send(
         &self,
         method: &str,
         path: &str,
@@ -283,34 +377,32 @@ impl Client {
         })
     }
 
-    /// Sends a request; transport failures are returned.
-    pub fn try_send(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<String>,
-    ) -> Result<Answer, ureq::Error> {
-        self.request(method, path, body)
-    }
-
     pub fn get(&self, path: &str) -> Answer {
-        self.request("GET", path, None).unwrap()
+        self.try_send("GET", path, None).unwrap()
     }
 
     pub fn post(&self, path: &str, body: &Json) -> Answer {
-        self.request("POST", path, Some(body.to_string())).unwrap()
+        self.try_send("POST", path, Some(body.to_string())).unwrap()
     }
 
     pub fn post_text(&self, path: &str, body: &str) -> Answer {
-        self.request("POST", path, Some(body.to_string())).unwrap()
+        self.try_send("POST", path, Some(body.to_string())).unwrap()
     }
 
     pub fn send(&self, method: &str, path: &str) -> Answer {
-        self.request(method, path, None).unwrap()
+        self.try_send(method, path, None).unwrap()
     }
 
     pub fn publish(&self, source: &str) -> Answer {
         self.post("/v1/rulesets", &serde_json::json!({ "source": source }))
+    }
+
+    /// Publishes a version that must be new (201).
+    #[track_caller]
+    pub fn publish_new(&self, source: &str) -> Answer {
+        let answer = self.publish(source);
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        answer
     }
 
     pub fn evaluate(&self, ruleset: &str, request: &Json) -> Answer {
