@@ -23,7 +23,10 @@ pub enum ErrorKind {
     MissingKey,
     /// A quantity outside every band.
     OutOfBands,
+    /// A division by zero.
     DivisionByZero,
+    /// A result out of range: a decimal beyond 28 significant digits, a duration beyond its
+    /// range, or values nested too deeply.
     Overflow,
     /// A workflow transition that may not be applied.
     Transition,
@@ -122,6 +125,7 @@ impl From<ErrorDetails> for EvalError {
 }
 
 impl EvalError {
+    /// An error with neither an input path nor a rule.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         EvalError::from(ErrorDetails {
             kind,
@@ -160,6 +164,7 @@ impl EvalError {
         self
     }
 
+    /// Adds a suggestion, replacing any earlier one.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self

@@ -18,19 +18,26 @@ use crate::value::Value;
 /// The outcome of one test block.
 #[derive(Debug, Clone)]
 pub struct TestOutcome {
+    /// The test's name, as written after `test`.
     pub name: String,
+    /// The source line of the `test` keyword.
     pub line: usize,
     /// Every failed expectation; an evaluation error is one failure.
     pub failures: Vec<TestFailure>,
 }
 
+/// One expectation that did not hold, or the evaluation error that stopped the test.
 #[derive(Debug, Clone)]
 pub struct TestFailure {
+    /// The source line of the `expect` (of the `test` for an evaluation error).
     pub line: usize,
+    /// The expectation as written (`the evaluation` for an evaluation error).
     pub expectation: String,
     /// What was expected and what was found, as JSON values where the expectation compares.
     pub expected: Option<Json>,
+    /// What was found; for an evaluation error, the error as JSON.
     pub actual: Option<Json>,
+    /// The failure for people (`expected total to be 100.00, but it is 90.00`).
     pub message: String,
 }
 
@@ -172,9 +179,13 @@ impl Ruleset {
 pub enum CoverageKind {
     /// Each constraint counts twice: seen to hold, and seen violated.
     Constraint,
+    /// Each row of a decision table, covered when it matched.
     DecisionRow,
+    /// Each line of a price block, covered when some test's quote has it (a `for` line once).
     PriceLine,
+    /// Each step of an approval chain, covered when some test required it.
     ApprovalStep,
+    /// Each workflow transition, covered when a test's name mentions it.
     Transition,
 }
 
@@ -214,6 +225,7 @@ impl CoverageKind {
 /// One rule coverage counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoverageItem {
+    /// The kind of rule.
     pub kind: CoverageKind,
     /// The declaration it belongs to: the constraint, decision, price block, approval chain or
     /// workflow.
@@ -223,6 +235,7 @@ pub struct CoverageItem {
     pub item: String,
     /// The source line, where the compiled ruleset knows it (decision rows).
     pub line: Option<usize>,
+    /// Whether some test exercised it.
     pub covered: bool,
 }
 
@@ -240,6 +253,8 @@ pub struct CoverageItem {
 /// not exercised.
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
+    /// Every counted rule: constraints, decision rows, price lines, approval steps, then
+    /// transitions.
     pub items: Vec<CoverageItem>,
 }
 

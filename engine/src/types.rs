@@ -11,21 +11,31 @@ pub type EnumId = u32;
 /// A static type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Type {
+    /// `true` or `false`.
     Bool,
     /// A decimal with scale 0.
     Int,
+    /// An exact decimal (`rust_decimal`, 28 significant digits).
     Decimal,
     /// A decimal fraction (`12%` is 0.12).
     Percent,
+    /// Unicode text.
     Text,
+    /// A calendar date (`2026-03-01`).
     Date,
+    /// An instant in UTC (RFC 3339 in JSON).
     DateTime,
+    /// A length of time (`3 days`, `12 hours`).
     Duration,
+    /// A value of one enum declaration.
     Enum(EnumId),
+    /// A record: named fields, each with its own type.
     Record(Arc<RecordType>),
+    /// `List<T>`: an ordered list of values of one type.
     List(Box<Type>),
     /// A set of values of one enum.
     Set(EnumId),
+    /// `T?`: a value of the inner type or `none`.
     Optional(Box<Type>),
     /// The type of the literal `none` before it meets an optional.
     None,
@@ -37,6 +47,7 @@ pub enum Type {
 /// The fields of a record type, in declaration order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordType {
+    /// Each field's name and type, in declaration order.
     pub fields: Vec<(String, Type)>,
 }
 
@@ -54,7 +65,10 @@ impl RecordType {
 /// An enum declaration: its name and its values in declaration order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnumDef {
+    /// The enum's name (`Model`).
     pub name: String,
+    /// The value names in declaration order; a value's position here is its index in
+    /// [`Value::Enum`](crate::Value::Enum).
     pub values: Vec<String>,
 }
 
@@ -75,6 +89,7 @@ impl Type {
         }
     }
 
+    /// Whether `none` fits: an optional type, or the type of `none` itself.
     pub fn is_optional(&self) -> bool {
         matches!(self, Type::Optional(_) | Type::None)
     }

@@ -18,11 +18,15 @@ use crate::types::EnumId;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[repr(u32)]
 pub enum Value {
+    /// `true` or `false`.
     Bool(bool),
     /// Int, Decimal and Percent values alike.
     Number(Decimal),
+    /// A text: an input text, a literal or an interpolated string.
     Text(Arc<str>),
+    /// A calendar date (`2026-03-01`), without a time zone.
     Date(NaiveDate),
+    /// An instant in UTC (`2026-03-01T09:00:00Z`).
     DateTime(DateTime<Utc>),
     /// A duration in whole seconds.
     Duration(i64),
@@ -30,26 +34,31 @@ pub enum Value {
     Enum(EnumId, u32),
     /// Field values in the record type's declaration order.
     Record(Arc<[Value]>),
+    /// `List<T>` elements, in order.
     List(Arc<[Value]>),
     /// A set of enum values, as sorted, distinct value indexes (so sets iterate in declaration order).
     Set(EnumId, Arc<[u32]>),
     /// A set of which only some members are known (partial evaluation): these are in, whether
     /// any other value is in is unknown.
     PartialSet(EnumId, Arc<[u32]>),
+    /// `none`: an optional that has no value.
     None,
     /// Not known yet (partial evaluation only).
     Unknown,
 }
 
 impl Value {
+    /// A [`Value::Text`] from a string slice.
     pub fn text(s: &str) -> Value {
         Value::Text(Arc::from(s))
     }
 
+    /// Whether this is [`Value::Unknown`] itself (not whether it contains one).
     pub fn is_unknown(&self) -> bool {
         matches!(self, Value::Unknown)
     }
 
+    /// The boolean, or `None` when this is not a `Bool`.
     pub fn as_bool(&self) -> Option<bool> {
         match self {
             Value::Bool(b) => Some(*b),
@@ -57,6 +66,7 @@ impl Value {
         }
     }
 
+    /// The exact decimal, or `None` when this is not a `Number`.
     pub fn as_number(&self) -> Option<Decimal> {
         match self {
             Value::Number(n) => Some(*n),

@@ -16,9 +16,13 @@ pub use schema::SchemaChange;
 /// The differences between an old and a new version.
 #[derive(Debug, Clone)]
 pub struct RulesetDiff {
+    /// The old version's identity: `name`, `version` and `hash`.
     pub old: Json,
+    /// The new version's identity: `name`, `version` and `hash`.
     pub new: Json,
+    /// Changes of the input schema.
     pub schema: Vec<SchemaChange>,
+    /// Rules added, removed or changed.
     pub rules: Vec<RuleChange>,
     /// The major version is higher in the new version (a breaking change is announced).
     pub major_bump: bool,
@@ -52,6 +56,7 @@ impl RulesetDiff {
         self.breaking() && !self.major_bump
     }
 
+    /// The diff as a JSON report, with `breaking` computed from the schema changes.
     pub fn to_json(&self) -> Json {
         json!({
             "old": self.old,

@@ -11,11 +11,14 @@ use crate::ruleset::Ruleset;
 pub struct ValueChange {
     /// A path into the result: `outputs.total`, `quotes.quote.total`, `violations[0].id`.
     pub path: String,
+    /// The value in the old version's result (`null` where it had none).
     pub before: Json,
+    /// The value in the new version's result (`null` where it has none).
     pub after: Json,
 }
 
 impl ValueChange {
+    /// As `{"path", "before", "after"}`.
     pub fn to_json(&self) -> Json {
         json!({"path": self.path, "before": self.before, "after": self.after})
     }

@@ -12,12 +12,15 @@ use ordo_dsl::ast::{Item, PriceStmt, Ruleset};
 pub struct RuleChange {
     /// `table`, `decision`, `constraint`, `price line`, ...
     pub kind: &'static str,
+    /// The declaration's name; `BLOCK.ID` for price lines and subtotals (`quote.base`); a dated
+    /// table variant adds ` (effective DATE)`.
     pub id: String,
     /// `added`, `removed` or `changed`.
     pub change: &'static str,
 }
 
 impl RuleChange {
+    /// As `{"kind", "id", "change"}`.
     pub fn to_json(&self) -> Json {
         json!({"kind": self.kind, "id": self.id, "change": self.change})
     }

@@ -13,17 +13,22 @@ pub struct SchemaChange {
     /// `added`, `removed`, `type_changed`, `became_required`, `became_optional`,
     /// `default_changed`, `values_added`, `values_removed`.
     pub change: &'static str,
+    /// The old type, default or removed enum values, as text, where the change has a before.
     pub before: Option<String>,
+    /// The new type, default or added enum values, as text, where the change has an after.
     pub after: Option<String>,
     /// An input that was valid before may be refused now.
     pub breaking: bool,
 }
 
 impl SchemaChange {
+    /// As `{"path", "change", "before", "after", "breaking"}`.
     pub fn to_json(&self) -> Json {
         json!({"path": self.path, "change": self.change, "before": self.before, "after": self.after, "breaking": self.breaking})
     }
 
+    /// One line for people, prefixed `BREAKING` when breaking:
+    /// ``BREAKING removed `quantity` (was Int)``.
     pub fn describe(&self) -> String {
         let mark = if self.breaking { "BREAKING " } else { "" };
         let detail = match (&self.before, &self.after) {

@@ -20,22 +20,31 @@ use crate::value::Value;
 /// A computed quote.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quote {
+    /// The ISO 4217 code the amounts are in (`EUR`).
     pub currency: Arc<str>,
+    /// The lines in statement order (a `for` gives one per element).
     pub lines: Vec<PricedLine>,
     /// Subtotals in declaration order; `None` when not known yet (partial evaluation).
     pub subtotals: Vec<(Arc<str>, Option<Decimal>)>,
+    /// The exact sum of the rounded line amounts; `None` when not known yet (partial evaluation).
     pub total: Option<Decimal>,
 }
 
 /// One line of a quote.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PricedLine {
+    /// The line's id; under a `for`, with the element, position or key in brackets
+    /// (`extra[heater]`, `unit[0]`).
     pub id: Arc<str>,
+    /// `line`, `discount`, `surcharge` or `tax`; a discount's amount is negative.
     pub kind: LineKind,
+    /// The label, interpolated.
     pub label: Arc<str>,
     /// `None` when not known yet (partial evaluation).
     pub amount: Option<Decimal>,
+    /// `Q` of a `qty Q at U` line; `None` for other lines or when not known yet.
     pub quantity: Option<Decimal>,
+    /// `U` of a `qty Q at U` line; `None` for other lines or when not known yet.
     pub unit_price: Option<Decimal>,
     /// How the amount was computed (`60 × 1850.00`, `8% of list 193800.00`); written only
     /// when the evaluation records a trace, empty otherwise.

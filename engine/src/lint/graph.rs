@@ -12,30 +12,47 @@ use super::refs::{declarations, reads};
 /// What a node stands for (its shape in the drawings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeKind {
+    /// An input field, or a path into one (`customer.tier`).
     Input,
+    /// A lookup `table`.
     Table,
+    /// A `bands` declaration (tiered prices).
     Bands,
+    /// A decision table.
     Decision,
+    /// An internal named value (`let`).
     Let,
+    /// An `output` value.
     Output,
+    /// A price block.
     Price,
+    /// A constraint.
     Constraint,
+    /// `valid` (no `error` constraint violated), drawn only when something reads it.
     Valid,
+    /// An approval chain.
     Approval,
+    /// A workflow transition, named `workflow.transition`.
     Transition,
+    /// An automation trigger.
     Trigger,
 }
 
+/// One node of the data-flow map.
 #[derive(Debug, Clone)]
 pub struct Node {
+    /// The declaration's name, an input path, `valid`, or `workflow.transition`.
     pub name: String,
+    /// What the node stands for.
     pub kind: NodeKind,
 }
 
 /// Nodes and edges `(from, to)`: `to` reads `from`.
 #[derive(Debug, Clone, Default)]
 pub struct Graph {
+    /// Every node; edges refer to nodes by their index here.
     pub nodes: Vec<Node>,
+    /// Pairs `(from, to)` of node indexes, sorted: `to` reads `from`.
     pub edges: BTreeSet<(usize, usize)>,
 }
 

@@ -21,12 +21,16 @@ use crate::ruleset::Ruleset;
 /// How bad a finding is. `error` findings fail `ordo lint`; `--deny warnings` fails on all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
+    /// Worth knowing; never fails `ordo lint`.
     Info,
+    /// Likely a mistake; fails `ordo lint --deny warnings`.
     Warning,
+    /// Fails `ordo lint`.
     Error,
 }
 
 impl Level {
+    /// The `severity` written in JSON reports: `info`, `warning` or `error`.
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Info => "info",
@@ -41,16 +45,21 @@ impl Level {
 pub struct Finding {
     /// A stable id: `decision.gap`, `constraint.always_violated`, `unused.input`, ...
     pub id: &'static str,
+    /// How bad it is.
     pub level: Level,
     /// The rule the finding is about (`shipping`, `shipping row 3`, `order.approve`).
     pub rule: String,
+    /// What is wrong, for people.
     pub message: String,
+    /// The source the finding points at (a declaration's name, a row).
     pub span: Span,
     /// For overlaps and gaps: an input that shows the problem (where it can be built).
     pub example: Option<Json>,
 }
 
 impl Finding {
+    /// The finding as a JSON report entry, with the 1-based `line` and `column` of its span in
+    /// `source`.
     pub fn to_json(&self, file: &str, source: &str) -> Json {
         let at = ordo_dsl::line_col(source, self.span.start);
         json!({

@@ -16,7 +16,9 @@ use crate::value::Value;
 /// A violated constraint and its message.
 #[derive(Debug, Clone)]
 pub struct Violation<'r> {
+    /// The constraint that failed (its id and severity).
     pub constraint: &'r Constraint,
+    /// Its `else` message, interpolated with this evaluation's values.
     pub message: String,
 }
 
