@@ -184,6 +184,19 @@ fn expr() -> impl Strategy<Value = String> {
             (inner.clone(), name()).prop_map(|(e, f)| format!("({e}).{f}")),
             (name(), name()).prop_map(|(t, f)| format!("{t}.{f}")),
             (name(), inner.clone()).prop_map(|(t, k)| format!("{t}[{k}]")),
+            // v0.2: composite keys, optional lookups, lookups at a date, list comprehensions.
+            (name(), inner.clone(), inner.clone()).prop_map(|(t, a, b)| format!("{t}[{a}, {b}]?")),
+            (name(), inner.clone(), name()).prop_map(|(t, k, d)| format!("{t}[{k}] at {d}")),
+            (
+                inner.clone(),
+                inner.clone(),
+                prop::option::of(inner.clone())
+            )
+                .prop_map(|(body, c, f)| match f {
+                    Some(f) => format!("[{body} for x in {c} if {f}]"),
+                    None => format!("[{body} for x in {c}]"),
+                }),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("price_of({a}, {b})")),
             (inner.clone(), operand(), operand(), any::<bool>()).prop_map(|(v, lo, hi, h)| {
                 format!("({v}) in {lo}{}{hi}", if h { "..<" } else { ".." })
             }),
@@ -422,7 +435,8 @@ fn price() -> impl Strategy<Value = String> {
                     let when = when.map_or(String::new(), |w| format!(" when {w}"));
                     format!("line {id}{label} = {amount}{when}")
                 }),
-            (name(), expr(), expr()).prop_map(|(id, q, u)| format!("line {id} qty {q} at {u}")),
+            // A lookup ending the quantity would take the line's `at` as its date.
+            (name(), expr(), expr()).prop_map(|(id, q, u)| format!("line {id} qty ({q}) at {u}")),
             (name(), expr(), name()).prop_map(|(id, p, s)| format!("discount {id} = {p} of {s}")),
             (name(), expr()).prop_map(|(id, p)| format!("tax {id} \"VAT\" = {p} of total")),
             name().prop_map(|id| format!("subtotal {id} \"Sub\"")),

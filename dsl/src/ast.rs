@@ -62,6 +62,10 @@ pub struct Comment {
 pub enum Item {
     Enum(EnumDecl),
     Roles(RolesDecl),
+    /// `type NAME = { ... }` (spec §19).
+    Type(TypeDecl),
+    /// `fn NAME(p: T, ...) = EXPR` (spec §19).
+    Function(FnDecl),
     Input(InputDecl),
     Table(TableDecl),
     Bands(BandsDecl),
@@ -82,6 +86,8 @@ impl Item {
         match self {
             Item::Enum(d) => d.span,
             Item::Roles(d) => d.span,
+            Item::Type(d) => d.span,
+            Item::Function(d) => d.span,
             Item::Input(d) => d.span,
             Item::Table(d) => d.span,
             Item::Bands(d) => d.span,
@@ -128,6 +134,12 @@ pub struct FieldDecl {
     pub doc: Vec<String>,
     pub name: Ident,
     pub ty: TypeExpr,
+    /// `in 1..100`, `matching "..."`, `len 1..20` (spec §20), in the order written.
+    pub refinements: Vec<Refinement>,
+    /// `else "message"`: what a broken refinement says.
+    pub message: Option<StringLit>,
+    /// `fallback VALUE`: what an unknown enum text reads as.
+    pub fallback: Option<Expr>,
     pub default: Option<Expr>,
     pub span: Span,
 }
@@ -151,6 +163,8 @@ pub enum TypeExprKind {
     Optional(Box<TypeExpr>),
     /// `{ field: Type, ... }` (fields may have defaults when used inside `input`).
     Record(Vec<FieldDecl>),
+    /// `(Text, Model)`: the key of a table with a composite key (spec §21).
+    Tuple(Vec<TypeExpr>),
 }
 
 /// `table list_price: Model -> Decimal effective 2026-07-01 { p100 => 1200.00  _ => 0 }`
@@ -179,6 +193,9 @@ pub enum TableKey {
     Wildcard(Span),
     /// One or more keys (literal expressions) separated by commas.
     Values(Vec<Expr>),
+    /// `("C-1001", p200)` for a composite key; `None` is a `_` component (any value). Several
+    /// tuples: the row applies to each.
+    Tuples(Vec<Vec<Option<Expr>>>),
 }
 
 /// `bands unit_price { 1..9 => 100.00  10..<50 => 90.00  50.. => 80.00 }`
@@ -207,6 +224,8 @@ pub struct BandRow {
 pub struct DecisionDecl {
     pub doc: Vec<String>,
     pub name: Ident,
+    /// `decision NAME(p: T, ...)`: called as `NAME(args)` (spec §19); empty for a plain decision.
+    pub params: Vec<Param>,
     pub hit: HitPolicy,
     /// Span of the `hit ...` clause, when written.
     pub hit_span: Option<Span>,
@@ -314,6 +333,8 @@ pub struct ValueDecl {
 pub struct ConstraintDecl {
     pub doc: Vec<String>,
     pub name: Ident,
+    /// `for x in COLL`: the condition is checked for every element (spec §19).
+    pub each: Option<ForEach>,
     pub condition: Expr,
     pub severity: Severity,
     pub severity_span: Span,
@@ -471,6 +492,8 @@ pub struct SubtotalStmt {
 pub struct PriceFor {
     pub var: Ident,
     pub collection: Expr,
+    /// `key EXPR`: line ids use the key instead of the position (spec §19).
+    pub key: Option<Expr>,
     pub body: Vec<PriceStmt>,
     pub span: Span,
 }
@@ -642,10 +665,14 @@ pub enum ExprKind {
         target: Box<Expr>,
         field: Ident,
     },
-    /// `table[key]`
+    /// `table[key]`, `table[k1, k2]`, `table[k]?`, `table[k] at DATE`, `list[i]`.
     Index {
         target: Box<Expr>,
-        key: Box<Expr>,
+        keys: Vec<Expr>,
+        /// `t[k]?`: `none` where no row matches.
+        optional: bool,
+        /// `t[k] at DATE`: the table variant in effect on that date.
+        at: Option<Box<Expr>>,
     },
     /// `f(a, b, ...)`: a built-in function.
     Call {
@@ -691,6 +718,13 @@ pub enum ExprKind {
     },
     /// `[a, b]`
     List(Vec<Expr>),
+    /// `[BODY for x in COLL if COND]` (spec §19).
+    ListComprehension {
+        var: Ident,
+        collection: Box<Expr>,
+        body: Box<Expr>,
+        filter: Option<Box<Expr>>,
+    },
     /// `{a, b}` (of enum values); `{}` is the empty set.
     Set(Vec<Expr>),
     /// `{ field: expr, ... }` (test inputs, action arguments).
@@ -791,6 +825,69 @@ impl BinaryOp {
             BinaryOp::Coalesce => "??",
         }
     }
+}
+
+/// `type Item = { ... }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TypeDecl {
+    pub doc: Vec<String>,
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub span: Span,
+}
+
+/// `fn NAME(p: T, ...) [-> T] = EXPR`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FnDecl {
+    pub doc: Vec<String>,
+    pub name: Ident,
+    pub params: Vec<Param>,
+    /// The declared result type, if written.
+    pub result: Option<TypeExpr>,
+    pub body: Expr,
+    pub span: Span,
+}
+
+/// A parameter of a function or a decision: `p: T`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Param {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub span: Span,
+}
+
+/// `for x in COLL` of a constraint over elements.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ForEach {
+    pub var: Ident,
+    pub collection: Expr,
+}
+
+/// A refinement of an input field (spec §20).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Refinement {
+    pub kind: RefinementKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum RefinementKind {
+    /// `in A..B`, `in A..<B`, `in A..` (numbers, percents, dates).
+    Range {
+        lo: Expr,
+        hi: Option<Expr>,
+        half_open: bool,
+    },
+    /// `in >= A`, `in < B`, ...
+    Compare { op: CompareOp, bound: Expr },
+    /// `matching "REGEX"` (texts): the whole text must match.
+    Matching(StringLit),
+    /// `len A..B` (lists, sets, texts).
+    Len {
+        lo: Expr,
+        hi: Option<Expr>,
+        half_open: bool,
+    },
 }
 
 /// `gold, silver => 5%` or `_ => 0%`.

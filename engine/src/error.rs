@@ -39,6 +39,10 @@ pub enum ErrorKind {
     InvalidValue,
     /// A malformed request (bad JSON, unknown workflow/state/role, malformed approvals or event).
     InvalidRequest,
+    /// A list position outside the list (`xs[5]` of three elements).
+    IndexOutOfRange,
+    /// Two elements of a keyed price `for` with the same key: line ids must be unique.
+    DuplicateKey,
     /// The engine failed where it should not, through no fault of the input or the request
     /// (a compiled ruleset that cannot be serialised to an artifact). It is a bug to report.
     Internal,
@@ -62,6 +66,8 @@ impl ErrorKind {
             ErrorKind::MissingAsOf => "missing_as_of",
             ErrorKind::InvalidValue => "invalid_value",
             ErrorKind::InvalidRequest => "invalid_request",
+            ErrorKind::IndexOutOfRange => "index_out_of_range",
+            ErrorKind::DuplicateKey => "duplicate_key",
             ErrorKind::Internal => "internal",
         }
     }

@@ -31,6 +31,8 @@
 //! 6. features, each with its own `impl Ruleset`: `configure`, `workflow`, `testing`, `lint`,
 //!    `diff`, `registry`, `adhoc`, `artifact`.
 
+#![warn(missing_docs)]
+
 // 1. Values and numbers.
 mod error;
 mod num;

@@ -671,12 +671,12 @@ fn rows() -> Vec<Row> {
             None,
         ),
         row(
-            "an index on something that is not a name",
-            ruleset("output x = [1, 2][0]\n"),
+            "an index on something that is neither a list nor a table",
+            ruleset("output x = (5)[0]\n"),
             "type_mismatch",
             "E0003",
-            "[1, 2]",
-            "only tables can be indexed: `table[key]`",
+            "5",
+            "only lists and tables can be indexed, found Int",
             None,
         ),
         row(
@@ -685,7 +685,7 @@ fn rows() -> Vec<Row> {
             "type_mismatch",
             "E0003",
             "q",
-            "`q` is not a table",
+            "only lists and tables can be indexed, found Int",
             None,
         ),
         row(

@@ -602,6 +602,8 @@ fn declared_names(source: &str) -> BTreeSet<String> {
                 }
                 continue;
             }
+            Item::Type(d) => ("type", d.name.name.clone()),
+            Item::Function(d) => ("fn", d.name.name.clone()),
             Item::Table(d) => ("table", d.name.name.clone()),
             Item::Bands(d) => ("bands", d.name.name.clone()),
             Item::Decision(d) => ("decision", d.name.name.clone()),

@@ -88,6 +88,22 @@ impl Printer<'_> {
         match item {
             Item::Enum(d) => self.enum_decl(d),
             Item::Roles(d) => self.line(&format!("roles {}", names(&d.roles))),
+            Item::Type(d) => match &d.ty.kind {
+                TypeExprKind::Record(fields) => {
+                    self.line(&format!("type {} = {{", d.name.name));
+                    self.fields(fields, d.ty.span.end);
+                    self.line("}");
+                }
+                _ => self.line(&format!("type {} = {}", d.name.name, e::type_expr(&d.ty))),
+            },
+            Item::Function(d) => {
+                let result = d
+                    .result
+                    .as_ref()
+                    .map_or(String::new(), |t| format!(" -> {}", e::type_expr(t)));
+                let head = format!("fn {}({}){result} = ", d.name.name, params(&d.params));
+                self.wrapped(&head, &d.body);
+            }
             Item::Input(d) => {
                 self.line("input {");
                 self.fields(&d.fields, d.span.end);
@@ -98,7 +114,10 @@ impl Printer<'_> {
             Item::Decision(d) => self.decision(d),
             Item::Value(d) => self.value(d),
             Item::Constraint(d) => {
-                self.wrapped(&format!("constraint {}: ", d.name.name), &d.condition);
+                let each = d.each.as_ref().map_or(String::new(), |each| {
+                    format!(" for {} in {}", each.var.name, e::expr(&each.collection))
+                });
+                self.wrapped(&format!("constraint {}{each}: ", d.name.name), &d.condition);
                 self.indent += 1;
                 // Comments between the condition and `else` stay there.
                 self.comments_before(d.severity_span.start);
@@ -225,10 +244,7 @@ impl Printer<'_> {
             },
             _ => (None, ""),
         };
-        let default = f
-            .default
-            .as_ref()
-            .map_or(String::new(), |d| format!(" = {}", e::expr(d)));
+        let default = e::field_suffix(f);
         match record {
             Some(fields) => {
                 self.line(&format!("{}: {{", f.name.name));
@@ -263,6 +279,17 @@ impl Printer<'_> {
                 let key = match &row.key {
                     TableKey::Wildcard(_) => "_".to_string(),
                     TableKey::Values(keys) => e::list(keys),
+                    TableKey::Tuples(tuples) => tuples
+                        .iter()
+                        .map(|parts| {
+                            let parts: Vec<String> = parts
+                                .iter()
+                                .map(|p| p.as_ref().map_or("_".to_string(), e::expr))
+                                .collect();
+                            format!("({})", parts.join(", "))
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 };
                 (row.span, format!("{key} => {}", e::expr(&row.value)))
             })
@@ -316,7 +343,12 @@ impl Printer<'_> {
                 padded(outputs, &output_widths).join(" | ")
             )
         };
-        self.line(&format!("decision {}{hit} {{", d.name.name));
+        let params = if d.params.is_empty() {
+            String::new()
+        } else {
+            format!("({})", params(&d.params))
+        };
+        self.line(&format!("decision {}{params}{hit} {{", d.name.name));
         self.indent += 1;
         if let Some(first) = d.inputs.first() {
             self.comments_before(first.span.start);
@@ -395,7 +427,13 @@ impl Printer<'_> {
                     let amount = match &l.amount {
                         LineAmount::Amount(a) => format!("= {}", e::expr(a)),
                         LineAmount::QtyAt { qty, unit_price } => {
-                            format!("qty {} at {}", e::expr(qty), e::expr(unit_price))
+                            // `qty t[k] at u` would read as a lookup at a date.
+                            let qty = if e::ends_with_lookup(qty) {
+                                format!("({})", e::expr(qty))
+                            } else {
+                                e::expr(qty)
+                            };
+                            format!("qty {qty} at {}", e::expr(unit_price))
                         }
                         LineAmount::PercentOf { rate, base } => {
                             format!("= {} of {}", e::expr(rate), base.name)
@@ -417,8 +455,12 @@ impl Printer<'_> {
                     ));
                 }
                 PriceStmt::For(f) => {
+                    let key = f
+                        .key
+                        .as_ref()
+                        .map_or(String::new(), |k| format!(" key {}", e::expr(k)));
                     self.line(&format!(
-                        "for {} in {} {{",
+                        "for {} in {}{key} {{",
                         f.var.name,
                         e::expr(&f.collection)
                     ));
@@ -663,4 +705,13 @@ fn action(a: &Action) -> String {
             format!("emit {}{}", e::primary(event), fields(f))
         }
     }
+}
+
+/// `p: T, q: U` of a function or a decision.
+fn params(params: &[Param]) -> String {
+    params
+        .iter()
+        .map(|p| format!("{}: {}", p.name.name, e::type_expr(&p.ty)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

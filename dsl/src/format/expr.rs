@@ -5,8 +5,8 @@
 use rust_decimal::Decimal;
 
 use crate::ast::{
-    BinaryOp, ComprehensionForm, DurationUnit, Expr, ExprKind, MatchArm, RecordField, TextPart,
-    TypeExpr, TypeExprKind, UnaryOp,
+    BinaryOp, ComprehensionForm, DurationUnit, Expr, ExprKind, FieldDecl, MatchArm, RecordField,
+    RefinementKind, TextPart, TypeExpr, TypeExprKind, UnaryOp,
 };
 
 /// Precedence of an expression's outermost construct, loosest first. `if` is the loosest of
@@ -59,6 +59,32 @@ pub(super) fn precedence(e: &Expr) -> u8 {
         ExprKind::InRange { .. } => prec::COMPARE,
         ExprKind::Field { .. } | ExprKind::Index { .. } => prec::POSTFIX,
         _ => prec::PRIMARY,
+    }
+}
+
+/// Whether `e` can stand after `at` as it is (a name, a literal, a call, a field path on
+/// those); anything else is parenthesized.
+fn is_at_operand(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Field { target, .. } => is_at_operand(target),
+        ExprKind::Index { .. }
+        | ExprKind::Unary { .. }
+        | ExprKind::Binary { .. }
+        | ExprKind::InRange { .. }
+        | ExprKind::If { .. } => false,
+        _ => true,
+    }
+}
+
+/// Whether the text of an expression ends with a table lookup (`t[k]`, `t[k]?`): written
+/// before an `at` that is not the lookup's own, it must be parenthesized.
+pub fn ends_with_lookup(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Index { at: None, .. } => true,
+        ExprKind::Binary { rhs, .. } => ends_with_lookup(rhs),
+        ExprKind::Unary { operand, .. } => ends_with_lookup(operand),
+        ExprKind::If { else_branch, .. } => ends_with_lookup(else_branch),
+        _ => false,
     }
 }
 
@@ -146,11 +172,29 @@ fn write_expr(out: &mut String, e: &Expr) {
             out.push('.');
             out.push_str(&field.name);
         }
-        ExprKind::Index { target, key } => {
+        ExprKind::Index {
+            target,
+            keys,
+            optional,
+            at,
+        } => {
             write_at(out, target, prec::POSTFIX);
             out.push('[');
-            write_expr(out, key);
+            write_list(out, keys);
             out.push(']');
+            if *optional {
+                out.push('?');
+            }
+            if let Some(at) = at {
+                out.push_str(" at ");
+                if is_at_operand(at) {
+                    write_expr(out, at);
+                } else {
+                    out.push('(');
+                    write_expr(out, at);
+                    out.push(')');
+                }
+            }
         }
         ExprKind::Call { function, args } => {
             out.push_str(&function.name);
@@ -249,6 +293,24 @@ fn write_expr(out: &mut String, e: &Expr) {
             write_list(out, items);
             out.push(']');
         }
+        ExprKind::ListComprehension {
+            var,
+            collection,
+            body,
+            filter,
+        } => {
+            out.push('[');
+            write_expr(out, body);
+            out.push_str(" for ");
+            out.push_str(&var.name);
+            out.push_str(" in ");
+            write_expr(out, collection);
+            if let Some(filter) = filter {
+                out.push_str(" if ");
+                write_expr(out, filter);
+            }
+            out.push(']');
+        }
         ExprKind::Set(items) => {
             out.push('{');
             write_list(out, items);
@@ -342,6 +404,49 @@ pub fn range(lo: &Expr, hi: Option<&Expr>, half_open: bool) -> String {
     }
 }
 
+/// What follows a field's type: its refinements, `else "message"`, `fallback VALUE` and
+/// `= DEFAULT`, each with a leading space.
+pub fn field_suffix(f: &FieldDecl) -> String {
+    let mut out = String::new();
+    for refinement in &f.refinements {
+        out.push(' ');
+        match &refinement.kind {
+            RefinementKind::Range { lo, hi, half_open } => {
+                out.push_str("in ");
+                out.push_str(&range(lo, hi.as_ref(), *half_open));
+            }
+            RefinementKind::Compare { op, bound } => {
+                out.push_str("in ");
+                out.push_str(op.as_str());
+                out.push(' ');
+                out.push_str(&operand(bound));
+            }
+            RefinementKind::Matching(pattern) => {
+                out.push_str("matching \"");
+                out.push_str(&pattern.value.replace('"', "\\\""));
+                out.push('"');
+            }
+            RefinementKind::Len { lo, hi, half_open } => {
+                out.push_str("len ");
+                out.push_str(&range(lo, hi.as_ref(), *half_open));
+            }
+        }
+    }
+    if let Some(message) = &f.message {
+        out.push_str(" else ");
+        write_text(&mut out, &[TextPart::Literal(message.value.clone())]);
+    }
+    if let Some(fallback) = &f.fallback {
+        out.push_str(" fallback ");
+        out.push_str(&expr(fallback));
+    }
+    if let Some(default) = &f.default {
+        out.push_str(" = ");
+        out.push_str(&expr(default));
+    }
+    out
+}
+
 /// A primary expression (a `task`/`emit` subject): parenthesised unless it already is one.
 pub fn primary(e: &Expr) -> String {
     if precedence(e) == prec::PRIMARY {
@@ -401,20 +506,17 @@ pub fn type_expr(t: &TypeExpr) -> String {
         TypeExprKind::List(inner) => format!("List<{}>", type_expr(inner)),
         TypeExprKind::Set(inner) => format!("Set<{}>", type_expr(inner)),
         TypeExprKind::Optional(inner) => format!("{}?", type_expr(inner)),
+        TypeExprKind::Tuple(parts) => {
+            let parts: Vec<String> = parts.iter().map(type_expr).collect();
+            format!("({})", parts.join(", "))
+        }
         TypeExprKind::Record(fields) => {
             if fields.is_empty() {
                 return "{}".to_string();
             }
             let fields: Vec<String> = fields
                 .iter()
-                .map(|f| {
-                    let mut s = format!("{}: {}", f.name.name, type_expr(&f.ty));
-                    if let Some(default) = &f.default {
-                        s.push_str(" = ");
-                        s.push_str(&expr(default));
-                    }
-                    s
-                })
+                .map(|f| format!("{}: {}{}", f.name.name, type_expr(&f.ty), field_suffix(f)))
                 .collect();
             format!("{{ {} }}", fields.join(", "))
         }
@@ -422,10 +524,11 @@ pub fn type_expr(t: &TypeExpr) -> String {
 }
 
 /// True when `next` (the text of the next element of a newline-separated sequence) would glue
-/// onto the expression before it: a leading `-` (subtraction), `(` (a call), `[` (an index), or a
+/// onto the expression before it: a leading `-` (subtraction), `[` (an index), or a
 /// duration unit after a number (`2` + `days: Int` reads as `2 days`). A comma separates them.
 pub fn needs_comma(previous: &str, next: &str) -> bool {
-    if next.starts_with(['-', '(', '[']) {
+    // `(` is not: a call's `(` stands directly after its name, never on the next line.
+    if next.starts_with(['-', '[']) {
         return true;
     }
     if !previous.ends_with(|c: char| c.is_ascii_digit()) {

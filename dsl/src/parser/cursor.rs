@@ -81,6 +81,12 @@ fn is_noise(rule: Rule) -> bool {
             | k_escalate
             | k_task
             | k_emit
+            | k_type
+            | k_fn
+            | k_key
+            | k_matching
+            | k_len
+            | k_fallback
     )
 }
 

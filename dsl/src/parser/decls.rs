@@ -59,6 +59,33 @@ impl Builder<'_> {
                 roles: c.rest().map(|r| self.ident(r)).collect(),
                 span,
             }),
+            Rule::type_decl => {
+                let name = self.ident(c.expect(Rule::ident)?);
+                let ty = self.type_expr(c.expect(Rule::type_expr)?)?;
+                Item::Type(TypeDecl {
+                    doc,
+                    name,
+                    ty,
+                    span,
+                })
+            }
+            Rule::fn_decl => {
+                let name = self.ident(c.expect(Rule::ident)?);
+                let params = self.params(c.expect(Rule::params)?)?;
+                let result = match c.take(Rule::type_expr) {
+                    Some(ty) => Some(self.type_expr(ty)?),
+                    None => None,
+                };
+                let body = self.expr(c.expect(Rule::expr)?)?;
+                Item::Function(FnDecl {
+                    doc,
+                    name,
+                    params,
+                    result,
+                    body,
+                    span,
+                })
+            }
             Rule::input_decl => Item::Input(InputDecl {
                 doc,
                 fields: self.fields(c.expect(Rule::field_block)?)?,
@@ -66,7 +93,20 @@ impl Builder<'_> {
             }),
             Rule::table_decl => {
                 let name = self.ident(c.expect(Rule::ident)?);
-                let key_type = self.type_expr(c.expect(Rule::type_expr)?)?;
+                let key_type = match c.take(Rule::key_types) {
+                    Some(tuple) => {
+                        let span = span_of(&tuple);
+                        let parts = Cursor::new(tuple)
+                            .rest()
+                            .map(|t| self.type_expr(t))
+                            .collect::<Result<_, _>>()?;
+                        TypeExpr {
+                            kind: TypeExprKind::Tuple(parts),
+                            span,
+                        }
+                    }
+                    None => self.type_expr(c.expect(Rule::type_expr)?)?,
+                };
                 let value_type = self.type_expr(c.expect(Rule::type_expr)?)?;
                 let effective = c.take(Rule::date).map(|d| self.date(d));
                 let rows = c
@@ -115,6 +155,15 @@ impl Builder<'_> {
             }
             Rule::constraint_decl => {
                 let name = self.ident(c.expect(Rule::ident)?);
+                let each = match c.take(Rule::constraint_for) {
+                    Some(each) => {
+                        let mut each = Cursor::new(each);
+                        let var = self.ident(each.expect(Rule::ident)?);
+                        let collection = self.expr(each.expect(Rule::expr)?)?;
+                        Some(ForEach { var, collection })
+                    }
+                    None => None,
+                };
                 let condition = self.expr(c.expect(Rule::expr)?)?;
                 let severity_node = c.expect(Rule::severity)?;
                 let severity_span = span_of(&severity_node);
@@ -127,6 +176,7 @@ impl Builder<'_> {
                 Item::Constraint(ConstraintDecl {
                     doc,
                     name,
+                    each,
                     condition,
                     severity,
                     severity_span,
@@ -214,6 +264,24 @@ impl Builder<'_> {
                 let mut c = Cursor::new(field);
                 let name = self.ident(c.expect(Rule::ident)?);
                 let ty = self.type_expr(c.expect(Rule::type_expr)?)?;
+                let mut refinements = Vec::new();
+                while let Some(rule) = c.peek_rule() {
+                    if !matches!(
+                        rule,
+                        Rule::refine_in | Rule::refine_matching | Rule::refine_len
+                    ) {
+                        break;
+                    }
+                    refinements.push(self.refinement(c.next()?)?);
+                }
+                let message = match c.take(Rule::field_message) {
+                    Some(m) => Some(self.plain_string(Cursor::new(m).expect(Rule::plain_string)?)),
+                    None => None,
+                };
+                let fallback = match c.take(Rule::field_fallback) {
+                    Some(f) => Some(self.expr(Cursor::new(f).expect(Rule::expr)?)?),
+                    None => None,
+                };
                 let default = match c.take(Rule::expr) {
                     Some(e) => Some(self.expr(e)?),
                     None => None,
@@ -222,9 +290,80 @@ impl Builder<'_> {
                     doc,
                     name,
                     ty,
+                    refinements,
+                    message,
+                    fallback,
                     default,
                     span,
                 })
+            })
+            .collect()
+    }
+
+    /// One refinement of an input field: `in ...`, `matching "..."`, `len ...`.
+    fn refinement(&self, node: Node<'_>) -> Result<Refinement, Diagnostic> {
+        let span = span_of(&node);
+        let rule = node.as_rule();
+        let mut c = Cursor::new(node);
+        let range = |c: &mut Cursor<'_>| -> Result<(Expr, Option<Expr>, bool), Diagnostic> {
+            let lo = self.operand(c.expect(Rule::operand)?)?;
+            let half_open = c.expect(Rule::range_op)?.as_str() == "..<";
+            let hi = match c.take(Rule::operand) {
+                Some(hi) => Some(self.operand(hi)?),
+                None => None,
+            };
+            if half_open && hi.is_none() {
+                return Err(Diagnostic::new(
+                    DiagnosticKind::Syntax,
+                    span,
+                    "an open range is written `lo..`, not `lo..<`",
+                ));
+            }
+            Ok((lo, hi, half_open))
+        };
+        let kind = match rule {
+            Rule::refine_matching => {
+                let pattern = c.expect(Rule::raw_string)?;
+                let text = Cursor::new(pattern).expect(Rule::raw_text)?;
+                RefinementKind::Matching(StringLit {
+                    value: text.as_str().replace("\\\"", "\""),
+                    span: span_of(&text),
+                })
+            }
+            Rule::refine_len => {
+                let (lo, hi, half_open) = range(&mut c)?;
+                RefinementKind::Len { lo, hi, half_open }
+            }
+            _ => match c.take(Rule::refine_compare) {
+                Some(compare) => {
+                    let op = match compare.as_str().get(..2) {
+                        Some(">=") => CompareOp::Ge,
+                        Some("<=") => CompareOp::Le,
+                        _ if compare.as_str().starts_with('>') => CompareOp::Gt,
+                        _ => CompareOp::Lt,
+                    };
+                    let bound = self.operand(Cursor::new(compare).expect(Rule::operand)?)?;
+                    RefinementKind::Compare { op, bound }
+                }
+                None => {
+                    let (lo, hi, half_open) = range(&mut c)?;
+                    RefinementKind::Range { lo, hi, half_open }
+                }
+            },
+        };
+        Ok(Refinement { kind, span })
+    }
+
+    /// `(p: T, ...)` of a function or a decision.
+    fn params(&self, node: Node<'_>) -> Result<Vec<Param>, Diagnostic> {
+        Cursor::new(node)
+            .rest()
+            .map(|param| {
+                let span = span_of(&param);
+                let mut c = Cursor::new(param);
+                let name = self.ident(c.expect(Rule::ident)?);
+                let ty = self.type_expr(c.expect(Rule::type_expr)?)?;
+                Ok(Param { name, ty, span })
             })
             .collect()
     }
@@ -265,9 +404,22 @@ impl Builder<'_> {
         let mut c = Cursor::new(row);
         let key_node = c.expect(Rule::table_key)?;
         let mut keys = Cursor::new(key_node);
-        let key = match keys.take(Rule::wildcard) {
-            Some(w) => TableKey::Wildcard(span_of(&w)),
-            None => TableKey::Values(
+        let key = match (keys.take(Rule::wildcard), keys.peek_rule()) {
+            (Some(w), _) => TableKey::Wildcard(span_of(&w)),
+            (None, Some(Rule::key_tuple)) => TableKey::Tuples(
+                keys.rest()
+                    .map(|tuple| {
+                        Cursor::new(tuple)
+                            .rest()
+                            .map(|part| match part.as_rule() {
+                                Rule::wildcard => Ok(None),
+                                _ => self.expr(part).map(Some),
+                            })
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            (None, _) => TableKey::Values(
                 keys.rest()
                     .map(|k| self.expr(k))
                     .collect::<Result<_, _>>()?,
@@ -310,6 +462,10 @@ impl Builder<'_> {
         span: crate::Span,
     ) -> Result<DecisionDecl, Diagnostic> {
         let name = self.ident(c.expect(Rule::ident)?);
+        let params = match c.take(Rule::params) {
+            Some(params) => self.params(params)?,
+            None => Vec::new(),
+        };
         let (hit, hit_span) = match c.take(Rule::hit_clause) {
             Some(clause) => {
                 let policy = Cursor::new(clause).expect(Rule::hit_policy)?;
@@ -344,6 +500,7 @@ impl Builder<'_> {
         Ok(DecisionDecl {
             doc,
             name,
+            params,
             hit,
             hit_span,
             inputs,
@@ -440,10 +597,15 @@ impl Builder<'_> {
             Rule::price_for => {
                 let var = self.ident(c.expect(Rule::ident)?);
                 let collection = self.expr(c.expect(Rule::expr)?)?;
+                let key = match c.take(Rule::expr) {
+                    Some(key) => Some(self.expr(key)?),
+                    None => None,
+                };
                 let body = self.price_body(c.expect(Rule::price_body)?)?;
                 PriceStmt::For(PriceFor {
                     var,
                     collection,
+                    key,
                     body,
                     span,
                 })

@@ -138,10 +138,30 @@ impl Builder<'_> {
                 }
             }
             Rule::index => {
-                let key = self.expr(cursor.expect(Rule::expr)?)?;
+                let mut keys = Vec::new();
+                while let Some(key) = cursor.take(Rule::expr) {
+                    keys.push(self.expr(key)?);
+                }
+                let optional = cursor
+                    .take(Rule::index_close)
+                    .is_some_and(|close| Cursor::new(close).take(Rule::optional_lookup).is_some());
+                let at = match cursor.take(Rule::lookup_at) {
+                    Some(at) => {
+                        let operand = Cursor::new(at).expect(Rule::at_operand)?;
+                        let mut operand = Cursor::new(operand);
+                        let mut date = self.primary(operand.next()?)?;
+                        for access in operand.rest() {
+                            date = self.postfix(date, access)?;
+                        }
+                        Some(Box::new(date))
+                    }
+                    None => None,
+                };
                 ExprKind::Index {
                     target: Box::new(target),
-                    key: Box::new(key),
+                    keys,
+                    optional,
+                    at,
                 }
             }
             _ => {
@@ -203,7 +223,25 @@ impl Builder<'_> {
             Rule::boolean => ExprKind::Bool(node.as_str() == "true"),
             Rule::none => ExprKind::None,
             Rule::name => ExprKind::Name(self.ident(Cursor::new(node).expect(Rule::ident)?)),
-            Rule::list => ExprKind::List(self.exprs(node)?),
+            Rule::list => match Cursor::new(node.clone()).peek_rule() {
+                Some(Rule::comprehension) => {
+                    let mut inner = Cursor::new(Cursor::new(node).expect(Rule::comprehension)?);
+                    let body = self.expr(inner.expect(Rule::expr)?)?;
+                    let var = self.ident(inner.expect(Rule::ident)?);
+                    let collection = self.expr(inner.expect(Rule::expr)?)?;
+                    let filter = match inner.take(Rule::expr) {
+                        Some(filter) => Some(Box::new(self.expr(filter)?)),
+                        None => None,
+                    };
+                    ExprKind::ListComprehension {
+                        var,
+                        collection: Box::new(collection),
+                        body: Box::new(body),
+                        filter,
+                    }
+                }
+                _ => ExprKind::List(self.exprs(node)?),
+            },
             Rule::set => ExprKind::Set(self.exprs(node)?),
             Rule::record => ExprKind::Record(self.record_fields(node)?),
             Rule::if_expr => {
@@ -262,7 +300,8 @@ impl Builder<'_> {
     fn call(&self, node: Node<'_>) -> Result<Expr, Diagnostic> {
         let span = span_of(&node);
         let mut cursor = Cursor::new(node);
-        let function = self.ident(cursor.expect(Rule::ident)?);
+        let name = cursor.expect(Rule::call_name)?;
+        let function = self.ident(Cursor::new(name).expect(Rule::ident)?);
         let kind = match cursor.peek_rule() {
             None => ExprKind::Call {
                 function,

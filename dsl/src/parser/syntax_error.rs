@@ -122,7 +122,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         enum_decl | roles_decl | input_decl | table_decl | bands_decl | decision_decl
         | value_decl | constraint_decl | price_decl | approval_decl | workflow_decl
         | trigger_decl | test_decl => {
-            "a declaration (enum, roles, input, table, bands, decision, let, output, constraint, price, approval, workflow, trigger, test)"
+            "a declaration (enum, roles, type, fn, input, table, bands, decision, let, output, constraint, price, approval, workflow, trigger, test)"
         }
         header | k_ruleset => "`ruleset NAME version \"X.Y.Z\"`",
         severity => "`error`, `warning` or `review`",

@@ -27,7 +27,22 @@ fn sexp(e: &Expr) -> String {
             format!("({} {} {})", op.as_str(), sexp(lhs), sexp(rhs))
         }
         ExprKind::Field { target, field } => format!("{}.{}", sexp(target), field.name),
-        ExprKind::Index { target, key } => format!("{}[{}]", sexp(target), sexp(key)),
+        ExprKind::Index {
+            target,
+            keys,
+            optional,
+            at,
+        } => {
+            let keys: Vec<String> = keys.iter().map(sexp).collect();
+            let mut text = format!("{}[{}]", sexp(target), keys.join(", "));
+            if *optional {
+                text.push('?');
+            }
+            if let Some(at) = at {
+                text.push_str(&format!(" at {}", sexp(at)));
+            }
+            text
+        }
         ExprKind::InRange {
             value,
             lo,

@@ -20,8 +20,8 @@ use crate::ir::workflow::{
     Action, NotifyTarget, State, Transition, Trigger, TriggerEvent, Workflow,
 };
 use crate::ir::{
-    Band, Bands, CompareOp, Constraint, Decision, DecisionRow, Expr, GlobalKind, KeyValue, Table,
-    TableVariant, Test,
+    Band, Bands, CompareOp, Constraint, Decision, DecisionRow, Expr, ForEach, GlobalKind, KeyValue,
+    Table, TableVariant, Test,
 };
 use crate::types::{RecordType, Type};
 use crate::value::Value;
@@ -69,7 +69,7 @@ pub(super) fn lower_global(l: &mut Lowerer<'_>, decl: GlobalDecl<'_>) -> (Global
     }
 }
 
-fn lower_decision(l: &mut Lowerer<'_>, d: &ast::DecisionDecl) -> (Decision, Type) {
+pub(super) fn lower_decision(l: &mut Lowerer<'_>, d: &ast::DecisionDecl) -> (Decision, Type) {
     let mut inputs = Vec::new();
     let mut input_types = Vec::new();
     let mut input_names = Vec::new();
@@ -316,6 +316,7 @@ fn lower_table_variant(
 ) -> TableVariant {
     let mut rows = Vec::new();
     let mut index = BTreeMap::new();
+    let mut patterns: Vec<(Vec<Option<Value>>, Expr, Span)> = Vec::new();
     let mut default = None;
     let mut key_spans: HashMap<KeyValue, Span> = HashMap::new();
     for row in &decl.rows {
@@ -334,6 +335,45 @@ fn lower_table_variant(
                     ));
                 }
                 default = Some(value);
+            }
+            ast::TableKey::Tuples(tuples) => {
+                let Type::Record(parts) = key_type else {
+                    l.error(Diagnostic::new(
+                        DiagnosticKind::TypeMismatch,
+                        row.span,
+                        format!(
+                            "table `{}` has one key: write `key => value`",
+                            decl.name.name
+                        ),
+                    ));
+                    continue;
+                };
+                for tuple in tuples {
+                    let Some(key) = composite_key(l, tuple, &parts.fields, row.span) else {
+                        continue;
+                    };
+                    if key.iter().any(Option::is_none) {
+                        patterns.push((key, value.clone(), row.span));
+                        continue;
+                    }
+                    let kv = Value::Record(key.into_iter().flatten().collect());
+                    let Some(map_key) = KeyValue::of(&kv) else {
+                        continue;
+                    };
+                    if let Some(first) = key_spans.insert(map_key.clone(), row.span) {
+                        l.error(
+                            Diagnostic::new(
+                                DiagnosticKind::Duplicate,
+                                row.span,
+                                "this key already has a row",
+                            )
+                            .with_label(first, "first row for this key"),
+                        );
+                        continue;
+                    }
+                    index.insert(map_key, rows.len());
+                    rows.push((kv, value.clone()));
+                }
             }
             ast::TableKey::Values(keys) => {
                 for key in keys {
@@ -388,11 +428,87 @@ fn lower_table_variant(
             );
         }
     }
+    // Fewest `_` first: a key takes the most specific pattern that matches it.
+    patterns.sort_by_key(|(key, _, _)| key.iter().filter(|k| k.is_none()).count());
+    check_pattern_overlaps(l, &decl.name.name, &patterns);
     TableVariant {
         effective: decl.effective.as_ref().map(|d| d.value),
         rows,
         index,
+        patterns: patterns
+            .into_iter()
+            .map(|(key, value, _)| (key, value))
+            .collect(),
         default,
+    }
+}
+
+/// One `(k1, k2, ...)` key of a composite-key row: constants of the components' types, `None`
+/// for `_`.
+fn composite_key(
+    l: &mut Lowerer<'_>,
+    tuple: &[Option<ast::Expr>],
+    parts: &[(String, Type)],
+    span: Span,
+) -> Option<Vec<Option<Value>>> {
+    if tuple.len() != parts.len() {
+        l.error(Diagnostic::new(
+            DiagnosticKind::TypeMismatch,
+            span,
+            format!(
+                "this key has {} parts, the table's key {}",
+                tuple.len(),
+                parts.len()
+            ),
+        ));
+        return None;
+    }
+    let mut key = Vec::with_capacity(parts.len());
+    for (part, (_, ty)) in tuple.iter().zip(parts) {
+        let Some(part) = part else {
+            key.push(None);
+            continue;
+        };
+        match l.expect(part, ty, "a key") {
+            Expr::Const(value) => key.push(Some(value)),
+            _ => {
+                l.error(Diagnostic::new(
+                    DiagnosticKind::TypeMismatch,
+                    part.span,
+                    "a table key must be a constant",
+                ));
+                return None;
+            }
+        }
+    }
+    Some(key)
+}
+
+/// Two patterns with as many `_` that can match the same key are ambiguous (spec §21).
+fn check_pattern_overlaps(
+    l: &mut Lowerer<'_>,
+    table: &str,
+    patterns: &[(Vec<Option<Value>>, Expr, Span)],
+) {
+    let wildcards = |key: &[Option<Value>]| key.iter().filter(|k| k.is_none()).count();
+    for (i, (a, _, a_span)) in patterns.iter().enumerate() {
+        for (b, _, b_span) in patterns.iter().skip(i + 1) {
+            let can_meet = a.iter().zip(b).all(|(x, y)| match (x, y) {
+                (Some(x), Some(y)) => crate::value::values_equal(x, y),
+                _ => true,
+            });
+            if wildcards(a) == wildcards(b) && can_meet {
+                l.error(
+                    Diagnostic::new(
+                        DiagnosticKind::Overlap,
+                        *b_span,
+                        format!("two rows of table `{table}` can match the same key"),
+                    )
+                    .with_label(*a_span, "the other row")
+                    .with_hint("make one of them more specific (fewer `_`)"),
+                );
+            }
+        }
     }
 }
 
@@ -608,14 +724,35 @@ fn lower_price_body(
                 let (c, ct) = l.expr(&f.collection, None);
                 let elem = l.element_type(&ct, f.collection.span);
                 let slot = l.push_local(&f.var.name, elem);
-                state.for_slots.push(slot);
+                let key = f.key.as_ref().map(|k| {
+                    let (key, key_ty) = l.expr(k, None);
+                    if !matches!(
+                        key_ty.strip_optional(),
+                        Type::Int | Type::Text | Type::Enum(_) | Type::Date | Type::Unknown
+                    ) {
+                        let msg = format!(
+                            "a line key must be a number, a text, a date or an enum value, found {}",
+                            l.show(&key_ty)
+                        );
+                        l.error(Diagnostic::new(DiagnosticKind::TypeMismatch, k.span, msg));
+                    }
+                    key
+                });
+                // The element's part of each line id: its key, its position in a list, or
+                // the value itself in a set (spec §19).
+                let id_slot = l.push_local("", Type::Unknown);
+                state.for_slots.push(id_slot);
                 let body = lower_price_body(l, &f.body, state);
                 state.for_slots.pop();
+                l.pop_local();
                 l.pop_local();
                 out.push(PriceStatement::For {
                     slot,
                     collection: c,
                     body,
+                    id_slot,
+                    key,
+                    by_position: matches!(ct, Type::List(_)),
                 });
             }
             PriceStmt::Line(line) => {
@@ -710,13 +847,28 @@ pub(super) fn lower_constraint(l: &mut Lowerer<'_>, c: &ast::ConstraintDecl) {
     }
     let saved = std::mem::replace(&mut l.context, Context::Constraint);
     l.begin_node();
+    let each = c.each.as_ref().map(|each| {
+        let input_path = l.input_path_of(&each.collection);
+        let (collection, ty) = l.expr(&each.collection, None);
+        let elem = l.element_type(&ty, each.collection.span);
+        let slot = l.push_local(&each.var.name, elem);
+        ForEach {
+            slot,
+            collection,
+            input_path,
+        }
+    });
     let condition = l.condition(&c.condition, "a constraint");
     let message = l.expect(&c.message, &Type::Text, "the message");
+    if each.is_some() {
+        l.pop_local();
+    }
     let deps = l.end_node(Node::Constraint(index), Some((c.span, c.name.name.clone())));
     l.context = saved;
     let reads = reads_of(l, &deps);
     l.program.constraints.push(Constraint {
         id: c.name.name.clone(),
+        each,
         condition,
         severity: c.severity,
         message,

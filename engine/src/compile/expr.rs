@@ -64,7 +64,36 @@ impl Lowerer<'_> {
             }
             ExprKind::Name(ident) => self.name(ident, expected),
             ExprKind::Field { target, field } => self.field(e, target, field),
-            ExprKind::Index { target, key } => self.index(target, key),
+            ExprKind::Index {
+                target,
+                keys,
+                optional,
+                at,
+            } => self.index(e.span, target, keys, *optional, at.as_deref()),
+            ExprKind::ListComprehension {
+                var,
+                collection,
+                body,
+                filter,
+            } => {
+                let (c, ct) = self.expr(collection, None);
+                let elem = self.element_type(&ct, collection.span);
+                let slot = self.push_local(&var.name, elem);
+                let body_expected = match expected {
+                    Some(Type::List(t)) => Some((**t).clone()),
+                    _ => None,
+                };
+                let (b, bt) = self.expr(body, body_expected.as_ref());
+                let f = filter.as_deref().map(|f| self.condition(f, "the filter"));
+                self.pop_local();
+                let e = Expr::ListOf {
+                    slot,
+                    collection: boxed(c),
+                    body: boxed(b),
+                    filter: f.map(boxed),
+                };
+                (e, Type::List(Box::new(bt)))
+            }
             ExprKind::Call { function, args } => self.call(e.span, function, args),
             ExprKind::Comprehension {
                 function,
@@ -255,6 +284,19 @@ impl Lowerer<'_> {
         {
             return (Expr::Const(Value::Enum(*id, index as u32)), Type::Enum(*id));
         }
+        if self.context == Context::Function
+            && (matches!(
+                self.sym.names.get(name).map(|(s, _)| *s),
+                Some(Symbol::Input(_) | Symbol::Global(_))
+            ) || matches!(name, "as_of" | "valid" | "now"))
+        {
+            return self.fail_with_hint(
+                ident.span,
+                DiagnosticKind::Invalid,
+                format!("a function cannot read `{name}`"),
+                "inside `fn` only its parameters, constants, tables, bands and functions are in scope: pass it as a parameter".to_string(),
+            );
+        }
         match self.sym.names.get(name).map(|(s, _)| *s) {
             Some(Symbol::Input(i)) => {
                 self.depend_on_input(name.to_string());
@@ -285,7 +327,14 @@ impl Lowerer<'_> {
                     format!("`{name}` is a bands declaration: use `volume(q, {name})`, `graduated(q, {name})` or `block(q, {name})`"),
                 );
             }
-            Some(Symbol::Approval(_) | Symbol::Workflow(_) | Symbol::Enum(_)) => {
+            Some(Symbol::Function(_)) => {
+                return self.fail(
+                    ident.span,
+                    DiagnosticKind::TypeMismatch,
+                    format!("`{name}` is a function: call it with `{name}(...)`"),
+                );
+            }
+            Some(Symbol::Approval(_) | Symbol::Workflow(_) | Symbol::Enum(_) | Symbol::Type(_)) => {
                 return self.fail(
                     ident.span,
                     DiagnosticKind::TypeMismatch,
@@ -464,6 +513,11 @@ impl Lowerer<'_> {
     }
 
     /// Resolves `input.a.b` chains to an IR path and the dotted input path they read.
+    /// The input path an expression reads (`items`, `order.lines`), if it is one.
+    pub fn input_path_of(&mut self, e: &ast::Expr) -> Option<String> {
+        self.input_path(e).map(|(_, _, path)| path)
+    }
+
     fn input_path(&mut self, e: &ast::Expr) -> Option<(Expr, Type, String)> {
         match &e.kind {
             ExprKind::Name(ident) => {
@@ -493,43 +547,129 @@ impl Lowerer<'_> {
         }
     }
 
-    fn index(&mut self, target: &ast::Expr, key: &ast::Expr) -> Typed {
-        let ExprKind::Name(ident) = &target.kind else {
-            return self.fail(
-                target.span,
-                DiagnosticKind::TypeMismatch,
-                "only tables can be indexed: `table[key]`",
-            );
-        };
-        let Some(Symbol::Table(id)) = self.sym.names.get(&ident.name).map(|(s, _)| *s) else {
-            if self.sym.names.contains_key(&ident.name) || self.local(&ident.name).is_some() {
-                return self.fail(
-                    target.span,
-                    DiagnosticKind::TypeMismatch,
-                    format!("`{}` is not a table", ident.name),
-                );
+    /// `t[k]`, `t[k1, k2]`, `t[k]?`, `t[k] at DATE` on a table; `xs[i]` on a list.
+    fn index(
+        &mut self,
+        span: Span,
+        target: &ast::Expr,
+        keys: &[ast::Expr],
+        optional: bool,
+        at: Option<&ast::Expr>,
+    ) -> Typed {
+        let table = match &target.kind {
+            ExprKind::Name(ident) if self.local(&ident.name).is_none() => {
+                match self.sym.names.get(&ident.name).map(|(s, _)| *s) {
+                    Some(Symbol::Table(id)) => Some((id, ident)),
+                    Some(_) => None,
+                    None => {
+                        let tables = self
+                            .sym
+                            .names
+                            .iter()
+                            .filter(|(_, (s, _))| matches!(s, Symbol::Table(_)))
+                            .map(|(n, _)| n.as_str());
+                        let hint = did_you_mean(&ident.name, tables);
+                        self.error(
+                            Diagnostic::new(
+                                DiagnosticKind::UnknownName,
+                                ident.span,
+                                format!("unknown table `{}`", ident.name),
+                            )
+                            .with_optional_hint(hint),
+                        );
+                        return unknown();
+                    }
+                }
             }
-            let tables = self
-                .sym
-                .names
-                .iter()
-                .filter(|(_, (s, _))| matches!(s, Symbol::Table(_)))
-                .map(|(n, _)| n.as_str());
-            let hint = did_you_mean(&ident.name, tables);
-            self.error(
-                Diagnostic::new(
-                    DiagnosticKind::UnknownName,
-                    ident.span,
-                    format!("unknown table `{}`", ident.name),
-                )
-                .with_optional_hint(hint),
-            );
-            return unknown();
+            _ => None,
+        };
+        let Some((id, ident)) = table else {
+            return self.list_index(span, target, keys, optional, at);
         };
         self.depend_on(Node::Table(id));
         let (key_ty, value_ty) = self.table_types(id);
-        let k = self.expect(key, &key_ty, &format!("the key of `{}`", ident.name));
-        (Expr::TableLookup(id, boxed(k)), value_ty)
+        let what = format!("the key of `{}`", ident.name);
+        let key = match (&key_ty, keys) {
+            // A composite key: one expression per component.
+            (Type::Record(parts), _) if parts.fields.first().is_some_and(|(n, _)| n == "0") => {
+                if keys.len() != parts.fields.len() {
+                    let msg = format!(
+                        "`{}` is keyed by {} values, found {}",
+                        ident.name,
+                        parts.fields.len(),
+                        keys.len()
+                    );
+                    return self.fail(span, DiagnosticKind::TypeMismatch, msg);
+                }
+                let lowered: Vec<Expr> = keys
+                    .iter()
+                    .zip(&parts.fields)
+                    .map(|(k, (_, t))| self.expect(k, t, &what))
+                    .collect();
+                fold_record(lowered)
+            }
+            (_, [key]) => self.expect(key, &key_ty, &what),
+            _ => {
+                let msg = format!(
+                    "`{}` is keyed by one value, found {}",
+                    ident.name,
+                    keys.len()
+                );
+                return self.fail(span, DiagnosticKind::TypeMismatch, msg);
+            }
+        };
+        let at = at.map(|d| boxed(self.expect(d, &Type::Date, "the date of a lookup")));
+        let ty = if optional {
+            value_ty.optional()
+        } else {
+            value_ty
+        };
+        let e = Expr::TableLookup {
+            table: id,
+            key: boxed(key),
+            optional,
+            at,
+        };
+        (e, ty)
+    }
+
+    /// `xs[i]`: the element at a 0-based position of a list.
+    fn list_index(
+        &mut self,
+        span: Span,
+        target: &ast::Expr,
+        keys: &[ast::Expr],
+        optional: bool,
+        at: Option<&ast::Expr>,
+    ) -> Typed {
+        let (list, list_ty) = self.expr(target, None);
+        let elem = match &list_ty {
+            Type::List(t) => (**t).clone(),
+            Type::Unknown => Type::Unknown,
+            other => {
+                let msg = format!(
+                    "only lists and tables can be indexed, found {}",
+                    self.show(other)
+                );
+                return self.fail(target.span, DiagnosticKind::TypeMismatch, msg);
+            }
+        };
+        if optional || at.is_some() {
+            return self.fail(
+                span,
+                DiagnosticKind::TypeMismatch,
+                "`?` and `at` are for table lookups: use `first(xs)`, `last(xs)` for a list",
+            );
+        }
+        let [position] = keys else {
+            return self.fail(
+                span,
+                DiagnosticKind::TypeMismatch,
+                "a list is indexed by one position: `xs[0]`",
+            );
+        };
+        let position = self.expect(position, &Type::Int, "a list position");
+        (Expr::ListIndex(boxed(list), boxed(position)), elem)
     }
 
     fn table_types(&mut self, id: u32) -> (Type, Type) {
@@ -1030,6 +1170,10 @@ impl Lowerer<'_> {
                 return self.fail(single.span, DiagnosticKind::TypeMismatch, msg);
             }
         }
+        if let Some((Symbol::Function(id), _)) = self.sym.names.get(name) {
+            let id = *id;
+            return super::functions::call(self, span, id, args);
+        }
         match name {
             "volume" | "graduated" | "block" => return self.bands_call(span, name, args),
             "round" => return self.round_call(span, args),
@@ -1140,6 +1284,48 @@ impl Lowerer<'_> {
                 Type::Int
             }
             Builtin::IsSome => Type::Bool,
+            Builtin::First | Builtin::Last => match first {
+                Type::List(elem) => elem.optional(),
+                Type::Unknown => Type::Unknown,
+                _ => {
+                    want(self, 0, &|_| false, "a list");
+                    Type::Unknown
+                }
+            },
+            Builtin::Distinct | Builtin::Reverse => {
+                want(
+                    self,
+                    0,
+                    &|t| matches!(t, Type::List(_) | Type::Unknown),
+                    "a list",
+                );
+                first
+            }
+            Builtin::Sort => {
+                let sortable = |t: &Type| match t {
+                    Type::List(elem) => matches!(
+                        elem.as_ref(),
+                        Type::Int
+                            | Type::Decimal
+                            | Type::Percent
+                            | Type::Text
+                            | Type::Date
+                            | Type::DateTime
+                            | Type::Duration
+                            | Type::Enum(_)
+                            | Type::Unknown
+                    ),
+                    Type::Unknown => true,
+                    _ => false,
+                };
+                want(
+                    self,
+                    0,
+                    &sortable,
+                    "a list of numbers, texts, dates or enum values",
+                );
+                first
+            }
         }
     }
 
@@ -1333,6 +1519,11 @@ fn builtin_named(name: &str) -> Option<(Builtin, (usize, Option<usize>))> {
         "upper" => (Builtin::Upper, (1, Some(1))),
         "len" => (Builtin::Len, (1, Some(1))),
         "is_some" => (Builtin::IsSome, (1, Some(1))),
+        "first" => (Builtin::First, (1, Some(1))),
+        "last" => (Builtin::Last, (1, Some(1))),
+        "distinct" => (Builtin::Distinct, (1, Some(1))),
+        "sort" => (Builtin::Sort, (1, Some(1))),
+        "reverse" => (Builtin::Reverse, (1, Some(1))),
         _ => return None,
     })
 }

@@ -22,6 +22,8 @@ pub enum Node {
     /// A workflow transition's guard: (workflow, transition).
     Transition(u32, u32),
     Trigger(u32),
+    /// A function or a decision with parameters.
+    Function(u32),
 }
 
 fn edges_map(edges: &[(Node, Deps)], program: &Program) -> HashMap<Node, Vec<Node>> {

@@ -1,67 +1,233 @@
-//! Stage 2: the input schema (spec §5) — field types, nested records, and defaults, which must
-//! be constants of the field's type.
+//! Stage 2: the input schema (spec §5, §20) — field types, nested records (also inside lists and
+//! named types, so their defaults and refinements apply to every element), defaults, which must
+//! be constants of the field's type, refinements and enum fallbacks.
 
-use ordo_dsl::ast;
-use ordo_dsl::{Diagnostic, DiagnosticKind};
+use ordo_dsl::ast::{self, RefinementKind as AstRefinement};
+use ordo_dsl::{Diagnostic, DiagnosticKind, Span};
 
 use super::Lowerer;
-use crate::ir::{InputField, InputSchema};
+use crate::ir::{Expr, InputField, InputSchema, Refinement, RefinementKind};
+use crate::types::Type;
+use crate::value::Value;
 
 pub(super) fn lower_schema(lowerer: &mut Lowerer<'_>) -> InputSchema {
     let fields: Vec<&ast::FieldDecl> = lowerer.sym.input_fields.clone();
+    let fields: Vec<InputField> = fields
+        .into_iter()
+        .map(|f| lower_field(lowerer, f))
+        .collect();
     InputSchema {
-        fields: fields
-            .into_iter()
-            .map(|f| lower_field(lowerer, f))
-            .collect(),
+        checked: fields.iter().any(checked),
+        fields,
     }
 }
 
-fn lower_field(lowerer: &mut Lowerer<'_>, field: &ast::FieldDecl) -> InputField {
+/// Whether a field or one of its nested fields has a refinement or a fallback.
+fn checked(field: &InputField) -> bool {
+    !field.refinements.is_empty() || field.fallback.is_some() || field.fields.iter().any(checked)
+}
+
+fn lower_field<'a>(lowerer: &mut Lowerer<'a>, field: &'a ast::FieldDecl) -> InputField {
     let ty = lowerer.sym.resolve_type(&field.ty, &mut lowerer.diags);
-    let fields = match &field.ty.kind {
-        ast::TypeExprKind::Record(nested) => {
-            nested.iter().map(|f| lower_field(lowerer, f)).collect()
-        }
-        ast::TypeExprKind::Optional(inner) => match &inner.kind {
-            ast::TypeExprKind::Record(nested) => {
-                nested.iter().map(|f| lower_field(lowerer, f)).collect()
-            }
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
+    let fields = match lowerer.sym.record_decl_of(&field.ty) {
+        Some(nested) => nested.iter().map(|f| lower_field(lowerer, f)).collect(),
+        None => Vec::new(),
     };
     let default = field.default.as_ref().and_then(|expr| {
-        let (lowered, found) = lowerer.expr(expr, Some(&ty));
-        if !found.fits(&ty) {
+        constant(
+            lowerer,
+            expr,
+            &ty,
+            &format!("the default of `{}`", field.name.name),
+        )
+    });
+    let refinements = field
+        .refinements
+        .iter()
+        .filter_map(|r| refinement(lowerer, r, &ty, &field.name.name))
+        .collect();
+    let fallback = field.fallback.as_ref().and_then(|expr| {
+        if !matches!(ty.strip_optional(), Type::Enum(_)) {
             lowerer.error(Diagnostic::new(
                 DiagnosticKind::TypeMismatch,
                 expr.span,
                 format!(
-                    "the default of `{}` is {}, but the field is {}",
+                    "`fallback` is for enum fields; `{}` is {}",
                     field.name.name,
-                    lowerer.show(&found),
                     lowerer.show(&ty)
                 ),
             ));
             return None;
         }
-        match lowered {
-            crate::ir::Expr::Const(value) => Some(value),
-            _ => {
-                lowerer.error(Diagnostic::new(
-                    DiagnosticKind::Invalid,
-                    expr.span,
-                    format!("the default of `{}` must be a constant", field.name.name),
-                ));
-                None
-            }
-        }
+        constant(lowerer, expr, ty.strip_optional(), "the fallback")
     });
     InputField {
         name: field.name.name.clone(),
         ty,
         default,
         fields,
+        refinements,
+        message: field.message.as_ref().map(|m| m.value.clone()),
+        fallback,
     }
+}
+
+/// A constant of type `ty` written at `expr` (a default, a fallback, a bound), or a diagnostic.
+fn constant(lowerer: &mut Lowerer<'_>, expr: &ast::Expr, ty: &Type, what: &str) -> Option<Value> {
+    let (lowered, found) = lowerer.expr(expr, Some(ty));
+    if !found.fits(ty) {
+        let msg = format!(
+            "{what} is {}, but the field is {}",
+            lowerer.show(&found),
+            lowerer.show(ty)
+        );
+        lowerer.error(Diagnostic::new(
+            DiagnosticKind::TypeMismatch,
+            expr.span,
+            msg,
+        ));
+        return None;
+    }
+    match lowered {
+        Expr::Const(value) => Some(value),
+        _ => {
+            lowerer.error(Diagnostic::new(
+                DiagnosticKind::Invalid,
+                expr.span,
+                format!("{what} must be a constant"),
+            ));
+            None
+        }
+    }
+}
+
+/// A refinement checked against the field's type.
+fn refinement(
+    lowerer: &mut Lowerer<'_>,
+    r: &ast::Refinement,
+    ty: &Type,
+    field: &str,
+) -> Option<Refinement> {
+    let text = r.span.text(lowerer.source).to_string();
+    let inner = ty.strip_optional().clone();
+    let mismatch = |lowerer: &mut Lowerer<'_>, what: &str| {
+        let msg = format!("`{text}` needs {what}; `{field}` is {}", lowerer.show(ty));
+        lowerer.error(Diagnostic::new(DiagnosticKind::TypeMismatch, r.span, msg));
+        None
+    };
+    let kind = match &r.kind {
+        AstRefinement::Range { lo, hi, half_open } => {
+            if !ordered(&inner) {
+                return mismatch(lowerer, "a number, a percent or a date");
+            }
+            let lo = constant(lowerer, lo, &inner, "a bound")?;
+            let hi = match hi {
+                Some(hi) => Some((constant(lowerer, hi, &inner, "a bound")?, !half_open)),
+                None => None,
+            };
+            RefinementKind::Bounds {
+                lo: Some((lo, true)),
+                hi,
+            }
+        }
+        AstRefinement::Compare { op, bound } => {
+            if !ordered(&inner) {
+                return mismatch(lowerer, "a number, a percent or a date");
+            }
+            let bound = constant(lowerer, bound, &inner, "a bound")?;
+            match op {
+                ast::CompareOp::Ge => RefinementKind::Bounds {
+                    lo: Some((bound, true)),
+                    hi: None,
+                },
+                ast::CompareOp::Gt => RefinementKind::Bounds {
+                    lo: Some((bound, false)),
+                    hi: None,
+                },
+                ast::CompareOp::Le => RefinementKind::Bounds {
+                    lo: None,
+                    hi: Some((bound, true)),
+                },
+                _ => RefinementKind::Bounds {
+                    lo: None,
+                    hi: Some((bound, false)),
+                },
+            }
+        }
+        AstRefinement::Matching(pattern) => {
+            if !matches!(inner, Type::Text | Type::Unknown) {
+                return mismatch(lowerer, "a text");
+            }
+            if let Err(e) = regex::Regex::new(&format!("^(?:{})$", pattern.value)) {
+                lowerer.error(
+                    Diagnostic::new(
+                        DiagnosticKind::Invalid,
+                        pattern.span,
+                        "this is not a valid regular expression",
+                    )
+                    .with_hint(first_line(&e.to_string())),
+                );
+                return None;
+            }
+            RefinementKind::Matching {
+                pattern: pattern.value.clone(),
+                regex: std::sync::OnceLock::new(),
+            }
+        }
+        AstRefinement::Len { lo, hi, half_open } => {
+            if !matches!(
+                inner,
+                Type::Text | Type::List(_) | Type::Set(_) | Type::Unknown
+            ) {
+                return mismatch(lowerer, "a text, a list or a set");
+            }
+            let lo = count(lowerer, lo)?;
+            let hi = match hi {
+                Some(hi) => Some((count(lowerer, hi)?, !half_open)),
+                None => None,
+            };
+            RefinementKind::Len { lo, hi }
+        }
+    };
+    Some(Refinement { kind, text })
+}
+
+/// Types a range bound can order.
+fn ordered(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::Int
+            | Type::Decimal
+            | Type::Percent
+            | Type::Date
+            | Type::DateTime
+            | Type::Duration
+            | Type::Unknown
+    )
+}
+
+/// A whole number >= 0 written as a length bound.
+fn count(lowerer: &mut Lowerer<'_>, e: &ast::Expr) -> Option<u64> {
+    let value = constant(lowerer, e, &Type::Int, "a length")?;
+    let n = match value {
+        Value::Number(n) => crate::num::to_i64(n).and_then(|n| u64::try_from(n).ok()),
+        _ => None,
+    };
+    if n.is_none() {
+        invalid(lowerer, e.span, "a length is a whole number >= 0");
+    }
+    n
+}
+
+fn invalid(lowerer: &mut Lowerer<'_>, span: Span, message: &str) {
+    lowerer.error(Diagnostic::new(DiagnosticKind::Invalid, span, message));
+}
+
+fn first_line(text: &str) -> String {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(text)
+        .trim()
+        .to_string()
 }

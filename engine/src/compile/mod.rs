@@ -14,6 +14,7 @@
 
 mod decls;
 mod expr;
+mod functions;
 mod graph;
 mod inputs;
 mod symbols;
@@ -93,6 +94,8 @@ pub(crate) enum Context {
     Trigger,
     /// A `test` block's expectations: `violations` and `approvals.CHAIN` are in scope.
     Test,
+    /// The body of a `fn`: only parameters, constants, tables, bands and functions.
+    Function,
 }
 
 /// The lowering stage's state: symbols, the program under construction, diagnostics,
@@ -104,6 +107,8 @@ pub(crate) struct Lowerer<'a> {
     pub diags: Vec<Diagnostic>,
     pub program: Program,
     global_states: Vec<GlobalState>,
+    /// The lowering state of each function.
+    function_states: Vec<GlobalState>,
     /// Dependencies of each node, recorded while it was lowered.
     pub edges: Vec<(Node, Deps)>,
     /// The declaration span of each node, for cycle reports.
@@ -135,7 +140,10 @@ impl<'a> Lowerer<'a> {
             effective: ast.effective.as_ref().map(|d| d.value),
             enums: sym.enums.clone(),
             roles: sym.roles.clone(),
-            input: crate::ir::InputSchema { fields: Vec::new() },
+            input: crate::ir::InputSchema {
+                fields: Vec::new(),
+                checked: false,
+            },
             globals: sym
                 .globals
                 .iter()
@@ -157,8 +165,10 @@ impl<'a> Lowerer<'a> {
             approvals: Vec::new(),
             workflows: Vec::new(),
             triggers: Vec::new(),
+            functions: sym.functions.iter().map(functions::placeholder).collect(),
         };
         let global_states = vec![GlobalState::Pending; sym.globals.len()];
+        let function_states = vec![GlobalState::Pending; sym.functions.len()];
         Lowerer {
             ast,
             source,
@@ -166,6 +176,7 @@ impl<'a> Lowerer<'a> {
             diags,
             program,
             global_states,
+            function_states,
             edges: Vec::new(),
             spans: Vec::new(),
             deps_stack: Vec::new(),
@@ -191,6 +202,9 @@ impl<'a> Lowerer<'a> {
         }
         for id in 0..self.sym.globals.len() {
             self.ensure_global(id as GlobalId);
+        }
+        for id in 0..self.sym.functions.len() {
+            functions::ensure_function(self, id as u32);
         }
         let items = &self.ast.items;
         for item in items {

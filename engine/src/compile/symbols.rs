@@ -22,6 +22,40 @@ pub enum Symbol {
     Workflow(u32),
     /// An enum type name (usable to qualify its values: `Model.p200`).
     Enum(u32),
+    /// A named record type (`type Item = {...}`).
+    Type(u32),
+    /// A function, or a decision with parameters, called as `NAME(args)`.
+    Function(u32),
+}
+
+/// A declaration called as `NAME(args)`.
+#[derive(Debug, Clone, Copy)]
+pub enum FunctionDecl<'a> {
+    Fn(&'a ast::FnDecl),
+    Decision(&'a ast::DecisionDecl),
+}
+
+impl<'a> FunctionDecl<'a> {
+    pub fn name(&self) -> &'a ast::Ident {
+        match self {
+            FunctionDecl::Fn(d) => &d.name,
+            FunctionDecl::Decision(d) => &d.name,
+        }
+    }
+
+    pub fn params(&self) -> &'a [ast::Param] {
+        match self {
+            FunctionDecl::Fn(d) => &d.params,
+            FunctionDecl::Decision(d) => &d.params,
+        }
+    }
+
+    pub fn span(&self) -> Span {
+        match self {
+            FunctionDecl::Fn(d) => d.span,
+            FunctionDecl::Decision(d) => d.span,
+        }
+    }
 }
 
 /// A declaration that becomes a [`crate::ir::Global`].
@@ -66,6 +100,9 @@ pub struct Symbols<'a> {
     pub bands: Vec<&'a ast::BandsDecl>,
     pub approvals: Vec<&'a ast::ApprovalDecl>,
     pub workflows: Vec<&'a ast::WorkflowDecl>,
+    /// Named record types, by id.
+    pub types: Vec<&'a ast::TypeDecl>,
+    pub functions: Vec<FunctionDecl<'a>>,
     pub names: HashMap<String, (Symbol, Span)>,
 }
 
@@ -95,7 +132,25 @@ impl<'a> Symbols<'a> {
                     }
                 }
                 Item::Value(decl) => s.add_global(GlobalDecl::Value(decl), diags),
+                Item::Decision(decl) if !decl.params.is_empty() => {
+                    s.add_function(FunctionDecl::Decision(decl), diags)
+                }
                 Item::Decision(decl) => s.add_global(GlobalDecl::Decision(decl), diags),
+                Item::Function(decl) => s.add_function(FunctionDecl::Fn(decl), diags),
+                Item::Type(decl) => {
+                    if is_builtin_type(&decl.name.name) {
+                        diags.push(Diagnostic::new(
+                            DiagnosticKind::Duplicate,
+                            decl.name.span,
+                            format!("`{}` is a built-in type", decl.name.name),
+                        ));
+                        continue;
+                    }
+                    let id = s.types.len() as u32;
+                    if s.declare(&decl.name, Symbol::Type(id), diags) {
+                        s.types.push(decl);
+                    }
+                }
                 Item::Price(decl) => s.add_global(GlobalDecl::Price(decl), diags),
                 Item::Table(decl) => s.add_table(decl, diags),
                 Item::Bands(decl) => {
@@ -129,6 +184,13 @@ impl<'a> Symbols<'a> {
         }
         self.names.insert(name.name.clone(), (symbol, name.span));
         true
+    }
+
+    fn add_function(&mut self, decl: FunctionDecl<'a>, diags: &mut Vec<Diagnostic>) {
+        let id = self.functions.len() as u32;
+        if self.declare(decl.name(), Symbol::Function(id), diags) {
+            self.functions.push(decl);
+        }
     }
 
     fn add_global(&mut self, decl: GlobalDecl<'a>, diags: &mut Vec<Diagnostic>) {
@@ -225,6 +287,34 @@ impl<'a> Symbols<'a> {
 
     /// Resolves a written type.
     pub fn resolve_type(&self, ty: &ast::TypeExpr, diags: &mut Vec<Diagnostic>) -> Type {
+        self.resolve_type_in(ty, diags, &mut Vec::new())
+    }
+
+    /// The fields of the record a type holds (through `?`, `List<...>` and named types): the
+    /// declared fields whose defaults and refinements apply wherever the record is read.
+    pub fn record_decl_of(&self, ty: &'a ast::TypeExpr) -> Option<&'a [ast::FieldDecl]> {
+        let mut ty = ty;
+        // Named types may refer to each other; a cycle is reported by `resolve_type`.
+        for _ in 0..64 {
+            match &ty.kind {
+                TypeExprKind::Record(fields) => return Some(fields),
+                TypeExprKind::Optional(inner) | TypeExprKind::List(inner) => ty = inner,
+                TypeExprKind::Named(name) => match self.names.get(&name.name) {
+                    Some((Symbol::Type(id), _)) => ty = &self.types.get(*id as usize)?.ty,
+                    _ => return None,
+                },
+                TypeExprKind::Set(_) | TypeExprKind::Tuple(_) => return None,
+            }
+        }
+        None
+    }
+
+    fn resolve_type_in(
+        &self,
+        ty: &ast::TypeExpr,
+        diags: &mut Vec<Diagnostic>,
+        named: &mut Vec<u32>,
+    ) -> Type {
         match &ty.kind {
             TypeExprKind::Named(name) => match name.name.as_str() {
                 "Bool" => Type::Bool,
@@ -235,15 +325,33 @@ impl<'a> Symbols<'a> {
                 "Date" => Type::Date,
                 "DateTime" => Type::DateTime,
                 "Duration" => Type::Duration,
-                other => match self.enum_by_name.get(other) {
-                    Some(id) => Type::Enum(*id),
-                    None => {
+                other => match (self.enum_by_name.get(other), self.names.get(other)) {
+                    (Some(id), _) => Type::Enum(*id),
+                    (None, Some((Symbol::Type(id), _))) => {
+                        if named.contains(id) {
+                            diags.push(Diagnostic::new(
+                                DiagnosticKind::Cycle,
+                                name.span,
+                                format!("the type `{other}` contains itself"),
+                            ));
+                            return Type::Unknown;
+                        }
+                        let Some(decl) = self.types.get(*id as usize) else {
+                            return Type::Unknown;
+                        };
+                        named.push(*id);
+                        let resolved = self.resolve_type_in(&decl.ty, diags, named);
+                        named.pop();
+                        resolved
+                    }
+                    (None, _) => {
                         let known = [
                             "Bool", "Int", "Decimal", "Percent", "Text", "Date", "DateTime",
                             "Duration",
                         ]
                         .into_iter()
-                        .chain(self.enums.iter().map(|e| e.name.as_str()));
+                        .chain(self.enums.iter().map(|e| e.name.as_str()))
+                        .chain(self.types.iter().map(|t| t.name.name.as_str()));
                         diags.push(
                             Diagnostic::new(
                                 DiagnosticKind::UnknownName,
@@ -256,8 +364,10 @@ impl<'a> Symbols<'a> {
                     }
                 },
             },
-            TypeExprKind::List(inner) => Type::List(Box::new(self.resolve_type(inner, diags))),
-            TypeExprKind::Set(inner) => match self.resolve_type(inner, diags) {
+            TypeExprKind::List(inner) => {
+                Type::List(Box::new(self.resolve_type_in(inner, diags, named)))
+            }
+            TypeExprKind::Set(inner) => match self.resolve_type_in(inner, diags, named) {
                 Type::Enum(id) => Type::Set(id),
                 Type::Unknown => Type::Unknown,
                 other => {
@@ -272,7 +382,15 @@ impl<'a> Symbols<'a> {
                     Type::Unknown
                 }
             },
-            TypeExprKind::Optional(inner) => self.resolve_type(inner, diags).optional(),
+            TypeExprKind::Optional(inner) => self.resolve_type_in(inner, diags, named).optional(),
+            // A composite key: a record of its components, as keys are looked up.
+            TypeExprKind::Tuple(parts) => Type::Record(Arc::new(RecordType {
+                fields: parts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, part)| (i.to_string(), self.resolve_type_in(part, diags, named)))
+                    .collect(),
+            })),
             TypeExprKind::Record(fields) => {
                 let mut seen: HashMap<&str, Span> = HashMap::new();
                 let mut out = Vec::new();
@@ -282,7 +400,8 @@ impl<'a> Symbols<'a> {
                         continue;
                     }
                     seen.insert(&field.name.name, field.name.span);
-                    out.push((field.name.name.clone(), self.resolve_type(&field.ty, diags)));
+                    let field_ty = self.resolve_type_in(&field.ty, diags, named);
+                    out.push((field.name.name.clone(), field_ty));
                 }
                 Type::Record(Arc::new(RecordType { fields: out }))
             }

@@ -58,6 +58,8 @@ fn rules(ruleset: &Ruleset) -> Vec<(&'static str, String, Json)> {
         let (kind, id) = match item {
             Item::Enum(d) => ("enum", d.name.name.clone()),
             Item::Roles(_) => ("roles", "roles".to_string()),
+            Item::Type(d) => ("type", d.name.name.clone()),
+            Item::Function(d) => ("fn", d.name.name.clone()),
             Item::Input(_) => continue,
             Item::Table(d) => (
                 "table",

@@ -1,5 +1,7 @@
 //! The built-in functions of spec §6, dates, and pricing by bands.
 
+use std::sync::Arc;
+
 use chrono::{Datelike, Duration, NaiveDate};
 use ordo_dsl::ast::RoundingMode;
 use rust_decimal::Decimal;
@@ -123,7 +125,63 @@ pub(super) fn call(builtin: Builtin, args: &[Value]) -> EvalResult<Value> {
             Value::None => Value::Bool(false),
             _ => Value::Bool(true),
         },
+        Builtin::First | Builtin::Last => {
+            let items = list(arg(0)?)?;
+            let item = if builtin == Builtin::First {
+                items.first()
+            } else {
+                items.last()
+            };
+            item.cloned().unwrap_or(Value::None)
+        }
+        Builtin::Distinct => {
+            let mut kept: Vec<Value> = Vec::new();
+            for item in list(arg(0)?)? {
+                if !kept.iter().any(|k| crate::value::values_equal(k, item)) {
+                    kept.push(item.clone());
+                }
+            }
+            Value::List(Arc::from(kept))
+        }
+        Builtin::Sort => {
+            let mut items = list(arg(0)?)?.to_vec();
+            // Stable: equal elements keep their order.
+            items.sort_by(order);
+            Value::List(Arc::from(items))
+        }
+        Builtin::Reverse => {
+            let items: Vec<Value> = list(arg(0)?)?.iter().rev().cloned().collect();
+            Value::List(Arc::from(items))
+        }
     })
+}
+
+/// The elements of a list (`none` has none).
+fn list(value: &Value) -> EvalResult<&[Value]> {
+    match value {
+        Value::List(items) => Ok(items),
+        Value::None => Ok(&[]),
+        other => Err(internal(format!("a list was expected, found {other:?}"))),
+    }
+}
+
+/// The order `sort` uses: numbers by value, texts by Unicode scalar values, dates and
+/// durations in time, enum values in declaration order.
+fn order(a: &Value, b: &Value) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => num::cmp(*x, *y),
+        (Value::Text(x), Value::Text(y)) => x.cmp(y),
+        (Value::Date(x), Value::Date(y)) => x.cmp(y),
+        (Value::DateTime(x), Value::DateTime(y)) => x.cmp(y),
+        (Value::Duration(x), Value::Duration(y)) => x.cmp(y),
+        (Value::Enum(_, x), Value::Enum(_, y)) => x.cmp(y),
+        // `none` sorts first; other pairs cannot meet in one typed list.
+        (Value::None, Value::None) => Ordering::Equal,
+        (Value::None, _) => Ordering::Less,
+        (_, Value::None) => Ordering::Greater,
+        _ => Ordering::Equal,
+    }
 }
 
 fn out_of_range() -> EvalError {

@@ -42,7 +42,10 @@ use smallvec::SmallVec;
 
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::ir::display::{self, display};
-use crate::ir::{Aggregate, ArithOp, CompareOp, Expr, GlobalId, GlobalKind, Program, TextPiece};
+use crate::ir::{
+    Aggregate, ArithOp, CompareOp, Expr, ForEach, FunctionBody, GlobalId, GlobalKind, Program,
+    TextPiece,
+};
 use crate::num;
 use crate::value::Value;
 
@@ -323,7 +326,11 @@ impl<'p> Evaluator<'p> {
                 format!("no constraint #{index}"),
             ));
         };
-        let truth = self.truth(&c.condition).map_err(|e| e.or_rule(&c.id))?;
+        let truth = match &c.each {
+            None => self.truth(&c.condition),
+            Some(each) => self.each_truth(each, &c.condition),
+        }
+        .map_err(|e| e.or_rule(&c.id))?;
         if self.context.trace {
             let reads = self.reads(&c.reads);
             self.trace.push(TraceEntry {
@@ -338,6 +345,58 @@ impl<'p> Evaluator<'p> {
             *slot = Some(truth);
         }
         Ok(truth)
+    }
+
+    /// Whether `condition` holds for every element of a constraint's collection: false as soon
+    /// as one element fails, unknown when one is unknown and none fails.
+    fn each_truth(&mut self, each: &ForEach, condition: &Expr) -> EvalResult<Truth> {
+        let collection = self.eval(&each.collection)?;
+        if collection.is_unknown() {
+            return Ok(Truth::Unknown);
+        }
+        let Some(items) = Items::of(collection) else {
+            return Err(internal("a constraint over a non-collection".into()));
+        };
+        let mut truth = Truth::True;
+        for item in items.iter() {
+            match self.with_local(each.slot, item, |ev| ev.truth(condition))? {
+                Truth::False => return Ok(Truth::False),
+                Truth::True => {}
+                Truth::Unknown | Truth::Other => truth = Truth::Unknown,
+            }
+        }
+        Ok(truth)
+    }
+
+    /// The elements a constraint over elements fails for: each one's position in the
+    /// collection and its message, in collection order.
+    pub fn failing_elements(&mut self, index: usize) -> EvalResult<Vec<(usize, String)>> {
+        let program = self.program;
+        let Some(c) = program.constraints.get(index) else {
+            return Ok(Vec::new());
+        };
+        let Some(each) = &c.each else {
+            return Ok(Vec::new());
+        };
+        let in_rule = |e: EvalError| e.or_rule(&c.id);
+        let collection = self.eval(&each.collection).map_err(in_rule)?;
+        let Some(items) = Items::of(collection) else {
+            return Ok(Vec::new());
+        };
+        let mut failing = Vec::new();
+        for (position, item) in items.iter().enumerate() {
+            let message = self.with_local(each.slot, item, |ev| -> EvalResult<Option<String>> {
+                if ev.truth(&c.condition)? != Truth::False {
+                    return Ok(None);
+                }
+                let message = ev.eval(&c.message)?;
+                Ok(Some(display(program, &message)))
+            });
+            if let Some(message) = message.map_err(in_rule)? {
+                failing.push((position, message));
+            }
+        }
+        Ok(failing)
     }
 
     /// True when no `error` constraint is violated.
@@ -690,14 +749,34 @@ impl<'p> Evaluator<'p> {
                 }
                 return self.field(target, *index);
             }
-            Expr::TableLookup(table, key) => {
-                let (program, as_of) = (self.program, self.as_of());
+            Expr::TableLookup {
+                table,
+                key,
+                optional,
+                at,
+            } => {
+                let program = self.program;
+                let as_of = match at {
+                    Some(at) => match known!(self.eval(at)?) {
+                        Value::Date(d) => Some(d),
+                        // `t[k] at none`: the evaluation's own date.
+                        Value::None => self.as_of(),
+                        other => return Err(internal(format!("a lookup at {other:?}"))),
+                    },
+                    None => self.as_of(),
+                };
                 let mut slot = Value::None;
                 let key = at_hand!(self, key, slot);
                 if key.is_unknown() {
                     return Ok(Value::Unknown);
                 }
-                let (name, row) = table_row(program, as_of, *table, key)?;
+                let (name, row) = match table_row(program, as_of, *table, key) {
+                    Ok(found) => found,
+                    Err(e) if *optional && e.kind == ErrorKind::MissingKey => {
+                        return Ok(Value::None);
+                    }
+                    Err(e) => return Err(e),
+                };
                 if let Expr::Const(value) = row {
                     // Most rows are constants: no scope to open.
                     return Ok(value.clone());
@@ -898,6 +977,68 @@ impl<'p> Evaluator<'p> {
                 let places = known!(self.eval(places)?);
                 return builtins::round(&x, &places, *mode);
             }
+            Expr::ListIndex(list, position) => {
+                let list = known!(self.eval(list)?);
+                let position = known!(self.eval(position)?);
+                let items: &[Value] = match &list {
+                    Value::List(items) => items,
+                    Value::None => &[],
+                    other => return Err(internal(format!("index of {other:?}"))),
+                };
+                let Value::Number(n) = position else {
+                    return Err(internal(format!("a list position {position:?}")));
+                };
+                let found = num::to_i64(n)
+                    .and_then(|i| usize::try_from(i).ok())
+                    .and_then(|i| items.get(i));
+                return match found {
+                    Some(item) => Ok(item.clone()),
+                    None => Err(EvalError::new(
+                        ErrorKind::IndexOutOfRange,
+                        format!(
+                            "position {} is outside the list ({} element(s); positions start at 0)",
+                            num::to_string(n),
+                            items.len()
+                        ),
+                    )),
+                };
+            }
+            Expr::CallFunction(id, args) => return self.call_function(*id, args),
+            Expr::ListOf {
+                slot,
+                collection,
+                body,
+                filter,
+            } => {
+                let collection = known!(self.eval(collection)?);
+                let Some(items) = Items::of(collection) else {
+                    return Err(internal("a list over a non-collection".into()));
+                };
+                let mut out = Vec::new();
+                let mut unknown = false;
+                for item in items.iter() {
+                    let value =
+                        self.with_local(*slot, item, |ev| -> EvalResult<Option<Value>> {
+                            if let Some(f) = filter {
+                                match ev.eval(f)? {
+                                    Value::Bool(true) => {}
+                                    Value::Bool(false) => return Ok(None),
+                                    _ => return Ok(Some(Value::Unknown)),
+                                }
+                            }
+                            ev.eval(body).map(Some)
+                        })?;
+                    match value {
+                        Some(v) if v.is_unknown() => unknown = true,
+                        Some(v) => out.push(v),
+                        None => {}
+                    }
+                }
+                if unknown {
+                    return Ok(Value::Unknown);
+                }
+                return Ok(Value::List(Arc::from(out)));
+            }
             Expr::Aggregate {
                 function,
                 slot,
@@ -913,6 +1054,57 @@ impl<'p> Evaluator<'p> {
                 return self.aggregate(*function, *slot, items.iter(), body, filter.as_deref());
             }
         })
+    }
+
+    /// A call of a function or a decision with parameters: the arguments, evaluated in the
+    /// caller's scope, become the first locals of the callee's own.
+    fn call_function(&mut self, id: u32, args: &[Expr]) -> EvalResult<Value> {
+        let program = self.program;
+        let Some(function) = program.functions.get(id as usize) else {
+            return Err(internal(format!("no function #{id}")));
+        };
+        let mut values: SmallVec<[Value; 4]> = SmallVec::with_capacity(args.len());
+        for arg in args {
+            values.push(self.eval(arg)?);
+        }
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.depth -= 1;
+            return Err(EvalError::in_rule(
+                ErrorKind::Overflow,
+                &function.name,
+                "calls nest too deeply",
+            ));
+        }
+        let mut rows = Vec::new();
+        let result = self.in_own_scope(|ev| {
+            ev.locals.extend(values.iter().cloned());
+            match &function.body {
+                FunctionBody::Expr(body) => ev.eval(body),
+                FunctionBody::Decision(decision) => {
+                    ev.decision(&function.name, decision, &mut rows)
+                }
+            }
+        });
+        self.depth -= 1;
+        let value = result.map_err(|e| e.or_rule(&function.name))?;
+        if self.context.trace && matches!(function.body, FunctionBody::Decision(_)) {
+            // Each call of a decision with parameters is traced with its arguments.
+            let reads = function
+                .params
+                .iter()
+                .map(|(name, _)| name.clone())
+                .zip(values)
+                .collect();
+            self.trace.push(TraceEntry {
+                kind: "decision",
+                id: function.name.clone(),
+                reads,
+                rows,
+                value: value.clone(),
+            });
+        }
+        Ok(value)
     }
 
     fn aggregate(

@@ -130,15 +130,40 @@ impl Evaluator<'_> {
                     slot,
                     collection,
                     body,
+                    id_slot,
+                    key,
+                    by_position,
                 } => {
                     let Some(items) = Items::of(self.eval(collection)?) else {
                         // Not known yet (partial evaluation): nor are the lines it gives.
                         running.total = None;
                         continue;
                     };
-                    for item in items.iter() {
-                        self.with_local(*slot, item, |ev| {
-                            ev.price_statements(block, body, running)
+                    let mut keys: Vec<Value> = Vec::new();
+                    for (position, item) in items.iter().enumerate() {
+                        self.with_local(*slot, item.clone(), |ev| {
+                            let id_part = match key {
+                                Some(key) => {
+                                    let key = ev.eval(key).map_err(|e| e.or_rule(&block.name))?;
+                                    if keys.iter().any(|k| crate::value::values_equal(k, &key)) {
+                                        return Err(EvalError::in_rule(
+                                            ErrorKind::DuplicateKey,
+                                            &block.name,
+                                            format!(
+                                                "two elements have the key {}: line ids must be unique",
+                                                display::quoted(ev.program, &key)
+                                            ),
+                                        ));
+                                    }
+                                    keys.push(key.clone());
+                                    key
+                                }
+                                None if *by_position => Value::Number(Decimal::from(position)),
+                                None => item,
+                            };
+                            ev.with_local(*id_slot, id_part, |ev| {
+                                ev.price_statements(block, body, running)
+                            })
                         })?;
                     }
                 }

@@ -48,6 +48,8 @@ pub struct Program {
     /// Globals that are price blocks, in declaration order.
     pub prices: Vec<GlobalId>,
     pub approvals: Vec<crate::ir::approval::Approval>,
+    /// Functions and decisions with parameters, called as `NAME(args)` (spec §19).
+    pub functions: Vec<Function>,
     pub workflows: Vec<crate::ir::workflow::Workflow>,
     pub triggers: Vec<crate::ir::workflow::Trigger>,
 }
@@ -56,6 +58,9 @@ pub struct Program {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InputSchema {
     pub fields: Vec<InputField>,
+    /// Whether any field, at any depth, has a refinement or a fallback: the JSON text scanner
+    /// then leaves the input to the tree reader, which checks them.
+    pub checked: bool,
 }
 
 impl InputSchema {
@@ -90,8 +95,93 @@ pub struct InputField {
     pub ty: Type,
     /// The default used when the field is absent (already a value: defaults are constant).
     pub default: Option<Value>,
-    /// The nested fields when `ty` is a record.
+    /// The nested fields when `ty` is a record, or a list of records (spec §19: a named type's
+    /// defaults and refinements apply inside list elements too).
     pub fields: Vec<InputField>,
+    /// What a value must also satisfy (spec §20), checked as it is read.
+    pub refinements: Vec<Refinement>,
+    /// `else "message"`: what a value that breaks a refinement is told.
+    pub message: Option<String>,
+    /// `fallback VALUE` of an enum field: what an unknown text reads as (and is noted).
+    pub fallback: Option<Value>,
+}
+
+/// A refinement of an input field (spec §20).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Refinement {
+    pub kind: RefinementKind,
+    /// The refinement as written (`in 1..100`), for the message when there is no `else`.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum RefinementKind {
+    /// `in lo..hi`, `in lo..<hi`, `in >= lo`: each bound with whether it is included.
+    Bounds {
+        lo: Option<(Value, bool)>,
+        hi: Option<(Value, bool)>,
+    },
+    /// `matching "REGEX"`: the whole text matches (the pattern is compiled when first used).
+    Matching {
+        pattern: String,
+        #[serde(skip)]
+        regex: std::sync::OnceLock<Option<regex::Regex>>,
+    },
+    /// `len lo..hi`: the number of characters or elements.
+    Len { lo: u64, hi: Option<(u64, bool)> },
+}
+
+impl Refinement {
+    /// Whether a value read for the field satisfies the refinement (absent values do).
+    pub fn holds(&self, value: &Value) -> bool {
+        match &self.kind {
+            RefinementKind::Bounds { lo, hi } => {
+                let above = lo.as_ref().is_none_or(|(lo, inclusive)| {
+                    order(value, lo).is_none_or(|o| o.is_gt() || (*inclusive && o.is_eq()))
+                });
+                let below = hi.as_ref().is_none_or(|(hi, inclusive)| {
+                    order(value, hi).is_none_or(|o| o.is_lt() || (*inclusive && o.is_eq()))
+                });
+                above && below
+            }
+            RefinementKind::Matching { pattern, regex } => match value {
+                Value::Text(text) => regex
+                    .get_or_init(|| anchored(pattern))
+                    .as_ref()
+                    .is_none_or(|r| r.is_match(text)),
+                _ => true,
+            },
+            RefinementKind::Len { lo, hi } => {
+                let len = match value {
+                    Value::Text(t) => t.chars().count(),
+                    Value::List(items) => items.len(),
+                    Value::Set(_, members) => members.len(),
+                    _ => return true,
+                } as u64;
+                len >= *lo
+                    && hi
+                        .as_ref()
+                        .is_none_or(|(hi, inclusive)| len < *hi || (*inclusive && len == *hi))
+            }
+        }
+    }
+}
+
+/// A pattern that must match a whole text, compiled; `None` when it is not a valid regex
+/// (the compiler refuses those).
+pub fn anchored(pattern: &str) -> Option<regex::Regex> {
+    regex::Regex::new(&format!("^(?:{pattern})$")).ok()
+}
+
+/// The order of two values a bound compares: numbers, dates, instants and durations.
+fn order(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => Some(crate::num::cmp(*x, *y)),
+        (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+        (Value::DateTime(x), Value::DateTime(y)) => Some(x.cmp(y)),
+        (Value::Duration(x), Value::Duration(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
 }
 
 /// A named value computed lazily, at most once per evaluation.
@@ -114,6 +204,33 @@ pub enum GlobalKind {
     Price(crate::ir::pricing::PriceBlock),
 }
 
+/// `for x in COLL` of a constraint over elements.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ForEach {
+    pub slot: u32,
+    pub collection: Expr,
+    /// The input path of the collection when it is an input list or set (`items`): a
+    /// violation's `at` is then `items[2]`; otherwise `ID[2]`.
+    pub input_path: Option<String>,
+}
+
+/// A function or a decision with parameters (spec §19). Its parameters are the first local
+/// slots of its own scope.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Function {
+    pub name: String,
+    pub params: Vec<(String, Type)>,
+    pub result: Type,
+    pub body: FunctionBody,
+}
+
+/// What a call evaluates.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum FunctionBody {
+    Expr(Expr),
+    Decision(Decision),
+}
+
 /// A lookup table with its `effective` variants, latest date first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Table {
@@ -131,6 +248,9 @@ pub struct TableVariant {
     pub rows: Vec<(Value, Expr)>,
     #[serde(with = "crate::ir::serde_pairs")]
     pub index: BTreeMap<KeyValue, usize>,
+    /// Rows of a composite key with `_` components (`None`), fewest `_` first: a key with no
+    /// exact row takes the first that matches.
+    pub patterns: Vec<(Vec<Option<Value>>, Expr)>,
     pub default: Option<Expr>,
 }
 
@@ -171,6 +291,8 @@ pub enum KeyValue {
     Date(NaiveDate),
     Enum(u32, u32),
     None,
+    /// A composite key's components.
+    Tuple(Vec<KeyValue>),
 }
 
 impl KeyValue {
@@ -183,6 +305,10 @@ impl KeyValue {
             Value::Date(d) => KeyValue::Date(*d),
             Value::Enum(e, v) => KeyValue::Enum(*e, *v),
             Value::None => KeyValue::None,
+            // A composite key (spec §21): its components in order.
+            Value::Record(parts) => {
+                KeyValue::Tuple(parts.iter().map(KeyValue::of).collect::<Option<_>>()?)
+            }
             _ => return None,
         })
     }
@@ -265,6 +391,9 @@ pub enum Test {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Constraint {
     pub id: String,
+    /// `for x in COLL`: the collection and the slot the element is bound to (spec §19); the
+    /// condition and the message are checked per element.
+    pub each: Option<ForEach>,
     pub condition: Expr,
     pub severity: Severity,
     pub message: Expr,
@@ -314,6 +443,11 @@ pub enum Builtin {
     Upper,
     Len,
     IsSome,
+    First,
+    Last,
+    Distinct,
+    Sort,
+    Reverse,
 }
 
 /// Aggregations over a collection (`sum(x for x in c)`, `any(x in c: p)`).
@@ -353,7 +487,18 @@ pub enum Expr {
     /// In tests: the ids of a chain's required steps.
     TestApprovals(u32),
     Field(Box<Expr>, u32),
-    TableLookup(TableId, Box<Expr>),
+    /// `t[k]`, `t[k1, k2]` (the key a record of the components), `t[k]?` (`none` where no row
+    /// matches), `t[k] at DATE`.
+    TableLookup {
+        table: TableId,
+        key: Box<Expr>,
+        optional: bool,
+        at: Option<Box<Expr>>,
+    },
+    /// `xs[i]`: the element at a 0-based position of a list.
+    ListIndex(Box<Expr>, Box<Expr>),
+    /// A call of a function or of a decision with parameters, with its arguments.
+    CallFunction(u32, Vec<Expr>),
     BandsPrice(BandsMode, BandsId, Box<Expr>),
     Neg(Box<Expr>),
     Not(Box<Expr>),
@@ -394,6 +539,13 @@ pub enum Expr {
     Call(Builtin, Vec<Expr>),
     /// `round(x, places, mode)`
     RoundMode(Box<Expr>, Box<Expr>, RoundingMode),
+    /// `[BODY for x in COLL if FILTER]`.
+    ListOf {
+        slot: u32,
+        collection: Box<Expr>,
+        body: Box<Expr>,
+        filter: Option<Box<Expr>>,
+    },
     Aggregate {
         function: Aggregate,
         /// The slot the element is bound to while the body runs.

@@ -25,11 +25,16 @@ pub enum PriceStatement {
     Line(PriceLine),
     /// Records the running sum under this subtotal (index into `subtotals`).
     Subtotal(u32),
-    /// One pass of the body per element, the element bound to local `slot`.
+    /// One pass of the body per element, the element bound to local `slot` and its part of
+    /// the line ids to `id_slot`: its `key`, its position when `by_position` (a list), else
+    /// the element itself (a set).
     For {
         slot: u32,
         collection: Expr,
         body: Vec<PriceStatement>,
+        id_slot: u32,
+        key: Option<Expr>,
+        by_position: bool,
     },
 }
 
@@ -37,7 +42,7 @@ pub enum PriceStatement {
 pub struct PriceLine {
     pub kind: LineKind,
     pub id: std::sync::Arc<str>,
-    /// The local slot of the enclosing `for` variables, so the id becomes `extra[heater]`.
+    /// The local slots of the enclosing `for` loops' id parts, so the id becomes `extra[heater]`.
     pub id_slots: Vec<u32>,
     pub label: Expr,
     pub amount: LineAmount,

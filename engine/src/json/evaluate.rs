@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde_json::Value as Json;
 
-use super::input::{Absent, read_input};
+use super::input::{Absent, read_input, read_input_noted};
 use super::input_text::read_input_text;
 use super::parse_json;
 use super::requests::Approvals;
@@ -48,7 +48,11 @@ impl Ruleset {
     /// be evaluated many times with [`Self::run`]. Every problem is reported, each with its
     /// JSON path.
     pub fn read_input(&self, input: &Json) -> EvalResult<Input> {
-        read_input(self.program(), input, Absent::Complete).map(|values| Input(values.into()))
+        let (values, notes) = read_input_noted(self.program(), input, Absent::Complete)?;
+        Ok(Input {
+            values: values.into(),
+            notes: notes.into(),
+        })
     }
 
     /// Checks a partial input (as a configurator or a REPL holds it): wrong values and unknown
@@ -61,7 +65,7 @@ impl Ruleset {
     /// is a valid input, else through the JSON tree, which reports every problem.
     pub fn read_input_str(&self, input: &str) -> EvalResult<Input> {
         match read_input_text(self.program(), input) {
-            Some(values) => Ok(Input(values)),
+            Some(values) => Ok(Input::of(values)),
             None => self.read_input(&parse_json(input)?),
         }
     }

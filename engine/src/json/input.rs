@@ -9,8 +9,9 @@ use ordo_dsl::diagnostic::did_you_mean;
 use serde_json::Value as Json;
 
 use crate::error::{ErrorKind, EvalError, EvalResult};
-use crate::ir::{InputField, Program};
+use crate::ir::{InputField, Program, Refinement};
 use crate::num;
+use crate::ruleset::InputNote;
 use crate::types::{RecordType, Type};
 use crate::value::Value;
 
@@ -25,15 +26,25 @@ pub enum Absent {
 
 /// Reads a JSON object into one value per top-level input field.
 pub fn read_input(program: &Program, json: &Json, absent: Absent) -> EvalResult<Vec<Value>> {
+    read_input_noted(program, json, absent).map(|(values, _)| values)
+}
+
+/// [`read_input`], with the notes of the enum fallbacks taken (spec §20), in reading order.
+pub fn read_input_noted(
+    program: &Program,
+    json: &Json,
+    absent: Absent,
+) -> EvalResult<(Vec<Value>, Vec<InputNote>)> {
     let mut reader = Reader {
         program,
         errors: Vec::new(),
+        notes: Vec::new(),
         absent,
     };
     let values = reader.record(&program.input.fields, json, &Path::Root);
     let mut errors = reader.errors.into_iter();
     match errors.next() {
-        None => Ok(values),
+        None => Ok((values, reader.notes)),
         Some(mut first) => {
             first.more = errors.collect();
             Err(first)
@@ -44,6 +55,7 @@ pub fn read_input(program: &Program, json: &Json, absent: Absent) -> EvalResult<
 struct Reader<'p> {
     program: &'p Program,
     errors: Vec<EvalError>,
+    notes: Vec<InputNote>,
     absent: Absent,
 }
 
@@ -112,7 +124,11 @@ impl Reader<'_> {
                 let path = Path::Field(prefix, field.name());
                 match map.get(field.name()) {
                     None | Some(Json::Null) => self.absent_field(field, &path),
-                    Some(value) => self.value(field, field.ty(), value, &path),
+                    Some(value) => {
+                        let value = self.value(field, field.ty(), value, &path);
+                        self.check_refinements(field, &value, &path);
+                        value
+                    }
                 }
             })
             .collect();
@@ -140,6 +156,22 @@ impl Reader<'_> {
             }
         }
         values
+    }
+
+    /// Reports a value that breaks one of its field's refinements (spec §20): the field's
+    /// `else` message, or one that names the refinement.
+    fn check_refinements<F: FieldSpec>(&mut self, field: &F, value: &Value, path: &Path<'_>) {
+        if let Some(broken) = field.refinements().iter().find(|r| !r.holds(value)) {
+            let message = match field.message() {
+                Some(message) => message.to_string(),
+                None => format!("`{path}` must be {}", broken.text),
+            };
+            let mut error = EvalError::at_path(ErrorKind::InvalidInput, path.to_string(), message);
+            if field.message().is_some() {
+                error.hint = Some(format!("the field is `{}`", broken.text));
+            }
+            self.errors.push(error);
+        }
     }
 
     fn absent_field<F: FieldSpec>(&mut self, field: &F, path: &Path<'_>) -> Value {
@@ -196,9 +228,18 @@ impl Reader<'_> {
             | Type::Date
             | Type::DateTime
             | Type::Duration
-            | Type::Enum(_) => match scalar(self.program, ty, json) {
-                Some(value) => value,
-                None => self.wrong_scalar(ty, json, path),
+            | Type::Enum(_) => match (scalar(self.program, ty, json), field.fallback(), json) {
+                (Some(value), _, _) => value,
+                // An unknown text of an enum with a fallback reads as the fallback, noted.
+                (None, Some(fallback), Json::String(received)) => {
+                    self.notes.push(InputNote {
+                        path: path.to_string(),
+                        received: received.clone(),
+                        read_as: crate::ir::display::display(self.program, fallback),
+                    });
+                    fallback.clone()
+                }
+                (None, _, _) => self.wrong_scalar(ty, json, path),
             },
             Type::Set(id) => match json {
                 Json::Array(items) => {
@@ -435,10 +476,19 @@ pub(crate) fn record_fields<'a, F: FieldSpec>(
     record: &'a RecordType,
 ) -> RecordFields<'a> {
     let declared = field.children();
-    if field.ty().strip_optional() == ty && !declared.is_empty() {
+    if record_position(field.ty()) == ty && !declared.is_empty() {
         RecordFields::Declared(declared)
     } else {
         RecordFields::Plain(&record.fields)
+    }
+}
+
+/// The record type a field's nested fields describe: the field's own type, or its list's
+/// element type, through optionals.
+fn record_position(ty: &Type) -> &Type {
+    match ty.strip_optional() {
+        Type::List(element) => element.strip_optional(),
+        other => other,
     }
 }
 
@@ -450,6 +500,18 @@ pub(crate) trait FieldSpec {
     fn default(&self) -> Option<&Value>;
     /// The declared nested fields of a record input (empty otherwise).
     fn children(&self) -> &[InputField];
+    /// Its refinements (spec §20).
+    fn refinements(&self) -> &[Refinement] {
+        &[]
+    }
+    /// Its `else` message.
+    fn message(&self) -> Option<&str> {
+        None
+    }
+    /// Its enum fallback.
+    fn fallback(&self) -> Option<&Value> {
+        None
+    }
 }
 
 impl FieldSpec for InputField {
@@ -464,6 +526,15 @@ impl FieldSpec for InputField {
     }
     fn children(&self) -> &[InputField] {
         &self.fields
+    }
+    fn refinements(&self) -> &[Refinement] {
+        &self.refinements
+    }
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+    fn fallback(&self) -> Option<&Value> {
+        self.fallback.as_ref()
     }
 }
 

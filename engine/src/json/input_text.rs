@@ -22,6 +22,10 @@ use crate::value::Value;
 /// The values of a complete input written as JSON text, or `None` when the text is not a
 /// valid input (then read it with [`crate::json::input::read_input`] for the errors).
 pub fn read_input_text(program: &Program, text: &str) -> Option<Arc<[Value]>> {
+    if program.input.checked {
+        // Refinements and fallbacks are the tree reader's.
+        return None;
+    }
     let mut reader = Reader {
         program,
         json: Scanner::new(text),

@@ -44,11 +44,31 @@ impl WriteJson for Evaluation<'_> {
             sink.plain(&v.constraint.id);
             sink.fixed_key(key!("severity"));
             sink.plain(v.constraint.severity.as_str());
+            if let Some(at) = &v.at {
+                sink.fixed_key(key!("at"));
+                sink.text(at);
+            }
             sink.fixed_key(key!("message"));
             sink.text(&v.message);
             sink.end_object();
         }
         sink.end_array();
+        if !self.input_notes.is_empty() {
+            // Present only when a fallback was taken (spec §20).
+            sink.fixed_key(key!("input_notes"));
+            sink.begin_array();
+            for note in self.input_notes {
+                sink.begin_object();
+                sink.fixed_key(key!("path"));
+                sink.text(&note.path);
+                sink.fixed_key(key!("received"));
+                sink.text(&note.received);
+                sink.fixed_key(key!("read_as"));
+                sink.text(&note.read_as);
+                sink.end_object();
+            }
+            sink.end_array();
+        }
         sink.fixed_key(key!("outputs"));
         sink.begin_object();
         for (g, value) in &self.outputs {

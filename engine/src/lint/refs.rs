@@ -29,6 +29,8 @@ pub fn declarations(ast: &Ruleset) -> Vec<Declaration> {
             let (kind, name, span) = match item {
                 Item::Enum(d) => ("enum", d.name.name.clone(), d.name.span),
                 Item::Roles(d) => ("roles", "roles".into(), d.span),
+                Item::Type(d) => ("type", d.name.name.clone(), d.name.span),
+                Item::Function(d) => ("fn", d.name.name.clone(), d.name.span),
                 Item::Input(d) => ("input", "input".into(), d.span),
                 Item::Table(d) => ("table", d.name.name.clone(), d.name.span),
                 Item::Bands(d) => ("bands", d.name.name.clone(), d.name.span),

@@ -18,6 +18,9 @@ use crate::value::Value;
 pub struct Violation<'r> {
     /// The constraint that failed (its id and severity).
     pub constraint: &'r Constraint,
+    /// For a constraint over elements, the failing element: its JSON path (`items[2]`) when
+    /// the collection is an input, else `ID[2]`.
+    pub at: Option<String>,
     /// Its `else` message, interpolated with this evaluation's values.
     pub message: String,
 }
@@ -29,6 +32,8 @@ pub struct Evaluation<'r> {
     pub(crate) ruleset: &'r Ruleset,
     /// The input values evaluated (approval steps show facts of them).
     pub(crate) inputs: &'r [Value],
+    /// The enum fallbacks taken while reading the input.
+    pub(crate) input_notes: &'r [super::InputNote],
     pub(crate) as_of: Option<NaiveDate>,
     pub(crate) valid: bool,
     pub(crate) violations: Vec<Violation<'r>>,

@@ -24,7 +24,32 @@ pub use evaluation::{Evaluation, Violation};
 /// An input read and checked against a ruleset's schema (one value per top-level field), ready
 /// to be evaluated any number of times.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Input(pub(crate) Arc<[Value]>);
+pub struct Input {
+    pub(crate) values: Arc<[Value]>,
+    /// The enum fallbacks taken while reading it (spec §20).
+    pub(crate) notes: Arc<[InputNote]>,
+}
+
+impl Input {
+    /// An input of these values, read without notes.
+    pub(crate) fn of(values: Arc<[Value]>) -> Input {
+        Input {
+            values,
+            notes: Arc::from([]),
+        }
+    }
+}
+
+/// An enum value read as its field's `fallback` (spec §20): the result's `input_notes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputNote {
+    /// The JSON path of the value (`customer.segment`, `changes[1].system`).
+    pub path: String,
+    /// The text received.
+    pub received: String,
+    /// The enum value it was read as.
+    pub read_as: String,
+}
 
 /// A compiled ruleset: cheap to clone and share between threads.
 #[derive(Debug, Clone)]
@@ -120,7 +145,7 @@ impl Ruleset {
             entered_at: None,
             trace,
         };
-        let mut ev = Evaluator::new(program, &*input.0, context);
+        let mut ev = Evaluator::new(program, &*input.values, context);
         let mut outputs = SmallVec::new();
         for id in &program.outputs {
             let value = ev.global(*id)?;
@@ -143,7 +168,8 @@ impl Ruleset {
         let trace = trace.then(|| std::mem::take(&mut ev.trace));
         Ok(Evaluation {
             ruleset: self,
-            inputs: &input.0,
+            inputs: &input.values,
+            input_notes: &input.notes,
             as_of,
             valid,
             violations,
@@ -178,13 +204,29 @@ fn violations<'p>(ev: &mut Evaluator<'p>) -> EvalResult<(bool, Vec<Violation<'p>
         if constraint.severity == ordo_dsl::ast::Severity::Error {
             valid = false;
         }
-        let message = ev
-            .eval(&constraint.message)
-            .map_err(|e| e.or_rule(&constraint.id))?;
-        out.push(Violation {
-            constraint,
-            message: crate::ir::display(program, &message),
-        });
+        let Some(each) = &constraint.each else {
+            let message = ev
+                .eval(&constraint.message)
+                .map_err(|e| e.or_rule(&constraint.id))?;
+            out.push(Violation {
+                constraint,
+                at: None,
+                message: crate::ir::display(program, &message),
+            });
+            continue;
+        };
+        // One violation per failing element, with the element's JSON path (spec §19).
+        for (position, message) in ev.failing_elements(i)? {
+            let at = match &each.input_path {
+                Some(path) => format!("{path}[{position}]"),
+                None => format!("{}[{position}]", constraint.id),
+            };
+            out.push(Violation {
+                constraint,
+                at: Some(at),
+                message,
+            });
+        }
     }
     Ok((valid, out))
 }
