@@ -5,8 +5,8 @@
 use rust_decimal::Decimal;
 
 use crate::ast::{
-    BinaryOp, ComprehensionForm, DurationUnit, Expr, ExprKind, FieldDecl, MatchArm, RecordField,
-    RefinementKind, TextPart, TypeExpr, TypeExprKind, UnaryOp,
+    BinaryOp, ComprehensionForm, DurationUnit, Expr, ExprKind, FieldDecl, Ident, MatchArm,
+    RecordField, RefinementKind, TextPart, TypeExpr, TypeExprKind, UnaryOp,
 };
 
 /// Precedence of an expression's outermost construct, loosest first. `if` is the loosest of
@@ -59,6 +59,19 @@ pub(super) fn precedence(e: &Expr) -> u8 {
         ExprKind::InRange { .. } => prec::COMPARE,
         ExprKind::Field { .. } | ExprKind::Index { .. } => prec::POSTFIX,
         _ => prec::PRIMARY,
+    }
+}
+
+/// `BODY for x in COLL [if FILTER]`, as in a list or an aggregate.
+fn write_for(out: &mut String, body: &Expr, var: &Ident, collection: &Expr, filter: Option<&Expr>) {
+    write_expr(out, body);
+    out.push_str(" for ");
+    out.push_str(&var.name);
+    out.push_str(" in ");
+    write_expr(out, collection);
+    if let Some(filter) = filter {
+        out.push_str(" if ");
+        write_expr(out, filter);
     }
 }
 
@@ -214,15 +227,7 @@ fn write_expr(out: &mut String, e: &Expr) {
             out.push('(');
             match form {
                 ComprehensionForm::For => {
-                    write_expr(out, body);
-                    out.push_str(" for ");
-                    out.push_str(&var.name);
-                    out.push_str(" in ");
-                    write_expr(out, collection);
-                    if let Some(filter) = filter {
-                        out.push_str(" if ");
-                        write_expr(out, filter);
-                    }
+                    write_for(out, body, var, collection, filter.as_deref());
                 }
                 ComprehensionForm::Quantifier => {
                     out.push_str(&var.name);
@@ -300,15 +305,7 @@ fn write_expr(out: &mut String, e: &Expr) {
             filter,
         } => {
             out.push('[');
-            write_expr(out, body);
-            out.push_str(" for ");
-            out.push_str(&var.name);
-            out.push_str(" in ");
-            write_expr(out, collection);
-            if let Some(filter) = filter {
-                out.push_str(" if ");
-                write_expr(out, filter);
-            }
+            write_for(out, body, var, collection, filter.as_deref());
             out.push(']');
         }
         ExprKind::Set(items) => {

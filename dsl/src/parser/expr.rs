@@ -225,14 +225,8 @@ impl Builder<'_> {
             Rule::name => ExprKind::Name(self.ident(Cursor::new(node).expect(Rule::ident)?)),
             Rule::list => match Cursor::new(node.clone()).peek_rule() {
                 Some(Rule::comprehension) => {
-                    let mut inner = Cursor::new(Cursor::new(node).expect(Rule::comprehension)?);
-                    let body = self.expr(inner.expect(Rule::expr)?)?;
-                    let var = self.ident(inner.expect(Rule::ident)?);
-                    let collection = self.expr(inner.expect(Rule::expr)?)?;
-                    let filter = match inner.take(Rule::expr) {
-                        Some(filter) => Some(Box::new(self.expr(filter)?)),
-                        None => None,
-                    };
+                    let (body, var, collection, filter) =
+                        self.comprehension(Cursor::new(node).expect(Rule::comprehension)?)?;
                     ExprKind::ListComprehension {
                         var,
                         collection: Box::new(collection),
@@ -326,14 +320,8 @@ impl Builder<'_> {
                 }
             }
             Some(_) => {
-                let mut inner = Cursor::new(cursor.expect(Rule::comprehension)?);
-                let body = self.expr(inner.expect(Rule::expr)?)?;
-                let var = self.ident(inner.expect(Rule::ident)?);
-                let collection = self.expr(inner.expect(Rule::expr)?)?;
-                let filter = match inner.take(Rule::expr) {
-                    Some(filter) => Some(Box::new(self.expr(filter)?)),
-                    None => None,
-                };
+                let (body, var, collection, filter) =
+                    self.comprehension(cursor.expect(Rule::comprehension)?)?;
                 ExprKind::Comprehension {
                     function,
                     var,
@@ -345,6 +333,23 @@ impl Builder<'_> {
             }
         };
         Ok(boxed(kind, span))
+    }
+
+    /// `BODY for x in COLL [if FILTER]`, as in a list or an aggregate.
+    #[allow(clippy::type_complexity)]
+    fn comprehension(
+        &self,
+        node: Node<'_>,
+    ) -> Result<(Expr, Ident, Expr, Option<Box<Expr>>), Diagnostic> {
+        let mut inner = Cursor::new(node);
+        let body = self.expr(inner.expect(Rule::expr)?)?;
+        let var = self.ident(inner.expect(Rule::ident)?);
+        let collection = self.expr(inner.expect(Rule::expr)?)?;
+        let filter = match inner.take(Rule::expr) {
+            Some(filter) => Some(Box::new(self.expr(filter)?)),
+            None => None,
+        };
+        Ok((body, var, collection, filter))
     }
 
     /// Every `expr` child of a node.

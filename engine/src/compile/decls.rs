@@ -30,27 +30,12 @@ use crate::value::Value;
 pub(super) fn lower_global(l: &mut Lowerer<'_>, decl: GlobalDecl<'_>) -> (GlobalKind, Type) {
     match decl {
         GlobalDecl::Value(v) => {
-            let declared = v.ty.as_ref().map(|t| l.sym.resolve_type(t, &mut l.diags));
-            let (expr, found) = l.expr(&v.value, declared.as_ref());
-            let ty = match declared {
-                Some(declared) => {
-                    if !found.fits(&declared) {
-                        let msg = format!(
-                            "`{}` is declared {}, but its value is {}",
-                            v.name.name,
-                            l.show(&declared),
-                            l.show(&found)
-                        );
-                        l.error(Diagnostic::new(
-                            DiagnosticKind::TypeMismatch,
-                            v.value.span,
-                            msg,
-                        ));
-                    }
-                    declared
-                }
-                None => found,
-            };
+            let (expr, ty) = l.declared_expr(&v.value, v.ty.as_ref(), |declared, found| {
+                format!(
+                    "`{}` is declared {declared}, but its value is {found}",
+                    v.name.name
+                )
+            });
             let kind = if v.output {
                 GlobalKind::Output(expr)
             } else {
@@ -360,19 +345,10 @@ fn lower_table_variant(
                     let Some(map_key) = KeyValue::of(&kv) else {
                         continue;
                     };
-                    if let Some(first) = key_spans.insert(map_key.clone(), row.span) {
-                        l.error(
-                            Diagnostic::new(
-                                DiagnosticKind::Duplicate,
-                                row.span,
-                                "this key already has a row",
-                            )
-                            .with_label(first, "first row for this key"),
-                        );
-                        continue;
+                    if first_row(l, &mut key_spans, &map_key, row.span) {
+                        index.insert(map_key, rows.len());
+                        rows.push((kv, value.clone()));
                     }
-                    index.insert(map_key, rows.len());
-                    rows.push((kv, value.clone()));
                 }
             }
             ast::TableKey::Values(keys) => {
@@ -394,19 +370,10 @@ fn lower_table_variant(
                         ));
                         continue;
                     };
-                    if let Some(first) = key_spans.insert(map_key.clone(), key.span) {
-                        l.error(
-                            Diagnostic::new(
-                                DiagnosticKind::Duplicate,
-                                key.span,
-                                "this key already has a row",
-                            )
-                            .with_label(first, "first row for this key"),
-                        );
-                        continue;
+                    if first_row(l, &mut key_spans, &map_key, key.span) {
+                        index.insert(map_key, rows.len());
+                        rows.push((kv.clone(), value.clone()));
                     }
-                    index.insert(map_key, rows.len());
-                    rows.push((kv.clone(), value.clone()));
                 }
             }
         }
@@ -440,6 +407,29 @@ fn lower_table_variant(
             .map(|(key, value, _)| (key, value))
             .collect(),
         default,
+    }
+}
+
+/// Whether `key` (written at `span`) has no row yet; a second row for it is a diagnostic.
+fn first_row(
+    l: &mut Lowerer<'_>,
+    key_spans: &mut HashMap<KeyValue, Span>,
+    key: &KeyValue,
+    span: Span,
+) -> bool {
+    match key_spans.insert(key.clone(), span) {
+        None => true,
+        Some(first) => {
+            l.error(
+                Diagnostic::new(
+                    DiagnosticKind::Duplicate,
+                    span,
+                    "this key already has a row",
+                )
+                .with_label(first, "first row for this key"),
+            );
+            false
+        }
     }
 }
 

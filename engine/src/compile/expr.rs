@@ -186,6 +186,51 @@ impl Lowerer<'_> {
         }
     }
 
+    /// Lowers `e` against the type declared for it, if any: the declared type, with `mismatch`
+    /// (given the declared and the found type's names) reported when the value does not fit.
+    pub fn declared_expr(
+        &mut self,
+        e: &ast::Expr,
+        declared: Option<&ast::TypeExpr>,
+        mismatch: impl FnOnce(&str, &str) -> String,
+    ) -> Typed {
+        let declared = declared.map(|t| self.sym.resolve_type(t, &mut self.diags));
+        let (expr, found) = self.expr(e, declared.as_ref());
+        let Some(declared) = declared else {
+            return (expr, found);
+        };
+        if !found.fits(&declared) {
+            let msg = mismatch(&self.show(&declared), &self.show(&found));
+            self.error(Diagnostic::new(DiagnosticKind::TypeMismatch, e.span, msg));
+        }
+        (expr, declared)
+    }
+
+    /// "unknown table `x`" (or bands ...), with a did-you-mean among the names of that kind.
+    fn unknown_of_kind(
+        &mut self,
+        ident: &ast::Ident,
+        what: &str,
+        of_kind: fn(&Symbol) -> bool,
+    ) -> Typed {
+        let known = self
+            .sym
+            .names
+            .iter()
+            .filter(|(_, (s, _))| of_kind(s))
+            .map(|(n, _)| n.as_str());
+        let hint = did_you_mean(&ident.name, known);
+        self.error(
+            Diagnostic::new(
+                DiagnosticKind::UnknownName,
+                ident.span,
+                format!("unknown {what} `{}`", ident.name),
+            )
+            .with_optional_hint(hint),
+        );
+        unknown()
+    }
+
     /// Lowers an expression that must be of type `want`, reporting a mismatch.
     pub fn expect(&mut self, e: &ast::Expr, want: &Type, what: &str) -> Expr {
         let (x, t) = self.expr(e, Some(want));
@@ -562,22 +607,8 @@ impl Lowerer<'_> {
                     Some(Symbol::Table(id)) => Some((id, ident)),
                     Some(_) => None,
                     None => {
-                        let tables = self
-                            .sym
-                            .names
-                            .iter()
-                            .filter(|(_, (s, _))| matches!(s, Symbol::Table(_)))
-                            .map(|(n, _)| n.as_str());
-                        let hint = did_you_mean(&ident.name, tables);
-                        self.error(
-                            Diagnostic::new(
-                                DiagnosticKind::UnknownName,
-                                ident.span,
-                                format!("unknown table `{}`", ident.name),
-                            )
-                            .with_optional_hint(hint),
-                        );
-                        return unknown();
+                        return self
+                            .unknown_of_kind(ident, "table", |s| matches!(s, Symbol::Table(_)));
                     }
                 }
             }
@@ -1394,22 +1425,7 @@ impl Lowerer<'_> {
             );
         };
         let Some(Symbol::Bands(id)) = self.sym.names.get(&ident.name).map(|(s, _)| *s) else {
-            let all = self
-                .sym
-                .names
-                .iter()
-                .filter(|(_, (s, _))| matches!(s, Symbol::Bands(_)))
-                .map(|(n, _)| n.as_str());
-            let hint = did_you_mean(&ident.name, all);
-            self.error(
-                Diagnostic::new(
-                    DiagnosticKind::UnknownName,
-                    ident.span,
-                    format!("unknown bands `{}`", ident.name),
-                )
-                .with_optional_hint(hint),
-            );
-            return unknown();
+            return self.unknown_of_kind(ident, "bands", |s| matches!(s, Symbol::Bands(_)));
         };
         let mode = match name {
             "volume" => BandsMode::Volume,

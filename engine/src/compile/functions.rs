@@ -93,30 +93,12 @@ pub(super) fn ensure_function(l: &mut Lowerer<'_>, id: u32) -> Type {
 }
 
 fn lower_fn(l: &mut Lowerer<'_>, f: &ast::FnDecl) -> (FunctionBody, Type) {
-    let declared = f
-        .result
-        .as_ref()
-        .map(|t| l.sym.resolve_type(t, &mut l.diags));
-    let (body, found) = l.expr(&f.body, declared.as_ref());
-    let result = match declared {
-        Some(declared) => {
-            if !found.fits(&declared) {
-                let msg = format!(
-                    "`{}` is declared to give {}, but its body is {}",
-                    f.name.name,
-                    l.show(&declared),
-                    l.show(&found)
-                );
-                l.error(Diagnostic::new(
-                    DiagnosticKind::TypeMismatch,
-                    f.body.span,
-                    msg,
-                ));
-            }
-            declared
-        }
-        None => found,
-    };
+    let (body, result) = l.declared_expr(&f.body, f.result.as_ref(), |declared, found| {
+        format!(
+            "`{}` is declared to give {declared}, but its body is {found}",
+            f.name.name
+        )
+    });
     (FunctionBody::Expr(body), result)
 }
 
