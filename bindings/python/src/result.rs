@@ -193,68 +193,102 @@ fn add_field_names(names: &mut Vec<String>, ty: &Type) {
     }
 }
 
-/// The keys the engine writes in every result, as interned Python strings.
+/// The keys of the engine's result schema (`engine/schema/result.schema.json`: every key the
+/// engine writes in a result), as interned Python strings. A test checks the list against the
+/// schema.
 macro_rules! static_keys {
-    ($py:expr, $key:expr, [$($name:literal),* $(,)?]) => {
-        match $key {
-            $($name => Some(pyo3::intern!($py, $name)),)*
-            _ => None,
+    ([$($name:literal),* $(,)?]) => {
+        /// Every key of the result schema.
+        #[cfg(test)]
+        const STATIC_KEYS: &[&str] = &[$($name),*];
+
+        fn static_key<'py>(py: Python<'py>, key: &str) -> Option<&'py Bound<'py, PyString>> {
+            match key {
+                $($name => Some(pyo3::intern!(py, $name)),)*
+                _ => None,
+            }
         }
     };
 }
 
-fn static_key<'py>(py: Python<'py>, key: &str) -> Option<&'py Bound<'py, PyString>> {
-    static_keys!(
-        py,
-        key,
-        [
-            "ruleset",
-            "name",
-            "version",
-            "hash",
-            "as_of",
-            "valid",
-            "violations",
-            "outputs",
-            "quotes",
-            "approvals",
-            "trace",
-            "id",
-            "severity",
-            "message",
-            "currency",
-            "lines",
-            "kind",
-            "label",
-            "quantity",
-            "unit_price",
-            "amount",
-            "explain",
-            "subtotals",
-            "total",
-            "complete",
-            "steps",
-            "role",
-            "roles",
-            "parallel_group",
-            "status",
-            "depends_on",
-            "facts",
-            "value",
-            "holds",
-            "reads",
-            "rows",
-            "row",
-            "line",
-            "fields",
-            "selected",
-            "default",
-            "options",
-            "available",
-            "blocked_by",
-        ]
-    )
-}
+static_keys!([
+    "ruleset",
+    "name",
+    "version",
+    "hash",
+    "as_of",
+    "valid",
+    "violations",
+    "outputs",
+    "quotes",
+    "approvals",
+    "trace",
+    "id",
+    "severity",
+    "message",
+    "currency",
+    "lines",
+    "kind",
+    "label",
+    "quantity",
+    "unit_price",
+    "amount",
+    "explain",
+    "subtotals",
+    "total",
+    "complete",
+    "steps",
+    "role",
+    "roles",
+    "parallel_group",
+    "status",
+    "depends_on",
+    "facts",
+    "value",
+    "holds",
+    "reads",
+    "rows",
+    "row",
+    "line",
+    "fields",
+    "selected",
+    "default",
+    "options",
+    "available",
+    "blocked_by",
+    "search",
+    "evaluations",
+    "budget",
+    "bound_hit",
+    "dead_end",
+    "reason",
+    "workflow",
+    "state",
+    "owner",
+    "transitions",
+    "to",
+    "enabled",
+    "reasons",
+    "allowed",
+    "guard",
+    "chain",
+    "pending",
+    "stale",
+    "transition",
+    "from",
+    "actions",
+    "timers",
+    "trigger",
+    "action",
+    "args",
+    "key",
+    "due",
+    "fired",
+    "path",
+    "rule",
+    "hint",
+    "more",
+]);
 
 fn add_inputs<'r>(
     out: &mut NameMap<Type>,
@@ -657,6 +691,148 @@ roles lead
         assert_eq!(scalar_of(schema.child(field, f("selected"))), Scalar::Int);
         assert_eq!(scalar_of(schema.child(field, f("default"))), Scalar::Int);
         assert_eq!(schema.child(field, f("options")), Shape::Plain);
+    }
+
+    /// The engine's result schema.
+    fn result_schema() -> Json {
+        serde_json::from_str(include_str!("../../../engine/schema/result.schema.json"))
+            .expect("the result schema is JSON")
+    }
+
+    #[test]
+    fn every_key_of_the_result_schema_is_a_static_key() {
+        let schema = result_schema();
+        let definitions = schema["$defs"].as_object().expect("$defs");
+        let mut missing = Vec::new();
+        for (name, definition) in definitions {
+            for key in definition["properties"]
+                .as_object()
+                .into_iter()
+                .flat_map(Map::keys)
+            {
+                if !STATIC_KEYS.contains(&key.as_str()) {
+                    missing.push(format!("{name}.{key}"));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "keys of the schema that are not static keys: {missing:?}"
+        );
+    }
+
+    /// Whether `shape` is how the conversion reads an object of the schema's definition `name`.
+    fn reads_as(name: &str, shape: Shape<'_>) -> bool {
+        use Shape as S;
+        match name {
+            "EvaluationResult" => shape == S::Evaluation,
+            "ConfigureResult" => shape == S::Configuration,
+            "Quote" | "PartialQuote" => shape == S::Quote,
+            "QuoteLine" | "PartialQuoteLine" => shape == S::Line,
+            "ApprovalChain" => shape == S::Chain,
+            "ApprovalStep" => shape == S::Step,
+            "TraceEntry" => matches!(shape, S::TraceEntry(_)),
+            "ConfigureField" => matches!(shape, S::Field(_)),
+            // Everything else is plain JSON: names, flags, counts and texts.
+            _ => shape == S::Plain,
+        }
+    }
+
+    /// Walks the schema's `property` and the conversion's `shape` side by side: decimals are
+    /// read as decimals and dates as dates, everything else the schema describes as plain, and
+    /// the ruleset's own values (`Value`) by their declared types.
+    fn walk_schema(
+        definitions: &Map<String, Json>,
+        property: &Json,
+        shape: Shape<'_>,
+        at: &str,
+        walked: &mut Vec<String>,
+    ) {
+        let schema = schema();
+        if let Some(name) = property["$ref"].as_str() {
+            let name = name.trim_start_matches("#/$defs/");
+            match name {
+                "Decimal" => assert_eq!(scalar_of(shape), Scalar::Decimal, "{at} is a decimal"),
+                "Date" => assert_eq!(scalar_of(shape), Scalar::Date, "{at} is a date"),
+                "Timestamp" => assert_eq!(scalar_of(shape), Scalar::Other, "{at} is text"),
+                "Value" => {}
+                _ => {
+                    assert!(reads_as(name, shape), "{at} ({name}) is read as {shape:?}");
+                    // Each definition once per shape (`EvalError.more` holds `EvalError`s).
+                    let visit = format!("{name} {shape:?}");
+                    if walked.contains(&visit) {
+                        return;
+                    }
+                    walked.push(visit);
+                    let definition = &definitions[name];
+                    match definition["properties"].as_object() {
+                        Some(properties) => {
+                            for (key, property) in properties {
+                                let child = schema.child(shape, Key::Field(key));
+                                walk_schema(
+                                    definitions,
+                                    property,
+                                    child,
+                                    &format!("{at}.{key}"),
+                                    walked,
+                                );
+                            }
+                        }
+                        None => walk_schema(definitions, definition, shape, at, walked),
+                    }
+                }
+            }
+            return;
+        }
+        for choices in ["anyOf", "oneOf"] {
+            if let Some(choices) = property[choices].as_array() {
+                for choice in choices.iter().filter(|c| c["type"] != "null") {
+                    walk_schema(definitions, choice, shape, at, walked);
+                }
+                return;
+            }
+        }
+        match property["type"].as_str() {
+            Some("array") => {
+                let child = schema.child(shape, Key::Index);
+                walk_schema(
+                    definitions,
+                    &property["items"],
+                    child,
+                    &format!("{at}[]"),
+                    walked,
+                );
+            }
+            Some("object") => {
+                let child = schema.child(shape, Key::Field("a_name"));
+                let values = &property["additionalProperties"];
+                walk_schema(definitions, values, child, &format!("{at}.*"), walked);
+            }
+            _ => assert_eq!(scalar_of(shape), Scalar::Other, "{at} is plain"),
+        }
+    }
+
+    #[test]
+    fn results_are_read_as_the_result_schema_describes_them() {
+        let schema = result_schema();
+        let definitions = schema["$defs"].as_object().expect("$defs");
+        for (root, shape) in [
+            ("EvaluationResult", Shape::Evaluation),
+            ("ConfigureResult", Shape::Configuration),
+            // Workflow answers and errors are plain JSON (`plain`).
+            ("TransitionsResult", Shape::Plain),
+            ("ApplyResult", Shape::Plain),
+            ("TimerResult", Shape::Plain),
+            ("EvalError", Shape::Plain),
+        ] {
+            walk_schema(
+                definitions,
+                &serde_json::json!({"$ref": format!("#/$defs/{root}")}),
+                shape,
+                root,
+                &mut Vec::new(),
+            );
+        }
     }
 
     #[test]

@@ -24,8 +24,17 @@ use wasm_bindgen::prelude::*;
 
 use convert::{JsConfigureOptions, JsEvalOptions, options_from_json};
 
-#[wasm_bindgen(typescript_custom_section)]
-const TYPES: &'static str = r#"
+/// The TypeScript definitions of the API: inputs, options, results and errors. The results are
+/// the engine's result schema (`engine/schema/result.schema.json`) written as TypeScript;
+/// `tests.rs` checks them against it.
+#[cfg_attr(
+    all(not(target_arch = "wasm32"), not(test)),
+    expect(
+        dead_code,
+        reason = "only a WebAssembly build writes the definitions out"
+    )
+)]
+const TYPES: &str = r#"
 /** A decimal number as a string that keeps its scale, e.g. `"1850.00"`. */
 export type Decimal = string;
 
@@ -61,6 +70,16 @@ export interface ConfigureOptions {
   complete?: boolean;
 }
 
+/**
+ * A value of the ruleset in a result: decimals (Int, Decimal, Percent), texts, enum values, dates,
+ * times and durations are strings, sets and lists arrays, records objects, an absent value `null`.
+ * Never a number: the ruleset's declared types say which strings are numbers.
+ */
+export type ResultValue = string | boolean | null | ResultValue[] | { [key: string]: ResultValue };
+
+// The results below are the engine's result schema (engine/schema/result.schema.json), one
+// interface per object definition; a test of this crate checks their fields against it.
+
 /** Which ruleset produced a result. */
 export interface RulesetIdentity { name: string; version: string; hash: string; }
 
@@ -74,11 +93,12 @@ export interface Violation {
 /** One line of a quote. */
 export interface QuoteLine {
   id: string;
-  kind: "line" | "discount" | "surcharge" | "tax" | string;
+  kind: "line" | "discount" | "surcharge" | "tax";
   label: string;
+  /** `qty Q at U` lines only. */
   quantity?: Decimal;
   unit_price?: Decimal;
-  amount: Decimal | null;
+  amount: Decimal;
   /** With `trace`: how the amount was computed. */
   explain?: string;
 }
@@ -87,33 +107,57 @@ export interface QuoteLine {
 export interface Quote {
   currency: string;
   lines: QuoteLine[];
+  subtotals: { [name: string]: Decimal };
+  total: Decimal;
+}
+
+/** A line of the quote of a partial input (`configure`): `null` while its amount is not known. */
+export interface PartialQuoteLine {
+  id: string;
+  kind: "line" | "discount" | "surcharge" | "tax";
+  label: string;
+  quantity?: Decimal;
+  unit_price?: Decimal;
+  amount: Decimal | null;
+}
+
+/** The quote of a partial input (`configure`): what can already be computed. */
+export interface PartialQuote {
+  currency: string;
+  lines: PartialQuoteLine[];
   subtotals: { [name: string]: Decimal | null };
   total: Decimal | null;
 }
 
-/** One step of an approval chain. */
+/** One required step of an approval chain. */
 export interface ApprovalStep {
   id: string;
   label: string;
   role: string | null;
+  /** When several roles may grant the step: all of them. */
   roles?: string[];
+  /** For a step of a `parallel` group: the group's number. */
   parallel_group?: number;
-  status: "pending" | "granted" | "stale" | string;
+  status: "pending" | "granted" | "stale";
   depends_on: string[];
-  facts: { [path: string]: JsonValue };
+  facts: { [path: string]: ResultValue };
 }
 
 /** An approval chain's status. */
 export interface ApprovalChain { complete: boolean; steps: ApprovalStep[]; }
 
-/** One trace entry. */
+/** A matched decision row (1-based) and its line in the source. */
+export interface TraceRow { row: number; line: number; }
+
+/** One trace entry: a `constraint` has `holds`, the other kinds a `value`. */
 export interface TraceEntry {
-  kind: string;
+  kind: "let" | "output" | "decision" | "constraint";
   id: string;
-  value?: JsonValue;
-  holds?: boolean;
-  reads: { [name: string]: JsonValue };
-  rows?: { row: number; line: number }[];
+  value?: ResultValue;
+  holds?: boolean | null;
+  reads: { [name: string]: ResultValue };
+  /** For a decision: the rows that matched. */
+  rows?: TraceRow[];
 }
 
 /** The result of `evaluate` (spec §16). */
@@ -122,27 +166,59 @@ export interface EvalResult {
   as_of: string | null;
   valid: boolean;
   violations: Violation[];
-  outputs: { [name: string]: JsonValue };
+  outputs: { [name: string]: ResultValue };
   quotes: { [name: string]: Quote };
   approvals: { [chain: string]: ApprovalChain };
+  /** With `trace`. */
   trace?: TraceEntry[];
 }
 
+/** A constraint that rules an option out. */
+export interface BlockingConstraint { id: string; message: string; }
+
+/** Why an option leads only to dead ends. */
+export interface DeadEnd { reason: string; }
+
 /** A candidate value of a configurable field. */
 export interface ConfigureOption {
-  value: JsonValue;
+  value: string | boolean;
   available: boolean;
   /** The constraints that rule this value out, in declaration order. */
-  blocked_by?: { id: string; message: string }[];
+  blocked_by?: BlockingConstraint[];
+  /** With `complete`: every completion of this value violates an `error` constraint. */
+  dead_end?: DeadEnd;
 }
+
+/** A configurable field: the value chosen so far and the default (`null` for none). */
+export interface ConfigureField {
+  selected: ResultValue;
+  default: ResultValue;
+  options: ConfigureOption[];
+}
+
+/** What the dead-end search of `complete` spent. */
+export interface SearchSummary { evaluations: number; budget: number; bound_hit: boolean; }
 
 /** The result of `configure` (spec §18). */
 export interface ConfigureResult {
-  fields: {
-    [field: string]: { selected?: JsonValue; default?: JsonValue; options: ConfigureOption[] };
-  };
+  ruleset: RulesetIdentity;
+  fields: { [field: string]: ConfigureField };
   violations: Violation[];
-  [key: string]: unknown;
+  /** `null` where not known yet. */
+  outputs: { [name: string]: ResultValue };
+  quotes: { [name: string]: PartialQuote };
+  /** With `complete`. */
+  search?: SearchSummary;
+}
+
+/** A run-time error as the engine writes it (spec §17). */
+export interface EngineError {
+  kind: ErrorKind;
+  message: string;
+  path?: string;
+  rule?: string;
+  hint?: string;
+  more?: EngineError[];
 }
 
 /** When a workflow event happens (`apply`): instance id, sequence number and RFC 3339 times. */
@@ -165,32 +241,57 @@ export interface ApplyRequest extends TransitionsRequest { transition: string; }
 /** A request for a due `stay … after` timer. */
 export interface TimerRequest extends TransitionsRequest { trigger: string; }
 
-/** Why a transition is not enabled. */
-export type TransitionReason =
-  | { kind: "role"; allowed: string[] }
-  | { kind: "guard"; guard: string }
-  | { kind: "approvals"; chain: string; pending: string[]; stale: string[] }
-  | { kind: string; [key: string]: unknown };
+/** The actor's role may not take the transition: the roles that may. */
+export interface RoleReason { kind: "role"; allowed: string[]; }
 
-/** The next actions from a state. */
+/** The transition's guard is false: its source text. */
+export interface GuardReason { kind: "guard"; guard: string; }
+
+/** An approval chain the transition requires is not complete. */
+export interface ApprovalsReason { kind: "approvals"; chain: string; pending: string[]; stale: string[]; }
+
+/** Why a transition is not enabled. */
+export type TransitionReason = RoleReason | GuardReason | ApprovalsReason;
+
+/** An outgoing transition: enabled, or with every reason it is not. */
+export interface TransitionStatus { id: string; to: string; enabled: boolean; reasons: TransitionReason[]; }
+
+/** The next actions from a state (spec §13). */
 export interface TransitionsResult {
+  workflow: string;
   state: string;
   owner: string | null;
-  transitions: { id: string; to: string; enabled: boolean; reasons: TransitionReason[] }[];
-  [key: string]: unknown;
+  transitions: TransitionStatus[];
 }
 
-/** An action returned by a trigger. */
-export interface TriggerAction { trigger: string; action: string; args: { [name: string]: JsonValue }; }
+/** An action returned by a trigger, with its idempotency key. */
+export interface TriggerAction {
+  trigger: string;
+  action: "notify" | "escalate" | "task" | "emit";
+  args: { [name: string]: ResultValue };
+  key: string;
+}
 
-/** The result of `apply` and `fireTimer`. */
+/** A timer armed by the new state: due at an RFC 3339 time. */
+export interface Timer { trigger: string; due: string; }
+
+/** The result of `apply` (spec §13–§14). */
 export interface ApplyResult {
-  transition?: string;
-  from?: string;
-  to?: string;
+  workflow: string;
+  transition: string;
+  from: string;
+  to: string;
+  owner: string | null;
   actions: TriggerAction[];
-  timers?: { trigger: string; due: string }[];
-  [key: string]: unknown;
+  timers: Timer[];
+}
+
+/** The result of `fireTimer` (spec §14): `reason` (and no actions) when it did not fire. */
+export interface TimerResult {
+  trigger: string;
+  fired: boolean;
+  reason?: string;
+  actions: TriggerAction[];
 }
 
 /** One compile-time problem. Lines and columns are 1-based. */
@@ -224,11 +325,14 @@ export interface OrdoError extends Error {
   rule?: string;
   hint?: string;
   /** Further input problems found in the same input. */
-  more?: { kind: ErrorKind; message: string; path?: string; rule?: string; hint?: string }[];
+  more?: EngineError[];
   /** For `kind: "compile"`: every problem of the source. */
   diagnostics?: Diagnostic[];
 }
 "#;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPESCRIPT: &'static str = TYPES;
 
 #[wasm_bindgen]
 extern "C" {
@@ -262,6 +366,9 @@ extern "C" {
     /// `apply`'s result.
     #[wasm_bindgen(typescript_type = "ApplyResult")]
     pub type ApplyResultObject;
+    /// `fireTimer`'s result.
+    #[wasm_bindgen(typescript_type = "TimerResult")]
+    pub type TimerResultObject;
 }
 
 /// A compiled ruleset. Compile it once, then evaluate it as often as needed.
@@ -403,7 +510,7 @@ impl JsRuleset {
     /// A `stay … after` timer fell due (spec §14): the trigger's actions, or none when the
     /// instance has left the state or the condition no longer holds.
     #[wasm_bindgen(js_name = fireTimer)]
-    pub fn fire_timer(&self, request: TimerRequestObject) -> Result<ApplyResultObject, JsValue> {
+    pub fn fire_timer(&self, request: TimerRequestObject) -> Result<TimerResultObject, JsValue> {
         let request = js::to_json(&request, "the request")?;
         let result = TimerRequest::from_json(&request)
             .and_then(|request| self.inner.fire_timer(&request))
@@ -433,3 +540,6 @@ where
 fn to_js(value: &Json) -> Result<JsValue, JsValue> {
     js::from_json_text(&ordo_engine::to_json_string(value))
 }
+
+#[cfg(test)]
+mod tests;

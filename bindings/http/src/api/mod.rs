@@ -223,9 +223,17 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(service::openapi))
 }
 
-/// The OpenAPI document of the server.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().into_openapi()
+/// The OpenAPI document of the server, with the engine's result schemas among its components
+/// (see [`schema::add_result_schemas`]).
+pub fn openapi() -> serde_json::Value {
+    document(routes().into_openapi())
+}
+
+/// The document utoipa describes the routes with, completed by the engine's result schemas.
+fn document(openapi: utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut document = serde_json::to_value(&openapi).unwrap_or_default();
+    schema::add_result_schemas(&mut document);
+    document
 }
 
 /// Settings of the layers around the routes.
@@ -237,7 +245,7 @@ pub struct Limits {
 /// The complete application: routes, fallback and layers, bound to its state.
 pub fn app(parts: StateParts, limits: &Limits) -> (Router, AppState) {
     let (router, openapi) = routes().fallback(no_route).split_for_parts();
-    let openapi_json = openapi.to_json().unwrap_or_else(|_| "{}".to_string());
+    let openapi_json = ordo_engine::to_json_string(&document(openapi));
     let metrics = Arc::clone(&parts.metrics);
     let state = AppState::new(parts, openapi_json);
     let router = router

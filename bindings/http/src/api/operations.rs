@@ -12,7 +12,10 @@ use ordo_engine::{
 };
 use serde_json::Value as Json;
 
-use super::schema::{EngineRequest, ErrorBody, EvaluateRequest, EvaluationResult};
+use super::schema::{
+    ApplyResult, ConfigureResult, EngineRequest, ErrorBody, EvaluateRequest, EvaluationResult,
+    TimerResult, TransitionsResult,
+};
 use super::{AppState, Authenticated, Body, json_response, with_audit_id};
 use crate::auth::{Role, sha256_hex};
 use crate::error::ApiError;
@@ -89,7 +92,7 @@ pub async fn evaluate(
     params(("name" = String, Path, description = "The ruleset's name")),
     request_body(content = EngineRequest, description = "`{\"version\"?, \"input\": partial, \"as_of\"?, \"complete\"?}`"),
     responses(
-        (status = 200, description = "Every field's options and their availability", body = serde_json::Value, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
+        (status = 200, description = "Every field's options and their availability", body = ConfigureResult, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
         (status = 400, description = "A malformed request", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Not an evaluator", body = ErrorBody),
@@ -117,7 +120,7 @@ pub async fn configure(
     params(("name" = String, Path, description = "The ruleset's name")),
     request_body(content = EngineRequest, description = "`{\"version\"?, \"workflow\", \"state\", \"actor\", \"input\", \"as_of\"?, \"approvals\"?}`"),
     responses(
-        (status = 200, description = "The transitions", body = serde_json::Value, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
+        (status = 200, description = "The transitions", body = TransitionsResult, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
         (status = 400, description = "A malformed request (unknown workflow, state or role)", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Not an evaluator", body = ErrorBody),
@@ -145,7 +148,7 @@ pub async fn transitions(
     params(("name" = String, Path, description = "The ruleset's name")),
     request_body(content = EngineRequest, description = "`{\"version\"?, \"workflow\", \"state\", \"transition\", \"actor\", \"input\", \"as_of\"?, \"approvals\"?, \"event\"}`"),
     responses(
-        (status = 200, description = "The transition's effects", body = serde_json::Value, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
+        (status = 200, description = "The transition's effects", body = ApplyResult, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
         (status = 400, description = "A malformed request", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Not an evaluator", body = ErrorBody),
@@ -174,7 +177,7 @@ pub async fn apply(
     params(("name" = String, Path, description = "The ruleset's name")),
     request_body(content = EngineRequest, description = "`{\"version\"?, \"workflow\", \"state\", \"trigger\", \"input\", \"event\", \"actor\"?, \"as_of\"?, \"approvals\"?}`"),
     responses(
-        (status = 200, description = "`{\"trigger\", \"fired\": true, \"actions\"}`, or `{\"trigger\", \"fired\": false, \"reason\", \"actions\": []}`", body = serde_json::Value, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
+        (status = 200, description = "`{\"trigger\", \"fired\": true, \"actions\"}`, or `{\"trigger\", \"fired\": false, \"reason\", \"actions\": []}`", body = TimerResult, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
         (status = 400, description = "A malformed request (unknown workflow, state or trigger, a trigger that is not a timer, no `event`)", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Not an evaluator", body = ErrorBody),

@@ -1,5 +1,7 @@
 //! The JSON shapes of requests and answers, as the OpenAPI document describes them. Results
-//! and engine requests are the engine's own JSON (`engine/src/api`), passed through unchanged.
+//! and engine requests are the engine's own JSON, passed through unchanged: the document's
+//! schemas of results are the engine's result schema (`engine/schema/result.schema.json`),
+//! put in its components by [`add_result_schemas`].
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -116,7 +118,7 @@ pub struct EvaluateRequest {
 }
 
 /// `POST /v1/rulesets/{name}/configure|transitions|apply|fire_timer`: the engine's request object
-/// (`engine/src/api/requests.rs`), plus `version` to pick the version.
+/// (spec §13, §14, §18), plus `version` to pick the version.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EngineRequest {
     /// Which version, as for `evaluate`.
@@ -133,31 +135,109 @@ pub struct EngineRequest {
     pub rest: Json,
 }
 
-/// The result of `evaluate`, as the engine gives it (decimals are strings).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EvaluationResult {
-    /// `{"name", "version", "hash"}` of the version that answered.
-    #[schema(value_type = Object)]
-    pub ruleset: Json,
-    /// The evaluation date used.
-    pub as_of: Option<String>,
-    /// No `error` constraint is violated.
-    pub valid: bool,
-    /// The violated constraints: `{"id", "severity", "message"}`.
-    #[schema(value_type = Vec<Object>)]
-    pub violations: Vec<Json>,
-    /// The outputs by name.
-    #[schema(value_type = Object)]
-    pub outputs: Json,
-    /// The price quotes by name: currency, lines, totals.
-    #[schema(value_type = Object)]
-    pub quotes: Json,
-    /// The approval chains and the state of their steps.
-    #[schema(value_type = Object)]
-    pub approvals: Json,
-    /// With `trace`: how each result was reached.
-    #[schema(value_type = Option<Object>)]
-    pub trace: Option<Json>,
+/// The engine's result format, described once for every host in
+/// `engine/schema/result.schema.json` (JSON Schema 2020-12, the dialect of OpenAPI 3.1).
+const RESULT_SCHEMA: &str = include_str!("../../../../engine/schema/result.schema.json");
+
+/// The answers the server passes on from the engine, as the OpenAPI document names them. Each
+/// is a definition of the engine's result schema: the routes refer to it by name, and
+/// [`add_result_schemas`] puts the engine's own definition in the document's components, with
+/// every definition it refers to (quotes, approval steps, trace entries, ...).
+macro_rules! engine_schemas {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        $(
+            $(#[$doc])*
+            pub struct $name;
+
+            impl utoipa::PartialSchema for $name {
+                /// A stand-in until [`add_result_schemas`] puts the engine's definition in place.
+                fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                    utoipa::openapi::ObjectBuilder::new()
+                        .description(Some(ENGINE_SCHEMA_STAND_IN))
+                        .into()
+                }
+            }
+
+            impl ToSchema for $name {}
+        )*
+
+        /// The names of the definitions the routes refer to.
+        pub const ENGINE_SCHEMA_NAMES: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+/// The description of a stand-in schema: one the engine's definition replaces.
+const ENGINE_SCHEMA_STAND_IN: &str = "The engine's definition (engine/schema/result.schema.json)";
+
+engine_schemas!(
+    /// The result of `evaluate` (decimals are strings).
+    EvaluationResult,
+    /// The answer of `configure`.
+    ConfigureResult,
+    /// The answer of `transitions` (next actions).
+    TransitionsResult,
+    /// The answer of `apply`.
+    ApplyResult,
+    /// The answer of `fire_timer`.
+    TimerResult,
+    /// An engine error, as under `error` and in `more`.
+    EvalError,
+);
+
+/// Puts the definitions of the engine's result schema into an OpenAPI document's
+/// `components.schemas`, with their references rewritten from `#/$defs/NAME` to
+/// `#/components/schemas/NAME`. A definition replaces the stand-in of the same name; a schema
+/// of the server's own by that name is left alone (the tests notice the clash).
+pub fn add_result_schemas(document: &mut Json) {
+    let Ok(Json::Object(mut canonical)) = serde_json::from_str::<Json>(RESULT_SCHEMA) else {
+        return;
+    };
+    let Some(Json::Object(definitions)) = canonical.remove("$defs") else {
+        return;
+    };
+    let Some(document) = document.as_object_mut() else {
+        return;
+    };
+    let components = document
+        .entry("components")
+        .or_insert_with(|| Json::Object(Default::default()));
+    let Some(components) = components.as_object_mut() else {
+        return;
+    };
+    let schemas = components
+        .entry("schemas")
+        .or_insert_with(|| Json::Object(Default::default()));
+    let Some(schemas) = schemas.as_object_mut() else {
+        return;
+    };
+    for (name, mut definition) in definitions {
+        let stand_in = |schema: &Json| schema["description"] == ENGINE_SCHEMA_STAND_IN;
+        if schemas.get(&name).is_some_and(|s| !stand_in(s)) {
+            continue;
+        }
+        to_components(&mut definition);
+        schemas.insert(name, definition);
+    }
+}
+
+/// Rewrites the schema's references to its definitions into references to components.
+fn to_components(schema: &mut Json) {
+    match schema {
+        Json::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match value {
+                    Json::String(target) if key == "$ref" => {
+                        if let Some(name) = target.strip_prefix("#/$defs/") {
+                            *target = format!("#/components/schemas/{name}");
+                        }
+                    }
+                    other => to_components(other),
+                }
+            }
+        }
+        Json::Array(items) => items.iter_mut().for_each(to_components),
+        _ => {}
+    }
 }
 
 /// An error: `{"error": {"kind", "message", ...}}`.
@@ -166,28 +246,48 @@ pub struct ErrorBody {
     pub error: ErrorObject,
 }
 
-/// The error object. `kind` is an engine kind (`missing_input`, `invalid_input`,
-/// `unknown_field`, `no_match`, `transition`, `invalid_request`, ...) or an HTTP kind
-/// (`unauthorized`, `forbidden`, `not_found`, `conflict`, `payload_too_large`, `compile`,
+/// The error object: an engine error (the engine's `EvalError`, passed on as it is), or an
+/// error of the server with the same `kind` and `message` and, where they apply, the fields
+/// below. `kind` is an engine kind (`missing_input`, `invalid_input`, `unknown_field`,
+/// `no_match`, `transition`, `invalid_request`, ...) or an HTTP kind (`unauthorized`,
+/// `forbidden`, `not_found`, `conflict`, `payload_too_large`, `compile`, `lint`,
 /// `method_not_allowed`, `timeout`, `unavailable`, `internal`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorObject {
     pub kind: String,
     pub message: String,
     /// The JSON path of the offending input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub path: Option<String>,
     /// The rule that failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub rule: Option<String>,
     /// A suggestion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub hint: Option<String>,
     /// Further input problems.
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, value_type = Option<Vec<EvalError>>, min_items = 1)]
     pub more: Option<Vec<Json>>,
     /// `compile`: the compiler's diagnostics (kind, message, line, column, labels, hint).
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, value_type = Option<Vec<Object>>)]
     pub diagnostics: Option<Vec<Json>>,
+    /// `lint`: the lint findings that refused the publication.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, value_type = Option<Vec<Object>>)]
+    pub findings: Option<Vec<Json>>,
     /// `conflict`: the hash of the version already published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub existing_hash: Option<String>,
+    /// `payload_too_large`: the largest body the server takes, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub limit: Option<u64>,
 }
 
 /// Filters and paging of `GET /v1/audit`.

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+from ordo._results import EngineError
+
 __all__ = ["OrdoError", "CompileError", "InputError", "EvaluationError"]
 
 
@@ -42,7 +44,7 @@ class OrdoError(Exception):
     #: A suggestion (``"did you mean `quantity`?"``).
     hint: Optional[str]
     #: Further problems of the same input, each a dict with ``kind``, ``message``, ``path``...
-    more: List[Dict[str, Any]]
+    more: List[EngineError]
 
     def __init__(
         self,
@@ -53,7 +55,7 @@ class OrdoError(Exception):
         path: Optional[str] = None,
         rule: Optional[str] = None,
         hint: Optional[str] = None,
-        more: Optional[List[Dict[str, Any]]] = None,
+        more: Optional[List[EngineError]] = None,
     ) -> None:
         super().__init__(text)
         self.kind = kind
@@ -65,7 +67,8 @@ class OrdoError(Exception):
 
     def to_dict(self) -> Dict[str, Any]:
         """The error as the engine's JSON error object (``kind``, ``message``, and ``path``,
-        ``rule``, ``hint``, ``more`` where present)."""
+        ``rule``, ``hint``, ``more`` where present): an :class:`~ordo.EngineError`, except
+        that a :class:`CompileError`'s kind is ``compile``."""
         out: Dict[str, Any] = {"kind": self.kind, "message": self.message}
         for key in ("path", "rule", "hint"):
             value = getattr(self, key)

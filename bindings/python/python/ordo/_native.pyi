@@ -5,6 +5,13 @@ import os
 from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Union, final
 
 from ordo._errors import OrdoError
+from ordo._results import (
+    ApplyResult,
+    ConfigureResult,
+    EvaluationResult,
+    TimerResult,
+    TransitionsResult,
+)
 
 __all__ = ["Ruleset", "Registry", "compile", "load", "__version__"]
 
@@ -12,8 +19,6 @@ __version__: str
 
 #: An evaluation date: a date or ``"YYYY-MM-DD"``.
 _AsOf = Union[datetime.date, str, None]
-#: A result: dicts, lists, str, bool, None, int, Decimal, date, datetime, timedelta.
-_Result = Dict[str, Any]
 _Op = Literal["evaluate", "configure", "transitions", "apply", "fire_timer"]
 
 @final
@@ -54,7 +59,7 @@ class Ruleset:
         as_of: _AsOf = None,
         trace: bool = False,
         approvals: Optional[Mapping[str, Any]] = None,
-    ) -> _Result:
+    ) -> EvaluationResult:
         """Evaluates one complete input: ``ruleset``, ``as_of``, ``valid``, ``violations``,
         ``outputs``, ``quotes``, ``approvals`` (and ``trace``). Raises :class:`~ordo.InputError`
         or :class:`~ordo.EvaluationError`."""
@@ -74,7 +79,7 @@ class Ruleset:
         *,
         as_of: _AsOf = None,
         trace: bool = False,
-    ) -> List[Union[_Result, OrdoError]]:
+    ) -> List[Union[EvaluationResult, OrdoError]]:
         """Evaluates many inputs on all cores with the interpreter released. One item per input,
         in order: the result dict, or the exception instance for that input (returned, not
         raised)."""
@@ -87,7 +92,7 @@ class Ruleset:
         *,
         as_of: _AsOf = None,
         complete: bool = False,
-    ) -> _Result:
+    ) -> ConfigureResult:
         """_Option availability for a partial input: per finite field, the values still
         possible and the constraints blocking the others, with the outputs and quotes so far."""
     def transitions(
@@ -99,7 +104,7 @@ class Ruleset:
         input: Mapping[str, Any],
         approvals: Optional[Mapping[str, Any]] = None,
         as_of: _AsOf = None,
-    ) -> _Result:
+    ) -> TransitionsResult:
         """The next actions from ``state`` for ``actor``: each transition, enabled or with every
         reason it is not."""
     def apply(
@@ -113,7 +118,7 @@ class Ruleset:
         event: Optional[Mapping[str, Any]] = None,
         approvals: Optional[Mapping[str, Any]] = None,
         as_of: _AsOf = None,
-    ) -> _Result:
+    ) -> ApplyResult:
         """Applies a transition: ``from``, ``to``, the triggers' ``actions`` and the ``timers``
         armed. ``event`` is ``{"instance", "seq", "at", "entered_at"}`` (datetimes or RFC 3339
         text). Raises :class:`~ordo.EvaluationError` (kind ``transition``) when not allowed."""
@@ -128,7 +133,7 @@ class Ruleset:
         actor: Optional[str] = None,
         approvals: Optional[Mapping[str, Any]] = None,
         as_of: _AsOf = None,
-    ) -> _Result:
+    ) -> TimerResult:
         """A ``stay … after`` timer fell due: the trigger's actions, if it still applies."""
     def to_artifact(self) -> bytes:
         """The compiled artifact, loadable without the source."""
