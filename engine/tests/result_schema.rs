@@ -26,7 +26,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use ordo_engine::{EvalError, EvalOptions, Ruleset, text::parse_date};
+use ordo_engine::{
+    ApplyRequest, Approvals, ConfigureRequest, EvalError, EvalOptions, Ruleset, TimerRequest,
+    TransitionsRequest, text::parse_date,
+};
 use serde_json::{Map, Value as Json, json};
 
 /// The workspace's root folder.
@@ -269,7 +272,8 @@ fn workflow_samples(
                         "{label}: transitions {workflow}/{state} as {actor}{}",
                         if grants.is_some() { " with grants" } else { "" }
                     );
-                    let next = ruleset.transitions(&request);
+                    let next = TransitionsRequest::from_json(&request)
+                        .and_then(|r| ruleset.transitions(&r));
                     let listed: Vec<String> = next
                         .as_ref()
                         .ok()
@@ -286,7 +290,7 @@ fn workflow_samples(
                         samples.push(answer(
                             format!("{origin}: apply {transition}"),
                             APPLY,
-                            ruleset.apply(&apply),
+                            ApplyRequest::from_json(&apply).and_then(|r| ruleset.apply(&r)),
                         ));
                     }
                 }
@@ -308,7 +312,7 @@ fn workflow_samples(
                 samples.push(answer(
                     format!("{label}: fire_timer {trigger} ({what})"),
                     FIRE_TIMER,
-                    ruleset.fire_timer(&request),
+                    TimerRequest::from_json(&request).and_then(|r| ruleset.fire_timer(&r)),
                 ));
             }
         }
@@ -398,7 +402,9 @@ fn example_samples() -> Vec<Sample> {
                             let options = EvalOptions {
                                 as_of: as_of.map(|d| parse_date(d).unwrap()),
                                 trace,
-                                approvals: approvals.clone(),
+                                approvals: approvals
+                                    .as_ref()
+                                    .map(|a| ordo_engine::Approvals::from_json(a).unwrap()),
                             };
                             let origin = format!(
                                 "{label}: evaluate as_of {as_of:?}, trace {trace}, grants {}",
@@ -418,7 +424,8 @@ fn example_samples() -> Vec<Sample> {
                         samples.push(answer(
                             format!("{label}: configure as_of {as_of:?}, complete {complete}"),
                             CONFIGURE,
-                            ruleset.configure(&request),
+                            ConfigureRequest::from_json(&request)
+                                .and_then(|r| ruleset.configure(&r)),
                         ));
                     }
                     samples.extend(workflow_samples(
@@ -435,7 +442,8 @@ fn example_samples() -> Vec<Sample> {
             samples.push(answer(
                 format!("{ruleset_name}: configure {{}}"),
                 CONFIGURE,
-                ruleset.configure(&json!({"input": {}})),
+                ConfigureRequest::from_json(&json!({"input": {}}))
+                    .and_then(|r| ruleset.configure(&r)),
             ));
         }
     }
@@ -472,13 +480,19 @@ fn conformance_samples() -> Vec<Sample> {
             let result = match op {
                 "evaluate" => {
                     let as_of = case["as_of"].as_str();
-                    let options = EvalOptions {
-                        as_of: as_of.map(|d| parse_date(d).unwrap()),
-                        trace: true,
-                        approvals: case.get("approvals").cloned(),
-                    };
                     let input = case.get("input").unwrap_or(&Json::Null);
-                    let result = ruleset.evaluate(input, &options);
+                    let result = case
+                        .get("approvals")
+                        .map(Approvals::from_json)
+                        .transpose()
+                        .and_then(|approvals| {
+                            let options = EvalOptions {
+                                as_of: as_of.map(|d| parse_date(d).unwrap()),
+                                trace: true,
+                                approvals,
+                            };
+                            ruleset.evaluate(input, &options)
+                        });
                     if result.is_ok() {
                         samples.extend(workflow_samples(
                             &ruleset,
@@ -491,10 +505,14 @@ fn conformance_samples() -> Vec<Sample> {
                     }
                     result
                 }
-                "configure" => ruleset.configure(case),
-                "transitions" => ruleset.transitions(case),
-                "apply" => ruleset.apply(case),
-                "fire_timer" => ruleset.fire_timer(case),
+                "configure" => {
+                    ConfigureRequest::from_json(case).and_then(|r| ruleset.configure(&r))
+                }
+                "transitions" => {
+                    TransitionsRequest::from_json(case).and_then(|r| ruleset.transitions(&r))
+                }
+                "apply" => ApplyRequest::from_json(case).and_then(|r| ruleset.apply(&r)),
+                "fire_timer" => TimerRequest::from_json(case).and_then(|r| ruleset.fire_timer(&r)),
                 other => panic!("{label}: unknown op `{other}`"),
             };
             samples.push(answer(label, def_of_call(op), result));
@@ -509,13 +527,17 @@ fn extra_samples() -> Vec<Sample> {
     let source = r#"ruleset extras version "1.0.0"
 enum Plan { basic, pro }
 enum Addon { sso, audit }
+enum Region { eu, us, other }
 roles sales, finance, legal
+type Line = { sku: Text, qty: Int in 1..1000 }
 input {
   plan: Plan
   addons: Set<Addon>
   seats: Int
   trial: Bool = false
   starts: Date?
+  region: Region fallback other = eu
+  lines: List<Line> = []
 }
 output per_seat = if plan == pro then 12.50 else 5.00
 output start = starts
@@ -532,6 +554,8 @@ constraint audit_needs_sso: audit in addons implies sso in addons
   else error "Audit logs need SSO"
 constraint big: seats <= 100
   else review "A big order"
+constraint large_lines for l in lines: l.qty <= 500
+  else warning "Line {l.sku}: a large quantity"
 approval review {
   step desk "Deal desk" by sales, finance when seats > 10
   parallel {
@@ -555,7 +579,8 @@ trigger chase on stay open after 1 days {
 "#;
     let ruleset =
         Ruleset::compile(source).unwrap_or_else(|d| panic!("{}", d.render("extras", source)));
-    let input = json!({"plan": "basic", "addons": ["sso"], "seats": 150, "starts": "2026-04-01"});
+    let input = json!({"plan": "basic", "addons": ["sso"], "seats": 150, "starts": "2026-04-01",
+        "region": "apac", "lines": [{"sku": "a", "qty": 600}, {"sku": "b", "qty": 2}]});
     let mut samples = Vec::new();
     for trace in [false, true] {
         let options = EvalOptions {
@@ -578,7 +603,7 @@ trigger chase on stay open after 1 days {
         samples.push(answer(
             format!("extras: configure {request}"),
             CONFIGURE,
-            ruleset.configure(&request),
+            ConfigureRequest::from_json(&request).and_then(|r| ruleset.configure(&r)),
         ));
     }
     samples.extend(workflow_samples(
@@ -605,16 +630,20 @@ trigger chase on stay open after 1 days {
     samples.push(answer(
         "extras: apply to an unknown state".into(),
         APPLY,
-        ruleset.apply(
+        ApplyRequest::from_json(
             &json!({"workflow": "deal", "state": "opne", "transition": "win", "input": input}),
-        ),
+        )
+        .and_then(|r| ruleset.apply(&r)),
     ));
     samples.push(answer(
         "extras: apply an unknown transition".into(),
         APPLY,
         ruleset.apply(
-            &json!({"workflow": "deal", "state": "open", "transition": "wni",
+            &ApplyRequest::from_json(
+                &json!({"workflow": "deal", "state": "open", "transition": "wni",
             "input": input, "actor": "sales"}),
+            )
+            .unwrap(),
         ),
     ));
     samples
@@ -786,13 +815,18 @@ fn sample_results() -> (Json, Json) {
     let input = read_json(&root().join("examples/bikes/quote.json"));
     let options = EvalOptions {
         trace: true,
-        approvals: grants_for("bikes"),
+        approvals: grants_for("bikes").map(|a| Approvals::from_json(&a).unwrap()),
         ..EvalOptions::default()
     };
     let result = bikes.evaluate(&input, &options).unwrap();
     assert_valid(EVALUATE, &result, "the bikes quote");
     let configure = bikes
-        .configure(&json!({"input": read_json(&root().join("examples/bikes/invalid.json"))}))
+        .configure(
+            &ConfigureRequest::from_json(
+                &json!({"input": read_json(&root().join("examples/bikes/invalid.json"))}),
+            )
+            .unwrap(),
+        )
         .unwrap();
     assert_valid(CONFIGURE, &configure, "the bikes configuration");
     (result, configure)

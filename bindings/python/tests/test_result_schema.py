@@ -30,6 +30,7 @@ TYPED_DICTS = {
     "EvaluationResult": "EvaluationResult",
     "RulesetIdentity": "RulesetIdentity",
     "Violation": "Violation",
+    "InputNote": "InputNote",
     "Quote": "Quote",
     "QuoteLine": "QuoteLine",
     "PartialQuote": "PartialQuote",

@@ -87,8 +87,13 @@ export interface RulesetIdentity { name: string; version: string; hash: string; 
 export interface Violation {
   id: string;
   severity: "error" | "warning" | "review";
+  /** A constraint over elements: the failing element's path (`items[2]`). */
+  at?: string;
   message: string;
 }
+
+/** An unknown enum text read as its field's `fallback`. */
+export interface InputNote { path: string; received: string; read_as: string; }
 
 /** One line of a quote. */
 export interface QuoteLine {
@@ -166,6 +171,8 @@ export interface EvalResult {
   as_of: string | null;
   valid: boolean;
   violations: Violation[];
+  /** Only when an enum `fallback` was taken. */
+  input_notes?: InputNote[];
   outputs: { [name: string]: ResultValue };
   quotes: { [name: string]: Quote };
   approvals: { [chain: string]: ApprovalChain };
@@ -313,7 +320,8 @@ export interface Diagnostic {
 export type ErrorKind =
   | "missing_input" | "invalid_input" | "unknown_field" | "no_match" | "multiple_matches"
   | "missing_key" | "out_of_bands" | "division_by_zero" | "overflow" | "transition"
-  | "unknown_currency" | "missing_as_of" | "invalid_value" | "invalid_request" | "internal";
+  | "unknown_currency" | "missing_as_of" | "invalid_value" | "invalid_request"
+  | "index_out_of_range" | "duplicate_key" | "internal";
 
 /** What every thrown error carries (`name` is `"OrdoError"`). */
 export interface OrdoError extends Error {

@@ -18,6 +18,7 @@ const INTERFACES: &[(&str, &str)] = &[
     ("EvalResult", "EvaluationResult"),
     ("RulesetIdentity", "RulesetIdentity"),
     ("Violation", "Violation"),
+    ("InputNote", "InputNote"),
     ("Quote", "Quote"),
     ("QuoteLine", "QuoteLine"),
     ("PartialQuote", "PartialQuote"),

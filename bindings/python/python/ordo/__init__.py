@@ -45,6 +45,7 @@ from ordo._results import (
     TransitionsResult,
     TriggerAction,
     Violation,
+    InputNote,
 )
 
 __all__ = [
@@ -82,6 +83,7 @@ __all__ = [
     "TransitionsResult",
     "TriggerAction",
     "Violation",
+    "InputNote",
     "__version__",
     "compile",
     "load",

@@ -53,12 +53,25 @@ class RulesetIdentity(TypedDict):
     hash: str
 
 
-class Violation(TypedDict):
-    """A violated constraint."""
-
+class _ViolationKeys(TypedDict):
     id: str
     severity: Literal["error", "warning", "review"]
     message: str
+
+
+class Violation(_ViolationKeys, total=False):
+    """A violated constraint; ``at`` (the failing element's path) for a constraint over
+    elements."""
+
+    at: str
+
+
+class InputNote(TypedDict):
+    """An unknown enum text read as its field's ``fallback``."""
+
+    path: str
+    received: str
+    read_as: str
 
 
 class _QuoteLineKeys(TypedDict):
@@ -166,8 +179,10 @@ class _EvaluationResultKeys(TypedDict):
 
 
 class EvaluationResult(_EvaluationResultKeys, total=False):
-    """The result of :meth:`~ordo.Ruleset.evaluate`; ``trace`` when asked for."""
+    """The result of :meth:`~ordo.Ruleset.evaluate`; ``trace`` when asked for,
+    ``input_notes`` when an enum ``fallback`` was taken."""
 
+    input_notes: List[InputNote]
     trace: List[TraceEntry]
 
 
@@ -331,6 +346,8 @@ class _EngineErrorKeys(TypedDict):
         "missing_as_of",
         "invalid_value",
         "invalid_request",
+        "index_out_of_range",
+        "duplicate_key",
         "internal",
     ]
     message: str
