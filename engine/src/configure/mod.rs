@@ -123,14 +123,15 @@ fn configure(ruleset: &Ruleset, request: &ConfigureRequest) -> EvalResult<Json> 
         let mut options = Vec::new();
         for option in 0..field.option_count(program) {
             let mut trial = base_inputs.clone();
-            set_path(
-                program,
-                &mut trial,
-                &field.indexes,
-                field.with_option(option, &baseline),
-            );
+            let candidate = field.with_option(option, &baseline);
+            // A refinement limits the field's domain (spec §20): the field itself blocks.
+            let refused = field.field.broken_refinement(&candidate, &field.path);
+            set_path(program, &mut trial, &field.indexes, candidate);
             let mut ev = Evaluator::new(program, trial.clone(), context.clone());
             let mut blocked_by = Vec::new();
+            if let Some((_, message)) = refused {
+                blocked_by.push(json!({"id": field.path, "message": message}));
+            }
             for &i in relevant.iter().filter(|i| !already.contains(i)) {
                 if violated(&mut ev, i)
                     && let Some(c) = program.constraints.get(i)

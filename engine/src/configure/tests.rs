@@ -127,3 +127,39 @@ fn bad_requests_are_named() {
     assert_eq!(e.path.as_deref(), Some("complete"));
     assert!(r.configure_json(&json!([1])).is_err());
 }
+
+#[test]
+fn a_refinement_limits_the_domain_and_the_field_blocks() {
+    let source = r#"ruleset r version "1.0.0"
+enum Extra { rack, lights, bell }
+input {
+  extras: Set<Extra> len 0..2 else "At most two extras"
+}
+"#;
+    let r = Ruleset::compile(source).unwrap();
+    let result = r
+        .configure_json(&json!({"input": {"extras": ["rack", "lights"]}}))
+        .unwrap();
+    assert_eq!(
+        options(&result, "extras"),
+        vec![
+            ("rack".into(), true),
+            ("lights".into(), true),
+            ("bell".into(), false)
+        ]
+    );
+    let bell = &result["fields"]["extras"]["options"][2];
+    assert_eq!(
+        bell["blocked_by"],
+        json!([{"id": "extras", "message": "At most two extras"}])
+    );
+    // With one extra chosen, every other one is still possible.
+    let one = r
+        .configure_json(&json!({"input": {"extras": ["rack"]}}))
+        .unwrap();
+    assert!(
+        options(&one, "extras")
+            .iter()
+            .all(|(_, available)| *available)
+    );
+}

@@ -106,6 +106,19 @@ pub struct InputField {
     pub fallback: Option<Value>,
 }
 
+impl InputField {
+    /// The first refinement `value` breaks, and what the field says about it: its `else`
+    /// message, or one naming the refinement (`` `qty` must be in 1..100 ``).
+    pub fn broken_refinement(&self, value: &Value, path: &str) -> Option<(&Refinement, String)> {
+        let broken = self.refinements.iter().find(|r| !r.holds(value))?;
+        let message = match &self.message {
+            Some(message) => message.clone(),
+            None => format!("`{path}` must be {}", broken.text),
+        };
+        Some((broken, message))
+    }
+}
+
 /// A refinement of an input field (spec §20).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Refinement {

@@ -9,7 +9,7 @@ use ordo_dsl::diagnostic::did_you_mean;
 use serde_json::Value as Json;
 
 use crate::error::{ErrorKind, EvalError, EvalResult};
-use crate::ir::{InputField, Program, Refinement};
+use crate::ir::{InputField, Program};
 use crate::num;
 use crate::ruleset::InputNote;
 use crate::types::{RecordType, Type};
@@ -161,13 +161,13 @@ impl Reader<'_> {
     /// Reports a value that breaks one of its field's refinements (spec §20): the field's
     /// `else` message, or one that names the refinement.
     fn check_refinements<F: FieldSpec>(&mut self, field: &F, value: &Value, path: &Path<'_>) {
-        if let Some(broken) = field.refinements().iter().find(|r| !r.holds(value)) {
-            let message = match field.message() {
-                Some(message) => message.to_string(),
-                None => format!("`{path}` must be {}", broken.text),
-            };
-            let mut error = EvalError::at_path(ErrorKind::InvalidInput, path.to_string(), message);
-            if field.message().is_some() {
+        let Some(declared) = field.declared() else {
+            return;
+        };
+        let path = path.to_string();
+        if let Some((broken, message)) = declared.broken_refinement(value, &path) {
+            let mut error = EvalError::at_path(ErrorKind::InvalidInput, path, message);
+            if declared.message.is_some() {
                 error.hint = Some(format!("the field is `{}`", broken.text));
             }
             self.errors.push(error);
@@ -500,12 +500,9 @@ pub(crate) trait FieldSpec {
     fn default(&self) -> Option<&Value>;
     /// The declared nested fields of a record input (empty otherwise).
     fn children(&self) -> &[InputField];
-    /// Its refinements (spec §20).
-    fn refinements(&self) -> &[Refinement] {
-        &[]
-    }
-    /// Its `else` message.
-    fn message(&self) -> Option<&str> {
+    /// The declared input field, with its refinements (spec §20); `None` for a record type's
+    /// plain fields.
+    fn declared(&self) -> Option<&InputField> {
         None
     }
     /// Its enum fallback.
@@ -527,11 +524,8 @@ impl FieldSpec for InputField {
     fn children(&self) -> &[InputField] {
         &self.fields
     }
-    fn refinements(&self) -> &[Refinement] {
-        &self.refinements
-    }
-    fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+    fn declared(&self) -> Option<&InputField> {
+        Some(self)
     }
     fn fallback(&self) -> Option<&Value> {
         self.fallback.as_ref()
