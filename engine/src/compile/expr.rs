@@ -649,7 +649,8 @@ impl Lowerer<'_> {
                 return self.fail(span, DiagnosticKind::TypeMismatch, msg);
             }
         };
-        let at = at.map(|d| boxed(self.expect(d, &Type::Date, "the date of a lookup")));
+        // `at none` (an absent optional date) looks up on the evaluation's date.
+        let at = at.map(|d| boxed(self.expect(d, &Type::Date.optional(), "the date of a lookup")));
         let ty = if optional {
             value_ty.optional()
         } else {

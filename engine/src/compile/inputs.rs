@@ -61,7 +61,7 @@ fn lower_field<'a>(lowerer: &mut Lowerer<'a>, field: &'a ast::FieldDecl) -> Inpu
         }
         constant(lowerer, expr, ty.strip_optional(), "the fallback")
     });
-    InputField {
+    let lowered = InputField {
         name: field.name.name.clone(),
         ty,
         default,
@@ -69,7 +69,20 @@ fn lower_field<'a>(lowerer: &mut Lowerer<'a>, field: &'a ast::FieldDecl) -> Inpu
         refinements,
         message: field.message.as_ref().map(|m| m.value.clone()),
         fallback,
+    };
+    if let (Some(default), Some(expr)) = (&lowered.default, &field.default)
+        && let Some((_, message)) = lowered.broken_refinement(default, &field.name.name)
+    {
+        lowerer.error(
+            Diagnostic::new(
+                DiagnosticKind::Invalid,
+                expr.span,
+                format!("the default of `{}` breaks its refinement", field.name.name),
+            )
+            .with_hint(message),
+        );
     }
+    lowered
 }
 
 /// A constant of type `ty` written at `expr` (a default, a fallback, a bound), or a diagnostic.

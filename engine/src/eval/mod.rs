@@ -369,8 +369,8 @@ impl<'p> Evaluator<'p> {
     }
 
     /// The elements a constraint over elements fails for: each one's position in the
-    /// collection and its message, in collection order.
-    pub fn failing_elements(&mut self, index: usize) -> EvalResult<Vec<(usize, String)>> {
+    /// collection, the element and its message, in collection order.
+    pub fn failing_elements(&mut self, index: usize) -> EvalResult<Vec<(usize, Value, String)>> {
         let program = self.program;
         let Some(c) = program.constraints.get(index) else {
             return Ok(Vec::new());
@@ -385,6 +385,7 @@ impl<'p> Evaluator<'p> {
         };
         let mut failing = Vec::new();
         for (position, item) in items.iter().enumerate() {
+            let element = item.clone();
             let message = self.with_local(each.slot, item, |ev| -> EvalResult<Option<String>> {
                 if ev.truth(&c.condition)? != Truth::False {
                     return Ok(None);
@@ -393,7 +394,7 @@ impl<'p> Evaluator<'p> {
                 Ok(Some(display(program, &message)))
             });
             if let Some(message) = message.map_err(in_rule)? {
-                failing.push((position, message));
+                failing.push((position, element, message));
             }
         }
         Ok(failing)
@@ -1232,8 +1233,12 @@ fn table_row<'p>(
             ),
         ));
     };
-    match (variant.row_of(key), &variant.default) {
-        (Some((_, e)), _) => Ok((&table.name, e)),
+    let row = variant
+        .row_of(key)
+        .map(|(_, e)| e)
+        .or_else(|| variant.pattern_row(key));
+    match (row, &variant.default) {
+        (Some(e), _) => Ok((&table.name, e)),
         (None, Some(default)) => Ok((&table.name, default)),
         (None, None) => Err(EvalError::in_rule(
             ErrorKind::MissingKey,

@@ -113,7 +113,7 @@ impl InputField {
         let broken = self.refinements.iter().find(|r| !r.holds(value))?;
         let message = match &self.message {
             Some(message) => message.clone(),
-            None => format!("`{path}` must be {}", broken.text),
+            None => format!("`{path}` {}", broken.requirement()),
         };
         Some((broken, message))
     }
@@ -145,6 +145,30 @@ pub enum RefinementKind {
 }
 
 impl Refinement {
+    /// What the refinement asks, for messages: `must be in 1..100`, `must be >= 2`,
+    /// `must match "C-[0-9]{4}"`, `must have a length in 1..20`.
+    pub fn requirement(&self) -> String {
+        let after = |word: &str| {
+            self.text
+                .strip_prefix(word)
+                .unwrap_or(&self.text)
+                .trim()
+                .to_string()
+        };
+        match &self.kind {
+            RefinementKind::Bounds { .. } => {
+                let bounds = after("in");
+                if bounds.starts_with(['<', '>']) {
+                    format!("must be {bounds}")
+                } else {
+                    format!("must be in {bounds}")
+                }
+            }
+            RefinementKind::Matching { .. } => format!("must match {}", after("matching")),
+            RefinementKind::Len { .. } => format!("must have a length in {}", after("len")),
+        }
+    }
+
     /// Whether a value read for the field satisfies the refinement (absent values do).
     pub fn holds(&self, value: &Value) -> bool {
         match &self.kind {
@@ -269,6 +293,24 @@ pub struct TableVariant {
 
 impl TableVariant {
     /// The row whose key is `key` (keys equal as `==` sees them, numbers by value).
+    /// The row of a composite key among the rows with `_` components: the first (fewest `_`)
+    /// whose other components equal the key's.
+    pub fn pattern_row(&self, key: &Value) -> Option<&Expr> {
+        let Value::Record(parts) = key else {
+            return None;
+        };
+        self.patterns
+            .iter()
+            .find(|(pattern, _)| {
+                pattern.len() == parts.len()
+                    && pattern
+                        .iter()
+                        .zip(parts.iter())
+                        .all(|(p, k)| p.as_ref().is_none_or(|p| crate::value::values_equal(p, k)))
+            })
+            .map(|(_, e)| e)
+    }
+
     pub fn row_of(&self, key: &Value) -> Option<&(Value, Expr)> {
         match key {
             // Enum-keyed rows are mostly written in the enum's order: try the row at the

@@ -48,10 +48,11 @@ impl Ruleset {
     /// be evaluated many times with [`Self::run`]. Every problem is reported, each with its
     /// JSON path.
     pub fn read_input(&self, input: &Json) -> EvalResult<Input> {
-        let (values, notes) = read_input_noted(self.program(), input, Absent::Complete)?;
+        let read = read_input_noted(self.program(), input, Absent::Complete)?;
         Ok(Input {
-            values: values.into(),
-            notes: notes.into(),
+            values: read.values.into(),
+            notes: read.notes.into(),
+            received_orders: read.received_orders.into(),
         })
     }
 

@@ -26,25 +26,36 @@ pub enum Absent {
 
 /// Reads a JSON object into one value per top-level input field.
 pub fn read_input(program: &Program, json: &Json, absent: Absent) -> EvalResult<Vec<Value>> {
-    read_input_noted(program, json, absent).map(|(values, _)| values)
+    read_input_noted(program, json, absent).map(|read| read.values)
 }
 
-/// [`read_input`], with the notes of the enum fallbacks taken (spec §20), in reading order.
-pub fn read_input_noted(
-    program: &Program,
-    json: &Json,
-    absent: Absent,
-) -> EvalResult<(Vec<Value>, Vec<InputNote>)> {
+/// An input read with what the values alone do not say.
+pub struct ReadInput {
+    pub values: Vec<Value>,
+    /// The enum fallbacks taken (spec §20), in reading order.
+    pub notes: Vec<InputNote>,
+    /// The members of each set received out of declaration order, in the order received (by
+    /// JSON path): a violation over the set names an element's position as received.
+    pub received_orders: Vec<(String, Vec<u32>)>,
+}
+
+/// [`read_input`], with the notes of the fallbacks taken and the orders sets came in.
+pub fn read_input_noted(program: &Program, json: &Json, absent: Absent) -> EvalResult<ReadInput> {
     let mut reader = Reader {
         program,
         errors: Vec::new(),
         notes: Vec::new(),
+        received_orders: Vec::new(),
         absent,
     };
     let values = reader.record(&program.input.fields, json, &Path::Root);
     let mut errors = reader.errors.into_iter();
     match errors.next() {
-        None => Ok((values, reader.notes)),
+        None => Ok(ReadInput {
+            values,
+            notes: reader.notes,
+            received_orders: reader.received_orders,
+        }),
         Some(mut first) => {
             first.more = errors.collect();
             Err(first)
@@ -56,6 +67,7 @@ struct Reader<'p> {
     program: &'p Program,
     errors: Vec<EvalError>,
     notes: Vec<InputNote>,
+    received_orders: Vec<(String, Vec<u32>)>,
     absent: Absent,
 }
 
@@ -264,6 +276,16 @@ impl Reader<'_> {
                                 );
                             }
                         }
+                    }
+                    if !members.windows(2).all(|w| w.first() < w.last()) {
+                        // The order received, for a violation's `at` (spec §19).
+                        let mut received: Vec<u32> = Vec::with_capacity(members.len());
+                        for m in &members {
+                            if !received.contains(m) {
+                                received.push(*m);
+                            }
+                        }
+                        self.received_orders.push((path.to_string(), received));
                     }
                     Value::set(*id, members)
                 }

@@ -150,6 +150,11 @@ impl Reader<'_, '_> {
             }
             item = self.json.array_next()?;
         }
+        if !members.windows(2).all(|w| w.first() < w.last()) {
+            // Not in declaration order: the tree reader keeps the order received, which a
+            // violation's `at` names (spec §19).
+            return None;
+        }
         Some(Value::set_of(id, &mut members))
     }
 }

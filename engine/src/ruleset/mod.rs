@@ -28,6 +28,8 @@ pub struct Input {
     pub(crate) values: Arc<[Value]>,
     /// The enum fallbacks taken while reading it (spec §20).
     pub(crate) notes: Arc<[InputNote]>,
+    /// The members of sets received out of declaration order, in the order received.
+    pub(crate) received_orders: Arc<[(String, Vec<u32>)]>,
 }
 
 impl Input {
@@ -36,6 +38,7 @@ impl Input {
         Input {
             values,
             notes: Arc::from([]),
+            received_orders: Arc::from([]),
         }
     }
 }
@@ -153,7 +156,7 @@ impl Ruleset {
                 outputs.push((g, value));
             }
         }
-        let (valid, violations) = violations(&mut ev)?;
+        let (valid, violations) = violations(&mut ev, &input.received_orders)?;
         for id in &program.prices {
             ev.ensure_quote(*id)?;
         }
@@ -193,7 +196,10 @@ impl Ruleset {
 }
 
 /// The violated constraints in declaration order, and whether no `error` one is among them.
-fn violations<'p>(ev: &mut Evaluator<'p>) -> EvalResult<(bool, Vec<Violation<'p>>)> {
+fn violations<'p>(
+    ev: &mut Evaluator<'p>,
+    received_orders: &[(String, Vec<u32>)],
+) -> EvalResult<(bool, Vec<Violation<'p>>)> {
     let program = ev.program;
     let mut valid = true;
     let mut out = Vec::new();
@@ -216,9 +222,20 @@ fn violations<'p>(ev: &mut Evaluator<'p>) -> EvalResult<(bool, Vec<Violation<'p>
             continue;
         };
         // One violation per failing element, with the element's JSON path (spec §19).
-        for (position, message) in ev.failing_elements(i)? {
+        for (position, element, message) in ev.failing_elements(i)? {
             let at = match &each.input_path {
-                Some(path) => format!("{path}[{position}]"),
+                Some(path) => {
+                    // A set's element: its position in the array as received.
+                    let received = received_orders
+                        .iter()
+                        .find(|(p, _)| p == path)
+                        .zip(match element {
+                            Value::Enum(_, member) => Some(member),
+                            _ => None,
+                        })
+                        .and_then(|((_, order), member)| order.iter().position(|m| *m == member));
+                    format!("{path}[{}]", received.unwrap_or(position))
+                }
                 None => format!("{}[{position}]", constraint.id),
             };
             out.push(Violation {
