@@ -269,6 +269,30 @@ fn decl() -> impl Strategy<Value = String> {
             .prop_map(|(n, e, s, t)| format!("constraint {n}: {e}{t}\n  else {s} \"msg {{a}}\"")),
         prop::collection::vec(name(), 0..4)
             .prop_map(|v| format!("enum E {{ {} }}", v.join(", "))),
+        // v0.2: named types with refinements, functions, decisions with parameters,
+        // constraints over elements, composite keys.
+        (name(), refinement(), prop::option::of(text_literal()), prop::option::of(literal()))
+            .prop_map(|(n, r, message, d)| {
+                let message = message.map_or(String::new(), |m| format!(" else {m}"));
+                let fallback = if r == "E" { " fallback other" } else { "" };
+                let default = d.map_or(String::new(), |d| format!(" = {d}"));
+                format!("type T = {{ pos: Text, {n}: {r}{message}{fallback}{default} }}")
+            }),
+        (name(), prop::collection::vec(name(), 0..3), prop::option::of(type_expr()), expr())
+            .prop_map(|(n, params, result, body)| {
+                let params: Vec<String> = params.iter().map(|p| format!("{p}: Int")).collect();
+                let result = result.map_or(String::new(), |t| format!(" -> {t}"));
+                format!("fn f_{n}({}){result} = {body}", params.join(", "))
+            }),
+        (name(), expr(), expr(), prop::sample::select(vec!["error", "warning"]))
+            .prop_map(|(n, c, cond, s)| {
+                format!("constraint {n} for x in {c}: {cond}\n  else {s} \"at {{x}}\"")
+            }),
+        (name(), literal(), expr())
+            .prop_map(|(n, k, v)| format!("table t2: (Text, E) -> Int {{\n  ({k}, {n}) => {v}\n  (_, {n}) => 0\n}}")),
+        (name(), expr()).prop_map(|(p, e)| {
+            format!("decision dp({p}: Int) hit first {{\n| {p} || v |\n| -  || {} |\n}}", e.replace('\n', " ").replace("// note", ""))
+        }),
         prop::collection::vec(name(), 1..4).prop_map(|v| format!("roles {}", v.join(", "))),
         prop::collection::vec((name(), type_expr(), prop::option::of(literal()), comment(), trailing()), 0..5)
             .prop_map(|fields| {
@@ -380,6 +404,23 @@ fn unary_test() -> impl Strategy<Value = String> {
     ]
 }
 
+/// An input refinement (spec §20) with the type it refines.
+fn refinement() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (operand(), prop::option::of(operand()), any::<bool>()).prop_map(|(lo, hi, h)| {
+            match hi {
+                Some(hi) => format!("Int in {lo}{}{hi}", if h { "..<" } else { ".." }),
+                None => format!("Int in {lo}.."),
+            }
+        }),
+        operand().prop_map(|b| format!("Decimal in >= {b}")),
+        Just("Text matching \"C-[0-9]{4}\"".to_string()),
+        Just("List<Int> len 1..20".to_string()),
+        // No refinement: an enum with a fallback after the message.
+        Just("E".to_string()),
+    ]
+}
+
 fn decision() -> impl Strategy<Value = String> {
     (1usize..3, 1usize..3).prop_flat_map(|(inputs, outputs)| {
         (
@@ -442,6 +483,8 @@ fn price() -> impl Strategy<Value = String> {
             name().prop_map(|id| format!("subtotal {id} \"Sub\"")),
             (name(), expr())
                 .prop_map(|(id, e)| format!("for x in {e} {{ surcharge {id} = 1.00 }}")),
+            (name(), expr(), expr())
+                .prop_map(|(id, e, k)| format!("for x in {e} key {k} {{ surcharge {id} = 1.00 }}")),
         ],
         0..5,
     )

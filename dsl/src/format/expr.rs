@@ -62,6 +62,18 @@ pub(super) fn precedence(e: &Expr) -> u8 {
     }
 }
 
+/// The target of `.field` or `[key]`: a dated lookup is parenthesized, or its `at` would take
+/// the postfix as part of its date (`(t[k] at d).f`).
+fn write_postfix_target(out: &mut String, target: &Expr) {
+    if matches!(target.kind, ExprKind::Index { at: Some(_), .. }) {
+        out.push('(');
+        write_expr(out, target);
+        out.push(')');
+    } else {
+        write_at(out, target, prec::POSTFIX);
+    }
+}
+
 /// `BODY for x in COLL [if FILTER]`, as in a list or an aggregate.
 fn write_for(out: &mut String, body: &Expr, var: &Ident, collection: &Expr, filter: Option<&Expr>) {
     write_expr(out, body);
@@ -181,7 +193,7 @@ fn write_expr(out: &mut String, e: &Expr) {
         ExprKind::Duration { amount, unit } => out.push_str(&duration(*amount, *unit)),
         ExprKind::Name(ident) => out.push_str(&ident.name),
         ExprKind::Field { target, field } => {
-            write_at(out, target, prec::POSTFIX);
+            write_postfix_target(out, target);
             out.push('.');
             out.push_str(&field.name);
         }
@@ -191,7 +203,7 @@ fn write_expr(out: &mut String, e: &Expr) {
             optional,
             at,
         } => {
-            write_at(out, target, prec::POSTFIX);
+            write_postfix_target(out, target);
             out.push('[');
             write_list(out, keys);
             out.push(']');
