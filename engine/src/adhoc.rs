@@ -331,6 +331,32 @@ mod tests {
     }
 
     #[test]
+    fn the_contains_built_in_and_operator_both_evaluate() {
+        let options = EvalOptions::default();
+        for (expression, expected) in [
+            ("contains(\"abc\", \"b\")", "true"),
+            ("contains(country, \"x\")", "false"),
+            (
+                "not contains(lower(country), \"de\") or [1, 2] contains 2",
+                "true",
+            ),
+            ("country contains(\"D\")", "true"),
+        ] {
+            let adhoc = Ruleset::compile_expression(SOURCE, expression).unwrap();
+            assert_eq!(adhoc.type_name(), "Bool", "{expression}");
+            let value = adhoc.evaluate(&json!({"country": "DE"}), &options).unwrap();
+            assert_eq!(value.text, expected, "{expression}");
+        }
+        // In a ruleset too, as the spec lists it among the built-ins.
+        let source = format!("{SOURCE}output has_b = contains(\"abc\", \"b\")\n");
+        let result = Ruleset::compile(&source)
+            .unwrap()
+            .evaluate(&json!({"quantity": 1, "country": "DE"}), &options)
+            .unwrap();
+        assert_eq!(result["outputs"]["has_b"], json!(true));
+    }
+
+    #[test]
     fn missing_inputs_make_a_value_unknown_and_are_named() {
         let adhoc = Ruleset::compile_expression(SOURCE, "label").unwrap();
         let value = adhoc
