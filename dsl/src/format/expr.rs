@@ -168,7 +168,14 @@ fn write_expr(out: &mut String, e: &Expr) {
         ExprKind::Duration { amount, unit } => out.push_str(&duration(*amount, *unit)),
         ExprKind::Name(ident) => out.push_str(&ident.name),
         ExprKind::Field { target, field } => {
-            write_at(out, target, prec::POSTFIX);
+            // `(t[k] at d).f`: bare, the `.f` would belong to the date (`t[k] at d.f`).
+            if matches!(&target.kind, ExprKind::Index { at: Some(_), .. }) {
+                out.push('(');
+                write_expr(out, target);
+                out.push(')');
+            } else {
+                write_at(out, target, prec::POSTFIX);
+            }
             out.push('.');
             out.push_str(&field.name);
         }

@@ -84,3 +84,11 @@ fn the_contains_built_in_and_operator_print_back() {
     assert!(same_tree(&parse(src).unwrap(), &parse(&out).unwrap()));
     assert_eq!(fmt(&out), out);
 }
+
+#[test]
+fn a_field_of_a_dated_lookup_keeps_its_parentheses() {
+    let src = "ruleset t version \"1\"\nlet x = (t[k] at d).f + t[k].f\n";
+    let out = fmt(src);
+    assert!(out.contains("let x = (t[k] at d).f + t[k].f\n"), "{out}");
+    assert!(same_tree(&parse(src).unwrap(), &parse(&out).unwrap()));
+}
