@@ -253,6 +253,22 @@ fn fill(
                     json.as_object(),
                     items.to_vec(),
                 ))),
+                // A list of records: each element's missing fields as in a record (spec §19:
+                // a record type's defaults apply inside list elements too).
+                (Some(json), Value::List(elements)) if !field.fields.is_empty() => Value::List(
+                    elements
+                        .iter()
+                        .enumerate()
+                        .map(|(i, element)| match element {
+                            Value::Record(items) => Value::Record(Arc::from(fill(
+                                &field.fields,
+                                json.get(i).and_then(Json::as_object),
+                                items.to_vec(),
+                            ))),
+                            other => other.clone(),
+                        })
+                        .collect(),
+                ),
                 (Some(_), value) => value,
                 (None, _) => match &field.default {
                     Some(default) => default.clone(),
@@ -354,6 +370,22 @@ mod tests {
             .evaluate(&json!({"quantity": 1, "country": "DE"}), &options)
             .unwrap();
         assert_eq!(result["outputs"]["has_b"], json!(true));
+    }
+
+    #[test]
+    fn list_elements_take_their_record_type_defaults() {
+        let source = "ruleset r version \"1.0.0\"\nenum Cooling { air, water }\n\
+            type Item = { pos: Text, cooling: Cooling = air }\ninput { items: List<Item> }\n";
+        let adhoc = Ruleset::compile_expression(source, "[i.cooling for i in items]").unwrap();
+        assert_eq!(adhoc.type_name(), "List<Cooling>");
+        let value = adhoc
+            .evaluate(
+                &json!({"items": [{"pos": "A", "cooling": "water"}, {"pos": "B"}]}),
+                &EvalOptions::default(),
+            )
+            .unwrap();
+        assert!(value.known);
+        assert_eq!(value.text, "[water, air]");
     }
 
     #[test]
