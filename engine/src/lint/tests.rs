@@ -417,3 +417,38 @@ fn functions_parameter_decisions_and_lists_are_followed() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn the_graph_shows_functions_and_decisions_with_parameters() {
+    let source = "ruleset parts version \"1.0.0\"\n\
+        enum Model { c10, c20 }\n\
+        type Item = { pos: Text, model: Model, qty: Int }\n\
+        input { customer: Text  items: List<Item>  m: Model = c10 }\n\
+        table list_price: Model -> Decimal { c10 => 100.00  c20 => 250.00 }\n\
+        table contract_price: (Text, Model) -> Decimal { (\"C-1\", c20) => 200.00 }\n\
+        fn base(m: Model) -> Decimal = list_price[m]\n\
+        fn price_of(customer: Text, m: Model) -> Decimal = contract_price[customer, m]? ?? base(m)\n\
+        decision fee(i: Item) hit first {\n  | i.model || fee |\n  | c10 || 30.00 |\n  | - || 45.00 |\n}\n\
+        let total = sum(i.qty * price_of(customer, i.model) + fee(i) for i in items)\n\
+        output o = total\n";
+    let graph = graph::build(&ordo_dsl::parse(source).unwrap());
+    let node = |name: &str| graph.nodes.iter().position(|n| n.name == name);
+    let kind = |name: &str| node(name).and_then(|i| graph.nodes.get(i)).map(|n| n.kind);
+    let edge = |a: &str, b: &str| matches!((node(a), node(b)), (Some(a), Some(b)) if graph.edges.contains(&(a, b)));
+    assert_eq!(kind("price_of"), Some(graph::NodeKind::Function));
+    assert_eq!(kind("base"), Some(graph::NodeKind::Function));
+    assert_eq!(kind("fee"), Some(graph::NodeKind::Decision));
+    assert_eq!(kind("Item"), None, "type declarations are not drawn");
+    assert!(edge("contract_price", "price_of") && edge("base", "price_of"));
+    assert!(edge("list_price", "base") && edge("price_of", "total") && edge("fee", "total"));
+    assert!(edge("items", "total") && edge("customer", "total") && edge("total", "o"));
+    // Parameters are the function's own, not the input `m` or `customer`.
+    assert!(!edge("m", "base") && !edge("customer", "price_of") && node("m").is_none());
+    let dot = graph.to_dot();
+    assert!(
+        dot.contains("[label=\"price_of\", shape=trapezium]"),
+        "{dot}"
+    );
+    let mermaid = graph.to_mermaid();
+    assert!(mermaid.contains("[/\"price_of\"\\]"), "{mermaid}");
+}
