@@ -148,7 +148,11 @@ impl<'p> Scope<'p> {
                 let (fields, path) = match inner.as_ref() {
                     Expr::Local(slot) => {
                         let (element_slot, list, var) = self.element.as_ref()?;
-                        if slot != element_slot {
+                        // Elements that may be `none` have no fields to compare.
+                        let Type::List(element) = list.ty.strip_optional() else {
+                            return None;
+                        };
+                        if slot != element_slot || element.is_optional() {
                             return None;
                         }
                         (&list.fields, var.clone())
