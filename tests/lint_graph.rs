@@ -54,9 +54,32 @@ fn findings_fail_lint_and_are_reported_as_json() {
     assert_eq!(report[0]["findings"][1]["line"], 12);
 }
 
+/// A ruleset with functions and a decision with parameters (spec §19), written to a file.
+fn parts_file() -> String {
+    let dir = std::env::temp_dir().join(format!("ordo-graph-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("parts.ordo");
+    std::fs::write(
+        &path,
+        "ruleset parts version \"1.0.0\"\n\
+         enum Model { c10, c20 }\n\
+         type Item = { pos: Text, model: Model, qty: Int in 1..100 }\n\
+         input { customer: Text  items: List<Item> len 1..20 }\n\
+         table list_price: Model -> Decimal { c10 => 100.00  c20 => 250.00 }\n\
+         table contract_price: (Text, Model) -> Decimal { (\"C-1\", c20) => 200.00 }\n\
+         fn price_of(customer: Text, m: Model) -> Decimal = contract_price[customer, m]? ?? list_price[m]\n\
+         decision fee(i: Item) hit first {\n  | i.model || fee |\n  | c10 || 30.00 |\n  | - || 45.00 |\n}\n\
+         price quote currency \"EUR\" {\n  for i in items key i.pos {\n    line unit \"{i.pos}\" qty i.qty at price_of(customer, i.model)\n    surcharge fee \"Fee\" = fee(i)\n  }\n}\n\
+         output positions = [i.pos for i in items]\n",
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
 #[test]
 fn dot_output_is_accepted_by_graphviz() {
-    for example in EXAMPLES {
+    let parts = parts_file();
+    for example in EXAMPLES.iter().copied().chain([parts.as_str()]) {
         let out = ordo(&["graph", example, "--format", "dot"]);
         assert!(out.status.success());
         let mut dot = Command::new("dot")
@@ -80,10 +103,53 @@ fn dot_output_is_accepted_by_graphviz() {
 #[test]
 fn mermaid_output_is_a_well_formed_flowchart() {
     let out = ordo(&["graph", "examples/bikes/bikes.ordo"]);
+    assert!(well_formed_mermaid(&String::from_utf8(out.stdout).unwrap()) > 10);
+}
+
+#[test]
+fn functions_and_decisions_with_parameters_are_drawn_with_their_calls() {
+    let parts = parts_file();
+    let out = ordo(&["graph", &parts]);
     let text = String::from_utf8(out.stdout).unwrap();
+    well_formed_mermaid(&text);
+    let id = |label: &str| {
+        text.lines()
+            .find(|l| l.contains(&format!("\"{label}\"")))
+            .map(|l| l.trim().split(['[', '{', '(']).next().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no node {label}:\n{text}"))
+    };
+    assert!(
+        text.contains(&format!("{}[/\"price_of\"\\]", id("price_of"))),
+        "{text}"
+    );
+    for (from, to) in [
+        ("contract_price", "price_of"),
+        ("list_price", "price_of"),
+        ("price_of", "quote"),
+        ("fee", "quote"),
+        ("items", "quote"),
+    ] {
+        assert!(
+            text.contains(&format!("{} --> {}", id(from), id(to))),
+            "{from} -> {to}:\n{text}"
+        );
+    }
+    assert!(!text.contains("\"Item\""), "{text}");
+    // Lint reads calls too: nothing is unused.
+    let lint = ordo(&["lint", "--deny", "warnings", &parts]);
+    assert!(
+        lint.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lint.stderr)
+    );
+}
+
+/// Checks a Mermaid flowchart line by line; the number of nodes.
+fn well_formed_mermaid(text: &str) -> usize {
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("flowchart LR"));
     let shapes = [
+        ("[/\"", "\"\\]"),
         ("([\"", "\"])"),
         ("[(\"", "\")]"),
         ("{{\"", "\"}}"),
@@ -119,7 +185,7 @@ fn mermaid_output_is_a_well_formed_flowchart() {
         assert!(!label.is_empty() && !label.contains('"'), "{line}");
         declared.insert(id);
     }
-    assert!(declared.len() > 10);
+    declared.len()
 }
 
 #[test]

@@ -216,3 +216,91 @@ fn configure_reports_option_availability_or_why_it_cannot() {
     assert_eq!(motor[1]["available"], false);
     assert_eq!(motor[1]["blocked_by"][0]["id"], "p100_motor");
 }
+
+/// A ruleset with a list of records and constraints over its elements.
+const PARTS: &str = r#"ruleset parts version "1.0.0"
+enum Model { c10, c20 }
+enum Cooling { air, water }
+enum Extra { heater, rack }
+type Item = { pos: Text, model: Model, qty: Int, cooling: Cooling = air }
+input {
+  items: List<Item>
+  extras: Set<Extra> = {}
+}
+constraint c10_no_water for i in items: not (i.model == c10 and i.cooling == water)
+  else error "Position {i.pos}: the C10 has no water cooling"
+constraint c20_minimum for i in [x for x in items if x.model == c20]: i.qty >= 5
+  else warning "Position {i.pos}: at least 5"
+constraint no_rack for e in extras: e != rack
+  else review "no racks"
+output positions = [i.pos for i in items]
+"#;
+
+#[test]
+fn list_types_and_failing_elements_are_explained() {
+    let dir = std::env::temp_dir().join(format!("ordo-repl-{}-parts", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("parts.ordo");
+    std::fs::write(&file, PARTS).unwrap();
+    let script = "\
+:type [i.pos for i in items]
+:type positions
+:set items = [{pos: \"A\", model: c10, qty: 2, cooling: water}, {pos: \"B\", model: c20, qty: 7}, {pos: \"C\", model: c10, qty: 1, cooling: water}, {pos: \"D\", model: c20, qty: 1}]
+:set extras = [rack, heater]
+items[3]
+:why c10_no_water
+:why c20_minimum
+:why no_rack
+";
+    let (code, out, err) = session(&["repl", file.to_str().unwrap()], script);
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[..2], ["List<Text>", "List<Text>"], "{out}");
+    // A record type's default applies inside list elements.
+    assert_eq!(
+        lines[4], "{ pos: \"D\", model: c20, qty: 1, cooling: air }",
+        "{out}"
+    );
+    // The trace shows input records with their field names.
+    assert!(
+        out.contains(
+            "  items = [{\"pos\":\"A\",\"model\":\"c10\",\"qty\":\"2\",\"cooling\":\"water\"},"
+        ),
+        "{out}"
+    );
+    // Each failing element: where it is, its message, the element and what the condition
+    // read of it.
+    let c10: Vec<&str> = lines
+        .iter()
+        .skip_while(|l| !l.starts_with("c10_no_water violated"))
+        .skip(2)
+        .take(8)
+        .copied()
+        .collect();
+    assert_eq!(
+        c10,
+        [
+            "  items[0]: error \"Position A: the C10 has no water cooling\"",
+            "    i = { pos: \"A\", model: c10, qty: 2, cooling: water }",
+            "    i.model = c10",
+            "    i.cooling = water",
+            "  items[2]: error \"Position C: the C10 has no water cooling\"",
+            "    i = { pos: \"C\", model: c10, qty: 1, cooling: water }",
+            "    i.model = c10",
+            "    i.cooling = water",
+        ],
+        "{out}"
+    );
+    // A collection the rules compute: the position in it.
+    assert!(
+        out.contains(
+            "  c20_minimum[1]: warning \"Position D: at least 5\"\n    i = { pos: \"D\", model: c20, qty: 1, cooling: air }\n    i.qty = 1\n"
+        ),
+        "{out}"
+    );
+    // A set goes in enum declaration order.
+    assert!(
+        out.ends_with("  extras[1]: review \"no racks\"\n    e = rack\n"),
+        "{out}"
+    );
+}

@@ -253,6 +253,22 @@ fn fill(
                     json.as_object(),
                     items.to_vec(),
                 ))),
+                // A list of records: each element's missing fields as in a record (spec §19:
+                // a record type's defaults apply inside list elements too).
+                (Some(json), Value::List(elements)) if !field.fields.is_empty() => Value::List(
+                    elements
+                        .iter()
+                        .enumerate()
+                        .map(|(i, element)| match element {
+                            Value::Record(items) => Value::Record(Arc::from(fill(
+                                &field.fields,
+                                json.get(i).and_then(Json::as_object),
+                                items.to_vec(),
+                            ))),
+                            other => other.clone(),
+                        })
+                        .collect(),
+                ),
                 (Some(_), value) => value,
                 (None, _) => match &field.default {
                     Some(default) => default.clone(),
@@ -328,6 +344,48 @@ mod tests {
         assert_eq!(value.text, "0.10");
         assert_eq!(value.json, json!("0.10"));
         assert!(value.known);
+    }
+
+    #[test]
+    fn the_contains_built_in_and_operator_both_evaluate() {
+        let options = EvalOptions::default();
+        for (expression, expected) in [
+            ("contains(\"abc\", \"b\")", "true"),
+            ("contains(country, \"x\")", "false"),
+            (
+                "not contains(lower(country), \"de\") or [1, 2] contains 2",
+                "true",
+            ),
+            ("country contains(\"D\")", "true"),
+        ] {
+            let adhoc = Ruleset::compile_expression(SOURCE, expression).unwrap();
+            assert_eq!(adhoc.type_name(), "Bool", "{expression}");
+            let value = adhoc.evaluate(&json!({"country": "DE"}), &options).unwrap();
+            assert_eq!(value.text, expected, "{expression}");
+        }
+        // In a ruleset too, as the spec lists it among the built-ins.
+        let source = format!("{SOURCE}output has_b = contains(\"abc\", \"b\")\n");
+        let result = Ruleset::compile(&source)
+            .unwrap()
+            .evaluate(&json!({"quantity": 1, "country": "DE"}), &options)
+            .unwrap();
+        assert_eq!(result["outputs"]["has_b"], json!(true));
+    }
+
+    #[test]
+    fn list_elements_take_their_record_type_defaults() {
+        let source = "ruleset r version \"1.0.0\"\nenum Cooling { air, water }\n\
+            type Item = { pos: Text, cooling: Cooling = air }\ninput { items: List<Item> }\n";
+        let adhoc = Ruleset::compile_expression(source, "[i.cooling for i in items]").unwrap();
+        assert_eq!(adhoc.type_name(), "List<Cooling>");
+        let value = adhoc
+            .evaluate(
+                &json!({"items": [{"pos": "A", "cooling": "water"}, {"pos": "B"}]}),
+                &EvalOptions::default(),
+            )
+            .unwrap();
+        assert!(value.known);
+        assert_eq!(value.text, "[water, air]");
     }
 
     #[test]

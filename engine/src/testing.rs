@@ -534,4 +534,20 @@ mod tests {
         // Without coverage the outcomes are the same.
         assert_eq!(ruleset.run_tests().len(), outcomes.len());
     }
+
+    #[test]
+    fn empty_braces_are_an_empty_record_where_the_input_expects_one() {
+        let source = "ruleset e version \"1.0.0\"\nenum Extra { a, b }\n\
+            type Item = { n: Int = 1 }\n\
+            input { q: Int = 2  c: { tier: Text = \"x\" }  items: List<Item> = []  extras: Set<Extra> = {a} }\n\
+            output o = q + len(c.tier) + sum(i.n for i in items) + len([e for e in extras])\n\
+            test \"all defaults\" { given {} expect o == 4 }\n\
+            test \"nested\" { given { c: {}, items: [{}, { n: 3 }], extras: {} } expect o == 7 }\n";
+        let ruleset = Ruleset::compile(source).unwrap();
+        let outcomes = ruleset.run_tests();
+        assert_eq!(outcomes.len(), 2);
+        for outcome in &outcomes {
+            assert!(outcome.failures.is_empty(), "{outcome:?}");
+        }
+    }
 }

@@ -388,15 +388,72 @@ impl Session {
         let entries = at(&result, "trace").as_array().cloned().unwrap_or_default();
         let mut shown = BTreeSet::new();
         explain(name, &entries, 0, &mut shown);
-        if let Some(v) = at(&result, "violations")
+        let violations: Vec<Json> = at(&result, "violations")
             .as_array()
-            .and_then(|v| v.iter().find(|v| at(v, "id") == name))
-        {
-            println!(
-                "  {} \"{}\"",
-                plain(at(v, "severity")),
-                plain(at(v, "message"))
-            );
+            .map(|v| v.iter().filter(|v| at(v, "id") == name).cloned().collect())
+            .unwrap_or_default();
+        for v in &violations {
+            let severity = plain(at(v, "severity"));
+            let message = plain(at(v, "message"));
+            match at(v, "at").as_str() {
+                // A constraint over elements: one violation per failing element.
+                Some(element) => {
+                    println!("  {element}: {severity} \"{message}\"");
+                    self.explain_element(name, element);
+                }
+                None => println!("  {severity} \"{message}\""),
+            }
+        }
+    }
+
+    /// The failing element of a constraint over elements (`at` is `items[2]`, or `ID[2]` for a
+    /// collection the rules compute): the element, and each part of it the condition reads
+    /// (`i.model = c10`).
+    fn explain_element(&self, constraint: &str, element_at: &str) {
+        let Ok(ast) = ordo_dsl::parse(&self.source) else {
+            return;
+        };
+        let Some((var, collection, condition)) = ast.items.iter().find_map(|item| match item {
+            Item::Constraint(c) if c.name.name == constraint => c
+                .each
+                .as_ref()
+                .map(|each| (each.var.name.as_str(), &each.collection, &c.condition)),
+            _ => None,
+        }) else {
+            return;
+        };
+        // The element as an expression in the ruleset's scope: the collection's element at
+        // the violation's position, in the order the constraint goes through it (a set in
+        // enum declaration order).
+        let Some(position) = element_at
+            .rsplit_once('[')
+            .map(|(_, rest)| rest.trim_end_matches(']'))
+            .filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        else {
+            return;
+        };
+        let element = format!(
+            "[{var} for {var} in ({})][{position}]",
+            collection.span.text(&self.source).trim()
+        );
+        let input = Json::Object(self.input.clone());
+        let options = self.options(false);
+        let value_of = |expression: &str| {
+            let adhoc = Ruleset::compile_expression(&self.source, expression).ok()?;
+            let value = adhoc.evaluate(&input, &options).ok()?;
+            value.known.then_some(value.text)
+        };
+        let Some(shown) = value_of(&element) else {
+            return;
+        };
+        println!("    {var} = {shown}");
+        for path in paths_from(condition, var) {
+            let Some(rest) = path.strip_prefix(var) else {
+                continue;
+            };
+            if let Some(value) = value_of(&format!("{element}{rest}")) {
+                println!("    {path} = {value}");
+            }
         }
     }
 
@@ -539,6 +596,48 @@ fn explain(name: &str, entries: &[Json], depth: usize, shown: &mut BTreeSet<Stri
         }
     }
     true
+}
+
+/// The field chains over `var` an expression reads (`i.model`, `i.cooling`), in source order.
+fn paths_from(e: &ordo_dsl::ast::Expr, var: &str) -> Vec<String> {
+    /// The dotted path of a serialized expression that is a name or a chain of fields.
+    fn path_of(expr: &Json) -> Option<String> {
+        let kind = expr.get("kind")?;
+        if let Some(name) = kind
+            .get("Name")
+            .and_then(|n| n.get("name"))
+            .and_then(Json::as_str)
+        {
+            return Some(name.to_string());
+        }
+        let field = kind.get("Field")?;
+        let target = path_of(field.get("target")?)?;
+        let name = field.get("field")?.get("name")?.as_str()?;
+        Some(format!("{target}.{name}"))
+    }
+    fn walk(value: &Json, var: &str, out: &mut Vec<String>) {
+        match value {
+            Json::Object(map) => {
+                if let Some(path) = path_of(value)
+                    && path.split('.').next() == Some(var)
+                    && path.contains('.')
+                {
+                    if !out.contains(&path) {
+                        out.push(path);
+                    }
+                    return;
+                }
+                map.values().for_each(|v| walk(v, var, out));
+            }
+            Json::Array(items) => items.iter().for_each(|v| walk(v, var, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(tree) = serde_json::to_value(e) {
+        walk(&tree, var, &mut out);
+    }
+    out
 }
 
 /// The member `key` of a JSON object (`null` when there is none).

@@ -67,3 +67,28 @@ fn long_values_break_before_operators() {
     assert!(same_tree(&parse(&src).unwrap(), &parse(&out).unwrap()));
     assert_eq!(fmt(&out), out);
 }
+
+#[test]
+fn the_contains_built_in_and_operator_print_back() {
+    let src = "ruleset t version \"1\"\ninput { name: Text  tags: List<Text> }\nlet a = contains(name,\"x\") and tags contains \"y\"\nlet b = tags contains(\"z\")\nlet c = not contains( lower(name) , \"q\" )\n";
+    let out = fmt(src);
+    assert!(
+        out.contains("let a = contains(name, \"x\") and tags contains \"y\"\n"),
+        "{out}"
+    );
+    assert!(out.contains("let b = tags contains \"z\"\n"), "{out}");
+    assert!(
+        out.contains("let c = not contains(lower(name), \"q\")\n"),
+        "{out}"
+    );
+    assert!(same_tree(&parse(src).unwrap(), &parse(&out).unwrap()));
+    assert_eq!(fmt(&out), out);
+}
+
+#[test]
+fn a_field_of_a_dated_lookup_keeps_its_parentheses() {
+    let src = "ruleset t version \"1\"\nlet x = (t[k] at d).f + t[k].f\n";
+    let out = fmt(src);
+    assert!(out.contains("let x = (t[k] at d).f + t[k].f\n"), "{out}");
+    assert!(same_tree(&parse(src).unwrap(), &parse(&out).unwrap()));
+}

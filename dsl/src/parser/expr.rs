@@ -295,7 +295,8 @@ impl Builder<'_> {
         let span = span_of(&node);
         let mut cursor = Cursor::new(node);
         let name = cursor.expect(Rule::call_name)?;
-        let function = self.ident(Cursor::new(name).expect(Rule::ident)?);
+        // A name, or the reserved word of a built-in (`contains(t, p)`).
+        let function = self.ident(Cursor::new(name).next()?);
         let kind = match cursor.peek_rule() {
             None => ExprKind::Call {
                 function,

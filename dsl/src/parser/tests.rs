@@ -87,6 +87,42 @@ fn precedence_follows_the_reference() {
 }
 
 #[test]
+fn contains_is_a_call_before_a_parenthesis_and_an_operator_after_an_operand() {
+    // The built-in `contains(t, p)`: the reserved word with `(` directly after it.
+    match expr_of("contains(\"abc\", \"b\")").kind {
+        ExprKind::Call { function, args } => {
+            assert_eq!(function.name, "contains");
+            assert_eq!(args.len(), 2);
+        }
+        other => panic!("not a call: {other:?}"),
+    }
+    match expr_of("not contains(name, \"x\") and tags contains a").kind {
+        ExprKind::Binary {
+            op: BinaryOp::And,
+            lhs,
+            rhs,
+        } => {
+            assert!(matches!(
+                &lhs.kind,
+                ExprKind::Unary { op: UnaryOp::Not, operand }
+                    if matches!(&operand.kind, ExprKind::Call { function, .. } if function.name == "contains")
+            ));
+            assert_eq!(sexp(&rhs), "(contains tags a)");
+        }
+        other => panic!("not `and`: {other:?}"),
+    }
+    // After an operand the word is the operator, also when a parenthesis follows it.
+    assert_eq!(sexp(&expr_of("tags contains a")), "(contains tags a)");
+    assert_eq!(sexp(&expr_of("tags contains(a)")), "(contains tags a)");
+    // Only the built-in's word: other reserved words still cannot be called.
+    assert!(parse("ruleset t version \"1\"\nlet x = match(1)\n").is_err());
+    // With a space, `contains (` is not a call.
+    assert!(parse("ruleset t version \"1\"\nlet x = contains (\"a\", \"b\")\n").is_err());
+    // `contains` is still no name.
+    assert!(parse("ruleset t version \"1\"\nlet contains = 1\n").is_err());
+}
+
+#[test]
 fn reserved_words_are_not_names_but_contextual_ones_are() {
     let source = "ruleset t version \"1\"\ninput { total: Int, currency: Text, line: Int }\nlet of = total\n";
     let ruleset = parse_ok(source);

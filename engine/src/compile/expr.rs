@@ -859,6 +859,16 @@ impl Lowerer<'_> {
             }
             BinaryOp::Coalesce => {
                 let (l, lt) = self.expr(lhs, None);
+                if !lt.is_optional() && lt != Type::Unknown {
+                    let remark = crate::ir::Remark::CoalesceNotOptional {
+                        span: lhs.span.to(rhs.span),
+                        lhs: lhs.span,
+                        ty: self.show(&lt),
+                    };
+                    if !self.remarks.contains(&remark) {
+                        self.remarks.push(remark);
+                    }
+                }
                 let inner = lt.strip_optional().clone();
                 let (r, rt) = self.expr(rhs, Some(&inner));
                 let ty = self.unify_or_report(&inner, &rt, rhs.span, "both sides of `??`");

@@ -33,10 +33,12 @@ use crate::value::Value;
 pub use graph::Node;
 use symbols::Symbols;
 
-/// A compiled program and its test blocks (which are not part of the program).
+/// A compiled program, its test blocks and the compiler's remarks (neither is part of the
+/// program).
 pub struct Compiled {
     pub program: Program,
     pub tests: Vec<crate::ir::test_case::TestCase>,
+    pub remarks: Vec<crate::ir::Remark>,
 }
 
 /// Compiles a parsed ruleset. `source` is the text it was parsed from (for line numbers).
@@ -51,6 +53,7 @@ pub fn compile(ruleset: &ast::Ruleset, source: &str) -> Result<Compiled, Diagnos
         edges,
         spans,
         tests,
+        remarks,
         ..
     } = lowerer;
     let mut diags = diags;
@@ -61,7 +64,11 @@ pub fn compile(ruleset: &ast::Ruleset, source: &str) -> Result<Compiled, Diagnos
         graph::resolve_input_deps(&edges, &mut program);
     }
     if diags.is_empty() {
-        Ok(Compiled { program, tests })
+        Ok(Compiled {
+            program,
+            tests,
+            remarks,
+        })
     } else {
         Err(Diagnostics(diags).normalized())
     }
@@ -122,6 +129,8 @@ pub(crate) struct Lowerer<'a> {
     pub max_locals: u32,
     /// The compiled `test` blocks.
     pub tests: Vec<crate::ir::test_case::TestCase>,
+    /// What the compiler noticed that is not an error (for `ordo lint`).
+    pub remarks: Vec<crate::ir::Remark>,
     /// The byte offset where each line of the source starts (for `line_of`, which decision
     /// rows call once each: a scan from the top per row would make compiling quadratic).
     line_starts: Vec<usize>,
@@ -184,6 +193,7 @@ impl<'a> Lowerer<'a> {
             context: Context::Rule,
             max_locals: 0,
             tests: Vec::new(),
+            remarks: Vec::new(),
             line_starts: std::iter::once(0)
                 .chain(source.match_indices('\n').map(|(i, _)| i + 1))
                 .collect(),

@@ -12,7 +12,18 @@ use crate::ir::{CompareOp, Expr};
 use crate::types::Type;
 
 pub(super) fn lower_test(l: &mut Lowerer<'_>, t: &ast::TestDecl) -> Option<TestCase> {
-    let given = match literal(l, &t.given) {
+    // The input is a record of the input fields: `given {}` (and `{}` for a record inside it)
+    // is an empty record, not an empty set.
+    let input = Type::Record(std::sync::Arc::new(crate::types::RecordType {
+        fields: l
+            .program
+            .input
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), f.ty.clone()))
+            .collect(),
+    }));
+    let given = match literal(l, &t.given, Some(&input)) {
         Ok(json) => json,
         Err(diagnostic) => {
             l.error(diagnostic);
@@ -72,7 +83,9 @@ pub(super) fn lower_test(l: &mut Lowerer<'_>, t: &ast::TestDecl) -> Option<TestC
 }
 
 /// The `given` record as a JSON-shaped literal: literals only (enum values bare or qualified).
-fn literal(l: &Lowerer<'_>, e: &ast::Expr) -> Result<Literal, Diagnostic> {
+/// `expected` is the type the input reads the value as, where known: `{}` is an empty record
+/// where a record is expected, and an empty set (a JSON list) anywhere else.
+fn literal(l: &Lowerer<'_>, e: &ast::Expr, expected: Option<&Type>) -> Result<Literal, Diagnostic> {
     let not_literal = || {
         Diagnostic::new(
             DiagnosticKind::Invalid,
@@ -120,16 +133,35 @@ fn literal(l: &Lowerer<'_>, e: &ast::Expr) -> Result<Literal, Diagnostic> {
             ExprKind::Number(n) => Literal::Text(crate::num::to_string(crate::num::neg(*n))),
             _ => return Err(not_literal()),
         },
-        ExprKind::List(items) | ExprKind::Set(items) => Literal::List(
-            items
-                .iter()
-                .map(|i| literal(l, i))
-                .collect::<Result<_, _>>()?,
-        ),
+        ExprKind::Set(items)
+            if items.is_empty()
+                && matches!(expected.map(Type::strip_optional), Some(Type::Record(_))) =>
+        {
+            Literal::Record(Vec::new())
+        }
+        ExprKind::List(items) | ExprKind::Set(items) => {
+            let element = match expected.map(Type::strip_optional) {
+                Some(Type::List(element)) => Some(element.as_ref()),
+                _ => None,
+            };
+            Literal::List(
+                items
+                    .iter()
+                    .map(|i| literal(l, i, element))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
         ExprKind::Record(fields) => {
+            let record_type = match expected.map(Type::strip_optional) {
+                Some(Type::Record(r)) => Some(r),
+                _ => None,
+            };
             let mut record = Vec::with_capacity(fields.len());
             for f in fields {
-                record.push((f.name.name.clone(), literal(l, &f.value)?));
+                let field_type = record_type
+                    .and_then(|r| r.field(&f.name.name))
+                    .map(|(_, t)| t);
+                record.push((f.name.name.clone(), literal(l, &f.value, field_type)?));
             }
             Literal::Record(record)
         }

@@ -211,7 +211,7 @@ pub fn anchored(pattern: &str) -> Option<regex::Regex> {
 }
 
 /// The order of two values a bound compares: numbers, dates, instants and durations.
-fn order(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+pub(crate) fn order(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => Some(crate::num::cmp(*x, *y)),
         (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
@@ -219,6 +219,19 @@ fn order(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
         (Value::Duration(x), Value::Duration(y)) => Some(x.cmp(y)),
         _ => None,
     }
+}
+
+/// What the compiler notices that is not an error, for `ordo lint`. Remarks are not part of
+/// the program (nor of an artifact).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remark {
+    /// `a ?? b` where `a` is never `none`: `b` is never used. `lhs` is the span of `a`, `ty`
+    /// its type as written.
+    CoalesceNotOptional {
+        span: ordo_dsl::Span,
+        lhs: ordo_dsl::Span,
+        ty: String,
+    },
 }
 
 /// A named value computed lazily, at most once per evaluation.

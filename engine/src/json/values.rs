@@ -175,7 +175,16 @@ pub(crate) struct TraceJson<'a> {
 impl WriteJson for TraceJson<'_> {
     fn write_json<S: Sink>(&self, sink: &mut S) {
         let program = self.program;
-        let type_of = |name: &str| program.global_named(name).map_or(&UNKNOWN, |(_, g)| &g.ty);
+        // A read is a named value or an input path (`customer`, `items`): records and lists
+        // of records are written with their field names either way.
+        let type_of = |name: &str| match program.global_named(name) {
+            Some((_, g)) => &g.ty,
+            None => program
+                .input
+                .field_indexes(name)
+                .and_then(|indexes| program.input.field_at(&indexes))
+                .map_or(&UNKNOWN, |f| &f.ty),
+        };
         sink.begin_array();
         for t in self.trace {
             sink.begin_object();

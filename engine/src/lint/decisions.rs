@@ -47,7 +47,7 @@ pub fn check(program: &Program, ast: &Ast, findings: &mut Vec<Finding>) {
 }
 
 /// A constant test operand.
-fn constant(e: &Expr) -> Option<Value> {
+pub(super) fn constant(e: &Expr) -> Option<Value> {
     match e {
         Expr::Const(v) => Some(v.clone()),
         Expr::Neg(inner) => match constant(inner)? {
@@ -98,7 +98,7 @@ fn accepts(test: &Test, value: &Value) -> bool {
 }
 
 /// The input field an expression reads, as field indexes from the top.
-fn input_path(e: &Expr) -> Option<Vec<usize>> {
+pub(super) fn input_path(e: &Expr) -> Option<Vec<usize>> {
     match e {
         Expr::Input(i) => Some(vec![*i as usize]),
         Expr::Field(inner, j) => {
@@ -110,7 +110,7 @@ fn input_path(e: &Expr) -> Option<Vec<usize>> {
     }
 }
 
-fn field_at<'p>(program: &'p Program, path: &[usize]) -> Option<&'p InputField> {
+pub(super) fn field_at<'p>(program: &'p Program, path: &[usize]) -> Option<&'p InputField> {
     let (first, rest) = path.split_first()?;
     let mut field = program.input.fields.get(*first)?;
     for i in rest {

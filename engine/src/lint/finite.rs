@@ -3,17 +3,29 @@
 //! the states only it reaches), an approval chain no transition requires. A condition is
 //! decided only when every input it reads is an enum, a Bool or a small set, by evaluating it
 //! for every combination; otherwise nothing is said.
+//!
+//! A constraint over the elements of an input list or set (`for x in items: COND`) is decided
+//! the same way, element by element: when the parts of the element COND reads are finite too
+//! (an enum or Bool element, or the enum, Bool and small-set fields of a record element), COND
+//! is evaluated for every element that can be given, against every value of the other inputs
+//! it reads, each time as an input whose collection holds that one element. A COND that reads
+//! the collection in another way (`len(items)`), a collection computed by the rules, or an
+//! element field of another type leaves the constraint undecided.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
 
 use ordo_dsl::ast::{ApprovalItem, Item, Ruleset as Ast};
 use ordo_dsl::{Span, ast::Severity};
 
+use super::decisions::{field_at, input_path};
+use super::exprs;
 use super::{Finding, Level};
 use crate::configure::{FiniteField, finite_fields, set_path};
-use crate::eval::{Context, Evaluator};
-use crate::ir::{Expr, Program};
+use crate::eval::{Context, Evaluator, Truth};
+use crate::ir::{Constraint, Expr, ForEach, FunctionBody, InputField, Program};
 use crate::json::input::{Absent, read_input};
+use crate::types::Type;
 use crate::value::Value;
 
 /// The most combinations a condition is evaluated for.
@@ -29,22 +41,67 @@ struct Space<'p> {
     unknown: Vec<Value>,
 }
 
-/// `Some(b)` when `condition` is `b` for every value of the inputs it reads.
-fn decide(space: &Space<'_>, deps: &[String], condition: &Expr) -> Option<bool> {
-    let Space {
-        program,
-        fields,
-        unknown: base,
-    } = space;
-    let program = *program;
-    let mut chosen: Vec<(&FiniteField<'_>, Vec<Value>)> = Vec::new();
-    for dep in deps {
-        let field = fields.iter().find(|f| &f.path == dep)?;
-        chosen.push((field, field.all_values(program, MAX_SET)?));
+/// One place in the input (field indexes from the top) and the values tried there.
+struct Choice {
+    indexes: Vec<usize>,
+    values: Vec<Value>,
+}
+
+/// Every value of a finite type: `true`/`false`, an enum's values, every subset of a small
+/// set; `none` too for an optional type. `None` for any other type.
+fn finite_values(program: &Program, ty: &Type) -> Option<Vec<Value>> {
+    let mut values = match ty.strip_optional() {
+        Type::Bool => vec![Value::Bool(true), Value::Bool(false)],
+        Type::Enum(e) => {
+            let count = program.enums.get(*e as usize)?.values.len() as u32;
+            (0..count).map(|i| Value::Enum(*e, i)).collect()
+        }
+        Type::Set(e) => {
+            let count = program.enums.get(*e as usize)?.values.len();
+            if count > MAX_SET {
+                return None;
+            }
+            (0u32..(1u32 << count))
+                .map(|mask| {
+                    let members: Vec<u32> =
+                        (0..count as u32).filter(|b| mask & (1 << b) != 0).collect();
+                    Value::Set(*e, Arc::from(members))
+                })
+                .collect()
+        }
+        _ => return None,
+    };
+    if ty.is_optional() {
+        values.push(Value::None);
     }
-    let total = chosen
+    Some(values)
+}
+
+/// The values of the finite input fields at `deps`; `None` when one is not a finite field.
+fn choices(space: &Space<'_>, deps: &[String]) -> Option<Vec<Choice>> {
+    deps.iter()
+        .map(|dep| {
+            let field = space.fields.iter().find(|f| &f.path == dep)?;
+            Some(Choice {
+                indexes: field.indexes.clone(),
+                values: finite_values(space.program, &field.field.ty)?,
+            })
+        })
+        .collect()
+}
+
+/// `Some(b)` when `outcome` is `b` for every combination of the choices' values (each an
+/// input with every other field unknown); `None` when it differs, cannot be told, or there
+/// are too many combinations.
+fn decide_over(
+    space: &Space<'_>,
+    choices: &[Choice],
+    mut outcome: impl FnMut(&mut Evaluator<'_>) -> Option<bool>,
+) -> Option<bool> {
+    let program = space.program;
+    let total = choices
         .iter()
-        .try_fold(1usize, |n, (_, values)| n.checked_mul(values.len()))?;
+        .try_fold(1usize, |n, c| n.checked_mul(c.values.len()))?;
     if total > MAX_COMBINATIONS {
         return None;
     }
@@ -55,23 +112,168 @@ fn decide(space: &Space<'_>, deps: &[String], condition: &Expr) -> Option<bool> 
     };
     let mut seen: Option<bool> = None;
     for mut n in 0..total {
-        let mut inputs = base.clone();
-        for (field, values) in &chosen {
-            let value = values.get(n % values.len())?.clone();
-            n /= values.len();
-            set_path(program, &mut inputs, &field.indexes, value);
+        let mut inputs = space.unknown.clone();
+        for choice in choices {
+            let value = choice.values.get(n % choice.values.len())?.clone();
+            n /= choice.values.len();
+            set_path(program, &mut inputs, &choice.indexes, value);
         }
         let mut ev = Evaluator::new(program, inputs, context.clone());
-        let result = match ev.eval(condition) {
-            Ok(Value::Bool(b)) => b,
-            _ => return None,
-        };
+        let result = outcome(&mut ev)?;
         match seen {
             Some(previous) if previous != result => return None,
             _ => seen = Some(result),
         }
     }
     seen
+}
+
+/// `Some(b)` when `condition` is `b` for every value of the inputs it reads.
+fn decide(space: &Space<'_>, deps: &[String], condition: &Expr) -> Option<bool> {
+    decide_over(space, &choices(space, deps)?, |ev| {
+        match ev.eval(condition) {
+            Ok(Value::Bool(b)) => Some(b),
+            _ => None,
+        }
+    })
+}
+
+/// Whether `a` and `b` are the same input path or one is inside the other.
+fn overlaps(a: &str, b: &str) -> bool {
+    let inside = |x: &str, y: &str| x.strip_prefix(y).is_some_and(|r| r.starts_with('.'));
+    a == b || inside(a, b) || inside(b, a)
+}
+
+/// Whether function `f` (or one it calls) is a decision, which may read inputs and values.
+fn calls_a_decision(program: &Program, f: u32, depth: usize) -> bool {
+    let Some(function) = program.functions.get(f as usize) else {
+        return true;
+    };
+    match &function.body {
+        FunctionBody::Decision(_) => true,
+        // The call graph is acyclic (a compile error otherwise); the depth only bounds it.
+        FunctionBody::Expr(_) if depth > 64 => true,
+        FunctionBody::Expr(body) => exprs::any(body, &mut |e| match e {
+            Expr::CallFunction(g, _) => calls_a_decision(program, *g, depth + 1).then_some(true),
+            _ => None,
+        }),
+    }
+}
+
+/// For constraint `index`, over the elements of an input list or set: `Some(b)` when its
+/// condition is `b` for every element that can be given and every value of the other inputs
+/// it reads (see the module documentation).
+fn decide_each(space: &Space<'_>, index: usize, c: &Constraint, each: &ForEach) -> Option<bool> {
+    let program = space.program;
+    let path = each.input_path.as_deref()?;
+    let indexes = input_path(&each.collection)?;
+    let collection = field_at(program, &indexes)?;
+    let top = *indexes.first()?;
+    // The condition may read the collection only through the element.
+    let reads_otherwise = exprs::any(&c.condition, &mut |e| match e {
+        Expr::Input(i) => Some(*i as usize == top),
+        Expr::Global(g) => Some(
+            program
+                .global(*g)
+                .is_none_or(|g| g.input_deps.iter().any(|d| overlaps(d, path))),
+        ),
+        Expr::CallFunction(f, _) => calls_a_decision(program, *f, 0).then_some(true),
+        _ => None,
+    });
+    if reads_otherwise {
+        return None;
+    }
+    let others: Vec<String> = c
+        .input_deps
+        .iter()
+        .filter(|d| !overlaps(d, path))
+        .cloned()
+        .collect();
+    let mut choices = choices(space, &others)?;
+    let singletons: Vec<Value> = match collection.ty.strip_optional() {
+        Type::Set(e) => finite_values(program, &Type::Enum(*e))?
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::Enum(_, i) => Some(Value::Set(*e, Arc::from([i]))),
+                _ => None,
+            })
+            .collect(),
+        Type::List(element) => elements(program, c, each, element, collection)?
+            .into_iter()
+            .map(|v| Value::List(Arc::from([v])))
+            .collect(),
+        _ => return None,
+    };
+    choices.push(Choice {
+        indexes,
+        values: singletons,
+    });
+    decide_over(space, &choices, |ev| match ev.constraint(index) {
+        Ok(Truth::True) => Some(true),
+        Ok(Truth::False) => Some(false),
+        _ => None,
+    })
+}
+
+/// Every element of a list worth trying for a constraint's condition: every value of a finite
+/// element type, or records with every value of the finite fields the condition reads (the
+/// fields it does not read stay unknown). `None` when it reads a field that is not finite.
+fn elements(
+    program: &Program,
+    c: &Constraint,
+    each: &ForEach,
+    element: &Type,
+    collection: &InputField,
+) -> Option<Vec<Value>> {
+    let mut whole = false;
+    let mut read = BTreeSet::new();
+    exprs::any(&c.condition, &mut |e| match e {
+        Expr::Field(inner, j) if matches!(inner.as_ref(), Expr::Local(s) if *s == each.slot) => {
+            read.insert(*j as usize);
+            Some(false)
+        }
+        Expr::Local(s) if *s == each.slot => {
+            whole = true;
+            Some(false)
+        }
+        _ => None,
+    });
+    if !whole && read.is_empty() {
+        // The condition does not read the element: one unknown element stands for all.
+        return Some(vec![Value::Unknown]);
+    }
+    let Type::Record(_) = element.strip_optional() else {
+        return finite_values(program, element);
+    };
+    let mut records: Vec<Vec<Value>> = vec![Vec::new()];
+    for (k, field) in collection.fields.iter().enumerate() {
+        let values = if whole || read.contains(&k) {
+            finite_values(program, &field.ty)?
+        } else {
+            vec![Value::Unknown]
+        };
+        if records.len().checked_mul(values.len())? > MAX_COMBINATIONS {
+            return None;
+        }
+        records = records
+            .iter()
+            .flat_map(|r| {
+                values.iter().map(move |v| {
+                    let mut next = r.clone();
+                    next.push(v.clone());
+                    next
+                })
+            })
+            .collect();
+    }
+    let mut out: Vec<Value> = records
+        .into_iter()
+        .map(|r| Value::Record(Arc::from(r)))
+        .collect();
+    if element.is_optional() {
+        out.push(Value::None);
+    }
+    Some(out)
 }
 
 pub fn check(program: &Program, ast: &Ast, findings: &mut Vec<Finding>) {
@@ -90,22 +292,35 @@ pub fn check(program: &Program, ast: &Ast, findings: &mut Vec<Finding>) {
 
 fn constraints(space: &Space<'_>, ast: &Ast, findings: &mut Vec<Finding>) {
     let program = space.program;
-    for c in &program.constraints {
+    for (index, c) in program.constraints.iter().enumerate() {
         let Some(span) = ast.items.iter().find_map(|i| match i {
             Item::Constraint(d) if d.name.name == c.id => Some(d.span),
             _ => None,
         }) else {
             continue;
         };
-        match decide(space, &c.input_deps, &c.condition) {
+        let (decided, over) = match &c.each {
+            None => (decide(space, &c.input_deps, &c.condition), None),
+            Some(each) => (
+                decide_each(space, index, c, each),
+                Some(each.input_path.clone().unwrap_or_default()),
+            ),
+        };
+        match decided {
             Some(true) => findings.push(Finding {
                 id: "constraint.always_holds",
                 level: Level::Warning,
                 rule: c.id.clone(),
-                message: format!(
-                    "constraint `{}` holds for every input: it can never fire",
-                    c.id
-                ),
+                message: match &over {
+                    None => format!(
+                        "constraint `{}` holds for every input: it can never fire",
+                        c.id
+                    ),
+                    Some(path) => format!(
+                        "constraint `{}` holds for every element of `{path}`: it can never fire",
+                        c.id
+                    ),
+                },
                 span,
                 example: None,
             }),
@@ -117,7 +332,14 @@ fn constraints(space: &Space<'_>, ast: &Ast, findings: &mut Vec<Finding>) {
                     Level::Warning
                 },
                 rule: c.id.clone(),
-                message: format!("constraint `{}` is violated by every input", c.id),
+                message: match &over {
+                    None => format!("constraint `{}` is violated by every input", c.id),
+                    Some(path) => format!(
+                        "constraint `{}` is violated by every element of `{path}`: every input \
+                         with an element there fails it",
+                        c.id
+                    ),
+                },
                 span,
                 example: None,
             }),

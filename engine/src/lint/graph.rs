@@ -1,5 +1,5 @@
-//! The data-flow map of a ruleset: inputs through tables, bands, decisions and lets to
-//! outputs, price blocks, constraints, approvals, workflow transitions and triggers; as
+//! The data-flow map of a ruleset: inputs through tables, bands, decisions, functions and lets
+//! to outputs, price blocks, constraints, approvals, workflow transitions and triggers; as
 //! Mermaid (renders on GitHub and in docs) or Graphviz DOT. `focus` keeps what feeds a name
 //! and what depends on it.
 
@@ -18,8 +18,11 @@ pub enum NodeKind {
     Table,
     /// A `bands` declaration (tiered prices).
     Bands,
-    /// A decision table.
+    /// A decision table (also one with parameters, called as `NAME(args)`).
     Decision,
+    /// A function (`fn NAME(p: T) = EXPR`): fed by the tables, bands and functions it uses,
+    /// feeding what calls it.
+    Function,
     /// An internal named value (`let`).
     Let,
     /// An `output` value.
@@ -121,6 +124,7 @@ impl Graph {
                 NodeKind::Input => ("([\"", "\"])"),
                 NodeKind::Table | NodeKind::Bands => ("[(\"", "\")]"),
                 NodeKind::Decision => ("{{\"", "\"}}"),
+                NodeKind::Function => ("[/\"", "\"\\]"),
                 NodeKind::Let => ("[\"", "\"]"),
                 NodeKind::Output => ("[/\"", "\"/]"),
                 NodeKind::Price => ("[[\"", "\"]]"),
@@ -146,6 +150,7 @@ impl Graph {
                 NodeKind::Input => "ellipse",
                 NodeKind::Table | NodeKind::Bands => "cylinder",
                 NodeKind::Decision => "hexagon",
+                NodeKind::Function => "trapezium",
                 NodeKind::Let => "box",
                 NodeKind::Output => "parallelogram",
                 NodeKind::Price => "box3d",
@@ -189,6 +194,7 @@ pub fn build(ast: &Ast) -> Graph {
             "table" => NodeKind::Table,
             "bands" => NodeKind::Bands,
             "decision" => NodeKind::Decision,
+            "fn" => NodeKind::Function,
             "let" => NodeKind::Let,
             "output" => NodeKind::Output,
             "price" => NodeKind::Price,

@@ -6,9 +6,12 @@
 //! each declaration reads. Every finding says "unknown" rather than guess: a check that cannot
 //! decide (a column computed from non-constant tests, too many combinations) reports nothing.
 
+mod bounds;
 mod decisions;
+mod exprs;
 mod finite;
 pub mod graph;
+mod inputs;
 mod refs;
 mod usage;
 
@@ -16,6 +19,7 @@ use ordo_dsl::Span;
 use ordo_dsl::ast::Ruleset as Ast;
 use serde_json::{Value as Json, json};
 
+use crate::ir::Remark;
 use crate::ruleset::Ruleset;
 
 /// How bad a finding is. `error` findings fail `ordo lint`; `--deny warnings` fails on all.
@@ -103,9 +107,38 @@ pub fn lint(ruleset: &Ruleset, ast: &Ast) -> Vec<Finding> {
     let mut findings = Vec::new();
     decisions::check(ruleset.program(), ast, &mut findings);
     finite::check(ruleset.program(), ast, &mut findings);
+    bounds::check(ruleset.program(), ast, &mut findings);
+    inputs::check(ast, &mut findings);
     usage::check(ruleset.program(), ast, &mut findings);
+    remarks(ruleset, ast, &mut findings);
     findings.sort_by_key(|f| (f.span.start, f.id));
     findings
+}
+
+/// The compiler's remarks as notes: a `??` whose left side is never `none` (spec §21).
+fn remarks(ruleset: &Ruleset, ast: &Ast, findings: &mut Vec<Finding>) {
+    let declarations = refs::declarations(ast);
+    let rule_at = |at: usize| {
+        declarations
+            .iter()
+            .zip(&ast.items)
+            .find(|(_, item)| item.span().start <= at && at < item.span().end)
+            .map_or_else(String::new, |(d, _)| d.name.clone())
+    };
+    for remark in ruleset.remarks() {
+        match remark {
+            Remark::CoalesceNotOptional { span, lhs, ty } => findings.push(Finding {
+                id: "coalesce.not_optional",
+                level: Level::Info,
+                rule: rule_at(span.start),
+                message: format!(
+                    "the left side of `??` is {ty}, never `none`: the value after `??` is never used"
+                ),
+                span: *lhs,
+                example: None,
+            }),
+        }
+    }
 }
 
 #[cfg(test)]

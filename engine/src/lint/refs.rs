@@ -10,8 +10,8 @@ use serde_json::Value as Json;
 /// One declaration as the analysis sees it.
 #[derive(Debug, Clone)]
 pub struct Declaration {
-    /// `input`, `table`, `bands`, `decision`, `let`, `output`, `price`, `constraint`,
-    /// `approval`, `workflow`, `trigger`, `enum`, `roles`, `test`.
+    /// `input`, `type`, `fn`, `table`, `bands`, `decision`, `let`, `output`, `price`,
+    /// `constraint`, `approval`, `workflow`, `trigger`, `enum`, `roles`, `test`.
     pub kind: &'static str,
     pub name: String,
     pub span: Span,
@@ -47,7 +47,19 @@ pub fn declarations(ast: &Ruleset) -> Vec<Declaration> {
                 Item::Trigger(d) => ("trigger", d.name.name.clone(), d.name.span),
                 Item::Test(d) => ("test", d.name.value.clone(), d.name.span),
             };
-            let (names, paths) = reads(item);
+            let (mut names, mut paths) = reads(item);
+            // A parameter is the function's or the decision's own: reading it reads nothing
+            // declared elsewhere, even where an input or a value has the same name.
+            let params = match item {
+                Item::Function(d) => d.params.as_slice(),
+                Item::Decision(d) => d.params.as_slice(),
+                _ => &[],
+            };
+            for param in params {
+                let name = &param.name.name;
+                names.remove(name);
+                paths.retain(|p| p.split('.').next() != Some(name.as_str()));
+            }
             Declaration {
                 kind,
                 name,
@@ -59,7 +71,8 @@ pub fn declarations(ast: &Ruleset) -> Vec<Declaration> {
         .collect()
 }
 
-/// The names and dotted paths read by any part of a syntax tree.
+/// The names and dotted paths read by any part of a syntax tree; the name of a called function
+/// or decision (`price_of(...)`) counts as read.
 pub fn reads<T: serde::Serialize>(node: &T) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut names = BTreeSet::new();
     let mut paths = BTreeSet::new();
@@ -93,6 +106,14 @@ fn collect(value: &Json, names: &mut BTreeSet<String>, paths: &mut BTreeSet<Stri
             if let Some(name) = map
                 .get("Name")
                 .and_then(|n| n.get("name"))
+                .and_then(Json::as_str)
+            {
+                names.insert(name.to_string());
+            }
+            if let Some(name) = map
+                .get("Call")
+                .and_then(|c| c.get("function"))
+                .and_then(|f| f.get("name"))
                 .and_then(Json::as_str)
             {
                 names.insert(name.to_string());

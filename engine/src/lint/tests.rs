@@ -205,3 +205,250 @@ fn the_graph_follows_the_data() {
     assert_eq!(names, ["t", "w", "o"]);
     assert!(graph.focus("nothing").is_none());
 }
+
+#[test]
+fn percent_inputs_without_a_range_are_warned_about() {
+    let source = format!(
+        "{HEAD}type Line = {{ rate: Percent, capped: Percent in 0%..50% }}\n\
+         type Spare = {{ rate: Percent }}\n\
+         input {{ discount: Percent = 0%  bonus: Percent? in >= 0%  c: {{ tax: Percent? }}  lines: List<Line> = [] }}\n\
+         fn spare(s: Spare) -> Percent = s.rate\n\
+         output o = discount + (bonus ?? 0%) + (c.tax ?? 0%) + sum(l.rate + l.capped for l in lines) + units + spare({{ rate: 1% }})\n\
+         output s = seg\n"
+    );
+    let found = findings(&source);
+    let percent: Vec<(&str, Level)> = found
+        .iter()
+        .filter(|f| f.id == "input.unbounded_percent")
+        .map(|f| (f.rule.as_str(), f.level))
+        .collect();
+    assert_eq!(
+        percent,
+        [
+            ("Line.rate", Level::Warning),
+            ("discount", Level::Warning),
+            ("c.tax", Level::Warning)
+        ],
+        "{found:?}"
+    );
+    let discount = found.iter().find(|f| f.rule == "discount").unwrap();
+    assert!(
+        discount.message.contains("in 0%..100%"),
+        "{}",
+        discount.message
+    );
+    assert!(discount.message.contains("500 %"), "{}", discount.message);
+}
+
+#[test]
+fn constraints_over_elements_are_decided_element_by_element() {
+    let head = format!(
+        "{HEAD}enum Extra {{ heater, rack }}\ntype Item = {{ seg: Seg, qty: Int, extra: Extra? }}\n\
+         input {{ extras: Set<Extra> = {{}}  items: List<Item> = [] }}\noutput o = units + len(items)\n"
+    );
+    let with = |constraint: &str| format!("{head}{constraint}\n");
+    let finding = |constraint: &str| {
+        findings(&with(constraint))
+            .into_iter()
+            .find(|f| f.rule == "c" && f.id.starts_with("constraint."))
+            .map(|f| (f.id, f.level, f.message))
+    };
+    // Over a set input: the element is every enum value.
+    let (id, _, message) =
+        finding("constraint c for e in extras: e == heater or e == rack else error \"x\"").unwrap();
+    assert_eq!(id, "constraint.always_holds");
+    assert!(message.contains("every element of `extras`"), "{message}");
+    // Over a list of records: the finite fields the condition reads, with `none` for optional
+    // ones.
+    assert_eq!(
+        finding(
+            "constraint c for i in items: i.seg == retail or i.seg == wholesale else error \"x\""
+        )
+        .map(|f| f.0),
+        Some("constraint.always_holds")
+    );
+    assert_eq!(
+        finding(
+            "constraint c for i in items: i.extra == heater or i.extra == rack else error \"x\""
+        ),
+        None,
+        "`extra` may be none"
+    );
+    let (id, level, message) = finding(
+        "constraint c for i in items: i.seg == retail and i.seg == wholesale else warning \"x\"",
+    )
+    .unwrap();
+    assert_eq!((id, level), ("constraint.always_violated", Level::Warning));
+    assert!(
+        message.contains("every element of `items`") && message.contains("with an element"),
+        "{message}"
+    );
+    // With other inputs the condition reads.
+    assert_eq!(
+        finding(
+            "constraint c for i in items: seg == retail implies i.seg == wholesale else error \"x\""
+        ),
+        None
+    );
+    assert_eq!(
+        finding(
+            "constraint c for e in extras: seg == retail and seg == wholesale else error \"x\""
+        )
+        .map(|f| (f.0, f.2.contains("every element of `extras`"))),
+        Some(("constraint.always_violated", true)),
+        "an empty set violates nothing: the verdict is about elements"
+    );
+    // Undecided: a field that is not finite, the list read as a whole, a computed collection.
+    for undecided in [
+        "constraint c for i in items: i.qty > 0 or i.qty <= 0 else error \"x\"",
+        "constraint c for i in items: len(items) > 0 or i.seg == retail or i.seg == wholesale else error \"x\"",
+        "constraint c for s in [retail, wholesale]: s == retail or s == wholesale else error \"x\"",
+    ] {
+        assert_eq!(finding(undecided), None, "{undecided}");
+    }
+}
+
+#[test]
+fn constraints_against_the_refinements_of_the_inputs_they_compare() {
+    let head = format!(
+        "{HEAD}type Item = {{ qty: Int in 1..100 }}\n\
+         input {{ qty: Int in 1..10  rate: Percent in 0%..<40%  loose: Int = 0  bad: Int in 1..5 = 9  items: List<Item> = [] }}\n\
+         output o = units + qty + loose + bad + len(items) + rate\noutput s = seg\n"
+    );
+    let finding = |constraint: &str| {
+        findings(&format!("{head}{constraint}\n"))
+            .into_iter()
+            .find(|f| f.rule == "c" && f.id.starts_with("constraint."))
+            .map(|f| (f.id, f.level, f.message))
+    };
+    let (id, level, message) = finding("constraint c: qty > 20 else error \"x\"").unwrap();
+    assert_eq!(
+        (id, level),
+        ("constraint.contradicts_refinement", Level::Warning)
+    );
+    assert!(message.contains("`qty in 1..10`"), "{message}");
+    for never in [
+        "constraint c: 20 <= qty else error \"x\"",
+        "constraint c: qty in 11..20 else error \"x\"",
+        "constraint c: qty == 0 or rate >= 40% else error \"x\"",
+        "constraint c: not (qty < 11) else error \"x\"",
+    ] {
+        assert_eq!(
+            finding(never).map(|f| f.0),
+            Some("constraint.contradicts_refinement"),
+            "{never}"
+        );
+    }
+    for always in [
+        "constraint c: qty <= 500 else error \"x\"",
+        "constraint c: qty != 0 and rate < 40% else error \"x\"",
+        "constraint c: seg == retail implies qty in 1..10 else error \"x\"",
+    ] {
+        assert_eq!(
+            finding(always).map(|f| f.0),
+            Some("constraint.always_holds"),
+            "{always}"
+        );
+    }
+    for unknown in [
+        "constraint c: qty > 5 else error \"x\"",
+        "constraint c: qty > 20 or seg == retail else error \"x\"",
+        "constraint c: loose > 20 else error \"x\"",
+        "constraint c: bad <= 5 else error \"x\"",
+        "constraint c: qty > units else error \"x\"",
+    ] {
+        assert_eq!(finding(unknown), None, "{unknown}");
+    }
+    // The refined fields of an element.
+    let (id, _, message) =
+        finding("constraint c for i in items: i.qty > 100 else error \"x\"").unwrap();
+    assert_eq!(id, "constraint.contradicts_refinement");
+    assert!(
+        message.contains("element of `items`") && message.contains("`i.qty in 1..100`"),
+        "{message}"
+    );
+    assert_eq!(
+        finding("constraint c for i in items: i.qty >= 1 else error \"x\"").map(|f| f.0),
+        Some("constraint.always_holds")
+    );
+}
+
+#[test]
+fn a_default_after_a_value_that_is_never_none_is_noted() {
+    let source = with(
+        "input { po: Text?  counts: List<Int> = [] }\ntable t: Seg -> Int { retail => 1  _ => 2 }\n\
+         output a = units ?? 0\noutput b = t[seg]? ?? 0\noutput c = po ?? \"-\"\noutput d = first(counts) ?? 0\n",
+    );
+    let notes: Vec<(String, Level, String)> = findings(&source)
+        .into_iter()
+        .filter(|f| f.id == "coalesce.not_optional")
+        .map(|f| (f.rule, f.level, f.message))
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let (rule, level, message) = &notes[0];
+    assert_eq!((rule.as_str(), *level), ("a", Level::Info));
+    assert!(message.contains("Int, never `none`"), "{message}");
+}
+
+#[test]
+fn functions_parameter_decisions_and_lists_are_followed() {
+    let source = "ruleset parts version \"1.0.0\"\n\
+        enum Model { c10, c20 }\nenum Cooling { air, water }\n\
+        type Item = { pos: Text, model: Model, qty: Int in 1..100, cooling: Cooling = air }\n\
+        input { customer: Text  items: List<Item> len 1..20  spare: Int = 0 }\n\
+        table list_price: Model -> Decimal { c10 => 100.00  c20 => 250.00 }\n\
+        table contract_price: (Text, Model) -> Decimal { (\"C-1\", c20) => 200.00 }\n\
+        table unused_table: Model -> Int { c10 => 1  c20 => 2 }\n\
+        fn price_of(customer: Text, m: Model) -> Decimal = contract_price[customer, m]? ?? list_price[m]\n\
+        fn unused_fn(m: Model) -> Int = unused_table[m]\n\
+        decision cooling_fee(i: Item) hit first {\n  | i.cooling | i.model || fee |\n  | air | - || 0.00 |\n  | water | c10 || 30.00 |\n  | water | - || 45.00 |\n}\n\
+        price quote currency \"EUR\" {\n  for i in items key i.pos {\n    line unit \"{i.pos}\" qty i.qty at price_of(customer, i.model)\n    line water \"Water\" = cooling_fee(i) * i.qty when i.cooling == water\n  }\n}\n\
+        output positions = [i.pos for i in items]\n\
+        constraint no_water for i in items: not (i.model == c10 and i.cooling == water) else error \"{i.pos}\"\n";
+    let found = findings(source);
+    let rules: Vec<(&str, &str)> = found.iter().map(|f| (f.id, f.rule.as_str())).collect();
+    assert_eq!(
+        rules,
+        [
+            ("unused.input", "spare"),
+            ("unused.table", "unused_table"),
+            ("unused.fn", "unused_fn"),
+        ],
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn the_graph_shows_functions_and_decisions_with_parameters() {
+    let source = "ruleset parts version \"1.0.0\"\n\
+        enum Model { c10, c20 }\n\
+        type Item = { pos: Text, model: Model, qty: Int }\n\
+        input { customer: Text  items: List<Item>  m: Model = c10 }\n\
+        table list_price: Model -> Decimal { c10 => 100.00  c20 => 250.00 }\n\
+        table contract_price: (Text, Model) -> Decimal { (\"C-1\", c20) => 200.00 }\n\
+        fn base(m: Model) -> Decimal = list_price[m]\n\
+        fn price_of(customer: Text, m: Model) -> Decimal = contract_price[customer, m]? ?? base(m)\n\
+        decision fee(i: Item) hit first {\n  | i.model || fee |\n  | c10 || 30.00 |\n  | - || 45.00 |\n}\n\
+        let total = sum(i.qty * price_of(customer, i.model) + fee(i) for i in items)\n\
+        output o = total\n";
+    let graph = graph::build(&ordo_dsl::parse(source).unwrap());
+    let node = |name: &str| graph.nodes.iter().position(|n| n.name == name);
+    let kind = |name: &str| node(name).and_then(|i| graph.nodes.get(i)).map(|n| n.kind);
+    let edge = |a: &str, b: &str| matches!((node(a), node(b)), (Some(a), Some(b)) if graph.edges.contains(&(a, b)));
+    assert_eq!(kind("price_of"), Some(graph::NodeKind::Function));
+    assert_eq!(kind("base"), Some(graph::NodeKind::Function));
+    assert_eq!(kind("fee"), Some(graph::NodeKind::Decision));
+    assert_eq!(kind("Item"), None, "type declarations are not drawn");
+    assert!(edge("contract_price", "price_of") && edge("base", "price_of"));
+    assert!(edge("list_price", "base") && edge("price_of", "total") && edge("fee", "total"));
+    assert!(edge("items", "total") && edge("customer", "total") && edge("total", "o"));
+    // Parameters are the function's own, not the input `m` or `customer`.
+    assert!(!edge("m", "base") && !edge("customer", "price_of") && node("m").is_none());
+    let dot = graph.to_dot();
+    assert!(
+        dot.contains("[label=\"price_of\", shape=trapezium]"),
+        "{dot}"
+    );
+    let mermaid = graph.to_mermaid();
+    assert!(mermaid.contains("[/\"price_of\"\\]"), "{mermaid}");
+}

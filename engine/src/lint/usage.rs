@@ -1,6 +1,7 @@
-//! Declarations nothing reads: inputs, lets, tables, bands and decisions that no output,
-//! constraint, price block, approval, workflow or trigger uses (directly or through other
-//! values), and enum values never written anywhere in the rules or their tests.
+//! Declarations nothing reads: inputs, lets, tables, bands, decisions and functions that no
+//! output, constraint, price block, approval, workflow or trigger uses (directly or through
+//! other values and function calls), and enum values never written anywhere in the rules or
+//! their tests.
 
 use std::collections::BTreeSet;
 
@@ -20,7 +21,7 @@ const ROOTS: [&str; 6] = [
     "trigger",
 ];
 /// Kinds that are only useful when read.
-const VALUES: [&str; 5] = ["let", "table", "bands", "decision", "price"];
+const VALUES: [&str; 6] = ["let", "table", "bands", "decision", "price", "fn"];
 
 pub fn check(_program: &Program, ast: &Ast, findings: &mut Vec<Finding>) {
     let decls = declarations(ast);
@@ -32,11 +33,16 @@ pub fn check(_program: &Program, ast: &Ast, findings: &mut Vec<Finding>) {
                     "table" => "unused.table",
                     "bands" => "unused.bands",
                     "decision" => "unused.decision",
+                    "fn" => "unused.fn",
                     _ => "unused.let",
                 },
                 level: Level::Warning,
                 rule: d.name.clone(),
-                message: format!("{} `{}` is never used by an output, constraint, price, approval, workflow or trigger", d.kind, d.name),
+                message: format!(
+                    "{} `{}` is never used by an output, constraint, price, approval, workflow or trigger",
+                    if d.kind == "fn" { "function" } else { d.kind },
+                    d.name
+                ),
                 span: d.span,
                 example: None,
             });

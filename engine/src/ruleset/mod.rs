@@ -16,7 +16,7 @@ use crate::error::EvalResult;
 use crate::eval::approvals::{Grants, all_chains};
 use crate::eval::{Context, Evaluator, Truth};
 use crate::ir::test_case::TestCase;
-use crate::ir::{GlobalKind, Program};
+use crate::ir::{GlobalKind, Program, Remark};
 use crate::value::Value;
 
 pub use evaluation::{Evaluation, Violation};
@@ -59,6 +59,9 @@ pub struct InputNote {
 pub struct Ruleset {
     program: Arc<Program>,
     tests: Arc<Vec<TestCase>>,
+    /// What the compiler noticed that is not an error (for lint; none when loaded from an
+    /// artifact).
+    remarks: Arc<[Remark]>,
     hash: String,
     /// The canonical form the hash is computed over.
     canonical: Arc<str>,
@@ -74,12 +77,14 @@ impl Ruleset {
         let compiled = crate::compile::compile(&ast, source)?;
         let canonical = crate::hash::canonical_form(&ast);
         let hash = crate::hash::hash_of_canonical(&canonical);
-        Ok(Ruleset::from_parts(
+        let mut ruleset = Ruleset::from_parts(
             Arc::new(compiled.program),
             Arc::new(compiled.tests),
             hash,
             canonical,
-        ))
+        );
+        ruleset.remarks = Arc::from(compiled.remarks);
+        Ok(ruleset)
     }
 
     /// Assembles a ruleset from its compiled parts.
@@ -92,6 +97,7 @@ impl Ruleset {
         Ruleset {
             program,
             tests,
+            remarks: Arc::from([]),
             hash,
             canonical: Arc::from(canonical),
             identity_text: Arc::default(),
@@ -129,6 +135,11 @@ impl Ruleset {
     }
 
     /// The compiled program (for the engine's own modules).
+    /// What the compiler noticed that is not an error (for lint).
+    pub(crate) fn remarks(&self) -> &[Remark] {
+        &self.remarks
+    }
+
     pub(crate) fn program(&self) -> &Program {
         &self.program
     }
