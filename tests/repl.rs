@@ -298,9 +298,9 @@ items[3]
         ),
         "{out}"
     );
-    // A set goes in enum declaration order.
+    // A set's element: its position in the array as received (`["rack", "heater"]`).
     assert!(
-        out.ends_with("  extras[1]: review \"no racks\"\n    e = rack\n"),
+        out.ends_with("  extras[0]: review \"no racks\"\n    e = rack\n"),
         "{out}"
     );
 }

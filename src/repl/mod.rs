@@ -423,8 +423,8 @@ impl Session {
             return;
         };
         // The element as an expression in the ruleset's scope: the collection's element at
-        // the violation's position, in the order the constraint goes through it (a set in
-        // enum declaration order).
+        // the violation's position. A set received as an array names the position in the
+        // array as received: that member, looked up by value.
         let Some(position) = element_at
             .rsplit_once('[')
             .map(|(_, rest)| rest.trim_end_matches(']'))
@@ -432,10 +432,18 @@ impl Session {
         else {
             return;
         };
-        let element = format!(
-            "[{var} for {var} in ({})][{position}]",
-            collection.span.text(&self.source).trim()
-        );
+        let collection_text = collection.span.text(&self.source).trim();
+        let received = position.parse::<usize>().ok().and_then(|i| {
+            let mut value = self.input.get(collection_text.split('.').next()?)?;
+            for part in collection_text.split('.').skip(1) {
+                value = value.get(part)?;
+            }
+            value.as_array()?.get(i)?.as_str().map(str::to_string)
+        });
+        let by_member = received.map(|member| {
+            format!("[{var} for {var} in ({collection_text}) if {var} == {member}][0]")
+        });
+        let by_position = format!("[{var} for {var} in ({collection_text})][{position}]");
         let input = Json::Object(self.input.clone());
         let options = self.options(false);
         let value_of = |expression: &str| {
@@ -443,7 +451,12 @@ impl Session {
             let value = adhoc.evaluate(&input, &options).ok()?;
             value.known.then_some(value.text)
         };
-        let Some(shown) = value_of(&element) else {
+        // A set's member by value first; a list's element (texts too) by position.
+        let Some((element, shown)) = by_member
+            .into_iter()
+            .chain([by_position])
+            .find_map(|e| value_of(&e).map(|shown| (e, shown)))
+        else {
             return;
         };
         println!("    {var} = {shown}");
