@@ -7,8 +7,9 @@
 //! The bikes quote (examples/bikes/bikes.ordo with quote.json), full result: evaluation only
 //! (input read once by `Ruleset::read_input`, result in the engine's values: `Ruleset::run`),
 //! a parsed JSON value to a JSON tree (`Ruleset::evaluate`), JSON text to JSON text
-//! (`evaluate_str`), and with a trace; and a
-//! batch of 1000 varied orders evaluated on one thread and split over two.
+//! (`evaluate_str`), and with a trace; a batch of 1000 varied orders evaluated on one thread
+//! and split over two; and the conveyors quote (examples/conveyors/conveyors.ordo) with 10
+//! positions (`quote.json`) and with 200 (`large.json`), JSON text to JSON text.
 
 mod common;
 
@@ -16,7 +17,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ordo_engine::{EvalOptions, Ruleset, to_json_string};
+use ordo_engine::{EvalOptions, Ruleset, text::parse_date, to_json_string};
 use serde_json::Value as Json;
 
 fn bench_quote(c: &mut Criterion) {
@@ -117,9 +118,45 @@ fn bench_batch(c: &mut Criterion) {
     group.finish();
 }
 
+/// The conveyors quote, JSON text in to JSON text out (`evaluate_str`), at 10 and 200 positions.
+fn bench_conveyors(c: &mut Criterion) {
+    let source = common::read("examples/conveyors/conveyors.ordo");
+    let ruleset = common::compile("conveyors.ordo", &source);
+    // After the July price list, within the 90 days of the quotes' price protection.
+    let options = EvalOptions {
+        as_of: Some(parse_date("2026-08-03").expect("a date")),
+        ..EvalOptions::default()
+    };
+    let mut group = c.benchmark_group("conveyors_quote");
+    group.throughput(Throughput::Elements(1));
+    for (name, file, positions) in [
+        ("positions_10", "examples/conveyors/quote.json", 10),
+        ("positions_200", "examples/conveyors/large.json", 200),
+    ] {
+        let text = common::read(file);
+        // A valid, priced result with one summary entry per position before anything is timed.
+        let result = ordo_engine::parse_json(
+            &ruleset
+                .evaluate_str(&text, &options)
+                .unwrap_or_else(|e| panic!("{file}: {}", e.message)),
+        )
+        .expect("the result is JSON");
+        assert_eq!(result["valid"], Json::Bool(true), "{file}");
+        let summary = result["outputs"]["positions_summary"]
+            .as_array()
+            .expect("a list");
+        assert_eq!(summary.len(), positions, "{file}");
+        assert!(result["quotes"]["quote"]["total"].is_string());
+        group.bench_function(name, |b| {
+            b.iter(|| ruleset.evaluate_str(black_box(&text), &options).is_ok());
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = common::criterion();
-    targets = bench_quote, bench_batch
+    targets = bench_quote, bench_batch, bench_conveyors
 }
 criterion_main!(benches);

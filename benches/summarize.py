@@ -179,6 +179,14 @@ def main() -> None:
             None if q is None else q < 5_000,
         )
     )
+    cq = median(data, "conveyors_quote/positions_10")
+    targets.append(
+        (
+            "conveyors quote, 10 positions, JSON → JSON under 15 µs (median)",
+            fmt(cq) if cq else "not measured",
+            None if cq is None else cq < 15_000,
+        )
+    )
     cfg = median(data, "configure/fields30_constraints200")
     targets.append(
         (

@@ -48,7 +48,7 @@ fn golden(name: &str, actual: &Json) {
 
 #[test]
 fn every_example_passes_its_own_tests() {
-    for name in ["bikes", "freight", "orders"] {
+    for name in ["bikes", "conveyors", "freight", "orders"] {
         let ruleset = example(name);
         let outcomes = ruleset.run_tests();
         assert!(!outcomes.is_empty(), "{name} has no test blocks");
@@ -65,17 +65,22 @@ fn every_example_passes_its_own_tests() {
 
 #[test]
 fn evaluations_match_their_golden_files() {
+    // The conveyors results without their trace: it holds a call of `drive_size` per line
+    // (100 KB for ten positions); the lines, outputs, violations and input notes are pinned.
     let cases = [
-        ("bikes", "quote.json", None),
-        ("bikes", "invalid.json", None),
-        ("freight", "parcel.json", Some("2026-03-02")),
-        ("freight", "pallet.json", Some("2026-03-02")),
-        ("orders", "order.json", Some("2026-03-02")),
+        ("bikes", "quote.json", None, true),
+        ("bikes", "invalid.json", None, true),
+        ("conveyors", "quote.json", Some("2026-08-03"), false),
+        ("conveyors", "violations.json", Some("2026-08-03"), false),
+        ("conveyors", "export.json", Some("2026-08-03"), false),
+        ("freight", "parcel.json", Some("2026-03-02"), true),
+        ("freight", "pallet.json", Some("2026-03-02"), true),
+        ("orders", "order.json", Some("2026-03-02"), true),
     ];
-    for (name, input, as_of) in cases {
+    for (name, input, as_of, trace) in cases {
         let options = EvalOptions {
             as_of: as_of.map(|d| parse_date(d).unwrap()),
-            trace: true,
+            trace,
             approvals: None,
         };
         let result = example(name)
@@ -114,12 +119,57 @@ fn configure_and_workflow_answers_match_their_golden_files() {
     assert_eq!(approve["to"], "approved");
 }
 
+/// Two conveyor positions with one number: the run-time error `duplicate_key` for the whole
+/// evaluation, never a partial quote.
+#[test]
+fn conveyors_duplicate_positions_are_an_error() {
+    let options = EvalOptions {
+        as_of: Some(parse_date("2026-08-03").unwrap()),
+        ..EvalOptions::default()
+    };
+    let error = example("conveyors")
+        .evaluate(&read_json("conveyors", "duplicate.json"), &options)
+        .unwrap_err();
+    assert_eq!(error.kind, ordo_engine::ErrorKind::DuplicateKey);
+    golden("conveyors-duplicate", &error.to_json());
+}
+
+/// The conveyors quotes of 10 and 200 positions are valid, and the per-position summary adds up
+/// to the quote's equipment subtotal, cent for cent.
+#[test]
+fn conveyors_position_summary_adds_up_to_the_equipment() {
+    let conveyors = example("conveyors");
+    let options = EvalOptions {
+        as_of: Some(parse_date("2026-08-03").unwrap()),
+        ..EvalOptions::default()
+    };
+    let decimal = |v: &Json| {
+        v.as_str()
+            .unwrap()
+            .parse::<rust_decimal::Decimal>()
+            .unwrap()
+    };
+    for (file, positions) in [("quote.json", 10), ("large.json", 200)] {
+        let result = conveyors
+            .evaluate(&read_json("conveyors", file), &options)
+            .unwrap();
+        assert_eq!(result["valid"], Json::Bool(true), "{file}");
+        let summary = result["outputs"]["positions_summary"].as_array().unwrap();
+        assert_eq!(summary.len(), positions, "{file}");
+        let sum: rust_decimal::Decimal = summary.iter().map(|s| decimal(&s["amount"])).sum();
+        let equipment = decimal(&result["quotes"]["quote"]["subtotals"]["equipment"]);
+        assert_eq!(sum, equipment, "{file}");
+    }
+}
+
 /// The result written straight to text is the result tree written out, byte for byte, for
 /// every example input, with and without a trace and with granted approvals.
 #[test]
 fn results_written_as_text_are_the_trees_text() {
     let cases = [
         ("bikes", "quote.json"),
+        ("conveyors", "quote.json"),
+        ("conveyors", "export.json"),
         ("freight", "pallet.json"),
         ("freight", "parcel.json"),
         ("orders", "order.json"),
