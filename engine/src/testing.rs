@@ -278,16 +278,26 @@ impl Coverage {
             push(CoverageKind::Constraint, &c.id, "holds".into(), None);
             push(CoverageKind::Constraint, &c.id, "violated".into(), None);
         }
-        for g in &program.globals {
-            if let crate::ir::GlobalKind::Decision(d) = &g.kind {
-                for (i, row) in d.rows.iter().enumerate() {
-                    push(
-                        CoverageKind::DecisionRow,
-                        &g.name,
-                        (i + 1).to_string(),
-                        Some(row.line),
-                    );
-                }
+        // Decisions, with parameters or not (those are called like functions).
+        let decisions = program
+            .globals
+            .iter()
+            .filter_map(|g| match &g.kind {
+                crate::ir::GlobalKind::Decision(d) => Some((&g.name, d)),
+                _ => None,
+            })
+            .chain(program.functions.iter().filter_map(|f| match &f.body {
+                crate::ir::FunctionBody::Decision(d) => Some((&f.name, d)),
+                crate::ir::FunctionBody::Expr(_) => None,
+            }));
+        for (name, d) in decisions {
+            for (i, row) in d.rows.iter().enumerate() {
+                push(
+                    CoverageKind::DecisionRow,
+                    name,
+                    (i + 1).to_string(),
+                    Some(row.line),
+                );
             }
         }
         for id in &program.prices {

@@ -185,6 +185,8 @@ impl WriteJson for TraceJson<'_> {
                 .and_then(|indexes| program.input.field_at(&indexes))
                 .map_or(&UNKNOWN, |f| &f.ty),
         };
+        // A call of a decision with parameters: its result and its parameters' types.
+        let function = |name: &str| program.functions.iter().find(|f| f.name == name);
         sink.begin_array();
         for t in self.trace {
             sink.begin_object();
@@ -192,10 +194,11 @@ impl WriteJson for TraceJson<'_> {
             sink.plain(t.kind);
             sink.fixed_key(key!("id"));
             sink.text(&t.id);
-            let (key, ty) = if t.kind == "constraint" {
-                ("holds", &Type::Bool)
-            } else {
-                ("value", type_of(&t.id))
+            let called = function(&t.id);
+            let (key, ty) = match called {
+                _ if t.kind == "constraint" => ("holds", &Type::Bool),
+                Some(f) => ("value", &f.result),
+                None => ("value", type_of(&t.id)),
             };
             sink.name_key(key);
             TypedValue {
@@ -208,10 +211,13 @@ impl WriteJson for TraceJson<'_> {
             sink.begin_object();
             for (name, value) in &t.reads {
                 sink.key(name);
+                let parameter = called
+                    .and_then(|f| f.params.iter().find(|(p, _)| p == name))
+                    .map(|(_, ty)| ty);
                 TypedValue {
                     program,
                     value,
-                    ty: type_of(name),
+                    ty: parameter.unwrap_or_else(|| type_of(name)),
                 }
                 .write_json(sink);
             }
