@@ -141,6 +141,26 @@ pub struct Evaluator<'p> {
     depth: u32,
     /// What `violations` and `approvals.CHAIN` mean while a test's expectations run.
     pub test_facts: Option<crate::ir::test_case::TestFacts>,
+    /// The calls of functions made so far, by function: the arguments and the value. A call is
+    /// pure within one evaluation (its inputs, values and `as_of` do not change), so a second
+    /// call with the same arguments takes the value (a per-position rule often calls the same
+    /// function several times for the same element).
+    calls: Vec<Vec<(SmallVec<[Value; 4]>, Value)>>,
+}
+
+/// How many calls of one function are remembered: a bound on the look-up, so that a long list
+/// costs no more per call than a short one.
+const REMEMBERED_CALLS: usize = 64;
+
+/// Whether two arguments are the same value: the same shared record or list (an element of the
+/// same collection, as a per-element rule passes it), else equal.
+fn same_argument(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Record(x), Value::Record(y)) | (Value::List(x), Value::List(y)) => {
+            Arc::ptr_eq(x, y) || x == y
+        }
+        _ => a == b,
+    }
 }
 
 impl<'p> Evaluator<'p> {
@@ -164,6 +184,7 @@ impl<'p> Evaluator<'p> {
             trace: Vec::new(),
             depth: 0,
             test_facts: None,
+            calls: Vec::new(),
         }
     }
 
@@ -1068,6 +1089,20 @@ impl<'p> Evaluator<'p> {
         for arg in args {
             values.push(self.eval(arg)?);
         }
+        // A trace records every call (spec §19), so a traced evaluation makes each one.
+        let remembered = self
+            .calls
+            .get(id as usize)
+            .filter(|_| !self.context.trace)
+            .and_then(|calls| {
+                calls.iter().find(|(seen, _)| {
+                    seen.len() == values.len()
+                        && seen.iter().zip(&values).all(|(a, b)| same_argument(a, b))
+                })
+            });
+        if let Some((_, value)) = remembered {
+            return Ok(value.clone());
+        }
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             self.depth -= 1;
@@ -1089,6 +1124,14 @@ impl<'p> Evaluator<'p> {
         });
         self.depth -= 1;
         let value = result.map_err(|e| e.or_rule(&function.name))?;
+        if self.calls.len() <= id as usize {
+            self.calls.resize_with(program.functions.len(), Vec::new);
+        }
+        if let Some(calls) = self.calls.get_mut(id as usize)
+            && calls.len() < REMEMBERED_CALLS
+        {
+            calls.push((values.clone(), value.clone()));
+        }
         if self.context.trace && matches!(function.body, FunctionBody::Decision(_)) {
             // Each call of a decision with parameters is traced with its arguments.
             let reads = function
