@@ -16,15 +16,7 @@ pub(super) fn lower_schema(lowerer: &mut Lowerer<'_>) -> InputSchema {
         .into_iter()
         .map(|f| lower_field(lowerer, f))
         .collect();
-    InputSchema {
-        checked: fields.iter().any(checked),
-        fields,
-    }
-}
-
-/// Whether a field or one of its nested fields has a refinement or a fallback.
-fn checked(field: &InputField) -> bool {
-    !field.refinements.is_empty() || field.fallback.is_some() || field.fields.iter().any(checked)
+    InputSchema { fields }
 }
 
 fn lower_field<'a>(lowerer: &mut Lowerer<'a>, field: &'a ast::FieldDecl) -> InputField {

@@ -149,10 +149,7 @@ impl<'a> Lowerer<'a> {
             effective: ast.effective.as_ref().map(|d| d.value),
             enums: sym.enums.clone(),
             roles: sym.roles.clone(),
-            input: crate::ir::InputSchema {
-                fields: Vec::new(),
-                checked: false,
-            },
+            input: crate::ir::InputSchema { fields: Vec::new() },
             globals: sym
                 .globals
                 .iter()

@@ -58,9 +58,6 @@ pub struct Program {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InputSchema {
     pub fields: Vec<InputField>,
-    /// Whether any field, at any depth, has a refinement or a fallback: the JSON text scanner
-    /// then leaves the input to the tree reader, which checks them.
-    pub checked: bool,
 }
 
 impl InputSchema {

@@ -22,10 +22,6 @@ use crate::value::Value;
 /// The values of a complete input written as JSON text, or `None` when the text is not a
 /// valid input (then read it with [`crate::json::input::read_input`] for the errors).
 pub fn read_input_text(program: &Program, text: &str) -> Option<Arc<[Value]>> {
-    if program.input.checked {
-        // Refinements and fallbacks are the tree reader's.
-        return None;
-    }
     let mut reader = Reader {
         program,
         json: Scanner::new(text),
@@ -66,7 +62,15 @@ impl Reader<'_, '_> {
                 self.json.literal(peek)?;
                 absent_value(field)?
             } else {
-                self.value(field, field.ty(), peek)?
+                let value = self.value(field, field.ty(), peek)?;
+                // A value that breaks a refinement (spec §20) is the tree reader's to report.
+                if field
+                    .declared()
+                    .is_some_and(|f| f.refinements.iter().any(|r| !r.holds(&value)))
+                {
+                    return None;
+                }
+                value
             };
             key = self.json.object_next()?;
         }
@@ -240,6 +244,21 @@ output n = count
         let (tree, text_values) = both(&ruleset, text);
         let text_values = text_values.expect("the text reader accepts a valid input");
         assert_eq!(tree, Some(Ok(text_values)));
+    }
+
+    #[test]
+    fn refined_fields_are_read_from_text_until_one_breaks_its_refinement() {
+        let ruleset = Ruleset::compile(
+            "ruleset r version \"1.0.0\"\ninput {\n  qty: Int in 1..10\n  rate: Percent in 0%..100% = 0%\n}\n",
+        )
+        .expect("compiles");
+        let valid = r#"{"qty": 3, "rate": "12%"}"#;
+        assert!(read_input_text(ruleset.program(), valid).is_some());
+        // Broken: left to the tree reader, which names the problem.
+        let broken = r#"{"qty": 30}"#;
+        assert_eq!(read_input_text(ruleset.program(), broken), None);
+        let error = ruleset.read_input_str(broken).expect_err("out of range");
+        assert_eq!(error.path.as_deref(), Some("qty"));
     }
 
     #[test]
