@@ -61,6 +61,7 @@ fn lower_field<'a>(lowerer: &mut Lowerer<'a>, field: &'a ast::FieldDecl) -> Inpu
         refinements,
         message: field.message.as_ref().map(|m| m.value.clone()),
         fallback,
+        keeps_order: false,
     };
     if let (Some(default), Some(expr)) = (&lowered.default, &field.default)
         && let Some((_, message)) = lowered.broken_refinement(default, &field.name.name)
@@ -235,4 +236,29 @@ fn first_line(text: &str) -> String {
         .unwrap_or(text)
         .trim()
         .to_string()
+}
+
+/// Marks the input sets that constraints go through element by element (spec §19: a violation
+/// names the member's position in the array as received).
+pub(super) fn mark_ordered_sets(program: &mut crate::ir::Program) {
+    let paths: Vec<String> = program
+        .constraints
+        .iter()
+        .filter_map(|c| c.each.as_ref()?.input_path.clone())
+        .collect();
+    for path in paths {
+        let Some(indexes) = program.input.field_indexes(&path) else {
+            continue;
+        };
+        let Some((first, nested)) = indexes.split_first() else {
+            continue;
+        };
+        let mut field = program.input.fields.get_mut(*first as usize);
+        for index in nested {
+            field = field.and_then(|f| f.fields.get_mut(*index as usize));
+        }
+        if let Some(field) = field.filter(|f| matches!(f.ty.strip_optional(), Type::Set(_))) {
+            field.keeps_order = true;
+        }
+    }
 }

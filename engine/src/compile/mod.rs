@@ -62,6 +62,7 @@ pub fn compile(ruleset: &ast::Ruleset, source: &str) -> Result<Compiled, Diagnos
     workflow_checks::check(ruleset, &program, &mut diags);
     if diags.is_empty() {
         graph::resolve_input_deps(&edges, &mut program);
+        inputs::mark_ordered_sets(&mut program);
     }
     if diags.is_empty() {
         Ok(Compiled {

@@ -101,6 +101,9 @@ pub struct InputField {
     pub message: Option<String>,
     /// `fallback VALUE` of an enum field: what an unknown text reads as (and is noted).
     pub fallback: Option<Value>,
+    /// A set a constraint goes through element by element: its violations name a member's
+    /// position in the array as received, so the reader keeps that order.
+    pub keeps_order: bool,
 }
 
 impl InputField {

@@ -13,7 +13,7 @@ use super::result::Identity;
 use super::sink::to_tree;
 use crate::error::EvalResult;
 use crate::eval::approvals::NoGrants;
-use crate::ruleset::{Evaluation, Input, Ruleset};
+use crate::ruleset::{Evaluation, Input, ReadNotes, Ruleset};
 
 /// Options of one evaluation.
 #[derive(Debug, Clone, Default)]
@@ -49,11 +49,11 @@ impl Ruleset {
     /// JSON path.
     pub fn read_input(&self, input: &Json) -> EvalResult<Input> {
         let read = read_input_noted(self.program(), input, Absent::Complete)?;
-        Ok(Input {
-            values: read.values.into(),
-            notes: read.notes.into(),
-            received_orders: read.received_orders.into(),
-        })
+        let notes = ReadNotes {
+            notes: read.notes,
+            received_orders: read.received_orders,
+        };
+        Ok(Input::noted(read.values.into(), notes))
     }
 
     /// Checks a partial input (as a configurator or a REPL holds it): wrong values and unknown

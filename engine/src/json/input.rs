@@ -277,7 +277,8 @@ impl Reader<'_> {
                             }
                         }
                     }
-                    if !members.windows(2).all(|w| w.first() < w.last()) {
+                    let keeps_order = field.declared().is_some_and(|f| f.keeps_order);
+                    if keeps_order && !members.windows(2).all(|w| w.first() < w.last()) {
                         // The order received, for a violation's `at` (spec §19).
                         let mut received: Vec<u32> = Vec::with_capacity(members.len());
                         for m in &members {

@@ -26,20 +26,39 @@ pub use evaluation::{Evaluation, Violation};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Input {
     pub(crate) values: Arc<[Value]>,
-    /// The enum fallbacks taken while reading it (spec §20).
-    pub(crate) notes: Arc<[InputNote]>,
-    /// The members of sets received out of declaration order, in the order received.
-    pub(crate) received_orders: Arc<[(String, Vec<u32>)]>,
+    /// What reading it noted beyond the values, when it noted anything (most inputs: nothing,
+    /// and nothing to allocate).
+    pub(crate) read: Option<Arc<ReadNotes>>,
+}
+
+/// What reading an input noted beyond its values.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct ReadNotes {
+    /// The enum fallbacks taken (spec §20).
+    pub notes: Vec<InputNote>,
+    /// The members of sets a constraint goes through, received out of declaration order: by
+    /// JSON path, in the order received.
+    pub received_orders: Vec<(String, Vec<u32>)>,
 }
 
 impl Input {
     /// An input of these values, read without notes.
     pub(crate) fn of(values: Arc<[Value]>) -> Input {
-        Input {
-            values,
-            notes: Arc::from([]),
-            received_orders: Arc::from([]),
-        }
+        Input { values, read: None }
+    }
+
+    /// An input of these values with what reading it noted.
+    pub(crate) fn noted(values: Arc<[Value]>, read: ReadNotes) -> Input {
+        let read = (read != ReadNotes::default()).then(|| Arc::new(read));
+        Input { values, read }
+    }
+
+    fn notes(&self) -> &[InputNote] {
+        self.read.as_ref().map_or(&[], |r| &r.notes)
+    }
+
+    fn received_orders(&self) -> &[(String, Vec<u32>)] {
+        self.read.as_ref().map_or(&[], |r| &r.received_orders)
     }
 }
 
@@ -167,7 +186,7 @@ impl Ruleset {
                 outputs.push((g, value));
             }
         }
-        let (valid, violations) = violations(&mut ev, &input.received_orders)?;
+        let (valid, violations) = violations(&mut ev, input.received_orders())?;
         for id in &program.prices {
             ev.ensure_quote(*id)?;
         }
@@ -183,7 +202,7 @@ impl Ruleset {
         Ok(Evaluation {
             ruleset: self,
             inputs: &input.values,
-            input_notes: &input.notes,
+            input_notes: input.notes(),
             as_of,
             valid,
             violations,
