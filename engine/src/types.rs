@@ -81,6 +81,19 @@ impl Type {
         )
     }
 
+    /// Numbers, percents, dates, instants and durations: the types a range bound orders.
+    pub fn is_ordered(&self) -> bool {
+        matches!(
+            self,
+            Type::Int
+                | Type::Decimal
+                | Type::Percent
+                | Type::Date
+                | Type::DateTime
+                | Type::Duration
+        )
+    }
+
     /// The type without an optional wrapper.
     pub fn strip_optional(&self) -> &Type {
         match self {

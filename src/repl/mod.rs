@@ -613,21 +613,7 @@ fn explain(name: &str, entries: &[Json], depth: usize, shown: &mut BTreeSet<Stri
 
 /// The field chains over `var` an expression reads (`i.model`, `i.cooling`), in source order.
 fn paths_from(e: &ordo_dsl::ast::Expr, var: &str) -> Vec<String> {
-    /// The dotted path of a serialized expression that is a name or a chain of fields.
-    fn path_of(expr: &Json) -> Option<String> {
-        let kind = expr.get("kind")?;
-        if let Some(name) = kind
-            .get("Name")
-            .and_then(|n| n.get("name"))
-            .and_then(Json::as_str)
-        {
-            return Some(name.to_string());
-        }
-        let field = kind.get("Field")?;
-        let target = path_of(field.get("target")?)?;
-        let name = field.get("field")?.get("name")?.as_str()?;
-        Some(format!("{target}.{name}"))
-    }
+    use ordo_engine::lint::path_of;
     fn walk(value: &Json, var: &str, out: &mut Vec<String>) {
         match value {
             Json::Object(map) => {

@@ -198,18 +198,9 @@ fn refinement(
     Some(Refinement { kind, text })
 }
 
-/// Types a range bound can order.
+/// Types a range bound can order (and a type not known after an earlier error).
 fn ordered(ty: &Type) -> bool {
-    matches!(
-        ty,
-        Type::Int
-            | Type::Decimal
-            | Type::Percent
-            | Type::Date
-            | Type::DateTime
-            | Type::Duration
-            | Type::Unknown
-    )
+    ty.is_ordered() || *ty == Type::Unknown
 }
 
 /// A whole number >= 0 written as a length bound.

@@ -175,15 +175,7 @@ impl<'p> Scope<'p> {
     /// The interval a refined, required number, percent or date field's values lie in.
     fn interval(&mut self, e: &Expr) -> Option<Interval> {
         let (field, path) = self.field(e)?;
-        if !matches!(
-            field.ty,
-            Type::Int
-                | Type::Decimal
-                | Type::Percent
-                | Type::Date
-                | Type::DateTime
-                | Type::Duration
-        ) {
+        if !field.ty.is_ordered() {
             return None;
         }
         // A default that breaks the refinements would be a value outside them.

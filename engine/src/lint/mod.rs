@@ -13,6 +13,8 @@ mod finite;
 pub mod graph;
 mod inputs;
 mod refs;
+
+pub use refs::path_of;
 mod usage;
 
 use ordo_dsl::Span;

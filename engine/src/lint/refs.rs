@@ -84,8 +84,9 @@ pub fn reads<T: serde::Serialize>(node: &T) -> (BTreeSet<String>, BTreeSet<Strin
     (names, paths)
 }
 
-/// The dotted path of an expression that is a name or a chain of fields over one.
-fn path_of(expr: &Json) -> Option<String> {
+/// The dotted path of an expression (as the syntax tree serialises it) that is a name or a
+/// chain of fields over one: `customer.tier`.
+pub fn path_of(expr: &Json) -> Option<String> {
     let kind = expr.get("kind")?;
     if let Some(name) = kind
         .get("Name")
