@@ -112,6 +112,19 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// The order of two values of one ordered kind: numbers by value, dates, instants and durations
+/// in time, texts by Unicode scalar values; `None` for values that have no order between them.
+pub fn order(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    Some(match (a, b) {
+        (Value::Number(x), Value::Number(y)) => num::cmp(*x, *y),
+        (Value::Date(x), Value::Date(y)) => x.cmp(y),
+        (Value::DateTime(x), Value::DateTime(y)) => x.cmp(y),
+        (Value::Duration(x), Value::Duration(y)) => x.cmp(y),
+        (Value::Text(x), Value::Text(y)) => x.cmp(y),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -64,3 +64,21 @@ fn coverage_counts_the_rows_of_decisions_with_parameters() {
     assert!(outcomes.iter().all(|o| o.failures.is_empty()));
     assert_eq!(coverage.count(Some(CoverageKind::DecisionRow)), (1, 2));
 }
+
+#[test]
+fn a_call_is_reused_only_for_the_same_arguments_down_to_their_scale() {
+    let source = r#"ruleset scales version "1.0.0"
+input { a: Decimal, b: Decimal }
+fn label(x: Decimal) -> Text = "{x} EUR"
+output first = label(a)
+output second = label(b)
+output again = label(a)
+"#;
+    let ruleset = Ruleset::compile(source).unwrap();
+    let result = ruleset
+        .evaluate(&json!({"a": "1.0", "b": "1.00"}), &EvalOptions::default())
+        .unwrap();
+    assert_eq!(result["outputs"]["first"], "1.0 EUR");
+    assert_eq!(result["outputs"]["second"], "1.00 EUR");
+    assert_eq!(result["outputs"]["again"], "1.0 EUR");
+}

@@ -47,12 +47,7 @@ impl PyRuleset {
         trace: bool,
         approvals: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<EvalOptions> {
-        let as_of = match as_of_text(as_of)? {
-            Some(text) => {
-                Some(ordo_engine::text::parse_date(&text).map_err(|e| eval_error(py, &e))?)
-            }
-            None => None,
-        };
+        let as_of = as_of_date(py, as_of)?;
         let approvals = approvals_of(py, approvals)?;
         Ok(EvalOptions {
             as_of,

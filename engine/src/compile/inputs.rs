@@ -164,20 +164,24 @@ fn refinement(
             if !matches!(inner, Type::Text | Type::Unknown) {
                 return mismatch(lowerer, "a text");
             }
-            if let Err(e) = regex::Regex::new(&format!("^(?:{})$", pattern.value)) {
-                lowerer.error(
-                    Diagnostic::new(
-                        DiagnosticKind::Invalid,
-                        pattern.span,
-                        "this is not a valid regular expression",
-                    )
-                    .with_hint(first_line(&e.to_string())),
-                );
-                return None;
-            }
+            let regex = match crate::ir::anchored(&pattern.value) {
+                Ok(regex) => regex,
+                Err(e) => {
+                    lowerer.error(
+                        Diagnostic::new(
+                            DiagnosticKind::Invalid,
+                            pattern.span,
+                            "this is not a valid regular expression",
+                        )
+                        .with_hint(first_line(&e.to_string())),
+                    );
+                    return None;
+                }
+            };
+            // Compiled once here; an artifact loaded later compiles it when first used.
             RefinementKind::Matching {
                 pattern: pattern.value.clone(),
-                regex: std::sync::OnceLock::new(),
+                regex: std::sync::OnceLock::from(Some(regex)),
             }
         }
         AstRefinement::Len { lo, hi, half_open } => {

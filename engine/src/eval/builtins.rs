@@ -165,16 +165,14 @@ fn list(value: &Value) -> EvalResult<&[Value]> {
     }
 }
 
-/// The order `sort` uses: numbers by value, texts by Unicode scalar values, dates and
-/// durations in time, enum values in declaration order.
+/// The order `sort` uses: the values' own order (numbers by value, texts by Unicode scalar
+/// values, dates and durations in time), enum values in declaration order.
 fn order(a: &Value, b: &Value) -> std::cmp::Ordering {
     use std::cmp::Ordering;
+    if let Some(ordering) = crate::value::order(a, b) {
+        return ordering;
+    }
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => num::cmp(*x, *y),
-        (Value::Text(x), Value::Text(y)) => x.cmp(y),
-        (Value::Date(x), Value::Date(y)) => x.cmp(y),
-        (Value::DateTime(x), Value::DateTime(y)) => x.cmp(y),
-        (Value::Duration(x), Value::Duration(y)) => x.cmp(y),
         (Value::Enum(_, x), Value::Enum(_, y)) => x.cmp(y),
         // `none` sorts first; other pairs cannot meet in one typed list.
         (Value::None, Value::None) => Ordering::Equal,

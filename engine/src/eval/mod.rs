@@ -152,12 +152,16 @@ pub struct Evaluator<'p> {
 /// costs no more per call than a short one.
 const REMEMBERED_CALLS: usize = 64;
 
-/// Whether two arguments are the same value: the same shared record or list (an element of the
-/// same collection, as a per-element rule passes it), else equal.
+/// Whether two arguments are the same value, down to a decimal's scale (`1.0` and `1.00` are
+/// equal but interpolate differently, so a call with one cannot stand for a call with the
+/// other): the same shared record or list (an element of the same collection, as a per-element
+/// rule passes it), else the same parts.
 fn same_argument(a: &Value, b: &Value) -> bool {
     match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.serialize() == y.serialize(),
         (Value::Record(x), Value::Record(y)) | (Value::List(x), Value::List(y)) => {
-            Arc::ptr_eq(x, y) || x == y
+            Arc::ptr_eq(x, y)
+                || (x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| same_argument(a, b)))
         }
         _ => a == b,
     }
@@ -1423,13 +1427,9 @@ pub fn compare(op: CompareOp, a: &Value, b: &Value) -> EvalResult<bool> {
     if matches!(op, CompareOp::Ne) {
         return Ok(!values_equal(a, b));
     }
-    let ordering: Ordering = match (a, b) {
-        (Value::Number(x), Value::Number(y)) => num::cmp(*x, *y),
-        (Value::Date(x), Value::Date(y)) => x.cmp(y),
-        (Value::DateTime(x), Value::DateTime(y)) => x.cmp(y),
-        (Value::Duration(x), Value::Duration(y)) => x.cmp(y),
-        (Value::Text(x), Value::Text(y)) => x.cmp(y),
-        (Value::None, _) | (_, Value::None) => {
+    let ordering: Ordering = match (crate::value::order(a, b), a, b) {
+        (Some(ordering), _, _) => ordering,
+        (None, Value::None, _) | (None, _, Value::None) => {
             return Err(EvalError::new(
                 ErrorKind::InvalidValue,
                 "cannot order an absent value (`none`)",

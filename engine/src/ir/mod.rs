@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::types::{EnumDef, Type};
-use crate::value::Value;
+use crate::value::{Value, order};
 
 /// Index of a named value (let, output, decision, price block) in [`Program::globals`].
 pub type GlobalId = u32;
@@ -183,7 +183,7 @@ impl Refinement {
             }
             RefinementKind::Matching { pattern, regex } => match value {
                 Value::Text(text) => regex
-                    .get_or_init(|| anchored(pattern))
+                    .get_or_init(|| anchored(pattern).ok())
                     .as_ref()
                     .is_none_or(|r| r.is_match(text)),
                 _ => true,
@@ -204,21 +204,10 @@ impl Refinement {
     }
 }
 
-/// A pattern that must match a whole text, compiled; `None` when it is not a valid regex
-/// (the compiler refuses those).
-pub fn anchored(pattern: &str) -> Option<regex::Regex> {
-    regex::Regex::new(&format!("^(?:{pattern})$")).ok()
-}
-
-/// The order of two values a bound compares: numbers, dates, instants and durations.
-pub(crate) fn order(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => Some(crate::num::cmp(*x, *y)),
-        (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
-        (Value::DateTime(x), Value::DateTime(y)) => Some(x.cmp(y)),
-        (Value::Duration(x), Value::Duration(y)) => Some(x.cmp(y)),
-        _ => None,
-    }
+/// A pattern that must match a whole text, compiled (the compiler reports a pattern that is not
+/// a valid regex).
+pub fn anchored(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::Regex::new(&format!("^(?:{pattern})$"))
 }
 
 /// What the compiler notices that is not an error, for `ordo lint`. Remarks are not part of

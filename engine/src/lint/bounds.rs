@@ -10,9 +10,9 @@ use ordo_dsl::ast::{Item, Ruleset as Ast};
 
 use super::decisions::constant;
 use super::{Finding, Level};
-use crate::ir::{CompareOp, Expr, InputField, Program, RefinementKind, order};
+use crate::ir::{CompareOp, Expr, InputField, Program, RefinementKind};
 use crate::types::Type;
-use crate::value::Value;
+use crate::value::{Value, order};
 
 /// A three-valued truth: what a condition comes to for every input the refinements allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
