@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use ordo_engine::{Diagnostics, Ruleset};
+use ordo_engine::{DataFiles, Diagnostics, Ruleset};
 
 /// Reads a text file, or standard input for `-`.
 pub fn read_text(path: &str) -> Result<String, String> {
@@ -17,11 +17,30 @@ pub fn read_text(path: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))
 }
 
-/// A ruleset compiled from a file, or the rendered diagnostics.
+/// The data files a ruleset's tables read (`from "NAME"`, spec §21), read relative to the
+/// folder of the ruleset file at `ruleset_path`.
+pub fn read_data_files(ruleset_path: &Path, source: &str) -> Result<DataFiles, String> {
+    let folder = ruleset_path.parent().unwrap_or(Path::new("."));
+    let mut files = DataFiles::new();
+    for name in Ruleset::data_files_of(source) {
+        let path = folder.join(&name);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            format!(
+                "cannot read the data file `{}` (named by `from \"{name}\"`): {e}",
+                path.display()
+            )
+        })?;
+        files.insert(name, &text);
+    }
+    Ok(files)
+}
+
+/// A ruleset compiled from a file (with the data files beside it), or the rendered diagnostics.
 pub fn compile_file(path: &Path) -> Result<(Ruleset, String), CompileFailure> {
     let display = path.display().to_string();
     let source = read_text(&display).map_err(CompileFailure::Io)?;
-    match Ruleset::compile(&source) {
+    let files = read_data_files(path, &source).map_err(CompileFailure::Io)?;
+    match Ruleset::compile_with_files(&source, &files) {
         Ok(ruleset) => Ok((ruleset, source)),
         Err(diagnostics) => Err(CompileFailure::Diagnostics {
             file: display,

@@ -175,7 +175,17 @@ pub struct TableDecl {
     pub key_type: TypeExpr,
     pub value_type: TypeExpr,
     pub effective: Option<DateLit>,
+    /// The rows written in the ruleset (none when they come from a data file).
     pub rows: Vec<TableRow>,
+    /// `from "contracts.csv"`: the rows are read from this data file (spec §21).
+    pub from: Option<DataSource>,
+    pub span: Span,
+}
+
+/// `from "contracts.csv"`: a data file named relative to the ruleset file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DataSource {
+    pub path: String,
     pub span: Span,
 }
 

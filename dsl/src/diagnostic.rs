@@ -22,6 +22,8 @@ pub enum DiagnosticKind {
     Workflow,
     /// A construct that parses but is not valid where it stands (e.g. `P of S` naming no subtotal).
     Invalid,
+    /// A data file a table reads (spec §21) is missing or has a bad header or cell.
+    InvalidData,
 }
 
 impl DiagnosticKind {
@@ -37,6 +39,7 @@ impl DiagnosticKind {
             DiagnosticKind::Overlap => "overlap",
             DiagnosticKind::Workflow => "workflow",
             DiagnosticKind::Invalid => "invalid",
+            DiagnosticKind::InvalidData => "invalid_data",
         }
     }
 
@@ -52,6 +55,7 @@ impl DiagnosticKind {
             DiagnosticKind::Overlap => "E0007",
             DiagnosticKind::Workflow => "E0008",
             DiagnosticKind::Invalid => "E0009",
+            DiagnosticKind::InvalidData => "E0010",
         }
     }
 }
@@ -69,6 +73,14 @@ pub struct Label {
     pub message: String,
 }
 
+/// A place in a data file a table reads (spec §21): 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DataLocation {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
 /// One compile-time problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind} error: {message}")]
@@ -81,6 +93,9 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     /// A suggestion: "did you mean `quantity`?".
     pub hint: Option<String>,
+    /// For a problem inside a data file: where in that file (the span is then the ruleset's
+    /// `from "FILE"`).
+    pub data: Option<DataLocation>,
 }
 
 impl Diagnostic {
@@ -91,7 +106,18 @@ impl Diagnostic {
             span,
             labels: Vec::new(),
             hint: None,
+            data: None,
         }
+    }
+
+    /// Places the problem in a data file (the span stays on the ruleset's `from "FILE"`).
+    pub fn in_data_file(mut self, file: impl Into<String>, line: usize, column: usize) -> Self {
+        self.data = Some(DataLocation {
+            file: file.into(),
+            line,
+            column,
+        });
+        self
     }
 
     /// Adds a hint.
@@ -134,7 +160,7 @@ impl Diagnostic {
                 })
             })
             .collect();
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "kind": self.kind.as_str(),
             "code": self.kind.code(),
             "message": self.message,
@@ -146,7 +172,17 @@ impl Diagnostic {
             "span": {"start": self.span.start, "end": self.span.end},
             "labels": labels,
             "hint": self.hint,
-        })
+        });
+        if let Some(data) = &self.data {
+            // The problem's place is in the data file; the ruleset's `from` is kept beside it.
+            json["ruleset"] = serde_json::json!({"file": file, "line": line, "column": column});
+            json["file"] = data.file.clone().into();
+            json["line"] = data.line.into();
+            json["column"] = data.column.into();
+            json["end_line"] = data.line.into();
+            json["end_column"] = data.column.into();
+        }
+        json
     }
 
     /// The line (1-based) where the problem starts.
@@ -156,10 +192,13 @@ impl Diagnostic {
 
     /// Renders the diagnostic for people, rustc-style, without colour.
     pub fn render(&self, file: &str, source: &str) -> String {
+        let place = self.data.as_ref().map_or(String::new(), |d| {
+            format!("{}:{}:{}: ", d.file, d.line, d.column)
+        });
         Excerpt {
             level: ExcerptLevel::Error,
             code: self.kind.code(),
-            message: format!("{}: {}", self.kind.as_str(), self.message),
+            message: format!("{}: {place}{}", self.kind.as_str(), self.message),
             span: self.span,
             note: self.primary_note(),
             labels: &self.labels,
@@ -171,6 +210,7 @@ impl Diagnostic {
     fn primary_note(&self) -> String {
         match self.kind {
             DiagnosticKind::UnknownName => "not found in this ruleset".to_string(),
+            DiagnosticKind::InvalidData => "in this data file".to_string(),
             _ => self.kind.as_str().replace('_', " "),
         }
     }

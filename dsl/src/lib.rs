@@ -14,7 +14,7 @@ pub mod format;
 mod parser;
 pub mod span;
 
-pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, Label};
+pub use diagnostic::{DataLocation, Diagnostic, DiagnosticKind, Diagnostics, Label};
 pub use format::{format_canonical, format_ruleset};
 pub use parser::{KEYWORDS, parse, parse_expression};
 pub use span::{LineCol, Span, line_col};

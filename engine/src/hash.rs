@@ -1,9 +1,14 @@
 //! The content hash of a ruleset (spec §16): `sha256:` + the hex SHA-256 of its canonical form,
 //! the formatter's layout of the syntax tree with every comment, doc comment and `test` block
-//! left out. Reformatting or editing comments keeps the hash; any change of meaning changes it.
+//! left out, followed by the data files its tables read (spec §21). Reformatting or editing
+//! comments keeps the hash; any change of meaning or of data changes it.
 
-use ordo_dsl::ast::Ruleset;
+use std::collections::BTreeSet;
+
+use ordo_dsl::ast::{Item, Ruleset};
 use sha2::{Digest, Sha256};
+
+use crate::data_files::DataFiles;
 
 /// `sha256:` + the hex digest of a canonical form.
 pub fn hash_of_canonical(canonical: &str) -> String {
@@ -13,9 +18,26 @@ pub fn hash_of_canonical(canonical: &str) -> String {
 }
 
 /// The canonical form: [`ordo_dsl::format_canonical`], the formatter's output without comments,
-/// doc comments and tests, laid out from the tree alone.
-pub fn canonical_form(ruleset: &Ruleset) -> String {
-    ordo_dsl::format_canonical(ruleset)
+/// doc comments and tests, laid out from the tree alone; then each data file the tables read,
+/// by name, as a header with its name and length in bytes and its normalised text (a file that
+/// was not given is left out: such a ruleset does not compile).
+pub fn canonical_form(ruleset: &Ruleset, files: &DataFiles) -> String {
+    let mut out = ordo_dsl::format_canonical(ruleset);
+    let names: BTreeSet<&str> = ruleset
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Table(t) => t.from.as_ref().map(|f| f.path.as_str()),
+            _ => None,
+        })
+        .collect();
+    for name in names {
+        if let Some(text) = files.get(name) {
+            out.push_str(&format!("\n/// data {name:?} {} bytes\n", text.len()));
+            out.push_str(text);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -25,7 +47,10 @@ mod tests {
     use super::*;
 
     fn hash(source: &str) -> String {
-        hash_of_canonical(&canonical_form(&ordo_dsl::parse(source).unwrap()))
+        hash_of_canonical(&canonical_form(
+            &ordo_dsl::parse(source).unwrap(),
+            &DataFiles::new(),
+        ))
     }
 
     const BASE: &str = "ruleset h version \"1.0.0\"\ninput { q: Int }\nlet double = q * 2\n\

@@ -34,8 +34,10 @@
 #![warn(missing_docs)]
 
 // 1. Values and numbers.
+mod data_files;
 mod error;
 mod num;
+mod scalar;
 mod types;
 mod value;
 // 2. The compiled form.
@@ -58,6 +60,7 @@ mod registry;
 pub mod testing;
 mod workflow;
 
+pub use data_files::DataFiles;
 pub use error::{ErrorKind, EvalError, EvalResult};
 pub use eval::{PricedLine, Quote};
 pub use json::{

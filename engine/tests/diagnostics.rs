@@ -10,7 +10,7 @@
 //! kind and code, the exact source text its span covers, its message and its hint (or that it
 //! has none). Only the engine's public API is used.
 
-use ordo_engine::{Diagnostic, DiagnosticKind, Diagnostics, Ruleset};
+use ordo_engine::{DataFiles, Diagnostic, DiagnosticKind, Diagnostics, Ruleset};
 
 const HEADER: &str = "ruleset t version \"1.0.0\"\n";
 
@@ -34,6 +34,25 @@ struct Row {
     message: &'static str,
     /// A part of the hint, or `None` when the diagnostic must have no hint.
     hint: Option<&'static str>,
+    /// The data files the ruleset is compiled with.
+    files: DataFiles,
+    /// For a problem in a data file: its file, line and column.
+    data: Option<(&'static str, usize, usize)>,
+}
+
+impl Row {
+    /// The row with a data file given (`name`, `text`), whose problem is at `line`, `column`
+    /// of the file `at` (when the problem is in a file).
+    fn with_file(
+        mut self,
+        name: &str,
+        text: &str,
+        at: Option<(&'static str, usize, usize)>,
+    ) -> Row {
+        self.files.insert(name, text);
+        self.data = at;
+        self
+    }
 }
 
 fn row(
@@ -53,11 +72,13 @@ fn row(
         span: span.into(),
         message,
         hint,
+        files: DataFiles::new(),
+        data: None,
     }
 }
 
 /// Every kind, listed explicitly, with its stable name and code (spec §17).
-const ALL_KINDS: [(DiagnosticKind, &str, &str); 9] = [
+const ALL_KINDS: [(DiagnosticKind, &str, &str); 10] = [
     (DiagnosticKind::Syntax, "syntax", "E0001"),
     (DiagnosticKind::UnknownName, "unknown_name", "E0002"),
     (DiagnosticKind::TypeMismatch, "type_mismatch", "E0003"),
@@ -67,6 +88,7 @@ const ALL_KINDS: [(DiagnosticKind, &str, &str); 9] = [
     (DiagnosticKind::Overlap, "overlap", "E0007"),
     (DiagnosticKind::Workflow, "workflow", "E0008"),
     (DiagnosticKind::Invalid, "invalid", "E0009"),
+    (DiagnosticKind::InvalidData, "invalid_data", "E0010"),
 ];
 
 /// Fails to build when a kind is added, so that the new kind gets its rows and its place in
@@ -81,7 +103,8 @@ fn listed(kind: DiagnosticKind) -> bool {
         | DiagnosticKind::Duplicate
         | DiagnosticKind::Overlap
         | DiagnosticKind::Workflow
-        | DiagnosticKind::Invalid => ALL_KINDS.iter().any(|(k, _, _)| *k == kind),
+        | DiagnosticKind::Invalid
+        | DiagnosticKind::InvalidData => ALL_KINDS.iter().any(|(k, _, _)| *k == kind),
     }
 }
 
@@ -1285,6 +1308,7 @@ fn rows() -> Vec<Row> {
         ),
     ];
     rows.extend(generated_rows());
+    rows.extend(data_file_rows());
     rows
 }
 
@@ -1334,8 +1358,113 @@ fn describe_all(diagnostics: &Diagnostics, source: &str) -> String {
 }
 
 /// Compiles the row's source and checks the diagnostic of the row's kind whose message matches.
+/// Tables read from data files (spec §21): a missing file, bad cells and headers, overlapping
+/// validity, and key types a cell cannot hold.
+fn data_file_rows() -> Vec<Row> {
+    const TABLE: &str =
+        "enum Model { c10, c20 }\ntable price: (Text, Model) -> Decimal from \"p.csv\"\n";
+    const DATED: &str = "table price: Text -> Decimal from \"p.csv\"\n";
+    vec![
+        row(
+            "a data file that was not given",
+            ruleset(TABLE),
+            "invalid_data",
+            "E0010",
+            "\"p.csv\"",
+            "the data file `p.csv` was not given",
+            Some("pass it in `files`"),
+        ),
+        row(
+            "a cell that is no value of its column's enum",
+            ruleset(TABLE),
+            "invalid_data",
+            "E0010",
+            "\"p.csv\"",
+            "`c30` is not one of c10, c20",
+            None,
+        )
+        .with_file(
+            "p.csv",
+            "customer,model,price\nC-1,c30,1.00\n",
+            Some(("p.csv", 2, 5)),
+        ),
+        row(
+            "a cell that is not a number",
+            ruleset(TABLE),
+            "invalid_data",
+            "E0010",
+            "\"p.csv\"",
+            "`12,5` is not a number",
+            None,
+        )
+        .with_file(
+            "p.csv",
+            "customer,model,price\nC-1,c10,\"12,5\"\n",
+            Some(("p.csv", 2, 9)),
+        ),
+        row(
+            "a header of the wrong width",
+            ruleset(TABLE),
+            "invalid_data",
+            "E0010",
+            "\"p.csv\"",
+            "the header has 2 columns: 3 are expected",
+            None,
+        )
+        .with_file("p.csv", "customer,price\n", Some(("p.csv", 1, 1))),
+        row(
+            "a validity that ends before it starts",
+            ruleset(DATED),
+            "invalid_data",
+            "E0010",
+            "\"p.csv\"",
+            "`valid_to` 2026-01-01 is not after `valid_from` 2026-02-01",
+            None,
+        )
+        .with_file(
+            "p.csv",
+            "k,v,valid_from,valid_to\na,1,2026-02-01,2026-01-01\n",
+            Some(("p.csv", 2, 16)),
+        ),
+        row(
+            "two rows of one key valid on the same day",
+            ruleset(DATED),
+            "overlap",
+            "E0007",
+            "\"p.csv\"",
+            "the row on line 2 have the same key",
+            None,
+        )
+        .with_file(
+            "p.csv",
+            "k,v,valid_from,valid_to\na,1,2026-01-01,2026-07-01\na,2,2026-06-01,\n",
+            Some(("p.csv", 3, 1)),
+        ),
+        row(
+            "two rows of one key in a file without validity",
+            ruleset(DATED),
+            "overlap",
+            "E0007",
+            "\"p.csv\"",
+            "the row on line 2 have the same key",
+            None,
+        )
+        .with_file("p.csv", "k,v\na,1\na,2\n", Some(("p.csv", 3, 1))),
+        row(
+            "a data file's value that a cell cannot hold",
+            ruleset("table price: Text -> List<Int> from \"p.csv\"\n"),
+            "type_mismatch",
+            "E0003",
+            "Text -> List<Int>",
+            "`List<Int>` is not one",
+            None,
+        )
+        .with_file("p.csv", "k,v\n", None),
+    ]
+}
+
 fn check(row: &Row) -> Result<(), String> {
-    let diagnostics = match Ruleset::compile(&row.source) {
+    let diagnostics = match Ruleset::compile_with_files(&row.source, &row.files) {
         Ok(_) => return Err("the ruleset compiled without an error".to_string()),
         Err(diagnostics) => diagnostics,
     };
@@ -1363,6 +1492,16 @@ fn check(row: &Row) -> Result<(), String> {
         problems.push(format!(
             "the span covers {covered:?} ({:?}), expected {:?}",
             found.span, row.span
+        ));
+    }
+    let place = found
+        .data
+        .as_ref()
+        .map(|d| (d.file.as_str(), d.line, d.column));
+    if place != row.data.map(|(f, l, c)| (f, l, c)) {
+        problems.push(format!(
+            "the data file place is {place:?}, expected {:?}",
+            row.data
         ));
     }
     match (row.hint, found.hint.as_deref()) {

@@ -16,6 +16,8 @@ const LAYERS: &[(&str, u8)] = &[
     // 1. Values and numbers.
     ("error", 1),
     ("num", 1),
+    ("scalar", 1),
+    ("data_files", 1),
     ("types", 1),
     ("value", 1),
     // 2. The compiled form.
@@ -44,6 +46,9 @@ const SAME_LAYER: &[(&str, &str)] = &[
     ("num", "error"),
     ("value", "num"),
     ("value", "types"),
+    ("scalar", "num"),
+    ("scalar", "types"),
+    ("scalar", "value"),
     ("compile", "hash"),
     // The lint's reachability check enumerates finite fields as the configurator does.
     ("lint", "configure"),

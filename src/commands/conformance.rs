@@ -99,7 +99,11 @@ fn run_folder(folder: &Path, tally: &mut Tally, verbose: bool) {
         Ok(loaded) => loaded,
         Err(why) => return tally.record(&suite, Outcome::Fail(why)),
     };
-    let compiled = Ruleset::compile(&source);
+    let files = match crate::files::read_data_files(&folder.join("ruleset.ordo"), &source) {
+        Ok(files) => files,
+        Err(why) => return tally.record(&suite, Outcome::Fail(why)),
+    };
+    let compiled = Ruleset::compile_with_files(&source, &files);
     if let Some(expected) = cases.get("compile_error") {
         let name = format!("{suite}: rejected at compile time");
         return tally.record(&name, compile_error_outcome(&compiled, expected, &source));

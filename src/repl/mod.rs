@@ -91,7 +91,13 @@ impl Session {
                 .map_err(|e| format!("error: cannot read `{}`: {e}", path.display()))?,
             None => EMPTY.to_string(),
         };
-        match Ruleset::compile(&source) {
+        let files = match &self.file {
+            Some(path) => {
+                crate::files::read_data_files(path, &source).map_err(|e| format!("error: {e}"))?
+            }
+            None => ordo_engine::DataFiles::new(),
+        };
+        match Ruleset::compile_with_files(&source, &files) {
             Ok(ruleset) => {
                 *self.names.borrow_mut() = match ordo_dsl::parse(&source) {
                     Ok(ast) => completion_names(&ast),

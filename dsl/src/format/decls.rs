@@ -266,12 +266,17 @@ impl Printer<'_> {
         let effective = d.effective.as_ref().map_or(String::new(), |date| {
             format!(" effective {}", date.value.format("%Y-%m-%d"))
         });
-        let open = format!(
-            "table {}: {} -> {}{effective} {{",
+        let head = format!(
+            "table {}: {} -> {}{effective}",
             d.name.name,
             e::type_expr(&d.key_type),
             e::type_expr(&d.value_type)
         );
+        if let Some(source) = &d.from {
+            self.line(&format!("{head} from {}", e::plain_string(&source.path)));
+            return;
+        }
+        let open = format!("{head} {{");
         let rows = d
             .rows
             .iter()

@@ -33,6 +33,7 @@ fn is_noise(rule: Rule) -> bool {
             | k_enum
             | k_input
             | k_table
+            | k_from
             | k_bands
             | k_decision
             | k_let

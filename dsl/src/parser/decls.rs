@@ -109,6 +109,17 @@ impl Builder<'_> {
                 };
                 let value_type = self.type_expr(c.expect(Rule::type_expr)?)?;
                 let effective = c.take(Rule::date).map(|d| self.date(d));
+                let from = match c.take(Rule::data_source) {
+                    Some(source) => {
+                        let path =
+                            self.plain_string(Cursor::new(source).expect(Rule::plain_string)?);
+                        Some(DataSource {
+                            path: path.value,
+                            span: path.span,
+                        })
+                    }
+                    None => None,
+                };
                 let rows = c
                     .rest()
                     .map(|row| self.table_row(row))
@@ -120,6 +131,7 @@ impl Builder<'_> {
                     value_type,
                     effective,
                     rows,
+                    from,
                     span,
                 })
             }

@@ -164,6 +164,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         field_access | index | in_range => "an operator",
         k_version => "`version`",
         k_effective => "`effective`",
+        k_from => "`from`",
+        data_source => "`from \"FILE\"`",
         k_currency => "`currency`",
         k_then => "`then`",
         k_else => "`else`",

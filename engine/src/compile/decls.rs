@@ -282,11 +282,15 @@ pub(super) fn lower_table(l: &mut Lowerer<'_>, id: u32) {
     // Newest first: the evaluator takes the first variant whose date is on or before `as_of`.
     variants.sort_by_key(|v| std::cmp::Reverse(v.effective));
     l.end_node(Node::Table(id), Some((first.span, name.clone())));
+    let source = variants_ast
+        .iter()
+        .find_map(|d| d.from.as_ref().map(|f| f.path.clone()));
     let table = Table {
         name,
         key_type,
         value_type,
         variants,
+        source,
     };
     if l.program.tables.len() == id as usize {
         l.program.tables.push(table);
@@ -299,6 +303,9 @@ fn lower_table_variant(
     key_type: &Type,
     value_type: &Type,
 ) -> TableVariant {
+    if let Some(source) = &decl.from {
+        return super::data_table::lower(l, decl, source, key_type, value_type);
+    }
     let mut rows = Vec::new();
     let mut index = BTreeMap::new();
     let mut patterns: Vec<(Vec<Option<Value>>, Expr, Span)> = Vec::new();
@@ -407,6 +414,7 @@ fn lower_table_variant(
             .map(|(key, value, _)| (key, value))
             .collect(),
         default,
+        validity: Vec::new(),
     }
 }
 

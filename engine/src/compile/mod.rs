@@ -12,6 +12,8 @@
 //!
 //! All diagnostics of all stages are reported together.
 
+mod data_file;
+mod data_table;
 mod decls;
 mod expr;
 mod functions;
@@ -30,6 +32,7 @@ use crate::ir::{Global, GlobalId, Program};
 use crate::types::Type;
 use crate::value::Value;
 
+pub use crate::data_files::DataFiles;
 pub use graph::Node;
 use symbols::Symbols;
 
@@ -41,11 +44,16 @@ pub struct Compiled {
     pub remarks: Vec<crate::ir::Remark>,
 }
 
-/// Compiles a parsed ruleset. `source` is the text it was parsed from (for line numbers).
-pub fn compile(ruleset: &ast::Ruleset, source: &str) -> Result<Compiled, Diagnostics> {
+/// Compiles a parsed ruleset. `source` is the text it was parsed from (for line numbers);
+/// `files` the data files its tables read (spec §21).
+pub fn compile(
+    ruleset: &ast::Ruleset,
+    source: &str,
+    files: &DataFiles,
+) -> Result<Compiled, Diagnostics> {
     let mut diags = Vec::new();
     let symbols = Symbols::collect(ruleset, &mut diags);
-    let mut lowerer = Lowerer::new(ruleset, source, symbols, diags);
+    let mut lowerer = Lowerer::new(ruleset, source, symbols, diags, files);
     lowerer.lower_all();
     let Lowerer {
         diags,
@@ -111,6 +119,8 @@ pub(crate) enum Context {
 pub(crate) struct Lowerer<'a> {
     pub ast: &'a ast::Ruleset,
     pub source: &'a str,
+    /// The data files tables read.
+    pub files: &'a DataFiles,
     pub sym: Symbols<'a>,
     pub diags: Vec<Diagnostic>,
     pub program: Program,
@@ -143,6 +153,7 @@ impl<'a> Lowerer<'a> {
         source: &'a str,
         sym: Symbols<'a>,
         diags: Vec<Diagnostic>,
+        files: &'a DataFiles,
     ) -> Self {
         let program = Program {
             name: ast.name.name.clone(),
@@ -179,6 +190,7 @@ impl<'a> Lowerer<'a> {
         Lowerer {
             ast,
             source,
+            files,
             sym,
             diags,
             program,

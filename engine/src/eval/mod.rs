@@ -1280,10 +1280,13 @@ fn table_row<'p>(
             ),
         ));
     };
-    let row = variant
-        .row_of(key)
-        .map(|(_, e)| e)
-        .or_else(|| variant.pattern_row(key));
+    let row = if variant.validity.is_empty() {
+        variant.row_of(key).map(|(_, e)| e)
+    } else {
+        let date = as_of.ok_or_else(|| missing_as_of().or_rule(&table.name))?;
+        variant.row_on(key, date)
+    }
+    .or_else(|| variant.pattern_row(key));
     match (row, &variant.default) {
         (Some(e), _) => Ok((&table.name, e)),
         (None, Some(default)) => Ok((&table.name, default)),
@@ -1293,18 +1296,42 @@ fn table_row<'p>(
             format!(
                 "table `{}` has no row for {}",
                 table.name,
-                display::quoted(program, key)
+                key_text(program, key)
             ),
         )
-        .with_hint(format!(
-            "the keys are {}",
-            variant
-                .rows
+        .with_hint(keys_hint(program, variant))),
+    }
+}
+
+/// A table key as rules write it: `"C-1001"`, or `("C-1001", c20)` for a composite key.
+fn key_text(program: &Program, key: &Value) -> String {
+    match key {
+        Value::Record(parts) => format!(
+            "({})",
+            parts
                 .iter()
-                .map(|(k, _)| display::quoted(program, k))
+                .map(|p| display::quoted(program, p))
                 .collect::<Vec<_>>()
                 .join(", ")
-        ))),
+        ),
+        other => display::quoted(program, other),
+    }
+}
+
+/// "the keys are ...": the first few keys of a table (a data file's may have thousands), each
+/// once.
+fn keys_hint(program: &Program, variant: &crate::ir::TableVariant) -> String {
+    const SHOWN: usize = 10;
+    let mut keys: Vec<&Value> = variant.rows.iter().map(|(k, _)| k).collect();
+    keys.dedup_by(|a, b| crate::value::values_equal(a, b));
+    let shown: Vec<String> = keys
+        .iter()
+        .take(SHOWN)
+        .map(|k| key_text(program, k))
+        .collect();
+    match keys.len().checked_sub(SHOWN) {
+        Some(more) if more > 0 => format!("the keys include {} and {more} more", shown.join(", ")),
+        _ => format!("the keys are {}", shown.join(", ")),
     }
 }
 

@@ -278,6 +278,9 @@ pub struct Table {
     pub value_type: Type,
     /// Variants ordered by `effective` date, newest first; `None` (always) sorts last.
     pub variants: Vec<TableVariant>,
+    /// The data file the rows were read from (`from "contracts.csv"`, spec §21).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -291,6 +294,11 @@ pub struct TableVariant {
     /// exact row takes the first that matches.
     pub patterns: Vec<(Vec<Option<Value>>, Expr)>,
     pub default: Option<Expr>,
+    /// Rows valid in time (a data file's `valid_from`, `valid_to`; `valid_to` exclusive; `None`
+    /// open), one per row; empty when the rows are always valid. The rows of one key are then
+    /// together, by `valid_from`, and the index gives the first of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub validity: Vec<(Option<NaiveDate>, Option<NaiveDate>)>,
 }
 
 impl TableVariant {
@@ -330,6 +338,18 @@ impl TableVariant {
                 .find(|(k, _)| crate::value::values_equal(k, key)),
             _ => self.indexed_row(key),
         }
+    }
+
+    /// The row of `key` valid on `date`, in a table whose rows are valid in time.
+    pub fn row_on(&self, key: &Value, date: NaiveDate) -> Option<&Expr> {
+        let first = *KeyValue::of(key).and_then(|k| self.index.get(&k))?;
+        let rows = self.rows.get(first..)?;
+        let validity = self.validity.get(first..)?;
+        rows.iter()
+            .zip(validity)
+            .take_while(|((k, _), _)| crate::value::values_equal(k, key))
+            .find(|(_, (from, to))| from.is_none_or(|f| f <= date) && to.is_none_or(|t| date < t))
+            .map(|((_, row), _)| row)
     }
 
     fn indexed_row(&self, key: &Value) -> Option<&(Value, Expr)> {

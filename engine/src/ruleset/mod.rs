@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use ordo_dsl::Diagnostics;
 use smallvec::SmallVec;
 
+use crate::data_files::DataFiles;
 use crate::error::EvalResult;
 use crate::eval::approvals::{Grants, all_chains};
 use crate::eval::{Context, Evaluator, Truth};
@@ -91,10 +92,18 @@ pub struct Ruleset {
 
 impl Ruleset {
     /// Parses, checks and compiles a ruleset. All problems of the file are reported together.
+    /// A ruleset whose tables read data files compiles with [`Ruleset::compile_with_files`].
     pub fn compile(source: &str) -> Result<Ruleset, Diagnostics> {
+        Ruleset::compile_with_files(source, &DataFiles::new())
+    }
+
+    /// Compiles a ruleset with the data files its tables read (`from "contracts.csv"`, spec
+    /// §21), given by the names the ruleset uses. The files are part of the ruleset: its hash
+    /// and canonical form cover them.
+    pub fn compile_with_files(source: &str, files: &DataFiles) -> Result<Ruleset, Diagnostics> {
         let ast = ordo_dsl::parse(source)?;
-        let compiled = crate::compile::compile(&ast, source)?;
-        let canonical = crate::hash::canonical_form(&ast);
+        let compiled = crate::compile::compile(&ast, source, files)?;
+        let canonical = crate::hash::canonical_form(&ast, files);
         let hash = crate::hash::hash_of_canonical(&canonical);
         let mut ruleset = Ruleset::from_parts(
             Arc::new(compiled.program),
@@ -104,6 +113,25 @@ impl Ruleset {
         );
         ruleset.remarks = Arc::from(compiled.remarks);
         Ok(ruleset)
+    }
+
+    /// The names of the data files a ruleset's tables read (`from "NAME"`), each once, in
+    /// order of appearance: what a host reads beside the ruleset file before compiling it. A
+    /// source that does not parse names none (compiling it reports why).
+    pub fn data_files_of(source: &str) -> Vec<String> {
+        let Ok(ast) = ordo_dsl::parse(source) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = Vec::new();
+        for item in &ast.items {
+            if let ordo_dsl::ast::Item::Table(t) = item
+                && let Some(from) = &t.from
+                && !names.contains(&from.path)
+            {
+                names.push(from.path.clone());
+            }
+        }
+        names
     }
 
     /// Assembles a ruleset from its compiled parts.
