@@ -400,12 +400,19 @@ fn date<'py>(py: Python<'py>, d: NaiveDate) -> PyResult<Bound<'py, PyAny>> {
         .call1((d.year(), d.month(), d.day()))
 }
 
-/// Compiles ruleset source text. Raises `CompileError` with every problem found.
+/// Compiles ruleset source text, with the data files its tables read (`files`: name → text,
+/// spec §21). Raises `CompileError` with every problem found.
 #[pyfunction]
-#[pyo3(signature = (source, *, filename=None))]
-pub fn compile(py: Python<'_>, source: String, filename: Option<String>) -> PyResult<PyRuleset> {
+#[pyo3(signature = (source, *, filename=None, files=None))]
+pub fn compile(
+    py: Python<'_>,
+    source: String,
+    filename: Option<String>,
+    files: Option<std::collections::BTreeMap<String, String>>,
+) -> PyResult<PyRuleset> {
     let file = filename.unwrap_or_else(|| "<string>".to_string());
-    match py.detach(|| Ruleset::compile(&source)) {
+    let files: ordo_engine::DataFiles = files.unwrap_or_default().into_iter().collect();
+    match py.detach(|| Ruleset::compile_with_files(&source, &files)) {
         Ok(ruleset) => Ok(PyRuleset::new(ruleset)),
         Err(diagnostics) => Err(compile_error(py, &diagnostics, &file, &source)),
     }
@@ -426,5 +433,18 @@ pub fn load(py: Python<'_>, path: PathBuf) -> PyResult<PyRuleset> {
     }
     let source = String::from_utf8(bytes)
         .map_err(|e| request_error(py, format!("`{}` is not UTF-8 text: {e}", path.display())))?;
-    compile(py, source, Some(path.display().to_string()))
+    // The data files its tables read are beside it (spec §21).
+    let folder = path.parent().unwrap_or(std::path::Path::new("."));
+    let mut files = std::collections::BTreeMap::new();
+    for name in Ruleset::data_files_of(&source) {
+        let file = folder.join(&name);
+        let text = std::fs::read_to_string(&file).map_err(|e| {
+            request_error(
+                py,
+                format!("cannot read the data file `{}`: {e}", file.display()),
+            )
+        })?;
+        files.insert(name, text);
+    }
+    compile(py, source, Some(path.display().to_string()), Some(files))
 }

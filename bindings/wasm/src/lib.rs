@@ -314,7 +314,13 @@ export interface Diagnostic {
   span: { start: number; end: number };
   labels: { message: string; line: number; column: number; span: { start: number; end: number } }[];
   hint: string | null;
+  /** For a problem in a data file (then `file`, `line` and `column` are the data file's): the
+   * ruleset's `from "FILE"`. */
+  ruleset?: { file: string; line: number; column: number };
 }
+
+/** The data files a ruleset's tables read (spec §21), by the name its `from "NAME"` gives. */
+export type DataFiles = Record<string, string>;
 
 /** The stable kinds of run-time errors (spec §17). */
 export type ErrorKind =
@@ -347,6 +353,9 @@ extern "C" {
     /// A plain JS input object.
     #[wasm_bindgen(typescript_type = "Input")]
     pub type InputObject;
+    /// The data files a ruleset reads, by name.
+    #[wasm_bindgen(typescript_type = "DataFiles")]
+    pub type DataFilesObject;
     /// `evaluate`'s options.
     #[wasm_bindgen(typescript_type = "EvalOptions")]
     pub type EvalOptionsObject;
@@ -390,13 +399,20 @@ impl JsRuleset {
     /// Parses, checks and compiles a ruleset's source. On failure throws an `OrdoError` with
     /// `kind: "compile"`, the rendered diagnostics as its message and a `diagnostics` array
     /// (every problem of the source, each with `kind`, `message`, `line`, `column`, `hint`).
-    /// `fileName` names the source in diagnostics (default `"ruleset.ordo"`).
+    /// `fileName` names the source in diagnostics (default `"ruleset.ordo"`); `files` gives the
+    /// data files its tables read by name (`{"contracts.csv": "customer,model,price\n..."}`).
     pub fn compile(
         source: &str,
         #[wasm_bindgen(js_name = fileName)] file_name: Option<String>,
+        files: Option<DataFilesObject>,
     ) -> Result<JsRuleset, JsValue> {
         let file = file_name.unwrap_or_else(|| "ruleset.ordo".to_string());
-        ordo_engine::Ruleset::compile(source)
+        let files = match files {
+            Some(files) => ordo_engine::DataFiles::from_json(&js::to_json(&files, "files")?)
+                .map_err(|e| js::eval_error(&e))?,
+            None => ordo_engine::DataFiles::new(),
+        };
+        ordo_engine::Ruleset::compile_with_files(source, &files)
             .map(|inner| JsRuleset { inner })
             .map_err(|diagnostics| js::compile_error(&diagnostics, &file, source))
     }

@@ -4,6 +4,7 @@
 
 pub mod approvals;
 mod evaluate;
+mod files;
 pub mod input;
 pub(crate) mod input_text;
 pub mod requests;

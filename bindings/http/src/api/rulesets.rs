@@ -97,7 +97,8 @@ async fn try_publish(
     caller.require(Role::Author)?;
     let request: PublishRequest = serde_json::from_slice(body)
         .map_err(|e| ApiError::invalid_request(format!("expected {{\"source\": \"...\"}}: {e}")))?;
-    let ruleset = Ruleset::compile(&request.source)
+    let files: ordo_engine::DataFiles = request.files.iter().collect();
+    let ruleset = Ruleset::compile_with_files(&request.source, &files)
         .map_err(|d| ApiError::compile(&d, "source", &request.source))?;
     *subject = Subject::of(&ruleset);
     if let (false, Ok(ast)) = (request.allow_lint_errors, ordo_dsl::parse(&request.source)) {

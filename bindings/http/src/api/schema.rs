@@ -17,6 +17,10 @@ pub struct PublishRequest {
     /// fail). Off by default: such a ruleset is refused with the findings.
     #[serde(default)]
     pub allow_lint_errors: bool,
+    /// The data files its tables read (`from "contracts.csv"`), by name: their texts. They
+    /// become part of the version (its hash covers them; its artifact carries them).
+    #[serde(default)]
+    pub files: std::collections::BTreeMap<String, String>,
 }
 
 /// A published version.
