@@ -5,8 +5,10 @@
 //! A grant counts when it names an approver, under one of the step's roles, who is not the
 //! requester and has not granted the step already, and when every earlier required step
 //! (outside the step's `parallel` group) has the grants it needs; every other grant is refused
-//! with the first of those reasons that applies. A step is granted when `needed` counted
-//! grants are current, stale when enough counted grants exist but too few are current.
+//! with the first of those reasons that applies. A step is granted when `needed` distinct
+//! approvers have counted grants with current facts, stale when `needed` have counted grants
+//! but too few are current (a current grant after an approver's stale one replaces it: the
+//! approver approved again after a change).
 //!
 //! The grants come from a host in its own form (JSON for every host today); the evaluator sees
 //! them only through [`Grants`], so this semantics does not depend on how they were sent.
@@ -393,18 +395,21 @@ enum Group {
 /// The grants of one step judged so far.
 #[derive(Default)]
 struct Judged {
-    /// Approvers of the grants judged so far that passed the checks before
-    /// `duplicate_approver` (a second grant by one of them is a duplicate).
-    approvers: Vec<String>,
+    /// Each approver whose grants so far passed the checks before `duplicate_approver`, and
+    /// whether one of them has current facts.
+    approvers: Vec<(String, bool)>,
     granted_by: Vec<String>,
     refused: Vec<Refused>,
-    /// How many counted grants have current facts.
+    /// How many counted approvers have a grant with current facts.
     current: usize,
 }
 
 impl Judged {
     /// Judges the next grant of `step`; `in_order` says whether every earlier required step
     /// outside the step's group has its grants.
+    ///
+    /// A second grant by one approver is a duplicate, except a current grant after a stale
+    /// one: that is the approver approving again after a change, and replaces the stale one.
     fn judge(
         &mut self,
         program: &Program,
@@ -424,23 +429,35 @@ impl Judged {
             Some(Refusal::WrongRole)
         } else if requester == Some(by) {
             Some(Refusal::SelfApproval)
-        } else if self.approvers.iter().any(|a| a == by) {
-            Some(Refusal::DuplicateApprover)
         } else {
-            self.approvers.push(by.to_string());
-            (!in_order).then_some(Refusal::OutOfOrder)
-        };
-        match refusal {
-            Some(reason) => self.refused.push(Refused {
-                by: by.to_string(),
-                reason,
-            }),
-            None => {
-                self.granted_by.push(by.to_string());
-                if grant.current(program, facts) {
-                    self.current += 1;
+            let current = grant.current(program, facts);
+            match self.approvers.iter_mut().find(|(a, _)| a == by) {
+                Some((_, had_current)) if *had_current || !current => {
+                    Some(Refusal::DuplicateApprover)
+                }
+                Some((_, had_current)) => {
+                    // Approved again with the current facts.
+                    *had_current = true;
+                    if in_order {
+                        self.current += 1;
+                    }
+                    (!in_order).then_some(Refusal::OutOfOrder)
+                }
+                None => {
+                    self.approvers.push((by.to_string(), current));
+                    if in_order {
+                        self.granted_by.push(by.to_string());
+                        self.current += usize::from(current);
+                    }
+                    (!in_order).then_some(Refusal::OutOfOrder)
                 }
             }
+        };
+        if let Some(reason) = refusal {
+            self.refused.push(Refused {
+                by: by.to_string(),
+                reason,
+            });
         }
     }
 }
