@@ -4,7 +4,7 @@
 
 use serde_json::Value as Json;
 
-use super::requests::{Approvals, Grant};
+use super::requests::{Approvals, Grant, StepGrants};
 use super::sink::{Sink, WriteJson, key, to_text};
 use super::values::{TypedValue, value_to_json};
 use crate::error::{ErrorKind, EvalError, EvalResult};
@@ -56,7 +56,7 @@ impl Grants for Approvals {
     }
 }
 
-impl ChainGrants for Vec<(String, Vec<Grant>)> {
+impl ChainGrants for StepGrants {
     fn count(&self, step: &str) -> usize {
         self.iter()
             .find(|(id, _)| id == step)

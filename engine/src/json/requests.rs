@@ -23,8 +23,11 @@ use crate::error::{ErrorKind, EvalError, EvalResult};
 #[serde(try_from = "Json")]
 pub struct Approvals {
     /// Each chain's name and, by step id, the step's grants in the order sent.
-    pub chains: Vec<(String, Vec<(String, Vec<Grant>)>)>,
+    pub chains: Vec<(String, StepGrants)>,
 }
+
+/// The grants of one chain: each step id with its grants, in the order sent.
+pub type StepGrants = Vec<(String, Vec<Grant>)>;
 
 /// One grant of an approval step (spec §22).
 #[derive(Debug, Clone, Default, PartialEq)]
