@@ -124,17 +124,14 @@ class PartialQuote(TypedDict):
     total: Optional[Decimal]
 
 
-_RefusalReason = Literal[
-    "no_approver", "wrong_role", "self_approval", "duplicate_approver", "out_of_order"
-]
-
-
 class RefusedGrant(TypedDict):
     """A grant of a step that does not count: its approver (empty when it named none) and
     why."""
 
     by: str
-    reason: _RefusalReason
+    reason: Literal[
+        "no_approver", "wrong_role", "self_approval", "duplicate_approver", "out_of_order"
+    ]
 
 
 class _ApprovalStepKeys(TypedDict):
@@ -282,7 +279,9 @@ class StepRefusal(TypedDict):
 
     step: str
     by: str
-    reason: _RefusalReason
+    reason: Literal[
+        "no_approver", "wrong_role", "self_approval", "duplicate_approver", "out_of_order"
+    ]
 
 
 class _ApprovalsReasonKeys(TypedDict):
