@@ -440,7 +440,7 @@ fn identities(
         let path = serde_json::to_value(requester)
             .ok()
             .and_then(|e| super::refs::path_of(&e));
-        if !path.is_some_and(|p| program.input.field_indexes(&p).is_some()) {
+        if path.is_none_or(|p| program.input.field_indexes(&p).is_none()) {
             findings.push(Finding {
                 id: "approval.requester_not_input",
                 level: Level::Warning,
