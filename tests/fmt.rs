@@ -343,20 +343,33 @@ fn decl() -> impl Strategy<Value = String> {
         decision(),
         price(),
         (
-            prop::collection::vec((name(), prop::option::of(expr())), 1..3),
-            prop::collection::vec((name(), prop::option::of(expr())), 0..3),
+            prop::collection::vec(
+                (name(), prop::option::of(expr()), prop::option::of(1u8..4), prop::collection::vec(expr(), 0..3)),
+                1..3,
+            ),
+            prop::collection::vec(
+                (name(), prop::option::of(expr()), prop::option::of(1u8..4), prop::collection::vec(expr(), 0..3)),
+                0..3,
+            ),
+            prop::option::of(expr()),
         )
-            .prop_map(|(steps, parallel)| {
-                let step = |(id, when): (String, Option<String>)| match when {
-                    Some(w) => format!("step {id} \"Label {{a}}\" by r1, r2 when {w}"),
-                    None => format!("step {id} by r1"),
-                };
-                let mut body: Vec<String> = steps.into_iter().map(step).collect();
+            .prop_map(|(steps, parallel, requester)| {
+                type Step = (String, Option<String>, Option<u8>, Vec<String>);
+                let step = |(id, when, quorum, facts): Step| {
+                    let quorum = quorum.map_or(String::new(), |q| format!(" quorum {q}"));
+                    let facts =
+                        if facts.is_empty() { String::new() } else { format!(" facts {}", facts.join(", ")) };
+                    match when {
+                        Some(w) => format!("step {id} \"Label {{a}}\" by r1, r2{quorum} when {w}{facts}"),
+                        None => format!("step {id} by r1{quorum}{facts}"),
+                    }
+                };                let mut body: Vec<String> = steps.into_iter().map(step).collect();
                 if !parallel.is_empty() {
                     let p: Vec<String> = parallel.into_iter().map(step).collect();
                     body.push(format!("parallel {{ {} }}", p.join(" ")));
                 }
-                format!("approval chain {{\n{}\n}}", body.join("\n"))
+                let requester = requester.map_or(String::new(), |r| format!(" requested_by {r}"));
+                format!("approval chain{requester} {{\n{}\n}}", body.join("\n"))
             }),
         (prop::option::of(expr()), prop::option::of(expr()), comment()).prop_map(|(guard, sla, c)| {
             let sla = sla.map_or(String::new(), |s| format!(" sla {s}"));

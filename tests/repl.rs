@@ -304,3 +304,60 @@ items[3]
         "{out}"
     );
 }
+
+const DEALS: &str = r#"ruleset deals version "1.0.0"
+roles sales_manager, finance
+input {
+  owner_id: Text
+  amount: Decimal
+}
+approval deal_desk requested_by owner_id {
+  step manager "Sales manager" by sales_manager when amount > 1000
+  step finance "Finance" by finance quorum 2 when amount > 50000
+}
+output done = approvals.deal_desk.complete
+"#;
+
+#[test]
+fn grants_are_recorded_with_the_current_facts_and_refused_ones_say_why() {
+    let dir = std::env::temp_dir().join(format!("ordo-repl-{}-deals", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("deals.ordo");
+    std::fs::write(&file, DEALS).unwrap();
+    let script = "\
+:set owner_id = \"ana\"
+:set amount = 60000
+:grant deal_desk manager ana
+:grant deal_desk manager ben
+:grant deal_desk finance cara
+:grant deal_desk finance cara
+done
+:grant deal_desk finance dan finance
+done
+:grant clear
+done
+:set amount = 70000
+:grant deal_desk nope ben
+";
+    let (code, out, err) = session(&["repl", file.to_str().unwrap()], script);
+    // The last command fails: the chain has no such step.
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("does not require a step `nope`"), "{err}");
+    assert!(
+        out.contains(
+            "deal_desk: not complete\n  manager pending\n    refused ana: self_approval\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "  finance pending (1 of 2) by cara\n    refused cara: duplicate_approver\nfalse\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("deal_desk: complete\n  manager granted by ben\n    refused ana: self_approval\n  finance granted (2 of 2) by cara, dan\n"),
+        "{out}"
+    );
+    assert!(out.contains("true\nno grants\nfalse\n"), "{out}");
+}

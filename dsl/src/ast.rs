@@ -508,11 +508,13 @@ pub struct PriceFor {
     pub span: Span,
 }
 
-/// `approval deal_desk { step ... parallel { step ... } }` (spec §12).
+/// `approval deal_desk [requested_by EXPR] { step ... parallel { step ... } }` (spec §12, §22).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApprovalDecl {
     pub doc: Vec<String>,
     pub name: Ident,
+    /// `requested_by EXPR`: the requester's id, who may not approve (spec §22).
+    pub requested_by: Option<Expr>,
     pub items: Vec<ApprovalItem>,
     pub span: Span,
 }
@@ -528,14 +530,26 @@ pub enum ApprovalItem {
     },
 }
 
-/// `step manager "Sales manager" by sales_manager when discount_rate > 10%`
+/// `step manager "Sales manager" by sales_manager quorum 2 when discount_rate > 10% facts net`
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApprovalStep {
     pub id: Ident,
     pub label: Option<Expr>,
     /// The roles after `by` (one or more, comma-separated).
     pub roles: Vec<Ident>,
+    /// `quorum N`: how many distinct approvers the step needs (spec §22).
+    pub quorum: Option<Quorum>,
     pub when: Option<Expr>,
+    /// `facts EXPR, ...`: computed values a grant records besides the condition's inputs.
+    pub facts: Vec<Expr>,
+    pub span: Span,
+}
+
+/// `quorum N` of an approval step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Quorum {
+    /// N as written (the compiler refuses 0 and counts too large to mean anything).
+    pub count: u64,
     pub span: Span,
 }
 

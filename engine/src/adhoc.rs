@@ -16,6 +16,7 @@ use ordo_dsl::{Diagnostic, Diagnostics, Span};
 use serde_json::Value as Json;
 
 use crate::error::{ErrorKind, EvalError, EvalResult};
+use crate::eval::approvals::Grants;
 use crate::eval::{Context, Evaluator};
 use crate::ir::display;
 use crate::ir::{GlobalId, InputField, Program};
@@ -151,6 +152,11 @@ impl Adhoc {
             trace: options.trace,
         };
         let mut ev = Evaluator::new(program, inputs, context);
+        // `approvals.CHAIN` is judged against the grants the options carry.
+        if let Some(grants) = &options.approvals {
+            grants.check(program)?;
+            ev = ev.with_grants(grants);
+        }
         let value = ev.global(self.id)?;
         let ty = program
             .global(self.id)

@@ -128,7 +128,7 @@ impl Ruleset {
         let mut approvals = Vec::new();
         for i in 0..program.approvals.len() {
             approvals.push(
-                chain_status(&mut ev, i, None)?
+                chain_status(program, &mut ev, i)?
                     .steps
                     .into_iter()
                     .map(|s| s.step.id.clone())

@@ -991,6 +991,17 @@ fn rows() -> Vec<Row> {
             "these rules depend on each other in a cycle: c → valid → c",
             Some("every value must be computable from the inputs: break the cycle"),
         ),
+        row(
+            "an approval step that reads its own chain's status",
+            ruleset(
+                "roles a\ninput { q: Int }\napproval desk {\n  step s by a when not approvals.desk.complete\n}\n",
+            ),
+            "cycle",
+            "E0004",
+            "s",
+            "these rules depend on each other in a cycle: desk.s → approvals.desk → desk.s",
+            Some("every value must be computable from the inputs: break the cycle"),
+        ),
         // non_exhaustive (E0005)
         row(
             "an enum-keyed table missing values",
@@ -1042,6 +1053,17 @@ fn rows() -> Vec<Row> {
             Some("add the missing arms or a final `_ => ...` arm"),
         ),
         // duplicate (E0006)
+        row(
+            "an approval step that lists a fact twice",
+            ruleset(
+                "roles a\ninput { q: Int }\napproval desk {\n  step s by a facts q * 2, q * 2\n}\n",
+            ),
+            "duplicate",
+            "E0006",
+            "q * 2",
+            "the fact `q * 2` is listed twice",
+            None,
+        ),
         row(
             "a decision output column named twice",
             ruleset("input { q: Int }\ndecision d {\n  | q || a | a |\n  | - || 1 | 2 |\n}\n"),
@@ -1275,6 +1297,15 @@ fn rows() -> Vec<Row> {
             Some("add a transition out of it, or mark it `final`"),
         ),
         // invalid (E0009)
+        row(
+            "an approval step with a quorum of 0",
+            ruleset("roles a\napproval desk {\n  step s by a quorum 0\n}\n"),
+            "invalid",
+            "E0009",
+            "0",
+            "a quorum of 0 approvers cannot be met",
+            Some("write `quorum N` with N at least 1"),
+        ),
         row(
             "a subtotal inside `for`",
             ruleset(

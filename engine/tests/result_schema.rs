@@ -542,6 +542,7 @@ input {
   starts: Date?
   region: Region fallback other = eu
   lines: List<Line> = []
+  rep: Text?
 }
 output per_seat = if plan == pro then 12.50 else 5.00
 output start = starts
@@ -560,10 +561,10 @@ constraint big: seats <= 100
   else review "A big order"
 constraint large_lines for l in lines: l.qty <= 500
   else warning "Line {l.sku}: a large quantity"
-approval review {
-  step desk "Deal desk" by sales, finance when seats > 10
+approval review requested_by rep {
+  step desk "Deal desk" by sales, finance when seats > 10 facts quote.total
   parallel {
-    step money "Finance" by finance when seats > 20
+    step money "Finance" by finance quorum 2 when seats > 20
     step terms "Legal" by legal when seats > 20
   }
 }
@@ -584,8 +585,26 @@ trigger chase on stay open after 1 days {
     let ruleset =
         Ruleset::compile(source).unwrap_or_else(|d| panic!("{}", d.render("extras", source)));
     let input = json!({"plan": "basic", "addons": ["sso"], "seats": 150, "starts": "2026-04-01",
-        "region": "apac", "lines": [{"sku": "a", "qty": 600}, {"sku": "b", "qty": 2}]});
+        "region": "apac", "lines": [{"sku": "a", "qty": 600}, {"sku": "b", "qty": 2}],
+        "rep": "ana"});
+    // Grants that do not count (spec §22): each reason, and a quorum.
+    let grants = json!({"review": {
+        "desk": [{"by": "ana"}, {"by": ""}, {"by": "bo", "role": "legal"}],
+        "money": [{"by": "cy"}, {"by": "cy"}]}});
     let mut samples = Vec::new();
+    samples.push(answer(
+        "extras: evaluate with refused grants".into(),
+        EVALUATE,
+        Approvals::from_json(&grants).and_then(|approvals| {
+            ruleset.evaluate(
+                &input,
+                &EvalOptions {
+                    approvals: Some(approvals),
+                    ..EvalOptions::default()
+                },
+            )
+        }),
+    ));
     for trace in [false, true] {
         let options = EvalOptions {
             trace,
@@ -615,7 +634,7 @@ trigger chase on stay open after 1 days {
         source,
         "extras",
         &input,
-        Some(&json!({"review": {"desk": {"by": "ana", "facts": {"seats": "150"}}}})),
+        Some(&grants),
         None,
     ));
     for (what, input) in [

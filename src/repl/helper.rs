@@ -11,7 +11,7 @@ use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper};
 
 /// The REPL's commands, for completion and `:help`.
-pub const COMMANDS: [&str; 12] = [
+pub const COMMANDS: [&str; 13] = [
     ":set",
     ":unset",
     ":input",
@@ -20,6 +20,7 @@ pub const COMMANDS: [&str; 12] = [
     ":why",
     ":type",
     ":configure",
+    ":grant",
     ":reload",
     ":help",
     ":quit",

@@ -152,6 +152,7 @@ impl Session {
             "why" => self.why(rest),
             "type" => self.show_type(rest),
             "configure" => self.configure(),
+            "grant" => self.grant(rest),
             "reload" => self.reload(),
             other => {
                 let known: Vec<&str> = COMMANDS.iter().map(|c| c.trim_start_matches(':')).collect();
@@ -306,6 +307,110 @@ impl Session {
             "{count} input field{} from {path}",
             if count == 1 { "" } else { "s" }
         );
+    }
+
+    /// `:grant CHAIN STEP BY [ROLE]`: records a grant of the step by `BY` with the facts the
+    /// step shows now (as a host records what the approver saw), then shows the chain;
+    /// `:grant` shows every chain (who granted, what is pending or stale, what was refused and
+    /// why); `:grant clear` drops every grant.
+    fn grant(&mut self, rest: &str) {
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        match words.as_slice() {
+            [] => self.show_chains(None),
+            ["clear"] => {
+                self.base.approvals = None;
+                println!("no grants");
+            }
+            [chain, step, by] | [chain, step, by, _] => {
+                let role = words.get(3).map(|r| (*r).to_string());
+                let result = match self.full_result() {
+                    Ok(result) => result,
+                    Err(message) => return self.fail(&message),
+                };
+                let Some(found) = at(at(at(&result, "approvals"), chain), "steps")
+                    .as_array()
+                    .and_then(|steps| steps.iter().find(|s| at(s, "id") == *step))
+                else {
+                    return self.fail(&format!(
+                        "error: the chain `{chain}` does not require a step `{step}` now                          (`:grant` shows what it requires)"
+                    ));
+                };
+                let facts = at(found, "facts").as_object().cloned().unwrap_or_default();
+                let mut grant = ordo_engine::Grant::by(*by, facts);
+                grant.role = role;
+                self.base
+                    .approvals
+                    .get_or_insert_with(Default::default)
+                    .grant(chain, step, grant);
+                self.show_chains(Some(chain));
+            }
+            _ => {
+                self.fail("error: write `:grant CHAIN STEP BY [ROLE]`, `:grant` or `:grant clear`")
+            }
+        }
+    }
+
+    /// The result of evaluating the inputs set so far (which must be complete).
+    fn full_result(&self) -> Result<Json, String> {
+        let Some(ruleset) = &self.ruleset else {
+            return Err("error: the ruleset does not compile; fix it and :reload".into());
+        };
+        ruleset
+            .evaluate(&Json::Object(self.input.clone()), &self.options(false))
+            .map_err(|e| e.render())
+    }
+
+    /// Prints the status of `only` (or every chain): each required step, who granted it and
+    /// the grants that do not count.
+    fn show_chains(&mut self, only: Option<&str>) {
+        let result = match self.full_result() {
+            Ok(result) => result,
+            Err(message) => return self.fail(&message),
+        };
+        let Some(chains) = at(&result, "approvals").as_object() else {
+            return;
+        };
+        if chains.is_empty() {
+            println!("the ruleset has no approval chain");
+        }
+        for (name, chain) in chains {
+            if only.is_some_and(|o| o != name) {
+                continue;
+            }
+            let complete = at(chain, "complete").as_bool() == Some(true);
+            println!(
+                "{name}: {}",
+                if complete { "complete" } else { "not complete" }
+            );
+            for step in at(chain, "steps").as_array().into_iter().flatten() {
+                let mut line = format!("  {} {}", plain(at(step, "id")), plain(at(step, "status")));
+                let by: Vec<String> = at(step, "granted_by")
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(plain)
+                    .collect();
+                if let Some(needed) = at(step, "needed").as_u64() {
+                    line.push_str(&format!(" ({} of {needed})", by.len()));
+                }
+                if !by.is_empty() {
+                    line.push_str(&format!(" by {}", by.join(", ")));
+                }
+                println!("{line}");
+                for refused in at(step, "refused").as_array().into_iter().flatten() {
+                    let who = plain(at(refused, "by"));
+                    println!(
+                        "    refused {}: {}",
+                        if who.is_empty() {
+                            "(no approver)".to_string()
+                        } else {
+                            who
+                        },
+                        plain(at(refused, "reason"))
+                    );
+                }
+            }
+        }
     }
 
     fn set_as_of(&mut self, text: &str) {
@@ -573,6 +678,9 @@ An open bracket or string continues the input on the next line.
   :why NAME           explain a value, a decision, a constraint or a price block
   :type EXPR          show an expression's type
   :configure          option availability for the inputs set so far
+  :grant CHAIN STEP BY [ROLE]
+                      grant a step of an approval chain as BY, with its current facts;
+                      `:grant` alone shows every chain, `:grant clear` drops the grants
   :reload             compile the file again and show what changed
   :help               this text
   :quit               leave (Ctrl-D too)";

@@ -217,16 +217,18 @@ impl PyRuleset {
     /// Evaluates many inputs on all cores with the interpreter released. Returns one item per
     /// input, in input order: the result dict, or the `InputError`/`EvaluationError` instance
     /// for that input (returned, not raised). Python's cyclic garbage collector is paused while
-    /// the results are built (they hold no cycles) and restored afterwards.
-    #[pyo3(signature = (inputs, *, as_of=None, trace=false))]
+    /// the results are built (they hold no cycles) and restored afterwards. `approvals` (the
+    /// grants, as for `evaluate`) apply to every input.
+    #[pyo3(signature = (inputs, *, as_of=None, trace=false, approvals=None))]
     fn evaluate_many<'py>(
         &self,
         py: Python<'py>,
         inputs: &Bound<'py, PyAny>,
         as_of: Option<&Bound<'py, PyAny>>,
         trace: bool,
+        approvals: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let options = self.options(py, as_of, trace, None)?;
+        let options = self.options(py, as_of, trace, approvals)?;
         crate::many::evaluate_many(py, &self.ruleset, &self.schema, inputs, &options)
             .map(Bound::into_any)
     }

@@ -89,3 +89,31 @@ def test_garbage_collector_state_is_restored(bikes, bikes_quote):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+DEALS = """ruleset deals version "1.0.0"
+roles sales_manager, finance
+input {
+  owner_id: Text
+  amount: Decimal
+}
+approval deal_desk requested_by owner_id {
+  step manager "Sales manager" by sales_manager when amount > 1000
+  step finance "Finance" by finance quorum 2 when amount > 50000
+}
+output done = approvals.deal_desk.complete
+"""
+
+
+def test_approvals_apply_to_every_input():
+    deals = ordo.compile(DEALS)
+    inputs = [{"owner_id": "ana", "amount": "5000"}, {"owner_id": "ben", "amount": "5000"}]
+    grants = {"deal_desk": {"manager": {"by": "ben", "facts": {"amount": "5000"}}}}
+    results = deals.evaluate_many(inputs, approvals=grants)
+    assert results == [deals.evaluate(i, approvals=grants) for i in inputs]
+    assert results[0]["outputs"]["done"] is True
+    # The requester cannot approve their own deal.
+    step = results[1]["approvals"]["deal_desk"]["steps"][0]
+    assert step["status"] == "pending"
+    assert step["refused"] == [{"by": "ben", "reason": "self_approval"}]
+    assert results[1]["outputs"]["done"] is False

@@ -37,6 +37,8 @@ TYPED_DICTS = {
     "PartialQuoteLine": "PartialQuoteLine",
     "ApprovalChain": "ApprovalChain",
     "ApprovalStep": "ApprovalStep",
+    "RefusedGrant": "RefusedGrant",
+    "StepRefusal": "StepRefusal",
     "TraceEntry": "TraceEntry",
     "TraceRow": "TraceRow",
     "EngineError": "EvalError",

@@ -134,6 +134,9 @@ export interface PartialQuote {
   total: Decimal | null;
 }
 
+/** A grant of a step that does not count: its approver (empty when it named none) and why. */
+export interface RefusedGrant { by: string; reason: "no_approver" | "wrong_role" | "self_approval" | "duplicate_approver" | "out_of_order"; }
+
 /** One required step of an approval chain. */
 export interface ApprovalStep {
   id: string;
@@ -144,8 +147,15 @@ export interface ApprovalStep {
   /** For a step of a `parallel` group: the group's number. */
   parallel_group?: number;
   status: "pending" | "granted" | "stale";
+  /** For a step with a `quorum N`: N, the distinct approvers it needs. */
+  needed?: number;
+  /** The approvers whose grants count (current or stale), in grant order. */
+  granted_by: string[];
+  /** When some grant does not count: each one's approver and why. */
+  refused?: RefusedGrant[];
   depends_on: string[];
-  facts: { [path: string]: ResultValue };
+  /** The `depends_on` paths, then the `facts` expressions (keyed by their text). */
+  facts: { [key: string]: ResultValue };
 }
 
 /** An approval chain's status. */
@@ -255,7 +265,11 @@ export interface RoleReason { kind: "role"; allowed: string[]; }
 export interface GuardReason { kind: "guard"; guard: string; }
 
 /** An approval chain the transition requires is not complete. */
-export interface ApprovalsReason { kind: "approvals"; chain: string; pending: string[]; stale: string[]; }
+/** A grant of a required chain's step that does not count: the step, its approver and why. */
+export interface StepRefusal { step: string; by: string; reason: "no_approver" | "wrong_role" | "self_approval" | "duplicate_approver" | "out_of_order"; }
+
+/** An approval chain the transition requires is not complete; `refused` when some grant does not count. */
+export interface ApprovalsReason { kind: "approvals"; chain: string; pending: string[]; stale: string[]; refused?: StepRefusal[]; }
 
 /** Why a transition is not enabled. */
 export type TransitionReason = RoleReason | GuardReason | ApprovalsReason;

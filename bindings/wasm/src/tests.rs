@@ -25,6 +25,8 @@ const INTERFACES: &[(&str, &str)] = &[
     ("PartialQuoteLine", "PartialQuoteLine"),
     ("ApprovalChain", "ApprovalChain"),
     ("ApprovalStep", "ApprovalStep"),
+    ("RefusedGrant", "RefusedGrant"),
+    ("StepRefusal", "StepRefusal"),
     ("TraceEntry", "TraceEntry"),
     ("TraceRow", "TraceRow"),
     ("EngineError", "EvalError"),

@@ -492,7 +492,16 @@ impl Printer<'_> {
             })
             .collect();
         self.block(
-            &format!("approval {} {{", d.name.name),
+            &match &d.requested_by {
+                Some(requester) => {
+                    format!(
+                        "approval {} requested_by {} {{",
+                        d.name.name,
+                        e::expr(requester)
+                    )
+                }
+                None => format!("approval {} {{", d.name.name),
+            },
             &members,
             d.span.end,
             "}",
@@ -645,13 +654,20 @@ fn unary_test(test: &UnaryTest) -> String {
 }
 
 fn approval_step(s: &ApprovalStep) -> String {
-    format!(
-        "step {}{} by {}{}",
+    let mut text = format!(
+        "step {}{} by {}",
         s.id.name,
         label(s.label.as_ref()),
-        names(&s.roles),
-        when(s.when.as_ref())
-    )
+        names(&s.roles)
+    );
+    if let Some(quorum) = &s.quorum {
+        text.push_str(&format!(" quorum {}", quorum.count));
+    }
+    text.push_str(&when(s.when.as_ref()));
+    if !s.facts.is_empty() {
+        text.push_str(&format!(" facts {}", e::list(&s.facts)));
+    }
+    text
 }
 
 fn state(s: &StateDecl) -> String {

@@ -64,6 +64,9 @@ fn is_noise(rule: Rule) -> bool {
             | k_of
             | k_step
             | k_parallel
+            | k_requested_by
+            | k_quorum
+            | k_facts
             | k_by
             | k_state
             | k_transition

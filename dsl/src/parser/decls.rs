@@ -215,6 +215,10 @@ impl Builder<'_> {
             }
             Rule::approval_decl => {
                 let name = self.ident(c.expect(Rule::ident)?);
+                let requested_by = match c.take(Rule::requested_by) {
+                    Some(node) => Some(self.expr(Cursor::new(node).expect(Rule::expr)?)?),
+                    None => None,
+                };
                 let items = c
                     .rest()
                     .map(|node| {
@@ -233,6 +237,7 @@ impl Builder<'_> {
                 Item::Approval(ApprovalDecl {
                     doc,
                     name,
+                    requested_by,
                     items,
                     span,
                 })
@@ -695,12 +700,31 @@ impl Builder<'_> {
         let id = self.ident(c.expect(Rule::ident)?);
         let label = self.optional_label(&mut c)?;
         let roles = self.ident_list(c.expect(Rule::ident_list)?);
+        let quorum = match c.take(Rule::step_quorum) {
+            Some(node) => {
+                let count = Cursor::new(node).expect(Rule::quorum_count)?;
+                let span = span_of(&count);
+                // Digits only: a count too large for u64 is as meaningless as one just below.
+                let count = count.as_str().parse::<u64>().unwrap_or(u64::MAX);
+                Some(Quorum { count, span })
+            }
+            None => None,
+        };
         let when = self.optional_expr(&mut c)?;
+        let facts = match c.take(Rule::step_facts) {
+            Some(node) => Cursor::new(node)
+                .rest()
+                .map(|e| self.expr(e))
+                .collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        };
         Ok(ApprovalStep {
             id,
             label,
             roles,
+            quorum,
             when,
+            facts,
             span,
         })
     }

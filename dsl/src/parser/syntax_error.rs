@@ -144,6 +144,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         range_op => "`..` or `..<`",
         approval_step | k_step => "`step ID \"label\" by ROLE`",
         parallel_group => "`parallel { ... }`",
+        requested_by | k_requested_by => "`requested_by EXPR`",
+        step_quorum | k_quorum | quorum_count => "`quorum N` (a whole number)",
+        step_facts | k_facts => "`facts EXPR, ...`",
         state_decl | k_state => "`state NAME`",
         transition_decl => "`transition NAME: FROM -> TO`",
         flag_initial | flag_final | state_owner | state_sla => {

@@ -1,7 +1,7 @@
 //! Lowering of declarations: values, decision tables, tables, bands, price blocks,
 //! constraints, approval chains, workflows and triggers.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use ordo_dsl::ast::{self, HitPolicy, LineAmount as AstAmount, PriceStmt, UnaryTestKind};
@@ -11,7 +11,7 @@ use ordo_dsl::{Diagnostic, DiagnosticKind, Span};
 use super::expr::{comparable, ordered_together};
 use super::symbols::{GlobalDecl, Symbol};
 use super::{Context, Lowerer, Node};
-use crate::ir::approval::{Approval, ApprovalStep};
+use crate::ir::approval::{Approval, ApprovalStep, StepFact};
 use crate::ir::decision::DecisionIndex;
 use crate::ir::pricing::{
     LINE_FIELDS, LineAmount, PriceBase, PriceBlock, PriceLine, PriceStatement, QUOTE_FIXED_FIELDS,
@@ -927,19 +927,35 @@ fn check_role(l: &mut Lowerer<'_>, role: &ast::Ident) {
     }
 }
 
-/// Lowers an approval chain; `depends_on` is filled by the graph stage.
+/// Lowers an approval chain; `depends_on` is filled by the graph stage. The chain's own node
+/// reads its requester, its steps' conditions and their facts, so a step that reads its own
+/// chain's status is a cycle.
 pub(super) fn lower_approval(l: &mut Lowerer<'_>, id: u32) {
     let Some(decl) = l.sym.approvals.get(id as usize).copied() else {
         return;
     };
     let saved = std::mem::replace(&mut l.context, Context::Workflow);
+    let chain_name = decl.name.name.as_str();
+    let mut parts = BTreeSet::new();
+    let requested_by = decl.requested_by.as_ref().map(|requester| {
+        l.begin_node();
+        let requester = l.expect(requester, &Type::Text.optional(), "`requested_by`");
+        let node = Node::Requester(id);
+        l.end_node(
+            node,
+            Some((decl.name.span, format!("{chain_name} requested_by"))),
+        );
+        parts.insert(node);
+        requester
+    });
     let mut steps = Vec::new();
     let mut group = 0u32;
     let mut seen: HashMap<String, Span> = HashMap::new();
     let mut lower_step = |l: &mut Lowerer<'_>,
                           step: &ast::ApprovalStep,
                           group: Option<u32>,
-                          steps: &mut Vec<ApprovalStep>| {
+                          steps: &mut Vec<ApprovalStep>,
+                          parts: &mut BTreeSet<Node>| {
         if let Some(first) = seen.insert(step.id.name.clone(), step.id.span) {
             l.error(
                 Diagnostic::new(
@@ -953,7 +969,22 @@ pub(super) fn lower_approval(l: &mut Lowerer<'_>, id: u32) {
         for role in &step.roles {
             check_role(l, role);
         }
+        let quorum = step.quorum.and_then(|q| match u32::try_from(q.count) {
+            Ok(count) if count > 0 => Some(count),
+            _ => {
+                l.error(
+                    Diagnostic::new(
+                        DiagnosticKind::Invalid,
+                        q.span,
+                        format!("a quorum of {} approvers cannot be met", q.count),
+                    )
+                    .with_hint("write `quorum N` with N at least 1"),
+                );
+                None
+            }
+        });
         let index = steps.len() as u32;
+        let name = format!("{chain_name}.{}", step.id.name);
         l.begin_node();
         let label = match &step.label {
             Some(label) => l.expect(label, &Type::Text, "a label"),
@@ -963,34 +994,65 @@ pub(super) fn lower_approval(l: &mut Lowerer<'_>, id: u32) {
             .when
             .as_ref()
             .map(|w| l.condition(w, "a step's condition"));
-        l.end_node(Node::Step(id, index), None);
+        l.end_node(Node::Step(id, index), Some((step.id.span, name.clone())));
+        parts.insert(Node::Step(id, index));
+        // The facts are a node of their own: they are not what the step `depends_on`.
+        l.begin_node();
+        let mut facts: Vec<StepFact> = Vec::new();
+        for fact in &step.facts {
+            let (expr, ty) = l.expr(fact, None);
+            let key = ordo_dsl::format::expr::expr(fact);
+            if facts.iter().any(|f| f.key == key) {
+                l.error(Diagnostic::new(
+                    DiagnosticKind::Duplicate,
+                    fact.span,
+                    format!("the fact `{key}` is listed twice"),
+                ));
+                continue;
+            }
+            facts.push(StepFact { key, expr, ty });
+        }
+        l.end_node(Node::StepFacts(id, index), Some((step.id.span, name)));
+        parts.insert(Node::StepFacts(id, index));
         steps.push(ApprovalStep {
             id: step.id.name.clone(),
             label,
             roles: step.roles.iter().map(|r| r.name.clone()).collect(),
+            quorum,
             when,
             group,
             depends_on: Vec::new(),
             depends_on_text: std::sync::OnceLock::new(),
             fact_fields: Vec::new(),
+            facts,
         });
     };
     for item in &decl.items {
         match item {
-            ast::ApprovalItem::Step(step) => lower_step(l, step, None, &mut steps),
+            ast::ApprovalItem::Step(step) => lower_step(l, step, None, &mut steps, &mut parts),
             ast::ApprovalItem::Parallel {
                 steps: parallel, ..
             } => {
                 for step in parallel {
-                    lower_step(l, step, Some(group), &mut steps);
+                    lower_step(l, step, Some(group), &mut steps, &mut parts);
                 }
                 group += 1;
             }
         }
     }
     l.context = saved;
+    // `approvals.CHAIN` reads the whole chain.
+    l.begin_node();
+    for part in parts {
+        l.depend_on(part);
+    }
+    l.end_node(
+        Node::Chain(id),
+        Some((decl.name.span, format!("approvals.{chain_name}"))),
+    );
     l.program.approvals.push(Approval {
         name: decl.name.name.clone(),
+        requested_by,
         steps,
     });
 }

@@ -477,28 +477,32 @@ impl Lowerer<'_> {
                 };
             }
         }
-        if let (Context::Test, ExprKind::Name(name)) = (self.context, &target.kind)
-            && name.name == "approvals"
-            && !self.sym.names.contains_key("approvals")
-        {
-            return match self.sym.names.get(&field.name).map(|(s, _)| *s) {
-                Some(Symbol::Approval(chain)) => {
-                    (Expr::TestApprovals(chain), super::test_blocks::text_list())
-                }
-                _ => {
-                    let chains = self.sym.approvals.iter().map(|a| a.name.name.as_str());
-                    let hint = did_you_mean(&field.name, chains);
-                    self.error(
-                        Diagnostic::new(
-                            DiagnosticKind::UnknownName,
-                            field.span,
-                            format!("unknown approval chain `{}`", field.name),
-                        )
-                        .with_optional_hint(hint),
-                    );
-                    unknown()
-                }
+        // `approvals.CHAIN`: the chain's status record (spec §22); in a test it alone is the
+        // list of required step ids (spec §15), and `approvals.CHAIN.FIELD` the record's field.
+        if self.is_approvals(target) {
+            let Some(chain) = self.chain_named(field) else {
+                return unknown();
             };
+            if self.context == Context::Test {
+                return (Expr::TestApprovals(chain), super::test_blocks::text_list());
+            }
+            self.depend_on(Node::Chain(chain));
+            return (Expr::Chain(chain), crate::ir::approval::chain_type());
+        }
+        if let (
+            Context::Test,
+            ExprKind::Field {
+                target: inner,
+                field: chain,
+            },
+        ) = (self.context, &target.kind)
+            && self.is_approvals(inner)
+        {
+            let Some(chain) = self.chain_named(chain) else {
+                return unknown();
+            };
+            let record = crate::ir::approval::chain_type();
+            return self.record_field(Expr::Chain(chain), &record, field);
         }
         if let Some((expr, ty, path)) = self.input_path(whole) {
             self.depend_on_input(path);
@@ -506,6 +510,33 @@ impl Lowerer<'_> {
         }
         let (t, tt) = self.expr(target, None);
         self.record_field(t, &tt, field)
+    }
+
+    /// Whether `e` is the name `approvals` meaning the approval chains: not shadowed by a
+    /// declaration or a local, and not in a function (which reads only its parameters).
+    fn is_approvals(&self, e: &ast::Expr) -> bool {
+        matches!(&e.kind, ExprKind::Name(name) if name.name == "approvals")
+            && !self.sym.names.contains_key("approvals")
+            && self.local("approvals").is_none()
+            && self.context != Context::Function
+    }
+
+    /// The approval chain named `name`, or an `unknown_name` error.
+    fn chain_named(&mut self, name: &ast::Ident) -> Option<u32> {
+        if let Some(Symbol::Approval(chain)) = self.sym.names.get(&name.name).map(|(s, _)| *s) {
+            return Some(chain);
+        }
+        let chains = self.sym.approvals.iter().map(|a| a.name.name.as_str());
+        let hint = did_you_mean(&name.name, chains);
+        self.error(
+            Diagnostic::new(
+                DiagnosticKind::UnknownName,
+                name.span,
+                format!("unknown approval chain `{}`", name.name),
+            )
+            .with_optional_hint(hint),
+        );
+        None
     }
 
     fn record_field(&mut self, target: Expr, target_ty: &Type, field: &ast::Ident) -> Typed {

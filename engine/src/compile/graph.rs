@@ -17,8 +17,14 @@ pub enum Node {
     Constraint(u32),
     /// `valid`: reads every `error` constraint.
     Valid,
-    /// An approval step: (chain, step).
+    /// An approval step's condition (and label): (chain, step).
     Step(u32, u32),
+    /// An approval step's `facts` expressions: (chain, step).
+    StepFacts(u32, u32),
+    /// An approval chain's `requested_by`.
+    Requester(u32),
+    /// `approvals.CHAIN`: reads the chain's requester, conditions and facts.
+    Chain(u32),
     /// A workflow transition's guard: (workflow, transition).
     Transition(u32, u32),
     Trigger(u32),
@@ -160,6 +166,9 @@ pub(super) fn resolve_input_deps(edges: &[(Node, Deps)], program: &mut Program) 
                 .iter()
                 .map(|path| program.input.field_indexes(path).unwrap_or_default())
                 .collect();
+            // A `facts` expression that is a `depends_on` path is that fact already.
+            let depends_on = &step.depends_on;
+            step.facts.retain(|f| !depends_on.contains(&f.key));
         }
     }
 }

@@ -141,11 +141,25 @@ pub struct Evaluator<'p> {
     depth: u32,
     /// What `violations` and `approvals.CHAIN` mean while a test's expectations run.
     pub test_facts: Option<crate::ir::test_case::TestFacts>,
+    /// The grants of the approval chains (none unless [`Self::with_grants`] gave some).
+    grants: &'p dyn approvals::Grants,
+    /// Each chain's outcome once computed (empty until a chain is asked for).
+    chains: Vec<ChainMemo>,
     /// The calls of functions made so far, by function: the arguments and the value. A call is
     /// pure within one evaluation (its inputs, values and `as_of` do not change), so a second
     /// call with the same arguments takes the value (a per-position rule often calls the same
     /// function several times for the same element).
     calls: Vec<Vec<(SmallVec<[Value; 4]>, Value)>>,
+}
+
+/// A chain's outcome in the evaluator's memo.
+#[derive(Debug, Clone, Default)]
+enum ChainMemo {
+    #[default]
+    NotYet,
+    /// Being computed: asked for again, the chain would depend on itself.
+    InProgress,
+    Done(Arc<approvals::ChainOutcome>),
 }
 
 /// How many calls of one function are remembered: a bound on the look-up, so that a long list
@@ -189,7 +203,51 @@ impl<'p> Evaluator<'p> {
             depth: 0,
             test_facts: None,
             calls: Vec::new(),
+            grants: &approvals::NoGrants,
+            chains: Vec::new(),
         }
+    }
+
+    /// The evaluator, with the grants the approval chains are judged against.
+    pub fn with_grants(mut self, grants: &'p dyn approvals::Grants) -> Self {
+        self.grants = grants;
+        self
+    }
+
+    /// Approval chain `index` against the grants (spec §22), computed at most once.
+    pub fn chain(&mut self, index: usize) -> EvalResult<Arc<approvals::ChainOutcome>> {
+        match self.chains.get(index) {
+            Some(ChainMemo::Done(outcome)) => return Ok(Arc::clone(outcome)),
+            Some(ChainMemo::InProgress) => {
+                // The compiler refuses a chain that reads its own status: never reached.
+                return Err(internal(format!(
+                    "approval chain #{index} depends on its own status"
+                )));
+            }
+            _ => {}
+        }
+        let program = self.program;
+        let Some(chain) = program.approvals.get(index) else {
+            return Err(internal(format!("no approval chain #{index}")));
+        };
+        if self.chains.len() < program.approvals.len() {
+            self.chains
+                .resize(program.approvals.len(), ChainMemo::NotYet);
+        }
+        if let Some(slot) = self.chains.get_mut(index) {
+            *slot = ChainMemo::InProgress;
+        }
+        let all: &'p dyn approvals::Grants = self.grants;
+        let grants = all.chain(&chain.name);
+        let result = approvals::evaluate_chain(self, index, grants).map(Arc::new);
+        let memo = match &result {
+            Ok(outcome) => ChainMemo::Done(Arc::clone(outcome)),
+            Err(_) => ChainMemo::NotYet,
+        };
+        if let Some(slot) = self.chains.get_mut(index) {
+            *slot = memo;
+        }
+        result
     }
 
     /// The effective `as_of`: the context's, else the version's `effective` date.
@@ -757,6 +815,13 @@ impl<'p> Evaluator<'p> {
                     .and_then(|f| f.approvals.get(*chain as usize).cloned())
                     .unwrap_or_default();
                 Value::List(ids.iter().map(|s| Value::text(s)).collect())
+            }
+            Expr::Chain(index) => {
+                let outcome = self.chain(*index as usize)?;
+                match self.program.approvals.get(*index as usize) {
+                    Some(chain) => outcome.value(chain),
+                    None => Value::Unknown,
+                }
             }
             Expr::Field(target, index) => {
                 // `quote.total`, `quote.net`: read off the quote, without building its value.

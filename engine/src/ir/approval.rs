@@ -1,16 +1,20 @@
-//! Approval chains (spec §12): which steps a request needs, and their status against the
-//! approvals a host has already granted.
+//! Approval chains (spec §12, §22): which steps a request needs, who may grant them and how
+//! many must, and the facts a grant records so that a change makes it stale.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
 use crate::ir::Expr;
+use crate::types::Type;
 
 /// A compiled approval chain.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Approval {
     pub name: String,
+    /// `requested_by EXPR` (a `Text` or `Text?`): grants by the requester do not count.
+    #[serde(default)]
+    pub requested_by: Option<Expr>,
     pub steps: Vec<ApprovalStep>,
 }
 
@@ -20,6 +24,10 @@ pub struct ApprovalStep {
     pub id: String,
     pub label: Expr,
     pub roles: Vec<String>,
+    /// `quorum N`: how many distinct approvers must grant the step (`None`: one, and the
+    /// result does not say `needed`).
+    #[serde(default)]
+    pub quorum: Option<u32>,
     /// `None`: the step is always required.
     pub when: Option<Expr>,
     /// The index of the `parallel` group the step belongs to, if any.
@@ -32,4 +40,39 @@ pub struct ApprovalStep {
     /// Each `depends_on` path as the field indexes that reach it, top level first (empty for
     /// a path the input schema does not have), so facts are read without looking up names.
     pub fact_fields: Vec<Vec<u32>>,
+    /// `facts EXPR, ...`: computed facts besides `depends_on`, in the order written (none
+    /// repeats a `depends_on` path).
+    #[serde(default)]
+    pub facts: Vec<StepFact>,
+}
+
+impl ApprovalStep {
+    /// How many distinct approvers must grant the step.
+    pub fn needed(&self) -> u32 {
+        self.quorum.unwrap_or(1)
+    }
+}
+
+/// A fact of a step computed by an expression (`facts quote.net`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StepFact {
+    /// The expression's text as the formatter writes it (`quote.net`): the fact's key in
+    /// results and in grants.
+    pub key: String,
+    pub expr: Expr,
+    pub ty: Type,
+}
+
+/// The record type of `approvals.CHAIN` as rules read it (spec §22): `{complete: Bool,
+/// required, pending, stale: List<Text>}`, in that field order.
+pub fn chain_type() -> Type {
+    let ids = || Type::List(Box::new(Type::Text));
+    Type::Record(Arc::new(crate::types::RecordType {
+        fields: vec![
+            ("complete".to_string(), Type::Bool),
+            ("required".to_string(), ids()),
+            ("pending".to_string(), ids()),
+            ("stale".to_string(), ids()),
+        ],
+    }))
 }

@@ -563,6 +563,9 @@ pub enum Expr {
     TestViolations,
     /// In tests: the ids of a chain's required steps.
     TestApprovals(u32),
+    /// `approvals.CHAIN`: the chain's status as a record `{complete, required, pending,
+    /// stale}` against the grants of the evaluation (spec §22).
+    Chain(u32),
     Field(Box<Expr>, u32),
     /// `t[k]`, `t[k1, k2]` (the key a record of the components), `t[k]?` (`none` where no row
     /// matches), `t[k] at DATE`.

@@ -1,13 +1,16 @@
-//! Approval chains in JSON (spec §12): the grants a host passes, read and checked, and the
-//! chains of a result written with the facts a grant must record.
+//! Approval chains in JSON (spec §12, §22): the grants a host passes, read and checked, and the
+//! chains of a result written with the facts a grant must record, who granted each step and
+//! which grants did not count and why.
 
 use serde_json::Value as Json;
 
-use super::requests::{Approvals, Grant};
+use super::requests::{Approvals, Grant, StepGrants};
 use super::sink::{Sink, WriteJson, key, to_text};
 use super::values::{TypedValue, value_to_json};
 use crate::error::{ErrorKind, EvalError, EvalResult};
-use crate::eval::approvals::{ChainGrants, ChainStatus, Fact, Grants, StepStatus, fact_value};
+use crate::eval::approvals::{
+    ChainGrants, ChainStatus, Fact, Grants, StepGrant, StepStatus, fact_value,
+};
 use crate::ir::Program;
 use crate::ir::approval::Approval;
 use crate::num;
@@ -53,22 +56,37 @@ impl Grants for Approvals {
     }
 }
 
-impl ChainGrants for Vec<(String, Grant)> {
-    fn step(
-        &self,
-        program: &Program,
-        step: &str,
-        facts: &mut dyn Iterator<Item = Fact<'_>>,
-    ) -> Option<bool> {
-        let (_, grant) = self.iter().find(|(id, _)| id == step)?;
-        let recorded = grant.facts.as_ref();
-        for (path, now, ty) in facts {
-            let then = recorded.and_then(|r| r.get(path));
+impl ChainGrants for StepGrants {
+    fn count(&self, step: &str) -> usize {
+        self.iter()
+            .find(|(id, _)| id == step)
+            .map_or(0, |(_, grants)| grants.len())
+    }
+
+    fn grant(&self, step: &str, index: usize) -> Option<&dyn StepGrant> {
+        let (_, grants) = self.iter().find(|(id, _)| id == step)?;
+        grants.get(index).map(|g| g as &dyn StepGrant)
+    }
+}
+
+impl StepGrant for Grant {
+    fn by(&self) -> Option<&str> {
+        self.by.as_deref()
+    }
+
+    fn role(&self) -> Option<&str> {
+        self.role.as_deref()
+    }
+
+    fn current(&self, program: &Program, facts: &mut dyn Iterator<Item = Fact<'_>>) -> bool {
+        let recorded = self.facts.as_ref();
+        for (key, now, ty) in facts {
+            let then = recorded.and_then(|r| r.get(key));
             if !then.is_some_and(|then| same_fact(then, &value_to_json(program, now, ty))) {
-                return Some(false);
+                return false;
             }
         }
-        Some(true)
+        true
     }
 }
 
@@ -139,7 +157,26 @@ fn write_step<S: Sink>(sink: &mut S, program: &Program, inputs: &[Value], status
         sink.unsigned(u64::from(group));
     }
     sink.fixed_key(key!("status"));
-    sink.plain(status.status);
+    sink.plain(status.status.as_str());
+    if let Some(needed) = step.quorum {
+        sink.fixed_key(key!("needed"));
+        sink.unsigned(u64::from(needed));
+    }
+    sink.fixed_key(key!("granted_by"));
+    Names(&status.granted_by).write_json(sink);
+    if !status.refused.is_empty() {
+        sink.fixed_key(key!("refused"));
+        sink.begin_array();
+        for refused in &status.refused {
+            sink.begin_object();
+            sink.fixed_key(key!("by"));
+            sink.text(&refused.by);
+            sink.fixed_key(key!("reason"));
+            sink.plain(refused.reason.as_str());
+            sink.end_object();
+        }
+        sink.end_array();
+    }
     sink.fixed_key(key!("depends_on"));
     let paths = Names(&step.depends_on);
     sink.prewritten(step.depends_on_text.get_or_init(|| to_text(&paths)), &paths);
@@ -150,18 +187,28 @@ fn write_step<S: Sink>(sink: &mut S, program: &Program, inputs: &[Value], status
         let (value, ty) = fact_value(program, inputs, fields);
         TypedValue { program, value, ty }.write_json(sink);
     }
+    for (fact, value) in step.facts.iter().zip(&status.fact_values) {
+        // An expression's text may hold quotes (`rates["eu"]`).
+        sink.key(&fact.key);
+        TypedValue {
+            program,
+            value,
+            ty: &fact.ty,
+        }
+        .write_json(sink);
+    }
     sink.end_object();
     sink.end_object();
 }
 
-/// Names (roles, input paths) as a JSON array.
+/// Names (roles, input paths, approvers) as a JSON array.
 struct Names<'a>(&'a [String]);
 
 impl WriteJson for Names<'_> {
     fn write_json<S: Sink>(&self, sink: &mut S) {
         sink.begin_array();
         for name in self.0 {
-            sink.plain(name);
+            sink.text(name);
         }
         sink.end_array();
     }

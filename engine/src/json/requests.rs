@@ -3,7 +3,8 @@
 //! from the JSON shape the conformance suite uses with `from_json`, which checks every field and
 //! names every bad value by its path; they also deserialise with serde from that same shape.
 //!
-//! - approvals: `{"CHAIN": {"STEP": {"by"?: "...", "facts"?: {"path": value}}}}`;
+//! - approvals: `{"CHAIN": {"STEP": GRANT | [GRANT, ...]}}`, a grant being `{"by"?: "ana",
+//!   "role"?: "finance", "at"?: "RFC 3339", "facts"?: {"key": value}}`;
 //! - a workflow request: `{"workflow", "state", "actor"?, "input"?, "as_of"?, "approvals"?,
 //!   "event"? {"instance", "seq", "at", "entered_at"?}}`, plus `"transition"` to apply one or
 //!   `"trigger"` for a timer that fell due;
@@ -16,22 +17,88 @@ use serde_json::{Map, Value as Json};
 use super::input::parse_date;
 use crate::error::{ErrorKind, EvalError, EvalResult};
 
-/// Approvals already granted (spec §12): per chain, per step, the grant, in the order sent.
+/// Approvals already granted (spec §12, §22): per chain, per step, its grants, in the order
+/// sent.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(try_from = "Json")]
 pub struct Approvals {
-    /// Each chain's name and its grants by step id.
-    pub chains: Vec<(String, Vec<(String, Grant)>)>,
+    /// Each chain's name and, by step id, the step's grants in the order sent.
+    pub chains: Vec<(String, StepGrants)>,
 }
 
-/// One grant of an approval step.
+/// The grants of one chain: each step id with its grants, in the order sent.
+pub type StepGrants = Vec<(String, Vec<Grant>)>;
+
+/// One grant of an approval step (spec §22).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Grant {
-    /// Who granted it.
+    /// The approver's id; a grant without one (or with an empty one) does not count.
     pub by: Option<String>,
-    /// The facts the approver saw: input path → value, as the result's step listed them. The
-    /// grant is `stale` once one of them is no longer the current value.
+    /// The role the approver granted under; when given, it must be one of the step's.
+    pub role: Option<String>,
+    /// When it was granted (kept for the audit; the order is judged on the grants given).
+    pub at: Option<DateTime<Utc>>,
+    /// The facts the approver saw: key → value, as the result's step listed them. The grant
+    /// is `stale` once one of them is no longer the current value.
     pub facts: Option<Map<String, Json>>,
+}
+
+impl Grant {
+    /// A grant by `by` with the facts the approver saw.
+    pub fn by(by: impl Into<String>, facts: Map<String, Json>) -> Grant {
+        Grant {
+            by: Some(by.into()),
+            facts: Some(facts),
+            ..Grant::default()
+        }
+    }
+
+    /// Reads one grant from its JSON form; `path` names it in errors.
+    pub fn from_json(grant: &Json, path: &str) -> EvalResult<Grant> {
+        let Some(grant) = grant.as_object() else {
+            return Err(bad(
+                path,
+                "a grant must be an object {\"by\", \"role\"?, \"at\"?, \"facts\"}",
+            ));
+        };
+        let text = |key: &str| match grant.get(key) {
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(bad(
+                &format!("{path}.{key}"),
+                format!("`{key}` must be a text"),
+            )),
+        };
+        let facts = match grant.get("facts") {
+            None | Some(Json::Null) => None,
+            Some(Json::Object(facts)) => Some(facts.clone()),
+            Some(_) => {
+                return Err(bad(
+                    &format!("{path}.facts"),
+                    "`facts` must be an object keyed by fact",
+                ));
+            }
+        };
+        let at = match text("at")? {
+            None => None,
+            Some(at) => Some(
+                DateTime::parse_from_rfc3339(&at)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|_| {
+                        bad(
+                            &format!("{path}.at"),
+                            format!("\"{at}\" is not an RFC 3339 timestamp"),
+                        )
+                    })?,
+            ),
+        };
+        Ok(Grant {
+            by: text("by")?,
+            role: text("role")?,
+            at,
+            facts,
+        })
+    }
 }
 
 /// A workflow event as the host passes it.
@@ -133,6 +200,20 @@ fn required_text(request: &Json, key: &str) -> EvalResult<String> {
 }
 
 impl Approvals {
+    /// Adds `grant` to step `step` of chain `chain`, after the step's grants so far.
+    pub fn grant(&mut self, chain: &str, step: &str, grant: Grant) {
+        if !self.chains.iter().any(|(name, _)| name == chain) {
+            self.chains.push((chain.to_string(), Vec::new()));
+        }
+        let Some((_, steps)) = self.chains.iter_mut().find(|(name, _)| name == chain) else {
+            return;
+        };
+        match steps.iter_mut().find(|(id, _)| id == step) {
+            Some((_, grants)) => grants.push(grant),
+            None => steps.push((step.to_string(), vec![grant])),
+        }
+    }
+
     /// Reads approvals from their JSON form, naming the first bad value by its path.
     pub fn from_json(granted: &Json) -> EvalResult<Approvals> {
         let Some(chains) = granted.as_object() else {
@@ -149,33 +230,21 @@ impl Approvals {
                     "the grants of a chain must be an object keyed by step",
                 ));
             };
-            let mut grants = Vec::with_capacity(steps.len());
-            for (step, grant) in steps {
+            let mut read_steps = Vec::with_capacity(steps.len());
+            for (step, grants) in steps {
                 let path = format!("approvals.{chain}.{step}");
-                let Some(grant) = grant.as_object() else {
-                    return Err(bad(
-                        &path,
-                        "a grant must be an object with `by` and `facts`",
-                    ));
+                // A step takes one grant or a list of them.
+                let grants = match grants {
+                    Json::Array(grants) => grants
+                        .iter()
+                        .enumerate()
+                        .map(|(i, grant)| Grant::from_json(grant, &format!("{path}[{i}]")))
+                        .collect::<EvalResult<Vec<_>>>()?,
+                    grant => vec![Grant::from_json(grant, &path)?],
                 };
-                let facts = match grant.get("facts") {
-                    None => None,
-                    Some(Json::Object(facts)) => Some(facts.clone()),
-                    Some(_) => {
-                        return Err(bad(
-                            &format!("{path}.facts"),
-                            "`facts` must be an object of input paths",
-                        ));
-                    }
-                };
-                let by = match grant.get("by") {
-                    None => None,
-                    Some(Json::String(by)) => Some(by.clone()),
-                    Some(_) => return Err(bad(&format!("{path}.by"), "`by` must be a text")),
-                };
-                grants.push((step.clone(), Grant { by, facts }));
+                read_steps.push((step.clone(), grants));
             }
-            read.push((chain.clone(), grants));
+            read.push((chain.clone(), read_steps));
         }
         Ok(Approvals { chains: read })
     }

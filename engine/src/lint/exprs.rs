@@ -14,7 +14,8 @@ pub fn children(e: &Expr) -> Vec<&Expr> {
         | Expr::Valid
         | Expr::EnteredAt
         | Expr::TestViolations
-        | Expr::TestApprovals(_) => Vec::new(),
+        | Expr::TestApprovals(_)
+        | Expr::Chain(_) => Vec::new(),
         Expr::Field(inner, _) | Expr::Neg(inner) | Expr::Not(inner) => vec![inner],
         Expr::BandsPrice(_, _, inner) | Expr::RoundMode(inner, _, _) => vec![inner],
         Expr::TableLookup { key, at, .. } => {

@@ -348,9 +348,31 @@ fn constraints(space: &Space<'_>, ast: &Ast, findings: &mut Vec<Finding>) {
     }
 }
 
+/// The approval chains some rule reads (`approvals.CHAIN` anywhere in the program).
+fn chains_read(program: &Program) -> BTreeSet<u64> {
+    fn walk(value: &serde_json::Value, out: &mut BTreeSet<u64>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let (1, Some(index)) = (map.len(), map.get("Chain").and_then(|c| c.as_u64())) {
+                    out.insert(index);
+                }
+                map.values().for_each(|v| walk(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    if let Ok(tree) = serde_json::to_value(program) {
+        walk(&tree, &mut out);
+    }
+    out
+}
+
 fn approvals(space: &Space<'_>, ast: &Ast, findings: &mut Vec<Finding>) {
     let program = space.program;
     let workflows_exist = !program.workflows.is_empty();
+    let read = chains_read(program);
     for (index, chain) in program.approvals.iter().enumerate() {
         let Some(decl) = ast.items.iter().find_map(|i| match i {
             Item::Approval(d) if d.name.name == chain.name => Some(d),
@@ -367,6 +389,7 @@ fn approvals(space: &Space<'_>, ast: &Ast, findings: &mut Vec<Finding>) {
                 _ => None,
             })
         };
+        identities(program, &chain.name, decl, findings);
         for step in &chain.steps {
             let Some(when) = &step.when else { continue };
             if decide(space, &step.depends_on, when) == Some(false) {
@@ -388,13 +411,64 @@ fn approvals(space: &Space<'_>, ast: &Ast, findings: &mut Vec<Finding>) {
             .iter()
             .flat_map(|w| &w.transitions)
             .any(|t| t.requires.contains(&(index as u32)));
-        if workflows_exist && !required {
+        if workflows_exist && !required && !read.contains(&(index as u64)) {
             findings.push(Finding {
                 id: "approval.unused_chain",
                 level: Level::Info,
                 rule: chain.name.clone(),
-                message: format!("no transition requires the approval chain `{}`", chain.name),
+                message: format!(
+                    "no transition requires the approval chain `{}` and no rule reads it",
+                    chain.name
+                ),
                 span: decl.name.span,
+                example: None,
+            });
+        }
+    }
+}
+
+/// The identities of a chain (spec §22): a requester that is not an input (a computed id is
+/// easy to get wrong, and then nobody is kept from approving their own request), and a
+/// `quorum 1`, which says nothing.
+fn identities(
+    program: &Program,
+    chain: &str,
+    decl: &ordo_dsl::ast::ApprovalDecl,
+    findings: &mut Vec<Finding>,
+) {
+    if let Some(requester) = &decl.requested_by {
+        let path = serde_json::to_value(requester)
+            .ok()
+            .and_then(|e| super::refs::path_of(&e));
+        if path.is_none_or(|p| program.input.field_indexes(&p).is_none()) {
+            findings.push(Finding {
+                id: "approval.requester_not_input",
+                level: Level::Warning,
+                rule: chain.to_string(),
+                message: format!(
+                    "`requested_by` of `{chain}` is not an input: the requester's id should come \
+                     from the request as it is, not be computed"
+                ),
+                span: requester.span,
+                example: None,
+            });
+        }
+    }
+    let steps = decl.items.iter().flat_map(|item| match item {
+        ApprovalItem::Step(s) => std::slice::from_ref(s),
+        ApprovalItem::Parallel { steps, .. } => steps.as_slice(),
+    });
+    for step in steps {
+        if let Some(quorum) = step.quorum.filter(|q| q.count == 1) {
+            findings.push(Finding {
+                id: "approval.quorum_one",
+                level: Level::Info,
+                rule: format!("{chain}.{}", step.id.name),
+                message: format!(
+                    "`quorum 1` of step `{}` is what a step needs anyway: leave it out",
+                    step.id.name
+                ),
+                span: quorum.span,
                 example: None,
             });
         }

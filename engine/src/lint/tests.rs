@@ -451,3 +451,27 @@ fn the_graph_shows_functions_and_decisions_with_parameters() {
     let mermaid = graph.to_mermaid();
     assert!(mermaid.contains("[/\"price_of\"\\]"), "{mermaid}");
 }
+
+#[test]
+fn a_computed_requester_a_quorum_of_one_and_a_chain_nobody_reads() {
+    let source = format!(
+        "ruleset t version \"1.0.0\"\nenum Seg {{ retail, wholesale }}\n\
+         input {{ seg: Seg  who: Text  units: Int }}\n{FLOW}\
+         approval desk requested_by \"x{{who}}\" {{ step boss \"Boss\" by b quorum 1 when units > 1 }}\n\
+         output o = units\n"
+    );
+    let found = ids(&source);
+    assert!(found.contains(&"approval.requester_not_input"), "{found:?}");
+    assert!(found.contains(&"approval.quorum_one"), "{found:?}");
+    assert!(found.contains(&"approval.unused_chain"), "{found:?}");
+    // An input requester, a real quorum, and a rule that reads the chain: nothing to say.
+    let healthy = source
+        .replace("\"x{who}\"", "who")
+        .replace("quorum 1", "quorum 2")
+        .replace("output o = units", "output o = approvals.desk.complete");
+    let found = ids(&healthy);
+    assert!(
+        !found.iter().any(|id| id.starts_with("approval.")),
+        "{found:?}"
+    );
+}

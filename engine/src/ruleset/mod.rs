@@ -206,7 +206,9 @@ impl Ruleset {
             entered_at: None,
             trace,
         };
-        let mut ev = Evaluator::new(program, &*input.values, context);
+        // Rules may read the chains (`approvals.CHAIN`): the grants are checked first.
+        grants.check(program)?;
+        let mut ev = Evaluator::new(program, &*input.values, context).with_grants(grants);
         let mut outputs = SmallVec::new();
         for id in &program.outputs {
             let value = ev.global(*id)?;
@@ -214,11 +216,11 @@ impl Ruleset {
                 outputs.push((g, value));
             }
         }
-        let (valid, violations) = violations(&mut ev, input.received_orders())?;
+        let (valid, violations) = violations(program, &mut ev, input.received_orders())?;
         for id in &program.prices {
             ev.ensure_quote(*id)?;
         }
-        let approvals = all_chains(&mut ev, grants)?;
+        let approvals = all_chains(program, &mut ev)?;
         let mut quotes = SmallVec::new();
         for id in &program.prices {
             if let (Some(g), Some(quote)) = (program.global(*id), ev.take_quote(*id)) {
@@ -254,11 +256,12 @@ impl Ruleset {
 }
 
 /// The violated constraints in declaration order, and whether no `error` one is among them.
+/// `program` is the evaluator's, named apart so the violations may outlive the grants.
 fn violations<'p>(
-    ev: &mut Evaluator<'p>,
+    program: &'p Program,
+    ev: &mut Evaluator<'_>,
     received_orders: &[(String, Vec<u32>)],
 ) -> EvalResult<(bool, Vec<Violation<'p>>)> {
-    let program = ev.program;
     let mut valid = true;
     let mut out = Vec::new();
     for (i, constraint) in program.constraints.iter().enumerate() {

@@ -8,8 +8,7 @@ mod request;
 use serde_json::{Map, Value as Json, json};
 
 use crate::error::{ErrorKind, EvalError, EvalResult};
-use crate::eval::approvals::Grants;
-use crate::eval::approvals::chain_status;
+use crate::eval::approvals::{Refused, Status, chain_status};
 use crate::eval::{Context, Evaluator};
 use crate::ir::workflow::{Transition, TriggerEvent};
 use crate::ruleset::Ruleset;
@@ -30,6 +29,8 @@ enum Reason {
         chain: String,
         pending: Vec<String>,
         stale: Vec<String>,
+        /// The grants of the chain's steps that do not count: (step, grant).
+        refused: Vec<(String, Refused)>,
     },
 }
 
@@ -42,8 +43,19 @@ impl Reason {
                 chain,
                 pending,
                 stale,
+                refused,
             } => {
-                json!({"kind": "approvals", "chain": chain, "pending": pending, "stale": stale})
+                let mut reason = json!({"kind": "approvals", "chain": chain, "pending": pending, "stale": stale});
+                if !refused.is_empty()
+                    && let Some(object) = reason.as_object_mut()
+                {
+                    let refused = refused
+                        .iter()
+                        .map(|(step, r)| json!({"step": step, "by": r.by, "reason": r.reason.as_str()}))
+                        .collect();
+                    object.insert("refused".into(), Json::Array(refused));
+                }
+                reason
             }
         }
     }
@@ -60,6 +72,7 @@ impl Reason {
                 chain,
                 pending,
                 stale,
+                refused,
             } => {
                 let mut parts = Vec::new();
                 if !pending.is_empty() {
@@ -67,6 +80,17 @@ impl Reason {
                 }
                 if !stale.is_empty() {
                     parts.push(format!("stale: {}", stale.join(", ")));
+                }
+                for (step, r) in refused {
+                    let by = if r.by.is_empty() {
+                        "(no approver)"
+                    } else {
+                        &r.by
+                    };
+                    parts.push(format!(
+                        "{step}: the grant by {by} does not count ({})",
+                        r.reason.as_str()
+                    ));
                 }
                 format!(
                     "approval chain `{chain}` is not complete ({})",
@@ -77,13 +101,17 @@ impl Reason {
     }
 }
 
-fn evaluator<'p>(ruleset: &'p Ruleset, request: &Request<'p, '_>) -> Evaluator<'p> {
+fn evaluator<'a>(ruleset: &'a Ruleset, request: &Request<'_, 'a>) -> Evaluator<'a> {
     let context = Context {
         as_of: request.as_of,
         entered_at: request.event.and_then(|e| e.entered_at),
         trace: false,
     };
-    Evaluator::new(ruleset.program(), request.inputs.clone(), context)
+    let ev = Evaluator::new(ruleset.program(), request.inputs.clone(), context);
+    match request.approvals {
+        Some(grants) => ev.with_grants(grants),
+        None => ev,
+    }
 }
 
 /// Every reason `transition` cannot be taken now (empty: enabled).
@@ -114,13 +142,18 @@ fn reasons(
         let Some(chain) = program.approvals.get(index as usize) else {
             continue;
         };
-        let granted = request.approvals.and_then(|a| a.chain(&chain.name));
-        let status = chain_status(ev, index as usize, granted)?;
+        let status = chain_status(program, ev, index as usize)?;
         if !status.complete() {
+            let refused = status
+                .steps
+                .iter()
+                .flat_map(|s| s.refused.iter().map(|r| (s.step.id.clone(), r.clone())))
+                .collect();
             reasons.push(Reason::Approvals {
                 chain: chain.name.clone(),
-                pending: status.with_status("pending"),
-                stale: status.with_status("stale"),
+                pending: status.with_status(Status::Pending),
+                stale: status.with_status(Status::Stale),
+                refused,
             });
         }
     }

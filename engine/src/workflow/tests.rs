@@ -176,3 +176,36 @@ fn a_due_timer_rechecks_state_time_and_condition() {
             .contains("not in `submitted`")
     );
 }
+
+#[test]
+fn a_refused_grant_is_shown_with_its_reason() {
+    let r = ruleset();
+    let base = json!({"workflow": "order", "state": "submitted", "actor": "manager",
+        "input": {"amount": "5000"}, "event": event(3),
+        "approvals": {"desk": {"boss": {"by": "kim", "role": "ops", "facts": {"amount": "5000"}}}}});
+    let next = r.transitions_json(&base).unwrap();
+    let approve = next["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "approve")
+        .unwrap();
+    assert_eq!(approve["enabled"], false);
+    assert_eq!(
+        approve["reasons"][0],
+        json!({"kind": "approvals", "chain": "desk", "pending": ["boss"], "stale": [],
+            "refused": [{"step": "boss", "by": "kim", "reason": "wrong_role"}]})
+    );
+    let mut apply = base.clone();
+    apply["transition"] = json!("approve");
+    let e = r.apply_json(&apply).unwrap_err();
+    assert!(
+        e.message
+            .contains("boss: the grant by kim does not count (wrong_role)"),
+        "{}",
+        e.message
+    );
+    // The same grant under the step's role counts.
+    apply["approvals"]["desk"]["boss"]["role"] = json!("manager");
+    assert_eq!(r.apply_json(&apply).unwrap()["to"], "done");
+}

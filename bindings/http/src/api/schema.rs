@@ -116,7 +116,8 @@ pub struct EvaluateRequest {
     /// Explain how each result was reached.
     #[serde(default)]
     pub trace: bool,
-    /// Approvals already granted: `{"chain": {"step": {"by", "facts"}}}`.
+    /// Approvals already granted (spec §22): `{"chain": {"step": GRANT or [GRANT, ...]}}`, a
+    /// grant being `{"by", "role"?, "at"?, "facts"}`.
     #[schema(value_type = Option<Object>)]
     pub approvals: Option<Json>,
 }

@@ -79,10 +79,11 @@ class Ruleset:
         *,
         as_of: _AsOf = None,
         trace: bool = False,
+        approvals: Optional[Mapping[str, Any]] = None,
     ) -> List[Union[EvaluationResult, OrdoError]]:
         """Evaluates many inputs on all cores with the interpreter released. One item per input,
         in order: the result dict, or the exception instance for that input (returned, not
-        raised)."""
+        raised). ``approvals`` (the grants, as for :meth:`evaluate`) apply to every input."""
     def result_to_json(self, result: Mapping[str, Any], *, op: _Op = "evaluate") -> str:
         """A result of this ruleset back to the engine's canonical JSON text (decimals keep
         their scale); ``op`` names the method that returned it."""

@@ -18,6 +18,8 @@ __all__ = [
     "ApplyResult",
     "ApprovalChain",
     "ApprovalStep",
+    "RefusedGrant",
+    "StepRefusal",
     "ApprovalsReason",
     "BlockingConstraint",
     "ConfigureField",
@@ -122,25 +124,39 @@ class PartialQuote(TypedDict):
     total: Optional[Decimal]
 
 
+class RefusedGrant(TypedDict):
+    """A grant of a step that does not count: its approver (empty when it named none) and
+    why."""
+
+    by: str
+    reason: Literal[
+        "no_approver", "wrong_role", "self_approval", "duplicate_approver", "out_of_order"
+    ]
+
+
 class _ApprovalStepKeys(TypedDict):
     id: str
     label: str
     role: Optional[str]
     status: Literal["granted", "pending", "stale"]
+    granted_by: List[str]
     depends_on: List[str]
     facts: Dict[str, Any]
 
 
 class ApprovalStep(_ApprovalStepKeys, total=False):
     """A required approval step: ``roles`` when several may grant it, ``parallel_group`` for
-    a step of a ``parallel`` group."""
+    a step of a ``parallel`` group, ``needed`` for a step with a quorum, ``refused`` when some
+    grant does not count."""
 
     roles: List[str]
     parallel_group: int
+    needed: int
+    refused: List[RefusedGrant]
 
 
 class ApprovalChain(TypedDict):
-    """An approval chain: complete when no required step is pending or stale."""
+    """An approval chain: complete when every required step is granted."""
 
     complete: bool
     steps: List[ApprovalStep]
@@ -257,13 +273,29 @@ class GuardReason(TypedDict):
     guard: str
 
 
-class ApprovalsReason(TypedDict):
-    """An approval chain the transition requires is not complete."""
+class StepRefusal(TypedDict):
+    """A grant of a required chain's step that does not count: the step, its approver and
+    why."""
 
+    step: str
+    by: str
+    reason: Literal[
+        "no_approver", "wrong_role", "self_approval", "duplicate_approver", "out_of_order"
+    ]
+
+
+class _ApprovalsReasonKeys(TypedDict):
     kind: Literal["approvals"]
     chain: str
     pending: List[str]
     stale: List[str]
+
+
+class ApprovalsReason(_ApprovalsReasonKeys, total=False):
+    """An approval chain the transition requires is not complete; ``refused`` when some
+    grant does not count."""
+
+    refused: List[StepRefusal]
 
 
 TransitionReason = Union[RoleReason, GuardReason, ApprovalsReason]
