@@ -149,6 +149,7 @@ impl Adhoc {
             as_of: options.as_of,
             entered_at: None,
             trace: options.trace,
+            ..Context::default()
         };
         let mut ev = Evaluator::new(program, inputs, context);
         let value = ev.global(self.id)?;

@@ -15,7 +15,7 @@ use crate::ruleset::Ruleset;
 /// The artifact format this engine writes and reads.
 pub const FORMAT: &str = "ordo-artifact";
 /// Bumped whenever the serialised program's shape changes incompatibly.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 #[derive(Serialize, Deserialize)]
 struct Artifact {

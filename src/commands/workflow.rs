@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 use ordo_engine::text::parse_date;
-use ordo_engine::{ApplyRequest, Approvals, EvalError, Event, TimerRequest, WorkflowRequest};
+use ordo_engine::{
+    Actor, ApplyRequest, Approvals, EvalError, Event, TimerRequest, WorkflowRequest,
+};
 
 use super::request::{Output, compiled, emit, read_json};
 
@@ -74,7 +76,7 @@ fn request(args: &Args) -> Result<WorkflowRequest, EvalError> {
     Ok(WorkflowRequest {
         workflow: args.workflow.clone(),
         state: args.state.clone(),
-        actor: args.actor.clone(),
+        actor: args.actor.as_deref().map(actor),
         input: read_json(&args.input)?,
         as_of: args.as_of.as_deref().map(parse_date).transpose()?,
         approvals: read(&args.approvals)?
@@ -84,4 +86,20 @@ fn request(args: &Args) -> Result<WorkflowRequest, EvalError> {
             .map(|e| Event::from_json(&e))
             .transpose()?,
     })
+}
+
+/// `--actor ana:sales,finance` (an id and its roles) or `--actor sales` (a role).
+fn actor(text: &str) -> Actor {
+    match text.split_once(':') {
+        Some((id, roles)) => Actor {
+            id: Some(id.to_string()),
+            roles: roles
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_string)
+                .collect(),
+        },
+        None => Actor::role(text),
+    }
 }

@@ -53,6 +53,7 @@ impl PyRuleset {
             as_of,
             trace,
             approvals,
+            at: None,
         })
     }
 
@@ -133,7 +134,7 @@ fn workflow_request(
     Ok(WorkflowRequest {
         workflow,
         state,
-        actor,
+        actor: actor.as_deref().map(ordo_engine::Actor::role),
         input: to_json(input, "")?,
         as_of: as_of_date(py, as_of)?,
         approvals: approvals_of(py, approvals)?,

@@ -60,6 +60,8 @@ export interface EvalOptions {
   trace?: boolean;
   /** Approvals already granted. */
   approvals?: Approvals;
+  /** The instant `now`, RFC 3339 UTC; defaults to `asOf` at 00:00:00Z. */
+  at?: string;
 }
 
 /** Options of `configure`. */
@@ -229,13 +231,16 @@ export interface EngineError {
 }
 
 /** When a workflow event happens (`apply`): instance id, sequence number and RFC 3339 times. */
-export interface WorkflowEvent { instance: string; seq: number; at: string; entered_at?: string; }
+export interface WorkflowEvent { instance: string; seq: number; at: string; entered_at?: string; previous_state?: string; }
+
+/** Who acts (spec §24): a role, or an id with the roles it holds. */
+export type Actor = string | { id?: string; roles: string[] };
 
 /** A workflow request (spec §13): the engine's JSON request, snake_case like every host's. */
 export interface TransitionsRequest {
   workflow: string;
   state: string;
-  actor: string;
+  actor: Actor;
   input: Input;
   as_of?: string;
   approvals?: Approvals;
@@ -258,16 +263,21 @@ export interface GuardReason { kind: "guard"; guard: string; }
 export interface ApprovalsReason { kind: "approvals"; chain: string; pending: string[]; stale: string[]; }
 
 /** Why a transition is not enabled. */
-export type TransitionReason = RoleReason | GuardReason | ApprovalsReason;
+/** `-> previous`, and the event names no previous state. */
+export interface PreviousReason { kind: "previous"; }
+
+/** Why a transition is not enabled. */
+export type TransitionReason = RoleReason | GuardReason | ApprovalsReason | PreviousReason;
 
 /** An outgoing transition: enabled, or with every reason it is not. */
-export interface TransitionStatus { id: string; to: string; enabled: boolean; reasons: TransitionReason[]; }
+export interface TransitionStatus { id: string; to: string | null; enabled: boolean; reasons: TransitionReason[]; }
 
 /** The next actions from a state (spec §13). */
 export interface TransitionsResult {
   workflow: string;
   state: string;
   owner: string | null;
+  due?: string;
   transitions: TransitionStatus[];
 }
 
@@ -289,8 +299,31 @@ export interface ApplyResult {
   from: string;
   to: string;
   owner: string | null;
+  due?: string;
   actions: TriggerAction[];
   timers: Timer[];
+}
+
+/** The result of `start` (spec §24): the initial state, its owner, SLA, actions and timers. */
+export interface StartResult {
+  workflow: string;
+  state: string;
+  owner: string | null;
+  due?: string;
+  actions: TriggerAction[];
+  timers: Timer[];
+}
+
+/** A timer an update cancels. */
+export interface TimerCancel { trigger: string; }
+
+/** The result of `update` (spec §24): edge and change actions, timers re-armed and cancelled. */
+export interface UpdateResult {
+  workflow: string;
+  state: string;
+  actions: TriggerAction[];
+  timers: Timer[];
+  cancel: TimerCancel[];
 }
 
 /** The result of `fireTimer` (spec §14): `reason` (and no actions) when it did not fire. */

@@ -133,7 +133,26 @@ impl Printer<'_> {
             Item::Workflow(d) => self.workflow(d),
             Item::Trigger(d) => self.trigger(d),
             Item::Test(d) => self.test(d),
+            Item::Calendar(d) => self.calendar(d),
         }
+    }
+
+    fn calendar(&mut self, d: &CalendarDecl) {
+        self.line(&format!("calendar {} {{", d.name.name));
+        self.indent += 1;
+        if !d.weekend.is_empty() {
+            self.line(&format!("weekend {}", names(&d.weekend)));
+        }
+        if !d.holidays.is_empty() {
+            let days: Vec<String> = d
+                .holidays
+                .iter()
+                .map(|h| h.value.format("%Y-%m-%d").to_string())
+                .collect();
+            self.line(&format!("holidays {}", days.join(", ")));
+        }
+        self.indent -= 1;
+        self.line("}");
     }
 
     /// Opens a block, prints its members with `each`, prints the comments before the closing
@@ -530,6 +549,28 @@ impl Printer<'_> {
             TriggerEvent::Stay { state, after } => {
                 format!("stay {} after {}", state.name, e::expr(after))
             }
+            TriggerEvent::Breach(s) => format!("breach {}", s.name),
+            TriggerEvent::At { at, states } => {
+                format!("at {} in {}", no_top_in(at), names(states))
+            }
+            TriggerEvent::Change {
+                fields,
+                workflow,
+                states,
+            } => format!(
+                "change {}{}",
+                names(fields),
+                scope(workflow.as_ref(), states)
+            ),
+            TriggerEvent::Becomes {
+                condition,
+                workflow,
+                states,
+            } => format!(
+                "becomes {}{}",
+                no_top_in(condition),
+                scope(workflow.as_ref(), states)
+            ),
         };
         let open = format!(
             "trigger {} on {event}{} {{",
@@ -649,6 +690,39 @@ fn approval_step(s: &ApprovalStep) -> String {
     )
 }
 
+/// An expression followed by `in STATES`: a top-level `in` or `contains` is parenthesized.
+fn no_top_in(x: &Expr) -> String {
+    fn has_top_in(x: &Expr) -> bool {
+        match &x.kind {
+            ExprKind::InRange { .. } => true,
+            ExprKind::Binary {
+                op: BinaryOp::In | BinaryOp::Contains,
+                ..
+            } => true,
+            ExprKind::Binary { lhs, rhs, .. } => has_top_in(lhs) || has_top_in(rhs),
+            ExprKind::Unary { operand, .. } => has_top_in(operand),
+            _ => false,
+        }
+    }
+    if has_top_in(x) {
+        format!("({})", e::expr(x))
+    } else {
+        e::expr(x)
+    }
+}
+
+/// ` of WORKFLOW in STATE, ...` of `on change` and `on becomes`.
+fn scope(workflow: Option<&Ident>, states: &[Ident]) -> String {
+    let mut text = String::new();
+    if let Some(w) = workflow {
+        text.push_str(&format!(" of {}", w.name));
+    }
+    if !states.is_empty() {
+        text.push_str(&format!(" in {}", names(states)));
+    }
+    text
+}
+
 fn state(s: &StateDecl) -> String {
     let mut text = format!("state {}", s.name.name);
     if s.initial {
@@ -658,7 +732,7 @@ fn state(s: &StateDecl) -> String {
         text.push_str(" final");
     }
     if let Some(owner) = &s.owner {
-        text.push_str(&format!(" owner {}", owner.name));
+        text.push_str(&format!(" owner {}", e::expr(owner)));
     }
     if let Some(sla) = &s.sla {
         text.push_str(&format!(" sla {}", e::expr(sla)));

@@ -13,6 +13,7 @@ pub fn children(e: &Expr) -> Vec<&Expr> {
         | Expr::AsOf
         | Expr::Valid
         | Expr::EnteredAt
+        | Expr::Context(_)
         | Expr::TestViolations
         | Expr::TestApprovals(_) => Vec::new(),
         Expr::Field(inner, _) | Expr::Neg(inner) | Expr::Not(inner) => vec![inner],

@@ -283,6 +283,7 @@ fn execute(
                         as_of,
                         trace: request.trace,
                         approvals,
+                        at: None,
                     };
                     ruleset.evaluate(&request.input, &options)
                 })
