@@ -690,24 +690,18 @@ fn approval_step(s: &ApprovalStep) -> String {
     )
 }
 
-/// An expression followed by `in STATES`: a top-level `in` or `contains` is parenthesized.
+/// An expression followed by `in STATES`: anything but a name, a field, a lookup, a call or a
+/// literal is parenthesized, so neither a top-level `in` nor an `else` branch takes the `in`.
 fn no_top_in(x: &Expr) -> String {
-    fn has_top_in(x: &Expr) -> bool {
-        match &x.kind {
-            ExprKind::InRange { .. } => true,
-            ExprKind::Binary {
-                op: BinaryOp::In | BinaryOp::Contains,
-                ..
-            } => true,
-            ExprKind::Binary { lhs, rhs, .. } => has_top_in(lhs) || has_top_in(rhs),
-            ExprKind::Unary { operand, .. } => has_top_in(operand),
-            _ => false,
-        }
-    }
-    if has_top_in(x) {
-        format!("({})", e::expr(x))
-    } else {
-        e::expr(x)
+    match &x.kind {
+        ExprKind::Name(_)
+        | ExprKind::Field { .. }
+        | ExprKind::Index { .. }
+        | ExprKind::Call { .. }
+        | ExprKind::Date(_)
+        | ExprKind::DateTime(_)
+        | ExprKind::Bool(_) => e::expr(x),
+        _ => format!("({})", e::expr(x)),
     }
 }
 
