@@ -1,3 +1,9 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 //! Spec §23–§24 as properties: business days count back what they step, `on becomes` fires
 //! exactly on false→true edges, and a timer never fires before its due time or in another
 //! state. Plus the formatter keeping the new syntax.
