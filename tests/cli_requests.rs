@@ -200,3 +200,34 @@ fn eval_picks_a_version_by_date_or_requirement() {
     ]);
     assert_eq!(none.status.code(), Some(1));
 }
+
+#[test]
+fn workflow_starts_a_ticket_with_its_sla_and_deadline_and_its_tests_pass() {
+    const TICKETS: &str = "examples/tickets/tickets.ordo";
+    let started = ordo(&[
+        "workflow",
+        TICKETS,
+        "--workflow",
+        "ticket",
+        "--start",
+        "--actor",
+        "ana:agent",
+        "--input",
+        "examples/tickets/ticket.json",
+        "--event",
+        "examples/tickets/start.json",
+    ]);
+    assert!(started.status.success(), "{}", stdout(&started));
+    let answer = json(&started);
+    assert_eq!(answer["owner"], "desk-berlin");
+    assert_eq!(answer["due"], "2026-04-02T09:00:00Z");
+    assert_eq!(
+        answer["timers"],
+        serde_json::json!([
+            {"trigger": "sla:new", "due": "2026-04-02T09:00:00Z"},
+            {"trigger": "deadline", "due": "2026-04-07T15:00:00Z"}
+        ])
+    );
+    let tested = ordo(&["test", TICKETS]);
+    assert!(tested.status.success(), "{}", stdout(&tested));
+}
