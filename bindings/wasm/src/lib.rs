@@ -17,7 +17,7 @@
 mod convert;
 mod js;
 
-use ordo_engine::{ApplyRequest, TimerRequest, TransitionsRequest};
+use ordo_engine::{ApplyRequest, StartRequest, TimerRequest, TransitionsRequest, UpdateRequest};
 use serde_json::Value as Json;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -253,6 +253,12 @@ export interface ApplyRequest extends TransitionsRequest { transition: string; }
 /** A request for a due `stay … after` timer. */
 export interface TimerRequest extends TransitionsRequest { trigger: string; }
 
+/** A request to start an instance (spec §24): no `state`, an `event`. */
+export type StartRequest = Omit<TransitionsRequest, "state"> & { event: WorkflowEvent; };
+
+/** A request to report a change of an instance's data (spec §24). */
+export interface UpdateRequest extends TransitionsRequest { previous_input: Input; event: WorkflowEvent; }
+
 /** The actor's role may not take the transition: the roles that may. */
 export interface RoleReason { kind: "role"; allowed: string[]; }
 
@@ -410,6 +416,18 @@ extern "C" {
     /// `fireTimer`'s result.
     #[wasm_bindgen(typescript_type = "TimerResult")]
     pub type TimerResultObject;
+    /// A start request.
+    #[wasm_bindgen(typescript_type = "StartRequest")]
+    pub type StartRequestObject;
+    /// An update request.
+    #[wasm_bindgen(typescript_type = "UpdateRequest")]
+    pub type UpdateRequestObject;
+    /// `start`'s result.
+    #[wasm_bindgen(typescript_type = "StartResult")]
+    pub type StartResultObject;
+    /// `update`'s result.
+    #[wasm_bindgen(typescript_type = "UpdateResult")]
+    pub type UpdateResultObject;
 }
 
 /// A compiled ruleset. Compile it once, then evaluate it as often as needed.
@@ -555,6 +573,26 @@ impl JsRuleset {
         let request = js::to_json(&request, "the request")?;
         let result = TimerRequest::from_json(&request)
             .and_then(|request| self.inner.fire_timer(&request))
+            .map_err(|e| js::eval_error(&e))?;
+        to_js(&result).map(JsCast::unchecked_into)
+    }
+
+    /// Starts an instance (spec §24): the initial state, its owner and SLA due time, the
+    /// actions of its `enter` triggers and the timers it arms.
+    pub fn start(&self, request: StartRequestObject) -> Result<StartResultObject, JsValue> {
+        let request = js::to_json(&request, "the request")?;
+        let result = StartRequest::from_json(&request)
+            .and_then(|request| self.inner.start(&request))
+            .map_err(|e| js::eval_error(&e))?;
+        to_js(&result).map(JsCast::unchecked_into)
+    }
+
+    /// The instance's data changed (spec §24): the actions of `on change` and `on becomes`
+    /// triggers, the timers to arm again and those to cancel.
+    pub fn update(&self, request: UpdateRequestObject) -> Result<UpdateResultObject, JsValue> {
+        let request = js::to_json(&request, "the request")?;
+        let result = UpdateRequest::from_json(&request)
+            .and_then(|request| self.inner.update(&request))
             .map_err(|e| js::eval_error(&e))?;
         to_js(&result).map(JsCast::unchecked_into)
     }
