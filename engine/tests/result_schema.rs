@@ -732,6 +732,19 @@ fn workflow_v2_samples() -> Vec<Sample> {
             ApplyRequest::from_json(&request).and_then(|r| ruleset.apply(&r)),
         ));
     }
+    // An `at` timer whose time is gone is cancelled.
+    let optional = Ruleset::compile(
+        "ruleset o version \"1.0.0\"\ninput { promised_at: DateTime? }\nworkflow w {\n  state open initial\n  state done final\n  transition close: open -> done\n}\ntrigger promised on at promised_at in open {\n  emit \"late\"\n}\n",
+    )
+    .expect("compiles");
+    let update = json!({"workflow": "w", "state": "open", "input": {},
+        "previous_input": {"promised_at": "2026-03-02T12:00:00Z"},
+        "event": {"instance": "O1", "seq": 1, "at": "2026-03-02T10:00:00Z"}});
+    samples.push(answer(
+        "optional promise: update cancels".to_string(),
+        UPDATE,
+        UpdateRequest::from_json(&update).and_then(|r| optional.update(&r)),
+    ));
     for seq in 1..4 {
         let request = json!({"workflow": "ticket", "actor": actor, "input": input,
             "event": {"instance": format!("T{seq}"), "seq": seq, "at": "2026-03-02T09:00:00Z"}});
