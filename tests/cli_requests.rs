@@ -231,3 +231,38 @@ fn workflow_starts_a_ticket_with_its_sla_and_deadline_and_its_tests_pass() {
     let tested = ordo(&["test", TICKETS]);
     assert!(tested.status.success(), "{}", stdout(&tested));
 }
+
+#[test]
+fn graph_draws_a_workflow_as_a_state_diagram() {
+    let mermaid = ordo(&[
+        "graph",
+        "examples/tickets/tickets.ordo",
+        "--workflow",
+        "ticket",
+    ]);
+    assert!(mermaid.status.success());
+    let text = stdout(&mermaid);
+    assert!(text.starts_with("stateDiagram-v2\n"), "{text}");
+    assert!(text.contains("  [*] --> new\n"), "{text}");
+    assert!(
+        text.contains("  on_hold --> previous_state : resume by agent, lead"),
+        "{text}"
+    );
+    let dot = ordo(&[
+        "graph",
+        "examples/tickets/tickets.ordo",
+        "--workflow",
+        "ticket",
+        "--format",
+        "dot",
+    ]);
+    assert!(dot.status.success());
+    assert!(stdout(&dot).contains("\"new\" -> \"working\" [label=\"take by agent, lead\"];"));
+    let unknown = ordo(&[
+        "graph",
+        "examples/tickets/tickets.ordo",
+        "--workflow",
+        "tiket",
+    ]);
+    assert!(!unknown.status.success());
+}
