@@ -451,3 +451,16 @@ fn the_graph_shows_functions_and_decisions_with_parameters() {
     let mermaid = graph.to_mermaid();
     assert!(mermaid.contains("[/\"price_of\"\\]"), "{mermaid}");
 }
+
+#[test]
+fn a_becomes_condition_without_data_is_flagged() {
+    let source = "ruleset t version \"1.0.0\"\ninput { blocked: Bool = false }\nworkflow w {\n  state a initial\n  state b final\n  transition go: a -> b\n}\ntrigger never on becomes 1 > 2 {\n  emit \"x\"\n}\ntrigger edge on becomes blocked {\n  emit \"y\"\n}\n";
+    let ruleset = Ruleset::compile(source).unwrap();
+    let ast = ordo_dsl::parse(source).unwrap();
+    let flagged: Vec<String> = lint(&ruleset, &ast)
+        .into_iter()
+        .filter(|f| f.id == "trigger.becomes_constant")
+        .map(|f| f.rule)
+        .collect();
+    assert_eq!(flagged, vec!["never".to_string()]);
+}
