@@ -200,3 +200,69 @@ fn eval_picks_a_version_by_date_or_requirement() {
     ]);
     assert_eq!(none.status.code(), Some(1));
 }
+
+#[test]
+fn workflow_starts_a_ticket_with_its_sla_and_deadline_and_its_tests_pass() {
+    const TICKETS: &str = "examples/tickets/tickets.ordo";
+    let started = ordo(&[
+        "workflow",
+        TICKETS,
+        "--workflow",
+        "ticket",
+        "--start",
+        "--actor",
+        "ana:agent",
+        "--input",
+        "examples/tickets/ticket.json",
+        "--event",
+        "examples/tickets/start.json",
+    ]);
+    assert!(started.status.success(), "{}", stdout(&started));
+    let answer = json(&started);
+    assert_eq!(answer["owner"], "desk-berlin");
+    assert_eq!(answer["due"], "2026-04-02T09:00:00Z");
+    assert_eq!(
+        answer["timers"],
+        serde_json::json!([
+            {"trigger": "sla:new", "due": "2026-04-02T09:00:00Z"},
+            {"trigger": "deadline", "due": "2026-04-07T15:00:00Z"}
+        ])
+    );
+    let tested = ordo(&["test", TICKETS]);
+    assert!(tested.status.success(), "{}", stdout(&tested));
+}
+
+#[test]
+fn graph_draws_a_workflow_as_a_state_diagram() {
+    let mermaid = ordo(&[
+        "graph",
+        "examples/tickets/tickets.ordo",
+        "--workflow",
+        "ticket",
+    ]);
+    assert!(mermaid.status.success());
+    let text = stdout(&mermaid);
+    assert!(text.starts_with("stateDiagram-v2\n"), "{text}");
+    assert!(text.contains("  [*] --> new\n"), "{text}");
+    assert!(
+        text.contains("  on_hold --> previous_state : resume by agent, lead"),
+        "{text}"
+    );
+    let dot = ordo(&[
+        "graph",
+        "examples/tickets/tickets.ordo",
+        "--workflow",
+        "ticket",
+        "--format",
+        "dot",
+    ]);
+    assert!(dot.status.success());
+    assert!(stdout(&dot).contains("\"new\" -> \"working\" [label=\"take by agent, lead\"];"));
+    let unknown = ordo(&[
+        "graph",
+        "examples/tickets/tickets.ordo",
+        "--workflow",
+        "tiket",
+    ]);
+    assert!(!unknown.status.success());
+}

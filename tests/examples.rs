@@ -82,6 +82,7 @@ fn evaluations_match_their_golden_files() {
             as_of: as_of.map(|d| parse_date(d).unwrap()),
             trace,
             approvals: None,
+            at: None,
         };
         let result = example(name)
             .evaluate(&read_json(name, input), &options)

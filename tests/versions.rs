@@ -37,6 +37,7 @@ fn an_artifact_gives_byte_identical_results() {
             as_of: Some(parse_date("2026-03-02").unwrap()),
             trace: true,
             approvals: None,
+            at: None,
         };
         assert_eq!(
             to_json_string(&loaded.evaluate(&input, &options).unwrap()),

@@ -5,7 +5,7 @@
 //! Literal values are already validated here (a number too large for a decimal, or a date that
 //! does not exist, is a syntax error with a span).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -78,6 +78,8 @@ pub enum Item {
     Workflow(WorkflowDecl),
     Trigger(TriggerDecl),
     Test(TestDecl),
+    /// `calendar NAME { weekend sat, sun holidays 2026-12-25 }` (spec §23).
+    Calendar(CalendarDecl),
 }
 
 impl Item {
@@ -99,6 +101,7 @@ impl Item {
             Item::Workflow(d) => d.span,
             Item::Trigger(d) => d.span,
             Item::Test(d) => d.span,
+            Item::Calendar(d) => d.span,
         }
     }
 }
@@ -109,6 +112,17 @@ pub struct EnumDecl {
     pub doc: Vec<String>,
     pub name: Ident,
     pub values: Vec<Ident>,
+    pub span: Span,
+}
+
+/// `calendar de_office { weekend sat, sun holidays 2026-01-01, 2026-12-25 }` (spec §23).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CalendarDecl {
+    pub doc: Vec<String>,
+    pub name: Ident,
+    /// Weekday names (`mon` … `sun`), checked by the compiler.
+    pub weekend: Vec<Ident>,
+    pub holidays: Vec<DateLit>,
     pub span: Span,
 }
 
@@ -570,7 +584,8 @@ pub struct StateDecl {
     pub name: Ident,
     pub initial: bool,
     pub is_final: bool,
-    pub owner: Option<Ident>,
+    /// A role name, or any Text expression (spec §24).
+    pub owner: Option<Expr>,
     /// A duration expression.
     pub sla: Option<Expr>,
     pub span: Span,
@@ -610,6 +625,26 @@ pub enum TriggerEvent {
     Stay {
         state: Ident,
         after: Expr,
+    },
+    /// `breach STATE`: the state's SLA timer fell due (spec §24).
+    Breach(Ident),
+    /// `at EXPR in STATE, ...`: a timer due at a DateTime or Date from the data.
+    At {
+        at: Expr,
+        states: Vec<Ident>,
+    },
+    /// `change FIELD, ... [of WORKFLOW] [in STATE, ...]`: a listed input field differs.
+    Change {
+        /// Dotted input paths, each as one name (`customer.tier`).
+        fields: Vec<Ident>,
+        workflow: Option<Ident>,
+        states: Vec<Ident>,
+    },
+    /// `becomes COND [of WORKFLOW] [in STATE, ...]`: COND went from false to true.
+    Becomes {
+        condition: Expr,
+        workflow: Option<Ident>,
+        states: Vec<Ident>,
     },
 }
 
@@ -677,6 +712,8 @@ pub enum ExprKind {
     /// `none`
     None,
     Date(NaiveDate),
+    /// `2026-03-01T09:00:00Z` (spec §23).
+    DateTime(DateTime<Utc>),
     /// `3 days`, `2 weeks`, `12 hours`, `30 minutes`.
     Duration {
         amount: Decimal,

@@ -64,8 +64,9 @@ pub use data_files::DataFiles;
 pub use error::{ErrorKind, EvalError, EvalResult};
 pub use eval::{PricedLine, Quote};
 pub use json::{
-    ApplyRequest, Approvals, ConfigureRequest, EvalOptions, Event, Grant, TimerRequest,
-    TransitionsRequest, WorkflowRequest, parse_json, to_json_pretty, to_json_string,
+    Actor, ApplyRequest, Approvals, ConfigureRequest, EvalOptions, Event, Grant, StartRequest,
+    TimerRequest, TransitionsRequest, UpdateRequest, WorkflowRequest, parse_json, to_json_pretty,
+    to_json_string,
 };
 pub use ordo_dsl::{Diagnostic, DiagnosticKind, Diagnostics};
 pub use registry::{Registry, Selector};
@@ -77,6 +78,6 @@ pub use value::Value;
 /// decimals, read and written as the engine does.
 pub mod text {
     pub use crate::ir::display::duration_text;
-    pub use crate::json::input::{parse_date, parse_duration};
+    pub use crate::json::input::{parse_date, parse_datetime, parse_duration};
     pub use crate::num::parse_exact as parse_decimal;
 }

@@ -573,14 +573,14 @@ fn rows() -> Vec<Row> {
             None,
         ),
         row(
-            "a trigger delay that is not a constant",
+            "a trigger delay that is not a duration",
             ruleset(
-                "input { d: Duration }\nworkflow w {\n  state a initial\n  state b final\n  transition go: a -> b\n}\ntrigger t on stay a after d {\n  emit \"x\"\n}\n",
+                "input { d: Int }\nworkflow w {\n  state a initial\n  state b final\n  transition go: a -> b\n}\ntrigger t on stay a after d {\n  emit \"x\"\n}\n",
             ),
             "type_mismatch",
             "E0003",
             "d",
-            "the delay must be a constant duration",
+            "the delay must be Duration, found Int",
             None,
         ),
         row(

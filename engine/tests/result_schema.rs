@@ -27,8 +27,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use ordo_engine::{
-    ApplyRequest, Approvals, ConfigureRequest, EvalError, EvalOptions, Ruleset, TimerRequest,
-    TransitionsRequest, text::parse_date,
+    ApplyRequest, Approvals, ConfigureRequest, EvalError, EvalOptions, Ruleset, StartRequest,
+    TimerRequest, TransitionsRequest, UpdateRequest, text::parse_date,
 };
 use serde_json::{Map, Value as Json, json};
 
@@ -63,6 +63,8 @@ const CONFIGURE: &str = "ConfigureResult";
 const TRANSITIONS: &str = "TransitionsResult";
 const APPLY: &str = "ApplyResult";
 const FIRE_TIMER: &str = "TimerResult";
+const START: &str = "StartResult";
+const UPDATE: &str = "UpdateResult";
 const ERROR: &str = "EvalError";
 
 /// A validator for each definition of the schema: the schema itself with its root replaced by a
@@ -409,6 +411,7 @@ fn example_samples() -> Vec<Sample> {
                                 approvals: approvals
                                     .as_ref()
                                     .map(|a| ordo_engine::Approvals::from_json(a).unwrap()),
+                                at: None,
                             };
                             let origin = format!(
                                 "{label}: evaluate as_of {as_of:?}, trace {trace}, grants {}",
@@ -494,6 +497,7 @@ fn conformance_samples() -> Vec<Sample> {
                                 as_of: as_of.map(|d| parse_date(d).unwrap()),
                                 trace: true,
                                 approvals,
+                                at: None,
                             };
                             ruleset.evaluate(input, &options)
                         });
@@ -680,8 +684,96 @@ fn corpus() -> &'static [Sample] {
         samples.extend(example_samples());
         samples.extend(conformance_samples());
         samples.extend(extra_samples());
+        samples.extend(workflow_v2_samples());
         samples
     })
+}
+
+/// Spec §24: start, next actions with an SLA and `-> previous`, apply, update and the SLA
+/// timer, on a ticket workflow with computed owners.
+fn workflow_v2_samples() -> Vec<Sample> {
+    let source = std::fs::read_to_string(root().join("engine/tests/fixtures/tickets_v2.ordo"))
+        .expect("the tickets fixture");
+    let ruleset = Ruleset::compile(&source).expect("the tickets fixture compiles");
+    let input =
+        json!({"priority": "high", "team": "t-berlin", "promised_at": "2026-03-02T12:00:00Z"});
+    let moved = json!({"priority": "low", "team": "t-paris", "promised_at": "2026-03-03T12:00:00Z", "blocked": true});
+    let event = json!({"instance": "T1", "seq": 1, "at": "2026-03-02T10:00:00Z",
+        "entered_at": "2026-03-02T09:00:00Z"});
+    let actor = json!({"id": "ana", "roles": ["agent"]});
+    let mut samples = Vec::new();
+    for state in ["new", "working", "on_hold"] {
+        let request = json!({"workflow": "ticket", "state": state, "actor": actor,
+            "input": input, "event": event});
+        samples.push(answer(
+            format!("tickets: transitions in {state}"),
+            TRANSITIONS,
+            TransitionsRequest::from_json(&request).and_then(|r| ruleset.transitions(&r)),
+        ));
+        let mut update = request.clone();
+        update["previous_input"] = input.clone();
+        update["input"] = moved.clone();
+        samples.push(answer(
+            format!("tickets: update in {state}"),
+            UPDATE,
+            UpdateRequest::from_json(&update).and_then(|r| ruleset.update(&r)),
+        ));
+    }
+    for (name, at) in [
+        ("due", "2026-03-02T13:00:00Z"),
+        ("early", "2026-03-02T10:00:00Z"),
+    ] {
+        let request = json!({"workflow": "ticket", "state": "new", "trigger": "sla:new",
+            "input": input, "event": {"instance": "T1", "seq": 2, "at": at,
+            "entered_at": "2026-03-02T09:00:00Z"}});
+        samples.push(answer(
+            format!("tickets: sla timer ({name})"),
+            FIRE_TIMER,
+            TimerRequest::from_json(&request).and_then(|r| ruleset.fire_timer(&r)),
+        ));
+    }
+    for (name, request) in [
+        (
+            "take",
+            json!({"workflow": "ticket", "state": "new", "transition": "take",
+            "actor": actor, "input": input, "event": event}),
+        ),
+        (
+            "resume",
+            json!({"workflow": "ticket", "state": "on_hold", "transition": "resume",
+            "actor": "lead", "input": input, "event": {"instance": "T1", "seq": 3,
+            "at": "2026-03-02T12:00:00Z", "previous_state": "new"}}),
+        ),
+    ] {
+        samples.push(answer(
+            format!("tickets: apply {name}"),
+            APPLY,
+            ApplyRequest::from_json(&request).and_then(|r| ruleset.apply(&r)),
+        ));
+    }
+    // An `at` timer whose time is gone is cancelled.
+    let optional = Ruleset::compile(
+        "ruleset o version \"1.0.0\"\ninput { promised_at: DateTime? }\nworkflow w {\n  state open initial\n  state done final\n  transition close: open -> done\n}\ntrigger promised on at promised_at in open {\n  emit \"late\"\n}\n",
+    )
+    .expect("compiles");
+    let update = json!({"workflow": "w", "state": "open", "input": {},
+        "previous_input": {"promised_at": "2026-03-02T12:00:00Z"},
+        "event": {"instance": "O1", "seq": 1, "at": "2026-03-02T10:00:00Z"}});
+    samples.push(answer(
+        "optional promise: update cancels".to_string(),
+        UPDATE,
+        UpdateRequest::from_json(&update).and_then(|r| optional.update(&r)),
+    ));
+    for seq in 1..4 {
+        let request = json!({"workflow": "ticket", "actor": actor, "input": input,
+            "event": {"instance": format!("T{seq}"), "seq": seq, "at": "2026-03-02T09:00:00Z"}});
+        samples.push(answer(
+            format!("tickets: start {seq}"),
+            START,
+            StartRequest::from_json(&request).and_then(|r| ruleset.start(&r)),
+        ));
+    }
+    samples
 }
 
 #[test]

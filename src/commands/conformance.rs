@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use ordo_engine::{
-    ApplyRequest, Approvals, ConfigureRequest, EvalError, EvalOptions, Ruleset, TransitionsRequest,
-    text::parse_date,
+    ApplyRequest, Approvals, ConfigureRequest, ErrorKind, EvalError, EvalOptions, Ruleset,
+    StartRequest, TimerRequest, TransitionsRequest, UpdateRequest, text::parse_date,
 };
 use serde_json::Value as Json;
 
@@ -183,12 +183,25 @@ fn compile_error_outcome(
 /// Runs one case and compares it with its expectation.
 pub fn run_case(ruleset: &Ruleset, case: &Json, verbose: bool) -> Outcome {
     let op = case.get("op").and_then(Json::as_str).unwrap_or("evaluate");
+    // Besides its name, operation and expectation, a case carries exactly the engine's request
+    // fields (a request refuses keys it does not know).
+    let mut request = case.clone();
+    if let Some(fields) = request.as_object_mut() {
+        for key in ["name", "op", "expect", "expect_error"] {
+            fields.remove(key);
+        }
+    }
+    let request = &request;
     let result = match op {
         "evaluate" => evaluate(ruleset, case),
-        // The case object carries exactly the engine's request fields.
-        "transitions" => TransitionsRequest::from_json(case).and_then(|r| ruleset.transitions(&r)),
-        "apply" => ApplyRequest::from_json(case).and_then(|r| ruleset.apply(&r)),
-        "configure" => ConfigureRequest::from_json(case).and_then(|r| ruleset.configure(&r)),
+        "transitions" => {
+            TransitionsRequest::from_json(request).and_then(|r| ruleset.transitions(&r))
+        }
+        "apply" => ApplyRequest::from_json(request).and_then(|r| ruleset.apply(&r)),
+        "start" => StartRequest::from_json(request).and_then(|r| ruleset.start(&r)),
+        "update" => UpdateRequest::from_json(request).and_then(|r| ruleset.update(&r)),
+        "fire_timer" => TimerRequest::from_json(request).and_then(|r| ruleset.fire_timer(&r)),
+        "configure" => ConfigureRequest::from_json(request).and_then(|r| ruleset.configure(&r)),
         other => return Outcome::Skip(format!("the `{other}` operation is not implemented yet")),
     };
 
@@ -201,8 +214,19 @@ fn evaluate(ruleset: &Ruleset, case: &Json) -> Result<Json, EvalError> {
         .and_then(Json::as_str)
         .map(parse_date)
         .transpose()?;
+    let at = match case.get("at") {
+        None | Some(Json::Null) => None,
+        Some(Json::String(s)) => Some(ordo_engine::text::parse_datetime(s)?),
+        Some(_) => {
+            return Err(EvalError::new(
+                ErrorKind::InvalidRequest,
+                "`at` must be an RFC 3339 instant",
+            ));
+        }
+    };
     let options = EvalOptions {
         as_of,
+        at,
         trace: false,
         approvals: case
             .get("approvals")

@@ -77,6 +77,7 @@ pub fn run(args: &Args) -> u8 {
             as_of,
             trace: false,
             approvals: None,
+            at: None,
         };
         let changes = compare_results(&old, &new, input, &options);
         if !changes.is_empty() {

@@ -65,6 +65,7 @@ fn options(args: &Args) -> Result<(serde_json::Value, EvalOptions), EvalError> {
             as_of,
             trace: args.trace,
             approvals,
+            at: None,
         },
     ))
 }

@@ -826,6 +826,7 @@ fn declared_names(source: &str) -> BTreeSet<String> {
             Item::Approval(d) => ("approval", d.name.name.clone()),
             Item::Workflow(d) => ("workflow", d.name.name.clone()),
             Item::Trigger(d) => ("trigger", d.name.name.clone()),
+            Item::Calendar(d) => ("calendar", d.name.name.clone()),
             Item::Roles(_) | Item::Test(_) => continue,
         };
         names.insert(format!("{kind} {name}"));

@@ -17,7 +17,7 @@ use common::*;
 use serde_json::{Value as Json, json};
 
 /// Every route of the server, as the rest of this suite exercises them.
-const ROUTES: [(&str, &str); 14] = [
+const ROUTES: [(&str, &str); 16] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -31,6 +31,8 @@ const ROUTES: [(&str, &str); 14] = [
     ("post", "/v1/rulesets/{name}/transitions"),
     ("post", "/v1/rulesets/{name}/apply"),
     ("post", "/v1/rulesets/{name}/fire_timer"),
+    ("post", "/v1/rulesets/{name}/start"),
+    ("post", "/v1/rulesets/{name}/update"),
     ("get", "/v1/audit"),
 ];
 

@@ -74,6 +74,7 @@ fn engine_answer(ruleset: &Ruleset, op: &str, request: &Json) -> (u16, String) {
                 approvals: request
                     .get("approvals")
                     .map(|a| ordo_engine::Approvals::from_json(a).unwrap()),
+                at: None,
             };
             ruleset.evaluate(&request["input"], &options)
         }

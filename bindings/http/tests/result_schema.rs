@@ -78,6 +78,8 @@ fn the_result_schemas_are_the_engines() {
         ("transitions", "TransitionsResult"),
         ("apply", "ApplyResult"),
         ("fire_timer", "TimerResult"),
+        ("start", "StartResult"),
+        ("update", "UpdateResult"),
     ] {
         let path = format!("/v1/rulesets/{{name}}/{operation}");
         let answer = &document["paths"][&path]["post"]["responses"]["200"];

@@ -292,6 +292,7 @@ static_keys!([
     "args",
     "key",
     "due",
+    "cancel",
     "fired",
     "path",
     "rule",

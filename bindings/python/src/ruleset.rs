@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use ordo_engine::{
-    ApplyRequest, Approvals, ConfigureRequest, EvalOptions, Event, Ruleset, TimerRequest,
-    WorkflowRequest,
+    ApplyRequest, Approvals, ConfigureRequest, EvalOptions, Event, Ruleset, StartRequest,
+    TimerRequest, UpdateRequest, WorkflowRequest,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString, PyType};
@@ -53,6 +53,7 @@ impl PyRuleset {
             as_of,
             trace,
             approvals,
+            at: None,
         })
     }
 
@@ -133,7 +134,7 @@ fn workflow_request(
     Ok(WorkflowRequest {
         workflow,
         state,
-        actor,
+        actor: actor.as_deref().map(ordo_engine::Actor::role),
         input: to_json(input, "")?,
         as_of: as_of_date(py, as_of)?,
         approvals: approvals_of(py, approvals)?,
@@ -351,6 +352,52 @@ impl PyRuleset {
         workflow.event = Some(event_of(py, event)?);
         let request = TimerRequest { workflow, trigger };
         self.request(py, request, Ruleset::fire_timer, Shape::Plain)
+    }
+
+    /// Starts an instance (spec §24): the initial state, its owner and SLA due time, the
+    /// actions of its `enter` triggers and the timers it arms.
+    #[pyo3(signature = (*, workflow, input, event, actor=None, approvals=None, as_of=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn start<'py>(
+        &self,
+        py: Python<'py>,
+        workflow: String,
+        input: &Bound<'py, PyAny>,
+        event: &Bound<'py, PyAny>,
+        actor: Option<String>,
+        approvals: Option<&Bound<'py, PyAny>>,
+        as_of: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut workflow =
+            workflow_request(py, workflow, String::new(), actor, input, approvals, as_of)?;
+        workflow.event = Some(event_of(py, event)?);
+        let request = StartRequest { workflow };
+        self.request(py, request, Ruleset::start, Shape::Plain)
+    }
+
+    /// The instance's data changed (spec §24): the actions of `on change` and `on becomes`
+    /// triggers, the timers to arm again (`timers`) and those to cancel (`cancel`).
+    #[pyo3(signature = (*, workflow, state, input, previous_input, event, actor=None, approvals=None, as_of=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn update<'py>(
+        &self,
+        py: Python<'py>,
+        workflow: String,
+        state: String,
+        input: &Bound<'py, PyAny>,
+        previous_input: &Bound<'py, PyAny>,
+        event: &Bound<'py, PyAny>,
+        actor: Option<String>,
+        approvals: Option<&Bound<'py, PyAny>>,
+        as_of: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut workflow = workflow_request(py, workflow, state, actor, input, approvals, as_of)?;
+        workflow.event = Some(event_of(py, event)?);
+        let request = UpdateRequest {
+            workflow,
+            previous_input: to_json(previous_input, "previous_input")?,
+        };
+        self.request(py, request, Ruleset::update, Shape::Plain)
     }
 
     /// The compiled artifact: bytes that `Ruleset.from_artifact` loads back without the source.

@@ -94,6 +94,8 @@ pub struct JsEvalOptions {
     pub as_of: Option<String>,
     pub trace: Option<bool>,
     pub approvals: Option<Json>,
+    /// The instant `now`, RFC 3339 (spec §23).
+    pub at: Option<String>,
 }
 
 /// The options of `configure` as JavaScript passes them.
@@ -132,6 +134,11 @@ impl JsEvalOptions {
                 .approvals
                 .as_ref()
                 .map(Approvals::from_json)
+                .transpose()?,
+            at: self
+                .at
+                .as_deref()
+                .map(ordo_engine::text::parse_datetime)
                 .transpose()?,
         })
     }

@@ -17,7 +17,7 @@
 mod convert;
 mod js;
 
-use ordo_engine::{ApplyRequest, TimerRequest, TransitionsRequest};
+use ordo_engine::{ApplyRequest, StartRequest, TimerRequest, TransitionsRequest, UpdateRequest};
 use serde_json::Value as Json;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -60,6 +60,8 @@ export interface EvalOptions {
   trace?: boolean;
   /** Approvals already granted. */
   approvals?: Approvals;
+  /** The instant `now`, RFC 3339 UTC; defaults to `asOf` at 00:00:00Z. */
+  at?: string;
 }
 
 /** Options of `configure`. */
@@ -239,13 +241,16 @@ export interface EngineError {
 }
 
 /** When a workflow event happens (`apply`): instance id, sequence number and RFC 3339 times. */
-export interface WorkflowEvent { instance: string; seq: number; at: string; entered_at?: string; }
+export interface WorkflowEvent { instance: string; seq: number; at: string; entered_at?: string; previous_state?: string; }
+
+/** Who acts (spec §24): a role, or an id with the roles it holds. */
+export type Actor = string | { id?: string; roles: string[] };
 
 /** A workflow request (spec §13): the engine's JSON request, snake_case like every host's. */
 export interface TransitionsRequest {
   workflow: string;
   state: string;
-  actor: string;
+  actor: Actor;
   input: Input;
   as_of?: string;
   approvals?: Approvals;
@@ -257,6 +262,12 @@ export interface ApplyRequest extends TransitionsRequest { transition: string; }
 
 /** A request for a due `stay … after` timer. */
 export interface TimerRequest extends TransitionsRequest { trigger: string; }
+
+/** A request to start an instance (spec §24): no `state`, an `event`. */
+export type StartRequest = Omit<TransitionsRequest, "state"> & { event: WorkflowEvent; };
+
+/** A request to report a change of an instance's data (spec §24). */
+export interface UpdateRequest extends TransitionsRequest { previous_input: Input; event: WorkflowEvent; }
 
 /** The actor's role may not take the transition: the roles that may. */
 export interface RoleReason { kind: "role"; allowed: string[]; }
@@ -272,16 +283,21 @@ export interface StepRefusal { step: string; by: string; reason: "no_approver" |
 export interface ApprovalsReason { kind: "approvals"; chain: string; pending: string[]; stale: string[]; refused?: StepRefusal[]; }
 
 /** Why a transition is not enabled. */
-export type TransitionReason = RoleReason | GuardReason | ApprovalsReason;
+/** `-> previous`, and the event names no previous state. */
+export interface PreviousReason { kind: "previous"; }
+
+/** Why a transition is not enabled. */
+export type TransitionReason = RoleReason | GuardReason | ApprovalsReason | PreviousReason;
 
 /** An outgoing transition: enabled, or with every reason it is not. */
-export interface TransitionStatus { id: string; to: string; enabled: boolean; reasons: TransitionReason[]; }
+export interface TransitionStatus { id: string; to: string | null; enabled: boolean; reasons: TransitionReason[]; }
 
 /** The next actions from a state (spec §13). */
 export interface TransitionsResult {
   workflow: string;
   state: string;
   owner: string | null;
+  due?: string;
   transitions: TransitionStatus[];
 }
 
@@ -303,8 +319,31 @@ export interface ApplyResult {
   from: string;
   to: string;
   owner: string | null;
+  due?: string;
   actions: TriggerAction[];
   timers: Timer[];
+}
+
+/** The result of `start` (spec §24): the initial state, its owner, SLA, actions and timers. */
+export interface StartResult {
+  workflow: string;
+  state: string;
+  owner: string | null;
+  due?: string;
+  actions: TriggerAction[];
+  timers: Timer[];
+}
+
+/** A timer an update cancels. */
+export interface TimerCancel { trigger: string; }
+
+/** The result of `update` (spec §24): edge and change actions, timers re-armed and cancelled. */
+export interface UpdateResult {
+  workflow: string;
+  state: string;
+  actions: TriggerAction[];
+  timers: Timer[];
+  cancel: TimerCancel[];
 }
 
 /** The result of `fireTimer` (spec §14): `reason` (and no actions) when it did not fire. */
@@ -400,6 +439,18 @@ extern "C" {
     /// `fireTimer`'s result.
     #[wasm_bindgen(typescript_type = "TimerResult")]
     pub type TimerResultObject;
+    /// A start request.
+    #[wasm_bindgen(typescript_type = "StartRequest")]
+    pub type StartRequestObject;
+    /// An update request.
+    #[wasm_bindgen(typescript_type = "UpdateRequest")]
+    pub type UpdateRequestObject;
+    /// `start`'s result.
+    #[wasm_bindgen(typescript_type = "StartResult")]
+    pub type StartResultObject;
+    /// `update`'s result.
+    #[wasm_bindgen(typescript_type = "UpdateResult")]
+    pub type UpdateResultObject;
 }
 
 /// A compiled ruleset. Compile it once, then evaluate it as often as needed.
@@ -552,6 +603,26 @@ impl JsRuleset {
         let request = js::to_json(&request, "the request")?;
         let result = TimerRequest::from_json(&request)
             .and_then(|request| self.inner.fire_timer(&request))
+            .map_err(|e| js::eval_error(&e))?;
+        to_js(&result).map(JsCast::unchecked_into)
+    }
+
+    /// Starts an instance (spec §24): the initial state, its owner and SLA due time, the
+    /// actions of its `enter` triggers and the timers it arms.
+    pub fn start(&self, request: StartRequestObject) -> Result<StartResultObject, JsValue> {
+        let request = js::to_json(&request, "the request")?;
+        let result = StartRequest::from_json(&request)
+            .and_then(|request| self.inner.start(&request))
+            .map_err(|e| js::eval_error(&e))?;
+        to_js(&result).map(JsCast::unchecked_into)
+    }
+
+    /// The instance's data changed (spec §24): the actions of `on change` and `on becomes`
+    /// triggers, the timers to arm again and those to cancel.
+    pub fn update(&self, request: UpdateRequestObject) -> Result<UpdateResultObject, JsValue> {
+        let request = js::to_json(&request, "the request")?;
+        let result = UpdateRequest::from_json(&request)
+            .and_then(|request| self.inner.update(&request))
             .map_err(|e| js::eval_error(&e))?;
         to_js(&result).map(JsCast::unchecked_into)
     }

@@ -133,7 +133,26 @@ impl Printer<'_> {
             Item::Workflow(d) => self.workflow(d),
             Item::Trigger(d) => self.trigger(d),
             Item::Test(d) => self.test(d),
+            Item::Calendar(d) => self.calendar(d),
         }
+    }
+
+    fn calendar(&mut self, d: &CalendarDecl) {
+        self.line(&format!("calendar {} {{", d.name.name));
+        self.indent += 1;
+        if !d.weekend.is_empty() {
+            self.line(&format!("weekend {}", names(&d.weekend)));
+        }
+        if !d.holidays.is_empty() {
+            let days: Vec<String> = d
+                .holidays
+                .iter()
+                .map(|h| h.value.format("%Y-%m-%d").to_string())
+                .collect();
+            self.line(&format!("holidays {}", days.join(", ")));
+        }
+        self.indent -= 1;
+        self.line("}");
     }
 
     /// Opens a block, prints its members with `each`, prints the comments before the closing
@@ -544,6 +563,28 @@ impl Printer<'_> {
             TriggerEvent::Stay { state, after } => {
                 format!("stay {} after {}", state.name, e::expr(after))
             }
+            TriggerEvent::Breach(s) => format!("breach {}", s.name),
+            TriggerEvent::At { at, states } => {
+                format!("at {} in {}", no_top_in(at), names(states))
+            }
+            TriggerEvent::Change {
+                fields,
+                workflow,
+                states,
+            } => format!(
+                "change {}{}",
+                names(fields),
+                scope(workflow.as_ref(), states)
+            ),
+            TriggerEvent::Becomes {
+                condition,
+                workflow,
+                states,
+            } => format!(
+                "becomes {}{}",
+                no_top_in(condition),
+                scope(workflow.as_ref(), states)
+            ),
         };
         let open = format!(
             "trigger {} on {event}{} {{",
@@ -670,6 +711,33 @@ fn approval_step(s: &ApprovalStep) -> String {
     text
 }
 
+/// An expression followed by `in STATES`: anything but a name, a field, a lookup, a call or a
+/// literal is parenthesized, so neither a top-level `in` nor an `else` branch takes the `in`.
+fn no_top_in(x: &Expr) -> String {
+    match &x.kind {
+        ExprKind::Name(_)
+        | ExprKind::Field { .. }
+        | ExprKind::Index { .. }
+        | ExprKind::Call { .. }
+        | ExprKind::Date(_)
+        | ExprKind::DateTime(_)
+        | ExprKind::Bool(_) => e::expr(x),
+        _ => format!("({})", e::expr(x)),
+    }
+}
+
+/// ` of WORKFLOW in STATE, ...` of `on change` and `on becomes`.
+fn scope(workflow: Option<&Ident>, states: &[Ident]) -> String {
+    let mut text = String::new();
+    if let Some(w) = workflow {
+        text.push_str(&format!(" of {}", w.name));
+    }
+    if !states.is_empty() {
+        text.push_str(&format!(" in {}", names(states)));
+    }
+    text
+}
+
 fn state(s: &StateDecl) -> String {
     let mut text = format!("state {}", s.name.name);
     if s.initial {
@@ -679,7 +747,7 @@ fn state(s: &StateDecl) -> String {
         text.push_str(" final");
     }
     if let Some(owner) = &s.owner {
-        text.push_str(&format!(" owner {}", owner.name));
+        text.push_str(&format!(" owner {}", e::expr(owner)));
     }
     if let Some(sla) = &s.sla {
         text.push_str(&format!(" sla {}", e::expr(sla)));

@@ -190,6 +190,7 @@ fn write_expr(out: &mut String, e: &Expr) {
         ExprKind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         ExprKind::None => out.push_str("none"),
         ExprKind::Date(d) => out.push_str(&d.format("%Y-%m-%d").to_string()),
+        ExprKind::DateTime(t) => out.push_str(&t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
         ExprKind::Duration { amount, unit } => out.push_str(&duration(*amount, *unit)),
         ExprKind::Name(ident) => out.push_str(&ident.name),
         ExprKind::Field { target, field } => {

@@ -91,6 +91,12 @@ fn is_noise(rule: Rule) -> bool {
             | k_matching
             | k_len
             | k_fallback
+            | k_calendar
+            | k_weekend
+            | k_holidays
+            | k_breach
+            | k_change
+            | k_becomes
     )
 }
 

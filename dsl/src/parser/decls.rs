@@ -263,6 +263,26 @@ impl Builder<'_> {
             }
             Rule::trigger_decl => Item::Trigger(self.trigger(c, doc, span)?),
             Rule::test_decl => Item::Test(self.test(c, doc, span)?),
+            Rule::calendar_decl => {
+                let name = self.ident(c.expect(Rule::ident)?);
+                let mut weekend = Vec::new();
+                let mut holidays = Vec::new();
+                for clause in c.rest() {
+                    if clause.as_rule() == Rule::calendar_weekend {
+                        let days = Cursor::new(clause).expect(Rule::ident_list)?;
+                        weekend.extend(self.ident_list(days));
+                    } else {
+                        holidays.extend(Cursor::new(clause).rest().map(|d| self.date(d)));
+                    }
+                }
+                Item::Calendar(CalendarDecl {
+                    doc,
+                    name,
+                    weekend,
+                    holidays,
+                    span,
+                })
+            }
             other => {
                 return Err(malformed(
                     span,
@@ -749,7 +769,7 @@ impl Builder<'_> {
                 Rule::flag_initial => std::mem::replace(&mut state.initial, true),
                 Rule::flag_final => std::mem::replace(&mut state.is_final, true),
                 Rule::state_owner => {
-                    let owner = self.ident(Cursor::new(flag).expect(Rule::ident)?);
+                    let owner = self.expr(Cursor::new(flag).expect(Rule::expr)?)?;
                     state.owner.replace(owner).is_some()
                 }
                 _ => {
@@ -824,15 +844,46 @@ impl Builder<'_> {
         let event_node = c.next()?;
         let event_rule = event_node.as_rule();
         let mut e = Cursor::new(event_node);
-        let subject = self.ident(e.expect(Rule::ident)?);
         let event = match event_rule {
-            Rule::event_enter => TriggerEvent::Enter(subject),
-            Rule::event_exit => TriggerEvent::Exit(subject),
-            Rule::event_transition => TriggerEvent::Transition(subject),
-            _ => TriggerEvent::Stay {
-                state: subject,
-                after: self.expr(e.expect(Rule::expr)?)?,
-            },
+            Rule::event_at => {
+                let at = self.expr(e.expect(Rule::expr_no_in)?)?;
+                let states = self.ident_list(e.expect(Rule::ident_list)?);
+                TriggerEvent::At { at, states }
+            }
+            Rule::event_change => {
+                let mut fields = Vec::new();
+                while let Some(path) = e.take(Rule::field_path) {
+                    fields.push(self.ident(path));
+                }
+                let (workflow, states) = self.event_scope(e)?;
+                TriggerEvent::Change {
+                    fields,
+                    workflow,
+                    states,
+                }
+            }
+            Rule::event_becomes => {
+                let condition = self.expr(e.expect(Rule::expr_no_in)?)?;
+                let (workflow, states) = self.event_scope(e)?;
+                TriggerEvent::Becomes {
+                    condition,
+                    workflow,
+                    states,
+                }
+            }
+            _ => {
+                let subject = self.ident(e.expect(Rule::ident)?);
+                match event_rule {
+                    Rule::event_enter => TriggerEvent::Enter(subject),
+                    Rule::event_exit => TriggerEvent::Exit(subject),
+                    Rule::event_transition => TriggerEvent::Transition(subject),
+                    Rule::event_breach => TriggerEvent::Breach(subject),
+                    _ => TriggerEvent::Stay {
+                        state: subject,
+                        after: self.expr(e.expect(Rule::expr)?)?,
+                    },
+                }
+            }
         };
         let when = self.optional_expr(&mut c)?;
         let actions = c
@@ -847,6 +898,19 @@ impl Builder<'_> {
             actions,
             span,
         })
+    }
+
+    /// `[of WORKFLOW] [in STATE, ...]` after `on change` and `on becomes`.
+    fn event_scope(&self, mut c: Cursor<'_>) -> Result<(Option<Ident>, Vec<Ident>), Diagnostic> {
+        let workflow = match c.take(Rule::event_of) {
+            Some(of) => Some(self.ident(Cursor::new(of).expect(Rule::ident)?)),
+            None => None,
+        };
+        let states = match c.take(Rule::event_in) {
+            Some(states) => self.ident_list(Cursor::new(states).expect(Rule::ident_list)?),
+            None => Vec::new(),
+        };
+        Ok((workflow, states))
     }
 
     fn action(&self, node: Node<'_>) -> Result<Action, Diagnostic> {

@@ -4,7 +4,7 @@
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 use rust_decimal::Decimal;
 
@@ -219,6 +219,7 @@ impl Builder<'_> {
                 ExprKind::Duration { amount, unit }
             }
             Rule::date => ExprKind::Date(self.date(node).value),
+            Rule::datetime => ExprKind::DateTime(self.datetime(node)),
             Rule::string => ExprKind::Text(self.text_parts(node)?),
             Rule::boolean => ExprKind::Bool(node.as_str() == "true"),
             Rule::none => ExprKind::None,
@@ -409,6 +410,21 @@ impl Builder<'_> {
             NaiveDate::MIN
         });
         DateLit { value, span }
+    }
+
+    /// A `datetime` token (`2026-03-01T09:00:00Z`), checked against the calendar and clock.
+    pub(crate) fn datetime(&self, node: Node<'_>) -> DateTime<Utc> {
+        let span = span_of(&node);
+        DateTime::parse_from_rfc3339(node.as_str())
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|_| {
+                self.report(Diagnostic::new(
+                    DiagnosticKind::Syntax,
+                    span,
+                    format!("`{}` is not an instant", node.as_str()),
+                ));
+                DateTime::<Utc>::MIN_UTC
+            })
     }
 
     /// The parts of an interpolated string.

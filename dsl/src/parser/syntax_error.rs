@@ -87,6 +87,7 @@ fn starts_expression(rule: Rule) -> bool {
         rule,
         number
             | date
+            | datetime
             | string
             | percent
             | duration
@@ -106,6 +107,7 @@ fn starts_expression(rule: Rule) -> bool {
             | k_match
             | k_none
             | expr
+            | expr_no_in
     )
 }
 
@@ -114,15 +116,17 @@ fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         EOI => "the end of the file",
         ident | name => "a name",
-        expr => "an expression",
+        expr | expr_no_in => "an expression",
+        datetime => "an instant (YYYY-MM-DDTHH:MM:SSZ)",
+        calendar_weekend | calendar_holidays => "`weekend` or `holidays`",
         number => "a number",
         string | plain_string => "a string",
         date => "a date (YYYY-MM-DD)",
         type_expr | named_type | list_type | set_type | record_type => "a type",
         enum_decl | roles_decl | input_decl | table_decl | bands_decl | decision_decl
         | value_decl | constraint_decl | price_decl | approval_decl | workflow_decl
-        | trigger_decl | test_decl => {
-            "a declaration (enum, roles, type, fn, input, table, bands, decision, let, output, constraint, price, approval, workflow, trigger, test)"
+        | trigger_decl | test_decl | calendar_decl => {
+            "a declaration (enum, roles, type, fn, input, table, bands, decision, let, output, constraint, price, approval, workflow, trigger, calendar, test)"
         }
         header | k_ruleset => "`ruleset NAME version \"X.Y.Z\"`",
         severity => "`error`, `warning` or `review`",
@@ -153,8 +157,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
             "a state flag (initial, final, owner, sla)"
         }
         transition_by | transition_when | transition_requires => "`by`, `when` or `requires`",
-        event_enter | event_exit | event_transition | event_stay => {
-            "an event (enter, exit, transition, stay)"
+        event_enter | event_exit | event_transition | event_stay | event_breach | event_at
+        | event_change | event_becomes => {
+            "an event (enter, exit, transition, stay, breach, at, change, becomes)"
         }
         action | notify_action | escalate_action | task_action | emit_action => {
             "an action (notify, escalate, task, emit)"

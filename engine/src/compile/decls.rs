@@ -17,7 +17,7 @@ use crate::ir::pricing::{
     LINE_FIELDS, LineAmount, PriceBase, PriceBlock, PriceLine, PriceStatement, QUOTE_FIXED_FIELDS,
 };
 use crate::ir::workflow::{
-    Action, NotifyTarget, State, Transition, Trigger, TriggerEvent, Workflow,
+    Action, NotifyTarget, Owner, State, StateId, Transition, Trigger, TriggerEvent, Workflow,
 };
 use crate::ir::{
     Band, Bands, CompareOp, Constraint, Decision, DecisionRow, Expr, ForEach, GlobalKind, KeyValue,
@@ -1077,21 +1077,34 @@ pub(super) fn lower_workflow(l: &mut Lowerer<'_>, id: u32) {
             );
             continue;
         }
-        if let Some(owner) = &s.owner {
-            check_role(l, owner);
+        if s.name.name == "previous" {
+            l.error(
+                Diagnostic::new(
+                    DiagnosticKind::Workflow,
+                    s.name.span,
+                    "no state may be named `previous`",
+                )
+                .with_hint("`-> previous` returns to the state an instance came from"),
+            );
         }
+        // A bare name that is a declared role (and no rule's name) is that role (spec §24).
+        let owner = s.owner.as_ref().map(|o| match &o.kind {
+            ast::ExprKind::Name(ident)
+                if l.sym.roles.contains(&ident.name) && !l.sym.names.contains_key(&ident.name) =>
+            {
+                Owner::Role(ident.name.clone())
+            }
+            _ => Owner::Computed(l.expect(o, &Type::Text, "an owner")),
+        });
         let sla = s
             .sla
             .as_ref()
-            .and_then(|e| match l.expect(e, &Type::Duration, "an SLA") {
-                Expr::Const(Value::Duration(secs)) => Some(secs),
-                _ => None,
-            });
+            .map(|e| l.expect(e, &Type::Duration, "an SLA"));
         states.push(State {
             name: s.name.name.clone(),
             initial: s.initial,
             is_final: s.is_final,
-            owner: s.owner.as_ref().map(|o| o.name.clone()),
+            owner,
             sla,
         });
     }
@@ -1134,7 +1147,12 @@ pub(super) fn lower_workflow(l: &mut Lowerer<'_>, id: u32) {
             .iter()
             .filter_map(|f| state_id(l, &states, f))
             .collect();
-        let to = state_id(l, &states, &t.to);
+        let to_previous = t.to.name == "previous";
+        let to = if to_previous {
+            from.first().copied()
+        } else {
+            state_id(l, &states, &t.to)
+        };
         for role in &t.roles {
             check_role(l, role);
         }
@@ -1170,6 +1188,7 @@ pub(super) fn lower_workflow(l: &mut Lowerer<'_>, id: u32) {
                 name: t.name.name.clone(),
                 from,
                 to,
+                to_previous,
                 roles: t.roles.iter().map(|r| r.name.clone()).collect(),
                 guard,
                 requires,
@@ -1185,94 +1204,23 @@ pub(super) fn lower_workflow(l: &mut Lowerer<'_>, id: u32) {
     });
 }
 
-/// Lowers a trigger: the event resolved to a workflow's state or transition, and its actions.
+/// Lowers a trigger: the event resolved to a workflow's states or transition, and its actions.
 pub(super) fn lower_trigger(l: &mut Lowerer<'_>, t: &ast::TriggerDecl) {
-    let (name, is_transition) = match &t.event {
-        ast::TriggerEvent::Enter(s)
-        | ast::TriggerEvent::Exit(s)
-        | ast::TriggerEvent::Stay { state: s, .. } => (s, false),
-        ast::TriggerEvent::Transition(tr) => (tr, true),
-    };
-    let owners: Vec<(u32, u32)> = l
-        .program
-        .workflows
-        .iter()
-        .enumerate()
-        .filter_map(|(w, wf)| {
-            let found = if is_transition {
-                wf.transitions.iter().position(|x| x.name == name.name)
-            } else {
-                wf.states.iter().position(|x| x.name == name.name)
-            };
-            found.map(|i| (w as u32, i as u32))
-        })
-        .collect();
-    let what = if is_transition { "transition" } else { "state" };
-    let (workflow, target) = match owners.as_slice() {
-        [one] => *one,
-        [] => {
-            let all: Vec<String> = l
-                .program
-                .workflows
-                .iter()
-                .flat_map(|wf| {
-                    if is_transition {
-                        wf.transitions
-                            .iter()
-                            .map(|x| x.name.clone())
-                            .collect::<Vec<_>>()
-                    } else {
-                        wf.states.iter().map(|x| x.name.clone()).collect()
-                    }
-                })
-                .collect();
-            let hint = did_you_mean(&name.name, all.iter().map(String::as_str));
-            l.error(
-                Diagnostic::new(
-                    DiagnosticKind::UnknownName,
-                    name.span,
-                    format!("no workflow has a {what} `{}`", name.name),
-                )
-                .with_optional_hint(hint),
-            );
-            return;
-        }
-        _ => {
-            let msg = format!(
-                "several workflows have a {what} `{}`; triggers must name it unambiguously",
-                name.name
-            );
-            l.error(Diagnostic::new(DiagnosticKind::Duplicate, name.span, msg));
-            return;
-        }
-    };
-    let event = match &t.event {
-        ast::TriggerEvent::Enter(_) => TriggerEvent::Enter(target),
-        ast::TriggerEvent::Exit(_) => TriggerEvent::Exit(target),
-        ast::TriggerEvent::Transition(_) => TriggerEvent::Transition(target),
-        ast::TriggerEvent::Stay { after, .. } => {
-            match l.expect(after, &Type::Duration, "the delay") {
-                Expr::Const(Value::Duration(secs)) => TriggerEvent::Stay(target, secs),
-                _ => {
-                    l.error(Diagnostic::new(
-                        DiagnosticKind::TypeMismatch,
-                        after.span,
-                        "the delay must be a constant duration",
-                    ));
-                    return;
-                }
-            }
-        }
+    let index = l.program.triggers.len() as u32;
+    // The event's expressions (a delay, a time, a condition) are read by the trigger too.
+    l.begin_node();
+    let Some((workflow, event)) = trigger_event(l, &t.event) else {
+        l.deps_stack.pop();
+        return;
     };
     let saved = std::mem::replace(&mut l.context, Context::Trigger);
-    let index = l.program.triggers.len() as u32;
-    l.begin_node();
     let when = t
         .when
         .as_ref()
         .map(|w| l.condition(w, "a trigger condition"));
-    let actions = t.actions.iter().map(|a| lower_action(l, a)).collect();
+    let actions: Vec<Action> = t.actions.iter().map(|a| lower_action(l, a)).collect();
     l.end_node(Node::Trigger(index), None);
+    check_owner(l, t, workflow, &event, &actions);
     l.context = saved;
     l.program.triggers.push(Trigger {
         name: t.name.name.clone(),
@@ -1319,4 +1267,394 @@ fn lower_action(l: &mut Lowerer<'_>, action: &ast::Action) -> Action {
             fields: fields(l, f),
         },
     }
+}
+
+/// Lowers the `calendar` declarations (spec §23): weekend day names and holidays checked.
+pub(super) fn lower_calendars(l: &mut Lowerer<'_>) {
+    const DAYS: [(&str, &str); 7] = [
+        ("mon", "monday"),
+        ("tue", "tuesday"),
+        ("wed", "wednesday"),
+        ("thu", "thursday"),
+        ("fri", "friday"),
+        ("sat", "saturday"),
+        ("sun", "sunday"),
+    ];
+    let mut seen: HashMap<String, Span> = HashMap::new();
+    for item in &l.ast.items {
+        let ast::Item::Calendar(decl) = item else {
+            continue;
+        };
+        if let Some(first) = seen.insert(decl.name.name.clone(), decl.name.span) {
+            l.error(
+                Diagnostic::new(
+                    DiagnosticKind::Duplicate,
+                    decl.name.span,
+                    format!("the calendar `{}` is declared twice", decl.name.name),
+                )
+                .with_label(first, "first declared here"),
+            );
+            continue;
+        }
+        let mut weekend = Vec::new();
+        for day in &decl.weekend {
+            let lower = day.name.to_lowercase();
+            match DAYS
+                .iter()
+                .position(|(short, long)| *short == lower || *long == lower)
+            {
+                Some(i) if !weekend.contains(&(i as u32)) => weekend.push(i as u32),
+                Some(_) => {}
+                None => {
+                    let hint = did_you_mean(&lower, DAYS.iter().map(|(short, _)| *short));
+                    l.error(
+                        Diagnostic::new(
+                            DiagnosticKind::UnknownName,
+                            day.span,
+                            format!("`{}` is not a day of the week", day.name),
+                        )
+                        .with_optional_hint(hint.or_else(|| {
+                            Some("write mon, tue, wed, thu, fri, sat or sun".to_string())
+                        })),
+                    );
+                }
+            }
+        }
+        if weekend.len() == DAYS.len() {
+            l.error(Diagnostic::new(
+                DiagnosticKind::Invalid,
+                decl.name.span,
+                format!("calendar `{}` has no business days", decl.name.name),
+            ));
+        }
+        weekend.sort_unstable();
+        let mut holidays: Vec<chrono::NaiveDate> = decl.holidays.iter().map(|h| h.value).collect();
+        holidays.sort_unstable();
+        holidays.dedup();
+        l.program.calendars.push(crate::ir::Calendar {
+            name: decl.name.name.clone(),
+            weekend,
+            holidays,
+        });
+    }
+}
+
+/// The states a trigger runs in, for `notify owner` (`None`: any state).
+fn trigger_states(
+    program: &crate::ir::Program,
+    workflow: u32,
+    event: &TriggerEvent,
+) -> Option<Vec<StateId>> {
+    Some(match event {
+        TriggerEvent::Enter(s)
+        | TriggerEvent::Exit(s)
+        | TriggerEvent::Stay(s, _)
+        | TriggerEvent::Breach(s) => vec![*s],
+        TriggerEvent::At(_, states) => states.clone(),
+        TriggerEvent::Transition(t) => {
+            let transition = program
+                .workflows
+                .get(workflow as usize)?
+                .transitions
+                .get(*t as usize)?;
+            if transition.to_previous {
+                return None;
+            }
+            vec![transition.to]
+        }
+        TriggerEvent::Change(_, states) | TriggerEvent::Becomes(_, states) => {
+            if states.is_empty() {
+                return None;
+            }
+            states.clone()
+        }
+    })
+}
+
+/// `notify owner` in a trigger of a state without an owner is an error (spec §24).
+fn check_owner(
+    l: &mut Lowerer<'_>,
+    t: &ast::TriggerDecl,
+    workflow: u32,
+    event: &TriggerEvent,
+    actions: &[Action],
+) {
+    let Some(states) = trigger_states(&l.program, workflow, event) else {
+        return;
+    };
+    let Some(wf) = l.program.workflows.get(workflow as usize) else {
+        return;
+    };
+    let ownerless: Vec<String> = states
+        .iter()
+        .filter_map(|s| wf.states.get(*s as usize))
+        .filter(|s| s.owner.is_none())
+        .map(|s| s.name.clone())
+        .collect();
+    if ownerless.is_empty() {
+        return;
+    }
+    for (action, decl) in actions.iter().zip(&t.actions) {
+        if let Action::Notify {
+            to: NotifyTarget::Owner,
+            ..
+        } = action
+        {
+            l.error(
+                Diagnostic::new(
+                    DiagnosticKind::Workflow,
+                    decl.span,
+                    format!(
+                        "`notify owner`, but state `{}` has no owner",
+                        ownerless.join("`, `")
+                    ),
+                )
+                .with_hint("give the state an owner (`owner ROLE`), or notify a role or a text"),
+            );
+        }
+    }
+}
+
+/// Finds the workflow whose state or transition `name` is, with an error when none or several.
+fn owning_workflow(
+    l: &mut Lowerer<'_>,
+    name: &ast::Ident,
+    is_transition: bool,
+) -> Option<(u32, u32)> {
+    let owners: Vec<(u32, u32)> = l
+        .program
+        .workflows
+        .iter()
+        .enumerate()
+        .filter_map(|(w, wf)| {
+            let found = if is_transition {
+                wf.transitions.iter().position(|x| x.name == name.name)
+            } else {
+                wf.states.iter().position(|x| x.name == name.name)
+            };
+            found.map(|i| (w as u32, i as u32))
+        })
+        .collect();
+    let what = if is_transition { "transition" } else { "state" };
+    match owners.as_slice() {
+        [one] => Some(*one),
+        [] => {
+            let all: Vec<String> = l
+                .program
+                .workflows
+                .iter()
+                .flat_map(|wf| {
+                    if is_transition {
+                        wf.transitions
+                            .iter()
+                            .map(|x| x.name.clone())
+                            .collect::<Vec<_>>()
+                    } else {
+                        wf.states.iter().map(|x| x.name.clone()).collect()
+                    }
+                })
+                .collect();
+            let hint = did_you_mean(&name.name, all.iter().map(String::as_str));
+            l.error(
+                Diagnostic::new(
+                    DiagnosticKind::UnknownName,
+                    name.span,
+                    format!("no workflow has a {what} `{}`", name.name),
+                )
+                .with_optional_hint(hint),
+            );
+            None
+        }
+        _ => {
+            let msg = format!(
+                "several workflows have a {what} `{}`; triggers must name it unambiguously",
+                name.name
+            );
+            l.error(Diagnostic::new(DiagnosticKind::Duplicate, name.span, msg));
+            None
+        }
+    }
+}
+
+/// The states `names` of workflow `workflow`, each unknown one reported.
+fn states_of(l: &mut Lowerer<'_>, workflow: u32, names: &[ast::Ident]) -> Option<Vec<StateId>> {
+    let known: Vec<String> = l
+        .program
+        .workflows
+        .get(workflow as usize)
+        .map(|w| w.states.iter().map(|s| s.name.clone()).collect())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    let mut ok = true;
+    for name in names {
+        match known.iter().position(|s| *s == name.name) {
+            Some(i) => out.push(i as StateId),
+            None => {
+                ok = false;
+                let hint = did_you_mean(&name.name, known.iter().map(String::as_str));
+                l.error(
+                    Diagnostic::new(
+                        DiagnosticKind::UnknownName,
+                        name.span,
+                        format!("the workflow has no state `{}`", name.name),
+                    )
+                    .with_optional_hint(hint),
+                );
+            }
+        }
+    }
+    ok.then_some(out)
+}
+
+/// The workflow of an `on change` or `on becomes` trigger: the one named by `of`, or the only
+/// one.
+fn data_workflow(l: &mut Lowerer<'_>, of: Option<&ast::Ident>, span: Span) -> Option<u32> {
+    let names: Vec<String> = l.program.workflows.iter().map(|w| w.name.clone()).collect();
+    match of {
+        Some(name) => match names.iter().position(|w| *w == name.name) {
+            Some(i) => Some(i as u32),
+            None => {
+                let hint = did_you_mean(&name.name, names.iter().map(String::as_str));
+                l.error(
+                    Diagnostic::new(
+                        DiagnosticKind::UnknownName,
+                        name.span,
+                        format!("unknown workflow `{}`", name.name),
+                    )
+                    .with_optional_hint(hint),
+                );
+                None
+            }
+        },
+        None if names.len() == 1 => Some(0),
+        None => {
+            l.error(
+                Diagnostic::new(
+                    DiagnosticKind::UnknownName,
+                    span,
+                    if names.is_empty() {
+                        "this trigger needs a workflow, and the ruleset has none".to_string()
+                    } else {
+                        "the ruleset has several workflows: say which one".to_string()
+                    },
+                )
+                .with_hint("write `of WORKFLOW` after the event"),
+            );
+            None
+        }
+    }
+}
+
+/// Resolves a trigger's event against the workflows (spec §14, §24).
+fn trigger_event(l: &mut Lowerer<'_>, event: &ast::TriggerEvent) -> Option<(u32, TriggerEvent)> {
+    Some(match event {
+        ast::TriggerEvent::Transition(tr) => {
+            let (w, t) = owning_workflow(l, tr, true)?;
+            (w, TriggerEvent::Transition(t))
+        }
+        ast::TriggerEvent::Enter(s) => {
+            let (w, s) = owning_workflow(l, s, false)?;
+            (w, TriggerEvent::Enter(s))
+        }
+        ast::TriggerEvent::Exit(s) => {
+            let (w, s) = owning_workflow(l, s, false)?;
+            (w, TriggerEvent::Exit(s))
+        }
+        ast::TriggerEvent::Breach(s) => {
+            let (w, state) = owning_workflow(l, s, false)?;
+            let has_sla = l
+                .program
+                .workflows
+                .get(w as usize)
+                .and_then(|wf| wf.states.get(state as usize))
+                .is_some_and(|st| st.sla.is_some());
+            if !has_sla {
+                l.error(
+                    Diagnostic::new(
+                        DiagnosticKind::Workflow,
+                        s.span,
+                        format!("state `{}` has no SLA to breach", s.name),
+                    )
+                    .with_hint("give the state one: `state NAME sla 2 days`"),
+                );
+            }
+            (w, TriggerEvent::Breach(state))
+        }
+        ast::TriggerEvent::Stay { state, after } => {
+            let (w, s) = owning_workflow(l, state, false)?;
+            let saved = std::mem::replace(&mut l.context, Context::Trigger);
+            let after = l.expect(after, &Type::Duration, "the delay");
+            l.context = saved;
+            (w, TriggerEvent::Stay(s, after))
+        }
+        ast::TriggerEvent::At { at, states } => {
+            let first = states.first()?;
+            let (w, _) = owning_workflow(l, first, false)?;
+            let ids = states_of(l, w, states)?;
+            let saved = std::mem::replace(&mut l.context, Context::Trigger);
+            let (expr, ty) = l.expr(at, None);
+            l.context = saved;
+            let is_time = matches!(
+                ty.strip_optional(),
+                Type::DateTime | Type::Date | Type::Unknown
+            ) || ty == Type::None;
+            if !is_time {
+                let msg = format!(
+                    "the time of an `at` timer must be a DateTime or a Date, found {}",
+                    l.show(&ty)
+                );
+                l.error(Diagnostic::new(DiagnosticKind::TypeMismatch, at.span, msg));
+            }
+            (w, TriggerEvent::At(expr, ids))
+        }
+        ast::TriggerEvent::Change {
+            fields,
+            workflow,
+            states,
+        } => {
+            let span = fields.first().map_or(Span::new(0, 0), |f| f.span);
+            let w = data_workflow(l, workflow.as_ref(), span)?;
+            let ids = states_of(l, w, states)?;
+            let mut paths = Vec::new();
+            for field in fields {
+                match l.program.input.field_indexes(&field.name) {
+                    Some(path) => {
+                        l.depend_on_input(field.name.clone());
+                        paths.push(path);
+                    }
+                    None => {
+                        let names: Vec<&str> = l
+                            .program
+                            .input
+                            .fields
+                            .iter()
+                            .map(|f| f.name.as_str())
+                            .collect();
+                        let hint = did_you_mean(&field.name, names.iter().copied());
+                        l.error(
+                            Diagnostic::new(
+                                DiagnosticKind::UnknownName,
+                                field.span,
+                                format!("there is no input field `{}`", field.name),
+                            )
+                            .with_optional_hint(hint),
+                        );
+                    }
+                }
+            }
+            (w, TriggerEvent::Change(paths, ids))
+        }
+        ast::TriggerEvent::Becomes {
+            condition,
+            workflow,
+            states,
+        } => {
+            let w = data_workflow(l, workflow.as_ref(), condition.span)?;
+            let ids = states_of(l, w, states)?;
+            let saved = std::mem::replace(&mut l.context, Context::Trigger);
+            let condition = l.condition(condition, "a `becomes` condition");
+            l.context = saved;
+            (w, TriggerEvent::Becomes(condition, ids))
+        }
+    })
 }

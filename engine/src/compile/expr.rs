@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use super::symbols::Symbol;
 use super::{Context, Lowerer, Node};
-use crate::ir::{Aggregate, ArithOp, BandsMode, Builtin, CompareOp, Expr, TextPiece};
+use crate::ir::{Aggregate, ArithOp, BandsMode, Builtin, CompareOp, ContextValue, Expr, TextPiece};
 use crate::types::{RecordType, Type};
 use crate::value::Value;
 
@@ -49,6 +49,7 @@ impl Lowerer<'_> {
             ExprKind::Bool(b) => (Expr::Const(Value::Bool(*b)), Type::Bool),
             ExprKind::None => (Expr::Const(Value::None), Type::None),
             ExprKind::Date(d) => (Expr::Const(Value::Date(*d)), Type::Date),
+            ExprKind::DateTime(t) => (Expr::Const(Value::DateTime(*t)), Type::DateTime),
             ExprKind::Duration { amount, unit } => {
                 let seconds = amount
                     .checked_mul(Decimal::from(unit.seconds()))
@@ -397,6 +398,16 @@ impl Lowerer<'_> {
             "entered_at" if self.context == Context::Trigger => {
                 return (Expr::EnteredAt, Type::DateTime);
             }
+            "now" => return (Expr::Context(ContextValue::Now), Type::DateTime),
+            "state" if matches!(self.context, Context::Workflow | Context::Trigger) => {
+                return (Expr::Context(ContextValue::State), Type::Text);
+            }
+            "previous_state" if matches!(self.context, Context::Workflow | Context::Trigger) => {
+                return (
+                    Expr::Context(ContextValue::PreviousState),
+                    Type::Optional(Box::new(Type::Text)),
+                );
+            }
             "violations" if self.context == Context::Test => {
                 return (Expr::TestViolations, super::test_blocks::text_list());
             }
@@ -425,6 +436,7 @@ impl Lowerer<'_> {
         let mut candidates: Vec<&str> = self.sym.candidate_names().collect();
         candidates.extend(self.locals.iter().map(|(n, _, _)| n.as_str()));
         candidates.push("as_of");
+        candidates.push("now");
         let hint = did_you_mean(name, candidates);
         self.error(
             Diagnostic::new(
@@ -450,6 +462,31 @@ impl Lowerer<'_> {
 
     /// `a.b`: a record field (with the input path recorded as a dependency), or `Enum.value`.
     fn field(&mut self, whole: &ast::Expr, target: &ast::Expr, field: &ast::Ident) -> Typed {
+        // `actor.id` and `actor.roles` in guards and triggers (spec §24), unless a rule's
+        // own name `actor` hides them.
+        if let ExprKind::Name(actor) = &target.kind
+            && actor.name == "actor"
+            && matches!(self.context, Context::Workflow | Context::Trigger)
+            && self.local("actor").is_none()
+            && !self.sym.names.contains_key("actor")
+        {
+            return match field.name.as_str() {
+                "id" => (
+                    Expr::Context(ContextValue::ActorId),
+                    Type::Optional(Box::new(Type::Text)),
+                ),
+                "roles" => (
+                    Expr::Context(ContextValue::ActorRoles),
+                    Type::List(Box::new(Type::Text)),
+                ),
+                other => self.fail_with_hint(
+                    field.span,
+                    DiagnosticKind::UnknownName,
+                    format!("the actor has no field `{other}`"),
+                    "the actor has `id` (Text?) and `roles` (List<Text>)".to_string(),
+                ),
+            };
+        }
         if let ExprKind::Name(enum_name) = &target.kind {
             let shadowed = self.local(&enum_name.name).is_some();
             if let (false, Some(Symbol::Enum(id))) = (
@@ -960,6 +997,11 @@ impl Lowerer<'_> {
             (ArithOp::Add | ArithOp::Sub, Type::Duration, Type::Duration) => {
                 (Expr::Arith(arith, boxed(l), boxed(r)), Type::Duration)
             }
+            // Spec §23: the time between two instants, or whole days between two dates.
+            (ArithOp::Sub, Type::DateTime, Type::DateTime)
+            | (ArithOp::Sub, Type::Date, Type::Date) => {
+                (Expr::Arith(arith, boxed(l), boxed(r)), Type::Duration)
+            }
             _ => {
                 let msg = format!(
                     "`{}` cannot combine {} and {}",
@@ -1278,11 +1320,95 @@ impl Lowerer<'_> {
             let msg = format!("`{name}` takes {want} argument(s), found {}", args.len());
             return self.fail(span, DiagnosticKind::TypeMismatch, msg);
         }
-        let lowered: Vec<Typed> = args.iter().map(|a| self.expr(a, None)).collect();
+        let calendar = matches!(
+            builtin,
+            Builtin::AddBusinessDays | Builtin::BusinessDaysBetween | Builtin::IsBusinessDay
+        );
+        let lowered: Vec<Typed> = args
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                if calendar && i + 1 == args.len() {
+                    self.calendar_arg(a)
+                } else {
+                    self.expr(a, None)
+                }
+            })
+            .collect();
         let types: Vec<Type> = lowered.iter().map(|(_, t)| t.clone()).collect();
         let exprs: Vec<Expr> = lowered.into_iter().map(|(e, _)| e).collect();
         let result = self.builtin_type(builtin, &types, args);
         (Expr::Call(builtin, exprs), result)
+    }
+
+    /// A time zone written as a literal must be a known IANA zone (a computed one is checked
+    /// when it is evaluated).
+    fn check_zone(&mut self, arg: Option<&ast::Expr>) {
+        let Some(arg) = arg else { return };
+        let written = match &arg.kind {
+            ExprKind::Text(parts) => match parts.as_slice() {
+                [] => String::new(),
+                [TextPart::Literal(zone)] => zone.clone(),
+                _ => return,
+            },
+            _ => return,
+        };
+        if crate::ir::time::time_zone(&written).is_err() {
+            self.error(
+                Diagnostic::new(
+                    DiagnosticKind::TypeMismatch,
+                    arg.span,
+                    format!("`{written}` is not an IANA time zone"),
+                )
+                .with_hint("write a zone such as \"Europe/Berlin\" or \"UTC\""),
+            );
+        }
+    }
+
+    /// A calendar's name as the last argument of a business-day function: its index.
+    fn calendar_arg(&mut self, arg: &ast::Expr) -> Typed {
+        let found = match &arg.kind {
+            ExprKind::Name(ident) => self
+                .program
+                .calendars
+                .iter()
+                .position(|c| c.name == ident.name),
+            _ => None,
+        };
+        match found {
+            Some(index) => (
+                Expr::Const(Value::Number(Decimal::from(index))),
+                Type::Unknown,
+            ),
+            None => {
+                let names: Vec<&str> = self
+                    .program
+                    .calendars
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect();
+                let written = match &arg.kind {
+                    ExprKind::Name(ident) => ident.name.as_str(),
+                    _ => "",
+                };
+                let hint = did_you_mean(written, names.iter().copied()).or_else(|| {
+                    Some(if names.is_empty() {
+                        "declare one: `calendar office { weekend sat, sun }`".to_string()
+                    } else {
+                        format!("the calendars are {}", names.join(", "))
+                    })
+                });
+                self.error(
+                    Diagnostic::new(
+                        DiagnosticKind::UnknownName,
+                        arg.span,
+                        "the last argument must be a calendar's name",
+                    )
+                    .with_optional_hint(hint),
+                );
+                unknown()
+            }
+        }
     }
 
     fn builtin_type(&mut self, builtin: Builtin, types: &[Type], args: &[ast::Expr]) -> Type {
@@ -1328,6 +1454,44 @@ impl Lowerer<'_> {
                 want(self, 0, &is_date, "a date");
                 want(self, 1, &is_date, "a date");
                 Type::Int
+            }
+            Builtin::HoursBetween | Builtin::MinutesBetween => {
+                let is_instant = |t: &Type| matches!(t, Type::DateTime | Type::Unknown);
+                want(self, 0, &is_instant, "a DateTime");
+                want(self, 1, &is_instant, "a DateTime");
+                Type::Int
+            }
+            Builtin::DateOf => {
+                let is_instant = |t: &Type| matches!(t, Type::DateTime | Type::Unknown);
+                want(self, 0, &is_instant, "a DateTime");
+                want(self, 1, &is_text, "a time zone (Text)");
+                self.check_zone(args.get(1));
+                Type::Date
+            }
+            Builtin::DateTimeAt => {
+                let is_day = |t: &Type| matches!(t, Type::Date | Type::Unknown);
+                want(self, 0, &is_day, "a Date");
+                want(self, 1, &is_text, "a time of day (Text, \"17:00\")");
+                want(self, 2, &is_text, "a time zone (Text)");
+                self.check_zone(args.get(2));
+                Type::DateTime
+            }
+            Builtin::AddBusinessDays => {
+                let is_day = |t: &Type| matches!(t, Type::Date | Type::Unknown);
+                want(self, 0, &is_day, "a Date");
+                want(self, 1, &is_int, "a whole number of days (Int)");
+                Type::Date
+            }
+            Builtin::BusinessDaysBetween => {
+                let is_day = |t: &Type| matches!(t, Type::Date | Type::Unknown);
+                want(self, 0, &is_day, "a Date");
+                want(self, 1, &is_day, "a Date");
+                Type::Int
+            }
+            Builtin::IsBusinessDay => {
+                let is_day = |t: &Type| matches!(t, Type::Date | Type::Unknown);
+                want(self, 0, &is_day, "a Date");
+                Type::Bool
             }
             Builtin::AddDays => {
                 want(self, 0, &is_date, "a date");
@@ -1544,6 +1708,13 @@ const BUILTIN_NAMES: &[&str] = &[
     "weekday",
     "lower",
     "upper",
+    "hours_between",
+    "minutes_between",
+    "date",
+    "datetime",
+    "add_business_days",
+    "business_days_between",
+    "is_business_day",
     "len",
     "is_some",
     "sum",
@@ -1582,6 +1753,13 @@ fn builtin_named(name: &str) -> Option<(Builtin, (usize, Option<usize>))> {
         "distinct" => (Builtin::Distinct, (1, Some(1))),
         "sort" => (Builtin::Sort, (1, Some(1))),
         "reverse" => (Builtin::Reverse, (1, Some(1))),
+        "hours_between" => (Builtin::HoursBetween, (2, Some(2))),
+        "minutes_between" => (Builtin::MinutesBetween, (2, Some(2))),
+        "date" => (Builtin::DateOf, (1, Some(2))),
+        "datetime" => (Builtin::DateTimeAt, (3, Some(3))),
+        "add_business_days" => (Builtin::AddBusinessDays, (3, Some(3))),
+        "business_days_between" => (Builtin::BusinessDaysBetween, (3, Some(3))),
+        "is_business_day" => (Builtin::IsBusinessDay, (2, Some(2))),
         _ => return None,
     })
 }

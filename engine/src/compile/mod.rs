@@ -184,6 +184,7 @@ impl<'a> Lowerer<'a> {
             workflows: Vec::new(),
             triggers: Vec::new(),
             functions: sym.functions.iter().map(functions::placeholder).collect(),
+            calendars: Vec::new(),
         };
         let global_states = vec![GlobalState::Pending; sym.globals.len()];
         let function_states = vec![GlobalState::Pending; sym.functions.len()];
@@ -212,6 +213,8 @@ impl<'a> Lowerer<'a> {
 
     fn lower_all(&mut self) {
         self.program.input = inputs::lower_schema(self);
+        // Calendars before any rule: business-day functions name them.
+        decls::lower_calendars(self);
         // Tables and bands first: their types are declared, so references to them need no
         // lowering, but their rows may reference values.
         for id in 0..self.sym.tables.len() {

@@ -171,7 +171,7 @@ impl<'a> Symbols<'a> {
                         s.workflows.push(decl);
                     }
                 }
-                Item::Constraint(_) | Item::Trigger(_) | Item::Test(_) => {}
+                Item::Constraint(_) | Item::Trigger(_) | Item::Test(_) | Item::Calendar(_) => {}
             }
         }
         s

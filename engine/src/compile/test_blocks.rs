@@ -115,6 +115,7 @@ fn literal(l: &Lowerer<'_>, e: &ast::Expr, expected: Option<&Type>) -> Result<Li
         ExprKind::Bool(b) => Literal::Bool(*b),
         ExprKind::None => Literal::Null,
         ExprKind::Date(d) => Literal::Text(d.to_string()),
+        ExprKind::DateTime(t) => Literal::Text(t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
         ExprKind::Duration { amount, unit } => {
             let seconds = amount
                 .checked_mul(rust_decimal::Decimal::from(unit.seconds()))

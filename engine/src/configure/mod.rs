@@ -69,6 +69,7 @@ fn configure(ruleset: &Ruleset, request: &ConfigureRequest) -> EvalResult<Json> 
         as_of: request.as_of,
         entered_at: None,
         trace: false,
+        ..Context::default()
     };
     let error_constraints: Vec<usize> = program
         .constraints

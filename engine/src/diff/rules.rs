@@ -79,6 +79,7 @@ fn rules(ruleset: &Ruleset) -> Vec<(&'static str, String, Json)> {
             Item::Approval(d) => ("approval", d.name.name.clone()),
             Item::Workflow(d) => ("workflow", d.name.name.clone()),
             Item::Trigger(d) => ("trigger", d.name.name.clone()),
+            Item::Calendar(d) => ("calendar", d.name.name.clone()),
             Item::Test(_) => continue,
         };
         out.push((kind, id, meaning(item)));

@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use ordo_dsl::ast::RoundingMode;
 use rust_decimal::Decimal;
 
 use super::{compare, internal};
 use crate::error::{ErrorKind, EvalError, EvalResult};
-use crate::ir::{Bands, BandsMode, Builtin, CompareOp};
+use crate::ir::{Bands, BandsMode, Builtin, Calendar, CompareOp, time};
 use crate::num;
 use crate::value::Value;
 
@@ -58,13 +58,74 @@ fn whole(d: Decimal, what: &str) -> EvalResult<i64> {
     })
 }
 
-/// Calls a built-in on evaluated, known arguments (the checker fixed their count and types).
-pub(super) fn call(builtin: Builtin, args: &[Value]) -> EvalResult<Value> {
+fn instant(v: &Value) -> EvalResult<DateTime<Utc>> {
+    match v {
+        Value::DateTime(t) => Ok(*t),
+        Value::None => Err(EvalError::new(
+            ErrorKind::InvalidValue,
+            "an instant is needed, but the value is absent (`none`)",
+        )),
+        other => Err(internal(format!("expected an instant, found {other:?}"))),
+    }
+}
+
+fn invalid(message: String) -> EvalError {
+    EvalError::new(ErrorKind::InvalidValue, message)
+}
+
+fn zone(v: &Value) -> EvalResult<chrono_tz::Tz> {
+    time::time_zone(text(v)?).map_err(invalid)
+}
+
+/// The calendar a business-day function names by its last argument.
+fn calendar<'c>(calendars: &'c [Calendar], v: Option<&Value>) -> EvalResult<&'c Calendar> {
+    v.and_then(Value::as_number)
+        .and_then(num::to_i64)
+        .and_then(|i| calendars.get(usize::try_from(i).ok()?))
+        .ok_or_else(|| internal("a business-day function without its calendar".into()))
+}
+
+/// Calls a built-in on evaluated, known arguments (the checker fixed their count and types);
+/// `calendars` are the program's, which the business-day functions name.
+pub(super) fn call(builtin: Builtin, args: &[Value], calendars: &[Calendar]) -> EvalResult<Value> {
     let arg = |i: usize| {
         args.get(i)
             .ok_or_else(|| internal(format!("missing argument {i}")))
     };
     Ok(match builtin {
+        Builtin::HoursBetween | Builtin::MinutesBetween => {
+            let seconds = (instant(arg(1)?)? - instant(arg(0)?)?).num_seconds();
+            let unit = if builtin == Builtin::HoursBetween {
+                3_600
+            } else {
+                60
+            };
+            int(seconds / unit)
+        }
+        Builtin::DateOf => match args.get(1) {
+            None => Value::Date(instant(arg(0)?)?.date_naive()),
+            Some(name) => Value::Date(time::local_date(instant(arg(0)?)?, zone(name)?)),
+        },
+        Builtin::DateTimeAt => {
+            let day = date(arg(0)?)?;
+            let at = time::local_instant(day, text(arg(1)?)?, zone(arg(2)?)?).map_err(invalid)?;
+            Value::DateTime(at)
+        }
+        Builtin::AddBusinessDays => {
+            let cal = calendar(calendars, args.get(2))?;
+            let n = whole(number(arg(1)?)?, "the number of business days")?;
+            Value::Date(time::add_business_days(cal, date(arg(0)?)?, n).map_err(invalid)?)
+        }
+        Builtin::BusinessDaysBetween => {
+            let cal = calendar(calendars, args.get(2))?;
+            let n = time::business_days_between(cal, date(arg(0)?)?, date(arg(1)?)?)
+                .map_err(invalid)?;
+            int(n)
+        }
+        Builtin::IsBusinessDay => {
+            let cal = calendar(calendars, args.get(1))?;
+            Value::Bool(cal.is_business_day(date(arg(0)?)?))
+        }
         Builtin::Floor => Value::Number(num::normalize_zero(number(arg(0)?)?.floor())),
         Builtin::Ceil => Value::Number(num::normalize_zero(number(arg(0)?)?.ceil())),
         Builtin::Abs => Value::Number(number(arg(0)?)?.abs()),
@@ -266,6 +327,10 @@ pub(super) fn bands(bands: &Bands, mode: BandsMode, q: Decimal) -> EvalResult<De
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn call_(builtin: Builtin, args: &[Value]) -> EvalResult<Value> {
+        call(builtin, args, &[])
+    }
     use crate::ir::Band;
 
     fn d(n: i64) -> Decimal {
@@ -321,19 +386,22 @@ mod tests {
     fn dates() {
         let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
         assert_eq!(
-            call(Builtin::AddDays, &[Value::Date(day), int(3)]).unwrap(),
+            call_(Builtin::AddDays, &[Value::Date(day), int(3)]).unwrap(),
             Value::Date(NaiveDate::from_ymd_opt(2026, 3, 4).unwrap())
         );
-        assert_eq!(call(Builtin::Weekday, &[Value::Date(day)]).unwrap(), int(7));
+        assert_eq!(
+            call_(Builtin::Weekday, &[Value::Date(day)]).unwrap(),
+            int(7)
+        );
         let later = NaiveDate::from_ymd_opt(2026, 2, 27).unwrap();
         assert_eq!(
-            call(
+            call_(
                 Builtin::DaysBetween,
                 &[Value::Date(day), Value::Date(later)]
             )
             .unwrap(),
             int(-2)
         );
-        assert!(call(Builtin::AddDays, &[Value::Date(day), int(i64::MAX / 2)]).is_err());
+        assert!(call_(Builtin::AddDays, &[Value::Date(day), int(i64::MAX / 2)]).is_err());
     }
 }

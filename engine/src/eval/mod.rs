@@ -43,8 +43,8 @@ use smallvec::SmallVec;
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::ir::display::{self, display};
 use crate::ir::{
-    Aggregate, ArithOp, CompareOp, Expr, ForEach, FunctionBody, GlobalId, GlobalKind, Program,
-    TextPiece,
+    Aggregate, ArithOp, CompareOp, ContextValue, Expr, ForEach, FunctionBody, GlobalId, GlobalKind,
+    Program, TextPiece,
 };
 use crate::num;
 use crate::value::Value;
@@ -61,6 +61,23 @@ pub struct Context {
     pub entered_at: Option<DateTime<Utc>>,
     /// Record a trace.
     pub trace: bool,
+    /// The instant `now` (spec §23): the event's `at`, or the host's; else `as_of` at midnight.
+    pub now: Option<DateTime<Utc>>,
+    /// The workflow instance's state, previous state and actor (spec §24), where known.
+    pub workflow: Option<WorkflowScope>,
+}
+
+/// What a workflow operation puts in scope of guards and triggers (spec §24).
+#[derive(Debug, Clone)]
+pub struct WorkflowScope {
+    /// The current state's name (`state`).
+    pub state: Value,
+    /// `previous_state`: a text or `none`.
+    pub previous_state: Value,
+    /// `actor.id`: a text or `none`.
+    pub actor_id: Value,
+    /// `actor.roles`: a list of texts.
+    pub actor_roles: Value,
 }
 
 /// One step of a trace: what was computed, from what.
@@ -253,6 +270,33 @@ impl<'p> Evaluator<'p> {
     /// The effective `as_of`: the context's, else the version's `effective` date.
     pub fn as_of(&self) -> Option<NaiveDate> {
         self.context.as_of.or(self.program.effective)
+    }
+
+    /// `now` (spec §23): the event's or the host's instant, else `as_of` at 00:00:00Z.
+    pub fn now(&self) -> Option<DateTime<Utc>> {
+        self.context
+            .now
+            .or_else(|| Some(self.as_of()?.and_time(chrono::NaiveTime::MIN).and_utc()))
+    }
+
+    /// `now`, `state`, `previous_state`, `actor.id`, `actor.roles`.
+    fn context_value(&self, what: ContextValue) -> EvalResult<Value> {
+        if what == ContextValue::Now {
+            return self.now().map(Value::DateTime).ok_or_else(missing_as_of);
+        }
+        let Some(scope) = &self.context.workflow else {
+            return Err(EvalError::new(
+                ErrorKind::InvalidRequest,
+                "the workflow's state and actor are only known in a workflow operation",
+            ));
+        };
+        Ok(match what {
+            ContextValue::State => scope.state.clone(),
+            ContextValue::PreviousState => scope.previous_state.clone(),
+            ContextValue::ActorId => scope.actor_id.clone(),
+            ContextValue::ActorRoles => scope.actor_roles.clone(),
+            ContextValue::Now => Value::None,
+        })
     }
 
     /// The value of a named value (let, output, decision, price block), computed at most once.
@@ -791,6 +835,7 @@ impl<'p> Evaluator<'p> {
                 None => return Err(missing_as_of()),
             },
             Expr::Valid => return self.valid(),
+            Expr::Context(what) => return self.context_value(*what),
             Expr::EnteredAt => match self.context.entered_at {
                 Some(t) => Value::DateTime(t),
                 None => {
@@ -1061,7 +1106,7 @@ impl<'p> Evaluator<'p> {
                 if *builtin != crate::ir::Builtin::IsSome && values.iter().any(Value::is_unknown) {
                     return Ok(Value::Unknown);
                 }
-                return builtins::call(*builtin, &values);
+                return builtins::call(*builtin, &values, &self.program.calendars);
             }
             Expr::RoundMode(x, places, mode) => {
                 let x = known!(self.eval(x)?);
@@ -1472,6 +1517,16 @@ fn arith(op: ArithOp, a: &Value, b: &Value) -> EvalResult<Value> {
             ArithOp::Mul => num::mul(*x, *y)?,
             ArithOp::Div => num::div(*x, *y)?,
         }),
+        // Spec §23: instants and dates subtract to durations.
+        (Value::DateTime(x), Value::DateTime(y)) if op == ArithOp::Sub => {
+            Value::Duration((*x - *y).num_seconds())
+        }
+        (Value::Date(x), Value::Date(y)) if op == ArithOp::Sub => Value::Duration(
+            (*x - *y)
+                .num_days()
+                .checked_mul(86_400)
+                .ok_or_else(|| overflow("-"))?,
+        ),
         (Value::Duration(x), Value::Duration(y)) => Value::Duration(match op {
             ArithOp::Add => x.checked_add(*y).ok_or_else(|| overflow("+"))?,
             ArithOp::Sub => x.checked_sub(*y).ok_or_else(|| overflow("-"))?,

@@ -7,6 +7,7 @@ pub mod display;
 pub mod pricing;
 mod serde_pairs;
 pub mod test_case;
+pub mod time;
 pub mod workflow;
 
 pub use display::display;
@@ -52,6 +53,27 @@ pub struct Program {
     pub functions: Vec<Function>,
     pub workflows: Vec<crate::ir::workflow::Workflow>,
     pub triggers: Vec<crate::ir::workflow::Trigger>,
+    /// Business-day calendars (spec §23).
+    pub calendars: Vec<Calendar>,
+}
+
+/// A business-day calendar (spec §23): its weekend days and holidays.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Calendar {
+    pub name: String,
+    /// Weekend days as numbers from Monday (0) to Sunday (6).
+    pub weekend: Vec<u32>,
+    /// Holidays, sorted and distinct.
+    pub holidays: Vec<NaiveDate>,
+}
+
+impl Calendar {
+    /// Whether `day` is neither a weekend day nor a holiday.
+    pub fn is_business_day(&self, day: NaiveDate) -> bool {
+        use chrono::Datelike;
+        !self.weekend.contains(&day.weekday().num_days_from_monday())
+            && self.holidays.binary_search(&day).is_err()
+    }
 }
 
 /// The declared input fields (spec §5).
@@ -525,6 +547,34 @@ pub enum Builtin {
     Distinct,
     Sort,
     Reverse,
+    /// `hours_between(a, b)`, `minutes_between(a, b)`: whole units of b − a (spec §23).
+    HoursBetween,
+    MinutesBetween,
+    /// `date(dt)`, `date(dt, "Europe/Berlin")`: the date of an instant, in UTC or a zone.
+    DateOf,
+    /// `datetime(d, "17:00", "Europe/Berlin")`: a local time on a date, as an instant.
+    DateTimeAt,
+    /// `add_business_days(d, n, CAL)`; the calendar is the last argument, its index.
+    AddBusinessDays,
+    /// `business_days_between(d1, d2, CAL)`.
+    BusinessDaysBetween,
+    /// `is_business_day(d, CAL)`.
+    IsBusinessDay,
+}
+
+/// What a workflow operation or the host puts in scope besides the input (spec §23–§24).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ContextValue {
+    /// `now`
+    Now,
+    /// `state`
+    State,
+    /// `previous_state`
+    PreviousState,
+    /// `actor.id`
+    ActorId,
+    /// `actor.roles`
+    ActorRoles,
 }
 
 /// Aggregations over a collection (`sum(x for x in c)`, `any(x in c: p)`).
@@ -634,6 +684,8 @@ pub enum Expr {
         body: Box<Expr>,
         filter: Option<Box<Expr>>,
     },
+    /// `now`, `state`, `previous_state`, `actor.id`, `actor.roles`.
+    Context(ContextValue),
 }
 
 /// Properties of a compiled ruleset used by hosts (counts for summaries).

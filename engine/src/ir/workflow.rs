@@ -21,16 +21,29 @@ pub struct State {
     pub name: String,
     pub initial: bool,
     pub is_final: bool,
-    pub owner: Option<String>,
-    /// The SLA in seconds.
-    pub sla: Option<i64>,
+    pub owner: Option<Owner>,
+    /// The SLA: a Duration computed from the current input (spec §24).
+    pub sla: Option<Expr>,
+}
+
+/// Who owns a state (spec §24).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Owner {
+    /// A declared role.
+    Role(String),
+    /// A Text expression: a person or team id.
+    Computed(Expr),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Transition {
     pub name: String,
     pub from: Vec<StateId>,
+    /// The target state; for `-> previous`, the first source state (a stand-in for the graph).
     pub to: StateId,
+    /// `-> previous`: returns to the event's `previous_state` (spec §24).
+    #[serde(default)]
+    pub to_previous: bool,
     /// Roles that may take the transition (empty: any role).
     pub roles: Vec<String>,
     /// The guard and its source text (as shown in reasons).
@@ -57,8 +70,17 @@ pub enum TriggerEvent {
     Exit(StateId),
     /// Index into the workflow's transitions.
     Transition(u32),
-    /// A timer: `stay STATE after SECONDS`.
-    Stay(StateId, i64),
+    /// A timer: `stay STATE after DURATION`.
+    Stay(StateId, Expr),
+    /// The SLA timer of a state fell due: `breach STATE` (spec §24).
+    Breach(StateId),
+    /// A timer from data: `at EXPR in STATE, ...` (a DateTime or Date; `none`: no timer).
+    At(Expr, Vec<StateId>),
+    /// `change FIELD, ...`: input paths as field indexes; fires in the listed states (none
+    /// listed: in any state).
+    Change(Vec<Vec<u32>>, Vec<StateId>),
+    /// `becomes COND`: COND false on the previous input and true on the current one.
+    Becomes(Expr, Vec<StateId>),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

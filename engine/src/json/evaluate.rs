@@ -2,7 +2,7 @@
 //! and results written as JSON — the one contract every host (CLI, HTTP, WASM, Python) shares,
 //! which is what makes results byte-identical everywhere.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value as Json;
 
 use super::input::{Absent, read_input, read_input_noted};
@@ -24,6 +24,8 @@ pub struct EvalOptions {
     pub trace: bool,
     /// Approvals already granted (spec §12).
     pub approvals: Option<Approvals>,
+    /// The instant `now` (spec §23); without it, `as_of` at 00:00:00Z.
+    pub at: Option<DateTime<Utc>>,
 }
 
 impl Ruleset {
@@ -94,8 +96,10 @@ impl Ruleset {
         options: &EvalOptions,
     ) -> EvalResult<Evaluation<'r>> {
         match &options.approvals {
-            Some(grants) => self.evaluate_input(input, options.as_of, options.trace, grants),
-            None => self.evaluate_input(input, options.as_of, options.trace, &NoGrants),
+            Some(grants) => {
+                self.evaluate_input(input, options.as_of, options.at, options.trace, grants)
+            }
+            None => self.evaluate_input(input, options.as_of, options.at, options.trace, &NoGrants),
         }
     }
 }

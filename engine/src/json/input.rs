@@ -549,6 +549,18 @@ pub fn parse_date(text: &str) -> EvalResult<NaiveDate> {
     })
 }
 
+/// Reads an RFC 3339 instant given by a host (`at`, spec §23), as UTC.
+pub fn parse_datetime(text: &str) -> EvalResult<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| {
+            EvalError::new(
+                ErrorKind::InvalidRequest,
+                format!("\"{text}\" is not an RFC 3339 instant (2026-03-01T09:00:00Z)"),
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,8 +19,8 @@ use crate::error::{ErrorKind, EvalError, EvalResult};
 
 pub use evaluate::EvalOptions;
 pub use requests::{
-    ApplyRequest, Approvals, ConfigureRequest, Event, Grant, TimerRequest, TransitionsRequest,
-    WorkflowRequest,
+    Actor, ApplyRequest, Approvals, ConfigureRequest, Event, Grant, StartRequest, TimerRequest,
+    TransitionsRequest, UpdateRequest, WorkflowRequest,
 };
 
 /// Parses JSON text, turning a syntax error into an `invalid_request` error with its position.

@@ -6,8 +6,10 @@
 //! - approvals: `{"CHAIN": {"STEP": GRANT | [GRANT, ...]}}`, a grant being `{"by"?: "ana",
 //!   "role"?: "finance", "at"?: "RFC 3339", "facts"?: {"key": value}}`;
 //! - a workflow request: `{"workflow", "state", "actor"?, "input"?, "as_of"?, "approvals"?,
-//!   "event"? {"instance", "seq", "at", "entered_at"?}}`, plus `"transition"` to apply one or
-//!   `"trigger"` for a timer that fell due;
+//!   "event"? {"instance", "seq", "at", "entered_at"?, "previous_state"?}}`, plus
+//!   `"transition"` to apply one, `"trigger"` for a timer that fell due, or `"previous_input"`
+//!   for an update (spec §24); a start has no `"state"`. The actor is a role or
+//!   `{"id", "roles"}`. A key a request does not know is an error, with a "did you mean".
 //! - a configure request: `{"input"?: partial, "as_of"?, "complete"?: bool}`.
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -112,6 +114,104 @@ pub struct Event {
     pub at: DateTime<Utc>,
     /// When the instance entered the state it is in before the event.
     pub entered_at: Option<DateTime<Utc>>,
+    /// The state the instance was in before its current one (spec §24).
+    pub previous_state: Option<String>,
+}
+
+/// Who acts (spec §24): an id, if known, and the roles the actor holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Actor {
+    /// The person's or system's id (`actor.id`).
+    pub id: Option<String>,
+    /// The roles the actor holds; `by` matches when any is allowed.
+    pub roles: Vec<String>,
+}
+
+impl Actor {
+    /// An actor known only by one role (the v0.1 form).
+    pub fn role(role: &str) -> Actor {
+        Actor {
+            id: None,
+            roles: vec![role.to_string()],
+        }
+    }
+
+    /// Reads an actor from a role (a text) or `{"id", "roles"}`.
+    pub fn from_json(actor: &Json) -> EvalResult<Actor> {
+        match actor {
+            Json::String(role) => Ok(Actor::role(role)),
+            Json::Object(fields) => {
+                check_keys(actor, "actor", &["id", "roles"])?;
+                let id = match fields.get("id") {
+                    None | Some(Json::Null) => None,
+                    Some(Json::String(id)) => Some(id.clone()),
+                    Some(_) => return Err(bad("actor.id", "`id` must be a text")),
+                };
+                let roles = match fields.get("roles") {
+                    None | Some(Json::Null) => Vec::new(),
+                    Some(Json::Array(roles)) => roles
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| {
+                            r.as_str().map(str::to_string).ok_or_else(|| {
+                                bad(&format!("actor.roles[{i}]"), "a role must be a text")
+                            })
+                        })
+                        .collect::<EvalResult<_>>()?,
+                    Some(_) => return Err(bad("actor.roles", "`roles` must be a list of texts")),
+                };
+                Ok(Actor { id, roles })
+            }
+            other => Err(bad(
+                "actor",
+                format!("the actor must be a role or {{\"id\", \"roles\"}}, not {other}"),
+            )),
+        }
+    }
+}
+
+/// A key of `object` that `known` does not list is an error naming it, with a "did you mean".
+fn check_keys(object: &Json, path: &str, known: &[&str]) -> EvalResult<()> {
+    let Some(fields) = object.as_object() else {
+        return Ok(());
+    };
+    for key in fields.keys() {
+        if !known.contains(&key.as_str()) {
+            let at = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            let mut error = EvalError::at_path(
+                ErrorKind::UnknownField,
+                &at,
+                format!(
+                    "the request has no field `{key}` (fields: {})",
+                    known.join(", ")
+                ),
+            );
+            if let Some(hint) = ordo_dsl::diagnostic::did_you_mean(key, known.iter().copied()) {
+                error = error.with_hint(hint);
+            }
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
+/// The keys every workflow request may carry.
+const WORKFLOW_KEYS: [&str; 7] = [
+    "workflow",
+    "state",
+    "actor",
+    "input",
+    "as_of",
+    "approvals",
+    "event",
+];
+
+fn workflow_keys_and(extra: &[&'static str]) -> Vec<&'static str> {
+    WORKFLOW_KEYS.iter().chain(extra).copied().collect()
 }
 
 /// A workflow query (spec §13): an instance of `workflow` in `state`, for `actor`, with its
@@ -124,8 +224,8 @@ pub struct WorkflowRequest {
     pub workflow: String,
     /// The state the instance is in.
     pub state: String,
-    /// The role acting, if any.
-    pub actor: Option<String>,
+    /// Who acts, if anyone: a role, or an id with roles.
+    pub actor: Option<Actor>,
     /// The instance's complete input (an object).
     pub input: Json,
     /// The evaluation date.
@@ -157,6 +257,26 @@ pub struct TimerRequest {
     pub workflow: WorkflowRequest,
     /// The timer trigger's name.
     pub trigger: String,
+}
+
+/// Start a workflow instance (spec §24): its initial state, owner, SLA, actions and timers.
+/// The `state` of the request is not used (an instance starts in the initial state).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "Json")]
+pub struct StartRequest {
+    /// The instance, its input and the event that starts it.
+    pub workflow: WorkflowRequest,
+}
+
+/// The instance's data changed (spec §24): the `on change` and `on becomes` actions and the
+/// timers to re-arm or cancel in its current state.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "Json")]
+pub struct UpdateRequest {
+    /// The instance, its new input and the event.
+    pub workflow: WorkflowRequest,
+    /// The input before the change (an object).
+    pub previous_input: Json,
 }
 
 /// Option availability for a partial input (spec §18).
@@ -278,11 +398,35 @@ impl Event {
         let at = timestamp(event, "at")?
             .ok_or_else(|| bad("event.at", "the event needs `at` (RFC 3339)"))?;
         let entered_at = timestamp(event, "entered_at")?;
+        let previous_state = match event.get("previous_state") {
+            None | Some(Json::Null) => None,
+            Some(Json::String(s)) => Some(s.clone()),
+            Some(_) => {
+                return Err(bad(
+                    "event.previous_state",
+                    "`previous_state` must be a state's name",
+                ));
+            }
+        };
+        check_keys(
+            event,
+            "event",
+            &["instance", "seq", "at", "entered_at", "previous_state"],
+        )?;
+        if let Some(entered) = entered_at
+            && at < entered
+        {
+            return Err(bad(
+                "event.at",
+                "the event happens before the instance entered its state (`at` < `entered_at`)",
+            ));
+        }
         Ok(Event {
             instance,
             seq,
             at,
             entered_at,
+            previous_state,
         })
     }
 }
@@ -308,6 +452,11 @@ fn timestamp(event: &Json, key: &str) -> EvalResult<Option<DateTime<Utc>>> {
 impl WorkflowRequest {
     /// Reads a workflow request from its JSON form, naming the first bad value by its path.
     pub fn from_json(request: &Json) -> EvalResult<WorkflowRequest> {
+        check_keys(request, "", &WORKFLOW_KEYS)?;
+        Self::read(request)
+    }
+
+    fn read(request: &Json) -> EvalResult<WorkflowRequest> {
         if !request.is_object() {
             return Err(EvalError::new(
                 ErrorKind::InvalidRequest,
@@ -316,7 +465,10 @@ impl WorkflowRequest {
         }
         let workflow = required_text(request, "workflow")?;
         let state = required_text(request, "state")?;
-        let actor = text_field(request, "actor")?.map(str::to_string);
+        let actor = match request.get("actor") {
+            None | Some(Json::Null) => None,
+            Some(actor) => Some(Actor::from_json(actor)?),
+        };
         let as_of = text_field(request, "as_of")?.map(parse_date).transpose()?;
         let approvals = match request.get("approvals") {
             None => None,
@@ -341,7 +493,8 @@ impl WorkflowRequest {
 impl ApplyRequest {
     /// Reads a request to apply a transition from its JSON form.
     pub fn from_json(request: &Json) -> EvalResult<ApplyRequest> {
-        let workflow = WorkflowRequest::from_json(request)?;
+        check_keys(request, "", &workflow_keys_and(&["transition"]))?;
+        let workflow = WorkflowRequest::read(request)?;
         Ok(ApplyRequest {
             workflow,
             transition: required_text(request, "transition")?,
@@ -352,10 +505,49 @@ impl ApplyRequest {
 impl TimerRequest {
     /// Reads a request for a timer that fell due from its JSON form.
     pub fn from_json(request: &Json) -> EvalResult<TimerRequest> {
-        let workflow = WorkflowRequest::from_json(request)?;
+        check_keys(request, "", &workflow_keys_and(&["trigger"]))?;
+        let workflow = WorkflowRequest::read(request)?;
         Ok(TimerRequest {
             workflow,
             trigger: required_text(request, "trigger")?,
+        })
+    }
+}
+
+impl StartRequest {
+    /// Reads a request to start an instance from its JSON form (no `state`).
+    pub fn from_json(request: &Json) -> EvalResult<StartRequest> {
+        check_keys(request, "", &WORKFLOW_KEYS)?;
+        let mut with_state = request.clone();
+        if let Some(fields) = with_state.as_object_mut() {
+            fields
+                .entry("state")
+                .or_insert_with(|| Json::String(String::new()));
+        }
+        Ok(StartRequest {
+            workflow: WorkflowRequest::read(&with_state)?,
+        })
+    }
+}
+
+impl UpdateRequest {
+    /// Reads an update (the new `input` and the `previous_input`) from its JSON form.
+    pub fn from_json(request: &Json) -> EvalResult<UpdateRequest> {
+        check_keys(request, "", &workflow_keys_and(&["previous_input"]))?;
+        let workflow = WorkflowRequest::read(request)?;
+        let previous_input = match request.get("previous_input") {
+            Some(previous @ Json::Object(_)) => previous.clone(),
+            Some(_) => {
+                return Err(bad(
+                    "previous_input",
+                    "`previous_input` must be an object, as `input`",
+                ));
+            }
+            None => return Err(bad("previous_input", "an update needs `previous_input`")),
+        };
+        Ok(UpdateRequest {
+            workflow,
+            previous_input,
         })
     }
 }
@@ -405,5 +597,7 @@ try_from_json!(
     WorkflowRequest,
     ApplyRequest,
     TimerRequest,
+    StartRequest,
+    UpdateRequest,
     ConfigureRequest
 );

@@ -13,6 +13,7 @@ pub fn children(e: &Expr) -> Vec<&Expr> {
         | Expr::AsOf
         | Expr::Valid
         | Expr::EnteredAt
+        | Expr::Context(_)
         | Expr::TestViolations
         | Expr::TestApprovals(_)
         | Expr::Chain(_) => Vec::new(),

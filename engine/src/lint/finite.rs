@@ -109,6 +109,7 @@ fn decide_over(
         as_of: program.effective,
         entered_at: None,
         trace: false,
+        ..Context::default()
     };
     let mut seen: Option<bool> = None;
     for mut n in 0..total {

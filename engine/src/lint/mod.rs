@@ -113,8 +113,48 @@ pub fn lint(ruleset: &Ruleset, ast: &Ast) -> Vec<Finding> {
     inputs::check(ast, &mut findings);
     usage::check(ruleset.program(), ast, &mut findings);
     remarks(ruleset, ast, &mut findings);
+    constant_edges(ruleset, ast, &mut findings);
     findings.sort_by_key(|f| (f.span.start, f.id));
     findings
+}
+
+/// An `on becomes` condition that reads no input, no value and no function can never go from
+/// false to true on an update: the trigger never fires (spec §24).
+fn constant_edges(ruleset: &Ruleset, ast: &Ast, findings: &mut Vec<Finding>) {
+    use crate::ir::Expr;
+    use crate::ir::workflow::TriggerEvent;
+    for trigger in &ruleset.program().triggers {
+        let TriggerEvent::Becomes(condition, _) = &trigger.event else {
+            continue;
+        };
+        let reads_data = exprs::any(condition, &mut |e| match e {
+            Expr::Input(_) | Expr::Global(_) | Expr::CallFunction(..) => Some(true),
+            Expr::TableLookup { .. } => None,
+            _ => None,
+        });
+        if reads_data {
+            continue;
+        }
+        let span = ast
+            .items
+            .iter()
+            .find_map(|item| match item {
+                ordo_dsl::ast::Item::Trigger(t) if t.name.name == trigger.name => Some(t.name.span),
+                _ => None,
+            })
+            .unwrap_or_default();
+        findings.push(Finding {
+            id: "trigger.becomes_constant",
+            level: Level::Warning,
+            rule: trigger.name.clone(),
+            message: format!(
+                "the `becomes` condition of trigger `{}` reads no input: it cannot change between two inputs, so the trigger never fires",
+                trigger.name
+            ),
+            span,
+            example: None,
+        });
+    }
 }
 
 /// The compiler's remarks as notes: a `??` whose left side is never `none` (spec §21).

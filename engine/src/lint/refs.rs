@@ -46,6 +46,7 @@ pub fn declarations(ast: &Ruleset) -> Vec<Declaration> {
                 Item::Workflow(d) => ("workflow", d.name.name.clone(), d.name.span),
                 Item::Trigger(d) => ("trigger", d.name.name.clone(), d.name.span),
                 Item::Test(d) => ("test", d.name.value.clone(), d.name.span),
+                Item::Calendar(d) => ("calendar", d.name.name.clone(), d.name.span),
             };
             let (mut names, mut paths) = reads(item);
             // A parameter is the function's or the decision's own: reading it reads nothing

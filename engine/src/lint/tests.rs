@@ -475,3 +475,16 @@ fn a_computed_requester_a_quorum_of_one_and_a_chain_nobody_reads() {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_becomes_condition_without_data_is_flagged() {
+    let source = "ruleset t version \"1.0.0\"\ninput { blocked: Bool = false }\nworkflow w {\n  state a initial\n  state b final\n  transition go: a -> b\n}\ntrigger never on becomes 1 > 2 {\n  emit \"x\"\n}\ntrigger edge on becomes blocked {\n  emit \"y\"\n}\n";
+    let ruleset = Ruleset::compile(source).unwrap();
+    let ast = ordo_dsl::parse(source).unwrap();
+    let flagged: Vec<String> = lint(&ruleset, &ast)
+        .into_iter()
+        .filter(|f| f.id == "trigger.becomes_constant")
+        .map(|f| f.rule)
+        .collect();
+    assert_eq!(flagged, vec!["never".to_string()]);
+}

@@ -8,7 +8,7 @@ pub mod schema;
 
 use std::sync::{Arc, OnceLock};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use ordo_dsl::Diagnostics;
 use smallvec::SmallVec;
 
@@ -197,14 +197,16 @@ impl Ruleset {
         &'r self,
         input: &'r Input,
         as_of: Option<NaiveDate>,
+        now: Option<DateTime<Utc>>,
         trace: bool,
         grants: &dyn Grants,
     ) -> EvalResult<Evaluation<'r>> {
         let program = &*self.program;
         let context = Context {
             as_of,
-            entered_at: None,
+            now,
             trace,
+            ..Context::default()
         };
         // Rules may read the chains (`approvals.CHAIN`): the grants are checked first.
         grants.check(program)?;

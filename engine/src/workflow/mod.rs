@@ -8,13 +8,16 @@ mod request;
 use serde_json::{Map, Value as Json, json};
 
 use crate::error::{ErrorKind, EvalError, EvalResult};
+use crate::eval::Evaluator;
 use crate::eval::approvals::{Refused, Status, chain_status};
-use crate::eval::{Context, Evaluator};
-use crate::ir::workflow::{Transition, TriggerEvent};
+use crate::ir::workflow::{StateId, Transition, Trigger, TriggerEvent};
+use crate::json::input::{Absent, read_input};
 use crate::ruleset::Ruleset;
-use crate::value::Value;
+use crate::value::{Value, values_equal};
 
-use crate::json::requests::{ApplyRequest, TimerRequest, TransitionsRequest};
+use crate::json::requests::{
+    ApplyRequest, StartRequest, TimerRequest, TransitionsRequest, UpdateRequest,
+};
 use request::Request;
 
 /// Why a transition is not enabled.
@@ -32,6 +35,8 @@ enum Reason {
         /// The grants of the chain's steps that do not count: (step, grant).
         refused: Vec<(String, Refused)>,
     },
+    /// `-> previous` without a previous state (spec §24).
+    Previous,
 }
 
 impl Reason {
@@ -39,6 +44,7 @@ impl Reason {
         match self {
             Reason::Role { allowed } => json!({"kind": "role", "allowed": allowed}),
             Reason::Guard { guard } => json!({"kind": "guard", "guard": guard}),
+            Reason::Previous => json!({"kind": "previous"}),
             Reason::Approvals {
                 chain,
                 pending,
@@ -63,11 +69,15 @@ impl Reason {
     fn describe(&self, actor: Option<&str>) -> String {
         match self {
             Reason::Role { allowed } => format!(
-                "the role `{}` may not take it (allowed: {})",
-                actor.unwrap_or("(none)"),
+                "the actor's roles ({}) may not take it (allowed: {})",
+                actor.unwrap_or("none"),
                 allowed.join(", ")
             ),
             Reason::Guard { guard } => format!("its guard `{guard}` is false"),
+            Reason::Previous => {
+                "it returns to the previous state, and the event names none (`previous_state`)"
+                    .to_string()
+            }
             Reason::Approvals {
                 chain,
                 pending,
@@ -101,19 +111,6 @@ impl Reason {
     }
 }
 
-fn evaluator<'a>(ruleset: &'a Ruleset, request: &Request<'_, 'a>) -> Evaluator<'a> {
-    let context = Context {
-        as_of: request.as_of,
-        entered_at: request.event.and_then(|e| e.entered_at),
-        trace: false,
-    };
-    let ev = Evaluator::new(ruleset.program(), request.inputs.clone(), context);
-    match request.approvals {
-        Some(grants) => ev.with_grants(grants),
-        None => ev,
-    }
-}
-
 /// Every reason `transition` cannot be taken now (empty: enabled).
 fn reasons(
     ev: &mut Evaluator<'_>,
@@ -121,13 +118,13 @@ fn reasons(
     transition: &Transition,
 ) -> EvalResult<Vec<Reason>> {
     let mut reasons = Vec::new();
-    let actor = request.actor;
-    if !transition.roles.is_empty()
-        && !actor.is_some_and(|a| transition.roles.iter().any(|r| r == a))
-    {
+    if !transition.roles.is_empty() && !request.actor_may(&transition.roles) {
         reasons.push(Reason::Role {
             allowed: transition.roles.clone(),
         });
+    }
+    if transition.to_previous && request.previous_state.is_none() {
+        reasons.push(Reason::Previous);
     }
     if let Some((guard, text)) = &transition.guard {
         let value = ev.eval(guard).map_err(|e| e.or_rule(&transition.name))?;
@@ -160,21 +157,44 @@ fn reasons(
     Ok(reasons)
 }
 
+/// Where a transition leads: its state, or for `-> previous` the event's previous state.
+fn target(request: &Request<'_, '_>, transition: &Transition) -> Option<StateId> {
+    if transition.to_previous {
+        request.previous_state
+    } else {
+        Some(transition.to)
+    }
+}
+
 impl Ruleset {
-    /// Next actions (spec §13): every outgoing transition of `state` for `actor`, enabled or
-    /// with every reason it is not.
+    /// Next actions (spec §13, §24): every outgoing transition of `state` for the actor,
+    /// enabled or with every reason it is not, and the state's owner and SLA due time.
     pub fn transitions(&self, request: &TransitionsRequest) -> EvalResult<Json> {
         transitions(self, request)
     }
 
-    /// Applies a transition (spec §13): the new state, the actions of the triggers it fires
-    /// and the timers it arms, or a `transition` error saying exactly why not.
+    /// Applies a transition (spec §13, §24): the new state, its owner and SLA due time, the
+    /// actions of the triggers it fires and the timers it arms, or a `transition` error saying
+    /// exactly why not.
     pub fn apply(&self, request: &ApplyRequest) -> EvalResult<Json> {
         apply(self, request)
     }
 
-    /// A `stay … after` timer fell due (spec §14): re-checks that the instance is still in the
-    /// trigger's state and its condition, then returns the trigger's actions (or none).
+    /// Starts an instance (spec §24): the initial state, its owner and SLA due time, the
+    /// actions of its `enter` triggers and the timers it arms.
+    pub fn start(&self, request: &StartRequest) -> EvalResult<Json> {
+        start(self, request)
+    }
+
+    /// The instance's data changed (spec §24): the actions of `on change` and `on becomes`
+    /// triggers, the timers whose due time moved and those that no longer apply.
+    pub fn update(&self, request: &UpdateRequest) -> EvalResult<Json> {
+        update(self, request)
+    }
+
+    /// A timer fell due (spec §14, §24): a `stay` or `at` trigger, or `sla:STATE`. Re-checks
+    /// that the instance is still in the timer's state, that the time has come and the
+    /// trigger's condition, then returns the actions (or none, with the reason).
     pub fn fire_timer(&self, request: &TimerRequest) -> EvalResult<Json> {
         fire_timer(self, request)
     }
@@ -182,8 +202,8 @@ impl Ruleset {
 
 /// Next actions: every outgoing transition of the state, enabled or with its reasons.
 fn transitions(ruleset: &Ruleset, request: &TransitionsRequest) -> EvalResult<Json> {
-    let request = request::read(ruleset.program(), request)?;
-    let mut ev = evaluator(ruleset, &request);
+    let request = request::read(ruleset.program(), request, false)?;
+    let mut ev = request.evaluator(request.inputs.clone(), request.state);
     let workflow = request.workflow;
     let mut listed = Vec::new();
     for transition in workflow
@@ -194,26 +214,25 @@ fn transitions(ruleset: &Ruleset, request: &TransitionsRequest) -> EvalResult<Js
         let reasons = reasons(&mut ev, &request, transition)?;
         listed.push(json!({
             "id": transition.name,
-            "to": state_name(&request, transition.to),
+            "to": target(&request, transition).map(|s| request.state_name(s)),
             "enabled": reasons.is_empty(),
             "reasons": reasons.iter().map(Reason::to_json).collect::<Vec<_>>(),
         }));
     }
-    let state = workflow.states.get(request.state as usize);
-    Ok(json!({
-        "workflow": workflow.name,
-        "state": state.map(|s| s.name.as_str()),
-        "owner": state.and_then(|s| s.owner.as_deref()),
-        "transitions": listed,
-    }))
-}
-
-fn state_name<'p>(request: &Request<'p, '_>, id: u32) -> &'p str {
-    request
-        .workflow
-        .states
-        .get(id as usize)
-        .map_or("", |s| s.name.as_str())
+    let mut result = Map::new();
+    result.insert("workflow".into(), json!(workflow.name));
+    result.insert("state".into(), json!(request.state_name(request.state)));
+    result.insert(
+        "owner".into(),
+        json!(actions::owner(&mut ev, workflow, request.state)?),
+    );
+    if let Some(entered) = request.event.and_then(|e| e.entered_at)
+        && let Some(due) = actions::sla_due(&mut ev, workflow, request.state, entered)?
+    {
+        result.insert("due".into(), json!(actions::timestamp(due)));
+    }
+    result.insert("transitions".into(), Json::Array(listed));
+    Ok(Json::Object(result))
 }
 
 fn transition_error(transition: &str, message: String) -> EvalError {
@@ -223,10 +242,10 @@ fn transition_error(transition: &str, message: String) -> EvalError {
 /// Applies a transition: the new state, the actions of the triggers the event fires (in
 /// declaration order) and the timers the new state arms; or a `transition` error.
 fn apply(ruleset: &Ruleset, apply: &ApplyRequest) -> EvalResult<Json> {
-    let request = request::read(ruleset.program(), &apply.workflow)?;
+    let request = request::read(ruleset.program(), &apply.workflow, false)?;
     let name = apply.transition.as_str();
     let workflow = request.workflow;
-    let from_name = state_name(&request, request.state);
+    let from_name = request.state_name(request.state);
     let Some((index, transition)) = workflow
         .transitions
         .iter()
@@ -255,7 +274,7 @@ fn apply(ruleset: &Ruleset, apply: &ApplyRequest) -> EvalResult<Json> {
         let sources: Vec<&str> = transition
             .from
             .iter()
-            .map(|s| state_name(&request, *s))
+            .map(|s| request.state_name(*s))
             .collect();
         return Err(transition_error(
             name,
@@ -265,110 +284,353 @@ fn apply(ruleset: &Ruleset, apply: &ApplyRequest) -> EvalResult<Json> {
             ),
         ));
     }
-    let event = request.event.ok_or_else(|| {
-        EvalError::at_path(
-            ErrorKind::InvalidRequest,
-            "event",
-            "apply needs an `event` {instance, seq, at, entered_at}",
-        )
-    })?;
-    let mut ev = evaluator(ruleset, &request);
+    let event = request.require_event("apply")?;
+    let mut ev = request.evaluator(request.inputs.clone(), request.state);
     let reasons = reasons(&mut ev, &request, transition)?;
-    if !reasons.is_empty() {
-        let why: Vec<String> = reasons.iter().map(|r| r.describe(request.actor)).collect();
-        let mut error = transition_error(
-            name,
-            format!(
-                "transition `{name}` from `{from_name}` is not allowed: {}",
-                why.join("; ")
-            ),
-        );
-        error.hint = Some(format!(
-            "reasons: {}",
-            Json::Array(reasons.iter().map(Reason::to_json).collect())
-        ));
-        return Err(error);
+    let to = match target(&request, transition) {
+        Some(to) if reasons.is_empty() => to,
+        _ => {
+            let actor = request.actor.map(|a| a.roles.join(", "));
+            let why: Vec<String> = reasons
+                .iter()
+                .map(|r| r.describe(actor.as_deref()))
+                .collect();
+            let mut error = transition_error(
+                name,
+                format!(
+                    "transition `{name}` from `{from_name}` is not allowed: {}",
+                    why.join("; ")
+                ),
+            );
+            error.hint = Some(format!(
+                "reasons: {}",
+                Json::Array(reasons.iter().map(Reason::to_json).collect())
+            ));
+            return Err(error);
+        }
+    };
+    let fired = actions::fired(ruleset, &mut ev, &request, Some(index as u32), to, event)?;
+    // The new state is entered at the event's time.
+    ev.context.entered_at = Some(event.at);
+    let owner = actions::owner(&mut ev, workflow, to)?;
+    let due = actions::sla_due(&mut ev, workflow, to, event.at)?;
+    let timers = actions::armed(&mut ev, &request, to, event.at)?;
+    let mut result = Map::new();
+    result.insert("workflow".into(), json!(workflow.name));
+    result.insert("transition".into(), json!(name));
+    result.insert("from".into(), json!(from_name));
+    result.insert("to".into(), json!(request.state_name(to)));
+    result.insert("owner".into(), json!(owner));
+    if let Some(due) = due {
+        result.insert("due".into(), json!(actions::timestamp(due)));
     }
-    let to = transition.to;
-    let fired = actions::fired(ruleset, &mut ev, &request, index as u32, to, event)?;
-    let timers = actions::timers(ruleset.program(), request.workflow_index, to, event);
-    Ok(json!({
-        "workflow": workflow.name,
-        "transition": name,
-        "from": from_name,
-        "to": state_name(&request, to),
-        "owner": workflow.states.get(to as usize).and_then(|s| s.owner.as_deref()),
-        "actions": fired,
-        "timers": timers,
-    }))
+    result.insert("actions".into(), Json::Array(fired));
+    result.insert("timers".into(), Json::Array(actions::timers_json(&timers)));
+    Ok(Json::Object(result))
 }
 
-/// A `stay … after` timer fell due: re-checks that the instance is still in the trigger's
-/// state, that the time has come, and the trigger's condition, then returns its actions.
-fn fire_timer(ruleset: &Ruleset, timer: &TimerRequest) -> EvalResult<Json> {
-    let request = request::read(ruleset.program(), &timer.workflow)?;
-    let name = timer.trigger.as_str();
+/// Starts an instance in the initial state.
+fn start(ruleset: &Ruleset, start: &StartRequest) -> EvalResult<Json> {
+    let request = request::read(ruleset.program(), &start.workflow, true)?;
+    let event = request.require_event("start")?;
+    let workflow = request.workflow;
+    let state = request.state;
+    let mut ev = request.evaluator(request.inputs.clone(), state);
+    let fired = actions::fired(ruleset, &mut ev, &request, None, state, event)?;
+    ev.context.entered_at = Some(event.at);
+    let owner = actions::owner(&mut ev, workflow, state)?;
+    let due = actions::sla_due(&mut ev, workflow, state, event.at)?;
+    let timers = actions::armed(&mut ev, &request, state, event.at)?;
+    let mut result = Map::new();
+    result.insert("workflow".into(), json!(workflow.name));
+    result.insert("state".into(), json!(request.state_name(state)));
+    result.insert("owner".into(), json!(owner));
+    if let Some(due) = due {
+        result.insert("due".into(), json!(actions::timestamp(due)));
+    }
+    result.insert("actions".into(), Json::Array(fired));
+    result.insert("timers".into(), Json::Array(actions::timers_json(&timers)));
+    Ok(Json::Object(result))
+}
+
+/// Whether the input values at an index path differ.
+fn differs(before: &[Value], after: &[Value], path: &[u32]) -> bool {
+    fn at<'v>(values: &'v [Value], path: &[u32]) -> Option<&'v Value> {
+        let (first, rest) = path.split_first()?;
+        let mut value = values.get(*first as usize)?;
+        for index in rest {
+            value = match value {
+                Value::Record(fields) => fields.get(*index as usize)?,
+                _ => return None,
+            };
+        }
+        Some(value)
+    }
+    match (at(before, path), at(after, path)) {
+        (Some(a), Some(b)) => !values_equal(a, b),
+        (a, b) => a != b,
+    }
+}
+
+/// What a change of the instance's data does in its current state.
+fn update(ruleset: &Ruleset, update: &UpdateRequest) -> EvalResult<Json> {
+    let request = request::read(ruleset.program(), &update.workflow, false)?;
+    let event = request.require_event("update")?;
     let program = ruleset.program();
-    let Some(trigger) = program
+    let previous =
+        read_input(program, &update.previous_input, Absent::Complete).map_err(|mut e| {
+            // The path names the field within `previous_input`.
+            e.path = Some(match e.path.take() {
+                Some(path) if !path.is_empty() => format!("previous_input.{path}"),
+                _ => "previous_input".to_string(),
+            });
+            e
+        })?;
+    let state = request.state;
+    let mut now = request.evaluator(request.inputs.clone(), state);
+    let mut before = request.evaluator(previous.clone(), state);
+    let owner = actions::owner(&mut now, request.workflow, state)?;
+    let mut fired = Vec::new();
+    for trigger in program
         .triggers
         .iter()
-        .find(|t| t.name == name && t.workflow == request.workflow_index)
-    else {
-        let names: Vec<&str> = program
+        .filter(|t| t.workflow == request.workflow_index)
+    {
+        let happened = match &trigger.event {
+            TriggerEvent::Change(paths, states) => {
+                (states.is_empty() || states.contains(&state))
+                    && paths.iter().any(|p| differs(&previous, &request.inputs, p))
+            }
+            TriggerEvent::Becomes(condition, states) => {
+                (states.is_empty() || states.contains(&state))
+                    && now.eval(condition).map_err(|e| e.or_rule(&trigger.name))?
+                        == Value::Bool(true)
+                    && before
+                        .eval(condition)
+                        .map_err(|e| e.or_rule(&trigger.name))?
+                        != Value::Bool(true)
+            }
+            _ => false,
+        };
+        if !happened {
+            continue;
+        }
+        if let Some(when) = &trigger.when
+            && now.eval(when).map_err(|e| e.or_rule(&trigger.name))? != Value::Bool(true)
+        {
+            continue;
+        }
+        fired.extend(actions::of_trigger(
+            ruleset,
+            &mut now,
+            trigger,
+            owner.as_deref(),
+            event,
+        )?);
+    }
+    // Timers of the current state computed on both inputs: re-armed where the due time
+    // moved, cancelled where one no longer applies. SLA and `stay` timers count from
+    // `entered_at`; without it only `at` timers can be compared.
+    let needs_entry = timer_needs_entry(program, request.workflow_index, state, request.workflow);
+    let entered_at = match (event.entered_at, needs_entry) {
+        (Some(entered), _) => Some(entered),
+        (None, false) => None,
+        (None, true) => {
+            return Err(EvalError::at_path(
+                ErrorKind::InvalidRequest,
+                "event.entered_at",
+                format!(
+                    "state `{}` has timers that count from when it was entered: the event needs `entered_at`",
+                    request.state_name(state)
+                ),
+            ));
+        }
+    };
+    // Without `entered_at` no SLA or `stay` timer is armed; any instant serves for `at` ones.
+    let base = entered_at.unwrap_or(event.at);
+    let old = actions::armed(&mut before, &request, state, base)?;
+    let new = actions::armed(&mut now, &request, state, base)?;
+    let mut timers = Vec::new();
+    for (trigger, due) in &new {
+        if !old.iter().any(|(t, d)| t == trigger && d == due) {
+            timers.push((trigger.clone(), *due));
+        }
+    }
+    let cancel: Vec<Json> = old
+        .iter()
+        .filter(|(t, _)| !new.iter().any(|(n, _)| n == t))
+        .map(|(t, _)| json!({"trigger": t}))
+        .collect();
+    let mut result = Map::new();
+    result.insert("workflow".into(), json!(request.workflow.name));
+    result.insert("state".into(), json!(request.state_name(state)));
+    result.insert("actions".into(), Json::Array(fired));
+    result.insert("timers".into(), Json::Array(actions::timers_json(&timers)));
+    result.insert("cancel".into(), Json::Array(cancel));
+    Ok(Json::Object(result))
+}
+
+/// Whether `state` arms a timer that counts from when it was entered (an SLA timer or a
+/// `stay` timer).
+fn timer_needs_entry(
+    program: &crate::ir::Program,
+    workflow_index: u32,
+    state: StateId,
+    workflow: &crate::ir::workflow::Workflow,
+) -> bool {
+    let has_sla = workflow
+        .states
+        .get(state as usize)
+        .is_some_and(|s| s.sla.is_some());
+    program
+        .triggers
+        .iter()
+        .filter(|t| t.workflow == workflow_index)
+        .any(|t| match t.event {
+            TriggerEvent::Stay(s, _) => s == state,
+            TriggerEvent::Breach(s) => s == state && has_sla,
+            _ => false,
+        })
+}
+
+/// A timer fell due: re-checks that the instance is still in the timer's state, that the time
+/// has come, and the triggers' conditions, then returns their actions.
+fn fire_timer(ruleset: &Ruleset, timer: &TimerRequest) -> EvalResult<Json> {
+    let request = request::read(ruleset.program(), &timer.workflow, false)?;
+    let name = timer.trigger.as_str();
+    let program = ruleset.program();
+    let workflow = request.workflow;
+    let ours = |t: &&Trigger| t.workflow == request.workflow_index;
+    // The triggers this timer runs, the states it belongs to, and how its due time is known.
+    enum Due<'p> {
+        Sla,
+        Stay(&'p crate::ir::Expr),
+        At(&'p crate::ir::Expr),
+    }
+    let (triggers, states, due): (Vec<&Trigger>, Vec<StateId>, Due<'_>) = if let Some(state_name) =
+        name.strip_prefix("sla:")
+    {
+        let state = request::state_id(workflow, state_name, "trigger")?;
+        let breach: Vec<&Trigger> = program
             .triggers
             .iter()
-            .filter(|t| {
-                t.workflow == request.workflow_index && matches!(t.event, TriggerEvent::Stay(..))
-            })
-            .map(|t| t.name.as_str())
+            .filter(ours)
+            .filter(|t| matches!(t.event, TriggerEvent::Breach(s) if s == state))
             .collect();
-        return Err(request::unknown("trigger", "timer trigger", name, &names));
+        if breach.is_empty() {
+            return Err(EvalError::at_path(
+                ErrorKind::InvalidRequest,
+                "trigger",
+                format!(
+                    "no trigger is `on breach {state_name}`: state `{state_name}` arms no SLA timer"
+                ),
+            ));
+        }
+        (breach, vec![state], Due::Sla)
+    } else {
+        let Some(trigger) = program
+            .triggers
+            .iter()
+            .filter(ours)
+            .find(|t| t.name == name)
+        else {
+            let mut names: Vec<String> = program
+                .triggers
+                .iter()
+                .filter(ours)
+                .filter(|t| matches!(t.event, TriggerEvent::Stay(..) | TriggerEvent::At(..)))
+                .map(|t| t.name.clone())
+                .collect();
+            for t in program.triggers.iter().filter(ours) {
+                if let TriggerEvent::Breach(s) = t.event {
+                    let sla = actions::sla_timer(request.state_name(s));
+                    if !names.contains(&sla) {
+                        names.push(sla);
+                    }
+                }
+            }
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            return Err(request::unknown("trigger", "timer trigger", name, &names));
+        };
+        match &trigger.event {
+            TriggerEvent::Stay(state, delay) => (vec![trigger], vec![*state], Due::Stay(delay)),
+            TriggerEvent::At(expr, states) => (vec![trigger], states.clone(), Due::At(expr)),
+            _ => {
+                return Err(EvalError::at_path(
+                    ErrorKind::InvalidRequest,
+                    "trigger",
+                    format!("trigger `{name}` is not a timer (`on stay`, `on at` or `sla:STATE`)"),
+                ));
+            }
+        }
     };
-    let TriggerEvent::Stay(state, after) = trigger.event else {
-        return Err(EvalError::at_path(
-            ErrorKind::InvalidRequest,
-            "trigger",
-            format!("trigger `{name}` is not a timer (`on stay STATE after DURATION`)"),
-        ));
-    };
-    let event = request.event.ok_or_else(|| {
-        EvalError::at_path(
-            ErrorKind::InvalidRequest,
-            "event",
-            "a timer needs an `event` {instance, seq, at, entered_at}",
-        )
-    })?;
+    let event = request.require_event("a timer")?;
     let not_fired = |reason: String| {
         Ok(json!({"trigger": name, "fired": false, "reason": reason, "actions": []}))
     };
-    if state != request.state {
+    if !states.contains(&request.state) {
+        let names: Vec<&str> = states.iter().map(|s| request.state_name(*s)).collect();
         return not_fired(format!(
             "the instance is in `{}`, not in `{}`",
-            state_name(&request, request.state),
-            state_name(&request, state)
+            request.state_name(request.state),
+            names.join("`, `")
         ));
     }
-    if let Some(entered) = event.entered_at {
-        let due = entered + chrono::Duration::seconds(after);
-        if event.at < due {
-            return not_fired(format!(
-                "the timer is not due before {}",
-                actions::timestamp(due)
-            ));
+    let mut ev = request.evaluator(request.inputs.clone(), request.state);
+    let entered = || {
+        event.entered_at.ok_or_else(|| {
+            EvalError::at_path(
+                ErrorKind::InvalidRequest,
+                "event.entered_at",
+                format!("timer `{name}` counts from when the instance entered its state: the event needs `entered_at`"),
+            )
+        })
+    };
+    let due = match due {
+        Due::Sla => actions::sla_due(&mut ev, workflow, request.state, entered()?)?,
+        Due::Stay(delay) => {
+            let entered = entered()?;
+            match ev.eval(delay).map_err(|e| e.or_rule(name))? {
+                Value::Duration(seconds) => chrono::Duration::try_seconds(seconds)
+                    .and_then(|d| entered.checked_add_signed(d)),
+                _ => None,
+            }
         }
+        Due::At(expr) => match triggers.first() {
+            Some(trigger) => actions::at_due(&mut ev, trigger, expr)?,
+            None => None,
+        },
+    };
+    let Some(due) = due else {
+        return not_fired("the timer has no due time".into());
+    };
+    if event.at < due {
+        return not_fired(format!(
+            "the timer is not due before {}",
+            actions::timestamp(due)
+        ));
     }
-    let mut ev = evaluator(ruleset, &request);
-    if let Some(when) = &trigger.when
-        && ev.eval(when).map_err(|e| e.or_rule(name))? != Value::Bool(true)
-    {
+    let owner = actions::owner(&mut ev, workflow, request.state)?;
+    let mut fired = Vec::new();
+    let mut any = false;
+    for trigger in triggers {
+        if let Some(when) = &trigger.when
+            && ev.eval(when).map_err(|e| e.or_rule(&trigger.name))? != Value::Bool(true)
+        {
+            continue;
+        }
+        any = true;
+        fired.extend(actions::of_trigger(
+            ruleset,
+            &mut ev,
+            trigger,
+            owner.as_deref(),
+            event,
+        )?);
+    }
+    if !any {
         return not_fired("the trigger's condition is false".into());
     }
-    let owner = request
-        .workflow
-        .states
-        .get(state as usize)
-        .and_then(|s| s.owner.clone());
-    let fired = actions::of_trigger(ruleset, &mut ev, trigger, owner.as_deref(), event)?;
     let mut result = Map::new();
     result.insert("trigger".into(), json!(name));
     result.insert("fired".into(), json!(true));

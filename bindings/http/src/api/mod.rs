@@ -216,6 +216,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(operations::transitions))
         .routes(routes!(operations::apply))
         .routes(routes!(operations::fire_timer))
+        .routes(routes!(operations::start))
+        .routes(routes!(operations::update))
         .routes(routes!(audit::read))
         .routes(routes!(service::healthz))
         .routes(routes!(service::readyz))

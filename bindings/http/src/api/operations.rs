@@ -7,14 +7,14 @@ use axum::response::Response;
 use ordo_engine::EvalResult;
 use ordo_engine::text::parse_date;
 use ordo_engine::{
-    ApplyRequest, Approvals, ConfigureRequest, EvalOptions, Ruleset, Selector, TimerRequest,
-    TransitionsRequest,
+    ApplyRequest, Approvals, ConfigureRequest, EvalOptions, Ruleset, Selector, StartRequest,
+    TimerRequest, TransitionsRequest, UpdateRequest,
 };
 use serde_json::Value as Json;
 
 use super::schema::{
     ApplyResult, ConfigureResult, EngineRequest, ErrorBody, EvaluateRequest, EvaluationResult,
-    TimerResult, TransitionsResult,
+    StartResult, TimerResult, TransitionsResult, UpdateResult,
 };
 use super::{AppState, Authenticated, Body, json_response, with_audit_id};
 use crate::auth::{Role, sha256_hex};
@@ -28,6 +28,8 @@ enum Operation {
     Transitions,
     Apply,
     FireTimer,
+    Start,
+    Update,
 }
 
 impl Operation {
@@ -38,6 +40,8 @@ impl Operation {
             Operation::Transitions => "transitions",
             Operation::Apply => "apply",
             Operation::FireTimer => "fire_timer",
+            Operation::Start => "start",
+            Operation::Update => "update",
         }
     }
 
@@ -52,6 +56,8 @@ impl Operation {
             }
             Operation::Apply => Some(|r, j| r.apply(&ApplyRequest::from_json(j)?)),
             Operation::FireTimer => Some(|r, j| r.fire_timer(&TimerRequest::from_json(j)?)),
+            Operation::Start => Some(|r, j| r.start(&StartRequest::from_json(j)?)),
+            Operation::Update => Some(|r, j| r.update(&UpdateRequest::from_json(j)?)),
         }
     }
 }
@@ -197,6 +203,64 @@ pub async fn fire_timer(
     run(&state, caller, name, &body, Operation::FireTimer).await
 }
 
+/// Starts a workflow instance (spec §24): its initial state, owner, SLA due time, the actions of
+/// its `enter` triggers and the timers it arms.
+#[utoipa::path(
+    post,
+    path = "/v1/rulesets/{name}/start",
+    tag = "evaluation",
+    params(("name" = String, Path, description = "The ruleset's name")),
+    request_body(content = EngineRequest, description = "`{\"version\"?, \"workflow\", \"input\", \"event\", \"actor\"?, \"as_of\"?, \"approvals\"?}`"),
+    responses(
+        (status = 200, description = "The initial state, owner, due time, actions and timers", body = StartResult, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
+        (status = 400, description = "A malformed request (unknown workflow or field, no `event`)", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Not an evaluator", body = ErrorBody),
+        (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 422, description = "The input or a trigger failed", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn start(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(name): Path<String>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    run(&state, caller, name, &body, Operation::Start).await
+}
+
+/// The instance's data changed (spec §24): the actions of `on change` and `on becomes`
+/// triggers, the timers to arm again and those to cancel.
+#[utoipa::path(
+    post,
+    path = "/v1/rulesets/{name}/update",
+    tag = "evaluation",
+    params(("name" = String, Path, description = "The ruleset's name")),
+    request_body(content = EngineRequest, description = "`{\"version\"?, \"workflow\", \"state\", \"input\", \"previous_input\", \"event\", \"actor\"?, \"as_of\"?, \"approvals\"?}`"),
+    responses(
+        (status = 200, description = "The actions, the timers to re-arm and those to cancel", body = UpdateResult, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
+        (status = 400, description = "A malformed request (unknown workflow, state or field, no `event`)", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Not an evaluator", body = ErrorBody),
+        (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 422, description = "The input or a trigger failed", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(name): Path<String>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    run(&state, caller, name, &body, Operation::Update).await
+}
+
 /// Runs one operation and audits it: the answer is given only once its audit entry is
 /// committed.
 async fn run(
@@ -283,6 +347,7 @@ fn execute(
                         as_of,
                         trace: request.trace,
                         approvals,
+                        at: None,
                     };
                     ruleset.evaluate(&request.input, &options)
                 })

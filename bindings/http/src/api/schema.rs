@@ -185,6 +185,10 @@ engine_schemas!(
     ApplyResult,
     /// The answer of `fire_timer`.
     TimerResult,
+    /// The answer of `start`.
+    StartResult,
+    /// The answer of `update`.
+    UpdateResult,
     /// An engine error, as under `error` and in `more`.
     EvalError,
 );

@@ -18,6 +18,10 @@ from ordo._errors import CompileError, EvaluationError, InputError, OrdoError
 from ordo._native import Registry, Ruleset, __version__, compile, load
 from ordo._results import (
     ApplyResult,
+    PreviousReason,
+    StartResult,
+    TimerCancel,
+    UpdateResult,
     ApprovalChain,
     ApprovalsReason,
     ApprovalStep,
@@ -52,6 +56,10 @@ from ordo._results import (
 
 __all__ = [
     "ApplyResult",
+    "PreviousReason",
+    "StartResult",
+    "TimerCancel",
+    "UpdateResult",
     "ApprovalChain",
     "ApprovalStep",
     "RefusedGrant",

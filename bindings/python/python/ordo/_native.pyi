@@ -9,8 +9,10 @@ from ordo._results import (
     ApplyResult,
     ConfigureResult,
     EvaluationResult,
+    StartResult,
     TimerResult,
     TransitionsResult,
+    UpdateResult,
 )
 
 __all__ = ["Ruleset", "Registry", "compile", "load", "__version__"]
@@ -135,7 +137,34 @@ class Ruleset:
         approvals: Optional[Mapping[str, Any]] = None,
         as_of: _AsOf = None,
     ) -> TimerResult:
-        """A ``stay … after`` timer fell due: the trigger's actions, if it still applies."""
+        """A timer fell due (a ``stay`` or ``at`` trigger, or ``sla:STATE``): the actions, if it
+        still applies."""
+    def start(
+        self,
+        *,
+        workflow: str,
+        input: Mapping[str, Any],
+        event: Mapping[str, Any],
+        actor: Optional[str] = None,
+        approvals: Optional[Mapping[str, Any]] = None,
+        as_of: _AsOf = None,
+    ) -> StartResult:
+        """Starts an instance: the initial ``state``, its ``owner`` and SLA ``due`` time, the
+        ``enter`` triggers' ``actions`` and the ``timers`` it arms."""
+    def update(
+        self,
+        *,
+        workflow: str,
+        state: str,
+        input: Mapping[str, Any],
+        previous_input: Mapping[str, Any],
+        event: Mapping[str, Any],
+        actor: Optional[str] = None,
+        approvals: Optional[Mapping[str, Any]] = None,
+        as_of: _AsOf = None,
+    ) -> UpdateResult:
+        """The data changed: ``on change``/``on becomes`` ``actions``, ``timers`` to re-arm and
+        timers to ``cancel``."""
     def to_artifact(self) -> bytes:
         """The compiled artifact, loadable without the source."""
     @classmethod

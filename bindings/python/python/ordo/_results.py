@@ -30,6 +30,10 @@ __all__ = [
     "EvaluationResult",
     "GuardReason",
     "PartialQuote",
+    "PreviousReason",
+    "StartResult",
+    "TimerCancel",
+    "UpdateResult",
     "PartialQuoteLine",
     "Quote",
     "QuoteLine",
@@ -298,25 +302,35 @@ class ApprovalsReason(_ApprovalsReasonKeys, total=False):
     refused: List[StepRefusal]
 
 
-TransitionReason = Union[RoleReason, GuardReason, ApprovalsReason]
+class PreviousReason(TypedDict):
+    """``-> previous``, and the event names no previous state."""
+
+    kind: Literal["previous"]
+
+
+TransitionReason = Union[RoleReason, GuardReason, ApprovalsReason, PreviousReason]
 
 
 class TransitionStatus(TypedDict):
     """An outgoing transition: enabled, or with every reason it is not."""
 
     id: str
-    to: str
+    to: Optional[str]
     enabled: bool
     reasons: List[TransitionReason]
 
 
-class TransitionsResult(TypedDict):
-    """The answer of :meth:`~ordo.Ruleset.transitions` (next actions)."""
-
+class _TransitionsResultKeys(TypedDict):
     workflow: str
     state: str
     owner: Optional[str]
     transitions: List[TransitionStatus]
+
+
+class TransitionsResult(_TransitionsResultKeys, total=False):
+    """The answer of :meth:`~ordo.Ruleset.transitions` (next actions); ``due`` with an SLA."""
+
+    due: str
 
 
 class TriggerAction(TypedDict):
@@ -335,9 +349,8 @@ class Timer(TypedDict):
     due: str
 
 
-#: The answer of :meth:`~ordo.Ruleset.apply` (written the functional way: ``from`` is a keyword).
-ApplyResult = TypedDict(
-    "ApplyResult",
+_ApplyResultKeys = TypedDict(
+    "_ApplyResultKeys",
     {
         "workflow": str,
         "transition": str,
@@ -348,6 +361,42 @@ ApplyResult = TypedDict(
         "timers": List[Timer],
     },
 )
+
+
+class ApplyResult(_ApplyResultKeys, total=False):
+    """The answer of :meth:`~ordo.Ruleset.apply` (``from`` is a keyword); ``due`` with an SLA."""
+
+    due: str
+
+
+class _StartResultKeys(TypedDict):
+    workflow: str
+    state: str
+    owner: Optional[str]
+    actions: List[TriggerAction]
+    timers: List[Timer]
+
+
+class StartResult(_StartResultKeys, total=False):
+    """The answer of starting an instance (spec §24); ``due`` with an SLA."""
+
+    due: str
+
+
+class TimerCancel(TypedDict):
+    """A timer an update cancels."""
+
+    trigger: str
+
+
+class UpdateResult(TypedDict):
+    """The answer of an update (spec §24): edge and change actions, timers re-armed, cancelled."""
+
+    workflow: str
+    state: str
+    actions: List[TriggerAction]
+    timers: List[Timer]
+    cancel: List[TimerCancel]
 
 
 class _TimerResultKeys(TypedDict):

@@ -1,0 +1,200 @@
+//! Time (spec §23): IANA time zones, local dates and times, and business days of a calendar.
+//! The compiler checks literal zones with these; the evaluator computes with them.
+
+use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::Calendar;
+
+/// The most business days one call may count or step (a bound on the work of one call).
+pub const MAX_BUSINESS_DAYS: i64 = 1_000_000;
+
+/// An IANA time zone by name (`Europe/Berlin`, `UTC`).
+pub fn time_zone(name: &str) -> Result<Tz, String> {
+    name.parse::<Tz>()
+        .map_err(|_| format!("`{name}` is not an IANA time zone"))
+}
+
+/// The local date of an instant in a zone.
+pub fn local_date(at: DateTime<Utc>, zone: Tz) -> NaiveDate {
+    at.with_timezone(&zone).date_naive()
+}
+
+/// `datetime(day, "17:00", zone)`: that local time on that day as an instant. A local time
+/// that exists twice (clocks going back) is its first instant; one that does not exist
+/// (clocks going forward) is the first valid instant after the gap.
+pub fn local_instant(day: NaiveDate, time: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
+    let clock = NaiveTime::parse_from_str(time, "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(time, "%H:%M:%S"))
+        .map_err(|_| format!("\"{time}\" is not a time of day (write \"17:00\")"))?;
+    let mut local = day.and_time(clock);
+    // A gap lasts at most a day (a zone skipping a whole date); walk it minute by minute.
+    for _ in 0..=24 * 60 {
+        match zone.from_local_datetime(&local) {
+            LocalResult::Single(t) => return Ok(t.with_timezone(&Utc)),
+            LocalResult::Ambiguous(first, second) => {
+                return Ok(first.min(second).with_timezone(&Utc));
+            }
+            LocalResult::None => {
+                local = local
+                    .checked_add_signed(chrono::Duration::minutes(1))
+                    .ok_or_else(|| "the time is out of range".to_string())?;
+            }
+        }
+    }
+    Err(format!("{day} {time} does not exist in {}", zone.name()))
+}
+
+fn next_day(day: NaiveDate) -> Result<NaiveDate, String> {
+    day.checked_add_days(Days::new(1))
+        .ok_or_else(|| "the date is out of range".to_string())
+}
+
+fn previous_day(day: NaiveDate) -> Result<NaiveDate, String> {
+    day.checked_sub_days(Days::new(1))
+        .ok_or_else(|| "the date is out of range".to_string())
+}
+
+fn check_calendar(calendar: &Calendar) -> Result<(), String> {
+    if calendar.weekend.len() >= 7 {
+        return Err(format!(
+            "calendar `{}` has no business days (every day is a weekend day)",
+            calendar.name
+        ));
+    }
+    Ok(())
+}
+
+fn check_count(n: i64) -> Result<(), String> {
+    if n.unsigned_abs() > MAX_BUSINESS_DAYS.unsigned_abs() {
+        return Err(format!(
+            "{n} business days is out of range (at most {MAX_BUSINESS_DAYS})"
+        ));
+    }
+    Ok(())
+}
+
+/// `add_business_days(day, n, calendar)`: the n-th business day after `day`; `n = 0` is `day`
+/// itself or the next business day when it is not one; a negative `n` counts back.
+pub fn add_business_days(calendar: &Calendar, day: NaiveDate, n: i64) -> Result<NaiveDate, String> {
+    check_calendar(calendar)?;
+    check_count(n)?;
+    let mut current = day;
+    if n == 0 {
+        while !calendar.is_business_day(current) {
+            current = next_day(current)?;
+        }
+        return Ok(current);
+    }
+    let mut left = n.unsigned_abs();
+    while left > 0 {
+        current = if n > 0 {
+            next_day(current)?
+        } else {
+            previous_day(current)?
+        };
+        if calendar.is_business_day(current) {
+            left -= 1;
+        }
+    }
+    Ok(current)
+}
+
+/// `business_days_between(d1, d2, calendar)`: the business days `b` with `d1 < b <= d2`,
+/// negative (the days `d2 < b <= d1`) when `d2` is earlier.
+pub fn business_days_between(
+    calendar: &Calendar,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<i64, String> {
+    if to < from {
+        return business_days_between(calendar, to, from).map(|n| -n);
+    }
+    let days = (to - from).num_days();
+    let workdays_per_week = 7 - calendar.weekend.len() as i64;
+    let mut count = days / 7 * workdays_per_week;
+    // The days after the whole weeks, then the holidays in the range that fall on workdays.
+    let mut day = from;
+    for _ in 0..days % 7 {
+        day = next_day(day)?;
+        if !calendar
+            .weekend
+            .contains(&day.weekday().num_days_from_monday())
+        {
+            count += 1;
+        }
+    }
+    let first = calendar.holidays.partition_point(|h| *h <= from);
+    let last = calendar.holidays.partition_point(|h| *h <= to);
+    let holidays = calendar.holidays.get(first..last).unwrap_or_default();
+    count -= holidays
+        .iter()
+        .filter(|h| {
+            !calendar
+                .weekend
+                .contains(&h.weekday().num_days_from_monday())
+        })
+        .count() as i64;
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn office() -> Calendar {
+        Calendar {
+            name: "office".into(),
+            weekend: vec![5, 6],
+            holidays: vec![day("2026-04-03"), day("2026-04-06")],
+        }
+    }
+
+    #[test]
+    fn business_days_step_over_weekends_and_holidays() {
+        let cal = office();
+        assert_eq!(
+            add_business_days(&cal, day("2026-04-01"), 3),
+            Ok(day("2026-04-08"))
+        );
+        assert_eq!(
+            add_business_days(&cal, day("2026-04-03"), 0),
+            Ok(day("2026-04-07"))
+        );
+        assert_eq!(
+            add_business_days(&cal, day("2026-04-08"), -3),
+            Ok(day("2026-04-01"))
+        );
+        assert_eq!(
+            business_days_between(&cal, day("2026-04-01"), day("2026-04-10")),
+            Ok(5)
+        );
+        assert_eq!(
+            business_days_between(&cal, day("2026-04-14"), day("2026-04-10")),
+            Ok(-2)
+        );
+        assert!(!cal.is_business_day(day("2026-04-06")));
+        assert!(add_business_days(&cal, day("2026-04-01"), MAX_BUSINESS_DAYS + 1).is_err());
+    }
+
+    #[test]
+    fn local_times_in_a_zone() {
+        let berlin = time_zone("Europe/Berlin").unwrap();
+        let at: DateTime<Utc> = "2026-03-31T22:30:00Z".parse().unwrap();
+        assert_eq!(local_date(at, berlin), day("2026-04-01"));
+        let five = local_instant(day("2026-04-01"), "17:00", berlin).unwrap();
+        assert_eq!(five.to_rfc3339(), "2026-04-01T15:00:00+00:00");
+        // 02:30 does not exist on 2026-03-29 in Berlin: the first instant after the gap.
+        let gap = local_instant(day("2026-03-29"), "02:30", berlin).unwrap();
+        assert_eq!(gap.to_rfc3339(), "2026-03-29T01:00:00+00:00");
+        // 02:30 exists twice on 2026-10-25: the first one (summer time).
+        let twice = local_instant(day("2026-10-25"), "02:30", berlin).unwrap();
+        assert_eq!(twice.to_rfc3339(), "2026-10-25T00:30:00+00:00");
+        assert!(time_zone("Mars/Olympus").is_err());
+        assert!(local_instant(day("2026-04-01"), "5pm", berlin).is_err());
+    }
+}
