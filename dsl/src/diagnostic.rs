@@ -95,7 +95,7 @@ pub struct Diagnostic {
     pub hint: Option<String>,
     /// For a problem inside a data file: where in that file (the span is then the ruleset's
     /// `from "FILE"`).
-    pub data: Option<DataLocation>,
+    pub data: Option<Box<DataLocation>>,
 }
 
 impl Diagnostic {
@@ -112,11 +112,11 @@ impl Diagnostic {
 
     /// Places the problem in a data file (the span stays on the ruleset's `from "FILE"`).
     pub fn in_data_file(mut self, file: impl Into<String>, line: usize, column: usize) -> Self {
-        self.data = Some(DataLocation {
+        self.data = Some(Box::new(DataLocation {
             file: file.into(),
             line,
             column,
-        });
+        }));
         self
     }
 
@@ -160,27 +160,38 @@ impl Diagnostic {
                 })
             })
             .collect();
+        // A problem in a data file is placed there; the ruleset's `from` is kept beside it.
+        let (place_file, line, column, end_line, end_column) = match &self.data {
+            Some(data) => (
+                data.file.as_str(),
+                data.line,
+                data.column,
+                data.line,
+                data.column,
+            ),
+            None => (file, line, column, end.line, end.column),
+        };
         let mut json = serde_json::json!({
             "kind": self.kind.as_str(),
             "code": self.kind.code(),
             "message": self.message,
-            "file": file,
+            "file": place_file,
             "line": line,
             "column": column,
-            "end_line": end.line,
-            "end_column": end.column,
+            "end_line": end_line,
+            "end_column": end_column,
             "span": {"start": self.span.start, "end": self.span.end},
             "labels": labels,
             "hint": self.hint,
         });
-        if let Some(data) = &self.data {
-            // The problem's place is in the data file; the ruleset's `from` is kept beside it.
-            json["ruleset"] = serde_json::json!({"file": file, "line": line, "column": column});
-            json["file"] = data.file.clone().into();
-            json["line"] = data.line.into();
-            json["column"] = data.column.into();
-            json["end_line"] = data.line.into();
-            json["end_column"] = data.column.into();
+        if self.data.is_some()
+            && let Some(object) = json.as_object_mut()
+        {
+            let at = line_col(source, self.span.start);
+            object.insert(
+                "ruleset".into(),
+                serde_json::json!({"file": file, "line": at.line, "column": at.column}),
+            );
         }
         json
     }

@@ -1529,7 +1529,7 @@ fn check(row: &Row) -> Result<(), String> {
         .data
         .as_ref()
         .map(|d| (d.file.as_str(), d.line, d.column));
-    if place != row.data.map(|(f, l, c)| (f, l, c)) {
+    if place != row.data {
         problems.push(format!(
             "the data file place is {place:?}, expected {:?}",
             row.data

@@ -560,8 +560,3 @@ pub fn parse_datetime(text: &str) -> EvalResult<chrono::DateTime<chrono::Utc>> {
             )
         })
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-}
