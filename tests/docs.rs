@@ -5,21 +5,28 @@
     clippy::panic
 )]
 //! Every ```ordo block of the documentation is a complete ruleset that must compile, so the
-//! docs cannot drift from the engine.
+//! docs cannot drift from the engine. A ```` ```csv NAME ```` block is a data file the examples
+//! of its page may read (`from "NAME"`).
 
 use std::path::Path;
 
-fn ordo_blocks(markdown: &str) -> Vec<(usize, String)> {
+use ordo_engine::DataFiles;
+
+/// The blocks whose info string starts with `kind` (`ordo`, `csv NAME`): the line each starts
+/// on, the rest of its info string and its text.
+fn blocks(markdown: &str, kind: &str) -> Vec<(usize, String, String)> {
     let mut blocks = Vec::new();
-    let mut current: Option<(usize, String)> = None;
+    let mut current: Option<(usize, String, String)> = None;
+    let fence = format!("```{kind}");
     for (i, line) in markdown.lines().enumerate() {
         match &mut current {
-            None if line.trim_start().starts_with("```ordo") => {
-                current = Some((i + 1, String::new()))
+            None if line.trim_start().starts_with(&fence) => {
+                let info = line.trim_start()[fence.len()..].trim().to_string();
+                current = Some((i + 1, info, String::new()))
             }
             None => {}
             Some(_) if line.trim_start().starts_with("```") => blocks.extend(current.take()),
-            Some((_, text)) => {
+            Some((_, _, text)) => {
                 text.push_str(line);
                 text.push('\n');
             }
@@ -31,9 +38,13 @@ fn ordo_blocks(markdown: &str) -> Vec<(usize, String)> {
 fn check_file(path: &str) -> usize {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(root.join(path)).unwrap();
-    let blocks = ordo_blocks(&text);
-    for (line, source) in &blocks {
-        if let Err(diagnostics) = ordo_engine::Ruleset::compile(source) {
+    let files: DataFiles = blocks(&text, "csv")
+        .into_iter()
+        .map(|(_, name, text)| (name, text))
+        .collect();
+    let blocks = blocks(&text, "ordo");
+    for (line, _, source) in &blocks {
+        if let Err(diagnostics) = ordo_engine::Ruleset::compile_with_files(source, &files) {
             panic!(
                 "{path}:{line}: the example does not compile:\n{}",
                 diagnostics.render(path, source)
@@ -49,6 +60,11 @@ fn language_reference_examples_compile() {
         check_file("docs/language.md") >= 12,
         "the reference should show every construct"
     );
+}
+
+#[test]
+fn price_book_examples_compile() {
+    assert!(check_file("docs/price-books.md") >= 2);
 }
 
 #[test]

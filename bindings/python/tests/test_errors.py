@@ -140,3 +140,44 @@ def test_evaluate_json_raises_the_same_errors(faults):
     with pytest.raises(ordo.EvaluationError) as raised:
         faults.evaluate_json('{"segment": "partner", "region": "north", "units": 4}')
     assert raised.value.kind == "no_match"
+
+
+CONTRACTS = """ruleset contracts version "1.0.0"
+effective 2026-01-01
+enum Model { c10, c20 }
+input { customer: Text  model: Model }
+table contract_price: (Text, Model) -> Decimal from "contracts.csv"
+output unit = contract_price[customer, model]? ?? 1.00
+"""
+CONTRACTS_CSV = (
+    "customer,model,price,valid_from,valid_to\n"
+    "C-1,c20,200.00,2026-01-01,2026-07-01\n"
+    "C-1,c20,210.00,2026-07-01,\n"
+)
+
+
+def test_data_files_are_given_by_name_and_read_at_the_date():
+    import datetime
+
+    ruleset = ordo.compile(CONTRACTS, files={"contracts.csv": CONTRACTS_CSV})
+    quote = {"customer": "C-1", "model": "c20"}
+    assert str(ruleset.evaluate(quote, as_of=datetime.date(2026, 3, 1))["outputs"]["unit"]) == "200.00"
+    assert str(ruleset.evaluate(quote, as_of=datetime.date(2026, 8, 1))["outputs"]["unit"]) == "210.00"
+    changed = ordo.compile(CONTRACTS, files={"contracts.csv": CONTRACTS_CSV.replace("210.00", "211.00")})
+    assert changed.hash != ruleset.hash
+
+
+def test_data_files_are_read_beside_a_loaded_ruleset(tmp_path):
+    (tmp_path / "contracts.ordo").write_text(CONTRACTS)
+    (tmp_path / "contracts.csv").write_text(CONTRACTS_CSV)
+    loaded = ordo.load(tmp_path / "contracts.ordo")
+    assert loaded.hash == ordo.compile(CONTRACTS, files={"contracts.csv": CONTRACTS_CSV}).hash
+
+
+def test_a_bad_data_cell_is_a_compile_error_with_its_place():
+    with pytest.raises(ordo.CompileError) as caught:
+        ordo.compile(CONTRACTS, files={"contracts.csv": CONTRACTS_CSV.replace("200.00", "lots")})
+    first = caught.value.diagnostics[0]
+    assert first["kind"] == "invalid_data"
+    assert first["file"] == "contracts.csv"
+    assert first["line"] == 2

@@ -259,3 +259,36 @@ output other = missing_thing + 1
     assert.equal(error.diagnostics[0].file, "ruleset.ordo");
   });
 });
+
+describe("data files (spec §21)", () => {
+  const source = `ruleset contracts version "1.0.0"
+effective 2026-01-01
+enum Model { c10, c20 }
+input { customer: Text  model: Model }
+table contract_price: (Text, Model) -> Decimal from "contracts.csv"
+output unit = contract_price[customer, model]? ?? 1.00
+`;
+  const csv = "customer,model,price,valid_from,valid_to\nC-1,c20,200.00,2026-01-01,2026-07-01\nC-1,c20,210.00,2026-07-01,\n";
+
+  it("are given by name and read at the evaluation date", () => {
+    const ruleset = Ruleset.compile(source, "contracts.ordo", { "contracts.csv": csv });
+    const input = { customer: "C-1", model: "c20" };
+    assert.equal(ruleset.evaluate(input, { as_of: "2026-03-01" }).outputs.unit, "200.00");
+    assert.equal(ruleset.evaluate(input, { as_of: "2026-08-01" }).outputs.unit, "210.00");
+    const changed = Ruleset.compile(source, "contracts.ordo", {
+      "contracts.csv": csv.replace("210.00", "211.00"),
+    });
+    assert.notEqual(changed.hash, ruleset.hash);
+  });
+
+  it("report a missing file and a bad cell as invalid_data", () => {
+    const missing = thrown(() => Ruleset.compile(source));
+    assert.equal(missing.diagnostics[0].kind, "invalid_data");
+    const bad = thrown(() =>
+      Ruleset.compile(source, "contracts.ordo", { "contracts.csv": csv.replace("200.00", "lots") }),
+    );
+    assert.equal(bad.diagnostics[0].file, "contracts.csv");
+    assert.equal(bad.diagnostics[0].line, 2);
+    assert.equal(bad.diagnostics[0].ruleset.file, "contracts.ordo");
+  });
+});

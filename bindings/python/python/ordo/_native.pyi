@@ -191,7 +191,9 @@ class Registry:
     def __contains__(self, name: object, /) -> bool: ...
     def __len__(self) -> int: ...
 
-def compile(source: str, *, filename: Optional[str] = None) -> Ruleset:
+def compile(
+    source: str, *, filename: Optional[str] = None, files: Optional[Dict[str, str]] = None
+) -> Ruleset:
     """Compiles ruleset source text; raises :class:`~ordo.CompileError` with every problem."""
 
 def load(path: Union[str, "os.PathLike[str]"]) -> Ruleset:
