@@ -1,5 +1,6 @@
 //! One module per `ordo` subcommand.
 
+pub mod batch;
 pub mod check;
 pub mod configure;
 pub mod conformance;

@@ -906,7 +906,7 @@ impl<'p> Evaluator<'p> {
                 if key.is_unknown() {
                     return Ok(Value::Unknown);
                 }
-                let (name, row) = match table_row(program, as_of, *table, key) {
+                let (name, row) = match table_row(program, as_of, *table, key, *optional) {
                     Ok(found) => found,
                     Err(e) if *optional && e.kind == ErrorKind::MissingKey => {
                         return Ok(Value::None);
@@ -1361,6 +1361,7 @@ fn table_row<'p>(
     as_of: Option<NaiveDate>,
     table_id: u32,
     key: &Value,
+    optional: bool,
 ) -> EvalResult<(&'p str, &'p Expr)> {
     let Some(table) = program.tables.get(table_id as usize) else {
         return Err(internal(format!("no table #{table_id}")));
@@ -1409,7 +1410,13 @@ fn table_row<'p>(
                 key_text(program, key)
             ),
         )
-        .with_hint(keys_hint(program, variant))),
+        // An optional lookup turns the error into `none`: no hint to build (a data file's
+        // table may have many thousand keys).
+        .with_hint(if optional {
+            String::new()
+        } else {
+            keys_hint(program, variant)
+        })),
     }
 }
 
