@@ -81,6 +81,23 @@ impl Type {
         )
     }
 
+    /// The types of one value written as one text or number (what a JSON scalar or a data
+    /// file's cell holds): not records, lists, sets or optionals.
+    pub fn is_scalar(&self) -> bool {
+        matches!(
+            self,
+            Type::Bool
+                | Type::Int
+                | Type::Decimal
+                | Type::Percent
+                | Type::Text
+                | Type::Date
+                | Type::DateTime
+                | Type::Duration
+                | Type::Enum(_)
+        )
+    }
+
     /// Numbers, percents, dates, instants and durations: the types a range bound orders.
     pub fn is_ordered(&self) -> bool {
         matches!(

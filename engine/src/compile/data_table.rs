@@ -104,19 +104,7 @@ pub(super) fn lower(
 
 /// Whether a data file's cell can hold a value of `ty`.
 fn is_cell_type(ty: &Type) -> bool {
-    match ty {
-        Type::Optional(inner) => is_cell_type(inner),
-        Type::Bool
-        | Type::Int
-        | Type::Decimal
-        | Type::Percent
-        | Type::Text
-        | Type::Date
-        | Type::DateTime
-        | Type::Duration
-        | Type::Enum(_) => true,
-        _ => false,
-    }
+    ty.strip_optional().is_scalar()
 }
 
 /// The rows with those of one key together (keys in the order of their first row), each key's
