@@ -273,8 +273,8 @@ output unit = contract_price[customer, model]? ?? 1.00
   it("are given by name and read at the evaluation date", () => {
     const ruleset = Ruleset.compile(source, "contracts.ordo", { "contracts.csv": csv });
     const input = { customer: "C-1", model: "c20" };
-    assert.equal(ruleset.evaluate(input, { as_of: "2026-03-01" }).outputs.unit, "200.00");
-    assert.equal(ruleset.evaluate(input, { as_of: "2026-08-01" }).outputs.unit, "210.00");
+    assert.equal(ruleset.evaluate(input, { asOf: "2026-03-01" }).outputs.unit, "200.00");
+    assert.equal(ruleset.evaluate(input, { asOf: "2026-08-01" }).outputs.unit, "210.00");
     const changed = Ruleset.compile(source, "contracts.ordo", {
       "contracts.csv": csv.replace("210.00", "211.00"),
     });
