@@ -147,3 +147,21 @@ fn a_bad_cell_is_reported_with_the_data_file_s_place() {
     let text = d.render("r.ordo", SOURCE);
     assert!(text.contains("contracts.csv:4:12"), "{text}");
 }
+
+#[test]
+fn a_diff_counts_the_data_rows_added_removed_and_changed() {
+    let old = Ruleset::compile_with_files(SOURCE, &files(CSV)).unwrap();
+    let changed_csv = CSV
+        .replace("C-2002,c10,90.00,,\n", "C-3003,c10,95.00,,\n")
+        .replace("210.00", "215.00");
+    let new = Ruleset::compile_with_files(SOURCE, &files(&changed_csv)).unwrap();
+    let ast = ordo_dsl::parse(SOURCE).unwrap();
+    let diff = ordo_engine::diff::RulesetDiff::between(&old, &ast, &new, &ast);
+    let data = &diff.to_json()["data"];
+    assert_eq!(
+        data,
+        &json!([{"table": "contract_price", "file": "contracts.csv", "added": 1, "removed": 1, "changed": 1}])
+    );
+    let same = ordo_engine::diff::RulesetDiff::between(&old, &ast, &old, &ast);
+    assert_eq!(same.to_json()["data"], json!([]));
+}

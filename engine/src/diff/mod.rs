@@ -2,6 +2,7 @@
 //! removed and retyped fields, and whether old inputs still work), the rules added, removed or
 //! changed by id, and how the results of given inputs change.
 
+mod data;
 mod results;
 mod rules;
 mod schema;
@@ -9,6 +10,7 @@ mod schema;
 use serde_json::{Value as Json, json};
 
 use crate::ruleset::Ruleset;
+pub use data::DataChange;
 pub use results::{ValueChange, compare_results};
 pub use rules::RuleChange;
 pub use schema::SchemaChange;
@@ -24,6 +26,8 @@ pub struct RulesetDiff {
     pub schema: Vec<SchemaChange>,
     /// Rules added, removed or changed.
     pub rules: Vec<RuleChange>,
+    /// Rows of data-file tables added, removed or changed.
+    pub data: Vec<DataChange>,
     /// The major version is higher in the new version (a breaking change is announced).
     pub major_bump: bool,
 }
@@ -42,6 +46,7 @@ impl RulesetDiff {
             new: new.identity_json(),
             schema: schema::diff(old.program(), new.program()),
             rules: rules::diff(old_source, new_source),
+            data: data::diff(old.program(), new.program()),
             major_bump: matches!((major(old), major(new)), (Some(a), Some(b)) if b > a),
         }
     }
@@ -65,6 +70,7 @@ impl RulesetDiff {
             "major_bump": self.major_bump,
             "schema": self.schema.iter().map(SchemaChange::to_json).collect::<Vec<_>>(),
             "rules": self.rules.iter().map(RuleChange::to_json).collect::<Vec<_>>(),
+            "data": self.data.iter().map(DataChange::to_json).collect::<Vec<_>>(),
         })
     }
 
@@ -93,6 +99,12 @@ impl RulesetDiff {
             out.push_str(&format!(
                 "  {} {} `{}`\n",
                 change.change, change.kind, change.id
+            ));
+        }
+        for change in &self.data {
+            out.push_str(&format!(
+                "  table `{}` ({}): {} rows added, {} removed, {} changed\n",
+                change.table, change.file, change.added, change.removed, change.changed
             ));
         }
         if self.unannounced_break() {
