@@ -20,19 +20,7 @@ pub fn read_text(path: &str) -> Result<String, String> {
 /// The data files a ruleset's tables read (`from "NAME"`, spec §21), read relative to the
 /// folder of the ruleset file at `ruleset_path`.
 pub fn read_data_files(ruleset_path: &Path, source: &str) -> Result<DataFiles, String> {
-    let folder = ruleset_path.parent().unwrap_or(Path::new("."));
-    let mut files = DataFiles::new();
-    for name in Ruleset::data_files_of(source) {
-        let path = folder.join(&name);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            format!(
-                "cannot read the data file `{}` (named by `from \"{name}\"`): {e}",
-                path.display()
-            )
-        })?;
-        files.insert(name, &text);
-    }
-    Ok(files)
+    DataFiles::read_beside(ruleset_path, Ruleset::data_files_of(source)).map_err(|e| e.to_string())
 }
 
 /// A ruleset compiled from a file (with the data files beside it), or the rendered diagnostics.

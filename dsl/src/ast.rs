@@ -34,6 +34,17 @@ pub struct Ruleset {
     pub span: Span,
 }
 
+impl Ruleset {
+    /// The data files the tables read (`from "NAME"`, spec §21), in source order; a file two
+    /// tables read appears twice.
+    pub fn data_files(&self) -> impl Iterator<Item = &str> {
+        self.items.iter().filter_map(|item| match item {
+            Item::Table(t) => t.from.as_ref().map(|f| f.path.as_str()),
+            _ => None,
+        })
+    }
+}
+
 /// A plain string without interpolation (the version string, a test name).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StringLit {

@@ -1,6 +1,7 @@
 //! The data files a ruleset's tables read (spec §21), as the compiler and the hash take them.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// The data files a ruleset's tables read, by the name the ruleset gives them (`from "NAME"`).
 ///
@@ -40,6 +41,38 @@ impl<N: Into<String>, T: AsRef<str>> FromIterator<(N, T)> for DataFiles {
             files.insert(name, text.as_ref());
         }
         files
+    }
+}
+
+/// A data file a ruleset names that cannot be read beside it.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the data file `{}` (named by `from \"{name}\"`): {error}", path.display())]
+pub struct DataFileError {
+    /// The name the ruleset gives (`from "NAME"`).
+    pub name: String,
+    /// Where it was looked for.
+    pub path: PathBuf,
+    /// Why it could not be read.
+    pub error: std::io::Error,
+}
+
+impl DataFiles {
+    /// Reads the files `names` relative to the folder of the ruleset file `ruleset_path`: how
+    /// hosts with a file system find what a ruleset's tables read.
+    pub fn read_beside(
+        ruleset_path: &Path,
+        names: impl IntoIterator<Item = String>,
+    ) -> Result<DataFiles, DataFileError> {
+        let folder = ruleset_path.parent().unwrap_or(Path::new("."));
+        let mut files = DataFiles::new();
+        for name in names {
+            let path = folder.join(&name);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => files.insert(name, &text),
+                Err(error) => return Err(DataFileError { name, path, error }),
+            }
+        }
+        Ok(files)
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use ordo_dsl::ast::{Item, Ruleset};
+use ordo_dsl::ast::Ruleset;
 use sha2::{Digest, Sha256};
 
 use crate::data_files::DataFiles;
@@ -23,14 +23,7 @@ pub fn hash_of_canonical(canonical: &str) -> String {
 /// was not given is left out: such a ruleset does not compile).
 pub fn canonical_form(ruleset: &Ruleset, files: &DataFiles) -> String {
     let mut out = ordo_dsl::format_canonical(ruleset);
-    let names: BTreeSet<&str> = ruleset
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Table(t) => t.from.as_ref().map(|f| f.path.as_str()),
-            _ => None,
-        })
-        .collect();
+    let names: BTreeSet<&str> = ruleset.data_files().collect();
     for name in names {
         if let Some(text) = files.get(name) {
             out.push_str(&format!("\n/// data {name:?} {} bytes\n", text.len()));

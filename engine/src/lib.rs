@@ -60,7 +60,7 @@ mod registry;
 pub mod testing;
 mod workflow;
 
-pub use data_files::DataFiles;
+pub use data_files::{DataFileError, DataFiles};
 pub use error::{ErrorKind, EvalError, EvalResult};
 pub use eval::{PricedLine, Quote};
 pub use json::{

@@ -461,9 +461,19 @@ pub fn compile(
 ) -> PyResult<PyRuleset> {
     let file = filename.unwrap_or_else(|| "<string>".to_string());
     let files: ordo_engine::DataFiles = files.unwrap_or_default().into_iter().collect();
-    match py.detach(|| Ruleset::compile_with_files(&source, &files)) {
+    compile_source(py, &source, &file, &files)
+}
+
+/// Compiles `source` (named `file` in diagnostics) with its data files.
+fn compile_source(
+    py: Python<'_>,
+    source: &str,
+    file: &str,
+    files: &ordo_engine::DataFiles,
+) -> PyResult<PyRuleset> {
+    match py.detach(|| Ruleset::compile_with_files(source, files)) {
         Ok(ruleset) => Ok(PyRuleset::new(ruleset)),
-        Err(diagnostics) => Err(compile_error(py, &diagnostics, &file, &source)),
+        Err(diagnostics) => Err(compile_error(py, &diagnostics, file, source)),
     }
 }
 
@@ -483,17 +493,7 @@ pub fn load(py: Python<'_>, path: PathBuf) -> PyResult<PyRuleset> {
     let source = String::from_utf8(bytes)
         .map_err(|e| request_error(py, format!("`{}` is not UTF-8 text: {e}", path.display())))?;
     // The data files its tables read are beside it (spec §21).
-    let folder = path.parent().unwrap_or(std::path::Path::new("."));
-    let mut files = std::collections::BTreeMap::new();
-    for name in Ruleset::data_files_of(&source) {
-        let file = folder.join(&name);
-        let text = std::fs::read_to_string(&file).map_err(|e| {
-            request_error(
-                py,
-                format!("cannot read the data file `{}`: {e}", file.display()),
-            )
-        })?;
-        files.insert(name, text);
-    }
-    compile(py, source, Some(path.display().to_string()), Some(files))
+    let files = ordo_engine::DataFiles::read_beside(&path, Ruleset::data_files_of(&source))
+        .map_err(|e| request_error(py, e.to_string()))?;
+    compile_source(py, &source, &path.display().to_string(), &files)
 }

@@ -201,14 +201,10 @@ fn read_cell<'e, F>(cell: &str, ty: &Type, columns: &Columns<'_, F>) -> Result<V
 where
     F: Fn(EnumId) -> Option<&'e [String]>,
 {
-    let inner = match ty {
-        Type::Optional(inner) if cell.is_empty() => {
-            let _ = inner;
-            return Ok(Value::None);
-        }
-        Type::Optional(inner) => inner,
-        other => other,
-    };
+    if cell.is_empty() && ty.is_optional() {
+        return Ok(Value::None);
+    }
+    let inner = ty.strip_optional();
     let value = match inner {
         Type::Bool => match cell {
             "true" => Some(Value::Bool(true)),

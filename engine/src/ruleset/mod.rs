@@ -123,12 +123,9 @@ impl Ruleset {
             return Vec::new();
         };
         let mut names: Vec<String> = Vec::new();
-        for item in &ast.items {
-            if let ordo_dsl::ast::Item::Table(t) = item
-                && let Some(from) = &t.from
-                && !names.contains(&from.path)
-            {
-                names.push(from.path.clone());
+        for name in ast.data_files() {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
             }
         }
         names

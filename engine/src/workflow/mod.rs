@@ -312,21 +312,35 @@ fn apply(ruleset: &Ruleset, apply: &ApplyRequest) -> EvalResult<Json> {
     let fired = actions::fired(ruleset, &mut ev, &request, Some(index as u32), to, event)?;
     // The new state is entered at the event's time.
     ev.context.entered_at = Some(event.at);
-    let owner = actions::owner(&mut ev, workflow, to)?;
-    let due = actions::sla_due(&mut ev, workflow, to, event.at)?;
-    let timers = actions::armed(&mut ev, &request, to, event.at)?;
     let mut result = Map::new();
     result.insert("workflow".into(), json!(workflow.name));
     result.insert("transition".into(), json!(name));
     result.insert("from".into(), json!(from_name));
     result.insert("to".into(), json!(request.state_name(to)));
+    entered(&mut ev, &request, to, event.at, fired, &mut result)?;
+    Ok(Json::Object(result))
+}
+
+/// What entering `state` at `at` reports, after the caller's keys: its `owner`, its SLA's
+/// `due` (when it has one), the `actions` fired and the `timers` armed.
+fn entered(
+    ev: &mut Evaluator<'_>,
+    request: &request::Request<'_, '_>,
+    state: StateId,
+    at: chrono::DateTime<chrono::Utc>,
+    fired: Vec<Json>,
+    result: &mut Map<String, Json>,
+) -> EvalResult<()> {
+    let owner = actions::owner(ev, request.workflow, state)?;
+    let due = actions::sla_due(ev, request.workflow, state, at)?;
+    let timers = actions::armed(ev, request, state, at)?;
     result.insert("owner".into(), json!(owner));
     if let Some(due) = due {
         result.insert("due".into(), json!(actions::timestamp(due)));
     }
     result.insert("actions".into(), Json::Array(fired));
     result.insert("timers".into(), Json::Array(actions::timers_json(&timers)));
-    Ok(Json::Object(result))
+    Ok(())
 }
 
 /// Starts an instance in the initial state.
@@ -338,18 +352,10 @@ fn start(ruleset: &Ruleset, start: &StartRequest) -> EvalResult<Json> {
     let mut ev = request.evaluator(request.inputs.clone(), state);
     let fired = actions::fired(ruleset, &mut ev, &request, None, state, event)?;
     ev.context.entered_at = Some(event.at);
-    let owner = actions::owner(&mut ev, workflow, state)?;
-    let due = actions::sla_due(&mut ev, workflow, state, event.at)?;
-    let timers = actions::armed(&mut ev, &request, state, event.at)?;
     let mut result = Map::new();
     result.insert("workflow".into(), json!(workflow.name));
     result.insert("state".into(), json!(request.state_name(state)));
-    result.insert("owner".into(), json!(owner));
-    if let Some(due) = due {
-        result.insert("due".into(), json!(actions::timestamp(due)));
-    }
-    result.insert("actions".into(), Json::Array(fired));
-    result.insert("timers".into(), Json::Array(actions::timers_json(&timers)));
+    entered(&mut ev, &request, state, event.at, fired, &mut result)?;
     Ok(Json::Object(result))
 }
 
