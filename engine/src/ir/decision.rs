@@ -292,17 +292,24 @@ fn range_index(tests: &[&Test]) -> Option<ColumnIndex> {
     breakpoints.sort();
     breakpoints.dedup();
     let region_count = 2 * breakpoints.len() + 1;
-    let mut regions: Vec<Vec<u32>> = vec![Vec::new(); region_count];
+    // Each test matches a few runs of consecutive regions, found by binary search: the index
+    // is built in O(rows · log breakpoints + entries), never rows × regions.
+    let mut spans: Vec<(u32, RegionSpans)> = Vec::with_capacity(tests.len());
     let budget = tests.len() * RANGE_INDEX_BUDGET_PER_ROW;
     let mut entries = 0usize;
     for (row, test) in tests.iter().enumerate() {
-        for (region, rows) in regions.iter_mut().enumerate() {
-            if region_matches(test, region, &breakpoints) {
-                rows.push(row as u32);
-                entries += 1;
-                if entries > budget {
-                    return None;
-                }
+        let runs = test_regions(test, &breakpoints)?;
+        entries += runs.iter().map(|r| r.len()).sum::<usize>();
+        if entries > budget {
+            return None;
+        }
+        spans.push((row as u32, runs));
+    }
+    let mut regions: Vec<Vec<u32>> = vec![Vec::new(); region_count];
+    for (row, runs) in spans {
+        for run in runs {
+            for rows in regions.get_mut(run).into_iter().flatten() {
+                rows.push(row);
             }
         }
     }
@@ -312,26 +319,51 @@ fn range_index(tests: &[&Test]) -> Option<ColumnIndex> {
     })
 }
 
-/// Whether a test matches every number of a region (regions never straddle a bound).
-fn region_matches(test: &Test, region: usize, breakpoints: &[Decimal]) -> bool {
-    // A representative point of the region: the breakpoint itself (odd regions) or a point
-    // strictly between the neighbouring breakpoints (even regions).
-    let probe = |n: Decimal| -> bool { test_number(test, n).unwrap_or(false) };
-    let i = region / 2;
-    if region % 2 == 1 {
-        return breakpoints.get(i).is_some_and(|b| probe(*b));
-    }
-    let below = i.checked_sub(1).and_then(|j| breakpoints.get(j)).copied();
-    let above = breakpoints.get(i).copied();
-    let point = match (below, above) {
-        (Some(lo), Some(hi)) => (lo + hi) / Decimal::TWO,
-        (Some(lo), None) => lo.checked_add(Decimal::ONE).unwrap_or(lo),
-        (None, Some(hi)) => hi.checked_sub(Decimal::ONE).unwrap_or(hi),
-        (None, None) => Decimal::ZERO,
+/// The runs of regions a test matches, in increasing order and disjoint.
+type RegionSpans = Vec<std::ops::Range<usize>>;
+
+/// The regions (between and at the sorted, distinct `breakpoints`: region `2i + 1` is
+/// breakpoint `i`, region `2i` the numbers strictly between breakpoints `i - 1` and `i`) that
+/// every number of which passes `test`; `None` when a bound is not a constant number or is
+/// not a breakpoint.
+#[allow(clippy::single_range_in_vec_init)] // runs of regions, not the regions themselves
+fn test_regions(test: &Test, breakpoints: &[Decimal]) -> Option<RegionSpans> {
+    let last = 2 * breakpoints.len() + 1;
+    let at = |v: &Expr| -> Option<usize> {
+        let v = constant_number(v)?;
+        breakpoints.binary_search(&v).ok().map(|i| 2 * i + 1)
     };
-    probe(point)
+    let runs = match test {
+        Test::Any => vec![0..last],
+        Test::IsNone => Vec::new(),
+        Test::Compare(op, v) => {
+            let k = at(v)?;
+            match op {
+                CompareOp::Eq => vec![k..k + 1],
+                CompareOp::Ne => vec![0..k, k + 1..last],
+                CompareOp::Lt => vec![0..k],
+                CompareOp::Le => vec![0..k + 1],
+                CompareOp::Gt => vec![k + 1..last],
+                CompareOp::Ge => vec![k..last],
+            }
+        }
+        Test::Range { lo, hi, half_open } => {
+            let (lo, hi) = (at(lo)?, at(hi)?);
+            let end = if *half_open { hi } else { hi + 1 };
+            vec![lo..end.max(lo)]
+        }
+        Test::OneOf(values) => {
+            let mut points = values.iter().map(at).collect::<Option<Vec<usize>>>()?;
+            points.sort_unstable();
+            points.dedup();
+            points.into_iter().map(|k| k..k + 1).collect()
+        }
+    };
+    Some(runs.into_iter().filter(|r| !r.is_empty()).collect())
 }
 
+/// Whether `n` passes a test of constant numbers (the oracle of [`test_regions`] in tests).
+#[cfg(test)]
 fn test_number(test: &Test, n: Decimal) -> Option<bool> {
     Some(match test {
         Test::Any => true,
@@ -371,6 +403,80 @@ mod tests {
             value: Expr::Const(Value::None),
             line: 0,
         }
+    }
+
+    /// A number inside region `region` (region `2i + 1` is breakpoint `i`).
+    fn region_point(region: usize, breakpoints: &[Decimal]) -> Decimal {
+        let i = region / 2;
+        if region % 2 == 1 {
+            return breakpoints[i];
+        }
+        let below = i.checked_sub(1).and_then(|j| breakpoints.get(j)).copied();
+        let above = breakpoints.get(i).copied();
+        match (below, above) {
+            (Some(lo), Some(hi)) => (lo + hi) / Decimal::TWO,
+            (Some(lo), None) => lo + Decimal::ONE,
+            (None, Some(hi)) => hi - Decimal::ONE,
+            (None, None) => Decimal::ZERO,
+        }
+    }
+
+    #[test]
+    fn region_runs_are_the_regions_a_test_passes() {
+        let breakpoints: Vec<Decimal> = [0, 5, 10, 20].map(Decimal::from).to_vec();
+        let ops = [
+            CompareOp::Eq,
+            CompareOp::Ne,
+            CompareOp::Lt,
+            CompareOp::Le,
+            CompareOp::Gt,
+            CompareOp::Ge,
+        ];
+        let mut tests = vec![Test::Any, Test::OneOf(vec![num(10), num(0), num(10)])];
+        for v in [0, 5, 10, 20] {
+            tests.extend(ops.iter().map(|op| Test::Compare(*op, num(v))));
+            for w in [0, 5, 10, 20] {
+                for half_open in [false, true] {
+                    tests.push(Test::Range {
+                        lo: num(v),
+                        hi: num(w),
+                        half_open,
+                    });
+                }
+            }
+        }
+        for test in &tests {
+            let runs = test_regions(test, &breakpoints).expect("constant bounds");
+            let from_runs: Vec<usize> = runs.into_iter().flatten().collect();
+            let probed: Vec<usize> = (0..2 * breakpoints.len() + 1)
+                .filter(|r| test_number(test, region_point(*r, &breakpoints)) == Some(true))
+                .collect();
+            assert_eq!(from_runs, probed, "{test:?}");
+        }
+    }
+
+    /// The index of a table of disjoint bands has one entry per band: building it is linear in
+    /// the rows (a quadratic build, rows × regions, would have made 100k rows take minutes).
+    #[test]
+    fn a_large_band_table_indexes_each_row_once() {
+        let rows: Vec<DecisionRow> = (0..100_000)
+            .map(|i| {
+                row(Test::Range {
+                    lo: num(i * 10),
+                    hi: num(i * 10 + 10),
+                    half_open: true,
+                })
+            })
+            .collect();
+        let index = DecisionIndex::build(&rows, 1);
+        let ColumnIndex::Ranges { regions, .. } = &index.columns[0] else {
+            panic!("a range index");
+        };
+        assert_eq!(regions.iter().map(Vec::len).sum::<usize>(), 200_000);
+        assert_eq!(
+            index.candidates(&[Value::Number(Decimal::from(123_455))]),
+            Some(vec![12_345])
+        );
     }
 
     #[test]
