@@ -88,19 +88,13 @@ impl Subject {
     }
 }
 
-async fn try_publish(
-    state: &AppState,
-    caller: &Caller,
-    body: &[u8],
-    subject: &mut Subject,
-) -> Result<Response, ApiError> {
-    caller.require(Role::Author)?;
-    let request: PublishRequest = serde_json::from_slice(body)
-        .map_err(|e| ApiError::invalid_request(format!("expected {{\"source\": \"...\"}}: {e}")))?;
+/// Compiles and lints a publication (on a compile thread): the ruleset and what it is, or the
+/// refusal and what the source declares.
+fn compile_and_lint(request: &PublishRequest) -> Result<(Ruleset, Subject), ApiError> {
     let files: ordo_engine::DataFiles = request.files.iter().collect();
     let ruleset = Ruleset::compile_with_files(&request.source, &files)
         .map_err(|d| ApiError::compile(&d, "source", &request.source))?;
-    *subject = Subject::of(&ruleset);
+    let subject = Subject::of(&ruleset);
     if let (false, Ok(ast)) = (request.allow_lint_errors, ordo_dsl::parse(&request.source)) {
         let errors: Vec<_> = ordo_engine::lint::lint(&ruleset, &ast)
             .into_iter()
@@ -110,6 +104,21 @@ async fn try_publish(
             return Err(ApiError::lint(&errors, "source", &request.source));
         }
     }
+    Ok((ruleset, subject))
+}
+
+async fn try_publish(
+    state: &AppState,
+    caller: &Caller,
+    body: &[u8],
+    subject: &mut Subject,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Author)?;
+    let request: PublishRequest = serde_json::from_slice(body)
+        .map_err(|e| ApiError::invalid_request(format!("expected {{\"source\": \"...\"}}: {e}")))?;
+    let source = request.source.clone();
+    let (ruleset, declared) = crate::cpu::run(move || compile_and_lint(&request)).await??;
+    *subject = declared;
     if semver::Version::parse(ruleset.version()).is_err() {
         return Err(ApiError::invalid_request(format!(
             "`{}` is not a semantic version (MAJOR.MINOR.PATCH)",
@@ -127,7 +136,7 @@ async fn try_publish(
         version: ruleset.version().to_string(),
         hash: ruleset.hash().to_string(),
         effective: ruleset.effective().map(|d| d.to_string()),
-        source: request.source.clone(),
+        source: source.clone(),
         artifact,
         published_by: caller.name().to_string(),
         published_at: store::now_micros(),
@@ -153,7 +162,7 @@ async fn try_publish(
     };
     let published = PublishedVersion {
         ruleset,
-        source: Arc::from(request.source.as_str()),
+        source: Arc::from(source.as_str()),
         published_by,
         published_at,
     };
@@ -178,10 +187,16 @@ async fn refuse(
     if !state.audits() {
         return Err(refusal);
     }
-    let subject = if subject.name.is_some() {
+    // INVARIANT: a refusal of authorisation never parses the source: parsing is work an
+    // unauthorised caller must not be able to cause.
+    let unauthorised = matches!(refusal.status().as_u16(), 401 | 403);
+    let subject = if subject.name.is_some() || unauthorised {
         subject
     } else {
-        Subject::declared(body)
+        let body = body.to_vec();
+        crate::cpu::run(move || Subject::declared(&body))
+            .await
+            .unwrap_or_default()
     };
     let record = AuditRecord {
         at,
