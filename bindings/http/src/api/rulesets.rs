@@ -90,11 +90,11 @@ impl Subject {
 
 /// Compiles and lints a publication (on a compile thread): the ruleset and what it is, or the
 /// refusal and what the source declares.
-fn compile_and_lint(request: &PublishRequest) -> Result<(Ruleset, Subject), ApiError> {
+fn compile_and_lint(request: &PublishRequest, subject: &mut Subject) -> Result<Ruleset, ApiError> {
     let files: ordo_engine::DataFiles = request.files.iter().collect();
     let ruleset = Ruleset::compile_with_files(&request.source, &files)
         .map_err(|d| ApiError::compile(&d, "source", &request.source))?;
-    let subject = Subject::of(&ruleset);
+    *subject = Subject::of(&ruleset);
     if let (false, Ok(ast)) = (request.allow_lint_errors, ordo_dsl::parse(&request.source)) {
         let errors: Vec<_> = ordo_engine::lint::lint(&ruleset, &ast)
             .into_iter()
@@ -104,7 +104,7 @@ fn compile_and_lint(request: &PublishRequest) -> Result<(Ruleset, Subject), ApiE
             return Err(ApiError::lint(&errors, "source", &request.source));
         }
     }
-    Ok((ruleset, subject))
+    Ok(ruleset)
 }
 
 async fn try_publish(
@@ -117,8 +117,13 @@ async fn try_publish(
     let request: PublishRequest = serde_json::from_slice(body)
         .map_err(|e| ApiError::invalid_request(format!("expected {{\"source\": \"...\"}}: {e}")))?;
     let source = request.source.clone();
-    let (ruleset, declared) = crate::cpu::run(move || compile_and_lint(&request)).await??;
-    *subject = declared;
+    let (compiled, compiled_subject) = crate::cpu::run(move || {
+        let mut declared = Subject::default();
+        (compile_and_lint(&request, &mut declared), declared)
+    })
+    .await?;
+    *subject = compiled_subject;
+    let ruleset = compiled?;
     if semver::Version::parse(ruleset.version()).is_err() {
         return Err(ApiError::invalid_request(format!(
             "`{}` is not a semantic version (MAJOR.MINOR.PATCH)",
