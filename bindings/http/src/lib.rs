@@ -17,6 +17,7 @@
 mod api;
 pub mod auth;
 pub mod catalog;
+pub mod cpu;
 pub mod error;
 pub mod metrics;
 pub mod store;

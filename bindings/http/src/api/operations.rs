@@ -272,7 +272,10 @@ async fn run(
 ) -> Result<Response, ApiError> {
     caller.require(Role::Evaluator)?;
     let at = store::now_micros();
-    let (resolved, result) = execute(state, &name, body, operation);
+    let (resolved, result) = {
+        let (state, name, body) = (state.clone(), name.clone(), body.to_vec());
+        crate::cpu::run(move || execute(&state, &name, &body, operation)).await?
+    };
     let (status, text, outcome) = match result {
         Ok(result) => (
             StatusCode::OK,

@@ -88,15 +88,9 @@ impl Subject {
     }
 }
 
-async fn try_publish(
-    state: &AppState,
-    caller: &Caller,
-    body: &[u8],
-    subject: &mut Subject,
-) -> Result<Response, ApiError> {
-    caller.require(Role::Author)?;
-    let request: PublishRequest = serde_json::from_slice(body)
-        .map_err(|e| ApiError::invalid_request(format!("expected {{\"source\": \"...\"}}: {e}")))?;
+/// Compiles and lints a publication (on a compile thread): the ruleset and what it is, or the
+/// refusal and what the source declares.
+fn compile_and_lint(request: &PublishRequest, subject: &mut Subject) -> Result<Ruleset, ApiError> {
     let files: ordo_engine::DataFiles = request.files.iter().collect();
     let ruleset = Ruleset::compile_with_files(&request.source, &files)
         .map_err(|d| ApiError::compile(&d, "source", &request.source))?;
@@ -110,6 +104,26 @@ async fn try_publish(
             return Err(ApiError::lint(&errors, "source", &request.source));
         }
     }
+    Ok(ruleset)
+}
+
+async fn try_publish(
+    state: &AppState,
+    caller: &Caller,
+    body: &[u8],
+    subject: &mut Subject,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Author)?;
+    let request: PublishRequest = serde_json::from_slice(body)
+        .map_err(|e| ApiError::invalid_request(format!("expected {{\"source\": \"...\"}}: {e}")))?;
+    let source = request.source.clone();
+    let (compiled, compiled_subject) = crate::cpu::run(move || {
+        let mut declared = Subject::default();
+        (compile_and_lint(&request, &mut declared), declared)
+    })
+    .await?;
+    *subject = compiled_subject;
+    let ruleset = compiled?;
     if semver::Version::parse(ruleset.version()).is_err() {
         return Err(ApiError::invalid_request(format!(
             "`{}` is not a semantic version (MAJOR.MINOR.PATCH)",
@@ -127,7 +141,7 @@ async fn try_publish(
         version: ruleset.version().to_string(),
         hash: ruleset.hash().to_string(),
         effective: ruleset.effective().map(|d| d.to_string()),
-        source: request.source.clone(),
+        source: source.clone(),
         artifact,
         published_by: caller.name().to_string(),
         published_at: store::now_micros(),
@@ -153,7 +167,7 @@ async fn try_publish(
     };
     let published = PublishedVersion {
         ruleset,
-        source: Arc::from(request.source.as_str()),
+        source: Arc::from(source.as_str()),
         published_by,
         published_at,
     };
@@ -178,10 +192,16 @@ async fn refuse(
     if !state.audits() {
         return Err(refusal);
     }
-    let subject = if subject.name.is_some() {
+    // INVARIANT: a refusal of authorisation never parses the source: parsing is work an
+    // unauthorised caller must not be able to cause.
+    let unauthorised = matches!(refusal.status().as_u16(), 401 | 403);
+    let subject = if subject.name.is_some() || unauthorised {
         subject
     } else {
-        Subject::declared(body)
+        let body = body.to_vec();
+        crate::cpu::run(move || Subject::declared(&body))
+            .await
+            .unwrap_or_default()
     };
     let record = AuditRecord {
         at,

@@ -1,0 +1,49 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+//! Requests that must not take the server down: deep sources, refused callers.
+
+mod common;
+
+use common::{AUTHOR, EVALUATOR, TestServer};
+
+/// A ruleset whose one output nests `if ... then ... else` `depth` deep.
+fn nested_source(depth: usize) -> String {
+    let mut expression = String::from("0");
+    for i in 0..depth {
+        expression = format!("if n > {i} then {i} else {expression}");
+    }
+    format!(
+        "ruleset deep version \"1.0.0\"\n\ninput {{\n  n: Int\n}}\n\noutput result = {expression}\n"
+    )
+}
+
+#[test]
+#[ignore = "a deep ruleset still recurses on an async worker after compiling (storing or dropping it)"]
+fn deep_publications_are_answered_and_the_server_stays_up() {
+    let server = TestServer::start();
+    let author = server.client(Some(AUTHOR));
+    for depth in [600, 5_000] {
+        let answer = author.publish(&nested_source(depth));
+        assert!(
+            answer.status < 500,
+            "depth {depth}: {} {}",
+            answer.status,
+            answer.text
+        );
+        assert_eq!(server.client(None).get("/healthz").status, 200);
+    }
+}
+
+#[test]
+fn a_refused_caller_cannot_make_the_server_parse() {
+    let server = TestServer::start();
+    let answer = server
+        .client(Some(EVALUATOR))
+        .publish(&nested_source(5_000));
+    answer.assert_error(403, "forbidden");
+    assert_eq!(server.client(None).get("/healthz").status, 200);
+}
