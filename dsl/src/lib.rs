@@ -16,5 +16,5 @@ pub mod span;
 
 pub use diagnostic::{DataLocation, Diagnostic, DiagnosticKind, Diagnostics, Label};
 pub use format::{format_canonical, format_ruleset};
-pub use parser::{KEYWORDS, parse, parse_expression};
+pub use parser::{KEYWORDS, MAX_DEPTH, parse, parse_expression};
 pub use span::{LineCol, Span, line_col};

@@ -4,7 +4,7 @@ use std::cell::RefCell;
 
 use pest::Parser;
 
-use super::{Builder, OrdoParser, Rule, syntax_error};
+use super::{Builder, OrdoParser, Rule, depth, syntax_error};
 use crate::ast::Expr;
 use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
 use crate::span::Span;
@@ -12,7 +12,7 @@ use crate::span::Span;
 /// Parses a single expression (`quote.total * 2`, `volume_rate`); spans are offsets into
 /// `source`. Anything after the expression is a syntax error.
 pub fn parse_expression(source: &str) -> Result<Expr, Diagnostics> {
-    if let Some(diagnostic) = syntax_error::check_nesting(source) {
+    if let Some(diagnostic) = depth::check_source(source) {
         return Err(Diagnostics(vec![diagnostic]));
     }
     let mut pairs = OrdoParser::parse(Rule::expression_input, source)
@@ -20,6 +20,9 @@ pub fn parse_expression(source: &str) -> Result<Expr, Diagnostics> {
     let node = pairs
         .next()
         .and_then(|top| top.into_inner().find(|p| p.as_rule() == Rule::expr));
+    if let Some(diagnostic) = node.clone().and_then(depth::check_pairs) {
+        return Err(Diagnostics(vec![diagnostic]));
+    }
     let Some(node) = node else {
         return Err(Diagnostics(vec![Diagnostic::new(
             DiagnosticKind::Syntax,

@@ -9,7 +9,7 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 use rust_decimal::Decimal;
 
 use super::cursor::{Cursor, Node, malformed};
-use super::{Builder, MAX_OPERATORS, Rule, span_of};
+use super::{Builder, Rule, span_of};
 use crate::ast::{
     BinaryOp, ComprehensionForm, DateLit, DurationUnit, Expr, ExprKind, Ident, MatchArm,
     RecordField, StringLit, TextPart, UnaryOp,
@@ -69,25 +69,10 @@ fn boxed(kind: ExprKind, span: Span) -> Expr {
 impl Builder<'_> {
     /// An `expr` node.
     pub(crate) fn expr(&self, node: Node<'_>) -> Result<Expr, Diagnostic> {
-        let span = span_of(&node);
         let parts: Vec<Node<'_>> = node
             .into_inner()
             .filter(|p| p.as_rule() != Rule::COMMENT)
             .collect();
-        let operators = parts
-            .iter()
-            .filter(|p| {
-                binary_op(p.as_rule()).is_some() || matches!(p.as_rule(), Rule::not | Rule::neg)
-            })
-            .count();
-        if operators > MAX_OPERATORS {
-            return Err(Diagnostic::new(
-                DiagnosticKind::Syntax,
-                span,
-                format!("this expression chains {operators} operators; at most {MAX_OPERATORS} are allowed"),
-            )
-            .with_hint("split it into named `let` values"));
-        }
         PRATT
             .map_primary(|primary| self.primary(primary))
             .map_prefix(|op, operand| {

@@ -7,6 +7,7 @@
 
 mod cursor;
 mod decls;
+mod depth;
 mod entry_expr;
 mod expr;
 mod syntax_error;
@@ -58,17 +59,17 @@ pub const KEYWORDS: &[&str] = &[
     "none",
 ];
 
-/// Brackets nested deeper than this are refused before parsing, so that no input can exhaust
-/// the stack of the recursive-descent parser or of the later tree walks.
-pub const MAX_NESTING: usize = 64;
-
-/// The most operators one expression may chain (bounds the depth of the expression tree).
-pub const MAX_OPERATORS: usize = 1000;
+/// The deepest a ruleset's expressions may nest: every bracket, `if`, `match`, call, list,
+/// record, set and operator is one level (a chain `a + b + c` is two levels deep, as the tree it
+/// builds). Deeper sources are refused with a diagnostic before any recursive stage (pest, the
+/// tree builder, the compiler, the evaluator, the formatter, the canonical form, lint) sees
+/// them, so that no source can exhaust the stack, even a 1 MiB one (WASM's default).
+pub const MAX_DEPTH: usize = 64;
 
 /// Parses a whole ruleset. Every problem found is reported: a structural syntax error stops
 /// the parse (so there is one), but errors in literals are all collected.
 pub fn parse(source: &str) -> Result<Ruleset, Diagnostics> {
-    if let Some(diagnostic) = syntax_error::check_nesting(source) {
+    if let Some(diagnostic) = depth::check_source(source) {
         return Err(Diagnostics(vec![diagnostic]));
     }
     let mut pairs = OrdoParser::parse(Rule::file, source)
@@ -80,6 +81,9 @@ pub fn parse(source: &str) -> Result<Ruleset, Diagnostics> {
             "the file is empty: a ruleset starts with `ruleset NAME version \"1.0.0\"`",
         )]));
     };
+    if let Some(diagnostic) = depth::check_pairs(file.clone()) {
+        return Err(Diagnostics(vec![diagnostic]));
+    }
     let comments = collect_comments(file.clone());
     let builder = Builder {
         source,

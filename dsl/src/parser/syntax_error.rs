@@ -2,7 +2,7 @@
 
 use pest::error::{Error, ErrorVariant, InputLocation};
 
-use super::{MAX_NESTING, Rule};
+use super::Rule;
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::span::Span;
 
@@ -187,46 +187,4 @@ fn describe(rule: Rule) -> Option<&'static str> {
         wildcard => "`_`",
         _ => return None,
     })
-}
-
-/// Refuses sources whose brackets nest deeper than [`MAX_NESTING`] (outside strings and
-/// comments), before the recursive parser sees them.
-pub(crate) fn check_nesting(source: &str) -> Option<Diagnostic> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut in_comment = false;
-    let mut escaped = false;
-    for (offset, c) in source.char_indices() {
-        if in_comment {
-            in_comment = c != '\n';
-            continue;
-        }
-        if in_string && escaped {
-            escaped = false;
-            continue;
-        }
-        match c {
-            '\\' if in_string => escaped = true,
-            '"' => in_string = !in_string,
-            '/' if !in_string && source.get(offset..).is_some_and(|s| s.starts_with("//")) => {
-                in_comment = true
-            }
-            '(' | '[' | '{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(
-                        Diagnostic::new(
-                            DiagnosticKind::Syntax,
-                            Span::new(offset, offset + 1),
-                            format!("brackets nest more than {MAX_NESTING} deep"),
-                        )
-                        .with_hint("split the expression into named `let` values"),
-                    );
-                }
-            }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    None
 }
