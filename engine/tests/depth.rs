@@ -84,7 +84,6 @@ fn every_stage(source: &str) {
 }
 
 #[test]
-#[ignore = "pest backtracks over nested lists and calls at the limit (time grows per level): to fix in the grammar"]
 fn every_form_at_the_limit_runs_on_a_one_mib_stack() {
     on_small_stack(|| {
         for (form, expression) in forms(MAX_DEPTH) {

@@ -21,6 +21,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple};
 use serde_json::{Map, Number, Value as Json};
 
+use ordo_engine::MAX_INPUT_DEPTH;
+
 use crate::errors::input_error;
 use crate::py_types::{PyTypes, types};
 
@@ -28,7 +30,7 @@ use crate::py_types::{PyTypes, types};
 pub fn to_json(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Json> {
     let types = types(value.py())?;
     let mut path = path.to_string();
-    Converter { types }.value(value, &mut path)
+    Converter { types }.value(value, &mut path, 0)
 }
 
 struct Converter {
@@ -62,8 +64,18 @@ fn name_of(path: &str) -> String {
 }
 
 impl Converter {
-    fn value(&self, value: &Bound<'_, PyAny>, path: &mut String) -> PyResult<Json> {
+    fn value(&self, value: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> PyResult<Json> {
         let py = value.py();
+        if depth > MAX_INPUT_DEPTH {
+            return Err(input_error(
+                py,
+                path,
+                format!(
+                    "{} nests more than {MAX_INPUT_DEPTH} levels deep: is it a circular structure?",
+                    name_of(path)
+                ),
+            ));
+        }
         if let Ok(text) = value.cast::<PyString>() {
             return Ok(Json::String(text.to_cow()?.into_owned()));
         }
@@ -77,13 +89,13 @@ impl Converter {
             return self.int(int, path);
         }
         if let Ok(dict) = value.cast::<PyDict>() {
-            return self.dict(dict, path);
+            return self.dict(dict, path, depth + 1);
         }
         if let Ok(list) = value.cast::<PyList>() {
-            return self.items(list.iter(), path);
+            return self.items(list.iter(), path, depth + 1);
         }
         if let Ok(tuple) = value.cast::<PyTuple>() {
-            return self.items(tuple.iter(), path);
+            return self.items(tuple.iter(), path, depth + 1);
         }
         if value.is_instance(self.types.decimal.bind(py))? {
             return self.decimal(value, path);
@@ -106,10 +118,10 @@ impl Converter {
                 .map_err(|why| input_error(py, path, format!("{}: {why}", name_of(path))));
         }
         if let Ok(set) = value.cast::<PySet>() {
-            return self.set(set.iter(), path);
+            return self.set(set.iter(), path, depth + 1);
         }
         if let Ok(set) = value.cast::<PyFrozenSet>() {
-            return self.set(set.iter(), path);
+            return self.set(set.iter(), path, depth + 1);
         }
         let type_name = value
             .get_type()
@@ -184,7 +196,7 @@ impl Converter {
             .map_err(|_| refuse("which is not a JSON number"))
     }
 
-    fn dict(&self, dict: &Bound<'_, PyDict>, path: &mut String) -> PyResult<Json> {
+    fn dict(&self, dict: &Bound<'_, PyDict>, path: &mut String, depth: usize) -> PyResult<Json> {
         let mut map = Map::with_capacity(dict.len());
         for (key, item) in dict.iter() {
             let Ok(key) = key.cast::<PyString>() else {
@@ -200,7 +212,7 @@ impl Converter {
             };
             let key = key.to_cow()?.into_owned();
             let len = push_field(path, &key);
-            let converted = self.value(&item, path);
+            let converted = self.value(&item, path, depth);
             path.truncate(len);
             map.insert(key, converted?);
         }
@@ -211,11 +223,12 @@ impl Converter {
         &self,
         items: impl Iterator<Item = Bound<'py, PyAny>>,
         path: &mut String,
+        depth: usize,
     ) -> PyResult<Json> {
         let mut out = Vec::new();
         for (i, item) in items.enumerate() {
             let len = push_index(path, i);
-            let converted = self.value(&item, path);
+            let converted = self.value(&item, path, depth);
             path.truncate(len);
             out.push(converted?);
         }
@@ -226,8 +239,9 @@ impl Converter {
         &self,
         items: impl Iterator<Item = Bound<'py, PyAny>>,
         path: &mut String,
+        depth: usize,
     ) -> PyResult<Json> {
-        let Json::Array(mut members) = self.items(items, path)? else {
+        let Json::Array(mut members) = self.items(items, path, depth)? else {
             return Ok(Json::Array(Vec::new()));
         };
         // A set has no order; sorting its texts makes equal sets give equal JSON.

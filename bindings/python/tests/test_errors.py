@@ -90,6 +90,20 @@ def test_unknown_field_and_further_problems(faults):
     assert "units" in error.more[0]["hint"]
 
 
+def test_deep_and_circular_values_are_refused_with_their_path(faults):
+    deep = 1
+    for _ in range(100_000):
+        deep = {"a": deep}
+    circular = []
+    circular.append(circular)
+    for value, path_start in ((deep, "units.a.a"), (circular, "units[0][0]")):
+        with pytest.raises(ordo.InputError) as raised:
+            faults.evaluate({**CLEAN, "units": value})
+        assert raised.value.kind == "invalid_input"
+        assert raised.value.path.startswith(path_start)
+        assert "nests more than 128 levels deep" in str(raised.value)
+
+
 def test_invalid_request(faults):
     with pytest.raises(ordo.InputError) as raised:
         faults.evaluate(CLEAN, approvals={"nope": {}})

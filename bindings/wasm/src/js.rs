@@ -12,10 +12,7 @@ use serde_json::{Map, Value as Json};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{join_index, join_key, number_to_json};
-use ordo_engine::{ErrorKind, EvalError};
-
-/// How deep a value may nest; deeper is taken for a circular structure.
-const MAX_DEPTH: usize = 128;
+use ordo_engine::{ErrorKind, EvalError, MAX_INPUT_DEPTH};
 
 #[wasm_bindgen]
 extern "C" {
@@ -64,9 +61,9 @@ pub fn to_json(value: &JsValue, what: &str) -> Result<Json, JsValue> {
 
 /// One value; `None` for what `JSON.stringify` leaves out (undefined, functions, symbols).
 fn walk(value: &JsValue, path: &str, depth: usize, what: &str) -> Result<Option<Json>, JsValue> {
-    if depth > MAX_DEPTH {
+    if depth > MAX_INPUT_DEPTH {
         return Err(request_error(format!(
-            "{what} nests more than {MAX_DEPTH} levels deep at `{path}`: is it a circular structure?"
+            "{what} nests more than {MAX_INPUT_DEPTH} levels deep at `{path}`: is it a circular structure?"
         )));
     }
     if value.is_undefined() || value.is_function() || value.is_symbol() {

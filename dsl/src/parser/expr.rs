@@ -209,18 +209,22 @@ impl Builder<'_> {
             Rule::boolean => ExprKind::Bool(node.as_str() == "true"),
             Rule::none => ExprKind::None,
             Rule::name => ExprKind::Name(self.ident(Cursor::new(node).expect(Rule::ident)?)),
-            Rule::list => match Cursor::new(node.clone()).peek_rule() {
-                Some(Rule::comprehension) => {
-                    let (body, var, collection, filter) =
-                        self.comprehension(Cursor::new(node).expect(Rule::comprehension)?)?;
-                    ExprKind::ListComprehension {
+            Rule::list => match Cursor::new(node).take(Rule::items) {
+                None => ExprKind::List(Vec::new()),
+                Some(items) => match self.items(items)? {
+                    Items::Exprs(elements) => ExprKind::List(elements),
+                    Items::For {
+                        body,
                         var,
-                        collection: Box::new(collection),
-                        body: Box::new(body),
+                        collection,
                         filter,
-                    }
-                }
-                _ => ExprKind::List(self.exprs(node)?),
+                    } => ExprKind::ListComprehension {
+                        var,
+                        collection,
+                        body,
+                        filter,
+                    },
+                },
             },
             Rule::set => ExprKind::Set(self.exprs(node)?),
             Rule::record => ExprKind::Record(self.record_fields(node)?),
@@ -284,14 +288,6 @@ impl Builder<'_> {
         // A name, or the reserved word of a built-in (`contains(t, p)`).
         let function = self.ident(Cursor::new(name).next()?);
         let kind = match cursor.peek_rule() {
-            None => ExprKind::Call {
-                function,
-                args: Vec::new(),
-            },
-            Some(Rule::args) => ExprKind::Call {
-                function,
-                args: self.exprs(cursor.next()?)?,
-            },
             Some(Rule::quantifier) => {
                 let mut inner = Cursor::new(cursor.next()?);
                 let var = self.ident(inner.expect(Rule::ident)?);
@@ -306,37 +302,56 @@ impl Builder<'_> {
                     form: ComprehensionForm::Quantifier,
                 }
             }
-            Some(_) => {
-                let (body, var, collection, filter) =
-                    self.comprehension(cursor.expect(Rule::comprehension)?)?;
-                ExprKind::Comprehension {
+            _ => match cursor.take(Rule::items) {
+                None => ExprKind::Call {
                     function,
-                    var,
-                    collection: Box::new(collection),
-                    body: Box::new(body),
-                    filter,
-                    form: ComprehensionForm::For,
-                }
-            }
+                    args: Vec::new(),
+                },
+                Some(items) => match self.items(items)? {
+                    Items::Exprs(args) => ExprKind::Call { function, args },
+                    Items::For {
+                        body,
+                        var,
+                        collection,
+                        filter,
+                    } => ExprKind::Comprehension {
+                        function,
+                        var,
+                        collection,
+                        body,
+                        filter,
+                        form: ComprehensionForm::For,
+                    },
+                },
+            },
         };
         Ok(boxed(kind, span))
     }
 
-    /// `BODY for x in COLL [if FILTER]`, as in a list or an aggregate.
-    #[allow(clippy::type_complexity)]
-    fn comprehension(
-        &self,
-        node: Node<'_>,
-    ) -> Result<(Expr, Ident, Expr, Option<Box<Expr>>), Diagnostic> {
-        let mut inner = Cursor::new(node);
-        let body = self.expr(inner.expect(Rule::expr)?)?;
+    /// The items of a call or a list: expressions, or `BODY for x in COLL [if FILTER]`.
+    fn items(&self, node: Node<'_>) -> Result<Items, Diagnostic> {
+        let mut cursor = Cursor::new(node);
+        let first = self.expr(cursor.expect(Rule::expr)?)?;
+        let Some(clause) = cursor.take(Rule::for_clause) else {
+            let mut exprs = vec![first];
+            for node in cursor.rest() {
+                exprs.push(self.expr(node)?);
+            }
+            return Ok(Items::Exprs(exprs));
+        };
+        let mut inner = Cursor::new(clause);
         let var = self.ident(inner.expect(Rule::ident)?);
         let collection = self.expr(inner.expect(Rule::expr)?)?;
         let filter = match inner.take(Rule::expr) {
             Some(filter) => Some(Box::new(self.expr(filter)?)),
             None => None,
         };
-        Ok((body, var, collection, filter))
+        Ok(Items::For {
+            body: Box::new(first),
+            var,
+            collection: Box::new(collection),
+            filter,
+        })
     }
 
     /// Every `expr` child of a node.
@@ -467,4 +482,17 @@ fn duration_unit(word: &str) -> DurationUnit {
         "week" => DurationUnit::Weeks,
         _ => DurationUnit::Days,
     }
+}
+
+/// What the items of a call or a list hold.
+enum Items {
+    /// `e, e, ...`: arguments or elements.
+    Exprs(Vec<Expr>),
+    /// `BODY for VAR in COLLECTION [if FILTER]`.
+    For {
+        body: Box<Expr>,
+        var: Ident,
+        collection: Box<Expr>,
+        filter: Option<Box<Expr>>,
+    },
 }

@@ -18,6 +18,11 @@ use serde_json::Value as Json;
 use crate::error::{ErrorKind, EvalError, EvalResult};
 
 pub use evaluate::EvalOptions;
+
+/// How deep JSON values may nest (objects and arrays): serde_json's own limit for JSON text,
+/// applied by the hosts that hand the engine native values (Python objects, JavaScript values),
+/// so a value too deep or circular is refused with its path rather than overflowing the stack.
+pub const MAX_INPUT_DEPTH: usize = 128;
 pub use requests::{
     Actor, ApplyRequest, Approvals, ConfigureRequest, Event, Grant, StartRequest, TimerRequest,
     TransitionsRequest, UpdateRequest, WorkflowRequest,
