@@ -159,3 +159,43 @@ fn conformance_runner_fails_on_a_wrong_expectation() {
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("1 passed, 1 failed, 1 skipped"), "{stdout}");
 }
+
+/// A ruleset whose output is an else-if chain `depth` levels deep.
+fn else_if_chain(depth: usize) -> String {
+    let mut chain = String::new();
+    for i in 0..depth {
+        chain.push_str(&format!("if x == {i} then {i} else "));
+    }
+    format!("ruleset deep version \"1.0.0\"\n\ninput {{\n  x: Int\n}}\n\noutput y = {chain}0\n")
+}
+
+#[test]
+fn check_refuses_deep_rulesets_with_a_diagnostic_not_an_abort() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    // 63 `if`s and the last `==`: the deepest chain allowed.
+    let at_limit = dir.join("deep_at_limit.ordo");
+    std::fs::write(&at_limit, else_if_chain(ordo_dsl::MAX_DEPTH - 1)).unwrap();
+    let out = ordo(&["check", at_limit.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = ordo(
+        &["eval", at_limit.to_str().unwrap(), "--input", "-"],
+        Some(r#"{"x": 62}"#),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(r#""y": "62""#),
+        "{}",
+        text(&out.stdout)
+    );
+    for depth in [ordo_dsl::MAX_DEPTH, 2_500, 100_000] {
+        let path = dir.join(format!("deep_{depth}.ordo"));
+        std::fs::write(&path, else_if_chain(depth)).unwrap();
+        let out = ordo(&["check", path.to_str().unwrap()], None);
+        assert_eq!(out.status.code(), Some(1), "{depth}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("nest more than 64 levels deep"),
+            "{depth}: {}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -104,6 +104,40 @@ def test_deep_and_circular_values_are_refused_with_their_path(faults):
         assert "nests more than 128 levels deep" in str(raised.value)
 
 
+def _else_if_chain(depth):
+    chain = "".join(f"if x == {i} then {i} else " for i in range(depth))
+    return f'ruleset deep version "1.0.0"\n\ninput {{\n  x: Int\n}}\n\noutput y = {chain}0\n'
+
+
+def test_rulesets_at_the_depth_limit_run_and_deeper_ones_are_refused_on_a_small_thread():
+    import threading
+
+    outcome = {}
+
+    def work():
+        try:
+            at_limit = ordo.compile(_else_if_chain(63))
+            outcome["y"] = at_limit.evaluate({"x": 62})["outputs"]["y"]
+            for depth in (64, 2_500, 100_000):
+                with pytest.raises(ordo.CompileError) as raised:
+                    ordo.compile(_else_if_chain(depth))
+                assert "nest more than 64 levels deep" in str(raised.value)
+            outcome["ok"] = True
+        except BaseException as error:  # reported on the main thread
+            outcome["error"] = error
+
+    previous = threading.stack_size(1024 * 1024)
+    try:
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(previous)
+    if "error" in outcome:
+        raise outcome["error"]
+    assert outcome == {"y": 62, "ok": True}
+
+
 def test_invalid_request(faults):
     with pytest.raises(ordo.InputError) as raised:
         faults.evaluate(CLEAN, approvals={"nope": {}})

@@ -251,6 +251,30 @@ output other = missing_thing + 1
     assert.match(error.message, /quantty/);
   });
 
+  it("run rulesets at the depth limit and refuse deeper ones with a diagnostic", () => {
+    const chain = (depth) => {
+      let text = "";
+      for (let i = 0; i < depth; i++) text += `if x == ${i} then ${i} else `;
+      return `ruleset deep version "1.0.0"\ninput { x: Int }\noutput y = ${text}0\n`;
+    };
+    const atLimit = Ruleset.compile(chain(63));
+    assert.equal(atLimit.evaluate({ x: 62 }).outputs.y, "62");
+    for (const depth of [64, 2500, 100000]) {
+      const error = thrown(() => Ruleset.compile(chain(depth)));
+      assert.equal(error.kind, "compile");
+      assert.match(error.diagnostics[0].message, /nest more than 64 levels deep/);
+    }
+    // Inputs: deep or circular values are refused with their path, not a stack overflow.
+    let deep = 1;
+    for (let i = 0; i < 100000; i++) deep = { a: deep };
+    const circular = [];
+    circular.push(circular);
+    for (const value of [deep, circular]) {
+      const error = thrown(() => atLimit.evaluate({ x: value }));
+      assert.match(error.message, /nests more than 128 levels deep/);
+    }
+  });
+
   it("report syntax errors with their position", () => {
     const error = thrown(() => Ruleset.compile('ruleset x version "1.0.0"\ninput { a: Int \n'));
     assert.equal(error.kind, "compile");
