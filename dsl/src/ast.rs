@@ -699,9 +699,48 @@ pub struct TestDecl {
     /// The `given` record literal (an `ExprKind::Record`, or an empty record).
     pub given: Expr,
     pub as_of: Option<DateLit>,
-    /// Each `expect EXPR`, in order (`expect valid` is the expression `valid`).
-    pub expects: Vec<Expr>,
+    /// The expectations and workflow steps, in the order written.
+    pub steps: Vec<TestStep>,
     pub span: Span,
+}
+
+impl TestDecl {
+    /// Each `expect EXPR`, in order.
+    pub fn expects(&self) -> impl Iterator<Item = &Expr> {
+        self.steps.iter().filter_map(|s| match &s.kind {
+            TestStepKind::Expect(e) => Some(e),
+            _ => None,
+        })
+    }
+}
+
+/// One clause of a test after `given` and `as_of`, with its span.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestStep {
+    pub kind: TestStepKind,
+    pub span: Span,
+}
+
+/// What a test does, in order (spec §15, §25).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum TestStepKind {
+    /// `expect EXPR` (`expect valid` is the expression `valid`).
+    Expect(Expr),
+    /// `[workflow W] state S [actor A]`: the workflow context; the actor is a record literal
+    /// `{ id: "ana", roles: [sales] }` or a role name as a text.
+    Workflow {
+        workflow: Option<Ident>,
+        state: Ident,
+        actor: Option<Expr>,
+    },
+    /// `approvals { chain: { step: "id" | ["id", ...] } }`: grants with the current facts.
+    Approvals(Expr),
+    /// `now DATETIME`: the instant of what follows.
+    Now(Expr),
+    /// `apply TRANSITION`.
+    Apply(Ident),
+    /// `fire TRIGGER`, or `fire sla STATE` (`sla` true) for a state's SLA timer.
+    Fire { sla: bool, name: Ident },
 }
 
 /// An expression with its span.

@@ -8,12 +8,17 @@ use serde_json::Value as Json;
 use crate::error::EvalResult;
 use crate::eval::approvals::chain_status;
 use crate::eval::{Context, Evaluator, TraceEntry};
-use crate::ir::test_case::{Literal, TestCase, TestFacts};
+use crate::ir::test_case::{Expectation, Literal, Step, TestCase, TestFacts};
+use crate::json::Actor;
 use crate::json::EvalOptions;
 use crate::json::input::{Absent, read_input};
 use crate::json::values::value_to_json;
 use crate::ruleset::Ruleset;
 use crate::value::Value;
+
+mod workflow_run;
+
+use workflow_run::WorkflowRun;
 
 /// The outcome of one test block.
 #[derive(Debug, Clone)]
@@ -60,9 +65,6 @@ impl Ruleset {
             .iter()
             .map(|t| self.run_test(t, Some(&mut observed)))
             .collect();
-        for test in self.tests() {
-            observed.named(self.program(), &test.name);
-        }
         (outcomes, Coverage::of(self.program(), &observed))
     }
 
@@ -97,22 +99,13 @@ impl Ruleset {
             trace,
             ..EvalOptions::default()
         };
-        let given = given_json(&test.given);
+        let given = literal_json(&test.given);
         let result = self.evaluate(&given, &options)?;
         if let Some(observed) = observed.as_deref_mut() {
             observed.result(&result);
         }
         let inputs = read_input(program, &given, Absent::Complete)?;
-        let mut ev = Evaluator::new(
-            program,
-            inputs,
-            Context {
-                as_of: test.as_of,
-                trace,
-                ..Context::default()
-            },
-        );
-        let violations = result
+        let violations: Vec<String> = result
             .get("violations")
             .and_then(serde_json::Value::as_array)
             .map(|v| {
@@ -125,53 +118,143 @@ impl Ruleset {
                     .collect()
             })
             .unwrap_or_default();
-        let mut approvals = Vec::new();
-        for i in 0..program.approvals.len() {
-            approvals.push(
-                chain_status(program, &mut ev, i)?
-                    .steps
-                    .into_iter()
-                    .map(|s| s.step.id.clone())
-                    .collect(),
-            );
-        }
-        ev.test_facts = Some(TestFacts {
-            violations,
-            approvals,
-        });
-        let mut failures = Vec::new();
-        for expect in &test.expects {
-            let holds = ev.eval(&expect.condition)?;
-            if holds == Value::Bool(true) {
-                continue;
+        let context = Context {
+            as_of: test.as_of,
+            trace,
+            ..Context::default()
+        };
+        let mut required = Vec::new();
+        {
+            let mut ev = Evaluator::new(program, inputs.clone(), context.clone());
+            for i in 0..program.approvals.len() {
+                required.push(
+                    chain_status(program, &mut ev, i)?
+                        .steps
+                        .into_iter()
+                        .map(|s| s.step.id.clone())
+                        .collect(),
+                );
             }
-            let (expected, actual, message) = match &expect.sides {
-                Some((actual_expr, actual_type, expected_expr, expected_type, actual_text)) => {
-                    let actual = value_to_json(program, &ev.eval(actual_expr)?, actual_type);
-                    let expected = value_to_json(program, &ev.eval(expected_expr)?, expected_type);
-                    let message =
-                        format!("expected {actual_text} to be {expected}, but it is {actual}");
-                    (Some(expected), Some(actual), message)
-                }
-                None => (
-                    Some(Json::Bool(true)),
-                    Some(Json::Bool(false)),
-                    format!("expected `{}` to hold", expect.text),
-                ),
-            };
-            failures.push(TestFailure {
-                line: expect.line,
-                expectation: expect.text.clone(),
-                expected,
-                actual,
-                message,
-            });
         }
-        if let Some(observed) = observed {
-            observed.trace(&ev.trace);
+        let mut run = WorkflowRun::new(&test.name, given, test.as_of);
+        let mut failures = Vec::new();
+        for step in &test.steps {
+            match step {
+                Step::Expect(expect) => {
+                    let facts = TestFacts {
+                        violations: violations.clone(),
+                        approvals: required.clone(),
+                        workflow: run.facts(self)?,
+                    };
+                    let context = Context {
+                        now: run.now,
+                        ..context.clone()
+                    };
+                    let mut ev = Evaluator::new(program, inputs.clone(), context)
+                        .with_grants(&run.approvals);
+                    ev.test_facts = Some(facts);
+                    failures.extend(check_expectation(program, &mut ev, expect)?);
+                    if let Some(observed) = observed.as_deref_mut() {
+                        observed.trace(&ev.trace);
+                    }
+                }
+                Step::Workflow {
+                    workflow,
+                    state,
+                    actor,
+                } => {
+                    let actor = match actor {
+                        Some(actor) => Some(Actor::from_json(&literal_json(actor))?),
+                        None => None,
+                    };
+                    run.enter(workflow, state, actor);
+                }
+                Step::Approvals(grants) => run.grant(grants, &result),
+                Step::Now(at) => run.at(*at),
+                Step::Apply { transition, line } => match run.apply(self, transition) {
+                    Ok(workflow) => {
+                        if let Some(observed) = observed.as_deref_mut() {
+                            observed.see(CoverageKind::Transition, &workflow, transition);
+                        }
+                    }
+                    Err(error) => {
+                        failures.push(step_failure(*line, format!("apply {transition}"), &error));
+                        break;
+                    }
+                },
+                Step::Fire { sla, name, line } => {
+                    let trigger = if *sla {
+                        crate::workflow::actions::sla_timer(name)
+                    } else {
+                        name.clone()
+                    };
+                    if let Err(error) = run.fire(self, &trigger) {
+                        failures.push(step_failure(*line, format!("fire {trigger}"), &error));
+                        break;
+                    }
+                }
+            }
         }
         Ok(failures)
     }
+}
+
+/// A test's literal as the JSON a host would send.
+fn literal_json(literal: &Literal) -> Json {
+    match literal {
+        Literal::Null => Json::Null,
+        Literal::Bool(b) => Json::Bool(*b),
+        Literal::Text(text) => Json::String(text.clone()),
+        Literal::List(items) => Json::Array(items.iter().map(literal_json).collect()),
+        Literal::Record(fields) => Json::Object(
+            fields
+                .iter()
+                .map(|(name, value)| (name.clone(), literal_json(value)))
+                .collect(),
+        ),
+    }
+}
+
+/// A step that could not be taken; the test stops there.
+fn step_failure(line: usize, step: String, error: &crate::error::EvalError) -> TestFailure {
+    TestFailure {
+        line,
+        message: format!("`{step}` failed: {}", error.render()),
+        expectation: step,
+        expected: None,
+        actual: Some(error.to_json()),
+    }
+}
+
+/// Checks one expectation; a failure says what was expected and what was found.
+fn check_expectation(
+    program: &crate::ir::Program,
+    ev: &mut Evaluator<'_>,
+    expect: &Expectation,
+) -> EvalResult<Option<TestFailure>> {
+    if ev.eval(&expect.condition)? == Value::Bool(true) {
+        return Ok(None);
+    }
+    let (expected, actual, message) = match &expect.sides {
+        Some((actual_expr, actual_type, expected_expr, expected_type, actual_text)) => {
+            let actual = value_to_json(program, &ev.eval(actual_expr)?, actual_type);
+            let expected = value_to_json(program, &ev.eval(expected_expr)?, expected_type);
+            let message = format!("expected {actual_text} to be {expected}, but it is {actual}");
+            (Some(expected), Some(actual), message)
+        }
+        None => (
+            Some(Json::Bool(true)),
+            Some(Json::Bool(false)),
+            format!("expected `{}` to hold", expect.text),
+        ),
+    };
+    Ok(Some(TestFailure {
+        line: expect.line,
+        expectation: expect.text.clone(),
+        expected,
+        actual,
+        message,
+    }))
 }
 
 /// The kinds of rules coverage counts.
@@ -185,7 +268,7 @@ pub enum CoverageKind {
     PriceLine,
     /// Each step of an approval chain, covered when some test required it.
     ApprovalStep,
-    /// Each workflow transition, covered when a test's name mentions it.
+    /// Each workflow transition, covered when a test applies it.
     Transition,
 }
 
@@ -245,9 +328,7 @@ pub struct CoverageItem {
 /// - a decision row when it matched in some test;
 /// - a price line when some test's quote has it (a `for` line once any element produced it);
 /// - an approval step when some test required it;
-/// - a transition when some test's name mentions it as a word (`test "submit: a valid order
-///   may be submitted"`): test blocks evaluate values and never move a workflow, so naming
-///   the transition a test is about is how it is claimed.
+/// - a transition when some test applies it (`apply T`, spec §25).
 ///
 /// Values are computed lazily: a rule that only serves values no test and no output reads is
 /// not exercised.
@@ -451,43 +532,6 @@ impl Observed {
             }
         }
     }
-
-    /// The transitions a test's name mentions as a word.
-    fn named(&mut self, program: &crate::ir::Program, test_name: &str) {
-        for workflow in &program.workflows {
-            for t in &workflow.transitions {
-                if mentions(test_name, &t.name) {
-                    self.see(CoverageKind::Transition, &workflow.name, &t.name);
-                }
-            }
-        }
-    }
-}
-
-/// Whether `text` contains `word` with no identifier character on either side.
-fn mentions(text: &str, word: &str) -> bool {
-    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    text.match_indices(word).any(|(at, _)| {
-        let before = text.get(..at).and_then(|s| s.chars().next_back());
-        let after = text.get(at + word.len()..).and_then(|s| s.chars().next());
-        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
-    })
-}
-
-/// A test's `given` literal as the JSON input it stands for.
-fn given_json(literal: &Literal) -> Json {
-    match literal {
-        Literal::Null => Json::Null,
-        Literal::Bool(b) => Json::Bool(*b),
-        Literal::Text(text) => Json::String(text.clone()),
-        Literal::List(items) => Json::Array(items.iter().map(given_json).collect()),
-        Literal::Record(fields) => Json::Object(
-            fields
-                .iter()
-                .map(|(name, value)| (name.clone(), given_json(value)))
-                .collect(),
-        ),
-    }
 }
 
 #[cfg(test)]
@@ -504,15 +548,6 @@ mod tests {
         assert_eq!(percent(0, 4), "0.0");
         assert_eq!(percent(0, 0), "100.0");
         assert_eq!(percent(7, 7), "100.0");
-    }
-
-    #[test]
-    fn a_test_names_a_transition_as_a_word() {
-        assert!(mentions("submit: a valid order", "submit"));
-        assert!(mentions("after approve, ship", "approve"));
-        assert!(!mentions("resubmit later", "submit"));
-        assert!(!mentions("submitted orders", "submit"));
-        assert!(!mentions("submit_all", "submit"));
     }
 
     #[test]
@@ -558,6 +593,98 @@ mod tests {
         assert_eq!(outcomes.len(), 2);
         for outcome in &outcomes {
             assert!(outcome.failures.is_empty(), "{outcome:?}");
+        }
+    }
+
+    const FLOW: &str = "ruleset w version \"1.0.0\"\nroles clerk, boss\ninput { q: Int }\n\
+        approval sign { step boss_ok by boss when q > 20 }\n\
+        workflow flow {\n  state open initial owner clerk\n  state review owner boss\n  state done final\n\
+          transition send: open -> review by clerk\n  transition approve: review -> done by boss requires sign\n}\n\
+        trigger nudge on stay review after 2 days { notify owner \"waiting\" }\n";
+
+    fn run(tests: &str) -> (Vec<TestOutcome>, Coverage) {
+        let ruleset = Ruleset::compile(&format!("{FLOW}{tests}")).unwrap();
+        ruleset.run_tests_with_coverage()
+    }
+
+    #[test]
+    fn workflow_steps_move_the_instance_and_count_as_coverage() {
+        let (outcomes, coverage) = run("test \"send, wait, approve\" {\n\
+              given { q: 30 }\n  state open actor \"clerk\"\n  now 2026-03-02T09:00:00Z\n\
+              expect enabled == [\"send\"]\n  apply send\n  expect state == \"review\"\n\
+              expect approvals.sign.pending == [\"boss_ok\"]\n\
+              now 2026-03-04T09:00:00Z\n  fire nudge\n  expect actions == [\"nudge.notify\"]\n\
+              state review actor { id: \"bo\", roles: [boss] }\n  expect enabled == []\n\
+              approvals { sign: { boss_ok: \"bo\" } }\n  expect enabled == [\"approve\"]\n\
+              apply approve\n  expect state == \"done\"\n}\n");
+        assert!(outcomes[0].failures.is_empty(), "{outcomes:?}");
+        let transitions: Vec<_> = coverage
+            .items
+            .iter()
+            .filter(|i| i.kind == CoverageKind::Transition)
+            .map(|i| (i.item.as_str(), i.covered))
+            .collect();
+        assert_eq!(transitions, vec![("send", true), ("approve", true)]);
+    }
+
+    #[test]
+    fn a_refused_transition_fails_the_test_with_its_reasons_and_stops_it() {
+        let (outcomes, coverage) = run("test \"approve: without the boss\" {\n\
+              given { q: 30 }\n  state review actor \"boss\"\n  now 2026-03-02T09:00:00Z\n\
+              apply approve\n  expect state == \"nowhere\"\n}\n");
+        let failures = &outcomes[0].failures;
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert_eq!(failures[0].expectation, "apply approve");
+        assert!(
+            failures[0].message.contains("sign"),
+            "{}",
+            failures[0].message
+        );
+        // Naming a transition in the test's name does not cover it: only applying it does.
+        assert!(
+            coverage
+                .items
+                .iter()
+                .all(|i| !i.covered || i.kind != CoverageKind::Transition)
+        );
+    }
+
+    #[test]
+    fn a_timer_before_its_time_fires_nothing_and_apply_needs_now() {
+        let (outcomes, _) = run("test \"early\" {\n  given { q: 1 }\n  state review\n\
+              now 2026-03-02T09:00:00Z\n  now 2026-03-03T09:00:00Z\n  fire nudge\n  expect actions == []\n}\n\
+              test \"no time\" {\n  given { q: 1 }\n  state open actor \"clerk\"\n  apply send\n}\n");
+        assert!(outcomes[0].failures.is_empty(), "{outcomes:?}");
+        assert!(
+            outcomes[1].failures[0].message.contains("`now`"),
+            "{outcomes:?}"
+        );
+    }
+
+    #[test]
+    fn workflow_steps_are_checked_when_the_ruleset_compiles() {
+        for (step, message) in [
+            ("state closed", "there is no state `closed`"),
+            (
+                "state open\n  apply sendd",
+                "there is no transition `sendd`",
+            ),
+            ("apply send", "needs a workflow instance"),
+            (
+                "state open\n  fire nudg",
+                "there is no timer trigger `nudg`",
+            ),
+            (
+                "approvals { sing: { boss_ok: \"bo\" } }",
+                "there is no approval chain `sing`",
+            ),
+        ] {
+            let source = format!("{FLOW}test \"t\" {{\n  given {{ q: 1 }}\n  {step}\n}}\n");
+            let errors = Ruleset::compile(&source).unwrap_err();
+            assert!(
+                errors.0.iter().any(|d| d.message.contains(message)),
+                "{step}: {errors:?}"
+            );
         }
     }
 }

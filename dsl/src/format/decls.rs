@@ -609,10 +609,39 @@ impl Printer<'_> {
             self.line(&format!("as_of {}", as_of.value.format("%Y-%m-%d")));
             self.done(as_of.span);
         }
-        for expect in &d.expects {
-            self.member(expect.span);
-            self.line(&format!("expect {}", e::expr(expect)));
-            self.done(expect.span);
+        for step in &d.steps {
+            self.member(step.span);
+            match &step.kind {
+                TestStepKind::Expect(expect) => self.line(&format!("expect {}", e::expr(expect))),
+                TestStepKind::Workflow {
+                    workflow,
+                    state,
+                    actor,
+                } => {
+                    let mut text = String::new();
+                    if let Some(workflow) = workflow {
+                        text.push_str(&format!("workflow {} ", workflow.name));
+                    }
+                    text.push_str(&format!("state {}", state.name));
+                    if let Some(actor) = actor {
+                        text.push_str(&format!(" actor {}", e::expr(actor)));
+                    }
+                    self.line(&text);
+                }
+                TestStepKind::Approvals(grants) => match &grants.kind {
+                    ExprKind::Record(fields) => {
+                        self.record_block("approvals ", fields, grants.span)
+                    }
+                    _ => self.line(&format!("approvals {}", e::expr(grants))),
+                },
+                TestStepKind::Now(at) => self.line(&format!("now {}", e::expr(at))),
+                TestStepKind::Apply(transition) => self.line(&format!("apply {}", transition.name)),
+                TestStepKind::Fire { sla, name } => {
+                    let sla = if *sla { "sla " } else { "" };
+                    self.line(&format!("fire {sla}{}", name.name));
+                }
+            }
+            self.done(step.span);
         }
         self.close_block(d.span.end);
         self.indent -= 1;

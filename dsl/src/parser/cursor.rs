@@ -97,6 +97,11 @@ fn is_noise(rule: Rule) -> bool {
             | k_breach
             | k_change
             | k_becomes
+            | k_actor
+            | k_approvals
+            | k_now
+            | k_apply
+            | k_fire
     )
 }
 

@@ -970,7 +970,7 @@ impl Builder<'_> {
         let name = self.plain_string(c.expect(Rule::plain_string)?);
         let mut given: Option<Expr> = None;
         let mut as_of = None;
-        let mut expects = Vec::new();
+        let mut steps = Vec::new();
         for clause in c.rest() {
             let clause_span = span_of(&clause);
             let rule = clause.as_rule();
@@ -1010,7 +1010,81 @@ impl Builder<'_> {
                         ));
                     }
                 }
-                _ => expects.push(self.expr(inner.expect(Rule::expr)?)?),
+                Rule::test_workflow => {
+                    let first = self.ident(inner.expect(Rule::ident)?);
+                    let (workflow, state) = match inner.take(Rule::ident) {
+                        Some(state) => (Some(first), self.ident(state)),
+                        None => (None, first),
+                    };
+                    let actor = match inner.next().ok() {
+                        Some(node) if node.as_rule() == Rule::record => Some(Expr {
+                            span: span_of(&node),
+                            kind: ExprKind::Record(self.record_fields(node)?),
+                        }),
+                        Some(node) => {
+                            let text = self.plain_string(node);
+                            Some(Expr {
+                                span: text.span,
+                                kind: ExprKind::Text(vec![TextPart::Literal(text.value)]),
+                            })
+                        }
+                        None => None,
+                    };
+                    steps.push(TestStep {
+                        kind: TestStepKind::Workflow {
+                            workflow,
+                            state,
+                            actor,
+                        },
+                        span: clause_span,
+                    });
+                }
+                Rule::test_approvals => {
+                    let record = inner.expect(Rule::record)?;
+                    let grants = Expr {
+                        span: span_of(&record),
+                        kind: ExprKind::Record(self.record_fields(record)?),
+                    };
+                    steps.push(TestStep {
+                        kind: TestStepKind::Approvals(grants),
+                        span: clause_span,
+                    });
+                }
+                Rule::test_now => {
+                    let node = inner.expect(Rule::datetime)?;
+                    let at = Expr {
+                        span: span_of(&node),
+                        kind: ExprKind::DateTime(self.datetime(node)),
+                    };
+                    steps.push(TestStep {
+                        kind: TestStepKind::Now(at),
+                        span: clause_span,
+                    });
+                }
+                Rule::test_apply => steps.push(TestStep {
+                    kind: TestStepKind::Apply(self.ident(inner.expect(Rule::ident)?)),
+                    span: clause_span,
+                }),
+                Rule::test_fire => {
+                    let kind = match inner.take(Rule::test_fire_sla) {
+                        Some(sla) => TestStepKind::Fire {
+                            sla: true,
+                            name: self.ident(Cursor::new(sla).expect(Rule::ident)?),
+                        },
+                        None => TestStepKind::Fire {
+                            sla: false,
+                            name: self.ident(inner.expect(Rule::ident)?),
+                        },
+                    };
+                    steps.push(TestStep {
+                        kind,
+                        span: clause_span,
+                    });
+                }
+                _ => steps.push(TestStep {
+                    kind: TestStepKind::Expect(self.expr(inner.expect(Rule::expr)?)?),
+                    span: clause_span,
+                }),
             }
         }
         let given = given.unwrap_or(Expr {
@@ -1022,7 +1096,7 @@ impl Builder<'_> {
             name,
             given,
             as_of,
-            expects,
+            steps,
             span,
         })
     }

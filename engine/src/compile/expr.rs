@@ -2,6 +2,7 @@
 //! Each check reports a diagnostic and yields `Type::Unknown`, so one mistake is reported once
 //! and every other mistake of the file is still found.
 
+use crate::ir::test_case::WorkflowFact;
 use std::sync::Arc;
 
 use ordo_dsl::ast::{self, BinaryOp, ComprehensionForm, ExprKind, TextPart, UnaryOp};
@@ -410,6 +411,21 @@ impl Lowerer<'_> {
             }
             "violations" if self.context == Context::Test => {
                 return (Expr::TestViolations, super::test_blocks::text_list());
+            }
+            "enabled" if self.context == Context::Test => {
+                return (
+                    Expr::TestWorkflow(WorkflowFact::Enabled),
+                    super::test_blocks::text_list(),
+                );
+            }
+            "state" if self.context == Context::Test => {
+                return (Expr::TestWorkflow(WorkflowFact::State), Type::Text);
+            }
+            "actions" if self.context == Context::Test => {
+                return (
+                    Expr::TestWorkflow(WorkflowFact::Actions),
+                    super::test_blocks::text_list(),
+                );
             }
             _ => {}
         }

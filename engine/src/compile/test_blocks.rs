@@ -3,11 +3,13 @@
 //! each `expect` becomes a Bool expression over the ruleset's names plus `violations` and
 //! `approvals.CHAIN`.
 
-use ordo_dsl::ast::{self, ExprKind, TextPart};
-use ordo_dsl::{Diagnostic, DiagnosticKind};
+use ordo_dsl::ast::{self, ExprKind, TestStepKind, TextPart};
+use ordo_dsl::diagnostic::did_you_mean;
+use ordo_dsl::{Diagnostic, DiagnosticKind, Span};
 
 use super::{Context, Lowerer};
-use crate::ir::test_case::{Expectation, Literal, TestCase};
+use crate::ir::test_case::{Expectation, Literal, Step, TestCase};
+use crate::ir::workflow::TriggerEvent;
 use crate::ir::{CompareOp, Expr};
 use crate::types::Type;
 
@@ -31,46 +33,47 @@ pub(super) fn lower_test(l: &mut Lowerer<'_>, t: &ast::TestDecl) -> Option<TestC
         }
     };
     let saved = std::mem::replace(&mut l.context, Context::Test);
-    let mut expects = Vec::new();
-    for e in &t.expects {
-        let text = e.span.text(l.source).to_string();
-        let line = l.line_of(e.span.start);
-        // `expect a == b` shows both sides when it fails.
-        let sides = match &e.kind {
-            ExprKind::Binary {
-                op: ast::BinaryOp::Eq,
-                lhs,
-                rhs,
+    let mut steps = Vec::new();
+    // The workflow the steps act on, once a `state` step named it.
+    let mut workflow: Option<usize> = None;
+    for step in &t.steps {
+        let lowered = match &step.kind {
+            TestStepKind::Expect(e) => Some(Step::Expect(expectation(l, e))),
+            TestStepKind::Workflow {
+                workflow: name,
+                state,
+                actor,
             } => {
-                let (a, at) = l.expr(lhs, None);
-                let (b, bt) = l.expr(rhs, Some(&at));
-                if at.unify(&bt).is_none() {
-                    let msg = format!("cannot compare {} with {}", l.show(&at), l.show(&bt));
-                    l.error(Diagnostic::new(DiagnosticKind::TypeMismatch, e.span, msg));
-                }
-                Some((a, at, b, bt, lhs.span.text(l.source).to_string()))
+                workflow = workflow_named(l, name.as_ref(), step.span);
+                workflow.and_then(|w| context_step(l, w, state, actor.as_ref()))
             }
-            _ => None,
-        };
-        let expectation = match sides {
-            Some((actual, actual_type, expected, expected_type, actual_text)) => Expectation {
-                text,
-                line,
-                condition: Expr::Compare(
-                    CompareOp::Eq,
-                    Box::new(actual.clone()),
-                    Box::new(expected.clone()),
-                ),
-                sides: Some((actual, actual_type, expected, expected_type, actual_text)),
+            TestStepKind::Approvals(grants) => approvals(l, grants).map(Step::Approvals),
+            TestStepKind::Now(at) => match &at.kind {
+                ExprKind::DateTime(at) => Some(Step::Now(*at)),
+                _ => None,
             },
-            None => Expectation {
-                text,
-                line,
-                condition: l.condition(e, "an expectation"),
-                sides: None,
-            },
+            TestStepKind::Apply(transition) => in_workflow(l, workflow, step.span).and_then(|w| {
+                let known = l.program.workflows.get(w).map(|wf| {
+                    wf.transitions
+                        .iter()
+                        .map(|t| t.name.clone())
+                        .collect::<Vec<_>>()
+                });
+                let known = known.unwrap_or_default();
+                if known.contains(&transition.name) {
+                    Some(Step::Apply {
+                        transition: transition.name.clone(),
+                        line: l.line_of(step.span.start),
+                    })
+                } else {
+                    unknown(l, transition, "transition", &known);
+                    None
+                }
+            }),
+            TestStepKind::Fire { sla, name } => in_workflow(l, workflow, step.span)
+                .and_then(|w| fire_step(l, w, *sla, name, step.span)),
         };
-        expects.push(expectation);
+        steps.extend(lowered);
     }
     l.context = saved;
     Some(TestCase {
@@ -78,7 +81,278 @@ pub(super) fn lower_test(l: &mut Lowerer<'_>, t: &ast::TestDecl) -> Option<TestC
         line: l.line_of(t.span.start),
         given,
         as_of: t.as_of.as_ref().map(|d| d.value),
-        expects,
+        steps,
+    })
+}
+
+/// One `expect`: a Bool condition; `expect a == b` keeps both sides to show when it fails.
+fn expectation(l: &mut Lowerer<'_>, e: &ast::Expr) -> Expectation {
+    let text = e.span.text(l.source).to_string();
+    let line = l.line_of(e.span.start);
+    if let ExprKind::Binary {
+        op: ast::BinaryOp::Eq,
+        lhs,
+        rhs,
+    } = &e.kind
+    {
+        let (actual, actual_type) = l.expr(lhs, None);
+        let (expected, expected_type) = l.expr(rhs, Some(&actual_type));
+        if actual_type.unify(&expected_type).is_none() {
+            let msg = format!(
+                "cannot compare {} with {}",
+                l.show(&actual_type),
+                l.show(&expected_type)
+            );
+            l.error(Diagnostic::new(DiagnosticKind::TypeMismatch, e.span, msg));
+        }
+        return Expectation {
+            text,
+            line,
+            condition: Expr::Compare(
+                CompareOp::Eq,
+                Box::new(actual.clone()),
+                Box::new(expected.clone()),
+            ),
+            sides: Some((
+                actual,
+                actual_type,
+                expected,
+                expected_type,
+                lhs.span.text(l.source).to_string(),
+            )),
+        };
+    }
+    Expectation {
+        text,
+        line,
+        condition: l.condition(e, "an expectation"),
+        sides: None,
+    }
+}
+
+fn unknown(l: &mut Lowerer<'_>, name: &ast::Ident, what: &str, known: &[String]) {
+    let mut diagnostic = Diagnostic::new(
+        DiagnosticKind::UnknownName,
+        name.span,
+        format!("there is no {what} `{}`", name.name),
+    );
+    if let Some(hint) = did_you_mean(&name.name, known.iter().map(String::as_str)) {
+        diagnostic = diagnostic.with_hint(hint);
+    }
+    l.error(diagnostic);
+}
+
+/// The workflow a `state` step names, or the ruleset's only one when it names none.
+fn workflow_named(l: &mut Lowerer<'_>, name: Option<&ast::Ident>, span: Span) -> Option<usize> {
+    let names: Vec<String> = l.program.workflows.iter().map(|w| w.name.clone()).collect();
+    match name {
+        Some(name) => {
+            let found = names.iter().position(|n| *n == name.name);
+            if found.is_none() {
+                unknown(l, name, "workflow", &names);
+            }
+            found
+        }
+        None if names.len() == 1 => Some(0),
+        None => {
+            let message = if names.is_empty() {
+                "the ruleset has no workflow to test".to_string()
+            } else {
+                format!(
+                    "the ruleset has {} workflows: say which, `workflow NAME state S`",
+                    names.len()
+                )
+            };
+            l.error(Diagnostic::new(DiagnosticKind::Invalid, span, message));
+            None
+        }
+    }
+}
+
+/// The workflow of the steps so far; `apply` and `fire` need one.
+fn in_workflow(l: &mut Lowerer<'_>, workflow: Option<usize>, span: Span) -> Option<usize> {
+    if workflow.is_none() {
+        l.error(
+            Diagnostic::new(
+                DiagnosticKind::Invalid,
+                span,
+                "this step needs a workflow instance",
+            )
+            .with_hint("set one first: `state S` (or `workflow W state S actor A`)"),
+        );
+    }
+    workflow
+}
+
+/// `[workflow W] state S [actor A]`, checked against the workflow.
+fn context_step(
+    l: &mut Lowerer<'_>,
+    workflow: usize,
+    state: &ast::Ident,
+    actor: Option<&ast::Expr>,
+) -> Option<Step> {
+    let wf = l.program.workflows.get(workflow)?;
+    let name = wf.name.clone();
+    let states: Vec<String> = wf.states.iter().map(|s| s.name.clone()).collect();
+    if !states.contains(&state.name) {
+        unknown(l, state, "state", &states);
+        return None;
+    }
+    let actor = match actor {
+        None => None,
+        Some(actor) => match literal(l, actor, None) {
+            Ok(literal) if is_actor(&literal) => Some(literal),
+            Ok(_) => {
+                l.error(
+                    Diagnostic::new(
+                        DiagnosticKind::Invalid,
+                        actor.span,
+                        "an actor is a role or a record `{ id, roles }`",
+                    )
+                    .with_hint("write `{ id: \"ana\", roles: [sales] }` or a role as a text"),
+                );
+                return None;
+            }
+            Err(diagnostic) => {
+                l.error(diagnostic);
+                return None;
+            }
+        },
+    };
+    Some(Step::Workflow {
+        workflow: name,
+        state: state.name.clone(),
+        actor,
+    })
+}
+
+/// Whether an actor literal has the shape of a request's actor: a role, or `{ id?, roles? }`
+/// with a text id and a list of role texts.
+fn is_actor(actor: &Literal) -> bool {
+    match actor {
+        Literal::Text(_) => true,
+        Literal::Record(fields) => {
+            fields
+                .iter()
+                .all(|(name, value)| match (name.as_str(), value) {
+                    ("id", Literal::Text(_) | Literal::Null) => true,
+                    ("roles", Literal::List(roles)) => {
+                        roles.iter().all(|r| matches!(r, Literal::Text(_)))
+                    }
+                    _ => false,
+                })
+        }
+        _ => false,
+    }
+}
+
+/// `approvals { chain: { step: "id" | ["id", ...] } }`: a grant by each id.
+fn approvals(
+    l: &mut Lowerer<'_>,
+    grants: &ast::Expr,
+) -> Option<Vec<(String, String, Vec<String>)>> {
+    let invalid = |span: Span| {
+        Diagnostic::new(
+            DiagnosticKind::Invalid,
+            span,
+            "test approvals are `{ chain: { step: \"id\" | [\"id\", ...] } }`",
+        )
+    };
+    let ExprKind::Record(chains) = &grants.kind else {
+        l.error(invalid(grants.span));
+        return None;
+    };
+    let mut approvals = Vec::new();
+    for chain in chains {
+        let Some(index) = l
+            .program
+            .approvals
+            .iter()
+            .position(|c| c.name == chain.name.name)
+        else {
+            let known: Vec<String> = l.program.approvals.iter().map(|c| c.name.clone()).collect();
+            unknown(l, &chain.name, "approval chain", &known);
+            return None;
+        };
+        let ExprKind::Record(steps) = &chain.value.kind else {
+            l.error(invalid(chain.value.span));
+            return None;
+        };
+        for step in steps {
+            let known: Vec<String> = l
+                .program
+                .approvals
+                .get(index)
+                .map(|c| c.steps.iter().map(|s| s.id.clone()).collect())
+                .unwrap_or_default();
+            if !known.contains(&step.name.name) {
+                unknown(l, &step.name, "approval step", &known);
+                return None;
+            }
+            let ids = match literal(l, &step.value, None) {
+                Ok(Literal::Text(id)) => vec![id],
+                Ok(Literal::List(ids)) => ids
+                    .into_iter()
+                    .filter_map(|id| match id {
+                        Literal::Text(id) => Some(id),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => {
+                    l.error(invalid(step.value.span));
+                    return None;
+                }
+            };
+            approvals.push((chain.name.name.clone(), step.name.name.clone(), ids));
+        }
+    }
+    Some(approvals)
+}
+
+/// `fire TRIGGER` (a timer of the workflow) or `fire sla STATE`.
+fn fire_step(
+    l: &mut Lowerer<'_>,
+    workflow: usize,
+    sla: bool,
+    name: &ast::Ident,
+    span: Span,
+) -> Option<Step> {
+    let line = l.line_of(span.start);
+    if sla {
+        let states: Vec<String> = l
+            .program
+            .workflows
+            .get(workflow)
+            .map(|w| w.states.iter().map(|s| s.name.clone()).collect())
+            .unwrap_or_default();
+        if !states.contains(&name.name) {
+            unknown(l, name, "state", &states);
+            return None;
+        }
+        return Some(Step::Fire {
+            sla: true,
+            name: name.name.clone(),
+            line,
+        });
+    }
+    let timers: Vec<String> = l
+        .program
+        .triggers
+        .iter()
+        .filter(|t| {
+            t.workflow as usize == workflow
+                && matches!(t.event, TriggerEvent::Stay(..) | TriggerEvent::At(..))
+        })
+        .map(|t| t.name.clone())
+        .collect();
+    if !timers.contains(&name.name) {
+        unknown(l, name, "timer trigger", &timers);
+        return None;
+    }
+    Some(Step::Fire {
+        sla: false,
+        name: name.name.clone(),
+        line,
     })
 }
 

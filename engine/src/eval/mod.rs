@@ -861,6 +861,23 @@ impl<'p> Evaluator<'p> {
                     .unwrap_or_default();
                 Value::List(ids.iter().map(|s| Value::text(s)).collect())
             }
+            Expr::TestWorkflow(fact) => {
+                let texts =
+                    |items: &[String]| Value::List(items.iter().map(|s| Value::text(s)).collect());
+                match self.test_facts.as_ref().and_then(|f| f.workflow.as_ref()) {
+                    None => {
+                        return Err(EvalError::new(
+                            ErrorKind::InvalidRequest,
+                            "a test reads `enabled`, `state` and `actions` after `state S` sets its workflow",
+                        ));
+                    }
+                    Some(facts) => match fact {
+                        crate::ir::test_case::WorkflowFact::Enabled => texts(&facts.enabled),
+                        crate::ir::test_case::WorkflowFact::State => Value::text(&facts.state),
+                        crate::ir::test_case::WorkflowFact::Actions => texts(&facts.actions),
+                    },
+                }
+            }
             Expr::Chain(index) => {
                 let outcome = self.chain(*index as usize)?;
                 match self.program.approvals.get(*index as usize) {

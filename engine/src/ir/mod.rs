@@ -613,6 +613,8 @@ pub enum Expr {
     TestViolations,
     /// In tests: the ids of a chain's required steps.
     TestApprovals(u32),
+    /// In workflow tests (spec §25): `enabled`, `state` or `actions`.
+    TestWorkflow(test_case::WorkflowFact),
     /// `approvals.CHAIN`: the chain's status as a record `{complete, required, pending,
     /// stale}` against the grants of the evaluation (spec §22).
     Chain(u32),

@@ -16,6 +16,7 @@ pub fn children(e: &Expr) -> Vec<&Expr> {
         | Expr::Context(_)
         | Expr::TestViolations
         | Expr::TestApprovals(_)
+        | Expr::TestWorkflow(_)
         | Expr::Chain(_) => Vec::new(),
         Expr::Field(inner, _) | Expr::Neg(inner) | Expr::Not(inner) => vec![inner],
         Expr::BandsPrice(_, _, inner) | Expr::RoundMode(inner, _, _) => vec![inner],

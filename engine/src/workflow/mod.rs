@@ -2,7 +2,7 @@
 //! the host passes the state, the input, the granted approvals and the event; the answers are
 //! data (reasons, actions, timers), never side effects.
 
-mod actions;
+pub(crate) mod actions;
 mod request;
 
 use serde_json::{Map, Value as Json, json};
