@@ -65,8 +65,8 @@ pub use error::{ErrorKind, EvalError, EvalResult};
 pub use eval::{PricedLine, Quote};
 pub use json::{
     Actor, ApplyRequest, Approvals, ConfigureRequest, EvalOptions, Event, Grant, StartRequest,
-    TimerRequest, TransitionsRequest, UpdateRequest, WorkflowRequest, parse_json, to_json_pretty,
-    to_json_string,
+    TimerRequest, TransitionsRequest, UpdateRequest, WorkflowRequest, parse_json,
+    parse_request_json, to_json_pretty, to_json_string,
 };
 pub use ordo_dsl::{Diagnostic, DiagnosticKind, Diagnostics};
 pub use registry::{Registry, Selector};
