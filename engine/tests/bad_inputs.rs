@@ -152,3 +152,53 @@ fn a_version_that_is_not_semver_does_not_compile() {
         assert!(Ruleset::compile(&source).is_ok(), "{version}");
     }
 }
+
+// ---- 3. A zero keeps the scale its arithmetic implies ---------------------------------------
+
+fn outputs(source: &str, input: &str) -> serde_json::Value {
+    let ruleset = Ruleset::compile(source).unwrap_or_else(|d| panic!("{}", d.render("z", source)));
+    let text = ruleset
+        .evaluate_str(input, &EvalOptions::default())
+        .expect("evaluates");
+    serde_json::from_str(&text).expect("JSON")
+}
+
+#[test]
+fn a_zero_result_keeps_its_scale() {
+    let source = r#"ruleset z version "1.0.0"
+input { price: Decimal = 0.00, qty: Int = 75 }
+output product = 0.00 * 75
+output product_of_inputs = price * qty
+output zero_times = 1.50 * 0
+output negative = -0.00 * 3
+output sum = 0 + 0.00
+output quotient = 0.000 / 2.0
+output nonzero_product = 1.50 * 2
+output nonzero_quotient = 4.000 / 2.0
+"#;
+    let result = outputs(source, "{}");
+    let out = &result["outputs"];
+    assert_eq!(out["product"], "0.00");
+    assert_eq!(out["product_of_inputs"], "0.00");
+    assert_eq!(out["zero_times"], "0.00");
+    assert_eq!(out["negative"], "0.00");
+    assert_eq!(out["sum"], "0.00");
+    assert_eq!(out["quotient"], "0.00");
+    // As for non-zero values.
+    assert_eq!(out["nonzero_product"], "3.00");
+    assert_eq!(out["nonzero_quotient"], "2.00");
+}
+
+#[test]
+fn a_price_line_with_a_zero_unit_price_keeps_its_scale() {
+    let source = r#"ruleset z version "1.0.0"
+input { list: Decimal = 0.00, discount: Decimal = 0.5 }
+price quote currency "EUR" {
+  line free "Free part" qty 3 at list * discount
+}
+"#;
+    let result = outputs(source, "{}");
+    let line = &result["quotes"]["quote"]["lines"][0];
+    assert_eq!(line["unit_price"], "0.000", "{line}");
+    assert_eq!(line["amount"], "0.00", "{line}");
+}
