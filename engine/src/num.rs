@@ -12,7 +12,11 @@ const MAX_SCALE: u32 = 28;
 fn overflow(op: &str) -> EvalError {
     EvalError::new(
         ErrorKind::Overflow,
-        format!("the result of `{op}` is too large for a decimal (28 significant digits)"),
+        format!(
+            "the result of `{op}` is too large for a decimal (its digits without the point \
+             read at most {})",
+            ordo_dsl::decimal::DECIMAL_MAX_DIGITS
+        ),
     )
 }
 

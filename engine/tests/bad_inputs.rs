@@ -202,3 +202,180 @@ price quote currency "EUR" {
     assert_eq!(line["unit_price"], "0.000", "{line}");
     assert_eq!(line["amount"], "0.00", "{line}");
 }
+
+// ---- 4. Messages that name the problem -------------------------------------------------------
+
+/// The one diagnostic compiling `source` gives: (message, hint, the text its span covers).
+fn diagnostic(source: &str) -> (String, Option<String>, String) {
+    let diagnostics = match Ruleset::compile(source) {
+        Ok(_) => panic!("compiles: {source}"),
+        Err(diagnostics) => diagnostics,
+    };
+    let d = diagnostics.iter().next().expect("a diagnostic");
+    let covered = source
+        .get(d.span.start..d.span.end)
+        .unwrap_or("")
+        .to_string();
+    (d.message.clone(), d.hint.clone(), covered)
+}
+
+#[test]
+fn a_byte_order_mark_in_front_of_a_source_is_skipped() {
+    let plain = "ruleset r version \"1.0.0\"\ninput { q: Int }\noutput x = q\n";
+    let with_bom = format!("\u{feff}{plain}");
+    let ruleset = Ruleset::compile(&with_bom).expect("compiles");
+    assert_eq!(ruleset.hash(), Ruleset::compile(plain).unwrap().hash());
+}
+
+#[test]
+fn an_empty_source_asks_for_the_header() {
+    for source in ["", "\n\n", "// just a comment\n", "\u{feff}"] {
+        let (message, hint, _) = diagnostic(source);
+        assert_eq!(
+            message, "expected `ruleset NAME version \"X.Y.Z\"`, found the end of the file",
+            "{source:?}"
+        );
+        assert!(hint.unwrap_or_default().contains("header"), "{source:?}");
+    }
+}
+
+#[test]
+fn a_name_with_a_letter_outside_ascii_says_what_names_are_made_of() {
+    let (message, hint, covered) =
+        diagnostic("ruleset r version \"1.0.0\"\nenum Größe { small }\n");
+    assert_eq!(
+        message,
+        "`Größe` is not a valid name: `ö` is not an ASCII letter"
+    );
+    assert_eq!(covered, "Größe");
+    assert_eq!(
+        hint.as_deref(),
+        Some("names (identifiers) are made of ASCII letters, digits and `_`")
+    );
+    let (message, _, covered) =
+        diagnostic("ruleset r version \"1.0.0\"\ninput { q: Int }\noutput über = q\n");
+    assert_eq!(
+        message,
+        "`über` is not a valid name: `ü` is not an ASCII letter"
+    );
+    assert_eq!(covered, "über");
+}
+
+#[test]
+fn an_enum_value_that_is_not_one_reads_without_a_wrong_article() {
+    let ruleset = Ruleset::compile(
+        "ruleset r version \"1.0.0\"\nenum Accessory { bell, lamp }\ninput { a: Accessory }\noutput x = a\n",
+    )
+    .unwrap();
+    let error = ruleset
+        .evaluate_str(r#"{"a": "horn"}"#, &EvalOptions::default())
+        .unwrap_err();
+    assert!(
+        error
+            .message
+            .starts_with("\"horn\" is not a value of Accessory"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn a_registry_without_the_version_asked_for_reads_without_a_wrong_article() {
+    let mut registry = ordo_engine::Registry::new();
+    registry.add(ruleset()).unwrap();
+    for (selector, says) in [
+        ("^2", "`bikes` has no version matching `^2`"),
+        ("2.0.0", "`bikes` has no version 2.0.0"),
+        (
+            "2020-01-01",
+            "`bikes` has no version in effect on 2020-01-01",
+        ),
+    ] {
+        let selector = ordo_engine::Selector::parse(selector).unwrap();
+        let Err(error) = registry.resolve("bikes", &selector) else {
+            // A version without `effective` is always in effect: nothing to report.
+            continue;
+        };
+        assert!(error.message.starts_with(says), "{}", error.message);
+        assert!(!error.message.contains("no a "), "{}", error.message);
+    }
+}
+
+#[test]
+fn a_number_with_thirty_places_names_the_real_limit() {
+    let thirty = format!("0.{}", "1".repeat(30));
+    let (message, hint, _) = diagnostic(&format!(
+        "ruleset r version \"1.0.0\"\ninput {{ q: Decimal = {thirty} }}\noutput x = q\n"
+    ));
+    assert_eq!(
+        message,
+        format!(
+            "the number `{thirty}` does not fit a decimal: it has 30 digits after the point, \
+             and a decimal holds at most 28"
+        )
+    );
+    assert!(!message.contains("significant"), "{message}");
+    assert!(
+        hint.unwrap_or_default()
+            .contains("79228162514264337593543950335")
+    );
+
+    let error =
+        Ruleset::compile("ruleset r version \"1.0.0\"\ninput { q: Decimal }\noutput x = q\n")
+            .unwrap()
+            .evaluate_str(&format!(r#"{{"q": "{thirty}"}}"#), &EvalOptions::default())
+            .unwrap_err();
+    assert!(
+        error
+            .message
+            .contains("it has 30 digits after the point, and a decimal holds at most 28"),
+        "{}",
+        error.message
+    );
+    let error =
+        Ruleset::compile("ruleset r version \"1.0.0\"\ninput { q: Decimal }\noutput x = q\n")
+            .unwrap()
+            .evaluate_str(r#"{"q": 1e40}"#, &EvalOptions::default())
+            .unwrap_err();
+    assert!(error.message.contains("too large"), "{}", error.message);
+    // Text that is no number at all is not said to be too long.
+    let error =
+        Ruleset::compile("ruleset r version \"1.0.0\"\ninput { q: Decimal }\noutput x = q\n")
+            .unwrap()
+            .evaluate_str(r#"{"q": "lots"}"#, &EvalOptions::default())
+            .unwrap_err();
+    assert_eq!(
+        error.message,
+        "`q` must be a number, found the text \"lots\""
+    );
+}
+
+#[test]
+fn an_optional_used_where_a_value_is_needed_hints_at_a_default() {
+    let header = "ruleset r version \"1.0.0\"\ninput { q: Int?, b: Bool?, t: Text? }\n";
+    for (body, default) in [
+        ("let y: Int = q\noutput x = y\n", "`x ?? 0`"),
+        ("output x = q + 1\n", "`x ?? 0`"),
+        ("output x = q > 3\n", "`x ?? 0`"),
+        ("output x = round(q, 2)\n", "`x ?? 0`"),
+        ("output x = if b then 1 else 2\n", "`x ?? false`"),
+        ("let y: Text = t\noutput x = y\n", "`x ?? \"\"`"),
+    ] {
+        let (message, hint, _) = diagnostic(&format!("{header}{body}"));
+        let hint = hint.unwrap_or_else(|| panic!("no hint for {body:?}: {message}"));
+        assert!(hint.contains("may be `none`"), "{body:?}: {hint}");
+        assert!(hint.contains(default), "{body:?}: {hint}");
+    }
+    // An optional whose value would not fit either: no such hint.
+    let (_, hint, _) = diagnostic(&format!("{header}let y: Int = t\noutput x = y\n"));
+    assert!(hint.is_none_or(|h| !h.contains("none")));
+}
+
+#[test]
+fn an_error_at_the_inputs_root_names_the_root() {
+    let error = eval_str("[1, 2]").unwrap_err();
+    assert_eq!(error.path.as_deref(), Some(""));
+    let rendered = error.render();
+    assert!(rendered.contains("at the input's root"), "{rendered}");
+    assert!(!rendered.contains("``"), "{rendered}");
+}
