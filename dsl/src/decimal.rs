@@ -42,7 +42,7 @@ pub fn decimal_misfit(text: &str) -> Option<String> {
         format!("it has {places} digits after the point, and a decimal holds at most 28")
     } else {
         format!(
-            "it is too large: a decimal's digits without the point read at most \
+            "it is too large, as a decimal's digits without the point read at most \
              {DECIMAL_MAX_DIGITS} (2⁹⁶ − 1)"
         )
     })
