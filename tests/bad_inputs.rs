@@ -66,7 +66,11 @@ fn eval_refuses_a_key_given_twice_naming_its_path() {
         // From standard input too.
         let out = ordo_with(&["eval", &ruleset, "--input", "-"], Some(input));
         assert_eq!(out.status.code(), Some(1));
-        assert!(text(&out.stderr).contains("appears twice"), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("appears twice"),
+            "{}",
+            text(&out.stderr)
+        );
     }
 }
 
@@ -97,7 +101,11 @@ fn a_batch_refuses_a_line_with_a_key_given_twice() {
 fn diff_cases_refuse_a_key_given_twice() {
     let dir = folder("diff-dup");
     let ruleset = write(&dir, "shop.ordo", RULESET);
-    let cases = write(&dir, "cases.json", r#"{"input": {"model": "a", "model": "b"}}"#);
+    let cases = write(
+        &dir,
+        "cases.json",
+        r#"{"input": {"model": "a", "model": "b"}}"#,
+    );
     let out = ordo_with(&["diff", &ruleset, &ruleset, "--cases", &cases], None);
     let stderr = text(&out.stderr);
     assert_ne!(out.status.code(), Some(0), "{stderr}");
@@ -127,7 +135,10 @@ fn a_version_that_is_not_semver_fails_check_and_a_folder_naming_the_file() {
     let out = ordo_with(&["check", &banana], None);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("`banana` is not a semantic version"), "{stderr}");
+    assert!(
+        stderr.contains("`banana` is not a semantic version"),
+        "{stderr}"
+    );
     assert!(stderr.contains("write MAJOR.MINOR.PATCH"), "{stderr}");
 
     let versions = dir.join("next");
@@ -142,5 +153,8 @@ fn a_version_that_is_not_semver_fails_check_and_a_folder_naming_the_file() {
     let stderr = text(&out.stderr);
     assert_ne!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("b.ordo"), "{stderr}");
-    assert!(stderr.contains("`1.1` is not a semantic version"), "{stderr}");
+    assert!(
+        stderr.contains("`1.1` is not a semantic version"),
+        "{stderr}"
+    );
 }
