@@ -154,7 +154,7 @@ fn wrong_inputs_are_refused_and_the_session_goes_on() {
         &["repl", PUMPS],
         ":set customer.tier = platinum\n:set quantity = 2.5\n:set quantity = 3\n:set quantiti = 3\n:inputs\n:type shipping\n:unset quantity\nquantity\n",
     );
-    assert!(err.contains("\"platinum\" is not a Tier"), "{err}");
+    assert!(err.contains("\"platinum\" is not a value of Tier"), "{err}");
     assert!(err.contains("invalid_input"), "{err}");
     assert!(err.contains("did you mean `quantity`?"), "{err}");
     assert_eq!(

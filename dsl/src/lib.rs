@@ -9,6 +9,7 @@
 //! ```
 
 pub mod ast;
+pub mod decimal;
 pub mod diagnostic;
 pub mod format;
 mod parser;

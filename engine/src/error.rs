@@ -179,8 +179,11 @@ impl EvalError {
     /// The error for people: the message, then where and the hint.
     pub fn render(&self) -> String {
         let mut out = format!("error[{}]: {}", self.kind, self.message);
-        if let Some(path) = &self.path {
-            out.push_str(&format!("\n  at input `{path}`"));
+        match self.path.as_deref() {
+            // The empty path is the input itself.
+            Some("") => out.push_str("\n  at the input's root"),
+            Some(path) => out.push_str(&format!("\n  at input `{path}`")),
+            None => {}
         }
         if let Some(rule) = &self.rule {
             out.push_str(&format!("\n  in rule `{rule}`"));

@@ -66,7 +66,7 @@ pub use eval::{PricedLine, Quote};
 pub use json::{
     Actor, ApplyRequest, Approvals, ConfigureRequest, EvalOptions, Event, Grant, MAX_INPUT_DEPTH,
     StartRequest, TimerRequest, TransitionsRequest, UpdateRequest, WorkflowRequest, parse_json,
-    to_json_pretty, to_json_string,
+    parse_request_json, to_json_pretty, to_json_string,
 };
 pub use ordo_dsl::{Diagnostic, DiagnosticKind, Diagnostics};
 pub use registry::{Registry, Selector};

@@ -6,10 +6,17 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use ordo_dsl::ast::RoundingMode;
 
+/// The most digits a decimal has after its point.
+const MAX_SCALE: u32 = 28;
+
 fn overflow(op: &str) -> EvalError {
     EvalError::new(
         ErrorKind::Overflow,
-        format!("the result of `{op}` is too large for a decimal (28 significant digits)"),
+        format!(
+            "the result of `{op}` is too large for a decimal (its digits without the point \
+             read at most {})",
+            ordo_dsl::decimal::DECIMAL_MAX_DIGITS
+        ),
     )
 }
 
@@ -25,9 +32,11 @@ pub fn sub(a: Decimal, b: Decimal) -> EvalResult<Decimal> {
         .ok_or_else(|| overflow("-"))
 }
 
+/// The product, with the scale of its factors added, as for any product: rust_decimal
+/// gives a zero product scale 0 (`0.00 * 75` would read `0`, not `0.00`).
 pub fn mul(a: Decimal, b: Decimal) -> EvalResult<Decimal> {
     a.checked_mul(b)
-        .map(normalize_zero)
+        .map(|product| zero_at_scale(product, a.scale().saturating_add(b.scale())))
         .ok_or_else(|| overflow("*"))
 }
 
@@ -40,8 +49,17 @@ pub fn div(a: Decimal, b: Decimal) -> EvalResult<Decimal> {
         ));
     }
     a.checked_div(b)
-        .map(normalize_zero)
+        .map(|quotient| zero_at_scale(quotient, a.scale().saturating_sub(b.scale())))
         .ok_or_else(|| overflow("/"))
+}
+
+/// A zero result at the scale the arithmetic implies (at most 28, a decimal's largest),
+/// without a sign; any other result as it is.
+fn zero_at_scale(d: Decimal, scale: u32) -> Decimal {
+    if !d.is_zero() {
+        return d;
+    }
+    Decimal::try_new(0, scale.min(MAX_SCALE)).unwrap_or(Decimal::ZERO)
 }
 
 pub fn neg(a: Decimal) -> Decimal {
@@ -461,6 +479,21 @@ mod tests {
             add(Decimal::MAX, Decimal::MAX).unwrap_err().kind,
             ErrorKind::Overflow
         );
+    }
+
+    #[test]
+    fn zero_products_and_quotients_keep_their_scale() {
+        let text = |r: EvalResult<Decimal>| r.map(to_string).unwrap();
+        assert_eq!(text(mul(d("0.00"), d("75"))), "0.00");
+        assert_eq!(text(mul(d("75"), d("0.00"))), "0.00");
+        assert_eq!(text(mul(d("-0.0"), d("0.00"))), "0.000");
+        assert_eq!(text(mul(d("1.5"), d("0"))), "0.0");
+        assert_eq!(text(mul(d("1.50"), d("2"))), "3.00");
+        assert_eq!(text(div(d("0.000"), d("2.0"))), "0.00");
+        assert_eq!(text(div(d("0"), d("2.00"))), "0");
+        // A scale beyond a decimal's largest stops at 28.
+        let wide = Decimal::new(0, 20);
+        assert_eq!(mul(wide, wide).unwrap().scale(), 28);
     }
 
     #[test]

@@ -128,10 +128,11 @@ impl Registry {
         found.ok_or_else(|| {
             let known: Vec<&str> = versions.values().map(Ruleset::version).collect();
             let wanted = match selector {
-                Selector::Latest => "any version".to_string(),
+                // No article: "has no version ...", never "has no a version".
+                Selector::Latest => "version".to_string(),
                 Selector::Exact(v) => format!("version {v}"),
-                Selector::Requirement(r) => format!("a version matching `{r}`"),
-                Selector::AsOf(d) => format!("a version in effect on {d}"),
+                Selector::Requirement(r) => format!("version matching `{r}`"),
+                Selector::AsOf(d) => format!("version in effect on {d}"),
             };
             EvalError::new(
                 ErrorKind::InvalidRequest,

@@ -158,7 +158,7 @@ fn compile_error_outcome(
     let diagnostics = match compiled {
         Ok(_) => {
             return Outcome::Fail(format!(
-                "expected a `{kind}` compile error, but the ruleset compiled"
+                "expected a compile error of kind `{kind}`, but the ruleset compiled"
             ));
         }
         Err(d) => d,
@@ -174,7 +174,7 @@ fn compile_error_outcome(
             .map(|d| format!("{} at line {}: {}", d.kind, d.line(source), d.message))
             .collect();
         Outcome::Fail(format!(
-            "expected a `{kind}` error at line {lines:?}; found:\n{}",
+            "expected an error of kind `{kind}` at line {lines:?}; found:\n{}",
             found.join("\n")
         ))
     }

@@ -130,7 +130,11 @@ fn read_cases(path: &Path) -> Result<Vec<(String, Json, Option<String>)>, String
     let read = |p: &Path| -> Result<Json, String> {
         let text = std::fs::read_to_string(p)
             .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("`{}` is not valid JSON: {e}", p.display()))
+        // A byte-order mark is skipped and a repeated key refused, as for every input.
+        ordo_engine::parse_json(&text).map_err(|e| match &e.path {
+            Some(at) => format!("`{}`: {} (at `{at}`)", p.display(), e.message),
+            None => format!("`{}`: {}", p.display(), e.message),
+        })
     };
     if path.is_dir() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(path)

@@ -418,6 +418,23 @@ fn evaluation_errors_carry_the_engines_kinds_and_are_audited() {
     // Malformed requests are the engine's `invalid_request`, 400.
     let not_json = evaluator.post_text("/v1/rulesets/bikes/evaluate", "{\"input\": ");
     not_json.assert_error(400, "invalid_request");
+    // A key given twice: in the input, an invalid input at its path; elsewhere in the request,
+    // an invalid request. A JSON tree would have kept only the last of them.
+    let quote = bikes_quote().to_string();
+    let twice = format!(
+        "{{\"input\": {}, \"quantity\": 1}}}}",
+        quote.strip_suffix('}').unwrap()
+    );
+    let repeated = evaluator.post_text("/v1/rulesets/bikes/evaluate", &twice);
+    repeated.assert_error(422, "invalid_input");
+    assert_eq!(repeated.json()["error"]["path"], "quantity");
+    let twice = format!("{{\"input\": {quote}, \"trace\": true, \"trace\": false}}");
+    let repeated = evaluator.post_text("/v1/rulesets/bikes/evaluate", &twice);
+    repeated.assert_error(400, "invalid_request");
+    // A byte-order mark in front of the body is skipped.
+    let with_bom = format!("\u{feff}{{\"input\": {quote}}}");
+    let answer = evaluator.post_text("/v1/rulesets/bikes/evaluate", &with_bom);
+    assert_eq!(answer.status, 200, "{}", answer.text);
     let typo = evaluator.evaluate("bikes", &json!({"inptu": bikes_quote()}));
     typo.assert_error(400, "invalid_request");
     let bad_date = evaluator.evaluate(

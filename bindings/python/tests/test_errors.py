@@ -190,6 +190,23 @@ def test_evaluate_json_raises_the_same_errors(faults):
     assert raised.value.kind == "no_match"
 
 
+
+def test_evaluate_json_refuses_a_key_given_twice(faults):
+    # A dict cannot hold a key twice; JSON text can, and is refused rather than read as the last.
+    with pytest.raises(ordo.InputError) as raised:
+        faults.evaluate_json('{"segment": "retail", "segment": "partner", "region": "north", "units": 4}')
+    assert raised.value.kind == "invalid_input"
+    assert raised.value.path == "segment"
+    assert "appears twice" in str(raised.value)
+
+
+def test_evaluate_json_skips_a_byte_order_mark(faults):
+    import json
+
+    text = json.dumps(CLEAN)
+    assert faults.evaluate_json("\ufeff" + text) == faults.evaluate_json(text)
+
+
 CONTRACTS = """ruleset contracts version "1.0.0"
 effective 2026-01-01
 enum Model { c10, c20 }

@@ -53,7 +53,7 @@ pub fn to_json(value: &JsValue, what: &str) -> Result<Json, JsValue> {
     match walk(value, "", 0, what)? {
         Some(json) => Ok(json),
         None => Err(request_error(format!(
-            "{what} is a {}, not a JSON value",
+            "{what} is of JavaScript type `{}`, not a JSON value",
             js_type(value)
         ))),
     }
@@ -121,7 +121,7 @@ fn walk(value: &JsValue, path: &str, depth: usize, what: &str) -> Result<Option<
         return Ok(Some(Json::Object(map)));
     }
     Err(request_error(format!(
-        "{what} holds a {} at `{path}`, which is not a JSON value",
+        "{what} holds a value of JavaScript type `{}` at `{path}`, which is not a JSON value",
         js_type(value)
     )))
 }

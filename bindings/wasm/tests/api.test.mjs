@@ -164,6 +164,17 @@ output vat = rate[country]
     assert.equal(error.rule, "rate");
   });
 
+  it("refuses JSON text with a key given twice, naming its path, as the native CLI does", () => {
+    const text = quoteText.replace(/}\s*$/, ', "quantity": 1}');
+    const repeated = thrown(() => bikes.evaluateJson(text));
+    assert.equal(repeated.kind, "invalid_input");
+    assert.equal(repeated.path, "quantity");
+    assert.match(repeated.message, /appears twice/);
+    assert.equal(errorJsonText(repeated), cliEval(bikesFile, text).errorText);
+    // A byte-order mark in front is skipped.
+    assert.equal(bikes.evaluateJson("\uFEFF" + quoteText), bikes.evaluateJson(quoteText));
+  });
+
   it("reports bad JSON text and bad arguments as invalid_request", () => {
     const badJson = thrown(() => bikes.evaluateJson("{"));
     assert.equal(badJson.kind, "invalid_request");

@@ -388,11 +388,12 @@ impl Builder<'_> {
                     DiagnosticKind::Syntax,
                     span_of(node),
                     format!(
-                        "the number `{}` does not fit in 28 significant digits",
-                        node.as_str()
+                        "the number `{}` does not fit a decimal: {}",
+                        node.as_str(),
+                        crate::decimal::decimal_misfit(node.as_str()).unwrap_or_default()
                     ),
                 )
-                .with_hint("decimals hold at most 28 significant digits"),
+                .with_hint(crate::decimal::DECIMAL_LIMITS),
             );
             Decimal::ZERO
         })

@@ -13,11 +13,18 @@ pub(crate) fn from_pest(error: &Error<Rule>, source: &str) -> Diagnostic {
         InputLocation::Span((start, _)) => start,
     };
     let found = token_at(source, start);
+    if let Some(diagnostic) = not_ascii_name(source, start, found) {
+        return diagnostic;
+    }
     let span = Span::new(start, start + found.len());
-    let expected = match &error.variant {
+    let mut expected = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
         ErrorVariant::CustomError { message } => message.clone(),
     };
+    if expected.is_empty() && only_trivia(source.get(..start).unwrap_or_default()) {
+        // Nothing but blanks and comments so far: the header is what is missing.
+        expected = HEADER.to_string();
+    }
     let found_text = if found.is_empty() {
         "the end of the file".to_string()
     } else {
@@ -29,12 +36,51 @@ pub(crate) fn from_pest(error: &Error<Rule>, source: &str) -> Diagnostic {
         format!("expected {expected}, found {found_text}")
     };
     let mut diagnostic = Diagnostic::new(DiagnosticKind::Syntax, span, message);
+    if expected == HEADER {
+        diagnostic = diagnostic.with_hint(
+            "every ruleset file starts with its header, e.g. `ruleset quotes version \"1.0.0\"`",
+        );
+    }
     if super::KEYWORDS.contains(&found) {
         diagnostic = diagnostic.with_hint(format!(
             "`{found}` is a reserved word and cannot be used as a name"
         ));
     }
     diagnostic
+}
+
+/// How the header is described where it is expected.
+const HEADER: &str = "`ruleset NAME version \"X.Y.Z\"`";
+
+/// Whether `text` holds only blanks and `//` comments.
+fn only_trivia(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}')
+        .lines()
+        .map(str::trim)
+        .all(|line| line.is_empty() || line.starts_with("//"))
+}
+
+/// A name with a letter outside ASCII (`Größe`): the whole word, and what names are made of.
+/// `None` when the error is not at such a letter.
+fn not_ascii_name(source: &str, start: usize, found: &str) -> Option<Diagnostic> {
+    let first = found.chars().next()?;
+    if first.is_ascii() || !first.is_alphanumeric() {
+        return None;
+    }
+    // The word may have begun with ASCII letters before the error's position.
+    let before = source.get(..start)?;
+    let begin = before
+        .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        .len();
+    let word = source.get(begin..start + found.len())?;
+    Some(
+        Diagnostic::new(
+            DiagnosticKind::Syntax,
+            Span::new(begin, start + found.len()),
+            format!("`{word}` is not a valid name: `{first}` is not an ASCII letter"),
+        )
+        .with_hint("names (identifiers) are made of ASCII letters, digits and `_`"),
+    )
 }
 
 /// The word or symbol that starts at `start`.

@@ -226,7 +226,10 @@ where
                 None => (columns.show)(inner),
             },
             Type::Int => "a whole number".to_string(),
-            Type::Decimal | Type::Percent => "a number (28 significant digits at most)".to_string(),
+            Type::Decimal | Type::Percent => match ordo_dsl::decimal::decimal_misfit(cell) {
+                Some(misfit) => format!("a number that fits a decimal ({misfit})"),
+                None => "a number".to_string(),
+            },
             Type::Date => "a date (YYYY-MM-DD)".to_string(),
             Type::DateTime => "an RFC 3339 date-time".to_string(),
             Type::Duration => "an ISO 8601 duration (P2D, PT12H)".to_string(),

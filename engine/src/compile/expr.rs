@@ -203,7 +203,10 @@ impl Lowerer<'_> {
         };
         if !found.fits(&declared) {
             let msg = mismatch(&self.show(&declared), &self.show(&found));
-            self.error(Diagnostic::new(DiagnosticKind::TypeMismatch, e.span, msg));
+            let hint = default_hint(&found, Some(&declared));
+            self.error(
+                Diagnostic::new(DiagnosticKind::TypeMismatch, e.span, msg).with_optional_hint(hint),
+            );
         }
         (expr, declared)
     }
@@ -242,7 +245,10 @@ impl Lowerer<'_> {
                 self.show(want),
                 self.show(&t)
             );
-            self.error(Diagnostic::new(DiagnosticKind::TypeMismatch, e.span, msg));
+            let hint = default_hint(&t, Some(want));
+            self.error(
+                Diagnostic::new(DiagnosticKind::TypeMismatch, e.span, msg).with_optional_hint(hint),
+            );
         }
         x
     }
@@ -257,7 +263,10 @@ impl Lowerer<'_> {
         let (x, t) = self.expr(e, None);
         if !t.is_numeric() {
             let msg = format!("{what} must be a number, found {}", self.show(&t));
-            self.error(Diagnostic::new(DiagnosticKind::TypeMismatch, e.span, msg));
+            let hint = default_hint(&t, None).filter(|_| t.strip_optional().is_numeric());
+            self.error(
+                Diagnostic::new(DiagnosticKind::TypeMismatch, e.span, msg).with_optional_hint(hint),
+            );
             return (x, Type::Unknown);
         }
         (x, t)
@@ -869,8 +878,7 @@ impl Lowerer<'_> {
                         self.show(&rt),
                         op.as_str()
                     );
-                    let hint = (lt.is_optional() || rt.is_optional())
-                        .then(|| "give the optional a default: `x ?? 0`".to_string());
+                    let hint = default_hint(&lt, None).or_else(|| default_hint(&rt, None));
                     self.error(
                         Diagnostic::new(DiagnosticKind::TypeMismatch, span, msg)
                             .with_optional_hint(hint),
@@ -1026,7 +1034,9 @@ impl Lowerer<'_> {
                     self.show(&rt)
                 );
                 let hint = (lt == Type::Text || rt == Type::Text)
-                    .then(|| "to build a text, interpolate: \"{a} {b}\"".to_string());
+                    .then(|| "to build a text, interpolate: \"{a} {b}\"".to_string())
+                    .or_else(|| default_hint(&lt, None))
+                    .or_else(|| default_hint(&rt, None));
                 self.error(
                     Diagnostic::new(DiagnosticKind::TypeMismatch, span, msg)
                         .with_optional_hint(hint),
@@ -1805,4 +1815,26 @@ pub(super) fn fold_record(fields: Vec<Expr>) -> Expr {
         Some(values) => Expr::Const(Value::Record(Arc::from(values))),
         None => Expr::Record(fields),
     }
+}
+
+/// The hint for an optional value (`Int?`) used where a value is needed (`Int`): it may be
+/// `none`, so give it a default with `??`. `None` when `found` is not optional, or when its
+/// value would not fit `want` either.
+pub(super) fn default_hint(found: &Type, want: Option<&Type>) -> Option<String> {
+    let Type::Optional(inner) = found else {
+        return None;
+    };
+    if want.is_some_and(|want| !inner.fits(want.strip_optional())) {
+        return None;
+    }
+    let default = match inner.as_ref() {
+        Type::Int | Type::Decimal => "0",
+        Type::Percent => "0%",
+        Type::Bool => "false",
+        Type::Text => "\"\"",
+        _ => "<default>",
+    };
+    Some(format!(
+        "the value is optional (it may be `none`): give it a default, e.g. `x ?? {default}`"
+    ))
 }

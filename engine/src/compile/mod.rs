@@ -26,7 +26,7 @@ mod workflow_checks;
 use std::collections::BTreeSet;
 
 use ordo_dsl::ast::{self, Item};
-use ordo_dsl::{Diagnostic, Diagnostics};
+use ordo_dsl::{Diagnostic, DiagnosticKind, Diagnostics};
 
 use crate::ir::{Global, GlobalId, Program};
 use crate::types::Type;
@@ -44,6 +44,21 @@ pub struct Compiled {
     pub remarks: Vec<crate::ir::Remark>,
 }
 
+/// A ruleset's version must be a semantic version (`MAJOR.MINOR.PATCH`, spec §2): the
+/// registry orders versions and resolves requirements such as `^1.2` by it.
+fn check_version(version: &ast::StringLit, diags: &mut Vec<Diagnostic>) {
+    if let Err(e) = semver::Version::parse(&version.value) {
+        diags.push(
+            Diagnostic::new(
+                DiagnosticKind::Invalid,
+                version.span,
+                format!("`{}` is not a semantic version: {e}", version.value),
+            )
+            .with_hint("write MAJOR.MINOR.PATCH, e.g. \"1.0.0\""),
+        );
+    }
+}
+
 /// Compiles a parsed ruleset. `source` is the text it was parsed from (for line numbers);
 /// `files` the data files its tables read (spec §21).
 pub fn compile(
@@ -52,6 +67,7 @@ pub fn compile(
     files: &DataFiles,
 ) -> Result<Compiled, Diagnostics> {
     let mut diags = Vec::new();
+    check_version(&ruleset.version, &mut diags);
     let symbols = Symbols::collect(ruleset, &mut diags);
     let mut lowerer = Lowerer::new(ruleset, source, symbols, diags, files);
     lowerer.lower_all();

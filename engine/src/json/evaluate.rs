@@ -67,6 +67,7 @@ impl Ruleset {
     /// Reads and checks a complete input written as JSON text: straight from the text when it
     /// is a valid input, else through the JSON tree, which reports every problem.
     pub fn read_input_str(&self, input: &str) -> EvalResult<Input> {
+        let input = super::text::without_bom(input);
         match read_input_text(self.program(), input) {
             Some(values) => Ok(Input::of(values)),
             None => self.read_input(&parse_json(input)?),

@@ -331,7 +331,10 @@ impl Reader<'_> {
                     if *ty == Type::Int && integral.is_some() {
                         "a whole number".to_string()
                     } else {
-                        "a number (28 significant digits at most)".to_string()
+                        match number_text(json).and_then(ordo_dsl::decimal::decimal_misfit) {
+                            Some(misfit) => format!("a number that fits a decimal ({misfit})"),
+                            None => "a number".to_string(),
+                        }
                     }
                 }
                 _ => "a number".to_string(),
@@ -382,7 +385,7 @@ impl Reader<'_> {
                     ErrorKind::InvalidInput,
                     path.to_string(),
                     format!(
-                        "\"{s}\" is not a {name}; the values are {}",
+                        "\"{s}\" is not a value of {name}; the values are {}",
                         values.join(", ")
                     ),
                 );

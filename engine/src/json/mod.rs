@@ -11,6 +11,7 @@ pub mod requests;
 mod result;
 pub(crate) mod scan;
 pub(crate) mod sink;
+pub mod text;
 pub mod values;
 
 use serde_json::Value as Json;
@@ -29,13 +30,55 @@ pub use requests::{
 };
 
 /// Parses JSON text, turning a syntax error into an `invalid_request` error with its position.
+/// A UTF-8 byte-order mark in front is skipped; a key repeated within one object is an
+/// `invalid_input` error at its path (a JSON tree would keep only one of them).
 pub fn parse_json(text: &str) -> EvalResult<Json> {
-    serde_json::from_str(text).map_err(|e| {
+    let (json, text) = parse_syntax(text)?;
+    match text::repeated_key(text) {
+        Some(repeated) => Err(EvalError::at_path(
+            ErrorKind::InvalidInput,
+            repeated.path_after(0),
+            repeated.message(),
+        )),
+        None => Ok(json),
+    }
+}
+
+/// Parses a request's JSON text (`{"input": {...}, ...}`) as [`parse_json`] does, except for
+/// where a repeated key is reported: within `input` it is an `invalid_input` error at its path
+/// in the input (as every other problem of the input), elsewhere an `invalid_request` error.
+pub fn parse_request_json(text: &str) -> EvalResult<Json> {
+    let (json, text) = parse_syntax(text)?;
+    let Some(repeated) = text::repeated_key(text) else {
+        return Ok(json);
+    };
+    let in_input = repeated.steps.len() > 1
+        && repeated.steps.first() == Some(&text::Step::Key("input".to_string()));
+    Err(if in_input {
+        EvalError::at_path(
+            ErrorKind::InvalidInput,
+            repeated.path_after(1),
+            repeated.message(),
+        )
+    } else {
         EvalError::new(
             ErrorKind::InvalidRequest,
-            format!("the input is not valid JSON: {e}"),
+            format!("{} (at `{}`)", repeated.message(), repeated.path_after(0)),
         )
     })
+}
+
+/// The JSON tree of the text (a byte-order mark skipped) and the text it was read from.
+fn parse_syntax(text: &str) -> EvalResult<(Json, &str)> {
+    let text = text::without_bom(text);
+    serde_json::from_str(text)
+        .map(|json| (json, text))
+        .map_err(|e| {
+            EvalError::new(
+                ErrorKind::InvalidRequest,
+                format!("the input is not valid JSON: {e}"),
+            )
+        })
 }
 
 /// The one way results become text: compact, keys in the engine's order.

@@ -394,7 +394,7 @@ fn execute(
 fn parse_body(body: &[u8]) -> Result<Json, ApiError> {
     let text = std::str::from_utf8(body)
         .map_err(|e| ApiError::invalid_request(format!("the request is not UTF-8: {e}")))?;
-    ordo_engine::parse_json(text).map_err(|e| ApiError::from_eval(&e))
+    ordo_engine::parse_request_json(text).map_err(|e| ApiError::from_eval(&e))
 }
 
 /// Picks the version: by `version` (exact, requirement, `latest` or date), else by the day
