@@ -3,6 +3,7 @@
 //! data (reasons, actions, timers), never side effects.
 
 mod actions;
+pub(crate) mod clock;
 mod request;
 
 use serde_json::{Map, Value as Json, json};
@@ -583,15 +584,9 @@ fn fire_timer(ruleset: &Ruleset, timer: &TimerRequest) -> EvalResult<Json> {
         ));
     }
     let mut ev = request.evaluator(request.inputs.clone(), request.state);
-    let entered = || {
-        event.entered_at.ok_or_else(|| {
-            EvalError::at_path(
-                ErrorKind::InvalidRequest,
-                "event.entered_at",
-                format!("timer `{name}` counts from when the instance entered its state: the event needs `entered_at`"),
-            )
-        })
-    };
+    // INVARIANT: a timer that counts from the state's entry is never fired without it (it
+    // would have no due time to wait for).
+    let entered = || clock::entered_at(event, name);
     let due = match due {
         Due::Sla => actions::sla_due(&mut ev, workflow, request.state, entered()?)?,
         Due::Stay(delay) => {
