@@ -420,7 +420,7 @@ impl Event {
             entered_at,
             previous_state,
         };
-        crate::workflow::clock::check(&event)?;
+        super::clock::check(&event)?;
         Ok(event)
     }
 }

@@ -3,7 +3,6 @@
 //! data (reasons, actions, timers), never side effects.
 
 mod actions;
-pub(crate) mod clock;
 mod request;
 
 use serde_json::{Map, Value as Json, json};
@@ -586,7 +585,7 @@ fn fire_timer(ruleset: &Ruleset, timer: &TimerRequest) -> EvalResult<Json> {
     let mut ev = request.evaluator(request.inputs.clone(), request.state);
     // INVARIANT: a timer that counts from the state's entry is never fired without it (it
     // would have no due time to wait for).
-    let entered = || clock::entered_at(event, name);
+    let entered = || crate::json::clock::entered_at(event, name);
     let due = match due {
         Due::Sla => actions::sla_due(&mut ev, workflow, request.state, entered()?)?,
         Due::Stay(delay) => {

@@ -2,12 +2,18 @@
 //! state it is in — time does not go backwards — and a timer that counts from that entry
 //! (an SLA or a `stay` timer) cannot be fired without knowing when it was. Every workflow
 //! operation checks the event here, whether the host built it from JSON or in Rust, so no
-//! host can fire a timer early or move an instance back in time.
+//! host can fire a timer early or move an instance back in time. It is part of the request
+//! layer, beside [`Event`], so the JSON reader and the workflow runtime share it.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::error::{ErrorKind, EvalError};
 use crate::json::requests::Event;
+
+/// An instant as requests and answers write it (RFC 3339, whole seconds, `Z`).
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
 
 /// Why an event's times are refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -15,8 +21,8 @@ pub enum ClockError {
     /// The event's `at` is earlier than the instance's `entered_at`.
     #[error(
         "the event at {} happens before the instance entered its state at {}: time cannot go backwards",
-        super::actions::timestamp(*.at),
-        super::actions::timestamp(*.entered_at)
+        timestamp(*.at),
+        timestamp(*.entered_at)
     )]
     BeforeEntry {
         at: DateTime<Utc>,
