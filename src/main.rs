@@ -2,6 +2,7 @@
 
 mod commands;
 mod files;
+mod output;
 mod repl;
 
 use std::process::ExitCode;

@@ -10,7 +10,7 @@
 use std::process::Output;
 
 mod common;
-use common::ordo;
+use common::{ordo, ordo_with};
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -93,6 +93,65 @@ fn workflow_lists_next_actions_and_applies() {
     ]);
     assert_eq!(typo.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&typo.stderr).contains("did you mean `order`?"));
+}
+
+#[test]
+fn workflow_refuses_time_going_backwards_and_a_timer_without_its_entry_time() {
+    let workflow = |state: &str, actor: &str, then: [&str; 2], event: &str| {
+        let mut args = vec![
+            "workflow",
+            ORDERS,
+            "--workflow",
+            "order",
+            "--state",
+            state,
+            "--actor",
+            actor,
+            "--input",
+            ORDER,
+            "--event",
+            "-",
+            "--format",
+            "json",
+        ];
+        args.extend(then);
+        ordo_with(&args, Some(event))
+    };
+    // The event happens an hour before the instance entered `draft`.
+    let early = workflow(
+        "draft",
+        "sales",
+        ["--apply", "submit"],
+        r#"{"instance": "SO-1", "seq": 2, "at": "2026-03-02T08:00:00Z", "entered_at": "2026-03-02T09:00:00Z"}"#,
+    );
+    assert_eq!(early.status.code(), Some(1), "{}", stdout(&early));
+    let error = &json(&early)["error"];
+    assert_eq!(error["kind"], "invalid_request");
+    assert_eq!(error["path"], "event.at");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("time cannot go backwards"),
+        "{error}"
+    );
+    // A `stay` timer counts from the state's entry: without `entered_at` it is refused, not fired.
+    let unknown_entry = workflow(
+        "submitted",
+        "sales",
+        ["--timer", "approval_reminder"],
+        r#"{"instance": "SO-1", "seq": 3, "at": "2030-01-01T00:00:00Z"}"#,
+    );
+    assert_eq!(
+        unknown_entry.status.code(),
+        Some(1),
+        "{}",
+        stdout(&unknown_entry)
+    );
+    let error = &json(&unknown_entry)["error"];
+    assert_eq!(error["kind"], "invalid_request");
+    assert_eq!(error["path"], "event.entered_at");
+    assert!(stdout(&unknown_entry).contains("approval_reminder"));
 }
 
 #[test]

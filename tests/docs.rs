@@ -71,3 +71,44 @@ fn price_book_examples_compile() {
 fn readme_examples_compile() {
     assert!(check_file("README.md") >= 1);
 }
+
+/// Every finding id the lint can report (each `id: "..."` in `engine/src/lint`) has a row in
+/// the table of docs/lint.md, and the table names no id the lint does not have.
+#[test]
+fn every_lint_finding_is_documented() {
+    let mut ids = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir("engine/src/lint").unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == "tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        // `id: "decision.gap"` in a finding, or the id alone on its line in a call.
+        for line in text.lines() {
+            let line = line.trim();
+            let quoted = line
+                .strip_prefix("id: \"")
+                .or_else(|| line.strip_prefix('"').filter(|l| l.ends_with("\",")))
+                .and_then(|rest| rest.split('"').next());
+            if let Some(id) = quoted.filter(|id| {
+                id.contains('.')
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+            }) {
+                ids.insert(id.to_string());
+            }
+        }
+    }
+    assert!(ids.contains("decision.not_analysed"), "{ids:?}");
+    let docs = std::fs::read_to_string("docs/lint.md").unwrap();
+    let table: String = docs.lines().filter(|l| l.starts_with("| `")).collect();
+    for id in &ids {
+        let written = format!("`{id}`");
+        // `unused.let`, `unused.table`, ... share a row.
+        assert!(
+            table.contains(&written),
+            "docs/lint.md has no row for `{id}`"
+        );
+    }
+}

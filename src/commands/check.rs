@@ -40,7 +40,7 @@ pub fn run(args: &Args) -> u8 {
                     continue;
                 }
                 if args.format == Format::Text {
-                    println!(
+                    crate::output::outln!(
                         "{name}: ok ({} {}, {})",
                         ruleset.name(),
                         ruleset.version(),
@@ -59,7 +59,7 @@ pub fn run(args: &Args) -> u8 {
         }
     }
     if args.format == Format::Json {
-        println!(
+        crate::output::outln!(
             "{}",
             ordo_engine::to_json_pretty(&serde_json::Value::Array(report))
         );

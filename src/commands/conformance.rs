@@ -40,15 +40,15 @@ impl Tally {
         match outcome {
             Outcome::Pass => {
                 self.passed += 1;
-                println!("ok    {name}");
+                crate::output::outln!("ok    {name}");
             }
             Outcome::Fail(why) => {
                 self.failed += 1;
-                println!("FAIL  {name}\n      {}", why.replace('\n', "\n      "));
+                crate::output::outln!("FAIL  {name}\n      {}", why.replace('\n', "\n      "));
             }
             Outcome::Skip(why) => {
                 self.skipped += 1;
-                println!("skip  {name} ({why})");
+                crate::output::outln!("skip  {name} ({why})");
             }
         }
     }
@@ -74,9 +74,11 @@ pub fn run(args: &Args) -> u8 {
     for folder in &folders {
         run_folder(folder, &mut tally, args.verbose);
     }
-    println!(
+    crate::output::outln!(
         "{} passed, {} failed, {} skipped",
-        tally.passed, tally.failed, tally.skipped
+        tally.passed,
+        tally.failed,
+        tally.skipped
     );
     u8::from(tally.failed > 0 || folders.is_empty())
 }

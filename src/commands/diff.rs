@@ -96,16 +96,16 @@ pub fn run(args: &Args) -> u8 {
         if let Some(map) = out.as_object_mut() {
             map.insert("cases".into(), cases_json);
         }
-        println!("{}", ordo_engine::to_json_pretty(&out));
+        crate::output::outln!("{}", ordo_engine::to_json_pretty(&out));
         return 0;
     }
-    print!("{}", diff.render());
+    crate::output::out!("{}", diff.render());
     if args.cases.is_some() {
-        println!("cases: {} of {} changed", changed.len(), cases.len());
+        crate::output::outln!("cases: {} of {} changed", changed.len(), cases.len());
         for (name, changes) in &changed {
-            println!("  {name}");
+            crate::output::outln!("  {name}");
             for change in changes {
-                println!(
+                crate::output::outln!(
                     "    {}: {} → {}",
                     change.path,
                     short(&change.before),

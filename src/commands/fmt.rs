@@ -117,12 +117,12 @@ pub fn run(args: &Args) -> u8 {
         }
         unformatted += 1;
         if args.check {
-            println!("{name}");
+            crate::output::outln!("{name}");
         } else if let Err(e) = write_atomically(file, &formatted) {
             eprintln!("error: cannot write `{name}`: {e}");
             failed = true;
         } else {
-            println!("formatted {name}");
+            crate::output::outln!("formatted {name}");
         }
     }
     if args.check && unformatted > 0 {
@@ -149,12 +149,12 @@ fn stdin_to_stdout(check: bool) -> u8 {
             if text == source {
                 0
             } else {
-                println!("<stdin>");
+                crate::output::outln!("<stdin>");
                 1
             }
         }
         Formatted::Text(text) => {
-            print!("{text}");
+            crate::output::out!("{text}");
             0
         }
         Formatted::Invalid(report) => {

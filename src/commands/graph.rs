@@ -60,7 +60,7 @@ pub fn run(args: &Args) -> u8 {
             eprintln!("error: no workflow `{name}` {hint}");
             return 1;
         };
-        print!("{}", workflow_graph(workflow, args.format));
+        crate::output::out!("{}", workflow_graph(workflow, args.format));
         return 0;
     }
     let mut graph = build(&ast);
@@ -77,8 +77,8 @@ pub fn run(args: &Args) -> u8 {
         }
     }
     match args.format {
-        GraphFormat::Mermaid => print!("{}", graph.to_mermaid()),
-        GraphFormat::Dot => print!("{}", graph.to_dot()),
+        GraphFormat::Mermaid => crate::output::out!("{}", graph.to_mermaid()),
+        GraphFormat::Dot => crate::output::out!("{}", graph.to_dot()),
     }
     0
 }

@@ -57,7 +57,7 @@ pub fn run(args: &Args) -> u8 {
                 eprintln!("{}", finding.render(&name, &source));
             }
             let count = |level| findings.iter().filter(|f| f.level == level).count();
-            println!(
+            crate::output::outln!(
                 "{name}: {} error(s), {} warning(s), {} note(s)",
                 count(Level::Error),
                 count(Level::Warning),
@@ -66,7 +66,7 @@ pub fn run(args: &Args) -> u8 {
         }
     }
     if args.format == Format::Json {
-        println!(
+        crate::output::outln!(
             "{}",
             ordo_engine::to_json_pretty(&serde_json::Value::Array(report))
         );

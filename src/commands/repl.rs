@@ -79,7 +79,7 @@ fn interactive(session: &mut Session) {
         // No history yet is normal.
         let _ = editor.load_history(path);
     }
-    println!("{}", session.banner());
+    crate::output::outln!("{}", session.banner());
     loop {
         match editor.readline("ordo> ") {
             Ok(line) => {

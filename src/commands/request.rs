@@ -27,7 +27,7 @@ pub fn compiled(file: &Path, format: Format) -> Result<Ruleset, u8> {
         Err(failure) => {
             eprint!("{}", failure.render());
             if format == Format::Json {
-                println!(
+                crate::output::outln!(
                     "{}",
                     serde_json::json!({"error": {"kind": "compile", "diagnostics": failure.to_json()}})
                 );
@@ -136,13 +136,13 @@ pub fn emit(result: Result<Json, EvalError>, output: &Output) -> u8 {
             } else {
                 ordo_engine::to_json_pretty(&result)
             };
-            println!("{text}");
+            crate::output::outln!("{text}");
             0
         }
         Err(error) => {
             eprintln!("{}", error.render());
             if output.format == Format::Json {
-                println!("{}", serde_json::json!({"error": error.to_json()}));
+                crate::output::outln!("{}", serde_json::json!({"error": error.to_json()}));
             }
             1
         }

@@ -47,8 +47,10 @@ pub fn run(args: &Args) -> u8 {
     };
     let served = ordo_http::serve(config, |addr| {
         // Scripts and tests read the real port from this line.
-        println!("ordo serve: listening on http://{addr}");
-        let _ = std::io::stdout().flush();
+        // Scripts that read only this line may close the pipe: the server keeps serving.
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "ordo serve: listening on http://{addr}");
+        let _ = stdout.flush();
     });
     match served {
         Ok(()) => 0,

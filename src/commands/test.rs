@@ -70,7 +70,7 @@ pub fn run(args: &Args) -> u8 {
     }
     let closing = format!("{passed} passed, {failed} failed");
     match args.format {
-        Format::Text => println!("{closing}"),
+        Format::Text => crate::output::outln!("{closing}"),
         Format::Json => eprintln!("{closing}"),
     }
     u8::from(failed > 0)
@@ -171,12 +171,12 @@ fn print_text(reports: &[FileReport], coverage: bool) {
     let mut all = (0, 0);
     for report in reports {
         if let Some((rendered, _)) = &report.error {
-            println!("FAIL {}: does not compile", report.name);
+            crate::output::outln!("FAIL {}: does not compile", report.name);
             eprint!("{rendered}");
             continue;
         }
         if report.outcomes.is_empty() {
-            println!("{}: no tests", report.name);
+            crate::output::outln!("{}: no tests", report.name);
         }
         for outcome in &report.outcomes {
             let status = if outcome.failures.is_empty() {
@@ -184,26 +184,38 @@ fn print_text(reports: &[FileReport], coverage: bool) {
             } else {
                 "FAIL"
             };
-            println!(
+            crate::output::outln!(
                 "{status} {}:{}  {}",
-                report.name, outcome.line, outcome.name
+                report.name,
+                outcome.line,
+                outcome.name
             );
             for failure in &outcome.failures {
                 if failure.expected.is_some() {
-                    println!(
+                    crate::output::outln!(
                         "     {}:{}: expect {}",
-                        report.name, failure.line, failure.expectation
+                        report.name,
+                        failure.line,
+                        failure.expectation
                     );
-                    println!("       expected: {}", value_text(failure.expected.as_ref()));
-                    println!("       actual:   {}", value_text(failure.actual.as_ref()));
+                    crate::output::outln!(
+                        "       expected: {}",
+                        value_text(failure.expected.as_ref())
+                    );
+                    crate::output::outln!(
+                        "       actual:   {}",
+                        value_text(failure.actual.as_ref())
+                    );
                 } else {
                     // The given input could not be evaluated: the error says why.
-                    println!(
+                    crate::output::outln!(
                         "     {}:{}: {} failed",
-                        report.name, failure.line, failure.expectation
+                        report.name,
+                        failure.line,
+                        failure.expectation
                     );
                     for line in failure.message.lines() {
-                        println!("       {line}");
+                        crate::output::outln!("       {line}");
                     }
                 }
             }
@@ -212,7 +224,7 @@ fn print_text(reports: &[FileReport], coverage: bool) {
             let (covered, total) = coverage.count(None);
             all.0 += covered;
             all.1 += total;
-            println!(
+            crate::output::outln!(
                 "coverage {}: {}% ({covered} of {total})",
                 report.name,
                 percent(covered, total)
@@ -220,7 +232,7 @@ fn print_text(reports: &[FileReport], coverage: bool) {
             for kind in CoverageKind::ALL {
                 let (covered, total) = coverage.count(Some(kind));
                 if total > 0 {
-                    println!(
+                    crate::output::outln!(
                         "  {:<20} {covered}/{total} ({}%)",
                         kind.plural(),
                         percent(covered, total)
@@ -234,20 +246,20 @@ fn print_text(reports: &[FileReport], coverage: bool) {
                 .filter(|(i, _)| !i.covered)
                 .collect();
             if !uncovered.is_empty() {
-                println!("  not exercised:");
+                crate::output::outln!("  not exercised:");
                 for (item, line) in uncovered {
                     match line {
                         Some(line) => {
-                            println!("    {}:{line}: {}", report.name, describe(item))
+                            crate::output::outln!("    {}:{line}: {}", report.name, describe(item))
                         }
-                        None => println!("    {}: {}", report.name, describe(item)),
+                        None => crate::output::outln!("    {}: {}", report.name, describe(item)),
                     }
                 }
             }
         }
     }
     if coverage && reports.len() > 1 {
-        println!(
+        crate::output::outln!(
             "coverage (all files): {}% ({} of {})",
             percent(all.0, all.1),
             all.0,
@@ -291,7 +303,7 @@ fn print_json(reports: &[FileReport], passed: usize, failed: usize) {
         })
         .collect();
     let report = json!({"files": files, "passed": passed, "failed": failed});
-    println!("{}", ordo_engine::to_json_pretty(&report));
+    crate::output::outln!("{}", ordo_engine::to_json_pretty(&report));
 }
 
 fn coverage_json(coverage: &Coverage, lines: &[Option<usize>]) -> Json {

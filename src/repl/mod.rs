@@ -140,11 +140,11 @@ impl Session {
             .map_or((command, ""), |(w, r)| (w, r.trim()));
         match word {
             "quit" | "q" | "exit" => return Next::Quit,
-            "help" | "h" | "?" => println!("{HELP}"),
+            "help" | "h" | "?" => crate::output::outln!("{HELP}"),
             "set" => self.set(rest),
             "unset" => self.unset(rest),
             "input" => self.load_input(rest),
-            "inputs" => println!(
+            "inputs" => crate::output::outln!(
                 "{}",
                 ordo_engine::to_json_pretty(&Json::Object(self.input.clone()))
             ),
@@ -200,8 +200,8 @@ impl Session {
         };
         let input = Json::Object(self.input.clone());
         match adhoc.evaluate(&input, &self.options(false)) {
-            Ok(value) if value.known => println!("{}", value.text),
-            Ok(value) => println!(
+            Ok(value) if value.known => crate::output::outln!("{}", value.text),
+            Ok(value) => crate::output::outln!(
                 "unknown: set {} first",
                 value
                     .missing
@@ -216,7 +216,7 @@ impl Session {
 
     fn show_type(&mut self, expression: &str) {
         if let Some(adhoc) = self.compile(expression) {
-            println!("{}", adhoc.type_name());
+            crate::output::outln!("{}", adhoc.type_name());
         }
     }
 
@@ -250,7 +250,7 @@ impl Session {
             return;
         }
         self.input = candidate;
-        println!("{path} = {}", ordo_engine::to_json_string(&value));
+        crate::output::outln!("{path} = {}", ordo_engine::to_json_string(&value));
     }
 
     /// Reads an input as far as it goes: wrong values and unknown fields are errors, missing
@@ -267,7 +267,7 @@ impl Session {
     fn unset(&mut self, path: &str) {
         let parts: Vec<&str> = path.split('.').collect();
         if remove(&mut self.input, &parts) {
-            println!("{path} unset");
+            crate::output::outln!("{path} unset");
         } else {
             self.fail(&format!("error: `{path}` is not set"));
         }
@@ -303,7 +303,7 @@ impl Session {
         }
         let count = input.len();
         self.input = input;
-        println!(
+        crate::output::outln!(
             "{count} input field{} from {path}",
             if count == 1 { "" } else { "s" }
         );
@@ -319,7 +319,7 @@ impl Session {
             [] => self.show_chains(None),
             ["clear"] => {
                 self.base.approvals = None;
-                println!("no grants");
+                crate::output::outln!("no grants");
             }
             [chain, step, by] | [chain, step, by, _] => {
                 let role = words.get(3).map(|r| (*r).to_string());
@@ -371,14 +371,14 @@ impl Session {
             return;
         };
         if chains.is_empty() {
-            println!("the ruleset has no approval chain");
+            crate::output::outln!("the ruleset has no approval chain");
         }
         for (name, chain) in chains {
             if only.is_some_and(|o| o != name) {
                 continue;
             }
             let complete = at(chain, "complete").as_bool() == Some(true);
-            println!(
+            crate::output::outln!(
                 "{name}: {}",
                 if complete { "complete" } else { "not complete" }
             );
@@ -396,10 +396,10 @@ impl Session {
                 if !by.is_empty() {
                     line.push_str(&format!(" by {}", by.join(", ")));
                 }
-                println!("{line}");
+                crate::output::outln!("{line}");
                 for refused in at(step, "refused").as_array().into_iter().flatten() {
                     let who = plain(at(refused, "by"));
-                    println!(
+                    crate::output::outln!(
                         "    refused {}: {}",
                         if who.is_empty() {
                             "(no approver)".to_string()
@@ -416,13 +416,13 @@ impl Session {
     fn set_as_of(&mut self, text: &str) {
         if text.is_empty() || text == "none" {
             self.base.as_of = None;
-            println!("as_of: the ruleset's effective date");
+            crate::output::outln!("as_of: the ruleset's effective date");
             return;
         }
         match parse_date(text) {
             Ok(date) => {
                 self.base.as_of = Some(date);
-                println!("as_of = {date}");
+                crate::output::outln!("as_of = {date}");
             }
             Err(error) => self.fail(&error.render()),
         }
@@ -447,12 +447,15 @@ impl Session {
             Ok(value) => {
                 let entries = value.trace.as_array().cloned().unwrap_or_default();
                 if !value.known {
-                    println!("{name} is unknown: set {} first", value.missing.join(", "));
+                    crate::output::outln!(
+                        "{name} is unknown: set {} first",
+                        value.missing.join(", ")
+                    );
                     return;
                 }
                 let mut shown = BTreeSet::new();
                 if !explain(name, &entries, 0, &mut shown) {
-                    println!("{name} = {} (an input or a constant)", value.text);
+                    crate::output::outln!("{name} = {} (an input or a constant)", value.text);
                 }
             }
             Err(error) => self.fail(&error.render()),
@@ -482,7 +485,7 @@ impl Session {
                 .cloned()
                 .unwrap_or_default();
             for line in lines {
-                println!(
+                crate::output::outln!(
                     "{} {} = {}: {}",
                     plain(at(&line, "kind")),
                     plain(at(&line, "id")),
@@ -490,7 +493,7 @@ impl Session {
                     plain(at(&line, "explain"))
                 );
             }
-            println!(
+            crate::output::outln!(
                 "total = {}",
                 plain(at(at(at(&result, "quotes"), name), "total"))
             );
@@ -509,10 +512,10 @@ impl Session {
             match at(v, "at").as_str() {
                 // A constraint over elements: one violation per failing element.
                 Some(element) => {
-                    println!("  {element}: {severity} \"{message}\"");
+                    crate::output::outln!("  {element}: {severity} \"{message}\"");
                     self.explain_element(name, element);
                 }
-                None => println!("  {severity} \"{message}\""),
+                None => crate::output::outln!("  {severity} \"{message}\""),
             }
         }
     }
@@ -570,13 +573,13 @@ impl Session {
         else {
             return;
         };
-        println!("    {var} = {shown}");
+        crate::output::outln!("    {var} = {shown}");
         for path in paths_from(condition, var) {
             let Some(rest) = path.strip_prefix(var) else {
                 continue;
             };
             if let Some(value) = value_of(&format!("{element}{rest}")) {
-                println!("    {path} = {value}");
+                crate::output::outln!("    {path} = {value}");
             }
         }
     }
@@ -603,7 +606,7 @@ impl Session {
             complete: false,
         };
         match ruleset.configure(&request) {
-            Ok(answer) => println!("{}", ordo_engine::to_json_pretty(&answer)),
+            Ok(answer) => crate::output::outln!("{}", ordo_engine::to_json_pretty(&answer)),
             Err(error) => self.fail(&error.render()),
         }
     }
@@ -611,7 +614,7 @@ impl Session {
     /// `:reload`: compiles the file again and says what changed.
     fn reload(&mut self) {
         if self.file.is_none() {
-            println!("no file to reload");
+            crate::output::outln!("no file to reload");
             return;
         }
         let before = self.ruleset.as_ref().map(|r| r.hash().to_string());
@@ -631,14 +634,14 @@ impl Session {
         let after = ruleset.hash().to_string();
         let new_names = declared_names(&self.source);
         if before.as_deref() == Some(after.as_str()) {
-            println!(
+            crate::output::outln!(
                 "reloaded {} {}: same meaning, same hash ({after})",
                 ruleset.name(),
                 ruleset.version()
             );
             return;
         }
-        println!(
+        crate::output::outln!(
             "reloaded {} {}: hash {} -> {after}",
             ruleset.name(),
             ruleset.version(),
@@ -653,13 +656,13 @@ impl Session {
             .map(String::as_str)
             .collect();
         if !added.is_empty() {
-            println!("  added: {}", added.join(", "));
+            crate::output::outln!("  added: {}", added.join(", "));
         }
         if !removed.is_empty() {
-            println!("  removed: {}", removed.join(", "));
+            crate::output::outln!("  removed: {}", removed.join(", "));
         }
         if added.is_empty() && removed.is_empty() {
-            println!("  the same names; definitions changed");
+            crate::output::outln!("  the same names; definitions changed");
         }
     }
 }
@@ -714,11 +717,11 @@ fn explain(name: &str, entries: &[Json], depth: usize, shown: &mut BTreeSet<Stri
                 .join(", ")
         })
         .map_or(String::new(), |rows| format!(", matched {rows}"));
-    println!("{indent}{name} {value}   ({kind}{rows})");
+    crate::output::outln!("{indent}{name} {value}   ({kind}{rows})");
     if let Some(reads) = at(entry, "reads").as_object() {
         for (read, value) in reads {
             if !explain(read, entries, depth + 1, shown) {
-                println!("{indent}  {read} = {}", plain(value));
+                crate::output::outln!("{indent}  {read} = {}", plain(value));
             }
         }
     }

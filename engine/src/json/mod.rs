@@ -3,6 +3,7 @@
 //! of JSON; every host goes through this one layer, so results are byte-identical everywhere.
 
 pub mod approvals;
+pub(crate) mod clock;
 mod evaluate;
 mod files;
 pub mod input;

@@ -413,21 +413,15 @@ impl Event {
             "event",
             &["instance", "seq", "at", "entered_at", "previous_state"],
         )?;
-        if let Some(entered) = entered_at
-            && at < entered
-        {
-            return Err(bad(
-                "event.at",
-                "the event happens before the instance entered its state (`at` < `entered_at`)",
-            ));
-        }
-        Ok(Event {
+        let event = Event {
             instance,
             seq,
             at,
             entered_at,
             previous_state,
-        })
+        };
+        super::clock::check(&event)?;
+        Ok(event)
     }
 }
 

@@ -6,7 +6,10 @@
 //! a point just below and just above it (1 apart for `Int`, a tenth of the finest written
 //! digit for decimals). Rows are built from constants, so between two neighbouring points
 //! every row's answer is the same, and checking the points checks every input. Tables whose
-//! tests are not constants, or whose columns are of other types, are not analysed.
+//! tests are not constants, whose columns are computed (`n + 0`, `t[k]`, `a == b`) or of
+//! other types, or with too many combinations, are not analysed: where such a table can fail
+//! at run time, a `decision.not_analysed` note names it and the columns, so a clean lint is
+//! never taken for a checked table.
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Value as Json, json};
@@ -15,7 +18,7 @@ use ordo_dsl::ast::{DecisionDecl, HitPolicy, Item, Ruleset as Ast};
 
 use super::{Finding, Level};
 use crate::eval::{compare, values_equal};
-use crate::ir::{Decision, Expr, GlobalKind, InputField, Program, Test};
+use crate::ir::{Decision, Expr, FunctionBody, GlobalKind, InputField, Program, Test};
 use crate::json::values::value_to_json;
 use crate::types::Type;
 use crate::value::Value;
@@ -42,8 +45,49 @@ pub fn check(program: &Program, ast: &Ast, findings: &mut Vec<Finding>) {
         }) else {
             continue;
         };
-        analyse(program, &global.name, decision, decl, findings);
+        analyse(program, &global.name, &[], decision, decl, findings);
     }
+    // Decisions with parameters (spec §19): a column may read a parameter (or a field of
+    // one), which takes every value of its type like an input.
+    for function in &program.functions {
+        let FunctionBody::Decision(decision) = &function.body else {
+            continue;
+        };
+        let Some(decl) = ast.items.iter().find_map(|i| match i {
+            Item::Decision(d) if d.name.name == function.name => Some(d),
+            _ => None,
+        }) else {
+            continue;
+        };
+        analyse(
+            program,
+            &function.name,
+            &function.params,
+            decision,
+            decl,
+            findings,
+        );
+    }
+}
+
+/// Whether evaluating the table can fail at run time: with `no_match` (no catch-all row, and
+/// not `collect`) or `multiple_matches` (`unique` or `any`, with two rows or more).
+fn can_fail(decision: &Decision, hit: HitPolicy) -> bool {
+    let collect = matches!(
+        hit,
+        HitPolicy::Collect
+            | HitPolicy::CollectSum
+            | HitPolicy::CollectMin
+            | HitPolicy::CollectMax
+            | HitPolicy::CollectCount
+    );
+    let catch_all = decision
+        .rows
+        .iter()
+        .any(|row| row.tests.iter().all(|t| matches!(t, Test::Any)));
+    let gap = !collect && !catch_all;
+    let overlap = matches!(hit, HitPolicy::Unique | HitPolicy::Any) && decision.rows.len() > 1;
+    gap || overlap
 }
 
 /// A constant test operand.
@@ -119,26 +163,100 @@ pub(super) fn field_at<'p>(program: &'p Program, path: &[usize]) -> Option<&'p I
     Some(field)
 }
 
-fn column(program: &Program, decision: &Decision, c: usize) -> Option<Column> {
-    let expr = decision.inputs.get(c)?;
+/// Why a column's coverage and overlaps cannot be analysed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unanalysed {
+    /// The header is an expression (`n + 0`, `t[k]`, `a == b`), not an input field, a named
+    /// value or a parameter (or a field of one).
+    Computed,
+    /// The column's type has no finite set of representative points (dates, lists, ...).
+    Type,
+    /// A row's test compares with something that is not a constant.
+    Tests,
+}
+
+impl Unanalysed {
+    fn reason(self) -> &'static str {
+        match self {
+            Unanalysed::Computed => "is computed, not an input field, a value or a parameter",
+            Unanalysed::Type => "is of a type the check does not enumerate",
+            Unanalysed::Tests => "has tests that are not constants",
+        }
+    }
+}
+
+/// Whether a field on `path` (or a record it is in) is optional: then the column can be `none`
+/// even where its own type is not optional (an absent optional record has no fields).
+fn path_optional(program: &Program, path: &[usize]) -> bool {
+    (1..=path.len()).any(|end| {
+        path.get(..end)
+            .and_then(|prefix| field_at(program, prefix))
+            .is_none_or(|field| field.ty.is_optional())
+    })
+}
+
+/// The type of a parameter (parameter `i` is local slot `i`) or of a field of one, and whether
+/// it or a record it is in is optional.
+fn parameter_type(params: &[(String, Type)], e: &Expr) -> Option<(Type, bool)> {
+    match e {
+        Expr::Local(slot) => {
+            let (_, ty) = params.get(*slot as usize)?;
+            Some((ty.clone(), ty.is_optional()))
+        }
+        Expr::Field(inner, j) => {
+            let (record, optional) = parameter_type(params, inner)?;
+            let Type::Record(fields) = record.strip_optional() else {
+                return None;
+            };
+            let (_, ty) = fields.fields.get(*j as usize)?;
+            let optional = optional || ty.is_optional();
+            Some((ty.clone(), optional))
+        }
+        _ => None,
+    }
+}
+
+fn column(
+    program: &Program,
+    params: &[(String, Type)],
+    decision: &Decision,
+    c: usize,
+) -> Result<Column, Unanalysed> {
+    let expr = decision.inputs.get(c).ok_or(Unanalysed::Computed)?;
     let path = input_path(expr);
-    let ty = match (&path, expr) {
-        (Some(p), _) => field_at(program, p)?.ty.clone(),
-        (None, Expr::Global(id)) => program.global(*id)?.ty.clone(),
-        _ => return None,
+    let (ty, optional) = match (&path, expr) {
+        (None, Expr::Local(_) | Expr::Field(..)) if !params.is_empty() => {
+            parameter_type(params, expr).ok_or(Unanalysed::Computed)?
+        }
+        (Some(p), _) => {
+            let field = field_at(program, p).ok_or(Unanalysed::Computed)?;
+            (field.ty.clone(), path_optional(program, p))
+        }
+        (None, Expr::Global(id)) => {
+            let ty = program.global(*id).ok_or(Unanalysed::Computed)?.ty.clone();
+            let optional = ty.is_optional();
+            (ty, optional)
+        }
+        _ => return Err(Unanalysed::Computed),
     };
     let mut written = Vec::new();
     let mut tests_none = false;
     for row in &decision.rows {
-        let test = row.tests.get(c)?;
+        let test = row.tests.get(c).ok_or(Unanalysed::Tests)?;
         tests_none |= matches!(test, Test::IsNone);
-        written.extend(constants(test)?);
+        written.extend(constants(test).ok_or(Unanalysed::Tests)?);
     }
     let mut points = match ty.strip_optional() {
         Type::Bool => vec![Value::Bool(true), Value::Bool(false)],
-        Type::Enum(e) => (0..program.enums.get(*e as usize)?.values.len() as u32)
-            .map(|i| Value::Enum(*e, i))
-            .collect(),
+        Type::Enum(e) => {
+            let count = program
+                .enums
+                .get(*e as usize)
+                .ok_or(Unanalysed::Type)?
+                .values
+                .len() as u32;
+            (0..count).map(|i| Value::Enum(*e, i)).collect()
+        }
         Type::Text => {
             let mut texts: Vec<Value> = Vec::new();
             for v in &written {
@@ -158,14 +276,15 @@ fn column(program: &Program, decision: &Decision, c: usize) -> Option<Column> {
             texts
         }
         Type::Int | Type::Decimal | Type::Percent => {
-            numeric_points(&written, matches!(ty.strip_optional(), Type::Int))?
+            numeric_points(&written, matches!(ty.strip_optional(), Type::Int))
+                .ok_or(Unanalysed::Tests)?
         }
-        _ => return None,
+        _ => return Err(Unanalysed::Type),
     };
-    if ty.is_optional() || tests_none {
+    if optional || tests_none {
         points.push(Value::None);
     }
-    Some(Column {
+    Ok(Column {
         label: decision.input_names.get(c).cloned().unwrap_or_default(),
         path,
         ty,
@@ -257,6 +376,11 @@ fn enum_placeholder(program: &Program, field: &InputField) -> Option<Json> {
 }
 
 fn set_json(input: &mut Json, program: &Program, path: &[usize], value: Json) {
+    if value.is_null() && field_at(program, path).is_some_and(|f| !f.ty.is_optional()) {
+        // A required field is `none` only when an optional record around it is absent.
+        leave_out_optional_record(input, program, path);
+        return;
+    }
     let mut fields = &program.input.fields;
     let mut target = input;
     for (depth, &i) in path.iter().enumerate() {
@@ -273,23 +397,93 @@ fn set_json(input: &mut Json, program: &Program, path: &[usize], value: Json) {
     }
 }
 
+/// Removes the outermost optional record on `path` from `input`: then every field inside it
+/// is `none`.
+fn leave_out_optional_record(input: &mut Json, program: &Program, path: &[usize]) {
+    let mut fields = &program.input.fields;
+    let mut target = input;
+    for &i in path {
+        let Some(field) = fields.get(i) else { return };
+        let Some(map) = target.as_object_mut() else {
+            return;
+        };
+        if field.ty.is_optional() {
+            map.remove(&field.name);
+            return;
+        }
+        target = map.entry(field.name.clone()).or_insert_with(|| json!({}));
+        fields = &field.fields;
+    }
+}
+
+/// A `decision.not_analysed` note: lint cannot say whether the table has gaps or overlaps.
+fn not_analysed(name: &str, decl: &DecisionDecl, message: String) -> Finding {
+    Finding {
+        id: "decision.not_analysed",
+        level: Level::Info,
+        rule: name.to_string(),
+        message,
+        span: decl.name.span,
+        example: None,
+    }
+}
+
 fn analyse(
     program: &Program,
     name: &str,
+    params: &[(String, Type)],
     decision: &Decision,
     decl: &DecisionDecl,
     findings: &mut Vec<Finding>,
 ) {
-    let Some(columns) = (0..decision.inputs.len())
-        .map(|c| column(program, decision, c))
-        .collect::<Option<Vec<_>>>()
-    else {
+    let mut columns = Vec::new();
+    let mut skipped = Vec::new();
+    for c in 0..decision.inputs.len() {
+        match column(program, params, decision, c) {
+            Ok(column) => columns.push(column),
+            Err(why) => skipped.push((c, why)),
+        }
+    }
+    // A table that cannot fail at run time (a catch-all row under `first` or `collect`) is
+    // not noted: only its unreachable rows go unchecked.
+    let noted = can_fail(decision, decl.hit);
+    if !skipped.is_empty() {
+        if !noted {
+            return;
+        }
+        let reasons: Vec<String> = skipped
+            .iter()
+            .map(|(c, why)| {
+                let label = decision.input_names.get(*c).map_or("?", String::as_str);
+                format!("`{label}` {}", why.reason())
+            })
+            .collect();
+        findings.push(not_analysed(
+            name,
+            decl,
+            format!(
+                "gaps, overlaps and unreachable rows of `{name}` are not checked: column{} {}",
+                if skipped.len() == 1 { "" } else { "s" },
+                reasons.join("; ")
+            ),
+        ));
         return;
-    };
+    }
     let total = columns
         .iter()
         .try_fold(1usize, |n, c| n.checked_mul(c.points.len()));
     if total.is_none_or(|t| t == 0 || t > MAX_COMBINATIONS) {
+        if !noted {
+            return;
+        }
+        findings.push(not_analysed(
+            name,
+            decl,
+            format!(
+                "gaps, overlaps and unreachable rows of `{name}` are not checked: its columns \
+                 have more than {MAX_COMBINATIONS} combinations of representative values"
+            ),
+        ));
         return;
     }
     let total = total.unwrap_or(0);

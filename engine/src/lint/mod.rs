@@ -3,8 +3,10 @@
 //! transitions nobody can reach, unused declarations — and the data-flow map of the rules.
 //!
 //! The checks run on the compiled program; the syntax tree only supplies spans and the names
-//! each declaration reads. Every finding says "unknown" rather than guess: a check that cannot
-//! decide (a column computed from non-constant tests, too many combinations) reports nothing.
+//! each declaration reads. No finding is a guess: a condition the checks cannot decide (an input
+//! that is not finite, too many combinations) gives no finding, and a decision table they
+//! cannot analyse (a computed column, non-constant tests) gives only the `decision.not_analysed`
+//! note, so a table that could fail at run time is never passed over in silence.
 
 mod bounds;
 mod decisions;

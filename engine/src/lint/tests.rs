@@ -488,3 +488,80 @@ fn a_becomes_condition_without_data_is_flagged() {
         .collect();
     assert_eq!(flagged, vec!["never".to_string()]);
 }
+
+#[test]
+fn tables_with_computed_columns_are_noted_as_not_analysed() {
+    // `units + 0` has a gap (units >= 10 matches no row), but computed columns are not
+    // reduced to points: lint must say it did not check rather than stay silent.
+    let computed = with(
+        "decision d {\n  | seg | units + 0 || c |\n  | retail | - || 1 |\n  | wholesale | < 10 || 2 |\n}\noutput o = d\n",
+    );
+    let found = findings(&computed);
+    let note = found
+        .iter()
+        .find(|f| f.id == "decision.not_analysed")
+        .expect("a note");
+    assert_eq!((note.level, note.rule.as_str()), (Level::Info, "d"));
+    assert!(note.message.contains("`units + 0`"), "{}", note.message);
+    assert!(!note.message.contains("`seg`"), "{}", note.message);
+    assert!(!found.iter().any(|f| f.id == "decision.gap"));
+    // The same table over the input itself is analysed: the gap is found, with no note.
+    let plain = computed.replace("units + 0", "units");
+    let ids = ids(&plain);
+    assert!(ids.contains(&"decision.gap"));
+    assert!(!ids.contains(&"decision.not_analysed"));
+}
+
+#[test]
+fn every_column_that_is_not_analysed_is_named() {
+    let source = "ruleset t version \"1.0.0\"\nenum F { a, b }\ntable sensitive: F -> Bool {\n  a => true\n  b => false\n}\ninput { field: F  other: F  day: Date }\ndecision d {\n  | sensitive[field] | field == other | day || c |\n  | true | - | - || 1 |\n  | - | true | - || 2 |\n}\noutput o = d\n";
+    let found = findings(source);
+    let note = found
+        .iter()
+        .find(|f| f.id == "decision.not_analysed")
+        .expect("a note");
+    for column in ["`sensitive[field]`", "`field == other`", "`day`"] {
+        assert!(note.message.contains(column), "{column}: {}", note.message);
+    }
+    assert!(note.message.contains("columns"), "{}", note.message);
+}
+
+#[test]
+fn tables_that_cannot_fail_are_not_noted() {
+    // Under `first` with a catch-all row, neither `no_match` nor `multiple_matches` can happen.
+    let source = with(
+        "decision d hit first {\n  | units + 0 || c |\n  | < 10 || 1 |\n  | - || 2 |\n}\noutput o = d\n",
+    );
+    assert!(!ids(&source).contains(&"decision.not_analysed"));
+}
+
+#[test]
+fn decisions_with_parameters_are_analysed_over_the_parameters() {
+    let with_params =
+        with("decision d(n: Int) {\n  | n || c |\n  | < 10 || 1 |\n}\noutput o = d(units)\n");
+    let found = ids(&with_params);
+    assert!(found.contains(&"decision.gap"), "{found:?}");
+    assert!(!found.contains(&"decision.not_analysed"), "{found:?}");
+    // A column computed from a parameter is not analysed: the note says so.
+    let computed = with_params.replace("| n |", "| n * 2 |");
+    let found = ids(&computed);
+    assert!(found.contains(&"decision.not_analysed"), "{found:?}");
+    assert!(!found.contains(&"decision.gap"), "{found:?}");
+}
+
+#[test]
+fn a_field_of_an_optional_record_can_be_none() {
+    // `r.seg` is `none` when `r` is absent: the table has a gap there.
+    let source = "ruleset t version \"1.0.0\"\nenum Seg { retail, wholesale }\ninput { r: { seg: Seg }? }\ndecision d {\n  | r.seg || c |\n  | retail || 1 |\n  | wholesale || 2 |\n}\noutput o = d\n";
+    let found = findings(source);
+    let gap = found
+        .iter()
+        .find(|f| f.id == "decision.gap")
+        .expect("a gap where `r` is absent");
+    let input = &gap.example.as_ref().unwrap()["input"];
+    let error = Ruleset::compile(source)
+        .unwrap()
+        .evaluate(input, &EvalOptions::default())
+        .unwrap_err();
+    assert_eq!(error.kind.as_str(), "no_match");
+}

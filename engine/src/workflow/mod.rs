@@ -583,15 +583,9 @@ fn fire_timer(ruleset: &Ruleset, timer: &TimerRequest) -> EvalResult<Json> {
         ));
     }
     let mut ev = request.evaluator(request.inputs.clone(), request.state);
-    let entered = || {
-        event.entered_at.ok_or_else(|| {
-            EvalError::at_path(
-                ErrorKind::InvalidRequest,
-                "event.entered_at",
-                format!("timer `{name}` counts from when the instance entered its state: the event needs `entered_at`"),
-            )
-        })
-    };
+    // INVARIANT: a timer that counts from the state's entry is never fired without it (it
+    // would have no due time to wait for).
+    let entered = || crate::json::clock::entered_at(event, name);
     let due = match due {
         Due::Sla => actions::sla_due(&mut ev, workflow, request.state, entered()?)?,
         Due::Stay(delay) => {

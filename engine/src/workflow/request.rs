@@ -81,6 +81,9 @@ pub fn read<'p, 'r>(
         approvals.check(program)?;
     }
     let event = request.event.as_ref();
+    if let Some(event) = event {
+        crate::json::clock::check(event)?;
+    }
     let previous_state = match event.and_then(|e| e.previous_state.as_deref()) {
         Some(previous) => Some(state_id(workflow, previous, "event.previous_state")?),
         None => None,

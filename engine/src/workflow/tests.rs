@@ -1,7 +1,9 @@
 use serde_json::{Value as Json, json};
 
 use crate::error::EvalResult;
-use crate::json::requests::{ApplyRequest, TimerRequest, TransitionsRequest};
+use crate::json::requests::{
+    Actor, ApplyRequest, Event, TimerRequest, TransitionsRequest, WorkflowRequest,
+};
 use crate::ruleset::Ruleset;
 
 /// Workflow requests in their JSON form, as hosts send them.
@@ -208,4 +210,91 @@ fn a_refused_grant_is_shown_with_its_reason() {
     // The same grant under the step's role counts.
     apply["approvals"]["desk"]["boss"]["role"] = json!("manager");
     assert_eq!(r.apply_json(&apply).unwrap()["to"], "done");
+}
+
+/// A request built in Rust, as an embedding host does, not read from JSON.
+fn built(state: &str, actor: &str, at: &str, entered_at: Option<&str>) -> WorkflowRequest {
+    let time = |t: &str| crate::text::parse_datetime(t).unwrap();
+    WorkflowRequest {
+        workflow: "order".into(),
+        state: state.into(),
+        actor: Some(Actor::role(actor)),
+        input: json!({"amount": "900"}),
+        as_of: None,
+        approvals: None,
+        event: Some(Event {
+            instance: "SO-9".into(),
+            seq: 5,
+            at: time(at),
+            entered_at: entered_at.map(time),
+            previous_state: None,
+        }),
+    }
+}
+
+#[test]
+fn an_event_before_the_state_was_entered_is_refused_however_it_is_built() {
+    let r = ruleset();
+    let early = ApplyRequest {
+        workflow: built(
+            "draft",
+            "sales",
+            "2026-03-01T09:00:00Z",
+            Some("2026-03-01T10:00:00Z"),
+        ),
+        transition: "submit".into(),
+    };
+    let e = r.apply(&early).unwrap_err();
+    assert_eq!(
+        (e.kind.as_str(), e.path.as_deref()),
+        ("invalid_request", Some("event.at"))
+    );
+    assert!(
+        e.message.contains("time cannot go backwards"),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("2026-03-01T10:00:00Z"), "{}", e.message);
+    // The same event at the entry time itself is fine.
+    let on_time = ApplyRequest {
+        workflow: built(
+            "draft",
+            "sales",
+            "2026-03-01T10:00:00Z",
+            Some("2026-03-01T10:00:00Z"),
+        ),
+        transition: "submit".into(),
+    };
+    assert_eq!(r.apply(&on_time).unwrap()["to"], "submitted");
+    // A timer's event is checked too.
+    let timer = TimerRequest {
+        workflow: built(
+            "submitted",
+            "ops",
+            "2026-03-05T09:00:00Z",
+            Some("2026-03-06T10:00:00Z"),
+        ),
+        trigger: "remind".into(),
+    };
+    assert_eq!(
+        r.fire_timer(&timer).unwrap_err().path.as_deref(),
+        Some("event.at")
+    );
+}
+
+#[test]
+fn a_timer_is_never_fired_without_the_states_entry_time() {
+    let r = ruleset();
+    // `remind` is `on stay submitted after 2 days`: without the entry time it has no due time.
+    let timer = TimerRequest {
+        workflow: built("submitted", "ops", "2030-01-01T00:00:00Z", None),
+        trigger: "remind".into(),
+    };
+    let e = r.fire_timer(&timer).unwrap_err();
+    assert_eq!(
+        (e.kind.as_str(), e.path.as_deref()),
+        ("invalid_request", Some("event.entered_at"))
+    );
+    assert!(e.message.contains("timer `remind`"), "{}", e.message);
+    assert!(e.message.contains("entered_at"), "{}", e.message);
 }
