@@ -22,20 +22,24 @@ fn nested_source(depth: usize) -> String {
 }
 
 #[test]
-#[ignore = "a deep ruleset still recurses on an async worker after compiling (storing or dropping it)"]
 fn deep_publications_are_answered_and_the_server_stays_up() {
     let server = TestServer::start();
     let author = server.client(Some(AUTHOR));
     for depth in [600, 5_000] {
         let answer = author.publish(&nested_source(depth));
-        assert!(
-            answer.status < 500,
-            "depth {depth}: {} {}",
-            answer.status,
-            answer.text
-        );
+        answer.assert_error(422, "compile");
+        assert!(answer.text.contains("nest more than"), "{}", answer.text);
+        assert!(answer.audit_id.is_some(), "{}", answer.text);
         assert_eq!(server.client(None).get("/healthz").status, 200);
     }
+    // The deepest legal source is published, stored, served and evaluated.
+    let legal = ordo_dsl::MAX_DEPTH - 2;
+    author.publish_new(&nested_source(legal));
+    let answer = server
+        .client(Some(EVALUATOR))
+        .evaluate("deep", &serde_json::json!({"input": {"n": 0}}));
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(server.client(None).get("/healthz").status, 200);
 }
 
 #[test]

@@ -117,13 +117,19 @@ async fn try_publish(
     let request: PublishRequest = serde_json::from_slice(body)
         .map_err(|e| ApiError::invalid_request(format!("expected {{\"source\": \"...\"}}: {e}")))?;
     let source = request.source.clone();
+    // Compiling, linting and serialising the artifact all recurse over the ruleset: they run
+    // on the compile thread, never on an async worker.
     let (compiled, compiled_subject) = crate::cpu::run(move || {
         let mut declared = Subject::default();
-        (compile_and_lint(&request, &mut declared), declared)
+        let compiled = compile_and_lint(&request, &mut declared).and_then(|ruleset| {
+            let artifact = ruleset.to_artifact().map_err(|e| ApiError::from_eval(&e))?;
+            Ok((ruleset, artifact))
+        });
+        (compiled, declared)
     })
     .await?;
     *subject = compiled_subject;
-    let ruleset = compiled?;
+    let (ruleset, artifact) = compiled?;
     if semver::Version::parse(ruleset.version()).is_err() {
         return Err(ApiError::invalid_request(format!(
             "`{}` is not a semantic version (MAJOR.MINOR.PATCH)",
@@ -134,8 +140,8 @@ async fn try_publish(
     if let Some(existing) = known(state, &ruleset) {
         return answer_existing(&ruleset, existing);
     }
-    // INVARIANT: nothing is stored unless the whole artifact was written.
-    let artifact = ruleset.to_artifact().map_err(|e| ApiError::from_eval(&e))?;
+    // INVARIANT: nothing is stored unless the whole artifact was written (`to_artifact` above
+    // answers an error otherwise).
     let stored = StoredVersion {
         name: ruleset.name().to_string(),
         version: ruleset.version().to_string(),
