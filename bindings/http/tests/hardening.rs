@@ -4,7 +4,8 @@
     clippy::indexing_slicing,
     clippy::panic
 )]
-//! Requests that must not take the server down: deep sources, refused callers.
+//! Requests that must not take the server down: deep sources, refused callers, made-up
+//! methods.
 
 mod common;
 
@@ -49,5 +50,35 @@ fn a_refused_caller_cannot_make_the_server_parse() {
         .client(Some(EVALUATOR))
         .publish(&nested_source(5_000));
     answer.assert_error(403, "forbidden");
+    assert_eq!(server.client(None).get("/healthz").status, 200);
+}
+
+/// The number of lines of the `/metrics` exposition (values change, label sets must not).
+fn metric_lines(server: &TestServer) -> usize {
+    let metrics = server.client(None).get("/metrics");
+    assert_eq!(metrics.status, 200);
+    metrics.text.lines().count()
+}
+
+#[test]
+fn made_up_methods_do_not_grow_the_metrics() {
+    let server = TestServer::start();
+    let made_up = |i: usize| {
+        let answer = server.raw(&format!(
+            "XMETHOD{i} /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        ));
+        assert!(answer.starts_with("HTTP/1.1 405"), "{answer}");
+    };
+    made_up(0);
+    metric_lines(&server);
+    let before = metric_lines(&server);
+    for i in 1..=2_000 {
+        made_up(i);
+    }
+    let after = metric_lines(&server);
+    assert_eq!(before, after, "made-up methods grew /metrics");
+    let text = server.client(None).get("/metrics").text;
+    assert!(text.contains("method=\"OTHER\""), "{text}");
+    assert!(!text.contains("XMETHOD"), "{text}");
     assert_eq!(server.client(None).get("/healthz").status, 200);
 }

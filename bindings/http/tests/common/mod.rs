@@ -274,6 +274,20 @@ impl TestServer {
     pub fn connect(&self) -> TcpStream {
         TcpStream::connect(self.base.trim_start_matches("http://")).unwrap()
     }
+
+    /// Sends `request` as it is on a new connection and reads the answer until the server
+    /// closes the connection (send `Connection: close`) or ten seconds pass.
+    pub fn raw(&self, request: &str) -> String {
+        use std::io::{Read, Write};
+        let mut stream = self.connect();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        String::from_utf8_lossy(&raw).into_owned()
+    }
 }
 
 impl Drop for TestServer {
