@@ -26,6 +26,15 @@ pub struct Args {
     /// Cancel a request that runs longer than this many seconds.
     #[arg(long, default_value_t = 30)]
     timeout_secs: u64,
+    /// Connections served at once; further callers wait until one closes.
+    #[arg(long, default_value_t = ordo_http::DEFAULT_MAX_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Close a connection that sends no complete request headers within this many seconds
+    /// (counted from its opening or from its previous answer).
+    #[arg(long, value_name = "SECONDS", default_value_t = ordo_http::DEFAULT_HEADER_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
     /// Log level on standard error: error, warn, info, debug, trace or off.
     #[arg(long, default_value = "info")]
     log: String,
@@ -44,6 +53,8 @@ pub fn run(args: &Args) -> u8 {
         audit: !args.no_audit,
         max_body_bytes: args.max_body_bytes,
         request_timeout: Duration::from_secs(args.timeout_secs),
+        max_connections: args.max_connections,
+        header_timeout: Duration::from_secs(args.header_timeout),
     };
     let served = ordo_http::serve(config, |addr| {
         // Scripts and tests read the real port from this line.

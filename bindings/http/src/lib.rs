@@ -12,7 +12,8 @@
 //! ```
 //!
 //! Layout: [`store`] (SQLite), [`writer`] (the group-commit writer), [`catalog`] (the engine's
-//! registry in memory), [`auth`] (tokens and roles), `api` (routes), [`metrics`].
+//! registry in memory), [`auth`] (tokens and roles), `api` (routes), [`metrics`], [`transport`]
+//! (connections: their cap and header deadline), [`cpu`] (compile and evaluation threads).
 
 mod api;
 pub mod auth;
@@ -21,6 +22,7 @@ pub mod cpu;
 pub mod error;
 pub mod metrics;
 pub mod store;
+pub mod transport;
 pub mod writer;
 
 use std::future::Future;
@@ -30,7 +32,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 pub use api::schema;
@@ -39,6 +40,7 @@ pub use api::{AppState, openapi};
 use auth::{Access, TokensError};
 use catalog::{Catalog, LoadError};
 use store::StoreError;
+use transport::TransportLimits;
 use writer::Writer;
 
 /// The header that names the audit entry of an evaluation-type answer or a refused publication.
@@ -60,7 +62,17 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     /// Requests running longer are cancelled with `408 timeout`.
     pub request_timeout: Duration,
+    /// Connections served at once (at least 1); further callers wait until one closes.
+    pub max_connections: u32,
+    /// A connection that sends no complete request headers within this time is closed.
+    pub header_timeout: Duration,
 }
+
+/// The default of [`ServeConfig::max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 512;
+
+/// The default of [`ServeConfig::header_timeout`].
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for ServeConfig {
     fn default() -> Self {
@@ -71,6 +83,8 @@ impl Default for ServeConfig {
             audit: true,
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
         }
     }
 }
@@ -92,6 +106,9 @@ pub enum ServeError {
         "refusing to listen on {0} without --tokens: an open server only listens on a loopback address (127.0.0.1, ::1)"
     )]
     OpenToNetwork(SocketAddr),
+    /// A limit of the configuration cannot work (a cap of zero).
+    #[error("{0}")]
+    Limit(String),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -109,12 +126,18 @@ pub struct Server {
     router: Router,
     state: AppState,
     addr: SocketAddr,
+    transport: TransportLimits,
 }
 
 impl Server {
     /// Checks the access policy, opens the store, loads every published version, and binds
     /// the address.
     pub async fn bind(config: &ServeConfig) -> Result<Server, ServeError> {
+        if config.max_connections == 0 {
+            return Err(ServeError::Limit(
+                "--max-connections must be at least 1".to_string(),
+            ));
+        }
         let access = match &config.tokens {
             Some(path) => Access::from_file(path)?,
             None if config.addr.ip().is_loopback() => Access::open(),
@@ -160,6 +183,10 @@ impl Server {
             router,
             state,
             addr,
+            transport: TransportLimits {
+                max_connections: config.max_connections,
+                header_timeout: config.header_timeout,
+            },
         })
     }
 
@@ -186,16 +213,10 @@ impl Server {
             tracing::info!("ordo serve: shutting down, finishing requests in flight");
             state.begin_shutdown();
         };
-        let listener = self.listener.tap_io(|tcp| {
-            // Small answers go out at once.
-            let _ = tcp.set_nodelay(true);
-        });
-        let served = axum::serve(listener, self.router)
-            .with_graceful_shutdown(signal)
-            .await;
+        transport::serve(self.listener, self.router, self.transport, signal).await;
         self.state.writer().stop().await;
         tracing::info!("ordo serve: stopped");
-        served.map_err(ServeError::Io)
+        Ok(())
     }
 }
 

@@ -5,9 +5,12 @@
     clippy::panic
 )]
 //! Requests that must not take the server down: deep sources, refused callers, made-up
-//! methods.
+//! methods, half-sent requests.
 
 mod common;
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
 
 use common::{AUTHOR, EVALUATOR, TestServer};
 
@@ -81,4 +84,42 @@ fn made_up_methods_do_not_grow_the_metrics() {
     assert!(text.contains("method=\"OTHER\""), "{text}");
     assert!(!text.contains("XMETHOD"), "{text}");
     assert_eq!(server.client(None).get("/healthz").status, 200);
+}
+
+#[test]
+fn half_sent_requests_do_not_stop_the_server_accepting() {
+    let server = TestServer::start_with(|config| {
+        config.max_connections = 50;
+        config.header_timeout = Duration::from_secs(1);
+    });
+    // Six times the cap of connections, each stopping in the middle of its headers.
+    let mut half_sent = Vec::new();
+    for _ in 0..300 {
+        let mut stream = server.connect();
+        let _ = stream.write_all(b"POST /v1/rulesets HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-");
+        half_sent.push(stream);
+    }
+    // A normal request is answered: the cap keeps descriptors for it and the header deadline
+    // frees the slots the half-sent requests hold.
+    let answer = server.client(None).get("/healthz");
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let published = server
+        .client(Some(AUTHOR))
+        .publish(&common::demo_source("1.0.0", "2026-01-01", 2));
+    assert_eq!(published.status, 201, "{}", published.text);
+    // The server closed the first half-sent connection (it did not wait for the rest).
+    let first = half_sent.first_mut().unwrap();
+    first
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut rest = Vec::new();
+    let closed = first.read_to_end(&mut rest);
+    assert!(
+        closed.is_ok() || closed.as_ref().is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset),
+        "the half-sent connection is still open: {closed:?}"
+    );
+    drop(half_sent);
+    let started = Instant::now();
+    assert_eq!(server.client(None).get("/healthz").status, 200);
+    assert!(started.elapsed() < Duration::from_secs(5));
 }
