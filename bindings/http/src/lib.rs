@@ -35,7 +35,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 pub use api::schema;
-pub use api::{AppState, openapi};
+pub use api::{AppState, PublishLimits, openapi};
 
 use auth::{Access, TokensError};
 use catalog::{Catalog, LoadError};
@@ -62,11 +62,28 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     /// Requests running longer are cancelled with `408 timeout`.
     pub request_timeout: Duration,
+    /// CPU jobs (compiles, evaluations) run at once; the number of cores by default.
+    pub cpu_jobs: usize,
+    /// CPU jobs that may wait for a turn; past it requests get `503 overloaded`.
+    pub cpu_queue: usize,
+    /// The largest source (with its data files) a publication may have, in bytes.
+    pub max_source_bytes: usize,
+    /// The most rows one decision table may have.
+    pub max_table_rows: usize,
     /// Connections served at once (at least 1); further callers wait until one closes.
     pub max_connections: u32,
     /// A connection that sends no complete request headers within this time is closed.
     pub header_timeout: Duration,
 }
+
+/// The default of [`ServeConfig::cpu_queue`].
+pub const DEFAULT_CPU_QUEUE: usize = 256;
+
+/// The default of [`ServeConfig::max_source_bytes`].
+pub const DEFAULT_MAX_SOURCE_BYTES: usize = 512 * 1024;
+
+/// The default of [`ServeConfig::max_table_rows`].
+pub const DEFAULT_MAX_TABLE_ROWS: usize = 10_000;
 
 /// The default of [`ServeConfig::max_connections`].
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 512;
@@ -83,6 +100,10 @@ impl Default for ServeConfig {
             audit: true,
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            cpu_jobs: cpu::default_jobs(),
+            cpu_queue: DEFAULT_CPU_QUEUE,
+            max_source_bytes: DEFAULT_MAX_SOURCE_BYTES,
+            max_table_rows: DEFAULT_MAX_TABLE_ROWS,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
         }
@@ -138,6 +159,11 @@ impl Server {
                 "--max-connections must be at least 1".to_string(),
             ));
         }
+        if config.cpu_jobs == 0 {
+            return Err(ServeError::Limit(
+                "--cpu-jobs must be at least 1".to_string(),
+            ));
+        }
         let access = match &config.tokens {
             Some(path) => Access::from_file(path)?,
             None if config.addr.ip().is_loopback() => Access::open(),
@@ -172,6 +198,11 @@ impl Server {
                 metrics,
                 audit: config.audit,
                 max_body_bytes: config.max_body_bytes,
+                publish_limits: PublishLimits {
+                    max_source_bytes: config.max_source_bytes,
+                    max_table_rows: config.max_table_rows,
+                },
+                cpu: cpu::CpuPool::new(config.cpu_jobs, config.cpu_queue),
             },
             &api::Limits {
                 max_body_bytes: config.max_body_bytes,

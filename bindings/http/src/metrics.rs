@@ -177,9 +177,12 @@ mod tests {
             metrics.observe_request(method, "unmatched", 405, Duration::from_millis(1));
         }
         let text = metrics.encode();
-        assert!(text.contains(
-            "ordo_http_requests_total{method=\"OTHER\",route=\"unmatched\",status=\"405\"} 3"
-        ), "{text}");
+        assert!(
+            text.contains(
+                "ordo_http_requests_total{method=\"OTHER\",route=\"unmatched\",status=\"405\"} 3"
+            ),
+            "{text}"
+        );
         assert!(!text.contains("BREW"), "{text}");
         assert_eq!(method_label("OPTIONS"), "OPTIONS");
     }

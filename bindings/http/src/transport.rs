@@ -110,7 +110,8 @@ async fn connection(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
-    let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router));
+    let connection =
+        builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router));
     let mut connection = std::pin::pin!(connection);
     let ended = tokio::select! {
         ended = connection.as_mut() => ended,

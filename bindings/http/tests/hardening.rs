@@ -5,7 +5,7 @@
     clippy::panic
 )]
 //! Requests that must not take the server down: deep sources, refused callers, made-up
-//! methods, half-sent requests.
+//! methods, half-sent requests, heavy publications, long names.
 
 mod common;
 
@@ -103,9 +103,10 @@ fn half_sent_requests_do_not_stop_the_server_accepting() {
     // frees the slots the half-sent requests hold.
     let answer = server.client(None).get("/healthz");
     assert_eq!(answer.status, 200, "{}", answer.text);
-    let published = server
-        .client(Some(AUTHOR))
-        .publish(&common::demo_source("1.0.0", "2026-01-01", 2));
+    let published =
+        server
+            .client(Some(AUTHOR))
+            .publish(&common::demo_source("1.0.0", "2026-01-01", 2));
     assert_eq!(published.status, 201, "{}", published.text);
     // The server closed the first half-sent connection (it did not wait for the rest).
     let first = half_sent.first_mut().unwrap();
@@ -115,11 +116,120 @@ fn half_sent_requests_do_not_stop_the_server_accepting() {
     let mut rest = Vec::new();
     let closed = first.read_to_end(&mut rest);
     assert!(
-        closed.is_ok() || closed.as_ref().is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset),
+        closed.is_ok()
+            || closed
+                .as_ref()
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset),
         "the half-sent connection is still open: {closed:?}"
     );
     drop(half_sent);
     let started = Instant::now();
     assert_eq!(server.client(None).get("/healthz").status, 200);
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// A ruleset `name` whose decision table has `rows` rows (one per value of `n`, then a default).
+fn table_source(name: &str, version: &str, rows: usize) -> String {
+    let mut source = format!(
+        "ruleset {name} version \"{version}\"\n\ninput {{\n  n: Int\n}}\n\ndecision rate hit first {{\n  | n || r |\n"
+    );
+    for row in 0..rows.saturating_sub(1) {
+        source.push_str(&format!("  | {row} || {row} |\n"));
+    }
+    source.push_str("  | - || 0 |\n}\n\noutput result = rate\n");
+    source
+}
+
+#[test]
+fn publications_over_the_size_limits_are_refused_with_json() {
+    let server = TestServer::start_with(|config| {
+        config.max_source_bytes = 4_000;
+        config.max_table_rows = 100;
+    });
+    let author = server.client(Some(AUTHOR));
+    let large = author.publish(&table_source("large", "1.0.0", 400));
+    large.assert_error(413, "source_too_large");
+    assert_eq!(large.json()["error"]["limit"], 4_000, "{}", large.text);
+    assert!(large.audit_id.is_some());
+    let rows = author.publish(&table_source("rows", "1.0.0", 101));
+    rows.assert_error(422, "too_many_rows");
+    let error = &rows.json()["error"];
+    assert_eq!(
+        (error["table"].as_str(), error["rows"].as_u64()),
+        (Some("rate"), Some(101))
+    );
+    // At the limits, it is published.
+    author.publish_new(&table_source("rows", "1.0.0", 100));
+    assert_eq!(server.client(None).get("/healthz").status, 200);
+}
+
+#[test]
+fn a_long_unknown_name_is_answered_without_a_suggestion() {
+    let server = TestServer::start();
+    let name = "q".repeat(10_000);
+    let source = format!(
+        "ruleset long version \"1.0.0\"\n\ninput {{\n  {near}: Int\n}}\n\noutput result = {name} + 1\n",
+        near = "q".repeat(9_990)
+    );
+    let started = Instant::now();
+    let answer = server.client(Some(AUTHOR)).publish(&source);
+    answer.assert_error(422, "compile");
+    let diagnostic = &answer.json()["error"]["diagnostics"][0];
+    assert!(
+        diagnostic["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown name"),
+        "{diagnostic}"
+    );
+    assert!(
+        diagnostic
+            .get("hint")
+            .is_none_or(|hint| !hint.to_string().contains("did you mean")),
+        "{diagnostic}"
+    );
+    // Only to detect a hang: the suggestion used to take many seconds.
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(server.client(None).get("/healthz").status, 200);
+}
+
+#[test]
+fn a_burst_past_the_cpu_queue_is_refused_with_retry_after() {
+    let server = TestServer::start_with(|config| {
+        config.cpu_jobs = 1;
+        config.cpu_queue = 1;
+    });
+    let heavy: Vec<String> = (0..8)
+        .map(|i| table_source("burst", &format!("1.0.{i}"), 3_000))
+        .collect();
+    let answers: Vec<common::Answer> = std::thread::scope(|scope| {
+        let threads: Vec<_> = heavy
+            .iter()
+            .map(|source| {
+                let author = server.client(Some(AUTHOR));
+                scope.spawn(move || author.publish(source))
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let refused: Vec<&common::Answer> = answers.iter().filter(|a| a.status == 503).collect();
+    assert!(!refused.is_empty(), "no request was refused");
+    for answer in &answers {
+        assert!(
+            matches!(answer.status, 201 | 503),
+            "{}: {}",
+            answer.status,
+            answer.text
+        );
+    }
+    for answer in refused {
+        answer.assert_error(503, "overloaded");
+        assert_eq!(answer.retry_after.as_deref(), Some("1"));
+    }
+    // Once the burst is over, the server works again.
+    assert_eq!(server.client(None).get("/healthz").status, 200);
+    let answer = server
+        .client(Some(EVALUATOR))
+        .evaluate("burst", &serde_json::json!({"input": {"n": 7}}));
+    assert!(matches!(answer.status, 200 | 404), "{}", answer.text);
 }

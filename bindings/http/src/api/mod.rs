@@ -31,6 +31,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{Access, Caller};
 use crate::catalog::Catalog;
+use crate::cpu::CpuPool;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::writer::Writer;
@@ -48,8 +49,19 @@ struct Shared {
     metrics: Arc<Metrics>,
     audit: bool,
     max_body_bytes: usize,
+    publish_limits: PublishLimits,
+    cpu: CpuPool,
     shutting_down: AtomicBool,
     openapi_json: String,
+}
+
+/// What the server compiles at most.
+#[derive(Debug, Clone, Copy)]
+pub struct PublishLimits {
+    /// Bytes of a publication's source and data files together.
+    pub max_source_bytes: usize,
+    /// Rows of one decision table.
+    pub max_table_rows: usize,
 }
 
 /// What [`AppState::new`] needs.
@@ -61,6 +73,8 @@ pub struct StateParts {
     pub metrics: Arc<Metrics>,
     pub audit: bool,
     pub max_body_bytes: usize,
+    pub publish_limits: PublishLimits,
+    pub cpu: CpuPool,
 }
 
 impl AppState {
@@ -73,6 +87,8 @@ impl AppState {
             metrics: parts.metrics,
             audit: parts.audit,
             max_body_bytes: parts.max_body_bytes,
+            publish_limits: parts.publish_limits,
+            cpu: parts.cpu,
             shutting_down: AtomicBool::new(false),
             openapi_json,
         }))
@@ -102,6 +118,16 @@ impl AppState {
     /// Marks the server as shutting down (`/readyz` answers 503 from now on).
     pub fn begin_shutdown(&self) {
         self.0.shutting_down.store(true, Ordering::SeqCst);
+    }
+
+    /// The CPU workers: every parse, compile, lint and evaluation runs on them.
+    fn cpu(&self) -> &CpuPool {
+        &self.0.cpu
+    }
+
+    /// What the server compiles at most.
+    fn publish_limits(&self) -> PublishLimits {
+        self.0.publish_limits
     }
 
     /// Whether requests are written to the audit log (off only with `--no-audit`).

@@ -77,7 +77,7 @@ impl Operation {
         (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 422, description = "The input or a rule failed (engine error kinds)", body = ErrorBody),
-        (status = 503, description = "The audit log could not be written; no result is given", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written; no result is given (`unavailable`), or every CPU worker is busy and the queue is full (`overloaded`, with `Retry-After`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -104,7 +104,7 @@ pub async fn evaluate(
         (status = 403, description = "Not an evaluator", body = ErrorBody),
         (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
         (status = 422, description = "The input failed", body = ErrorBody),
-        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written (`unavailable`), or every CPU worker is busy and the queue is full (`overloaded`, with `Retry-After`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -132,7 +132,7 @@ pub async fn configure(
         (status = 403, description = "Not an evaluator", body = ErrorBody),
         (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
         (status = 422, description = "The input failed", body = ErrorBody),
-        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written (`unavailable`), or every CPU worker is busy and the queue is full (`overloaded`, with `Retry-After`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -160,7 +160,7 @@ pub async fn transitions(
         (status = 403, description = "Not an evaluator", body = ErrorBody),
         (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
         (status = 422, description = "The transition may not be applied (`transition`), or the input failed", body = ErrorBody),
-        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written (`unavailable`), or every CPU worker is busy and the queue is full (`overloaded`, with `Retry-After`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -190,7 +190,7 @@ pub async fn apply(
         (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 422, description = "The input or the trigger's condition failed", body = ErrorBody),
-        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written (`unavailable`), or every CPU worker is busy and the queue is full (`overloaded`, with `Retry-After`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -219,7 +219,7 @@ pub async fn fire_timer(
         (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 422, description = "The input or a trigger failed", body = ErrorBody),
-        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written (`unavailable`), or every CPU worker is busy and the queue is full (`overloaded`, with `Retry-After`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -248,7 +248,7 @@ pub async fn start(
         (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 422, description = "The input or a trigger failed", body = ErrorBody),
-        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written (`unavailable`), or every CPU worker is busy and the queue is full (`overloaded`, with `Retry-After`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -273,8 +273,11 @@ async fn run(
     caller.require(Role::Evaluator)?;
     let at = store::now_micros();
     let (resolved, result) = {
-        let (state, name, body) = (state.clone(), name.clone(), body.to_vec());
-        crate::cpu::run(move || execute(&state, &name, &body, operation)).await?
+        let (job_state, name, body) = (state.clone(), name.clone(), body.to_vec());
+        state
+            .cpu()
+            .run(move || execute(&job_state, &name, &body, operation))
+            .await?
     };
     let (status, text, outcome) = match result {
         Ok(result) => (

@@ -304,6 +304,7 @@ pub struct Answer {
     pub audit_id: Option<i64>,
     pub allow: Option<String>,
     pub www_authenticate: Option<String>,
+    pub retry_after: Option<String>,
     pub text: String,
 }
 
@@ -379,6 +380,7 @@ impl Client {
         let audit_id = header("x-ordo-audit-id").map(|v| v.parse().unwrap());
         let allow = header("allow");
         let www_authenticate = header("www-authenticate");
+        let retry_after = header("retry-after");
         let status = response.status().as_u16();
         let text = response.body_mut().read_to_string()?;
         Ok(Answer {
@@ -387,6 +389,7 @@ impl Client {
             audit_id,
             allow,
             www_authenticate,
+            retry_after,
             text,
         })
     }
