@@ -192,6 +192,7 @@ impl Server {
         let (router, state) = api::app(
             api::StateParts {
                 access,
+                bound: addr,
                 catalog,
                 writer,
                 reader,

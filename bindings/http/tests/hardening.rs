@@ -5,7 +5,7 @@
     clippy::panic
 )]
 //! Requests that must not take the server down: deep sources, refused callers, made-up
-//! methods, half-sent requests, heavy publications, long names.
+//! methods, half-sent requests, heavy publications, long names, requests of web pages.
 
 mod common;
 
@@ -232,4 +232,129 @@ fn a_burst_past_the_cpu_queue_is_refused_with_retry_after() {
         .client(Some(EVALUATOR))
         .evaluate("burst", &serde_json::json!({"input": {"n": 7}}));
     assert!(matches!(answer.status, 200 | 404), "{}", answer.text);
+}
+
+/// The status and the JSON body of a raw answer.
+fn status_and_json(raw: &str) -> (u16, serde_json::Value) {
+    let status = raw
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {raw}"));
+    let body = raw.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    let json = serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {raw}"));
+    (status, json)
+}
+
+/// A `POST` of `body` to `path` with extra header lines (each ending in CRLF).
+fn post(server: &TestServer, path: &str, headers: &str, body: &str) -> (u16, serde_json::Value) {
+    status_and_json(&server.raw(&format!(
+        "POST {path} HTTP/1.1\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )))
+}
+
+#[test]
+fn only_json_bodies_are_accepted() {
+    let server = TestServer::start();
+    let source = common::demo_source("1.0.0", "2026-01-01", 2);
+    let body = serde_json::json!({ "source": source }).to_string();
+    let author = format!("Host: 127.0.0.1\r\nAuthorization: Bearer {AUTHOR}\r\n");
+    for content_type in [
+        "Content-Type: text/plain\r\n",
+        "Content-Type: application/x-www-form-urlencoded\r\n",
+        "",
+    ] {
+        let (status, answer) = post(
+            &server,
+            "/v1/rulesets",
+            &format!("{author}{content_type}"),
+            &body,
+        );
+        assert_eq!(status, 415, "{content_type}: {answer}");
+        assert_eq!(
+            answer["error"]["kind"], "unsupported_media_type",
+            "{answer}"
+        );
+    }
+    assert_eq!(
+        server.client(Some(AUTHOR)).get("/v1/rulesets").json()["rulesets"],
+        serde_json::json!([])
+    );
+    let (status, answer) = post(
+        &server,
+        "/v1/rulesets",
+        &format!("{author}Content-Type: application/json; charset=utf-8\r\n"),
+        &body,
+    );
+    assert_eq!(status, 201, "{answer}");
+    let (status, answer) = post(
+        &server,
+        "/v1/rulesets/demo/evaluate",
+        &format!(
+            "Host: 127.0.0.1\r\nAuthorization: Bearer {EVALUATOR}\r\nContent-Type: text/plain\r\n"
+        ),
+        r#"{"input": {"n": 1}}"#,
+    );
+    assert_eq!(status, 415, "{answer}");
+    assert_eq!(server.client(None).get("/healthz").status, 200);
+}
+
+#[test]
+fn an_open_server_answers_only_its_own_machine() {
+    let server = TestServer::start_with(|config| config.tokens = None);
+    let source = common::demo_source("1.0.0", "2026-01-01", 2);
+    let body = serde_json::json!({ "source": source }).to_string();
+    let json = "Content-Type: application/json\r\n";
+    // DNS rebinding: a name of another site that resolves to 127.0.0.1.
+    for host in [
+        "Host: evil.example\r\n",
+        "Host: evil.example:8080\r\n",
+        "Host: localhost.evil.example\r\n",
+        "",
+    ] {
+        let (status, answer) = post(&server, "/v1/rulesets", &format!("{host}{json}"), &body);
+        assert_eq!(status, 403, "{host}: {answer}");
+        assert_eq!(answer["error"]["kind"], "forbidden", "{answer}");
+    }
+    // A page of another site.
+    for origin in ["https://evil.example", "null", "http://192.168.1.10:8080"] {
+        let (status, answer) = post(
+            &server,
+            "/v1/rulesets",
+            &format!("Host: 127.0.0.1\r\nOrigin: {origin}\r\n{json}"),
+            &body,
+        );
+        assert_eq!(status, 403, "{origin}: {answer}");
+    }
+    assert_eq!(
+        server.client(None).get("/v1/rulesets").json()["rulesets"],
+        serde_json::json!([])
+    );
+    // This machine, by any loopback name, and a page served from it.
+    let (status, answer) = post(
+        &server,
+        "/v1/rulesets",
+        &format!("Host: localhost:8080\r\nOrigin: http://localhost:3000\r\n{json}"),
+        &body,
+    );
+    assert_eq!(status, 201, "{answer}");
+    let (status, answer) = post(
+        &server,
+        "/v1/rulesets/demo/evaluate",
+        &format!("Host: [::1]\r\n{json}"),
+        r#"{"input": {"n": 1}}"#,
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(server.client(None).get("/healthz").status, 200);
+}
+
+#[test]
+fn a_server_with_tokens_does_not_check_the_host() {
+    let server = TestServer::start();
+    let (status, answer) =
+        status_and_json(&server.raw(
+            "GET /healthz HTTP/1.1\r\nHost: ordo.internal.example\r\nConnection: close\r\n\r\n",
+        ));
+    assert_eq!(status, 200, "{answer}");
 }

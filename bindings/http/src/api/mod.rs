@@ -3,11 +3,13 @@
 //! `/openapi.json` describes exactly the routes that exist.
 
 mod audit;
+mod guard;
 mod operations;
 mod rulesets;
 pub mod schema;
 mod service;
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
@@ -42,6 +44,8 @@ pub struct AppState(Arc<Shared>);
 
 struct Shared {
     access: Access,
+    /// The address the server listens on (an open server answers requests addressed to it).
+    bound: SocketAddr,
     catalog: RwLock<Catalog>,
     writer: Writer,
     /// A read connection for the audit log (WAL lets it read while the writer writes).
@@ -67,6 +71,7 @@ pub struct PublishLimits {
 /// What [`AppState::new`] needs.
 pub struct StateParts {
     pub access: Access,
+    pub bound: SocketAddr,
     pub catalog: Catalog,
     pub writer: Writer,
     pub reader: Connection,
@@ -81,6 +86,7 @@ impl AppState {
     fn new(parts: StateParts, openapi_json: String) -> AppState {
         AppState(Arc::new(Shared {
             access: parts.access,
+            bound: parts.bound,
             catalog: RwLock::new(parts.catalog),
             writer: parts.writer,
             reader: Mutex::new(parts.reader),
@@ -284,6 +290,7 @@ pub fn app(parts: StateParts, limits: &Limits) -> (Router, AppState) {
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .layer(middleware::map_response(json_errors))
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn_with_state(metrics, track));

@@ -34,6 +34,7 @@ use crate::store::{self, AuditRecord, PublishOutcome, StoredVersion};
         (status = 403, description = "Not an author", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal"))),
         (status = 409, description = "This version exists with a different content", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal"))),
         (status = 413, description = "Body too large (`payload_too_large`), or the source and data files are over `--max-source-bytes` (`source_too_large`, audited)", body = ErrorBody),
+        (status = 415, description = "The body is not declared `Content-Type: application/json`", body = ErrorBody),
         (status = 422, description = "The ruleset does not compile (`diagnostics`), has lint errors (`findings`) and `allow_lint_errors` is not set, or has a decision table of more rows than `--max-table-rows` (`too_many_rows`)", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal"))),
         (status = 500, description = "The compiled ruleset could not be serialised; nothing was stored", body = ErrorBody),
         (status = 503, description = "The version could not be stored, or the refusal could not be audited (`unavailable`), or every CPU worker is busy and the queue is full (`overloaded`, with `Retry-After`)", body = ErrorBody),
