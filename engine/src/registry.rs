@@ -128,10 +128,10 @@ impl Registry {
         found.ok_or_else(|| {
             let known: Vec<&str> = versions.values().map(Ruleset::version).collect();
             let wanted = match selector {
-                Selector::Latest => "any version".to_string(),
+                Selector::Latest => "version at all".to_string(),
                 Selector::Exact(v) => format!("version {v}"),
-                Selector::Requirement(r) => format!("a version matching `{r}`"),
-                Selector::AsOf(d) => format!("a version in effect on {d}"),
+                Selector::Requirement(r) => format!("version matching `{r}`"),
+                Selector::AsOf(d) => format!("version in effect on {d}"),
             };
             EvalError::new(
                 ErrorKind::InvalidRequest,

@@ -171,6 +171,12 @@ impl ApiError {
                 "unsupported_media_type",
                 "send the request body as application/json",
             ),
+            StatusCode::URI_TOO_LONG => {
+                ("uri_too_long", "the request's path and query are too long")
+            }
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => {
+                ("headers_too_large", "the request's headers are too large")
+            }
             StatusCode::UNAUTHORIZED => ("unauthorized", "credentials are required"),
             StatusCode::FORBIDDEN => ("forbidden", "not allowed"),
             s if s.is_client_error() => ("invalid_request", "the request was refused"),

@@ -5,14 +5,15 @@
     clippy::panic
 )]
 //! Requests that must not take the server down: deep sources, refused callers, made-up
-//! methods, half-sent requests, heavy publications, long names, requests of web pages.
+//! methods, half-sent requests, heavy publications, long names, requests of web pages, long
+//! URIs; refused callers of evaluation-type requests are audited.
 
 mod common;
 
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use common::{AUTHOR, EVALUATOR, TestServer};
+use common::{AUTHOR, EVALUATOR, TestServer, entries, sha256_hex};
 
 /// A ruleset whose one output nests `if ... then ... else` `depth` deep.
 fn nested_source(depth: usize) -> String {
@@ -357,4 +358,97 @@ fn a_server_with_tokens_does_not_check_the_host() {
             "GET /healthz HTTP/1.1\r\nHost: ordo.internal.example\r\nConnection: close\r\n\r\n",
         ));
     assert_eq!(status, 200, "{answer}");
+}
+
+#[test]
+fn refused_callers_of_evaluation_requests_are_audited() {
+    let server = TestServer::start();
+    server
+        .client(Some(AUTHOR))
+        .publish_new(&common::demo_source("1.0.0", "2026-01-01", 2));
+    let operations = [
+        "evaluate",
+        "configure",
+        "transitions",
+        "apply",
+        "fire_timer",
+        "start",
+        "update",
+    ];
+    let body = serde_json::json!({"input": {"n": 1}});
+    let mut expected = Vec::new();
+    for operation in operations {
+        let path = format!("/v1/rulesets/demo/{operation}");
+        let unknown = server.client(None).post(&path, &body);
+        unknown.assert_error(401, "unauthorized");
+        assert_eq!(unknown.www_authenticate.as_deref(), Some("Bearer"));
+        expected.push((operation, "", "unauthorized", unknown));
+        let author = server.client(Some(AUTHOR)).post(&path, &body);
+        author.assert_error(403, "forbidden");
+        expected.push((operation, "ci", "forbidden", author));
+    }
+    let log = server.audit_log("?limit=100");
+    let logged = entries(&log);
+    assert_eq!(logged.len(), expected.len(), "{log}");
+    for (entry, (operation, caller, outcome, answer)) in logged.iter().zip(&expected) {
+        assert_eq!(entry["id"], answer.audit_id.unwrap(), "{entry}");
+        assert_eq!(entry["operation"], *operation, "{entry}");
+        assert_eq!(entry["caller"], *caller, "{entry}");
+        assert_eq!(entry["ruleset"], "demo", "{entry}");
+        assert_eq!(entry["outcome"], *outcome, "{entry}");
+        assert_eq!(entry["result_sha256"], sha256_hex(&answer.text), "{entry}");
+    }
+    // The known caller's body is kept; an unknown caller's is not read.
+    assert_eq!(logged[0]["request"], "", "{}", logged[0]);
+    assert_eq!(logged[1]["request"], body, "{}", logged[1]);
+}
+
+#[test]
+fn long_uris_are_answered_and_the_server_keeps_serving() {
+    let server = TestServer::start();
+    let long = server
+        .client(Some(EVALUATOR))
+        .get(&format!("/v1/rulesets/{}", "a".repeat(10_000)));
+    long.assert_error(414, "uri_too_long");
+    assert_eq!(long.json()["error"]["limit"], 8192);
+    // Past what the HTTP layer reads, it answers 414 itself (without a body) and closes.
+    let answer = server.raw(&format!(
+        "GET /{} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        "a".repeat(70_000)
+    ));
+    assert!(answer.starts_with("HTTP/1.1 414"), "{answer}");
+    assert_eq!(server.client(None).get("/healthz").status, 200);
+}
+
+#[test]
+fn a_date_without_a_version_in_effect_is_named_plainly() {
+    let server = TestServer::start();
+    server
+        .client(Some(AUTHOR))
+        .publish_new(&common::demo_source("1.0.0", "2026-01-01", 2));
+    let answer = server.client(Some(EVALUATOR)).evaluate(
+        "demo",
+        &serde_json::json!({"input": {"n": 1}, "version": "2025-06-01"}),
+    );
+    answer.assert_error(404, "not_found");
+    let message = answer.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("`demo` has no version in effect on 2025-06-01"),
+        "{message}"
+    );
+    let answer = server.client(Some(EVALUATOR)).evaluate(
+        "demo",
+        &serde_json::json!({"input": {"n": 1}, "version": "^3"}),
+    );
+    let message = answer.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("has no version matching `^3`"),
+        "{message}"
+    );
 }

@@ -1,5 +1,5 @@
-//! Checks every request passes before it reaches a route: a request body is JSON (`415`
-//! otherwise), and, on an open server (no tokens), the request comes from this machine and not
+//! Checks every request passes before it reaches a route: its path and query are at most
+//! [`MAX_URI_BYTES`] long (`414` otherwise), a request body is JSON (`415` otherwise), and, on an open server (no tokens), the request comes from this machine and not
 //! from a web page of another site (`Host` and `Origin`, `403` otherwise). Without them any web
 //! page a local user opens could publish to an open server: a `text/plain` body needs no CORS
 //! preflight, and a DNS name that resolves to 127.0.0.1 reaches it.
@@ -14,8 +14,25 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use crate::error::ApiError;
 
+/// The longest path and query a request may have, in bytes. (A request line longer than the
+/// HTTP layer reads, 64 KiB, is answered `414` by it, without a body.)
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
 /// Refuses what [the module](self) describes, and passes everything else on.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let uri_bytes = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |target| target.as_str().len());
+    if uri_bytes > MAX_URI_BYTES {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the request's path and query are {uri_bytes} bytes; the server reads at most {MAX_URI_BYTES}"),
+        )
+        .with("limit", serde_json::json!(MAX_URI_BYTES))
+        .into_response();
+    }
     if let Err(refusal) = check(&state, request.method(), request.headers()) {
         return refusal.into_response();
     }
