@@ -304,12 +304,26 @@ pub fn did_you_mean<'a>(
     closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
+/// The longest name a suggestion is looked for: the edit distance costs the product of the two
+/// lengths, and a name longer than this is no typo of a real one.
+pub const MAX_SUGGESTION_NAME: usize = 64;
+
 /// The candidate closest to `name` by edit distance, if it is close enough to be a likely typo.
+/// Names longer than [`MAX_SUGGESTION_NAME`] characters get no suggestion, and candidates whose
+/// length alone puts them too far are not measured.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    let length = name.chars().count();
+    if length > MAX_SUGGESTION_NAME {
+        return None;
+    }
+    let limit = (length / 3).max(1);
     candidates
         .into_iter()
         .filter(|c| *c != name)
+        // The edit distance is at least the difference of the lengths (a character is at
+        // most four bytes, so the byte length bounds the count cheaply first).
+        .filter(|c| c.len() <= (length + limit) * 4)
+        .filter(|c| c.chars().count().abs_diff(length) <= limit)
         .map(|c| (strsim::damerau_levenshtein(name, c), c))
         .filter(|(d, _)| *d <= limit)
         .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
@@ -328,6 +342,18 @@ mod tests {
             Some("did you mean `quantity`?".into())
         );
         assert_eq!(did_you_mean("zzz", names), None);
+    }
+
+    #[test]
+    fn long_names_get_no_suggestion() {
+        let long = "q".repeat(10_000);
+        let candidates = [long.as_str(), "quantity"];
+        assert_eq!(closest(&format!("{long}x"), candidates), None);
+        let near_limit = "a".repeat(MAX_SUGGESTION_NAME);
+        assert_eq!(
+            closest(&near_limit[1..], [near_limit.as_str()]),
+            Some(near_limit.as_str())
+        );
     }
 
     #[test]

@@ -26,6 +26,27 @@ pub struct Args {
     /// Cancel a request that runs longer than this many seconds.
     #[arg(long, default_value_t = 30)]
     timeout_secs: u64,
+    /// CPU jobs (compiles, evaluations) run at once [default: the number of cores].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    cpu_jobs: Option<u32>,
+    /// CPU jobs that may wait for a turn; past it requests are answered 503 overloaded.
+    #[arg(long, default_value_t = ordo_http::DEFAULT_CPU_QUEUE)]
+    cpu_queue: usize,
+    /// The largest source (with its data files) a publication may have, in bytes.
+    #[arg(long, default_value_t = ordo_http::DEFAULT_MAX_SOURCE_BYTES)]
+    max_source_bytes: usize,
+    /// The most rows one decision table of a publication may have.
+    #[arg(long, default_value_t = ordo_http::DEFAULT_MAX_TABLE_ROWS)]
+    max_table_rows: usize,
+    /// Connections served at once; further callers wait until one closes.
+    #[arg(long, default_value_t = ordo_http::DEFAULT_MAX_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Close a connection that sends no complete request headers within this many seconds
+    /// (counted from its opening or from its previous answer).
+    #[arg(long, value_name = "SECONDS", default_value_t = ordo_http::DEFAULT_HEADER_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
     /// Log level on standard error: error, warn, info, debug, trace or off.
     #[arg(long, default_value = "info")]
     log: String,
@@ -44,6 +65,14 @@ pub fn run(args: &Args) -> u8 {
         audit: !args.no_audit,
         max_body_bytes: args.max_body_bytes,
         request_timeout: Duration::from_secs(args.timeout_secs),
+        cpu_jobs: args
+            .cpu_jobs
+            .map_or_else(ordo_http::cpu::default_jobs, |jobs| jobs as usize),
+        cpu_queue: args.cpu_queue,
+        max_source_bytes: args.max_source_bytes,
+        max_table_rows: args.max_table_rows,
+        max_connections: args.max_connections,
+        header_timeout: Duration::from_secs(args.header_timeout),
     };
     let served = ordo_http::serve(config, |addr| {
         // Scripts and tests read the real port from this line.

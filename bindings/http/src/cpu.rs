@@ -1,28 +1,145 @@
-//! CPU work (parsing, compiling, linting) off the async workers, on a thread of its own with a
-//! large stack, so a deep but legal source can neither stall the other requests nor overflow
-//! the stack of a worker thread.
+//! CPU work (parsing, compiling, linting, evaluating) off the async workers, on threads of their
+//! own with a large stack, so a deep but legal source can neither stall the other requests nor
+//! overflow the stack of a worker thread — and at most a fixed number at once, so a burst of
+//! heavy requests queues (up to a bound, then is refused with `503`) instead of starting a
+//! thread each.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
 use crate::error::ApiError;
 
 /// The stack of a thread that parses or compiles: deep nesting recurses deeply.
 pub const STACK_BYTES: usize = 64 * 1024 * 1024;
 
-/// Runs `work` on a new thread with a [`STACK_BYTES`] stack and waits for it without blocking
-/// the async worker. A request cancelled meanwhile (timeout) lets the thread finish unobserved.
-pub async fn run<T, F>(work: F) -> Result<T, ApiError>
-where
-    T: Send + 'static,
-    F: FnOnce() -> T + Send + 'static,
-{
-    let (send, receive) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new()
-        .name("ordo-compile".to_string())
-        .stack_size(STACK_BYTES)
-        .spawn(move || {
-            let _ = send.send(work());
-        })
-        .map_err(|e| ApiError::unavailable(format!("no thread to compile on: {e}")))?;
-    receive
-        .await
-        .map_err(|_| ApiError::internal("the compile thread stopped without an answer"))
+/// The seconds a caller refused for a full queue is told to wait (`Retry-After`).
+pub const RETRY_AFTER_SECS: u32 = 1;
+
+/// The number of CPU jobs run at once when not configured: the number of cores.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// At most `jobs` CPU jobs at once, and at most `queue` more waiting for a turn.
+#[derive(Debug)]
+pub struct CpuPool {
+    /// INVARIANT: a running job holds one permit until its thread ends (also when the request
+    /// that started it was cancelled), so at most `jobs` threads run.
+    slots: Arc<Semaphore>,
+    waiting: AtomicUsize,
+    queue: usize,
+}
+
+/// A place in the queue, given back when dropped (the job starts or its request is cancelled).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl CpuPool {
+    /// A pool running at most `jobs` jobs (at least 1) with at most `queue` waiting.
+    pub fn new(jobs: usize, queue: usize) -> CpuPool {
+        CpuPool {
+            slots: Arc::new(Semaphore::new(jobs.clamp(1, Semaphore::MAX_PERMITS))),
+            waiting: AtomicUsize::new(0),
+            queue,
+        }
+    }
+
+    /// Runs `work` on a new thread with a [`STACK_BYTES`] stack once a slot is free, and waits
+    /// for it without blocking the async worker. When every slot is taken and the queue is
+    /// full, answers `503 overloaded` at once. A request cancelled meanwhile (timeout) lets the
+    /// thread finish unobserved, still holding its slot.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let permit = self.slot().await?;
+        let (send, receive) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("ordo-cpu".to_string())
+            .stack_size(STACK_BYTES)
+            .spawn(move || {
+                let _ = send.send(work());
+                drop(permit);
+            })
+            .map_err(|e| ApiError::unavailable(format!("no thread to work on: {e}")))?;
+        receive
+            .await
+            .map_err(|_| ApiError::internal("the worker thread stopped without an answer"))
+    }
+
+    /// A free slot, after waiting in the queue if there is room in it.
+    async fn slot(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        match Arc::clone(&self.slots).try_acquire_owned() {
+            Ok(permit) => return Ok(permit),
+            Err(TryAcquireError::Closed) => return Err(closed()),
+            Err(TryAcquireError::NoPermits) => {}
+        }
+        let _place = self.enqueue()?;
+        Arc::clone(&self.slots)
+            .acquire_owned()
+            .await
+            .map_err(|_| closed())
+    }
+
+    fn enqueue(&self) -> Result<Waiting<'_>, ApiError> {
+        let before = self.waiting.fetch_add(1, Ordering::SeqCst);
+        let place = Waiting(&self.waiting);
+        if before >= self.queue {
+            return Err(ApiError::overloaded(
+                format!(
+                    "the server is busy: every worker is taken and {} requests are waiting; retry shortly",
+                    self.queue
+                ),
+                RETRY_AFTER_SECS,
+            ));
+        }
+        Ok(place)
+    }
+}
+
+fn closed() -> ApiError {
+    ApiError::unavailable("the server is shutting down")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_queue_is_refused_and_the_pool_recovers() {
+        let pool = Arc::new(CpuPool::new(1, 1));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let running = {
+            let pool = Arc::clone(&pool);
+            tokio::spawn(async move { pool.run(move || hold.recv().is_ok()).await })
+        };
+        // Wait until the first job holds the one slot.
+        while pool.slots.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        let queued = {
+            let pool = Arc::clone(&pool);
+            tokio::spawn(async move { pool.run(|| 2).await })
+        };
+        while pool.waiting.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        let refused = pool.run(|| 3).await;
+        assert!(
+            refused.as_ref().is_err_and(|e| e.kind() == "overloaded"),
+            "{refused:?}"
+        );
+        assert!(release.send(()).is_ok());
+        assert!(matches!(running.await, Ok(Ok(true))));
+        assert!(matches!(queued.await, Ok(Ok(2))));
+        assert!(matches!(pool.run(|| 4).await, Ok(4)));
+    }
 }

@@ -13,6 +13,8 @@ pub struct ApiError {
     status: StatusCode,
     /// `{"kind", "message", ...}`.
     body: Json,
+    /// Seconds to wait before trying again (`Retry-After`), for a refusal under load.
+    retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -21,6 +23,7 @@ impl ApiError {
         ApiError {
             status,
             body: json!({"kind": kind, "message": message.into()}),
+            retry_after: None,
         }
     }
 
@@ -69,6 +72,41 @@ impl ApiError {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
     }
 
+    /// 503 with `Retry-After`: every CPU worker is busy and the queue for them is full.
+    pub fn overloaded(message: impl Into<String>, retry_after_secs: u32) -> ApiError {
+        let mut error = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", message)
+            .with("retry_after", json!(retry_after_secs));
+        error.retry_after = Some(retry_after_secs);
+        error
+    }
+
+    /// 413: the publication's source (with its data files) is larger than the server compiles.
+    pub fn source_too_large(bytes: usize, limit: usize) -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "source_too_large",
+            format!(
+                "the source and its data files are {bytes} bytes; the server compiles at most {limit} bytes (--max-source-bytes)"
+            ),
+        )
+        .with("limit", json!(limit))
+        .with("size", json!(bytes))
+    }
+
+    /// 422: a decision table has more rows than the server compiles.
+    pub fn too_many_rows(table: &str, rows: usize, limit: usize) -> ApiError {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_many_rows",
+            format!(
+                "the decision table `{table}` has {rows} rows; the server compiles at most {limit} rows per table (--max-table-rows): split it"
+            ),
+        )
+        .with("table", json!(table))
+        .with("rows", json!(rows))
+        .with("limit", json!(limit))
+    }
+
     /// 422 with the compiler's diagnostics (`diagnostics` is the engine's JSON form of them).
     pub fn compile(diagnostics: &Diagnostics, file: &str, source: &str) -> ApiError {
         let count = diagnostics.0.len();
@@ -111,6 +149,7 @@ impl ApiError {
         ApiError {
             status,
             body: error.to_json(),
+            retry_after: None,
         }
     }
 
@@ -132,6 +171,12 @@ impl ApiError {
                 "unsupported_media_type",
                 "send the request body as application/json",
             ),
+            StatusCode::URI_TOO_LONG => {
+                ("uri_too_long", "the request's path and query are too long")
+            }
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => {
+                ("headers_too_large", "the request's headers are too large")
+            }
             StatusCode::UNAUTHORIZED => ("unauthorized", "credentials are required"),
             StatusCode::FORBIDDEN => ("forbidden", "not allowed"),
             s if s.is_client_error() => ("invalid_request", "the request was refused"),
@@ -182,6 +227,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -12,7 +12,8 @@
 //! ```
 //!
 //! Layout: [`store`] (SQLite), [`writer`] (the group-commit writer), [`catalog`] (the engine's
-//! registry in memory), [`auth`] (tokens and roles), `api` (routes), [`metrics`].
+//! registry in memory), [`auth`] (tokens and roles), `api` (routes), [`metrics`], [`transport`]
+//! (connections: their cap and header deadline), [`cpu`] (compile and evaluation threads).
 
 mod api;
 pub mod auth;
@@ -21,6 +22,7 @@ pub mod cpu;
 pub mod error;
 pub mod metrics;
 pub mod store;
+pub mod transport;
 pub mod writer;
 
 use std::future::Future;
@@ -30,15 +32,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 pub use api::schema;
-pub use api::{AppState, openapi};
+pub use api::{AppState, PublishLimits, openapi};
 
 use auth::{Access, TokensError};
 use catalog::{Catalog, LoadError};
 use store::StoreError;
+use transport::TransportLimits;
 use writer::Writer;
 
 /// The header that names the audit entry of an evaluation-type answer or a refused publication.
@@ -60,7 +62,34 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     /// Requests running longer are cancelled with `408 timeout`.
     pub request_timeout: Duration,
+    /// CPU jobs (compiles, evaluations) run at once; the number of cores by default.
+    pub cpu_jobs: usize,
+    /// CPU jobs that may wait for a turn; past it requests get `503 overloaded`.
+    pub cpu_queue: usize,
+    /// The largest source (with its data files) a publication may have, in bytes.
+    pub max_source_bytes: usize,
+    /// The most rows one decision table may have.
+    pub max_table_rows: usize,
+    /// Connections served at once (at least 1); further callers wait until one closes.
+    pub max_connections: u32,
+    /// A connection that sends no complete request headers within this time is closed.
+    pub header_timeout: Duration,
 }
+
+/// The default of [`ServeConfig::cpu_queue`].
+pub const DEFAULT_CPU_QUEUE: usize = 256;
+
+/// The default of [`ServeConfig::max_source_bytes`].
+pub const DEFAULT_MAX_SOURCE_BYTES: usize = 512 * 1024;
+
+/// The default of [`ServeConfig::max_table_rows`].
+pub const DEFAULT_MAX_TABLE_ROWS: usize = 10_000;
+
+/// The default of [`ServeConfig::max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 512;
+
+/// The default of [`ServeConfig::header_timeout`].
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for ServeConfig {
     fn default() -> Self {
@@ -71,6 +100,12 @@ impl Default for ServeConfig {
             audit: true,
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            cpu_jobs: cpu::default_jobs(),
+            cpu_queue: DEFAULT_CPU_QUEUE,
+            max_source_bytes: DEFAULT_MAX_SOURCE_BYTES,
+            max_table_rows: DEFAULT_MAX_TABLE_ROWS,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
         }
     }
 }
@@ -92,6 +127,9 @@ pub enum ServeError {
         "refusing to listen on {0} without --tokens: an open server only listens on a loopback address (127.0.0.1, ::1)"
     )]
     OpenToNetwork(SocketAddr),
+    /// A limit of the configuration cannot work (a cap of zero).
+    #[error("{0}")]
+    Limit(String),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -109,12 +147,23 @@ pub struct Server {
     router: Router,
     state: AppState,
     addr: SocketAddr,
+    transport: TransportLimits,
 }
 
 impl Server {
     /// Checks the access policy, opens the store, loads every published version, and binds
     /// the address.
     pub async fn bind(config: &ServeConfig) -> Result<Server, ServeError> {
+        if config.max_connections == 0 {
+            return Err(ServeError::Limit(
+                "--max-connections must be at least 1".to_string(),
+            ));
+        }
+        if config.cpu_jobs == 0 {
+            return Err(ServeError::Limit(
+                "--cpu-jobs must be at least 1".to_string(),
+            ));
+        }
         let access = match &config.tokens {
             Some(path) => Access::from_file(path)?,
             None if config.addr.ip().is_loopback() => Access::open(),
@@ -143,12 +192,18 @@ impl Server {
         let (router, state) = api::app(
             api::StateParts {
                 access,
+                bound: addr,
                 catalog,
                 writer,
                 reader,
                 metrics,
                 audit: config.audit,
                 max_body_bytes: config.max_body_bytes,
+                publish_limits: PublishLimits {
+                    max_source_bytes: config.max_source_bytes,
+                    max_table_rows: config.max_table_rows,
+                },
+                cpu: cpu::CpuPool::new(config.cpu_jobs, config.cpu_queue),
             },
             &api::Limits {
                 max_body_bytes: config.max_body_bytes,
@@ -160,6 +215,10 @@ impl Server {
             router,
             state,
             addr,
+            transport: TransportLimits {
+                max_connections: config.max_connections,
+                header_timeout: config.header_timeout,
+            },
         })
     }
 
@@ -186,16 +245,10 @@ impl Server {
             tracing::info!("ordo serve: shutting down, finishing requests in flight");
             state.begin_shutdown();
         };
-        let listener = self.listener.tap_io(|tcp| {
-            // Small answers go out at once.
-            let _ = tcp.set_nodelay(true);
-        });
-        let served = axum::serve(listener, self.router)
-            .with_graceful_shutdown(signal)
-            .await;
+        transport::serve(self.listener, self.router, self.transport, signal).await;
         self.state.writer().stop().await;
         tracing::info!("ordo serve: stopped");
-        served.map_err(ServeError::Io)
+        Ok(())
     }
 }
 

@@ -9,6 +9,22 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+/// The methods a `method` label names; every other method is counted as [`OTHER_METHOD`], so a
+/// caller cannot grow the exposition by inventing methods.
+pub const KNOWN_METHODS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+
+/// The `method` label of every method not in [`KNOWN_METHODS`].
+pub const OTHER_METHOD: &str = "OTHER";
+
+/// The `method` label of a request method: one of [`KNOWN_METHODS`], else [`OTHER_METHOD`].
+pub fn method_label(method: &str) -> &'static str {
+    KNOWN_METHODS
+        .iter()
+        .find(|known| **known == method)
+        .copied()
+        .unwrap_or(OTHER_METHOD)
+}
+
 /// The content type of the exposition.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
@@ -78,8 +94,10 @@ impl Metrics {
         }
     }
 
-    /// Counts one answered request; `route` is the route template (`/v1/rulesets/{name}`).
+    /// Counts one answered request; `route` is the route template (`/v1/rulesets/{name}`),
+    /// never the request's path, and `method` is labelled by [`method_label`].
     pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let method = method_label(method);
         self.requests
             .get_or_create(&RequestLabels {
                 method: method.to_string(),
@@ -150,5 +168,22 @@ mod tests {
         ), "{text}");
         assert!(text.contains("ordo_store_commit_rows_count 1"), "{text}");
         assert!(text.ends_with("# EOF\n"));
+    }
+
+    #[test]
+    fn made_up_methods_share_one_label() {
+        let metrics = Metrics::new();
+        for method in ["BREW", "PROPFIND", "get", "GET"] {
+            metrics.observe_request(method, "unmatched", 405, Duration::from_millis(1));
+        }
+        let text = metrics.encode();
+        assert!(
+            text.contains(
+                "ordo_http_requests_total{method=\"OTHER\",route=\"unmatched\",status=\"405\"} 3"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("BREW"), "{text}");
+        assert_eq!(method_label("OPTIONS"), "OPTIONS");
     }
 }

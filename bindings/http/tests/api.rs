@@ -693,7 +693,7 @@ fn every_role_is_allowed_exactly_its_routes() {
         let mut stream = server.connect();
         write!(
             stream,
-            "{method} {path} HTTP/1.1\r\nHost: test\r\nAuthorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            "{method} {path} HTTP/1.1\r\nHost: test\r\nAuthorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l\r\nContent-Type: application/json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
         let mut raw = String::new();
@@ -778,7 +778,7 @@ fn bodies_over_the_limit_are_refused() {
     let chunk = "y".repeat(3000);
     write!(
         stream,
-        "POST /v1/rulesets/bikes/evaluate HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {EVALUATOR}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        "POST /v1/rulesets/bikes/evaluate HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {EVALUATOR}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     for _ in 0..3 {
@@ -805,7 +805,7 @@ fn slow_requests_time_out() {
     // Announce a body and never send it.
     write!(
         stream,
-        "POST /v1/rulesets/bikes/evaluate HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {EVALUATOR}\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{"
+        "POST /v1/rulesets/bikes/evaluate HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {EVALUATOR}\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{"
     )
     .unwrap();
     let mut raw = Vec::new();

@@ -430,5 +430,13 @@ fn fire_timer_answers_as_the_engine_and_is_audited() {
     assert_eq!(entries[0]["hash"], hash.as_str());
     assert_eq!(entries[0]["request"], pinned("1.0.0", &due));
     assert_eq!(entry_ids(&server.audit_log("?caller=root")).len(), 1);
-    assert_eq!(server.audit_log("?caller=ci")["entries"], json!([]));
+    // Refused callers are audited too, with the kind of their refusal.
+    for caller in ["ci", "compliance"] {
+        let refused = server.audit_log(&format!("?caller={caller}"));
+        assert_eq!(
+            field_strs(&refused["entries"], "outcome"),
+            ["forbidden"],
+            "{refused}"
+        );
+    }
 }

@@ -233,7 +233,7 @@ fn sigterm_finishes_requests_in_flight() {
         .unwrap();
     write!(
         stream,
-        "POST /v1/rulesets/bikes/evaluate HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
+        "POST /v1/rulesets/bikes/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
         body.len()
     )
     .unwrap();

@@ -3,11 +3,13 @@
 //! `/openapi.json` describes exactly the routes that exist.
 
 mod audit;
+mod guard;
 mod operations;
 mod rulesets;
 pub mod schema;
 mod service;
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
@@ -31,6 +33,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{Access, Caller};
 use crate::catalog::Catalog;
+use crate::cpu::CpuPool;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::writer::Writer;
@@ -41,6 +44,8 @@ pub struct AppState(Arc<Shared>);
 
 struct Shared {
     access: Access,
+    /// The address the server listens on (an open server answers requests addressed to it).
+    bound: SocketAddr,
     catalog: RwLock<Catalog>,
     writer: Writer,
     /// A read connection for the audit log (WAL lets it read while the writer writes).
@@ -48,31 +53,48 @@ struct Shared {
     metrics: Arc<Metrics>,
     audit: bool,
     max_body_bytes: usize,
+    publish_limits: PublishLimits,
+    cpu: CpuPool,
     shutting_down: AtomicBool,
     openapi_json: String,
+}
+
+/// What the server compiles at most.
+#[derive(Debug, Clone, Copy)]
+pub struct PublishLimits {
+    /// Bytes of a publication's source and data files together.
+    pub max_source_bytes: usize,
+    /// Rows of one decision table.
+    pub max_table_rows: usize,
 }
 
 /// What [`AppState::new`] needs.
 pub struct StateParts {
     pub access: Access,
+    pub bound: SocketAddr,
     pub catalog: Catalog,
     pub writer: Writer,
     pub reader: Connection,
     pub metrics: Arc<Metrics>,
     pub audit: bool,
     pub max_body_bytes: usize,
+    pub publish_limits: PublishLimits,
+    pub cpu: CpuPool,
 }
 
 impl AppState {
     fn new(parts: StateParts, openapi_json: String) -> AppState {
         AppState(Arc::new(Shared {
             access: parts.access,
+            bound: parts.bound,
             catalog: RwLock::new(parts.catalog),
             writer: parts.writer,
             reader: Mutex::new(parts.reader),
             metrics: parts.metrics,
             audit: parts.audit,
             max_body_bytes: parts.max_body_bytes,
+            publish_limits: parts.publish_limits,
+            cpu: parts.cpu,
             shutting_down: AtomicBool::new(false),
             openapi_json,
         }))
@@ -102,6 +124,16 @@ impl AppState {
     /// Marks the server as shutting down (`/readyz` answers 503 from now on).
     pub fn begin_shutdown(&self) {
         self.0.shutting_down.store(true, Ordering::SeqCst);
+    }
+
+    /// The CPU workers: every parse, compile, lint and evaluation runs on them.
+    fn cpu(&self) -> &CpuPool {
+        &self.0.cpu
+    }
+
+    /// What the server compiles at most.
+    fn publish_limits(&self) -> PublishLimits {
+        self.0.publish_limits
     }
 
     /// Whether requests are written to the audit log (off only with `--no-audit`).
@@ -258,6 +290,7 @@ pub fn app(parts: StateParts, limits: &Limits) -> (Router, AppState) {
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .layer(middleware::map_response(json_errors))
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn_with_state(metrics, track));

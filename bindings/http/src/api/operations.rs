@@ -1,9 +1,9 @@
 //! Evaluation-type requests against a ruleset version — evaluate, configure, next actions
 //! (transitions), apply and fire_timer — each written to the audit log before it is answered.
 
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use ordo_engine::EvalResult;
 use ordo_engine::text::parse_date;
 use ordo_engine::{
@@ -72,22 +72,23 @@ impl Operation {
     responses(
         (status = 200, description = "The result", body = EvaluationResult, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
         (status = 400, description = "A malformed request or selector (`invalid_request`)", body = ErrorBody),
-        (status = 401, description = "No or unknown token", body = ErrorBody),
-        (status = 403, description = "Not an evaluator", body = ErrorBody),
+        (status = 401, description = "No or unknown token (audited, without the body)", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal (absent when the server runs without audit)"))),
+        (status = 403, description = "Not an evaluator (audited)", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal (absent when the server runs without audit)"))),
         (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
+        (status = 415, description = "The body is not declared `Content-Type: application/json`", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 422, description = "The input or a rule failed (engine error kinds)", body = ErrorBody),
-        (status = 503, description = "The audit log could not be written; no result is given", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written; no result is given (`unavailable`), or every CPU worker is busy and the queue is full (`overloaded`, with `Retry-After`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn evaluate(
     State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
+    caller: Result<Authenticated, ApiError>,
     Path(name): Path<String>,
-    Body(body): Body,
+    request: Request,
 ) -> Result<Response, ApiError> {
-    run(&state, caller, name, &body, Operation::Evaluate).await
+    run(&state, caller, name, request, Operation::Evaluate).await
 }
 
 /// Option availability for a partial input (the configurator).
@@ -100,21 +101,22 @@ pub async fn evaluate(
     responses(
         (status = 200, description = "Every field's options and their availability", body = ConfigureResult, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
         (status = 400, description = "A malformed request", body = ErrorBody),
-        (status = 401, description = "No or unknown token", body = ErrorBody),
-        (status = 403, description = "Not an evaluator", body = ErrorBody),
+        (status = 401, description = "No or unknown token (audited, without the body)", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal (absent when the server runs without audit)"))),
+        (status = 403, description = "Not an evaluator (audited)", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal (absent when the server runs without audit)"))),
         (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
+        (status = 415, description = "The body is not declared `Content-Type: application/json`", body = ErrorBody),
         (status = 422, description = "The input failed", body = ErrorBody),
-        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written (`unavailable`), or every CPU worker is busy and the queue is full (`overloaded`, with `Retry-After`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn configure(
     State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
+    caller: Result<Authenticated, ApiError>,
     Path(name): Path<String>,
-    Body(body): Body,
+    request: Request,
 ) -> Result<Response, ApiError> {
-    run(&state, caller, name, &body, Operation::Configure).await
+    run(&state, caller, name, request, Operation::Configure).await
 }
 
 /// The next actions of a workflow state for an actor: every outgoing transition, enabled or
@@ -128,21 +130,22 @@ pub async fn configure(
     responses(
         (status = 200, description = "The transitions", body = TransitionsResult, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
         (status = 400, description = "A malformed request (unknown workflow, state or role)", body = ErrorBody),
-        (status = 401, description = "No or unknown token", body = ErrorBody),
-        (status = 403, description = "Not an evaluator", body = ErrorBody),
+        (status = 401, description = "No or unknown token (audited, without the body)", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal (absent when the server runs without audit)"))),
+        (status = 403, description = "Not an evaluator (audited)", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal (absent when the server runs without audit)"))),
         (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
+        (status = 415, description = "The body is not declared `Content-Type: application/json`", body = ErrorBody),
         (status = 422, description = "The input failed", body = ErrorBody),
-        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written (`unavailable`), or every CPU worker is busy and the queue is full (`overloaded`, with `Retry-After`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn transitions(
     State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
+    caller: Result<Authenticated, ApiError>,
     Path(name): Path<String>,
-    Body(body): Body,
+    request: Request,
 ) -> Result<Response, ApiError> {
-    run(&state, caller, name, &body, Operation::Transitions).await
+    run(&state, caller, name, request, Operation::Transitions).await
 }
 
 /// Applies a workflow transition: the new state, the actions of the triggers it fires and the
@@ -156,21 +159,22 @@ pub async fn transitions(
     responses(
         (status = 200, description = "The transition's effects", body = ApplyResult, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
         (status = 400, description = "A malformed request", body = ErrorBody),
-        (status = 401, description = "No or unknown token", body = ErrorBody),
-        (status = 403, description = "Not an evaluator", body = ErrorBody),
+        (status = 401, description = "No or unknown token (audited, without the body)", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal (absent when the server runs without audit)"))),
+        (status = 403, description = "Not an evaluator (audited)", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal (absent when the server runs without audit)"))),
         (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
+        (status = 415, description = "The body is not declared `Content-Type: application/json`", body = ErrorBody),
         (status = 422, description = "The transition may not be applied (`transition`), or the input failed", body = ErrorBody),
-        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written (`unavailable`), or every CPU worker is busy and the queue is full (`overloaded`, with `Retry-After`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn apply(
     State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
+    caller: Result<Authenticated, ApiError>,
     Path(name): Path<String>,
-    Body(body): Body,
+    request: Request,
 ) -> Result<Response, ApiError> {
-    run(&state, caller, name, &body, Operation::Apply).await
+    run(&state, caller, name, request, Operation::Apply).await
 }
 
 /// A `stay … after` timer fell due: re-checks that the instance is still in the trigger's state,
@@ -185,22 +189,23 @@ pub async fn apply(
     responses(
         (status = 200, description = "`{\"trigger\", \"fired\": true, \"actions\"}`, or `{\"trigger\", \"fired\": false, \"reason\", \"actions\": []}`", body = TimerResult, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
         (status = 400, description = "A malformed request (unknown workflow, state or trigger, a trigger that is not a timer, no `event`)", body = ErrorBody),
-        (status = 401, description = "No or unknown token", body = ErrorBody),
-        (status = 403, description = "Not an evaluator", body = ErrorBody),
+        (status = 401, description = "No or unknown token (audited, without the body)", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal (absent when the server runs without audit)"))),
+        (status = 403, description = "Not an evaluator (audited)", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal (absent when the server runs without audit)"))),
         (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
+        (status = 415, description = "The body is not declared `Content-Type: application/json`", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 422, description = "The input or the trigger's condition failed", body = ErrorBody),
-        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written (`unavailable`), or every CPU worker is busy and the queue is full (`overloaded`, with `Retry-After`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn fire_timer(
     State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
+    caller: Result<Authenticated, ApiError>,
     Path(name): Path<String>,
-    Body(body): Body,
+    request: Request,
 ) -> Result<Response, ApiError> {
-    run(&state, caller, name, &body, Operation::FireTimer).await
+    run(&state, caller, name, request, Operation::FireTimer).await
 }
 
 /// Starts a workflow instance (spec §24): its initial state, owner, SLA due time, the actions of
@@ -214,22 +219,23 @@ pub async fn fire_timer(
     responses(
         (status = 200, description = "The initial state, owner, due time, actions and timers", body = StartResult, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
         (status = 400, description = "A malformed request (unknown workflow or field, no `event`)", body = ErrorBody),
-        (status = 401, description = "No or unknown token", body = ErrorBody),
-        (status = 403, description = "Not an evaluator", body = ErrorBody),
+        (status = 401, description = "No or unknown token (audited, without the body)", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal (absent when the server runs without audit)"))),
+        (status = 403, description = "Not an evaluator (audited)", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal (absent when the server runs without audit)"))),
         (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
+        (status = 415, description = "The body is not declared `Content-Type: application/json`", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 422, description = "The input or a trigger failed", body = ErrorBody),
-        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written (`unavailable`), or every CPU worker is busy and the queue is full (`overloaded`, with `Retry-After`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn start(
     State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
+    caller: Result<Authenticated, ApiError>,
     Path(name): Path<String>,
-    Body(body): Body,
+    request: Request,
 ) -> Result<Response, ApiError> {
-    run(&state, caller, name, &body, Operation::Start).await
+    run(&state, caller, name, request, Operation::Start).await
 }
 
 /// The instance's data changed (spec §24): the actions of `on change` and `on becomes`
@@ -243,38 +249,66 @@ pub async fn start(
     responses(
         (status = 200, description = "The actions, the timers to re-arm and those to cancel", body = UpdateResult, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
         (status = 400, description = "A malformed request (unknown workflow, state or field, no `event`)", body = ErrorBody),
-        (status = 401, description = "No or unknown token", body = ErrorBody),
-        (status = 403, description = "Not an evaluator", body = ErrorBody),
+        (status = 401, description = "No or unknown token (audited, without the body)", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal (absent when the server runs without audit)"))),
+        (status = 403, description = "Not an evaluator (audited)", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal (absent when the server runs without audit)"))),
         (status = 404, description = "No such ruleset or matching version", body = ErrorBody),
+        (status = 415, description = "The body is not declared `Content-Type: application/json`", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 422, description = "The input or a trigger failed", body = ErrorBody),
-        (status = 503, description = "The audit log could not be written", body = ErrorBody),
+        (status = 503, description = "The audit log could not be written (`unavailable`), or every CPU worker is busy and the queue is full (`overloaded`, with `Retry-After`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn update(
     State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
+    caller: Result<Authenticated, ApiError>,
     Path(name): Path<String>,
-    Body(body): Body,
+    request: Request,
 ) -> Result<Response, ApiError> {
-    run(&state, caller, name, &body, Operation::Update).await
+    run(&state, caller, name, request, Operation::Update).await
 }
 
 /// Runs one operation and audits it: the answer is given only once its audit entry is
-/// committed.
+/// committed. A caller refused for its token (`401`) or its role (`403`) is audited too; the
+/// body of a request without a known token is not read.
 async fn run(
     state: &AppState,
-    caller: crate::auth::Caller,
+    caller: Result<Authenticated, ApiError>,
     name: String,
-    body: &[u8],
+    request: Request,
     operation: Operation,
 ) -> Result<Response, ApiError> {
-    caller.require(Role::Evaluator)?;
     let at = store::now_micros();
+    let caller = match caller {
+        Ok(Authenticated(caller)) => caller,
+        Err(refusal) => {
+            let refused = Refused {
+                at,
+                caller: "",
+                operation,
+                ruleset: name,
+                body: &[],
+            };
+            return audit_refusal(state, refused, refusal).await;
+        }
+    };
+    let Body(body) = Body::from_request(request, state).await?;
+    if let Err(refusal) = caller.require(Role::Evaluator) {
+        let refused = Refused {
+            at,
+            caller: caller.name(),
+            operation,
+            ruleset: name,
+            body: &body,
+        };
+        return audit_refusal(state, refused, refusal).await;
+    }
     let (resolved, result) = {
-        let (state, name, body) = (state.clone(), name.clone(), body.to_vec());
-        crate::cpu::run(move || execute(&state, &name, &body, operation)).await?
+        let (job_state, name, body) = (state.clone(), name.clone(), body.to_vec());
+        state
+            .cpu()
+            .run(move || execute(&job_state, &name, &body, operation))
+            .await?
     };
     let (status, text, outcome) = match result {
         Ok(result) => (
@@ -292,7 +326,7 @@ async fn run(
             ruleset: name,
             version: resolved.as_ref().map(|r| r.version().to_string()),
             hash: resolved.as_ref().map(|r| r.hash().to_string()),
-            request: String::from_utf8_lossy(body).into_owned(),
+            request: String::from_utf8_lossy(&body).into_owned(),
             result_sha256: sha256_hex(text.as_bytes()),
             outcome,
         };
@@ -306,6 +340,45 @@ async fn run(
         None
     };
     Ok(with_audit_id(json_response(status, text), audit_id))
+}
+
+/// A request refused before it ran: who asked (empty when the token is unknown), what for,
+/// and the body as received (empty when it was not read).
+struct Refused<'a> {
+    at: i64,
+    caller: &'a str,
+    operation: Operation,
+    ruleset: String,
+    body: &'a [u8],
+}
+
+/// Answers a refused request once its audit entry (outcome the refusal's kind) is committed;
+/// if the entry cannot be written, the answer is `unavailable`.
+async fn audit_refusal(
+    state: &AppState,
+    refused: Refused<'_>,
+    refusal: ApiError,
+) -> Result<Response, ApiError> {
+    if !state.audits() {
+        return Err(refusal);
+    }
+    let record = AuditRecord {
+        at: refused.at,
+        caller: refused.caller.to_string(),
+        operation: refused.operation.as_str().to_string(),
+        ruleset: refused.ruleset,
+        version: None,
+        hash: None,
+        request: String::from_utf8_lossy(refused.body).into_owned(),
+        result_sha256: sha256_hex(refusal.body_text().as_bytes()),
+        outcome: refusal.kind().to_string(),
+    };
+    let id = state.writer().audit(record).await.map_err(|e| {
+        ApiError::unavailable(format!(
+            "the refused request could not be written to the audit log: {e}"
+        ))
+    })?;
+    Ok(with_audit_id(refusal.into_response(), Some(id)))
 }
 
 /// The version the request resolved to (when it did) and the engine's answer.

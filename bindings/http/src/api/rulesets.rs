@@ -13,7 +13,7 @@ use super::schema::{
     EnumValues, ErrorBody, InputField, InputSchema, PublishRequest, RulesetList, RulesetVersions,
     VersionDetail, VersionSummary,
 };
-use super::{AppState, Authenticated, Body, json_response, with_audit_id};
+use super::{AppState, Authenticated, Body, PublishLimits, json_response, with_audit_id};
 use crate::auth::{Caller, Role, sha256_hex};
 use crate::catalog::PublishedVersion;
 use crate::error::ApiError;
@@ -33,10 +33,11 @@ use crate::store::{self, AuditRecord, PublishOutcome, StoredVersion};
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Not an author", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal"))),
         (status = 409, description = "This version exists with a different content", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal"))),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 422, description = "The ruleset does not compile (`diagnostics`), or has lint errors (`findings`) and `allow_lint_errors` is not set", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal"))),
+        (status = 413, description = "Body too large (`payload_too_large`), or the source and data files are over `--max-source-bytes` (`source_too_large`, audited)", body = ErrorBody),
+        (status = 415, description = "The body is not declared `Content-Type: application/json`", body = ErrorBody),
+        (status = 422, description = "The ruleset does not compile (`diagnostics`), has lint errors (`findings`) and `allow_lint_errors` is not set, or has a decision table of more rows than `--max-table-rows` (`too_many_rows`)", body = ErrorBody, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this refusal"))),
         (status = 500, description = "The compiled ruleset could not be serialised; nothing was stored", body = ErrorBody),
-        (status = 503, description = "The version could not be stored, or the refusal could not be audited", body = ErrorBody),
+        (status = 503, description = "The version could not be stored, or the refusal could not be audited (`unavailable`), or every CPU worker is busy and the queue is full (`overloaded`, with `Retry-After`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -88,14 +89,28 @@ impl Subject {
     }
 }
 
-/// Compiles and lints a publication (on a compile thread): the ruleset and what it is, or the
-/// refusal and what the source declares.
-fn compile_and_lint(request: &PublishRequest, subject: &mut Subject) -> Result<Ruleset, ApiError> {
+/// Compiles and lints a publication (on a CPU thread): the ruleset and what it is, or the
+/// refusal and what the source declares. A decision table over the row limit is refused
+/// before anything is compiled.
+fn compile_and_lint(
+    request: &PublishRequest,
+    limits: PublishLimits,
+    subject: &mut Subject,
+) -> Result<Ruleset, ApiError> {
+    let parsed = ordo_dsl::parse(&request.source);
+    if let Ok(ast) = &parsed {
+        *subject = Subject {
+            name: Some(ast.name.name.clone()),
+            version: Some(ast.version.value.clone()),
+            hash: None,
+        };
+        check_table_rows(ast, limits.max_table_rows)?;
+    }
     let files: ordo_engine::DataFiles = request.files.iter().collect();
     let ruleset = Ruleset::compile_with_files(&request.source, &files)
         .map_err(|d| ApiError::compile(&d, "source", &request.source))?;
     *subject = Subject::of(&ruleset);
-    if let (false, Ok(ast)) = (request.allow_lint_errors, ordo_dsl::parse(&request.source)) {
+    if let (false, Ok(ast)) = (request.allow_lint_errors, parsed) {
         let errors: Vec<_> = ordo_engine::lint::lint(&ruleset, &ast)
             .into_iter()
             .filter(|f| f.level == ordo_engine::lint::Level::Error)
@@ -107,6 +122,42 @@ fn compile_and_lint(request: &PublishRequest, subject: &mut Subject) -> Result<R
     Ok(ruleset)
 }
 
+/// Refuses a ruleset with a decision table of more than `limit` rows (`422 too_many_rows`):
+/// the cost of compiling a table grows with its rows.
+fn check_table_rows(ast: &ordo_dsl::ast::Ruleset, limit: usize) -> Result<(), ApiError> {
+    let largest = ast
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            ordo_dsl::ast::Item::Decision(decision) => Some(decision),
+            _ => None,
+        })
+        .find(|decision| decision.rows.len() > limit);
+    match largest {
+        Some(decision) => Err(ApiError::too_many_rows(
+            &decision.name.name,
+            decision.rows.len(),
+            limit,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Refuses a publication whose source and data files are larger than `limit` bytes
+/// (`413 source_too_large`), before any of it is parsed.
+fn check_source_size(request: &PublishRequest, limit: usize) -> Result<(), ApiError> {
+    let bytes = request
+        .files
+        .values()
+        .fold(request.source.len(), |total, file| {
+            total.saturating_add(file.len())
+        });
+    if bytes > limit {
+        return Err(ApiError::source_too_large(bytes, limit));
+    }
+    Ok(())
+}
+
 async fn try_publish(
     state: &AppState,
     caller: &Caller,
@@ -116,14 +167,24 @@ async fn try_publish(
     caller.require(Role::Author)?;
     let request: PublishRequest = serde_json::from_slice(body)
         .map_err(|e| ApiError::invalid_request(format!("expected {{\"source\": \"...\"}}: {e}")))?;
+    let limits = state.publish_limits();
+    check_source_size(&request, limits.max_source_bytes)?;
     let source = request.source.clone();
-    let (compiled, compiled_subject) = crate::cpu::run(move || {
-        let mut declared = Subject::default();
-        (compile_and_lint(&request, &mut declared), declared)
-    })
-    .await?;
+    // Compiling, linting and serialising the artifact all recurse over the ruleset: they run
+    // on a CPU thread, never on an async worker.
+    let (compiled, compiled_subject) = state
+        .cpu()
+        .run(move || {
+            let mut declared = Subject::default();
+            let compiled = compile_and_lint(&request, limits, &mut declared).and_then(|ruleset| {
+                let artifact = ruleset.to_artifact().map_err(|e| ApiError::from_eval(&e))?;
+                Ok((ruleset, artifact))
+            });
+            (compiled, declared)
+        })
+        .await?;
     *subject = compiled_subject;
-    let ruleset = compiled?;
+    let (ruleset, artifact) = compiled?;
     if semver::Version::parse(ruleset.version()).is_err() {
         return Err(ApiError::invalid_request(format!(
             "`{}` is not a semantic version (MAJOR.MINOR.PATCH)",
@@ -134,8 +195,8 @@ async fn try_publish(
     if let Some(existing) = known(state, &ruleset) {
         return answer_existing(&ruleset, existing);
     }
-    // INVARIANT: nothing is stored unless the whole artifact was written.
-    let artifact = ruleset.to_artifact().map_err(|e| ApiError::from_eval(&e))?;
+    // INVARIANT: nothing is stored unless the whole artifact was written (`to_artifact` above
+    // answers an error otherwise).
     let stored = StoredVersion {
         name: ruleset.name().to_string(),
         version: ruleset.version().to_string(),
@@ -199,7 +260,9 @@ async fn refuse(
         subject
     } else {
         let body = body.to_vec();
-        crate::cpu::run(move || Subject::declared(&body))
+        state
+            .cpu()
+            .run(move || Subject::declared(&body))
             .await
             .unwrap_or_default()
     };

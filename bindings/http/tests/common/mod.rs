@@ -274,6 +274,20 @@ impl TestServer {
     pub fn connect(&self) -> TcpStream {
         TcpStream::connect(self.base.trim_start_matches("http://")).unwrap()
     }
+
+    /// Sends `request` as it is on a new connection and reads the answer until the server
+    /// closes the connection (send `Connection: close`) or ten seconds pass.
+    pub fn raw(&self, request: &str) -> String {
+        use std::io::{Read, Write};
+        let mut stream = self.connect();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        String::from_utf8_lossy(&raw).into_owned()
+    }
 }
 
 impl Drop for TestServer {
@@ -290,6 +304,7 @@ pub struct Answer {
     pub audit_id: Option<i64>,
     pub allow: Option<String>,
     pub www_authenticate: Option<String>,
+    pub retry_after: Option<String>,
     pub text: String,
 }
 
@@ -365,6 +380,7 @@ impl Client {
         let audit_id = header("x-ordo-audit-id").map(|v| v.parse().unwrap());
         let allow = header("allow");
         let www_authenticate = header("www-authenticate");
+        let retry_after = header("retry-after");
         let status = response.status().as_u16();
         let text = response.body_mut().read_to_string()?;
         Ok(Answer {
@@ -373,6 +389,7 @@ impl Client {
             audit_id,
             allow,
             www_authenticate,
+            retry_after,
             text,
         })
     }
