@@ -36,13 +36,15 @@ pub(crate) trait Sink {
     fn end_array(&mut self);
     /// An object key that may need escapes.
     fn key(&mut self, key: &str);
-    /// An object key that is a name (fixed keys, names the grammar allows): no escape check.
+    /// An object key that is a name (fixed keys, names the grammar allows): copied without an
+    /// escape unless it needs one (only a forged artifact's names can).
     fn name_key(&mut self, key: &str);
     /// An object key fixed in the code (see [`key!`]).
     fn fixed_key(&mut self, key: &Key);
     /// A text that may need escapes.
     fn text(&mut self, text: &str);
-    /// A text that is a name, a decimal or a date: no escape check.
+    /// A text that is a name, a decimal or a date (escaped only if a forged artifact made it
+    /// need escapes).
     fn plain(&mut self, text: &str);
     /// A decimal, as a text that keeps its scale (never `-0`).
     fn decimal(&mut self, d: Decimal);
@@ -142,10 +144,14 @@ impl Sink for TextSink {
         self.first = true;
     }
 
-    // Inlined: names are short, whose copy then needs no call.
+    // Inlined: names are short, whose copy then needs no call. A name the compiler made never
+    // needs an escape, but one read from a forged artifact might: it is escaped, never copied
+    // into the JSON as it is.
     #[inline]
     fn name_key(&mut self, key: &str) {
-        debug_assert!(!needs_escape(key.as_bytes()), "{key:?} is not a name");
+        if needs_escape(key.as_bytes()) {
+            return self.key(key);
+        }
         self.separate();
         self.out.reserve(key.len() + 3);
         self.out.push(b'"');
@@ -161,9 +167,9 @@ impl Sink for TextSink {
 
     #[inline]
     fn plain(&mut self, text: &str) {
-        debug_assert!(!needs_escape(text.as_bytes()), "{text:?} is not plain");
+        // As for `name_key`: plain unless read from a forged artifact.
         self.separate();
-        quoted(&mut self.out, text.as_bytes());
+        write_text(&mut self.out, text);
     }
 
     #[inline]
