@@ -29,7 +29,7 @@ pub fn input_text(u: &mut Unstructured<'_>, ruleset: &Ruleset, mode: Mode) -> Re
         mode,
         // Out of ten, how often a value is of the wrong kind; chosen once per input so that
         // most inputs are entirely well-typed.
-        mischief: if u.ratio(1, 3)? { u.int_in_range(1..=3)? } else { 0 },
+        mischief: if chance(u, 1, 3)? { u.int_in_range(1..=3)? } else { 0 },
     };
     writer.record(u, &fields, 0)?;
     Ok(writer.out)
@@ -211,7 +211,7 @@ impl Writer<'_> {
         depth: usize,
     ) -> Result<()> {
         let mut order: Vec<usize> = (0..fields.len()).collect();
-        if u.ratio(1, 4)? {
+        if chance(u, 1, 4)? {
             // Keys out of declaration order.
             for i in (1..order.len()).rev() {
                 let j = u.int_in_range(0..=i)?;
@@ -225,13 +225,13 @@ impl Writer<'_> {
                 continue;
             };
             let leave_out = match self.mode {
-                Mode::Complete => u.ratio(1, 40)? || (is_optional(ty) && u.ratio(1, 3)?),
-                Mode::Partial => u.ratio(1, 3)?,
+                Mode::Complete => chance(u, 1, 40)? || (is_optional(ty) && chance(u, 1, 3)?),
+                Mode::Partial => chance(u, 1, 3)?,
             };
             if leave_out {
                 continue;
             }
-            let times = if u.ratio(1, 50)? { 2 } else { 1 };
+            let times = if chance(u, 1, 50)? { 2 } else { 1 };
             for _ in 0..times {
                 if !first {
                     self.out.push(',');
@@ -241,14 +241,14 @@ impl Writer<'_> {
                 self.string(name);
                 self.out.push(':');
                 self.space(u)?;
-                if u.ratio(1, 30)? {
+                if chance(u, 1, 30)? {
                     self.out.push_str("null");
                 } else {
                     self.value(u, ty, depth + 1)?;
                 }
             }
         }
-        if u.ratio(1, 40)? {
+        if chance(u, 1, 40)? {
             // A field the schema does not declare.
             if !first {
                 self.out.push(',');
@@ -282,7 +282,7 @@ impl Writer<'_> {
 
     fn enum_value(&mut self, u: &mut Unstructured<'_>, id: usize) -> Result<()> {
         let values: &[String] = self.enums.get(id).map_or(&[], |e| &e.values);
-        if values.is_empty() || u.ratio(1, 12)? {
+        if values.is_empty() || chance(u, 1, 12)? {
             let other = *u.choose(&["unknown", "", "DESK", "desk ", "_", "l"])?;
             self.string(other);
         } else {
@@ -293,13 +293,13 @@ impl Writer<'_> {
     }
 
     fn value(&mut self, u: &mut Unstructured<'_>, ty: &Type, depth: usize) -> Result<()> {
-        if depth > MAX_DEPTH || u.int_in_range(0..=9)? < self.mischief {
+        if depth > MAX_DEPTH || (!u.is_empty() && u.int_in_range(0..=9)? < self.mischief) {
             return self.wild(u, depth);
         }
         match ty {
             Type::Bool => self.pick(u, &["true", "false"]),
             Type::Int => {
-                if u.ratio(1, 2)? {
+                if chance(u, 1, 2)? {
                     let n: i16 = u.arbitrary()?;
                     self.out.push_str(&n.to_string());
                     Ok(())
@@ -309,7 +309,7 @@ impl Writer<'_> {
             }
             Type::Decimal | Type::Percent => self.number(u),
             Type::Text => {
-                if u.ratio(1, 4)? {
+                if chance(u, 1, 4)? {
                     let text: &str = u.arbitrary()?;
                     let text: String = text.chars().take(40).collect();
                     self.string(&text);
@@ -319,7 +319,7 @@ impl Writer<'_> {
                 }
             }
             Type::Date => {
-                if u.ratio(1, 3)? {
+                if chance(u, 1, 3)? {
                     let (y, m, d) = (
                         u.int_in_range(1990..=2100)?,
                         u.int_in_range(1..=12)?,
@@ -332,7 +332,7 @@ impl Writer<'_> {
                 }
             }
             Type::DateTime => {
-                if u.ratio(1, 3)? {
+                if chance(u, 1, 3)? {
                     let (y, m, d) = (
                         u.int_in_range(1990..=2100)?,
                         u.int_in_range(1..=12)?,
@@ -355,7 +355,7 @@ impl Writer<'_> {
             Type::Record(record) => self.record(u, &record.fields, depth),
             Type::List(element) => self.list(u, |w, u| w.value(u, element, depth + 1)),
             Type::Optional(inner) => {
-                if u.ratio(1, 3)? {
+                if chance(u, 1, 3)? {
                     self.out.push_str("null");
                     Ok(())
                 } else {
@@ -425,4 +425,15 @@ impl Writer<'_> {
 
 fn is_optional(ty: &Type) -> bool {
     matches!(ty, Type::Optional(_))
+}
+
+/// True `numerator` times in `denominator`, and never once the data is used up: `ratio` of
+/// an exhausted [`Unstructured`] is always true, which would make every short input a
+/// mistake (every field left out, every value wild).
+fn chance(u: &mut Unstructured<'_>, numerator: u8, denominator: u8) -> Result<bool> {
+    if u.is_empty() {
+        Ok(false)
+    } else {
+        u.ratio(numerator, denominator)
+    }
 }

@@ -180,7 +180,7 @@ impl Gen {
         self.push(&format!("bands {name} {{\n"));
         let mut from: i32 = u.int_in_range(-2..=2)?;
         for _ in 0..u.int_in_range(1..=3)? {
-            let to = from + u.int_in_range(0..=20)?;
+            let to = from + u.int_in_range(1..=20)?;
             let op = *u.choose(&["..", "..<"])?;
             self.push(&format!("  {from}{op}{to} => "));
             self.literal(u, Ty::Decimal)?;
