@@ -36,5 +36,8 @@ fuzz_target!(|data: &[u8]| {
     let first = example.ruleset.configure(&request);
     // Deterministic: the same request gives the same answer.
     let second = example.ruleset.configure(&request);
-    assert_eq!(first, second, "configure is not deterministic\n--- request:\n{json}");
+    assert_eq!(
+        first, second,
+        "configure is not deterministic\n--- request:\n{json}"
+    );
 });

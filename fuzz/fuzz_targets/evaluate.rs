@@ -32,8 +32,17 @@ fuzz_target!(|data: &[u8]| {
     evaluate_both_ways(&example.ruleset, &input, &options);
     // Deterministic: the same input read once and run twice gives the same text.
     if let Ok(read) = example.ruleset.read_input_str(&input) {
-        let first = example.ruleset.run(&read, &options).map(|e| e.to_json_string());
-        let second = example.ruleset.run(&read, &options).map(|e| e.to_json_string());
-        assert_eq!(first, second, "evaluation is not deterministic\n--- input:\n{input}");
+        let first = example
+            .ruleset
+            .run(&read, &options)
+            .map(|e| e.to_json_string());
+        let second = example
+            .ruleset
+            .run(&read, &options)
+            .map(|e| e.to_json_string());
+        assert_eq!(
+            first, second,
+            "evaluation is not deterministic\n--- input:\n{input}"
+        );
     }
 });

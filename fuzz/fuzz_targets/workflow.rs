@@ -86,7 +86,11 @@ fn actor(u: &mut Unstructured<'_>, names: &Names) -> Result<String> {
             let roles = (0..u.int_in_range(0..=2)?)
                 .map(|_| name_or_other(u, names.roles).map(|r| string(&r)))
                 .collect::<Result<Vec<_>>>()?;
-            format!("{{\"id\": {}, \"roles\": [{}]}}", string(&id), roles.join(", "))
+            format!(
+                "{{\"id\": {}, \"roles\": [{}]}}",
+                string(&id),
+                roles.join(", ")
+            )
         }
         _ => string(&name_or_other(u, names.roles)?),
     })
@@ -124,7 +128,8 @@ fn approvals(u: &mut Unstructured<'_>, names: &Names) -> Result<String> {
                     let mut facts = Vec::new();
                     for fact in names.facts {
                         if u.arbitrary()? {
-                            let value = *u.choose(&["\"24288.00\"", "\"0.12\"", "\"AT\"", "12", "null"])?;
+                            let value =
+                                *u.choose(&["\"24288.00\"", "\"0.12\"", "\"AT\"", "12", "null"])?;
                             facts.push(format!("{}: {value}", string(fact)));
                         }
                     }
@@ -152,7 +157,10 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         input_text(u, ruleset, Mode::Complete)?
     };
     let mut fields = vec![
-        format!("\"workflow\": {}", string(&name_or_other(u, &[names.workflow])?)),
+        format!(
+            "\"workflow\": {}",
+            string(&name_or_other(u, &[names.workflow])?)
+        ),
         format!("\"state\": {}", string(&name_or_other(u, names.states)?)),
         format!("\"input\": {input}"),
         format!("\"actor\": {}", actor(u, names)?),

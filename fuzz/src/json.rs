@@ -29,7 +29,11 @@ pub fn input_text(u: &mut Unstructured<'_>, ruleset: &Ruleset, mode: Mode) -> Re
         mode,
         // Out of ten, how often a value is of the wrong kind; chosen once per input so that
         // most inputs are entirely well-typed.
-        mischief: if chance(u, 1, 3)? { u.int_in_range(1..=3)? } else { 0 },
+        mischief: if chance(u, 1, 3)? {
+            u.int_in_range(1..=3)?
+        } else {
+            0
+        },
     };
     writer.record(u, &fields, 0)?;
     Ok(writer.out)
@@ -195,7 +199,8 @@ impl Writer<'_> {
 
     /// Writes `text` as a JSON string literal.
     fn string(&mut self, text: &str) {
-        self.out.push_str(&serde_json::to_string(text).unwrap_or_default());
+        self.out
+            .push_str(&serde_json::to_string(text).unwrap_or_default());
     }
 
     fn pick(&mut self, u: &mut Unstructured<'_>, pool: &[&str]) -> Result<()> {

@@ -237,9 +237,18 @@ impl Gen {
 
     fn decision(&mut self, u: &mut Unstructured<'_>, i: u32) -> Result<()> {
         let name = format!("d{i}");
-        let hit = *u.choose(&["", " hit first", " hit unique", " hit any", " hit collect sum"])?;
+        let hit = *u.choose(&[
+            "",
+            " hit first",
+            " hit unique",
+            " hit any",
+            " hit collect sum",
+        ])?;
         let conditions: Vec<Ty> = (0..u.int_in_range(1..=2)?)
-            .map(|_| u.choose(&[Ty::Int, Ty::Decimal, Ty::Enum, Ty::Bool]).copied())
+            .map(|_| {
+                u.choose(&[Ty::Int, Ty::Decimal, Ty::Enum, Ty::Bool])
+                    .copied()
+            })
             .collect::<Result<_>>()?;
         self.push(&format!("decision {name}{hit} {{\n  |"));
         for ty in &conditions {
@@ -321,7 +330,9 @@ impl Gen {
     fn price(&mut self, u: &mut Unstructured<'_>, i: u32) -> Result<()> {
         let name = format!("p{i}");
         let currency = *u.choose(&["\"EUR\"", "\"CHF\"", "\"JPY\"", "\"XXX\"", "\"eur\""])?;
-        self.push(&format!("price {name} currency {currency} {{\n  line l1 \"Item\" qty "));
+        self.push(&format!(
+            "price {name} currency {currency} {{\n  line l1 \"Item\" qty "
+        ));
         self.expr(u, Ty::Int, 3)?;
         self.push(" at ");
         self.expr(u, Ty::Decimal, 3)?;
@@ -329,7 +340,9 @@ impl Gen {
         let lists = self.names_of(Ty::ListInt);
         if !lists.is_empty() && u.ratio(1, 3)? {
             let list = u.choose(&lists)?.clone();
-            self.push(&format!("  for x in {list} {{\n    line each \"Each {{x}}\" = "));
+            self.push(&format!(
+                "  for x in {list} {{\n    line each \"Each {{x}}\" = "
+            ));
             self.scope.push(("x".into(), Ty::Int));
             self.expr(u, Ty::Decimal, 3)?;
             self.scope.pop();
