@@ -437,3 +437,47 @@ fn damaged_bytes_fail_with_an_error_never_a_panic() {
         let _ = load(&format!("the artifact with byte {at} changed"), &bytes);
     }
 }
+
+/// Replaces every string `from` in a JSON tree with `to`.
+fn rename_everywhere(value: &mut Json, from: &str, to: &str) {
+    match value {
+        Json::String(s) if s == from => *s = to.to_string(),
+        Json::Array(items) => items
+            .iter_mut()
+            .for_each(|i| rename_everywhere(i, from, to)),
+        Json::Object(fields) => fields
+            .values_mut()
+            .for_each(|f| rename_everywhere(f, from, to)),
+        _ => {}
+    }
+}
+
+/// An artifact whose program was edited and its digest recomputed passes the integrity
+/// checks: the digest detects damage, not forgery. Names in it may then hold what no
+/// identifier can (a quote, a backslash, a control character); results stay valid JSON.
+#[test]
+fn a_forged_artifact_with_names_that_need_escapes_still_writes_valid_json() {
+    use sha2::{Digest, Sha256};
+    let mut artifact: Json = serde_json::from_slice(&fresh_artifact()).unwrap();
+    let forged = "n\"e\\t\u{1}";
+    rename_everywhere(&mut artifact["program"], "net", forged);
+    let digest: String = Sha256::digest(to_json_string(&artifact["program"]).as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    artifact["program_digest"] = Json::String(format!("sha256:{digest}"));
+    let bytes = to_json_string(&artifact).into_bytes();
+
+    let ruleset = load("the forged artifact", &bytes).expect("a resealed artifact loads");
+    let (_, call, request) = cases()
+        .into_iter()
+        .find(|(name, _, _)| name == "contract_order_granted")
+        .unwrap();
+    let text = run(&ruleset, &call, &request);
+    let result: Json = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("the result is not JSON ({e}): {text}"));
+    assert!(
+        result["quotes"]["quote"]["subtotals"].get(forged).is_some(),
+        "the forged subtotal name is a key of the result: {text}"
+    );
+}
