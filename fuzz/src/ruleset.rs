@@ -145,6 +145,21 @@ pub fn ruleset_text(u: &mut Unstructured<'_>) -> Result<String> {
 }
 
 impl Gen {
+    /// `open`, an expression of type `ty`, `close`: a call or a lookup with one argument.
+    fn wrapped(
+        &mut self,
+        u: &mut Unstructured<'_>,
+        open: &str,
+        ty: Ty,
+        close: &str,
+        d: usize,
+    ) -> Result<()> {
+        self.push(open);
+        self.expr(u, ty, d)?;
+        self.push(close);
+        Ok(())
+    }
+
     fn push(&mut self, text: &str) {
         self.out.push_str(text);
     }
@@ -503,10 +518,7 @@ impl Gen {
             }
             6 if ty == Ty::Int => {
                 let f = *u.choose(&["len", "sum", "count"])?;
-                self.push(&format!("{f}("));
-                self.expr(u, Ty::ListInt, d)?;
-                self.push(")");
-                Ok(())
+                self.wrapped(u, &format!("{f}("), Ty::ListInt, ")", d)
             }
             7 if ty == Ty::Int => {
                 self.push("sum(x * 2 for x in ");
@@ -537,24 +549,15 @@ impl Gen {
             }
             9 if ty == Ty::Decimal && !self.tables.is_empty() => {
                 let table = u.choose(&self.tables)?.clone();
-                self.push(&format!("{table}["));
-                self.expr(u, Ty::Enum, d)?;
-                self.push("]");
-                Ok(())
+                self.wrapped(u, &format!("{table}["), Ty::Enum, "]", d)
             }
             10 if ty == Ty::Decimal && !self.bands.is_empty() => {
                 let bands = u.choose(&self.bands)?.clone();
-                self.push(&format!("{bands}["));
-                self.expr(u, Ty::Decimal, d)?;
-                self.push("]");
-                Ok(())
+                self.wrapped(u, &format!("{bands}["), Ty::Decimal, "]", d)
             }
             11 if ty == Ty::Int && !self.functions.is_empty() => {
                 let function = u.choose(&self.functions)?.clone();
-                self.push(&format!("{function}("));
-                self.expr(u, Ty::Int, d)?;
-                self.push(")");
-                Ok(())
+                self.wrapped(u, &format!("{function}("), Ty::Int, ")", d)
             }
             12 if ty == Ty::Int => {
                 self.expr(u, Ty::OptInt, d)?;

@@ -93,9 +93,13 @@ fn run_folder(folder: &Path, tally: &mut Tally, verbose: bool) {
             read_text(&folder.join("cases.json").display().to_string()).map(|cases| (source, cases))
         })
         .and_then(|(source, cases)| {
-            serde_json::from_str::<Json>(&cases)
+            // A key given twice would quietly drop a case or an expectation: refused.
+            ordo_engine::parse_json(&cases)
                 .map(|c| (source, c))
-                .map_err(|e| format!("cases.json is not valid JSON: {e}"))
+                .map_err(|e| match &e.path {
+                    Some(path) => format!("cases.json: {} (at `{path}`)", e.message),
+                    None => format!("cases.json: {}", e.message),
+                })
         });
     let (source, cases) = match loaded {
         Ok(loaded) => loaded,

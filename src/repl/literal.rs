@@ -1,26 +1,36 @@
 //! The value of `:set PATH = VALUE`: JSON, or an ordo literal turned into the JSON input form.
 
 use ordo_dsl::ast::{Expr, ExprKind, TextPart, UnaryOp};
+use ordo_engine::ErrorKind;
 use serde_json::{Map, Value as Json};
 
 /// Reads a value as JSON (`12`, `"DE"`, `["heater"]`) or, failing that, as an ordo literal
 /// (`p200`, `12.50`, `8%`, `2026-03-01`, `3 days`, `{heater, sensor_kit}`,
-/// `{ tier: gold, country: "DE" }`). The error is ready to print.
+/// `{ tier: gold, country: "DE" }`). A key or field given twice is refused, as in every input.
+/// The error is ready to print.
 pub fn value(text: &str) -> Result<Json, String> {
-    if let Ok(json) = serde_json::from_str::<Json>(text) {
-        return Ok(json);
+    match ordo_engine::parse_json(text) {
+        Ok(json) => return Ok(json),
+        // Valid JSON but a key given twice: not an ordo literal either.
+        Err(e) if e.kind == ErrorKind::InvalidInput => {
+            return Err(match &e.path {
+                Some(path) => format!("error: {} (at `{path}`)", e.message),
+                None => format!("error: {}", e.message),
+            });
+        }
+        Err(_) => {}
     }
     let expr = ordo_dsl::parse_expression(text)
         .map_err(|diagnostics| diagnostics.render("<value>", text))?;
-    to_json(&expr).ok_or_else(|| {
-        "error: `:set` takes a literal value (a number, percent, text, date, duration, enum \
-         value, list, set or record) or JSON"
-            .to_string()
-    })
+    to_json(&expr)
 }
 
-fn to_json(e: &Expr) -> Option<Json> {
-    Some(match &e.kind {
+const NOT_A_LITERAL: &str = "error: `:set` takes a literal value (a number, percent, text, date, \
+     duration, enum value, list, set or record) or JSON";
+
+fn to_json(e: &Expr) -> Result<Json, String> {
+    let not_a_literal = || NOT_A_LITERAL.to_string();
+    Ok(match &e.kind {
         ExprKind::Number(n) => Json::String(n.to_string()),
         ExprKind::Percent(p) => Json::String(format!("{p}%")),
         ExprKind::Text(parts) => {
@@ -28,7 +38,7 @@ fn to_json(e: &Expr) -> Option<Json> {
             for part in parts {
                 match part {
                     TextPart::Literal(s) => text.push_str(s),
-                    TextPart::Interpolation(_) => return None,
+                    TextPart::Interpolation(_) => return Err(not_a_literal()),
                 }
             }
             Json::String(text)
@@ -37,8 +47,10 @@ fn to_json(e: &Expr) -> Option<Json> {
         ExprKind::None => Json::Null,
         ExprKind::Date(d) => Json::String(d.format("%Y-%m-%d").to_string()),
         ExprKind::Duration { amount, unit } => {
-            let seconds = amount.checked_mul(unit.seconds().into())?.trunc();
-            let seconds = i64::try_from(seconds).ok()?;
+            let seconds = amount
+                .checked_mul(unit.seconds().into())
+                .and_then(|s| i64::try_from(s.trunc()).ok())
+                .ok_or_else(|| format!("error: the duration `{amount}` is too long"))?;
             Json::String(ordo_engine::text::duration_text(seconds))
         }
         // An enum value, bare or qualified (`Model.p200`).
@@ -52,19 +64,22 @@ fn to_json(e: &Expr) -> Option<Json> {
         } => match &operand.kind {
             ExprKind::Number(n) => Json::String(format!("-{n}")),
             ExprKind::Percent(p) => Json::String(format!("-{p}%")),
-            _ => return None,
+            _ => return Err(not_a_literal()),
         },
         ExprKind::List(items) | ExprKind::Set(items) => {
-            Json::Array(items.iter().map(to_json).collect::<Option<_>>()?)
+            Json::Array(items.iter().map(to_json).collect::<Result<_, _>>()?)
         }
         ExprKind::Record(fields) => {
             let mut map = Map::new();
             for field in fields {
-                map.insert(field.name.name.clone(), to_json(&field.value)?);
+                let name = &field.name.name;
+                if map.insert(name.clone(), to_json(&field.value)?).is_some() {
+                    return Err(format!("error: the field `{name}` is given twice"));
+                }
             }
             Json::Object(map)
         }
-        _ => return None,
+        _ => return Err(not_a_literal()),
     })
 }
 
@@ -100,5 +115,16 @@ mod tests {
         assert_eq!(value("-5").unwrap(), json!(-5));
         assert!(value("quantity * 2").is_err());
         assert!(value("1 +").unwrap_err().contains("syntax"));
+    }
+
+    #[test]
+    fn a_key_or_field_given_twice_is_refused() {
+        let json = value(r#"{"tier": "gold", "tier": "silver"}"#).unwrap_err();
+        assert!(json.contains("`tier` appears twice"), "{json}");
+        assert!(json.contains("(at `tier`)"), "{json}");
+        let literal = value("{ tier: gold, tier: silver }").unwrap_err();
+        assert_eq!(literal, "error: the field `tier` is given twice");
+        let nested = value(r#"[{"a": 1}, {"b": 1, "b": 2}]"#).unwrap_err();
+        assert!(nested.contains("[1].b"), "{nested}");
     }
 }

@@ -425,12 +425,12 @@ fn evaluation_errors_carry_the_engines_kinds_and_are_audited() {
         "{{\"input\": {}, \"quantity\": 1}}}}",
         quote.strip_suffix('}').unwrap()
     );
-    let repeated = evaluator.post_text("/v1/rulesets/bikes/evaluate", &twice);
-    repeated.assert_error(422, "invalid_input");
-    assert_eq!(repeated.json()["error"]["path"], "quantity");
+    let repeated_in_input = evaluator.post_text("/v1/rulesets/bikes/evaluate", &twice);
+    repeated_in_input.assert_error(422, "invalid_input");
+    assert_eq!(repeated_in_input.json()["error"]["path"], "quantity");
     let twice = format!("{{\"input\": {quote}, \"trace\": true, \"trace\": false}}");
-    let repeated = evaluator.post_text("/v1/rulesets/bikes/evaluate", &twice);
-    repeated.assert_error(400, "invalid_request");
+    let repeated_in_request = evaluator.post_text("/v1/rulesets/bikes/evaluate", &twice);
+    repeated_in_request.assert_error(400, "invalid_request");
     // A byte-order mark in front of the body is skipped.
     let with_bom = format!("\u{feff}{{\"input\": {quote}}}");
     let answer = evaluator.post_text("/v1/rulesets/bikes/evaluate", &with_bom);
@@ -454,13 +454,21 @@ fn evaluation_errors_carry_the_engines_kinds_and_are_audited() {
         &invalid,
         &unknown,
         &not_json,
+        &repeated_in_input,
+        &repeated_in_request,
+        &answer,
         &typo,
         &bad_date,
         &bad_selector,
     ];
     assert_eq!(entries.len(), answers.len());
     for (entry, answer) in entries.iter().zip(answers) {
-        assert_audit_entry(entry, answer, &answer.kind());
+        let outcome = if answer.status == 200 {
+            "ok".to_string()
+        } else {
+            answer.kind()
+        };
+        assert_audit_entry(entry, answer, &outcome);
     }
     // A request that did not resolve a version records none; one that did, records it.
     assert_eq!(entries[0]["version"], "2.0.0");
