@@ -64,9 +64,9 @@ pub use data_files::{DataFileError, DataFiles};
 pub use error::{ErrorKind, EvalError, EvalResult};
 pub use eval::{PricedLine, Quote};
 pub use json::{
-    Actor, ApplyRequest, Approvals, ConfigureRequest, EvalOptions, Event, Grant, MAX_INPUT_DEPTH,
-    StartRequest, TimerRequest, TransitionsRequest, UpdateRequest, WorkflowRequest, parse_json,
-    parse_request_json, to_json_pretty, to_json_string,
+    Actor, ApplyRequest, Approvals, ConfigureRequest, Defaults, EvalOptions, Event, Grant,
+    MAX_INPUT_DEPTH, StartRequest, TimerRequest, TransitionsRequest, UpdateRequest,
+    WorkflowRequest, parse_json, parse_request_json, to_json_pretty, to_json_string,
 };
 pub use ordo_dsl::{Diagnostic, DiagnosticKind, Diagnostics};
 pub use registry::{Registry, Selector};

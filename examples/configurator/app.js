@@ -158,9 +158,11 @@ function currentInput() {
 
 // ---- asking the engine ------------------------------------------------------------------------
 
-/** Which options remain possible for the partial input (the engine's `configure`). */
+/** Which options remain possible for the partial input (the engine's `configure`). Fields left
+ * unset count at their defaults for the outputs and prices (`defaults: "apply"`), while their
+ * options are still judged open; options a warning or review would flag carry `warned_by`. */
 function configure(partial) {
-  return ruleset.configure(partial, { asOf: $("#as_of").value || undefined });
+  return ruleset.configure(partial, { asOf: $("#as_of").value || undefined, defaults: "apply" });
 }
 
 function update() {
@@ -216,8 +218,10 @@ function renderAvailability(availability, input) {
     const options = fields[field]?.options ?? [];
     for (const label of document.querySelectorAll(`[data-field="${field}"] .option`)) {
       const answer = options.find((o) => o.value === label.dataset.value);
-      const reasons = (answer?.blocked_by ?? []).map((b) => b.message);
+      // Blocking errors first, then the warnings and reviews the option would raise.
+      const reasons = [...(answer?.blocked_by ?? []), ...(answer?.warned_by ?? [])].map((b) => b.message);
       const blocked = answer !== undefined && !answer.available;
+      label.classList.toggle("warned", (answer?.warned_by ?? []).length > 0);
       const control = label.querySelector("input");
       // A chosen value stays clickable (to undo it); its conflict is shown instead.
       control.disabled = blocked && !control.checked;

@@ -1,9 +1,10 @@
-//! `ordo configure FILE --input partial.json [--complete]`: which options remain and why.
+//! `ordo configure FILE --input partial.json [--complete] [--defaults apply] [--context PATH]`:
+//! which options remain and why.
 
 use std::path::PathBuf;
 
-use ordo_engine::ConfigureRequest;
 use ordo_engine::text::parse_date;
+use ordo_engine::{ConfigureRequest, Defaults};
 
 use super::request::{Output, compiled, emit, read_json};
 
@@ -21,6 +22,14 @@ pub struct Args {
     /// finite fields).
     #[arg(long)]
     complete: bool,
+    /// What unset fields count as for the outputs and prices: `unknown` (the default) or
+    /// `apply` (their declared defaults, so prices show from the first click).
+    #[arg(long, default_value = "unknown", value_parser = ["unknown", "apply"])]
+    defaults: String,
+    /// An input path that is context, not a choice (`customer`): its fields are not offered as
+    /// options. Repeatable.
+    #[arg(long = "context", value_name = "PATH")]
+    context: Vec<String>,
     #[command(flatten)]
     output: Output,
 }
@@ -36,6 +45,8 @@ pub fn run(args: &Args) -> u8 {
             input,
             as_of: args.as_of.as_deref().map(parse_date).transpose()?,
             complete: args.complete,
+            defaults: Defaults::parse(&args.defaults)?,
+            context: args.context.clone(),
         })
     });
     emit(result, &args.output)

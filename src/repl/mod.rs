@@ -603,7 +603,7 @@ impl Session {
         let request = ConfigureRequest {
             input: Json::Object(self.input.clone()),
             as_of: self.base.as_of,
-            complete: false,
+            ..ConfigureRequest::default()
         };
         match ruleset.configure(&request) {
             Ok(answer) => crate::output::outln!("{}", ordo_engine::to_json_pretty(&answer)),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use ordo_engine::{
-    ApplyRequest, Approvals, ConfigureRequest, EvalOptions, Event, Ruleset, StartRequest,
+    ApplyRequest, Approvals, ConfigureRequest, Defaults, EvalOptions, Event, Ruleset, StartRequest,
     TimerRequest, UpdateRequest, WorkflowRequest,
 };
 use pyo3::prelude::*;
@@ -270,18 +270,22 @@ impl PyRuleset {
     /// finite field, which values remain possible and which constraints block the others, with
     /// the outputs and quotes known so far. With `complete=True`, options that lead only to dead
     /// ends are disabled too (a bounded search over the remaining finite fields).
-    #[pyo3(signature = (partial, *, as_of=None, complete=false))]
+    #[pyo3(signature = (partial, *, as_of=None, complete=false, defaults="unknown", context=Vec::new()))]
     fn configure<'py>(
         &self,
         py: Python<'py>,
         partial: &Bound<'py, PyAny>,
         as_of: Option<&Bound<'py, PyAny>>,
         complete: bool,
+        defaults: &str,
+        context: Vec<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = ConfigureRequest {
             input: to_json(partial, "")?,
             as_of: as_of_date(py, as_of)?,
             complete,
+            defaults: Defaults::parse(defaults).map_err(|e| eval_error(py, &e))?,
+            context,
         };
         self.request(py, request, Ruleset::configure, Shape::Configuration)
     }

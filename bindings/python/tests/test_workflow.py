@@ -152,6 +152,28 @@ def test_configure(cli):
     assert complete["fields"]["size"]["options"]
 
 
+def test_configure_applies_defaults_and_leaves_context_out(cli):
+    bikes = ordo.load(BIKES)
+    partial = {"frame": "gravel"}
+    unknown = call(bikes.configure, partial=partial)
+    applied = call(bikes.configure, partial=partial, defaults="apply", context=["dealer"])
+    # The unit price reads the defaulted size and groupset: known only with defaults applied.
+    assert unknown["outputs"]["unit_price_eur"] is None
+    assert isinstance(applied["outputs"]["unit_price_eur"], Decimal)
+    assert "dealer" in unknown["fields"] and "dealer" not in applied["fields"]
+    assert applied["fields"]["size"]["selected"] is None
+    args = ["configure", str(BIKES), "--input", "-", "--compact", "--defaults", "apply", "--context", "dealer"]
+    out = run_cli(cli, args, json_text(partial))
+    assert out.returncode == 0, out.stderr.decode()
+    assert bikes.result_to_json(applied, op="configure") == out.stdout.decode().rstrip("\n")
+    with pytest.raises(ordo.OrdoError) as raised:
+        bikes.configure(partial, defaults="always")
+    assert raised.value.path == "defaults"
+    with pytest.raises(ordo.OrdoError) as raised:
+        bikes.configure(partial, context=["dealr"])
+    assert raised.value.path == "context[0]"
+
+
 def test_result_to_json_rejects_an_unknown_op(orders):
     with pytest.raises(ordo.InputError):
         orders.result_to_json({}, op="nope")

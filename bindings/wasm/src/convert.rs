@@ -9,7 +9,7 @@
 
 use chrono::NaiveDate;
 use ordo_engine::text::parse_date;
-use ordo_engine::{Approvals, ConfigureRequest, ErrorKind, EvalError, EvalOptions};
+use ordo_engine::{Approvals, ConfigureRequest, Defaults, ErrorKind, EvalError, EvalOptions};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
@@ -106,6 +106,10 @@ pub struct JsConfigureOptions {
     pub as_of: Option<String>,
     /// Whether the partial input is to be treated as complete (spec §18 `complete`).
     pub complete: Option<bool>,
+    /// `"unknown"` (the default) or `"apply"`: what unset fields count as for outputs and prices.
+    pub defaults: Option<String>,
+    /// Input paths that are context, not choices: not offered as options.
+    pub context: Option<Vec<String>>,
 }
 
 /// Reads an options object (`null` when JavaScript passed none).
@@ -151,6 +155,13 @@ impl JsConfigureOptions {
             input: partial,
             as_of: self.as_of.as_deref().map(parse_as_of).transpose()?,
             complete: self.complete.unwrap_or(false),
+            defaults: self
+                .defaults
+                .as_deref()
+                .map(Defaults::parse)
+                .transpose()?
+                .unwrap_or_default(),
+            context: self.context.unwrap_or_default(),
         })
     }
 }

@@ -68,8 +68,13 @@ export interface EvalOptions {
 export interface ConfigureOptions {
   /** The evaluation date, `"YYYY-MM-DD"`. */
   asOf?: string;
-  /** Treat the partial input as complete. */
+  /** Also disable options that lead only to dead ends (a bounded search). */
   complete?: boolean;
+  /** What unset fields count as for outputs and prices: `"unknown"` (the default) or `"apply"`
+   * (their declared defaults, so a configurator shows a price from the first click). */
+  defaults?: "unknown" | "apply";
+  /** Input paths that are context (the customer), not choices: not offered as options. */
+  context?: string[];
 }
 
 /**
@@ -206,7 +211,12 @@ export interface ConfigureOption {
   blocked_by?: BlockingConstraint[];
   /** With `complete`: every completion of this value violates an `error` constraint. */
   dead_end?: DeadEnd;
+  /** The `warning` and `review` constraints choosing this value would violate (it stays available). */
+  warned_by?: WarningConstraint[];
 }
+
+/** A `warning` or `review` constraint that an option would violate. */
+export interface WarningConstraint { id: string; severity: "warning" | "review"; message: string; }
 
 /** A configurable field: the value chosen so far and the default (`null` for none). */
 export interface ConfigureField {

@@ -62,6 +62,20 @@ describe("configure", () => {
     }
   });
 
+  it("applies defaults to prices and leaves context fields out, as the CLI does", () => {
+    const partial = { frame: "gravel" };
+    const options = { defaults: "apply", context: ["dealer"] };
+    const mine = compared(
+      () => bikes.configure(partial, options),
+      () => cliConfigure(bikesFile, partial, options),
+    );
+    assert.ok(mine.ok, mine.errorText);
+    assert.notEqual(mine.result.outputs.unit_price_eur, null);
+    assert.equal(mine.result.fields.dealer, undefined);
+    assert.equal(mine.result.fields.size.selected, null);
+    assert.throws(() => bikes.configure(partial, { defaults: "always" }), /defaults/);
+  });
+
   it("takes asOf and refuses JS numbers that are not safe integers", () => {
     const partial = { frame: "cargo", fleet_discount: "0.05" };
     const options = { asOf: "2026-07-01" };

@@ -85,9 +85,11 @@ export function cliEval(rulesetFile, inputText, { asOf, approvalsText, trace } =
 }
 
 /** `ordo configure FILE --input - [--as-of D]` for a partial input (a plain JS object). */
-export function cliConfigure(rulesetFile, partial, { asOf } = {}) {
+export function cliConfigure(rulesetFile, partial, { asOf, defaults, context } = {}) {
   const args = ["configure", rulesetFile, "--input", "-"];
   if (asOf !== undefined) args.push("--as-of", asOf);
+  if (defaults !== undefined) args.push("--defaults", defaults);
+  for (const path of context ?? []) args.push("--context", path);
   return cli(args, { stdin: JSON.stringify(partial) });
 }
 

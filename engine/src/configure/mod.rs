@@ -14,12 +14,12 @@ mod search;
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::error::EvalResult;
+use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::eval::{Context, Evaluator, Truth};
 use crate::ir::display::display;
-use crate::ir::{Constraint, Program};
+use crate::ir::{Constraint, InputField, Program};
 use crate::json::input::{Absent, read_input};
-use crate::json::requests::ConfigureRequest;
+use crate::json::requests::{ConfigureRequest, Defaults};
 use crate::json::values::{quote_json, value_to_json};
 use crate::ruleset::Ruleset;
 use crate::value::Value;
@@ -86,10 +86,29 @@ fn configure(ruleset: &Ruleset, request: &ConfigureRequest) -> EvalResult<Json> 
             violations.push(json!({"id": c.id, "severity": c.severity.as_str(), "message": message(&mut ev, c)}));
         }
     }
-    let outputs = known_outputs(&mut ev);
-    let quotes = known_quotes(&mut ev);
+    // Outputs and prices may count unset fields at their defaults; the options never do, so
+    // that no option is disabled by a default the user has not chosen (the answer stays sound).
+    let (outputs, quotes) = match request.defaults {
+        Defaults::Unknown => (known_outputs(&mut ev), known_quotes(&mut ev)),
+        Defaults::Apply => {
+            let applied = read_input(program, &request.input, Absent::Defaults)?;
+            let mut ev = Evaluator::new(program, applied, context.clone());
+            (known_outputs(&mut ev), known_quotes(&mut ev))
+        }
+    };
 
-    let finite = finite_fields(program);
+    let finite: Vec<FiniteField<'_>> = finite_fields(program)
+        .into_iter()
+        .filter(|field| !is_context(&field.path, &request.context))
+        .collect();
+    check_context_paths(program, &request.context)?;
+    let other_constraints: Vec<usize> = program
+        .constraints
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.severity != Severity::Error)
+        .map(|(i, _)| i)
+        .collect();
     let mut search = request
         .complete
         .then(|| search::Search::new(program, &finite, &error_constraints, &context));
@@ -120,6 +139,19 @@ fn configure(ruleset: &Ruleset, request: &ConfigureRequest) -> EvalResult<Json> 
             .copied()
             .filter(|&i| violated(&mut base, i))
             .collect();
+        // Warnings and reviews that read the field: an option they would flag stays available
+        // and says so (`warned_by`).
+        let warnings: Vec<usize> = other_constraints
+            .iter()
+            .copied()
+            .filter(|&i| {
+                program
+                    .constraints
+                    .get(i)
+                    .is_some_and(|c| reads_field(c, &field.path))
+                    && !violated(&mut base, i)
+            })
+            .collect();
 
         let mut options = Vec::new();
         for option in 0..field.option_count(program) {
@@ -140,8 +172,19 @@ fn configure(ruleset: &Ruleset, request: &ConfigureRequest) -> EvalResult<Json> 
                     blocked_by.push(json!({"id": c.id, "message": message(&mut ev, c)}));
                 }
             }
+            let mut warned_by = Vec::new();
+            for &i in &warnings {
+                if violated(&mut ev, i)
+                    && let Some(c) = program.constraints.get(i)
+                {
+                    warned_by.push(json!({"id": c.id, "severity": c.severity.as_str(), "message": message(&mut ev, c)}));
+                }
+            }
             let mut entry = Map::new();
             entry.insert("value".into(), option_json(program, field, option));
+            if !warned_by.is_empty() {
+                entry.insert("warned_by".into(), Json::Array(warned_by));
+            }
             if blocked_by.is_empty() {
                 if let Some(search) = search.as_mut()
                     && let Some(dead_end) = search.dead_end(&trial)
@@ -182,6 +225,52 @@ fn configure(ruleset: &Ruleset, request: &ConfigureRequest) -> EvalResult<Json> 
         result.insert("search".into(), search.summary());
     }
     Ok(Json::Object(result))
+}
+
+/// Whether the field at `path` is context: at or under one of the `context` paths.
+fn is_context(path: &str, context: &[String]) -> bool {
+    context.iter().any(|c| {
+        path == c
+            || path
+                .strip_prefix(c.as_str())
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+/// Every context path must name an input field (or a record of them): a misspelled one would
+/// quietly offer the field it meant as a choice.
+fn check_context_paths(program: &Program, context: &[String]) -> EvalResult<()> {
+    let mut known = Vec::new();
+    input_paths(&program.input.fields, "", &mut known);
+    for (i, path) in context.iter().enumerate() {
+        if !known.contains(path) {
+            let mut error = EvalError::at_path(
+                ErrorKind::InvalidRequest,
+                format!("context[{i}]"),
+                format!("`{path}` is not an input field"),
+            );
+            if let Some(hint) =
+                ordo_dsl::diagnostic::did_you_mean(path, known.iter().map(String::as_str))
+            {
+                error = error.with_hint(hint);
+            }
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
+/// The dotted path of every input field, records and the fields inside them.
+fn input_paths(fields: &[InputField], prefix: &str, out: &mut Vec<String>) {
+    for field in fields {
+        let path = if prefix.is_empty() {
+            field.name.clone()
+        } else {
+            format!("{prefix}.{}", field.name)
+        };
+        input_paths(&field.fields, &path, out);
+        out.push(path);
+    }
 }
 
 fn option_json(program: &Program, field: &FiniteField<'_>, option: usize) -> Json {

@@ -163,3 +163,135 @@ input {
             .all(|(_, available)| *available)
     );
 }
+
+/// A ruleset with a price that reads defaulted fields, a warning and a review over choices, and
+/// a customer record that is context rather than a choice.
+const DESK: &str = r#"ruleset d version "1.0.0"
+enum Top { oak, walnut, glass }
+enum Legs { steel, wood }
+enum Tier { retail, trade }
+input {
+  top: Top = oak
+  legs: Legs = steel
+  quantity: Int = 1
+  customer: { tier: Tier = retail }
+}
+table top_price: Top -> Decimal {
+  oak => 400.00
+  walnut => 650.00
+  glass => 500.00
+}
+constraint glass_on_wood: top == glass implies legs == steel
+  else warning "Glass tops on wooden legs need a brace kit"
+constraint walnut_lead: top != walnut
+  else review "Walnut stock is checked by purchasing"
+constraint trade_only: legs == wood implies customer.tier == trade
+  else error "Wooden legs are sold to the trade"
+price quote currency "EUR" {
+  line desk "Desk" qty quantity at top_price[top]
+}
+output unit = top_price[top]
+"#;
+
+#[test]
+fn applied_defaults_price_the_unset_fields_while_options_stay_open() {
+    let r = Ruleset::compile(DESK).unwrap();
+    let unknown = r.configure_json(&json!({"input": {}})).unwrap();
+    assert_eq!(unknown["outputs"]["unit"], json!(null));
+    assert_eq!(unknown["quotes"]["quote"]["total"], json!(null));
+
+    let applied = r
+        .configure_json(&json!({"input": {}, "defaults": "apply"}))
+        .unwrap();
+    assert_eq!(applied["outputs"]["unit"], "400.00");
+    assert_eq!(applied["quotes"]["quote"]["total"], "400.00");
+    // The fields are still unset, with their defaults beside them, and every option is judged
+    // with the unset fields unknown: the default `retail` tier does not disable wooden legs.
+    assert_eq!(applied["fields"]["top"]["selected"], json!(null));
+    assert_eq!(applied["fields"]["top"]["default"], "oak");
+    assert_eq!(applied["fields"], unknown["fields"]);
+    assert_eq!(
+        options(&applied, "legs"),
+        vec![("steel".into(), true), ("wood".into(), true)]
+    );
+    // A chosen field overrides its default for the price.
+    let walnut = r
+        .configure_json(&json!({"input": {"top": "walnut", "quantity": 2}, "defaults": "apply"}))
+        .unwrap();
+    assert_eq!(walnut["quotes"]["quote"]["total"], "1300.00");
+}
+
+#[test]
+fn warnings_and_reviews_are_reported_per_option_which_stays_available() {
+    let r = Ruleset::compile(DESK).unwrap();
+    let result = r
+        .configure_json(&json!({"input": {"legs": "wood"}}))
+        .unwrap();
+    let top = &result["fields"]["top"]["options"];
+    assert_eq!(top[0]["value"], "oak");
+    assert!(top[0].get("warned_by").is_none(), "{top}");
+    assert_eq!(top[1]["value"], "walnut");
+    assert_eq!(top[1]["available"], true);
+    assert_eq!(
+        top[1]["warned_by"],
+        json!([{"id": "walnut_lead", "severity": "review", "message": "Walnut stock is checked by purchasing"}])
+    );
+    assert_eq!(top[2]["value"], "glass");
+    assert_eq!(top[2]["available"], true);
+    assert_eq!(top[2]["warned_by"][0]["id"], "glass_on_wood");
+    assert_eq!(top[2]["warned_by"][0]["severity"], "warning");
+    // Errors still block: with retail customers, wooden legs are out.
+    let retail = r
+        .configure_json(&json!({"input": {"customer": {"tier": "retail"}}}))
+        .unwrap();
+    assert_eq!(
+        options(&retail, "legs"),
+        vec![("steel".into(), true), ("wood".into(), false)]
+    );
+}
+
+#[test]
+fn context_fields_are_not_offered_as_options() {
+    let r = Ruleset::compile(DESK).unwrap();
+    let all = r.configure_json(&json!({"input": {}})).unwrap();
+    assert!(all["fields"].get("customer.tier").is_some());
+    for context in [json!(["customer"]), json!(["customer.tier"])] {
+        let result = r
+            .configure_json(&json!({"input": {"customer": {"tier": "trade"}}, "context": context}))
+            .unwrap();
+        let fields: Vec<&String> = result["fields"].as_object().unwrap().keys().collect();
+        assert_eq!(fields, ["top", "legs"], "{context}");
+        // Context still counts: trade customers may have wooden legs.
+        assert_eq!(
+            options(&result, "legs"),
+            vec![("steel".into(), true), ("wood".into(), true)]
+        );
+    }
+}
+
+#[test]
+fn bad_defaults_or_context_are_request_errors_naming_the_field() {
+    let r = Ruleset::compile(DESK).unwrap();
+    let error = r
+        .configure_json(&json!({"input": {}, "defaults": "always"}))
+        .unwrap_err();
+    assert_eq!(error.kind, crate::ErrorKind::InvalidRequest);
+    assert_eq!(error.path.as_deref(), Some("defaults"));
+    let error = r
+        .configure_json(&json!({"input": {}, "context": ["custmer"]}))
+        .unwrap_err();
+    assert_eq!(error.kind, crate::ErrorKind::InvalidRequest);
+    assert_eq!(error.path.as_deref(), Some("context[0]"));
+    assert!(
+        error.hint.as_deref().unwrap_or("").contains("customer"),
+        "{error:?}"
+    );
+    let error = r
+        .configure_json(&json!({"input": {}, "context": "customer"}))
+        .unwrap_err();
+    assert_eq!(error.path.as_deref(), Some("context"));
+    let error = r
+        .configure_json(&json!({"input": {}, "complet": true}))
+        .unwrap_err();
+    assert_eq!(error.kind, crate::ErrorKind::UnknownField);
+}

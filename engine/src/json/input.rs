@@ -25,6 +25,9 @@ pub enum Absent {
     Complete,
     /// Absent fields are not chosen yet: `Unknown` (the configurator).
     Partial,
+    /// Absent fields take their default (`none` for optionals); those without one are
+    /// `Unknown` (the configurator's outputs and prices with `defaults: "apply"`).
+    Defaults,
 }
 
 /// Reads a JSON object into one value per top-level input field.
@@ -195,6 +198,7 @@ impl Reader<'_> {
         }
         match absent_value(field) {
             Some(value) => value,
+            None if self.absent == Absent::Defaults => Value::Unknown,
             None => self.fail(
                 ErrorKind::MissingInput,
                 path,

@@ -26,8 +26,8 @@ pub use evaluate::EvalOptions;
 /// so a value too deep or circular is refused with its path rather than overflowing the stack.
 pub const MAX_INPUT_DEPTH: usize = 128;
 pub use requests::{
-    Actor, ApplyRequest, Approvals, ConfigureRequest, Event, Grant, StartRequest, TimerRequest,
-    TransitionsRequest, UpdateRequest, WorkflowRequest,
+    Actor, ApplyRequest, Approvals, ConfigureRequest, Defaults, Event, Grant, StartRequest,
+    TimerRequest, TransitionsRequest, UpdateRequest, WorkflowRequest,
 };
 
 /// Parses JSON text, turning a syntax error into an `invalid_request` error with its position.

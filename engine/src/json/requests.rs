@@ -10,7 +10,8 @@
 //!   `"transition"` to apply one, `"trigger"` for a timer that fell due, or `"previous_input"`
 //!   for an update (spec §24); a start has no `"state"`. The actor is a role or
 //!   `{"id", "roles"}`. A key a request does not know is an error, with a "did you mean".
-//! - a configure request: `{"input"?: partial, "as_of"?, "complete"?: bool}`.
+//! - a configure request: `{"input"?: partial, "as_of"?, "complete"?: bool, "defaults"?:
+//!   "unknown" | "apply", "context"?: ["customer", ...]}`.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
@@ -289,6 +290,36 @@ pub struct ConfigureRequest {
     pub as_of: Option<NaiveDate>,
     /// Also disable options that lead only to dead ends (a bounded search).
     pub complete: bool,
+    /// What fields left unset count as for the outputs and prices.
+    pub defaults: Defaults,
+    /// Input paths that are context (the customer, a segment), not choices: the fields at or
+    /// under them are not offered as options.
+    pub context: Vec<String>,
+}
+
+/// What a configure request's unset fields count as for its outputs and prices.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Defaults {
+    /// Unknown: outputs and lines that read them are `null` until the user picks (spec §18).
+    #[default]
+    Unknown,
+    /// Their declared defaults (`none` for optional fields), so a configurator shows a price
+    /// from the first click. Options are still computed with the unset fields unknown.
+    Apply,
+}
+
+impl Defaults {
+    /// Reads `"unknown"` or `"apply"`.
+    pub fn parse(text: &str) -> EvalResult<Defaults> {
+        match text {
+            "unknown" => Ok(Defaults::Unknown),
+            "apply" => Ok(Defaults::Apply),
+            other => Err(bad(
+                "defaults",
+                format!("`defaults` must be \"unknown\" or \"apply\", not \"{other}\""),
+            )),
+        }
+    }
 }
 
 fn bad(path: &str, message: impl Into<String>) -> EvalError {
@@ -555,6 +586,11 @@ impl ConfigureRequest {
                 "the request must be a JSON object {\"input\": {...}}",
             ));
         }
+        check_keys(
+            request,
+            "",
+            &["input", "as_of", "complete", "defaults", "context"],
+        )?;
         let as_of = match request.get("as_of") {
             None | Some(Json::Null) => None,
             Some(Json::String(s)) => Some(parse_date(s)?),
@@ -565,10 +601,31 @@ impl ConfigureRequest {
             Some(Json::Bool(b)) => *b,
             Some(_) => return Err(bad("complete", "`complete` must be true or false")),
         };
+        let defaults = match request.get("defaults") {
+            None | Some(Json::Null) => Defaults::Unknown,
+            Some(Json::String(s)) => Defaults::parse(s)?,
+            Some(_) => {
+                return Err(bad(
+                    "defaults",
+                    "`defaults` must be \"unknown\" or \"apply\"",
+                ));
+            }
+        };
+        let context_error = || bad("context", "`context` must be a list of input paths");
+        let context = match request.get("context") {
+            None | Some(Json::Null) => Vec::new(),
+            Some(Json::Array(paths)) => paths
+                .iter()
+                .map(|p| p.as_str().map(str::to_string).ok_or_else(context_error))
+                .collect::<EvalResult<_>>()?,
+            Some(_) => return Err(context_error()),
+        };
         Ok(ConfigureRequest {
             input: input_of(request),
             as_of,
             complete,
+            defaults,
+            context,
         })
     }
 }

@@ -97,7 +97,7 @@ pub async fn evaluate(
     path = "/v1/rulesets/{name}/configure",
     tag = "evaluation",
     params(("name" = String, Path, description = "The ruleset's name")),
-    request_body(content = EngineRequest, description = "`{\"version\"?, \"input\": partial, \"as_of\"?, \"complete\"?}`"),
+    request_body(content = EngineRequest, description = "`{\"version\"?, \"input\": partial, \"as_of\"?, \"complete\"?, \"defaults\"?: \"unknown\" | \"apply\", \"context\"?: [path]}`"),
     responses(
         (status = 200, description = "Every field's options and their availability", body = ConfigureResult, headers(("x-ordo-audit-id" = i64, description = "The id of the audit entry of this answer (absent when the server runs without audit)"))),
         (status = 400, description = "A malformed request", body = ErrorBody),

@@ -2,7 +2,7 @@
 
 import datetime
 import os
-from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Union, final
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Union, final
 
 from ordo._errors import OrdoError
 from ordo._results import (
@@ -95,6 +95,8 @@ class Ruleset:
         *,
         as_of: _AsOf = None,
         complete: bool = False,
+        defaults: Literal["unknown", "apply"] = "unknown",
+        context: Sequence[str] = (),
     ) -> ConfigureResult:
         """_Option availability for a partial input: per finite field, the values still
         possible and the constraints blocking the others, with the outputs and quotes so far."""

@@ -24,6 +24,7 @@ __all__ = [
     "BlockingConstraint",
     "ConfigureField",
     "ConfigureOption",
+    "WarningConstraint",
     "ConfigureResult",
     "DeadEnd",
     "EngineError",
@@ -224,12 +225,21 @@ class _ConfigureOptionKeys(TypedDict):
     available: bool
 
 
+class WarningConstraint(TypedDict):
+    """A ``warning`` or ``review`` constraint that choosing an option would violate."""
+
+    id: str
+    severity: str
+    message: str
+
+
 class ConfigureOption(_ConfigureOptionKeys, total=False):
     """A candidate value: available, or not with ``blocked_by`` or (``complete``) a
-    ``dead_end``."""
+    ``dead_end``; ``warned_by`` lists the warnings and reviews it would raise."""
 
     blocked_by: List[BlockingConstraint]
     dead_end: DeadEnd
+    warned_by: List[WarningConstraint]
 
 
 class ConfigureField(TypedDict):
