@@ -513,3 +513,47 @@ fn lists_page_with_an_opaque_cursor_and_readers_need_a_role() {
     );
     assert_eq!(audited["state"], "draft");
 }
+
+/// An open server takes the actor from the request; what it acknowledged survives SIGKILL.
+#[test]
+fn acknowledged_instance_writes_survive_sigkill() {
+    let dir = TempDir::new("instances-kill");
+    let db = dir.path("ordo.db");
+    let db = db.to_str().unwrap();
+    let mut first = ServeProcess::start(&["--db", db, "--scheduler-interval-ms", "50"]);
+    let client = first.client(None);
+    ok(&client.publish(&read("examples/orders/orders.ordo")), 201);
+    let input: Json = serde_json::from_str(&read("examples/orders/order.json")).unwrap();
+    let ana = json!({"id": "ana", "roles": ["sales"]});
+    for n in 0..20 {
+        let id = format!("SO-{n}");
+        ok(
+            &client.post(
+                "/v1/instances",
+                &json!({"ruleset": "orders", "workflow": "order", "input": input, "id": id, "actor": ana}),
+            ),
+            201,
+        );
+        ok(
+            &client.post(
+                &format!("/v1/instances/{id}/apply"),
+                &json!({"transition": "submit", "seq": 1, "actor": ana}),
+            ),
+            200,
+        );
+    }
+    first.kill();
+
+    let second = ServeProcess::start(&["--db", db]);
+    let client = second.client(None);
+    let page = ok(&client.get("/v1/instances?state=submitted&limit=1000"), 200);
+    assert_eq!(page["instances"].as_array().unwrap().len(), 20);
+    let one = ok(&client.get("/v1/instances/SO-7"), 200);
+    assert_eq!(one["seq"], 2);
+    assert_eq!(field_strs(&one["timers"], "trigger"), ["approval_reminder"]);
+    let history = ok(&client.get("/v1/instances/SO-7/history"), 200);
+    assert_eq!(field_strs(&history["events"], "actor"), ["ana", "ana"]);
+    // Each submit of a large order put its notification in the outbox.
+    let outbox = ok(&client.get("/v1/outbox?limit=1000"), 200);
+    assert_eq!(outbox["actions"].as_array().unwrap().len(), 20);
+}
