@@ -67,7 +67,7 @@ pub async fn admit(
     let caller = match caller {
         Ok(Authenticated(caller)) => caller,
         Err(refusal) => {
-            return audit_alone(state, at, "", subject, &[], refusal.clone())
+            return audit_alone(state, at, "", subject, &[], refusal)
                 .await
                 .map(Err);
         }

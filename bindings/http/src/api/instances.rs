@@ -321,7 +321,11 @@ pub async fn list(
     };
     let rows = state.ops().instances(query).await.map_err(store_failed)?;
     let more = rows.len() > limit as usize;
-    let last = rows.iter().take(limit as usize).last().map(|(pos, _)| *pos);
+    let last = rows
+        .iter()
+        .take(limit as usize)
+        .next_back()
+        .map(|(pos, _)| *pos);
     let instances = rows
         .into_iter()
         .take(limit as usize)

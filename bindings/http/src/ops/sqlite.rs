@@ -658,3 +658,159 @@ impl OperationsStore for SqliteOperations {
         Box::pin(self.writer.change(change))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::OutboxAction;
+
+    fn instance(seq: i64) -> Instance {
+        Instance {
+            id: "SO-1".into(),
+            ruleset: "orders".into(),
+            version: "1.0.0".into(),
+            hash: "sha256:00".into(),
+            workflow: "order".into(),
+            state: "draft".into(),
+            previous_state: None,
+            owner: Some("sales".into()),
+            due_at: Some(50),
+            input: "{}".into(),
+            seq,
+            entered_at: 10,
+            created_at: 10,
+            created_by: "ci".into(),
+            updated_at: 10 + seq,
+        }
+    }
+
+    fn change(guard: Guard, seq: i64, key: &str) -> Change {
+        Change {
+            instance: "SO-1".into(),
+            guard,
+            row: Some(instance(seq)),
+            history: HistoryEvent {
+                kind: "apply".into(),
+                name: Some("submit".into()),
+                seq,
+                actor: "ana".into(),
+                actor_roles: "[\"sales\"]".into(),
+                at: 10 + seq,
+                from_state: None,
+                to_state: Some("draft".into()),
+                actions: "[]".into(),
+                detail: None,
+            },
+            timers: TimerChange::Replace(vec![Timer {
+                trigger: "reminder".into(),
+                due_at: 100 + seq,
+            }]),
+            actions: vec![OutboxAction {
+                key: key.into(),
+                trigger: "large_order".into(),
+                action: "{}".into(),
+            }],
+            decision: None,
+            pending: Some(vec![PendingStep {
+                chain: "deal_desk".into(),
+                step: "manager".into(),
+                label: "Sales manager".into(),
+                roles: "[\"sales_manager\"]".into(),
+                status: "pending".into(),
+                facts: "{}".into(),
+                granted_by: "[]".into(),
+            }]),
+            audit: None,
+        }
+    }
+
+    fn write(conn: &mut Connection, change: &Change) -> Committed {
+        let tx = conn.transaction().unwrap();
+        let committed = write_change(&tx, change).unwrap();
+        tx.commit().unwrap();
+        committed
+    }
+
+    #[test]
+    fn changes_are_guarded_and_the_outbox_keeps_each_key_once() {
+        let dir = std::env::temp_dir().join(format!("ordo-http-ops-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ops.db");
+        let _ = std::fs::remove_file(&path);
+        let mut conn = store::open(&path).unwrap();
+
+        assert!(matches!(
+            write(&mut conn, &change(Guard::Create, 1, "k1")),
+            Committed::Done { .. }
+        ));
+        assert_eq!(
+            write(&mut conn, &change(Guard::Create, 1, "k1")),
+            Committed::Exists
+        );
+        // A stale seq writes nothing and says what the seq is.
+        assert_eq!(
+            write(&mut conn, &change(Guard::Seq(0), 2, "k2")),
+            Committed::Conflict {
+                current_seq: Some(1)
+            }
+        );
+        // The same event retried: its action is stored once.
+        assert!(matches!(
+            write(&mut conn, &change(Guard::Seq(1), 2, "k1")),
+            Committed::Done { .. }
+        ));
+        assert_eq!(read_outbox(&conn, 0, 10).unwrap().len(), 1);
+        assert_eq!(read_instance(&conn, "SO-1").unwrap().unwrap().seq, 2);
+        assert_eq!(read_history(&conn, "SO-1").unwrap().len(), 2);
+        assert_eq!(
+            read_timers(&conn, "SO-1").unwrap(),
+            [Timer {
+                trigger: "reminder".into(),
+                due_at: 102
+            }]
+        );
+        assert_eq!(read_due_timers(&conn, 101, 10).unwrap().len(), 0);
+        assert_eq!(read_due_timers(&conn, 102, 10).unwrap().len(), 1);
+        assert_eq!(
+            write(&mut conn, &change(Guard::Seq(1), 3, "k3")),
+            Committed::Conflict {
+                current_seq: Some(2)
+            }
+        );
+
+        // The inbox: a step waits since it first waited, for the holders of its roles.
+        let inbox = read_inbox(&conn, "ben", &["sales_manager".into()]).unwrap();
+        assert_eq!(inbox.len(), 1);
+        assert_eq!(inbox[0].since, 11);
+        assert!(
+            read_inbox(&conn, "ana", &["sales".into()])
+                .unwrap()
+                .is_empty()
+        );
+
+        // History and outbox are append-only.
+        assert!(conn.execute("DELETE FROM instance_history", []).is_err());
+        assert!(conn.execute("UPDATE outbox SET key = 'x'", []).is_err());
+
+        // Filters.
+        let query = |q: InstanceQuery| query_instances(&conn, &InstanceQuery { limit: 10, ..q });
+        assert_eq!(
+            query(InstanceQuery {
+                overdue_at: Some(60),
+                ..InstanceQuery::default()
+            })
+            .unwrap()
+            .len(),
+            1
+        );
+        assert!(
+            query(InstanceQuery {
+                owner: Some("finance".into()),
+                ..InstanceQuery::default()
+            })
+            .unwrap()
+            .is_empty()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
