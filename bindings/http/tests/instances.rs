@@ -70,6 +70,12 @@ token = "wes-token-0123456789abcdef"
 caller = "wes-laptop"
 roles = ["operator"]
 person = { id = "wes", roles = ["workshop", "logistics"] }
+
+[[tokens]]
+token = "ivy-token-0123456789abcdef"
+caller = "ivy-laptop"
+roles = ["operator"]
+person = { id = "ivy", roles = ["agent"] }
 "#;
 
 const DISPATCHER: &str = "dispatcher-token-0123456789abcdef";
@@ -78,6 +84,7 @@ const BEN: &str = "ben-token-0123456789abcdef";
 const FAY: &str = "fay-token-0123456789abcdef";
 const FINN: &str = "finn-token-0123456789abcdef";
 const WES: &str = "wes-token-0123456789abcdef";
+const IVY: &str = "ivy-token-0123456789abcdef";
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
@@ -556,4 +563,234 @@ fn acknowledged_instance_writes_survive_sigkill() {
     // Each submit of a large order put its notification in the outbox.
     let outbox = ok(&client.get("/v1/outbox?limit=1000"), 200);
     assert_eq!(outbox["actions"].as_array().unwrap().len(), 20);
+}
+
+/// Waits until the outbox holds `count` actions, and returns them.
+fn await_outbox(server: &TestServer, count: usize) -> Vec<Json> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let actions = outbox(server);
+        if actions.len() >= count {
+            return actions;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the outbox did not reach {count} actions: {actions:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The `tickets` example: updates re-arm the SLA and deadline timers, the scheduler fires the
+/// SLA breach, `on change` fires on an update, and a computed owner follows the input.
+#[test]
+fn a_ticket_updates_timers_and_owner_through_the_api() {
+    let clock = ManualClock::new(at("2026-04-02T08:00:00Z"));
+    let server = server(TempDir::new("tickets"), &clock);
+    server
+        .client(Some(AUTHOR))
+        .publish_new(&read("examples/tickets/tickets.ordo"));
+    let ivy = server.client(Some(IVY));
+    let input = json!({"priority": "normal", "team": "desk", "opened_at": "2026-04-02T08:00:00Z"});
+    let started = ok(
+        &ivy.post(
+            "/v1/instances",
+            &json!({"ruleset": "tickets", "workflow": "ticket", "input": input, "id": "T-1"}),
+        ),
+        201,
+    );
+    let ticket = &started["instance"];
+    assert_eq!(ticket["state"], "new");
+    assert_eq!(ticket["owner"], "desk");
+    assert_eq!(ticket["due"], "2026-04-02T16:00:00.000000Z");
+    assert_eq!(
+        field_strs(&ticket["timers"], "trigger"),
+        ["sla:new", "deadline"]
+    );
+
+    // Urgent now: the SLA and the deadline move.
+    clock.set(at("2026-04-02T08:30:00Z"));
+    let mut urgent = input.clone();
+    urgent["priority"] = json!("urgent");
+    let updated = ok(
+        &ivy.post(
+            "/v1/instances/T-1/update",
+            &json!({"input": urgent, "seq": 1}),
+        ),
+        200,
+    );
+    assert_eq!(
+        field_strs(&updated["result"]["timers"], "trigger"),
+        ["sla:new", "deadline"]
+    );
+    let ticket = &updated["instance"];
+    assert_eq!(ticket["due"], "2026-04-02T09:00:00.000000Z");
+    assert_eq!(
+        field_strs(&ticket["timers"], "due"),
+        ["2026-04-02T09:00:00.000000Z", "2026-04-07T15:00:00.000000Z"]
+    );
+
+    // The first response is late: the scheduler fires the breach.
+    clock.set(at("2026-04-02T09:01:00Z"));
+    let actions = await_outbox(&server, 3);
+    assert_eq!(
+        action_names(&actions),
+        [
+            "welcome.notify",
+            "first_response_late.escalate",
+            "first_response_late.notify"
+        ]
+    );
+
+    // Ivy takes it; the deadline stays armed, the SLA timer is gone.
+    let taken = ok(
+        &ivy.post(
+            "/v1/instances/T-1/apply",
+            &json!({"transition": "take", "seq": 3}),
+        ),
+        200,
+    );
+    assert_eq!(taken["instance"]["state"], "working");
+    assert_eq!(taken["instance"]["due"], Json::Null);
+    assert_eq!(
+        field_strs(&taken["instance"]["timers"], "trigger"),
+        ["deadline"]
+    );
+
+    // Assigning it fires `on change` and makes the assignee its owner.
+    let mut assigned = urgent.clone();
+    assigned["assignee"] = json!("ivy");
+    let reassigned = ok(
+        &ivy.post(
+            "/v1/instances/T-1/update",
+            &json!({"input": assigned, "seq": 4}),
+        ),
+        200,
+    );
+    assert_eq!(reassigned["instance"]["owner"], "ivy");
+    assert_eq!(
+        field_strs(&reassigned["result"]["actions"], "trigger"),
+        ["reassigned"]
+    );
+    let mine = ok(&ivy.get("/v1/instances?owner=ivy"), 200);
+    assert_eq!(field_strs(&mine["instances"], "id"), ["T-1"]);
+
+    // On hold and back to where it was (`-> previous`).
+    let mut waiting = assigned.clone();
+    waiting["waiting_on_customer"] = json!(true);
+    ok(
+        &ivy.post(
+            "/v1/instances/T-1/update",
+            &json!({"input": waiting, "seq": 5}),
+        ),
+        200,
+    );
+    ok(
+        &ivy.post(
+            "/v1/instances/T-1/apply",
+            &json!({"transition": "hold", "seq": 6}),
+        ),
+        200,
+    );
+    let answered = ok(
+        &ivy.post(
+            "/v1/instances/T-1/update",
+            &json!({"input": assigned, "seq": 7}),
+        ),
+        200,
+    );
+    assert_eq!(
+        field_strs(&answered["result"]["actions"], "trigger"),
+        ["customer_answered"]
+    );
+    let resumed = ok(
+        &ivy.post(
+            "/v1/instances/T-1/apply",
+            &json!({"transition": "resume", "seq": 8}),
+        ),
+        200,
+    );
+    assert_eq!(resumed["instance"]["state"], "working");
+    assert_eq!(resumed["instance"]["previous_state"], "on_hold");
+    let actions = outbox(&server);
+    assert_eq!(
+        action_names(&actions),
+        [
+            "welcome.notify",
+            "first_response_late.escalate",
+            "first_response_late.notify",
+            "reassigned.notify",
+            "customer_answered.task"
+        ]
+    );
+}
+
+/// A rejection does not count, leaves the rejecting person's inbox, and is in the history.
+#[test]
+fn a_rejected_step_does_not_count() {
+    let clock = ManualClock::new(at("2026-03-02T09:00:00Z"));
+    let server = server(TempDir::new("reject"), &clock);
+    server
+        .client(Some(AUTHOR))
+        .publish_new(&read("examples/orders/orders.ordo"));
+    let ana = server.client(Some(ANA));
+    let ben = server.client(Some(BEN));
+    let input: Json = serde_json::from_str(&read("examples/orders/order.json")).unwrap();
+    ok(
+        &ana.post(
+            "/v1/instances",
+            &json!({"ruleset": "orders", "workflow": "order", "input": input, "id": "SO-9"}),
+        ),
+        201,
+    );
+    // Nothing waits in `draft`.
+    ben.post(
+        "/v1/instances/SO-9/approvals/deal_desk/manager/grant",
+        &json!({}),
+    )
+    .assert_error(422, "approval");
+    ok(
+        &ana.post(
+            "/v1/instances/SO-9/apply",
+            &json!({"transition": "submit", "seq": 1}),
+        ),
+        200,
+    );
+    assert_eq!(inbox_steps(&server, BEN), ["deal_desk.manager"]);
+    let rejected = ok(
+        &ben.post(
+            "/v1/instances/SO-9/approvals/deal_desk/manager/reject",
+            &json!({"seq": 2}),
+        ),
+        200,
+    );
+    assert_eq!(rejected["decision"], "reject");
+    assert_eq!(rejected["status"]["status"], "pending");
+    assert!(inbox_steps(&server, BEN).is_empty());
+    ben.post(
+        "/v1/instances/SO-9/apply",
+        &json!({"transition": "approve", "seq": 2}),
+    )
+    .assert_error(422, "transition");
+    // Ben thinks again: his grant replaces his rejection.
+    let granted = ok(
+        &ben.post(
+            "/v1/instances/SO-9/approvals/deal_desk/manager/grant",
+            &json!({"seq": 2}),
+        ),
+        200,
+    );
+    assert_eq!(granted["status"]["status"], "granted");
+    ok(
+        &ben.post(
+            "/v1/instances/SO-9/apply",
+            &json!({"transition": "approve", "seq": 2}),
+        ),
+        200,
+    );
+    let history = ok(&ben.get("/v1/instances/SO-9/history"), 200);
+    assert_eq!(
+        field_strs(&history["events"], "kind"),
+        ["start", "apply", "reject", "grant", "apply"]
+    );
 }
