@@ -15,7 +15,7 @@ use super::{AppState, Authenticated, json_ok};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::ops::Guard;
-use crate::ops::decide::{self, StepRefusal};
+use crate::ops::decide::{self, StepRefusal, StepRequest};
 use crate::store;
 
 /// Grants step `step` of chain `chain` as the caller's person.
@@ -122,11 +122,13 @@ async fn decide_step(
                     &ruleset,
                     &job_instance,
                     &decisions,
-                    &chain,
-                    &step,
-                    verdict,
-                    &person,
-                    now,
+                    &StepRequest {
+                        chain: &chain,
+                        step: &step,
+                        verdict,
+                        person: &person,
+                        now,
+                    },
                 )
             })
             .await?

@@ -549,20 +549,32 @@ impl From<ApiError> for StepRefusal {
     }
 }
 
+/// A decision a person asks for on one step.
+pub struct StepRequest<'a> {
+    pub chain: &'a str,
+    pub step: &'a str,
+    /// `grant` or `reject`.
+    pub verdict: &'a str,
+    pub person: &'a Person,
+    pub now: DateTime<Utc>,
+}
+
 /// A person grants (`grant`) or rejects (`reject`) a step: the facts are copied from the
 /// current evaluation, the role is the first of theirs the step names, and the steps that
 /// wait are computed again with the decision in place.
-#[allow(clippy::too_many_arguments)]
 pub fn decide(
     ruleset: &Ruleset,
     instance: &Instance,
     decisions: &[Decision],
-    chain: &str,
-    step: &str,
-    verdict: &str,
-    person: &Person,
-    now: DateTime<Utc>,
+    request: &StepRequest<'_>,
 ) -> Result<Decided, StepRefusal> {
+    let StepRequest {
+        chain,
+        step,
+        verdict,
+        person,
+        now,
+    } = *request;
     let input = parse_input(&instance.input)?;
     let standing_before = standing(ruleset, instance, &input, &approvals_json(decisions), now)?;
     let Some(waiting) = standing_before
