@@ -65,6 +65,7 @@ async fn fire(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool, StoreError> {
     let ops = state.ops();
+    let _lock = state.lock_instance(&timer.instance).await;
     let Some(instance) = ops.instance(&timer.instance).await? else {
         return Ok(false);
     };

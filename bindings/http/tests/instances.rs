@@ -72,6 +72,12 @@ roles = ["operator"]
 person = { id = "wes", roles = ["workshop", "logistics"] }
 
 [[tokens]]
+token = "fritz-token-0123456789abcdef"
+caller = "fritz-laptop"
+roles = ["operator"]
+person = { id = "fritz", roles = ["finance"] }
+
+[[tokens]]
 token = "ivy-token-0123456789abcdef"
 caller = "ivy-laptop"
 roles = ["operator"]
@@ -84,6 +90,7 @@ const BEN: &str = "ben-token-0123456789abcdef";
 const FAY: &str = "fay-token-0123456789abcdef";
 const FINN: &str = "finn-token-0123456789abcdef";
 const WES: &str = "wes-token-0123456789abcdef";
+const FRITZ: &str = "fritz-token-0123456789abcdef";
 const IVY: &str = "ivy-token-0123456789abcdef";
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -793,4 +800,71 @@ fn a_rejected_step_does_not_count() {
         field_strs(&history["events"], "kind"),
         ["start", "apply", "reject", "grant", "apply"]
     );
+}
+
+/// Two people granting the same step at the same moment both count, and the step leaves the
+/// inbox of everyone else once its quorum is met.
+#[test]
+fn simultaneous_grants_both_count() {
+    let clock = ManualClock::new(at("2026-03-02T09:00:00Z"));
+    let server = server(TempDir::new("grants"), &clock);
+    server
+        .client(Some(AUTHOR))
+        .publish_new(&read("examples/orders/orders.ordo"));
+    let ana = server.client(Some(ANA));
+    let mut input: Json = serde_json::from_str(&read("examples/orders/order.json")).unwrap();
+    input["quantity"] = json!(25);
+    for n in 0..8 {
+        let id = format!("SO-{n}");
+        ok(
+            &ana.post(
+                "/v1/instances",
+                &json!({"ruleset": "orders", "workflow": "order", "input": input, "id": id}),
+            ),
+            201,
+        );
+        ok(
+            &ana.post(
+                &format!("/v1/instances/{id}/apply"),
+                &json!({"transition": "submit", "seq": 1}),
+            ),
+            200,
+        );
+        // The manager's step comes first in the chain.
+        let manager = ok(
+            &server.client(Some(BEN)).post(
+                &format!("/v1/instances/{id}/approvals/deal_desk/manager/grant"),
+                &json!({}),
+            ),
+            200,
+        );
+        assert_eq!(manager["status"]["status"], "granted", "{manager}");
+    }
+    assert_eq!(inbox_steps(&server, FRITZ).len(), 8);
+    let granting: Vec<_> = [FAY, FINN]
+        .into_iter()
+        .map(|token| {
+            let client = server.client(Some(token));
+            std::thread::spawn(move || {
+                for n in 0..8 {
+                    let answer = client.post(
+                        &format!("/v1/instances/SO-{n}/approvals/deal_desk/finance/grant"),
+                        &json!({}),
+                    );
+                    assert_eq!(answer.status, 200, "{}", answer.text);
+                    assert!(
+                        answer.json()["status"].get("refused").is_none(),
+                        "{}",
+                        answer.text
+                    );
+                }
+            })
+        })
+        .collect();
+    for thread in granting {
+        thread.join().unwrap();
+    }
+    // Quorum 2 is met everywhere: nothing waits for finance any more.
+    let left = server.client(Some(FRITZ)).get("/v1/approvals/inbox");
+    assert!(inbox_steps(&server, FRITZ).is_empty(), "{}", left.text);
 }

@@ -97,6 +97,8 @@ async fn decide_step(
         Ok(admitted) => admitted,
         Err(refused) => return Ok(refused),
     };
+    // Read, decided and committed under the instance's lock.
+    let _lock = state.lock_instance(&id).await;
     let outcome = async {
         let body: DecideRequest = read_body(&admitted.body, "{\"seq\"?}")?;
         let person = acting_person(&admitted.caller, body.actor)?;

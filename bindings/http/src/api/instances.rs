@@ -382,6 +382,8 @@ pub async fn update(
         Ok(admitted) => admitted,
         Err(refused) => return Ok(refused),
     };
+    // Read, decided and committed under the instance's lock.
+    let _lock = state.lock_instance(&id).await;
     let outcome = async {
         let body: UpdateInstanceRequest = read_body(&admitted.body, "{\"input\", \"seq\"?}")?;
         let person = acting_person(&admitted.caller, body.actor)?;
@@ -454,6 +456,8 @@ pub async fn apply(
         Ok(admitted) => admitted,
         Err(refused) => return Ok(refused),
     };
+    // Read, decided and committed under the instance's lock.
+    let _lock = state.lock_instance(&id).await;
     let outcome = async {
         let body: ApplyInstanceRequest = read_body(&admitted.body, "{\"transition\", \"seq\"}")?;
         let person = acting_person(&admitted.caller, body.actor)?;

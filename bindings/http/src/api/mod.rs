@@ -42,6 +42,7 @@ use crate::clock::Clock;
 use crate::cpu::CpuPool;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::ops::locks::InstanceLocks;
 use crate::ops::{Instance, OperationsStore};
 use crate::writer::Writer;
 
@@ -64,6 +65,7 @@ struct Shared {
     cpu: CpuPool,
     ops: Arc<dyn OperationsStore>,
     clock: Arc<dyn Clock>,
+    locks: InstanceLocks,
     shutting_down: AtomicBool,
     openapi_json: String,
 }
@@ -110,6 +112,7 @@ impl AppState {
             cpu: parts.cpu,
             ops: parts.ops,
             clock: parts.clock,
+            locks: InstanceLocks::default(),
             shutting_down: AtomicBool::new(false),
             openapi_json,
         }))
@@ -144,6 +147,11 @@ impl AppState {
     /// The store of workflow instances.
     pub(crate) fn ops(&self) -> &dyn OperationsStore {
         self.0.ops.as_ref()
+    }
+
+    /// Waits for the lock of instance `id` (see [`InstanceLocks`]).
+    pub(crate) async fn lock_instance(&self, id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        self.0.locks.lock(id).await
     }
 
     /// The server's clock.

@@ -7,6 +7,7 @@
 //! (PostgreSQL) can stand beside SQLite ([`sqlite`]) without touching them.
 
 pub mod decide;
+pub mod locks;
 pub mod sqlite;
 
 use std::future::Future;
