@@ -52,11 +52,6 @@ impl Clock for ManualClock {
     }
 }
 
-/// Microseconds since the Unix epoch of `at` (the store's unit of time).
-pub fn micros(at: DateTime<Utc>) -> i64 {
-    at.timestamp_micros()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

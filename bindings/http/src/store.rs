@@ -86,6 +86,9 @@ pub enum StoreError {
     /// The transaction holding this write failed; nothing of it was stored.
     #[error("the store could not commit: {0}")]
     Commit(String),
+    /// A read could not be carried out (its thread failed).
+    #[error("the store could not be read: {0}")]
+    Read(String),
 }
 
 /// Opens (creating if needed) the store file and brings its schema up to date.

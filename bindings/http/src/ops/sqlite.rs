@@ -611,7 +611,7 @@ impl SqliteOperations {
                 read(&conn)
             })
             .await
-            .map_err(|e| StoreError::Commit(format!("a store read failed: {e}")))?
+            .map_err(|e| StoreError::Read(e.to_string()))?
         })
     }
 }
