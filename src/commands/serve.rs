@@ -14,7 +14,7 @@ pub struct Args {
     #[arg(long, default_value = "ordo.db")]
     db: PathBuf,
     /// A TOML file of bearer tokens, each with a caller name and roles
-    /// (admin, author, evaluator, auditor). Without it every local caller may do everything.
+    /// (admin, author, evaluator, auditor, operator, dispatcher). Without it every local caller may do everything.
     #[arg(long)]
     tokens: Option<PathBuf>,
     /// Do not write audit entries (for measurements and local experiments only).
@@ -47,6 +47,10 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value_t = ordo_http::DEFAULT_HEADER_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..))]
     header_timeout: u64,
+    /// How often the scheduler looks for due workflow timers, in milliseconds.
+    #[arg(long, value_name = "MILLISECONDS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(10..))]
+    scheduler_interval_ms: u64,
     /// Log level on standard error: error, warn, info, debug, trace or off.
     #[arg(long, default_value = "info")]
     log: String,
@@ -73,6 +77,8 @@ pub fn run(args: &Args) -> u8 {
         max_table_rows: args.max_table_rows,
         max_connections: args.max_connections,
         header_timeout: Duration::from_secs(args.header_timeout),
+        scheduler_interval: Duration::from_millis(args.scheduler_interval_ms),
+        ..ordo_http::ServeConfig::default()
     };
     let served = ordo_http::serve(config, |addr| {
         // Scripts and tests read the real port from this line.

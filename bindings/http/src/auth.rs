@@ -5,10 +5,20 @@
 //! token = "a-long-random-secret-for-the-shop"   # or sha256 = "<hex digest of the token>"
 //! caller = "shop-frontend"
 //! roles = ["evaluator"]
+//!
+//! [[tokens]]
+//! token = "ana-s-own-long-random-secret"
+//! caller = "ana"
+//! roles = ["operator"]
+//! person = { id = "ana", roles = ["sales", "sales_manager"] }
 //! ```
 //!
 //! Roles: `admin` (everything), `author` (publishes versions), `evaluator` (evaluates),
-//! `auditor` (reads the audit log). Every known caller may read the list of rulesets and their
+//! `auditor` (reads the audit log and the instances), `operator` (starts, updates and moves
+//! workflow instances, decides approval steps, reads instances and the inbox), `dispatcher`
+//! (reads the outbox). A token's `person` is who acts on instances: the id the history and
+//! the approvals record, and the workflow roles the rules check (`by sales`). Without one the
+//! caller acts under its own name with no workflow role. Every known caller may read the list of rulesets and their
 //! versions. Without a tokens file the server is open (every request is the caller
 //! `anonymous` with every role) and refuses to listen on anything but a loopback address.
 
@@ -36,8 +46,12 @@ pub enum Role {
     Author,
     /// Evaluates (evaluate, configure, transitions, apply, fire_timer).
     Evaluator,
-    /// Reads the audit log.
+    /// Reads the audit log, and instances with their history.
     Auditor,
+    /// Runs workflow instances: start, update, apply, grant, reject, read, inbox.
+    Operator,
+    /// Reads the outbox of actions.
+    Dispatcher,
 }
 
 impl Role {
@@ -47,6 +61,8 @@ impl Role {
             Role::Author => 2,
             Role::Evaluator => 4,
             Role::Auditor => 8,
+            Role::Operator => 16,
+            Role::Dispatcher => 32,
         }
     }
 
@@ -57,6 +73,8 @@ impl Role {
             Role::Author => "author",
             Role::Evaluator => "evaluator",
             Role::Auditor => "auditor",
+            Role::Operator => "operator",
+            Role::Dispatcher => "dispatcher",
         }
     }
 }
@@ -67,11 +85,26 @@ impl fmt::Display for Role {
     }
 }
 
-/// An authenticated caller: its name (recorded in the audit log) and roles.
+/// Who acts on workflow instances: a person's id and their workflow roles.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    /// The id the history and the approvals record (`ana`).
+    pub id: String,
+    /// The roles the ruleset's workflows and approval steps name (`sales`, `finance`).
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+/// An authenticated caller: its name (recorded in the audit log), roles, and the person it
+/// acts as on instances.
 #[derive(Debug, Clone)]
 pub struct Caller {
     name: Arc<str>,
     roles: u8,
+    person: Option<Arc<Person>>,
+    /// An open server's caller names the person it acts as in the request.
+    names_its_actor: bool,
 }
 
 impl Caller {
@@ -80,7 +113,24 @@ impl Caller {
         Caller {
             name: Arc::from("anonymous"),
             roles: Role::Admin.bit(),
+            person: None,
+            names_its_actor: true,
         }
+    }
+
+    /// The person the caller acts as: its token's `person`, else its own name without
+    /// workflow roles.
+    pub fn person(&self) -> Person {
+        self.person.as_deref().cloned().unwrap_or_else(|| Person {
+            id: self.name.to_string(),
+            roles: Vec::new(),
+        })
+    }
+
+    /// Whether the caller may name the person it acts as in a request (only on an open
+    /// server, whose callers are all trusted local programs).
+    pub fn names_its_actor(&self) -> bool {
+        self.names_its_actor
     }
 
     /// The caller's name.
@@ -137,6 +187,7 @@ struct TokenEntry {
     sha256: Option<String>,
     caller: String,
     roles: Vec<Role>,
+    person: Option<Person>,
 }
 
 /// The access policy: open, or a table of known tokens.
@@ -206,9 +257,18 @@ impl Access {
                 }
             };
             let roles = entry.roles.iter().fold(0, |bits, role| bits | role.bit());
+            if let Some(person) = &entry.person
+                && person.id.trim().is_empty()
+            {
+                return Err(TokensError::Invalid(format!(
+                    "the `person` of `{caller}` has an empty `id`"
+                )));
+            }
             let known = Caller {
                 name: Arc::from(caller),
                 roles,
+                person: entry.person.map(Arc::new),
+                names_its_actor: false,
             };
             if tokens.insert(digest, known).is_some() {
                 return Err(TokensError::Invalid(format!(
@@ -316,6 +376,9 @@ mod tests {
             .unwrap();
         assert!(audit.has(Role::Auditor) && audit.has(Role::Evaluator));
         assert!(!audit.has(Role::Admin));
+        assert_eq!(audit.person().id, "audit");
+        assert!(audit.person().roles.is_empty());
+        assert!(!audit.names_its_actor());
         let refused = access.authenticate(&headers("Bearer nope")).unwrap_err();
         assert_eq!(refused.kind(), "unauthorized");
         let missing = access.authenticate(&HeaderMap::new()).unwrap_err();
@@ -324,6 +387,34 @@ mod tests {
             ci.require(Role::Auditor).unwrap_err().status().as_u16(),
             403
         );
+    }
+
+    #[test]
+    fn a_token_acts_as_its_person() {
+        let access = Access::parse(
+            r#"
+            [[tokens]]
+            token = "ana-secret-0123456789abcdef"
+            caller = "ana-laptop"
+            roles = ["operator"]
+            person = { id = "ana", roles = ["sales", "sales_manager"] }
+            "#,
+        )
+        .unwrap();
+        let ana = access
+            .authenticate(&headers("Bearer ana-secret-0123456789abcdef"))
+            .unwrap();
+        assert!(ana.has(Role::Operator) && !ana.has(Role::Dispatcher));
+        assert_eq!(
+            ana.person(),
+            Person {
+                id: "ana".into(),
+                roles: vec!["sales".into(), "sales_manager".into()]
+            }
+        );
+        let empty = "[[tokens]]\ntoken = \"0123456789abcdefgh\"\ncaller = \"x\"\nroles = [\"operator\"]\nperson = { id = \" \" }\n";
+        assert!(Access::parse(empty).is_err());
+        assert!(Caller::anonymous().names_its_actor());
     }
 
     #[test]

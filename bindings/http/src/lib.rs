@@ -18,9 +18,12 @@
 mod api;
 pub mod auth;
 pub mod catalog;
+pub mod clock;
 pub mod cpu;
 pub mod error;
 pub mod metrics;
+pub mod ops;
+pub mod scheduler;
 pub mod store;
 pub mod transport;
 pub mod writer;
@@ -74,6 +77,11 @@ pub struct ServeConfig {
     pub max_connections: u32,
     /// A connection that sends no complete request headers within this time is closed.
     pub header_timeout: Duration,
+    /// How often the scheduler looks for due timers.
+    pub scheduler_interval: Duration,
+    /// The clock of instance events and timers (the system clock by default; tests pass a
+    /// [`clock::ManualClock`]).
+    pub clock: Arc<dyn clock::Clock>,
 }
 
 /// The default of [`ServeConfig::cpu_queue`].
@@ -87,6 +95,9 @@ pub const DEFAULT_MAX_TABLE_ROWS: usize = 10_000;
 
 /// The default of [`ServeConfig::max_connections`].
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 512;
+
+/// The default of [`ServeConfig::scheduler_interval`].
+pub const DEFAULT_SCHEDULER_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The default of [`ServeConfig::header_timeout`].
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -106,6 +117,8 @@ impl Default for ServeConfig {
             max_table_rows: DEFAULT_MAX_TABLE_ROWS,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
+            scheduler_interval: DEFAULT_SCHEDULER_INTERVAL,
+            clock: Arc::new(clock::SystemClock),
         }
     }
 }
@@ -148,6 +161,7 @@ pub struct Server {
     state: AppState,
     addr: SocketAddr,
     transport: TransportLimits,
+    scheduler_interval: Duration,
 }
 
 impl Server {
@@ -174,6 +188,10 @@ impl Server {
         let reader = store::open(&config.db)?;
         let metrics = Arc::new(metrics::Metrics::new());
         let writer = Writer::start(conn, store::open(&config.db)?, Arc::clone(&metrics))?;
+        let ops: Arc<dyn ops::OperationsStore> = Arc::new(ops::sqlite::SqliteOperations::new(
+            store::open(&config.db)?,
+            writer.clone(),
+        ));
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| ServeError::Bind {
@@ -204,6 +222,8 @@ impl Server {
                     max_table_rows: config.max_table_rows,
                 },
                 cpu: cpu::CpuPool::new(config.cpu_jobs, config.cpu_queue),
+                ops,
+                clock: Arc::clone(&config.clock),
             },
             &api::Limits {
                 max_body_bytes: config.max_body_bytes,
@@ -219,6 +239,7 @@ impl Server {
                 max_connections: config.max_connections,
                 header_timeout: config.header_timeout,
             },
+            scheduler_interval: config.scheduler_interval,
         })
     }
 
@@ -240,12 +261,21 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let state = self.state.clone();
+        let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
+        let scheduler = tokio::spawn(scheduler::run(
+            self.state.clone(),
+            self.scheduler_interval,
+            scheduler_stopped,
+        ));
         let signal = async move {
             shutdown.await;
             tracing::info!("ordo serve: shutting down, finishing requests in flight");
             state.begin_shutdown();
         };
         transport::serve(self.listener, self.router, self.transport, signal).await;
+        // The scheduler stops before the writer, so no timer is fired into a closed store.
+        let _ = stop_scheduler.send(true);
+        let _ = scheduler.await;
         self.state.writer().stop().await;
         tracing::info!("ordo serve: stopped");
         Ok(())

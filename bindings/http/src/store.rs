@@ -13,7 +13,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, Params, Row, Transaction, params, params_from_iter};
 
 /// The schema this build writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = r"
 CREATE TABLE IF NOT EXISTS ruleset_versions (
@@ -86,6 +86,9 @@ pub enum StoreError {
     /// The transaction holding this write failed; nothing of it was stored.
     #[error("the store could not commit: {0}")]
     Commit(String),
+    /// A read could not be carried out (its thread failed).
+    #[error("the store could not be read: {0}")]
+    Read(String),
 }
 
 /// Opens (creating if needed) the store file and brings its schema up to date.
@@ -110,6 +113,7 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
         return Err(StoreError::Schema { found });
     }
     conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(crate::ops::sqlite::SCHEMA)?;
     conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     Ok(conn)
 }

@@ -14,6 +14,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics::Metrics;
+use crate::ops::{self, Change, Committed};
 use crate::store::{self, AuditRecord, PublishOutcome, StoreError, StoredVersion};
 
 /// The most rows one transaction takes.
@@ -28,6 +29,7 @@ type Reply<T> = oneshot::Sender<Result<T, String>>;
 enum Job {
     Audit(Box<AuditRecord>, Reply<i64>),
     Publish(Box<StoredVersion>, Reply<PublishOutcome>),
+    Change(Box<Change>, Reply<Committed>),
     Stop,
 }
 
@@ -80,6 +82,13 @@ impl Writer {
     /// Stores a version (see [`store::publish`]); returns once it is committed.
     pub async fn publish(&self, version: StoredVersion) -> Result<PublishOutcome, StoreError> {
         self.submit(|reply| Job::Publish(Box::new(version), reply))
+            .await
+    }
+
+    /// Writes one workflow event's effect with its audit entry (see
+    /// [`ops::sqlite::write_change`]); returns once it is committed.
+    pub async fn change(&self, change: Change) -> Result<Committed, StoreError> {
+        self.submit(|reply| Job::Change(Box::new(change), reply))
             .await
     }
 
@@ -195,6 +204,7 @@ fn commit(conn: &mut Connection, batch: &mut Vec<Job>, metrics: &Metrics) {
 enum Written {
     Audit(i64),
     Publish(PublishOutcome),
+    Change(Committed),
     Nothing,
 }
 
@@ -205,6 +215,7 @@ fn write_all(conn: &mut Connection, batch: &[Job]) -> Result<Vec<Written>, Store
         .map(|job| match job {
             Job::Audit(record, _) => store::append_audit(&tx, record).map(Written::Audit),
             Job::Publish(version, _) => store::publish(&tx, version).map(Written::Publish),
+            Job::Change(change, _) => ops::sqlite::write_change(&tx, change).map(Written::Change),
             Job::Stop => Ok(Written::Nothing),
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -223,6 +234,9 @@ impl Job {
             (Job::Publish(_, reply), Written::Publish(outcome)) => {
                 let _ = reply.send(Ok(outcome));
             }
+            (Job::Change(_, reply), Written::Change(committed)) => {
+                let _ = reply.send(Ok(committed));
+            }
             (job, _) => job.fail("internal: a write was answered with another's result"),
         }
     }
@@ -233,6 +247,9 @@ impl Job {
                 let _ = reply.send(Err(message.to_string()));
             }
             Job::Publish(_, reply) => {
+                let _ = reply.send(Err(message.to_string()));
+            }
+            Job::Change(_, reply) => {
                 let _ = reply.send(Err(message.to_string()));
             }
             Job::Stop => {}

@@ -17,7 +17,7 @@ use common::*;
 use serde_json::{Value as Json, json};
 
 /// Every route of the server, as the rest of this suite exercises them.
-const ROUTES: [(&str, &str); 16] = [
+const ROUTES: [(&str, &str); 26] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -34,11 +34,24 @@ const ROUTES: [(&str, &str); 16] = [
     ("post", "/v1/rulesets/{name}/start"),
     ("post", "/v1/rulesets/{name}/update"),
     ("get", "/v1/audit"),
+    ("post", "/v1/instances"),
+    ("get", "/v1/instances"),
+    ("get", "/v1/instances/{id}"),
+    ("post", "/v1/instances/{id}/update"),
+    ("post", "/v1/instances/{id}/apply"),
+    ("get", "/v1/instances/{id}/history"),
+    ("post", "/v1/instances/{id}/approvals/{chain}/{step}/grant"),
+    ("post", "/v1/instances/{id}/approvals/{chain}/{step}/reject"),
+    ("get", "/v1/approvals/inbox"),
+    ("get", "/v1/outbox"),
 ];
 
 fn concrete(path: &str) -> String {
     path.replace("{name}", "bikes")
         .replace("{version}", "2.0.0")
+        .replace("{id}", "SO-1")
+        .replace("{chain}", "deal_desk")
+        .replace("{step}", "manager")
 }
 
 /// Whether an answer came from the router's fallback or its method check (not a route).
@@ -154,6 +167,36 @@ fn the_document_describes_requests_and_errors() {
         &document,
         "/v1/rulesets/{name}/fire_timer",
         &["200", "400", "401", "403", "404", "422", "503"],
+    );
+    assert_documents_audited_answers(
+        &document,
+        "/v1/instances/{id}/apply",
+        &["200", "400", "401", "403", "404", "409", "422", "503"],
+    );
+    for name in [
+        "InstanceView",
+        "InstanceEvent",
+        "InstancePage",
+        "HistoryPage",
+        "DecisionAnswer",
+        "Inbox",
+        "OutboxPage",
+    ] {
+        assert!(schemas.get(name).is_some(), "no schema {name}");
+    }
+    let list = &document["paths"]["/v1/instances"]["get"];
+    assert_eq!(
+        field_strs(&list["parameters"], "name"),
+        [
+            "ruleset",
+            "workflow",
+            "state",
+            "owner",
+            "overdue",
+            "updated_since",
+            "limit",
+            "cursor"
+        ]
     );
     let publish = &document["paths"]["/v1/rulesets"]["post"];
     for status in ["400", "403", "409", "422"] {

@@ -2,9 +2,14 @@
 //! tracing, JSON errors, timeout, body limit). Routes are registered through utoipa-axum, so
 //! `/openapi.json` describes exactly the routes that exist.
 
+mod approvals;
 mod audit;
 mod guard;
+mod instance_write;
+mod instances;
 mod operations;
+pub mod ops_schema;
+mod outbox;
 mod rulesets;
 pub mod schema;
 mod service;
@@ -33,9 +38,12 @@ use utoipa_axum::routes;
 
 use crate::auth::{Access, Caller};
 use crate::catalog::Catalog;
+use crate::clock::Clock;
 use crate::cpu::CpuPool;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::ops::locks::InstanceLocks;
+use crate::ops::{Instance, OperationsStore};
 use crate::writer::Writer;
 
 /// What every handler shares.
@@ -55,6 +63,9 @@ struct Shared {
     max_body_bytes: usize,
     publish_limits: PublishLimits,
     cpu: CpuPool,
+    ops: Arc<dyn OperationsStore>,
+    clock: Arc<dyn Clock>,
+    locks: InstanceLocks,
     shutting_down: AtomicBool,
     openapi_json: String,
 }
@@ -80,6 +91,10 @@ pub struct StateParts {
     pub max_body_bytes: usize,
     pub publish_limits: PublishLimits,
     pub cpu: CpuPool,
+    /// Where workflow instances are kept.
+    pub ops: Arc<dyn OperationsStore>,
+    /// When instance events happen and timers fall due.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {
@@ -95,12 +110,15 @@ impl AppState {
             max_body_bytes: parts.max_body_bytes,
             publish_limits: parts.publish_limits,
             cpu: parts.cpu,
+            ops: parts.ops,
+            clock: parts.clock,
+            locks: InstanceLocks::default(),
             shutting_down: AtomicBool::new(false),
             openapi_json,
         }))
     }
 
-    fn catalog(&self) -> RwLockReadGuard<'_, Catalog> {
+    pub(crate) fn catalog(&self) -> RwLockReadGuard<'_, Catalog> {
         // A panic while holding the lock cannot leave the catalogue half-updated: `add`
         // inserts whole entries.
         self.0
@@ -126,8 +144,45 @@ impl AppState {
         self.0.shutting_down.store(true, Ordering::SeqCst);
     }
 
+    /// The store of workflow instances.
+    pub(crate) fn ops(&self) -> &dyn OperationsStore {
+        self.0.ops.as_ref()
+    }
+
+    /// Waits for the lock of instance `id` (see [`InstanceLocks`]).
+    pub(crate) async fn lock_instance(&self, id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        self.0.locks.lock(id).await
+    }
+
+    /// The server's clock.
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.0.clock.as_ref()
+    }
+
+    /// The version an instance was pinned to at start.
+    pub(crate) fn pinned(&self, instance: &Instance) -> Result<ordo_engine::Ruleset, ApiError> {
+        let version = semver::Version::parse(&instance.version).map_err(|e| {
+            ApiError::internal(format!(
+                "instance `{}` is pinned to `{}`, not a version: {e}",
+                instance.id, instance.version
+            ))
+        })?;
+        let ruleset = self
+            .catalog()
+            .resolve(&instance.ruleset, &ordo_engine::Selector::Exact(version))
+            .map(|published| published.ruleset.clone())?;
+        if ruleset.hash() == instance.hash {
+            Ok(ruleset)
+        } else {
+            Err(ApiError::internal(format!(
+                "instance `{}` was started on {} {} with hash {}, which is not the published one",
+                instance.id, instance.ruleset, instance.version, instance.hash
+            )))
+        }
+    }
+
     /// The CPU workers: every parse, compile, lint and evaluation runs on them.
-    fn cpu(&self) -> &CpuPool {
+    pub(crate) fn cpu(&self) -> &CpuPool {
         &self.0.cpu
     }
 
@@ -137,7 +192,7 @@ impl AppState {
     }
 
     /// Whether requests are written to the audit log (off only with `--no-audit`).
-    fn audits(&self) -> bool {
+    pub(crate) fn audits(&self) -> bool {
         self.0.audit
     }
 }
@@ -220,6 +275,9 @@ fn with_audit_id(mut response: Response, id: Option<i64>) -> Response {
         (name = "rulesets", description = "Publishing and reading ruleset versions"),
         (name = "evaluation", description = "Evaluating a version (every call is audited)"),
         (name = "audit", description = "The audit log"),
+        (name = "instances", description = "Workflow instances: the engine decides every event, the server keeps state, input, seq, timers and history (every write is audited)"),
+        (name = "approvals", description = "Approval steps granted and rejected by people, and their inbox"),
+        (name = "outbox", description = "The actions of every instance event, with their idempotency keys"),
         (name = "service", description = "Health, readiness, metrics and this document"),
     )
 )]
@@ -250,6 +308,15 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(operations::fire_timer))
         .routes(routes!(operations::start))
         .routes(routes!(operations::update))
+        .routes(routes!(instances::start, instances::list))
+        .routes(routes!(instances::get))
+        .routes(routes!(instances::update))
+        .routes(routes!(instances::apply))
+        .routes(routes!(instances::history))
+        .routes(routes!(approvals::grant))
+        .routes(routes!(approvals::reject))
+        .routes(routes!(approvals::inbox))
+        .routes(routes!(outbox::read))
         .routes(routes!(audit::read))
         .routes(routes!(service::healthz))
         .routes(routes!(service::readyz))

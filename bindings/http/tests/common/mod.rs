@@ -168,6 +168,9 @@ impl TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        if self.0.as_os_str().is_empty() {
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
@@ -249,6 +252,17 @@ impl TestServer {
     /// Shuts down gracefully and returns how the server ended.
     pub fn stop(mut self) -> Result<(), ServeError> {
         self.stop_inner().unwrap_or(Ok(()))
+    }
+
+    /// Shuts down gracefully and hands over the directory of its store, to start another
+    /// server on it.
+    pub fn stop_keeping_files(mut self) -> TempDir {
+        let ended = self.stop_inner();
+        assert!(
+            matches!(ended, Some(Ok(()))),
+            "the server did not stop cleanly"
+        );
+        std::mem::replace(&mut self.dir, TempDir(PathBuf::new()))
     }
 
     fn stop_inner(&mut self) -> Option<Result<(), ServeError>> {

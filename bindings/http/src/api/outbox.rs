@@ -1,0 +1,72 @@
+//! The outbox: every action of every instance event, in the order they were committed, each
+//! with its idempotency key. Clients poll it with `after` the last position they handled.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde_json::Value as Json;
+
+use super::ops_schema::{OutboxAction, OutboxPage, OutboxParams};
+use super::schema::ErrorBody;
+use super::{AppState, Authenticated, json_ok};
+use crate::auth::Role;
+use crate::error::ApiError;
+use crate::store;
+
+const DEFAULT_LIMIT: u32 = 100;
+const MAX_LIMIT: u32 = 1000;
+
+/// Actions after position `after`, oldest first.
+#[utoipa::path(
+    get,
+    path = "/v1/outbox",
+    tag = "outbox",
+    params(OutboxParams),
+    responses(
+        (status = 200, description = "A page of actions", body = OutboxPage),
+        (status = 400, description = "A malformed `after` or `limit`", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Not a dispatcher", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn read(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    params: Result<Query<OutboxParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Dispatcher)?;
+    let Query(params) = params.map_err(|e| ApiError::invalid_request(e.body_text()))?;
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid_request(format!(
+            "`limit` must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    let after = params.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::invalid_request("`after` must be 0 or more"));
+    }
+    let rows = state
+        .ops()
+        .outbox(after, limit)
+        .await
+        .map_err(|e| ApiError::internal(format!("the store could not be read: {e}")))?;
+    let next_after = rows.last().map_or(after, |row| row.seq);
+    let actions = rows
+        .into_iter()
+        .map(|row| OutboxAction {
+            seq: row.seq,
+            key: row.key,
+            instance: row.instance,
+            event_seq: row.event_seq,
+            trigger: row.trigger,
+            at: store::format_micros(row.at),
+            action: serde_json::from_str(&row.action).unwrap_or(Json::Null),
+        })
+        .collect();
+    Ok(json_ok(&OutboxPage {
+        actions,
+        next_after,
+    }))
+}

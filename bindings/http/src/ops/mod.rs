@@ -1,0 +1,242 @@
+//! What the server keeps of running workflows: instances (state, input, `seq`, owner, SLA due
+//! time), their history, the grants and rejections of approval steps, the timers they armed,
+//! the steps waiting for someone (the inbox), and the outbox of actions to deliver.
+//!
+//! The engine decides ([`decide`]); the store only records its answers. Everything the
+//! handlers and the scheduler need goes through [`OperationsStore`], so a second store
+//! (PostgreSQL) can stand beside SQLite ([`sqlite`]) without touching them.
+
+pub mod decide;
+pub mod locks;
+pub mod sqlite;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::store::{AuditRecord, StoreError};
+
+/// A store operation in flight.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// One workflow instance as stored. Times are microseconds since the Unix epoch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instance {
+    pub id: String,
+    pub ruleset: String,
+    /// The version pinned at start.
+    pub version: String,
+    pub hash: String,
+    pub workflow: String,
+    pub state: String,
+    /// The state before the current one (for `-> previous`).
+    pub previous_state: Option<String>,
+    pub owner: Option<String>,
+    /// The SLA due time of the current state.
+    pub due_at: Option<i64>,
+    /// The input, as JSON text.
+    pub input: String,
+    /// The number of the last event that changed the instance (start is 1).
+    pub seq: i64,
+    /// When the instance entered its current state.
+    pub entered_at: i64,
+    pub created_at: i64,
+    pub created_by: String,
+    pub updated_at: i64,
+}
+
+/// One event of an instance's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEvent {
+    /// `start`, `update`, `apply`, `timer`, `grant` or `reject`.
+    pub kind: String,
+    /// The transition, the timer trigger or `CHAIN.STEP`.
+    pub name: Option<String>,
+    /// The instance's `seq` after the event.
+    pub seq: i64,
+    /// The person (or `scheduler`) who acted.
+    pub actor: String,
+    /// Their roles, as a JSON array.
+    pub actor_roles: String,
+    pub at: i64,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    /// The actions it produced, as a JSON array.
+    pub actions: String,
+    /// What else the event carried (the facts of a grant, why a timer did not fire), as JSON.
+    pub detail: Option<String>,
+}
+
+/// An armed timer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timer {
+    pub trigger: String,
+    pub due_at: i64,
+}
+
+/// A due timer, with its instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueTimer {
+    pub instance: String,
+    pub trigger: String,
+    pub due_at: i64,
+}
+
+/// What an event does to the instance's timers.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum TimerChange {
+    /// Nothing.
+    #[default]
+    Keep,
+    /// The instance entered a state: these and only these are armed.
+    Replace(Vec<Timer>),
+    /// An update: these are (re-)armed, the named ones cancelled.
+    Adjust {
+        arm: Vec<Timer>,
+        cancel: Vec<String>,
+    },
+    /// A timer was fired (or found not to apply): it is disarmed.
+    Disarm(String),
+}
+
+/// An action for the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxAction {
+    /// The engine's idempotency key.
+    pub key: String,
+    pub trigger: String,
+    /// The action as the engine gave it, as JSON text.
+    pub action: String,
+}
+
+/// A grant or rejection of an approval step by one person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub chain: String,
+    pub step: String,
+    pub person: String,
+    /// The role the person decided under.
+    pub role: Option<String>,
+    /// `grant` or `reject`.
+    pub decision: String,
+    /// The facts the person saw, as a JSON object.
+    pub facts: String,
+    pub at: i64,
+}
+
+/// An approval step that waits for someone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingStep {
+    pub chain: String,
+    pub step: String,
+    pub label: String,
+    /// The roles that may decide it, as a JSON array.
+    pub roles: String,
+    /// `pending` or `stale`.
+    pub status: String,
+    /// The facts a grant records, as a JSON object.
+    pub facts: String,
+    /// Who granted it so far, as a JSON array.
+    pub granted_by: String,
+}
+
+/// What the store must check before it writes a change.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Guard {
+    /// The instance must not exist yet.
+    Create,
+    /// The instance's `seq` must still be this one.
+    Seq(i64),
+}
+
+/// One event's complete effect, committed in one transaction with its audit entry.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub instance: String,
+    pub guard: Guard,
+    /// The instance after the event (`None`: unchanged).
+    pub row: Option<Instance>,
+    pub history: HistoryEvent,
+    pub timers: TimerChange,
+    pub actions: Vec<OutboxAction>,
+    pub decision: Option<Decision>,
+    /// The steps that wait after the event (`None`: unchanged).
+    pub pending: Option<Vec<PendingStep>>,
+    pub audit: Option<AuditRecord>,
+}
+
+/// How a change ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Committed {
+    /// Written, with the ids of its audit entry and history event.
+    Done {
+        audit_id: Option<i64>,
+        history_id: i64,
+    },
+    /// The guard failed: the instance's `seq` now (`None`: it does not exist).
+    Conflict { current_seq: Option<i64> },
+    /// An instance of this id exists already.
+    Exists,
+}
+
+/// Filters of the instance list.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceQuery {
+    pub ruleset: Option<String>,
+    pub workflow: Option<String>,
+    pub state: Option<String>,
+    pub owner: Option<String>,
+    /// Only instances whose SLA due time is before this instant.
+    pub overdue_at: Option<i64>,
+    pub updated_since: Option<i64>,
+    /// Only rows after this position (the paging cursor).
+    pub after: Option<i64>,
+    pub limit: u32,
+}
+
+/// One item of an approvals inbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboxItem {
+    pub instance: String,
+    pub ruleset: String,
+    pub workflow: String,
+    pub state: String,
+    pub step: PendingStep,
+    /// Since when the step waits.
+    pub since: i64,
+}
+
+/// One action of the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEntry {
+    /// Its position: poll with `after` this.
+    pub seq: i64,
+    pub key: String,
+    pub instance: String,
+    pub event_seq: i64,
+    pub trigger: String,
+    pub action: String,
+    pub at: i64,
+}
+
+/// The store of running workflows. Reads may see a change a moment late; every write goes
+/// through [`OperationsStore::commit`], which checks its [`Guard`] inside the transaction.
+pub trait OperationsStore: Send + Sync {
+    /// One instance.
+    fn instance(&self, id: &str) -> StoreFuture<'_, Option<Instance>>;
+    /// Instances matching the query, with their positions (for the cursor).
+    fn instances(&self, query: InstanceQuery) -> StoreFuture<'_, Vec<(i64, Instance)>>;
+    /// The history of an instance, oldest first, with the events' ids.
+    fn history(&self, id: &str) -> StoreFuture<'_, Vec<(i64, HistoryEvent)>>;
+    /// The grants and rejections of an instance.
+    fn decisions(&self, id: &str) -> StoreFuture<'_, Vec<Decision>>;
+    /// The armed timers of an instance.
+    fn timers(&self, id: &str) -> StoreFuture<'_, Vec<Timer>>;
+    /// Timers due at or before `now`, earliest first.
+    fn due_timers(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<DueTimer>>;
+    /// Steps waiting for a holder of one of `roles` that `person` has not decided.
+    fn inbox(&self, person: &str, roles: &[String]) -> StoreFuture<'_, Vec<InboxItem>>;
+    /// Outbox actions after position `after`.
+    fn outbox(&self, after: i64, limit: u32) -> StoreFuture<'_, Vec<OutboxEntry>>;
+    /// Writes one event's effect durably, or reports why not.
+    fn commit(&self, change: Change) -> StoreFuture<'_, Committed>;
+}
