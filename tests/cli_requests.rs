@@ -325,3 +325,99 @@ fn graph_draws_a_workflow_as_a_state_diagram() {
     ]);
     assert!(!unknown.status.success());
 }
+
+/// `ordo diff --cases book.jsonl` re-prices an order book a line at a time and sums how much
+/// each total moved; the sums are those of evaluating every line with both versions.
+#[test]
+fn diff_reprices_an_order_book_from_json_lines_and_sums_the_moves() {
+    use ordo_engine::{Decimal, EvalOptions, Ruleset};
+    let old_file = "examples/bikes/bikes.ordo";
+    let new_file = "examples/bikes/next/bikes.ordo";
+    let mut quote: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("examples/bikes/quote.json").unwrap())
+            .unwrap();
+    let fields = quote.as_object_mut().unwrap();
+    fields.remove("fleet_discount");
+    fields.remove("salesperson");
+    let lines: Vec<serde_json::Value> = (1..=60)
+        .map(|n| {
+            let mut q = quote.clone();
+            q["quantity"] = serde_json::json!(n);
+            q
+        })
+        .collect();
+    let dir = std::env::temp_dir().join(format!("ordo-diff-book-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let book = dir.join("book.jsonl");
+    let text: String = lines.iter().map(|l| format!("{l}\n\n")).collect();
+    std::fs::write(&book, text).unwrap();
+
+    let out = ordo(&[
+        "diff",
+        old_file,
+        new_file,
+        "--cases",
+        book.to_str().unwrap(),
+        "--as-of",
+        "2027-02-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cases = &report["cases"];
+    assert_eq!(cases["total"], 60);
+
+    let compile = |f: &str| Ruleset::compile(&std::fs::read_to_string(f).unwrap()).unwrap();
+    let (old, new) = (compile(old_file), compile(new_file));
+    let options = EvalOptions {
+        as_of: Some("2027-02-01".parse().unwrap()),
+        ..EvalOptions::default()
+    };
+    let total = |r: &Ruleset, input: &serde_json::Value| -> Decimal {
+        let result = r.evaluate(input, &options).unwrap();
+        result["quotes"]["quote"]["total"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (mut sum, mut up, mut down) = (Decimal::ZERO, 0, 0);
+    for input in &lines {
+        let delta = total(&new, input) - total(&old, input);
+        sum += delta;
+        match delta.cmp(&Decimal::ZERO) {
+            std::cmp::Ordering::Greater => up += 1,
+            std::cmp::Ordering::Less => down += 1,
+            std::cmp::Ordering::Equal => {}
+        }
+    }
+    let moved = &cases["totals"]["quotes.quote.total"];
+    assert_eq!(moved["change"], sum.to_string(), "{moved}");
+    assert_eq!(moved["up"], up);
+    assert_eq!(moved["down"], down);
+    assert_eq!(
+        cases["changed"].as_array().unwrap().len(),
+        cases["changed_count"].as_u64().unwrap() as usize
+    );
+
+    // A line that is not JSON names its line number.
+    std::fs::write(&book, format!("{}\n{{oops\n", lines[0])).unwrap();
+    let out = ordo(&[
+        "diff",
+        old_file,
+        new_file,
+        "--cases",
+        book.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text_of(&out.stderr).contains("line 2"),
+        "{}",
+        text_of(&out.stderr)
+    );
+}
+
+fn text_of(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

@@ -72,6 +72,8 @@ pub use ordo_dsl::{Diagnostic, DiagnosticKind, Diagnostics};
 pub use registry::{Registry, Selector};
 pub use ruleset::schema;
 pub use ruleset::{Evaluation, Input, Ruleset, Violation};
+/// The exact decimal every amount is (rust_decimal's), for hosts that add results up.
+pub use rust_decimal::Decimal;
 pub use value::Value;
 
 /// The language's scalar values as hosts exchange them in JSON: dates, durations and exact
