@@ -158,3 +158,49 @@ fn a_version_that_is_not_semver_fails_check_and_a_folder_naming_the_file() {
         "{stderr}"
     );
 }
+
+/// `ordo eval --batch` on a generated order book of 100,000 lines through the binary: one
+/// answer per line, in order, the bad lines answered by an error with their line number in
+/// place, and the file streamed (it is never held whole; see benches/RESULTS.md for the peak
+/// memory measured on this input).
+#[test]
+fn a_batch_of_100_000_lines_keeps_the_order_and_the_errors_in_place() {
+    let dir = folder("batch-100k");
+    let ruleset = write(
+        &dir,
+        "double.ordo",
+        "ruleset d version \"1.0.0\"\ninput { n: Int }\noutput double = n * 2\n",
+    );
+    let mut lines = String::with_capacity(2_000_000);
+    for n in 1..=100_000u32 {
+        if n % 9_973 == 0 {
+            lines.push_str("{\"n\": \"many\"}\n");
+        } else {
+            lines.push_str(&format!("{{\"n\": {n}}}\n"));
+        }
+    }
+    let batch = write(&dir, "book.jsonl", &lines);
+    let out = ordo_with(&["eval", &ruleset, "--batch", &batch, "--jobs", "2"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a bad line makes the exit code 1"
+    );
+    let stdout = text(&out.stdout);
+    let answers: Vec<&str> = stdout.lines().collect();
+    assert_eq!(answers.len(), 100_000);
+    for (i, answer) in answers.iter().enumerate() {
+        let n = i + 1;
+        let json: serde_json::Value = serde_json::from_str(answer).unwrap();
+        if n % 9_973 == 0 {
+            assert_eq!(json["line"], n, "{answer}");
+            assert_eq!(json["error"]["kind"], "invalid_input", "{answer}");
+        } else {
+            assert_eq!(
+                json["outputs"]["double"],
+                (2 * n).to_string(),
+                "line {n}: {answer}"
+            );
+        }
+    }
+}
