@@ -13,7 +13,7 @@ pub fn value(text: &str) -> Result<Json, String> {
     let expr = ordo_dsl::parse_expression(text)
         .map_err(|diagnostics| diagnostics.render("<value>", text))?;
     to_json(&expr).ok_or_else(|| {
-        "error: `:set` takes a literal value (a number, percent, text, date, duration, enum \
+        "error: `:set` takes a literal value (a number, percent, text, date, instant, duration, enum \
          value, list, set or record) or JSON"
             .to_string()
     })
@@ -36,6 +36,7 @@ fn to_json(e: &Expr) -> Option<Json> {
         ExprKind::Bool(b) => Json::Bool(*b),
         ExprKind::None => Json::Null,
         ExprKind::Date(d) => Json::String(d.format("%Y-%m-%d").to_string()),
+        ExprKind::DateTime(t) => Json::String(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         ExprKind::Duration { amount, unit } => {
             let seconds = amount.checked_mul(unit.seconds().into())?.trunc();
             let seconds = i64::try_from(seconds).ok()?;
@@ -88,6 +89,10 @@ mod tests {
         assert_eq!(value("p200").unwrap(), json!("p200"));
         assert_eq!(value("Model.p200").unwrap(), json!("p200"));
         assert_eq!(value("2026-03-01").unwrap(), json!("2026-03-01"));
+        assert_eq!(
+            value("2026-03-01T09:30:00Z").unwrap(),
+            json!("2026-03-01T09:30:00Z")
+        );
         assert_eq!(
             value("{heater, sensor_kit}").unwrap(),
             json!(["heater", "sensor_kit"])
