@@ -62,6 +62,32 @@ fn language_reference_examples_compile() {
     );
 }
 
+/// The workflow guide's examples compile, and their `test` blocks pass: each shows what it
+/// says.
+#[test]
+fn workflow_guide_examples_compile_and_pass_their_tests() {
+    let path = "docs/workflows.md";
+    assert!(
+        check_file(path) >= 6,
+        "time, calendars, SLAs, timers from data, edges and workflow tests each have an example"
+    );
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
+    let mut tests = 0;
+    for (line, _, source) in blocks(&text, "ordo") {
+        let ruleset = ordo_engine::Ruleset::compile(&source).unwrap();
+        for outcome in ruleset.run_tests() {
+            tests += 1;
+            assert!(
+                outcome.failures.is_empty(),
+                "{path}:{line}: test \"{}\" fails: {:?}",
+                outcome.name,
+                outcome.failures
+            );
+        }
+    }
+    assert!(tests >= 5, "{tests} tests");
+}
+
 #[test]
 fn price_book_examples_compile() {
     assert!(check_file("docs/price-books.md") >= 2);

@@ -13,10 +13,11 @@ use std::process::{Command, Stdio};
 mod common;
 use common::ordo;
 
-const EXAMPLES: [&str; 3] = [
+const EXAMPLES: [&str; 4] = [
     "examples/bikes/bikes.ordo",
     "examples/freight/freight.ordo",
     "examples/orders/orders.ordo",
+    "examples/tickets/tickets.ordo",
 ];
 
 #[test]

@@ -361,3 +361,118 @@ done
     );
     assert!(out.contains("true\nno grants\nfalse\n"), "{out}");
 }
+
+#[test]
+fn a_workflow_instance_starts_applies_transitions_and_fires_timers() {
+    let script = "\
+:state new
+:apply take
+:now 2026-04-02T08:00:00Z
+:set priority = urgent
+:set team = \"desk\"
+:set opened_at = 2026-04-02T08:00:00Z
+:start
+:apply take
+:actor ana:agent
+:apply tkae
+:fire sla new
+:apply take
+:set waiting_on_customer = true
+:apply hold
+:state
+:set waiting_on_customer = false
+:apply resume
+:fire deadline
+:state solvd
+:fire nudge
+:actor
+now
+";
+    let (code, out, err) = session(&["repl", "examples/tickets/tickets.ordo"], script);
+    // The failed commands make a piped session exit 1; every other one still ran.
+    assert_eq!(code, Some(1), "{err}");
+    let expected = [
+        "ticket: in new",
+        "ticket: started in new",
+        "  owner desk",
+        "  due 2026-04-02T09:00:00Z",
+        "  action welcome.notify {\"to\":\"desk\",\"message\":\"New urgent ticket, resolve by 2026-04-07T15:00:00Z\"}",
+        "  timer sla:new due 2026-04-02T09:00:00Z",
+        "  timer deadline due 2026-04-07T15:00:00Z",
+        "actor: ana (agent)",
+        // An armed timer fires at its due time: the instant moves there.
+        "now 2026-04-02T09:00:00Z (the timer's due time)",
+        "sla:new: fired",
+        "  action first_response_late.escalate {\"role\":\"lead\"}",
+        "take: new -> working",
+        "hold: working -> on_hold",
+        "ticket: in on_hold",
+        "  previous working",
+        "  resume -> working: not enabled (guard `not waiting_on_customer` is false)",
+        // `-> previous` returns to the state before the hold.
+        "resume: on_hold -> working",
+        "now 2026-04-07T15:00:00Z (the timer's due time)",
+        "deadline: fired",
+        "  action deadline.escalate {\"role\":\"ops\"}",
+        "actor: ana (agent)",
+        // Expressions see the instant as `now`.
+        "2026-04-07T15:00:00Z",
+    ];
+    let lines: Vec<&str> = out.lines().collect();
+    let mut from = 0;
+    for line in expected {
+        let found = lines[from..]
+            .iter()
+            .position(|l| *l == line)
+            .unwrap_or_else(|| panic!("no `{line}` after line {from} in:\n{out}"));
+        from += found + 1;
+    }
+    for message in [
+        "write `:now 2026-03-02T10:00:00Z` first",
+        "the actor's roles (none) may not take it (allowed: agent, lead)",
+        "did you mean `take`?",
+        "did you mean `solved`?",
+        "there is no timer trigger `nudge` (known: deadline, sla:new)",
+    ] {
+        assert!(err.contains(message), "no `{message}` in:\n{err}");
+    }
+    assert_eq!(err.matches("error").count(), 5, "{err}");
+}
+
+#[test]
+fn a_timer_fires_at_the_instant_set_when_it_was_not_armed_here() {
+    // `:state` puts the instance in a state without starting it: the REPL does not know the
+    // timers, so `:fire` uses `:now`, and the engine says when the timer is due.
+    let script = "\
+:set priority = normal
+:set team = \"desk\"
+:set opened_at = 2026-04-02T08:00:00Z
+:now 2026-04-02T08:00:00Z
+:state ticket.new
+:fire sla:new
+:now 2026-04-02T16:30:00Z
+:fire sla:new
+";
+    let (code, out, err) = session(&["repl", "examples/tickets/tickets.ordo"], script);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("sla:new: not fired (the timer is not due before 2026-04-02T16:00:00Z)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("sla:new: fired\n  action first_response_late.escalate"),
+        "{out}"
+    );
+}
+
+#[test]
+fn help_lists_the_workflow_commands() {
+    let (code, out, _) = session(&["repl"], ":help\n");
+    assert_eq!(code, Some(0));
+    for command in [":state", ":actor", ":now", ":start", ":apply", ":fire"] {
+        assert!(
+            out.contains(&format!("  {command} ")),
+            "no {command} in:\n{out}"
+        );
+    }
+}

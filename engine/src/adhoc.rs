@@ -150,6 +150,7 @@ impl Adhoc {
             as_of: options.as_of,
             entered_at: None,
             trace: options.trace,
+            now: options.at,
             ..Context::default()
         };
         let mut ev = Evaluator::new(program, inputs, context);

@@ -725,7 +725,8 @@ fn rows() -> Vec<Row> {
             ruleset("output x = (5)[0]\n"),
             "type_mismatch",
             "E0003",
-            "5",
+            // The parentheses are part of the indexed expression.
+            "(5)",
             "only lists and tables can be indexed, found Int",
             None,
         ),

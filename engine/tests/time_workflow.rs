@@ -4,9 +4,10 @@
     clippy::indexing_slicing,
     clippy::panic
 )]
-//! Spec §23–§24 as properties: business days count back what they step, `on becomes` fires
-//! exactly on false→true edges, and a timer never fires before its due time or in another
-//! state. Plus the formatter keeping the new syntax.
+//! Spec §23–§24 as properties: business days count back what they step (forward and back),
+//! `on becomes` fires exactly on false→true edges (of a plain and a compound condition, only in
+//! its states), and a timer (SLA, `stay`, `at` from data) never fires before its due time or
+//! in another state. Plus the formatter keeping the new syntax.
 
 use ordo_engine::{EvalOptions, Ruleset, StartRequest, TimerRequest, UpdateRequest};
 use proptest::prelude::*;
@@ -28,6 +29,9 @@ input {
 output later = add_business_days(day, n, office)
 output counted = business_days_between(day, add_business_days(day, n, office), office)
 output workday = is_business_day(day, office)
+output lands_on_workday = is_business_day(add_business_days(day, n, office), office)
+output counted_back = business_days_between(add_business_days(day, 0 - n, office), day, office)
+output first = add_business_days(day, 0, office)
 "#;
 
 const TICKETS: &str = r#"ruleset tickets version "1.0.0"
@@ -60,6 +64,36 @@ trigger edge on becomes blocked {
 }
 "#;
 
+/// Edges of a compound condition, restricted to one state, and a timer due at a time from the
+/// data.
+const DESK: &str = r#"ruleset desk version "1.0.0"
+effective 2026-01-01
+
+roles agent
+
+input {
+  level: Int = 0
+  muted: Bool = false
+  due_at: DateTime?
+}
+
+workflow case {
+  state open initial owner agent
+  state working owner agent
+  state done final
+
+  transition take: open -> working by agent
+  transition close: working -> done by agent
+}
+
+trigger hot on becomes (level >= 3 and not muted) in working {
+  emit "hot"
+}
+trigger deadline on at due_at in working {
+  emit "deadline"
+}
+"#;
+
 fn clock() -> &'static Ruleset {
     static RULESET: std::sync::OnceLock<Ruleset> = std::sync::OnceLock::new();
     RULESET.get_or_init(|| Ruleset::compile(CLOCK).expect("compiles"))
@@ -68,6 +102,11 @@ fn clock() -> &'static Ruleset {
 fn tickets() -> &'static Ruleset {
     static RULESET: std::sync::OnceLock<Ruleset> = std::sync::OnceLock::new();
     RULESET.get_or_init(|| Ruleset::compile(TICKETS).expect("compiles"))
+}
+
+fn desk() -> &'static Ruleset {
+    static RULESET: std::sync::OnceLock<Ruleset> = std::sync::OnceLock::new();
+    RULESET.get_or_init(|| Ruleset::compile(DESK).expect("compiles"))
 }
 
 fn day_of(offset: u32) -> String {
@@ -88,6 +127,81 @@ proptest! {
         if result["outputs"]["workday"] == json!(true) {
             prop_assert_eq!(&result["outputs"]["counted"], &json!(n.to_string()));
         }
+    }
+
+    /// Counting back what it stepped back agrees too, a step of n > 0 business days lands on
+    /// a business day, and a step of 0 from any day is that day when it is a business day,
+    /// else the next one.
+    #[test]
+    fn business_days_agree_both_ways(offset in 0u32..700, n in 1i64..300) {
+        let input = json!({"day": day_of(offset), "n": n});
+        let result = clock().evaluate(&input, &EvalOptions::default()).expect("evaluates");
+        let outputs = &result["outputs"];
+        prop_assert_eq!(&outputs["lands_on_workday"], &json!(true));
+        let first = outputs["first"].as_str().expect("a date");
+        if outputs["workday"] == json!(true) {
+            prop_assert_eq!(&outputs["counted_back"], &json!(n.to_string()));
+            prop_assert_eq!(first, day_of(offset));
+        } else {
+            // The next business day: later than the day, and no business day in between.
+            let between = json!({"day": day_of(offset), "n": 1});
+            let next = clock().evaluate(&between, &EvalOptions::default()).expect("evaluates");
+            prop_assert_eq!(first, next["outputs"]["later"].as_str().expect("a date"));
+        }
+    }
+
+    /// A compound `on becomes` condition fires on exactly its false→true edges over generated
+    /// sequences of inputs, and only in the state it names.
+    #[test]
+    fn compound_edges_fire_once_per_rise_and_only_in_their_state(
+        steps in proptest::collection::vec((0i64..6, any::<bool>()), 2..12),
+        in_state in any::<bool>(),
+    ) {
+        let holds = |(level, muted): (i64, bool)| level >= 3 && !muted;
+        let state = if in_state { "working" } else { "open" };
+        let mut fired = 0;
+        for (seq, pair) in steps.windows(2).enumerate() {
+            let (before, after) = (pair[0], pair[1]);
+            let request = json!({"workflow": "case", "state": state,
+                "previous_input": {"level": before.0, "muted": before.1},
+                "input": {"level": after.0, "muted": after.1},
+                "event": {"instance": "C", "seq": seq, "at": "2026-03-02T10:00:00Z"}});
+            let answer = desk()
+                .update(&UpdateRequest::from_json(&request).expect("a request"))
+                .expect("updates");
+            let actions = answer["actions"].as_array().expect("actions").len();
+            prop_assert_eq!(actions, usize::from(in_state && !holds(before) && holds(after)));
+            fired += actions;
+        }
+        let rises = steps.windows(2).filter(|p| !holds(p[0]) && holds(p[1])).count();
+        prop_assert_eq!(fired, if in_state { rises } else { 0 });
+    }
+
+    /// A timer due at a time from the data fires only in its state, never before that time,
+    /// and never when the data gives none.
+    #[test]
+    fn timers_from_data_never_fire_early_or_elsewhere(
+        due_minutes in 0i64..(3 * 24 * 60),
+        at_minutes in 0i64..(3 * 24 * 60),
+        in_state in any::<bool>(),
+        dated in any::<bool>(),
+    ) {
+        let start = chrono::DateTime::parse_from_rfc3339("2026-03-02T00:00:00Z")
+            .expect("a time")
+            .with_timezone(&chrono::Utc);
+        let due = start + chrono::Duration::minutes(due_minutes);
+        let at = start + chrono::Duration::minutes(at_minutes);
+        let input = if dated { json!({"due_at": due.to_rfc3339()}) } else { json!({}) };
+        let request = json!({"workflow": "case",
+            "state": if in_state { "working" } else { "open" },
+            "trigger": "deadline", "input": input,
+            "event": {"instance": "C", "seq": 1, "at": at.to_rfc3339()}});
+        let answer = desk()
+            .fire_timer(&TimerRequest::from_json(&request).expect("a request"))
+            .expect("answers");
+        prop_assert_eq!(&answer["fired"], &json!(in_state && dated && at >= due));
+        let actions = answer["actions"].as_array().expect("actions").len();
+        prop_assert_eq!(actions, usize::from(answer["fired"] == json!(true)));
     }
 
     /// `on becomes` fires on exactly the false→true edges of a sequence of inputs.

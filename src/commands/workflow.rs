@@ -108,11 +108,12 @@ fn request(args: &Args) -> Result<WorkflowRequest, EvalError> {
     })
 }
 
-/// `--actor ana:sales,finance` (an id and its roles) or `--actor sales` (a role).
-fn actor(text: &str) -> Actor {
+/// `--actor ana:sales,finance` (an id and its roles) or `--actor sales` (a role); the REPL's
+/// `:actor` reads the same form.
+pub fn actor(text: &str) -> Actor {
     match text.split_once(':') {
         Some((id, roles)) => Actor {
-            id: Some(id.to_string()),
+            id: Some(id.trim().to_string()),
             roles: roles
                 .split(',')
                 .map(str::trim)
@@ -120,6 +121,6 @@ fn actor(text: &str) -> Actor {
                 .map(str::to_string)
                 .collect(),
         },
-        None => Actor::role(text),
+        None => Actor::role(text.trim()),
     }
 }

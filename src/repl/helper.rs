@@ -11,7 +11,7 @@ use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper};
 
 /// The REPL's commands, for completion and `:help`.
-pub const COMMANDS: [&str; 13] = [
+pub const COMMANDS: [&str; 19] = [
     ":set",
     ":unset",
     ":input",
@@ -21,6 +21,12 @@ pub const COMMANDS: [&str; 13] = [
     ":type",
     ":configure",
     ":grant",
+    ":now",
+    ":actor",
+    ":state",
+    ":start",
+    ":apply",
+    ":fire",
     ":reload",
     ":help",
     ":quit",
@@ -115,9 +121,22 @@ pub fn incomplete(text: &str) -> bool {
     !stack.is_empty()
 }
 
+/// What the loaded ruleset offers to complete.
+#[derive(Debug, Clone, Default)]
+pub struct Completions {
+    /// Declared names, input paths, enum values, decision outputs and quote fields.
+    pub names: Vec<String>,
+    /// Workflow states (after `:state`).
+    pub states: Vec<String>,
+    /// Workflow transitions (after `:apply`).
+    pub transitions: Vec<String>,
+    /// Timers: `stay` and `at` triggers, `sla:STATE` (after `:fire`).
+    pub timers: Vec<String>,
+}
+
 /// The completion candidates of the loaded ruleset, shared with the session (which replaces
 /// them on `:reload`).
-pub type Names = Rc<RefCell<Vec<String>>>;
+pub type Names = Rc<RefCell<Completions>>;
 
 /// The rustyline helper: completion and multi-line validation.
 pub struct ReplHelper {
@@ -138,15 +157,34 @@ impl Completer for ReplHelper {
             .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == ':'))
             .map_or(0, |i| i + 1);
         let word = before.get(start..).unwrap_or("");
-        Ok((start, candidates(word, start == 0, &self.names.borrow())))
+        let head = before.get(..start).unwrap_or("");
+        Ok((start, candidates(head, word, &self.names.borrow())))
     }
 }
 
-/// Everything that completes `word` (commands only at the start of the line).
-pub fn candidates(word: &str, line_start: bool, names: &[String]) -> Vec<Pair> {
+/// Everything that completes `word` after `head` (the line before it): commands at the start
+/// of the line; the first argument of `:state`, `:apply` and `:fire` from the workflow's
+/// states, transitions and timers; elsewhere names, built-ins and keywords.
+pub fn candidates(head: &str, word: &str, completions: &Completions) -> Vec<Pair> {
     let mut found: Vec<String> = Vec::new();
-    if word.starts_with(':') {
-        if line_start {
+    let argument_of = |command: &str| {
+        head.strip_prefix(command)
+            .is_some_and(|rest| rest.starts_with(' ') && rest.trim().is_empty())
+    };
+    let offered = |list: &[String]| -> Vec<String> {
+        list.iter()
+            .filter(|n| n.starts_with(word))
+            .cloned()
+            .collect()
+    };
+    if argument_of(":state") {
+        found = offered(&completions.states);
+    } else if argument_of(":apply") {
+        found = offered(&completions.transitions);
+    } else if argument_of(":fire") {
+        found = offered(&completions.timers);
+    } else if word.starts_with(':') {
+        if head.is_empty() {
             found.extend(
                 COMMANDS
                     .iter()
@@ -156,7 +194,8 @@ pub fn candidates(word: &str, line_start: bool, names: &[String]) -> Vec<Pair> {
         }
     } else {
         found.extend(
-            names
+            completions
+                .names
                 .iter()
                 .map(String::as_str)
                 .chain(BUILTINS)
@@ -212,17 +251,46 @@ mod tests {
 
     #[test]
     fn completion_offers_names_builtins_and_commands() {
-        let names = vec!["quantity".to_string(), "quote.total".to_string()];
-        let words = |word: &str, start: bool| -> Vec<String> {
-            candidates(word, start, &names)
+        let completions = Completions {
+            names: vec!["quantity".to_string(), "quote.total".to_string()],
+            ..Completions::default()
+        };
+        let words = |head: &str, word: &str| -> Vec<String> {
+            candidates(head, word, &completions)
                 .into_iter()
                 .map(|p| p.replacement)
                 .collect()
         };
-        assert_eq!(words("qu", false), vec!["quantity", "quote.total"]);
-        assert_eq!(words("quote.", false), vec!["quote.total"]);
-        assert_eq!(words("rou", false), vec!["round"]);
-        assert_eq!(words(":re", true), vec![":reload"]);
-        assert!(words(":re", false).is_empty());
+        assert_eq!(words("", "qu"), vec!["quantity", "quote.total"]);
+        assert_eq!(words("", "quote."), vec!["quote.total"]);
+        assert_eq!(words("1 + ", "rou"), vec!["round"]);
+        assert_eq!(words("", ":re"), vec![":reload"]);
+        assert_eq!(words("", ":ap"), vec![":apply"]);
+        assert!(words("x ", ":re").is_empty());
+    }
+
+    #[test]
+    fn workflow_commands_complete_states_transitions_and_timers() {
+        let strings = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+        let completions = Completions {
+            names: strings(&["submitted_at"]),
+            states: strings(&["draft", "submitted"]),
+            transitions: strings(&["submit", "approve"]),
+            timers: strings(&["nudge", "sla:submitted"]),
+        };
+        let words = |head: &str, word: &str| -> Vec<String> {
+            candidates(head, word, &completions)
+                .into_iter()
+                .map(|p| p.replacement)
+                .collect()
+        };
+        assert_eq!(words(":state ", "su"), vec!["submitted"]);
+        assert_eq!(words(":apply ", "su"), vec!["submit"]);
+        assert_eq!(words(":apply ", ""), vec!["approve", "submit"]);
+        assert_eq!(words(":fire ", "sla:"), vec!["sla:submitted"]);
+        assert_eq!(words(":fire ", "n"), vec!["nudge"]);
+        // Only the first argument; elsewhere names complete as in expressions.
+        assert!(!words(":apply submit ", "su").contains(&"submit".to_string()));
+        assert_eq!(words("", "submitted"), vec!["submitted_at"]);
     }
 }

@@ -26,7 +26,7 @@ pub fn value(text: &str) -> Result<Json, String> {
 }
 
 const NOT_A_LITERAL: &str = "error: `:set` takes a literal value (a number, percent, text, date, \
-     duration, enum value, list, set or record) or JSON";
+     instant, duration, enum value, list, set or record) or JSON";
 
 fn to_json(e: &Expr) -> Result<Json, String> {
     let not_a_literal = || NOT_A_LITERAL.to_string();
@@ -46,6 +46,7 @@ fn to_json(e: &Expr) -> Result<Json, String> {
         ExprKind::Bool(b) => Json::Bool(*b),
         ExprKind::None => Json::Null,
         ExprKind::Date(d) => Json::String(d.format("%Y-%m-%d").to_string()),
+        ExprKind::DateTime(t) => Json::String(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         ExprKind::Duration { amount, unit } => {
             let seconds = amount
                 .checked_mul(unit.seconds().into())
@@ -103,6 +104,10 @@ mod tests {
         assert_eq!(value("p200").unwrap(), json!("p200"));
         assert_eq!(value("Model.p200").unwrap(), json!("p200"));
         assert_eq!(value("2026-03-01").unwrap(), json!("2026-03-01"));
+        assert_eq!(
+            value("2026-03-01T09:30:00Z").unwrap(),
+            json!("2026-03-01T09:30:00Z")
+        );
         assert_eq!(
             value("{heater, sensor_kit}").unwrap(),
             json!(["heater", "sensor_kit"])

@@ -3,6 +3,7 @@
 
 pub mod helper;
 mod literal;
+mod workflow;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -14,7 +15,7 @@ use ordo_engine::text::parse_date;
 use ordo_engine::{EvalOptions, Ruleset};
 use serde_json::{Map, Value as Json};
 
-use helper::{COMMANDS, Names};
+use helper::{COMMANDS, Completions, Names};
 
 /// A ruleset with no declarations, the scope of a session started without a file.
 const EMPTY: &str = "ruleset repl version \"0.0.0\"\n";
@@ -40,6 +41,12 @@ pub struct Session {
     pub names: Names,
     /// How many commands failed (the exit code of a piped session says whether any did).
     pub errors: usize,
+    /// The workflow instance `:state` set and `:apply` moves.
+    instance: Option<workflow::Instance>,
+    /// Who acts in `:state`, `:apply` and `:fire` (`:actor`).
+    actor: Option<ordo_engine::Actor>,
+    /// The workflow events sent so far (the next event's `seq`).
+    events: u64,
 }
 
 impl Session {
@@ -54,6 +61,9 @@ impl Session {
             base: EvalOptions::default(),
             names: Names::default(),
             errors: 0,
+            instance: None,
+            actor: None,
+            events: 0,
         };
         match session.load() {
             Ok(()) => {}
@@ -100,8 +110,16 @@ impl Session {
         match Ruleset::compile_with_files(&source, &files) {
             Ok(ruleset) => {
                 *self.names.borrow_mut() = match ordo_dsl::parse(&source) {
-                    Ok(ast) => completion_names(&ast),
-                    Err(_) => Vec::new(),
+                    Ok(ast) => {
+                        let (states, transitions, timers) = workflow::completion_names(&ast);
+                        Completions {
+                            names: completion_names(&ast),
+                            states,
+                            transitions,
+                            timers,
+                        }
+                    }
+                    Err(_) => Completions::default(),
                 };
                 self.source = source;
                 self.ruleset = Some(ruleset);
@@ -153,6 +171,12 @@ impl Session {
             "type" => self.show_type(rest),
             "configure" => self.configure(),
             "grant" => self.grant(rest),
+            "now" => self.set_now(rest),
+            "actor" => self.set_actor(rest),
+            "state" => self.set_state(rest),
+            "start" => self.start_instance(rest),
+            "apply" => self.apply(rest),
+            "fire" => self.fire(rest),
             "reload" => self.reload(),
             other => {
                 let known: Vec<&str> = COMMANDS.iter().map(|c| c.trim_start_matches(':')).collect();
@@ -684,6 +708,21 @@ An open bracket or string continues the input on the next line.
   :grant CHAIN STEP BY [ROLE]
                       grant a step of an approval chain as BY, with its current facts;
                       `:grant` alone shows every chain, `:grant clear` drops the grants
+  :now INSTANT|none   set the instant of workflow events and of `now`
+                      (`:now 2026-03-02T10:00:00Z`)
+  :actor ID:ROLE,ROLE|ROLE|none
+                      who acts in the workflow (`:actor ana:sales,finance`, `:actor sales`)
+  :state [WORKFLOW.]STATE
+                      the workflow state the next commands run in; `:state` alone shows
+                      the state, its owner, SLA, next actions and armed timers
+  :start [WORKFLOW]   start an instance in the initial state: its owner, SLA, `enter`
+                      actions and timers
+  :apply TRANSITION   apply a transition in the current state with the actor and inputs:
+                      shows the new state, its owner, the actions and the timers armed,
+                      and moves to the new state
+  :fire TIMER         fire a timer of the current state (`:fire sla STATE` or
+                      `:fire sla:STATE` for an SLA); a timer `:apply` armed fires at its
+                      due time, any other at `:now`
   :reload             compile the file again and show what changed
   :help               this text
   :quit               leave (Ctrl-D too)";

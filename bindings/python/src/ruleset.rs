@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use ordo_engine::{
-    ApplyRequest, Approvals, ConfigureRequest, Defaults, EvalOptions, Event, Ruleset, StartRequest,
-    TimerRequest, UpdateRequest, WorkflowRequest,
+    Actor, ApplyRequest, Approvals, ConfigureRequest, Defaults, EvalOptions, Event, Ruleset,
+    StartRequest, TimerRequest, UpdateRequest, WorkflowRequest,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString, PyType};
+use pyo3::types::{PyBytes, PyDict, PyString, PyType};
 use serde_json::Value as Json;
 
 use crate::errors::{compile_error, eval_error, request_error};
@@ -121,12 +121,37 @@ fn event_of(py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<Event> {
     Event::from_json(&to_json(event, "event")?).map_err(|e| eval_error(py, &e))
 }
 
+/// Who acts (spec §24): a role (`"sales"`), a mapping `{"id": "ana", "roles": ["sales"]}`, or
+/// an object with `id` and `roles` attributes (`ordo.Actor`); `None` for nobody.
+fn actor_of(py: Python<'_>, actor: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Actor>> {
+    let Some(actor) = actor.filter(|a| !a.is_none()) else {
+        return Ok(None);
+    };
+    let json = if !actor.is_instance_of::<PyString>()
+        && !actor.is_instance_of::<PyDict>()
+        && actor.hasattr("roles")?
+    {
+        let mut fields = serde_json::Map::new();
+        fields.insert("id".into(), to_json(&actor.getattr("id")?, "actor.id")?);
+        fields.insert(
+            "roles".into(),
+            to_json(&actor.getattr("roles")?, "actor.roles")?,
+        );
+        Json::Object(fields)
+    } else {
+        to_json(actor, "actor")?
+    };
+    Actor::from_json(&json)
+        .map(Some)
+        .map_err(|e| eval_error(py, &e))
+}
+
 /// The common fields of a workflow request.
 fn workflow_request(
     py: Python<'_>,
     workflow: String,
     state: String,
-    actor: Option<String>,
+    actor: Option<&Bound<'_, PyAny>>,
     input: &Bound<'_, PyAny>,
     approvals: Option<&Bound<'_, PyAny>>,
     as_of: Option<&Bound<'_, PyAny>>,
@@ -134,7 +159,7 @@ fn workflow_request(
     Ok(WorkflowRequest {
         workflow,
         state,
-        actor: actor.as_deref().map(ordo_engine::Actor::role),
+        actor: actor_of(py, actor)?,
         input: to_json(input, "")?,
         as_of: as_of_date(py, as_of)?,
         approvals: approvals_of(py, approvals)?,
@@ -299,7 +324,7 @@ impl PyRuleset {
         py: Python<'py>,
         workflow: String,
         state: String,
-        actor: Option<String>,
+        actor: Option<&Bound<'py, PyAny>>,
         input: &Bound<'py, PyAny>,
         approvals: Option<&Bound<'py, PyAny>>,
         as_of: Option<&Bound<'py, PyAny>>,
@@ -318,7 +343,7 @@ impl PyRuleset {
         workflow: String,
         state: String,
         transition: String,
-        actor: Option<String>,
+        actor: Option<&Bound<'py, PyAny>>,
         input: &Bound<'py, PyAny>,
         event: Option<&Bound<'py, PyAny>>,
         approvals: Option<&Bound<'py, PyAny>>,
@@ -348,7 +373,7 @@ impl PyRuleset {
         trigger: String,
         input: &Bound<'py, PyAny>,
         event: &Bound<'py, PyAny>,
-        actor: Option<String>,
+        actor: Option<&Bound<'py, PyAny>>,
         approvals: Option<&Bound<'py, PyAny>>,
         as_of: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
@@ -368,7 +393,7 @@ impl PyRuleset {
         workflow: String,
         input: &Bound<'py, PyAny>,
         event: &Bound<'py, PyAny>,
-        actor: Option<String>,
+        actor: Option<&Bound<'py, PyAny>>,
         approvals: Option<&Bound<'py, PyAny>>,
         as_of: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
@@ -391,7 +416,7 @@ impl PyRuleset {
         input: &Bound<'py, PyAny>,
         previous_input: &Bound<'py, PyAny>,
         event: &Bound<'py, PyAny>,
-        actor: Option<String>,
+        actor: Option<&Bound<'py, PyAny>>,
         approvals: Option<&Bound<'py, PyAny>>,
         as_of: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {

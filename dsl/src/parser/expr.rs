@@ -187,11 +187,32 @@ impl Builder<'_> {
         })
     }
 
+    /// The span of a parenthesized expression with its parentheses (silent in the grammar), so
+    /// the source text of an expression that starts or ends with one reads whole: a guard
+    /// `(a ?? "") != b` is shown as written, not as `a ?? "") != b`.
+    fn with_parentheses(&self, span: Span) -> Span {
+        let before = self.source.get(..span.start).unwrap_or("").trim_end();
+        let rest = self.source.get(span.end..).unwrap_or("");
+        let after = rest.trim_start();
+        if before.ends_with('(') && after.starts_with(')') {
+            Span::new(
+                before.len().saturating_sub(1),
+                span.end + (rest.len() - after.len()) + 1,
+            )
+        } else {
+            span
+        }
+    }
+
     /// One primary expression.
     pub(crate) fn primary(&self, node: Node<'_>) -> Result<Expr, Diagnostic> {
         let span = span_of(&node);
         let kind = match node.as_rule() {
-            Rule::expr => return self.expr(node),
+            Rule::expr => {
+                let mut inner = self.expr(node)?;
+                inner.span = self.with_parentheses(inner.span);
+                return Ok(inner);
+            }
             Rule::number => ExprKind::Number(self.decimal(&node)),
             Rule::percent => {
                 let number = Cursor::new(node).expect(Rule::number)?;

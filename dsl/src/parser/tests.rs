@@ -292,3 +292,34 @@ fn a_duration_does_not_span_lines() {
         .unwrap_or_default();
     assert_eq!(rows, 2);
 }
+
+#[test]
+fn a_parenthesized_part_is_inside_the_span_of_its_expression() {
+    let head = "ruleset t version \"1.0.0\"\nlet x = ";
+    for (text, whole) in [
+        ("(a ?? \"\") != b", "(a ?? \"\") != b"),
+        ("a != ( b + 1 )", "a != ( b + 1 )"),
+        ("((a))", "((a))"),
+        ("(a) * (b)", "(a) * (b)"),
+    ] {
+        let source = format!("{head}{text}\n");
+        let ruleset = parse_ok(&source);
+        let Some(Item::Value(v)) = ruleset.items.first() else {
+            panic!("not a value");
+        };
+        assert_eq!(v.value.span.text(&source), whole);
+    }
+    // A call's parentheses are the call's, not its argument's.
+    let source = format!("{head}max(a, b) + 1\n");
+    let ruleset = parse_ok(&source);
+    let Some(Item::Value(v)) = ruleset.items.first() else {
+        panic!("not a value");
+    };
+    let ExprKind::Binary { lhs, .. } = &v.value.kind else {
+        panic!("not a sum");
+    };
+    let ExprKind::Call { args, .. } = &lhs.kind else {
+        panic!("not a call: {:?}", lhs.kind);
+    };
+    assert_eq!(args[0].span.text(&source), "a");
+}

@@ -478,7 +478,7 @@ fn identities(
 
 fn workflows(space: &Space<'_>, ast: &Ast, findings: &mut Vec<Finding>) {
     let program = space.program;
-    for workflow in &program.workflows {
+    for (index, workflow) in program.workflows.iter().enumerate() {
         let Some(decl) = ast.items.iter().find_map(|i| match i {
             Item::Workflow(d) if d.name.name == workflow.name => Some(d),
             _ => None,
@@ -560,5 +560,6 @@ fn workflows(space: &Space<'_>, ast: &Ast, findings: &mut Vec<Finding>) {
                 });
             }
         }
+        super::timers::timers_unreachable(program, ast, index, &reached, findings);
     }
 }

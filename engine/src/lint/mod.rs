@@ -15,6 +15,7 @@ mod finite;
 pub mod graph;
 mod inputs;
 mod refs;
+mod timers;
 
 pub use refs::path_of;
 mod usage;
@@ -116,6 +117,7 @@ pub fn lint(ruleset: &Ruleset, ast: &Ast) -> Vec<Finding> {
     usage::check(ruleset.program(), ast, &mut findings);
     remarks(ruleset, ast, &mut findings);
     constant_edges(ruleset, ast, &mut findings);
+    timers::notify_without_owner(ruleset.program(), ast, &mut findings);
     findings.sort_by_key(|f| (f.span.start, f.id));
     findings
 }

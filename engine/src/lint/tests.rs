@@ -565,3 +565,46 @@ fn a_field_of_an_optional_record_can_be_none() {
         .unwrap_err();
     assert_eq!(error.kind.as_str(), "no_match");
 }
+
+#[test]
+fn notify_owner_where_a_state_may_have_none() {
+    // `on change` runs in any state, `closed` has no owner; `-> previous` may return to `new`,
+    // which has none. Triggers pinned to owned states say nothing.
+    let source = "ruleset t version \"1.0.0\"\nroles agent\ninput { priority: Int = 1 }\nworkflow w {\n  state new initial\n  state open owner agent\n  state hold owner agent\n  state closed final\n  transition take: new -> open by agent\n  transition wait: new, open -> hold by agent\n  transition resume: hold -> previous by agent\n  transition close: open -> closed by agent\n}\ntrigger moved on change priority {\n  notify owner \"priority changed\"\n}\ntrigger back on transition resume {\n  notify owner \"resumed\"\n}\ntrigger kept on change priority in open, hold {\n  notify owner \"priority changed\"\n}\ntrigger told on transition take {\n  notify owner \"taken\"\n}\n";
+    let found: Vec<(String, String)> = findings(source)
+        .into_iter()
+        .filter(|f| f.id == "workflow.notify_without_owner")
+        .map(|f| (f.rule, f.message))
+        .collect();
+    let rules: Vec<&str> = found.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(rules, vec!["moved", "back"], "{found:?}");
+    assert!(found[0].1.contains("`new`, `closed`"), "{}", found[0].1);
+    assert!(
+        found[1].1.contains("`new`") && !found[1].1.contains("open`"),
+        "{}",
+        found[1].1
+    );
+    // With an owner everywhere the trigger can run, nothing is said.
+    let owned = source
+        .replace("state new initial", "state new initial owner agent")
+        .replace("state closed final", "state closed final owner agent");
+    assert!(!ids(&owned).contains(&"workflow.notify_without_owner"));
+}
+
+#[test]
+fn timers_of_states_never_entered() {
+    // `go` can never be taken, so `s2` is never entered: its stay, SLA and `at` timers are
+    // never armed. A timer of `s2` or `s1` (`at ... in s1, s2`) still can be.
+    let source = with(&format!(
+        "{}\ntrigger late on stay s2 after 2 days {{\n  escalate b\n}}\ntrigger breached on breach s2 {{\n  escalate b\n}}\ntrigger dated on at 2026-03-01T00:00:00Z in s2 {{\n  escalate b\n}}\ntrigger either on at 2026-03-01T00:00:00Z in s1, s2 {{\n  escalate b\n}}\noutput o = units\n",
+        FLOW.replace("state s2 owner b", "state s2 owner b sla 4 hours")
+    ));
+    let flagged: Vec<String> = findings(&source)
+        .into_iter()
+        .filter(|f| f.id == "workflow.timer_unreachable")
+        .map(|f| f.rule)
+        .collect();
+    assert_eq!(flagged, vec!["late", "breached", "dated"]);
+    let reachable = source.replace("seg == retail and seg == wholesale", "seg == retail");
+    assert!(!ids(&reachable).contains(&"workflow.timer_unreachable"));
+}

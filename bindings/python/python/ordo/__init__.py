@@ -14,6 +14,7 @@ dates as :class:`datetime.date`. See :meth:`Ruleset.evaluate` for the conversion
 the engine's result schema as typed dicts) and :mod:`ordo._errors` for the exceptions.
 """
 
+from ordo._actor import Actor
 from ordo._errors import CompileError, EvaluationError, InputError, OrdoError
 from ordo._native import Registry, Ruleset, __version__, compile, load
 from ordo._results import (
@@ -56,6 +57,7 @@ from ordo._results import (
 )
 
 __all__ = [
+    "Actor",
     "ApplyResult",
     "PreviousReason",
     "StartResult",

@@ -4,6 +4,7 @@ import datetime
 import os
 from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Union, final
 
+from ordo._actor import Actor
 from ordo._errors import OrdoError
 from ordo._results import (
     ApplyResult,
@@ -21,6 +22,9 @@ __version__: str
 
 #: An evaluation date: a date or ``"YYYY-MM-DD"``.
 _AsOf = Union[datetime.date, str, None]
+#: Who acts: a role (``"sales"``), ``{"id": "ana", "roles": ["sales", "finance"]}`` or an
+#: :class:`~ordo.Actor`.
+_Actor = Union[str, Mapping[str, Any], Actor, None]
 _Op = Literal["evaluate", "configure", "transitions", "apply", "fire_timer"]
 
 @final
@@ -105,20 +109,20 @@ class Ruleset:
         *,
         workflow: str,
         state: str,
-        actor: Optional[str] = None,
+        actor: _Actor = None,
         input: Mapping[str, Any],
         approvals: Optional[Mapping[str, Any]] = None,
         as_of: _AsOf = None,
     ) -> TransitionsResult:
-        """The next actions from ``state`` for ``actor``: each transition, enabled or with every
-        reason it is not."""
+        """The next actions from ``state`` for ``actor`` (a role, ``{"id", "roles"}`` or an
+        :class:`~ordo.Actor`): each transition, enabled or with every reason it is not."""
     def apply(
         self,
         *,
         workflow: str,
         state: str,
         transition: str,
-        actor: Optional[str] = None,
+        actor: _Actor = None,
         input: Mapping[str, Any],
         event: Optional[Mapping[str, Any]] = None,
         approvals: Optional[Mapping[str, Any]] = None,
@@ -135,7 +139,7 @@ class Ruleset:
         trigger: str,
         input: Mapping[str, Any],
         event: Mapping[str, Any],
-        actor: Optional[str] = None,
+        actor: _Actor = None,
         approvals: Optional[Mapping[str, Any]] = None,
         as_of: _AsOf = None,
     ) -> TimerResult:
@@ -147,7 +151,7 @@ class Ruleset:
         workflow: str,
         input: Mapping[str, Any],
         event: Mapping[str, Any],
-        actor: Optional[str] = None,
+        actor: _Actor = None,
         approvals: Optional[Mapping[str, Any]] = None,
         as_of: _AsOf = None,
     ) -> StartResult:
@@ -161,7 +165,7 @@ class Ruleset:
         input: Mapping[str, Any],
         previous_input: Mapping[str, Any],
         event: Mapping[str, Any],
-        actor: Optional[str] = None,
+        actor: _Actor = None,
         approvals: Optional[Mapping[str, Any]] = None,
         as_of: _AsOf = None,
     ) -> UpdateResult:
