@@ -1144,7 +1144,8 @@ impl<'p> Evaluator<'p> {
                 let Some(items) = Items::of(collection) else {
                     return Err(internal("a list over a non-collection".into()));
                 };
-                let mut out = Vec::new();
+                // One value per element, unless a filter drops some.
+                let mut out = Vec::with_capacity(items.len());
                 let mut unknown = false;
                 for item in items.iter() {
                     let value =
@@ -1457,6 +1458,14 @@ impl Items {
             Value::None => Items::List(Arc::from([])),
             _ => return None,
         })
+    }
+
+    /// How many elements there are.
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Items::List(items) => items.len(),
+            Items::Set(_, members) => members.len(),
+        }
     }
 
     /// The elements, in order.

@@ -144,6 +144,11 @@ impl Evaluator<'_> {
                     // list would cost a scan of all the keys before it per element). `==` on
                     // values is `values_equal`, and their hash agrees with it.
                     let mut keys: HashSet<Value> = HashSet::new();
+                    // Room for a line per statement of the body and element at once, rather
+                    // than growing the quote's lines many times over a long list.
+                    running
+                        .lines
+                        .reserve(items.len().saturating_mul(body.len()));
                     for (position, item) in items.iter().enumerate() {
                         self.with_local(*slot, item.clone(), |ev| {
                             let id_part = match key {
