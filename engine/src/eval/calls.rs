@@ -3,84 +3,68 @@
 //! one evaluation (its inputs, values and `as_of` do not change), and a per-element rule often
 //! calls the same function several times for the same element.
 
-use std::hash::{Hash, Hasher};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
 
 use smallvec::SmallVec;
 
 use crate::value::Value;
 
-/// How many calls of one function are remembered: a bound on the look-up, so that a long list
-/// costs no more per call than a short one.
-const REMEMBERED_CALLS: usize = 64;
+/// How many calls are remembered in all: a bound on the memory one evaluation keeps for them
+/// (a list of a few hundred elements, each calling a dozen functions, stays under it).
+const REMEMBERED_CALLS: usize = 4096;
 
-/// How many calls of a function there is room for when it is first remembered.
-const FIRST_ROOM: usize = 16;
+/// How many calls there is room for when the first is remembered.
+const FIRST_ROOM: usize = 64;
 
 /// The arguments of one call, kept inline for the few parameters most functions have.
 pub(super) type Arguments = SmallVec<[Value; 4]>;
 
-/// One remembered call: its arguments' fingerprint, the arguments and the value.
+/// One remembered call: its arguments and its value.
 #[derive(Debug)]
 struct Call {
-    fingerprint: u64,
     arguments: Arguments,
     value: Value,
 }
 
-/// The remembered calls, by function.
+/// The remembered calls, by function and fingerprint of the arguments (a look-up costs the
+/// same however many calls are remembered).
 #[derive(Debug, Default)]
 pub(super) struct Calls {
-    by_function: Vec<Vec<Call>>,
+    /// Keys are already fingerprints: they are folded once more, not hashed again.
+    remembered: HashMap<(u32, u64), Call, BuildHasherDefault<Fold>>,
 }
 
 impl Calls {
     /// The value of an earlier call of function `id` with the same arguments (see
-    /// [`same_argument`]). Most look-ups compare only fingerprints: arguments are compared
-    /// in full only when those agree.
+    /// [`same_argument`]): the call of that fingerprint, if its arguments are these.
     pub(super) fn find(&self, id: u32, fingerprint: u64, arguments: &[Value]) -> Option<&Value> {
-        self.by_function
-            .get(id as usize)?
-            .iter()
-            .find(|call| {
-                call.fingerprint == fingerprint
-                    && call.arguments.len() == arguments.len()
-                    && call
-                        .arguments
-                        .iter()
-                        .zip(arguments)
-                        .all(|(a, b)| same_argument(a, b))
-            })
-            .map(|call| &call.value)
+        let call = self.remembered.get(&(id, fingerprint))?;
+        let same = call.arguments.len() == arguments.len()
+            && call
+                .arguments
+                .iter()
+                .zip(arguments)
+                .all(|(a, b)| same_argument(a, b));
+        same.then_some(&call.value)
     }
 
-    /// Remembers the value of a call of function `id` (one of `functions`), unless that
-    /// function has as many remembered calls as it may keep.
-    pub(super) fn remember(
-        &mut self,
-        id: u32,
-        functions: usize,
-        fingerprint: u64,
-        arguments: Arguments,
-        value: Value,
-    ) {
-        if self.by_function.len() <= id as usize {
-            self.by_function.resize_with(functions, Vec::new);
+    /// Remembers the value of a call of function `id`, unless as many calls as may be kept
+    /// are, or another call has this fingerprint (it keeps its place: a call with the same
+    /// fingerprint but other arguments is then made each time, which is rare and still right).
+    pub(super) fn remember(&mut self, id: u32, fingerprint: u64, arguments: Arguments, value: Value) {
+        if self.remembered.len() >= REMEMBERED_CALLS {
+            return;
         }
-        if let Some(calls) = self.by_function.get_mut(id as usize)
-            && calls.len() < REMEMBERED_CALLS
-        {
-            if calls.capacity() == 0 {
-                // A function called once is mostly called for each element: room for a few
-                // elements' calls at once, rather than growing from one.
-                calls.reserve_exact(FIRST_ROOM);
-            }
-            calls.push(Call {
-                fingerprint,
-                arguments,
-                value,
-            });
+        if self.remembered.capacity() == 0 {
+            // A function called once is mostly called for each element of a list: room for
+            // a few dozen calls at once rather than growing from a handful.
+            self.remembered.reserve(FIRST_ROOM);
         }
+        self.remembered
+            .entry((id, fingerprint))
+            .or_insert(Call { arguments, value });
     }
 }
 
@@ -210,7 +194,7 @@ mod tests {
         assert!(!same_argument(&one, &one_point_zero));
         let mut calls = Calls::default();
         let arguments: Arguments = smallvec::smallvec![one.clone()];
-        calls.remember(0, 1, fingerprint(&arguments), arguments, Value::text("1"));
+        calls.remember(0, fingerprint(&arguments), arguments, Value::text("1"));
         assert_eq!(
             calls.find(0, fingerprint(&[one.clone()]), &[one]),
             Some(&Value::text("1"))
@@ -226,7 +210,7 @@ mod tests {
         let record = Value::Record(Arc::from(vec![Value::text("010"), number(6, 0)]));
         let mut calls = Calls::default();
         let arguments: Arguments = smallvec::smallvec![record.clone(), number(2, 0)];
-        calls.remember(1, 3, fingerprint(&arguments), arguments, number(42, 0));
+        calls.remember(1, fingerprint(&arguments), arguments, number(42, 0));
         let asked = [record.clone(), number(2, 0)];
         assert_eq!(calls.find(1, fingerprint(&asked), &asked), Some(&number(42, 0)));
         assert_eq!(calls.find(0, fingerprint(&asked), &asked), None);
@@ -239,12 +223,56 @@ mod tests {
         let mut calls = Calls::default();
         for i in 0..=REMEMBERED_CALLS {
             let arguments: Arguments = smallvec::smallvec![number(i as i64, 0)];
-            calls.remember(0, 1, fingerprint(&arguments), arguments, number(i as i64, 0));
+            calls.remember(0, fingerprint(&arguments), arguments, number(i as i64, 0));
         }
         let first = [number(0, 0)];
         let last = [number(REMEMBERED_CALLS as i64, 0)];
         assert!(calls.find(0, fingerprint(&first), &first).is_some());
         assert!(calls.find(0, fingerprint(&last), &last).is_none());
+    }
+
+    /// A traced evaluation makes every call (nothing is remembered for it): the conveyors
+    /// quote, whose per-position rules call the same functions many times over, comes out the
+    /// same with the calls remembered as with every call made, at 10 positions and at 200 (past
+    /// where fewer calls were remembered).
+    #[test]
+    fn remembered_calls_give_what_every_call_made_gives() {
+        let source = include_str!("../../../examples/conveyors/conveyors.ordo");
+        let ruleset = crate::Ruleset::compile(source).unwrap_or_else(|e| panic!("{e:?}"));
+        let options = crate::EvalOptions {
+            as_of: crate::text::parse_date("2026-08-03").ok(),
+            ..crate::EvalOptions::default()
+        };
+        let traced = crate::EvalOptions {
+            trace: true,
+            ..options.clone()
+        };
+        for text in [
+            include_str!("../../../examples/conveyors/quote.json"),
+            include_str!("../../../examples/conveyors/large.json"),
+        ] {
+            let remembered = ruleset
+                .evaluate_str(text, &options)
+                .unwrap_or_else(|e| panic!("{}", e.message));
+            let mut every_call = ruleset
+                .evaluate_str(text, &traced)
+                .ok()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                .unwrap_or_default();
+            let trace = every_call
+                .as_object_mut()
+                .and_then(|result| result.remove("trace"));
+            assert!(trace.is_some_and(|t| t.as_array().is_some_and(|a| !a.is_empty())));
+            // A trace also says how each line's amount was computed.
+            let lines = every_call
+                .pointer_mut("/quotes/quote/lines")
+                .and_then(serde_json::Value::as_array_mut);
+            for line in lines.into_iter().flatten() {
+                let explain = line.as_object_mut().and_then(|l| l.remove("explain"));
+                assert!(explain.is_some());
+            }
+            assert_eq!(crate::json::to_json_string(&every_call), remembered);
+        }
     }
 
     proptest! {
@@ -258,7 +286,7 @@ mod tests {
             let copy: Vec<Value> = arguments.clone();
             prop_assert_eq!(fingerprint(&arguments), fingerprint(&copy));
             let mut calls = Calls::default();
-            calls.remember(0, 1, fingerprint(&arguments), arguments.iter().cloned().collect(), value.clone());
+            calls.remember(0, fingerprint(&arguments), arguments.iter().cloned().collect(), value.clone());
             prop_assert_eq!(calls.find(0, fingerprint(&copy), &copy), Some(&value));
         }
 
@@ -270,7 +298,7 @@ mod tests {
             asked in prop::collection::vec(value(), 0..3),
         ) {
             let mut calls = Calls::default();
-            calls.remember(0, 1, fingerprint(&remembered), remembered.iter().cloned().collect(), Value::Bool(true));
+            calls.remember(0, fingerprint(&remembered), remembered.iter().cloned().collect(), Value::Bool(true));
             let same = remembered.len() == asked.len()
                 && remembered.iter().zip(&asked).all(|(a, b)| same_argument(a, b));
             let found = calls.find(0, fingerprint(&asked), &asked).is_some();

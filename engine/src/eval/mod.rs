@@ -1228,13 +1228,7 @@ impl<'p> Evaluator<'p> {
         let value = result.map_err(|e| e.or_rule(&function.name))?;
         if !self.context.trace {
             // A traced evaluation makes every call: nothing to remember for it.
-            self.calls.remember(
-                id,
-                program.functions.len(),
-                fingerprint,
-                values,
-                value.clone(),
-            );
+            self.calls.remember(id, fingerprint, values, value.clone());
         } else if matches!(function.body, FunctionBody::Decision(_)) {
             // Each call of a decision with parameters is traced with its arguments.
             let reads = function
