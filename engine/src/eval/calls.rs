@@ -53,7 +53,13 @@ impl Calls {
     /// Remembers the value of a call of function `id`, unless as many calls as may be kept
     /// are, or another call has this fingerprint (it keeps its place: a call with the same
     /// fingerprint but other arguments is then made each time, which is rare and still right).
-    pub(super) fn remember(&mut self, id: u32, fingerprint: u64, arguments: Arguments, value: Value) {
+    pub(super) fn remember(
+        &mut self,
+        id: u32,
+        fingerprint: u64,
+        arguments: Arguments,
+        value: Value,
+    ) {
         if self.remembered.len() >= REMEMBERED_CALLS {
             return;
         }
@@ -212,7 +218,10 @@ mod tests {
         let arguments: Arguments = smallvec::smallvec![record.clone(), number(2, 0)];
         calls.remember(1, fingerprint(&arguments), arguments, number(42, 0));
         let asked = [record.clone(), number(2, 0)];
-        assert_eq!(calls.find(1, fingerprint(&asked), &asked), Some(&number(42, 0)));
+        assert_eq!(
+            calls.find(1, fingerprint(&asked), &asked),
+            Some(&number(42, 0))
+        );
         assert_eq!(calls.find(0, fingerprint(&asked), &asked), None);
         assert_eq!(calls.find(2, fingerprint(&asked), &asked), None);
         assert_eq!(calls.find(1, fingerprint(&asked[..1]), &asked[..1]), None);
