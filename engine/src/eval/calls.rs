@@ -202,11 +202,15 @@ mod tests {
         let arguments: Arguments = smallvec::smallvec![one.clone()];
         calls.remember(0, fingerprint(&arguments), arguments, Value::text("1"));
         assert_eq!(
-            calls.find(0, fingerprint(&[one.clone()]), &[one]),
+            calls.find(0, fingerprint(std::slice::from_ref(&one)), &[one]),
             Some(&Value::text("1"))
         );
         assert_eq!(
-            calls.find(0, fingerprint(&[one_point_zero.clone()]), &[one_point_zero]),
+            calls.find(
+                0,
+                fingerprint(std::slice::from_ref(&one_point_zero)),
+                &[one_point_zero]
+            ),
             None
         );
     }
