@@ -31,6 +31,7 @@ macro_rules! at_hand {
 
 pub mod approvals;
 mod builtins;
+mod calls;
 mod decision;
 mod price;
 
@@ -162,11 +163,8 @@ pub struct Evaluator<'p> {
     grants: &'p dyn approvals::Grants,
     /// Each chain's outcome once computed (empty until a chain is asked for).
     chains: Vec<ChainMemo>,
-    /// The calls of functions made so far, by function: the arguments and the value. A call is
-    /// pure within one evaluation (its inputs, values and `as_of` do not change), so a second
-    /// call with the same arguments takes the value (a per-position rule often calls the same
-    /// function several times for the same element).
-    calls: Vec<Vec<(SmallVec<[Value; 4]>, Value)>>,
+    /// The calls of functions made so far, each with its arguments and value.
+    calls: calls::Calls,
 }
 
 /// A chain's outcome in the evaluator's memo.
@@ -177,25 +175,6 @@ enum ChainMemo {
     /// Being computed: asked for again, the chain would depend on itself.
     InProgress,
     Done(Arc<approvals::ChainOutcome>),
-}
-
-/// How many calls of one function are remembered: a bound on the look-up, so that a long list
-/// costs no more per call than a short one.
-const REMEMBERED_CALLS: usize = 64;
-
-/// Whether two arguments are the same value, down to a decimal's scale (`1.0` and `1.00` are
-/// equal but interpolate differently, so a call with one cannot stand for a call with the
-/// other): the same shared record or list (an element of the same collection, as a per-element
-/// rule passes it), else the same parts.
-fn same_argument(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.serialize() == y.serialize(),
-        (Value::Record(x), Value::Record(y)) | (Value::List(x), Value::List(y)) => {
-            Arc::ptr_eq(x, y)
-                || (x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| same_argument(a, b)))
-        }
-        _ => a == b,
-    }
 }
 
 impl<'p> Evaluator<'p> {
@@ -219,7 +198,7 @@ impl<'p> Evaluator<'p> {
             trace: Vec::new(),
             depth: 0,
             test_facts: None,
-            calls: Vec::new(),
+            calls: calls::Calls::default(),
             grants: &approvals::NoGrants,
             chains: Vec::new(),
         }
@@ -923,12 +902,10 @@ impl<'p> Evaluator<'p> {
                 if key.is_unknown() {
                     return Ok(Value::Unknown);
                 }
-                let (name, row) = match table_row(program, as_of, *table, key, *optional) {
-                    Ok(found) => found,
-                    Err(e) if *optional && e.kind == ErrorKind::MissingKey => {
-                        return Ok(Value::None);
-                    }
-                    Err(e) => return Err(e),
+                let (name, row) = match table_row(program, as_of, *table, key, *optional)? {
+                    Some(found) => found,
+                    // `T[k]?` of a key without a row: `none`, and no error to build.
+                    None => return Ok(Value::None),
                 };
                 if let Expr::Const(value) = row {
                     // Most rows are constants: no scope to open.
@@ -1167,7 +1144,8 @@ impl<'p> Evaluator<'p> {
                 let Some(items) = Items::of(collection) else {
                     return Err(internal("a list over a non-collection".into()));
                 };
-                let mut out = Vec::new();
+                // One value per element, unless a filter drops some.
+                let mut out = Vec::with_capacity(items.len());
                 let mut unknown = false;
                 for item in items.iter() {
                     let value =
@@ -1216,22 +1194,15 @@ impl<'p> Evaluator<'p> {
         let Some(function) = program.functions.get(id as usize) else {
             return Err(internal(format!("no function #{id}")));
         };
-        let mut values: SmallVec<[Value; 4]> = SmallVec::with_capacity(args.len());
+        let mut values: calls::Arguments = SmallVec::with_capacity(args.len());
         for arg in args {
             values.push(self.eval(arg)?);
         }
         // A trace records every call (spec §19), so a traced evaluation makes each one.
-        let remembered = self
-            .calls
-            .get(id as usize)
-            .filter(|_| !self.context.trace)
-            .and_then(|calls| {
-                calls.iter().find(|(seen, _)| {
-                    seen.len() == values.len()
-                        && seen.iter().zip(&values).all(|(a, b)| same_argument(a, b))
-                })
-            });
-        if let Some((_, value)) = remembered {
+        let fingerprint = calls::fingerprint(&values);
+        if !self.context.trace
+            && let Some(value) = self.calls.find(id, fingerprint, &values)
+        {
             return Ok(value.clone());
         }
         self.depth += 1;
@@ -1255,15 +1226,10 @@ impl<'p> Evaluator<'p> {
         });
         self.depth -= 1;
         let value = result.map_err(|e| e.or_rule(&function.name))?;
-        if self.calls.len() <= id as usize {
-            self.calls.resize_with(program.functions.len(), Vec::new);
-        }
-        if let Some(calls) = self.calls.get_mut(id as usize)
-            && calls.len() < REMEMBERED_CALLS
-        {
-            calls.push((values.clone(), value.clone()));
-        }
-        if self.context.trace && matches!(function.body, FunctionBody::Decision(_)) {
+        if !self.context.trace {
+            // A traced evaluation makes every call: nothing to remember for it.
+            self.calls.remember(id, fingerprint, values, value.clone());
+        } else if matches!(function.body, FunctionBody::Decision(_)) {
             // Each call of a decision with parameters is traced with its arguments.
             let reads = function
                 .params
@@ -1372,14 +1338,15 @@ fn missing_as_of() -> EvalError {
 }
 
 /// The row of table `table_id` for `key` (its default when no row has the key) in the
-/// version in effect on `as_of`, with the table's name.
+/// version in effect on `as_of`, with the table's name. A key without a row is an error,
+/// unless the lookup is `optional` (`T[k]?`): then `None`, with no message built for it.
 fn table_row<'p>(
     program: &'p Program,
     as_of: Option<NaiveDate>,
     table_id: u32,
     key: &Value,
     optional: bool,
-) -> EvalResult<(&'p str, &'p Expr)> {
+) -> EvalResult<Option<(&'p str, &'p Expr)>> {
     let Some(table) = program.tables.get(table_id as usize) else {
         return Err(internal(format!("no table #{table_id}")));
     };
@@ -1398,6 +1365,9 @@ fn table_row<'p>(
             .find(|v| v.effective.is_none_or(|d| d <= as_of))
     };
     let Some(variant) = variant else {
+        if optional {
+            return Ok(None);
+        }
         return Err(EvalError::in_rule(
             ErrorKind::MissingKey,
             &table.name,
@@ -1416,8 +1386,11 @@ fn table_row<'p>(
     }
     .or_else(|| variant.pattern_row(key));
     match (row, &variant.default) {
-        (Some(e), _) => Ok((&table.name, e)),
-        (None, Some(default)) => Ok((&table.name, default)),
+        (Some(e), _) => Ok(Some((&table.name, e))),
+        (None, Some(default)) => Ok(Some((&table.name, default))),
+        // An optional lookup of a key without a row is `none`: no message to build (a data
+        // file's table may have many thousand keys).
+        (None, None) if optional => Ok(None),
         (None, None) => Err(EvalError::in_rule(
             ErrorKind::MissingKey,
             &table.name,
@@ -1427,13 +1400,7 @@ fn table_row<'p>(
                 key_text(program, key)
             ),
         )
-        // An optional lookup turns the error into `none`: no hint to build (a data file's
-        // table may have many thousand keys).
-        .with_hint(if optional {
-            String::new()
-        } else {
-            keys_hint(program, variant)
-        })),
+        .with_hint(keys_hint(program, variant))),
     }
 }
 
@@ -1485,6 +1452,14 @@ impl Items {
             Value::None => Items::List(Arc::from([])),
             _ => return None,
         })
+    }
+
+    /// How many elements there are.
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Items::List(items) => items.len(),
+            Items::Set(_, members) => members.len(),
+        }
     }
 
     /// The elements, in order.

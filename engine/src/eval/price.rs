@@ -1,6 +1,7 @@
 //! Evaluating a price block into a quote (spec §11): lines in statement order, each amount
 //! rounded to the currency's minor unit, subtotals and total as exact sums of rounded lines.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use ordo_dsl::ast::LineKind;
@@ -139,13 +140,21 @@ impl Evaluator<'_> {
                         running.total = None;
                         continue;
                     };
-                    let mut keys: Vec<Value> = Vec::new();
+                    // The keys met so far, to refuse a second element with one (a set: a long
+                    // list would cost a scan of all the keys before it per element). `==` on
+                    // values is `values_equal`, and their hash agrees with it.
+                    let mut keys: HashSet<Value> = HashSet::new();
+                    // Room for a line per statement of the body and element at once, rather
+                    // than growing the quote's lines many times over a long list.
+                    running
+                        .lines
+                        .reserve(items.len().saturating_mul(body.len()));
                     for (position, item) in items.iter().enumerate() {
                         self.with_local(*slot, item.clone(), |ev| {
                             let id_part = match key {
                                 Some(key) => {
                                     let key = ev.eval(key).map_err(|e| e.or_rule(&block.name))?;
-                                    if keys.iter().any(|k| crate::value::values_equal(k, &key)) {
+                                    if !keys.insert(key.clone()) {
                                         return Err(EvalError::in_rule(
                                             ErrorKind::DuplicateKey,
                                             &block.name,
@@ -155,7 +164,6 @@ impl Evaluator<'_> {
                                             ),
                                         ));
                                     }
-                                    keys.push(key.clone());
                                     key
                                 }
                                 None if *by_position => Value::Number(Decimal::from(position)),
