@@ -295,7 +295,7 @@ impl PyRuleset {
     /// finite field, which values remain possible and which constraints block the others, with
     /// the outputs and quotes known so far. With `complete=True`, options that lead only to dead
     /// ends are disabled too (a bounded search over the remaining finite fields).
-    #[pyo3(signature = (partial, *, as_of=None, complete=false, defaults="unknown", context=Vec::new()))]
+    #[pyo3(signature = (partial, *, as_of=None, complete=false, defaults="unknown", context=None))]
     fn configure<'py>(
         &self,
         py: Python<'py>,
@@ -303,14 +303,14 @@ impl PyRuleset {
         as_of: Option<&Bound<'py, PyAny>>,
         complete: bool,
         defaults: &str,
-        context: Vec<String>,
+        context: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = ConfigureRequest {
             input: to_json(partial, "")?,
             as_of: as_of_date(py, as_of)?,
             complete,
             defaults: Defaults::parse(defaults).map_err(|e| eval_error(py, &e))?,
-            context,
+            context: context.unwrap_or_default(),
         };
         self.request(py, request, Ruleset::configure, Shape::Configuration)
     }

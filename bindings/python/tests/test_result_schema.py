@@ -46,6 +46,7 @@ TYPED_DICTS = {
     "ConfigureField": "ConfigureField",
     "ConfigureOption": "ConfigureOption",
     "BlockingConstraint": "BlockingConstraint",
+    "WarningConstraint": "WarningConstraint",
     "DeadEnd": "DeadEnd",
     "SearchSummary": "SearchSummary",
     "TransitionsResult": "TransitionsResult",

@@ -100,7 +100,7 @@ class Ruleset:
         as_of: _AsOf = None,
         complete: bool = False,
         defaults: Literal["unknown", "apply"] = "unknown",
-        context: Sequence[str] = (),
+        context: Optional[Sequence[str]] = None,
     ) -> ConfigureResult:
         """_Option availability for a partial input: per finite field, the values still
         possible and the constraints blocking the others, with the outputs and quotes so far."""

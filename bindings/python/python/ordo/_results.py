@@ -229,7 +229,7 @@ class WarningConstraint(TypedDict):
     """A ``warning`` or ``review`` constraint that choosing an option would violate."""
 
     id: str
-    severity: str
+    severity: Literal["warning", "review"]
     message: str
 
 
