@@ -330,7 +330,10 @@ pub fn table_bands_ruleset(rows: usize) -> String {
     for i in 0..rows {
         let key = i / 4;
         // The first row of every key leaves the zone open: a default for the key.
-        let zone = if i % 4 == 0 { "_" } else { TIERS_ZONES[i % 4] };
+        let zone = match i % 4 {
+            0 => "_",
+            k => ZONES.get(k).copied().unwrap_or("north"),
+        };
         let _ = writeln!(s, "  (\"P{key}\", {zone}) => {}.{:02}", i % 1000, i % 100);
     }
     s.push_str("  (_, _) => 0.00\n}\n\n");
@@ -345,7 +348,7 @@ pub fn table_bands_ruleset(rows: usize) -> String {
     s
 }
 
-const TIERS_ZONES: [&str; 4] = ["north", "south", "east", "west"];
+const ZONES: [&str; 4] = ["north", "south", "east", "west"];
 
 /// A ruleset with a workflow of `states` states in a chain (each with a transition to the
 /// next and one back to the first) and a final state.
