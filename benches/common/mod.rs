@@ -253,3 +253,144 @@ pub fn bikes_inputs(count: usize) -> Vec<Json> {
         })
         .collect()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Compile-time scaling: one kind of construct, many times
+// ---------------------------------------------------------------------------------------------
+
+/// The column kinds of a generated decision table for the compile-time curve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Columns {
+    /// One numeric range column: row `i` is `i*10 ..< i*10+10`.
+    Range,
+    /// One text equality column: row `i` is `"K{i}"`.
+    Equality,
+    /// Text, enum and range columns (the `decision_ruleset` table).
+    Mixed,
+}
+
+impl Columns {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Columns::Range => "range",
+            Columns::Equality => "equality",
+            Columns::Mixed => "mixed",
+        }
+    }
+}
+
+/// A ruleset with one decision table of `rows` rows of the given column kind, hit `first`
+/// (rows do not overlap, so `unique` reads the same), and one output.
+pub fn column_ruleset(rows: usize, columns: Columns) -> String {
+    if columns == Columns::Mixed {
+        return decision_ruleset(rows, Hit::First);
+    }
+    let mut s = String::with_capacity(rows * 40 + 256);
+    s.push_str("ruleset scaling version \"1.0.0\"\n\n");
+    s.push_str("input {\n  key: Text\n  amount: Int\n}\n\n");
+    s.push_str("decision rate_rule hit first {\n");
+    match columns {
+        Columns::Range => {
+            s.push_str("  | amount || rate |\n");
+            for i in 0..rows {
+                let _ = writeln!(
+                    s,
+                    "  | {}..<{} || {}.{}% |",
+                    i * 10,
+                    i * 10 + 10,
+                    i % 30,
+                    i % 10
+                );
+            }
+        }
+        _ => {
+            s.push_str("  | key || rate |\n");
+            for i in 0..rows {
+                let _ = writeln!(s, "  | \"K{i}\" || {}.{}% |", i % 30, i % 10);
+            }
+        }
+    }
+    s.push_str("  | - || 0% |\n}\n\noutput rate = rate_rule\n");
+    s
+}
+
+/// A ruleset with one table of `rows` text keys, one composite-key table of `rows` rows
+/// (a quarter of them with a `_` component), and bands of `rows` rows.
+pub fn table_bands_ruleset(rows: usize) -> String {
+    let mut s = String::with_capacity(rows * 90 + 256);
+    s.push_str("ruleset tables version \"1.0.0\"\n\n");
+    s.push_str("enum Zone { north, south, east, west }\n\n");
+    s.push_str("input {\n  key: Text\n  zone: Zone\n  amount: Int\n}\n\n");
+    s.push_str("table price: Text -> Decimal {\n");
+    for i in 0..rows {
+        let _ = writeln!(s, "  \"P{i}\" => {}.{:02}", i % 1000, i % 100);
+    }
+    s.push_str("  _ => 0.00\n}\n\n");
+    s.push_str("table zone_price: (Text, Zone) -> Decimal {\n");
+    for i in 0..rows {
+        let key = i / 4;
+        // The first row of every key leaves the zone open: a default for the key.
+        let zone = match i % 4 {
+            0 => "_",
+            k => ZONES.get(k).copied().unwrap_or("north"),
+        };
+        let _ = writeln!(s, "  (\"P{key}\", {zone}) => {}.{:02}", i % 1000, i % 100);
+    }
+    s.push_str("  (_, _) => 0.00\n}\n\n");
+    s.push_str("bands discount {\n");
+    for i in 0..rows {
+        let _ = writeln!(s, "  {}..<{} => {}", i * 10, i * 10 + 10, i % 50);
+    }
+    let _ = writeln!(s, "  {}.. => 0", rows * 10);
+    s.push_str("}\n\n");
+    s.push_str("output unit = price[key]\noutput zoned = zone_price[key, zone]\n");
+    s.push_str("output off = volume(amount, discount)\n");
+    s
+}
+
+const ZONES: [&str; 4] = ["north", "south", "east", "west"];
+
+/// A ruleset with a workflow of `states` states in a chain (each with a transition to the
+/// next and one back to the first) and a final state.
+pub fn workflow_ruleset(states: usize) -> String {
+    let mut s = String::with_capacity(states * 120 + 256);
+    s.push_str("ruleset flow version \"1.0.0\"\n\nroles clerk\n\n");
+    s.push_str("input {\n  amount: Int\n}\n\n");
+    s.push_str("workflow chain {\n");
+    s.push_str("  state s0 initial owner clerk\n");
+    for i in 1..states {
+        let _ = writeln!(s, "  state s{i} owner clerk");
+    }
+    s.push_str("  state done final\n\n");
+    for i in 0..states {
+        let next = if i + 1 == states {
+            "done".to_owned()
+        } else {
+            format!("s{}", i + 1)
+        };
+        let _ = writeln!(
+            s,
+            "  transition t{i}: s{i} -> {next} by clerk when amount > {i}"
+        );
+        if i > 0 {
+            let _ = writeln!(s, "  transition back{i}: s{i} -> s0 by clerk");
+        }
+    }
+    s.push_str("}\n\noutput big = amount > 10\n");
+    s
+}
+
+/// A data-file table of `rows` keys, each with two rows valid one after the other: the
+/// ruleset and the CSV text (`prices.csv`).
+pub fn data_file_ruleset(rows: usize) -> (String, String) {
+    let source = "ruleset data version \"1.0.0\"\n\ninput {\n  key: Text\n}\n\n\
+         table price: Text -> Decimal from \"prices.csv\"\n\noutput unit = price[key]\n"
+        .to_owned();
+    let mut csv = String::with_capacity(rows * 64 + 64);
+    csv.push_str("key,value,valid_from,valid_to\n");
+    for i in 0..rows {
+        let _ = writeln!(csv, "P{i},{}.{:02},,2026-07-01", i % 1000, i % 100);
+        let _ = writeln!(csv, "P{i},{}.{:02},2026-07-01,", i % 1000 + 1, i % 100);
+    }
+    (source, csv)
+}

@@ -3,9 +3,11 @@
 //! format version and the integrity of what it reads (the content hash over the canonical form,
 //! and a digest of the compiled program).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::error::{ErrorKind, EvalError};
@@ -17,8 +19,9 @@ pub const FORMAT: &str = "ordo-artifact";
 /// Bumped whenever the serialised program's shape changes incompatibly.
 pub const FORMAT_VERSION: u32 = 5;
 
-#[derive(Serialize, Deserialize)]
-struct Artifact {
+/// An artifact as written.
+#[derive(Serialize)]
+struct Artifact<'a> {
     format: String,
     format_version: u32,
     name: String,
@@ -28,7 +31,7 @@ struct Artifact {
     canonical: String,
     /// `sha256:` of the serialised program, to detect a damaged artifact.
     program_digest: String,
-    program: Program,
+    program: &'a Program,
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -40,6 +43,18 @@ fn sha256_hex(bytes: &[u8]) -> String {
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     )
+}
+
+fn damaged(what: &str) -> EvalError {
+    invalid(format!("the artifact is damaged: {what}"))
+}
+
+/// The text field `name` of an artifact.
+fn field(fields: &BTreeMap<String, &RawValue>, name: &str) -> Result<String, EvalError> {
+    let raw = fields
+        .get(name)
+        .ok_or_else(|| damaged(&format!("missing field `{name}`")))?;
+    serde_json::from_str(raw.get()).map_err(|e| damaged(&format!("field `{name}`: {e}")))
 }
 
 fn invalid(message: impl Into<String>) -> EvalError {
@@ -71,53 +86,76 @@ impl Ruleset {
             hash: self.hash().into(),
             canonical: self.canonical().into(),
             program_digest: sha256_hex(program_json.as_bytes()),
-            program: self.program().clone(),
+            program: self.program(),
         };
         serde_json::to_vec(&artifact).map_err(|e| unserialisable(&e))
     }
 
     /// Loads a serialised ruleset, checking its format version, hash and digest.
+    ///
+    /// The JSON is read once, each field's value kept as its text; the program digest is
+    /// checked over the program's bytes as stored, before they are parsed, so any change to
+    /// them is refused and the program is never written back out to be checked.
     pub fn from_artifact(bytes: &[u8]) -> Result<Ruleset, EvalError> {
-        let head: serde_json::Value = serde_json::from_slice(bytes)
-            .map_err(|e| invalid(format!("this is not an ordo artifact: {e}")))?;
-        if head.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        let not_json = |e: serde_json::Error| invalid(format!("this is not an ordo artifact: {e}"));
+        let fields = match serde_json::from_slice::<BTreeMap<String, &RawValue>>(bytes) {
+            Ok(fields) => fields,
+            // Valid JSON that is not an object: it has no format either.
+            Err(e) if e.is_data() => {
+                serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(not_json)?;
+                BTreeMap::new()
+            }
+            Err(e) => return Err(not_json(e)),
+        };
+        let raw = |name: &str| fields.get(name).map(|raw| raw.get());
+        if raw("format")
+            .and_then(|f| serde_json::from_str::<String>(f).ok())
+            .as_deref()
+            != Some(FORMAT)
+        {
             return Err(invalid(
                 "this is not an ordo artifact (no `format: ordo-artifact`)",
             ));
         }
-        let version = head
-            .get("format_version")
-            .and_then(serde_json::Value::as_u64);
+        let version = raw("format_version").and_then(|v| serde_json::from_str::<u64>(v).ok());
         if version != Some(u64::from(FORMAT_VERSION)) {
             return Err(invalid(format!(
                 "artifact format version {} cannot be read by this engine (it reads version {FORMAT_VERSION}); recompile the ruleset",
                 version.map_or("?".to_string(), |v| v.to_string())
             )));
         }
-        let artifact: Artifact = serde_json::from_value(head)
-            .map_err(|e| invalid(format!("the artifact is damaged: {e}")))?;
-        if crate::hash::hash_of_canonical(&artifact.canonical) != artifact.hash {
+        let text = |name: &str| -> Result<String, EvalError> { field(&fields, name) };
+        let (name, version, hash, canonical) = (
+            text("name")?,
+            text("version")?,
+            text("hash")?,
+            text("canonical")?,
+        );
+        let program_digest = text("program_digest")?;
+        let program_text = raw("program").ok_or_else(|| damaged("missing field `program`"))?;
+        if crate::hash::hash_of_canonical(&canonical) != hash {
             return Err(invalid(
                 "the artifact is damaged: its hash does not match its canonical form",
             ));
         }
-        let program_json =
-            serde_json::to_string(&artifact.program).map_err(|e| unserialisable(&e))?;
-        if sha256_hex(program_json.as_bytes()) != artifact.program_digest {
+        // The writer stores the program as the very bytes its digest is taken over.
+        if sha256_hex(program_text.as_bytes()) != program_digest {
             return Err(invalid(
                 "the artifact is damaged: its program does not match its digest",
             ));
         }
-        if artifact.program.name != artifact.name || artifact.program.version != artifact.version {
+        let program: Program =
+            serde_json::from_str(program_text).map_err(|e| damaged(&e.to_string()))?;
+        if program.name != name || program.version != version {
             return Err(invalid(
                 "the artifact is damaged: its name or version does not match its program",
             ));
         }
         Ok(Ruleset::from_parts(
-            Arc::new(artifact.program),
+            Arc::new(program),
             Arc::new(Vec::new()),
-            artifact.hash,
-            artifact.canonical,
+            hash,
+            canonical,
         ))
     }
 }

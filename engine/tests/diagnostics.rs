@@ -1292,6 +1292,17 @@ fn rows() -> Vec<Row> {
                 "make each band start after the previous one ends (use `a..<b` for half-open bands)",
             ),
         ),
+        row(
+            "two composite-key rows with as many `_` that can match one key",
+            ruleset(
+                "table t: (Text, Int) -> Int {\n  (\"a\", 1) => 3\n  (\"a\", _) => 1\n  (\"b\", _) => 1\n  (_, 2) => 2\n  (_, _) => 0\n}\n",
+            ),
+            "overlap",
+            "E0007",
+            "(_, 2) => 2",
+            "two rows of table `t` can match the same key",
+            Some("make one of them more specific (fewer `_`)"),
+        ),
         // workflow (E0008)
         row(
             "a workflow without an initial state",

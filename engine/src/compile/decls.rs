@@ -483,31 +483,117 @@ fn composite_key(
 }
 
 /// Two patterns with as many `_` that can match the same key are ambiguous (spec §21).
+///
+/// Patterns are grouped by which components are `_` (few shapes for a key of few parts); two
+/// patterns of shapes with as many `_` meet exactly when they agree on the components both
+/// fix, so each pair of shapes is one hash join on those components: linear in the rows, not
+/// quadratic. The pairs are reported in the order a pairwise comparison would find them.
 fn check_pattern_overlaps(
     l: &mut Lowerer<'_>,
     table: &str,
     patterns: &[(Vec<Option<Value>>, Expr, Span)],
 ) {
-    let wildcards = |key: &[Option<Value>]| key.iter().filter(|k| k.is_none()).count();
-    for (i, (a, _, a_span)) in patterns.iter().enumerate() {
-        for (b, _, b_span) in patterns.iter().skip(i + 1) {
-            let can_meet = a.iter().zip(b).all(|(x, y)| match (x, y) {
-                (Some(x), Some(y)) => crate::value::values_equal(x, y),
-                _ => true,
-            });
-            if wildcards(a) == wildcards(b) && can_meet {
-                l.error(
-                    Diagnostic::new(
-                        DiagnosticKind::Overlap,
-                        *b_span,
-                        format!("two rows of table `{table}` can match the same key"),
-                    )
-                    .with_label(*a_span, "the other row")
-                    .with_hint("make one of them more specific (fewer `_`)"),
-                );
+    for (i, j) in overlapping_patterns(patterns) {
+        let (Some((_, _, a_span)), Some((_, _, b_span))) = (patterns.get(i), patterns.get(j))
+        else {
+            continue;
+        };
+        l.error(
+            Diagnostic::new(
+                DiagnosticKind::Overlap,
+                *b_span,
+                format!("two rows of table `{table}` can match the same key"),
+            )
+            .with_label(*a_span, "the other row")
+            .with_hint("make one of them more specific (fewer `_`)"),
+        );
+    }
+}
+
+/// The pairs `(i, j)`, `i < j`, of patterns with as many `_` that can match the same key,
+/// sorted.
+fn overlapping_patterns(patterns: &[(Vec<Option<Value>>, Expr, Span)]) -> Vec<(usize, usize)> {
+    // The patterns of each shape (`true` where the component is `_`), by index.
+    let mut shapes: BTreeMap<Vec<bool>, Vec<usize>> = BTreeMap::new();
+    for (i, (key, _, _)) in patterns.iter().enumerate() {
+        let shape = key.iter().map(Option::is_none).collect();
+        shapes.entry(shape).or_default().push(i);
+    }
+    let shapes: Vec<(Vec<bool>, Vec<usize>)> = shapes.into_iter().collect();
+    let wildcards = |shape: &[bool]| shape.iter().filter(|w| **w).count();
+    let mut pairs = Vec::new();
+    for (n, (shape_a, members_a)) in shapes.iter().enumerate() {
+        for (shape_b, members_b) in shapes.iter().skip(n) {
+            if shape_a.len() != shape_b.len() || wildcards(shape_a) != wildcards(shape_b) {
+                continue;
+            }
+            // The components both shapes fix.
+            let fixed: Vec<usize> = shape_a
+                .iter()
+                .zip(shape_b)
+                .enumerate()
+                .filter(|(_, (a, b))| !**a && !**b)
+                .map(|(k, _)| k)
+                .collect();
+            let project = |i: usize| -> Option<Vec<KeyValue>> {
+                let (key, _, _) = patterns.get(i)?;
+                fixed
+                    .iter()
+                    .map(|k| key.get(*k).and_then(Option::as_ref).and_then(KeyValue::of))
+                    .collect()
+            };
+            let mut by_key: HashMap<Vec<KeyValue>, Vec<usize>> = HashMap::new();
+            for &i in members_a {
+                match project(i) {
+                    Some(key) => by_key.entry(key).or_default().push(i),
+                    // A component that cannot be a key: compare it the slow way.
+                    None => pairs.extend(slow_pairs(patterns, i, members_b)),
+                }
+            }
+            let same_shape = shape_a == shape_b;
+            for &j in members_b {
+                let Some(key) = project(j) else {
+                    if !same_shape {
+                        pairs.extend(slow_pairs(patterns, j, members_a));
+                    }
+                    continue;
+                };
+                for &i in by_key.get(&key).map_or(&[][..], Vec::as_slice) {
+                    if i != j {
+                        pairs.push((i.min(j), i.max(j)));
+                    }
+                }
             }
         }
     }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// The pairs of pattern `i` with each of `others` that can match the same key, compared
+/// component by component.
+fn slow_pairs(
+    patterns: &[(Vec<Option<Value>>, Expr, Span)],
+    i: usize,
+    others: &[usize],
+) -> Vec<(usize, usize)> {
+    let Some((a, _, _)) = patterns.get(i) else {
+        return Vec::new();
+    };
+    others
+        .iter()
+        .filter(|j| **j != i)
+        .filter(|j| {
+            patterns.get(**j).is_some_and(|(b, _, _)| {
+                a.iter().zip(b).all(|(x, y)| match (x, y) {
+                    (Some(x), Some(y)) => crate::value::values_equal(x, y),
+                    _ => true,
+                })
+            })
+        })
+        .map(|j| (i.min(*j), i.max(*j)))
+        .collect()
 }
 
 /// The keys of an enum or Bool key type that a table's rows leave out, quoted.
@@ -834,9 +920,7 @@ fn lower_price_line(
 /// Lowers a constraint in declaration order.
 pub(super) fn lower_constraint(l: &mut Lowerer<'_>, c: &ast::ConstraintDecl) {
     let index = l.program.constraints.len() as u32;
-    if l.program.constraints.iter().any(|k| k.id == c.name.name)
-        || l.sym.names.contains_key(&c.name.name)
-    {
+    if !l.constraint_ids.insert(c.name.name.clone()) || l.sym.names.contains_key(&c.name.name) {
         l.error(Diagnostic::new(
             DiagnosticKind::Duplicate,
             c.name.span,
@@ -1108,11 +1192,13 @@ pub(super) fn lower_workflow(l: &mut Lowerer<'_>, id: u32) {
             sla,
         });
     }
+    // State names to ids, so that each reference is one lookup.
+    let mut ids: HashMap<String, u32> = HashMap::with_capacity(states.len());
+    for (i, state) in states.iter().enumerate() {
+        ids.entry(state.name.clone()).or_insert(i as u32);
+    }
     let state_id = |l: &mut Lowerer<'_>, states: &[State], ident: &ast::Ident| -> Option<u32> {
-        let found = states
-            .iter()
-            .position(|s| s.name == ident.name)
-            .map(|i| i as u32);
+        let found = ids.get(&ident.name).copied();
         if found.is_none() {
             let hint = did_you_mean(&ident.name, states.iter().map(|s| s.name.as_str()));
             l.error(
@@ -1657,4 +1743,83 @@ fn trigger_event(l: &mut Lowerer<'_>, event: &ast::TriggerEvent) -> Option<(u32,
             (w, TriggerEvent::Becomes(condition, ids))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every pair compared component by component: what the hash joins must find.
+    fn pairwise(patterns: &[(Vec<Option<Value>>, Expr, Span)]) -> Vec<(usize, usize)> {
+        let wildcards = |key: &[Option<Value>]| key.iter().filter(|k| k.is_none()).count();
+        let mut pairs = Vec::new();
+        for (i, (a, _, _)) in patterns.iter().enumerate() {
+            for (j, (b, _, _)) in patterns.iter().enumerate().skip(i + 1) {
+                let meet = a.iter().zip(b).all(|(x, y)| match (x, y) {
+                    (Some(x), Some(y)) => crate::value::values_equal(x, y),
+                    _ => true,
+                });
+                if wildcards(a) == wildcards(b) && meet {
+                    pairs.push((i, j));
+                }
+            }
+        }
+        pairs
+    }
+
+    #[test]
+    fn overlapping_patterns_are_those_a_pairwise_comparison_finds() {
+        // Three components from small domains, `_` in about a third of the places: many
+        // shapes, many meeting pairs, and duplicates.
+        let mut state: u64 = 7;
+        let mut next = |bound: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % bound
+        };
+        for size in [0, 1, 2, 5, 40, 200] {
+            let patterns: Vec<(Vec<Option<Value>>, Expr, Span)> = (0..size)
+                .map(|_| {
+                    let key = (0..3)
+                        .map(|part| match next(3) {
+                            0 => None,
+                            _ if part == 0 => Some(Value::Text(format!("k{}", next(4)).into())),
+                            _ if part == 1 => Some(Value::Number(rust_decimal::Decimal::new(
+                                next(4) as i64 * 10,
+                                1,
+                            ))),
+                            _ => Some(Value::Bool(next(2) == 0)),
+                        })
+                        .collect();
+                    (key, Expr::Const(Value::None), Span::default())
+                })
+                .collect();
+            let mut sorted = patterns;
+            sorted.sort_by_key(|(key, _, _)| key.iter().filter(|k| k.is_none()).count());
+            assert_eq!(
+                overlapping_patterns(&sorted),
+                pairwise(&sorted),
+                "{size} patterns"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_of_different_scales_are_one_key() {
+        let number = |n: i64, scale: u32| Some(Value::Number(rust_decimal::Decimal::new(n, scale)));
+        let patterns = vec![
+            (
+                vec![number(1, 0), None],
+                Expr::Const(Value::None),
+                Span::default(),
+            ),
+            (
+                vec![number(10, 1), None],
+                Expr::Const(Value::None),
+                Span::default(),
+            ),
+        ];
+        assert_eq!(overlapping_patterns(&patterns), vec![(0, 1)]);
+    }
 }

@@ -23,7 +23,7 @@ mod symbols;
 mod test_blocks;
 mod workflow_checks;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use ordo_dsl::ast::{self, Item};
 use ordo_dsl::{Diagnostic, DiagnosticKind, Diagnostics};
@@ -161,6 +161,8 @@ pub(crate) struct Lowerer<'a> {
     /// The byte offset where each line of the source starts (for `line_of`, which decision
     /// rows call once each: a scan from the top per row would make compiling quadratic).
     line_starts: Vec<usize>,
+    /// The ids of the constraints lowered so far (a duplicate id is one lookup away).
+    pub constraint_ids: HashSet<String>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -224,6 +226,7 @@ impl<'a> Lowerer<'a> {
             line_starts: std::iter::once(0)
                 .chain(source.match_indices('\n').map(|(i, _)| i + 1))
                 .collect(),
+            constraint_ids: HashSet::new(),
         }
     }
 

@@ -50,16 +50,21 @@ pub(super) fn check(ruleset: &ast::Ruleset, program: &Program, diags: &mut Vec<D
         let Some(start) = workflow.states.iter().position(|s| s.initial) else {
             continue;
         };
+        // The states each state leads to, built once: the walk is linear in the transitions.
+        let mut next: Vec<Vec<u32>> = vec![Vec::new(); workflow.states.len()];
+        for t in &workflow.transitions {
+            for from in &t.from {
+                if let Some(out) = next.get_mut(*from as usize) {
+                    out.push(t.to);
+                }
+            }
+        }
         let mut reached = BTreeSet::from([start as u32]);
         let mut frontier = vec![start as u32];
         while let Some(state) = frontier.pop() {
-            for t in workflow
-                .transitions
-                .iter()
-                .filter(|t| t.from.contains(&state))
-            {
-                if reached.insert(t.to) {
-                    frontier.push(t.to);
+            for to in next.get(state as usize).map_or(&[][..], Vec::as_slice) {
+                if reached.insert(*to) {
+                    frontier.push(*to);
                 }
             }
         }
@@ -76,12 +81,7 @@ pub(super) fn check(ruleset: &ast::Ruleset, program: &Program, diags: &mut Vec<D
                     )
                     .with_hint("add a transition into it, or remove it"),
                 );
-            } else if !state.is_final
-                && !workflow
-                    .transitions
-                    .iter()
-                    .any(|t| t.from.contains(&(i as u32)))
-            {
+            } else if !state.is_final && next.get(i).is_none_or(Vec::is_empty) {
                 diags.push(
                     Diagnostic::new(
                         DiagnosticKind::Workflow,
