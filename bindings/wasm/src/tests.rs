@@ -34,6 +34,7 @@ const INTERFACES: &[(&str, &str)] = &[
     ("ConfigureField", "ConfigureField"),
     ("ConfigureOption", "ConfigureOption"),
     ("BlockingConstraint", "BlockingConstraint"),
+    ("WarningConstraint", "WarningConstraint"),
     ("DeadEnd", "DeadEnd"),
     ("SearchSummary", "SearchSummary"),
     ("TransitionsResult", "TransitionsResult"),
