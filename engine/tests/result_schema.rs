@@ -454,6 +454,20 @@ fn example_samples() -> Vec<Sample> {
             ));
         }
     }
+    // An option a warning would flag stays available and says so (`warned_by`).
+    let warned = Ruleset::compile(
+        "ruleset w version \"1.0.0\"\nenum Top { oak, glass }\nenum Legs { steel, wood }\n\
+         input { top: Top = oak\n legs: Legs = steel }\n\
+         constraint brace: top == glass implies legs == steel\n\
+         else warning \"Glass tops on wooden legs need a brace kit\"\n",
+    )
+    .expect("the warning ruleset compiles");
+    samples.push(answer(
+        "warnings per option: configure".to_string(),
+        CONFIGURE,
+        ConfigureRequest::from_json(&json!({"input": {"legs": "wood"}}))
+            .and_then(|r| warned.configure(&r)),
+    ));
     samples
 }
 
