@@ -308,50 +308,61 @@ pub struct AuditQuery {
     pub limit: u32,
 }
 
+/// The `WHERE` clause of a query built from optional filters, and the values it binds
+/// (`?1`, `?2`, ... in order); the page size binds last.
+#[derive(Default)]
+pub(crate) struct Filters {
+    clauses: Vec<String>,
+    values: Vec<rusqlite::types::Value>,
+}
+
+impl Filters {
+    /// Adds `clause ?N` (`"ruleset ="`) with its value, when there is one.
+    pub(crate) fn add(&mut self, clause: &str, value: Option<rusqlite::types::Value>) {
+        if let Some(value) = value {
+            self.values.push(value);
+            self.clauses
+                .push(format!("{clause} ?{}", self.values.len()));
+        }
+    }
+
+    /// The `WHERE ...` text (empty without filters), the values with `limit` last, and the
+    /// placeholder number of `limit`.
+    pub(crate) fn finish(mut self, limit: u32) -> (String, Vec<rusqlite::types::Value>, usize) {
+        let condition = if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        };
+        self.values
+            .push(rusqlite::types::Value::Integer(i64::from(limit)));
+        let limit_at = self.values.len();
+        (condition, self.values, limit_at)
+    }
+}
+
 /// Audit rows matching `query`, by ascending id.
 pub fn query_audit(
     conn: &Connection,
     query: &AuditQuery,
 ) -> Result<Vec<(i64, AuditRecord)>, StoreError> {
     use rusqlite::types::Value;
-    let mut clauses = Vec::new();
-    let mut values: Vec<Value> = Vec::new();
-    let mut filter = |clause: &str, value: Value| {
-        values.push(value);
-        clauses.push(format!("{clause} ?{}", values.len()));
-    };
-    if let Some(ruleset) = &query.ruleset {
-        filter("ruleset =", Value::Text(ruleset.clone()));
-    }
-    if let Some(version) = &query.version {
-        filter("version =", Value::Text(version.clone()));
-    }
-    if let Some(caller) = &query.caller {
-        filter("caller =", Value::Text(caller.clone()));
-    }
-    if let Some(from) = query.from {
-        filter("at >=", Value::Integer(from));
-    }
-    if let Some(to) = query.to {
-        filter("at <", Value::Integer(to));
-    }
-    if let Some(after) = query.after {
-        filter("id >", Value::Integer(after));
-    }
-    let condition = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
-    };
-    values.push(Value::Integer(i64::from(query.limit)));
+    let text = |t: &Option<String>| t.clone().map(Value::Text);
+    let mut filters = Filters::default();
+    filters.add("ruleset =", text(&query.ruleset));
+    filters.add("version =", text(&query.version));
+    filters.add("caller =", text(&query.caller));
+    filters.add("at >=", query.from.map(Value::Integer));
+    filters.add("at <", query.to.map(Value::Integer));
+    filters.add("id >", query.after.map(Value::Integer));
+    let (condition, values, limit_at) = filters.finish(query.limit);
     let sql = format!(
         concat!(
             "SELECT id, ",
             audit_columns!(),
             " FROM audit_log {} ORDER BY id LIMIT ?{}"
         ),
-        condition,
-        values.len()
+        condition, limit_at
     );
     select(conn, &sql, params_from_iter(values), audit_row)
 }

@@ -383,43 +383,18 @@ pub fn query_instances(
     query: &InstanceQuery,
 ) -> Result<Vec<(i64, Instance)>, StoreError> {
     use rusqlite::types::Value;
-    let mut clauses = Vec::new();
-    let mut values: Vec<Value> = Vec::new();
-    let mut filter = |clause: &str, value: Value| {
-        values.push(value);
-        clauses.push(format!("{clause} ?{}", values.len()));
-    };
     let text = |t: &Option<String>| t.clone().map(Value::Text);
-    if let Some(v) = text(&query.ruleset) {
-        filter("ruleset =", v);
-    }
-    if let Some(v) = text(&query.workflow) {
-        filter("workflow =", v);
-    }
-    if let Some(v) = text(&query.state) {
-        filter("state =", v);
-    }
-    if let Some(v) = text(&query.owner) {
-        filter("owner =", v);
-    }
-    if let Some(now) = query.overdue_at {
-        filter("due_at <", Value::Integer(now));
-    }
-    if let Some(since) = query.updated_since {
-        filter("updated_at >=", Value::Integer(since));
-    }
-    if let Some(after) = query.after {
-        filter("pos >", Value::Integer(after));
-    }
-    let condition = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
-    };
-    values.push(Value::Integer(i64::from(query.limit)));
+    let mut filters = store::Filters::default();
+    filters.add("ruleset =", text(&query.ruleset));
+    filters.add("workflow =", text(&query.workflow));
+    filters.add("state =", text(&query.state));
+    filters.add("owner =", text(&query.owner));
+    filters.add("due_at <", query.overdue_at.map(Value::Integer));
+    filters.add("updated_at >=", query.updated_since.map(Value::Integer));
+    filters.add("pos >", query.after.map(Value::Integer));
+    let (condition, values, limit_at) = filters.finish(query.limit);
     let sql = format!(
-        "SELECT {INSTANCE_COLUMNS} FROM instances {condition} ORDER BY pos LIMIT ?{}",
-        values.len()
+        "SELECT {INSTANCE_COLUMNS} FROM instances {condition} ORDER BY pos LIMIT ?{limit_at}"
     );
     let mut statement = conn.prepare(&sql)?;
     let rows = statement
