@@ -265,6 +265,7 @@ static_keys!([
     "options",
     "available",
     "blocked_by",
+    "warned_by",
     "search",
     "evaluations",
     "budget",
