@@ -120,8 +120,7 @@ fn bench_batch(c: &mut Criterion) {
 
 /// The conveyors quote, JSON text in to JSON text out (`evaluate_str`), at 10 and 200 positions.
 fn bench_conveyors(c: &mut Criterion) {
-    let source = common::read("examples/conveyors/conveyors.ordo");
-    let ruleset = common::compile("conveyors.ordo", &source);
+    let ruleset = common::compile_file("examples/conveyors/conveyors.ordo");
     // After the July price list, within the 90 days of the quotes' price protection.
     let options = EvalOptions {
         as_of: Some(parse_date("2026-08-03").expect("a date")),

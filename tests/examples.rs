@@ -10,7 +10,9 @@
 
 use std::path::PathBuf;
 
-use ordo_engine::{ApplyRequest, ConfigureRequest, EvalOptions, Ruleset, text::parse_date};
+use ordo_engine::{
+    ApplyRequest, ConfigureRequest, DataFiles, EvalOptions, Ruleset, text::parse_date,
+};
 use serde_json::{Value as Json, json};
 
 fn root() -> PathBuf {
@@ -23,7 +25,8 @@ fn example(name: &str) -> Ruleset {
         .join(name)
         .join(format!("{name}.ordo"));
     let source = std::fs::read_to_string(&path).unwrap();
-    Ruleset::compile(&source)
+    let files = DataFiles::read_beside(&path, Ruleset::data_files_of(&source)).unwrap();
+    Ruleset::compile_with_files(&source, &files)
         .unwrap_or_else(|d| panic!("{}", d.render(&path.display().to_string(), &source)))
 }
 

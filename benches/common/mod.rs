@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::Criterion;
-use ordo_engine::Ruleset;
+use ordo_engine::{DataFiles, Ruleset};
 use serde_json::{Value as Json, json};
 
 /// Criterion settings that keep the whole suite within about ten minutes on two cores.
@@ -41,6 +41,15 @@ pub fn read_json(relative: &str) -> Json {
 /// Compiles a ruleset, or stops with its rendered diagnostics.
 pub fn compile(name: &str, source: &str) -> Ruleset {
     Ruleset::compile(source).unwrap_or_else(|d| panic!("{}", d.render(name, source)))
+}
+
+/// Compiles the ruleset file of the repository at `relative`, with the data files beside it.
+pub fn compile_file(relative: &str) -> Ruleset {
+    let source = read(relative);
+    let files = DataFiles::read_beside(&repo_path(relative), Ruleset::data_files_of(&source))
+        .unwrap_or_else(|e| panic!("{e}"));
+    Ruleset::compile_with_files(&source, &files)
+        .unwrap_or_else(|d| panic!("{}", d.render(relative, &source)))
 }
 
 /// The example rulesets, by name and path.

@@ -27,8 +27,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use ordo_engine::{
-    ApplyRequest, Approvals, ConfigureRequest, EvalError, EvalOptions, Ruleset, StartRequest,
-    TimerRequest, TransitionsRequest, UpdateRequest, text::parse_date,
+    ApplyRequest, Approvals, ConfigureRequest, DataFiles, EvalError, EvalOptions, Ruleset,
+    StartRequest, TimerRequest, TransitionsRequest, UpdateRequest, text::parse_date,
 };
 use serde_json::{Map, Value as Json, json};
 
@@ -202,7 +202,8 @@ fn golden_samples() -> Vec<Sample> {
 
 fn compile(path: &Path) -> Ruleset {
     let source = std::fs::read_to_string(path).unwrap();
-    Ruleset::compile(&source)
+    let files = DataFiles::read_beside(path, Ruleset::data_files_of(&source)).unwrap();
+    Ruleset::compile_with_files(&source, &files)
         .unwrap_or_else(|d| panic!("{}", d.render(&path.display().to_string(), &source)))
 }
 

@@ -15,7 +15,7 @@ pub mod ruleset;
 use std::sync::OnceLock;
 
 use arbitrary::{Result, Unstructured};
-use ordo_engine::Ruleset;
+use ordo_engine::{DataFiles, Ruleset};
 
 /// One example of the repository: its name, its compiled ruleset and its sample inputs.
 pub struct Example {
@@ -31,7 +31,18 @@ pub struct Example {
 
 macro_rules! example {
     ($name:literal, $source:literal, [$($input:literal),* $(,)?]) => {
-        ($name, include_str!($source), vec![$(include_str!($input)),*])
+        ($name, include_str!($source), vec![$(include_str!($input)),*], DataFiles::new())
+    };
+    (
+        $name:literal, $source:literal, [$($input:literal),* $(,)?],
+        files: [$(($file:literal, $path:literal)),+ $(,)?]
+    ) => {
+        (
+            $name,
+            include_str!($source),
+            vec![$(include_str!($input)),*],
+            [$(($file, include_str!($path))),+].into_iter().collect::<DataFiles>(),
+        )
     };
 }
 
@@ -39,7 +50,7 @@ macro_rules! example {
 pub fn examples() -> &'static [Example] {
     static EXAMPLES: OnceLock<Vec<Example>> = OnceLock::new();
     EXAMPLES.get_or_init(|| {
-        let sources: Vec<(&'static str, &'static str, Vec<&'static str>)> = vec![
+        let sources: Vec<(&'static str, &'static str, Vec<&'static str>, DataFiles)> = vec![
             example!(
                 "bikes",
                 "../../examples/bikes/bikes.ordo",
@@ -63,7 +74,8 @@ pub fn examples() -> &'static [Example] {
                     "../../examples/conveyors/quote.json",
                     "../../examples/conveyors/duplicate.json",
                     "../../examples/conveyors/violations.json",
-                ]
+                ],
+                files: [("contracts.csv", "../../examples/conveyors/contracts.csv")]
             ),
             example!(
                 "freight",
@@ -86,10 +98,10 @@ pub fn examples() -> &'static [Example] {
         ];
         sources
             .into_iter()
-            .map(|(name, source, inputs)| Example {
+            .map(|(name, source, inputs, files)| Example {
                 name,
                 source,
-                ruleset: Ruleset::compile(source)
+                ruleset: Ruleset::compile_with_files(source, &files)
                     .unwrap_or_else(|d| panic!("the example {name} does not compile: {d:?}")),
                 inputs,
             })

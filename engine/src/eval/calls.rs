@@ -251,7 +251,14 @@ mod tests {
     #[test]
     fn remembered_calls_give_what_every_call_made_gives() {
         let source = include_str!("../../../examples/conveyors/conveyors.ordo");
-        let ruleset = crate::Ruleset::compile(source).unwrap_or_else(|e| panic!("{e:?}"));
+        let files: crate::DataFiles = [(
+            "contracts.csv",
+            include_str!("../../../examples/conveyors/contracts.csv"),
+        )]
+        .into_iter()
+        .collect();
+        let ruleset =
+            crate::Ruleset::compile_with_files(source, &files).unwrap_or_else(|e| panic!("{e:?}"));
         let options = crate::EvalOptions {
             as_of: crate::text::parse_date("2026-08-03").ok(),
             ..crate::EvalOptions::default()
