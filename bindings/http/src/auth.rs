@@ -208,6 +208,11 @@ impl Access {
         self.tokens.is_none()
     }
 
+    /// How many tokens are known (0 for an open server).
+    pub fn token_count(&self) -> usize {
+        self.tokens.as_ref().map_or(0, HashMap::len)
+    }
+
     /// Reads a tokens file.
     pub fn from_file(path: &Path) -> Result<Access, TokensError> {
         let text = std::fs::read_to_string(path).map_err(|source| TokensError::Read {

@@ -23,6 +23,7 @@ pub mod cpu;
 pub mod error;
 pub mod metrics;
 pub mod ops;
+pub mod parse_errors;
 pub mod scheduler;
 pub mod store;
 pub mod transport;
@@ -210,6 +211,7 @@ impl Server {
         let (router, state) = api::app(
             api::StateParts {
                 access,
+                tokens: config.tokens.clone(),
                 bound: addr,
                 catalog,
                 writer,
@@ -290,6 +292,7 @@ pub fn serve(config: ServeConfig, on_listening: impl FnOnce(SocketAddr)) -> Resu
     runtime.block_on(async {
         let server = Server::bind(&config).await?;
         on_listening(server.local_addr());
+        tokio::spawn(reload_tokens_on_hangup(server.state()));
         server.run(shutdown_signal()).await
     })
 }
@@ -316,6 +319,29 @@ pub async fn shutdown_signal() {
         () = interrupt => {}
         () = terminate => {}
     }
+}
+
+/// Reads the tokens file again on every SIGHUP (see [`AppState::reload_tokens`]); a file that
+/// is invalid is logged and changes nothing.
+pub async fn reload_tokens_on_hangup(state: AppState) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP: the tokens file is read only at start");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match state.reload_tokens() {
+                Ok(tokens) => tracing::info!(tokens, "SIGHUP: the tokens file was read again"),
+                Err(error) => {
+                    tracing::error!(%error, "SIGHUP: the tokens file is not valid; the tokens in force stay");
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    drop(state);
 }
 
 /// Logs to standard error at `level` (`error`, `warn`, `info`, `debug`, `trace`, `off`).

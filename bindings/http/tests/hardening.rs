@@ -411,12 +411,38 @@ fn long_uris_are_answered_and_the_server_keeps_serving() {
         .get(&format!("/v1/rulesets/{}", "a".repeat(10_000)));
     long.assert_error(414, "uri_too_long");
     assert_eq!(long.json()["error"]["limit"], 8192);
-    // Past what the HTTP layer reads, it answers 414 itself (without a body) and closes.
+    // Past what the HTTP layer reads, it answers by itself and closes: with a JSON body too.
     let answer = server.raw(&format!(
         "GET /{} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
         "a".repeat(70_000)
     ));
-    assert!(answer.starts_with("HTTP/1.1 414"), "{answer}");
+    let (status, body) = status_and_json(&answer);
+    assert_eq!(
+        (status, &body["error"]["kind"]),
+        (414, &serde_json::json!("uri_too_long")),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("content-type: application/json\r\n"),
+        "{answer}"
+    );
+    let many: String = (0..120).map(|i| format!("X-Header-{i}: {i}\r\n")).collect();
+    let answer = server.raw(&format!(
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n{many}Connection: close\r\n\r\n"
+    ));
+    let (status, body) = status_and_json(&answer);
+    assert_eq!(
+        (status, &body["error"]["kind"]),
+        (431, &serde_json::json!("headers_too_large")),
+        "{answer}"
+    );
+    let answer = server.raw("GET /healthz HTTP/9\r\n\r\n");
+    let (status, body) = status_and_json(&answer);
+    assert_eq!(
+        (status, &body["error"]["kind"]),
+        (400, &serde_json::json!("invalid_request")),
+        "{answer}"
+    );
     assert_eq!(server.client(None).get("/healthz").status, 200);
 }
 
@@ -451,4 +477,44 @@ fn a_date_without_a_version_in_effect_is_named_plainly() {
         message.contains("has no version matching `^3`"),
         "{message}"
     );
+}
+
+#[test]
+fn a_publication_answered_408_after_its_commit_is_served() {
+    let server = TestServer::start_with(|config| config.request_timeout = Duration::from_secs(2));
+    // Another connection holds the store's write lock, so the publication's commit waits
+    // (within the store's busy timeout) until the request has timed out.
+    let blocker = rusqlite::Connection::open(server.dir.path("ordo.db")).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let answer =
+        server
+            .client(Some(AUTHOR))
+            .publish(&common::demo_source("1.0.0", "2026-01-01", 2));
+    answer.assert_error(408, "timeout");
+    blocker.execute_batch("COMMIT").unwrap();
+    // The commit goes through once the lock is free; the version is then served without a
+    // restart (bounded wait for the writer, not a timing assertion).
+    let reader = server.client(Some(EVALUATOR));
+    let mut served = reader.get("/v1/rulesets/demo/versions/1.0.0");
+    for _ in 0..200 {
+        if served.status == 200 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        served = reader.get("/v1/rulesets/demo/versions/1.0.0");
+    }
+    assert_eq!(served.status, 200, "{}", served.text);
+    let stored: i64 = blocker
+        .query_row("SELECT count(*) FROM ruleset_versions", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(stored, 1);
+    let answer = reader.evaluate("demo", &serde_json::json!({"input": {"n": 1}}));
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    // Publishing it again is the same content: 200, not a conflict.
+    let again = server
+        .client(Some(AUTHOR))
+        .publish(&common::demo_source("1.0.0", "2026-01-01", 2));
+    assert_eq!(again.status, 200, "{}", again.text);
 }

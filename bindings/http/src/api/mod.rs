@@ -51,7 +51,10 @@ use crate::writer::Writer;
 pub struct AppState(Arc<Shared>);
 
 struct Shared {
-    access: Access,
+    /// Replaced as a whole when the tokens file is read again (SIGHUP).
+    access: RwLock<Arc<Access>>,
+    /// The tokens file, read again by [`AppState::reload_tokens`].
+    tokens: Option<std::path::PathBuf>,
     /// The address the server listens on (an open server answers requests addressed to it).
     bound: SocketAddr,
     catalog: RwLock<Catalog>,
@@ -82,6 +85,8 @@ pub struct PublishLimits {
 /// What [`AppState::new`] needs.
 pub struct StateParts {
     pub access: Access,
+    /// The tokens file `access` was read from (none for an open server).
+    pub tokens: Option<std::path::PathBuf>,
     pub bound: SocketAddr,
     pub catalog: Catalog,
     pub writer: Writer,
@@ -100,7 +105,8 @@ pub struct StateParts {
 impl AppState {
     fn new(parts: StateParts, openapi_json: String) -> AppState {
         AppState(Arc::new(Shared {
-            access: parts.access,
+            access: RwLock::new(Arc::new(parts.access)),
+            tokens: parts.tokens,
             bound: parts.bound,
             catalog: RwLock::new(parts.catalog),
             writer: parts.writer,
@@ -132,6 +138,29 @@ impl AppState {
             .catalog
             .write()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The access policy in force.
+    pub(crate) fn access(&self) -> Arc<Access> {
+        Arc::clone(&self.0.access.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Reads the tokens file again and puts it in force for the requests that follow (the
+    /// requests in flight keep their caller). A file that cannot be read or is invalid changes
+    /// nothing: the tokens in force stay. Answers how many tokens are in force; an open
+    /// server has no file and answers 0.
+    pub fn reload_tokens(&self) -> Result<usize, crate::auth::TokensError> {
+        let Some(path) = &self.0.tokens else {
+            return Ok(0);
+        };
+        let access = Access::from_file(path)?;
+        let count = access.token_count();
+        *self
+            .0
+            .access
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(access);
+        Ok(count)
     }
 
     /// The store writer.
@@ -205,8 +234,7 @@ impl FromRequestParts<AppState> for Authenticated {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         state
-            .0
-            .access
+            .access()
             .authenticate(&parts.headers)
             .map(Authenticated)
     }

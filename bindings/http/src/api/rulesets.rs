@@ -202,11 +202,28 @@ async fn try_publish(
         version: ruleset.version().to_string(),
         hash: ruleset.hash().to_string(),
         effective: ruleset.effective().map(|d| d.to_string()),
-        source: source.clone(),
+        source,
         artifact,
         published_by: caller.name().to_string(),
         published_at: store::now_micros(),
     };
+    // Storing and cataloguing run as a task of their own: a request cancelled meanwhile (its
+    // timeout, a caller that hangs up) cannot leave a stored version the catalogue does not
+    // serve. What is stored is served, whatever the caller was told.
+    let job_state = state.clone();
+    let (status, summary) =
+        tokio::spawn(async move { store_and_serve(&job_state, ruleset, stored).await })
+            .await
+            .map_err(|e| ApiError::internal(format!("the publication stopped: {e}")))??;
+    Ok(json_response(status, to_text(&summary)))
+}
+
+/// Stores a compiled version and adds what was stored to the catalogue.
+async fn store_and_serve(
+    state: &AppState,
+    ruleset: Ruleset,
+    stored: StoredVersion,
+) -> Result<(StatusCode, VersionSummary), ApiError> {
     let outcome = state
         .writer()
         .publish(stored.clone())
@@ -228,7 +245,7 @@ async fn try_publish(
     };
     let published = PublishedVersion {
         ruleset,
-        source: Arc::from(source.as_str()),
+        source: Arc::from(stored.source.as_str()),
         published_by,
         published_at,
     };
@@ -237,7 +254,7 @@ async fn try_publish(
         .catalog_mut()
         .add(published)
         .map_err(|e| ApiError::internal(e.into_details().message))?;
-    Ok(json_response(status, to_text(&summary)))
+    Ok((status, summary))
 }
 
 /// Answers a refused publication once its audit entry (operation `publish`, outcome the
