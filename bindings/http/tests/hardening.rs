@@ -518,3 +518,34 @@ fn a_publication_answered_408_after_its_commit_is_served() {
         .publish(&common::demo_source("1.0.0", "2026-01-01", 2));
     assert_eq!(again.status, 200, "{}", again.text);
 }
+
+#[test]
+fn a_publication_that_times_out_stops_compiling_and_frees_its_worker() {
+    let server = TestServer::start_with(|config| {
+        config.cpu_jobs = 1;
+        config.request_timeout = Duration::from_secs(2);
+        config.max_table_rows = 100_000;
+        config.max_source_bytes = 4 * 1024 * 1024;
+        config.max_body_bytes = 8 * 1024 * 1024;
+    });
+    let author = server.client(Some(AUTHOR));
+    // Compiling this table takes far longer than the timeout, on the only CPU worker.
+    let answer = author.publish(&table_source("huge", "1.0.0", 60_000));
+    answer.assert_error(408, "timeout");
+    // The compile was cancelled, so the worker serves the next publication (which waits at
+    // most a few timeouts for it, where the whole compile would have taken minutes).
+    let small = common::demo_source("1.0.0", "2026-01-01", 2);
+    let mut published = author.publish(&small);
+    for _ in 0..3 {
+        if published.status != 408 {
+            break;
+        }
+        published = author.publish(&small);
+    }
+    assert_eq!(published.status, 201, "{}", published.text);
+    assert_eq!(
+        author.get("/v1/rulesets/huge").status,
+        404,
+        "the cancelled publication was stored"
+    );
+}
