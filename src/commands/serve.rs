@@ -51,6 +51,14 @@ pub struct Args {
     #[arg(long, value_name = "MILLISECONDS", default_value_t = 1000,
           value_parser = clap::value_parser!(u64).range(10..))]
     scheduler_interval_ms: u64,
+    /// Requests a second each caller may send, sustained (a caller is its token's `caller`, or
+    /// its IP address without a known token); past it the answer is 429 with Retry-After.
+    /// 0: no limit.
+    #[arg(long, value_name = "PER_SECOND", default_value_t = 0)]
+    rate_limit: u32,
+    /// Requests a caller may send at once before --rate-limit applies [default: the rate].
+    #[arg(long, value_name = "REQUESTS", value_parser = clap::value_parser!(u32).range(1..))]
+    rate_burst: Option<u32>,
     /// Log level on standard error: error, warn, info, debug, trace or off.
     #[arg(long, default_value = "info")]
     log: String,
@@ -78,6 +86,13 @@ pub fn run(args: &Args) -> u8 {
         max_connections: args.max_connections,
         header_timeout: Duration::from_secs(args.header_timeout),
         scheduler_interval: Duration::from_millis(args.scheduler_interval_ms),
+        rate_limit: std::num::NonZeroU32::new(args.rate_limit).map(|rate| {
+            let burst = args
+                .rate_burst
+                .and_then(std::num::NonZeroU32::new)
+                .unwrap_or(rate);
+            ordo_http::rate::RateLimit::per_second(rate, burst)
+        }),
         ..ordo_http::ServeConfig::default()
     };
     let served = ordo_http::serve(config, |addr| {

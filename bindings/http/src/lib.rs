@@ -24,6 +24,7 @@ pub mod error;
 pub mod metrics;
 pub mod ops;
 pub mod parse_errors;
+pub mod rate;
 pub mod scheduler;
 pub mod store;
 pub mod transport;
@@ -80,6 +81,8 @@ pub struct ServeConfig {
     pub header_timeout: Duration,
     /// How often the scheduler looks for due timers.
     pub scheduler_interval: Duration,
+    /// The requests each caller may send (see [`rate`]); none: no limit.
+    pub rate_limit: Option<rate::RateLimit>,
     /// The clock of instance events and timers (the system clock by default; tests pass a
     /// [`clock::ManualClock`]).
     pub clock: Arc<dyn clock::Clock>,
@@ -119,6 +122,7 @@ impl Default for ServeConfig {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             scheduler_interval: DEFAULT_SCHEDULER_INTERVAL,
+            rate_limit: None,
             clock: Arc::new(clock::SystemClock),
         }
     }
@@ -224,6 +228,7 @@ impl Server {
                     max_table_rows: config.max_table_rows,
                 },
                 cpu: cpu::CpuPool::new(config.cpu_jobs, config.cpu_queue),
+                limiter: config.rate_limit.and_then(rate::Limiter::new),
                 ops,
                 clock: Arc::clone(&config.clock),
             },

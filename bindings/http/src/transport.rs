@@ -7,11 +7,15 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tower_http::add_extension::AddExtension;
 
 use crate::parse_errors::JsonParseErrors;
 
@@ -52,10 +56,10 @@ pub async fn serve(
                 Err(_) => break,
             },
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     accept_failed(&error).await;
                     continue;
@@ -64,7 +68,9 @@ pub async fn serve(
         };
         tokio::spawn(connection(
             stream,
-            router.clone(),
+            // The peer's address, for the routes and layers (`ConnectInfo`): the rate limit
+            // of callers without a token counts by it.
+            AddExtension::new(router.clone(), ConnectInfo(peer)),
             limits.header_timeout,
             stopping.clone(),
             permit,
@@ -101,7 +107,7 @@ async fn stopped(stopping: &mut watch::Receiver<bool>) {
 /// is answered.
 async fn connection(
     stream: TcpStream,
-    router: Router,
+    router: AddExtension<Router, ConnectInfo<SocketAddr>>,
     header_timeout: Duration,
     mut stopping: watch::Receiver<bool>,
     permit: OwnedSemaphorePermit,

@@ -549,3 +549,39 @@ fn a_publication_that_times_out_stops_compiling_and_frees_its_worker() {
         "the cancelled publication was stored"
     );
 }
+
+#[test]
+fn a_caller_past_its_rate_limit_gets_429_with_retry_after() {
+    let server = TestServer::start_with(|config| {
+        config.rate_limit = Some(ordo_http::rate::RateLimit {
+            burst: std::num::NonZeroU32::new(3).unwrap(),
+            replenish: Duration::from_secs(3600),
+        });
+    });
+    let evaluator = server.client(Some(EVALUATOR));
+    for _ in 0..3 {
+        assert_eq!(evaluator.get("/v1/rulesets").status, 200);
+    }
+    let refused = evaluator.get("/v1/rulesets");
+    refused.assert_error(429, "rate_limited");
+    let retry: u64 = refused.retry_after.as_deref().unwrap().parse().unwrap();
+    assert!(retry > 60, "{retry}");
+    assert_eq!(refused.json()["error"]["retry_after"], retry);
+    // Each caller has its own bucket; probes are never limited.
+    assert_eq!(server.client(Some(AUTHOR)).get("/v1/rulesets").status, 200);
+    for _ in 0..5 {
+        assert_eq!(server.client(None).get("/healthz").status, 200);
+    }
+    // Callers without a known token count by their address.
+    for _ in 0..3 {
+        assert_eq!(server.client(None).get("/metrics").status, 200);
+    }
+    server
+        .client(None)
+        .get("/metrics")
+        .assert_error(429, "rate_limited");
+    // A refused request does no work: nothing was audited for it.
+    let refused = evaluator.evaluate("demo", &serde_json::json!({"input": {"n": 1}}));
+    refused.assert_error(429, "rate_limited");
+    assert!(refused.audit_id.is_none());
+}

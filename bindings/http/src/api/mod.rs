@@ -66,6 +66,7 @@ struct Shared {
     max_body_bytes: usize,
     publish_limits: PublishLimits,
     cpu: CpuPool,
+    limiter: Option<crate::rate::Limiter>,
     ops: Arc<dyn OperationsStore>,
     clock: Arc<dyn Clock>,
     locks: InstanceLocks,
@@ -96,6 +97,8 @@ pub struct StateParts {
     pub max_body_bytes: usize,
     pub publish_limits: PublishLimits,
     pub cpu: CpuPool,
+    /// The buckets of the per-caller rate limit, if there is one.
+    pub limiter: Option<crate::rate::Limiter>,
     /// Where workflow instances are kept.
     pub ops: Arc<dyn OperationsStore>,
     /// When instance events happen and timers fall due.
@@ -116,6 +119,7 @@ impl AppState {
             max_body_bytes: parts.max_body_bytes,
             publish_limits: parts.publish_limits,
             cpu: parts.cpu,
+            limiter: parts.limiter,
             ops: parts.ops,
             clock: parts.clock,
             locks: InstanceLocks::default(),
@@ -213,6 +217,11 @@ impl AppState {
     /// The CPU workers: every parse, compile, lint and evaluation runs on them.
     pub(crate) fn cpu(&self) -> &CpuPool {
         &self.0.cpu
+    }
+
+    /// The per-caller rate limit, if there is one.
+    pub(crate) fn limiter(&self) -> Option<&crate::rate::Limiter> {
+        self.0.limiter.as_ref()
     }
 
     /// What the server compiles at most.
@@ -386,6 +395,10 @@ pub fn app(parts: StateParts, limits: &Limits) -> (Router, AppState) {
             limits.request_timeout,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::rate::limit,
+        ))
         .layer(middleware::map_response(json_errors))
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn_with_state(metrics, track));
