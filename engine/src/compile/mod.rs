@@ -81,7 +81,7 @@ pub fn compile(
         ..
     } = lowerer;
     if crate::cancel::cancelled() {
-        return Err(cancelled(ruleset));
+        return Err(cancelled(ruleset.name.span));
     }
     let mut diags = diags;
     let mut program = program;
@@ -104,10 +104,10 @@ pub fn compile(
 
 /// The one diagnostic of a compilation cancelled part way (see [`crate::Cancel`]): what was
 /// lowered is incomplete, so nothing else is reported.
-fn cancelled(ruleset: &ast::Ruleset) -> Diagnostics {
+pub(crate) fn cancelled(span: ordo_dsl::Span) -> Diagnostics {
     Diagnostics(vec![Diagnostic::new(
         DiagnosticKind::Invalid,
-        ruleset.name.span,
+        span,
         "the compilation was cancelled: its caller stopped waiting for it",
     )])
 }

@@ -205,7 +205,7 @@ pub async fn start(
             .map_err(|e| ApiError::from_eval(&e))?;
         let ruleset = state
             .catalog()
-            .resolve(&body.ruleset, &selector)
+            .resolve(&body.ruleset, &selector, state.today())
             .map(|published| published.ruleset.clone())?;
         subject.version = Some(ruleset.version().to_string());
         subject.hash = Some(ruleset.hash().to_string());

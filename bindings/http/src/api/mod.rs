@@ -70,6 +70,9 @@ struct Shared {
     ops: Arc<dyn OperationsStore>,
     clock: Arc<dyn Clock>,
     locks: InstanceLocks,
+    /// Publications are stored one at a time: the check that build metadata tells no two
+    /// versions apart holds up to the commit.
+    publishing: tokio::sync::Mutex<()>,
     shutting_down: AtomicBool,
     openapi_json: String,
 }
@@ -123,6 +126,7 @@ impl AppState {
             ops: parts.ops,
             clock: parts.clock,
             locks: InstanceLocks::default(),
+            publishing: tokio::sync::Mutex::new(()),
             shutting_down: AtomicBool::new(false),
             openapi_json,
         }))
@@ -187,6 +191,16 @@ impl AppState {
         self.0.locks.lock(id).await
     }
 
+    /// Today by the server's clock (UTC): which versions are in effect.
+    pub(crate) fn today(&self) -> chrono::NaiveDate {
+        self.0.clock.now().date_naive()
+    }
+
+    /// Held while a publication is checked and stored.
+    pub(crate) async fn publishing(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.0.publishing.lock().await
+    }
+
     /// The server's clock.
     pub(crate) fn clock(&self) -> &dyn Clock {
         self.0.clock.as_ref()
@@ -202,7 +216,11 @@ impl AppState {
         })?;
         let ruleset = self
             .catalog()
-            .resolve(&instance.ruleset, &ordo_engine::Selector::Exact(version))
+            .resolve(
+                &instance.ruleset,
+                &ordo_engine::Selector::Exact(version),
+                self.today(),
+            )
             .map(|published| published.ruleset.clone())?;
         if ruleset.hash() == instance.hash {
             Ok(ruleset)

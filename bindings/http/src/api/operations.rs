@@ -409,8 +409,8 @@ fn execute(
                 Ok(as_of) => as_of,
                 Err(e) => return (None, Err(ApiError::from_eval(&e))),
             };
-            let ruleset = match resolve(state, name, request.version.as_deref(), as_of) {
-                Ok(ruleset) => ruleset,
+            let (ruleset, as_of) = match resolve(state, name, request.version.as_deref(), as_of) {
+                Ok(resolved) => resolved,
                 Err(error) => return (None, Err(error)),
             };
             let result = request
@@ -455,7 +455,12 @@ fn execute(
                 Some(Err(e)) => return (None, Err(ApiError::from_eval(&e))),
             };
             let ruleset = match resolve(state, name, version.as_deref(), as_of) {
-                Ok(ruleset) => ruleset,
+                Ok((ruleset, evaluated_at)) => {
+                    if let (None, Some(date)) = (as_of, evaluated_at) {
+                        request.insert("as_of".to_string(), Json::String(date.to_string()));
+                    }
+                    ruleset
+                }
                 Err(error) => return (None, Err(error)),
             };
             let result = call(&ruleset, &Json::Object(request));
@@ -471,20 +476,26 @@ fn parse_body(body: &[u8]) -> Result<Json, ApiError> {
 }
 
 /// Picks the version: by `version` (exact, requirement, `latest` or date), else by the day
-/// `as_of`, else the latest.
+/// `as_of`, else the latest; with the date the request is evaluated at: `as_of`, else the
+/// date `version` names (a date selector evaluates at that date), else none (the version's
+/// effective date).
 fn resolve(
     state: &AppState,
     name: &str,
     version: Option<&str>,
     as_of: Option<chrono::NaiveDate>,
-) -> Result<Ruleset, ApiError> {
+) -> Result<(Ruleset, Option<chrono::NaiveDate>), ApiError> {
     let selector = match (version, as_of) {
         (Some(version), _) => Selector::parse(version).map_err(|e| ApiError::from_eval(&e))?,
         (None, Some(date)) => Selector::AsOf(date),
         (None, None) => Selector::Latest,
     };
+    let evaluated_at = match selector {
+        Selector::AsOf(date) => as_of.or(Some(date)),
+        _ => as_of,
+    };
     let catalog = state.catalog();
     catalog
-        .resolve(name, &selector)
-        .map(|published| published.ruleset.clone())
+        .resolve(name, &selector, state.today())
+        .map(|published| (published.ruleset.clone(), evaluated_at))
 }

@@ -224,6 +224,25 @@ async fn store_and_serve(
     ruleset: Ruleset,
     stored: StoredVersion,
 ) -> Result<(StatusCode, VersionSummary), ApiError> {
+    let _turn = state.publishing().await;
+    let twin = semver::Version::parse(&stored.version)
+        .ok()
+        .and_then(|version| {
+            let catalog = state.catalog();
+            let twin = catalog.same_but_build(&stored.name, &version)?;
+            Some((
+                twin.ruleset.version().to_string(),
+                twin.ruleset.hash().to_string(),
+            ))
+        });
+    if let Some((twin_version, twin_hash)) = twin {
+        return Err(ApiError::conflict(format!(
+            "{} {twin_version} is published; {} differs from it only in its build metadata, which does not tell versions apart: publish a new version",
+            stored.name, stored.version
+        ))
+        .with("existing_hash", json!(twin_hash))
+        .with("existing_version", json!(twin_version)));
+    }
     let outcome = state
         .writer()
         .publish(stored.clone())
@@ -406,7 +425,7 @@ pub async fn version(
 ) -> Result<Response, ApiError> {
     let selector = Selector::parse(&version).map_err(|e| ApiError::from_eval(&e))?;
     let catalog = state.catalog();
-    let published = catalog.resolve(&name, &selector)?;
+    let published = catalog.resolve(&name, &selector, state.today())?;
     let detail = VersionDetail {
         summary: summary(published),
         source: published.source.to_string(),
