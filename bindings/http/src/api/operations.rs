@@ -17,7 +17,7 @@ use super::schema::{
     StartResult, TimerResult, TransitionsResult, UpdateResult,
 };
 use super::{AppState, Authenticated, Body, json_response, with_audit_id};
-use crate::auth::{Role, sha256_hex};
+use crate::auth::{Caller, Role, sha256_hex};
 use crate::error::ApiError;
 use crate::store::{self, AuditRecord};
 
@@ -293,7 +293,10 @@ async fn run(
         }
     };
     let Body(body) = Body::from_request(request, state).await?;
-    if let Err(refusal) = caller.require(Role::Evaluator) {
+    if let Err(refusal) = caller
+        .require(Role::Evaluator)
+        .and_then(|()| caller.require_ruleset(&name))
+    {
         let refused = Refused {
             at,
             caller: caller.name(),
@@ -305,9 +308,10 @@ async fn run(
     }
     let (resolved, result) = {
         let (job_state, name, body) = (state.clone(), name.clone(), body.to_vec());
+        let job_caller = caller.clone();
         state
             .cpu()
-            .run(move || execute(&job_state, &name, &body, operation))
+            .run(move || execute(&job_state, &job_caller, &name, &body, operation))
             .await?
     };
     let (status, text, outcome) = match result {
@@ -384,6 +388,7 @@ async fn audit_refusal(
 /// The version the request resolved to (when it did) and the engine's answer.
 fn execute(
     state: &AppState,
+    caller: &Caller,
     name: &str,
     body: &[u8],
     operation: Operation,
@@ -439,6 +444,9 @@ fn execute(
                     )),
                 );
             };
+            if let Err(refusal) = check_actor(caller, request.get("actor")) {
+                return (None, Err(refusal));
+            }
             let version = match request.remove("version") {
                 None | Some(Json::Null) => None,
                 Some(Json::String(version)) => Some(version),
@@ -467,6 +475,28 @@ fn execute(
             (Some(ruleset), result.map_err(|e| ApiError::from_eval(&e)))
         }
     }
+}
+
+/// Refuses (`403`) an engine request's `actor` that is not the caller's token's person (on a
+/// server with tokens; a malformed `actor` is left to the engine to refuse).
+fn check_actor(caller: &Caller, actor: Option<&Json>) -> Result<(), ApiError> {
+    let Some(Json::Object(actor)) = actor else {
+        return Ok(());
+    };
+    let Some(id) = actor.get("id").and_then(Json::as_str) else {
+        return Ok(());
+    };
+    let roles: Vec<String> = actor
+        .get("roles")
+        .and_then(Json::as_array)
+        .map(|roles| {
+            roles
+                .iter()
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    caller.check_actor(id, &roles)
 }
 
 fn parse_body(body: &[u8]) -> Result<Json, ApiError> {

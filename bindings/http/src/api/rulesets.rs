@@ -185,6 +185,7 @@ async fn try_publish(
         .await?;
     *subject = compiled_subject;
     let (ruleset, artifact) = compiled?;
+    caller.require_ruleset(ruleset.name())?;
     if semver::Version::parse(ruleset.version()).is_err() {
         return Err(ApiError::invalid_request(format!(
             "`{}` is not a semantic version (MAJOR.MINOR.PATCH)",
@@ -361,11 +362,12 @@ fn conflict(ruleset: &Ruleset, existing_hash: &str) -> ApiError {
 )]
 pub async fn list(
     State(state): State<AppState>,
-    Authenticated(_caller): Authenticated,
+    Authenticated(caller): Authenticated,
 ) -> Result<Response, ApiError> {
     let catalog = state.catalog();
     let rulesets = catalog
         .rulesets()
+        .filter(|(name, _)| caller.may_use(name))
         .filter_map(|(name, versions)| ruleset_versions(name, versions.values()))
         .collect();
     Ok(json_response(
@@ -389,9 +391,10 @@ pub async fn list(
 )]
 pub async fn versions(
     State(state): State<AppState>,
-    Authenticated(_caller): Authenticated,
+    Authenticated(caller): Authenticated,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
+    caller.require_ruleset(&name)?;
     let catalog = state.catalog();
     catalog
         .versions(&name)
@@ -420,9 +423,10 @@ pub async fn versions(
 )]
 pub async fn version(
     State(state): State<AppState>,
-    Authenticated(_caller): Authenticated,
+    Authenticated(caller): Authenticated,
     Path((name, version)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
+    caller.require_ruleset(&name)?;
     let selector = Selector::parse(&version).map_err(|e| ApiError::from_eval(&e))?;
     let catalog = state.catalog();
     let published = catalog.resolve(&name, &selector, state.today())?;
