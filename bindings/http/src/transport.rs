@@ -13,7 +13,8 @@ use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tower_http::add_extension::AddExtension;
 
@@ -23,15 +24,18 @@ use crate::parse_errors::JsonParseErrors;
 /// the connection's (no file descriptor left): retrying at once would spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
-/// The limits of the connection layer.
-#[derive(Debug, Clone, Copy)]
-pub struct TransportLimits {
+/// The limits and the TLS of the connection layer.
+#[derive(Clone)]
+pub struct Transport {
     /// Connections served at once; further callers wait in the listen backlog until one
     /// closes. At least 1.
     pub max_connections: u32,
     /// A connection that does not send a request's complete headers within this time (counted
     /// from its opening, or from the end of its previous answer) is closed.
     pub header_timeout: Duration,
+    /// TLS: every connection is a TLS connection, whose handshake must end within
+    /// `header_timeout` too.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// Serves `router` on the connections of `listener` until `shutdown` completes; then stops
@@ -40,7 +44,7 @@ pub struct TransportLimits {
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    limits: TransportLimits,
+    limits: Transport,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     // INVARIANT: a connection holds one permit from its accept until it is closed, so at most
@@ -66,15 +70,34 @@ pub async fn serve(
                 }
             },
         };
-        tokio::spawn(connection(
-            stream,
-            // The peer's address, for the routes and layers (`ConnectInfo`): the rate limit
-            // of callers without a token counts by it.
-            AddExtension::new(router.clone(), ConnectInfo(peer)),
-            limits.header_timeout,
-            stopping.clone(),
-            permit,
-        ));
+        // Small answers go out at once.
+        let _ = stream.set_nodelay(true);
+        // The peer's address, for the routes and layers (`ConnectInfo`): the rate limit of
+        // callers without a token counts by it.
+        let service = AddExtension::new(router.clone(), ConnectInfo(peer));
+        let (header_timeout, stopping) = (limits.header_timeout, stopping.clone());
+        match limits.tls.clone() {
+            None => {
+                tokio::spawn(connection(
+                    stream,
+                    service,
+                    header_timeout,
+                    stopping,
+                    permit,
+                ));
+            }
+            Some(acceptor) => {
+                tokio::spawn(async move {
+                    match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
+                            connection(tls, service, header_timeout, stopping, permit).await;
+                        }
+                        Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
+                    }
+                });
+            }
+        }
     }
     drop(listener);
     let _ = stop.send(true);
@@ -105,15 +128,15 @@ async fn stopped(stopping: &mut watch::Receiver<bool>) {
 
 /// Serves one connection until it closes, or, once `stopping`, until its request in flight
 /// is answered.
-async fn connection(
-    stream: TcpStream,
+async fn connection<IO>(
+    stream: IO,
     router: AddExtension<Router, ConnectInfo<SocketAddr>>,
     header_timeout: Duration,
     mut stopping: watch::Receiver<bool>,
     permit: OwnedSemaphorePermit,
-) {
-    // Small answers go out at once.
-    let _ = stream.set_nodelay(true);
+) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
