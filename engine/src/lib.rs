@@ -53,6 +53,7 @@ mod json;
 // 6. Features.
 pub mod adhoc;
 mod artifact;
+mod cancel;
 mod configure;
 pub mod diff;
 pub mod lint;
@@ -60,6 +61,7 @@ mod registry;
 pub mod testing;
 mod workflow;
 
+pub use cancel::Cancel;
 pub use data_files::{DataFileError, DataFiles};
 pub use error::{ErrorKind, EvalError, EvalResult};
 pub use eval::{PricedLine, Quote};

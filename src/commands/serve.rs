@@ -51,6 +51,20 @@ pub struct Args {
     #[arg(long, value_name = "MILLISECONDS", default_value_t = 1000,
           value_parser = clap::value_parser!(u64).range(10..))]
     scheduler_interval_ms: u64,
+    /// Requests a second each caller may send, sustained (a caller is its token's `caller`, or
+    /// its IP address without a known token); past it the answer is 429 with Retry-After.
+    /// 0: no limit.
+    #[arg(long, value_name = "PER_SECOND", default_value_t = 0)]
+    rate_limit: u32,
+    /// Requests a caller may send at once before --rate-limit applies [default: the rate].
+    #[arg(long, value_name = "REQUESTS", value_parser = clap::value_parser!(u32).range(1..))]
+    rate_burst: Option<u32>,
+    /// Serve HTTPS (TLS through rustls) with this PEM certificate chain; needs --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Log level on standard error: error, warn, info, debug, trace or off.
     #[arg(long, default_value = "info")]
     log: String,
@@ -78,13 +92,30 @@ pub fn run(args: &Args) -> u8 {
         max_connections: args.max_connections,
         header_timeout: Duration::from_secs(args.header_timeout),
         scheduler_interval: Duration::from_millis(args.scheduler_interval_ms),
+        tls: args
+            .tls_cert
+            .clone()
+            .zip(args.tls_key.clone())
+            .map(|(cert, key)| ordo_http::TlsFiles { cert, key }),
+        rate_limit: std::num::NonZeroU32::new(args.rate_limit).map(|rate| {
+            let burst = args
+                .rate_burst
+                .and_then(std::num::NonZeroU32::new)
+                .unwrap_or(rate);
+            ordo_http::rate::RateLimit::per_second(rate, burst)
+        }),
         ..ordo_http::ServeConfig::default()
+    };
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
     };
     let served = ordo_http::serve(config, |addr| {
         // Scripts and tests read the real port from this line.
         // Scripts that read only this line may close the pipe: the server keeps serving.
         let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "ordo serve: listening on http://{addr}");
+        let _ = writeln!(stdout, "ordo serve: listening on {scheme}://{addr}");
         let _ = stdout.flush();
     });
     match served {

@@ -105,6 +105,8 @@ pub struct Caller {
     person: Option<Arc<Person>>,
     /// An open server's caller names the person it acts as in the request.
     names_its_actor: bool,
+    /// The rulesets the token is limited to; none: every ruleset.
+    rulesets: Option<Arc<[String]>>,
 }
 
 impl Caller {
@@ -115,7 +117,51 @@ impl Caller {
             roles: Role::Admin.bit(),
             person: None,
             names_its_actor: true,
+            rulesets: None,
         }
+    }
+
+    /// Whether the caller may work with ruleset `name` (its token's `rulesets`, when it has
+    /// them, name it).
+    pub fn may_use(&self, name: &str) -> bool {
+        self.rulesets
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|n| n == name))
+    }
+
+    /// `Ok` when the caller may work with ruleset `name`, else a `forbidden` error.
+    pub fn require_ruleset(&self, name: &str) -> Result<(), ApiError> {
+        if self.may_use(name) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "the token of `{}` is limited to other rulesets than `{name}`",
+                self.name
+            )))
+        }
+    }
+
+    /// Refuses (`403`) a person a request names that is not the one its token acts as: another
+    /// `id`, or a role the token's person does not have. On an open server every caller names
+    /// its own person.
+    pub fn check_actor(&self, id: &str, roles: &[String]) -> Result<(), ApiError> {
+        if self.names_its_actor {
+            return Ok(());
+        }
+        let person = self.person();
+        if person.id != id {
+            return Err(ApiError::forbidden(format!(
+                "the token of `{}` acts as `{}`; the request names `{id}`",
+                self.name, person.id
+            )));
+        }
+        if let Some(role) = roles.iter().find(|role| !person.roles.contains(role)) {
+            return Err(ApiError::forbidden(format!(
+                "`{}` does not have the role `{role}` the request names",
+                person.id
+            )));
+        }
+        Ok(())
     }
 
     /// The person the caller acts as: its token's `person`, else its own name without
@@ -188,6 +234,8 @@ struct TokenEntry {
     caller: String,
     roles: Vec<Role>,
     person: Option<Person>,
+    /// The rulesets the token may publish, evaluate, read and run instances of.
+    rulesets: Option<Vec<String>>,
 }
 
 /// The access policy: open, or a table of known tokens.
@@ -206,6 +254,11 @@ impl Access {
     /// Whether the server runs without tokens.
     pub fn is_open(&self) -> bool {
         self.tokens.is_none()
+    }
+
+    /// How many tokens are known (0 for an open server).
+    pub fn token_count(&self) -> usize {
+        self.tokens.as_ref().map_or(0, HashMap::len)
     }
 
     /// Reads a tokens file.
@@ -269,6 +322,7 @@ impl Access {
                 roles,
                 person: entry.person.map(Arc::new),
                 names_its_actor: false,
+                rulesets: entry.rulesets.map(Arc::from),
             };
             if tokens.insert(digest, known).is_some() {
                 return Err(TokensError::Invalid(format!(

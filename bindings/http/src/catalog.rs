@@ -1,11 +1,13 @@
-//! The published versions in memory: the engine's [`Registry`] (which resolves a request to a
-//! version) and, beside it, what the store records about each version. Loaded from the store
+//! The published versions in memory, with what the store records about each, and how a request
+//! is resolved to one of them (the version lifecycle: pre-releases and versions not yet in
+//! effect answer only when asked for). Loaded from the store
 //! at start and extended on every publication.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ordo_engine::{EvalError, Registry, Ruleset, Selector};
+use chrono::NaiveDate;
+use ordo_engine::{EvalError, Ruleset, Selector};
 use semver::Version;
 
 use crate::error::ApiError;
@@ -24,7 +26,6 @@ pub struct PublishedVersion {
 /// Every published version of every ruleset.
 #[derive(Debug, Default)]
 pub struct Catalog {
-    registry: Registry,
     versions: BTreeMap<String, BTreeMap<Version, PublishedVersion>>,
 }
 
@@ -84,7 +85,6 @@ impl Catalog {
 
     /// Adds a version (a no-op when the same content is already there).
     pub fn add(&mut self, published: PublishedVersion) -> Result<(), EvalError> {
-        self.registry.add(published.ruleset.clone())?;
         let version = Version::parse(published.ruleset.version()).map_err(|e| {
             EvalError::new(
                 ordo_engine::ErrorKind::InvalidRequest,
@@ -94,11 +94,24 @@ impl Catalog {
                 ),
             )
         })?;
-        self.versions
+        let versions = self
+            .versions
             .entry(published.ruleset.name().to_string())
-            .or_default()
-            .entry(version)
-            .or_insert(published);
+            .or_default();
+        if let Some(existing) = versions.get(&version) {
+            if existing.ruleset.hash() != published.ruleset.hash() {
+                return Err(EvalError::new(
+                    ordo_engine::ErrorKind::InvalidRequest,
+                    format!(
+                        "{} {version} is already registered with a different content ({})",
+                        published.ruleset.name(),
+                        existing.ruleset.hash()
+                    ),
+                ));
+            }
+            return Ok(());
+        }
+        versions.insert(version, published);
         Ok(())
     }
 
@@ -122,16 +135,70 @@ impl Catalog {
         self.versions.is_empty()
     }
 
-    /// The version a selector picks; `not_found` when the ruleset or a matching version is
-    /// missing.
-    pub fn resolve(&self, name: &str, selector: &Selector) -> Result<&PublishedVersion, ApiError> {
-        let ruleset = self
-            .registry
-            .resolve(name, selector)
-            .map_err(|e| ApiError::not_found(e.message.clone()).with_hint(e.hint.as_deref()))?;
-        Version::parse(ruleset.version())
-            .ok()
-            .and_then(|v| self.versions.get(name)?.get(&v))
-            .ok_or_else(|| ApiError::internal(format!("{name} is registered but not catalogued")))
+    /// The version a selector picks on `today` (see the README's "Which version answers"):
+    /// an exact version (its build metadata may be left out) and a date pick any version;
+    /// `latest` and a requirement skip the versions not yet in effect on `today`, and `latest`
+    /// and a date skip pre-releases (a requirement takes one only when it names one, as semver
+    /// has it). `not_found` when the ruleset or a matching version is missing.
+    pub fn resolve(
+        &self,
+        name: &str,
+        selector: &Selector,
+        today: NaiveDate,
+    ) -> Result<&PublishedVersion, ApiError> {
+        let Some(versions) = self.versions.get(name) else {
+            let hint =
+                ordo_dsl::diagnostic::did_you_mean(name, self.versions.keys().map(String::as_str));
+            return Err(
+                ApiError::not_found(format!("no ruleset `{name}` is registered"))
+                    .with_hint(hint.as_deref()),
+            );
+        };
+        let in_effect =
+            |p: &&PublishedVersion, day: NaiveDate| p.ruleset.effective().is_none_or(|e| e <= day);
+        let found = match selector {
+            Selector::Latest => versions
+                .iter()
+                .rev()
+                .find(|(v, p)| v.pre.is_empty() && in_effect(p, today)),
+            Selector::Exact(wanted) => versions.iter().find(|(v, _)| {
+                v.cmp_precedence(wanted).is_eq()
+                    && (wanted.build.is_empty() || v.build == wanted.build)
+            }),
+            Selector::Requirement(req) => versions
+                .iter()
+                .rev()
+                .find(|(v, p)| req.matches(v) && in_effect(p, today)),
+            Selector::AsOf(date) => versions
+                .iter()
+                .filter(|(v, p)| v.pre.is_empty() && in_effect(p, *date))
+                // The latest effective date wins; among equal dates, the highest version.
+                .max_by(|(a, pa), (b, pb)| {
+                    (pa.ruleset.effective(), *a).cmp(&(pb.ruleset.effective(), *b))
+                }),
+        };
+        found.map(|(_, p)| p).ok_or_else(|| {
+            let known: Vec<String> = versions.keys().map(Version::to_string).collect();
+            let wanted = match selector {
+                Selector::Latest => format!("released version in effect on {today}"),
+                Selector::Exact(v) => format!("version {v}"),
+                Selector::Requirement(r) => {
+                    format!("version matching `{r}` in effect on {today}")
+                }
+                Selector::AsOf(d) => format!("version in effect on {d}"),
+            };
+            ApiError::not_found(format!(
+                "`{name}` has no {wanted} (versions: {}); a pre-release or a version not yet in effect answers only when asked for by its exact version or a date",
+                known.join(", ")
+            ))
+        })
+    }
+
+    /// A published version of `name` that differs from `version` only in its build metadata
+    /// (`1.0.0+a` for `1.0.0+b`): build metadata may not tell two versions apart.
+    pub fn same_but_build(&self, name: &str, version: &Version) -> Option<&PublishedVersion> {
+        self.versions.get(name)?.iter().find_map(|(v, p)| {
+            (v.cmp_precedence(version).is_eq() && v.build != version.build).then_some(p)
+        })
     }
 }

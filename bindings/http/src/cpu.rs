@@ -53,8 +53,10 @@ impl CpuPool {
 
     /// Runs `work` on a new thread with a [`STACK_BYTES`] stack once a slot is free, and waits
     /// for it without blocking the async worker. When every slot is taken and the queue is
-    /// full, answers `503 overloaded` at once. A request cancelled meanwhile (timeout) lets the
-    /// thread finish unobserved, still holding its slot.
+    /// full, answers `503 overloaded` at once. `work` runs in the scope of an
+    /// [`ordo_engine::Cancel`] that is cancelled when the waiting request is (its timeout, a
+    /// caller that hangs up): the compile, lint or evaluation it runs ends at its next check,
+    /// and the slot is free again.
     pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
@@ -62,14 +64,18 @@ impl CpuPool {
     {
         let permit = self.slot().await?;
         let (send, receive) = tokio::sync::oneshot::channel();
+        let cancel = ordo_engine::Cancel::new();
+        let scope = cancel.clone();
         std::thread::Builder::new()
             .name("ordo-cpu".to_string())
             .stack_size(STACK_BYTES)
             .spawn(move || {
-                let _ = send.send(work());
+                let _ = send.send(scope.scope(work));
                 drop(permit);
             })
             .map_err(|e| ApiError::unavailable(format!("no thread to work on: {e}")))?;
+        // Dropped with this future, answered or not: an answered job is over anyway.
+        let _cancel_on_drop = CancelOnDrop(cancel);
         receive
             .await
             .map_err(|_| ApiError::internal("the worker thread stopped without an answer"))
@@ -105,6 +111,15 @@ impl CpuPool {
     }
 }
 
+/// Cancels the job of a request when the request stops waiting for it.
+struct CancelOnDrop(ordo_engine::Cancel);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
 fn closed() -> ApiError {
     ApiError::unavailable("the server is shutting down")
 }
@@ -112,6 +127,49 @@ fn closed() -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A ruleset whose decision table has `rows` rows: long to compile.
+    fn large_table(rows: usize) -> String {
+        let mut source = String::from(
+            "ruleset large version \"1.0.0\"\n\ninput {\n  n: Int\n}\n\ndecision rate hit first {\n  | n || r |\n",
+        );
+        for row in 0..rows {
+            source.push_str(&format!("  | {row} || {row} |\n"));
+        }
+        source.push_str("  | - || 0 |\n}\n\noutput result = rate\n");
+        source
+    }
+
+    #[tokio::test]
+    async fn a_job_whose_request_stops_waiting_is_cancelled() {
+        let pool = Arc::new(CpuPool::new(1, 0));
+        let source = large_table(50_000);
+        let (started, running) = tokio::sync::oneshot::channel();
+        let (finished, outcome) = std::sync::mpsc::channel();
+        let job = {
+            let pool = Arc::clone(&pool);
+            tokio::spawn(async move {
+                pool.run(move || {
+                    let _ = started.send(());
+                    let compiled = ordo_engine::Ruleset::compile(&source).map(|_| ());
+                    let _ = finished.send(compiled);
+                })
+                .await
+            })
+        };
+        assert!(running.await.is_ok());
+        // The request stops waiting (as on its timeout).
+        job.abort();
+        let _ = job.await;
+        // The slot comes back once the compile noticed, and it ended with the cancellation.
+        assert!(Arc::clone(&pool.slots).acquire_owned().await.is_ok());
+        let compiled = outcome.recv().unwrap();
+        let diagnostics = compiled.unwrap_err();
+        assert!(
+            diagnostics.0[0].message.contains("cancelled"),
+            "{diagnostics:?}"
+        );
+    }
 
     #[tokio::test]
     async fn a_full_queue_is_refused_and_the_pool_recovers() {

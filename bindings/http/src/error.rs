@@ -74,10 +74,16 @@ impl ApiError {
 
     /// 503 with `Retry-After`: every CPU worker is busy and the queue for them is full.
     pub fn overloaded(message: impl Into<String>, retry_after_secs: u32) -> ApiError {
-        let mut error = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", message)
-            .with("retry_after", json!(retry_after_secs));
-        error.retry_after = Some(retry_after_secs);
-        error
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", message)
+            .with_retry_after(retry_after_secs)
+    }
+
+    /// Adds `Retry-After` (and `retry_after` in the body): the seconds to wait before
+    /// trying again.
+    pub fn with_retry_after(mut self, seconds: u32) -> ApiError {
+        self = self.with("retry_after", json!(seconds));
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// 413: the publication's source (with its data files) is larger than the server compiles.

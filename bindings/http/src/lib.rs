@@ -23,6 +23,8 @@ pub mod cpu;
 pub mod error;
 pub mod metrics;
 pub mod ops;
+pub mod parse_errors;
+pub mod rate;
 pub mod scheduler;
 pub mod store;
 pub mod transport;
@@ -43,7 +45,7 @@ pub use api::{AppState, PublishLimits, openapi};
 use auth::{Access, TokensError};
 use catalog::{Catalog, LoadError};
 use store::StoreError;
-use transport::TransportLimits;
+use transport::Transport;
 use writer::Writer;
 
 /// The header that names the audit entry of an evaluation-type answer or a refused publication.
@@ -79,6 +81,10 @@ pub struct ServeConfig {
     pub header_timeout: Duration,
     /// How often the scheduler looks for due timers.
     pub scheduler_interval: Duration,
+    /// Serve TLS (HTTPS) with this certificate and key instead of plain HTTP.
+    pub tls: Option<TlsFiles>,
+    /// The requests each caller may send (see [`rate`]); none: no limit.
+    pub rate_limit: Option<rate::RateLimit>,
     /// The clock of instance events and timers (the system clock by default; tests pass a
     /// [`clock::ManualClock`]).
     pub clock: Arc<dyn clock::Clock>,
@@ -118,6 +124,8 @@ impl Default for ServeConfig {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             scheduler_interval: DEFAULT_SCHEDULER_INTERVAL,
+            rate_limit: None,
+            tls: None,
             clock: Arc::new(clock::SystemClock),
         }
     }
@@ -143,6 +151,9 @@ pub enum ServeError {
     /// A limit of the configuration cannot work (a cap of zero).
     #[error("{0}")]
     Limit(String),
+    /// The TLS certificate or key could not be read or used.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -154,13 +165,58 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
+/// The PEM files of a TLS server: its certificate chain (the server's certificate first) and
+/// its private key (PKCS#8, PKCS#1 or SEC1).
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// A TLS acceptor (rustls, with ring; TLS 1.2 and 1.3, HTTP/1.1) for the certificate and key
+/// of `files`.
+fn tls_acceptor(files: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, ServeError> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(&files.cert)
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| {
+            ServeError::Tls(format!(
+                "cannot read the certificate {}: {e}",
+                files.cert.display()
+            ))
+        })?;
+    if certs.is_empty() {
+        return Err(ServeError::Tls(format!(
+            "{} holds no certificate",
+            files.cert.display()
+        )));
+    }
+    let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|e| {
+        ServeError::Tls(format!(
+            "cannot read the private key {}: {e}",
+            files.key.display()
+        ))
+    })?;
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| ServeError::Tls(e.to_string()))?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .map_err(|e| ServeError::Tls(format!("the certificate and key do not work together: {e}")))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
 /// A bound server, ready to run.
 pub struct Server {
     listener: TcpListener,
     router: Router,
     state: AppState,
     addr: SocketAddr,
-    transport: TransportLimits,
+    transport: Transport,
     scheduler_interval: Duration,
 }
 
@@ -183,6 +239,7 @@ impl Server {
             None if config.addr.ip().is_loopback() => Access::open(),
             None => return Err(ServeError::OpenToNetwork(config.addr)),
         };
+        let tls = config.tls.as_ref().map(tls_acceptor).transpose()?;
         let conn = store::open(&config.db)?;
         let catalog = Catalog::load(store::load_versions(&conn)?)?;
         let reader = store::open(&config.db)?;
@@ -210,6 +267,7 @@ impl Server {
         let (router, state) = api::app(
             api::StateParts {
                 access,
+                tokens: config.tokens.clone(),
                 bound: addr,
                 catalog,
                 writer,
@@ -222,6 +280,7 @@ impl Server {
                     max_table_rows: config.max_table_rows,
                 },
                 cpu: cpu::CpuPool::new(config.cpu_jobs, config.cpu_queue),
+                limiter: config.rate_limit.and_then(rate::Limiter::new),
                 ops,
                 clock: Arc::clone(&config.clock),
             },
@@ -235,7 +294,8 @@ impl Server {
             router,
             state,
             addr,
-            transport: TransportLimits {
+            transport: Transport {
+                tls,
                 max_connections: config.max_connections,
                 header_timeout: config.header_timeout,
             },
@@ -290,6 +350,7 @@ pub fn serve(config: ServeConfig, on_listening: impl FnOnce(SocketAddr)) -> Resu
     runtime.block_on(async {
         let server = Server::bind(&config).await?;
         on_listening(server.local_addr());
+        tokio::spawn(reload_tokens_on_hangup(server.state()));
         server.run(shutdown_signal()).await
     })
 }
@@ -316,6 +377,29 @@ pub async fn shutdown_signal() {
         () = interrupt => {}
         () = terminate => {}
     }
+}
+
+/// Reads the tokens file again on every SIGHUP (see [`AppState::reload_tokens`]); a file that
+/// is invalid is logged and changes nothing.
+pub async fn reload_tokens_on_hangup(state: AppState) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP: the tokens file is read only at start");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match state.reload_tokens() {
+                Ok(tokens) => tracing::info!(tokens, "SIGHUP: the tokens file was read again"),
+                Err(error) => {
+                    tracing::error!(%error, "SIGHUP: the tokens file is not valid; the tokens in force stay");
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    drop(state);
 }
 
 /// Logs to standard error at `level` (`error`, `warn`, `info`, `debug`, `trace`, `off`).

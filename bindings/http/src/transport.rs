@@ -7,25 +7,35 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tower_http::add_extension::AddExtension;
+
+use crate::parse_errors::JsonParseErrors;
 
 /// How long to wait before accepting again after an accept failed for a reason that is not
 /// the connection's (no file descriptor left): retrying at once would spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
-/// The limits of the connection layer.
-#[derive(Debug, Clone, Copy)]
-pub struct TransportLimits {
+/// The limits and the TLS of the connection layer.
+#[derive(Clone)]
+pub struct Transport {
     /// Connections served at once; further callers wait in the listen backlog until one
     /// closes. At least 1.
     pub max_connections: u32,
     /// A connection that does not send a request's complete headers within this time (counted
     /// from its opening, or from the end of its previous answer) is closed.
     pub header_timeout: Duration,
+    /// TLS: every connection is a TLS connection, whose handshake must end within
+    /// `header_timeout` too.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// Serves `router` on the connections of `listener` until `shutdown` completes; then stops
@@ -34,7 +44,7 @@ pub struct TransportLimits {
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    limits: TransportLimits,
+    limits: Transport,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     // INVARIANT: a connection holds one permit from its accept until it is closed, so at most
@@ -50,23 +60,44 @@ pub async fn serve(
                 Err(_) => break,
             },
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     accept_failed(&error).await;
                     continue;
                 }
             },
         };
-        tokio::spawn(connection(
-            stream,
-            router.clone(),
-            limits.header_timeout,
-            stopping.clone(),
-            permit,
-        ));
+        // Small answers go out at once.
+        let _ = stream.set_nodelay(true);
+        // The peer's address, for the routes and layers (`ConnectInfo`): the rate limit of
+        // callers without a token counts by it.
+        let service = AddExtension::new(router.clone(), ConnectInfo(peer));
+        let (header_timeout, stopping) = (limits.header_timeout, stopping.clone());
+        match limits.tls.clone() {
+            None => {
+                tokio::spawn(connection(
+                    stream,
+                    service,
+                    header_timeout,
+                    stopping,
+                    permit,
+                ));
+            }
+            Some(acceptor) => {
+                tokio::spawn(async move {
+                    match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
+                            connection(tls, service, header_timeout, stopping, permit).await;
+                        }
+                        Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
+                    }
+                });
+            }
+        }
     }
     drop(listener);
     let _ = stop.send(true);
@@ -97,21 +128,23 @@ async fn stopped(stopping: &mut watch::Receiver<bool>) {
 
 /// Serves one connection until it closes, or, once `stopping`, until its request in flight
 /// is answered.
-async fn connection(
-    stream: TcpStream,
-    router: Router,
+async fn connection<IO>(
+    stream: IO,
+    router: AddExtension<Router, ConnectInfo<SocketAddr>>,
     header_timeout: Duration,
     mut stopping: watch::Receiver<bool>,
     permit: OwnedSemaphorePermit,
-) {
-    // Small answers go out at once.
-    let _ = stream.set_nodelay(true);
+) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
-    let connection =
-        builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router));
+    let connection = builder.serve_connection(
+        TokioIo::new(JsonParseErrors::new(stream)),
+        TowerToHyperService::new(router),
+    );
     let mut connection = std::pin::pin!(connection);
     let ended = tokio::select! {
         ended = connection.as_mut() => ended,

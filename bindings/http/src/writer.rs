@@ -209,7 +209,10 @@ enum Written {
 }
 
 fn write_all(conn: &mut Connection, batch: &[Job]) -> Result<Vec<Written>, StoreError> {
-    let tx = conn.transaction()?;
+    // IMMEDIATE takes the write lock first, so a write lock held elsewhere (another process on
+    // the same file) makes the batch wait (the busy timeout) instead of failing at once when a
+    // read inside the transaction would have to become a write.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let written = batch
         .iter()
         .map(|job| match job {

@@ -411,12 +411,38 @@ fn long_uris_are_answered_and_the_server_keeps_serving() {
         .get(&format!("/v1/rulesets/{}", "a".repeat(10_000)));
     long.assert_error(414, "uri_too_long");
     assert_eq!(long.json()["error"]["limit"], 8192);
-    // Past what the HTTP layer reads, it answers 414 itself (without a body) and closes.
+    // Past what the HTTP layer reads, it answers by itself and closes: with a JSON body too.
     let answer = server.raw(&format!(
         "GET /{} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
         "a".repeat(70_000)
     ));
-    assert!(answer.starts_with("HTTP/1.1 414"), "{answer}");
+    let (status, body) = status_and_json(&answer);
+    assert_eq!(
+        (status, &body["error"]["kind"]),
+        (414, &serde_json::json!("uri_too_long")),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("content-type: application/json\r\n"),
+        "{answer}"
+    );
+    let many: String = (0..120).map(|i| format!("X-Header-{i}: {i}\r\n")).collect();
+    let answer = server.raw(&format!(
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n{many}Connection: close\r\n\r\n"
+    ));
+    let (status, body) = status_and_json(&answer);
+    assert_eq!(
+        (status, &body["error"]["kind"]),
+        (431, &serde_json::json!("headers_too_large")),
+        "{answer}"
+    );
+    let answer = server.raw("GET /healthz HTTP/9\r\n\r\n");
+    let (status, body) = status_and_json(&answer);
+    assert_eq!(
+        (status, &body["error"]["kind"]),
+        (400, &serde_json::json!("invalid_request")),
+        "{answer}"
+    );
     assert_eq!(server.client(None).get("/healthz").status, 200);
 }
 
@@ -451,4 +477,111 @@ fn a_date_without_a_version_in_effect_is_named_plainly() {
         message.contains("has no version matching `^3`"),
         "{message}"
     );
+}
+
+#[test]
+fn a_publication_answered_408_after_its_commit_is_served() {
+    let server = TestServer::start_with(|config| config.request_timeout = Duration::from_secs(2));
+    // Another connection holds the store's write lock, so the publication's commit waits
+    // (within the store's busy timeout) until the request has timed out.
+    let blocker = rusqlite::Connection::open(server.dir.path("ordo.db")).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let answer =
+        server
+            .client(Some(AUTHOR))
+            .publish(&common::demo_source("1.0.0", "2026-01-01", 2));
+    answer.assert_error(408, "timeout");
+    blocker.execute_batch("COMMIT").unwrap();
+    // The commit goes through once the lock is free; the version is then served without a
+    // restart (bounded wait for the writer, not a timing assertion).
+    let reader = server.client(Some(EVALUATOR));
+    let mut served = reader.get("/v1/rulesets/demo/versions/1.0.0");
+    for _ in 0..200 {
+        if served.status == 200 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        served = reader.get("/v1/rulesets/demo/versions/1.0.0");
+    }
+    assert_eq!(served.status, 200, "{}", served.text);
+    let stored: i64 = blocker
+        .query_row("SELECT count(*) FROM ruleset_versions", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(stored, 1);
+    let answer = reader.evaluate("demo", &serde_json::json!({"input": {"n": 1}}));
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    // Publishing it again is the same content: 200, not a conflict.
+    let again = server
+        .client(Some(AUTHOR))
+        .publish(&common::demo_source("1.0.0", "2026-01-01", 2));
+    assert_eq!(again.status, 200, "{}", again.text);
+}
+
+#[test]
+fn a_publication_that_times_out_stops_compiling_and_frees_its_worker() {
+    let server = TestServer::start_with(|config| {
+        config.cpu_jobs = 1;
+        config.request_timeout = Duration::from_secs(2);
+        config.max_table_rows = 100_000;
+        config.max_source_bytes = 4 * 1024 * 1024;
+        config.max_body_bytes = 8 * 1024 * 1024;
+    });
+    let author = server.client(Some(AUTHOR));
+    // Compiling this table takes far longer than the timeout, on the only CPU worker.
+    let answer = author.publish(&table_source("huge", "1.0.0", 40_000));
+    answer.assert_error(408, "timeout");
+    // The compile was cancelled, so the worker serves the next publication (which waits at
+    // most a few timeouts for it, where the whole compile would have taken minutes).
+    let small = common::demo_source("1.0.0", "2026-01-01", 2);
+    let mut published = author.publish(&small);
+    for _ in 0..5 {
+        if published.status != 408 {
+            break;
+        }
+        published = author.publish(&small);
+    }
+    assert_eq!(published.status, 201, "{}", published.text);
+    assert_eq!(
+        author.get("/v1/rulesets/huge").status,
+        404,
+        "the cancelled publication was stored"
+    );
+}
+
+#[test]
+fn a_caller_past_its_rate_limit_gets_429_with_retry_after() {
+    let server = TestServer::start_with(|config| {
+        config.rate_limit = Some(ordo_http::rate::RateLimit {
+            burst: std::num::NonZeroU32::new(3).unwrap(),
+            replenish: Duration::from_secs(3600),
+        });
+    });
+    let evaluator = server.client(Some(EVALUATOR));
+    for _ in 0..3 {
+        assert_eq!(evaluator.get("/v1/rulesets").status, 200);
+    }
+    let refused = evaluator.get("/v1/rulesets");
+    refused.assert_error(429, "rate_limited");
+    let retry: u64 = refused.retry_after.as_deref().unwrap().parse().unwrap();
+    assert!(retry > 60, "{retry}");
+    assert_eq!(refused.json()["error"]["retry_after"], retry);
+    // Each caller has its own bucket; probes are never limited.
+    assert_eq!(server.client(Some(AUTHOR)).get("/v1/rulesets").status, 200);
+    for _ in 0..5 {
+        assert_eq!(server.client(None).get("/healthz").status, 200);
+    }
+    // Callers without a known token count by their address.
+    for _ in 0..3 {
+        assert_eq!(server.client(None).get("/metrics").status, 200);
+    }
+    server
+        .client(None)
+        .get("/metrics")
+        .assert_error(429, "rate_limited");
+    // A refused request does no work: nothing was audited for it.
+    let refused = evaluator.evaluate("demo", &serde_json::json!({"input": {"n": 1}}));
+    refused.assert_error(429, "rate_limited");
+    assert!(refused.audit_id.is_none());
 }

@@ -271,12 +271,12 @@ fn an_order_runs_end_to_end_through_the_api() {
         &json!({}),
     )
     .assert_error(403, "forbidden");
-    // On a server with tokens the actor is the token's person, never the request's.
+    // On a server with tokens the actor is the token's person: naming another is refused.
     ana.post(
         "/v1/instances/SO-1042/apply",
         &json!({"transition": "submit", "seq": 3, "actor": {"id": "ben", "roles": ["sales_manager"]}}),
     )
-    .assert_error(400, "invalid_request");
+    .assert_error(403, "forbidden");
 
     // Two days later the scheduler fires the reminder (the engine re-checks it).
     let overdue = ok(&ben.get("/v1/instances?overdue=true"), 200);

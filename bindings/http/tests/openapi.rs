@@ -233,3 +233,55 @@ fn assert_documents_audited_answers(document: &Json, path: &str, statuses: &[&st
         "{path} documents no audit id"
     );
 }
+
+/// A validator of the document's component `name`: the document's components, with a root that
+/// refers to it (so `#/components/schemas/...` references resolve as in the document).
+fn component_validator(document: &Json, name: &str) -> jsonschema::Validator {
+    let wrapper = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/components/schemas/{name}"),
+        "components": document["components"],
+    });
+    jsonschema::validator_for(&wrapper)
+        .unwrap_or_else(|e| panic!("the component {name} does not build: {e}"))
+}
+
+#[track_caller]
+fn assert_matches(document: &Json, name: &str, answer: &Answer) {
+    let value = answer.json();
+    let problems: Vec<String> = component_validator(document, name)
+        .iter_errors(&value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "the answer is not a {name}: {problems:?}\n{value}"
+    );
+}
+
+#[test]
+fn answers_match_their_schemas_in_the_document() {
+    let server = TestServer::start();
+    let document = server.client(None).get("/openapi.json").json();
+    let author = server.client(Some(AUTHOR));
+    // The bikes have defaults of every kind: an enum, a set, a boolean, a percentage.
+    let published = author.publish_new(&bikes_source());
+    assert_matches(&document, "VersionSummary", &published);
+    let reader = server.client(Some(EVALUATOR));
+    let detail = reader.get("/v1/rulesets/bikes/versions/latest");
+    assert_eq!(detail.status, 200, "{}", detail.text);
+    assert!(detail.text.contains("\"default\""), "{}", detail.text);
+    assert_matches(&document, "VersionDetail", &detail);
+    assert_matches(&document, "RulesetList", &reader.get("/v1/rulesets"));
+    assert_matches(
+        &document,
+        "RulesetVersions",
+        &reader.get("/v1/rulesets/bikes"),
+    );
+    let missing = reader.get("/v1/rulesets/nope");
+    assert_eq!(missing.status, 404);
+    assert_matches(&document, "ErrorBody", &missing);
+    let evaluated = reader.evaluate("bikes", &json!({"input": bikes_quote()}));
+    assert_eq!(evaluated.status, 200, "{}", evaluated.text);
+    assert_matches(&document, "EvaluationResult", &evaluated);
+}

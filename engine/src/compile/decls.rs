@@ -80,6 +80,9 @@ pub(super) fn lower_decision(l: &mut Lowerer<'_>, d: &ast::DecisionDecl) -> (Dec
     let mut output_types: Vec<Option<Type>> = vec![None; d.outputs.len()];
     let mut rows = Vec::new();
     for row in &d.rows {
+        if crate::cancel::cancelled() {
+            break;
+        }
         if row.tests.len() != d.inputs.len() || row.outputs.len() != d.outputs.len() {
             let msg = format!(
                 "this row has {} test(s) and {} output(s); the header has {} input(s) and {} output(s)",
@@ -312,6 +315,9 @@ fn lower_table_variant(
     let mut default = None;
     let mut key_spans: HashMap<KeyValue, Span> = HashMap::new();
     for row in &decl.rows {
+        if crate::cancel::cancelled() {
+            break;
+        }
         let value = l.expect(
             &row.value,
             value_type,

@@ -80,6 +80,9 @@ pub fn compile(
         remarks,
         ..
     } = lowerer;
+    if crate::cancel::cancelled() {
+        return Err(cancelled(ruleset.name.span));
+    }
     let mut diags = diags;
     let mut program = program;
     graph::check_cycles(&edges, &spans, &program, &mut diags);
@@ -97,6 +100,16 @@ pub fn compile(
     } else {
         Err(Diagnostics(diags).normalized())
     }
+}
+
+/// The one diagnostic of a compilation cancelled part way (see [`crate::Cancel`]): what was
+/// lowered is incomplete, so nothing else is reported.
+pub(crate) fn cancelled(span: ordo_dsl::Span) -> Diagnostics {
+    Diagnostics(vec![Diagnostic::new(
+        DiagnosticKind::Invalid,
+        span,
+        "the compilation was cancelled: its caller stopped waiting for it",
+    )])
 }
 
 /// The state of a global while lowering on demand.
@@ -243,6 +256,9 @@ impl<'a> Lowerer<'a> {
             decls::lower_bands(self, id as u32);
         }
         for id in 0..self.sym.globals.len() {
+            if crate::cancel::cancelled() {
+                return;
+            }
             self.ensure_global(id as GlobalId);
         }
         for id in 0..self.sym.functions.len() {

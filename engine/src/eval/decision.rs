@@ -22,6 +22,7 @@ impl Evaluator<'_> {
         d: &Decision,
         rows: &mut Vec<(usize, usize)>,
     ) -> EvalResult<Value> {
+        crate::cancel::check()?;
         // Tables have a few input columns and, under `first`, one match: both stay on the stack.
         let mut inputs: SmallVec<[Value; 4]> = SmallVec::with_capacity(d.inputs.len());
         for input in &d.inputs {

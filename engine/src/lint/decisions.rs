@@ -500,6 +500,9 @@ fn analyse(
             | HitPolicy::CollectCount
     );
     for n in 0..total {
+        if crate::cancel::cancelled() {
+            return;
+        }
         let mut rest = n;
         let combination: Vec<usize> = columns
             .iter()

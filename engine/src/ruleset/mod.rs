@@ -101,6 +101,10 @@ impl Ruleset {
     /// §21), given by the names the ruleset uses. The files are part of the ruleset: its hash
     /// and canonical form cover them.
     pub fn compile_with_files(source: &str, files: &DataFiles) -> Result<Ruleset, Diagnostics> {
+        // A compile cancelled before it starts does not even parse (see [`crate::Cancel`]).
+        if crate::cancel::cancelled() {
+            return Err(crate::compile::cancelled(ordo_dsl::Span::default()));
+        }
         let ast = ordo_dsl::parse(source)?;
         let compiled = crate::compile::compile(&ast, source, files)?;
         let canonical = crate::hash::canonical_form(&ast, files);

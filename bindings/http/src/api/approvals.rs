@@ -104,6 +104,7 @@ async fn decide_step(
         let person = acting_person(&admitted.caller, body.actor)?;
         let instance = load(&state, &id).await?;
         subject.of(&instance);
+        admitted.caller.require_ruleset(&instance.ruleset)?;
         if let Some(seen) = body.seq
             && seen != instance.seq
         {

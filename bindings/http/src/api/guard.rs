@@ -40,7 +40,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
 }
 
 fn check(state: &AppState, method: &Method, headers: &HeaderMap) -> Result<(), ApiError> {
-    if state.0.access.is_open() {
+    if state.access().is_open() {
         check_host(headers, state.0.bound)?;
         check_origin(headers)?;
     }

@@ -98,9 +98,12 @@ pub fn acting_person(caller: &Caller, actor: Option<ActorBody>) -> Result<Person
             id: actor.id,
             roles: actor.roles,
         }),
-        Some(_) => Err(ApiError::invalid_request(
-            "`actor` is taken from the token's `person` on a server with tokens; leave it out",
-        )),
+        // A server with tokens acts as the token's person: a request may name it, never
+        // another one.
+        Some(actor) => {
+            caller.check_actor(&actor.id, &actor.roles)?;
+            Ok(caller.person())
+        }
     }
 }
 

@@ -201,11 +201,12 @@ pub async fn start(
         };
         subject.instance.clone_from(&id);
         let person = acting_person(&admitted.caller, body.actor)?;
+        admitted.caller.require_ruleset(&body.ruleset)?;
         let selector = Selector::parse(body.version.as_deref().unwrap_or("latest"))
             .map_err(|e| ApiError::from_eval(&e))?;
         let ruleset = state
             .catalog()
-            .resolve(&body.ruleset, &selector)
+            .resolve(&body.ruleset, &selector, state.today())
             .map(|published| published.ruleset.clone())?;
         subject.version = Some(ruleset.version().to_string());
         subject.hash = Some(ruleset.hash().to_string());
@@ -265,6 +266,7 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     require_reader(&caller)?;
     let instance = load(&state, &id).await?;
+    caller.require_ruleset(&instance.ruleset)?;
     let timers = state.ops().timers(&id).await.map_err(store_failed)?;
     Ok(json_ok(&view(&state, instance, &timers)))
 }
@@ -389,6 +391,7 @@ pub async fn update(
         let person = acting_person(&admitted.caller, body.actor)?;
         let instance = load(&state, &id).await?;
         subject.of(&instance);
+        admitted.caller.require_ruleset(&instance.ruleset)?;
         if let Some(seen) = body.seq
             && seen != instance.seq
         {
@@ -463,6 +466,7 @@ pub async fn apply(
         let person = acting_person(&admitted.caller, body.actor)?;
         let instance = load(&state, &id).await?;
         subject.of(&instance);
+        admitted.caller.require_ruleset(&instance.ruleset)?;
         if body.seq != instance.seq {
             return Err(stale(instance.seq));
         }
@@ -517,7 +521,8 @@ pub async fn history(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     require_reader(&caller)?;
-    load(&state, &id).await?;
+    let instance = load(&state, &id).await?;
+    caller.require_ruleset(&instance.ruleset)?;
     let events = state.ops().history(&id).await.map_err(store_failed)?;
     let events = events
         .into_iter()

@@ -51,7 +51,10 @@ use crate::writer::Writer;
 pub struct AppState(Arc<Shared>);
 
 struct Shared {
-    access: Access,
+    /// Replaced as a whole when the tokens file is read again (SIGHUP).
+    access: RwLock<Arc<Access>>,
+    /// The tokens file, read again by [`AppState::reload_tokens`].
+    tokens: Option<std::path::PathBuf>,
     /// The address the server listens on (an open server answers requests addressed to it).
     bound: SocketAddr,
     catalog: RwLock<Catalog>,
@@ -63,9 +66,13 @@ struct Shared {
     max_body_bytes: usize,
     publish_limits: PublishLimits,
     cpu: CpuPool,
+    limiter: Option<crate::rate::Limiter>,
     ops: Arc<dyn OperationsStore>,
     clock: Arc<dyn Clock>,
     locks: InstanceLocks,
+    /// Publications are stored one at a time: the check that build metadata tells no two
+    /// versions apart holds up to the commit.
+    publishing: tokio::sync::Mutex<()>,
     shutting_down: AtomicBool,
     openapi_json: String,
 }
@@ -82,6 +89,8 @@ pub struct PublishLimits {
 /// What [`AppState::new`] needs.
 pub struct StateParts {
     pub access: Access,
+    /// The tokens file `access` was read from (none for an open server).
+    pub tokens: Option<std::path::PathBuf>,
     pub bound: SocketAddr,
     pub catalog: Catalog,
     pub writer: Writer,
@@ -91,6 +100,8 @@ pub struct StateParts {
     pub max_body_bytes: usize,
     pub publish_limits: PublishLimits,
     pub cpu: CpuPool,
+    /// The buckets of the per-caller rate limit, if there is one.
+    pub limiter: Option<crate::rate::Limiter>,
     /// Where workflow instances are kept.
     pub ops: Arc<dyn OperationsStore>,
     /// When instance events happen and timers fall due.
@@ -100,7 +111,8 @@ pub struct StateParts {
 impl AppState {
     fn new(parts: StateParts, openapi_json: String) -> AppState {
         AppState(Arc::new(Shared {
-            access: parts.access,
+            access: RwLock::new(Arc::new(parts.access)),
+            tokens: parts.tokens,
             bound: parts.bound,
             catalog: RwLock::new(parts.catalog),
             writer: parts.writer,
@@ -110,9 +122,11 @@ impl AppState {
             max_body_bytes: parts.max_body_bytes,
             publish_limits: parts.publish_limits,
             cpu: parts.cpu,
+            limiter: parts.limiter,
             ops: parts.ops,
             clock: parts.clock,
             locks: InstanceLocks::default(),
+            publishing: tokio::sync::Mutex::new(()),
             shutting_down: AtomicBool::new(false),
             openapi_json,
         }))
@@ -132,6 +146,29 @@ impl AppState {
             .catalog
             .write()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The access policy in force.
+    pub(crate) fn access(&self) -> Arc<Access> {
+        Arc::clone(&self.0.access.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Reads the tokens file again and puts it in force for the requests that follow (the
+    /// requests in flight keep their caller). A file that cannot be read or is invalid changes
+    /// nothing: the tokens in force stay. Answers how many tokens are in force; an open
+    /// server has no file and answers 0.
+    pub fn reload_tokens(&self) -> Result<usize, crate::auth::TokensError> {
+        let Some(path) = &self.0.tokens else {
+            return Ok(0);
+        };
+        let access = Access::from_file(path)?;
+        let count = access.token_count();
+        *self
+            .0
+            .access
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(access);
+        Ok(count)
     }
 
     /// The store writer.
@@ -154,6 +191,16 @@ impl AppState {
         self.0.locks.lock(id).await
     }
 
+    /// Today by the server's clock (UTC): which versions are in effect.
+    pub(crate) fn today(&self) -> chrono::NaiveDate {
+        self.0.clock.now().date_naive()
+    }
+
+    /// Held while a publication is checked and stored.
+    pub(crate) async fn publishing(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.0.publishing.lock().await
+    }
+
     /// The server's clock.
     pub(crate) fn clock(&self) -> &dyn Clock {
         self.0.clock.as_ref()
@@ -169,7 +216,11 @@ impl AppState {
         })?;
         let ruleset = self
             .catalog()
-            .resolve(&instance.ruleset, &ordo_engine::Selector::Exact(version))
+            .resolve(
+                &instance.ruleset,
+                &ordo_engine::Selector::Exact(version),
+                self.today(),
+            )
             .map(|published| published.ruleset.clone())?;
         if ruleset.hash() == instance.hash {
             Ok(ruleset)
@@ -184,6 +235,11 @@ impl AppState {
     /// The CPU workers: every parse, compile, lint and evaluation runs on them.
     pub(crate) fn cpu(&self) -> &CpuPool {
         &self.0.cpu
+    }
+
+    /// The per-caller rate limit, if there is one.
+    pub(crate) fn limiter(&self) -> Option<&crate::rate::Limiter> {
+        self.0.limiter.as_ref()
     }
 
     /// What the server compiles at most.
@@ -205,8 +261,7 @@ impl FromRequestParts<AppState> for Authenticated {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         state
-            .0
-            .access
+            .access()
             .authenticate(&parts.headers)
             .map(Authenticated)
     }
@@ -358,6 +413,10 @@ pub fn app(parts: StateParts, limits: &Limits) -> (Router, AppState) {
             limits.request_timeout,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::rate::limit,
+        ))
         .layer(middleware::map_response(json_errors))
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn_with_state(metrics, track));

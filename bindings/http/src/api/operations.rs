@@ -17,7 +17,7 @@ use super::schema::{
     StartResult, TimerResult, TransitionsResult, UpdateResult,
 };
 use super::{AppState, Authenticated, Body, json_response, with_audit_id};
-use crate::auth::{Role, sha256_hex};
+use crate::auth::{Caller, Role, sha256_hex};
 use crate::error::ApiError;
 use crate::store::{self, AuditRecord};
 
@@ -293,7 +293,10 @@ async fn run(
         }
     };
     let Body(body) = Body::from_request(request, state).await?;
-    if let Err(refusal) = caller.require(Role::Evaluator) {
+    if let Err(refusal) = caller
+        .require(Role::Evaluator)
+        .and_then(|()| caller.require_ruleset(&name))
+    {
         let refused = Refused {
             at,
             caller: caller.name(),
@@ -305,9 +308,10 @@ async fn run(
     }
     let (resolved, result) = {
         let (job_state, name, body) = (state.clone(), name.clone(), body.to_vec());
+        let job_caller = caller.clone();
         state
             .cpu()
-            .run(move || execute(&job_state, &name, &body, operation))
+            .run(move || execute(&job_state, &job_caller, &name, &body, operation))
             .await?
     };
     let (status, text, outcome) = match result {
@@ -384,6 +388,7 @@ async fn audit_refusal(
 /// The version the request resolved to (when it did) and the engine's answer.
 fn execute(
     state: &AppState,
+    caller: &Caller,
     name: &str,
     body: &[u8],
     operation: Operation,
@@ -409,8 +414,8 @@ fn execute(
                 Ok(as_of) => as_of,
                 Err(e) => return (None, Err(ApiError::from_eval(&e))),
             };
-            let ruleset = match resolve(state, name, request.version.as_deref(), as_of) {
-                Ok(ruleset) => ruleset,
+            let (ruleset, as_of) = match resolve(state, name, request.version.as_deref(), as_of) {
+                Ok(resolved) => resolved,
                 Err(error) => return (None, Err(error)),
             };
             let result = request
@@ -439,6 +444,9 @@ fn execute(
                     )),
                 );
             };
+            if let Err(refusal) = check_actor(caller, request.get("actor")) {
+                return (None, Err(refusal));
+            }
             let version = match request.remove("version") {
                 None | Some(Json::Null) => None,
                 Some(Json::String(version)) => Some(version),
@@ -455,13 +463,40 @@ fn execute(
                 Some(Err(e)) => return (None, Err(ApiError::from_eval(&e))),
             };
             let ruleset = match resolve(state, name, version.as_deref(), as_of) {
-                Ok(ruleset) => ruleset,
+                Ok((ruleset, evaluated_at)) => {
+                    if let (None, Some(date)) = (as_of, evaluated_at) {
+                        request.insert("as_of".to_string(), Json::String(date.to_string()));
+                    }
+                    ruleset
+                }
                 Err(error) => return (None, Err(error)),
             };
             let result = call(&ruleset, &Json::Object(request));
             (Some(ruleset), result.map_err(|e| ApiError::from_eval(&e)))
         }
     }
+}
+
+/// Refuses (`403`) an engine request's `actor` that is not the caller's token's person (on a
+/// server with tokens; a malformed `actor` is left to the engine to refuse).
+fn check_actor(caller: &Caller, actor: Option<&Json>) -> Result<(), ApiError> {
+    let Some(Json::Object(actor)) = actor else {
+        return Ok(());
+    };
+    let Some(id) = actor.get("id").and_then(Json::as_str) else {
+        return Ok(());
+    };
+    let roles: Vec<String> = actor
+        .get("roles")
+        .and_then(Json::as_array)
+        .map(|roles| {
+            roles
+                .iter()
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    caller.check_actor(id, &roles)
 }
 
 fn parse_body(body: &[u8]) -> Result<Json, ApiError> {
@@ -471,20 +506,26 @@ fn parse_body(body: &[u8]) -> Result<Json, ApiError> {
 }
 
 /// Picks the version: by `version` (exact, requirement, `latest` or date), else by the day
-/// `as_of`, else the latest.
+/// `as_of`, else the latest; with the date the request is evaluated at: `as_of`, else the
+/// date `version` names (a date selector evaluates at that date), else none (the version's
+/// effective date).
 fn resolve(
     state: &AppState,
     name: &str,
     version: Option<&str>,
     as_of: Option<chrono::NaiveDate>,
-) -> Result<Ruleset, ApiError> {
+) -> Result<(Ruleset, Option<chrono::NaiveDate>), ApiError> {
     let selector = match (version, as_of) {
         (Some(version), _) => Selector::parse(version).map_err(|e| ApiError::from_eval(&e))?,
         (None, Some(date)) => Selector::AsOf(date),
         (None, None) => Selector::Latest,
     };
+    let evaluated_at = match selector {
+        Selector::AsOf(date) => as_of.or(Some(date)),
+        _ => as_of,
+    };
     let catalog = state.catalog();
     catalog
-        .resolve(name, &selector)
-        .map(|published| published.ruleset.clone())
+        .resolve(name, &selector, state.today())
+        .map(|published| (published.ruleset.clone(), evaluated_at))
 }

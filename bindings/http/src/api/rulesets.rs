@@ -185,6 +185,7 @@ async fn try_publish(
         .await?;
     *subject = compiled_subject;
     let (ruleset, artifact) = compiled?;
+    caller.require_ruleset(ruleset.name())?;
     if semver::Version::parse(ruleset.version()).is_err() {
         return Err(ApiError::invalid_request(format!(
             "`{}` is not a semantic version (MAJOR.MINOR.PATCH)",
@@ -202,11 +203,47 @@ async fn try_publish(
         version: ruleset.version().to_string(),
         hash: ruleset.hash().to_string(),
         effective: ruleset.effective().map(|d| d.to_string()),
-        source: source.clone(),
+        source,
         artifact,
         published_by: caller.name().to_string(),
         published_at: store::now_micros(),
     };
+    // Storing and cataloguing run as a task of their own: a request cancelled meanwhile (its
+    // timeout, a caller that hangs up) cannot leave a stored version the catalogue does not
+    // serve. What is stored is served, whatever the caller was told.
+    let job_state = state.clone();
+    let (status, summary) =
+        tokio::spawn(async move { store_and_serve(&job_state, ruleset, stored).await })
+            .await
+            .map_err(|e| ApiError::internal(format!("the publication stopped: {e}")))??;
+    Ok(json_response(status, to_text(&summary)))
+}
+
+/// Stores a compiled version and adds what was stored to the catalogue.
+async fn store_and_serve(
+    state: &AppState,
+    ruleset: Ruleset,
+    stored: StoredVersion,
+) -> Result<(StatusCode, VersionSummary), ApiError> {
+    let _turn = state.publishing().await;
+    let twin = semver::Version::parse(&stored.version)
+        .ok()
+        .and_then(|version| {
+            let catalog = state.catalog();
+            let twin = catalog.same_but_build(&stored.name, &version)?;
+            Some((
+                twin.ruleset.version().to_string(),
+                twin.ruleset.hash().to_string(),
+            ))
+        });
+    if let Some((twin_version, twin_hash)) = twin {
+        return Err(ApiError::conflict(format!(
+            "{} {twin_version} is published; {} differs from it only in its build metadata, which does not tell versions apart: publish a new version",
+            stored.name, stored.version
+        ))
+        .with("existing_hash", json!(twin_hash))
+        .with("existing_version", json!(twin_version)));
+    }
     let outcome = state
         .writer()
         .publish(stored.clone())
@@ -228,7 +265,7 @@ async fn try_publish(
     };
     let published = PublishedVersion {
         ruleset,
-        source: Arc::from(source.as_str()),
+        source: Arc::from(stored.source.as_str()),
         published_by,
         published_at,
     };
@@ -237,7 +274,7 @@ async fn try_publish(
         .catalog_mut()
         .add(published)
         .map_err(|e| ApiError::internal(e.into_details().message))?;
-    Ok(json_response(status, to_text(&summary)))
+    Ok((status, summary))
 }
 
 /// Answers a refused publication once its audit entry (operation `publish`, outcome the
@@ -325,11 +362,12 @@ fn conflict(ruleset: &Ruleset, existing_hash: &str) -> ApiError {
 )]
 pub async fn list(
     State(state): State<AppState>,
-    Authenticated(_caller): Authenticated,
+    Authenticated(caller): Authenticated,
 ) -> Result<Response, ApiError> {
     let catalog = state.catalog();
     let rulesets = catalog
         .rulesets()
+        .filter(|(name, _)| caller.may_use(name))
         .filter_map(|(name, versions)| ruleset_versions(name, versions.values()))
         .collect();
     Ok(json_response(
@@ -353,9 +391,10 @@ pub async fn list(
 )]
 pub async fn versions(
     State(state): State<AppState>,
-    Authenticated(_caller): Authenticated,
+    Authenticated(caller): Authenticated,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
+    caller.require_ruleset(&name)?;
     let catalog = state.catalog();
     catalog
         .versions(&name)
@@ -384,12 +423,13 @@ pub async fn versions(
 )]
 pub async fn version(
     State(state): State<AppState>,
-    Authenticated(_caller): Authenticated,
+    Authenticated(caller): Authenticated,
     Path((name, version)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
+    caller.require_ruleset(&name)?;
     let selector = Selector::parse(&version).map_err(|e| ApiError::from_eval(&e))?;
     let catalog = state.catalog();
-    let published = catalog.resolve(&name, &selector)?;
+    let published = catalog.resolve(&name, &selector, state.today())?;
     let detail = VersionDetail {
         summary: summary(published),
         source: published.source.to_string(),

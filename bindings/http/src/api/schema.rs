@@ -64,9 +64,9 @@ pub struct InputField {
     pub ty: String,
     /// Whether a request must give it (no default and not optional).
     pub required: bool,
-    /// The default, as JSON.
+    /// The default, as the engine writes a value (a decimal is a string).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Value>)]
     pub default: Option<Json>,
     /// The fields of a nested record.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -191,6 +191,8 @@ engine_schemas!(
     UpdateResult,
     /// An engine error, as under `error` and in `more`.
     EvalError,
+    /// A value as the engine writes it (decimals are strings): an input field's default.
+    Value,
 );
 
 /// Puts the definitions of the engine's result schema into an OpenAPI document's
