@@ -51,6 +51,10 @@ pub struct Args {
     #[arg(long, value_name = "MILLISECONDS", default_value_t = 1000,
           value_parser = clap::value_parser!(u64).range(10..))]
     scheduler_interval_ms: u64,
+    /// A TOML file of webhooks that outbox actions are posted to (per action kind or trigger),
+    /// with their retry policy; see docs/operations.md. Without it clients poll /v1/outbox.
+    #[arg(long, value_name = "FILE")]
+    webhooks: Option<PathBuf>,
     /// Log level on standard error: error, warn, info, debug, trace or off.
     #[arg(long, default_value = "info")]
     log: String,
@@ -78,6 +82,7 @@ pub fn run(args: &Args) -> u8 {
         max_connections: args.max_connections,
         header_timeout: Duration::from_secs(args.header_timeout),
         scheduler_interval: Duration::from_millis(args.scheduler_interval_ms),
+        webhooks: args.webhooks.clone(),
         ..ordo_http::ServeConfig::default()
     };
     let served = ordo_http::serve(config, |addr| {

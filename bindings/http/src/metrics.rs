@@ -36,6 +36,12 @@ struct RequestLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeliveryLabels {
+    webhook: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     method: String,
     route: String,
@@ -49,6 +55,7 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     commit_rows: Histogram,
     commit_seconds: Histogram,
+    deliveries: Family<DeliveryLabels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -85,8 +92,15 @@ impl Metrics {
             "Time to write and durably commit one store transaction",
             commit_seconds.clone(),
         );
+        let deliveries = Family::<DeliveryLabels, Counter>::default();
+        registry.register(
+            "webhook_delivery_attempts",
+            "Webhook delivery attempts, by webhook and outcome (delivered, failed: retried later, given_up: the last attempt failed)",
+            deliveries.clone(),
+        );
         Metrics {
             registry,
+            deliveries,
             requests,
             latency,
             commit_rows,
@@ -122,6 +136,17 @@ impl Metrics {
         )]
         self.commit_rows.observe(rows as f64);
         self.commit_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts one delivery attempt to `webhook` (a configured name) that ended in
+    /// `outcome` (`delivered`, `failed` or `given_up`).
+    pub fn observe_delivery(&self, webhook: &str, outcome: &'static str) {
+        self.deliveries
+            .get_or_create(&DeliveryLabels {
+                webhook: webhook.to_string(),
+                outcome: outcome.to_string(),
+            })
+            .inc();
     }
 
     /// The exposition text.

@@ -14,7 +14,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics::Metrics;
-use crate::ops::{self, Change, Committed};
+use crate::ops::{self, Change, Committed, DeliveryWrite, DeliveryWritten};
 use crate::store::{self, AuditRecord, PublishOutcome, StoreError, StoredVersion};
 
 /// The most rows one transaction takes.
@@ -30,6 +30,7 @@ enum Job {
     Audit(Box<AuditRecord>, Reply<i64>),
     Publish(Box<StoredVersion>, Reply<PublishOutcome>),
     Change(Box<Change>, Reply<Committed>),
+    Delivery(Box<DeliveryWrite>, Reply<DeliveryWritten>),
     Stop,
 }
 
@@ -89,6 +90,13 @@ impl Writer {
     /// [`ops::sqlite::write_change`]); returns once it is committed.
     pub async fn change(&self, change: Change) -> Result<Committed, StoreError> {
         self.submit(|reply| Job::Change(Box::new(change), reply))
+            .await
+    }
+
+    /// Writes delivery state (see [`ops::sqlite::write_delivery`]); returns once it is
+    /// committed.
+    pub async fn delivery(&self, write: DeliveryWrite) -> Result<DeliveryWritten, StoreError> {
+        self.submit(|reply| Job::Delivery(Box::new(write), reply))
             .await
     }
 
@@ -205,6 +213,7 @@ enum Written {
     Audit(i64),
     Publish(PublishOutcome),
     Change(Committed),
+    Delivery(DeliveryWritten),
     Nothing,
 }
 
@@ -216,6 +225,9 @@ fn write_all(conn: &mut Connection, batch: &[Job]) -> Result<Vec<Written>, Store
             Job::Audit(record, _) => store::append_audit(&tx, record).map(Written::Audit),
             Job::Publish(version, _) => store::publish(&tx, version).map(Written::Publish),
             Job::Change(change, _) => ops::sqlite::write_change(&tx, change).map(Written::Change),
+            Job::Delivery(write, _) => {
+                ops::sqlite::write_delivery(&tx, write).map(Written::Delivery)
+            }
             Job::Stop => Ok(Written::Nothing),
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -237,6 +249,9 @@ impl Job {
             (Job::Change(_, reply), Written::Change(committed)) => {
                 let _ = reply.send(Ok(committed));
             }
+            (Job::Delivery(_, reply), Written::Delivery(written)) => {
+                let _ = reply.send(Ok(written));
+            }
             (job, _) => job.fail("internal: a write was answered with another's result"),
         }
     }
@@ -250,6 +265,9 @@ impl Job {
                 let _ = reply.send(Err(message.to_string()));
             }
             Job::Change(_, reply) => {
+                let _ = reply.send(Err(message.to_string()));
+            }
+            Job::Delivery(_, reply) => {
                 let _ = reply.send(Err(message.to_string()));
             }
             Job::Stop => {}

@@ -4,6 +4,7 @@
 
 mod approvals;
 mod audit;
+mod deliveries;
 mod guard;
 mod instance_write;
 mod instances;
@@ -317,6 +318,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approvals::reject))
         .routes(routes!(approvals::inbox))
         .routes(routes!(outbox::read))
+        .routes(routes!(deliveries::list))
+        .routes(routes!(deliveries::retry))
         .routes(routes!(audit::read))
         .routes(routes!(service::healthz))
         .routes(routes!(service::readyz))
