@@ -275,6 +275,11 @@ fn every_action_reaches_its_webhooks_once_after_dedup_across_a_restart() {
         );
         assert!(delivery["delivered_at"].is_null());
     }
+    let metrics = server.client(None).get("/metrics").text;
+    assert!(
+        metrics.contains("ordo_webhook_backlog{webhook=\"mailer\"} 3"),
+        "{metrics}"
+    );
     let escalations = deliveries(&server, "&webhook=escalations");
     assert_eq!(escalations.len(), 1);
     assert_eq!(escalations[0]["action"]["action"]["action"], "escalate");
@@ -328,6 +333,22 @@ fn every_action_reaches_its_webhooks_once_after_dedup_across_a_restart() {
         assert!(r.attempt >= 3, "{r:?}");
         assert_eq!(r.body["instance"], "SO-1");
     }
+    // The workflow gauges in /metrics.
+    let metrics = server.client(None).get("/metrics").text;
+    for line in [
+        "ordo_instances{ruleset=\"orders\",workflow=\"order\",state=\"submitted\"} 1",
+        "ordo_instances_overdue{ruleset=\"orders\",workflow=\"order\"} 1",
+        "ordo_timers_armed 0",
+        "ordo_timer_lag_seconds 0.0",
+        "ordo_outbox_actions 3",
+        "ordo_webhook_deliveries{webhook=\"mailer\",status=\"delivered\"} 3",
+        "ordo_webhook_deliveries{webhook=\"escalations\",status=\"delivered\"} 1",
+        "ordo_webhook_backlog{webhook=\"mailer\"} 0",
+        "ordo_webhook_backlog{webhook=\"escalations\"} 0",
+    ] {
+        assert!(metrics.contains(line), "{line} not in\n{metrics}");
+    }
+
     // Nothing more is posted once everything is delivered.
     let count = receiver.received().len();
     std::thread::sleep(Duration::from_millis(200));
