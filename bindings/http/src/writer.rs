@@ -14,7 +14,9 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics::Metrics;
-use crate::ops::{self, Change, Committed, DeliveryWrite, DeliveryWritten};
+use crate::ops::{
+    self, Change, Committed, DelegationWrite, DelegationWritten, DeliveryWrite, DeliveryWritten,
+};
 use crate::store::{self, AuditRecord, PublishOutcome, StoreError, StoredVersion};
 
 /// The most rows one transaction takes.
@@ -31,6 +33,7 @@ enum Job {
     Publish(Box<StoredVersion>, Reply<PublishOutcome>),
     Change(Box<Change>, Reply<Committed>),
     Delivery(Box<DeliveryWrite>, Reply<DeliveryWritten>),
+    Delegation(Box<DelegationWrite>, Reply<DelegationWritten>),
     Stop,
 }
 
@@ -97,6 +100,16 @@ impl Writer {
     /// committed.
     pub async fn delivery(&self, write: DeliveryWrite) -> Result<DeliveryWritten, StoreError> {
         self.submit(|reply| Job::Delivery(Box::new(write), reply))
+            .await
+    }
+
+    /// Writes a delegation or its revocation with its audit entry (see
+    /// [`ops::sqlite::write_delegation`]); returns once it is committed.
+    pub async fn delegation(
+        &self,
+        write: DelegationWrite,
+    ) -> Result<DelegationWritten, StoreError> {
+        self.submit(|reply| Job::Delegation(Box::new(write), reply))
             .await
     }
 
@@ -214,6 +227,7 @@ enum Written {
     Publish(PublishOutcome),
     Change(Committed),
     Delivery(DeliveryWritten),
+    Delegation(DelegationWritten),
     Nothing,
 }
 
@@ -227,6 +241,9 @@ fn write_all(conn: &mut Connection, batch: &[Job]) -> Result<Vec<Written>, Store
             Job::Change(change, _) => ops::sqlite::write_change(&tx, change).map(Written::Change),
             Job::Delivery(write, _) => {
                 ops::sqlite::write_delivery(&tx, write).map(Written::Delivery)
+            }
+            Job::Delegation(write, _) => {
+                ops::sqlite::write_delegation(&tx, write).map(Written::Delegation)
             }
             Job::Stop => Ok(Written::Nothing),
         })
@@ -252,6 +269,9 @@ impl Job {
             (Job::Delivery(_, reply), Written::Delivery(written)) => {
                 let _ = reply.send(Ok(written));
             }
+            (Job::Delegation(_, reply), Written::Delegation(written)) => {
+                let _ = reply.send(Ok(written));
+            }
             (job, _) => job.fail("internal: a write was answered with another's result"),
         }
     }
@@ -268,6 +288,9 @@ impl Job {
                 let _ = reply.send(Err(message.to_string()));
             }
             Job::Delivery(_, reply) => {
+                let _ = reply.send(Err(message.to_string()));
+            }
+            Job::Delegation(_, reply) => {
                 let _ = reply.send(Err(message.to_string()));
             }
             Job::Stop => {}

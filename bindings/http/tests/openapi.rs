@@ -17,7 +17,7 @@ use common::*;
 use serde_json::{Value as Json, json};
 
 /// Every route of the server, as the rest of this suite exercises them.
-const ROUTES: [(&str, &str); 28] = [
+const ROUTES: [(&str, &str); 31] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -45,6 +45,9 @@ const ROUTES: [(&str, &str); 28] = [
     ("get", "/v1/approvals/inbox"),
     ("get", "/v1/outbox"),
     ("get", "/v1/deliveries"),
+    ("post", "/v1/delegations"),
+    ("get", "/v1/delegations"),
+    ("post", "/v1/delegations/{id}/revoke"),
     ("post", "/v1/deliveries/{webhook}/{seq}/retry"),
 ];
 

@@ -4,6 +4,7 @@
 
 mod approvals;
 mod audit;
+mod delegations;
 mod deliveries;
 mod guard;
 mod instance_write;
@@ -317,6 +318,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approvals::grant))
         .routes(routes!(approvals::reject))
         .routes(routes!(approvals::inbox))
+        .routes(routes!(delegations::create, delegations::list))
+        .routes(routes!(delegations::revoke))
         .routes(routes!(outbox::read))
         .routes(routes!(deliveries::list))
         .routes(routes!(deliveries::retry))

@@ -247,6 +247,12 @@ pub trait OperationsStore: Send + Sync {
     fn deliveries(&self, query: DeliveryQuery) -> StoreFuture<'_, Vec<Delivery>>;
     /// The counts `/metrics` shows at `now`.
     fn gauges(&self, now: i64) -> StoreFuture<'_, OperationsGauges>;
+    /// The delegations given or received by `person` (every one when `None`), newest first.
+    fn delegations(&self, person: Option<&str>) -> StoreFuture<'_, Vec<Delegation>>;
+    /// The delegations `person` holds at `now` (in their window, not revoked).
+    fn delegated_to(&self, person: &str, now: i64) -> StoreFuture<'_, Vec<Delegation>>;
+    /// Writes a delegation or its revocation durably, with its audit entry.
+    fn write_delegation(&self, write: DelegationWrite) -> StoreFuture<'_, DelegationWritten>;
 }
 
 /// Where a delivery of an outbox action to a webhook stands.
@@ -376,4 +382,42 @@ pub struct OperationsGauges {
     pub deliveries: Vec<(String, DeliveryStatus, i64)>,
     /// Each webhook's cursor (the last outbox position queued for it).
     pub cursors: Vec<(String, i64)>,
+}
+
+/// A person's role lent to another person for a window of time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delegation {
+    /// Given by the store (0 before it is stored).
+    pub id: i64,
+    /// Who lends the role.
+    pub delegator: String,
+    /// Who holds it during the window.
+    pub delegate: String,
+    pub role: String,
+    /// The window: from `starts_at` (inclusive) to `ends_at` (exclusive).
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// A write to the delegations, committed with its audit entry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DelegationWrite {
+    Create(Delegation, Option<AuditRecord>),
+    /// Ends the delegation `id` of `delegator` at `at` (only a delegation not yet revoked).
+    Revoke {
+        id: i64,
+        delegator: String,
+        at: i64,
+        audit: Option<AuditRecord>,
+    },
+}
+
+/// What a [`DelegationWrite`] did: the delegation's id (`None`: nothing to revoke) and the
+/// audit entry's id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DelegationWritten {
+    pub id: Option<i64>,
+    pub audit_id: Option<i64>,
 }

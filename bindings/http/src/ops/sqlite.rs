@@ -10,9 +10,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
 
 use super::{
-    Change, Committed, Decision, Delivery, DeliveryQuery, DeliveryStatus, DeliveryWrite,
-    DeliveryWritten, DueTimer, Guard, HistoryEvent, InboxItem, Instance, InstanceQuery,
-    OperationsGauges, OperationsStore, OutboxEntry, PendingStep, StoreFuture, Timer, TimerChange,
+    Change, Committed, Decision, Delegation, DelegationWrite, DelegationWritten, Delivery,
+    DeliveryQuery, DeliveryStatus, DeliveryWrite, DeliveryWritten, DueTimer, Guard, HistoryEvent,
+    InboxItem, Instance, InstanceQuery, OperationsGauges, OperationsStore, OutboxEntry,
+    PendingStep, StoreFuture, Timer, TimerChange,
 };
 use crate::store::{self, StoreError};
 use crate::writer::Writer;
@@ -139,6 +140,19 @@ CREATE TABLE IF NOT EXISTS deliveries (
 ) STRICT;
 
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_at);
+
+CREATE TABLE IF NOT EXISTS delegations (
+    id         INTEGER PRIMARY KEY,
+    delegator  TEXT    NOT NULL,
+    delegate   TEXT    NOT NULL,
+    role       TEXT    NOT NULL,
+    starts_at  INTEGER NOT NULL,
+    ends_at    INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+) STRICT;
+
+CREATE INDEX IF NOT EXISTS delegations_by_delegate ON delegations (delegate, ends_at);
 ";
 
 /// Writes `change` inside the writer's transaction, after checking its guard. A failed guard
@@ -783,6 +797,91 @@ pub fn read_gauges(conn: &Connection, now: i64) -> Result<OperationsGauges, Stor
     Ok(gauges)
 }
 
+/// Writes a delegation or its revocation, with its audit entry.
+pub fn write_delegation(
+    tx: &Transaction<'_>,
+    write: &DelegationWrite,
+) -> Result<DelegationWritten, StoreError> {
+    let (id, audit) = match write {
+        DelegationWrite::Create(d, audit) => {
+            tx.execute(
+                "INSERT INTO delegations (delegator, delegate, role, starts_at, ends_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![d.delegator, d.delegate, d.role, d.starts_at, d.ends_at, d.created_at],
+            )?;
+            (Some(tx.last_insert_rowid()), audit)
+        }
+        DelegationWrite::Revoke {
+            id,
+            delegator,
+            at,
+            audit,
+        } => {
+            let changed = tx.execute(
+                "UPDATE delegations SET revoked_at = ?1
+                 WHERE id = ?2 AND delegator = ?3 AND revoked_at IS NULL",
+                params![at, id, delegator],
+            )?;
+            ((changed > 0).then_some(*id), audit)
+        }
+    };
+    let audit_id = match (id, audit) {
+        (Some(_), Some(record)) => Some(store::append_audit(tx, record)?),
+        _ => None,
+    };
+    Ok(DelegationWritten { id, audit_id })
+}
+
+fn select_delegations(
+    conn: &Connection,
+    condition: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<Delegation>, StoreError> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT id, delegator, delegate, role, starts_at, ends_at, created_at, revoked_at
+         FROM delegations WHERE {condition} ORDER BY id DESC"
+    ))?;
+    let rows = statement
+        .query_map(params, |row| {
+            Ok(Delegation {
+                id: row.get(0)?,
+                delegator: row.get(1)?,
+                delegate: row.get(2)?,
+                role: row.get(3)?,
+                starts_at: row.get(4)?,
+                ends_at: row.get(5)?,
+                created_at: row.get(6)?,
+                revoked_at: row.get(7)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The delegations given or received by `person` (all when `None`).
+pub fn read_delegations(
+    conn: &Connection,
+    person: Option<&str>,
+) -> Result<Vec<Delegation>, StoreError> {
+    match person {
+        Some(person) => select_delegations(conn, "delegator = ?1 OR delegate = ?1", [person]),
+        None => select_delegations(conn, "1 = 1", []),
+    }
+}
+
+/// The delegations `person` holds at `now`.
+pub fn read_delegated_to(
+    conn: &Connection,
+    person: &str,
+    now: i64,
+) -> Result<Vec<Delegation>, StoreError> {
+    select_delegations(
+        conn,
+        "delegate = ?1 AND starts_at <= ?2 AND ends_at > ?2 AND revoked_at IS NULL",
+        params![person, now],
+    )
+}
+
 /// The SQLite store: reads on a connection of its own, writes through the store's writer.
 pub struct SqliteOperations {
     reader: Arc<Mutex<Connection>>,
@@ -872,6 +971,20 @@ impl OperationsStore for SqliteOperations {
 
     fn gauges(&self, now: i64) -> StoreFuture<'_, OperationsGauges> {
         self.read(move |conn| read_gauges(conn, now))
+    }
+
+    fn delegations(&self, person: Option<&str>) -> StoreFuture<'_, Vec<Delegation>> {
+        let person = person.map(str::to_string);
+        self.read(move |conn| read_delegations(conn, person.as_deref()))
+    }
+
+    fn delegated_to(&self, person: &str, now: i64) -> StoreFuture<'_, Vec<Delegation>> {
+        let person = person.to_string();
+        self.read(move |conn| read_delegated_to(conn, &person, now))
+    }
+
+    fn write_delegation(&self, write: DelegationWrite) -> StoreFuture<'_, DelegationWritten> {
+        Box::pin(self.writer.delegation(write))
     }
 }
 
