@@ -10,75 +10,9 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use chrono::{DateTime, Utc};
 use common::*;
 use ordo_http::clock::ManualClock;
-use serde_json::{Value as Json, json};
-
-const TOKENS: &str = r#"
-[[tokens]]
-token = "author-token-0123456789abcdef"
-caller = "ci"
-roles = ["author"]
-
-[[tokens]]
-token = "auditor-token-0123456789abcdef"
-caller = "compliance"
-roles = ["auditor"]
-
-[[tokens]]
-token = "ana-token-0123456789abcdef"
-caller = "ana-laptop"
-roles = ["operator"]
-person = { id = "ana", roles = ["sales"] }
-
-[[tokens]]
-token = "ben-token-0123456789abcdef"
-caller = "ben-laptop"
-roles = ["operator"]
-person = { id = "ben", roles = ["sales_manager"] }
-
-[[tokens]]
-token = "fay-token-0123456789abcdef"
-caller = "fay-laptop"
-roles = ["operator"]
-person = { id = "fay", roles = ["finance"] }
-"#;
-
-const ANA: &str = "ana-token-0123456789abcdef";
-const BEN: &str = "ben-token-0123456789abcdef";
-const FAY: &str = "fay-token-0123456789abcdef";
-
-fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-#[track_caller]
-fn ok(answer: &Answer, status: u16) -> Json {
-    assert_eq!(answer.status, status, "{}", answer.text);
-    answer.json()
-}
-
-fn inbox_steps(server: &TestServer, token: &str) -> Vec<String> {
-    let inbox = ok(&server.client(Some(token)).get("/v1/approvals/inbox"), 200);
-    inbox["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| {
-            format!(
-                "{}.{}",
-                item["chain"].as_str().unwrap(),
-                item["step"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
+use serde_json::json;
 
 fn start_order(ana: &Client, id: &str) {
     let input = json!({
@@ -106,10 +40,7 @@ fn start_order(ana: &Client, id: &str) {
 fn a_delegated_role_counts_in_its_window_only() {
     let clock = ManualClock::new(at("2026-03-02T08:00:00Z"));
     let dir = TempDir::new("delegations");
-    let mut config = TestServer::config(&dir);
-    std::fs::write(config.tokens.as_ref().unwrap(), TOKENS).unwrap();
-    config.scheduler_interval = Duration::from_millis(20);
-    config.clock = Arc::new(clock.clone());
+    let config = ops_config(&dir, &clock);
     let server = TestServer::run(config, dir);
     server
         .client(Some(AUTHOR))

@@ -17,31 +17,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, StatusCode};
-use chrono::{DateTime, Utc};
 use common::*;
 use ordo_http::clock::ManualClock;
 use serde_json::{Value as Json, json};
-
-const TOKENS: &str = r#"
-[[tokens]]
-token = "author-token-0123456789abcdef"
-caller = "ci"
-roles = ["author"]
-
-[[tokens]]
-token = "dispatcher-token-0123456789abcdef"
-caller = "mailer"
-roles = ["dispatcher"]
-
-[[tokens]]
-token = "ana-token-0123456789abcdef"
-caller = "ana-laptop"
-roles = ["operator"]
-person = { id = "ana", roles = ["sales"] }
-"#;
-
-const DISPATCHER: &str = "dispatcher-token-0123456789abcdef";
-const ANA: &str = "ana-token-0123456789abcdef";
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
@@ -136,12 +114,6 @@ async fn receive(
     }
 }
 
-fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
 fn webhooks_file(receiver: SocketAddr) -> String {
     format!(
         r#"
@@ -166,19 +138,10 @@ actions = ["escalate"]
 }
 
 fn server(dir: TempDir, clock: &ManualClock, receiver: SocketAddr) -> TestServer {
-    let mut config = TestServer::config(&dir);
-    std::fs::write(config.tokens.as_ref().unwrap(), TOKENS).unwrap();
+    let mut config = ops_config(&dir, clock);
     std::fs::write(dir.path("webhooks.toml"), webhooks_file(receiver)).unwrap();
     config.webhooks = Some(dir.path("webhooks.toml"));
-    config.scheduler_interval = Duration::from_millis(20);
-    config.clock = Arc::new(clock.clone());
     TestServer::run(config, dir)
-}
-
-#[track_caller]
-fn ok(answer: &Answer, status: u16) -> Json {
-    assert_eq!(answer.status, status, "{}", answer.text);
-    answer.json()
 }
 
 /// Waits until `done` holds, for at most 20 seconds.
@@ -362,7 +325,7 @@ fn a_delivery_given_up_is_visible_and_can_be_retried() {
     let clock = ManualClock::new(at("2026-03-02T09:00:00Z"));
     let dir = TempDir::new("webhooks-failed");
     let mut config = TestServer::config(&dir);
-    std::fs::write(config.tokens.as_ref().unwrap(), TOKENS).unwrap();
+    std::fs::write(config.tokens.as_ref().unwrap(), OPS_TOKENS).unwrap();
     std::fs::write(
         dir.path("webhooks.toml"),
         webhooks_file(receiver_addr).replace("max_attempts = 50", "max_attempts = 2"),
