@@ -65,6 +65,10 @@ pub struct Args {
     /// The PEM private key of --tls-cert.
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// A TOML file of webhooks that outbox actions are posted to (per action kind or trigger),
+    /// with their retry policy; see docs/operations.md. Without it clients poll /v1/outbox.
+    #[arg(long, value_name = "FILE")]
+    webhooks: Option<PathBuf>,
     /// Log level on standard error: error, warn, info, debug, trace or off.
     #[arg(long, default_value = "info")]
     log: String,
@@ -104,6 +108,7 @@ pub fn run(args: &Args) -> u8 {
                 .unwrap_or(rate);
             ordo_http::rate::RateLimit::per_second(rate, burst)
         }),
+        webhooks: args.webhooks.clone(),
         ..ordo_http::ServeConfig::default()
     };
     let scheme = if config.tls.is_some() {

@@ -20,6 +20,7 @@ pub mod auth;
 pub mod catalog;
 pub mod clock;
 pub mod cpu;
+pub mod delivery;
 pub mod error;
 pub mod metrics;
 pub mod ops;
@@ -85,6 +86,8 @@ pub struct ServeConfig {
     pub tls: Option<TlsFiles>,
     /// The requests each caller may send (see [`rate`]); none: no limit.
     pub rate_limit: Option<rate::RateLimit>,
+    /// The webhooks file: where outbox actions are posted (none: clients poll the outbox).
+    pub webhooks: Option<PathBuf>,
     /// The clock of instance events and timers (the system clock by default; tests pass a
     /// [`clock::ManualClock`]).
     pub clock: Arc<dyn clock::Clock>,
@@ -126,6 +129,7 @@ impl Default for ServeConfig {
             scheduler_interval: DEFAULT_SCHEDULER_INTERVAL,
             rate_limit: None,
             tls: None,
+            webhooks: None,
             clock: Arc::new(clock::SystemClock),
         }
     }
@@ -140,6 +144,9 @@ pub enum ServeError {
     /// The store could not be opened or read.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The webhooks file is unreadable or invalid.
+    #[error(transparent)]
+    Webhooks(#[from] delivery::WebhooksError),
     /// A stored version cannot be loaded by this build.
     #[error(transparent)]
     Load(#[from] LoadError),
@@ -218,6 +225,7 @@ pub struct Server {
     addr: SocketAddr,
     transport: Transport,
     scheduler_interval: Duration,
+    delivery: delivery::Worker,
 }
 
 impl Server {
@@ -240,6 +248,10 @@ impl Server {
             None => return Err(ServeError::OpenToNetwork(config.addr)),
         };
         let tls = config.tls.as_ref().map(tls_acceptor).transpose()?;
+        let webhooks = match &config.webhooks {
+            Some(path) => delivery::Webhooks::from_file(path)?,
+            None => delivery::Webhooks::default(),
+        };
         let conn = store::open(&config.db)?;
         let catalog = Catalog::load(store::load_versions(&conn)?)?;
         let reader = store::open(&config.db)?;
@@ -249,6 +261,8 @@ impl Server {
             store::open(&config.db)?,
             writer.clone(),
         ));
+        let delivery =
+            delivery::Worker::new(Arc::new(webhooks), Arc::clone(&ops), Arc::clone(&metrics));
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| ServeError::Bind {
@@ -300,6 +314,7 @@ impl Server {
                 header_timeout: config.header_timeout,
             },
             scheduler_interval: config.scheduler_interval,
+            delivery,
         })
     }
 
@@ -325,8 +340,9 @@ impl Server {
         let scheduler = tokio::spawn(scheduler::run(
             self.state.clone(),
             self.scheduler_interval,
-            scheduler_stopped,
+            scheduler_stopped.clone(),
         ));
+        let delivery = tokio::spawn(self.delivery.run(scheduler_stopped));
         let signal = async move {
             shutdown.await;
             tracing::info!("ordo serve: shutting down, finishing requests in flight");
@@ -336,6 +352,7 @@ impl Server {
         // The scheduler stops before the writer, so no timer is fired into a closed store.
         let _ = stop_scheduler.send(true);
         let _ = scheduler.await;
+        let _ = delivery.await;
         self.state.writer().stop().await;
         tracing::info!("ordo serve: stopped");
         Ok(())

@@ -6,6 +6,10 @@ use std::time::Duration;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use std::sync::atomic::AtomicU64;
+
+use crate::ops::{DeliveryStatus, OperationsGauges};
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -36,6 +40,48 @@ struct RequestLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    ruleset: String,
+    workflow: String,
+    state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WorkflowLabels {
+    ruleset: String,
+    workflow: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WebhookLabels {
+    webhook: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WebhookStatusLabels {
+    webhook: String,
+    status: String,
+}
+
+/// The gauges of running workflows, set from the store at each scrape.
+#[derive(Debug, Default)]
+struct OperationsMetrics {
+    instances: Family<StateLabels, Gauge>,
+    overdue: Family<WorkflowLabels, Gauge>,
+    timers: Gauge,
+    timer_lag: Gauge<f64, AtomicU64>,
+    outbox: Gauge,
+    deliveries: Family<WebhookStatusLabels, Gauge>,
+    backlog: Family<WebhookLabels, Gauge>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeliveryLabels {
+    webhook: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     method: String,
     route: String,
@@ -49,6 +95,8 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     commit_rows: Histogram,
     commit_seconds: Histogram,
+    deliveries: Family<DeliveryLabels, Counter>,
+    operations: OperationsMetrics,
 }
 
 fn latency_histogram() -> Histogram {
@@ -85,8 +133,52 @@ impl Metrics {
             "Time to write and durably commit one store transaction",
             commit_seconds.clone(),
         );
+        let deliveries = Family::<DeliveryLabels, Counter>::default();
+        registry.register(
+            "webhook_delivery_attempts",
+            "Webhook delivery attempts, by webhook and outcome (delivered, failed: retried later, given_up: the last attempt failed)",
+            deliveries.clone(),
+        );
+        let operations = OperationsMetrics::default();
+        registry.register(
+            "instances",
+            "Workflow instances by ruleset, workflow and state (label values: the published workflows' states)",
+            operations.instances.clone(),
+        );
+        registry.register(
+            "instances_overdue",
+            "Workflow instances past the SLA due time of their state, by ruleset and workflow",
+            operations.overdue.clone(),
+        );
+        registry.register(
+            "timers_armed",
+            "Armed workflow timers",
+            operations.timers.clone(),
+        );
+        registry.register(
+            "timer_lag_seconds",
+            "How long the earliest due timer has waited past its due time (0 when none is due)",
+            operations.timer_lag.clone(),
+        );
+        registry.register(
+            "outbox_actions",
+            "Actions in the outbox (its last position)",
+            operations.outbox.clone(),
+        );
+        registry.register(
+            "webhook_deliveries",
+            "Webhook deliveries by webhook and status (pending, delivered, failed)",
+            operations.deliveries.clone(),
+        );
+        registry.register(
+            "webhook_backlog",
+            "Outbox actions not yet delivered to a webhook: pending deliveries and actions not yet queued for it",
+            operations.backlog.clone(),
+        );
         Metrics {
             registry,
+            operations,
+            deliveries,
             requests,
             latency,
             commit_rows,
@@ -122,6 +214,74 @@ impl Metrics {
         )]
         self.commit_rows.observe(rows as f64);
         self.commit_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts one delivery attempt to `webhook` (a configured name) that ended in
+    /// `outcome` (`delivered`, `failed` or `given_up`).
+    pub fn observe_delivery(&self, webhook: &str, outcome: &'static str) {
+        self.deliveries
+            .get_or_create(&DeliveryLabels {
+                webhook: webhook.to_string(),
+                outcome: outcome.to_string(),
+            })
+            .inc();
+    }
+
+    /// Sets the workflow gauges from the store's counts at `now` (microseconds).
+    pub fn set_operations(&self, gauges: &OperationsGauges, now: i64) {
+        let ops = &self.operations;
+        ops.instances.clear();
+        for (ruleset, workflow, state, count) in &gauges.instances {
+            ops.instances
+                .get_or_create(&StateLabels {
+                    ruleset: ruleset.clone(),
+                    workflow: workflow.clone(),
+                    state: state.clone(),
+                })
+                .set(*count);
+        }
+        ops.overdue.clear();
+        for (ruleset, workflow, count) in &gauges.overdue {
+            ops.overdue
+                .get_or_create(&WorkflowLabels {
+                    ruleset: ruleset.clone(),
+                    workflow: workflow.clone(),
+                })
+                .set(*count);
+        }
+        ops.timers.set(gauges.timers);
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "a lag in microseconds is far below 2^53"
+        )]
+        let lag = gauges
+            .earliest_due
+            .map_or(0.0, |due| now.saturating_sub(due).max(0) as f64 / 1e6);
+        ops.timer_lag.set(lag);
+        ops.outbox.set(gauges.outbox_last);
+        ops.deliveries.clear();
+        ops.backlog.clear();
+        for (webhook, cursor) in &gauges.cursors {
+            let pending = gauges
+                .deliveries
+                .iter()
+                .filter(|(w, status, _)| w == webhook && *status == DeliveryStatus::Pending)
+                .map(|(_, _, count)| count)
+                .sum::<i64>();
+            ops.backlog
+                .get_or_create(&WebhookLabels {
+                    webhook: webhook.clone(),
+                })
+                .set(gauges.outbox_last.saturating_sub(*cursor) + pending);
+        }
+        for (webhook, status, count) in &gauges.deliveries {
+            ops.deliveries
+                .get_or_create(&WebhookStatusLabels {
+                    webhook: webhook.clone(),
+                    status: status.as_str().to_string(),
+                })
+                .set(*count);
+        }
     }
 
     /// The exposition text.
@@ -185,5 +345,33 @@ mod tests {
         );
         assert!(!text.contains("BREW"), "{text}");
         assert_eq!(method_label("OPTIONS"), "OPTIONS");
+    }
+
+    #[test]
+    fn workflow_gauges_follow_the_store() {
+        let metrics = Metrics::new();
+        let gauges = OperationsGauges {
+            instances: vec![("orders".into(), "order".into(), "draft".into(), 4)],
+            overdue: vec![("orders".into(), "order".into(), 2)],
+            timers: 7,
+            earliest_due: Some(10_000_000),
+            outbox_last: 9,
+            deliveries: vec![("mailer".into(), DeliveryStatus::Pending, 2)],
+            cursors: vec![("mailer".into(), 6)],
+        };
+        metrics.set_operations(&gauges, 12_500_000);
+        let text = metrics.encode();
+        for line in [
+            "ordo_instances{ruleset=\"orders\",workflow=\"order\",state=\"draft\"} 4",
+            "ordo_instances_overdue{ruleset=\"orders\",workflow=\"order\"} 2",
+            "ordo_timers_armed 7",
+            "ordo_timer_lag_seconds 2.5",
+            "ordo_webhook_backlog{webhook=\"mailer\"} 5",
+        ] {
+            assert!(text.contains(line), "{line} not in {text}");
+        }
+        // A state that no instance is in any more is dropped.
+        metrics.set_operations(&OperationsGauges::default(), 0);
+        assert!(!metrics.encode().contains("state=\"draft\""));
     }
 }

@@ -14,7 +14,9 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics::Metrics;
-use crate::ops::{self, Change, Committed};
+use crate::ops::{
+    self, Change, Committed, DelegationWrite, DelegationWritten, DeliveryWrite, DeliveryWritten,
+};
 use crate::store::{self, AuditRecord, PublishOutcome, StoreError, StoredVersion};
 
 /// The most rows one transaction takes.
@@ -30,6 +32,8 @@ enum Job {
     Audit(Box<AuditRecord>, Reply<i64>),
     Publish(Box<StoredVersion>, Reply<PublishOutcome>),
     Change(Box<Change>, Reply<Committed>),
+    Delivery(Box<DeliveryWrite>, Reply<DeliveryWritten>),
+    Delegation(Box<DelegationWrite>, Reply<DelegationWritten>),
     Stop,
 }
 
@@ -89,6 +93,23 @@ impl Writer {
     /// [`ops::sqlite::write_change`]); returns once it is committed.
     pub async fn change(&self, change: Change) -> Result<Committed, StoreError> {
         self.submit(|reply| Job::Change(Box::new(change), reply))
+            .await
+    }
+
+    /// Writes delivery state (see [`ops::sqlite::write_delivery`]); returns once it is
+    /// committed.
+    pub async fn delivery(&self, write: DeliveryWrite) -> Result<DeliveryWritten, StoreError> {
+        self.submit(|reply| Job::Delivery(Box::new(write), reply))
+            .await
+    }
+
+    /// Writes a delegation or its revocation with its audit entry (see
+    /// [`ops::sqlite::write_delegation`]); returns once it is committed.
+    pub async fn delegation(
+        &self,
+        write: DelegationWrite,
+    ) -> Result<DelegationWritten, StoreError> {
+        self.submit(|reply| Job::Delegation(Box::new(write), reply))
             .await
     }
 
@@ -205,6 +226,8 @@ enum Written {
     Audit(i64),
     Publish(PublishOutcome),
     Change(Committed),
+    Delivery(DeliveryWritten),
+    Delegation(DelegationWritten),
     Nothing,
 }
 
@@ -219,6 +242,12 @@ fn write_all(conn: &mut Connection, batch: &[Job]) -> Result<Vec<Written>, Store
             Job::Audit(record, _) => store::append_audit(&tx, record).map(Written::Audit),
             Job::Publish(version, _) => store::publish(&tx, version).map(Written::Publish),
             Job::Change(change, _) => ops::sqlite::write_change(&tx, change).map(Written::Change),
+            Job::Delivery(write, _) => {
+                ops::sqlite::write_delivery(&tx, write).map(Written::Delivery)
+            }
+            Job::Delegation(write, _) => {
+                ops::sqlite::write_delegation(&tx, write).map(Written::Delegation)
+            }
             Job::Stop => Ok(Written::Nothing),
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -240,6 +269,12 @@ impl Job {
             (Job::Change(_, reply), Written::Change(committed)) => {
                 let _ = reply.send(Ok(committed));
             }
+            (Job::Delivery(_, reply), Written::Delivery(written)) => {
+                let _ = reply.send(Ok(written));
+            }
+            (Job::Delegation(_, reply), Written::Delegation(written)) => {
+                let _ = reply.send(Ok(written));
+            }
             (job, _) => job.fail("internal: a write was answered with another's result"),
         }
     }
@@ -253,6 +288,12 @@ impl Job {
                 let _ = reply.send(Err(message.to_string()));
             }
             Job::Change(_, reply) => {
+                let _ = reply.send(Err(message.to_string()));
+            }
+            Job::Delivery(_, reply) => {
+                let _ = reply.send(Err(message.to_string()));
+            }
+            Job::Delegation(_, reply) => {
                 let _ = reply.send(Err(message.to_string()));
             }
             Job::Stop => {}

@@ -13,105 +13,14 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
 use common::*;
 use ordo_http::clock::ManualClock;
 use serde_json::{Value as Json, json};
 
-/// The test tokens: one per person, each an operator acting as that person, beside a
-/// publisher, an evaluator (who may not run instances), a dispatcher and an auditor.
-const OPS_TOKENS: &str = r#"
-[[tokens]]
-token = "author-token-0123456789abcdef"
-caller = "ci"
-roles = ["author"]
-
-[[tokens]]
-token = "evaluator-token-0123456789abcdef"
-caller = "pricing"
-roles = ["evaluator"]
-
-[[tokens]]
-token = "auditor-token-0123456789abcdef"
-caller = "compliance"
-roles = ["auditor"]
-
-[[tokens]]
-token = "dispatcher-token-0123456789abcdef"
-caller = "mailer"
-roles = ["dispatcher"]
-
-[[tokens]]
-token = "ana-token-0123456789abcdef"
-caller = "ana-laptop"
-roles = ["operator"]
-person = { id = "ana", roles = ["sales"] }
-
-[[tokens]]
-token = "ben-token-0123456789abcdef"
-caller = "ben-laptop"
-roles = ["operator"]
-person = { id = "ben", roles = ["sales_manager"] }
-
-[[tokens]]
-token = "fay-token-0123456789abcdef"
-caller = "fay-laptop"
-roles = ["operator"]
-person = { id = "fay", roles = ["finance"] }
-
-[[tokens]]
-token = "finn-token-0123456789abcdef"
-caller = "finn-laptop"
-roles = ["operator"]
-person = { id = "finn", roles = ["finance"] }
-
-[[tokens]]
-token = "wes-token-0123456789abcdef"
-caller = "wes-laptop"
-roles = ["operator"]
-person = { id = "wes", roles = ["workshop", "logistics"] }
-
-[[tokens]]
-token = "fritz-token-0123456789abcdef"
-caller = "fritz-laptop"
-roles = ["operator"]
-person = { id = "fritz", roles = ["finance"] }
-
-[[tokens]]
-token = "ivy-token-0123456789abcdef"
-caller = "ivy-laptop"
-roles = ["operator"]
-person = { id = "ivy", roles = ["agent"] }
-"#;
-
-const DISPATCHER: &str = "dispatcher-token-0123456789abcdef";
-const ANA: &str = "ana-token-0123456789abcdef";
-const BEN: &str = "ben-token-0123456789abcdef";
-const FAY: &str = "fay-token-0123456789abcdef";
-const FINN: &str = "finn-token-0123456789abcdef";
-const WES: &str = "wes-token-0123456789abcdef";
-const FRITZ: &str = "fritz-token-0123456789abcdef";
-const IVY: &str = "ivy-token-0123456789abcdef";
-
-fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
 /// A server with the operations tokens, a fast scheduler and `clock`, on the files of `dir`.
 fn server(dir: TempDir, clock: &ManualClock) -> TestServer {
-    let mut config = TestServer::config(&dir);
-    std::fs::write(config.tokens.as_ref().unwrap(), OPS_TOKENS).unwrap();
-    config.scheduler_interval = Duration::from_millis(20);
-    config.clock = std::sync::Arc::new(clock.clone());
+    let config = ops_config(&dir, clock);
     TestServer::run(config, dir)
-}
-
-#[track_caller]
-fn ok(answer: &Answer, status: u16) -> Json {
-    assert_eq!(answer.status, status, "{}", answer.text);
-    answer.json()
 }
 
 /// The outbox from the start, as the dispatcher reads it page by page.
@@ -142,22 +51,6 @@ fn action_names(actions: &[Json]) -> Vec<String> {
                 "{}.{}",
                 a["trigger"].as_str().unwrap(),
                 a["action"]["action"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
-
-fn inbox_steps(server: &TestServer, token: &str) -> Vec<String> {
-    let inbox = ok(&server.client(Some(token)).get("/v1/approvals/inbox"), 200);
-    inbox["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| {
-            format!(
-                "{}.{}",
-                item["chain"].as_str().unwrap(),
-                item["step"].as_str().unwrap()
             )
         })
         .collect()

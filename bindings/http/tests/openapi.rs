@@ -17,7 +17,7 @@ use common::*;
 use serde_json::{Value as Json, json};
 
 /// Every route of the server, as the rest of this suite exercises them.
-const ROUTES: [(&str, &str); 26] = [
+const ROUTES: [(&str, &str); 31] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -44,6 +44,11 @@ const ROUTES: [(&str, &str); 26] = [
     ("post", "/v1/instances/{id}/approvals/{chain}/{step}/reject"),
     ("get", "/v1/approvals/inbox"),
     ("get", "/v1/outbox"),
+    ("get", "/v1/deliveries"),
+    ("post", "/v1/delegations"),
+    ("get", "/v1/delegations"),
+    ("post", "/v1/delegations/{id}/revoke"),
+    ("post", "/v1/deliveries/{webhook}/{seq}/retry"),
 ];
 
 fn concrete(path: &str) -> String {
@@ -52,6 +57,8 @@ fn concrete(path: &str) -> String {
         .replace("{id}", "SO-1")
         .replace("{chain}", "deal_desk")
         .replace("{step}", "manager")
+        .replace("{webhook}", "mailer")
+        .replace("{seq}", "1")
 }
 
 /// Whether an answer came from the router's fallback or its method check (not a route).

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value as Json;
 
+use super::delegations::with_delegated_roles;
 use super::instance_write::{Decision, Subject, acting_person, admit, finish, read_body, stale};
 use super::instances::load;
 use super::ops_schema::{DecideRequest, DecisionAnswer, Inbox, InboxEntry};
@@ -102,6 +103,7 @@ async fn decide_step(
     let outcome = async {
         let body: DecideRequest = read_body(&admitted.body, "{\"seq\"?}")?;
         let person = acting_person(&admitted.caller, body.actor)?;
+        let person = with_delegated_roles(&state, person).await?;
         let instance = load(&state, &id).await?;
         subject.of(&instance);
         admitted.caller.require_ruleset(&instance.ruleset)?;
@@ -172,7 +174,7 @@ pub async fn inbox(
     Authenticated(caller): Authenticated,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Operator)?;
-    let person = caller.person();
+    let person = with_delegated_roles(&state, caller.person()).await?;
     let items = state
         .ops()
         .inbox(&person.id, &person.roles)

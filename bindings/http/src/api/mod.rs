@@ -4,6 +4,8 @@
 
 mod approvals;
 mod audit;
+mod delegations;
+mod deliveries;
 mod guard;
 mod instance_write;
 mod instances;
@@ -371,7 +373,11 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approvals::grant))
         .routes(routes!(approvals::reject))
         .routes(routes!(approvals::inbox))
+        .routes(routes!(delegations::create, delegations::list))
+        .routes(routes!(delegations::revoke))
         .routes(routes!(outbox::read))
+        .routes(routes!(deliveries::list))
+        .routes(routes!(deliveries::retry))
         .routes(routes!(audit::read))
         .routes(routes!(service::healthz))
         .routes(routes!(service::readyz))

@@ -263,3 +263,41 @@ pub struct OutboxPage {
     /// Pass as `after` for the next page (the same value when nothing is new).
     pub next_after: i64,
 }
+
+/// `GET /v1/deliveries` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveryParams {
+    /// Only this webhook's deliveries.
+    pub webhook: Option<String>,
+    /// Only `pending`, `delivered` or `failed` ones.
+    pub status: Option<String>,
+    /// Only actions after this outbox position (the `next_after` of the previous page).
+    pub after: Option<i64>,
+    /// At most this many (1–1000, default 100).
+    pub limit: Option<u32>,
+}
+
+/// One outbox action on its way to one webhook.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryView {
+    pub webhook: String,
+    /// `pending`, `delivered` or `failed` (given up; retry it by hand).
+    pub status: String,
+    pub attempts: i64,
+    /// When it is tried next (pending only).
+    pub next_attempt: Option<String>,
+    pub last_error: Option<String>,
+    pub last_attempt: Option<String>,
+    pub delivered_at: Option<String>,
+    /// The action as posted.
+    pub action: OutboxAction,
+}
+
+/// A page of deliveries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryPage {
+    pub deliveries: Vec<DeliveryView>,
+    /// Pass as `after` for the next page.
+    pub next_after: i64,
+}

@@ -51,9 +51,15 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Response, ApiError>
     get,
     path = "/metrics",
     tag = "service",
-    responses((status = 200, description = "Request counts and latency histograms per route", content_type = "application/openmetrics-text", body = String))
+    responses((status = 200, description = "Request counts and latency histograms per route, store commits, and workflow gauges (instances by state, overdue instances, timers and their lag, the outbox, webhook deliveries and backlog)", content_type = "application/openmetrics-text", body = String))
 )]
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    let now = state.clock().now().timestamp_micros();
+    match state.ops().gauges(now).await {
+        Ok(gauges) => state.0.metrics.set_operations(&gauges, now),
+        // The request metrics are still worth serving; the workflow gauges keep their values.
+        Err(error) => tracing::warn!(%error, "metrics: the workflow counts could not be read"),
+    }
     text_response(
         StatusCode::OK,
         crate::metrics::CONTENT_TYPE,

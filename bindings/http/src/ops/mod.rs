@@ -239,4 +239,185 @@ pub trait OperationsStore: Send + Sync {
     fn outbox(&self, after: i64, limit: u32) -> StoreFuture<'_, Vec<OutboxEntry>>;
     /// Writes one event's effect durably, or reports why not.
     fn commit(&self, change: Change) -> StoreFuture<'_, Committed>;
+    /// The last outbox position queued for `webhook` (0 before the first).
+    fn delivery_cursor(&self, webhook: &str) -> StoreFuture<'_, i64>;
+    /// Writes the delivery state durably.
+    fn write_delivery(&self, write: DeliveryWrite) -> StoreFuture<'_, DeliveryWritten>;
+    /// Deliveries matching the query, by outbox position then webhook.
+    fn deliveries(&self, query: DeliveryQuery) -> StoreFuture<'_, Vec<Delivery>>;
+    /// The counts `/metrics` shows at `now`.
+    fn gauges(&self, now: i64) -> StoreFuture<'_, OperationsGauges>;
+    /// The delegations given or received by `person` (every one when `None`), newest first.
+    fn delegations(&self, person: Option<&str>) -> StoreFuture<'_, Vec<Delegation>>;
+    /// The delegations `person` holds at `now` (in their window, not revoked).
+    fn delegated_to(&self, person: &str, now: i64) -> StoreFuture<'_, Vec<Delegation>>;
+    /// Writes a delegation or its revocation durably, with its audit entry.
+    fn write_delegation(&self, write: DelegationWrite) -> StoreFuture<'_, DelegationWritten>;
+}
+
+/// Where a delivery of an outbox action to a webhook stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    /// Not delivered yet; tried again at `next_at`.
+    Pending,
+    /// The webhook answered 2xx.
+    Delivered,
+    /// Given up after the configured number of attempts (retried only by hand).
+    Failed,
+}
+
+impl DeliveryStatus {
+    /// The status as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    /// A stored status.
+    pub fn parse(text: &str) -> Option<DeliveryStatus> {
+        match text {
+            "pending" => Some(DeliveryStatus::Pending),
+            "delivered" => Some(DeliveryStatus::Delivered),
+            "failed" => Some(DeliveryStatus::Failed),
+            _ => None,
+        }
+    }
+
+    /// Every status, for metrics.
+    pub const ALL: [DeliveryStatus; 3] = [
+        DeliveryStatus::Pending,
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Failed,
+    ];
+}
+
+/// One outbox action on its way to one webhook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// The webhook's configured name.
+    pub webhook: String,
+    pub entry: OutboxEntry,
+    pub status: DeliveryStatus,
+    /// Attempts made so far.
+    pub attempts: i64,
+    /// When it is tried next (while pending); a claimed delivery's lease end.
+    pub next_at: i64,
+    pub last_error: Option<String>,
+    pub last_attempt_at: Option<i64>,
+    pub delivered_at: Option<i64>,
+}
+
+/// What one attempt found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    pub webhook: String,
+    /// The outbox position of the action.
+    pub seq: i64,
+    pub at: i64,
+    /// `None`: delivered; otherwise why not.
+    pub error: Option<String>,
+    /// When to try again; `None` with an error: give up (`failed`).
+    pub retry_at: Option<i64>,
+}
+
+/// A write to the delivery state (through the store's writer, like every write).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeliveryWrite {
+    /// Queues the actions at `seqs` for `webhook` (each once) and moves its cursor to `upto`.
+    Enqueue {
+        webhook: String,
+        seqs: Vec<i64>,
+        upto: i64,
+        now: i64,
+    },
+    /// Takes up to `limit` pending deliveries of `webhooks` due at `now`, leasing each until
+    /// `lease_until` (a replica that dies holding one leaves it to be taken again then).
+    Claim {
+        webhooks: Vec<String>,
+        now: i64,
+        lease_until: i64,
+        limit: u32,
+    },
+    /// Records an attempt.
+    Record(Attempt),
+    /// Puts a failed delivery back in the queue, due at `now`; `false` when there is no
+    /// failed delivery of that webhook and position.
+    Retry { webhook: String, seq: i64, now: i64 },
+}
+
+/// What a [`DeliveryWrite`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeliveryWritten {
+    Done,
+    Claimed(Vec<Delivery>),
+    Retried(bool),
+}
+
+/// Filters of the delivery list.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryQuery {
+    pub webhook: Option<String>,
+    pub status: Option<DeliveryStatus>,
+    /// Only deliveries of actions after this outbox position (the paging cursor).
+    pub after: Option<i64>,
+    pub limit: u32,
+}
+
+/// Counts for `/metrics`, read in one go.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OperationsGauges {
+    /// Instances by (ruleset, workflow, state).
+    pub instances: Vec<(String, String, String, i64)>,
+    /// Instances past their SLA due time by (ruleset, workflow).
+    pub overdue: Vec<(String, String, i64)>,
+    /// Armed timers, and the due time of the earliest one due by now (for the lag).
+    pub timers: i64,
+    pub earliest_due: Option<i64>,
+    /// The outbox's last position.
+    pub outbox_last: i64,
+    /// Deliveries by (webhook, status).
+    pub deliveries: Vec<(String, DeliveryStatus, i64)>,
+    /// Each webhook's cursor (the last outbox position queued for it).
+    pub cursors: Vec<(String, i64)>,
+}
+
+/// A person's role lent to another person for a window of time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delegation {
+    /// Given by the store (0 before it is stored).
+    pub id: i64,
+    /// Who lends the role.
+    pub delegator: String,
+    /// Who holds it during the window.
+    pub delegate: String,
+    pub role: String,
+    /// The window: from `starts_at` (inclusive) to `ends_at` (exclusive).
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// A write to the delegations, committed with its audit entry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DelegationWrite {
+    Create(Delegation, Option<AuditRecord>),
+    /// Ends the delegation `id` of `delegator` at `at` (only a delegation not yet revoked).
+    Revoke {
+        id: i64,
+        delegator: String,
+        at: i64,
+        audit: Option<AuditRecord>,
+    },
+}
+
+/// What a [`DelegationWrite`] did: the delegation's id (`None`: nothing to revoke) and the
+/// audit entry's id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DelegationWritten {
+    pub id: Option<i64>,
+    pub audit_id: Option<i64>,
 }

@@ -10,8 +10,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
 
 use super::{
-    Change, Committed, Decision, DueTimer, Guard, HistoryEvent, InboxItem, Instance, InstanceQuery,
-    OperationsStore, OutboxEntry, PendingStep, StoreFuture, Timer, TimerChange,
+    Change, Committed, Decision, Delegation, DelegationWrite, DelegationWritten, Delivery,
+    DeliveryQuery, DeliveryStatus, DeliveryWrite, DeliveryWritten, DueTimer, Guard, HistoryEvent,
+    InboxItem, Instance, InstanceQuery, OperationsGauges, OperationsStore, OutboxEntry,
+    PendingStep, StoreFuture, Timer, TimerChange,
 };
 use crate::store::{self, StoreError};
 use crate::writer::Writer;
@@ -118,6 +120,39 @@ BEGIN SELECT RAISE(ABORT, 'the outbox is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS outbox_kept
 BEFORE DELETE ON outbox
 BEGIN SELECT RAISE(ABORT, 'the outbox is append-only'); END;
+
+CREATE TABLE IF NOT EXISTS webhook_cursors (
+    webhook TEXT    PRIMARY KEY,
+    after   INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS deliveries (
+    outbox_seq      INTEGER NOT NULL,
+    webhook         TEXT    NOT NULL,
+    status          TEXT    NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts        INTEGER NOT NULL,
+    next_at         INTEGER NOT NULL,
+    last_error      TEXT,
+    last_attempt_at INTEGER,
+    delivered_at    INTEGER,
+    created_at      INTEGER NOT NULL,
+    PRIMARY KEY (outbox_seq, webhook)
+) STRICT;
+
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_at);
+
+CREATE TABLE IF NOT EXISTS delegations (
+    id         INTEGER PRIMARY KEY,
+    delegator  TEXT    NOT NULL,
+    delegate   TEXT    NOT NULL,
+    role       TEXT    NOT NULL,
+    starts_at  INTEGER NOT NULL,
+    ends_at    INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+) STRICT;
+
+CREATE INDEX IF NOT EXISTS delegations_by_delegate ON delegations (delegate, ends_at);
 ";
 
 /// Writes `change` inside the writer's transaction, after checking its guard. A failed guard
@@ -559,6 +594,294 @@ pub fn read_outbox(
     Ok(rows)
 }
 
+/// Writes delivery state inside the writer's transaction.
+pub fn write_delivery(
+    tx: &Transaction<'_>,
+    write: &DeliveryWrite,
+) -> Result<DeliveryWritten, StoreError> {
+    match write {
+        DeliveryWrite::Enqueue {
+            webhook,
+            seqs,
+            upto,
+            now,
+        } => {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO deliveries (outbox_seq, webhook, status, attempts, next_at, created_at)
+                 VALUES (?1, ?2, 'pending', 0, ?3, ?3) ON CONFLICT DO NOTHING",
+            )?;
+            for seq in seqs {
+                insert.execute(params![seq, webhook, now])?;
+            }
+            tx.execute(
+                "INSERT INTO webhook_cursors (webhook, after) VALUES (?1, ?2)
+                 ON CONFLICT (webhook) DO UPDATE SET after = max(after, excluded.after)",
+                params![webhook, upto],
+            )?;
+            Ok(DeliveryWritten::Done)
+        }
+        DeliveryWrite::Claim {
+            webhooks,
+            now,
+            lease_until,
+            limit,
+        } => {
+            let names = serde_json::to_string(webhooks).unwrap_or_else(|_| "[]".into());
+            let claimed = select_deliveries(
+                tx,
+                "d.status = 'pending' AND d.next_at <= ?1
+                 AND d.webhook IN (SELECT value FROM json_each(?2))
+                 ORDER BY d.next_at, d.outbox_seq, d.webhook LIMIT ?3",
+                params![now, names, limit],
+            )?;
+            let mut lease = tx.prepare_cached(
+                "UPDATE deliveries SET next_at = ?1 WHERE outbox_seq = ?2 AND webhook = ?3",
+            )?;
+            for delivery in &claimed {
+                lease.execute(params![lease_until, delivery.entry.seq, delivery.webhook])?;
+            }
+            Ok(DeliveryWritten::Claimed(claimed))
+        }
+        DeliveryWrite::Record(attempt) => {
+            let (status, next_at, delivered_at) = match (&attempt.error, attempt.retry_at) {
+                (None, _) => (DeliveryStatus::Delivered, attempt.at, Some(attempt.at)),
+                (Some(_), Some(retry_at)) => (DeliveryStatus::Pending, retry_at, None),
+                (Some(_), None) => (DeliveryStatus::Failed, attempt.at, None),
+            };
+            tx.execute(
+                "UPDATE deliveries SET status = ?1, attempts = attempts + 1, next_at = ?2,
+                    last_error = ?3, last_attempt_at = ?4, delivered_at = ?5
+                 WHERE outbox_seq = ?6 AND webhook = ?7 AND status = 'pending'",
+                params![
+                    status.as_str(),
+                    next_at,
+                    attempt.error,
+                    attempt.at,
+                    delivered_at,
+                    attempt.seq,
+                    attempt.webhook
+                ],
+            )?;
+            Ok(DeliveryWritten::Done)
+        }
+        DeliveryWrite::Retry { webhook, seq, now } => {
+            let changed = tx.execute(
+                "UPDATE deliveries SET status = 'pending', next_at = ?1
+                 WHERE outbox_seq = ?2 AND webhook = ?3 AND status = 'failed'",
+                params![now, seq, webhook],
+            )?;
+            Ok(DeliveryWritten::Retried(changed > 0))
+        }
+    }
+}
+
+/// Deliveries with their outbox actions, selected by `condition` (which may order and limit).
+fn select_deliveries(
+    conn: &Connection,
+    condition: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<Delivery>, StoreError> {
+    let sql = format!(
+        "SELECT d.webhook, d.status, d.attempts, d.next_at, d.last_error, d.last_attempt_at,
+                d.delivered_at, o.seq, o.key, o.instance, o.event_seq, o.trigger, o.action, o.at
+         FROM deliveries d JOIN outbox o ON o.seq = d.outbox_seq
+         WHERE {condition}"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement
+        .query_map(params, |row| {
+            let status: String = row.get(1)?;
+            Ok(Delivery {
+                webhook: row.get(0)?,
+                status: DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Pending),
+                attempts: row.get(2)?,
+                next_at: row.get(3)?,
+                last_error: row.get(4)?,
+                last_attempt_at: row.get(5)?,
+                delivered_at: row.get(6)?,
+                entry: OutboxEntry {
+                    seq: row.get(7)?,
+                    key: row.get(8)?,
+                    instance: row.get(9)?,
+                    event_seq: row.get(10)?,
+                    trigger: row.get(11)?,
+                    action: row.get(12)?,
+                    at: row.get(13)?,
+                },
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The last outbox position queued for `webhook`.
+pub fn read_delivery_cursor(conn: &Connection, webhook: &str) -> Result<i64, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT after FROM webhook_cursors WHERE webhook = ?1",
+            [webhook],
+            |row| row.get(0),
+        )
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Deliveries matching `query`.
+pub fn query_deliveries(
+    conn: &Connection,
+    query: &DeliveryQuery,
+) -> Result<Vec<Delivery>, StoreError> {
+    use rusqlite::types::Value;
+    let mut filters = store::Filters::default();
+    filters.add("d.webhook =", query.webhook.clone().map(Value::Text));
+    filters.add(
+        "d.status =",
+        query.status.map(|s| Value::Text(s.as_str().to_string())),
+    );
+    filters.add("d.outbox_seq >", query.after.map(Value::Integer));
+    let (condition, values, limit_at) = filters.finish(query.limit);
+    let condition = condition.strip_prefix("WHERE ").unwrap_or("1 = 1");
+    select_deliveries(
+        conn,
+        &format!("{condition} ORDER BY d.outbox_seq, d.webhook LIMIT ?{limit_at}"),
+        params_from_iter(values),
+    )
+}
+
+/// The counts `/metrics` shows.
+pub fn read_gauges(conn: &Connection, now: i64) -> Result<OperationsGauges, StoreError> {
+    let mut gauges = OperationsGauges::default();
+    let mut statement = conn.prepare_cached(
+        "SELECT ruleset, workflow, state, count(*) FROM instances
+         GROUP BY ruleset, workflow, state ORDER BY ruleset, workflow, state",
+    )?;
+    gauges.instances = statement
+        .query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut statement = conn.prepare_cached(
+        "SELECT ruleset, workflow, count(*) FROM instances WHERE due_at < ?1
+         GROUP BY ruleset, workflow ORDER BY ruleset, workflow",
+    )?;
+    gauges.overdue = statement
+        .query_map([now], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    (gauges.timers, gauges.earliest_due) = conn.query_row(
+        "SELECT count(*), (SELECT min(due_at) FROM timers WHERE due_at <= ?1) FROM timers",
+        [now],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    gauges.outbox_last = conn.query_row("SELECT coalesce(max(seq), 0) FROM outbox", [], |row| {
+        row.get(0)
+    })?;
+    let mut statement = conn.prepare_cached(
+        "SELECT webhook, status, count(*) FROM deliveries GROUP BY webhook, status
+         ORDER BY webhook, status",
+    )?;
+    gauges.deliveries = statement
+        .query_map([], |row| {
+            let status: String = row.get(1)?;
+            Ok((
+                row.get(0)?,
+                DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Pending),
+                row.get(2)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut statement =
+        conn.prepare_cached("SELECT webhook, after FROM webhook_cursors ORDER BY webhook")?;
+    gauges.cursors = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(gauges)
+}
+
+/// Writes a delegation or its revocation, with its audit entry.
+pub fn write_delegation(
+    tx: &Transaction<'_>,
+    write: &DelegationWrite,
+) -> Result<DelegationWritten, StoreError> {
+    let (id, audit) = match write {
+        DelegationWrite::Create(d, audit) => {
+            tx.execute(
+                "INSERT INTO delegations (delegator, delegate, role, starts_at, ends_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![d.delegator, d.delegate, d.role, d.starts_at, d.ends_at, d.created_at],
+            )?;
+            (Some(tx.last_insert_rowid()), audit)
+        }
+        DelegationWrite::Revoke {
+            id,
+            delegator,
+            at,
+            audit,
+        } => {
+            let changed = tx.execute(
+                "UPDATE delegations SET revoked_at = ?1
+                 WHERE id = ?2 AND delegator = ?3 AND revoked_at IS NULL",
+                params![at, id, delegator],
+            )?;
+            ((changed > 0).then_some(*id), audit)
+        }
+    };
+    let audit_id = match (id, audit) {
+        (Some(_), Some(record)) => Some(store::append_audit(tx, record)?),
+        _ => None,
+    };
+    Ok(DelegationWritten { id, audit_id })
+}
+
+fn select_delegations(
+    conn: &Connection,
+    condition: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<Delegation>, StoreError> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT id, delegator, delegate, role, starts_at, ends_at, created_at, revoked_at
+         FROM delegations WHERE {condition} ORDER BY id DESC"
+    ))?;
+    let rows = statement
+        .query_map(params, |row| {
+            Ok(Delegation {
+                id: row.get(0)?,
+                delegator: row.get(1)?,
+                delegate: row.get(2)?,
+                role: row.get(3)?,
+                starts_at: row.get(4)?,
+                ends_at: row.get(5)?,
+                created_at: row.get(6)?,
+                revoked_at: row.get(7)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The delegations given or received by `person` (all when `None`).
+pub fn read_delegations(
+    conn: &Connection,
+    person: Option<&str>,
+) -> Result<Vec<Delegation>, StoreError> {
+    match person {
+        Some(person) => select_delegations(conn, "delegator = ?1 OR delegate = ?1", [person]),
+        None => select_delegations(conn, "1 = 1", []),
+    }
+}
+
+/// The delegations `person` holds at `now`.
+pub fn read_delegated_to(
+    conn: &Connection,
+    person: &str,
+    now: i64,
+) -> Result<Vec<Delegation>, StoreError> {
+    select_delegations(
+        conn,
+        "delegate = ?1 AND starts_at <= ?2 AND ends_at > ?2 AND revoked_at IS NULL",
+        params![person, now],
+    )
+}
+
 /// The SQLite store: reads on a connection of its own, writes through the store's writer.
 pub struct SqliteOperations {
     reader: Arc<Mutex<Connection>>,
@@ -631,6 +954,37 @@ impl OperationsStore for SqliteOperations {
 
     fn commit(&self, change: Change) -> StoreFuture<'_, Committed> {
         Box::pin(self.writer.change(change))
+    }
+
+    fn delivery_cursor(&self, webhook: &str) -> StoreFuture<'_, i64> {
+        let webhook = webhook.to_string();
+        self.read(move |conn| read_delivery_cursor(conn, &webhook))
+    }
+
+    fn write_delivery(&self, write: DeliveryWrite) -> StoreFuture<'_, DeliveryWritten> {
+        Box::pin(self.writer.delivery(write))
+    }
+
+    fn deliveries(&self, query: DeliveryQuery) -> StoreFuture<'_, Vec<Delivery>> {
+        self.read(move |conn| query_deliveries(conn, &query))
+    }
+
+    fn gauges(&self, now: i64) -> StoreFuture<'_, OperationsGauges> {
+        self.read(move |conn| read_gauges(conn, now))
+    }
+
+    fn delegations(&self, person: Option<&str>) -> StoreFuture<'_, Vec<Delegation>> {
+        let person = person.map(str::to_string);
+        self.read(move |conn| read_delegations(conn, person.as_deref()))
+    }
+
+    fn delegated_to(&self, person: &str, now: i64) -> StoreFuture<'_, Vec<Delegation>> {
+        let person = person.to_string();
+        self.read(move |conn| read_delegated_to(conn, &person, now))
+    }
+
+    fn write_delegation(&self, write: DelegationWrite) -> StoreFuture<'_, DelegationWritten> {
+        Box::pin(self.writer.delegation(write))
     }
 }
 

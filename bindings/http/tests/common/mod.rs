@@ -528,3 +528,119 @@ impl Drop for ServeProcess {
         }
     }
 }
+
+/// The test tokens: one per person, each an operator acting as that person, beside a
+/// publisher, an evaluator (who may not run instances), a dispatcher and an auditor.
+pub const OPS_TOKENS: &str = r#"
+[[tokens]]
+token = "author-token-0123456789abcdef"
+caller = "ci"
+roles = ["author"]
+
+[[tokens]]
+token = "evaluator-token-0123456789abcdef"
+caller = "pricing"
+roles = ["evaluator"]
+
+[[tokens]]
+token = "auditor-token-0123456789abcdef"
+caller = "compliance"
+roles = ["auditor"]
+
+[[tokens]]
+token = "dispatcher-token-0123456789abcdef"
+caller = "mailer"
+roles = ["dispatcher"]
+
+[[tokens]]
+token = "ana-token-0123456789abcdef"
+caller = "ana-laptop"
+roles = ["operator"]
+person = { id = "ana", roles = ["sales"] }
+
+[[tokens]]
+token = "ben-token-0123456789abcdef"
+caller = "ben-laptop"
+roles = ["operator"]
+person = { id = "ben", roles = ["sales_manager"] }
+
+[[tokens]]
+token = "fay-token-0123456789abcdef"
+caller = "fay-laptop"
+roles = ["operator"]
+person = { id = "fay", roles = ["finance"] }
+
+[[tokens]]
+token = "finn-token-0123456789abcdef"
+caller = "finn-laptop"
+roles = ["operator"]
+person = { id = "finn", roles = ["finance"] }
+
+[[tokens]]
+token = "wes-token-0123456789abcdef"
+caller = "wes-laptop"
+roles = ["operator"]
+person = { id = "wes", roles = ["workshop", "logistics"] }
+
+[[tokens]]
+token = "fritz-token-0123456789abcdef"
+caller = "fritz-laptop"
+roles = ["operator"]
+person = { id = "fritz", roles = ["finance"] }
+
+[[tokens]]
+token = "ivy-token-0123456789abcdef"
+caller = "ivy-laptop"
+roles = ["operator"]
+person = { id = "ivy", roles = ["agent"] }
+"#;
+
+pub const DISPATCHER: &str = "dispatcher-token-0123456789abcdef";
+pub const ANA: &str = "ana-token-0123456789abcdef";
+pub const BEN: &str = "ben-token-0123456789abcdef";
+pub const FAY: &str = "fay-token-0123456789abcdef";
+pub const FINN: &str = "finn-token-0123456789abcdef";
+pub const WES: &str = "wes-token-0123456789abcdef";
+pub const FRITZ: &str = "fritz-token-0123456789abcdef";
+pub const IVY: &str = "ivy-token-0123456789abcdef";
+
+/// An RFC 3339 time.
+pub fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+/// The configuration of a test server with [`OPS_TOKENS`], a fast scheduler and `clock`, on
+/// the files of `dir`.
+pub fn ops_config(dir: &TempDir, clock: &ordo_http::clock::ManualClock) -> ServeConfig {
+    let mut config = TestServer::config(dir);
+    std::fs::write(config.tokens.as_ref().unwrap(), OPS_TOKENS).unwrap();
+    config.scheduler_interval = Duration::from_millis(20);
+    config.clock = std::sync::Arc::new(clock.clone());
+    config
+}
+
+/// The body of an answer of `status`.
+#[track_caller]
+pub fn ok(answer: &Answer, status: u16) -> Json {
+    assert_eq!(answer.status, status, "{}", answer.text);
+    answer.json()
+}
+
+/// The `CHAIN.STEP` of each step in the inbox of `token`'s person.
+pub fn inbox_steps(server: &TestServer, token: &str) -> Vec<String> {
+    let inbox = ok(&server.client(Some(token)).get("/v1/approvals/inbox"), 200);
+    inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            format!(
+                "{}.{}",
+                item["chain"].as_str().unwrap(),
+                item["step"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
