@@ -17,7 +17,7 @@ use common::*;
 use serde_json::{Value as Json, json};
 
 /// Every route of the server, as the rest of this suite exercises them.
-const ROUTES: [(&str, &str); 26] = [
+const ROUTES: [(&str, &str); 31] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -44,6 +44,11 @@ const ROUTES: [(&str, &str); 26] = [
     ("post", "/v1/instances/{id}/approvals/{chain}/{step}/reject"),
     ("get", "/v1/approvals/inbox"),
     ("get", "/v1/outbox"),
+    ("get", "/v1/rulesets/{name}/diff"),
+    ("get", "/v1/rulesets/{name}/versions/{version}/lint"),
+    ("get", "/v1/me"),
+    ("get", "/v1/instances/{id}/next"),
+    ("get", "/v1/review"),
 ];
 
 fn concrete(path: &str) -> String {
