@@ -24,6 +24,8 @@ const PAGES = [
 const HIDDEN = [{ path: "instance", show: readsInstances, draw: instance }];
 
 let me = null;
+/** Counts navigations, so a slow page drawn after a later one is dropped. */
+let routes = 0;
 
 async function signIn(secret) {
   setToken(secret);
@@ -49,6 +51,7 @@ function loginForm(message) {
       onsubmit: async (event) => {
         event.preventDefault();
         try {
+          document.body.dataset.ready = "false";
           await signIn(input.value.trim());
           location.hash = `#/${firstPage()}`;
           await route();
@@ -56,6 +59,7 @@ function loginForm(message) {
           error.textContent =
             failure instanceof ApiError && failure.status === 401 ? "This token is not known to the server." : explain(failure);
           input.focus();
+          document.body.dataset.ready = "true";
         }
       },
     },
@@ -110,12 +114,18 @@ async function route() {
     location.replace(`#/${firstPage()}`);
     return;
   }
+  const drawing = ++routes;
+  document.body.dataset.ready = "false";
   drawNav(page.path === "instance" ? "board" : page.path);
   const main = document.getElementById("main");
-  mount(main, h("p.muted", {}, "Loading…"));
+  // Each page draws into a detached element, shown only if no later navigation overtook it.
+  const view = h("div");
   try {
-    await page.draw(main, { me, params: rest.map(decodeURIComponent), redraw: route });
+    await page.draw(view, { me, params: rest.map(decodeURIComponent), redraw: route });
+    if (drawing !== routes) return;
+    mount(main, [...view.childNodes]);
   } catch (error) {
+    if (drawing !== routes) return;
     if (error instanceof ApiError && error.status === 401) {
       setToken(null);
       me = null;

@@ -116,7 +116,7 @@ export async function audit(main) {
               h("td", {}, e.operation),
               h("td", {}, `${e.ruleset} ${e.version ?? ""}`),
               h("td", {}, e.outcome),
-              h("td", {}, h("details", {}, h("summary", {}, "body"), h("pre.json", {}, JSON.stringify(e.request, null, 2)))),
+              h("td", {}, h("details", {}, h("summary", {}, "body"), h("pre.json", { tabindex: 0 }, JSON.stringify(e.request, null, 2)))),
               h("td", {}, h("code", { title: e.result_sha256 }, (e.result_sha256 ?? "").slice(0, 12))),
             ),
           ),

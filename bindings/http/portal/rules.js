@@ -38,7 +38,7 @@ function diffView(report) {
           h("tbody", {}, rows.map(([what, change]) => h("tr", { class: `change-${change.change ?? ""}` }, h("td", {}, what), h("td", {}, h("code", {}, JSON.stringify(change)))))),
         )
       : h("p", {}, "No differences."),
-    h("details", { open: true }, h("summary", {}, "As ordo diff prints it"), h("pre.difftext", {}, colourDiff(text))),
+    h("details", { open: true }, h("summary", {}, "As ordo diff prints it"), h("pre.difftext", { tabindex: 0 }, colourDiff(text))),
   );
 }
 
@@ -86,9 +86,9 @@ function playground(name, version, me, schema) {
         out,
         h("p", {}, body.valid ? h("span.badge.okay", {}, "valid") : h("span.badge.danger", {}, "not valid"), ` audit entry ${audit}`),
         h("h3", {}, "Result"),
-        h("pre.json", {}, JSON.stringify(result, null, 2)),
+        h("pre.json", { tabindex: 0 }, JSON.stringify(result, null, 2)),
         h("h3", {}, "Trace"),
-        h("pre.json.trace", {}, JSON.stringify(trace ?? [], null, 2)),
+        h("pre.json.trace", { tabindex: 0, "aria-label": "Trace" }, JSON.stringify(trace ?? [], null, 2)),
       );
     } catch (error) {
       mount(out, h("p.error", { role: "alert" }, explain(error)));

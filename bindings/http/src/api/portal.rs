@@ -157,7 +157,7 @@ pub async fn next(
     let timers = state.ops().timers(&id).await.map_err(store_failed)?;
     let ruleset = state.pinned(&instance)?;
     let now = state.clock().now();
-    let person = caller.person();
+    let person = in_ruleset(caller.person(), &ruleset);
     let job_instance = instance.clone();
     let (next, result) = state
         .cpu()
@@ -300,6 +300,21 @@ fn waiting_review(
         .and_then(Json::as_array)
         .is_some_and(|t| !t.is_empty());
     Ok(open.then(|| (violations, result.get("input_notes").cloned())))
+}
+
+/// The person with only the roles `ruleset` declares: a person may hold roles of other
+/// rulesets, which the engine would refuse as unknown, and which allow nothing here.
+fn in_ruleset(person: Person, ruleset: &Ruleset) -> Person {
+    let schema = ruleset.schema();
+    let declared: Vec<&str> = schema.roles().collect();
+    Person {
+        roles: person
+            .roles
+            .into_iter()
+            .filter(|role| declared.contains(&role.as_str()))
+            .collect(),
+        ..person
+    }
 }
 
 fn store_failed(error: impl std::fmt::Display) -> ApiError {
