@@ -36,7 +36,8 @@ function subject(input) {
 }
 
 function card(instance) {
-  const label = subject(instance.input);
+  const named = subject(instance.input);
+  const label = named === instance.id ? "" : named;
   return h(
     "li.card",
     { class: instance.overdue ? "card overdue" : "card", dataset: { instance: instance.id } },

@@ -242,20 +242,26 @@ pub async fn review(
                 .filter_map(|(instance, ruleset, decisions)| {
                     waiting_review(&ruleset, &instance, &decisions, now)
                         .transpose()
-                        .map(|found| found.map(|(violations, notes)| (instance, violations, notes)))
+                        .map(|found| found.map(|waiting| (instance, waiting)))
                 })
                 .collect::<Result<Vec<_>, ApiError>>()
         })
         .await??;
     let items = waiting
         .into_iter()
-        .map(|(instance, violations, input_notes)| ReviewItem {
+        .map(|(instance, waiting)| ReviewItem {
             instance: view(&state, instance, &[]),
-            violations,
-            input_notes,
+            violations: waiting.violations,
+            input_notes: waiting.input_notes,
         })
         .collect();
     Ok(json_ok(&ReviewQueue { items, truncated }))
+}
+
+/// Why an instance waits for a review.
+struct Waiting {
+    violations: Vec<Json>,
+    input_notes: Option<Json>,
 }
 
 /// The `review` violations (and input notes) of an instance that waits for a review: one not
@@ -265,7 +271,7 @@ fn waiting_review(
     instance: &Instance,
     decisions: &[Decision],
     now: DateTime<Utc>,
-) -> Result<Option<(Vec<Json>, Option<Json>)>, ApiError> {
+) -> Result<Option<Waiting>, ApiError> {
     let input = stored_input(instance)?;
     let approvals = approvals_json(decisions);
     // An input the version refuses is not a review item: the instance page shows its error.
@@ -299,7 +305,10 @@ fn waiting_review(
         .get("transitions")
         .and_then(Json::as_array)
         .is_some_and(|t| !t.is_empty());
-    Ok(open.then(|| (violations, result.get("input_notes").cloned())))
+    Ok(open.then(|| Waiting {
+        violations,
+        input_notes: result.get("input_notes").cloned(),
+    }))
 }
 
 /// The person with only the roles `ruleset` declares: a person may hold roles of other
