@@ -6,21 +6,20 @@
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use chrono::{DateTime, SecondsFormat, Utc};
-use ordo_engine::{Approvals, EvalOptions, Ruleset, TransitionsRequest};
+use chrono::{DateTime, Utc};
+use ordo_engine::{Ruleset, TransitionsRequest};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 use utoipa::{IntoParams, ToSchema};
 
-use super::instances::{load, require_reader, view};
+use super::instances::{load, require_reader, store_failed, view};
 use super::ops_schema::InstanceView;
 use super::schema::ErrorBody;
 use super::{AppState, Authenticated, json_ok};
 use crate::auth::{Person, Role};
 use crate::error::ApiError;
-use crate::ops::decide::approvals_json;
+use crate::ops::decide::{self, approvals_json, evaluate};
 use crate::ops::{Decision, Instance, InstanceQuery};
-use crate::store;
 
 /// The server roles, in the order [`Me::roles`] lists them.
 const ROLES: [Role; 6] = [
@@ -162,7 +161,7 @@ pub async fn next(
     let (next, result) = state
         .cpu()
         .run(move || {
-            let input = stored_input(&job_instance)?;
+            let input = decide::parse_input(&job_instance.input)?;
             let approvals = approvals_json(&decisions);
             let next = next_actions(&ruleset, &job_instance, &input, &approvals, &person, now)?;
             let result = evaluate(&ruleset, &input, &approvals, now)?;
@@ -272,7 +271,7 @@ fn waiting_review(
     decisions: &[Decision],
     now: DateTime<Utc>,
 ) -> Result<Option<Waiting>, ApiError> {
-    let input = stored_input(instance)?;
+    let input = decide::parse_input(&instance.input)?;
     let approvals = approvals_json(decisions);
     // An input the version refuses is not a review item: the instance page shows its error.
     let Ok(result) = evaluate(ruleset, &input, &approvals, now) else {
@@ -326,15 +325,6 @@ fn in_ruleset(person: Person, ruleset: &Ruleset) -> Person {
     }
 }
 
-fn store_failed(error: impl std::fmt::Display) -> ApiError {
-    ApiError::internal(format!("the store could not be read: {error}"))
-}
-
-fn stored_input(instance: &Instance) -> Result<Json, ApiError> {
-    serde_json::from_str(&instance.input)
-        .map_err(|e| ApiError::internal(format!("a stored input is not JSON: {e}")))
-}
-
 /// The engine's next actions of `instance` for `person`, with the grants `approvals`.
 fn next_actions(
     ruleset: &Ruleset,
@@ -344,15 +334,6 @@ fn next_actions(
     person: &Person,
     now: DateTime<Utc>,
 ) -> Result<Json, ApiError> {
-    let mut event = json!({
-        "instance": instance.id,
-        "seq": instance.seq,
-        "at": now.to_rfc3339_opts(SecondsFormat::Micros, true),
-        "entered_at": store::format_micros(instance.entered_at),
-    });
-    if let (Some(previous), Some(fields)) = (&instance.previous_state, event.as_object_mut()) {
-        fields.insert("previous_state".into(), json!(previous));
-    }
     let request = json!({
         "workflow": instance.workflow,
         "state": instance.state,
@@ -360,28 +341,10 @@ fn next_actions(
         "input": input,
         "approvals": approvals,
         "as_of": now.date_naive().to_string(),
-        "event": event,
+        "event": decide::event(instance, instance.seq, now),
     });
     let request = TransitionsRequest::from_json(&request).map_err(|e| ApiError::from_eval(&e))?;
     ruleset
         .transitions(&request)
-        .map_err(|e| ApiError::from_eval(&e))
-}
-
-/// The engine's evaluation of `input` at `now`, with the grants `approvals`.
-fn evaluate(
-    ruleset: &Ruleset,
-    input: &Json,
-    approvals: &Json,
-    now: DateTime<Utc>,
-) -> Result<Json, ApiError> {
-    let options = EvalOptions {
-        as_of: Some(now.date_naive()),
-        trace: false,
-        approvals: Some(Approvals::from_json(approvals).map_err(|e| ApiError::from_eval(&e))?),
-        at: Some(now),
-    };
-    ruleset
-        .evaluate(input, &options)
         .map_err(|e| ApiError::from_eval(&e))
 }
