@@ -13,7 +13,8 @@ use std::process::{Command, Stdio};
 mod common;
 use common::ordo;
 
-const EXAMPLES: [&str; 4] = [
+const EXAMPLES: [&str; 5] = [
+    "examples/documents/documents.ordo",
     "examples/bikes/bikes.ordo",
     "examples/freight/freight.ordo",
     "examples/orders/orders.ordo",

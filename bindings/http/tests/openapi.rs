@@ -17,7 +17,7 @@ use common::*;
 use serde_json::{Value as Json, json};
 
 /// Every route of the server, as the rest of this suite exercises them.
-const ROUTES: [(&str, &str); 31] = [
+const ROUTES: [(&str, &str); 36] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -49,6 +49,11 @@ const ROUTES: [(&str, &str); 31] = [
     ("get", "/v1/delegations"),
     ("post", "/v1/delegations/{id}/revoke"),
     ("post", "/v1/deliveries/{webhook}/{seq}/retry"),
+    ("get", "/v1/rulesets/{name}/diff"),
+    ("get", "/v1/rulesets/{name}/versions/{version}/lint"),
+    ("get", "/v1/me"),
+    ("get", "/v1/instances/{id}/next"),
+    ("get", "/v1/review"),
 ];
 
 fn concrete(path: &str) -> String {

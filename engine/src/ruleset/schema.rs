@@ -80,6 +80,11 @@ impl<'r> Schema<'r> {
         self.program.approvals.iter().map(|a| a.name.as_str())
     }
 
+    /// The roles the ruleset declares (`roles sales, finance`), in declaration order.
+    pub fn roles(&self) -> impl Iterator<Item = &'r str> + 'r {
+        self.program.roles.iter().map(String::as_str)
+    }
+
     /// A type as the language writes it (`Optional<Region>`, `List<Int>`).
     pub fn type_name(&self, ty: &Type) -> String {
         ty.display(&self.program.enums).to_string()

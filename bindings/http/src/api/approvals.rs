@@ -29,7 +29,7 @@ use crate::store;
         ("chain" = String, Path, description = "The approval chain"),
         ("step" = String, Path, description = "The step's id"),
     ),
-    request_body(content = DecideRequest, description = "`{\"seq\"?}`; may be `{}`"),
+    request_body(content = DecideRequest, description = "`{\"seq\"?, \"comment\"?}`; may be `{}`"),
     responses(
         (status = 200, description = "The grant, with the facts it records and the step as it stands now", body = DecisionAnswer, headers(("x-ordo-audit-id" = i64, description = "The audit entry"))),
         (status = 401, description = "No or unknown token (audited)", body = ErrorBody),
@@ -59,7 +59,7 @@ pub async fn grant(
         ("chain" = String, Path, description = "The approval chain"),
         ("step" = String, Path, description = "The step's id"),
     ),
-    request_body(content = DecideRequest, description = "`{\"seq\"?}`; may be `{}`"),
+    request_body(content = DecideRequest, description = "`{\"seq\"?, \"comment\"?}`; may be `{}`"),
     responses(
         (status = 200, description = "The rejection, with the facts it records", body = DecisionAnswer, headers(("x-ordo-audit-id" = i64, description = "The audit entry"))),
         (status = 401, description = "No or unknown token (audited)", body = ErrorBody),
@@ -101,7 +101,8 @@ async fn decide_step(
     // Read, decided and committed under the instance's lock.
     let _lock = state.lock_instance(&id).await;
     let outcome = async {
-        let body: DecideRequest = read_body(&admitted.body, "{\"seq\"?}")?;
+        let body: DecideRequest = read_body(&admitted.body, "{\"seq\"?, \"comment\"?}")?;
+        let comment = body.comment.map(checked_comment).transpose()?;
         let person = acting_person(&admitted.caller, body.actor)?;
         let person = with_delegated_roles(&state, person).await?;
         let instance = load(&state, &id).await?;
@@ -120,7 +121,7 @@ async fn decide_step(
         let ruleset = state.pinned(&instance)?;
         let now = state.clock().now();
         let job_instance = instance.clone();
-        let decided = state
+        let mut decided = state
             .cpu()
             .run(move || {
                 decide::decide(
@@ -144,6 +145,9 @@ async fn decide_step(
                 StepRefusal::NotTheirs(message) => ApiError::forbidden(message),
                 StepRefusal::Engine(error) => error,
             })?;
+        if let Some(comment) = comment {
+            with_comment(&mut decided.history, comment);
+        }
         Ok(Decision {
             guard: Guard::Seq(instance.seq),
             answer: Box::new(|answer| answer),
@@ -153,6 +157,31 @@ async fn decide_step(
     }
     .await;
     finish(&state, &admitted, &subject, outcome).await
+}
+
+/// The longest comment a decision may carry, in characters.
+const MAX_COMMENT_CHARS: usize = 2000;
+
+fn checked_comment(comment: String) -> Result<String, ApiError> {
+    if comment.chars().count() > MAX_COMMENT_CHARS {
+        return Err(ApiError::invalid_request(format!(
+            "a comment has at most {MAX_COMMENT_CHARS} characters"
+        )));
+    }
+    Ok(comment)
+}
+
+/// Adds the decider's comment to the `detail` of the decision's history event.
+fn with_comment(history: &mut crate::ops::HistoryEvent, comment: String) {
+    let mut detail = history
+        .detail
+        .as_deref()
+        .and_then(|d| serde_json::from_str::<Json>(d).ok())
+        .unwrap_or_else(|| Json::Object(serde_json::Map::new()));
+    if let Some(fields) = detail.as_object_mut() {
+        fields.insert("comment".into(), Json::String(comment));
+    }
+    history.detail = Some(ordo_engine::to_json_string(&detail));
 }
 
 /// The steps that wait for the caller's person: a step of an instance's current state whose

@@ -69,7 +69,7 @@ pub(super) fn view(state: &AppState, instance: Instance, timers: &[Timer]) -> In
     }
 }
 
-fn store_failed(error: impl std::fmt::Display) -> ApiError {
+pub(super) fn store_failed(error: impl std::fmt::Display) -> ApiError {
     ApiError::internal(format!("the store could not be read: {error}"))
 }
 

@@ -3,6 +3,7 @@
 //! `/openapi.json` describes exactly the routes that exist.
 
 mod approvals;
+mod assets;
 mod audit;
 mod delegations;
 mod deliveries;
@@ -12,6 +13,8 @@ mod instances;
 mod operations;
 pub mod ops_schema;
 mod outbox;
+mod portal;
+mod rules_view;
 mod rulesets;
 pub mod schema;
 mod service;
@@ -335,6 +338,7 @@ fn with_audit_id(mut response: Response, id: Option<i64>) -> Response {
         (name = "instances", description = "Workflow instances: the engine decides every event, the server keeps state, input, seq, timers and history (every write is audited)"),
         (name = "approvals", description = "Approval steps granted and rejected by people, and their inbox"),
         (name = "outbox", description = "The actions of every instance event, with their idempotency keys"),
+        (name = "portal", description = "What the portal at `/` reads: the caller, an instance's next actions, the review queue"),
         (name = "service", description = "Health, readiness, metrics and this document"),
     )
 )]
@@ -378,6 +382,11 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(outbox::read))
         .routes(routes!(deliveries::list))
         .routes(routes!(deliveries::retry))
+        .routes(routes!(rules_view::diff))
+        .routes(routes!(rules_view::lint))
+        .routes(routes!(portal::me))
+        .routes(routes!(portal::next))
+        .routes(routes!(portal::review))
         .routes(routes!(audit::read))
         .routes(routes!(service::healthz))
         .routes(routes!(service::readyz))
@@ -407,6 +416,7 @@ pub struct Limits {
 /// The complete application: routes, fallback and layers, bound to its state.
 pub fn app(parts: StateParts, limits: &Limits) -> (Router, AppState) {
     let (router, openapi) = routes().fallback(no_route).split_for_parts();
+    let router = router.merge(assets::router());
     let openapi_json = ordo_engine::to_json_string(&document(openapi));
     let metrics = Arc::clone(&parts.metrics);
     let state = AppState::new(parts, openapi_json);

@@ -67,6 +67,9 @@ pub struct ApplyInstanceRequest {
 pub struct DecideRequest {
     /// The `seq` the client saw; a stale one is `409 conflict`.
     pub seq: Option<i64>,
+    /// Why (at most 2,000 characters): kept in the history's `detail` and, with the request,
+    /// in the audit log.
+    pub comment: Option<String>,
     /// Open server only.
     pub actor: Option<ActorBody>,
 }

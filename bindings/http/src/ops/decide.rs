@@ -43,7 +43,7 @@ fn actor_json(person: &Person) -> Json {
 }
 
 /// The engine's event for the instance's next `seq`.
-fn event(instance: &Instance, seq: i64, now: DateTime<Utc>) -> Json {
+pub fn event(instance: &Instance, seq: i64, now: DateTime<Utc>) -> Json {
     let mut event = json!({
         "instance": instance.id,
         "seq": seq,
@@ -90,7 +90,8 @@ fn engine<T>(result: ordo_engine::EvalResult<T>) -> Result<T, ApiError> {
     result.map_err(|e| ApiError::from_eval(&e))
 }
 
-fn parse_input(text: &str) -> Result<Json, ApiError> {
+/// A stored input, as JSON.
+pub fn parse_input(text: &str) -> Result<Json, ApiError> {
     serde_json::from_str(text)
         .map_err(|e| ApiError::internal(format!("a stored input is not JSON: {e}")))
 }
@@ -245,7 +246,8 @@ fn standing(
     })
 }
 
-fn evaluate(
+/// The engine's evaluation of `input` at `now`, with the grants `approvals`.
+pub fn evaluate(
     ruleset: &Ruleset,
     input: &Json,
     approvals: &Json,
