@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator, List, Sequence, Tuple, Union, overload
+import importlib
+from typing import Any, Iterator, List, Sequence, Tuple, Union, overload
 
 from ordo._errors import OrdoError
 from ordo._results import EvaluationResult
-
-if TYPE_CHECKING:
-    import pandas
 
 __all__ = ["BatchResult"]
 
@@ -88,7 +86,7 @@ class BatchResult(Sequence[Union[EvaluationResult, OrdoError]]):
                 item.index = index  # type: ignore[attr-defined]
                 raise item
 
-    def to_frame(self) -> "pandas.DataFrame":
+    def to_frame(self) -> Any:
         """The results as a pandas DataFrame with the columns of
         :meth:`~ordo.Ruleset.evaluate_frame` (outputs, ``valid``, ``violations``, quote totals
         and subtotals, ``error_kind``/``error_path``/``error_message``)."""
@@ -96,7 +94,6 @@ class BatchResult(Sequence[Union[EvaluationResult, OrdoError]]):
 
         if self._ruleset is None:
             raise TypeError("this BatchResult was not made by a ruleset")
-        import pandas
-
+        pandas = importlib.import_module("pandas")
         table = results_table(self._ruleset, self._items)
         return table.to_pandas(types_mapper=pandas.ArrowDtype)

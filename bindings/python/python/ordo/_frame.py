@@ -26,27 +26,30 @@ the rows that failed (their other columns are null).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 if TYPE_CHECKING:
-    import pyarrow
-
-    from ordo._native import Ruleset
+    from ordo._native import Ruleset, _Floats
 
 __all__ = ["evaluate_frame", "evaluate_arrow", "result_schema", "results_table"]
 
 _ERROR_COLUMNS = ("error_kind", "error_path", "error_message")
 
 
-def _arrow() -> Any:
+def _module(name: str) -> Any:
+    """An optional library (imported by name: none of them is a dependency of ordo)."""
     try:
-        import pyarrow
+        return importlib.import_module(name)
     except ImportError as missing:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "evaluate_frame, evaluate_arrow and result_schema need pyarrow (pip install pyarrow)"
+            f"this needs {name} (pip install {name}); ordo itself does not depend on it"
         ) from missing
-    return pyarrow
+
+
+def _arrow() -> Any:
+    return _module("pyarrow")
 
 
 def _arrow_type(pa: Any, kind: str, scale: Optional[int]) -> Any:
@@ -65,7 +68,7 @@ def _arrow_type(pa: Any, kind: str, scale: Optional[int]) -> Any:
     }[kind]
 
 
-def _arrow_schema(ruleset: "Ruleset") -> "pyarrow.Schema":
+def _arrow_schema(ruleset: "Ruleset") -> Any:
     pa = _arrow()
     fields = [
         pa.field(name, _arrow_type(pa, kind, scale))
@@ -85,13 +88,10 @@ def result_schema(ruleset: "Ruleset", kind: str = "arrow") -> Any:
     if kind == "arrow":
         return schema
     if kind == "pandas":
-        import pandas
-
+        pandas = _module("pandas")
         return schema.empty_table().to_pandas(types_mapper=pandas.ArrowDtype)
     if kind == "polars":
-        import polars
-
-        return polars.from_arrow(schema.empty_table())
+        return _module("polars").from_arrow(schema.empty_table())
     raise ValueError(f'kind must be "arrow", "pandas" or "polars", not {kind!r}')
 
 
@@ -163,7 +163,7 @@ def _evaluate_table(
     approvals: Any,
     errors: str,
     separator: Union[None, str, Mapping[str, str]],
-    floats: str,
+    floats: "_Floats",
 ) -> Any:
     if errors not in ("columns", "raise"):
         raise ValueError(f'errors must be "columns" or "raise", not {errors!r}')
@@ -223,15 +223,12 @@ def evaluate_frame(ruleset: "Ruleset", frame: Any, **options: Any) -> Any:
     table, library = _to_table(frame)
     result = _evaluate_table(ruleset, table, **options)
     if library == "pandas":
-        import pandas
-
+        pandas = _module("pandas")
         out = result.to_pandas(types_mapper=pandas.ArrowDtype)
         out.index = frame.index
         return out
     if library == "polars":
-        import polars
-
-        return polars.from_arrow(result)
+        return _module("polars").from_arrow(result)
     return result
 
 
