@@ -8,7 +8,6 @@
 //! interpreter released, and the results are read straight from the engine's JSON into one
 //! list per result column, each value converted by the column's static type.
 
-
 use ordo_engine::schema::{EnumDef, EnumId, FieldView, Type};
 use ordo_engine::{EvalError, Ruleset};
 use pyo3::prelude::*;
@@ -51,7 +50,9 @@ impl Kind {
             Type::DateTime => Kind::DateTime,
             Type::Duration => Kind::Duration,
             Type::Set(_) => Kind::TextList,
-            Type::List(element) if matches!(element.strip_optional(), Type::Text | Type::Enum(_)) => {
+            Type::List(element)
+                if matches!(element.strip_optional(), Type::Text | Type::Enum(_)) =>
+            {
                 Kind::TextList
             }
             _ => Kind::Json,
@@ -79,7 +80,10 @@ impl Kind {
 enum Source {
     Output(String, Type),
     /// A quote's total (`subtotal` `None`) or one of its subtotals.
-    Quote { block: String, subtotal: Option<String> },
+    Quote {
+        block: String,
+        subtotal: Option<String>,
+    },
 }
 
 /// One column of a frame result.
@@ -102,7 +106,10 @@ pub fn columns(ruleset: &Ruleset) -> Vec<Column> {
             source: Source::Output(output.name.to_string(), output.ty.clone()),
         })
         .collect();
-    for value in view.values().filter(|v| !v.subtotals.is_empty() || is_quote(v.ty)) {
+    for value in view
+        .values()
+        .filter(|v| !v.subtotals.is_empty() || is_quote(v.ty))
+    {
         // Without a constant currency the scale is not known before evaluating.
         let kind = value.minor_units.map_or(Kind::Decimal, Kind::Money);
         let block = value.name.to_string();

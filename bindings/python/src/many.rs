@@ -11,9 +11,9 @@
 //! input ([`RowOptions`]), as a sequence beside the inputs or, for the date, a callable.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
 
 use ordo_engine::{EvalError, EvalOptions, Ruleset};
 use pyo3::prelude::*;
@@ -58,7 +58,10 @@ impl<'py> RowOptions<'py> {
     /// The options of `input`; an error is that input's own failure. `Ok(Err(..))` when the
     /// sequences ran out (the whole batch fails).
     pub fn of(&mut self, input: &Bound<'py, PyAny>) -> PyResult<Result<Arc<EvalOptions>, PyErr>> {
-        if matches!((&self.as_of, &self.approvals), (PerRow::Shared, PerRow::Shared)) {
+        if matches!(
+            (&self.as_of, &self.approvals),
+            (PerRow::Shared, PerRow::Shared)
+        ) {
             return Ok(Ok(self.shared.clone()));
         }
         let py = input.py();
@@ -88,7 +91,10 @@ impl<'py> RowOptions<'py> {
 
     /// Fails when a per-input sequence has more items than there were inputs.
     pub fn finish(&mut self) -> PyResult<()> {
-        for (name, per_row) in [("as_of", &mut self.as_of), ("approvals", &mut self.approvals)] {
+        for (name, per_row) in [
+            ("as_of", &mut self.as_of),
+            ("approvals", &mut self.approvals),
+        ] {
             if let PerRow::Sequence(items) = per_row
                 && items.next().is_some()
             {
@@ -230,10 +236,7 @@ fn work(
         match job {
             Ok(Job::Evaluate(..)) if cancelled.load(Ordering::Relaxed) => {}
             Ok(Job::Evaluate(index, chunk)) => {
-                if done
-                    .send((index, evaluate(ruleset, &chunk)))
-                    .is_err()
-                {
+                if done.send((index, evaluate(ruleset, &chunk))).is_err() {
                     return;
                 }
             }

@@ -56,7 +56,9 @@ impl PyRegistry {
         let entries = std::fs::read_dir(&path).map_err(|e| crate::ruleset::os_error(&e, &path))?;
         let mut files = Vec::new();
         for entry in entries {
-            let file = entry.map_err(|e| crate::ruleset::os_error(&e, &path))?.path();
+            let file = entry
+                .map_err(|e| crate::ruleset::os_error(&e, &path))?
+                .path();
             let loadable = file
                 .extension()
                 .is_some_and(|ext| ext == "ordo" || ext == "artifact");

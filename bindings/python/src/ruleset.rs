@@ -234,10 +234,7 @@ fn as_of_text(as_of: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
 }
 
 /// `as_of` as a date, read as the engine reads it.
-pub fn as_of_date(
-    py: Python<'_>,
-    as_of: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Option<NaiveDate>> {
+pub fn as_of_date(py: Python<'_>, as_of: Option<&Bound<'_, PyAny>>) -> PyResult<Option<NaiveDate>> {
     as_of_text(as_of)?
         .map(|text| ordo_engine::text::parse_date(&text).map_err(|e| eval_error(py, &e)))
         .transpose()
@@ -421,7 +418,15 @@ impl PyRuleset {
         separator: Option<&Bound<'py, PyAny>>,
         floats: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let kwargs = frame_kwargs(slf.py(), columns, as_of, approvals, errors, separator, floats)?;
+        let kwargs = frame_kwargs(
+            slf.py(),
+            columns,
+            as_of,
+            approvals,
+            errors,
+            separator,
+            floats,
+        )?;
         slf.py()
             .import("ordo._frame")?
             .getattr("evaluate_frame")?
@@ -441,7 +446,15 @@ impl PyRuleset {
         separator: Option<&Bound<'py, PyAny>>,
         floats: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let kwargs = frame_kwargs(slf.py(), columns, as_of, approvals, errors, separator, floats)?;
+        let kwargs = frame_kwargs(
+            slf.py(),
+            columns,
+            as_of,
+            approvals,
+            errors,
+            separator,
+            floats,
+        )?;
         slf.py()
             .import("ordo._frame")?
             .getattr("evaluate_arrow")?

@@ -41,7 +41,9 @@ fn validators() -> &'static HashMap<String, jsonschema::Validator> {
 /// `ApplyResult`...): the first few problems, each with its JSON pointer; empty when it is one.
 pub fn problems(definition: &str, value: &Json) -> Vec<String> {
     let Some(validator) = validators().get(definition) else {
-        return vec![format!("the result schema has no definition `{definition}`")];
+        return vec![format!(
+            "the result schema has no definition `{definition}`"
+        )];
     };
     validator
         .iter_errors(value)
