@@ -6,6 +6,8 @@ Run with a release wheel installed (`ORDO_PY_PROFILE=release scripts/test-python
 installs one into target/py-venv):
 
     target/py-venv/bin/python benches/python_bench.py [--count 100000] [--repeat 3]
+
+It needs pandas and pyarrow for the `evaluate_frame` part (scripts/test-python installs them).
 """
 
 from __future__ import annotations
@@ -140,8 +142,9 @@ def main() -> None:
     # What the batch needs at least on `cores` idle cores: its total CPU spread over the cores,
     # but never less than the calling thread's serial share. Comparing with the loop's CPU time
     # gives the speed-up on an idle machine even when other work shares the cores.
-    floor = max(batch_t["cpu"] / cores, batch_t["thread"])
-    print(f"speed-up (CPU bound on {cores} idle cores) {loop_t['cpu'] / floor:5.2f}x")
+    for name, t in (("evaluate_many", batch_t), ("evaluate_frame", frame_t)):
+        floor = max(t["cpu"] / cores, t["thread"])
+        print(f"speed-up of {name} (CPU bound on {cores} idle cores) {loop_t['cpu'] / floor:5.2f}x")
 
 
 if __name__ == "__main__":
