@@ -208,16 +208,7 @@ fn evaluate_all(
     ruleset: &Ruleset,
     inputs: &[Option<Prepared>],
 ) -> Vec<Option<Result<Json, EvalError>>> {
-    let evaluate = |chunk: &[Option<Prepared>]| -> Vec<_> {
-        chunk
-            .iter()
-            .map(|input| {
-                input
-                    .as_ref()
-                    .map(|(json, options)| ruleset.evaluate(json, options))
-            })
-            .collect()
-    };
+    let evaluate = |chunk: &[Option<Prepared>]| crate::many::evaluate(ruleset, chunk);
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     py.detach(|| {
         if workers < 2 || inputs.len() < 64 {

@@ -246,7 +246,8 @@ fn work(
     }
 }
 
-fn evaluate(ruleset: &Ruleset, chunk: &[Option<Prepared>]) -> Outcomes {
+/// Evaluates each prepared input of `chunk` (`None` stays `None`).
+pub fn evaluate(ruleset: &Ruleset, chunk: &[Option<Prepared>]) -> Outcomes {
     chunk
         .iter()
         .map(|input| {

@@ -150,24 +150,36 @@ fn refusal_reasons<'py>(
     crate::result::plain(py, &reasons)
 }
 
-/// The keyword arguments `ordo._frame` takes.
-fn frame_kwargs<'py>(
-    py: Python<'py>,
-    columns: Option<&Bound<'py, PyAny>>,
-    as_of: Option<&Bound<'py, PyAny>>,
-    approvals: Option<&Bound<'py, PyAny>>,
-    errors: &str,
-    separator: Option<&Bound<'py, PyAny>>,
-    floats: &str,
-) -> PyResult<Bound<'py, PyDict>> {
-    let kwargs = PyDict::new(py);
-    kwargs.set_item("columns", columns)?;
-    kwargs.set_item("as_of", as_of)?;
-    kwargs.set_item("approvals", approvals)?;
-    kwargs.set_item("errors", errors)?;
-    kwargs.set_item("separator", separator)?;
-    kwargs.set_item("floats", floats)?;
-    Ok(kwargs)
+/// The keyword arguments of `evaluate_frame` and `evaluate_arrow`, passed on to `ordo._frame`.
+struct FrameOptions<'a, 'py> {
+    columns: Option<&'a Bound<'py, PyAny>>,
+    as_of: Option<&'a Bound<'py, PyAny>>,
+    approvals: Option<&'a Bound<'py, PyAny>>,
+    errors: &'a str,
+    separator: Option<&'a Bound<'py, PyAny>>,
+    floats: &'a str,
+}
+
+impl<'py> FrameOptions<'_, 'py> {
+    /// Calls `ordo._frame.<function>(ruleset, data, **options)`.
+    fn call(
+        &self,
+        ruleset: &Bound<'py, PyRuleset>,
+        function: &str,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = ruleset.py();
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("columns", self.columns)?;
+        kwargs.set_item("as_of", self.as_of)?;
+        kwargs.set_item("approvals", self.approvals)?;
+        kwargs.set_item("errors", self.errors)?;
+        kwargs.set_item("separator", self.separator)?;
+        kwargs.set_item("floats", self.floats)?;
+        py.import("ordo._frame")?
+            .getattr(function)?
+            .call((ruleset, data), Some(&kwargs))
+    }
 }
 
 /// A DataFrame iterates over its column names: evaluating those is never what was meant.
@@ -418,19 +430,15 @@ impl PyRuleset {
         separator: Option<&Bound<'py, PyAny>>,
         floats: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let kwargs = frame_kwargs(
-            slf.py(),
+        let options = FrameOptions {
             columns,
             as_of,
             approvals,
             errors,
             separator,
             floats,
-        )?;
-        slf.py()
-            .import("ordo._frame")?
-            .getattr("evaluate_frame")?
-            .call((slf, frame), Some(&kwargs))
+        };
+        options.call(slf, "evaluate_frame", frame)
     }
 
     /// `evaluate_frame` for a pyarrow Table (or RecordBatch): returns a pyarrow Table.
@@ -446,19 +454,15 @@ impl PyRuleset {
         separator: Option<&Bound<'py, PyAny>>,
         floats: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let kwargs = frame_kwargs(
-            slf.py(),
+        let options = FrameOptions {
             columns,
             as_of,
             approvals,
             errors,
             separator,
             floats,
-        )?;
-        slf.py()
-            .import("ordo._frame")?
-            .getattr("evaluate_arrow")?
-            .call((slf, table), Some(&kwargs))
+        };
+        options.call(slf, "evaluate_arrow", table)
     }
 
     /// The columns of `evaluate_frame`'s result and their types, as a `pyarrow.Schema`

@@ -174,7 +174,7 @@ impl Converter {
         match self.foreign(value)? {
             Foreign::Missing => return Ok(Json::Null),
             Foreign::Native(native) => return self.value(&native, path, depth),
-            Foreign::Mapping(items) => return self.mapping(value, &items, path, depth + 1),
+            Foreign::Mapping(items) => return self.mapping(&items, path, depth + 1),
             Foreign::Unknown => {}
         }
         let type_name = value
@@ -287,42 +287,29 @@ impl Converter {
     }
 
     fn dict(&self, dict: &Bound<'_, PyDict>, path: &mut String, depth: usize) -> PyResult<Json> {
-        let mut map = Map::with_capacity(dict.len());
-        for (key, item) in dict.iter() {
-            let Ok(key) = key.cast::<PyString>() else {
-                return Err(input_error(
-                    dict.py(),
-                    path,
-                    format!(
-                        "{} has the key {}: the keys of an object must be strings",
-                        name_of(path),
-                        key.repr()?.to_cow()?
-                    ),
-                ));
-            };
-            let key = key.to_cow()?.into_owned();
-            let len = push_field(path, &key);
-            let converted = self.value(&item, path, depth);
-            path.truncate(len);
-            map.insert(key, converted?);
-        }
-        Ok(Json::Object(map))
+        self.object(dict.iter().map(Ok), dict.len(), path, depth)
     }
 
     /// Any `Mapping` other than `dict`, from its `items()`.
-    fn mapping(
+    fn mapping(&self, items: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> PyResult<Json> {
+        let pairs = items.try_iter()?.map(|pair| pair?.extract());
+        self.object(pairs, 0, path, depth)
+    }
+
+    /// An object from `(key, value)` pairs; keys must be strings.
+    fn object<'py>(
         &self,
-        value: &Bound<'_, PyAny>,
-        items: &Bound<'_, PyAny>,
+        pairs: impl Iterator<Item = PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)>>,
+        capacity: usize,
         path: &mut String,
         depth: usize,
     ) -> PyResult<Json> {
-        let mut map = Map::new();
-        for pair in items.try_iter()? {
-            let (key, item): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair?.extract()?;
+        let mut map = Map::with_capacity(capacity);
+        for pair in pairs {
+            let (key, item) = pair?;
             let Ok(key) = key.cast::<PyString>() else {
                 return Err(input_error(
-                    value.py(),
+                    key.py(),
                     path,
                     format!(
                         "{} has the key {}: the keys of an object must be strings",
