@@ -1,4 +1,5 @@
-"""Type-checked with `mypy --strict` by scripts/test-python (not run): the stubs and TypedDicts
+# pyright: strict
+"""Type-checked with `mypy --strict` and pyright (strict) by scripts/test-python (not run): the stubs and TypedDicts
 describe what the API returns, so that typical code type-checks without casts."""
 
 from __future__ import annotations
