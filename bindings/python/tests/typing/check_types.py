@@ -1,6 +1,7 @@
 # pyright: strict
-"""Type-checked with `mypy --strict` and pyright (strict) by scripts/test-python (not run): the stubs and TypedDicts
-describe what the API returns, so that typical code type-checks without casts."""
+"""Type-checked with `mypy --strict` and pyright (strict) by scripts/test-python, not run: the
+stubs and TypedDicts describe what the API returns, so that typical code type-checks without
+casts."""
 
 from __future__ import annotations
 
