@@ -25,9 +25,10 @@ use crate::to_json::{Floats, date_text, to_json, to_json_with};
 /// `DateTime` → aware datetime.datetime (UTC), `Duration` → datetime.timedelta; quote amounts,
 /// quantities, unit prices, subtotals and totals are Decimal; texts, enums and sets stay str.
 ///
-/// Inputs may be dict, list, tuple, set/frozenset (sets of enum values), str, bool, None, int,
-/// Decimal (exact, scale kept), date, aware datetime, timedelta, and float only when exactly
-/// representable (0.5, not 0.1); anything else raises InputError with the value's `path`.
+/// Inputs may be any Mapping, list, tuple, set/frozenset (sets of enum values), str, bool,
+/// None, int, Decimal (exact, scale kept), date, aware datetime (and pandas.Timestamp),
+/// timedelta, numpy scalars, and float as `floats` says (by default `Decimal(repr(x))`); NaN,
+/// pandas.NA and NaT are absent. Anything else raises InputError with the value's `path`.
 #[pyclass(module = "ordo", name = "Ruleset", frozen)]
 pub struct PyRuleset {
     pub ruleset: Ruleset,
