@@ -11,6 +11,7 @@ static INPUT_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static EVALUATION_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static COMPILE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static ORDO_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static VERSION_NOT_FOUND: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 const ERRORS_MODULE: &str = "ordo._errors";
 
@@ -36,12 +37,32 @@ pub fn eval_error_value<'py>(py: Python<'py>, error: &EvalError) -> PyResult<Bou
     } else {
         EVALUATION_ERROR.import(py, ERRORS_MODULE, "EvaluationError")?
     };
+    error_of_class(py, class, error)
+}
+
+/// A `Registry` found no such ruleset or version: `VersionNotFound`, an `InputError` and a
+/// `LookupError`.
+pub fn version_not_found(py: Python<'_>, error: &EvalError) -> PyErr {
+    let value = VERSION_NOT_FOUND
+        .import(py, ERRORS_MODULE, "VersionNotFound")
+        .and_then(|class| error_of_class(py, class, error));
+    match value {
+        Ok(value) => PyErr::from_value(value),
+        Err(failed) => failed,
+    }
+}
+
+fn error_of_class<'py>(
+    py: Python<'py>,
+    class: &Bound<'py, PyType>,
+    error: &EvalError,
+) -> PyResult<Bound<'py, PyAny>> {
     let kwargs = PyDict::new(py);
     kwargs.set_item("kind", error.kind.as_str())?;
     kwargs.set_item("message", &error.message)?;
     kwargs.set_item("path", error.path.as_deref())?;
     kwargs.set_item("rule", error.rule.as_deref())?;
-    kwargs.set_item("hint", error.hint.as_deref())?;
+    kwargs.set_item("hint", hint_of(error))?;
     let more = error
         .more
         .iter()
@@ -88,9 +109,25 @@ pub fn compile_error(py: Python<'_>, diagnostics: &Diagnostics, file: &str, sour
     }
 }
 
+/// The hint, in Python's words where the engine's names a CLI flag.
+fn hint_of(error: &EvalError) -> Option<&str> {
+    match error.kind {
+        ErrorKind::MissingAsOf => Some(MISSING_AS_OF_HINT),
+        _ => error.hint.as_deref(),
+    }
+}
+
+const MISSING_AS_OF_HINT: &str = "pass as_of=datetime.date(YYYY, M, D) (or \"YYYY-MM-DD\"), or give the ruleset an `effective` date";
+
 /// The text of the exception: the engine's rendering (`kind: message`, then where and the hint).
 fn text_of(error: &EvalError) -> String {
-    let rendered = error.render();
+    let rendered = if error.kind == ErrorKind::MissingAsOf {
+        let mut error = error.clone();
+        error.hint = Some(MISSING_AS_OF_HINT.to_string());
+        error.render()
+    } else {
+        error.render()
+    };
     let prefix = format!("error[{}]: ", error.kind);
     match rendered.strip_prefix(&prefix) {
         Some(rest) => format!("{}: {rest}", error.kind),

@@ -9,12 +9,14 @@
 use pyo3::prelude::*;
 
 mod errors;
+mod frame;
 mod many;
 mod py_types;
 mod registry;
 mod result;
 mod ruleset;
 mod to_json;
+mod validate;
 
 /// The native part of the `ordo` package; import `ordo` instead.
 #[pymodule]

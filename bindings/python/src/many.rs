@@ -6,11 +6,14 @@
 //! order, and once every input is handed out it waits for the rest with the interpreter released.
 //! Conversion and evaluation overlap, which is what makes the batch faster than a loop even
 //! though conversion is serial. A failing item yields its exception instance in place.
+//!
+//! Each input carries its own options: the evaluation date and the grants may be given per
+//! input ([`RowOptions`]), as a sequence beside the inputs or, for the date, a callable.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
 
 use ordo_engine::{EvalError, EvalOptions, Ruleset};
 use pyo3::prelude::*;
@@ -19,15 +22,103 @@ use serde_json::Value as Json;
 
 use crate::errors::eval_error_value;
 use crate::result::{Schema, Shape, to_python};
-use crate::to_json::to_json;
+use crate::to_json::{Floats, to_json_with};
 
 /// Inputs handed to a worker at once: small enough that results start coming back early,
 /// large enough that the channels cost nothing measurable.
 const CHUNK: usize = 64;
 
-/// One input ready for the engine, or `None` when its conversion failed (the error waits in
-/// `Batch::failures`).
-type Chunk = Vec<Option<Json>>;
+/// One input ready for the engine with its options, or `None` when its conversion failed (the
+/// error waits in `Batch::failures`).
+type Chunk = Vec<Option<Prepared>>;
+
+/// An input ready for the engine, with its options.
+pub type Prepared = (Json, Arc<EvalOptions>);
+
+/// Where each input's evaluation date or grants come from.
+pub enum PerRow<'py> {
+    /// The same for every input (the batch's options).
+    Shared,
+    /// One item per input, in step with the inputs.
+    Sequence(Bound<'py, pyo3::types::PyIterator>),
+    /// Called with each input (`as_of` only).
+    Callable(Bound<'py, PyAny>),
+}
+
+/// The options of each input of a batch.
+pub struct RowOptions<'py> {
+    /// What every input shares (and the date or grants when they are shared).
+    pub shared: Arc<EvalOptions>,
+    pub as_of: PerRow<'py>,
+    pub approvals: PerRow<'py>,
+    pub floats: Floats,
+}
+
+impl<'py> RowOptions<'py> {
+    /// The options of `input`; an error is that input's own failure. `Ok(Err(..))` when the
+    /// sequences ran out (the whole batch fails).
+    pub fn of(&mut self, input: &Bound<'py, PyAny>) -> PyResult<Result<Arc<EvalOptions>, PyErr>> {
+        if matches!(
+            (&self.as_of, &self.approvals),
+            (PerRow::Shared, PerRow::Shared)
+        ) {
+            return Ok(Ok(self.shared.clone()));
+        }
+        let py = input.py();
+        let as_of = match &mut self.as_of {
+            PerRow::Shared => None,
+            PerRow::Sequence(items) => Some(next_item(items, "as_of")?),
+            PerRow::Callable(function) => Some(function.call1((input,))),
+        };
+        let approvals = match &mut self.approvals {
+            PerRow::Shared => None,
+            PerRow::Sequence(items) => Some(next_item(items, "approvals")?),
+            PerRow::Callable(function) => Some(function.call1((input,))),
+        };
+        let mut options = (*self.shared).clone();
+        let read = || -> PyResult<()> {
+            if let Some(as_of) = as_of {
+                let date = crate::ruleset::as_of_date(py, Some(&as_of?))?;
+                options.as_of = date.or(self.shared.as_of);
+            }
+            if let Some(approvals) = approvals {
+                options.approvals = crate::ruleset::approvals_of(py, Some(&approvals?))?;
+            }
+            Ok(())
+        };
+        Ok(read().map(|()| Arc::new(options)))
+    }
+
+    /// Fails when a per-input sequence has more items than there were inputs.
+    pub fn finish(&mut self) -> PyResult<()> {
+        for (name, per_row) in [
+            ("as_of", &mut self.as_of),
+            ("approvals", &mut self.approvals),
+        ] {
+            if let PerRow::Sequence(items) = per_row
+                && items.next().is_some()
+            {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "`{name}` has more items than there are inputs"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The next item of a per-input sequence; running out is an error of the whole batch.
+fn next_item<'py>(
+    items: &mut Bound<'py, pyo3::types::PyIterator>,
+    name: &str,
+) -> PyResult<PyResult<Bound<'py, PyAny>>> {
+    match items.next() {
+        Some(item) => Ok(item),
+        None => Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "`{name}` has fewer items than there are inputs"
+        ))),
+    }
+}
 /// The outcome of each input of a chunk (`None` for a failed conversion).
 type Outcomes = Vec<Option<Result<Json, EvalError>>>;
 
@@ -37,12 +128,13 @@ pub fn evaluate_many<'py>(
     ruleset: &Ruleset,
     schema: &Schema,
     inputs: &Bound<'py, PyAny>,
-    options: &EvalOptions,
+    options: RowOptions<'py>,
 ) -> PyResult<Bound<'py, PyList>> {
     let mut iterator = inputs.try_iter()?;
     let mut batch = Batch {
         py,
         schema,
+        options,
         failures: BTreeMap::new(),
         converted: Vec::new(),
         next_input: 0,
@@ -63,9 +155,10 @@ pub fn evaluate_many<'py>(
             chunks.push(chunk);
         }
         for chunk in chunks {
-            let outcomes = py.detach(|| evaluate(ruleset, options, &chunk));
+            let outcomes = py.detach(|| evaluate(ruleset, &chunk));
             batch.convert(&outcomes)?;
         }
+        batch.options.finish()?;
         return PyList::new(py, batch.converted);
     }
     let (work_sender, work_receiver) = mpsc::channel::<Job>();
@@ -76,7 +169,7 @@ pub fn evaluate_many<'py>(
         for _ in 0..workers {
             let done_sender = done_sender.clone();
             let (work_receiver, cancelled) = (&work_receiver, &cancelled);
-            scope.spawn(move || work(ruleset, options, work_receiver, &done_sender, cancelled));
+            scope.spawn(move || work(ruleset, work_receiver, &done_sender, cancelled));
         }
         drop(done_sender);
         // `work_sender` is dropped when this closure returns, which stops the workers once the
@@ -115,6 +208,7 @@ pub fn evaluate_many<'py>(
         }
         outcome
     })?;
+    batch.options.finish()?;
     PyList::new(py, batch.converted)
 }
 
@@ -130,7 +224,6 @@ enum Job {
 /// A worker: does jobs until no more come.
 fn work(
     ruleset: &Ruleset,
-    options: &EvalOptions,
     jobs: &Mutex<Receiver<Job>>,
     done: &Sender<(usize, Outcomes)>,
     cancelled: &AtomicBool,
@@ -143,10 +236,7 @@ fn work(
         match job {
             Ok(Job::Evaluate(..)) if cancelled.load(Ordering::Relaxed) => {}
             Ok(Job::Evaluate(index, chunk)) => {
-                if done
-                    .send((index, evaluate(ruleset, options, &chunk)))
-                    .is_err()
-                {
+                if done.send((index, evaluate(ruleset, &chunk))).is_err() {
                     return;
                 }
             }
@@ -156,10 +246,15 @@ fn work(
     }
 }
 
-fn evaluate(ruleset: &Ruleset, options: &EvalOptions, chunk: &[Option<Json>]) -> Outcomes {
+/// Evaluates each prepared input of `chunk` (`None` stays `None`).
+pub fn evaluate(ruleset: &Ruleset, chunk: &[Option<Prepared>]) -> Outcomes {
     chunk
         .iter()
-        .map(|input| input.as_ref().map(|json| ruleset.evaluate(json, options)))
+        .map(|input| {
+            input
+                .as_ref()
+                .map(|(json, options)| ruleset.evaluate(json, options))
+        })
         .collect()
 }
 
@@ -173,6 +268,8 @@ fn send(sender: &Sender<Job>, job: Job) -> PyResult<()> {
 struct Batch<'a, 'py> {
     py: Python<'py>,
     schema: &'a Schema,
+    /// Where each input's options come from.
+    options: RowOptions<'py>,
     /// Inputs whose conversion failed, by position.
     failures: BTreeMap<usize, PyErr>,
     /// The results so far, in input order.
@@ -196,8 +293,13 @@ impl<'py> Batch<'_, 'py> {
             let Some(input) = iterator.next() else {
                 break;
             };
-            chunk.push(match to_json(&input?, "") {
-                Ok(json) => Some(json),
+            let input = input?;
+            let converted = self
+                .options
+                .of(&input)?
+                .and_then(|options| Ok((to_json_with(&input, "", self.options.floats)?, options)));
+            chunk.push(match converted {
+                Ok(item) => Some(item),
                 Err(error) => {
                     self.failures.insert(self.next_input, error);
                     None

@@ -11,6 +11,8 @@ pub struct PyTypes {
     pub date: Py<PyType>,
     pub datetime: Py<PyType>,
     pub timedelta: Py<PyType>,
+    /// `collections.abc.Mapping`.
+    pub mapping: Py<PyType>,
     /// `datetime.timezone.utc`.
     pub utc: Py<PyAny>,
 }
@@ -31,6 +33,11 @@ pub fn types(py: Python<'_>) -> PyResult<&'static PyTypes> {
                 .unbind(),
             timedelta: datetime
                 .getattr("timedelta")?
+                .cast_into::<PyType>()?
+                .unbind(),
+            mapping: py
+                .import("collections.abc")?
+                .getattr("Mapping")?
                 .cast_into::<PyType>()?
                 .unbind(),
             utc: datetime.getattr("timezone")?.getattr("utc")?.unbind(),

@@ -5,11 +5,12 @@
 //! | `None`, `bool`, `str` | null, true/false, string |
 //! | `int` | number (any size; the engine refuses what does not fit its decimals) |
 //! | `decimal.Decimal` | number with the same digits and scale (`Decimal('12.50')` → `12.50`) |
-//! | `float` | number, only when the float is exactly the decimal it prints as (`0.5`, `2.0`); `0.1` is refused: binary floats cannot hold it |
+//! | `float`, numpy floats | by [`Floats`]: by default the decimal its `repr` shows (`0.1` → `0.1`), as JSON text reads it; NaN is null (absent) |
+//! | numpy integers and bools, `pandas.NA`, `pandas.NaT` | number, true/false, null |
 //! | `datetime.date` | `"YYYY-MM-DD"` |
 //! | `datetime.datetime` | RFC 3339 in UTC (`"2026-03-01T09:00:00Z"`); it must carry a time zone |
 //! | `datetime.timedelta` | ISO 8601 duration (`"P2DT3H"`), whole seconds only |
-//! | `dict` (text keys), `list`, `tuple` | object, array |
+//! | `dict` or any `Mapping` (text keys), `list`, `tuple` | object, array |
 //! | `set`, `frozenset` | array (texts sorted, so equal sets give equal JSON) |
 //!
 //! Anything else raises `ordo.InputError` (kind `invalid_input`) naming the path of the value.
@@ -21,20 +22,67 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple};
 use serde_json::{Map, Number, Value as Json};
 
-use ordo_engine::MAX_INPUT_DEPTH;
+use ordo_engine::{ErrorKind, EvalError, MAX_INPUT_DEPTH};
 
 use crate::errors::input_error;
 use crate::py_types::{PyTypes, types};
 
-/// Converts a Python value; `path` names it in errors (`""` for the input itself).
+/// How binary floats (Python `float`, numpy floats) become decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Floats {
+    /// The shortest decimal that reads back as the same float, `Decimal(repr(x))`: `0.1` is
+    /// `0.1`, as JSON text of the same value would be read.
+    #[default]
+    Shortest,
+    /// The float's exact binary value, `Decimal(x)`: `0.1` is
+    /// `0.1000000000000000055511151231257827021181583404541015625`.
+    Exact,
+    /// Every float is refused (NaN still reads as absent).
+    Reject,
+}
+
+impl Floats {
+    /// The `floats=` argument.
+    pub fn parse(py: Python<'_>, text: &str) -> PyResult<Floats> {
+        match text {
+            "shortest" => Ok(Floats::Shortest),
+            "exact" => Ok(Floats::Exact),
+            "reject" => Ok(Floats::Reject),
+            other => Err(crate::errors::request_error(
+                py,
+                format!("`floats` must be \"shortest\", \"exact\" or \"reject\", not {other:?}"),
+            )),
+        }
+    }
+}
+
+/// Converts a Python value with the default float reading; `path` names it in errors (`""`
+/// for the input itself).
 pub fn to_json(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Json> {
+    to_json_with(value, path, Floats::default())
+}
+
+/// Converts a Python value, reading floats as `floats` says.
+pub fn to_json_with(value: &Bound<'_, PyAny>, path: &str, floats: Floats) -> PyResult<Json> {
     let types = types(value.py())?;
     let mut path = path.to_string();
-    Converter { types }.value(value, &mut path, 0)
+    Converter { types, floats }.value(value, &mut path, 0)
 }
 
 struct Converter {
     types: &'static PyTypes,
+    floats: Floats,
+}
+
+/// What a value that is none of the built-in kinds turns out to be.
+enum Foreign<'py> {
+    /// A missing value (`pandas.NA`, `pandas.NaT`): null.
+    Missing,
+    /// A numpy scalar or other stand-in, as the Python value it stands for.
+    Native(Bound<'py, PyAny>),
+    /// Another mapping type, as its items.
+    Mapping(Bound<'py, PyAny>),
+    Unknown,
 }
 
 /// `path` extended by a field name (`customer.country`).
@@ -123,6 +171,12 @@ impl Converter {
         if let Ok(set) = value.cast::<PyFrozenSet>() {
             return self.set(set.iter(), path, depth + 1);
         }
+        match self.foreign(value)? {
+            Foreign::Missing => return Ok(Json::Null),
+            Foreign::Native(native) => return self.value(&native, path, depth),
+            Foreign::Mapping(items) => return self.mapping(&items, path, depth + 1),
+            Foreign::Unknown => {}
+        }
         let type_name = value
             .get_type()
             .name()
@@ -136,6 +190,31 @@ impl Converter {
                 name_of(path)
             ),
         ))
+    }
+
+    /// Recognises numpy scalars, pandas' missing values and mappings other than `dict`.
+    fn foreign<'py>(&self, value: &Bound<'py, PyAny>) -> PyResult<Foreign<'py>> {
+        let py = value.py();
+        let class = value.get_type();
+        let module = class.module()?;
+        let module = module.to_cow()?;
+        if module == "numpy" {
+            let native = value.call_method0("item")?;
+            // `item()` of a datetime64 or an object scalar gives back what it holds; anything
+            // still a numpy value has no JSON form.
+            if native.get_type().module()?.to_cow()? != "numpy" {
+                return Ok(Foreign::Native(native));
+            }
+        } else if module.starts_with("pandas.") {
+            let name = class.name()?;
+            if matches!(&*name.to_cow()?, "NAType" | "NaTType") {
+                return Ok(Foreign::Missing);
+            }
+        }
+        if value.is_instance(self.types.mapping.bind(py))? {
+            return Ok(Foreign::Mapping(value.call_method0("items")?));
+        }
+        Ok(Foreign::Unknown)
     }
 
     fn int(&self, int: &Bound<'_, PyInt>, path: &str) -> PyResult<Json> {
@@ -170,38 +249,67 @@ impl Converter {
     fn float(&self, float: &Bound<'_, PyFloat>, path: &str) -> PyResult<Json> {
         let py = float.py();
         let x = float.value();
-        let refuse = |why: &str| {
-            input_error(
-                py,
+        if x.is_nan() {
+            // NaN is how pandas and numpy write a missing number: the value is absent.
+            return Ok(Json::Null);
+        }
+        let refuse = |why: &str, instead: &str| {
+            let error = EvalError::at_path(
+                ErrorKind::InvalidInput,
                 path,
-                format!(
-                    "{} is the float {x:?}, {why}; pass a decimal.Decimal or a string such as \"{x}\"",
-                    name_of(path)
-                ),
+                format!("{} is the float {x:?}, {why}", name_of(path)),
             )
+            .with_hint(instead);
+            crate::errors::eval_error(py, &error)
         };
-        if !x.is_finite() {
-            return Err(refuse("which is not a number"));
+        if x.is_infinite() {
+            return Err(refuse(
+                "which is not a number",
+                "pass None for a missing value",
+            ));
         }
-        // Rust prints the shortest text that reads back as the same float; the float is exact
-        // when its binary value is that decimal (0.5, 2.0), and not when it only rounds to it (0.1).
-        let text = format!("{x}");
         let decimal = self.types.decimal.bind(py);
-        let exact = decimal.call1((float,))?;
-        if !exact.eq(decimal.call1((text.as_str(),))?)? {
-            return Err(refuse("which binary floating point cannot hold exactly"));
-        }
-        Number::from_str(&text)
+        let exact = match self.floats {
+            Floats::Reject => {
+                return Err(refuse(
+                    "and floats are refused (floats=\"reject\")",
+                    &format!("pass a decimal.Decimal or a string such as \"{x:?}\""),
+                ));
+            }
+            // Rust's `{:?}` is the shortest text that reads back as the same float, as
+            // Python's `repr`.
+            Floats::Shortest => decimal.call1((format!("{x:?}"),))?,
+            Floats::Exact => decimal.call1((float,))?,
+        };
+        Number::from_str(&decimal_text(&exact)?)
             .map(Json::Number)
-            .map_err(|_| refuse("which is not a JSON number"))
+            .map_err(|_| refuse("which is not a JSON number", "pass a decimal.Decimal"))
     }
 
     fn dict(&self, dict: &Bound<'_, PyDict>, path: &mut String, depth: usize) -> PyResult<Json> {
-        let mut map = Map::with_capacity(dict.len());
-        for (key, item) in dict.iter() {
+        self.object(dict.iter().map(Ok), dict.len(), path, depth)
+    }
+
+    /// Any `Mapping` other than `dict`, from its `items()`.
+    fn mapping(&self, items: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> PyResult<Json> {
+        let pairs = items.try_iter()?.map(|pair| pair?.extract());
+        self.object(pairs, 0, path, depth)
+    }
+
+    /// An object from `(key, value)` pairs; keys must be strings.
+    fn object<'py>(
+        &self,
+        pairs: impl Iterator<Item = PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)>>,
+        capacity: usize,
+        path: &mut String,
+        depth: usize,
+    ) -> PyResult<Json> {
+        let mut map = Map::with_capacity(capacity);
+        for pair in pairs {
+            let (key, item) = pair?;
             let Ok(key) = key.cast::<PyString>() else {
                 return Err(input_error(
-                    dict.py(),
+                    key.py(),
                     path,
                     format!(
                         "{} has the key {}: the keys of an object must be strings",

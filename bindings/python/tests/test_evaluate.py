@@ -156,18 +156,17 @@ def test_inputs_accept_python_types(typed):
     assert result["outputs"]["totals"][0] == Decimal("1000")
 
 
-def test_exact_floats_are_accepted_inexact_refused(typed):
+def test_floats_read_as_their_repr_by_default(typed):
     base = {"code": "c", "count": 2, "start": "2026-01-10"}
     assert typed.evaluate({**base, "price": 0.25})["outputs"]["totals"][0] == Decimal("0.25")
     assert typed.evaluate({**base, "price": 2.0})["outputs"]["totals"][0] == Decimal("2")
+    # 0.1 is read as the JSON text `0.1` would be, not as its binary value.
+    assert typed.evaluate({**base, "price": 0.1})["outputs"]["totals"][0] == Decimal("0.1")
     with pytest.raises(ordo.InputError) as raised:
-        typed.evaluate({**base, "price": 0.1})
+        typed.evaluate({**base, "price": float("inf")})
     assert raised.value.path == "price"
     assert raised.value.kind == "invalid_input"
-    assert "Decimal" in str(raised.value)
-    for bad in (float("nan"), float("inf")):
-        with pytest.raises(ordo.InputError):
-            typed.evaluate({**base, "price": bad})
+    assert raised.value.hint == "pass None for a missing value"
     with pytest.raises(ordo.InputError) as raised:
         typed.evaluate({**base, "price": Decimal("NaN")})
     assert raised.value.path == "price"
@@ -208,7 +207,7 @@ def test_as_of_as_date_or_text(bikes, bikes_quote):
         bikes.evaluate(bikes_quote, as_of="1 March")
     assert raised.value.kind == "invalid_request"
     with pytest.raises(ordo.InputError):
-        bikes.evaluate(bikes_quote, as_of=dt.datetime(2026, 3, 1, tzinfo=UTC))
+        bikes.evaluate(bikes_quote, as_of=20260301)
 
 
 def test_approvals_are_passed(bikes, bikes_quote):

@@ -177,3 +177,16 @@ def test_configure_applies_defaults_and_leaves_context_out(cli):
 def test_result_to_json_rejects_an_unknown_op(orders):
     with pytest.raises(ordo.InputError):
         orders.result_to_json({}, op="nope")
+
+
+def test_a_refused_transition_carries_its_reasons(orders):
+    with pytest.raises(ordo.EvaluationError) as raised:
+        call(orders.apply, workflow="order", state="draft", transition="submit", actor="workshop",
+             input=ORDER, event=SUBMIT)
+    assert raised.value.kind == "transition"
+    assert {"kind": "role", "allowed": ["sales"]} in raised.value.reasons
+    # Other transition failures have none.
+    with pytest.raises(ordo.EvaluationError) as raised:
+        call(orders.apply, workflow="order", state="draft", transition="nonesuch", actor="sales",
+             input=ORDER, event=SUBMIT)
+    assert raised.value.reasons == []

@@ -33,6 +33,9 @@ pub struct ValueView<'r> {
     pub is_output: bool,
     /// The subtotals of a price block (empty for other values).
     pub subtotals: &'r [Arc<str>],
+    /// A price block's decimal places (its currency's ISO 4217 minor units) when its currency
+    /// is a constant; `None` otherwise and for other values.
+    pub minor_units: Option<u32>,
 }
 
 impl Ruleset {
@@ -99,6 +102,10 @@ fn value_view(global: &crate::ir::Global) -> ValueView<'_> {
         subtotals: match &global.kind {
             GlobalKind::Price(block) => &block.subtotals,
             _ => &[],
+        },
+        minor_units: match &global.kind {
+            GlobalKind::Price(block) => block.minor_units,
+            _ => None,
         },
     }
 }

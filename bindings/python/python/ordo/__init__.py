@@ -15,7 +15,14 @@ the engine's result schema as typed dicts) and :mod:`ordo._errors` for the excep
 """
 
 from ordo._actor import Actor
-from ordo._errors import CompileError, EvaluationError, InputError, OrdoError
+from ordo._batch import BatchResult
+from ordo._errors import (
+    CompileError,
+    EvaluationError,
+    InputError,
+    OrdoError,
+    VersionNotFound,
+)
 from ordo._native import Registry, Ruleset, __version__, compile, load
 from ordo._results import (
     ApplyResult,
@@ -35,7 +42,11 @@ from ordo._results import (
     ConfigureResult,
     DeadEnd,
     EngineError,
+    ErrorKind,
+    EvaluateResult,
     EvaluationResult,
+    Line,
+    Transitions,
     GuardReason,
     PartialQuote,
     PartialQuoteLine,
@@ -58,6 +69,12 @@ from ordo._results import (
 
 __all__ = [
     "Actor",
+    "BatchResult",
+    "ErrorKind",
+    "EvaluateResult",
+    "Line",
+    "Transitions",
+    "VersionNotFound",
     "ApplyResult",
     "PreviousReason",
     "StartResult",

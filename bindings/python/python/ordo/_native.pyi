@@ -2,10 +2,23 @@
 
 import datetime
 import os
-from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Union, final
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+    final,
+)
 
 from ordo._actor import Actor
-from ordo._errors import OrdoError
+from ordo._batch import BatchResult
 from ordo._results import (
     ApplyResult,
     ConfigureResult,
@@ -20,12 +33,21 @@ __all__ = ["Ruleset", "Registry", "compile", "load", "__version__"]
 
 __version__: str
 
-#: An evaluation date: a date or ``"YYYY-MM-DD"``.
+#: An evaluation date: a date, a datetime or ``pandas.Timestamp`` (its date) or
+#: ``"YYYY-MM-DD"``.
 _AsOf = Union[datetime.date, str, None]
+#: How binary floats read: their ``repr`` (``"shortest"``), their exact binary value
+#: (``"exact"``), or refused (``"reject"``).
+_Floats = Literal["shortest", "exact", "reject"]
+#: The evaluation date of each input of a batch: one for all, one per input, or a callable
+#: given each input.
+_BatchAsOf = Union[_AsOf, Sequence[_AsOf], Callable[[Any], _AsOf]]
+#: The grants of each input of a batch: one mapping for all, or one per input.
+_BatchApprovals = Union[Mapping[str, Any], Sequence[Optional[Mapping[str, Any]]], None]
+_Op = Literal["evaluate", "configure", "transitions", "apply", "fire_timer", "start", "update"]
 #: Who acts: a role (``"sales"``), ``{"id": "ana", "roles": ["sales", "finance"]}`` or an
 #: :class:`~ordo.Actor`.
 _Actor = Union[str, Mapping[str, Any], Actor, None]
-_Op = Literal["evaluate", "configure", "transitions", "apply", "fire_timer"]
 
 @final
 class Ruleset:
@@ -37,10 +59,11 @@ class Ruleset:
     ``datetime.timedelta``; quote amounts, quantities, unit prices, subtotals and totals are
     ``Decimal``; texts, enums and sets stay strings.
 
-    Inputs may be ``dict``, ``list``, ``tuple``, ``set``/``frozenset`` (sets of enum values),
-    ``str``, ``bool``, ``None``, ``int``, ``Decimal`` (exact, scale kept), ``date``, aware
-    ``datetime``, ``timedelta``, and ``float`` only when exactly representable (``0.5``, not
-    ``0.1``); anything else raises :class:`~ordo.InputError` with the value's ``path``.
+    Inputs may be any ``Mapping``, ``list``, ``tuple``, ``set``/``frozenset`` (sets of enum
+    values), ``str``, ``bool``, ``None``, ``int``, ``Decimal`` (exact, scale kept), ``date``,
+    aware ``datetime`` (and ``pandas.Timestamp``), ``timedelta``, numpy scalars, and ``float``
+    as ``floats`` says (by default ``Decimal(repr(x))``); NaN, ``pandas.NA`` and ``NaT`` are
+    absent. Anything else raises :class:`~ordo.InputError` with the value's ``path``.
     """
 
     @property
@@ -65,6 +88,7 @@ class Ruleset:
         as_of: _AsOf = None,
         trace: bool = False,
         approvals: Optional[Mapping[str, Any]] = None,
+        floats: _Floats = "shortest",
     ) -> EvaluationResult:
         """Evaluates one complete input: ``ruleset``, ``as_of``, ``valid``, ``violations``,
         ``outputs``, ``quotes``, ``approvals`` (and ``trace``). Raises :class:`~ordo.InputError`
@@ -83,13 +107,55 @@ class Ruleset:
         self,
         inputs: Iterable[Mapping[str, Any]],
         *,
-        as_of: _AsOf = None,
+        as_of: _BatchAsOf = None,
         trace: bool = False,
-        approvals: Optional[Mapping[str, Any]] = None,
-    ) -> List[Union[EvaluationResult, OrdoError]]:
+        approvals: _BatchApprovals = None,
+        floats: _Floats = "shortest",
+    ) -> BatchResult:
         """Evaluates many inputs on all cores with the interpreter released. One item per input,
         in order: the result dict, or the exception instance for that input (returned, not
-        raised). ``approvals`` (the grants, as for :meth:`evaluate`) apply to every input."""
+        raised). ``as_of`` and ``approvals`` may be given per input. A DataFrame raises
+        :class:`TypeError` (use :meth:`evaluate_frame`)."""
+    def evaluate_frame(
+        self,
+        frame: Any,
+        *,
+        columns: Union[Sequence[str], Mapping[str, str], None] = None,
+        as_of: Any = None,
+        approvals: Any = None,
+        errors: Literal["columns", "raise"] = "columns",
+        separator: Union[str, Mapping[str, str], None] = None,
+        floats: _Floats = "shortest",
+    ) -> Any:
+        """Evaluates each row of a pandas or polars DataFrame; returns a frame of the same kind
+        with the result columns of :meth:`result_schema`."""
+    def evaluate_arrow(
+        self,
+        table: Any,
+        *,
+        columns: Union[Sequence[str], Mapping[str, str], None] = None,
+        as_of: Any = None,
+        approvals: Any = None,
+        errors: Literal["columns", "raise"] = "columns",
+        separator: Union[str, Mapping[str, str], None] = None,
+        floats: _Floats = "shortest",
+    ) -> Any:
+        """:meth:`evaluate_frame` for a pyarrow Table or RecordBatch; returns a pyarrow Table."""
+    def result_schema(self, kind: Literal["arrow", "pandas", "polars"] = "arrow") -> Any:
+        """The result columns of :meth:`evaluate_frame` and their types."""
+    def input_schema(self) -> Dict[str, Any]:
+        """The input as a JSON Schema (draft 2020-12)."""
+    def _frame_columns(self) -> List[Tuple[str, str, Optional[int]]]: ...
+    def _input_kinds(self) -> List[Tuple[str, str]]: ...
+    def _evaluate_columns(
+        self,
+        columns: Sequence[Tuple[str, List[Any]]],
+        rows: int,
+        *,
+        as_of: Any = None,
+        approvals: Any = None,
+        floats: _Floats = "shortest",
+    ) -> Dict[str, Any]: ...
     def result_to_json(self, result: Mapping[str, Any], *, op: _Op = "evaluate") -> str:
         """A result of this ruleset back to the engine's canonical JSON text (decimals keep
         their scale); ``op`` names the method that returned it."""
@@ -185,11 +251,29 @@ class Registry:
     def __init__(self) -> None: ...
     def add(self, ruleset: Ruleset) -> None:
         """Adds a version; the same name and version with other content raises InputError."""
+    def load_dir(self, path: Union[str, "os.PathLike[str]"]) -> int:
+        """Adds every ``.ordo`` and ``.artifact`` file of a directory; returns how many."""
     def resolve(
         self, name: str, version: Optional[str] = None, *, as_of: _AsOf = None
     ) -> Ruleset:
-        """The version ``version`` selects (``"latest"``, ``"1.2.0"``, ``"^1.2"``, a date), or
-        with ``as_of`` the version in effect that day."""
+        """The version ``version`` selects (``"latest"``, ``"1.2.0"``, ``"^1.2"``), or with
+        ``as_of`` the version in effect that day, which then also evaluates at that date.
+        Raises :class:`~ordo.VersionNotFound`."""
+    def evaluate(
+        self,
+        name: str,
+        input: Mapping[str, Any],
+        *,
+        as_of: _AsOf = None,
+        version: Optional[str] = None,
+        trace: bool = False,
+        approvals: Optional[Mapping[str, Any]] = None,
+        floats: _Floats = "shortest",
+    ) -> EvaluationResult:
+        """Resolves the version in effect on ``as_of`` and evaluates at that same date."""
+    def __reduce__(self) -> Any: ...
+    @staticmethod
+    def _from_artifacts(artifacts: Sequence[bytes]) -> "Registry": ...
     def names(self) -> List[str]:
         """The registered names, sorted."""
     def versions(self, name: str) -> List[str]:

@@ -15,6 +15,10 @@ from decimal import Decimal
 from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 
 __all__ = [
+    "ErrorKind",
+    "EvaluateResult",
+    "Line",
+    "Transitions",
     "ApplyResult",
     "ApprovalChain",
     "ApprovalStep",
@@ -421,26 +425,30 @@ class TimerResult(_TimerResultKeys, total=False):
     reason: str
 
 
+#: The engine's stable error kinds (spec §17).
+ErrorKind = Literal[
+    "missing_input",
+    "invalid_input",
+    "unknown_field",
+    "no_match",
+    "multiple_matches",
+    "missing_key",
+    "out_of_bands",
+    "division_by_zero",
+    "overflow",
+    "transition",
+    "unknown_currency",
+    "missing_as_of",
+    "invalid_value",
+    "invalid_request",
+    "index_out_of_range",
+    "duplicate_key",
+    "internal",
+]
+
+
 class _EngineErrorKeys(TypedDict):
-    kind: Literal[
-        "missing_input",
-        "invalid_input",
-        "unknown_field",
-        "no_match",
-        "multiple_matches",
-        "missing_key",
-        "out_of_bands",
-        "division_by_zero",
-        "overflow",
-        "transition",
-        "unknown_currency",
-        "missing_as_of",
-        "invalid_value",
-        "invalid_request",
-        "index_out_of_range",
-        "duplicate_key",
-        "internal",
-    ]
+    kind: ErrorKind
     message: str
 
 
@@ -451,3 +459,9 @@ class EngineError(_EngineErrorKeys, total=False):
     rule: str
     hint: str
     more: List["EngineError"]
+
+
+#: Short names of the result types.
+EvaluateResult = EvaluationResult
+Line = QuoteLine
+Transitions = TransitionsResult
