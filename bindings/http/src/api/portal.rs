@@ -126,7 +126,7 @@ pub async fn me(
             id: person.id,
             roles: person.roles,
         },
-        open: state.0.access.is_open(),
+        open: state.access().is_open(),
     }))
 }
 

@@ -132,7 +132,7 @@ pub async fn lint(
 /// The published version `selector` picks, or `404`.
 fn published(state: &AppState, name: &str, selector: &str) -> Result<PublishedVersion, ApiError> {
     let selector = Selector::parse(selector).map_err(|e| ApiError::from_eval(&e))?;
-    Ok(state.catalog().resolve(name, &selector)?.clone())
+    Ok(state.catalog().resolve(name, &selector, state.today())?.clone())
 }
 
 /// The syntax tree of a published version (it compiled when it was published, so it parses).
