@@ -201,7 +201,7 @@ fn syntax_errors_and_utf16_positions() {
         .iter()
         .find(|d| d["code"] == "E0002")
         .expect("unknown name");
-    assert_eq!(unknown["range"]["start"], json!({"line": 2, "character": 22}));
+    assert_eq!(unknown["range"]["start"], json!({"line": 2, "character": 23}));
     client.change(uri, 2, "ruleset demo version \"1.0.0\"\ninput {");
     let diagnostics = client.diagnostics(uri);
     assert_eq!(diagnostics[0]["code"], "E0001");
@@ -217,7 +217,7 @@ fn utf8_positions_when_the_client_offers_them() {
     client.open(uri, text);
     let diagnostics = client.diagnostics(uri);
     let unknown = diagnostics.iter().find(|d| d["code"] == "E0002").expect("unknown name");
-    assert_eq!(unknown["range"]["start"], json!({"line": 2, "character": 25}));
+    assert_eq!(unknown["range"]["start"], json!({"line": 2, "character": 26}));
     client.shutdown();
 }
 
