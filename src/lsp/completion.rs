@@ -18,7 +18,10 @@ const BUILTINS: &[(&str, &str)] = &[
     ("max", "max(a, b, ...) or max(e for x in xs) -> number?"),
     ("clamp", "clamp(x, lo, hi) -> number"),
     ("sum", "sum(e for x in xs [if cond]) or sum(list) -> number"),
-    ("count", "count(x for x in xs [if cond]) or count(set) -> Int"),
+    (
+        "count",
+        "count(x for x in xs [if cond]) or count(set) -> Int",
+    ),
     ("any", "any(x in xs: cond) -> Bool"),
     ("all", "all(x in xs: cond) -> Bool"),
     ("days_between", "days_between(d1: Date, d2: Date) -> Int"),
@@ -39,13 +42,31 @@ const BUILTINS: &[(&str, &str)] = &[
     ("distinct", "distinct(xs: List<T>) -> List<T>"),
     ("sort", "sort(xs: List<T>) -> List<T>"),
     ("reverse", "reverse(xs: List<T>) -> List<T>"),
-    ("hours_between", "hours_between(a: DateTime, b: DateTime) -> Int"),
-    ("minutes_between", "minutes_between(a: DateTime, b: DateTime) -> Int"),
+    (
+        "hours_between",
+        "hours_between(a: DateTime, b: DateTime) -> Int",
+    ),
+    (
+        "minutes_between",
+        "minutes_between(a: DateTime, b: DateTime) -> Int",
+    ),
     ("date", "date(t: DateTime[, zone: Text]) -> Date"),
-    ("datetime", "datetime(d: Date, time: Text, zone: Text) -> DateTime"),
-    ("add_business_days", "add_business_days(d: Date, n: Int, calendar) -> Date"),
-    ("business_days_between", "business_days_between(d1: Date, d2: Date, calendar) -> Int"),
-    ("is_business_day", "is_business_day(d: Date, calendar) -> Bool"),
+    (
+        "datetime",
+        "datetime(d: Date, time: Text, zone: Text) -> DateTime",
+    ),
+    (
+        "add_business_days",
+        "add_business_days(d: Date, n: Int, calendar) -> Date",
+    ),
+    (
+        "business_days_between",
+        "business_days_between(d1: Date, d2: Date, calendar) -> Int",
+    ),
+    (
+        "is_business_day",
+        "is_business_day(d: Date, calendar) -> Bool",
+    ),
     ("volume", "volume(q, bands) -> Decimal"),
     ("graduated", "graduated(q, bands) -> Decimal"),
     ("block", "block(q, bands) -> Decimal"),
@@ -159,9 +180,8 @@ mod tests {
     #[test]
     fn every_builtin_is_known_to_the_checker() {
         for (name, _) in BUILTINS {
-            let source = format!(
-                "ruleset t version \"1.0.0\"\ninput {{ x: Int }}\noutput y = {name}(x)\n"
-            );
+            let source =
+                format!("ruleset t version \"1.0.0\"\ninput {{ x: Int }}\noutput y = {name}(x)\n");
             if let Err(diagnostics) = ordo_engine::Ruleset::compile(&source) {
                 let unknown = diagnostics
                     .iter()

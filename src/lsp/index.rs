@@ -177,7 +177,11 @@ impl Index {
 
     fn children(&self, id: usize) -> Vec<usize> {
         (0..self.declarations.len())
-            .filter(|&i| self.declarations.get(i).is_some_and(|d| d.parent == Some(id)))
+            .filter(|&i| {
+                self.declarations
+                    .get(i)
+                    .is_some_and(|d| d.parent == Some(id))
+            })
             .collect()
     }
 
@@ -191,15 +195,17 @@ impl Index {
 
     /// The locals and parameters visible at `offset`.
     pub fn locals_at(&self, offset: usize) -> impl Iterator<Item = (usize, &Declaration)> {
-        self.declarations
-            .iter()
-            .enumerate()
-            .filter(move |(_, d)| d.scope.is_some_and(|s| s.start <= offset && offset <= s.end))
+        self.declarations.iter().enumerate().filter(move |(_, d)| {
+            d.scope
+                .is_some_and(|s| s.start <= offset && offset <= s.end)
+        })
     }
 
     /// The top-level declaration named `name`.
     pub fn named(&self, name: &str) -> Option<usize> {
-        self.top_level().find(|(_, d)| d.name == name).map(|(i, _)| i)
+        self.top_level()
+            .find(|(_, d)| d.name == name)
+            .map(|(i, _)| i)
     }
 }
 
@@ -278,7 +284,9 @@ impl Builder {
                 let id = self.declare(&d.name, Kind::Enum, d.span, &d.doc, None);
                 for value in &d.values {
                     let value_id = self.declare(value, Kind::EnumValue, value.span, &[], Some(id));
-                    self.enum_values.entry(value.name.clone()).or_insert(value_id);
+                    self.enum_values
+                        .entry(value.name.clone())
+                        .or_insert(value_id);
                 }
             }
             Item::Roles(d) => {
@@ -374,11 +382,12 @@ impl Builder {
 
     /// A member of a declaration by name, recorded as a reference.
     fn refer_member(&mut self, owner: usize, name: &ast::Ident) -> Option<usize> {
-        let member = self
-            .index
-            .members(owner)
-            .into_iter()
-            .find(|&m| self.index.declarations.get(m).is_some_and(|d| d.name == name.name))?;
+        let member = self.index.members(owner).into_iter().find(|&m| {
+            self.index
+                .declarations
+                .get(m)
+                .is_some_and(|d| d.name == name.name)
+        })?;
         self.refer(name.span, member);
         Some(member)
     }
@@ -436,7 +445,9 @@ impl Builder {
             TypeExprKind::Named(name) => {
                 self.refer_top(name, &[Kind::Enum, Kind::Type]);
             }
-            TypeExprKind::List(inner) | TypeExprKind::Set(inner) | TypeExprKind::Optional(inner) => {
+            TypeExprKind::List(inner)
+            | TypeExprKind::Set(inner)
+            | TypeExprKind::Optional(inner) => {
                 self.walk_type(inner);
             }
             TypeExprKind::Record(fields) => self.walk_fields(fields),
@@ -501,9 +512,11 @@ impl Builder {
                         TableKey::Values(keys) => keys.iter().for_each(|k| {
                             self.expr(k);
                         }),
-                        TableKey::Tuples(tuples) => tuples.iter().flatten().flatten().for_each(|k| {
-                            self.expr(k);
-                        }),
+                        TableKey::Tuples(tuples) => {
+                            tuples.iter().flatten().flatten().for_each(|k| {
+                                self.expr(k);
+                            })
+                        }
                     }
                     self.expr(&row.value);
                 }
@@ -606,7 +619,8 @@ impl Builder {
                         ActionKind::Escalate { role } => {
                             self.refer_top(role, &[Kind::Role]);
                         }
-                        ActionKind::Task { name: e, fields } | ActionKind::Emit { event: e, fields } => {
+                        ActionKind::Task { name: e, fields }
+                        | ActionKind::Emit { event: e, fields } => {
                             self.expr(e);
                             fields.iter().for_each(|f| {
                                 self.expr(&f.value);
@@ -629,7 +643,9 @@ impl Builder {
             }
         };
         match event {
-            TriggerEvent::Enter(state) | TriggerEvent::Exit(state) | TriggerEvent::Breach(state) => {
+            TriggerEvent::Enter(state)
+            | TriggerEvent::Exit(state)
+            | TriggerEvent::Breach(state) => {
                 self.refer_nested(state, Kind::State, None);
             }
             TriggerEvent::Transition(transition) => {
@@ -697,7 +713,9 @@ impl Builder {
                     state,
                     actor,
                 } => {
-                    workflow = w.as_ref().and_then(|w| self.refer_top(w, &[Kind::Workflow]));
+                    workflow = w
+                        .as_ref()
+                        .and_then(|w| self.refer_top(w, &[Kind::Workflow]));
                     self.refer_nested(state, Kind::State, workflow);
                     self.opt_expr(actor.as_ref());
                 }

@@ -21,8 +21,8 @@ use lsp_types::notification::{
     PublishDiagnostics,
 };
 use lsp_types::request::{
-    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition,
-    HoverRequest, References, Rename, Request as _,
+    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
+    References, Rename, Request as _,
 };
 use lsp_types::{
     CodeActionProviderCapability, CompletionOptions, HoverProviderCapability, InitializeParams,
@@ -275,7 +275,11 @@ impl Server<'_> {
                 let at = p.text_document_position;
                 let view = self.document(&at.text_document.uri)?.view();
                 let offset = view.offset(at.position);
-                json(navigation::references(&view, offset, p.context.include_declaration))
+                json(navigation::references(
+                    &view,
+                    offset,
+                    p.context.include_declaration,
+                ))
             }
             Rename::METHOD => {
                 let p: lsp_types::RenameParams = params(request)?;

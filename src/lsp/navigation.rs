@@ -29,7 +29,9 @@ fn text_of(text: &str, span: Span) -> String {
 
 /// The head of a declaration as written: up to its body (`{`, `=` or the end of the line).
 fn head(text: &str, declaration: &Declaration) -> String {
-    let written = text.get(declaration.extent.start..declaration.extent.end).unwrap_or("");
+    let written = text
+        .get(declaration.extent.start..declaration.extent.end)
+        .unwrap_or("");
     let end = written
         .find(['{', '\n'])
         .map_or(written.len(), |i| i.min(written.find(" =").unwrap_or(i)));
@@ -47,7 +49,14 @@ pub fn signature(view: &View, declaration: &Declaration) -> String {
         Kind::Input | Kind::Field if declaration.ty.is_some() => {
             // The whole field: type, refinements, message, fallback, default.
             let field = text_of(text, declaration.extent);
-            format!("{}{field}", if declaration.kind == Kind::Input { "input " } else { "" })
+            format!(
+                "{}{field}",
+                if declaration.kind == Kind::Input {
+                    "input "
+                } else {
+                    ""
+                }
+            )
         }
         Kind::Field => match type_of(declaration.body) {
             Some(ty) => format!("{}: {ty}", declaration.name),
@@ -69,16 +78,19 @@ pub fn signature(view: &View, declaration: &Declaration) -> String {
                 .names
                 .into_iter()
                 .flat_map(|names| {
-                    names
-                        .declarations
-                        .iter()
-                        .filter(|d| {
-                            d.parent.and_then(|p| names.declaration(p)).is_some_and(|p| std::ptr::eq(p, declaration))
-                        })
+                    names.declarations.iter().filter(|d| {
+                        d.parent
+                            .and_then(|p| names.declaration(p))
+                            .is_some_and(|p| std::ptr::eq(p, declaration))
+                    })
                 })
                 .map(|d| signature(view, d))
                 .collect();
-            format!("{} -> {{ {} }}", head(text, declaration), outputs.join(", "))
+            format!(
+                "{} -> {{ {} }}",
+                head(text, declaration),
+                outputs.join(", ")
+            )
         }
         Kind::Enum => text_of(text, declaration.extent),
         Kind::Function if declaration.ty.is_none() => match type_of(declaration.body) {
@@ -90,13 +102,22 @@ pub fn signature(view: &View, declaration: &Declaration) -> String {
             declaration.name,
             declaration.ty.map(|t| text_of(text, t)).unwrap_or_default()
         ),
-        Kind::Local | Kind::EnumValue | Kind::Role | Kind::Step | Kind::State | Kind::Transition => {
+        Kind::Local
+        | Kind::EnumValue
+        | Kind::Role
+        | Kind::Step
+        | Kind::State
+        | Kind::Transition => {
             let owner = declaration
                 .parent
                 .and_then(|p| view.names?.declaration(p))
                 .map(|p| format!(" of {}", p.name))
                 .unwrap_or_default();
-            format!("{} {}{owner}", declaration.kind.describe(), declaration.name)
+            format!(
+                "{} {}{owner}",
+                declaration.kind.describe(),
+                declaration.name
+            )
         }
         _ => head(text, declaration),
     }
@@ -145,7 +166,10 @@ pub fn hover(view: &View, offset: usize) -> Option<Hover> {
 /// Go to definition.
 pub fn definition(view: &View, offset: usize) -> Option<Location> {
     let (_, declaration) = declaration_at(view, offset)?;
-    Some(Location::new(view.uri.clone(), view.range(declaration.span)))
+    Some(Location::new(
+        view.uri.clone(),
+        view.range(declaration.span),
+    ))
 }
 
 /// Find references (with the declaration when asked).
@@ -166,13 +190,17 @@ pub type RenameError = String;
 
 /// Rename a declaration and every reference to it.
 pub fn rename(view: &View, offset: usize, new_name: &str) -> Result<WorkspaceEdit, RenameError> {
-    let (id, declaration) =
-        declaration_at(view, offset).ok_or("there is no declared name here")?;
+    let (id, declaration) = declaration_at(view, offset).ok_or("there is no declared name here")?;
     if declaration.kind == Kind::Test {
         return Err("a test's name is a text: edit it in place".into());
     }
-    let valid = new_name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && new_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let valid = new_name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && new_name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid || ordo_dsl::KEYWORDS.contains(&new_name) {
         return Err(format!("`{new_name}` is not a valid name"));
     }
@@ -214,7 +242,10 @@ fn symbol(view: &View, names: &Index, id: usize, declaration: &Declaration) -> D
         declaration.extent.start.min(declaration.span.start),
         declaration.extent.end.max(declaration.span.end),
     ));
-    #[allow(deprecated, reason = "`deprecated` is a required field of the protocol's type")]
+    #[allow(
+        deprecated,
+        reason = "`deprecated` is a required field of the protocol's type"
+    )]
     DocumentSymbol {
         name: declaration.name.clone(),
         detail: Some(declaration.kind.describe().to_string()),

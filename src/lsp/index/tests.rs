@@ -21,7 +21,7 @@ fn index() -> Index {
 }
 
 /// The declaration named at the `nth` occurrence of `needle`.
-fn at(index: &Index, needle: &str, nth: usize) -> Option<&Declaration> {
+fn at<'a>(index: &'a Index, needle: &str, nth: usize) -> Option<&'a Declaration> {
     let offset = SOURCE.match_indices(needle).nth(nth)?.0;
     index.declaration(index.at(offset)?)
 }
@@ -35,7 +35,10 @@ fn names_resolve_to_their_declarations() {
     let gold = at(&index, "gold =>", 0).expect("gold pattern");
     assert_eq!(gold.kind, Kind::EnumValue);
     let silver = at(&index, "silver\n", 0).expect("Tier.silver");
-    assert_eq!((silver.kind, silver.name.as_str()), (Kind::EnumValue, "silver"));
+    assert_eq!(
+        (silver.kind, silver.name.as_str()),
+        (Kind::EnumValue, "silver")
+    );
 }
 
 #[test]
