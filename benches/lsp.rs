@@ -83,8 +83,10 @@ impl Server {
     }
 
     fn change(&mut self, uri: &str, version: i64, text: &str) {
-        self.send(json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
-            "textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}}));
+        self.send(
+            json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}}),
+        );
     }
 
     fn diagnostics_of_version(&mut self, version: i64) {
@@ -100,12 +102,17 @@ impl Server {
 }
 
 fn bench(c: &mut Criterion) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/conveyors/conveyors.ordo");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/conveyors/conveyors.ordo"
+    );
     let text = std::fs::read_to_string(path).expect("example");
     let uri = format!("file://{path}");
     let mut server = Server::start();
-    server.send(json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
-        "textDocument": {"uri": uri, "languageId": "ordo", "version": 0, "text": text}}}));
+    server.send(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+        "textDocument": {"uri": uri, "languageId": "ordo", "version": 0, "text": text}}}),
+    );
     let mut version = 0;
     // Each edit adds or removes a comment line at the end, so every text is new.
     let edited = |version: i64| {

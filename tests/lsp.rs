@@ -34,7 +34,11 @@ impl Client {
             next_id: 1,
             notifications: Vec::new(),
         };
-        let encodings = if utf8 { json!(["utf-8", "utf-16"]) } else { json!(["utf-16"]) };
+        let encodings = if utf8 {
+            json!(["utf-8", "utf-16"])
+        } else {
+            json!(["utf-16"])
+        };
         let result = client.request(
             "initialize",
             json!({"processId": null, "rootUri": null, "capabilities": {"general": {"positionEncodings": encodings}}}),
@@ -146,7 +150,12 @@ fn position(text: &str, needle: &str, nth: usize, shift: usize) -> Value {
     let offset = text.match_indices(needle).nth(nth).expect("needle").0;
     let before = &text[..offset];
     let line = before.matches('\n').count();
-    let column = before.rsplit('\n').next().unwrap_or("").encode_utf16().count();
+    let column = before
+        .rsplit('\n')
+        .next()
+        .unwrap_or("")
+        .encode_utf16()
+        .count();
     json!({"line": line, "character": column + shift})
 }
 
@@ -154,7 +163,8 @@ fn at(uri: &str, text: &str, needle: &str, nth: usize) -> Value {
     json!({"textDocument": {"uri": uri}, "position": position(text, needle, nth, 1)})
 }
 
-const BROKEN: &str = "ruleset demo version \"1.0.0\"\ninput { quantity: Int }\noutput double = quantty * 2\n";
+const BROKEN: &str =
+    "ruleset demo version \"1.0.0\"\ninput { quantity: Int }\noutput double = quantty * 2\n";
 
 #[test]
 fn diagnostics_appear_at_their_ranges_and_clear_when_fixed() {
@@ -170,7 +180,12 @@ fn diagnostics_appear_at_their_ranges_and_clear_when_fixed() {
         diagnostic["range"],
         json!({"start": {"line": 2, "character": 16}, "end": {"line": 2, "character": 23}})
     );
-    assert!(diagnostic["message"].as_str().unwrap().contains("did you mean `quantity`?"));
+    assert!(
+        diagnostic["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `quantity`?")
+    );
 
     // The quick fix replaces the name.
     let actions = client.request(
@@ -182,7 +197,11 @@ fn diagnostics_appear_at_their_ranges_and_clear_when_fixed() {
     assert_eq!(edit["range"], diagnostic["range"]);
 
     // A syntax error while typing, then the fix: one publication after the edits pause.
-    client.change(uri, 2, "ruleset demo version \"1.0.0\"\ninput { quantity: Int }\noutput double = ");
+    client.change(
+        uri,
+        2,
+        "ruleset demo version \"1.0.0\"\ninput { quantity: Int }\noutput double = ",
+    );
     client.change(uri, 3, &BROKEN.replace("quantty", "quantity"));
     assert_eq!(client.diagnostics(uri), Vec::<Value>::new());
     client.shutdown();
@@ -194,14 +213,18 @@ fn syntax_errors_and_utf16_positions() {
     assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
     let uri = "file:///tmp/ordo-lsp-test/accents.ordo";
     // "é" and "𝄞" take one and two UTF-16 units but two and four bytes.
-    let text = "ruleset demo version \"1.0.0\"\ninput { quantity: Int }\noutput label = \"é𝄞\" + nope\n";
+    let text =
+        "ruleset demo version \"1.0.0\"\ninput { quantity: Int }\noutput label = \"é𝄞\" + nope\n";
     client.open(uri, text);
     let diagnostics = client.diagnostics(uri);
     let unknown = diagnostics
         .iter()
         .find(|d| d["code"] == "E0002")
         .expect("unknown name");
-    assert_eq!(unknown["range"]["start"], json!({"line": 2, "character": 23}));
+    assert_eq!(
+        unknown["range"]["start"],
+        json!({"line": 2, "character": 23})
+    );
     client.change(uri, 2, "ruleset demo version \"1.0.0\"\ninput {");
     let diagnostics = client.diagnostics(uri);
     assert_eq!(diagnostics[0]["code"], "E0001");
@@ -213,11 +236,18 @@ fn utf8_positions_when_the_client_offers_them() {
     let (mut client, result) = Client::start(true);
     assert_eq!(result["capabilities"]["positionEncoding"], "utf-8");
     let uri = "file:///tmp/ordo-lsp-test/accents.ordo";
-    let text = "ruleset demo version \"1.0.0\"\ninput { quantity: Int }\noutput label = \"é𝄞\" + nope\n";
+    let text =
+        "ruleset demo version \"1.0.0\"\ninput { quantity: Int }\noutput label = \"é𝄞\" + nope\n";
     client.open(uri, text);
     let diagnostics = client.diagnostics(uri);
-    let unknown = diagnostics.iter().find(|d| d["code"] == "E0002").expect("unknown name");
-    assert_eq!(unknown["range"]["start"], json!({"line": 2, "character": 26}));
+    let unknown = diagnostics
+        .iter()
+        .find(|d| d["code"] == "E0002")
+        .expect("unknown name");
+    assert_eq!(
+        unknown["range"]["start"],
+        json!({"line": 2, "character": 26})
+    );
     client.shutdown();
 }
 
@@ -227,58 +257,122 @@ fn the_examples_have_no_errors_and_answer_about_names() {
     let (uri, text) = example("bikes");
     client.open(&uri, &text);
     let diagnostics = client.diagnostics(&uri);
-    assert!(diagnostics.iter().all(|d| d["severity"] != 1), "{diagnostics:?}");
+    assert!(
+        diagnostics.iter().all(|d| d["severity"] != 1),
+        "{diagnostics:?}"
+    );
 
     // Hover: an input's declaration with its refinement and doc comment.
-    let hover = client.request("textDocument/hover", at(&uri, &text, "fleet_discount of", 0));
+    let hover = client.request(
+        "textDocument/hover",
+        at(&uri, &text, "fleet_discount of", 0),
+    );
     let shown = hover["contents"]["value"].as_str().unwrap();
-    assert!(shown.contains("fleet_discount: Percent in 0%..100% = 0%"), "{shown}");
+    assert!(
+        shown.contains("fleet_discount: Percent in 0%..100% = 0%"),
+        "{shown}"
+    );
     assert!(shown.contains("A negotiated unit discount"), "{shown}");
     // A value's type; a decision's signature with its outputs' types.
     let hover = client.request("textDocument/hover", at(&uri, &text, "unit_price\n", 0));
-    assert!(hover["contents"]["value"].as_str().unwrap().contains("let unit_price: Decimal"));
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("let unit_price: Decimal")
+    );
     let hover = client.request("textDocument/hover", at(&uri, &text, "shipping.fee", 0));
     let shown = hover["contents"]["value"].as_str().unwrap();
-    assert!(shown.contains("decision shipping hit first -> { zone: Text, fee: Decimal }"), "{shown}");
+    assert!(
+        shown.contains("decision shipping hit first -> { zone: Text, fee: Decimal }"),
+        "{shown}"
+    );
     // An expression's type.
     let hover = client.request("textDocument/hover", at(&uri, &text, "* quantity", 0));
-    assert!(hover["contents"]["value"].as_str().unwrap().contains(": Decimal"), "{hover}");
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains(": Decimal"),
+        "{hover}"
+    );
 
     // Definition: a field of a decision, an enum value, a table.
-    let definition = client.request("textDocument/definition", at(&uri, &text, "shipping.zone", 0));
-    assert_eq!(definition["range"]["start"], position(&text, "decision shipping", 0, 9));
-    let definition = client.request("textDocument/definition", at(&uri, &text, "electric then", 0));
-    assert_eq!(definition["range"]["start"], position(&text, "electric }", 0, 0));
+    let definition = client.request(
+        "textDocument/definition",
+        at(&uri, &text, "shipping.zone", 0),
+    );
+    assert_eq!(
+        definition["range"]["start"],
+        position(&text, "decision shipping", 0, 9)
+    );
+    let definition = client.request(
+        "textDocument/definition",
+        at(&uri, &text, "electric then", 0),
+    );
+    assert_eq!(
+        definition["range"]["start"],
+        position(&text, "electric }", 0, 0)
+    );
 
     // References: the declaration and every use.
     let references = client.request(
         "textDocument/references",
         json!({"textDocument": {"uri": uri}, "position": position(&text, "shipment_kg =", 0, 1), "context": {"includeDeclaration": true}}),
     );
-    assert_eq!(references.as_array().unwrap().len(), text.matches("shipment_kg").count());
+    assert_eq!(
+        references.as_array().unwrap().len(),
+        text.matches("shipment_kg").count()
+    );
 
     // Completion: members after a dot, names with types elsewhere.
     let completion = client.request(
         "textDocument/completion",
         json!({"textDocument": {"uri": uri}, "position": position(&text, "ship_to.country", 0, 8)}),
     );
-    let labels: Vec<&str> = completion.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    let labels: Vec<&str> = completion
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
     assert_eq!(labels, ["country", "express"]);
     let completion = client.request(
         "textDocument/completion",
         json!({"textDocument": {"uri": uri}, "position": position(&text, "output weight_kg", 0, 0)}),
     );
     let items = completion.as_array().unwrap();
-    let quantity = items.iter().find(|i| i["label"] == "quantity").expect("quantity");
+    let quantity = items
+        .iter()
+        .find(|i| i["label"] == "quantity")
+        .expect("quantity");
     assert_eq!(quantity["detail"], "input quantity: Int");
-    assert!(items.iter().any(|i| i["label"] == "round" && i["detail"].as_str().unwrap().starts_with("round(x, places")));
+    assert!(
+        items.iter().any(|i| i["label"] == "round"
+            && i["detail"].as_str().unwrap().starts_with("round(x, places"))
+    );
     assert!(items.iter().any(|i| i["label"] == "electric"));
-    assert!(items.iter().any(|i| i["label"] == "decision" && i["kind"] == 14));
+    assert!(
+        items
+            .iter()
+            .any(|i| i["label"] == "decision" && i["kind"] == 14)
+    );
 
     // Outline.
-    let symbols = client.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
-    let names: Vec<&str> = symbols.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"Frame") && names.contains(&"shipping") && names.contains(&"quote"), "{names:?}");
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Frame") && names.contains(&"shipping") && names.contains(&"quote"),
+        "{names:?}"
+    );
     client.shutdown();
 }
 
@@ -306,15 +400,30 @@ fn rename_edits_every_occurrence_and_formatting_lays_out() {
         "textDocument/rename",
         json!({"textDocument": {"uri": uri}, "position": position(&text, "quantity: Int", 0, 2), "newName": "let"}),
     );
-    assert!(refused["error"]["message"].as_str().unwrap().contains("not a valid name"));
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid name")
+    );
 
     // Formatting: a formatted example needs no edit; a squashed file gets one.
-    let none = client.request("textDocument/formatting", json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}));
+    let none = client.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
     assert_eq!(none, json!([]));
-    let messy = "ruleset demo version \"1.0.0\"\ninput {   quantity :Int }\noutput double=quantity*2\n";
+    let messy =
+        "ruleset demo version \"1.0.0\"\ninput {   quantity :Int }\noutput double=quantity*2\n";
     client.change(&uri, 2, messy);
-    let edits = client.request("textDocument/formatting", json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}));
+    let edits = client.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
     let formatted = edits[0]["newText"].as_str().unwrap();
-    assert!(formatted.contains("output double = quantity * 2"), "{formatted}");
+    assert!(
+        formatted.contains("output double = quantity * 2"),
+        "{formatted}"
+    );
     client.shutdown();
 }

@@ -34,8 +34,11 @@ use serde_json::Value as Json;
 use document::Document;
 use position::Encoding;
 
-/// How long edits must pause before a document's diagnostics are recomputed.
-pub const DEBOUNCE: Duration = Duration::from_millis(150);
+/// How long edits must pause before a document's diagnostics are recomputed: long enough to
+/// take a burst of changes (a paste, a multi-cursor edit, key repeat) in one analysis, short
+/// enough that diagnostics follow typing (an analysis of the largest example takes a few
+/// milliseconds, benches/RESULTS.md).
+pub const DEBOUNCE: Duration = Duration::from_millis(30);
 
 /// Serves one client on standard input and output until it asks to exit.
 pub fn run() -> Result<(), String> {
