@@ -358,6 +358,20 @@ fn the_examples_have_no_errors_and_answer_about_names() {
             .any(|i| i["label"] == "decision" && i["kind"] == 14)
     );
 
+    // Where an enum is expected, its values first.
+    let completion = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": position(&text, "frame == cargo", 0, 9)}),
+    );
+    let expected: Vec<&str> = completion
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["preselect"] == true)
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(expected, ["city", "trekking", "gravel", "cargo"]);
+
     // Outline.
     let symbols = client.request(
         "textDocument/documentSymbol",

@@ -84,12 +84,26 @@ pub fn complete(view: &View, offset: usize) -> Vec<CompletionItem> {
     if let Some(path) = before.get(..word_start).and_then(|b| b.strip_suffix('.')) {
         return members(view, names, path);
     }
-    let mut items: Vec<CompletionItem> = names
-        .locals_at(offset)
-        .chain(names.top_level())
-        .filter(|(_, d)| !matches!(d.kind, Kind::Test | Kind::Constraint | Kind::Trigger))
-        .map(|(_, d)| item(view, d))
+    let prefix = before.get(..word_start).unwrap_or("");
+    let mut items: Vec<CompletionItem> = expected_enum(names, prefix)
+        .map(|id| names.members(id))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|m| names.declaration(m))
+        .map(|d| CompletionItem {
+            // The values of the enum the comparison expects come first.
+            sort_text: Some(format!("0{}", d.name)),
+            preselect: Some(true),
+            ..item(view, d)
+        })
         .collect();
+    items.extend(
+        names
+            .locals_at(offset)
+            .chain(names.top_level())
+            .filter(|(_, d)| !matches!(d.kind, Kind::Test | Kind::Constraint | Kind::Trigger))
+            .map(|(_, d)| item(view, d)),
+    );
     items.extend(
         names
             .declarations
@@ -99,6 +113,43 @@ pub fn complete(view: &View, offset: usize) -> Vec<CompletionItem> {
     );
     items.extend(keywords_and_builtins());
     items
+}
+
+/// The enum a comparison expects: `frame == ` or `ship_to.zone != ` with an enum-typed name.
+fn expected_enum(names: &Index, prefix: &str) -> Option<usize> {
+    let trimmed = prefix.trim_end();
+    let operand = trimmed
+        .strip_suffix("==")
+        .or_else(|| trimmed.strip_suffix("!="))?
+        .trim_end();
+    let id = resolve_path(names, operand)?;
+    let type_name = names.declaration(id)?.type_name.as_ref()?;
+    names
+        .named(type_name)
+        .filter(|&e| names.declaration(e).is_some_and(|d| d.kind == Kind::Enum))
+}
+
+/// The declaration a dotted path ending `text` names (its first name in scope at its end).
+fn resolve_path(names: &Index, text: &str) -> Option<usize> {
+    let start = text
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .map_or(0, |i| i + 1);
+    let mut segments = text.get(start..)?.split('.');
+    let first = segments.next()?;
+    let mut owner = names
+        .locals_at(text.len())
+        .find(|(_, d)| d.name == first)
+        .map(|(id, _)| id)
+        .or_else(|| names.named(first));
+    for segment in segments {
+        owner = owner.and_then(|id| {
+            names
+                .members(id)
+                .into_iter()
+                .find(|&m| names.declaration(m).is_some_and(|d| d.name == segment))
+        });
+    }
+    owner
 }
 
 /// The members after `path.`: the last name of a dotted path, resolved from its first.
@@ -117,19 +168,7 @@ fn members(view: &View, names: &Index, path: &str) -> Vec<CompletionItem> {
             .map(|(_, d)| item(view, d))
             .collect();
     }
-    let mut owner = names
-        .locals_at(path.len())
-        .find(|(_, d)| d.name == first)
-        .map(|(id, _)| id)
-        .or_else(|| names.named(first));
-    for segment in segments {
-        owner = owner.and_then(|id| {
-            names
-                .members(id)
-                .into_iter()
-                .find(|&m| names.declaration(m).is_some_and(|d| d.name == segment))
-        });
-    }
+    let owner = resolve_path(names, path);
     owner
         .map(|id| names.members(id))
         .unwrap_or_default()
