@@ -1,3 +1,9 @@
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test client whose exchange fails must stop loudly; answers are read by JSON index"
+)]
 //! `ordo lsp` driven as an editor drives it: JSON-RPC messages with `Content-Length` framing
 //! over the server's standard input and output.
 
