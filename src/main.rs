@@ -2,6 +2,7 @@
 
 mod commands;
 mod files;
+mod lsp;
 mod output;
 mod repl;
 
@@ -43,6 +44,8 @@ enum Command {
     Repl(commands::repl::Args),
     /// Serve rulesets over HTTP: publish versions, evaluate them, read the audit log.
     Serve(commands::serve::Args),
+    /// A language server for editors, over standard input and output.
+    Lsp(commands::lsp::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::run(&args),
         Command::Repl(args) => commands::repl::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
+        Command::Lsp(args) => commands::lsp::run(&args),
     };
     ExitCode::from(code)
 }

@@ -72,6 +72,7 @@ pub use json::{
 };
 pub use ordo_dsl::{Diagnostic, DiagnosticKind, Diagnostics};
 pub use registry::{Registry, Selector};
+pub use ruleset::analysis::Analysis;
 pub use ruleset::schema;
 pub use ruleset::{Evaluation, Input, Ruleset, Violation};
 /// The exact decimal every amount is (rust_decimal's), for hosts that add results up.

@@ -9,6 +9,7 @@ pub mod eval;
 pub mod fmt;
 pub mod graph;
 pub mod lint;
+pub mod lsp;
 pub mod repl;
 mod request;
 pub mod serve;

@@ -28,7 +28,17 @@ fn boxed(e: Expr) -> Box<Expr> {
 
 impl Lowerer<'_> {
     /// Lowers an expression; `expected` guides enum-value resolution and empty collections.
+    /// When the compile records types (for editors), the expression's type is noted with its
+    /// span.
     pub fn expr(&mut self, e: &ast::Expr, expected: Option<&Type>) -> Typed {
+        let typed = self.lower_expr(e, expected);
+        if let Some(types) = &mut self.expression_types {
+            types.push((e.span, typed.1.clone()));
+        }
+        typed
+    }
+
+    fn lower_expr(&mut self, e: &ast::Expr, expected: Option<&Type>) -> Typed {
         match &e.kind {
             ExprKind::Number(n) => {
                 let ty = if n.scale() == 0 {

@@ -66,10 +66,35 @@ pub fn compile(
     source: &str,
     files: &DataFiles,
 ) -> Result<Compiled, Diagnostics> {
+    compile_stages(ruleset, source, files, None).0
+}
+
+/// The type of every expression the checker saw, with its span, in the order checked; the
+/// type names are written with the ruleset's enum names (`Optional<Region>`).
+pub type ExpressionTypes = Vec<(ordo_dsl::Span, String)>;
+
+/// Compiles like [`compile`] and also returns the type of every expression checked — even
+/// when the ruleset has errors, as far as the checker got (what an editor's hover shows).
+pub fn compile_recording_types(
+    ruleset: &ast::Ruleset,
+    source: &str,
+    files: &DataFiles,
+) -> (Result<Compiled, Diagnostics>, ExpressionTypes) {
+    let (compiled, types) = compile_stages(ruleset, source, files, Some(Vec::new()));
+    (compiled, types.unwrap_or_default())
+}
+
+fn compile_stages(
+    ruleset: &ast::Ruleset,
+    source: &str,
+    files: &DataFiles,
+    expression_types: Option<Vec<(ordo_dsl::Span, Type)>>,
+) -> (Result<Compiled, Diagnostics>, Option<ExpressionTypes>) {
     let mut diags = Vec::new();
     check_version(&ruleset.version, &mut diags);
     let symbols = Symbols::collect(ruleset, &mut diags);
     let mut lowerer = Lowerer::new(ruleset, source, symbols, diags, files);
+    lowerer.expression_types = expression_types;
     lowerer.lower_all();
     let Lowerer {
         diags,
@@ -78,10 +103,17 @@ pub fn compile(
         spans,
         tests,
         remarks,
+        expression_types,
         ..
     } = lowerer;
+    let expression_types = expression_types.map(|types| {
+        types
+            .into_iter()
+            .map(|(span, ty)| (span, ty.display(&program.enums).to_string()))
+            .collect()
+    });
     if crate::cancel::cancelled() {
-        return Err(cancelled(ruleset.name.span));
+        return (Err(cancelled(ruleset.name.span)), expression_types);
     }
     let mut diags = diags;
     let mut program = program;
@@ -91,7 +123,7 @@ pub fn compile(
         graph::resolve_input_deps(&edges, &mut program);
         inputs::mark_ordered_sets(&mut program);
     }
-    if diags.is_empty() {
+    let compiled = if diags.is_empty() {
         Ok(Compiled {
             program,
             tests,
@@ -99,7 +131,8 @@ pub fn compile(
         })
     } else {
         Err(Diagnostics(diags).normalized())
-    }
+    };
+    (compiled, expression_types)
 }
 
 /// The one diagnostic of a compilation cancelled part way (see [`crate::Cancel`]): what was
@@ -176,6 +209,8 @@ pub(crate) struct Lowerer<'a> {
     line_starts: Vec<usize>,
     /// The ids of the constraints lowered so far (a duplicate id is one lookup away).
     pub constraint_ids: HashSet<String>,
+    /// When recording (for editors): the type of every expression lowered, with its span.
+    pub expression_types: Option<Vec<(ordo_dsl::Span, Type)>>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -240,6 +275,7 @@ impl<'a> Lowerer<'a> {
                 .chain(source.match_indices('\n').map(|(i, _)| i + 1))
                 .collect(),
             constraint_ids: HashSet::new(),
+            expression_types: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! JSON is the JSON layer's (`crate::json`); each feature (configure, workflow, testing, lint,
 //! diff) adds its own `impl Ruleset` in its own module.
 
+pub mod analysis;
 mod evaluation;
 pub mod schema;
 
@@ -107,7 +108,16 @@ impl Ruleset {
         }
         let ast = ordo_dsl::parse(source)?;
         let compiled = crate::compile::compile(&ast, source, files)?;
-        let canonical = crate::hash::canonical_form(&ast, files);
+        Ok(Ruleset::from_compiled(compiled, &ast, files))
+    }
+
+    /// The handle over a compiled program: its canonical form and hash computed.
+    fn from_compiled(
+        compiled: crate::compile::Compiled,
+        ast: &ordo_dsl::ast::Ruleset,
+        files: &DataFiles,
+    ) -> Ruleset {
+        let canonical = crate::hash::canonical_form(ast, files);
         let hash = crate::hash::hash_of_canonical(&canonical);
         let mut ruleset = Ruleset::from_parts(
             Arc::new(compiled.program),
@@ -116,7 +126,7 @@ impl Ruleset {
             canonical,
         );
         ruleset.remarks = Arc::from(compiled.remarks);
-        Ok(ruleset)
+        ruleset
     }
 
     /// The names of the data files a ruleset's tables read (`from "NAME"`), each once, in
