@@ -168,6 +168,127 @@ pub fn wrapped(head: &str, e: &Expr, columns: usize, width: usize) -> Vec<String
     lines
 }
 
+/// `head` followed by `e` as lines, each with its depth (in indentation levels) below the
+/// first line's. What fits in `width` at `columns` of indentation stays on one line; what does
+/// not is broken at its structure: a record one field per line, a list one element per line, a
+/// list comprehension around its broken body, a `match` one arm per line, an `if` chain before
+/// each `else`, and an operator chain as [`wrapped`] breaks it. Parts are broken the same way,
+/// so nested records and lists of records read as blocks.
+pub fn layout(head: &str, e: &Expr, columns: usize, width: usize) -> Vec<(usize, String)> {
+    let flat = format!("{head}{}", expr(e));
+    if columns + flat.chars().count() <= width {
+        return vec![(0, flat)];
+    }
+    let inner = columns + 2;
+    match &e.kind {
+        ExprKind::Record(fields) if !fields.is_empty() => {
+            let parts = fields
+                .iter()
+                .map(|f| layout(&format!("{}: ", f.name.name), &f.value, inner, width))
+                .collect();
+            block(format!("{head}{{"), parts, "}")
+        }
+        ExprKind::List(items) if !items.is_empty() => {
+            let parts = items.iter().map(|i| layout("", i, inner, width)).collect();
+            block(format!("{head}["), parts, "]")
+        }
+        ExprKind::ListComprehension {
+            var,
+            collection,
+            body,
+            filter,
+        } if breakable(body) => {
+            let mut lines = layout(&format!("{head}["), body, columns, width);
+            let mut tail = format!(" for {} in {}", var.name, expr(collection));
+            if let Some(filter) = filter {
+                tail.push_str(&format!(" if {}", expr(filter)));
+            }
+            tail.push(']');
+            if let Some((_, last)) = lines.last_mut() {
+                last.push_str(&tail);
+            }
+            lines
+        }
+        ExprKind::Match { scrutinee, arms } if !arms.is_empty() => {
+            let mut lines = vec![(0, format!("{head}match {} {{", expr(scrutinee)))];
+            let mut previous: Option<String> = None;
+            for arm in arms {
+                let patterns = if arm.wildcard {
+                    "_".to_string()
+                } else {
+                    list(&arm.patterns)
+                };
+                let arm_lines = layout(&format!("{patterns} => "), &arm.body, inner, width);
+                if let (Some(tail), Some((_, first))) = (previous.take(), arm_lines.first())
+                    && needs_comma(&tail, first)
+                    && let Some((_, last)) = lines.last_mut()
+                {
+                    last.push(',');
+                }
+                previous = arm_lines.last().map(|(_, l)| l.clone());
+                lines.extend(arm_lines.into_iter().map(|(d, l)| (d + 1, l)));
+            }
+            lines.push((0, "}".to_string()));
+            lines
+        }
+        ExprKind::If { .. } => {
+            // `if a then x else if b then y else z`: one line per branch.
+            let mut lines = Vec::new();
+            let mut node = e;
+            let mut lead = head.to_string();
+            while let ExprKind::If {
+                condition,
+                then_branch,
+                else_branch,
+            } = &node.kind
+            {
+                let depth = usize::from(!lines.is_empty());
+                lines.push((
+                    depth,
+                    format!("{lead}if {} then {}", expr(condition), expr(then_branch)),
+                ));
+                lead = "else ".to_string();
+                node = else_branch;
+            }
+            lines.push((1, format!("else {}", expr(node))));
+            lines
+        }
+        _ => wrapped(head, e, columns, width)
+            .into_iter()
+            .enumerate()
+            .map(|(i, line)| (usize::from(i > 0), line))
+            .collect(),
+    }
+}
+
+/// Whether [`layout`] can break `e` at its structure (a comprehension is broken around such a
+/// body only).
+fn breakable(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Record(items) => !items.is_empty(),
+        ExprKind::List(items) => !items.is_empty(),
+        ExprKind::Match { .. } => true,
+        _ => false,
+    }
+}
+
+/// `open`, the parts one level deeper and separated by commas, then `close`.
+fn block(open: String, parts: Vec<Vec<(usize, String)>>, close: &str) -> Vec<(usize, String)> {
+    let mut lines = vec![(0, open)];
+    let count = parts.len();
+    for (i, part) in parts.into_iter().enumerate() {
+        let last = part.len().saturating_sub(1);
+        for (j, (depth, mut line)) in part.into_iter().enumerate() {
+            if j == last && i + 1 < count {
+                line.push(',');
+            }
+            lines.push((depth + 1, line));
+        }
+    }
+    lines.push((0, close.to_string()));
+    lines
+}
+
 /// `e` wrapped in parentheses when its precedence is below `min`.
 fn write_at(out: &mut String, e: &Expr, min: u8) {
     if precedence(e) < min {
