@@ -99,6 +99,6 @@ fn a_change_log_line_without_its_timestamp_fails_the_batch_with_its_path() {
     let answer = server
         .client(Some(EVALUATOR))
         .evaluate("sync", &json!({"input": input}));
-    answer.assert_error(400, "missing_input");
-    assert_eq!(answer.json()["path"], "changes[3].changed_at");
+    answer.assert_error(422, "missing_input");
+    assert_eq!(answer.json()["error"]["path"], "changes[3].changed_at");
 }
