@@ -52,7 +52,9 @@ fn patterns_normalise_and_check_values() {
 }
 
 fn diagnostics(source: &str) -> Vec<(String, String)> {
-    let errors = Ruleset::compile(source).err().expect("a compile error");
+    let Err(errors) = Ruleset::compile(source) else {
+        panic!("a compile error was expected");
+    };
     errors
         .iter()
         .map(|d| (d.kind.as_str().to_string(), d.message.clone()))
