@@ -410,19 +410,8 @@ impl Printer<'_> {
         }
     }
 
-    /// `head` + `value`, broken over continuation lines when it is too wide: at its structure
-    /// ([`e::layout`]) when formatting, only before operators in the canonical form (whose
-    /// layout, and so every ruleset's hash, stays what it was).
+    /// `head` + `value`, broken over continuation lines when it is too wide.
     fn wrapped(&mut self, head: &str, value: &Expr) {
-        if self.keep {
-            let base = self.indent;
-            for (depth, line) in e::layout(head, value, self.columns(), WIDTH) {
-                self.indent = base + depth;
-                self.line(&line);
-            }
-            self.indent = base;
-            return;
-        }
         let lines = e::wrapped(head, value, self.columns(), WIDTH);
         for (i, line) in lines.iter().enumerate() {
             if i == 1 {
@@ -685,15 +674,9 @@ impl Printer<'_> {
                     previous_tail = Some("}".into());
                 }
                 _ => {
-                    let head = format!("{}: ", field.name.name);
-                    let lines = e::layout(&head, &field.value, self.columns(), WIDTH);
-                    previous_tail = lines.last().map(|(_, l)| l.clone());
-                    let base = self.indent;
-                    for (depth, line) in lines {
-                        self.indent = base + depth;
-                        self.line(&line);
-                    }
-                    self.indent = base;
+                    let text = e::record_field(field);
+                    self.line(&text);
+                    previous_tail = Some(text);
                 }
             }
             self.done(field.span);

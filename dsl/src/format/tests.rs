@@ -92,33 +92,3 @@ fn a_field_of_a_dated_lookup_keeps_its_parentheses() {
     assert!(out.contains("let x = (t[k] at d).f + t[k].f\n"), "{out}");
     assert!(same_tree(&parse(src).unwrap(), &parse(&out).unwrap()));
 }
-
-#[test]
-fn wide_records_lists_matches_and_ifs_are_broken_at_their_structure() {
-    let src = "ruleset t version \"1.0.0\"\n\
-        enum F { a, b, c }\n\
-        fn n(f: F, v: Text) -> Text = match f { a => lower(v), b => upper(v), c => \"a rather long literal text to pass the width of the line\" }\n\
-        fn pick(x: Int) -> Text = if x > 10 then \"more than ten of them, which is a lot\" else if x > 5 then \"more than five\" else \"few\"\n\
-        output rows = [{ position: i, label: \"row number {i}\", doubled: i * 2, tripled: i * 3, squared: i * i } for i in [1, 2, 3] if i > 1]\n\
-        output short = { a: 1, b: 2 }\n\
-        test \"t\" { given { } expect rows == [{ position: 2, label: \"row number 2\", doubled: 4, tripled: 6, squared: 4 }, { position: 3, label: \"row number 3\", doubled: 6, tripled: 9, squared: 9 }] }\n";
-    let out = fmt(src);
-    let expected = "ruleset t version \"1.0.0\"\n\n\
-enum F { a, b, c }\n\n\
-fn n(f: F, v: Text) -> Text = match f {\n  a => lower(v)\n  b => upper(v)\n  c => \"a rather long literal text to pass the width of the line\"\n}\n\n\
-fn pick(x: Int) -> Text = if x > 10 then \"more than ten of them, which is a lot\"\n  else if x > 5 then \"more than five\"\n  else \"few\"\n\n\
-output rows = [{\n  position: i,\n  label: \"row number {i}\",\n  doubled: i * 2,\n  tripled: i * 3,\n  squared: i * i\n} for i in [1, 2, 3] if i > 1]\n\
-output short = { a: 1, b: 2 }\n\n\
-test \"t\" {\n  given {}\n  expect rows == [{ position: 2, label: \"row number 2\", doubled: 4, tripled: 6, squared: 4 }, { position: 3, label: \"row number 3\", doubled: 6, tripled: 9, squared: 9 }]\n}\n";
-    assert_eq!(out, expected);
-    // Idempotent, and the same tree.
-    assert_eq!(fmt(&out), out);
-    assert_eq!(
-        format_canonical(&parse(&out).unwrap()),
-        format_canonical(&parse(src).unwrap())
-    );
-    // The canonical form (the hash) keeps its one-line layout.
-    assert!(
-        format_canonical(&parse(src).unwrap()).contains("match f { a => lower(v), b => upper(v)")
-    );
-}
