@@ -153,6 +153,7 @@ const EXAMPLE_GOLDENS: &[(&str, &str)] = &[
     ("freight-parcel.json", EVALUATE),
     ("orders-order.json", EVALUATE),
     ("orders-submit.json", APPLY),
+    ("sync-batch.json", EVALUATE),
 ];
 
 /// Every golden result of the repository.

@@ -91,6 +91,11 @@ pub fn examples() -> &'static [Example] {
                 ["../../examples/orders/order.json"]
             ),
             example!(
+                "sync",
+                "../../examples/sync/sync.ordo",
+                ["../../examples/sync/batch.json"]
+            ),
+            example!(
                 "tickets",
                 "../../examples/tickets/tickets.ordo",
                 ["../../examples/tickets/ticket.json"]

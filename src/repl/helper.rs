@@ -34,7 +34,7 @@ pub const COMMANDS: [&str; 19] = [
 ];
 
 /// Built-in functions and special names of the language.
-pub const BUILTINS: [&str; 30] = [
+pub const BUILTINS: [&str; 34] = [
     "abs",
     "add_days",
     "all",
@@ -47,18 +47,22 @@ pub const BUILTINS: [&str; 30] = [
     "count",
     "day",
     "days_between",
+    "decimal",
     "ends_with",
     "floor",
     "graduated",
     "is_some",
     "len",
     "lower",
+    "matches",
     "max",
     "min",
     "month",
+    "replace",
     "round",
     "starts_with",
     "sum",
+    "trim",
     "upper",
     "valid",
     "volume",

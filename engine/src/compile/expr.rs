@@ -1401,6 +1401,43 @@ impl Lowerer<'_> {
         }
     }
 
+    /// The pattern of `matches` and `replace`: a text literal without interpolation that is a
+    /// valid regular expression, so a bad pattern is found when compiling, never when running.
+    fn check_pattern(&mut self, arg: Option<&ast::Expr>) {
+        let Some(arg) = arg else { return };
+        let written = match &arg.kind {
+            ExprKind::Text(parts) => match parts.as_slice() {
+                [] => Some(String::new()),
+                [TextPart::Literal(pattern)] => Some(pattern.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(pattern) = written else {
+            self.error(
+                Diagnostic::new(
+                    DiagnosticKind::TypeMismatch,
+                    arg.span,
+                    "the pattern must be a text literal without `{...}`",
+                )
+                .with_hint(
+                    "write the regular expression itself, e.g. \"[0-9]+\"; a brace is `\\{`",
+                ),
+            );
+            return;
+        };
+        if let Err(error) = regex::Regex::new(&pattern) {
+            self.error(
+                Diagnostic::new(
+                    DiagnosticKind::Invalid,
+                    arg.span,
+                    format!("`{pattern}` is not a regular expression"),
+                )
+                .with_hint(error.to_string()),
+            );
+        }
+    }
+
     /// A calendar's name as the last argument of a business-day function: its index.
     fn calendar_arg(&mut self, arg: &ast::Expr) -> Typed {
         let found = match &arg.kind {
@@ -1538,9 +1575,24 @@ impl Lowerer<'_> {
                 want(self, 0, &is_date, "a date");
                 Type::Int
             }
-            Builtin::Lower | Builtin::Upper => {
+            Builtin::Lower | Builtin::Upper | Builtin::Trim => {
                 want(self, 0, &is_text, "a text");
                 Type::Text
+            }
+            Builtin::Matches => {
+                want(self, 0, &is_text, "a text");
+                self.check_pattern(args.get(1));
+                Type::Bool
+            }
+            Builtin::Replace => {
+                want(self, 0, &is_text, "a text");
+                self.check_pattern(args.get(1));
+                want(self, 2, &is_text, "a text (the replacement)");
+                Type::Text
+            }
+            Builtin::DecimalOf => {
+                want(self, 0, &is_text, "a text");
+                Type::Decimal.optional()
             }
             Builtin::StartsWith | Builtin::EndsWith | Builtin::ContainsText => {
                 want(self, 0, &is_text, "a text");
@@ -1744,6 +1796,10 @@ const BUILTIN_NAMES: &[&str] = &[
     "weekday",
     "lower",
     "upper",
+    "trim",
+    "matches",
+    "replace",
+    "decimal",
     "hours_between",
     "minutes_between",
     "date",
@@ -1796,6 +1852,10 @@ fn builtin_named(name: &str) -> Option<(Builtin, (usize, Option<usize>))> {
         "add_business_days" => (Builtin::AddBusinessDays, (3, Some(3))),
         "business_days_between" => (Builtin::BusinessDaysBetween, (3, Some(3))),
         "is_business_day" => (Builtin::IsBusinessDay, (2, Some(2))),
+        "matches" => (Builtin::Matches, (2, Some(2))),
+        "replace" => (Builtin::Replace, (3, Some(3))),
+        "trim" => (Builtin::Trim, (1, Some(1))),
+        "decimal" => (Builtin::DecimalOf, (1, Some(1))),
         _ => return None,
     })
 }

@@ -171,6 +171,22 @@ pub(super) fn call(builtin: Builtin, args: &[Value], calendars: &[Calendar]) -> 
         Builtin::Weekday => int(i64::from(date(arg(0)?)?.weekday().number_from_monday())),
         Builtin::Lower => Value::text(&text(arg(0)?)?.to_lowercase()),
         Builtin::Upper => Value::text(&text(arg(0)?)?.to_uppercase()),
+        Builtin::Trim => Value::text(text(arg(0)?)?.trim()),
+        Builtin::Matches => {
+            let (subject, pattern) = (text(arg(0)?)?, text(arg(1)?)?);
+            Value::Bool(with_pattern(pattern, true, |re| re.is_match(subject))?)
+        }
+        Builtin::Replace => {
+            let (subject, pattern, with) = (text(arg(0)?)?, text(arg(1)?)?, text(arg(2)?)?);
+            let replaced = with_pattern(pattern, false, |re| {
+                re.replace_all(subject, regex::NoExpand(with)).into_owned()
+            })?;
+            Value::text(&replaced)
+        }
+        Builtin::DecimalOf => match num::parse_exact(text(arg(0)?)?) {
+            Some(n) => Value::Number(n),
+            None => Value::None,
+        },
         Builtin::StartsWith => Value::Bool(text(arg(0)?)?.starts_with(text(arg(1)?)?)),
         Builtin::EndsWith => Value::Bool(text(arg(0)?)?.ends_with(text(arg(1)?)?)),
         Builtin::ContainsText => Value::Bool(text(arg(0)?)?.contains(text(arg(1)?)?)),
@@ -215,6 +231,46 @@ pub(super) fn call(builtin: Builtin, args: &[Value], calendars: &[Calendar]) -> 
             Value::List(Arc::from(items))
         }
     })
+}
+
+/// The patterns of `matches` (anchored: the whole text) and `replace`, compiled once per
+/// thread. They are literals of compiled rulesets, so the cache stays small; it is emptied
+/// when it grows past a bound all the same.
+fn with_pattern<T>(
+    pattern: &str,
+    whole: bool,
+    f: impl FnOnce(&regex::Regex) -> T,
+) -> EvalResult<T> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    type Cache = RefCell<HashMap<String, regex::Regex>>;
+    thread_local! {
+        static WHOLE: Cache = RefCell::new(HashMap::new());
+        static ANYWHERE: Cache = RefCell::new(HashMap::new());
+    }
+    let lookup = |cache: &Cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(re) = cache.get(pattern) {
+            return Ok(f(re));
+        }
+        let compiled = if whole {
+            crate::ir::anchored(pattern)
+        } else {
+            regex::Regex::new(pattern)
+        }
+        .map_err(|e| invalid(format!("`{pattern}` is not a regular expression: {e}")))?;
+        if cache.len() >= 256 {
+            cache.clear();
+        }
+        let result = f(&compiled);
+        cache.insert(pattern.to_string(), compiled);
+        Ok(result)
+    };
+    if whole {
+        WHOLE.with(lookup)
+    } else {
+        ANYWHERE.with(lookup)
+    }
 }
 
 /// The elements of a list (`none` has none).

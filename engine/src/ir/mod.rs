@@ -560,6 +560,16 @@ pub enum Builtin {
     BusinessDaysBetween,
     /// `is_business_day(d, CAL)`.
     IsBusinessDay,
+    /// `matches(t, "REGEX")`: the whole text matches the pattern (a literal, checked when
+    /// compiled, as `matching` is).
+    Matches,
+    /// `replace(t, "REGEX", with)`: every match of the pattern replaced by `with`, as is.
+    Replace,
+    /// `trim(t)`: without leading and trailing white space.
+    Trim,
+    /// `decimal(t)`: the number a text holds, read as an input's number is; `none` when it
+    /// holds none.
+    DecimalOf,
 }
 
 /// What a workflow operation or the host puts in scope besides the input (spec §23–§24).
