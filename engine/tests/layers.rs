@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, u8)] = &[
     // 1. Values and numbers.
     ("error", 1),
+    ("cancel", 1),
     ("num", 1),
     ("scalar", 1),
     ("data_files", 1),
@@ -44,6 +45,7 @@ const LAYERS: &[(&str, u8)] = &[
 /// The edges allowed within one layer.
 const SAME_LAYER: &[(&str, &str)] = &[
     ("num", "error"),
+    ("cancel", "error"),
     ("value", "num"),
     ("value", "types"),
     ("scalar", "num"),
