@@ -134,6 +134,15 @@ fn a_token_limited_to_rulesets_works_only_with_them() {
         .assert_error(403, "forbidden");
     shop.get("/v1/rulesets/other/versions/latest")
         .assert_error(403, "forbidden");
+    // The portal's views of a ruleset hold to the same limits.
+    shop.get("/v1/rulesets/other/versions/latest/lint")
+        .assert_error(403, "forbidden");
+    shop.get("/v1/rulesets/other/diff?from=1.0.0&to=latest")
+        .assert_error(403, "forbidden");
+    assert_eq!(
+        shop.get("/v1/rulesets/demo/versions/latest/lint").status,
+        200
+    );
     // Refusals are in the audit log with the caller that was refused.
     let log = server
         .client(Some(AUDIT))

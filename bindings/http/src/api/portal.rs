@@ -152,6 +152,7 @@ pub async fn next(
 ) -> Result<Response, ApiError> {
     require_reader(&caller)?;
     let instance = load(&state, &id).await?;
+    caller.require_ruleset(&instance.ruleset)?;
     let decisions = state.ops().decisions(&id).await.map_err(store_failed)?;
     let timers = state.ops().timers(&id).await.map_err(store_failed)?;
     let ruleset = state.pinned(&instance)?;
@@ -213,7 +214,12 @@ pub async fn review(
         let page = state.ops().instances(query).await.map_err(store_failed)?;
         let full = page.len() == REVIEW_PAGE as usize;
         after = page.last().map(|(position, _)| *position);
-        instances.extend(page.into_iter().map(|(_, instance)| instance));
+        // A token limited to some rulesets sees only their instances.
+        instances.extend(
+            page.into_iter()
+                .map(|(_, instance)| instance)
+                .filter(|instance| caller.may_use(&instance.ruleset)),
+        );
         if instances.len() >= REVIEW_SCAN_LIMIT {
             instances.truncate(REVIEW_SCAN_LIMIT);
             break full;

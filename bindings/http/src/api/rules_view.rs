@@ -65,10 +65,11 @@ pub struct LintReport {
 )]
 pub async fn diff(
     State(state): State<AppState>,
-    Authenticated(_caller): Authenticated,
+    Authenticated(caller): Authenticated,
     Path(name): Path<String>,
     params: Result<Query<DiffParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    caller.require_ruleset(&name)?;
     let Query(params) = params.map_err(|e| ApiError::invalid_request(e.body_text()))?;
     let old = published(&state, &name, &params.from)?;
     let new = published(&state, &name, &params.to)?;
@@ -106,9 +107,10 @@ pub async fn diff(
 )]
 pub async fn lint(
     State(state): State<AppState>,
-    Authenticated(_caller): Authenticated,
+    Authenticated(caller): Authenticated,
     Path((name, version)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
+    caller.require_ruleset(&name)?;
     let published = published(&state, &name, &version)?;
     let report = state
         .cpu()
@@ -132,7 +134,10 @@ pub async fn lint(
 /// The published version `selector` picks, or `404`.
 fn published(state: &AppState, name: &str, selector: &str) -> Result<PublishedVersion, ApiError> {
     let selector = Selector::parse(selector).map_err(|e| ApiError::from_eval(&e))?;
-    Ok(state.catalog().resolve(name, &selector, state.today())?.clone())
+    Ok(state
+        .catalog()
+        .resolve(name, &selector, state.today())?
+        .clone())
 }
 
 /// The syntax tree of a published version (it compiled when it was published, so it parses).
