@@ -92,3 +92,14 @@ fn a_field_of_a_dated_lookup_keeps_its_parentheses() {
     assert!(out.contains("let x = (t[k] at d).f + t[k].f\n"), "{out}");
     assert!(same_tree(&parse(src).unwrap(), &parse(&out).unwrap()));
 }
+
+/// A byte-order mark in front of the file is not part of the first doc comment's line: the
+/// ruleset's doc reads the same with it as without it (found by the `parse` fuzz target).
+#[test]
+fn a_byte_order_mark_does_not_hide_the_first_doc_line() {
+    let src = "\u{feff}/// First line.\n/// Second line.\nruleset bom version \"1.0.0\"\n";
+    let with_mark = parse(src).unwrap();
+    let out = fmt(src);
+    assert!(!out.starts_with('\u{feff}'), "{out}");
+    assert!(same_tree(&with_mark, &parse(&out).unwrap()), "{out}");
+}

@@ -186,7 +186,9 @@ impl Builder<'_> {
 
     /// The `///` lines directly above the line where `start` is (blank lines break the run).
     pub(crate) fn doc_before(&self, start: usize) -> Vec<String> {
+        // A byte-order mark in front of the file is not part of its first line.
         let before = self.source.get(..start).unwrap_or("");
+        let before = before.strip_prefix('\u{feff}').unwrap_or(before);
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let (above, own_line) = before.split_at(line_start);
         if !own_line.trim().is_empty() {
