@@ -6,13 +6,10 @@ use axum::response::Response;
 use serde_json::Value as Json;
 
 use super::schema::{AuditEntry, AuditPage, AuditParams, ErrorBody};
-use super::{AppState, Authenticated, json_ok};
+use super::{AppState, Authenticated, json_ok, page_limit};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::store::{self, AuditQuery};
-
-const DEFAULT_LIMIT: u32 = 100;
-const MAX_LIMIT: u32 = 1000;
 
 /// Reads the audit log, oldest entry first.
 #[utoipa::path(
@@ -96,12 +93,7 @@ fn to_query(params: AuditParams) -> Result<AuditQuery, ApiError> {
         })
         .transpose()
     };
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid_request(format!(
-            "`limit` must be between 1 and {MAX_LIMIT}"
-        )));
-    }
+    let limit = page_limit(params.limit)?;
     let after = params
         .cursor
         .map(|c| {

@@ -6,20 +6,14 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde_json::json;
 
+use super::instances::store_failed;
 use super::ops_schema::{DeliveryPage, DeliveryParams, DeliveryView, OutboxAction};
 use super::schema::ErrorBody;
-use super::{AppState, Authenticated, json_ok};
+use super::{AppState, Authenticated, json_ok, page_limit};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::ops::{DeliveryQuery, DeliveryStatus, DeliveryWrite, DeliveryWritten};
 use crate::store;
-
-const DEFAULT_LIMIT: u32 = 100;
-const MAX_LIMIT: u32 = 1000;
-
-fn unreadable(error: impl std::fmt::Display) -> ApiError {
-    ApiError::internal(format!("the store could not be read: {error}"))
-}
 
 /// Deliveries by outbox position, filtered by webhook and status.
 #[utoipa::path(
@@ -42,12 +36,7 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     caller.require(Role::Dispatcher)?;
     let Query(params) = params.map_err(|e| ApiError::invalid_request(e.body_text()))?;
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid_request(format!(
-            "`limit` must be between 1 and {MAX_LIMIT}"
-        )));
-    }
+    let limit = page_limit(params.limit)?;
     let status = params
         .status
         .as_deref()
@@ -69,7 +58,7 @@ pub async fn list(
             limit,
         })
         .await
-        .map_err(unreadable)?;
+        .map_err(store_failed)?;
     let next_after = rows.last().map_or(after, |row| row.entry.seq);
     let deliveries = rows
         .into_iter()

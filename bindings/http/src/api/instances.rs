@@ -16,15 +16,13 @@ use super::ops_schema::{
     InstanceView, StartInstanceRequest, TimerView, UpdateInstanceRequest,
 };
 use super::schema::ErrorBody;
-use super::{AppState, Authenticated, json_ok};
+use super::{AppState, Authenticated, json_ok, page_limit};
 use crate::auth::{Caller, Role, sha256_hex};
 use crate::error::ApiError;
 use crate::ops::decide::{self, StartInput};
 use crate::ops::{Guard, Instance, InstanceQuery, Timer};
 use crate::store;
 
-const DEFAULT_LIMIT: u32 = 100;
-const MAX_LIMIT: u32 = 1000;
 const MAX_ID_LEN: usize = 128;
 
 /// Operators run instances; auditors may read them.
@@ -292,12 +290,7 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     require_reader(&caller)?;
     let Query(params) = params.map_err(|e| ApiError::invalid_request(e.body_text()))?;
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid_request(format!(
-            "`limit` must be between 1 and {MAX_LIMIT}"
-        )));
-    }
+    let limit = page_limit(params.limit)?;
     let after = params.cursor.as_deref().map(read_cursor).transpose()?;
     let updated_since = params
         .updated_since

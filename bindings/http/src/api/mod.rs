@@ -307,6 +307,20 @@ pub(crate) fn json_response(status: StatusCode, text: String) -> Response {
 }
 
 /// A 200 answer of `value` as JSON (`null` should it fail to serialise).
+/// The page size a list request asks for (`limit`, 100 when absent), or `400` outside 1..=1000.
+fn page_limit(requested: Option<u32>) -> Result<u32, ApiError> {
+    const DEFAULT_LIMIT: u32 = 100;
+    const MAX_LIMIT: u32 = 1000;
+    let limit = requested.unwrap_or(DEFAULT_LIMIT);
+    if (1..=MAX_LIMIT).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::invalid_request(format!(
+            "`limit` must be between 1 and {MAX_LIMIT}"
+        )))
+    }
+}
+
 fn json_ok<T: Serialize>(value: &T) -> Response {
     json_response(
         StatusCode::OK,

@@ -8,13 +8,10 @@ use serde_json::Value as Json;
 
 use super::ops_schema::{OutboxAction, OutboxPage, OutboxParams};
 use super::schema::ErrorBody;
-use super::{AppState, Authenticated, json_ok};
+use super::{AppState, Authenticated, json_ok, page_limit};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::store;
-
-const DEFAULT_LIMIT: u32 = 100;
-const MAX_LIMIT: u32 = 1000;
 
 /// Actions after position `after`, oldest first.
 #[utoipa::path(
@@ -37,12 +34,7 @@ pub async fn read(
 ) -> Result<Response, ApiError> {
     caller.require(Role::Dispatcher)?;
     let Query(params) = params.map_err(|e| ApiError::invalid_request(e.body_text()))?;
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid_request(format!(
-            "`limit` must be between 1 and {MAX_LIMIT}"
-        )));
-    }
+    let limit = page_limit(params.limit)?;
     let after = params.after.unwrap_or(0);
     if after < 0 {
         return Err(ApiError::invalid_request("`after` must be 0 or more"));
