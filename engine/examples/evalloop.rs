@@ -9,8 +9,9 @@
 //! - `evalloop --parse FILE N`: parses FILE N times (`ordo_dsl::parse`).
 
 use std::error::Error;
+use std::path::Path;
 
-use ordo_engine::{EvalOptions, Ruleset, text::parse_date};
+use ordo_engine::{DataFiles, EvalOptions, Ruleset, text::parse_date};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,7 +24,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
         [ruleset, input, as_of, n] => {
             let source = std::fs::read_to_string(ruleset)?;
-            let ruleset = Ruleset::compile(&source).map_err(|d| d.render(ruleset, &source))?;
+            // Data files (`table ... from "FILE"`) are read beside the ruleset, as the CLI does.
+            let files =
+                DataFiles::read_beside(Path::new(ruleset), Ruleset::data_files_of(&source))?;
+            let ruleset = Ruleset::compile_with_files(&source, &files)
+                .map_err(|d| d.render(ruleset, &source))?;
             let text = std::fs::read_to_string(input)?;
             let options = EvalOptions {
                 as_of: Some(parse_date(as_of).map_err(|e| e.message.clone())?),
