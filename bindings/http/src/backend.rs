@@ -51,12 +51,8 @@ pub async fn open(db: &Path, metrics: &Arc<Metrics>) -> Result<Stores, StoreErro
     if let Some(url) = db.to_str().filter(|_| is_postgres(db)) {
         return crate::pg::open(url).await;
     }
-    let writer = Writer::start(
-        store::open(db)?,
-        store::open(db)?,
-        Arc::clone(metrics),
-    )
-    .map_err(|e| StoreError::Start(e.to_string()))?;
+    let writer = Writer::start(store::open(db)?, store::open(db)?, Arc::clone(metrics))
+        .map_err(|e| StoreError::Start(e.to_string()))?;
     let ops = Arc::new(crate::ops::sqlite::SqliteOperations::new(
         store::open(db)?,
         writer.clone(),

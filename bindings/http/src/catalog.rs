@@ -103,7 +103,11 @@ impl Catalog {
     pub fn contains(&self, name: &str, version: &str) -> bool {
         Version::parse(version)
             .ok()
-            .and_then(|v| self.versions.get(name).map(|versions| versions.contains_key(&v)))
+            .and_then(|v| {
+                self.versions
+                    .get(name)
+                    .map(|versions| versions.contains_key(&v))
+            })
             .unwrap_or(false)
     }
 

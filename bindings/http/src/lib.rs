@@ -11,7 +11,9 @@
 //! # Ok::<(), ordo_http::ServeError>(())
 //! ```
 //!
-//! Layout: [`store`] (SQLite), [`writer`] (the group-commit writer), [`catalog`] (the engine's
+//! Layout: [`backend`] (the store `--db` names, behind two traits), [`store`] (SQLite),
+//! [`writer`] (SQLite's group-commit writer), [`pg`] (PostgreSQL, shared by replicas),
+//! [`follow`] (loading what other replicas publish), [`catalog`] (the engine's
 //! registry in memory), [`auth`] (tokens and roles), `api` (routes), [`metrics`], [`transport`]
 //! (connections: their cap and header deadline), [`cpu`] (compile and evaluation threads).
 
@@ -257,9 +259,16 @@ impl Server {
             None => delivery::Webhooks::default(),
         };
         let metrics = Arc::new(metrics::Metrics::new());
-        let backend::Stores { catalog: store, ops } = backend::open(&config.db, &metrics).await?;
+        let backend::Stores {
+            catalog: store,
+            ops,
+        } = backend::open(&config.db, &metrics).await?;
         let stored = store.versions(0).await?;
-        let published_upto = stored.iter().map(|(position, _)| *position).max().unwrap_or(0);
+        let published_upto = stored
+            .iter()
+            .map(|(position, _)| *position)
+            .max()
+            .unwrap_or(0);
         let catalog = Catalog::load(stored.into_iter().map(|(_, version)| version).collect())?;
         let delivery =
             delivery::Worker::new(Arc::new(webhooks), Arc::clone(&ops), Arc::clone(&metrics));

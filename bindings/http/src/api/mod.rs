@@ -41,6 +41,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Access, Caller};
+use crate::backend::CatalogStore;
 use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::cpu::CpuPool;
@@ -48,7 +49,6 @@ use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::ops::locks::InstanceLocks;
 use crate::ops::{Instance, OperationsStore};
-use crate::backend::CatalogStore;
 
 /// What every handler shares.
 #[derive(Clone)]

@@ -76,7 +76,9 @@ pub async fn open(url: &str) -> Result<Stores, StoreError> {
 
 /// A connection from the pool.
 async fn connection(pool: &Pool) -> Result<deadpool_postgres::Object, StoreError> {
-    pool.get().await.map_err(|e| StoreError::Pool(e.to_string()))
+    pool.get()
+        .await
+        .map_err(|e| StoreError::Pool(e.to_string()))
 }
 
 /// Listens on [`PUBLICATIONS`] on a connection of its own and wakes `notify` on every
@@ -112,7 +114,9 @@ async fn listen_once(url: &str, notify: &Notify) -> Result<(), StoreError> {
             }
         }
     });
-    client.batch_execute(&format!("LISTEN {PUBLICATIONS}")).await?;
+    client
+        .batch_execute(&format!("LISTEN {PUBLICATIONS}"))
+        .await?;
     notify.notify_one();
     while let Some(message) = messages.recv().await {
         if let tokio_postgres::AsyncMessage::Notification(_) = message {

@@ -427,7 +427,10 @@ async fn write_delivery(
                     &[now, webhooks, &i64::from(*limit)],
                 )
                 .await?;
-            let claimed = rows.iter().map(delivery_row).collect::<Result<Vec<_>, _>>()?;
+            let claimed = rows
+                .iter()
+                .map(delivery_row)
+                .collect::<Result<Vec<_>, _>>()?;
             let seqs: Vec<i64> = claimed.iter().map(|d| d.entry.seq).collect();
             let hooks: Vec<String> = claimed.iter().map(|d| d.webhook.clone()).collect();
             tx.execute(
@@ -857,9 +860,7 @@ impl OperationsStore for PgOperations {
                 }
                 None => {
                     self.select(
-                        &format!(
-                            "SELECT {DELEGATION_COLUMNS} FROM delegations ORDER BY id DESC"
-                        ),
+                        &format!("SELECT {DELEGATION_COLUMNS} FROM delegations ORDER BY id DESC"),
                         &[],
                         delegation_row,
                     )
