@@ -1,3 +1,9 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 //! Replicas of `ordo serve` on one PostgreSQL database, called directly (no proxy): a
 //! publication on one answers on the other, timers due at once fire exactly once across
 //! them, and a replica killed mid-load loses no acknowledged write while its claimed timers
@@ -11,7 +17,7 @@ mod common;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -113,8 +119,8 @@ fn a_version_published_on_one_replica_answers_on_the_other_within_a_second() {
         &b.client(Some(IVY)).post("/v1/instances", &ticket("T-1")),
         201,
     );
-    let read = ok(&a.client(Some(IVY)).get("/v1/instances/T-1"), 200);
-    assert_eq!(read["version"], "1.0.0");
+    let stored = ok(&a.client(Some(IVY)).get("/v1/instances/T-1"), 200);
+    assert_eq!(stored["version"], "1.0.0");
     // Publishing the same version on B again finds it stored.
     assert_eq!(
         b.client(Some(AUTHOR))
@@ -214,9 +220,10 @@ fn a_replica_killed_mid_load_loses_no_acknowledged_write_and_its_timers_fire_els
     // Replica A (a process on the system clock) fires them while taking new tickets.
     let mut a = ServeProcess::start(&["--db", &url, "--scheduler-interval-ms", "50"]);
     let stop = Arc::new(AtomicBool::new(false));
+    let acknowledged_count = Arc::new(AtomicUsize::new(0));
     let base = a.base.clone();
     let load = {
-        let stop = Arc::clone(&stop);
+        let (stop, counted) = (Arc::clone(&stop), Arc::clone(&acknowledged_count));
         std::thread::spawn(move || {
             let client = Client::new(&base, None);
             let mut acknowledged = Vec::new();
@@ -227,8 +234,11 @@ fn a_replica_killed_mid_load_loses_no_acknowledged_write_and_its_timers_fire_els
                 let id = format!("L-{n}");
                 let mut body = ticket(&id);
                 body["actor"] = json!({"id": "ivy", "roles": ["agent"]});
-                match client.try_send("POST", "/v1/instances", Some(&body.to_string())) {
-                    Ok(answer) if answer.status == 201 => acknowledged.push(id),
+                match client.try_send("POST", "/v1/instances", Some(body.to_string())) {
+                    Ok(answer) if answer.status == 201 => {
+                        acknowledged.push(id);
+                        counted.fetch_add(1, Ordering::SeqCst);
+                    }
                     Ok(answer) => panic!("{}: {}", answer.status, answer.text),
                     Err(_) => break,
                 }
@@ -236,12 +246,17 @@ fn a_replica_killed_mid_load_loses_no_acknowledged_write_and_its_timers_fire_els
             acknowledged
         })
     };
-    await_until(Duration::from_secs(60), "A claims timers", || {
-        count(
-            &url,
-            "SELECT count(*) FROM timers WHERE claimed_by IS NOT NULL",
-        ) > 0
-    });
+    await_until(
+        Duration::from_secs(60),
+        "A takes writes and claims timers",
+        || {
+            acknowledged_count.load(Ordering::SeqCst) >= 20
+                && count(
+                    &url,
+                    "SELECT count(*) FROM timers WHERE claimed_by IS NOT NULL",
+                ) > 0
+        },
+    );
     a.kill();
     stop.store(true, Ordering::SeqCst);
     let acknowledged = load.join().unwrap();
