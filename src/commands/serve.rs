@@ -10,7 +10,9 @@ pub struct Args {
     /// The address to listen on. Without --tokens only a loopback address is accepted.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// The SQLite store of published versions and the audit log (created when missing).
+    /// The store of published versions, the audit log and workflow instances: a SQLite file
+    /// (created when missing), or a PostgreSQL URL (postgres://user:password@host:5432/db)
+    /// that several servers share.
     #[arg(long, default_value = "ordo.db")]
     db: PathBuf,
     /// A TOML file of bearer tokens, each with a caller name and roles

@@ -49,38 +49,66 @@ impl Catalog {
     pub fn load(stored: Vec<StoredVersion>) -> Result<Catalog, LoadError> {
         let mut catalog = Catalog::new();
         for row in stored {
-            let failed = |message: String| LoadError {
-                name: row.name.clone(),
-                version: row.version.clone(),
-                message,
-            };
-            let ruleset = match Ruleset::from_artifact(&row.artifact) {
-                Ok(ruleset) => ruleset,
-                Err(artifact_error) => Ruleset::compile(&row.source).map_err(|d| {
-                    failed(format!(
-                        "its artifact is unreadable ({}) and its source no longer compiles: {}",
-                        artifact_error.message,
-                        d.render(&row.name, &row.source)
-                    ))
-                })?,
-            };
-            if ruleset.hash() != row.hash {
-                return Err(failed(format!(
-                    "it loads with hash {} but was published with {}",
-                    ruleset.hash(),
-                    row.hash
-                )));
-            }
-            catalog
-                .add(PublishedVersion {
-                    ruleset,
-                    source: Arc::from(row.source.as_str()),
-                    published_by: row.published_by.clone(),
-                    published_at: row.published_at,
-                })
-                .map_err(|e| failed(e.into_details().message))?;
+            catalog.add_stored(row)?;
         }
         Ok(catalog)
+    }
+
+    /// Adds one stored version (see [`Catalog::load`]); a no-op when it is already there.
+    pub fn add_stored(&mut self, row: StoredVersion) -> Result<(), LoadError> {
+        let (name, version) = (row.name.clone(), row.version.clone());
+        self.add(load_version(row)?).map_err(|e| LoadError {
+            name,
+            version,
+            message: e.into_details().message,
+        })
+    }
+}
+
+/// Loads a stored version: from its artifact, or, when this engine cannot read it, by compiling
+/// the source again, which must give the stored hash.
+pub fn load_version(row: StoredVersion) -> Result<PublishedVersion, LoadError> {
+    let failed = |message: String| LoadError {
+        name: row.name.clone(),
+        version: row.version.clone(),
+        message,
+    };
+    let ruleset = match Ruleset::from_artifact(&row.artifact) {
+        Ok(ruleset) => ruleset,
+        Err(artifact_error) => Ruleset::compile(&row.source).map_err(|d| {
+            failed(format!(
+                "its artifact is unreadable ({}) and its source no longer compiles: {}",
+                artifact_error.message,
+                d.render(&row.name, &row.source)
+            ))
+        })?,
+    };
+    if ruleset.hash() != row.hash {
+        return Err(failed(format!(
+            "it loads with hash {} but was published with {}",
+            ruleset.hash(),
+            row.hash
+        )));
+    }
+    Ok(PublishedVersion {
+        ruleset,
+        source: Arc::from(row.source.as_str()),
+        published_by: row.published_by.clone(),
+        published_at: row.published_at,
+    })
+}
+
+impl Catalog {
+    /// Whether `name` `version` is loaded.
+    pub fn contains(&self, name: &str, version: &str) -> bool {
+        Version::parse(version)
+            .ok()
+            .and_then(|v| {
+                self.versions
+                    .get(name)
+                    .map(|versions| versions.contains_key(&v))
+            })
+            .unwrap_or(false)
     }
 
     /// Adds a version (a no-op when the same content is already there).

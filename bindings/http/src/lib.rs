@@ -11,20 +11,25 @@
 //! # Ok::<(), ordo_http::ServeError>(())
 //! ```
 //!
-//! Layout: [`store`] (SQLite), [`writer`] (the group-commit writer), [`catalog`] (the engine's
+//! Layout: [`backend`] (the store `--db` names, behind two traits), [`store`] (SQLite),
+//! [`writer`] (SQLite's group-commit writer), [`pg`] (PostgreSQL, shared by replicas),
+//! [`follow`] (loading what other replicas publish), [`catalog`] (the engine's
 //! registry in memory), [`auth`] (tokens and roles), `api` (routes), [`metrics`], [`transport`]
 //! (connections: their cap and header deadline), [`cpu`] (compile and evaluation threads).
 
 mod api;
 pub mod auth;
+pub mod backend;
 pub mod catalog;
 pub mod clock;
 pub mod cpu;
 pub mod delivery;
 pub mod error;
+pub mod follow;
 pub mod metrics;
 pub mod ops;
 pub mod parse_errors;
+pub mod pg;
 pub mod rate;
 pub mod scheduler;
 pub mod store;
@@ -47,7 +52,6 @@ use auth::{Access, TokensError};
 use catalog::{Catalog, LoadError};
 use store::StoreError;
 use transport::Transport;
-use writer::Writer;
 
 /// The header that names the audit entry of an evaluation-type answer or a refused publication.
 pub const AUDIT_ID_HEADER: &str = "x-ordo-audit-id";
@@ -226,6 +230,8 @@ pub struct Server {
     transport: Transport,
     scheduler_interval: Duration,
     delivery: delivery::Worker,
+    /// The last position of the versions loaded at start (where following begins).
+    published_upto: i64,
 }
 
 impl Server {
@@ -252,15 +258,18 @@ impl Server {
             Some(path) => delivery::Webhooks::from_file(path)?,
             None => delivery::Webhooks::default(),
         };
-        let conn = store::open(&config.db)?;
-        let catalog = Catalog::load(store::load_versions(&conn)?)?;
-        let reader = store::open(&config.db)?;
         let metrics = Arc::new(metrics::Metrics::new());
-        let writer = Writer::start(conn, store::open(&config.db)?, Arc::clone(&metrics))?;
-        let ops: Arc<dyn ops::OperationsStore> = Arc::new(ops::sqlite::SqliteOperations::new(
-            store::open(&config.db)?,
-            writer.clone(),
-        ));
+        let backend::Stores {
+            catalog: store,
+            ops,
+        } = backend::open(&config.db, &metrics).await?;
+        let stored = store.versions(0).await?;
+        let published_upto = stored
+            .iter()
+            .map(|(position, _)| *position)
+            .max()
+            .unwrap_or(0);
+        let catalog = Catalog::load(stored.into_iter().map(|(_, version)| version).collect())?;
         let delivery =
             delivery::Worker::new(Arc::new(webhooks), Arc::clone(&ops), Arc::clone(&metrics));
         let listener = TcpListener::bind(config.addr)
@@ -272,7 +281,7 @@ impl Server {
         let addr = listener.local_addr()?;
         tracing::info!(
             %addr,
-            db = %config.db.display(),
+            db = %backend::display_db(&config.db),
             versions = catalog.len(),
             audit = config.audit,
             open = access.is_open(),
@@ -284,8 +293,7 @@ impl Server {
                 tokens: config.tokens.clone(),
                 bound: addr,
                 catalog,
-                writer,
-                reader,
+                store,
                 metrics,
                 audit: config.audit,
                 max_body_bytes: config.max_body_bytes,
@@ -315,6 +323,7 @@ impl Server {
             },
             scheduler_interval: config.scheduler_interval,
             delivery,
+            published_upto,
         })
     }
 
@@ -342,6 +351,14 @@ impl Server {
             self.scheduler_interval,
             scheduler_stopped.clone(),
         ));
+        let follower = self.state.store().publications().map(|publications| {
+            tokio::spawn(follow::run(
+                self.state.clone(),
+                publications,
+                self.published_upto,
+                scheduler_stopped.clone(),
+            ))
+        });
         let delivery = tokio::spawn(self.delivery.run(scheduler_stopped));
         let signal = async move {
             shutdown.await;
@@ -353,7 +370,10 @@ impl Server {
         let _ = stop_scheduler.send(true);
         let _ = scheduler.await;
         let _ = delivery.await;
-        self.state.writer().stop().await;
+        if let Some(follower) = follower {
+            let _ = follower.await;
+        }
+        self.state.store().stop().await;
         tracing::info!("ordo serve: stopped");
         Ok(())
     }

@@ -34,7 +34,7 @@ pub async fn run(state: AppState, interval: Duration, mut stop: watch::Receiver<
         if *stop.borrow() {
             return;
         }
-        match tick(&state).await {
+        match tick(&state, interval).await {
             Ok(0) => {}
             Ok(fired) => tracing::debug!(fired, "scheduler: timers handled"),
             Err(error) => tracing::warn!(%error, "scheduler: a tick failed"),
@@ -42,12 +42,20 @@ pub async fn run(state: AppState, interval: Duration, mut stop: watch::Receiver<
     }
 }
 
+/// How long a claimed timer is left to the server that claimed it (on a shared store) before
+/// another may take it: long enough for a batch to be fired.
+pub fn lease(interval: Duration) -> Duration {
+    interval.saturating_mul(10).max(Duration::from_secs(5))
+}
+
 /// Handles every timer due now (up to one batch); returns how many were written.
-pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
+pub async fn tick(state: &AppState, interval: Duration) -> Result<usize, StoreError> {
     let now = state.clock().now();
+    let lease_until = store::now_micros()
+        .saturating_add(i64::try_from(lease(interval).as_micros()).unwrap_or(i64::MAX));
     let due = state
         .ops()
-        .due_timers(now.timestamp_micros(), BATCH)
+        .claim_timers(now.timestamp_micros(), BATCH, lease_until)
         .await?;
     let mut written = 0;
     for timer in due {

@@ -6,11 +6,18 @@
 //! Times are microseconds since the Unix epoch (UTC) in `INTEGER` columns; they cross the API
 //! as RFC 3339 text.
 
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, Params, Row, Transaction, params, params_from_iter};
+
+use crate::backend::CatalogStore;
+use crate::ops::StoreFuture;
+use crate::writer::Writer;
 
 /// The schema this build writes (`PRAGMA user_version`).
 const SCHEMA_VERSION: i64 = 2;
@@ -89,6 +96,18 @@ pub enum StoreError {
     /// A read could not be carried out (its thread failed).
     #[error("the store could not be read: {0}")]
     Read(String),
+    /// The store's writer thread could not be started.
+    #[error("cannot start the store's writer: {0}")]
+    Start(String),
+    /// PostgreSQL refused or failed.
+    #[error("the store failed: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No PostgreSQL connection could be had from the pool.
+    #[error("no connection to the store: {0}")]
+    Pool(String),
+    /// The PostgreSQL database was set up by a newer build.
+    #[error("the database has schema version {found}; this build reads version {supported}")]
+    PgSchema { found: i64, supported: i64 },
 }
 
 /// Opens (creating if needed) the store file and brings its schema up to date.
@@ -136,7 +155,7 @@ pub struct StoredVersion {
 }
 
 /// The columns of `ruleset_versions`, in the order of [`StoredVersion`]'s fields: what
-/// [`StoredVersion::read`] reads and [`publish`] writes.
+/// [`versions_after`] reads and [`publish`] writes.
 macro_rules! version_columns {
     () => {
         "name, version, hash, effective, source, artifact, published_by, published_at"
@@ -163,33 +182,41 @@ fn select<T>(
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
-impl StoredVersion {
-    /// A row of the columns `version_columns!` names.
-    fn read(row: &Row<'_>) -> rusqlite::Result<StoredVersion> {
-        Ok(StoredVersion {
-            name: row.get(0)?,
-            version: row.get(1)?,
-            hash: row.get(2)?,
-            effective: row.get(3)?,
-            source: row.get(4)?,
-            artifact: row.get(5)?,
-            published_by: row.get(6)?,
-            published_at: row.get(7)?,
-        })
-    }
-}
-
 /// Every published version, oldest publication first.
 pub fn load_versions(conn: &Connection) -> Result<Vec<StoredVersion>, StoreError> {
+    Ok(versions_after(conn, 0)?
+        .into_iter()
+        .map(|(_, version)| version)
+        .collect())
+}
+
+/// The versions stored after position `after` (the row id), with their positions.
+pub fn versions_after(
+    conn: &Connection,
+    after: i64,
+) -> Result<Vec<(i64, StoredVersion)>, StoreError> {
     select(
         conn,
         concat!(
-            "SELECT ",
+            "SELECT rowid, ",
             version_columns!(),
-            " FROM ruleset_versions ORDER BY published_at, name, version"
+            " FROM ruleset_versions WHERE rowid > ?1 ORDER BY published_at, name, version"
         ),
-        [],
-        StoredVersion::read,
+        [after],
+        |row| {
+            let position = row.get(0)?;
+            let version = StoredVersion {
+                name: row.get(1)?,
+                version: row.get(2)?,
+                hash: row.get(3)?,
+                effective: row.get(4)?,
+                source: row.get(5)?,
+                artifact: row.get(6)?,
+                published_by: row.get(7)?,
+                published_at: row.get(8)?,
+            };
+            Ok((position, version))
+        },
     )
 }
 
@@ -383,6 +410,65 @@ fn audit_row(row: &Row<'_>) -> rusqlite::Result<(i64, AuditRecord)> {
             outcome: row.get(9)?,
         },
     ))
+}
+
+/// The SQLite [`CatalogStore`]: writes through the store's writer (group commit), reads on a
+/// connection of its own.
+pub struct SqliteCatalog {
+    reader: Arc<Mutex<Connection>>,
+    writer: Writer,
+}
+
+impl SqliteCatalog {
+    /// Reads with `reader` (a connection to the store file), writes with `writer`.
+    pub fn new(reader: Connection, writer: Writer) -> SqliteCatalog {
+        SqliteCatalog {
+            reader: Arc::new(Mutex::new(reader)),
+            writer,
+        }
+    }
+
+    /// Runs `read` on the reader connection off the async threads.
+    fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> StoreFuture<'_, T> {
+        let reader = Arc::clone(&self.reader);
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let conn = reader.lock().unwrap_or_else(PoisonError::into_inner);
+                read(&conn)
+            })
+            .await
+            .map_err(|e| StoreError::Read(e.to_string()))?
+        })
+    }
+}
+
+impl CatalogStore for SqliteCatalog {
+    fn versions(&self, after: i64) -> StoreFuture<'_, Vec<(i64, StoredVersion)>> {
+        self.read(move |conn| versions_after(conn, after))
+    }
+
+    fn publish(&self, version: StoredVersion) -> StoreFuture<'_, PublishOutcome> {
+        Box::pin(self.writer.publish(version))
+    }
+
+    fn audit(&self, record: AuditRecord) -> StoreFuture<'_, i64> {
+        Box::pin(self.writer.audit(record))
+    }
+
+    fn audit_log(&self, query: AuditQuery) -> StoreFuture<'_, Vec<(i64, AuditRecord)>> {
+        self.read(move |conn| query_audit(conn, &query))
+    }
+
+    fn is_running(&self) -> bool {
+        self.writer.is_running()
+    }
+
+    fn stop(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(self.writer.stop())
+    }
 }
 
 /// Now, in microseconds since the Unix epoch.

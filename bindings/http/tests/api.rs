@@ -845,7 +845,7 @@ fn when_the_audit_log_cannot_be_written_no_result_is_given() {
     assert_eq!(server.client(None).get("/readyz").status, 200);
 
     // The store's writer stops (as when the disk fails).
-    block_on(server.state.writer().stop());
+    block_on(server.state.store().stop());
 
     let answer = evaluator.evaluate("bikes", &json!({"input": bikes_quote()}));
     answer.assert_error(503, "unavailable");

@@ -425,7 +425,7 @@ fn lists_page_with_an_opaque_cursor_and_readers_need_a_role() {
 #[test]
 fn acknowledged_instance_writes_survive_sigkill() {
     let dir = TempDir::new("instances-kill");
-    let db = dir.path("ordo.db");
+    let db = store_db(&dir);
     let db = db.to_str().unwrap();
     let mut first = ServeProcess::start(&["--db", db, "--scheduler-interval-ms", "50"]);
     let client = first.client(None);

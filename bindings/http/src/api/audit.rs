@@ -34,25 +34,15 @@ pub async fn read(
     let Query(params) = params.map_err(|e| ApiError::invalid_request(e.body_text()))?;
     let query = to_query(params)?;
     let limit = query.limit;
-    let reader_state = state.clone();
-    let rows = tokio::task::spawn_blocking(move || {
-        let reader = reader_state
-            .0
-            .reader
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // One row past the page says whether another page follows.
-        store::query_audit(
-            &reader,
-            &AuditQuery {
-                limit: limit + 1,
-                ..query
-            },
-        )
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("the audit read failed: {e}")))?
-    .map_err(|e| ApiError::internal(e.to_string()))?;
+    // One row past the page says whether another page follows.
+    let rows = state
+        .store()
+        .audit_log(AuditQuery {
+            limit: limit + 1,
+            ..query
+        })
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     let more = rows.len() > limit as usize;
     let entries: Vec<AuditEntry> = rows
         .into_iter()

@@ -243,7 +243,7 @@ async fn audit_alone(
         result_sha256: sha256_hex(error.body_text().as_bytes()),
         outcome: error.kind().to_string(),
     };
-    let id = state.writer().audit(record).await.map_err(|e| {
+    let id = state.store().audit(record).await.map_err(|e| {
         ApiError::unavailable(format!(
             "the request could not be written to the audit log: {e}"
         ))

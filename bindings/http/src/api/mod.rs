@@ -21,7 +21,7 @@ mod service;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -31,7 +31,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use rusqlite::Connection;
 use serde::Serialize;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -42,6 +41,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Access, Caller};
+use crate::backend::CatalogStore;
 use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::cpu::CpuPool;
@@ -49,7 +49,6 @@ use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::ops::locks::InstanceLocks;
 use crate::ops::{Instance, OperationsStore};
-use crate::writer::Writer;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -63,9 +62,8 @@ struct Shared {
     /// The address the server listens on (an open server answers requests addressed to it).
     bound: SocketAddr,
     catalog: RwLock<Catalog>,
-    writer: Writer,
-    /// A read connection for the audit log (WAL lets it read while the writer writes).
-    reader: Mutex<Connection>,
+    /// Published versions and the audit log.
+    store: Arc<dyn CatalogStore>,
     metrics: Arc<Metrics>,
     audit: bool,
     max_body_bytes: usize,
@@ -98,8 +96,8 @@ pub struct StateParts {
     pub tokens: Option<std::path::PathBuf>,
     pub bound: SocketAddr,
     pub catalog: Catalog,
-    pub writer: Writer,
-    pub reader: Connection,
+    /// Where versions and the audit log are kept.
+    pub store: Arc<dyn CatalogStore>,
     pub metrics: Arc<Metrics>,
     pub audit: bool,
     pub max_body_bytes: usize,
@@ -120,8 +118,7 @@ impl AppState {
             tokens: parts.tokens,
             bound: parts.bound,
             catalog: RwLock::new(parts.catalog),
-            writer: parts.writer,
-            reader: Mutex::new(parts.reader),
+            store: parts.store,
             metrics: parts.metrics,
             audit: parts.audit,
             max_body_bytes: parts.max_body_bytes,
@@ -176,9 +173,34 @@ impl AppState {
         Ok(count)
     }
 
-    /// The store writer.
-    pub fn writer(&self) -> &Writer {
-        &self.0.writer
+    /// Loads a version another server published (a no-op when it is loaded already).
+    pub(crate) async fn follow(
+        &self,
+        version: crate::store::StoredVersion,
+    ) -> Result<(), crate::catalog::LoadError> {
+        if self.catalog().contains(&version.name, &version.version) {
+            return Ok(());
+        }
+        let (name, number) = (version.name.clone(), version.version.clone());
+        let loaded = tokio::task::spawn_blocking(move || crate::catalog::load_version(version))
+            .await
+            .map_err(|e| crate::catalog::LoadError {
+                name: name.clone(),
+                version: number.clone(),
+                message: e.to_string(),
+            })??;
+        self.catalog_mut()
+            .add(loaded)
+            .map_err(|e| crate::catalog::LoadError {
+                name,
+                version: number,
+                message: e.into_details().message,
+            })
+    }
+
+    /// The store of published versions and the audit log.
+    pub fn store(&self) -> &dyn CatalogStore {
+        self.0.store.as_ref()
     }
 
     /// Marks the server as shutting down (`/readyz` answers 503 from now on).

@@ -334,7 +334,7 @@ async fn run(
             result_sha256: sha256_hex(text.as_bytes()),
             outcome,
         };
-        let id = state.writer().audit(record).await.map_err(|e| {
+        let id = state.store().audit(record).await.map_err(|e| {
             ApiError::unavailable(format!(
                 "the audit log could not be written, so no result is given: {e}"
             ))
@@ -377,7 +377,7 @@ async fn audit_refusal(
         result_sha256: sha256_hex(refusal.body_text().as_bytes()),
         outcome: refusal.kind().to_string(),
     };
-    let id = state.writer().audit(record).await.map_err(|e| {
+    let id = state.store().audit(record).await.map_err(|e| {
         ApiError::unavailable(format!(
             "the refused request could not be written to the audit log: {e}"
         ))

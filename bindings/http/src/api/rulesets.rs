@@ -245,7 +245,7 @@ async fn store_and_serve(
         .with("existing_version", json!(twin_version)));
     }
     let outcome = state
-        .writer()
+        .store()
         .publish(stored.clone())
         .await
         .map_err(|e| ApiError::unavailable(format!("the version could not be stored: {e}")))?;
@@ -314,7 +314,7 @@ async fn refuse(
         result_sha256: sha256_hex(refusal.body_text().as_bytes()),
         outcome: refusal.kind().to_string(),
     };
-    let id = state.writer().audit(record).await.map_err(|e| {
+    let id = state.store().audit(record).await.map_err(|e| {
         ApiError::unavailable(format!(
             "the refused publication could not be written to the audit log: {e}"
         ))

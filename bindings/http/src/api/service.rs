@@ -36,7 +36,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Response, ApiError>
     if state.0.shutting_down.load(Ordering::SeqCst) {
         return Err(ApiError::unavailable("the server is shutting down"));
     }
-    if !state.writer().is_running() {
+    if !state.store().is_running() {
         return Err(ApiError::unavailable("the store's writer has stopped"));
     }
     let health = Health {

@@ -3,8 +3,8 @@
 //! the steps waiting for someone (the inbox), and the outbox of actions to deliver.
 //!
 //! The engine decides ([`decide`]); the store only records its answers. Everything the
-//! handlers and the scheduler need goes through [`OperationsStore`], so a second store
-//! (PostgreSQL) can stand beside SQLite ([`sqlite`]) without touching them.
+//! handlers and the scheduler need goes through [`OperationsStore`]: SQLite ([`sqlite`]) or
+//! PostgreSQL ([`crate::pg`]).
 
 pub mod decide;
 pub mod locks;
@@ -233,6 +233,19 @@ pub trait OperationsStore: Send + Sync {
     fn timers(&self, id: &str) -> StoreFuture<'_, Vec<Timer>>;
     /// Timers due at or before `now`, earliest first.
     fn due_timers(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<DueTimer>>;
+    /// Timers due at or before `now` for this server to fire, earliest first. A store that
+    /// servers share leases each until `lease_until` (microseconds, by the wall clock):
+    /// meanwhile no other server takes it, and when the server holding it dies the others
+    /// take it after the lease. A store of one server answers [`Self::due_timers`].
+    fn claim_timers(
+        &self,
+        now: i64,
+        limit: u32,
+        lease_until: i64,
+    ) -> StoreFuture<'_, Vec<DueTimer>> {
+        let _ = lease_until;
+        self.due_timers(now, limit)
+    }
     /// Steps waiting for a holder of one of `roles` that `person` has not decided.
     fn inbox(&self, person: &str, roles: &[String]) -> StoreFuture<'_, Vec<InboxItem>>;
     /// Outbox actions after position `after`.

@@ -175,6 +175,85 @@ impl Drop for TempDir {
     }
 }
 
+/// The store of the servers of `dir`: `dir/ordo.db`, or, when `ORDO_TEST_STORE=postgres`, a
+/// fresh PostgreSQL database of the server `ORDO_TEST_POSTGRES` names (the same one for every
+/// server of `dir`, so a restart finds its data).
+pub fn store_db(dir: &TempDir) -> PathBuf {
+    if std::env::var("ORDO_TEST_STORE").as_deref() != Ok("postgres") {
+        return dir.path("ordo.db");
+    }
+    let remembered = dir.path("postgres-url");
+    if let Ok(url) = std::fs::read_to_string(&remembered) {
+        return PathBuf::from(url);
+    }
+    let url = fresh_postgres()
+        .expect("ORDO_TEST_STORE=postgres needs ORDO_TEST_POSTGRES (a connection URL)");
+    std::fs::write(&remembered, &url).unwrap();
+    PathBuf::from(url)
+}
+
+/// A new, empty database on the PostgreSQL server `ORDO_TEST_POSTGRES` names (a URL such as
+/// `postgres://postgres@127.0.0.1:5432/postgres`), as a URL; `None` when the variable is unset.
+pub fn fresh_postgres() -> Option<String> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let url = std::env::var("ORDO_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())?;
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let name = format!(
+        "ordo_test_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to ORDO_TEST_POSTGRES: {e}"));
+        let driver = tokio::spawn(connection);
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        drop(client);
+        let _ = driver.await;
+    });
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url.as_str(), String::new()),
+    };
+    let (server, _) = base
+        .rsplit_once('/')
+        .filter(|(server, _)| server.contains("://") && !server.ends_with('/'))
+        .expect("ORDO_TEST_POSTGRES must name a database: postgres://USER@HOST:PORT/DB");
+    Some(format!("{server}/{name}{query}"))
+}
+
+/// Runs `query` on the database `url` and returns its rows (for tests that look into a
+/// PostgreSQL store).
+pub fn postgres_rows(url: &str, query: &str) -> Vec<tokio_postgres::Row> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        let driver = tokio::spawn(connection);
+        let rows = client.query(query, &[]).await.unwrap();
+        drop(client);
+        let _ = driver.await;
+        rows
+    })
+}
+
 /// The library's server in this process, on its own runtime thread.
 pub struct TestServer {
     pub base: String,
@@ -204,7 +283,7 @@ impl TestServer {
         std::fs::write(dir.path("tokens.toml"), TOKENS).unwrap();
         ServeConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            db: dir.path("ordo.db"),
+            db: store_db(dir),
             tokens: Some(dir.path("tokens.toml")),
             ..ServeConfig::default()
         }

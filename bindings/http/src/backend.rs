@@ -1,0 +1,81 @@
+//! The store behind the server, chosen by `--db`: a SQLite file (the embedded default) or a
+//! PostgreSQL database (`postgres://...`) that several replicas share. Both keep the same
+//! records behind two traits: [`CatalogStore`] (published versions and the audit log) and
+//! [`OperationsStore`] (workflow instances and what hangs off them).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::metrics::Metrics;
+use crate::ops::{OperationsStore, StoreFuture};
+use crate::store::{self, AuditQuery, AuditRecord, PublishOutcome, StoreError, StoredVersion};
+use crate::writer::Writer;
+
+/// Published versions and the audit log. Every write is durable before its future completes.
+pub trait CatalogStore: Send + Sync {
+    /// Published versions stored after position `after` (0: every one), by position.
+    fn versions(&self, after: i64) -> StoreFuture<'_, Vec<(i64, StoredVersion)>>;
+    /// Stores a version unless it exists; an existing one is compared by hash.
+    fn publish(&self, version: StoredVersion) -> StoreFuture<'_, PublishOutcome>;
+    /// Appends an audit entry; its id once committed. Ids follow the commit order.
+    fn audit(&self, record: AuditRecord) -> StoreFuture<'_, i64>;
+    /// Audit entries matching `query`, by ascending id.
+    fn audit_log(&self, query: AuditQuery) -> StoreFuture<'_, Vec<(i64, AuditRecord)>>;
+    /// Whether the store still takes writes.
+    fn is_running(&self) -> bool;
+    /// Commits what is queued and stops taking writes.
+    fn stop(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>;
+    /// Shared stores (other servers publish into them): woken when another server may have
+    /// published, so the catalogue follows. `None`: only this server writes the store.
+    fn publications(&self) -> Option<Arc<Notify>> {
+        None
+    }
+}
+
+/// Both stores of one server.
+pub struct Stores {
+    pub catalog: Arc<dyn CatalogStore>,
+    pub ops: Arc<dyn OperationsStore>,
+}
+
+/// Whether `db` names a PostgreSQL database rather than a SQLite file.
+pub fn is_postgres(db: &Path) -> bool {
+    db.to_str()
+        .is_some_and(|d| d.starts_with("postgres://") || d.starts_with("postgresql://"))
+}
+
+/// Opens the store `db` names, creating or migrating its schema.
+pub async fn open(db: &Path, metrics: &Arc<Metrics>) -> Result<Stores, StoreError> {
+    if let Some(url) = db.to_str().filter(|_| is_postgres(db)) {
+        return crate::pg::open(url).await;
+    }
+    let writer = Writer::start(store::open(db)?, store::open(db)?, Arc::clone(metrics))
+        .map_err(|e| StoreError::Start(e.to_string()))?;
+    let ops = Arc::new(crate::ops::sqlite::SqliteOperations::new(
+        store::open(db)?,
+        writer.clone(),
+    ));
+    let catalog = Arc::new(store::SqliteCatalog::new(store::open(db)?, writer));
+    Ok(Stores { catalog, ops })
+}
+
+/// A URL with its password hidden, for logs.
+pub fn display_db(db: &Path) -> String {
+    let text = db.display().to_string();
+    if !is_postgres(db) {
+        return text;
+    }
+    // postgres://user:password@host/... -> postgres://user:***@host/...
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return text;
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return text;
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => text,
+    }
+}
