@@ -326,6 +326,16 @@ impl Filters {
         }
     }
 
+    /// Adds `column IN (...)`: the column's value must be one of `values`.
+    pub(crate) fn add_one_of(&mut self, column: &str, values: &[String]) {
+        let list = serde_json::to_string(values).unwrap_or_else(|_| "[]".into());
+        self.values.push(rusqlite::types::Value::Text(list));
+        self.clauses.push(format!(
+            "{column} IN (SELECT value FROM json_each(?{}))",
+            self.values.len()
+        ));
+    }
+
     /// The `WHERE ...` text (empty without filters), the values with `limit` last, and the
     /// placeholder number of `limit`.
     pub(crate) fn finish(mut self, limit: u32) -> (String, Vec<rusqlite::types::Value>, usize) {
@@ -365,6 +375,54 @@ pub fn query_audit(
         condition, limit_at
     );
     select(conn, &sql, params_from_iter(values), audit_row)
+}
+
+/// A page of audit rows: those of `query` (by ascending id) whose ruleset is one of
+/// `rulesets` (any, when `None`), read until `query.limit` rows or until the next row would
+/// take the text read past `max_bytes` (the first row is always taken). The flag says the
+/// page ended on the byte budget.
+pub fn query_audit_page(
+    conn: &Connection,
+    query: &AuditQuery,
+    rulesets: Option<&[String]>,
+    max_bytes: usize,
+) -> Result<(Vec<(i64, AuditRecord)>, bool), StoreError> {
+    use rusqlite::types::Value;
+    let text = |t: &Option<String>| t.clone().map(Value::Text);
+    let mut filters = Filters::default();
+    filters.add("ruleset =", text(&query.ruleset));
+    filters.add("version =", text(&query.version));
+    filters.add("caller =", text(&query.caller));
+    filters.add("at >=", query.from.map(Value::Integer));
+    filters.add("at <", query.to.map(Value::Integer));
+    filters.add("id >", query.after.map(Value::Integer));
+    if let Some(rulesets) = rulesets {
+        filters.add_one_of("ruleset", rulesets);
+    }
+    let (condition, values, limit_at) = filters.finish(query.limit);
+    let sql = format!(
+        concat!(
+            "SELECT id, ",
+            audit_columns!(),
+            " FROM audit_log {} ORDER BY id LIMIT ?{}"
+        ),
+        condition, limit_at
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    // Rows are stepped one at a time, so a page that stops on its budget reads no further.
+    let mut rows = statement.query_map(params_from_iter(values), audit_row)?;
+    let mut page = Vec::new();
+    let mut bytes = 0usize;
+    for row in rows.by_ref() {
+        let row = row?;
+        let size = row.1.request.len() + row.1.caller.len() + row.1.ruleset.len() + 256;
+        if !page.is_empty() && bytes.saturating_add(size) > max_bytes {
+            return Ok((page, true));
+        }
+        bytes = bytes.saturating_add(size);
+        page.push(row);
+    }
+    Ok((page, false))
 }
 
 /// An `audit_log` row: `id`, then the columns `audit_columns!` names.

@@ -15,7 +15,7 @@ use super::{
     InboxItem, Instance, InstanceQuery, OperationsGauges, OperationsStore, OutboxEntry,
     PendingStep, StoreFuture, Timer, TimerChange,
 };
-use crate::store::{self, StoreError};
+use crate::store::{self, AuditRecord, StoreError};
 use crate::writer::Writer;
 
 /// The tables of running workflows (created with the store's other tables).
@@ -809,7 +809,21 @@ pub fn write_delegation(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![d.delegator, d.delegate, d.role, d.starts_at, d.ends_at, d.created_at],
             )?;
-            (Some(tx.last_insert_rowid()), audit)
+            let id = tx.last_insert_rowid();
+            // The answer names the id just given, so its digest is taken now.
+            let created = Delegation { id, ..d.clone() };
+            let audit = audit.as_ref().map(|record| AuditRecord {
+                result_sha256: crate::auth::sha256_hex(created.created_answer().as_bytes()),
+                ..record.clone()
+            });
+            let audit_id = match audit {
+                Some(record) => Some(store::append_audit(tx, &record)?),
+                None => None,
+            };
+            return Ok(DelegationWritten {
+                id: Some(id),
+                audit_id,
+            });
         }
         DelegationWrite::Revoke {
             id,
