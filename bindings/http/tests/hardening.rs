@@ -679,7 +679,9 @@ fn an_audit_page_stops_before_4_mib() {
     for _ in 0..80 {
         evaluator.post_text("/v1/rulesets/demo/evaluate", &body);
     }
-    let first = server.client(Some(common::AUDITOR)).get("/v1/audit?limit=1000");
+    let first = server
+        .client(Some(common::AUDITOR))
+        .get("/v1/audit?limit=1000");
     assert_eq!(first.status, 200);
     assert!(first.text.len() <= 4 * 1024 * 1024, "{}", first.text.len());
     let first = first.json();

@@ -283,14 +283,20 @@ fn a_token_limited_to_rulesets_lists_only_their_rows() {
     let of_orders: Vec<&String> = every.iter().filter(|id| id.starts_with("SO-")).collect();
     assert!(every.iter().any(|id| id == "EU-4"), "{all}");
     assert!(!of_orders.is_empty());
-    assert_eq!(ids(&actions, "instance").iter().collect::<Vec<_>>(), of_orders);
+    assert_eq!(
+        ids(&actions, "instance").iter().collect::<Vec<_>>(),
+        of_orders
+    );
     // Past the rows it may not see: the next poll starts after the last action.
     assert_eq!(all["next_after"].as_i64().unwrap(), after);
 
     // The audit log: `orders` entries only, page by page.
     let entries = all_pages(&olga, "/v1/audit?limit=1", "entries");
     assert_eq!(entries.len(), 4, "two starts and two submissions");
-    assert!(entries.iter().all(|e| e["ruleset"] == "orders"), "{entries:?}");
+    assert!(
+        entries.iter().all(|e| e["ruleset"] == "orders"),
+        "{entries:?}"
+    );
     let other = common::ok(&olga.get("/v1/audit?ruleset=orders_eu"), 200);
     assert_eq!(other["entries"], json!([]));
     let everything = all_pages(
@@ -311,15 +317,18 @@ fn a_stateless_request_records_grants_of_the_tokens_person_only() {
         serde_json::from_str(&common::read("examples/orders/order.json")).unwrap();
     let grant = |by: &str| json!({"by": by, "role": "sales_manager", "facts": {}});
     let evaluate = |token: &str, approvals: serde_json::Value| {
-        server.client(Some(token)).evaluate(
-            "orders",
-            &json!({"input": input, "approvals": approvals}),
-        )
+        server
+            .client(Some(token))
+            .evaluate("orders", &json!({"input": input, "approvals": approvals}))
     };
     // The shop's token acts as ana: a grant by ben is not hers to pass.
     let refused = evaluate(SHOP, json!({"deal_desk": {"manager": grant("ben")}}));
     refused.assert_error(403, "forbidden");
-    assert!(refused.text.contains("deal_desk.manager"), "{}", refused.text);
+    assert!(
+        refused.text.contains("deal_desk.manager"),
+        "{}",
+        refused.text
+    );
     assert!(refused.audit_id.is_some());
     // One grant by someone else in a list of grants is refused as well.
     let refused = evaluate(
@@ -354,8 +363,7 @@ fn a_stateless_request_records_grants_of_the_tokens_person_only() {
                     "actor": {"id": "ana", "roles": ["sales"]}, "approvals": approvals}),
         )
     };
-    transitions(json!({"deal_desk": {"manager": grant("ben")}}))
-        .assert_error(403, "forbidden");
+    transitions(json!({"deal_desk": {"manager": grant("ben")}})).assert_error(403, "forbidden");
     assert_eq!(
         transitions(json!({"deal_desk": {"manager": grant("ana")}})).status,
         200

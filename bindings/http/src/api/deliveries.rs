@@ -59,14 +59,8 @@ pub async fn list(
     let mut visible = InstanceScope::new(&caller);
     let mut filler = scope::Filler::new(limit, Some(after));
     let page = loop {
-        let batch = read_visible(
-            &state,
-            &mut visible,
-            &query,
-            filler.cursor(),
-            filler.read(),
-        )
-        .await?;
+        let batch =
+            read_visible(&state, &mut visible, &query, filler.cursor(), filler.read()).await?;
         if let Some(page) = filler.push(batch) {
             break page;
         }

@@ -305,7 +305,11 @@ pub async fn list(
         .transpose()?;
     // A token limited to rulesets sees only their instances; naming another ruleset finds
     // none.
-    if params.ruleset.as_deref().is_some_and(|name| !caller.may_use(name)) {
+    if params
+        .ruleset
+        .as_deref()
+        .is_some_and(|name| !caller.may_use(name))
+    {
         return Ok(json_ok(&InstancePage {
             instances: Vec::new(),
             next_cursor: None,
