@@ -136,3 +136,64 @@ impl<'c> InstanceScope<'c> {
         Ok(visible)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pages of rows 1..=`rows` of which those `visible` says are kept, read the way the list
+    /// endpoints read the store.
+    fn pages(rows: i64, limit: u32, visible: impl Fn(i64) -> bool) -> Vec<(Vec<i64>, bool)> {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let mut filler = Filler::new(limit, after);
+            let page = loop {
+                let start = filler.cursor().unwrap_or(0);
+                let read: Vec<i64> = (start + 1..=rows).take(filler.read() as usize).collect();
+                let batch = Batch {
+                    scanned: read.len(),
+                    last: read.last().copied(),
+                    kept: read
+                        .iter()
+                        .filter(|n| visible(**n))
+                        .map(|n| (*n, ()))
+                        .collect(),
+                };
+                if let Some(page) = filler.push(batch) {
+                    break page;
+                }
+            };
+            out.push((page.items.iter().map(|(n, _)| *n).collect(), page.more));
+            if !page.more {
+                return out;
+            }
+            after = page.next;
+        }
+    }
+
+    #[test]
+    fn pages_skip_hidden_rows_and_end_on_the_last_visible_one() {
+        let even = pages(10, 2, |n| n % 2 == 0);
+        assert_eq!(
+            even,
+            [(vec![2, 4], true), (vec![6, 8], true), (vec![10], false)]
+        );
+        assert_eq!(
+            pages(4, 2, |_| true),
+            [(vec![1, 2], true), (vec![3, 4], false)]
+        );
+        assert_eq!(pages(0, 5, |_| true), [(vec![], false)]);
+    }
+
+    #[test]
+    fn a_scan_past_its_budget_ends_the_page_early_with_a_cursor() {
+        // Only the last row is visible, far past one page's budget.
+        let rows = i64::try_from(MAX_SCANNED).unwrap() * 2 + 5;
+        let found = pages(rows, 10, |n| n == rows);
+        assert!(found.len() >= 2, "{}", found.len());
+        let (first, more) = &found[0];
+        assert!(first.is_empty() && *more);
+        assert_eq!(found.last().unwrap(), &(vec![rows], false));
+    }
+}
