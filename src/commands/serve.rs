@@ -22,6 +22,10 @@ pub struct Args {
     /// Do not write audit entries (for measurements and local experiments only).
     #[arg(long)]
     no_audit: bool,
+    /// Request bodies longer than this are kept in the audit log as their SHA-256 digest and
+    /// size, not as they are.
+    #[arg(long, value_name = "BYTES", default_value_t = ordo_http::DEFAULT_AUDIT_BODY_CAP)]
+    audit_body_cap: usize,
     /// The largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1024 * 1024)]
     max_body_bytes: usize,
@@ -87,6 +91,7 @@ pub fn run(args: &Args) -> u8 {
         db: args.db.clone(),
         tokens: args.tokens.clone(),
         audit: !args.no_audit,
+        audit_body_cap: args.audit_body_cap,
         max_body_bytes: args.max_body_bytes,
         request_timeout: Duration::from_secs(args.timeout_secs),
         cpu_jobs: args

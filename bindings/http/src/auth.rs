@@ -129,6 +129,26 @@ impl Caller {
             .is_none_or(|names| names.iter().any(|n| n == name))
     }
 
+    /// Whether the caller's token is limited to some rulesets (lists hold only theirs).
+    pub fn is_limited(&self) -> bool {
+        self.rulesets.is_some()
+    }
+
+    /// The rulesets the caller's token is limited to; `None`: every ruleset.
+    pub fn rulesets(&self) -> Option<&[String]> {
+        self.rulesets.as_deref()
+    }
+
+    /// The person the token names, if it names one (an open server's caller and a token
+    /// without `person` name none).
+    pub fn bound_person(&self) -> Option<&Person> {
+        if self.names_its_actor {
+            None
+        } else {
+            self.person.as_deref()
+        }
+    }
+
     /// `Ok` when the caller may work with ruleset `name`, else a `forbidden` error.
     pub fn require_ruleset(&self, name: &str) -> Result<(), ApiError> {
         if self.may_use(name) {

@@ -22,7 +22,19 @@ pub trait CatalogStore: Send + Sync {
     /// Appends an audit entry; its id once committed. Ids follow the commit order.
     fn audit(&self, record: AuditRecord) -> StoreFuture<'_, i64>;
     /// Audit entries matching `query`, by ascending id.
-    fn audit_log(&self, query: AuditQuery) -> StoreFuture<'_, Vec<(i64, AuditRecord)>>;
+    /// A page of audit rows matching `query`, by ascending id: only those of `rulesets` when
+    /// given (a token limited to rulesets), and ending before the text read would pass
+    /// `max_bytes` (the first row is always taken); the flag says the page ended on that
+    /// budget.
+    fn audit_log(
+        &self,
+        query: AuditQuery,
+        rulesets: Option<Vec<String>>,
+        max_bytes: usize,
+    ) -> StoreFuture<'_, (Vec<(i64, AuditRecord)>, bool)>;
+    /// Commits a write that changes nothing and waits for it: `Ok` when the store can commit
+    /// now (what `/readyz` asks).
+    fn probe(&self) -> StoreFuture<'_, ()>;
     /// Whether the store still takes writes.
     fn is_running(&self) -> bool;
     /// Commits what is queued and stops taking writes.

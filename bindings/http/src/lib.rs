@@ -68,6 +68,9 @@ pub struct ServeConfig {
     /// Write an audit entry for every evaluation-type request and every refused publication
     /// (on by default).
     pub audit: bool,
+    /// Request bodies longer than this many bytes are kept in the audit log as their SHA-256
+    /// digest and size, not as they are.
+    pub audit_body_cap: usize,
     /// The largest request body accepted.
     pub max_body_bytes: usize,
     /// Requests running longer are cancelled with `408 timeout`.
@@ -100,6 +103,9 @@ pub struct ServeConfig {
 /// The default of [`ServeConfig::cpu_queue`].
 pub const DEFAULT_CPU_QUEUE: usize = 256;
 
+/// The default of [`ServeConfig::audit_body_cap`].
+pub const DEFAULT_AUDIT_BODY_CAP: usize = 64 * 1024;
+
 /// The default of [`ServeConfig::max_source_bytes`].
 pub const DEFAULT_MAX_SOURCE_BYTES: usize = 512 * 1024;
 
@@ -122,6 +128,7 @@ impl Default for ServeConfig {
             db: PathBuf::from("ordo.db"),
             tokens: None,
             audit: true,
+            audit_body_cap: DEFAULT_AUDIT_BODY_CAP,
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             cpu_jobs: cpu::default_jobs(),
@@ -296,6 +303,7 @@ impl Server {
                 store,
                 metrics,
                 audit: config.audit,
+                audit_body_cap: config.audit_body_cap,
                 max_body_bytes: config.max_body_bytes,
                 publish_limits: PublishLimits {
                     max_source_bytes: config.max_source_bytes,

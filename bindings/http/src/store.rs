@@ -299,6 +299,14 @@ pub struct AuditRecord {
     pub outcome: String,
 }
 
+impl AuditRecord {
+    /// About what the entry takes in an audit page's answer: its texts and a fixed part for
+    /// the rest (what byte-paged audit reads count against their budget).
+    pub fn page_bytes(&self) -> usize {
+        self.request.len() + self.caller.len() + self.ruleset.len() + 256
+    }
+}
+
 /// Appends an audit row and returns its id.
 pub fn append_audit(tx: &Transaction<'_>, record: &AuditRecord) -> Result<i64, StoreError> {
     tx.prepare_cached(concat!(
@@ -353,6 +361,16 @@ impl Filters {
         }
     }
 
+    /// Adds `column IN (...)`: the column's value must be one of `values`.
+    pub(crate) fn add_one_of(&mut self, column: &str, values: &[String]) {
+        let list = serde_json::to_string(values).unwrap_or_else(|_| "[]".into());
+        self.values.push(rusqlite::types::Value::Text(list));
+        self.clauses.push(format!(
+            "{column} IN (SELECT value FROM json_each(?{}))",
+            self.values.len()
+        ));
+    }
+
     /// The `WHERE ...` text (empty without filters), the values with `limit` last, and the
     /// placeholder number of `limit`.
     pub(crate) fn finish(mut self, limit: u32) -> (String, Vec<rusqlite::types::Value>, usize) {
@@ -392,6 +410,54 @@ pub fn query_audit(
         condition, limit_at
     );
     select(conn, &sql, params_from_iter(values), audit_row)
+}
+
+/// A page of audit rows: those of `query` (by ascending id) whose ruleset is one of
+/// `rulesets` (any, when `None`), read until `query.limit` rows or until the next row would
+/// take the text read past `max_bytes` (the first row is always taken). The flag says the
+/// page ended on the byte budget.
+pub fn query_audit_page(
+    conn: &Connection,
+    query: &AuditQuery,
+    rulesets: Option<&[String]>,
+    max_bytes: usize,
+) -> Result<(Vec<(i64, AuditRecord)>, bool), StoreError> {
+    use rusqlite::types::Value;
+    let text = |t: &Option<String>| t.clone().map(Value::Text);
+    let mut filters = Filters::default();
+    filters.add("ruleset =", text(&query.ruleset));
+    filters.add("version =", text(&query.version));
+    filters.add("caller =", text(&query.caller));
+    filters.add("at >=", query.from.map(Value::Integer));
+    filters.add("at <", query.to.map(Value::Integer));
+    filters.add("id >", query.after.map(Value::Integer));
+    if let Some(rulesets) = rulesets {
+        filters.add_one_of("ruleset", rulesets);
+    }
+    let (condition, values, limit_at) = filters.finish(query.limit);
+    let sql = format!(
+        concat!(
+            "SELECT id, ",
+            audit_columns!(),
+            " FROM audit_log {} ORDER BY id LIMIT ?{}"
+        ),
+        condition, limit_at
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    // Rows are stepped one at a time, so a page that stops on its budget reads no further.
+    let mut rows = statement.query_map(params_from_iter(values), audit_row)?;
+    let mut page = Vec::new();
+    let mut bytes = 0usize;
+    for row in rows.by_ref() {
+        let row = row?;
+        let size = row.1.page_bytes();
+        if !page.is_empty() && bytes.saturating_add(size) > max_bytes {
+            return Ok((page, true));
+        }
+        bytes = bytes.saturating_add(size);
+        page.push(row);
+    }
+    Ok((page, false))
 }
 
 /// An `audit_log` row: `id`, then the columns `audit_columns!` names.
@@ -458,8 +524,17 @@ impl CatalogStore for SqliteCatalog {
         Box::pin(self.writer.audit(record))
     }
 
-    fn audit_log(&self, query: AuditQuery) -> StoreFuture<'_, Vec<(i64, AuditRecord)>> {
-        self.read(move |conn| query_audit(conn, &query))
+    fn audit_log(
+        &self,
+        query: AuditQuery,
+        rulesets: Option<Vec<String>>,
+        max_bytes: usize,
+    ) -> StoreFuture<'_, (Vec<(i64, AuditRecord)>, bool)> {
+        self.read(move |conn| query_audit_page(conn, &query, rulesets.as_deref(), max_bytes))
+    }
+
+    fn probe(&self) -> StoreFuture<'_, ()> {
+        Box::pin(self.writer.probe())
     }
 
     fn is_running(&self) -> bool {

@@ -34,6 +34,9 @@ enum Job {
     Change(Box<Change>, Reply<Committed>),
     Delivery(Box<DeliveryWrite>, Reply<DeliveryWritten>),
     Delegation(Box<DelegationWrite>, Reply<DelegationWritten>),
+    /// A write that changes nothing (the schema version written again): whether the store
+    /// can commit.
+    Probe(Reply<()>),
     Stop,
 }
 
@@ -111,6 +114,12 @@ impl Writer {
     ) -> Result<DelegationWritten, StoreError> {
         self.submit(|reply| Job::Delegation(Box::new(write), reply))
             .await
+    }
+
+    /// Writes the store's schema version again (a change of no content) and waits for its
+    /// commit: `Ok` when the store can commit now.
+    pub async fn probe(&self) -> Result<(), StoreError> {
+        self.submit(Job::Probe).await
     }
 
     /// Queues the job `job` makes of a reply channel, and waits for the commit of its batch.
@@ -248,11 +257,19 @@ fn write_all(conn: &mut Connection, batch: &[Job]) -> Result<Vec<Written>, Store
             Job::Delegation(write, _) => {
                 ops::sqlite::write_delegation(&tx, write).map(Written::Delegation)
             }
+            Job::Probe(_) => probe(&tx).map(|()| Written::Nothing),
             Job::Stop => Ok(Written::Nothing),
         })
         .collect::<Result<Vec<_>, _>>()?;
     tx.commit()?;
     Ok(written)
+}
+
+/// Writes `user_version` again with the value it has: a real write that changes nothing.
+fn probe(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    tx.pragma_update(None, "user_version", version)?;
+    Ok(())
 }
 
 impl Job {
@@ -275,6 +292,9 @@ impl Job {
             (Job::Delegation(_, reply), Written::Delegation(written)) => {
                 let _ = reply.send(Ok(written));
             }
+            (Job::Probe(reply), Written::Nothing) => {
+                let _ = reply.send(Ok(()));
+            }
             (job, _) => job.fail("internal: a write was answered with another's result"),
         }
     }
@@ -294,6 +314,9 @@ impl Job {
                 let _ = reply.send(Err(message.to_string()));
             }
             Job::Delegation(_, reply) => {
+                let _ = reply.send(Err(message.to_string()));
+            }
+            Job::Probe(reply) => {
                 let _ = reply.send(Err(message.to_string()));
             }
             Job::Stop => {}

@@ -179,4 +179,14 @@ fn a_delegated_role_counts_in_its_window_only() {
             "delegation.revoke"
         ]
     );
+    // Each entry has the digest of the answer as sent, the store's id of a new delegation
+    // included.
+    for answer in [&created, &revoked] {
+        let entry = entries(&log)
+            .iter()
+            .find(|e| e["id"].as_i64() == answer.audit_id)
+            .unwrap();
+        assert_audit_entry(entry, answer, "ok");
+    }
+    assert_ne!(delegation["id"], 0);
 }

@@ -585,3 +585,144 @@ fn a_caller_past_its_rate_limit_gets_429_with_retry_after() {
     refused.assert_error(429, "rate_limited");
     assert!(refused.audit_id.is_none());
 }
+
+/// The bytes of the store's files (the database and its write-ahead log).
+fn store_bytes(server: &TestServer) -> u64 {
+    ["ordo.db", "ordo.db-wal"]
+        .iter()
+        .filter_map(|name| std::fs::metadata(server.dir.path(name)).ok())
+        .map(|meta| meta.len())
+        .sum()
+}
+
+/// An evaluation request of about `bytes` bytes (an input the engine refuses, audited all the
+/// same).
+fn padded_request(bytes: usize) -> String {
+    format!(
+        "{{\"input\": {{\"n\": 1, \"pad\": \"{}\"}}}}",
+        "x".repeat(bytes)
+    )
+}
+
+#[test]
+fn bodies_past_the_audit_cap_are_kept_by_digest() {
+    let server = TestServer::start_with(|config| config.audit_body_cap = 1024);
+    server
+        .client(Some(AUTHOR))
+        .publish_new(&common::demo_source("1.0.0", "2026-01-01", 2));
+    let evaluator = server.client(Some(EVALUATOR));
+    let small = padded_request(100);
+    let kept = evaluator.post_text("/v1/rulesets/demo/evaluate", &small);
+    let large = padded_request(5000);
+    let digested = evaluator.post_text("/v1/rulesets/demo/evaluate", &large);
+    // A body that is not JSON and starts like the marker is kept by digest too, so no caller
+    // can pass its own body off as another's digest.
+    let forged = "\u{0}ordo-omitted-body {\"sha256\":\"00\",\"bytes\":1}";
+    let forgery = evaluator.post_text("/v1/rulesets/demo/evaluate", forged);
+    forgery.assert_error(400, "invalid_request");
+    let log = server.audit_log("");
+    let entry = |answer: &common::Answer| {
+        entries(&log)
+            .iter()
+            .find(|e| e["id"].as_i64() == answer.audit_id)
+            .unwrap()
+            .clone()
+    };
+    let small_entry = entry(&kept);
+    assert_eq!(small_entry["request"]["input"]["n"], 1);
+    assert!(small_entry.get("request_omitted").is_none());
+    let large_entry = entry(&digested);
+    assert_eq!(large_entry["request"], serde_json::Value::Null);
+    assert_eq!(
+        large_entry["request_omitted"],
+        serde_json::json!({"sha256": sha256_hex(&large), "bytes": large.len()})
+    );
+    // The rest of the entry is there as ever.
+    assert_eq!(large_entry["result_sha256"], sha256_hex(&digested.text));
+    let forged_entry = entry(&forgery);
+    assert_eq!(
+        forged_entry["request_omitted"]["sha256"],
+        sha256_hex(forged)
+    );
+    assert_eq!(forged_entry["request_omitted"]["bytes"], forged.len());
+}
+
+#[test]
+fn large_bodies_do_not_grow_the_audit_log() {
+    // The default cap: 64 KiB.
+    let server = TestServer::start();
+    server
+        .client(Some(AUTHOR))
+        .publish_new(&common::demo_source("1.0.0", "2026-01-01", 2));
+    let before = store_bytes(&server);
+    let evaluator = server.client(Some(EVALUATOR));
+    let body = padded_request(1_000_000);
+    for _ in 0..40 {
+        let answer = evaluator.post_text("/v1/rulesets/demo/evaluate", &body);
+        assert!(answer.audit_id.is_some(), "{}", answer.text);
+    }
+    let grown = store_bytes(&server).saturating_sub(before);
+    // 40 MB of bodies; their digests take a few kB.
+    assert!(grown < 2 * 1024 * 1024, "the store grew by {grown} bytes");
+    assert_eq!(entries(&server.audit_log("?limit=1000")).len(), 40);
+}
+
+#[test]
+fn an_audit_page_stops_before_4_mib() {
+    let server = TestServer::start();
+    server
+        .client(Some(AUTHOR))
+        .publish_new(&common::demo_source("1.0.0", "2026-01-01", 2));
+    let evaluator = server.client(Some(EVALUATOR));
+    // 80 entries of 60 kB each (under the cap, kept as they are): 4.8 MB.
+    let body = padded_request(60_000);
+    for _ in 0..80 {
+        evaluator.post_text("/v1/rulesets/demo/evaluate", &body);
+    }
+    let first = server
+        .client(Some(common::AUDITOR))
+        .get("/v1/audit?limit=1000");
+    assert_eq!(first.status, 200);
+    assert!(first.text.len() <= 4 * 1024 * 1024, "{}", first.text.len());
+    let first = first.json();
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = server.audit_log(&format!("?limit=1000&cursor={cursor}"));
+    assert!(second["next_cursor"].is_null());
+    let (a, b) = (entries(&first).len(), entries(&second).len());
+    assert!(a > 1 && b > 1, "{a} + {b}");
+    assert_eq!(a + b, 80);
+    let mut ids = common::entry_ids(&first);
+    ids.extend(common::entry_ids(&second));
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+}
+
+/// `/readyz` until it answers `status` (bounded; each refusal may take the probe's 2 s).
+fn readyz_until(server: &TestServer, status: u16) -> common::Answer {
+    let client = server.client(None);
+    let mut last = client.get("/readyz");
+    for _ in 0..30 {
+        if last.status == status {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        last = client.get("/readyz");
+    }
+    last
+}
+
+#[test]
+fn readyz_answers_503_while_the_store_cannot_commit() {
+    let server = TestServer::start();
+    assert_eq!(readyz_until(&server, 200).status, 200);
+    // Another process holds the store's write lock: the server's writes wait.
+    let other = rusqlite::Connection::open(server.dir.path("ordo.db")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let refused = readyz_until(&server, 503);
+    refused.assert_error(503, "unavailable");
+    assert!(refused.text.contains("commit"), "{}", refused.text);
+    // Liveness is another matter.
+    assert_eq!(server.client(None).get("/healthz").status, 200);
+    other.execute_batch("ROLLBACK").unwrap();
+    let ready = readyz_until(&server, 200);
+    assert_eq!(ready.status, 200, "{}", ready.text);
+}

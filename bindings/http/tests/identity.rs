@@ -12,6 +12,7 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
+use common::{ADMIN as ROOT, AUDITOR as AUDIT, CI_DEMO as CI, SHOP_DEMO as SHOP};
 use common::{ServeProcess, TempDir, TestServer};
 use serde_json::json;
 
@@ -71,41 +72,8 @@ fn sighup_reads_the_tokens_again_without_a_restart() {
     assert_eq!(process.terminate(), Some(0));
 }
 
-const ROOT: &str = "root-token-0123456789abcdef";
-const CI: &str = "ci-token-0123456789abcdef";
-const SHOP: &str = "shop-token-0123456789abcdef";
-const AUDIT: &str = "audit-token-0123456789abcdef";
-
-const LIMITED: &str = r#"
-[[tokens]]
-token = "root-token-0123456789abcdef"
-caller = "root"
-roles = ["admin"]
-
-[[tokens]]
-token = "ci-token-0123456789abcdef"
-caller = "ci"
-roles = ["author"]
-rulesets = ["demo"]
-
-[[tokens]]
-token = "shop-token-0123456789abcdef"
-caller = "shop"
-roles = ["evaluator"]
-rulesets = ["demo"]
-person = { id = "ana", roles = ["sales"] }
-
-[[tokens]]
-token = "audit-token-0123456789abcdef"
-caller = "audit"
-roles = ["auditor"]
-"#;
-
 fn limited_server() -> TestServer {
-    let dir = TempDir::new("identity");
-    let config = TestServer::config(&dir);
-    std::fs::write(config.tokens.as_ref().unwrap(), LIMITED).unwrap();
-    TestServer::run(config, dir)
+    common::ops_server("identity")
 }
 
 fn other_source() -> String {
@@ -195,4 +163,224 @@ fn an_invalid_tokens_file_read_again_changes_nothing() {
     assert_eq!(server.state.reload_tokens().unwrap(), 1);
     assert_eq!(server.client(Some(ROOT)).get("/v1/rulesets").status, 401);
     assert_eq!(server.client(Some(FIRST)).get("/v1/rulesets").status, 200);
+}
+
+/// `orders` under another name: the same workflow, roles and approval chains.
+fn orders_eu_source() -> String {
+    common::read("examples/orders/orders.ordo").replacen(
+        "ruleset orders version",
+        "ruleset orders_eu version",
+        1,
+    )
+}
+
+/// Starts `id` of `ruleset` as ana and submits it: a large order, so the manager's step waits
+/// and the submission puts an action in the outbox.
+fn submitted_order(server: &TestServer, ruleset: &str, id: &str) {
+    let ana = server.client(Some(common::ANA));
+    let input = json!({
+        "product": "table_oak", "quantity": 25, "channel": "contract", "discount": "0.12",
+        "customer": {"name": "Hotel Adler", "country": "AT"}, "sales_rep": "ana",
+    });
+    let started = ana.post(
+        "/v1/instances",
+        &json!({"ruleset": ruleset, "workflow": "order", "id": id, "input": input}),
+    );
+    common::ok(&started, 201);
+    let submitted = ana.post(
+        &format!("/v1/instances/{id}/apply"),
+        &json!({"transition": "submit", "seq": 1}),
+    );
+    common::ok(&submitted, 200);
+}
+
+/// Every page of `path` (which ends in `?...&limit=N`), following `next_cursor`.
+fn all_pages(client: &common::Client, path: &str, items: &str) -> Vec<serde_json::Value> {
+    let mut found = Vec::new();
+    let mut next = path.to_string();
+    for _ in 0..100 {
+        let page = common::ok(&client.get(&next), 200);
+        found.extend(page[items].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(cursor) => next = format!("{path}&cursor={cursor}"),
+            None => return found,
+        }
+    }
+    panic!("{path} did not end");
+}
+
+#[test]
+fn a_token_limited_to_rulesets_lists_only_their_rows() {
+    let server = limited_server();
+    let author = server.client(Some(common::AUTHOR));
+    author.publish_new(&common::read("examples/orders/orders.ordo"));
+    author.publish_new(&orders_eu_source());
+    // Interleaved, so a page of the limited token skips rows of the other ruleset.
+    for (ruleset, id) in [
+        ("orders_eu", "EU-1"),
+        ("orders", "SO-1"),
+        ("orders_eu", "EU-2"),
+        ("orders_eu", "EU-3"),
+        ("orders", "SO-2"),
+        ("orders_eu", "EU-4"),
+    ] {
+        submitted_order(&server, ruleset, id);
+    }
+    let olga = server.client(Some(common::OLGA));
+    let ids = |rows: &[serde_json::Value], key: &str| -> Vec<String> {
+        rows.iter()
+            .map(|row| row[key].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    // Instances: page by page, only `orders`; naming another ruleset finds none.
+    let instances = all_pages(&olga, "/v1/instances?limit=1", "instances");
+    assert_eq!(ids(&instances, "id"), ["SO-1", "SO-2"]);
+    let everyone = all_pages(
+        &server.client(Some(common::AUDITOR)),
+        "/v1/instances?limit=2",
+        "instances",
+    );
+    assert_eq!(everyone.len(), 6);
+    let other = common::ok(&olga.get("/v1/instances?ruleset=orders_eu"), 200);
+    assert_eq!(other["instances"], json!([]), "{other}");
+    assert!(other["next_cursor"].is_null());
+    // A direct read of another ruleset's instance is refused.
+    for path in [
+        "/v1/instances/EU-1",
+        "/v1/instances/EU-1/history",
+        "/v1/instances/EU-1/next",
+    ] {
+        olga.get(path).assert_error(403, "forbidden");
+    }
+    assert_eq!(olga.get("/v1/instances/SO-1").status, 200);
+
+    // The inbox: the manager's steps of `orders` only (ben, unlimited, sees all six).
+    let inbox = common::ok(&olga.get("/v1/approvals/inbox"), 200);
+    let items = inbox["items"].as_array().unwrap();
+    assert_eq!(ids(items, "instance"), ["SO-1", "SO-2"], "{inbox}");
+    assert_eq!(common::inbox_steps(&server, common::BEN).len(), 6);
+
+    // The outbox: the submissions' actions of `orders` only, page by page.
+    let mut after = 0;
+    let mut actions = Vec::new();
+    for _ in 0..100 {
+        let page = common::ok(&olga.get(&format!("/v1/outbox?after={after}&limit=1")), 200);
+        let got = page["actions"].as_array().unwrap().clone();
+        after = page["next_after"].as_i64().unwrap();
+        if got.is_empty() {
+            break;
+        }
+        actions.extend(got);
+    }
+    let all = common::ok(
+        &server
+            .client(Some(common::DISPATCHER))
+            .get("/v1/outbox?limit=1000"),
+        200,
+    );
+    let every = ids(all["actions"].as_array().unwrap(), "instance");
+    let of_orders: Vec<&String> = every.iter().filter(|id| id.starts_with("SO-")).collect();
+    assert!(every.iter().any(|id| id == "EU-4"), "{all}");
+    assert!(!of_orders.is_empty());
+    assert_eq!(
+        ids(&actions, "instance").iter().collect::<Vec<_>>(),
+        of_orders
+    );
+    // Past the rows it may not see: the next poll starts after the last action.
+    assert_eq!(all["next_after"].as_i64().unwrap(), after);
+
+    // The audit log: `orders` entries only, page by page.
+    let entries = all_pages(&olga, "/v1/audit?limit=1", "entries");
+    assert_eq!(entries.len(), 4, "two starts and two submissions");
+    assert!(
+        entries.iter().all(|e| e["ruleset"] == "orders"),
+        "{entries:?}"
+    );
+    let other = common::ok(&olga.get("/v1/audit?ruleset=orders_eu"), 200);
+    assert_eq!(other["entries"], json!([]));
+    let everything = all_pages(
+        &server.client(Some(AUDIT)),
+        "/v1/audit?limit=1000",
+        "entries",
+    );
+    assert_eq!(everything.len(), 12, "six starts and six submissions");
+}
+
+#[test]
+fn a_stateless_request_records_grants_of_the_tokens_person_only() {
+    let server = limited_server();
+    server
+        .client(Some(common::AUTHOR))
+        .publish_new(&common::read("examples/orders/orders.ordo"));
+    let input: serde_json::Value =
+        serde_json::from_str(&common::read("examples/orders/order.json")).unwrap();
+    let grant = |by: &str| json!({"by": by, "role": "sales_manager", "facts": {}});
+    let evaluate = |token: &str, approvals: serde_json::Value| {
+        server
+            .client(Some(token))
+            .evaluate("orders", &json!({"input": input, "approvals": approvals}))
+    };
+    // The shop's token acts as ana: a grant by ben is not hers to pass.
+    let refused = evaluate(SHOP, json!({"deal_desk": {"manager": grant("ben")}}));
+    refused.assert_error(403, "forbidden");
+    assert!(
+        refused.text.contains("deal_desk.manager"),
+        "{}",
+        refused.text
+    );
+    assert!(refused.audit_id.is_some());
+    // One grant by someone else in a list of grants is refused as well.
+    let refused = evaluate(
+        SHOP,
+        json!({"deal_desk": {"finance": [grant("ana"), grant("cara")]}}),
+    );
+    refused.assert_error(403, "forbidden");
+    // Her own grant, and a grant without an approver (which does not count), pass.
+    assert_eq!(
+        evaluate(SHOP, json!({"deal_desk": {"manager": grant("ana")}})).status,
+        200
+    );
+    assert_eq!(
+        evaluate(SHOP, json!({"deal_desk": {"manager": {"by": ""}}})).status,
+        200
+    );
+    // A token without a person passes the grants it is given.
+    assert_eq!(
+        evaluate(
+            common::EVALUATOR,
+            json!({"deal_desk": {"manager": grant("ben")}})
+        )
+        .status,
+        200
+    );
+    // The engine's workflow requests hold to the same rule, beside the actor's.
+    let shop = server.client(Some(SHOP));
+    let transitions = |approvals: serde_json::Value| {
+        shop.post(
+            "/v1/rulesets/orders/transitions",
+            &json!({"workflow": "order", "state": "submitted", "input": input,
+                    "actor": {"id": "ana", "roles": ["sales"]}, "approvals": approvals}),
+        )
+    };
+    transitions(json!({"deal_desk": {"manager": grant("ben")}})).assert_error(403, "forbidden");
+    assert_eq!(
+        transitions(json!({"deal_desk": {"manager": grant("ana")}})).status,
+        200
+    );
+    let apply = shop.post(
+        "/v1/rulesets/orders/apply",
+        &json!({"workflow": "order", "state": "submitted", "transition": "approve",
+                "input": input, "actor": {"id": "ana", "roles": ["sales"]},
+                "approvals": {"deal_desk": {"manager": grant("ben")}},
+                "event": {"instance": "SO-9", "seq": 2}}),
+    );
+    apply.assert_error(403, "forbidden");
+    // The log has each refusal with the caller that was refused.
+    let log = server.audit_log("?caller=shop");
+    let refused = common::entries(&log)
+        .iter()
+        .filter(|e| e["outcome"] == "forbidden")
+        .count();
+    assert_eq!(refused, 4, "{log}");
 }

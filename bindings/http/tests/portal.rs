@@ -14,66 +14,8 @@ mod common;
 use common::*;
 use serde_json::{Value as Json, json};
 
-const TOKENS: &str = r#"
-[[tokens]]
-token = "author-token-0123456789abcdef"
-caller = "ci"
-roles = ["author"]
-
-[[tokens]]
-token = "evaluator-token-0123456789abcdef"
-caller = "pricing"
-roles = ["evaluator"]
-
-[[tokens]]
-token = "auditor-token-0123456789abcdef"
-caller = "compliance"
-roles = ["auditor"]
-
-[[tokens]]
-token = "cleo-token-0123456789abcdef"
-caller = "cleo-laptop"
-roles = ["operator"]
-person = { id = "cleo", roles = ["clerk"] }
-
-[[tokens]]
-token = "rita-token-0123456789abcdef"
-caller = "rita-laptop"
-roles = ["operator"]
-person = { id = "rita", roles = ["reviewer"] }
-
-[[tokens]]
-token = "ana-token-0123456789abcdef"
-caller = "ana-laptop"
-roles = ["operator"]
-person = { id = "ana", roles = ["sales"] }
-
-[[tokens]]
-token = "ben-token-0123456789abcdef"
-caller = "ben-laptop"
-roles = ["operator"]
-person = { id = "ben", roles = ["sales_manager"] }
-"#;
-
-const AUTHOR: &str = "author-token-0123456789abcdef";
-const EVALUATOR: &str = "evaluator-token-0123456789abcdef";
-const AUDITOR: &str = "auditor-token-0123456789abcdef";
-const CLEO: &str = "cleo-token-0123456789abcdef";
-const RITA: &str = "rita-token-0123456789abcdef";
-const ANA: &str = "ana-token-0123456789abcdef";
-const BEN: &str = "ben-token-0123456789abcdef";
-
 fn server() -> TestServer {
-    let dir = TempDir::new("portal");
-    let config = TestServer::config(&dir);
-    std::fs::write(config.tokens.as_ref().unwrap(), TOKENS).unwrap();
-    TestServer::run(config, dir)
-}
-
-#[track_caller]
-fn ok(answer: &Answer, status: u16) -> Json {
-    assert_eq!(answer.status, status, "{}", answer.text);
-    answer.json()
+    ops_server("portal")
 }
 
 /// The headers (lower-cased names) and body of a raw `GET path`.

@@ -392,3 +392,107 @@ fn a_delivery_given_up_is_visible_and_can_be_retried() {
         .assert_error(404, "not_found");
     ana.get("/v1/deliveries").assert_error(403, "forbidden");
 }
+
+/// Every delivery of `token`'s view, read page by page with `limit`, as (webhook, seq).
+fn paged_deliveries(server: &TestServer, token: &str, limit: u32) -> Vec<(String, i64, String)> {
+    let client = server.client(Some(token));
+    let mut after = 0;
+    let mut found = Vec::new();
+    for _ in 0..100 {
+        let page = ok(
+            &client.get(&format!("/v1/deliveries?after={after}&limit={limit}")),
+            200,
+        );
+        let rows = page["deliveries"].as_array().unwrap();
+        if rows.is_empty() {
+            return found;
+        }
+        for row in rows {
+            found.push((
+                row["webhook"].as_str().unwrap().to_string(),
+                row["action"]["seq"].as_i64().unwrap(),
+                row["action"]["instance"].as_str().unwrap().to_string(),
+            ));
+        }
+        after = page["next_after"].as_i64().unwrap();
+    }
+    panic!("the deliveries did not end");
+}
+
+#[test]
+fn deliveries_page_across_webhooks_and_hold_to_a_tokens_rulesets() {
+    let (_receiver, receiver_addr) = Receiver::start(0);
+    let clock = ManualClock::new(at("2026-03-02T09:00:00Z"));
+    let dir = TempDir::new("webhooks-paging");
+    let mut config = ops_config(&dir, &clock);
+    // Two webhooks take every action: each action has two deliveries.
+    std::fs::write(
+        dir.path("webhooks.toml"),
+        format!(
+            "[delivery]\npoll_ms = 20\n\n[[webhooks]]\nname = \"a\"\nurl = \"http://{receiver_addr}/hooks/a\"\n\n[[webhooks]]\nname = \"b\"\nurl = \"http://{receiver_addr}/hooks/b\"\n"
+        ),
+    )
+    .unwrap();
+    config.webhooks = Some(dir.path("webhooks.toml"));
+    let server = TestServer::run(config, dir);
+    let author = server.client(Some(AUTHOR));
+    let orders = read("examples/orders/orders.ordo");
+    author.publish_new(&orders);
+    author.publish_new(&orders.replacen("ruleset orders version", "ruleset orders_eu version", 1));
+    let ana = server.client(Some(ANA));
+    let input = json!({
+        "product": "table_oak", "quantity": 25, "channel": "contract", "discount": "0.12",
+        "customer": {"name": "Hotel Adler", "country": "AT"}, "sales_rep": "ana"
+    });
+    for (ruleset, id) in [
+        ("orders_eu", "EU-1"),
+        ("orders", "SO-1"),
+        ("orders_eu", "EU-2"),
+    ] {
+        ok(
+            &ana.post(
+                "/v1/instances",
+                &json!({"ruleset": ruleset, "workflow": "order", "input": input, "id": id}),
+            ),
+            201,
+        );
+        ok(
+            &ana.post(
+                &format!("/v1/instances/{id}/apply"),
+                &json!({"transition": "submit", "seq": 1}),
+            ),
+            200,
+        );
+    }
+    let actions = outbox_keys(&server).len();
+    assert!(actions >= 3);
+    wait_for("every delivery", || {
+        deliveries(&server, "&status=delivered").len() == 2 * actions
+    });
+    let all = paged_deliveries(&server, DISPATCHER, 1000);
+    assert_eq!(all.len(), 2 * actions);
+    // Small pages neither skip nor repeat the second webhook's delivery of an action.
+    for limit in [1, 2, 3] {
+        assert_eq!(
+            paged_deliveries(&server, DISPATCHER, limit),
+            all,
+            "limit {limit}"
+        );
+    }
+    // A token limited to `orders` sees the deliveries of its instances only.
+    let of_orders: Vec<_> = all.iter().filter(|d| d.2 == "SO-1").cloned().collect();
+    assert!(!of_orders.is_empty());
+    for limit in [1, 1000] {
+        assert_eq!(
+            paged_deliveries(&server, OLGA, limit),
+            of_orders,
+            "limit {limit}"
+        );
+    }
+    // Retrying a delivery of another ruleset's instance is refused.
+    let (_, seq, _) = all.iter().find(|d| d.2 == "EU-1").unwrap();
+    server
+        .client(Some(OLGA))
+        .post(&format!("/v1/deliveries/a/{seq}/retry"), &json!({}))
+        .assert_error(403, "forbidden");
+}

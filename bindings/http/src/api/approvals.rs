@@ -211,6 +211,7 @@ pub async fn inbox(
         .map_err(|e| ApiError::internal(format!("the store could not be read: {e}")))?;
     let items = items
         .into_iter()
+        .filter(|item| caller.may_use(&item.ruleset))
         .map(|item| InboxEntry {
             instance: item.instance,
             ruleset: item.ruleset,

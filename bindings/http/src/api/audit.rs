@@ -1,13 +1,15 @@
-//! Reading the audit log: filters by ruleset, version, caller and time, paged by cursor.
+//! The audit log: what an entry keeps of a request body (the body, or past the cap its digest
+//! and size), and reading the log with filters by ruleset, version, caller and time, paged by
+//! cursor, by count and by bytes.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde_json::Value as Json;
 
-use super::schema::{AuditEntry, AuditPage, AuditParams, ErrorBody};
+use super::schema::{AuditEntry, AuditPage, AuditParams, ErrorBody, OmittedBody};
 use super::{AppState, Authenticated, json_ok, page_limit};
-use crate::auth::Role;
+use crate::auth::{Role, sha256_hex};
 use crate::error::ApiError;
 use crate::store::{self, AuditQuery};
 
@@ -34,30 +36,48 @@ pub async fn read(
     let Query(params) = params.map_err(|e| ApiError::invalid_request(e.body_text()))?;
     let query = to_query(params)?;
     let limit = query.limit;
+    // A token limited to rulesets reads only their entries; naming another finds none.
+    let rulesets = caller.rulesets().map(<[String]>::to_vec);
+    if let (Some(allowed), Some(named)) = (&rulesets, &query.ruleset)
+        && !allowed.contains(named)
+    {
+        return Ok(json_ok(&AuditPage {
+            entries: Vec::new(),
+            next_cursor: None,
+        }));
+    }
     // One row past the page says whether another page follows.
-    let rows = state
+    let (rows, full) = state
         .store()
-        .audit_log(AuditQuery {
-            limit: limit + 1,
-            ..query
-        })
+        .audit_log(
+            AuditQuery {
+                limit: limit + 1,
+                ..query
+            },
+            rulesets,
+            MAX_PAGE_BYTES,
+        )
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let more = rows.len() > limit as usize;
+    let more = full || rows.len() > limit as usize;
     let entries: Vec<AuditEntry> = rows
         .into_iter()
         .take(limit as usize)
-        .map(|(id, record)| AuditEntry {
-            id,
-            at: store::format_micros(record.at),
-            caller: record.caller,
-            operation: record.operation,
-            ruleset: record.ruleset,
-            version: record.version,
-            hash: record.hash,
-            request: serde_json::from_str(&record.request).unwrap_or(Json::String(record.request)),
-            result_sha256: record.result_sha256,
-            outcome: record.outcome,
+        .map(|(id, record)| {
+            let (request, request_omitted) = read_request(record.request);
+            AuditEntry {
+                id,
+                at: store::format_micros(record.at),
+                caller: record.caller,
+                operation: record.operation,
+                ruleset: record.ruleset,
+                version: record.version,
+                hash: record.hash,
+                request,
+                request_omitted,
+                result_sha256: record.result_sha256,
+                outcome: record.outcome,
+            }
         })
         .collect();
     let next_cursor = if more {
@@ -70,6 +90,52 @@ pub async fn read(
         next_cursor,
     };
     Ok(json_ok(&page))
+}
+
+/// The most bytes of entries one page of `GET /v1/audit` holds (a single larger entry is
+/// answered alone).
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// What starts the stored request of an entry whose body was past the cap: a NUL, which no
+/// body stored as it is starts with (such a body is stored by digest too).
+const OMITTED: &str = "\u{0}ordo-omitted-body ";
+
+/// The request text an audit entry stores for `body`: `None` to store it as it was received,
+/// else (the body is longer than `cap` bytes, or starts like this marker) the marker of its
+/// SHA-256 and size, with the instance the request was about.
+pub(crate) fn omitted_body(body: &[u8], cap: usize, instance: Option<&str>) -> Option<String> {
+    if body.len() <= cap && !body.starts_with(OMITTED.as_bytes()) {
+        return None;
+    }
+    let digest = OmittedBody {
+        sha256: sha256_hex(body),
+        bytes: u64::try_from(body.len()).unwrap_or(u64::MAX),
+        instance: instance.map(str::to_string),
+    };
+    let text = serde_json::to_string(&digest).unwrap_or_default();
+    Some(format!("{OMITTED}{text}"))
+}
+
+/// The request body an audit entry stores: the body as received (lossy UTF-8), or the marker
+/// of its digest when it is past `cap` bytes.
+pub(crate) fn stored_body(body: &[u8], cap: usize) -> String {
+    omitted_body(body, cap, None).unwrap_or_else(|| String::from_utf8_lossy(body).into_owned())
+}
+
+/// A stored request as answered: the body (JSON, else a string), or for a body stored by
+/// digest, `{"instance"}` (or `null`) and the digest.
+fn read_request(stored: String) -> (Json, Option<OmittedBody>) {
+    if let Some(marker) = stored.strip_prefix(OMITTED)
+        && let Ok(omitted) = serde_json::from_str::<OmittedBody>(marker)
+    {
+        let request = omitted
+            .instance
+            .as_ref()
+            .map_or(Json::Null, |id| serde_json::json!({ "instance": id }));
+        return (request, Some(omitted));
+    }
+    let request = serde_json::from_str(&stored).unwrap_or(Json::String(stored));
+    (request, None)
 }
 
 fn to_query(params: AuditParams) -> Result<AuditQuery, ApiError> {

@@ -137,19 +137,18 @@ pub async fn create(
         created_at: state.clock().now().timestamp_micros(),
         revoked_at: None,
     };
-    let request_text = String::from_utf8_lossy(&body).into_owned();
-    // The answer names the id the store gives, so its digest is of the answer without it.
-    let record = state.audits().then(|| {
-        let text = serde_json::to_string(&view(delegation.clone())).unwrap_or_default();
-        audit(&caller, "delegation.create", request_text, &text)
-    });
+    let request_text = state.audit_body(&body);
+    // The answer names the id the store gives, so the store fills in its digest.
+    let record = state
+        .audits()
+        .then(|| audit(&caller, "delegation.create", request_text, ""));
     let written = state
         .ops()
         .write_delegation(DelegationWrite::Create(delegation.clone(), record))
         .await
         .map_err(store_failed)?;
     delegation.id = written.id.unwrap_or_default();
-    let text = serde_json::to_string(&view(delegation)).unwrap_or_default();
+    let text = delegation.created_answer();
     Ok(with_audit_id(
         json_response(StatusCode::CREATED, text),
         written.audit_id,

@@ -148,7 +148,7 @@ pub async fn finish(
         ruleset: subject.ruleset.clone(),
         version: subject.version.clone(),
         hash: subject.hash.clone(),
-        request: audit_request(subject, &admitted.body),
+        request: audit_request(state, subject, &admitted.body),
         result_sha256: sha256_hex(text.as_bytes()),
         outcome: "ok".to_string(),
     });
@@ -213,8 +213,12 @@ pub fn stale(current: i64) -> ApiError {
     .with("seq", json!(current))
 }
 
-/// The audit entry's request: the instance's id and the body as received.
-fn audit_request(subject: &Subject, body: &[u8]) -> String {
+/// The audit entry's request: the instance's id and the body as received (past the audit
+/// body cap, the instance's id and the body's digest).
+fn audit_request(state: &AppState, subject: &Subject, body: &[u8]) -> String {
+    if let Some(omitted) = state.omitted_body(body, &subject.instance) {
+        return omitted;
+    }
     let text = String::from_utf8_lossy(body);
     let body = serde_json::from_str::<Json>(&text).unwrap_or(Json::String(text.into_owned()));
     ordo_engine::to_json_string(&json!({"instance": subject.instance, "body": body}))
@@ -239,7 +243,7 @@ async fn audit_alone(
         ruleset: subject.ruleset.clone(),
         version: subject.version.clone(),
         hash: subject.hash.clone(),
-        request: audit_request(subject, body),
+        request: audit_request(state, subject, body),
         result_sha256: sha256_hex(error.body_text().as_bytes()),
         outcome: error.kind().to_string(),
     };

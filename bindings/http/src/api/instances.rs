@@ -16,7 +16,7 @@ use super::ops_schema::{
     InstanceView, StartInstanceRequest, TimerView, UpdateInstanceRequest,
 };
 use super::schema::ErrorBody;
-use super::{AppState, Authenticated, json_ok, page_limit};
+use super::{AppState, Authenticated, json_ok, page_limit, scope};
 use crate::auth::{Caller, Role, sha256_hex};
 use crate::error::ApiError;
 use crate::ops::decide::{self, StartInput};
@@ -303,6 +303,18 @@ pub async fn list(
             })
         })
         .transpose()?;
+    // A token limited to rulesets sees only their instances; naming another ruleset finds
+    // none.
+    if params
+        .ruleset
+        .as_deref()
+        .is_some_and(|name| !caller.may_use(name))
+    {
+        return Ok(json_ok(&InstancePage {
+            instances: Vec::new(),
+            next_cursor: None,
+        }));
+    }
     let query = InstanceQuery {
         ruleset: params.ruleset,
         workflow: params.workflow,
@@ -311,24 +323,43 @@ pub async fn list(
         overdue_at: (params.overdue == Some(true)).then(|| state.clock().now().timestamp_micros()),
         updated_since,
         after,
-        // One row past the page says whether another follows.
-        limit: limit + 1,
+        limit,
     };
-    let rows = state.ops().instances(query).await.map_err(store_failed)?;
-    let more = rows.len() > limit as usize;
-    let last = rows
-        .iter()
-        .take(limit as usize)
-        .next_back()
-        .map(|(pos, _)| *pos);
-    let instances = rows
+    let mut filler = scope::Filler::new(limit, after);
+    let page = loop {
+        let rows = state
+            .ops()
+            .instances(InstanceQuery {
+                after: filler.cursor(),
+                limit: filler.read(),
+                ..query.clone()
+            })
+            .await
+            .map_err(store_failed)?;
+        let batch = scope::Batch {
+            scanned: rows.len(),
+            last: rows.last().map(|(pos, _)| *pos),
+            kept: rows
+                .into_iter()
+                .filter(|(_, instance)| caller.may_use(&instance.ruleset))
+                .collect(),
+        };
+        if let Some(page) = filler.push(batch) {
+            break page;
+        }
+    };
+    let instances = page
+        .items
         .into_iter()
-        .take(limit as usize)
         .map(|(_, instance)| view(&state, instance, &[]))
         .collect();
     Ok(json_ok(&InstancePage {
         instances,
-        next_cursor: if more { last.map(write_cursor) } else { None },
+        next_cursor: if page.more {
+            page.next.map(write_cursor)
+        } else {
+            None
+        },
     }))
 }
 

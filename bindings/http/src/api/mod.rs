@@ -17,6 +17,7 @@ mod portal;
 mod rules_view;
 mod rulesets;
 pub mod schema;
+mod scope;
 mod service;
 
 use std::net::SocketAddr;
@@ -66,6 +67,7 @@ struct Shared {
     store: Arc<dyn CatalogStore>,
     metrics: Arc<Metrics>,
     audit: bool,
+    audit_body_cap: usize,
     max_body_bytes: usize,
     publish_limits: PublishLimits,
     cpu: CpuPool,
@@ -77,6 +79,9 @@ struct Shared {
     /// versions apart holds up to the commit.
     publishing: tokio::sync::Mutex<()>,
     shutting_down: AtomicBool,
+    /// When the store last committed a readiness probe; held while one runs, so probes take
+    /// turns and share a recent success.
+    probed: tokio::sync::Mutex<Option<Instant>>,
     openapi_json: String,
 }
 
@@ -100,6 +105,8 @@ pub struct StateParts {
     pub store: Arc<dyn CatalogStore>,
     pub metrics: Arc<Metrics>,
     pub audit: bool,
+    /// Request bodies past this many bytes are audited by digest.
+    pub audit_body_cap: usize,
     pub max_body_bytes: usize,
     pub publish_limits: PublishLimits,
     pub cpu: CpuPool,
@@ -121,6 +128,7 @@ impl AppState {
             store: parts.store,
             metrics: parts.metrics,
             audit: parts.audit,
+            audit_body_cap: parts.audit_body_cap,
             max_body_bytes: parts.max_body_bytes,
             publish_limits: parts.publish_limits,
             cpu: parts.cpu,
@@ -130,6 +138,7 @@ impl AppState {
             locks: InstanceLocks::default(),
             publishing: tokio::sync::Mutex::new(()),
             shutting_down: AtomicBool::new(false),
+            probed: tokio::sync::Mutex::new(None),
             openapi_json,
         }))
     }
@@ -277,6 +286,17 @@ impl AppState {
     /// Whether requests are written to the audit log (off only with `--no-audit`).
     pub(crate) fn audits(&self) -> bool {
         self.0.audit
+    }
+
+    /// What an audit entry keeps of request body `body` (see [`audit::stored_body`]).
+    pub(crate) fn audit_body(&self, body: &[u8]) -> String {
+        audit::stored_body(body, self.0.audit_body_cap)
+    }
+
+    /// The marker an audit entry keeps instead of `body` about `instance` when the body is
+    /// past the cap (see [`audit::omitted_body`]).
+    pub(crate) fn omitted_body(&self, body: &[u8], instance: &str) -> Option<String> {
+        audit::omitted_body(body, self.0.audit_body_cap, Some(instance))
     }
 }
 

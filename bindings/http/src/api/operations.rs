@@ -330,7 +330,7 @@ async fn run(
             ruleset: name,
             version: resolved.as_ref().map(|r| r.version().to_string()),
             hash: resolved.as_ref().map(|r| r.hash().to_string()),
-            request: String::from_utf8_lossy(&body).into_owned(),
+            request: state.audit_body(&body),
             result_sha256: sha256_hex(text.as_bytes()),
             outcome,
         };
@@ -373,7 +373,7 @@ async fn audit_refusal(
         ruleset: refused.ruleset,
         version: None,
         hash: None,
-        request: String::from_utf8_lossy(refused.body).into_owned(),
+        request: state.audit_body(refused.body),
         result_sha256: sha256_hex(refusal.body_text().as_bytes()),
         outcome: refusal.kind().to_string(),
     };
@@ -397,6 +397,9 @@ fn execute(
         Ok(request) => request,
         Err(error) => return (None, Err(error)),
     };
+    if let Err(refusal) = check_grants(caller, request.get("approvals")) {
+        return (None, Err(refusal));
+    }
     match operation.engine_request() {
         None => {
             let request: EvaluateRequest = match serde_json::from_value(request) {
@@ -497,6 +500,39 @@ fn check_actor(caller: &Caller, actor: Option<&Json>) -> Result<(), ApiError> {
         })
         .unwrap_or_default();
     caller.check_actor(id, &roles)
+}
+
+/// Refuses (`403`) the grants of a stateless request's `approvals` that name another
+/// approver (`by`) than the token's person: a caller records its own grants only. A token
+/// without a person, and an open server, pass any; a malformed `approvals` is left to the
+/// engine to refuse, and a grant without `by` (which does not count) passes.
+fn check_grants(caller: &Caller, approvals: Option<&Json>) -> Result<(), ApiError> {
+    let (Some(person), Some(Json::Object(chains))) = (caller.bound_person(), approvals) else {
+        return Ok(());
+    };
+    for (chain, steps) in chains {
+        let Json::Object(steps) = steps else {
+            continue;
+        };
+        for (step, grants) in steps {
+            let grants = match grants {
+                Json::Array(grants) => grants.as_slice(),
+                one => std::slice::from_ref(one),
+            };
+            let other = grants
+                .iter()
+                .filter_map(|grant| grant.get("by").and_then(Json::as_str))
+                .find(|by| !by.is_empty() && *by != person.id);
+            if let Some(by) = other {
+                return Err(ApiError::forbidden(format!(
+                    "the token of `{}` acts as `{}`; `approvals.{chain}.{step}` names a grant by `{by}`",
+                    caller.name(),
+                    person.id
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn parse_body(body: &[u8]) -> Result<Json, ApiError> {

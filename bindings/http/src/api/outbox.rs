@@ -8,6 +8,7 @@ use serde_json::Value as Json;
 
 use super::ops_schema::{OutboxAction, OutboxPage, OutboxParams};
 use super::schema::ErrorBody;
+use super::scope::{self, InstanceScope};
 use super::{AppState, Authenticated, json_ok, page_limit};
 use crate::auth::Role;
 use crate::error::ApiError;
@@ -39,15 +40,39 @@ pub async fn read(
     if after < 0 {
         return Err(ApiError::invalid_request("`after` must be 0 or more"));
     }
-    let rows = state
-        .ops()
-        .outbox(after, limit)
-        .await
-        .map_err(|e| ApiError::internal(format!("the store could not be read: {e}")))?;
-    let next_after = rows.last().map_or(after, |row| row.seq);
-    let actions = rows
+    let mut visible = InstanceScope::new(&caller);
+    let mut filler = scope::Filler::new(limit, Some(after));
+    let page = loop {
+        let rows = state
+            .ops()
+            .outbox(filler.cursor().unwrap_or(0), filler.read())
+            .await
+            .map_err(|e| ApiError::internal(format!("the store could not be read: {e}")))?;
+        let (scanned, last) = (rows.len(), rows.last().map(|row| row.seq));
+        let mut kept = Vec::with_capacity(rows.len());
+        for row in rows {
+            if visible.may_see(&state, &row.instance).await? {
+                kept.push((row.seq, row));
+            }
+        }
+        if let Some(page) = filler.push(scope::Batch {
+            kept,
+            scanned,
+            last,
+        }) {
+            break page;
+        }
+    };
+    // Past the page's last action, or past the actions the token may not see.
+    let next_after = if page.more {
+        page.next.unwrap_or(after)
+    } else {
+        page.last_scanned.unwrap_or(after)
+    };
+    let actions = page
+        .items
         .into_iter()
-        .map(|row| OutboxAction {
+        .map(|(_, row)| OutboxAction {
             seq: row.seq,
             key: row.key,
             instance: row.instance,

@@ -310,7 +310,7 @@ async fn refuse(
         ruleset: subject.name.unwrap_or_default(),
         version: subject.version,
         hash: subject.hash,
-        request: String::from_utf8_lossy(body).into_owned(),
+        request: state.audit_body(body),
         result_sha256: sha256_hex(refusal.body_text().as_bytes()),
         outcome: refusal.kind().to_string(),
     };

@@ -340,9 +340,14 @@ pub struct AuditEntry {
     /// The hash of the version that answered; for `publish`, of the refused source when it
     /// compiled.
     pub hash: Option<String>,
-    /// The request body as received (JSON; a string when it was not JSON).
+    /// The request body as received (JSON; a string when it was not JSON). A body past the
+    /// server's `--audit-body-cap` is not kept: `request` is then `null` (or `{"instance"}`
+    /// for a write to an instance) and `request_omitted` has its digest and size.
     #[schema(value_type = Object)]
     pub request: Json,
+    /// The digest and size of a body past the cap, kept instead of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_omitted: Option<OmittedBody>,
     /// Hex SHA-256 of the answered body (the result, or the error).
     pub result_sha256: String,
     /// `ok`, or the error kind (for `publish`: `forbidden`, `invalid_request`, `compile`,
@@ -350,11 +355,24 @@ pub struct AuditEntry {
     pub outcome: String,
 }
 
+/// A request body the audit log kept by digest: it was larger than `--audit-body-cap`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OmittedBody {
+    /// Hex SHA-256 of the body as received.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// The instance a write to an instance was about.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub instance: Option<String>,
+}
+
 /// A page of the audit log, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
-    /// Pass as `cursor` to read the next page; absent on the last page.
+    /// Pass as `cursor` to read the next page; absent on the last page. A page ends after
+    /// `limit` entries, or before its entries would pass 4 MiB.
     pub next_cursor: Option<String>,
 }
 

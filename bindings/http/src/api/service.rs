@@ -2,6 +2,7 @@
 //! token.
 
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,7 +23,14 @@ pub async fn healthz() -> Response {
     json_response(StatusCode::OK, r#"{"status":"ok"}"#.to_string())
 }
 
-/// Readiness: the store is open, its writer runs, and the server is not shutting down.
+/// How long `/readyz` waits for the store to commit its probe.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long a committed probe answers for the `/readyz` requests that follow.
+const PROBE_FRESH: Duration = Duration::from_secs(1);
+
+/// Readiness: the server is not shutting down, the store's writer runs, and the store can
+/// commit (a write of no content, committed within 2 s; a success serves for a second).
 #[utoipa::path(
     get,
     path = "/readyz",
@@ -39,11 +47,40 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Response, ApiError>
     if !state.store().is_running() {
         return Err(ApiError::unavailable("the store's writer has stopped"));
     }
+    probe(&state).await?;
     let health = Health {
         status: "ready".into(),
         versions: Some(state.catalog().len()),
     };
     Ok(json_ok(&health))
+}
+
+/// `Ok` when the store committed a probe within [`PROBE_FRESH`], or commits one now within
+/// [`PROBE_TIMEOUT`].
+async fn probe(state: &AppState) -> Result<(), ApiError> {
+    let deadline = Instant::now() + PROBE_TIMEOUT;
+    let not_ready = || {
+        ApiError::unavailable(format!(
+            "the store did not commit a write within {} s",
+            PROBE_TIMEOUT.as_secs()
+        ))
+    };
+    let mut probed = tokio::time::timeout_at(deadline.into(), state.0.probed.lock())
+        .await
+        .map_err(|_| not_ready())?;
+    if probed.is_some_and(|at| at.elapsed() < PROBE_FRESH) {
+        return Ok(());
+    }
+    match tokio::time::timeout_at(deadline.into(), state.store().probe()).await {
+        Ok(Ok(())) => {
+            *probed = Some(Instant::now());
+            Ok(())
+        }
+        Ok(Err(error)) => Err(ApiError::unavailable(format!(
+            "the store cannot commit: {error}"
+        ))),
+        Err(_) => Err(not_ready()),
+    }
 }
 
 /// Metrics in the OpenMetrics text format (Prometheus reads it).

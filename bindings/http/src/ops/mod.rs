@@ -414,9 +414,44 @@ pub struct Delegation {
     pub revoked_at: Option<i64>,
 }
 
+impl Delegation {
+    /// The answer to the request that created this delegation (JSON text). Its SHA-256 is the
+    /// `result_sha256` of the creation's audit entry, which the store computes once it has
+    /// given the delegation its id (see [`DelegationWrite::Create`]).
+    pub fn created_answer(&self) -> String {
+        let at = crate::store::format_micros;
+        ordo_engine::to_json_string(&serde_json::json!({
+            "id": self.id,
+            "delegator": self.delegator,
+            "delegate": self.delegate,
+            "role": self.role,
+            "from": at(self.starts_at),
+            "until": at(self.ends_at),
+            "created_at": at(self.created_at),
+            "revoked_at": self.revoked_at.map(at),
+        }))
+    }
+
+    /// The creation's audit entry once the store has given the delegation `id`: `audit` with
+    /// the digest of the answer that names that id.
+    pub fn created_audit(&self, id: i64, audit: Option<&AuditRecord>) -> Option<AuditRecord> {
+        let created = Delegation {
+            id,
+            ..self.clone()
+        };
+        audit.map(|record| AuditRecord {
+            result_sha256: crate::auth::sha256_hex(created.created_answer().as_bytes()),
+            ..record.clone()
+        })
+    }
+}
+
 /// A write to the delegations, committed with its audit entry.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DelegationWrite {
+    /// Stores a new delegation (its `id` is given by the store). The audit entry's
+    /// `result_sha256` is set by the store to the digest of
+    /// [`Delegation::created_answer`] with that id.
     Create(Delegation, Option<AuditRecord>),
     /// Ends the delegation `id` of `delegator` at `at` (only a delegation not yet revoked).
     Revoke {

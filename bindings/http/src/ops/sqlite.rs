@@ -809,7 +809,16 @@ pub fn write_delegation(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![d.delegator, d.delegate, d.role, d.starts_at, d.ends_at, d.created_at],
             )?;
-            (Some(tx.last_insert_rowid()), audit)
+            let id = tx.last_insert_rowid();
+            // The answer names the id just given, so its digest is taken now.
+            let audit_id = match d.created_audit(id, audit.as_ref()) {
+                Some(record) => Some(store::append_audit(tx, &record)?),
+                None => None,
+            };
+            return Ok(DelegationWritten {
+                id: Some(id),
+                audit_id,
+            });
         }
         DelegationWrite::Revoke {
             id,

@@ -191,7 +191,12 @@ impl CatalogStore for PgCatalog {
         })
     }
 
-    fn audit_log(&self, query: AuditQuery) -> StoreFuture<'_, Vec<(i64, AuditRecord)>> {
+    fn audit_log(
+        &self,
+        query: AuditQuery,
+        rulesets: Option<Vec<String>>,
+        max_bytes: usize,
+    ) -> StoreFuture<'_, (Vec<(i64, AuditRecord)>, bool)> {
         Box::pin(async move {
             let mut filters = Filters::default();
             filters.add("ruleset =", query.ruleset);
@@ -200,6 +205,7 @@ impl CatalogStore for PgCatalog {
             filters.add("at >=", query.from);
             filters.add("at <", query.to);
             filters.add("id >", query.after);
+            filters.add_any("ruleset", rulesets);
             let (condition, values, limit_at) = filters.finish(query.limit);
             let sql = format!(
                 "SELECT id, at, caller, operation, ruleset, version, hash, request, result_sha256,
@@ -207,7 +213,34 @@ impl CatalogStore for PgCatalog {
             );
             let client = connection(&self.pool).await?;
             let rows = client.query(&sql, &params(&values)).await?;
-            rows.iter().map(audit_row).collect()
+            let mut page = Vec::new();
+            let mut bytes = 0usize;
+            for row in &rows {
+                let row = audit_row(row)?;
+                let size = row.1.page_bytes();
+                if !page.is_empty() && bytes.saturating_add(size) > max_bytes {
+                    return Ok((page, true));
+                }
+                bytes = bytes.saturating_add(size);
+                page.push(row);
+            }
+            Ok((page, false))
+        })
+    }
+
+    fn probe(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.check_running()?;
+            let mut client = connection(&self.pool).await?;
+            let tx = client.transaction().await?;
+            // A real write that changes nothing: the database takes writes now.
+            tx.execute(
+                "UPDATE ordo_schema_version SET version = version",
+                &[],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
         })
     }
 

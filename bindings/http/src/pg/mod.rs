@@ -149,6 +149,15 @@ impl Filters {
         }
     }
 
+    /// Adds `column = ANY($N)` (the column is one of `values`), when there are values.
+    fn add_any(&mut self, column: &str, values: Option<Vec<String>>) {
+        if let Some(values) = values {
+            self.values.push(Box::new(values));
+            self.clauses
+                .push(format!("{column} = ANY(${})", self.values.len()));
+        }
+    }
+
     /// The `WHERE ...` text (empty without filters), the values with `limit` last, and the
     /// placeholder number of `limit`.
     fn finish(mut self, limit: u32) -> (String, Vec<Param>, usize) {

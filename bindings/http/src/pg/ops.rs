@@ -499,7 +499,16 @@ async fn write_delegation(
                     ],
                 )
                 .await?;
-            (Some(row.try_get::<_, i64>(0)?), audit)
+            let id = row.try_get::<_, i64>(0)?;
+            // The answer names the id just given, so its digest is taken now.
+            let audit_id = match d.created_audit(id, audit.as_ref()) {
+                Some(record) => Some(append_audit(tx, &record).await?),
+                None => None,
+            };
+            return Ok(DelegationWritten {
+                id: Some(id),
+                audit_id,
+            });
         }
         DelegationWrite::Revoke {
             id,

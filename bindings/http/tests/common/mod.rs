@@ -608,9 +608,16 @@ impl Drop for ServeProcess {
     }
 }
 
-/// The test tokens: one per person, each an operator acting as that person, beside a
-/// publisher, an evaluator (who may not run instances), a dispatcher and an auditor.
+/// The test tokens: one per person, each an operator acting as that person, beside an
+/// administrator, a publisher, an evaluator (who may not run instances), a dispatcher, an
+/// auditor, and tokens limited to rulesets: a publisher and an evaluator (acting as `ana`)
+/// of `demo` (and `orders`), and `olga`, who reads everything of `orders` only.
 pub const OPS_TOKENS: &str = r#"
+[[tokens]]
+token = "admin-token-0123456789abcdef"
+caller = "root"
+roles = ["admin"]
+
 [[tokens]]
 token = "author-token-0123456789abcdef"
 caller = "ci"
@@ -672,6 +679,38 @@ token = "ivy-token-0123456789abcdef"
 caller = "ivy-laptop"
 roles = ["operator"]
 person = { id = "ivy", roles = ["agent"] }
+
+[[tokens]]
+token = "cleo-token-0123456789abcdef"
+caller = "cleo-laptop"
+roles = ["operator"]
+person = { id = "cleo", roles = ["clerk"] }
+
+[[tokens]]
+token = "rita-token-0123456789abcdef"
+caller = "rita-laptop"
+roles = ["operator"]
+person = { id = "rita", roles = ["reviewer"] }
+
+[[tokens]]
+token = "ci-demo-token-0123456789abcdef"
+caller = "ci-demo"
+roles = ["author"]
+rulesets = ["demo"]
+
+[[tokens]]
+token = "shop-demo-token-0123456789abcdef"
+caller = "shop"
+roles = ["evaluator"]
+rulesets = ["demo", "orders"]
+person = { id = "ana", roles = ["sales"] }
+
+[[tokens]]
+token = "olga-token-0123456789abcdef"
+caller = "olga-laptop"
+roles = ["operator", "auditor", "dispatcher"]
+rulesets = ["orders"]
+person = { id = "olga", roles = ["sales_manager"] }
 "#;
 
 pub const DISPATCHER: &str = "dispatcher-token-0123456789abcdef";
@@ -682,6 +721,15 @@ pub const FINN: &str = "finn-token-0123456789abcdef";
 pub const WES: &str = "wes-token-0123456789abcdef";
 pub const FRITZ: &str = "fritz-token-0123456789abcdef";
 pub const IVY: &str = "ivy-token-0123456789abcdef";
+pub const CLEO: &str = "cleo-token-0123456789abcdef";
+pub const RITA: &str = "rita-token-0123456789abcdef";
+/// An author limited to `demo`.
+pub const CI_DEMO: &str = "ci-demo-token-0123456789abcdef";
+/// An evaluator limited to `demo` and `orders`, acting as `ana`.
+pub const SHOP_DEMO: &str = "shop-demo-token-0123456789abcdef";
+/// An operator, auditor and dispatcher limited to `orders`, acting as `olga`
+/// (`sales_manager`).
+pub const OLGA: &str = "olga-token-0123456789abcdef";
 
 /// An RFC 3339 time.
 pub fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
@@ -698,6 +746,14 @@ pub fn ops_config(dir: &TempDir, clock: &ordo_http::clock::ManualClock) -> Serve
     config.scheduler_interval = Duration::from_millis(20);
     config.clock = std::sync::Arc::new(clock.clone());
     config
+}
+
+/// A server with [`OPS_TOKENS`] and the system clock, its files in a new directory.
+pub fn ops_server(tag: &str) -> TestServer {
+    let dir = TempDir::new(tag);
+    let config = TestServer::config(&dir);
+    std::fs::write(config.tokens.as_ref().unwrap(), OPS_TOKENS).unwrap();
+    TestServer::run(config, dir)
 }
 
 /// The body of an answer of `status`.
