@@ -187,6 +187,8 @@ async function editor(item, me, redraw) {
     "form.review-form",
     {
       "aria-label": `Correct ${inst.id}`,
+      // The handler checks (and says why) before the browser's own check would stop it.
+      novalidate: true,
       onsubmit: async (event) => {
         event.preventDefault();
         // Every field's refinements first, so each says what is wrong before anything is sent.

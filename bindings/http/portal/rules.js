@@ -14,7 +14,8 @@ async function graphs(base, version) {
   const show = async (workflow) => {
     try {
       const graph = await get(`${path}${workflow ? `?workflow=${encodeURIComponent(workflow)}` : ""}`);
-      const label = workflow ? `The states and transitions of workflow ${workflow}` : "The data flow: inputs through values to outputs, constraints and workflows";
+      // Short names: the page's other fields are labelled "From" and "To".
+      const label = workflow ? `States of workflow ${workflow}` : "Data-flow graph";
       mount(
         out,
         graph.nodes.length

@@ -305,6 +305,8 @@ test("the portal in headless Chromium", { skip: process.env.ORDO_BROWSER_TEST !=
       await go(page, "#/instance/D-1", 'h1:has-text("Instance D-1")');
       await page.getByRole("button", { name: "book → booked" }).click();
       await page.waitForSelector('#status:has-text("now booked")');
+      // The status is said before the page is drawn again with the new history.
+      await page.waitForFunction(() => document.querySelectorAll("table.history tbody tr").length === 5);
       const history = await page.locator("table.history tbody tr td:nth-child(2)").allTextContents();
       assert.deepEqual(history, ["start", "apply to_review", "update", "apply accept", "apply book"]);
       await page.context().close();
@@ -355,7 +357,7 @@ test("the portal in headless Chromium", { skip: process.env.ORDO_BROWSER_TEST !=
       const ana = await signIn("ana");
       await go(ana, "#/approvals", "#delegations-title");
       assert.equal(await ana.locator("#no-delegations").count(), 1);
-      await ana.getByLabel("Role").selectOption("finance");
+      await ana.getByLabel("Role", { exact: true }).selectOption("finance");
       await ana.getByLabel("To (person id)").fill("ben");
       await ana.getByRole("button", { name: "Delegate" }).click();
       await ana.waitForSelector('#status:has-text("Delegated finance to ben")');
@@ -406,7 +408,7 @@ test("the portal in headless Chromium", { skip: process.env.ORDO_BROWSER_TEST !=
       const completed = await page.locator("svg.chart rect.bar.completed").evaluateAll((bars) => bars.map((b) => Number(b.dataset.value)));
       assert.deepEqual(completed, [1]);
       assert.deepEqual(await page.locator("svg.chart .series").evaluateAll((series) => series.map((g) => [g.dataset.series, g.querySelectorAll("circle.point").length])), [["documents · document", 1]]);
-      await page.getByLabel("Period").selectOption("7");
+      await page.getByLabel("Period", { exact: true }).selectOption("7");
       await page.waitForFunction(() => document.querySelectorAll("svg.chart .tick").length && document.querySelector("figcaption")?.textContent.includes("last 7 days"));
       assert.equal(await page.locator("svg.chart rect.bar.started").count(), 1);
       await axe(page, "dashboard");
