@@ -55,7 +55,7 @@ export function barChart(label, days, series) {
       );
     }),
   );
-  return figure(label, s("svg", { class: "chart", role: "img", "aria-label": label, viewBox: `0 0 ${W} ${H}` }, axes(days, max, (t) => String(Math.round(t)), chartId), bars), days, series, String, series.map((x) => h("span", { class: `key ${x.className}` }, x.name)));
+  return figure(label, s("svg", { class: "chart", role: "img", "aria-label": label, viewBox: `0 0 ${W} ${H}` }, axes(days, max, (t) => (Number.isInteger(t) ? String(t) : t.toFixed(1)), chartId), bars), days, series, String, series.map((x) => h("span", { class: `key ${x.className}` }, x.name)));
 }
 
 /** Points per day (`null`: none that day) joined by a line, one colour per series. */

@@ -7,9 +7,9 @@
 const SVG = "http://www.w3.org/2000/svg";
 const CHAR = 7.2;
 const NODE_H = 30;
-const ROW_GAP = 22;
-const COL_GAP = 70;
 const PAD = 16;
+/** Edge labels longer than this are cut (the full text is the edge's tooltip). */
+const LABEL_MAX = 30;
 
 let drawings = 0;
 
@@ -75,6 +75,10 @@ function layering(ids, edges) {
 
 /** Positions of the nodes: `{x, y, w}` by id, and the drawing's size. */
 function layout(nodes, edges) {
+  // Labelled edges (a workflow's transitions) need room between the layers and the rows.
+  const longest = Math.max(0, ...edges.map((e) => Math.min(LABEL_MAX, e.label?.length ?? 0)));
+  const COL_GAP = longest ? Math.max(70, longest * 6 + 20) : 70;
+  const ROW_GAP = longest ? 56 : 22;
   const ids = nodes.map((n) => n.id);
   const { layer, back } = layering(ids, edges);
   const count = Math.max(0, ...layer.values()) + 1;
@@ -183,7 +187,7 @@ export function drawGraph(graph, label) {
         "g",
         { class: "edge", "data-from": e.from, "data-to": e.to },
         s("path", { d, "marker-end": `url(#${arrow})` }),
-        e.label ? s("text", { x: labelAt[0], y: labelAt[1], "text-anchor": "middle" }, e.label.length > 40 ? `${e.label.slice(0, 39)}…` : e.label) : null,
+        e.label ? s("text", { x: labelAt[0], y: labelAt[1], "text-anchor": "middle" }, e.label.length > LABEL_MAX ? `${e.label.slice(0, LABEL_MAX - 1)}…` : e.label) : null,
         e.label ? s("title", {}, `${e.from} → ${e.to}: ${e.label}`) : null,
       ),
     );

@@ -78,7 +78,9 @@ fn start(server: &TestServer, id: &str, input: Json) -> Json {
 
 fn apply(server: &TestServer, token: &str, id: &str, transition: &str) -> Json {
     let instance = ok(
-        &server.client(Some(token)).get(&format!("/v1/instances/{id}")),
+        &server
+            .client(Some(token))
+            .get(&format!("/v1/instances/{id}")),
         200,
     );
     let answer = server.client(Some(token)).post(
@@ -103,7 +105,9 @@ fn a_persons_writes_carry_only_the_roles_the_ruleset_declares() {
     let booked = apply(&server, ARON, "D-1", "book");
     assert_eq!(booked["state"], "booked");
     let history = ok(
-        &server.client(Some(AUDITOR)).get("/v1/instances/D-1/history"),
+        &server
+            .client(Some(AUDITOR))
+            .get("/v1/instances/D-1/history"),
         200,
     );
     let roles: Vec<(&str, Json)> = history["events"]
@@ -147,7 +151,10 @@ fn graphs_of_a_version_are_ordo_graphs_drawings() {
     assert_eq!(flow["workflow"], Json::Null);
     assert_eq!(flow["workflows"], json!(["document"]));
     assert!(
-        flow["mermaid"].as_str().unwrap().starts_with("flowchart LR"),
+        flow["mermaid"]
+            .as_str()
+            .unwrap()
+            .starts_with("flowchart LR"),
         "{flow}"
     );
     assert!(flow["dot"].as_str().unwrap().starts_with("digraph ordo"));
@@ -215,7 +222,8 @@ fn graphs_of_a_version_are_ordo_graphs_drawings() {
     let mermaid = workflow["mermaid"].as_str().unwrap();
     assert!(mermaid.starts_with("stateDiagram-v2\n"), "{mermaid}");
     assert!(
-        mermaid.contains("  review --> ready : accept by reviewer when valid and not needs_review\n"),
+        mermaid
+            .contains("  review --> ready : accept by reviewer when valid and not needs_review\n"),
         "{mermaid}"
     );
     // `discard` leaves two states: an edge from each.

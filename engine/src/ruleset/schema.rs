@@ -174,9 +174,9 @@ impl<'r> FieldView<'r> {
         let program = self.program;
         self.field.refinements.iter().map(move |refinement| {
             let bound = |bound: &Option<(crate::value::Value, bool)>| {
-                bound
-                    .as_ref()
-                    .map(|(value, inclusive)| (crate::ir::display::display(program, value), *inclusive))
+                bound.as_ref().map(|(value, inclusive)| {
+                    (crate::ir::display::display(program, value), *inclusive)
+                })
             };
             let view = match &refinement.kind {
                 RefinementKind::Bounds { lo, hi } => RefinementView::Bounds {

@@ -147,7 +147,10 @@ impl FinalStates {
             if finals.contains_key(&key) {
                 continue;
             }
-            finals.insert(key, final_states(state, &instance.ruleset, &instance.version));
+            finals.insert(
+                key,
+                final_states(state, &instance.ruleset, &instance.version),
+            );
         }
         FinalStates(finals)
     }
@@ -161,14 +164,20 @@ impl FinalStates {
 }
 
 /// The final states of every workflow of `ruleset` `version` (none when it is not published).
-fn final_states(state: &AppState, ruleset: &str, version: &str) -> HashMap<String, HashSet<String>> {
+fn final_states(
+    state: &AppState,
+    ruleset: &str,
+    version: &str,
+) -> HashMap<String, HashSet<String>> {
     let Ok(version) = semver::Version::parse(version) else {
         return HashMap::new();
     };
     let catalog = state.catalog();
-    let Ok(published) =
-        catalog.resolve(ruleset, &ordo_engine::Selector::Exact(version), state.today())
-    else {
+    let Ok(published) = catalog.resolve(
+        ruleset,
+        &ordo_engine::Selector::Exact(version),
+        state.today(),
+    ) else {
         return HashMap::new();
     };
     let Ok(ast) = ordo_dsl::parse(&published.source) else {

@@ -10,8 +10,8 @@ use ordo_engine::{Ruleset, Selector};
 use serde_json::json;
 
 use super::schema::{
-    EnumValues, ErrorBody, InputField, InputRefinement, InputSchema, PublishRequest, RulesetList, RulesetVersions,
-    VersionDetail, VersionSummary,
+    EnumValues, ErrorBody, InputField, InputRefinement, InputSchema, PublishRequest, RulesetList,
+    RulesetVersions, VersionDetail, VersionSummary,
 };
 use super::{AppState, Authenticated, Body, PublishLimits, json_response, with_audit_id};
 use crate::auth::{Caller, Role, sha256_hex};
