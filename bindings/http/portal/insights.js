@@ -1,8 +1,41 @@
-// The dashboard (instances by state, overdue ones, what waits for approval and since when)
-// and the audit log with its filters.
+// The dashboard (instances by state, overdue ones, what waits for approval and since when,
+// instances started and completed per day and lead times per workflow) and the audit log with
+// its filters.
 
 import { allInstances, get, query } from "./api.js";
-import { age, field, h, mount, title, when } from "./ui.js";
+import { age, explain, field, h, mount, title, when } from "./ui.js";
+import { barChart, duration, pointChart } from "./charts.js";
+
+/** Charts over the last `days` days from `GET /v1/portal/activity`. */
+async function activityCharts(out, days) {
+  let activity;
+  try {
+    activity = await get(`/v1/portal/activity${query({ days })}`);
+  } catch (error) {
+    mount(out, h("p.error", { role: "alert" }, explain(error)));
+    return;
+  }
+  const withLeads = activity.workflows.filter((w) => w.median_lead_seconds !== null);
+  mount(
+    out,
+    barChart(`Instances started and completed per day, last ${days} days`, activity.days, [
+      { name: "started", className: "started", values: activity.started },
+      { name: "completed", className: "completed", values: activity.completed },
+    ]),
+    withLeads.length
+      ? pointChart(
+          "Median lead time (start to final state) of the instances completed each day",
+          activity.days,
+          withLeads.map((w) => ({ name: `${w.ruleset} · ${w.workflow}`, values: w.lead_seconds })),
+          duration,
+        )
+      : h("p.muted", {}, "No instance reached a final state in these days."),
+    withLeads.length
+      ? h("ul.leads", {}, withLeads.map((w) => h("li", {}, `${w.ruleset} · ${w.workflow}: median lead time ${duration(w.median_lead_seconds)}`)))
+      : null,
+    activity.truncated ? h("p.muted", {}, "Only the first 100,000 instances are counted.") : null,
+  );
+}
 
 export async function dashboard(main, { me }) {
   const instances = await allInstances();
@@ -16,6 +49,12 @@ export async function dashboard(main, { me }) {
   const overdue = instances.filter((i) => i.overdue);
   const inbox = me.roles.includes("operator") ? await get("/v1/approvals/inbox") : null;
   const max = Math.max(1, ...[...byWorkflow.values()].flatMap((s) => [...s.values()]));
+  const charts = h("div.activity", { "aria-live": "polite" });
+  const days = h(
+    "select",
+    { name: "days", onchange: (e) => activityCharts(charts, e.target.value) },
+    [7, 14, 30, 90].map((n) => h("option", { value: n, selected: n === 14 }, `${n} days`)),
+  );
   mount(
     main,
     title("Dashboard"),
@@ -25,6 +64,13 @@ export async function dashboard(main, { me }) {
       h("div.tile", {}, h("span.big", {}, instances.length), " instances"),
       h("div.tile", { class: overdue.length ? "tile danger" : "tile" }, h("span.big", {}, overdue.length), " overdue"),
       inbox && h("div.tile", {}, h("span.big", {}, inbox.items.length), " approvals wait for you"),
+    ),
+    h(
+      "section",
+      { "aria-labelledby": "activity-title" },
+      h("h2", { id: "activity-title" }, "Over time"),
+      h("form.filters", { "aria-label": "Chart period", onsubmit: (e) => e.preventDefault() }, field("Period", days)),
+      charts,
     ),
     [...byWorkflow].map(([key, states]) =>
       h(
@@ -68,6 +114,7 @@ export async function dashboard(main, { me }) {
         )
       : null,
   );
+  await activityCharts(charts, 14);
   // Widths as properties, not inline style attributes (the page's policy allows no inline style).
   for (const bar of main.querySelectorAll(".bar")) bar.style.setProperty("--w", `${bar.dataset.width}%`);
 }

@@ -1,12 +1,64 @@
 // The review queue: instances whose evaluation has a `review` violation (a classifier's low
 // confidence, a class always checked). A person corrects the input in a form typed by the
 // version's input schema; saving updates the instance (audited with the request) and shows the
-// evaluation again.
+// evaluation again. The input's refinements (`in A..B`, `matching "RE"`, `len A..B`, with their
+// `else` messages) are checked in the form before it is sent; the server checks them again and
+// its refusal is shown at the field it names.
 
 import { get, post } from "./api.js";
 import { explain, h, mount, say, title, when } from "./ui.js";
 
 const NUMBER = "^-?\\d+(\\.\\d+)?$";
+const NUMERIC = ["Int", "Decimal", "Money", "Percent"];
+
+/** A field's value as a number (`25%` is 0.25), or NaN. */
+function number(text, base) {
+  const trimmed = String(text).trim();
+  if (base === "Percent" && trimmed.endsWith("%")) return Number(trimmed.slice(0, -1)) / 100;
+  return trimmed === "" ? NaN : Number(trimmed);
+}
+
+/** What a refinement asks, as the engine says it when the field has no `else` message. */
+function requirement(r) {
+  const after = (word) => r.text.replace(new RegExp(`^${word}\\s*`), "");
+  if (r.kind === "in") return /^[<>]/.test(after("in")) ? `must be ${after("in")}` : `must be in ${after("in")}`;
+  if (r.kind === "matching") return `must match ${after("matching")}`;
+  return `must have a length in ${after("len")}`;
+}
+
+/** Whether `value` (a text, or a list for `len`) satisfies refinement `r` of a `base` field. */
+function holds(r, value, base) {
+  if (r.kind === "matching") {
+    if (typeof value !== "string") return true;
+    try {
+      return new RegExp(`^(?:${r.pattern})$`, "u").test(value);
+    } catch {
+      return true; // A pattern this browser cannot read is left to the server.
+    }
+  }
+  if (r.kind === "len") {
+    const length = typeof value === "string" ? [...value].length : Array.isArray(value) ? value.length : null;
+    if (length === null) return true;
+    const below = r.max === undefined || length < Number(r.max) || (r.max_inclusive && length === Number(r.max));
+    return length >= Number(r.min) && below;
+  }
+  // Bounds: numbers compared as numbers, dates and texts as texts.
+  const numeric = NUMERIC.includes(base);
+  const v = numeric ? number(value, base) : String(value);
+  if (numeric && Number.isNaN(v)) return true;
+  const bound = (b) => (numeric ? Number(b) : b);
+  const above = r.min === undefined || v > bound(r.min) || (r.min_inclusive && v === bound(r.min));
+  const below = r.max === undefined || v < bound(r.max) || (r.max_inclusive && v === bound(r.max));
+  return above && below;
+}
+
+/** The message of the first refinement `value` breaks, or "". */
+function broken(spec, value, base, path) {
+  if (value === undefined || value === "" || value === null) return "";
+  const r = (spec.refinements ?? []).find((r) => !holds(r, value, base));
+  if (!r) return "";
+  return spec.message ?? `\`${path}\` ${requirement(r)}`;
+}
 
 /** A control for one field of the schema, holding `value`; `read()` gives its JSON value. */
 function control(spec, value, enums, path) {
@@ -18,6 +70,8 @@ function control(spec, value, enums, path) {
     const children = spec.fields.map((f) => control(f, value?.[f.name], enums, `${path}.${f.name}`));
     return {
       node: h("fieldset", { dataset: { path } }, h("legend", {}, label), children.map((c) => c.node)),
+      validate: () => children.map((c) => (c.validate ? c.validate() : true)).every(Boolean),
+      refuse: (at, message) => children.some((c) => c.refuse?.(at, message)),
       read: () => {
         const record = {};
         for (const [i, f] of spec.fields.entries()) {
@@ -28,10 +82,31 @@ function control(spec, value, enums, path) {
       },
     };
   }
-  const wrap = (input, hint) => ({
-    node: h("div.field", {}, h("label", { for: id }, label, h("span.type", {}, ` ${spec.type}`)), input, hint && h("small", {}, hint)),
-    input,
-  });
+  const error = h("small.field-error", { id: `${id}-error` });
+  const wrap = (input, hint) => {
+    input.setAttribute("aria-describedby", `${id}-error`);
+    input.addEventListener("input", () => validate(input));
+    return {
+      node: h("div.field", {}, h("label", { for: id }, label, h("span.type", {}, ` ${spec.type}`)), input, hint && h("small", {}, hint), error),
+      input,
+    };
+  };
+  /** Checks the refinements, marking the control and saying why; true when they hold. */
+  const validate = (input) => {
+    let value = input.value;
+    if (input.tagName === "TEXTAREA") {
+      try {
+        value = input.value.trim() ? JSON.parse(input.value) : "";
+      } catch {
+        return true;
+      }
+    }
+    const message = broken(spec, value, base, path);
+    input.setCustomValidity(message);
+    input.setAttribute("aria-invalid", message ? "true" : "false");
+    error.textContent = message;
+    return !message;
+  };
   const known = enums.find((e) => e.name === base);
   let made;
   if (known) {
@@ -79,6 +154,17 @@ function control(spec, value, enums, path) {
     const input = h("input", { id, name: path, type: "text", required: !optional, value: value ?? "" });
     made = { ...wrap(input), read: () => (input.value === "" ? undefined : input.value) };
   }
+  if (made.input) {
+    made.validate = () => validate(made.input);
+    // The server's refusal of this field, shown at it until the value changes.
+    made.refuse = (at, message) => {
+      if (at !== path) return false;
+      made.input.setAttribute("aria-invalid", "true");
+      error.textContent = message;
+      made.input.focus();
+      return true;
+    };
+  }
   return made;
 }
 
@@ -101,9 +187,16 @@ async function editor(item, me, redraw) {
     "form.review-form",
     {
       "aria-label": `Correct ${inst.id}`,
+      // The handler checks (and says why) before the browser's own check would stop it.
+      novalidate: true,
       onsubmit: async (event) => {
         event.preventDefault();
-        if (!form.reportValidity()) return;
+        // Every field's refinements first, so each says what is wrong before anything is sent.
+        const valid = controls.map((c) => (c.validate ? c.validate() : true)).every(Boolean);
+        if (!valid || !form.reportValidity()) {
+          say("Correct the marked fields first.", "error");
+          return;
+        }
         let input;
         try {
           input = {};
@@ -128,8 +221,8 @@ async function editor(item, me, redraw) {
           );
         } catch (error) {
           mount(result, h("p.error", { role: "alert" }, explain(error)));
-          const path = error.details?.path;
-          if (path) form.querySelector(`[name="${CSS.escape(path)}"]`)?.focus();
+          const path = (error.details?.path ?? "").replace(/^\$\.?/, "");
+          if (path && !controls.some((c) => c.refuse?.(path, error.message))) form.querySelector(`[name="${CSS.escape(path)}"]`)?.focus();
         }
       },
     },

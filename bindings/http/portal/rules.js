@@ -1,9 +1,44 @@
 // Rules: the published rulesets and their versions, a version's source (highlighted), its lint
-// findings, what changed between two versions, and a playground that evaluates an input.
+// findings, its graphs (the data flow and each workflow's states), what changed between two
+// versions, and a playground that evaluates an input.
 
 import { get, post } from "./api.js";
 import { explain, field, h, mount, say, title, when } from "./ui.js";
 import { highlight } from "./highlight.js";
+import { drawGraph } from "./graph.js";
+
+/** The graphs of a version: a choice of drawing, the SVG, and `ordo graph`'s Mermaid text. */
+async function graphs(base, version) {
+  const path = `${base}/versions/${encodeURIComponent(version)}/graph`;
+  const out = h("div.graph-out", { "aria-live": "polite" });
+  const show = async (workflow) => {
+    try {
+      const graph = await get(`${path}${workflow ? `?workflow=${encodeURIComponent(workflow)}` : ""}`);
+      // Short names: the page's other fields are labelled "From" and "To".
+      const label = workflow ? `States of workflow ${workflow}` : "Data-flow graph";
+      mount(
+        out,
+        graph.nodes.length
+          ? h("div.graph-wrap", { tabindex: 0, role: "region", "aria-label": label, dataset: { graph: workflow || "data-flow" } }, drawGraph(graph, label))
+          : h("p.muted", {}, "Nothing to draw."),
+        h("details", {}, h("summary", {}, "As Mermaid (ordo graph)"), h("pre.mermaid-text", { tabindex: 0 }, graph.mermaid)),
+      );
+      return graph;
+    } catch (error) {
+      mount(out, h("p.error", { role: "alert" }, explain(error)));
+      return null;
+    }
+  };
+  const first = await show("");
+  const workflows = first?.workflows ?? [];
+  const choice = h(
+    "select",
+    { name: "graph", onchange: (e) => show(e.target.value) },
+    h("option", { value: "" }, "Data flow"),
+    workflows.map((w) => h("option", { value: w }, `Workflow ${w}`)),
+  );
+  return h("div.graphs", {}, h("form.filters", { "aria-label": "Graph", onsubmit: (e) => e.preventDefault() }, field("Draw", choice)), out);
+}
 
 function versionSelect(name, versions, selected) {
   return h(
@@ -179,6 +214,7 @@ export async function rules(main, { me, params }) {
         h("h2", {}, `${detail.name} ${detail.version}`),
         h("p.meta", {}, `published by ${detail.published_by} on ${when(detail.published_at)}`, detail.effective ? ` · effective ${detail.effective}` : "", " · ", h("code", { title: detail.hash }, detail.hash.slice(0, 19), "…")),
         h("section", {}, h("h3", {}, "Lint"), lintView(lint)),
+        h("section", {}, h("h3", {}, "Graphs"), await graphs(base, detail.version)),
         h(
           "section",
           {},

@@ -17,7 +17,7 @@ use common::*;
 use serde_json::{Value as Json, json};
 
 /// Every route of the server, as the rest of this suite exercises them.
-const ROUTES: [(&str, &str); 36] = [
+const ROUTES: [(&str, &str); 38] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -51,6 +51,8 @@ const ROUTES: [(&str, &str); 36] = [
     ("post", "/v1/deliveries/{webhook}/{seq}/retry"),
     ("get", "/v1/rulesets/{name}/diff"),
     ("get", "/v1/rulesets/{name}/versions/{version}/lint"),
+    ("get", "/v1/rulesets/{name}/versions/{version}/graph"),
+    ("get", "/v1/portal/activity"),
     ("get", "/v1/me"),
     ("get", "/v1/instances/{id}/next"),
     ("get", "/v1/review"),

@@ -41,6 +41,27 @@ pub enum NodeKind {
     Trigger,
 }
 
+impl NodeKind {
+    /// The kind's name in JSON (`input`, `table`, `decision`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::Input => "input",
+            NodeKind::Table => "table",
+            NodeKind::Bands => "bands",
+            NodeKind::Decision => "decision",
+            NodeKind::Function => "function",
+            NodeKind::Let => "let",
+            NodeKind::Output => "output",
+            NodeKind::Price => "price",
+            NodeKind::Constraint => "constraint",
+            NodeKind::Valid => "valid",
+            NodeKind::Approval => "approval",
+            NodeKind::Transition => "transition",
+            NodeKind::Trigger => "trigger",
+        }
+    }
+}
+
 /// One node of the data-flow map.
 #[derive(Debug, Clone)]
 pub struct Node {
@@ -278,4 +299,180 @@ pub fn build(ast: &Ast) -> Graph {
         }
     }
     graph
+}
+
+/// One state of a workflow drawing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateNode {
+    /// The state's name.
+    pub name: String,
+    /// Whether instances start here.
+    pub initial: bool,
+    /// Whether the state is `final`.
+    pub is_final: bool,
+    /// Its owner and SLA as written (`owner reviewer, sla 1 day`), or empty.
+    pub note: String,
+}
+
+/// One arrow of a workflow drawing: a transition from one of its `from` states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionEdge {
+    /// The transition's name.
+    pub name: String,
+    /// The state it leaves.
+    pub from: String,
+    /// The target state; `previous_state` for `-> previous`.
+    pub to: String,
+    /// The name with its roles and guard (`accept by reviewer when valid`).
+    pub label: String,
+}
+
+/// A workflow as a state diagram: its states (with owner and SLA) and its transitions (with
+/// roles and guard), in declaration order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkflowGraph {
+    /// The workflow's name.
+    pub name: String,
+    /// The states, in declaration order.
+    pub states: Vec<StateNode>,
+    /// One edge per transition and `from` state.
+    pub transitions: Vec<TransitionEdge>,
+}
+
+impl WorkflowGraph {
+    /// The drawing of workflow `name` of `ast`; `None` when it declares none of that name.
+    pub fn of(ast: &Ast, name: &str) -> Option<WorkflowGraph> {
+        ast.items.iter().find_map(|item| match item {
+            Item::Workflow(w) if w.name.name == name => Some(WorkflowGraph::from_decl(w)),
+            _ => None,
+        })
+    }
+
+    /// The names of the workflows `ast` declares, in order.
+    pub fn names(ast: &Ast) -> Vec<&str> {
+        ast.items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Workflow(w) => Some(w.name.name.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The drawing of one workflow declaration.
+    pub fn from_decl(workflow: &ordo_dsl::ast::WorkflowDecl) -> WorkflowGraph {
+        use std::fmt::Write as _;
+        let expr = |e: &ordo_dsl::ast::Expr| ordo_dsl::format::expr::expr(e);
+        let states = workflow
+            .states
+            .iter()
+            .map(|s| {
+                let mut parts = Vec::new();
+                if let Some(owner) = &s.owner {
+                    parts.push(format!("owner {}", expr(owner)));
+                }
+                if let Some(sla) = &s.sla {
+                    parts.push(format!("sla {}", expr(sla)));
+                }
+                StateNode {
+                    name: s.name.name.clone(),
+                    initial: s.initial,
+                    is_final: s.is_final,
+                    note: parts.join(", "),
+                }
+            })
+            .collect();
+        let mut transitions = Vec::new();
+        for t in &workflow.transitions {
+            let mut label = t.name.name.clone();
+            if !t.roles.is_empty() {
+                let roles: Vec<&str> = t.roles.iter().map(|r| r.name.as_str()).collect();
+                let _ = write!(label, " by {}", roles.join(", "));
+            }
+            if let Some(guard) = &t.when {
+                let _ = write!(label, " when {}", expr(guard));
+            }
+            let to = if t.to.name == "previous" {
+                "previous_state"
+            } else {
+                t.to.name.as_str()
+            };
+            for from in &t.from {
+                transitions.push(TransitionEdge {
+                    name: t.name.name.clone(),
+                    from: from.name.clone(),
+                    to: to.to_string(),
+                    label: label.clone(),
+                });
+            }
+        }
+        WorkflowGraph {
+            name: workflow.name.name.clone(),
+            states,
+            transitions,
+        }
+    }
+
+    /// A Mermaid `stateDiagram-v2`.
+    pub fn to_mermaid(&self) -> String {
+        use std::fmt::Write as _;
+        let clean = |s: &str| s.replace(['"', ':'], "'");
+        let mut out = String::from("stateDiagram-v2\n");
+        for s in &self.states {
+            if !s.note.is_empty() {
+                let _ = writeln!(out, "  {0} : {0} ({1})", s.name, clean(&s.note));
+            }
+            if s.initial {
+                let _ = writeln!(out, "  [*] --> {}", s.name);
+            }
+            if s.is_final {
+                let _ = writeln!(out, "  {} --> [*]", s.name);
+            }
+        }
+        for t in &self.transitions {
+            let _ = writeln!(out, "  {} --> {} : {}", t.from, t.to, clean(&t.label));
+        }
+        out
+    }
+
+    /// A Graphviz digraph.
+    pub fn to_dot(&self) -> String {
+        use std::fmt::Write as _;
+        let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+        let mut out = String::new();
+        let _ = writeln!(out, "digraph {} {{", quote(&self.name));
+        out.push_str("  rankdir=LR;\n");
+        for s in &self.states {
+            // DOT's `\n` is a line break: the parts are quoted apart, then joined by it.
+            let text = if s.note.is_empty() {
+                quote(&s.name)
+            } else {
+                let (name, detail) = (quote(&s.name), quote(&s.note));
+                format!(
+                    "{}\\n{}",
+                    name.trim_end_matches('"'),
+                    detail.trim_start_matches('"')
+                )
+            };
+            let shape = if s.is_final { "doublecircle" } else { "box" };
+            let _ = writeln!(
+                out,
+                "  {} [label={}, shape={shape}{}];",
+                quote(&s.name),
+                text,
+                if s.initial { ", style=bold" } else { "" }
+            );
+        }
+        for t in &self.transitions {
+            let _ = writeln!(
+                out,
+                "  {} -> {} [label={}];",
+                quote(&t.from),
+                quote(&t.to),
+                quote(&t.label)
+            );
+        }
+        out.push_str("}\n");
+        out
+    }
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::Ruleset;
-use crate::ir::{GlobalKind, InputField, Program};
+use crate::ir::{GlobalKind, InputField, Program, RefinementKind};
 pub use crate::types::{EnumDef, EnumId, RecordType, Type};
 use crate::value::Value;
 
@@ -20,6 +20,30 @@ pub struct Schema<'r> {
 pub struct FieldView<'r> {
     program: &'r Program,
     field: &'r InputField,
+}
+
+/// A refinement of an input field (spec §20), with its bounds as the language writes values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefinementView<'r> {
+    /// `in lo..hi`, `in lo..<hi`, `in >= lo`: each bound with whether it is included.
+    Bounds {
+        /// The lower bound, if any, and whether it is allowed.
+        lo: Option<(String, bool)>,
+        /// The upper bound, if any, and whether it is allowed.
+        hi: Option<(String, bool)>,
+    },
+    /// `matching "REGEX"`: the whole text matches.
+    Matching {
+        /// The regular expression as written.
+        pattern: &'r str,
+    },
+    /// `len lo..hi`: the number of characters or elements.
+    Len {
+        /// The least length.
+        lo: u64,
+        /// The greatest length, if any, and whether it is allowed.
+        hi: Option<(u64, bool)>,
+    },
 }
 
 /// A named value of the ruleset: a `let`, an output, a decision or a price block.
@@ -143,6 +167,32 @@ impl<'r> FieldView<'r> {
     /// True when the field has a default.
     pub fn has_default(&self) -> bool {
         self.field.default.is_some()
+    }
+
+    /// The field's refinements (spec §20), in the order written.
+    pub fn refinements(&self) -> impl Iterator<Item = (RefinementView<'r>, &'r str)> + 'r {
+        let program = self.program;
+        self.field.refinements.iter().map(move |refinement| {
+            let bound = |bound: &Option<(crate::value::Value, bool)>| {
+                bound.as_ref().map(|(value, inclusive)| {
+                    (crate::ir::display::display(program, value), *inclusive)
+                })
+            };
+            let view = match &refinement.kind {
+                RefinementKind::Bounds { lo, hi } => RefinementView::Bounds {
+                    lo: bound(lo),
+                    hi: bound(hi),
+                },
+                RefinementKind::Matching { pattern, .. } => RefinementView::Matching { pattern },
+                RefinementKind::Len { lo, hi } => RefinementView::Len { lo: *lo, hi: *hi },
+            };
+            (view, refinement.text.as_str())
+        })
+    }
+
+    /// What a value that breaks one of the field's refinements is told (`else "message"`).
+    pub fn refinement_message(&self) -> Option<&'r str> {
+        self.field.message.as_deref()
     }
 
     /// The default value, if declared.

@@ -41,6 +41,8 @@ const ASSETS: &[Asset] = &[
     asset!("review.js", "text/javascript; charset=utf-8"),
     asset!("insights.js", "text/javascript; charset=utf-8"),
     asset!("highlight.js", "text/javascript; charset=utf-8"),
+    asset!("graph.js", "text/javascript; charset=utf-8"),
+    asset!("charts.js", "text/javascript; charset=utf-8"),
     asset!("style.css", "text/css; charset=utf-8"),
     asset!("favicon.svg", "image/svg+xml"),
 ];

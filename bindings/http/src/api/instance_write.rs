@@ -107,6 +107,31 @@ pub fn acting_person(caller: &Caller, actor: Option<ActorBody>) -> Result<Person
     }
 }
 
+/// The person with only the roles `ruleset` declares (`Schema::roles`). A token's person may
+/// hold roles of other rulesets, which the engine would refuse as unknown and which allow
+/// nothing here. On an open server the request names its actor's roles itself: those are
+/// left for the engine to judge, so a misspelt role is reported rather than dropped.
+pub fn in_ruleset(caller: &Caller, person: Person, ruleset: &ordo_engine::Ruleset) -> Person {
+    if caller.names_its_actor() {
+        return person;
+    }
+    only_declared(person, ruleset)
+}
+
+/// The person with only the roles `ruleset` declares.
+pub fn only_declared(person: Person, ruleset: &ordo_engine::Ruleset) -> Person {
+    let schema = ruleset.schema();
+    let declared: Vec<&str> = schema.roles().collect();
+    Person {
+        roles: person
+            .roles
+            .into_iter()
+            .filter(|role| declared.contains(&role.as_str()))
+            .collect(),
+        ..person
+    }
+}
+
 /// A write the engine decided, to commit.
 pub struct Decision {
     pub guard: Guard,

@@ -10,7 +10,9 @@ use axum::response::Response;
 use ordo_engine::Selector;
 use serde_json::Value as Json;
 
-use super::instance_write::{Decision, Subject, acting_person, admit, finish, read_body, stale};
+use super::instance_write::{
+    Decision, Subject, acting_person, admit, finish, in_ruleset, read_body, stale,
+};
 use super::ops_schema::{
     ApplyInstanceRequest, HistoryEntry, HistoryPage, InstanceEvent, InstancePage, InstanceParams,
     InstanceView, StartInstanceRequest, TimerView, UpdateInstanceRequest,
@@ -208,6 +210,7 @@ pub async fn start(
             .map(|published| published.ruleset.clone())?;
         subject.version = Some(ruleset.version().to_string());
         subject.hash = Some(ruleset.hash().to_string());
+        let person = in_ruleset(&admitted.caller, person, &ruleset);
         let now = state.clock().now();
         let caller = admitted.caller.name().to_string();
         let (workflow, input) = (body.workflow, body.input);
@@ -423,6 +426,7 @@ pub async fn update(
         }
         let (decisions, before) = read_around(&state, &id).await?;
         let ruleset = state.pinned(&instance)?;
+        let person = in_ruleset(&admitted.caller, person, &ruleset);
         let now = state.clock().now();
         let (job_instance, input) = (instance.clone(), body.input);
         let decided = state
@@ -496,6 +500,7 @@ pub async fn apply(
         }
         let (decisions, before) = read_around(&state, &id).await?;
         let ruleset = state.pinned(&instance)?;
+        let person = in_ruleset(&admitted.caller, person, &ruleset);
         let now = state.clock().now();
         let (job_instance, transition) = (instance.clone(), body.transition);
         let decided = state

@@ -2,6 +2,7 @@
 //! tracing, JSON errors, timeout, body limit). Routes are registered through utoipa-axum, so
 //! `/openapi.json` describes exactly the routes that exist.
 
+mod activity;
 mod approvals;
 mod assets;
 mod audit;
@@ -440,6 +441,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(deliveries::retry))
         .routes(routes!(rules_view::diff))
         .routes(routes!(rules_view::lint))
+        .routes(routes!(rules_view::graph))
+        .routes(routes!(activity::activity))
         .routes(routes!(portal::me))
         .routes(routes!(portal::next))
         .routes(routes!(portal::review))

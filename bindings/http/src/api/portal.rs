@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 use utoipa::{IntoParams, ToSchema};
 
+use super::instance_write::only_declared;
 use super::instances::{load, require_reader, store_failed, view};
 use super::ops_schema::InstanceView;
 use super::schema::ErrorBody;
@@ -157,7 +158,7 @@ pub async fn next(
     let timers = state.ops().timers(&id).await.map_err(store_failed)?;
     let ruleset = state.pinned(&instance)?;
     let now = state.clock().now();
-    let person = in_ruleset(caller.person(), &ruleset);
+    let person = only_declared(caller.person(), &ruleset);
     let job_instance = instance.clone();
     let (next, result) = state
         .cpu()
@@ -314,21 +315,6 @@ fn waiting_review(
         violations,
         input_notes: result.get("input_notes").cloned(),
     }))
-}
-
-/// The person with only the roles `ruleset` declares: a person may hold roles of other
-/// rulesets, which the engine would refuse as unknown, and which allow nothing here.
-fn in_ruleset(person: Person, ruleset: &Ruleset) -> Person {
-    let schema = ruleset.schema();
-    let declared: Vec<&str> = schema.roles().collect();
-    Person {
-        roles: person
-            .roles
-            .into_iter()
-            .filter(|role| declared.contains(&role.as_str()))
-            .collect(),
-        ..person
-    }
 }
 
 /// The engine's next actions of `instance` for `person`, with the grants `approvals`.

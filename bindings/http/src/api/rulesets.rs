@@ -5,13 +5,13 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use ordo_engine::schema::FieldView;
+use ordo_engine::schema::{FieldView, RefinementView};
 use ordo_engine::{Ruleset, Selector};
 use serde_json::json;
 
 use super::schema::{
-    EnumValues, ErrorBody, InputField, InputSchema, PublishRequest, RulesetList, RulesetVersions,
-    VersionDetail, VersionSummary,
+    EnumValues, ErrorBody, InputField, InputRefinement, InputSchema, PublishRequest, RulesetList,
+    RulesetVersions, VersionDetail, VersionSummary,
 };
 use super::{AppState, Authenticated, Body, PublishLimits, json_response, with_audit_id};
 use crate::auth::{Caller, Role, sha256_hex};
@@ -496,7 +496,40 @@ fn input_field(field: &FieldView<'_>) -> InputField {
         required,
         default: field.default_json(),
         fields,
+        refinements: field.refinements().map(refinement).collect(),
+        message: field.refinement_message().map(str::to_string),
     }
+}
+
+fn refinement((view, text): (RefinementView<'_>, &str)) -> InputRefinement {
+    let mut out = InputRefinement {
+        kind: String::new(),
+        text: text.to_string(),
+        min: None,
+        min_inclusive: None,
+        max: None,
+        max_inclusive: None,
+        pattern: None,
+    };
+    match view {
+        RefinementView::Bounds { lo, hi } => {
+            out.kind = "in".to_string();
+            (out.min, out.min_inclusive) = lo.map_or((None, None), |(v, i)| (Some(v), Some(i)));
+            (out.max, out.max_inclusive) = hi.map_or((None, None), |(v, i)| (Some(v), Some(i)));
+        }
+        RefinementView::Matching { pattern } => {
+            out.kind = "matching".to_string();
+            out.pattern = Some(pattern.to_string());
+        }
+        RefinementView::Len { lo, hi } => {
+            out.kind = "len".to_string();
+            out.min = Some(lo.to_string());
+            out.min_inclusive = Some(true);
+            (out.max, out.max_inclusive) =
+                hi.map_or((None, None), |(v, i)| (Some(v.to_string()), Some(i)));
+        }
+    }
+    out
 }
 
 fn to_text<T: serde::Serialize>(value: &T) -> String {

@@ -72,6 +72,33 @@ pub struct InputField {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(no_recursion)]
     pub fields: Vec<InputField>,
+    /// What a value must also satisfy (`in 0..1`, `matching "..."`, `len 1..20`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refinements: Vec<InputRefinement>,
+    /// The field's `else` message for a value that breaks a refinement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// One refinement of an input field (spec §20). Bounds are values as the language writes
+/// them (`0.5`, `2026-01-01`); `*_inclusive` says whether the bound itself is allowed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InputRefinement {
+    /// `in`, `matching` or `len`.
+    pub kind: String,
+    /// The refinement as written (`in 0..1`).
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_inclusive: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_inclusive: Option<bool>,
+    /// A `matching` refinement's regular expression; the whole text must match it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
 }
 
 /// An enum and its values, in declaration order.

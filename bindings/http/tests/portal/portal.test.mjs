@@ -30,10 +30,11 @@ const PEOPLE = {
   author: { token: "author-token-0123456789abcdef", caller: "ci", roles: ["author"] },
   evaluator: { token: "evaluator-token-0123456789abcdef", caller: "pricing", roles: ["evaluator"] },
   auditor: { token: "auditor-token-0123456789abcdef", caller: "compliance", roles: ["auditor"] },
-  cleo: { token: "cleo-token-0123456789abcdef", caller: "cleo-laptop", roles: ["operator", "evaluator"], person: ["clerk"] },
+  // Cleo also holds a role of another ruleset: her writes on documents send only `clerk`.
+  cleo: { token: "cleo-token-0123456789abcdef", caller: "cleo-laptop", roles: ["operator", "evaluator"], person: ["clerk", "sales"] },
   rita: { token: "rita-token-0123456789abcdef", caller: "rita-laptop", roles: ["operator"], person: ["reviewer"] },
   aron: { token: "aron-token-0123456789abcdef", caller: "aron-laptop", roles: ["operator"], person: ["accountant"] },
-  ana: { token: "ana-token-0123456789abcdef", caller: "ana-laptop", roles: ["operator"], person: ["sales"] },
+  ana: { token: "ana-token-0123456789abcdef", caller: "ana-laptop", roles: ["operator"], person: ["sales", "finance"] },
   ben: { token: "ben-token-0123456789abcdef", caller: "ben-laptop", roles: ["operator"], person: ["sales_manager"] },
   bea: { token: "bea-token-0123456789abcdef", caller: "bea-laptop", roles: ["operator"], person: ["sales_manager"] },
 };
@@ -274,6 +275,15 @@ test("the portal in headless Chromium", { skip: process.env.ORDO_BROWSER_TEST !=
       await axe(page, "review");
       // The form is typed by the input schema: the class is a choice, amounts are decimals.
       assert.equal(await page.locator('select[name="class"]').inputValue(), "invoice");
+      // A refinement (`in 0..1 else "..."`) is checked in the form: nothing is sent.
+      await page.fill('input[name="confidence"]', "1.5");
+      await page.getByRole("button", { name: "Save and evaluate again" }).click();
+      assert.equal(await page.locator('input[name="confidence"]').evaluate((e) => e.validity.valid), false);
+      assert.equal(await page.locator('input[name="confidence"]').getAttribute("aria-invalid"), "true");
+      assert.match(await page.locator("#in-confidence-error").textContent(), /A confidence is between 0 and 1/);
+      assert.match(await page.locator("#status").textContent(), /Correct the marked fields/);
+      await page.fill('input[name="confidence"]', "0.81");
+      assert.equal(await page.locator("#in-confidence-error").textContent(), "");
       await page.fill('input[name="amount.confidence"]', "not a number");
       await page.getByRole("button", { name: "Save and evaluate again" }).click();
       assert.equal(await page.locator('input[name="amount.confidence"]').evaluate((e) => e.validity.valid), false);
@@ -295,6 +305,8 @@ test("the portal in headless Chromium", { skip: process.env.ORDO_BROWSER_TEST !=
       await go(page, "#/instance/D-1", 'h1:has-text("Instance D-1")');
       await page.getByRole("button", { name: "book → booked" }).click();
       await page.waitForSelector('#status:has-text("now booked")');
+      // The status is said before the page is drawn again with the new history.
+      await page.waitForFunction(() => document.querySelectorAll("table.history tbody tr").length === 5);
       const history = await page.locator("table.history tbody tr td:nth-child(2)").allTextContents();
       assert.deepEqual(history, ["start", "apply to_review", "update", "apply accept", "apply book"]);
       await page.context().close();
@@ -341,6 +353,41 @@ test("the portal in headless Chromium", { skip: process.env.ORDO_BROWSER_TEST !=
       await ben.context().close();
     });
 
+    await t.test("a person delegates a role for a window and revokes it", async () => {
+      const ana = await signIn("ana");
+      await go(ana, "#/approvals", "#delegations-title");
+      assert.equal(await ana.locator("#no-delegations").count(), 1);
+      await ana.getByLabel("Role", { exact: true }).selectOption("finance");
+      await ana.getByLabel("To (person id)").fill("ben");
+      await ana.getByRole("button", { name: "Delegate" }).click();
+      await ana.waitForSelector('#status:has-text("Delegated finance to ben")');
+      await ana.waitForSelector('table.delegations tr[data-status="active"]');
+      const row = ana.locator('table.delegations tbody tr[data-status="active"]');
+      assert.deepEqual(await row.locator("td").evaluateAll((cells) => cells.slice(0, 3).map((c) => c.textContent)), ["finance", "ana", "ben"]);
+      await axe(ana, "delegations");
+      await shot(ana, "delegations");
+
+      // Ben sees the delegation he received, without a way to revoke it.
+      const ben = await signIn("ben");
+      await go(ben, "#/approvals", "table.delegations");
+      assert.equal(await ben.locator('table.delegations tbody tr[data-status="active"] td:first-child').textContent(), "finance");
+      assert.equal(await ben.locator('table.delegations button:has-text("Revoke")').count(), 0);
+      await ben.context().close();
+
+      // A window that ends before it starts is refused in the form.
+      await ana.getByLabel("To (person id)").fill("bea");
+      await ana.getByLabel("Until").fill("2020-01-01T00:00");
+      await ana.getByRole("button", { name: "Delegate" }).click();
+      assert.equal(await ana.getByLabel("Until").evaluate((e) => e.validity.valid), false);
+      assert.equal(await ana.locator("table.delegations tbody tr").count(), 1);
+
+      await ana.getByRole("button", { name: "Revoke finance for ben" }).click();
+      await ana.waitForSelector('#status:has-text("Revoked the delegation of finance to ben")');
+      await ana.waitForSelector('table.delegations tr[data-status="revoked"]');
+      assert.equal(await ana.locator('table.delegations button:has-text("Revoke")').count(), 0);
+      await ana.context().close();
+    });
+
     await t.test("the auditor reads the correction in the audit log, and the dashboard", async () => {
       const page = await signIn("auditor");
       await go(page, "#/audit", "table.audit");
@@ -354,6 +401,16 @@ test("the portal in headless Chromium", { skip: process.env.ORDO_BROWSER_TEST !=
       await shot(page, "audit");
       await go(page, "#/dashboard", ".tiles");
       assert.match(await page.locator(".tiles").textContent(), /1\s*overdue/);
+      // Five instances started today, all in one bar; D-1 reached a final state (booked).
+      await page.waitForSelector("svg.chart rect.bar.started");
+      const started = await page.locator("svg.chart rect.bar.started").evaluateAll((bars) => bars.map((b) => Number(b.dataset.value)));
+      assert.deepEqual(started, [5]);
+      const completed = await page.locator("svg.chart rect.bar.completed").evaluateAll((bars) => bars.map((b) => Number(b.dataset.value)));
+      assert.deepEqual(completed, [1]);
+      assert.deepEqual(await page.locator("svg.chart .series").evaluateAll((series) => series.map((g) => [g.dataset.series, g.querySelectorAll("circle.point").length])), [["documents · document", 1]]);
+      await page.getByLabel("Period", { exact: true }).selectOption("7");
+      await page.waitForFunction(() => document.querySelectorAll("svg.chart .tick").length && document.querySelector("figcaption")?.textContent.includes("last 7 days"));
+      assert.equal(await page.locator("svg.chart rect.bar.started").count(), 1);
       await axe(page, "dashboard");
       await shot(page, "dashboard");
       await page.context().close();
@@ -369,6 +426,19 @@ test("the portal in headless Chromium", { skip: process.env.ORDO_BROWSER_TEST !=
       assert.match(await page.locator("#diff-result").textContent(), /changed table `class_threshold`/);
       assert.ok((await page.locator(".tok-keyword").count()) > 20, "the source is highlighted");
       assert.match(await page.locator(".findings, .ok").first().textContent(), /Lint clean/);
+      // The data flow and the workflow's states, drawn as SVG.
+      await page.waitForSelector('.graph-wrap[data-graph="data-flow"] svg.graph');
+      const flow = await page.locator("svg.graph .node text").allTextContents();
+      assert.ok(flow.includes("needs_review") && flow.includes("class_threshold"), flow.join(", "));
+      assert.ok((await page.locator("svg.graph .edge").count()) > 10);
+      await page.getByLabel("Draw").selectOption("document");
+      await page.waitForSelector('.graph-wrap[data-graph="document"] svg.graph');
+      const states = await page.locator("svg.graph .node").evaluateAll((nodes) => nodes.map((n) => n.dataset.node));
+      assert.deepEqual(states.sort(), ["booked", "ready", "received", "rejected", "review"]);
+      assert.equal(await page.locator("svg.graph .node.final").count(), 2);
+      assert.equal(await page.locator("svg.graph .edge").count(), 6);
+      assert.match(await page.locator("pre.mermaid-text").textContent(), /^stateDiagram-v2/);
+      await shot(page, "rules-graph");
       await page.getByLabel("Input (JSON)").fill(readFileSync(path.join(repoRoot, "examples/documents/invoice.json"), "utf8"));
       await page.getByRole("button", { name: "Evaluate" }).click();
       await page.waitForSelector(".playground-result pre.trace");
