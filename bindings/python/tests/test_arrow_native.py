@@ -20,11 +20,13 @@ pa = pytest.importorskip("pyarrow")
 UTC = dt.timezone.utc
 
 
-def nest(row: Dict[str, Any], separators: Dict[str, str]) -> Dict[str, Any]:
-    """The input `evaluate` would get for a row of an input table: dotted names nested, None and
-    NaN left out, texts of separated columns split."""
+def nest(row: Dict[str, Any], separators: Dict[str, str], fields: set) -> Dict[str, Any]:
+    """The input `evaluate` would get for a row of an input table: columns of other names left
+    out, dotted names nested, None and NaN left out, texts of separated columns split."""
     out: Dict[str, Any] = {}
     for name, value in row.items():
+        if name.split(".")[0] not in fields:
+            continue
         if value is None or (isinstance(value, float) and value != value):
             continue
         if name in separators and isinstance(value, str):
@@ -40,10 +42,11 @@ def nest(row: Dict[str, Any], separators: Dict[str, str]) -> Dict[str, Any]:
 def expected_table(ruleset, table, separators=None, as_of=None) -> "pa.Table":
     """The result table built from one `evaluate` call per row (exceptions as error rows)."""
     items: List[Any] = []
+    fields = {path.split(".")[0] for path, _ in ruleset._input_kinds()}
     for index, row in enumerate(table.to_pylist()):
         day = as_of[index] if isinstance(as_of, list) else as_of
         try:
-            items.append(ruleset.evaluate(nest(row, separators or {}), as_of=day))
+            items.append(ruleset.evaluate(nest(row, separators or {}, fields), as_of=day))
         except ordo.OrdoError as error:
             items.append(error)
     return _frame.results_table(ruleset, items)

@@ -108,7 +108,8 @@ impl Builder {
         let wrong = || format!("the result value {value} does not fit its {} column", kind.name());
         match self {
             Builder::Bool(b) => b.append_value(value.as_bool().ok_or_else(wrong)?),
-            Builder::Int(b) => b.append_value(value.as_i64().ok_or_else(wrong)?),
+            // The engine may write an `Int` as its digits in a string (as `to_python` reads it).
+            Builder::Int(b) => b.append_value(json_text(value).parse().map_err(|_| wrong())?),
             Builder::Text(b) => match kind {
                 Kind::Json => b.append_value(ordo_engine::to_json_string(value)),
                 Kind::Decimal => b.append_value(json_text(value)),
