@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
+import sys
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -40,12 +42,28 @@ def result_schema(loader: ordo.Loader) -> pyarrow.Schema:
     return schema.insert(0, pyarrow.field("order_id", pyarrow.string()))
 
 
+def spark_names(book: pandas.DataFrame) -> pandas.DataFrame:
+    """Spark reads a dot in a column name as a field of a struct: `ship_to.country` becomes
+    `ship_to__country` on the way in, and `columns=` maps it back to its input path."""
+    return book.rename(columns=lambda name: name.replace(".", "__"))
+
+
+def input_paths(names: Iterator[str]) -> dict:
+    """`{spark column: input path}` of the input columns (the order id and date left out)."""
+    return {name: name.replace("__", ".") for name in names if name not in ("order_id", "quote_date")}
+
+
 def pricer(loader: ordo.Loader):
     """The function `mapInArrow` runs on each task's batches."""
 
     def price(batches: Iterator[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
         for batch in batches:
-            out = loader.evaluate_arrow(batch, separator=";", as_of="quote_date")
+            out = loader.evaluate_arrow(
+                batch,
+                columns=input_paths(iter(batch.schema.names)),
+                separator=";",
+                as_of="quote_date",
+            )
             out = out.add_column(0, "order_id", batch.column("order_id").cast(pyarrow.string()))
             yield from out.to_batches()
 
@@ -62,7 +80,7 @@ def spark_schema(schema: pyarrow.Schema) -> Any:
 
 def reprice(spark: Any, book: pandas.DataFrame, loader: ordo.Loader, partitions: int):
     """The book priced by Spark; returns (pandas frame ordered by order id, seconds)."""
-    orders = spark.createDataFrame(book).repartition(partitions)
+    orders = spark.createDataFrame(spark_names(book)).repartition(partitions)
     started = time.perf_counter()
     priced = orders.mapInArrow(pricer(loader), spark_schema(result_schema(loader)))
     # `toArrow` is pyspark 4's; 3.x has only the private form of it.
@@ -76,6 +94,8 @@ def reprice(spark: Any, book: pandas.DataFrame, loader: ordo.Loader, partitions:
 def session(partitions: int) -> Any:
     from pyspark.sql import SparkSession
 
+    # The workers' Python is this one, where ordo is installed.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     return (
         SparkSession.builder.master("local[2]")
         .appName("ordo-reprice")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib.util
 import pickle
 import shutil
-import sys
 
 import pytest
 
@@ -15,10 +14,11 @@ from conftest import BIKES, EXAMPLES
 
 
 def recipe(name: str):
+    """The example script as a module. It is left out of `sys.modules`, so that cloudpickle
+    sends its functions to the workers by value (the workers cannot import it)."""
     path = EXAMPLES / "python" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
