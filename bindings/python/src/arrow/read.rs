@@ -88,7 +88,10 @@ impl Reader {
         if depth > MAX_INPUT_DEPTH {
             return Err(invalid(
                 path,
-                format!("{} nests more than {MAX_INPUT_DEPTH} levels deep", name_of(path)),
+                format!(
+                    "{} nests more than {MAX_INPUT_DEPTH} levels deep",
+                    name_of(path)
+                ),
             ));
         }
         let int = |n: i64| Ok(Json::Number(Number::from(n)));
@@ -171,7 +174,10 @@ impl Reader {
             }
             other => Err(invalid(
                 path,
-                format!("{} is an Arrow `{other}`, which has no JSON form", name_of(path)),
+                format!(
+                    "{} is an Arrow `{other}`, which has no JSON form",
+                    name_of(path)
+                ),
             )),
         }
     }
@@ -271,7 +277,10 @@ pub fn plain_digits(text: &str) -> String {
     let point = whole.len() as i64 + exponent;
     let count = digits.len() as i64;
     if point <= 0 {
-        format!("{sign}0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+        format!(
+            "{sign}0.{}{digits}",
+            "0".repeat(point.unsigned_abs() as usize)
+        )
     } else if point >= count {
         format!("{sign}{digits}{}", "0".repeat((point - count) as usize))
     } else {
@@ -293,9 +302,7 @@ fn date_text(days: i64, path: &str) -> Result<String, EvalError> {
 /// `datetime` holds none).
 fn timestamp_micros(array: &dyn Array, row: usize, unit: TimeUnit) -> i64 {
     match unit {
-        TimeUnit::Second => {
-            primitive::<TimestampSecondType>(array, row).saturating_mul(1_000_000)
-        }
+        TimeUnit::Second => primitive::<TimestampSecondType>(array, row).saturating_mul(1_000_000),
         TimeUnit::Millisecond => {
             primitive::<TimestampMillisecondType>(array, row).saturating_mul(1_000)
         }

@@ -105,7 +105,12 @@ impl Builder {
             self.null();
             return Ok(());
         };
-        let wrong = || format!("the result value {value} does not fit its {} column", kind.name());
+        let wrong = || {
+            format!(
+                "the result value {value} does not fit its {} column",
+                kind.name()
+            )
+        };
         match self {
             Builder::Bool(b) => b.append_value(value.as_bool().ok_or_else(wrong)?),
             // The engine may write an `Int` as its digits in a string (as `to_python` reads it).
@@ -199,7 +204,11 @@ fn scaled(text: &str, scale: u32) -> Option<i128> {
     if kept.len() > scale || whole.is_empty() && fraction.is_empty() {
         return None;
     }
-    if !whole.bytes().chain(kept.bytes()).all(|b| b.is_ascii_digit()) {
+    if !whole
+        .bytes()
+        .chain(kept.bytes())
+        .all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let padded = format!("{whole}{kept:0<scale$}");
@@ -242,7 +251,10 @@ impl<'c> Rows<'c> {
         self.valid
             .append_option(result.get("valid").and_then(Json::as_bool));
         if let Some(list) = result.get("violations").and_then(Json::as_array) {
-            for id in list.iter().filter_map(|v| v.get("id").and_then(Json::as_str)) {
+            for id in list
+                .iter()
+                .filter_map(|v| v.get("id").and_then(Json::as_str))
+            {
                 self.violations.values().append_value(id);
             }
         }
