@@ -57,8 +57,11 @@ enum Options {
 /// `(kind, path, message)` of a row whose options failed, for its error columns.
 type FailedCells = HashMap<usize, (String, Option<String>, String)>;
 
-/// What a share gives back: its result batch and its rows' engine errors, by position.
-type ShareOutcome = Result<(RecordBatch, Vec<(usize, EvalError)>), String>;
+/// A share's result batch and its rows' engine errors, by position.
+type ShareResult = (RecordBatch, Vec<(usize, EvalError)>);
+
+/// What a share gives back.
+type ShareOutcome = Result<ShareResult, String>;
 
 /// What the threads share.
 struct Job<'a> {
@@ -178,7 +181,7 @@ fn error_cells(py: Python<'_>, error: &PyErr) -> (String, Option<String>, String
 impl Job<'_> {
     /// Evaluates every share on all cores, in order; fails on a result that does not fit its
     /// column or a worker that stopped.
-    fn run_all(&self, rows: usize) -> PyResult<Vec<(RecordBatch, Vec<(usize, EvalError)>)>> {
+    fn run_all(&self, rows: usize) -> PyResult<Vec<ShareResult>> {
         let workers = std::thread::available_parallelism().map_or(1, usize::from);
         // A few shares per worker, so that a slow share does not leave a core idle.
         let size = rows.div_ceil(workers * 4).max(64);

@@ -101,7 +101,7 @@ impl Reader {
             DataType::Int8 => int(primitive::<Int8Type>(array, row).into()),
             DataType::Int16 => int(primitive::<Int16Type>(array, row).into()),
             DataType::Int32 => int(primitive::<Int32Type>(array, row).into()),
-            DataType::Int64 => int(primitive::<Int64Type>(array, row).into()),
+            DataType::Int64 => int(primitive::<Int64Type>(array, row)),
             DataType::UInt8 => int(primitive::<UInt8Type>(array, row).into()),
             DataType::UInt16 => int(primitive::<UInt16Type>(array, row).into()),
             DataType::UInt32 => int(primitive::<UInt32Type>(array, row).into()),
