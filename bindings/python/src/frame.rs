@@ -1,11 +1,11 @@
-//! The native half of `Ruleset.evaluate_frame`: inputs given as columns, results returned as
-//! columns.
+//! The result columns of `Ruleset.evaluate_frame` and its conversion through Python values.
 //!
-//! The Python half (`ordo/_frame.py`) turns a pandas or polars DataFrame or a pyarrow Table
-//! into one Python list per input path (`ship_to.country`), in Arrow's own conversion, and
-//! turns the columns this module returns into an Arrow table. Here each row's input is built
-//! directly from those lists (no dict per row), every row is evaluated on all cores with the
-//! interpreter released, and the results are read straight from the engine's JSON into one
+//! Most tables take the native path (`crate::arrow`: Arrow buffers in, Arrow arrays out); this
+//! module defines the result columns both paths share ([`columns`]) and evaluates the tables
+//! that path declines (column types it does not read): the Python half (`ordo/_frame.py`) then
+//! turns each input column into one Python list in Arrow's own conversion, each row's input is
+//! built directly from those lists (no dict per row), every row is evaluated on all cores with
+//! the interpreter released, and the results are read straight from the engine's JSON into one
 //! list per result column, each value converted by the column's static type.
 
 use ordo_engine::schema::{EnumDef, EnumId, FieldView, Type};
@@ -91,6 +91,24 @@ pub struct Column {
     pub name: String,
     pub kind: Kind,
     source: Source,
+}
+
+impl Column {
+    /// This column's value in one evaluation's result JSON, if it has one.
+    pub fn value_in<'r>(&self, result: &'r Json) -> Option<&'r Json> {
+        match &self.source {
+            Source::Output(name, _) => result.get("outputs").and_then(|o| o.get(name)),
+            Source::Quote { block, subtotal } => {
+                let quote = result.get("quotes").and_then(|q| q.get(block));
+                match subtotal {
+                    None => quote.and_then(|q| q.get("total")),
+                    Some(name) => quote
+                        .and_then(|q| q.get("subtotals"))
+                        .and_then(|s| s.get(name)),
+                }
+            }
+        }
+    }
 }
 
 /// The result columns of a ruleset besides `valid`, `violations` and the error columns: its
@@ -182,7 +200,7 @@ fn row_inputs<'py>(
 }
 
 /// Puts `value` at the dotted `path` of `object`, creating the records on the way.
-fn insert(object: &mut Map<String, Json>, path: &[String], value: Json) {
+pub fn insert(object: &mut Map<String, Json>, path: &[String], value: Json) {
     let Some((last, parents)) = path.split_last() else {
         return;
     };
@@ -322,20 +340,11 @@ fn cell<'py>(
     result: &Json,
     column: &Column,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (value, ty) = match &column.source {
-        Source::Output(name, ty) => (result.get("outputs").and_then(|o| o.get(name)), ty),
-        Source::Quote { block, subtotal } => {
-            let quote = result.get("quotes").and_then(|q| q.get(block));
-            let value = match subtotal {
-                None => quote.and_then(|q| q.get("total")),
-                Some(name) => quote
-                    .and_then(|q| q.get("subtotals"))
-                    .and_then(|s| s.get(name)),
-            };
-            (value, &Type::Decimal)
-        }
+    let ty = match &column.source {
+        Source::Output(_, ty) => ty,
+        Source::Quote { .. } => &Type::Decimal,
     };
-    let Some(value) = value.filter(|v| !v.is_null()) else {
+    let Some(value) = column.value_in(result).filter(|v| !v.is_null()) else {
         return Ok(py.None().into_bound(py));
     };
     match column.kind {

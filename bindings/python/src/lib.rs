@@ -8,6 +8,7 @@
 
 use pyo3::prelude::*;
 
+mod arrow;
 mod errors;
 mod frame;
 mod many;

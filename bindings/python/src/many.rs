@@ -58,10 +58,7 @@ impl<'py> RowOptions<'py> {
     /// The options of `input`; an error is that input's own failure. `Ok(Err(..))` when the
     /// sequences ran out (the whole batch fails).
     pub fn of(&mut self, input: &Bound<'py, PyAny>) -> PyResult<Result<Arc<EvalOptions>, PyErr>> {
-        if matches!(
-            (&self.as_of, &self.approvals),
-            (PerRow::Shared, PerRow::Shared)
-        ) {
+        if self.is_shared() {
             return Ok(Ok(self.shared.clone()));
         }
         let py = input.py();
@@ -87,6 +84,14 @@ impl<'py> RowOptions<'py> {
             Ok(())
         };
         Ok(read().map(|()| Arc::new(options)))
+    }
+
+    /// Whether every input shares the batch's options (none given per input).
+    pub fn is_shared(&self) -> bool {
+        matches!(
+            (&self.as_of, &self.approvals),
+            (PerRow::Shared, PerRow::Shared)
+        )
     }
 
     /// Fails when a per-input sequence has more items than there were inputs.

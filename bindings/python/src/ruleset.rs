@@ -512,6 +512,25 @@ impl PyRuleset {
         crate::frame::evaluate_columns(py, &self.ruleset, &self.schema, columns, rows, options)
     }
 
+    /// Evaluates the rows of an Arrow table whose columns are named by input path, reading and
+    /// writing Arrow arrays through the Arrow C data interface (used by `ordo._frame`): the
+    /// result table and the failing rows as `(index, exception)`, or `None` when a column has
+    /// a type only the conversion through Python values reads.
+    #[pyo3(signature = (table, separators, *, as_of=None, approvals=None, floats="shortest"))]
+    #[allow(clippy::too_many_arguments)]
+    fn _evaluate_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        table: pyo3_arrow::PyTable,
+        separators: std::collections::HashMap<String, String>,
+        as_of: Option<&Bound<'py, PyAny>>,
+        approvals: Option<&Bound<'py, PyAny>>,
+        floats: &str,
+    ) -> PyResult<Option<(Bound<'py, PyAny>, Bound<'py, pyo3::types::PyList>)>> {
+        let options = self.row_options(py, as_of, false, approvals, floats)?;
+        crate::arrow::evaluate_table(py, &self.ruleset, table, separators, options)
+    }
+
     /// The input as a JSON Schema (draft 2020-12), as a dict.
     fn input_schema<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         crate::result::plain(py, &crate::frame::input_json_schema(&self.ruleset))

@@ -24,6 +24,7 @@ from ordo._errors import (
     VersionNotFound,
 )
 from ordo._native import Registry, Ruleset, __version__, compile, load
+from ordo._loader import Loader
 from ordo._results import (
     ApplyResult,
     PreviousReason,
@@ -97,6 +98,7 @@ __all__ = [
     "EvaluationResult",
     "GuardReason",
     "InputError",
+    "Loader",
     "OrdoError",
     "PartialQuote",
     "PartialQuoteLine",

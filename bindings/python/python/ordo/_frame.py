@@ -1,11 +1,13 @@
 """DataFrames and Arrow tables in, DataFrames and Arrow tables out.
 
 :meth:`ordo.Ruleset.evaluate_frame` (pandas, polars) and :meth:`ordo.Ruleset.evaluate_arrow`
-(pyarrow) evaluate one input per row. A frame goes through pyarrow: each input column becomes
-one list of Python values in Arrow's own conversion (nulls, NaN and ``pandas.NA`` are ``None``,
-decimal columns give ``Decimal``, date columns ``date``, list columns ``list``); the native
-module builds each row's input from those lists, evaluates every row on all cores with the
-interpreter released, and returns one list per result column, which become Arrow arrays.
+(pyarrow) evaluate one input per row. A frame becomes a pyarrow Table; its input columns, named
+by input path, go to the native module through the Arrow C data interface, which reads each
+row's input straight from the Arrow buffers, evaluates every row on all cores with the
+interpreter released and writes the result columns as Arrow arrays — no Python object per cell.
+Column types the native reading leaves out (binary, ``floats="exact"`` on a float column...)
+go through Python values instead: each column becomes one list in Arrow's own conversion (nulls,
+NaN and ``pandas.NA`` are ``None``, decimal columns give ``Decimal``...), with the same results.
 
 Input columns: a column named by a dotted path (``ship_to.country``) fills that nested field;
 ``columns`` selects columns (a list) or renames them (a mapping ``{column: path}``); without it,
@@ -170,12 +172,65 @@ def _evaluate_table(
     kinds = dict(ruleset._input_kinds())
     skip = [v for v in (as_of, approvals) if isinstance(v, str) and v in table.column_names]
     pairs = _input_columns(table, kinds, columns, skip)
+    separators: Dict[str, str] = {}
+    for column, path in pairs:
+        sep = separator.get(column) if isinstance(separator, Mapping) else separator
+        if sep is not None and kinds.get(path) == "list":
+            if not isinstance(sep, str) or not sep:
+                raise ValueError(f"the separator of column {column!r} must be a non-empty text")
+            separators[path] = sep
+    native = ruleset._evaluate_arrow(
+        _native_input(table, pairs),
+        separators,
+        as_of=_per_row(table, as_of),
+        approvals=_per_row(table, approvals),
+        floats=floats,
+    )
+    if native is None:
+        # A column type only Python's conversion reads (binary, floats="exact"...).
+        return _evaluate_lists(ruleset, table, pairs, separators, as_of, approvals, errors, floats)
+    result, failed = native
+    _raise_first(failed, errors)
+    return result
+
+
+def _native_input(table: Any, pairs: List[Tuple[str, str]]) -> Any:
+    """The input columns as a table whose columns are named by input path (dictionary-encoded
+    columns, pandas' categoricals, decoded)."""
+    pa = _arrow()
+    arrays = []
+    for column, _ in pairs:
+        values = table.column(column)
+        if pa.types.is_dictionary(values.type):
+            values = values.cast(values.type.value_type)
+        arrays.append(values)
+    return pa.Table.from_arrays(arrays, names=[path for _, path in pairs])
+
+
+def _raise_first(failed: List[Tuple[int, BaseException]], errors: str) -> None:
+    if errors == "raise" and failed:
+        index, error = failed[0]
+        error.index = index  # type: ignore[attr-defined]
+        raise error
+
+
+def _evaluate_lists(
+    ruleset: "Ruleset",
+    table: Any,
+    pairs: List[Tuple[str, str]],
+    separators: Dict[str, str],
+    as_of: Any,
+    approvals: Any,
+    errors: str,
+    floats: "_Floats",
+) -> Any:
+    """Each input column as a list of Python values (Arrow's conversion), for the column types
+    the native reading of Arrow arrays leaves to Python."""
     lists: List[Tuple[str, List[Any]]] = []
     for column, path in pairs:
         values = table.column(column).to_pylist()
-        sep = separator.get(column) if isinstance(separator, Mapping) else separator
-        if sep is not None and kinds.get(path) == "list":
-            values = _split(values, sep)
+        if path in separators:
+            values = _split(values, separators[path])
         lists.append((path, values))
     out = ruleset._evaluate_columns(
         lists,
@@ -185,10 +240,7 @@ def _evaluate_table(
         floats=floats,
     )
     failed: List[Tuple[int, BaseException]] = out.pop("__errors__")
-    if errors == "raise" and failed:
-        index, error = failed[0]
-        error.index = index  # type: ignore[attr-defined]
-        raise error
+    _raise_first(failed, errors)
     return _build_table(ruleset, out, failed, table.num_rows)
 
 

@@ -156,6 +156,15 @@ class Ruleset:
         approvals: Any = None,
         floats: _Floats = "shortest",
     ) -> Dict[str, Any]: ...
+    def _evaluate_arrow(
+        self,
+        table: Any,
+        separators: Mapping[str, str],
+        *,
+        as_of: Any = None,
+        approvals: Any = None,
+        floats: _Floats = "shortest",
+    ) -> Optional[Tuple[Any, List[Tuple[int, BaseException]]]]: ...
     def result_to_json(self, result: Mapping[str, Any], *, op: _Op = "evaluate") -> str:
         """A result of this ruleset back to the engine's canonical JSON text (decimals keep
         their scale); ``op`` names the method that returned it."""
