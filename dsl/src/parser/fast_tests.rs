@@ -119,6 +119,24 @@ fn the_guarded_forms_give_the_same_tree() {
     }
 }
 
+/// The reserved words, which the fast grammar tries by their first letter, and names that
+/// start like them.
+#[test]
+fn reserved_words_and_names_like_them_give_the_same_tree() {
+    for word in super::KEYWORDS.iter().chain(&["price", "x"]) {
+        for name in [word.to_string(), format!("{word}x"), format!("{word}_1")] {
+            let prefix: String = name.chars().take(name.len().saturating_sub(1)).collect();
+            for source in [
+                format!("{HEADER}let a = {name}\n"),
+                format!("{HEADER}let a = {prefix} + f({name}) + {{ {name}: 1 }}\n"),
+                format!("{HEADER}let {name} = 1\n"),
+            ] {
+                agree(&source, &source);
+            }
+        }
+    }
+}
+
 /// Broken sources: the fast grammar refuses them and the documented grammar's diagnostic is
 /// reported unchanged.
 #[test]

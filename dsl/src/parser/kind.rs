@@ -59,6 +59,7 @@ pub(crate) fn canonical(rule: Rule) -> Rule {
         fast_in_range => in_range,
         fast_operand => operand,
         fast_name => name,
+        fast_ident => ident,
         fast_number => number,
         fast_if_expr => if_expr,
         fast_match_expr => match_expr,
@@ -87,6 +88,7 @@ mod tests {
         let lookaheads = [
             "fast_range_ahead",
             "fast_date_ahead",
+            "fast_reserved",
             "fast_item",
             "fast_key_part",
             "fast_price_stmt",
