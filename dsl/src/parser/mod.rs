@@ -188,7 +188,12 @@ fn code_len(text: &str) -> usize {
     loop {
         let body = text.get(..end).unwrap_or("");
         let line_start = body.rfind('\n').map_or(0, |i| i + 1);
-        match comment_start(body.get(line_start..).unwrap_or("")) {
+        let line = body.get(line_start..).unwrap_or("");
+        // Most nodes end in code: a quick search spares them the scan for strings.
+        if !line.contains("//") {
+            return end;
+        }
+        match comment_start(line) {
             Some(at) => end = body.get(..line_start + at).unwrap_or("").trim_end().len(),
             None => return end,
         }
