@@ -60,6 +60,8 @@ pub(crate) fn canonical(rule: Rule) -> Rule {
         fast_operand => operand,
         fast_name => name,
         fast_ident => ident,
+        fast_string => string,
+        fast_text => text,
         fast_number => number,
         fast_if_expr => if_expr,
         fast_match_expr => match_expr,
