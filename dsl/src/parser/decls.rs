@@ -1,7 +1,7 @@
 //! Declarations: the header and every top-level item, with their doc comments.
 
-use super::kind::Kind;
 use super::cursor::{Cursor, Node, malformed};
+use super::kind::Kind;
 use super::{Builder, Rule, span_of};
 use crate::ast::*;
 use crate::diagnostic::{Diagnostic, DiagnosticKind};

@@ -8,8 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 use rust_decimal::Decimal;
 
-use super::kind::Kind;
 use super::cursor::{Cursor, Node, malformed};
+use super::kind::Kind;
 use super::{Builder, Rule, span_of};
 use crate::ast::{
     BinaryOp, ComprehensionForm, DateLit, DurationUnit, Expr, ExprKind, Ident, MatchArm,

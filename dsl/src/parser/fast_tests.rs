@@ -16,7 +16,11 @@ fn agree(source: &str, what: &str) -> bool {
             true
         }
         None => {
-            assert_eq!(parse(source), full, "the fallback changed the result of {what}");
+            assert_eq!(
+                parse(source),
+                full,
+                "the fallback changed the result of {what}"
+            );
             false
         }
     }
@@ -72,11 +76,7 @@ fn the_examples_take_the_fast_path() {
     for path in files {
         let source = std::fs::read_to_string(&path).unwrap();
         let fast = parse_fast_only(&source);
-        assert!(
-            matches!(fast, Some(Ok(_))),
-            "{}: {fast:?}",
-            path.display()
-        );
+        assert!(matches!(fast, Some(Ok(_))), "{}: {fast:?}", path.display());
     }
 }
 
@@ -173,7 +173,11 @@ fn literal_errors_are_the_same_on_both_paths() {
 #[test]
 fn the_depth_limit_holds_on_the_fast_path() {
     let deep = |open: &str, close: &str, levels: usize| {
-        format!("{HEADER}let a = {}1{}\n", open.repeat(levels), close.repeat(levels))
+        format!(
+            "{HEADER}let a = {}1{}\n",
+            open.repeat(levels),
+            close.repeat(levels)
+        )
     };
     let chain = |op: &str, terms: usize| {
         let terms: Vec<String> = (0..terms).map(|i| format!("x{i}")).collect();
@@ -196,7 +200,9 @@ fn the_depth_limit_holds_on_the_fast_path() {
         chain(" + ", 5_000),
         format!(
             "{HEADER}let a = {}0\n",
-            (0..2_500).map(|i| format!("if c{i} then {i} else ")).collect::<String>()
+            (0..2_500)
+                .map(|i| format!("if c{i} then {i} else "))
+                .collect::<String>()
         ),
     ];
     for source in &sources {

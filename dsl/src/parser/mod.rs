@@ -260,6 +260,6 @@ impl Builder<'_> {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod fast_tests;
+#[cfg(test)]
+mod tests;
