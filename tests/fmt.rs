@@ -554,6 +554,17 @@ proptest! {
         check_formatting(&source);
     }
 
+    /// The parser's fast grammar gives the documented grammar's tree, spans and comments
+    /// included, on the generated rulesets and on their formatted form.
+    #[test]
+    fn generated_rulesets_parse_alike_on_both_paths(source in ruleset()) {
+        for text in [source.clone(), fmt(&source)] {
+            let full = ordo_dsl::parse_paths::parse_full(&text);
+            prop_assert!(full.is_ok());
+            prop_assert_eq!(ordo_dsl::parse_paths::parse_fast_only(&text), Some(full));
+        }
+    }
+
     #[test]
     fn generated_rulesets_keep_their_hash_when_reformatted(source in ruleset()) {
         let ast = parse(&source).unwrap();

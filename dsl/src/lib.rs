@@ -19,3 +19,10 @@ pub use diagnostic::{DataLocation, Diagnostic, DiagnosticKind, Diagnostics, Labe
 pub use format::{format_canonical, format_ruleset};
 pub use parser::{KEYWORDS, MAX_DEPTH, parse, parse_expression};
 pub use span::{LineCol, Span, line_col};
+
+/// The two ways [`parse`] reads a source (the fast grammar for valid sources, the documented
+/// grammar for the rest), each on its own: tests and the fuzzer check that they agree.
+#[doc(hidden)]
+pub mod parse_paths {
+    pub use crate::parser::{parse_fast_only, parse_full};
+}

@@ -5,6 +5,7 @@ use std::iter::Peekable;
 
 use pest::iterators::{Pair, Pairs};
 
+use super::kind::Kind;
 use super::{Rule, span_of};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::span::Span;
@@ -20,7 +21,7 @@ pub(crate) struct Cursor<'i> {
 }
 
 fn meaningful(pair: &Node<'_>) -> bool {
-    !is_noise(pair.as_rule())
+    !is_noise(pair.kind())
 }
 
 /// Comments and the keyword tokens whose only job is to be there.
@@ -125,12 +126,12 @@ impl<'i> Cursor<'i> {
     /// The next child, which must be of `rule`.
     pub(crate) fn expect(&mut self, rule: Rule) -> Result<Node<'i>, Diagnostic> {
         let node = self.next()?;
-        if node.as_rule() == rule {
+        if node.kind() == rule {
             Ok(node)
         } else {
             Err(malformed(
                 span_of(&node),
-                &format!("has {:?} where {rule:?} was expected", node.as_rule()),
+                &format!("has {:?} where {rule:?} was expected", node.kind()),
             ))
         }
     }
@@ -146,7 +147,7 @@ impl<'i> Cursor<'i> {
 
     /// The rule of the next child.
     pub(crate) fn peek_rule(&mut self) -> Option<Rule> {
-        self.children.peek().map(Pair::as_rule)
+        self.children.peek().map(Kind::kind)
     }
 
     /// Every remaining child.

@@ -1,6 +1,7 @@
 //! Declarations: the header and every top-level item, with their doc comments.
 
 use super::cursor::{Cursor, Node, malformed};
+use super::kind::Kind;
 use super::{Builder, Rule, span_of};
 use crate::ast::*;
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
@@ -22,7 +23,7 @@ impl Builder<'_> {
         let effective = header.take(Rule::date).map(|d| self.date(d));
         let mut items = Vec::new();
         for node in cursor.rest() {
-            if node.as_rule() != Rule::EOI {
+            if node.kind() != Rule::EOI {
                 items.push(self.item(node)?);
             }
         }
@@ -40,7 +41,7 @@ impl Builder<'_> {
     fn item(&self, node: Node<'_>) -> Result<Item, Diagnostic> {
         let span = span_of(&node);
         let doc = self.doc_before(span.start);
-        let rule = node.as_rule();
+        let rule = node.kind();
         let is_output = node.as_str().starts_with("output");
         let mut c = Cursor::new(node);
         Ok(match rule {
@@ -222,7 +223,7 @@ impl Builder<'_> {
                 let items = c
                     .rest()
                     .map(|node| {
-                        if node.as_rule() == Rule::parallel_group {
+                        if node.kind() == Rule::parallel_group {
                             let span = span_of(&node);
                             let steps = Cursor::new(node)
                                 .rest()
@@ -247,7 +248,7 @@ impl Builder<'_> {
                 let mut states = Vec::new();
                 let mut transitions = Vec::new();
                 for node in c.rest() {
-                    if node.as_rule() == Rule::state_decl {
+                    if node.kind() == Rule::state_decl {
                         states.push(self.state(node)?);
                     } else {
                         transitions.push(self.transition(node)?);
@@ -268,7 +269,7 @@ impl Builder<'_> {
                 let mut weekend = Vec::new();
                 let mut holidays = Vec::new();
                 for clause in c.rest() {
-                    if clause.as_rule() == Rule::calendar_weekend {
+                    if clause.kind() == Rule::calendar_weekend {
                         let days = Cursor::new(clause).expect(Rule::ident_list)?;
                         weekend.extend(self.ident_list(days));
                     } else {
@@ -340,7 +341,7 @@ impl Builder<'_> {
     /// One refinement of an input field: `in ...`, `matching "..."`, `len ...`.
     fn refinement(&self, node: Node<'_>) -> Result<Refinement, Diagnostic> {
         let span = span_of(&node);
-        let rule = node.as_rule();
+        let rule = node.kind();
         let mut c = Cursor::new(node);
         let range = |c: &mut Cursor<'_>| -> Result<(Expr, Option<Expr>, bool), Diagnostic> {
             let lo = self.operand(c.expect(Rule::operand)?)?;
@@ -410,7 +411,7 @@ impl Builder<'_> {
         let mut c = Cursor::new(node);
         let base = c.next()?;
         let base_span = span_of(&base);
-        let base_rule = base.as_rule();
+        let base_rule = base.kind();
         let kind = match base_rule {
             Rule::named_type => {
                 TypeExprKind::Named(self.ident(Cursor::new(base).expect(Rule::ident)?))
@@ -448,7 +449,7 @@ impl Builder<'_> {
                     .map(|tuple| {
                         Cursor::new(tuple)
                             .rest()
-                            .map(|part| match part.as_rule() {
+                            .map(|part| match part.kind() {
                                 Rule::wildcard => Ok(None),
                                 _ => self.expr(part).map(Some),
                             })
@@ -524,7 +525,7 @@ impl Builder<'_> {
         let mut inputs = Vec::new();
         let mut outputs = Vec::new();
         for cell in Cursor::new(c.expect(Rule::decision_header)?).rest() {
-            if cell.as_rule() == Rule::ident {
+            if cell.kind() == Rule::ident {
                 outputs.push(self.ident(cell));
             } else {
                 inputs.push(self.expr(cell)?);
@@ -552,7 +553,7 @@ impl Builder<'_> {
         let mut tests = Vec::new();
         let mut outputs = Vec::new();
         for cell in Cursor::new(row).rest() {
-            if cell.as_rule() == Rule::unary_test {
+            if cell.kind() == Rule::unary_test {
                 tests.push(self.unary_test(cell)?);
             } else {
                 outputs.push(self.expr(cell)?);
@@ -568,7 +569,7 @@ impl Builder<'_> {
     fn unary_test(&self, node: Node<'_>) -> Result<UnaryTest, Diagnostic> {
         let span = span_of(&node);
         let test = Cursor::new(node).next()?;
-        let rule = test.as_rule();
+        let rule = test.kind();
         let mut c = Cursor::new(test);
         let kind = match rule {
             Rule::test_any => UnaryTestKind::Any,
@@ -628,7 +629,7 @@ impl Builder<'_> {
 
     fn price_stmt(&self, node: Node<'_>) -> Result<PriceStmt, Diagnostic> {
         let span = span_of(&node);
-        let rule = node.as_rule();
+        let rule = node.kind();
         let mut c = Cursor::new(node);
         Ok(match rule {
             Rule::price_for => {
@@ -662,7 +663,7 @@ impl Builder<'_> {
                 let id = self.ident(c.expect(Rule::ident)?);
                 let label = self.optional_label(&mut c)?;
                 let amount_node = c.next()?;
-                let amount_rule = amount_node.as_rule();
+                let amount_rule = amount_node.kind();
                 let mut a = Cursor::new(amount_node);
                 let amount = match amount_rule {
                     Rule::qty_at => {
@@ -765,7 +766,7 @@ impl Builder<'_> {
         };
         for flag in c.rest() {
             let flag_span = span_of(&flag);
-            let repeated = match flag.as_rule() {
+            let repeated = match flag.kind() {
                 Rule::flag_initial => std::mem::replace(&mut state.initial, true),
                 Rule::flag_final => std::mem::replace(&mut state.is_final, true),
                 Rule::state_owner => {
@@ -807,7 +808,7 @@ impl Builder<'_> {
         };
         for clause in c.rest() {
             let clause_span = span_of(&clause);
-            let rule = clause.as_rule();
+            let rule = clause.kind();
             let mut inner = Cursor::new(clause);
             let repeated = match rule {
                 Rule::transition_by => {
@@ -842,7 +843,7 @@ impl Builder<'_> {
     ) -> Result<TriggerDecl, Diagnostic> {
         let name = self.ident(c.expect(Rule::ident)?);
         let event_node = c.next()?;
-        let event_rule = event_node.as_rule();
+        let event_rule = event_node.kind();
         let mut e = Cursor::new(event_node);
         let event = match event_rule {
             Rule::event_at => {
@@ -916,13 +917,13 @@ impl Builder<'_> {
     fn action(&self, node: Node<'_>) -> Result<Action, Diagnostic> {
         let span = span_of(&node);
         let action = Cursor::new(node).next()?;
-        let rule = action.as_rule();
+        let rule = action.kind();
         let mut c = Cursor::new(action);
         let kind = match rule {
             Rule::notify_action => {
                 let target = Cursor::new(c.expect(Rule::notify_target)?).next()?;
                 let target_span = span_of(&target);
-                let to = if target.as_rule() == Rule::ident {
+                let to = if target.kind() == Rule::ident {
                     Expr {
                         kind: ExprKind::Name(self.ident(target)),
                         span: target_span,
@@ -973,13 +974,13 @@ impl Builder<'_> {
         let mut steps = Vec::new();
         for clause in c.rest() {
             let clause_span = span_of(&clause);
-            let rule = clause.as_rule();
+            let rule = clause.kind();
             let mut inner = Cursor::new(clause);
             match rule {
                 Rule::test_given => {
                     let record = inner.next()?;
                     let record_span = span_of(&record);
-                    let fields = if record.as_rule() == Rule::record {
+                    let fields = if record.kind() == Rule::record {
                         self.record_fields(record)?
                     } else {
                         Vec::new()
@@ -1017,7 +1018,7 @@ impl Builder<'_> {
                         None => (None, first),
                     };
                     let actor = match inner.next().ok() {
-                        Some(node) if node.as_rule() == Rule::record => Some(Expr {
+                        Some(node) if node.kind() == Rule::record => Some(Expr {
                             span: span_of(&node),
                             kind: ExprKind::Record(self.record_fields(node)?),
                         }),

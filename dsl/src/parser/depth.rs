@@ -8,6 +8,7 @@
 
 use pest::iterators::Pair;
 
+use super::kind::Kind;
 use super::{MAX_DEPTH, Rule, span_of};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::span::Span;
@@ -132,13 +133,13 @@ pub(crate) fn check_source(source: &str) -> Option<Diagnostic> {
 
 /// How many levels of the syntax tree one parse-tree node adds.
 fn levels(pair: &Pair<'_, Rule>) -> usize {
-    match pair.as_rule() {
+    match pair.kind() {
         Rule::expr | Rule::expr_no_in => pair
             .clone()
             .into_inner()
             .filter(|p| {
                 matches!(
-                    p.as_rule(),
+                    p.kind(),
                     Rule::implies
                         | Rule::or
                         | Rule::and

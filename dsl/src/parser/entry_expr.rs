@@ -4,6 +4,7 @@ use std::cell::RefCell;
 
 use pest::Parser;
 
+use super::kind::Kind;
 use super::{Builder, OrdoParser, Rule, depth, syntax_error};
 use crate::ast::Expr;
 use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
@@ -19,7 +20,7 @@ pub fn parse_expression(source: &str) -> Result<Expr, Diagnostics> {
         .map_err(|error| Diagnostics(vec![syntax_error::from_pest(&error, source)]))?;
     let node = pairs
         .next()
-        .and_then(|top| top.into_inner().find(|p| p.as_rule() == Rule::expr));
+        .and_then(|top| top.into_inner().find(|p| p.kind() == Rule::expr));
     if let Some(diagnostic) = node.clone().and_then(depth::check_pairs) {
         return Err(Diagnostics(vec![diagnostic]));
     }

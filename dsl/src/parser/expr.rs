@@ -9,6 +9,7 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 use rust_decimal::Decimal;
 
 use super::cursor::{Cursor, Node, malformed};
+use super::kind::Kind;
 use super::{Builder, Rule, span_of};
 use crate::ast::{
     BinaryOp, ComprehensionForm, DateLit, DurationUnit, Expr, ExprKind, Ident, MatchArm,
@@ -17,7 +18,8 @@ use crate::ast::{
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::span::Span;
 
-/// Operator precedence, loosest first (spec §6; the language reference lists it).
+/// Operator precedence, loosest first (spec §6; the language reference lists it). pest's Pratt
+/// parser reads the rules themselves, so the fast grammar's postfix rules are listed too.
 static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
     PrattParser::new()
         .op(Op::infix(Rule::implies, Assoc::Right))
@@ -32,12 +34,15 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
             | Op::infix(Rule::ge, Assoc::Left)
             | Op::infix(Rule::in_op, Assoc::Left)
             | Op::infix(Rule::contains, Assoc::Left)
-            | Op::postfix(Rule::in_range))
+            | Op::postfix(Rule::in_range)
+            | Op::postfix(Rule::fast_in_range))
         .op(Op::infix(Rule::coalesce, Assoc::Left))
         .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
         .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left))
         .op(Op::prefix(Rule::neg))
-        .op(Op::postfix(Rule::field_access) | Op::postfix(Rule::index))
+        .op(Op::postfix(Rule::field_access)
+            | Op::postfix(Rule::index)
+            | Op::postfix(Rule::fast_index))
 });
 
 fn binary_op(rule: Rule) -> Option<BinaryOp> {
@@ -71,14 +76,14 @@ impl Builder<'_> {
     pub(crate) fn expr(&self, node: Node<'_>) -> Result<Expr, Diagnostic> {
         let parts: Vec<Node<'_>> = node
             .into_inner()
-            .filter(|p| p.as_rule() != Rule::COMMENT)
+            .filter(|p| p.kind() != Rule::COMMENT)
             .collect();
         PRATT
             .map_primary(|primary| self.primary(primary))
             .map_prefix(|op, operand| {
                 let operand = operand?;
                 let op_span = span_of(&op);
-                let kind = if op.as_rule() == Rule::not {
+                let kind = if op.kind() == Rule::not {
                     UnaryOp::Not
                 } else {
                     UnaryOp::Neg
@@ -95,7 +100,7 @@ impl Builder<'_> {
             .map_postfix(|target, op| self.postfix(target?, op))
             .map_infix(|lhs, op, rhs| {
                 let (lhs, rhs) = (lhs?, rhs?);
-                let kind = binary_op(op.as_rule())
+                let kind = binary_op(op.kind())
                     .ok_or_else(|| malformed(span_of(&op), "has an unknown operator"))?;
                 let span = lhs.span.to(rhs.span);
                 Ok(boxed(
@@ -112,7 +117,7 @@ impl Builder<'_> {
 
     fn postfix(&self, target: Expr, op: Node<'_>) -> Result<Expr, Diagnostic> {
         let span = target.span.to(span_of(&op));
-        let rule = op.as_rule();
+        let rule = op.kind();
         let mut cursor = Cursor::new(op);
         let kind = match rule {
             Rule::field_access => {
@@ -207,7 +212,7 @@ impl Builder<'_> {
     /// One primary expression.
     pub(crate) fn primary(&self, node: Node<'_>) -> Result<Expr, Diagnostic> {
         let span = span_of(&node);
-        let kind = match node.as_rule() {
+        let kind = match node.kind() {
             Rule::expr => {
                 let mut inner = self.expr(node)?;
                 inner.span = self.with_parentheses(inner.span);
@@ -453,7 +458,7 @@ impl Builder<'_> {
     pub(crate) fn text_parts(&self, node: Node<'_>) -> Result<Vec<TextPart>, Diagnostic> {
         let mut parts: Vec<TextPart> = Vec::new();
         for part in Cursor::new(node).rest() {
-            match part.as_rule() {
+            match part.kind() {
                 Rule::interpolation => {
                     let expr = self.expr(Cursor::new(part).expect(Rule::expr)?)?;
                     parts.push(TextPart::Interpolation(expr));
@@ -483,7 +488,7 @@ impl Builder<'_> {
 
 /// The characters a `text` or `escape` token stands for.
 fn literal_text(part: &Node<'_>) -> String {
-    if part.as_rule() != Rule::escape {
+    if part.kind() != Rule::escape {
         return part.as_str().to_string();
     }
     match part.as_str() {

@@ -10,11 +10,14 @@ mod decls;
 mod depth;
 mod entry_expr;
 mod expr;
+mod kind;
 mod syntax_error;
 
 use std::cell::RefCell;
 
 use pest::Parser;
+
+use kind::Kind;
 
 use crate::ast::{Comment, Ruleset};
 use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
@@ -22,8 +25,11 @@ use crate::span::Span;
 
 pub use entry_expr::parse_expression;
 
+/// The language's grammar (`file`, `expression_input`) and, compiled with it into one `Rule`
+/// enum, the fast path for valid sources (`fast_file`, see `grammar/ordo_fast.pest`).
 #[derive(pest_derive::Parser)]
 #[grammar = "../../grammar/ordo.pest"]
+#[grammar = "../../grammar/ordo_fast.pest"]
 pub(crate) struct OrdoParser;
 
 /// The reserved words of spec §2: never identifiers. `price` is the one exception: it only
@@ -69,11 +75,18 @@ pub const MAX_DEPTH: usize = 64;
 /// Parses a whole ruleset. Every problem found is reported: a structural syntax error stops
 /// the parse (so there is one), but errors in literals are all collected.
 pub fn parse(source: &str) -> Result<Ruleset, Diagnostics> {
+    parse_with(source, parse_tree)
+}
+
+/// The parse tree of a source, `Err` with the diagnostic when there is none.
+type TreeOf = for<'s> fn(&'s str) -> Result<pest::iterators::Pairs<'s, Rule>, Diagnostics>;
+
+/// [`parse`], with the parse tree made by `tree_of`.
+fn parse_with(source: &str, tree_of: TreeOf) -> Result<Ruleset, Diagnostics> {
     if let Some(diagnostic) = depth::check_source(source) {
         return Err(Diagnostics(vec![diagnostic]));
     }
-    let mut pairs = OrdoParser::parse(Rule::file, source)
-        .map_err(|error| Diagnostics(vec![syntax_error::from_pest(&error, source)]))?;
+    let mut pairs = tree_of(source)?;
     let Some(file) = pairs.next() else {
         return Err(Diagnostics(vec![Diagnostic::new(
             DiagnosticKind::Syntax,
@@ -101,11 +114,47 @@ pub fn parse(source: &str) -> Result<Ruleset, Diagnostics> {
     }
 }
 
+/// [`parse`] through the fast grammar alone: `None` when it refuses the source. With
+/// [`parse_full`], for tests and fuzzing that check both paths agree.
+pub fn parse_fast_only(source: &str) -> Option<Result<Ruleset, Diagnostics>> {
+    match parse_with(source, fast_parse_tree) {
+        Err(diagnostics) if diagnostics.0.is_empty() => None,
+        result => Some(result),
+    }
+}
+
+/// [`parse`] through `grammar/ordo.pest` alone, without the fast path.
+pub fn parse_full(source: &str) -> Result<Ruleset, Diagnostics> {
+    parse_with(source, full_parse_tree)
+}
+
+/// The parse tree of `source`: through the fast grammar, which accepts most valid sources with
+/// far fewer alternatives tried, and only when it refuses the source through the documented
+/// grammar, whose syntax error is the one reported. Both give the same tree for any source the
+/// fast grammar accepts (`grammar/ordo_fast.pest`).
+fn parse_tree(source: &str) -> Result<pest::iterators::Pairs<'_, Rule>, Diagnostics> {
+    if let Ok(pairs) = OrdoParser::parse(Rule::fast_file, source) {
+        return Ok(pairs);
+    }
+    full_parse_tree(source)
+}
+
+/// The parse tree of `source` through the fast grammar alone; a refusal has no diagnostic.
+fn fast_parse_tree(source: &str) -> Result<pest::iterators::Pairs<'_, Rule>, Diagnostics> {
+    OrdoParser::parse(Rule::fast_file, source).map_err(|_| Diagnostics(Vec::new()))
+}
+
+/// The parse tree of `source` through `grammar/ordo.pest` alone.
+fn full_parse_tree(source: &str) -> Result<pest::iterators::Pairs<'_, Rule>, Diagnostics> {
+    OrdoParser::parse(Rule::file, source)
+        .map_err(|error| Diagnostics(vec![syntax_error::from_pest(&error, source)]))
+}
+
 /// Every comment token of the file, in source order.
 fn collect_comments(file: pest::iterators::Pair<'_, Rule>) -> Vec<Comment> {
     file.into_inner()
         .flatten()
-        .filter(|pair| pair.as_rule() == Rule::COMMENT)
+        .filter(|pair| pair.kind() == Rule::COMMENT)
         .map(|pair| {
             let text = pair.as_str();
             let doc = text.starts_with("///") && !text.starts_with("////");
@@ -127,7 +176,7 @@ fn collect_comments(file: pest::iterators::Pair<'_, Rule>) -> Vec<Comment> {
 /// not part of the node, so the span stops at the node's last character of code.
 pub(crate) fn span_of(pair: &pest::iterators::Pair<'_, Rule>) -> Span {
     let span = pair.as_span();
-    if pair.as_rule() == Rule::COMMENT {
+    if pair.kind() == Rule::COMMENT {
         return Span::new(span.start(), span.end());
     }
     Span::new(span.start(), span.start() + code_len(span.as_str()))
@@ -139,7 +188,12 @@ fn code_len(text: &str) -> usize {
     loop {
         let body = text.get(..end).unwrap_or("");
         let line_start = body.rfind('\n').map_or(0, |i| i + 1);
-        match comment_start(body.get(line_start..).unwrap_or("")) {
+        let line = body.get(line_start..).unwrap_or("");
+        // Most nodes end in code: a quick search spares them the scan for strings.
+        if !line.contains("//") {
+            return end;
+        }
+        match comment_start(line) {
             Some(at) => end = body.get(..line_start + at).unwrap_or("").trim_end().len(),
             None => return end,
         }
@@ -205,5 +259,7 @@ impl Builder<'_> {
     }
 }
 
+#[cfg(test)]
+mod fast_tests;
 #[cfg(test)]
 mod tests;
