@@ -435,10 +435,7 @@ impl Delegation {
     /// The creation's audit entry once the store has given the delegation `id`: `audit` with
     /// the digest of the answer that names that id.
     pub fn created_audit(&self, id: i64, audit: Option<&AuditRecord>) -> Option<AuditRecord> {
-        let created = Delegation {
-            id,
-            ..self.clone()
-        };
+        let created = Delegation { id, ..self.clone() };
         audit.map(|record| AuditRecord {
             result_sha256: crate::auth::sha256_hex(created.created_answer().as_bytes()),
             ..record.clone()

@@ -234,11 +234,8 @@ impl CatalogStore for PgCatalog {
             let mut client = connection(&self.pool).await?;
             let tx = client.transaction().await?;
             // A real write that changes nothing: the database takes writes now.
-            tx.execute(
-                "UPDATE ordo_schema_version SET version = version",
-                &[],
-            )
-            .await?;
+            tx.execute("UPDATE ordo_schema_version SET version = version", &[])
+                .await?;
             tx.commit().await?;
             Ok(())
         })
