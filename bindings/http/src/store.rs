@@ -485,6 +485,23 @@ pub struct SqliteCatalog {
     writer: Writer,
 }
 
+/// Runs `read` on `reader` (a connection of its own to the store file) off the async threads,
+/// as the SQLite catalogue and operations stores read.
+pub(crate) fn read_off_thread<T: Send + 'static>(
+    reader: &Arc<Mutex<Connection>>,
+    read: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+) -> StoreFuture<'static, T> {
+    let reader = Arc::clone(reader);
+    Box::pin(async move {
+        tokio::task::spawn_blocking(move || {
+            let conn = reader.lock().unwrap_or_else(PoisonError::into_inner);
+            read(&conn)
+        })
+        .await
+        .map_err(|e| StoreError::Read(e.to_string()))?
+    })
+}
+
 impl SqliteCatalog {
     /// Reads with `reader` (a connection to the store file), writes with `writer`.
     pub fn new(reader: Connection, writer: Writer) -> SqliteCatalog {
@@ -499,15 +516,7 @@ impl SqliteCatalog {
         &self,
         read: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> StoreFuture<'_, T> {
-        let reader = Arc::clone(&self.reader);
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || {
-                let conn = reader.lock().unwrap_or_else(PoisonError::into_inner);
-                read(&conn)
-            })
-            .await
-            .map_err(|e| StoreError::Read(e.to_string()))?
-        })
+        read_off_thread(&self.reader, read)
     }
 }
 

@@ -15,22 +15,9 @@ use common::*;
 use ordo_http::clock::ManualClock;
 use serde_json::{Value as Json, json};
 
-const TOKENS: &str = r#"
-[[tokens]]
-token = "author-token-0123456789abcdef"
-caller = "ci"
-roles = ["author"]
-
-[[tokens]]
-token = "evaluator-token-0123456789abcdef"
-caller = "pricing"
-roles = ["evaluator"]
-
-[[tokens]]
-token = "auditor-token-0123456789abcdef"
-caller = "compliance"
-roles = ["auditor"]
-
+/// Beside the role tokens of `common::TOKENS`: Cleo holds `sales` from another ruleset beside
+/// her `clerk`, Aron the accounting roles.
+const PEOPLE: &str = r#"
 [[tokens]]
 token = "cleo-token-0123456789abcdef"
 caller = "cleo-laptop"
@@ -44,16 +31,12 @@ roles = ["operator"]
 person = { id = "aron", roles = ["accountant", "finance"] }
 "#;
 
-const AUTHOR: &str = "author-token-0123456789abcdef";
-const EVALUATOR: &str = "evaluator-token-0123456789abcdef";
-const AUDITOR: &str = "auditor-token-0123456789abcdef";
-const CLEO: &str = "cleo-token-0123456789abcdef";
 const ARON: &str = "aron-token-0123456789abcdef";
 
 fn server(clock: &ManualClock) -> TestServer {
     let dir = TempDir::new("portal-views");
     let mut config = TestServer::config(&dir);
-    std::fs::write(config.tokens.as_ref().unwrap(), TOKENS).unwrap();
+    std::fs::write(config.tokens.as_ref().unwrap(), format!("{TOKENS}{PEOPLE}")).unwrap();
     config.clock = std::sync::Arc::new(clock.clone());
     TestServer::run(config, dir)
 }

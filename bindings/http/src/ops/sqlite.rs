@@ -5,7 +5,7 @@
 //! The history and the outbox are append-only (triggers refuse `UPDATE` and `DELETE`); an
 //! outbox key is unique, so an action is stored once however often its event is retried.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
 
@@ -15,7 +15,7 @@ use super::{
     InboxItem, Instance, InstanceQuery, OperationsGauges, OperationsStore, OutboxEntry,
     PendingStep, StoreFuture, Timer, TimerChange,
 };
-use crate::store::{self, StoreError};
+use crate::store::{self, StoreError, read_off_thread};
 use crate::writer::Writer;
 
 /// The tables of running workflows (created with the store's other tables).
@@ -911,15 +911,7 @@ impl SqliteOperations {
         &self,
         read: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> StoreFuture<'_, T> {
-        let reader = Arc::clone(&self.reader);
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || {
-                let conn = reader.lock().unwrap_or_else(PoisonError::into_inner);
-                read(&conn)
-            })
-            .await
-            .map_err(|e| StoreError::Read(e.to_string()))?
-        })
+        read_off_thread(&self.reader, read)
     }
 }
 
