@@ -377,6 +377,19 @@ fn the_examples_have_no_errors_and_answer_about_names() {
         .map(|i| i["label"].as_str().unwrap())
         .collect();
     assert_eq!(expected, ["city", "trekking", "gravel", "cargo"]);
+    // ... and in a list after `in`.
+    let completion = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": position(&text, "size in [m, l]", 0, 12)}),
+    );
+    let expected: Vec<&str> = completion
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["preselect"] == true)
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(expected, ["s", "m", "l", "xl"]);
 
     // Outline.
     let symbols = client.request(

@@ -91,7 +91,7 @@ pub fn complete(view: &View, offset: usize) -> Vec<CompletionItem> {
         .into_iter()
         .filter_map(|m| names.declaration(m))
         .map(|d| CompletionItem {
-            // The values of the enum the comparison expects come first.
+            // The values of the enum expected here come first.
             sort_text: Some(format!("0{}", d.name)),
             preselect: Some(true),
             ..item(view, d)
@@ -115,18 +115,83 @@ pub fn complete(view: &View, offset: usize) -> Vec<CompletionItem> {
     items
 }
 
-/// The enum a comparison expects: `frame == ` or `ship_to.zone != ` with an enum-typed name.
+/// The enum expected where the text before the cursor ends: a comparison (`frame == `,
+/// `ship_to.zone != `), an element of a list after `in` (`size in [m, `) or a pattern of a
+/// `match` (`match zone { domestic => 1, `), with an enum-typed name as the operand.
 fn expected_enum(names: &Index, prefix: &str) -> Option<usize> {
     let trimmed = prefix.trim_end();
-    let operand = trimmed
-        .strip_suffix("==")
-        .or_else(|| trimmed.strip_suffix("!="))?
-        .trim_end();
+    let operand = compared(trimmed)
+        .or_else(|| listed(trimmed))
+        .or_else(|| matched(trimmed))?;
     let id = resolve_path(names, operand)?;
     let type_name = names.declaration(id)?.type_name.as_ref()?;
     names
         .named(type_name)
         .filter(|&e| names.declaration(e).is_some_and(|d| d.kind == Kind::Enum))
+}
+
+/// `OPERAND ==` or `OPERAND !=`: the operand.
+fn compared(text: &str) -> Option<&str> {
+    text.strip_suffix("==")
+        .or_else(|| text.strip_suffix("!="))
+        .map(str::trim_end)
+}
+
+/// `OPERAND in [a, b, ` (at the start of an element of the open list): the operand.
+fn listed(text: &str) -> Option<&str> {
+    if !(text.ends_with('[') || text.ends_with(',')) {
+        return None;
+    }
+    let open = unclosed(text, '[', ']')?;
+    if inside_call(text.get(open + 1..)?) {
+        return None;
+    }
+    let before = text.get(..open)?.trim_end().strip_suffix("in")?;
+    // `in` as a word, not the end of a name such as `pin`.
+    if before.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    Some(before.trim_end())
+}
+
+/// `match OPERAND { a => x, ` (at the start of a pattern of the open match): the operand.
+fn matched(text: &str) -> Option<&str> {
+    if !(text.ends_with('{') || text.ends_with(',')) {
+        return None;
+    }
+    let open = unclosed(text, '{', '}')?;
+    let inner = text.get(open + 1..)?;
+    if inside_call(inner) || unclosed(inner, '[', ']').is_some() {
+        return None;
+    }
+    let head = text.get(..open)?.trim_end();
+    let keyword = head.rfind("match")?;
+    let operand = head.get(keyword + "match".len()..)?;
+    let before_keyword = head.get(..keyword)?;
+    let is_word = !before_keyword.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        && operand.starts_with(char::is_whitespace);
+    is_word.then(|| operand.trim())
+}
+
+/// Whether `text` leaves a call's parentheses open (the cursor is among its arguments).
+fn inside_call(text: &str) -> bool {
+    unclosed(text, '(', ')').is_some()
+}
+
+/// The byte position of the last `open` of `text` that no `close` after it closes.
+fn unclosed(text: &str, open: char, close: char) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices().rev() {
+        if c == close {
+            depth += 1;
+        } else if c == open {
+            if depth == 0 {
+                return Some(i);
+            }
+            depth -= 1;
+        }
+    }
+    None
 }
 
 /// The declaration a dotted path ending `text` names (its first name in scope at its end).
@@ -215,6 +280,28 @@ fn keywords_and_builtins() -> Vec<CompletionItem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_operand_an_enum_value_is_expected_for() {
+        assert_eq!(compared("x = frame =="), Some("x = frame"));
+        assert_eq!(
+            listed("frame == cargo implies size in ["),
+            Some("frame == cargo implies size")
+        );
+        assert_eq!(listed("frame in [city,"), Some("frame"));
+        assert_eq!(listed("frame in [f(a),"), Some("frame"));
+        assert_eq!(listed("pin ["), None);
+        assert_eq!(listed("frame in [city]"), None);
+        assert_eq!(listed("frame in [f(a,"), None);
+        assert_eq!(matched("= match e {"), Some("e"));
+        assert_eq!(
+            matched("= match p.drive { gear_motor => 1,"),
+            Some("p.drive")
+        );
+        assert_eq!(matched("= rematch e {"), None);
+        assert_eq!(matched("= match e { a => f(x,"), None);
+        assert_eq!(unclosed("a [b [c] ", '[', ']'), Some(2));
+    }
 
     #[test]
     fn every_builtin_is_known_to_the_checker() {
