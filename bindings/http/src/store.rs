@@ -444,11 +444,20 @@ pub fn query_audit_page(
         condition, limit_at
     );
     let mut statement = conn.prepare_cached(&sql)?;
-    // Rows are stepped one at a time, so a page that stops on its budget reads no further.
-    let mut rows = statement.query_map(params_from_iter(values), audit_row)?;
+    let rows = statement.query_map(params_from_iter(values), audit_row)?;
+    audit_page_within(rows.map(|row| row.map_err(StoreError::from)), max_bytes)
+}
+
+/// Takes `rows` until the next would take the page's text past `max_bytes` (the first row is
+/// always taken); the flag says the page ended on that budget. Rows are read one at a time,
+/// so a page that stops on its budget reads no further.
+pub(crate) fn audit_page_within(
+    rows: impl IntoIterator<Item = Result<(i64, AuditRecord), StoreError>>,
+    max_bytes: usize,
+) -> Result<(Vec<(i64, AuditRecord)>, bool), StoreError> {
     let mut page = Vec::new();
     let mut bytes = 0usize;
-    for row in rows.by_ref() {
+    for row in rows {
         let row = row?;
         let size = row.1.page_bytes();
         if !page.is_empty() && bytes.saturating_add(size) > max_bytes {

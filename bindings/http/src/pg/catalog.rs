@@ -213,18 +213,7 @@ impl CatalogStore for PgCatalog {
             );
             let client = connection(&self.pool).await?;
             let rows = client.query(&sql, &params(&values)).await?;
-            let mut page = Vec::new();
-            let mut bytes = 0usize;
-            for row in &rows {
-                let row = audit_row(row)?;
-                let size = row.1.page_bytes();
-                if !page.is_empty() && bytes.saturating_add(size) > max_bytes {
-                    return Ok((page, true));
-                }
-                bytes = bytes.saturating_add(size);
-                page.push(row);
-            }
-            Ok((page, false))
+            crate::store::audit_page_within(rows.iter().map(audit_row), max_bytes)
         })
     }
 
