@@ -452,21 +452,78 @@ fn rename_everywhere(value: &mut Json, from: &str, to: &str) {
     }
 }
 
-/// An artifact whose program was edited and its digest recomputed passes the integrity
-/// checks: the digest detects damage, not forgery. Names in it may then hold what no
-/// identifier can (a quote, a backslash, a control character); results stay valid JSON.
-#[test]
-fn a_forged_artifact_with_names_that_need_escapes_still_writes_valid_json() {
+/// The artifact's bytes after its program was edited, with the program digest recomputed.
+fn reseal(artifact: &mut Json) -> Vec<u8> {
     use sha2::{Digest, Sha256};
-    let mut artifact: Json = serde_json::from_slice(&fresh_artifact()).unwrap();
-    let forged = "n\"e\\t\u{1}";
-    rename_everywhere(&mut artifact["program"], "net", forged);
     let digest: String = Sha256::digest(to_json_string(&artifact["program"]).as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
     artifact["program_digest"] = Json::String(format!("sha256:{digest}"));
-    let bytes = to_json_string(&artifact).into_bytes();
+    to_json_string(artifact).into_bytes()
+}
+
+/// Sets every field `key` of a JSON tree to `to`.
+fn set_everywhere(value: &mut Json, key: &str, to: &Json) {
+    match value {
+        Json::Array(items) => items.iter_mut().for_each(|i| set_everywhere(i, key, to)),
+        Json::Object(fields) => {
+            for (name, field) in fields.iter_mut() {
+                if name == key {
+                    *field = to.clone();
+                } else {
+                    set_everywhere(field, key, to);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A forged program whose local variables sit at a slot no compiler gives out (the evaluator
+/// once sized its stack by it and aborted on a 100 GB allocation): evaluating it is an error
+/// naming the slot, for each construct that binds a local.
+#[test]
+fn a_forged_local_slot_is_an_error_not_an_abort() {
+    let source = r#"ruleset forged version "1.0.0"
+input { items: List<Int> }
+fn twice(n: Int) -> Int = n * 2
+output doubled = [twice(i) for i in items]
+output big = sum(i for i in items if i > 1)
+constraint positive for i in items: i > 0 else error "item {i} is not positive"
+price quote currency "EUR" {
+  for i in items {
+    line item "item" qty 1 at 1.00
+  }
+}
+"#;
+    let ruleset = Ruleset::compile(source).unwrap_or_else(|d| panic!("{d}"));
+    let input = r#"{"items": [1, 2, 3]}"#;
+    let options = EvalOptions::default();
+    ruleset
+        .evaluate_str(input, &options)
+        .expect("the ruleset evaluates before it is forged");
+    for key in ["slot", "id_slot"] {
+        let mut artifact: Json = serde_json::from_slice(&ruleset.to_artifact().unwrap()).unwrap();
+        set_everywhere(&mut artifact["program"], key, &Json::from(u32::MAX));
+        let bytes = reseal(&mut artifact);
+        let forged = load("the artifact with a forged slot", &bytes).expect("it loads");
+        let error = catch_unwind(AssertUnwindSafe(|| forged.evaluate_str(input, &options)))
+            .unwrap_or_else(|_| panic!("a forged `{key}` panics"))
+            .expect_err("a forged slot is refused");
+        assert!(error.message.contains("local slot"), "{key}: {error:?}");
+    }
+}
+
+/// An artifact whose program was edited and its digest recomputed passes the integrity
+/// checks: the digest detects damage, not forgery. Names in it may then hold what no
+/// identifier can (a quote, a backslash, a control character); results stay valid JSON.
+#[test]
+fn a_forged_artifact_with_names_that_need_escapes_still_writes_valid_json() {
+    let mut artifact: Json = serde_json::from_slice(&fresh_artifact()).unwrap();
+    let forged = "n\"e\\t\u{1}";
+    rename_everywhere(&mut artifact["program"], "net", forged);
+    let bytes = reseal(&mut artifact);
 
     let ruleset = load("the forged artifact", &bytes).expect("a resealed artifact loads");
     let (_, call, request) = cases()

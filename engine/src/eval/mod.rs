@@ -530,10 +530,26 @@ impl<'p> Evaluator<'p> {
     }
 
     /// Binds a local variable for the duration of `f`.
-    fn with_local<T>(&mut self, slot: u32, value: Value, f: impl FnOnce(&mut Self) -> T) -> T {
+    ///
+    /// Slots are given out in order, so a binding's slot is at most one past the locals bound
+    /// around it; a program that says otherwise (a damaged artifact) is refused rather than
+    /// trusted to size the stack.
+    fn with_local<T>(
+        &mut self,
+        slot: u32,
+        value: Value,
+        f: impl FnOnce(&mut Self) -> EvalResult<T>,
+    ) -> EvalResult<T> {
         let slot = self.frame + slot as usize;
-        if self.locals.len() <= slot {
-            self.locals.resize(slot + 1, Value::None);
+        if slot > self.locals.len() {
+            return Err(internal(format!(
+                "local slot {} is bound before the {} around it",
+                slot - self.frame,
+                self.locals.len() - self.frame
+            )));
+        }
+        if self.locals.len() == slot {
+            self.locals.push(Value::None);
         }
         let saved = self
             .locals
