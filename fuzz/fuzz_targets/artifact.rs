@@ -99,10 +99,11 @@ fn replacement(u: &mut Unstructured<'_>, old: &Json) -> Result<Json> {
             let mut s = s.clone();
             let edit: &str = u.arbitrary()?;
             if u.arbitrary()? {
-                s.truncate(s.len() / 2);
-                while !s.is_char_boundary(s.len()) {
-                    s.pop();
+                let mut half = s.len() / 2;
+                while !s.is_char_boundary(half) {
+                    half -= 1;
                 }
+                s.truncate(half);
             }
             s.push_str(edit);
             serde_json::to_string(&s).unwrap_or_default()
