@@ -1109,7 +1109,8 @@ impl<'p> Evaluator<'p> {
                 text
             }
             Expr::Call(builtin, args) => {
-                let mut values = Vec::with_capacity(args.len());
+                // Built-ins take one to three arguments: kept on the stack, no allocation.
+                let mut values: SmallVec<[Value; 4]> = SmallVec::with_capacity(args.len());
                 for a in args {
                     values.push(self.eval(a)?);
                 }
