@@ -15,8 +15,10 @@ use crate::value::Value;
 /// (a list of a few hundred elements, each calling a dozen functions, stays under it).
 const REMEMBERED_CALLS: usize = 4096;
 
-/// How many calls there is room for when the first is remembered.
-const FIRST_ROOM: usize = 64;
+/// How many calls there is room for when the first is remembered: a 10-position quote
+/// remembers about 120, and each growth of the map moves every call already in it (2 % of a
+/// 10-position quote's instructions when it started from 64).
+const FIRST_ROOM: usize = 256;
 
 /// The arguments of one call, kept inline for the few parameters most functions have.
 pub(super) type Arguments = SmallVec<[Value; 4]>;

@@ -1063,11 +1063,17 @@ impl<'p> Evaluator<'p> {
                 Value::set(*enum_id, members)
             }
             Expr::Record(fields) => {
-                let values = fields
-                    .iter()
-                    .map(|f| self.eval(f))
-                    .collect::<EvalResult<Vec<_>>>()?;
-                Value::Record(Arc::from(values))
+                // Filled in place, in the record's one allocation (collecting into a vector
+                // first allocated twice and copied): an iterator of known length lets `Arc`
+                // allocate once, and the record is unique until returned.
+                let mut record: Arc<[Value]> = fields.iter().map(|_| Value::None).collect();
+                let Some(slots) = Arc::get_mut(&mut record) else {
+                    return Err(internal("a new record is shared".into()));
+                };
+                for (slot, field) in slots.iter_mut().zip(fields) {
+                    *slot = self.eval(field)?;
+                }
+                Value::Record(record)
             }
             Expr::Text(pieces) => {
                 if let [TextPiece::Value(e)] = pieces.as_slice() {
@@ -1109,7 +1115,8 @@ impl<'p> Evaluator<'p> {
                 text
             }
             Expr::Call(builtin, args) => {
-                let mut values = Vec::with_capacity(args.len());
+                // Built-ins take one to three arguments: kept on the stack, no allocation.
+                let mut values: SmallVec<[Value; 4]> = SmallVec::with_capacity(args.len());
                 for a in args {
                     values.push(self.eval(a)?);
                 }

@@ -143,7 +143,10 @@ impl Evaluator<'_> {
                     // The keys met so far, to refuse a second element with one (a set: a long
                     // list would cost a scan of all the keys before it per element). `==` on
                     // values is `values_equal`, and their hash agrees with it.
-                    let mut keys: HashSet<Value> = HashSet::new();
+                    let mut keys: HashSet<Value> = match key {
+                        Some(_) => HashSet::with_capacity(items.len()),
+                        None => HashSet::new(),
+                    };
                     // Room for a line per statement of the body and element at once, rather
                     // than growing the quote's lines many times over a long list.
                     running

@@ -346,25 +346,19 @@ impl TableVariant {
     pub fn row_of(&self, key: &Value) -> Option<&(Value, Expr)> {
         match key {
             // Enum-keyed rows are mostly written in the enum's order: try the row at the
-            // value's own position before searching the index.
+            // value's own position before searching.
             Value::Enum(_, v) => self
                 .rows
                 .get(*v as usize)
                 .filter(|(k, _)| k == key)
-                .or_else(|| self.indexed_row(key)),
-            // A few rows are found sooner by looking at each than in the index, with no key
-            // to build.
-            _ if self.rows.len() <= 8 => self
-                .rows
-                .iter()
-                .find(|(k, _)| crate::value::values_equal(k, key)),
-            _ => self.indexed_row(key),
+                .or_else(|| self.first_row_of(key).and_then(|i| self.rows.get(i))),
+            _ => self.first_row_of(key).and_then(|i| self.rows.get(i)),
         }
     }
 
     /// The row of `key` valid on `date`, in a table whose rows are valid in time.
     pub fn row_on(&self, key: &Value, date: NaiveDate) -> Option<&Expr> {
-        let first = *KeyValue::of(key).and_then(|k| self.index.get(&k))?;
+        let first = self.first_row_of(key)?;
         let rows = self.rows.get(first..)?;
         let validity = self.validity.get(first..)?;
         rows.iter()
@@ -374,12 +368,34 @@ impl TableVariant {
             .map(|((_, row), _)| row)
     }
 
-    fn indexed_row(&self, key: &Value) -> Option<&(Value, Expr)> {
-        KeyValue::of(key)
-            .and_then(|k| self.index.get(&k))
-            .and_then(|i| self.rows.get(*i))
+    /// The position of the first row whose key is `key`: by looking at each row of a small
+    /// table, through the index of a larger one (the same row either way).
+    fn first_row_of(&self, key: &Value) -> Option<usize> {
+        if self.rows.len() <= SCANNED_ROWS {
+            self.scanned_row(key)
+        } else {
+            self.indexed_row(key)
+        }
+    }
+
+    /// [`Self::first_row_of`] by looking at each row: no key to build (a composite key's
+    /// would be a vector, and a text's a shared copy) and no tree to walk.
+    fn scanned_row(&self, key: &Value) -> Option<usize> {
+        self.rows
+            .iter()
+            .position(|(k, _)| crate::value::values_equal(k, key))
+    }
+
+    /// [`Self::first_row_of`] through the index.
+    fn indexed_row(&self, key: &Value) -> Option<usize> {
+        KeyValue::of(key).and_then(|k| self.index.get(&k).copied())
     }
 }
+
+/// Up to this many rows, a table's key is found sooner by comparing it with each row's than
+/// by building its index key and searching the index (the conveyors example's drive prices,
+/// 16 rows by two keys, and its contract prices).
+const SCANNED_ROWS: usize = 16;
 
 /// A value usable as a map key (texts, numbers by value, enums, booleans, dates).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -715,3 +731,6 @@ impl Program {
         self.globals.get(id as usize)
     }
 }
+
+#[cfg(test)]
+mod tests;
