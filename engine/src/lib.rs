@@ -85,4 +85,5 @@ pub mod text {
     pub use crate::ir::display::duration_text;
     pub use crate::json::input::{parse_date, parse_datetime, parse_duration};
     pub use crate::num::parse_exact as parse_decimal;
+    pub use crate::num::{DECIMAL_TEXT_LEN, decimal_text};
 }

@@ -77,7 +77,7 @@ impl Kind {
 }
 
 /// Where a result column's value is found in an evaluation result.
-enum Source {
+pub enum Source {
     Output(String, Type),
     /// A quote's total (`subtotal` `None`) or one of its subtotals.
     Quote {
@@ -90,7 +90,7 @@ enum Source {
 pub struct Column {
     pub name: String,
     pub kind: Kind,
-    source: Source,
+    pub source: Source,
 }
 
 impl Column {

@@ -20,6 +20,23 @@ impl Evaluation<'_> {
     pub fn to_json_string(&self) -> String {
         to_text(self)
     }
+
+    /// One output's value in the JSON form the result gives it (`outputs.NAME` of
+    /// [`Self::to_json`]), without building the rest of the result; `None` for a name that is
+    /// not an output. For hosts that take a few values from many results (a table's columns).
+    pub fn output_json(&self, name: &str) -> Option<Json> {
+        let program = self.ruleset.program();
+        self.outputs
+            .iter()
+            .find(|(g, _)| g.name == name)
+            .map(|(g, value)| {
+                to_tree(&TypedValue {
+                    program,
+                    value,
+                    ty: &g.ty,
+                })
+            })
+    }
 }
 
 impl WriteJson for Evaluation<'_> {
@@ -184,6 +201,29 @@ mod tests {
         fn write_json<S: Sink>(&self, sink: &mut S) {
             write_date(sink, self.0);
         }
+    }
+
+    #[test]
+    fn an_output_alone_is_what_the_whole_result_writes() {
+        let ruleset = Ruleset::compile(
+            "ruleset r version \"1.0.0\"\nenum Color { red, blue }\ninput {\n  qty: Int\n  color: Color\n  day: Date\n  note: Text?\n}\noutput double = qty * 2\noutput half = qty / 2\noutput shade = color\noutput next = day + 1 days\noutput noted = note\noutput pair = { n: qty, c: color }\n",
+        )
+        .expect("compiles");
+        let input = ruleset
+            .read_input_str(r#"{"qty": 3, "color": "blue", "day": "2026-02-28"}"#)
+            .expect("reads");
+        let result = ruleset
+            .run(&input, &crate::EvalOptions::default())
+            .expect("evaluates");
+        let whole = result.to_json();
+        for name in ["double", "half", "shade", "next", "noted", "pair"] {
+            assert_eq!(
+                result.output_json(name).as_ref(),
+                whole.get("outputs").and_then(|o| o.get(name)),
+                "{name}"
+            );
+        }
+        assert_eq!(result.output_json("missing"), None);
     }
 
     proptest! {

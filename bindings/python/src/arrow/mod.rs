@@ -3,15 +3,18 @@
 //! `pyo3-arrow`), with no Python object per cell.
 //!
 //! With the interpreter released, the rows are cut into shares; worker threads, one per core,
-//! take shares in turn, build each row's JSON input straight from the Arrow buffers
-//! ([`read`]), evaluate it and append its result to the share's Arrow builders ([`write`]);
-//! each share becomes one record batch of the result. Only the options given per row (a
+//! take shares in turn, write each row's input as JSON text straight from the Arrow buffers
+//! ([`text`]) for the engine's text reader, evaluate it and append the typed result's values
+//! to the share's Arrow builders ([`write`]); each share becomes one record batch of the
+//! result. A row the text writer declines, or whose input the engine refuses, is read again
+//! as a JSON tree ([`read`]), which gives the error with its path. Only the options given per row (a
 //! sequence of dates or grants) and the exceptions of the rows that failed are Python work.
 //! Column types this path does not read (binary, dictionaries, `floats="exact"` on a float
 //! column...) make it decline, and the caller falls back to Python values
 //! (`crate::frame::evaluate_columns`).
 
 mod read;
+mod text;
 mod write;
 
 use std::collections::HashMap;
@@ -20,7 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::SchemaRef;
-use ordo_engine::{EvalError, EvalOptions, Ruleset};
+use ordo_engine::{EvalError, EvalOptions, Input as EngineInput, Ruleset};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use pyo3_arrow::PyTable;
@@ -69,6 +72,8 @@ struct Job<'a> {
     batches: &'a [RecordBatch],
     inputs: &'a [Input],
     reader: read::Reader,
+    /// `None` when the columns' text would not be the tree's (see [`text::Writer::new`]).
+    text: Option<text::Writer>,
     options: &'a Options,
     failed: &'a FailedCells,
     columns: &'a [Column],
@@ -129,11 +134,23 @@ pub fn evaluate_table<'py>(
 
     let columns = crate::frame::columns(ruleset);
     let schema = write::schema(&columns);
+    let text_columns: Vec<_> = inputs
+        .iter()
+        .zip(input_schema.fields())
+        .map(|(input, field)| {
+            (
+                input.path.clone(),
+                input.separator.clone(),
+                field.data_type(),
+            )
+        })
+        .collect();
     let job = Job {
         ruleset,
         batches: &batches,
         inputs: &inputs,
         reader: read::Reader { floats },
+        text: text::Writer::new(&text_columns, floats),
         options: &row_options,
         failed: &failed,
         columns: &columns,
@@ -252,6 +269,7 @@ impl Job<'_> {
             .ok_or("a share outside the table")?;
         let mut rows = write::Rows::new(self.columns, share.len)?;
         let mut errors = Vec::new();
+        let mut text = Vec::with_capacity(256);
         for offset in 0..share.len {
             let position = share.first + offset;
             let options = match self.options {
@@ -269,11 +287,13 @@ impl Job<'_> {
                     }
                 },
             };
-            let outcome = self
-                .input(batch, share.start + offset)
-                .and_then(|input| self.ruleset.evaluate(&input, options));
+            let input = self.read(batch, share.start + offset, &mut text);
+            let outcome = input.and_then(|input| match self.ruleset.run(&input, options) {
+                Ok(evaluation) => Ok(rows.result(&evaluation)),
+                Err(error) => Err(error),
+            });
             match outcome {
-                Ok(result) => rows.result(&result)?,
+                Ok(written) => written?,
                 Err(error) => {
                     rows.error(&error);
                     errors.push((position, error));
@@ -283,26 +303,54 @@ impl Job<'_> {
         Ok((rows.finish(self.schema.clone())?, errors))
     }
 
-    /// The JSON input of row `row` of `batch`: each column's cell at its dotted path, null
-    /// cells (and NaN) left out so that the field is absent.
-    fn input(&self, batch: &RecordBatch, row: usize) -> Result<Json, EvalError> {
-        let mut object = Map::new();
-        for (input, array) in self.inputs.iter().zip(batch.columns()) {
-            if array.is_null(row) {
-                continue;
-            }
-            let mut path = input.dotted.clone();
-            let value = self.reader.cell(array.as_ref(), row, &mut path, 0)?;
-            let value = match (&input.separator, value) {
-                (Some(separator), Json::String(text)) => split(&text, separator),
-                (_, value) => value,
-            };
-            if !value.is_null() {
-                insert(&mut object, &input.path, value);
-            }
+    /// The engine's input of row `row` of `batch`: read from its JSON text (written in `text`),
+    /// or, when that is declined or refused, from its JSON tree, whose errors name the cell.
+    fn read(
+        &self,
+        batch: &RecordBatch,
+        row: usize,
+        text: &mut Vec<u8>,
+    ) -> Result<EngineInput, EvalError> {
+        if let Some(writer) = &self.text
+            && writer.row(batch, row, text).is_ok()
+            && let Ok(read) = std::str::from_utf8(text).map(|t| self.ruleset.read_input_str(t))
+            && let Ok(input) = read
+        {
+            return Ok(input);
         }
-        Ok(Json::Object(object))
+        self.ruleset.read_input(&self.input(batch, row)?)
     }
+
+    /// The JSON input of row `row` of `batch` (see [`tree_input`]).
+    fn input(&self, batch: &RecordBatch, row: usize) -> Result<Json, EvalError> {
+        tree_input(&self.reader, self.inputs, batch, row)
+    }
+}
+
+/// The JSON input of row `row` of `batch`: each column's cell at its dotted path, null cells
+/// (and NaN) left out so that the field is absent.
+fn tree_input(
+    reader: &read::Reader,
+    inputs: &[Input],
+    batch: &RecordBatch,
+    row: usize,
+) -> Result<Json, EvalError> {
+    let mut object = Map::new();
+    for (input, array) in inputs.iter().zip(batch.columns()) {
+        if array.is_null(row) {
+            continue;
+        }
+        let mut path = input.dotted.clone();
+        let value = reader.cell(array.as_ref(), row, &mut path, 0)?;
+        let value = match (&input.separator, value) {
+            (Some(separator), Json::String(text)) => split(&text, separator),
+            (_, value) => value,
+        };
+        if !value.is_null() {
+            insert(&mut object, &input.path, value);
+        }
+    }
+    Ok(Json::Object(object))
 }
 
 /// A text of a list field split at `separator`, each part trimmed, empty parts left out

@@ -290,7 +290,7 @@ pub fn plain_digits(text: &str) -> String {
 }
 
 /// `YYYY-MM-DD` of a day counted from 1970-01-01.
-fn date_text(days: i64, path: &str) -> Result<String, EvalError> {
+pub(super) fn date_text(days: i64, path: &str) -> Result<String, EvalError> {
     i32::try_from(days + 719_163)
         .ok()
         .and_then(NaiveDate::from_num_days_from_ce_opt)
@@ -300,7 +300,7 @@ fn date_text(days: i64, path: &str) -> Result<String, EvalError> {
 
 /// A time stamp in microseconds since the epoch (nanoseconds dropped, as Python's
 /// `datetime` holds none).
-fn timestamp_micros(array: &dyn Array, row: usize, unit: TimeUnit) -> i64 {
+pub(super) fn timestamp_micros(array: &dyn Array, row: usize, unit: TimeUnit) -> i64 {
     match unit {
         TimeUnit::Second => primitive::<TimestampSecondType>(array, row).saturating_mul(1_000_000),
         TimeUnit::Millisecond => {
@@ -312,7 +312,7 @@ fn timestamp_micros(array: &dyn Array, row: usize, unit: TimeUnit) -> i64 {
 }
 
 /// A duration in microseconds (nanoseconds dropped, as Python's `timedelta` holds none).
-fn duration_micros(array: &dyn Array, row: usize, unit: TimeUnit) -> i64 {
+pub(super) fn duration_micros(array: &dyn Array, row: usize, unit: TimeUnit) -> i64 {
     match unit {
         TimeUnit::Second => primitive::<DurationSecondType>(array, row).saturating_mul(1_000_000),
         TimeUnit::Millisecond => {

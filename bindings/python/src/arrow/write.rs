@@ -1,5 +1,8 @@
-//! Results to Arrow arrays: one builder per result column, filled from each row's result JSON,
-//! with the types of `result_schema()` (the same values the per-row conversion gives).
+//! Results to Arrow arrays: one builder per result column, filled from each row's typed
+//! [`Evaluation`] (outputs, quote totals and subtotals, violations) with the types of
+//! `result_schema()`: the same values the result's JSON gives, without building it. Scalars
+//! are read from the engine's values; other outputs (dates, enums, records...) through the
+//! JSON of that one output ([`Evaluation::output_json`]).
 
 use std::sync::Arc;
 
@@ -10,10 +13,11 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use chrono::{DateTime, NaiveDate};
-use ordo_engine::EvalError;
+use ordo_engine::text::{DECIMAL_TEXT_LEN, decimal_text};
+use ordo_engine::{Decimal, EvalError, Evaluation, Value};
 use serde_json::Value as Json;
 
-use crate::frame::{Column, Kind};
+use crate::frame::{Column, Kind, Source};
 
 /// The Arrow type of a result column of kind `kind` (as `ordo._frame._arrow_type`).
 fn arrow_type(kind: Kind) -> DataType {
@@ -158,6 +162,64 @@ impl Builder {
         Ok(())
     }
 
+    /// Appends the output `name` of `evaluation` (a column of kind `kind`), as [`Self::push`]
+    /// would append its JSON.
+    fn push_output(
+        &mut self,
+        kind: Kind,
+        evaluation: &Evaluation<'_>,
+        name: &str,
+    ) -> Result<(), WriteError> {
+        let mut buf = [0u8; DECIMAL_TEXT_LEN];
+        match (&mut *self, evaluation.output(name)) {
+            (_, None) => self.null(),
+            (Builder::Bool(b), Some(Value::Bool(value))) => b.append_value(*value),
+            (Builder::Int(b), Some(Value::Number(n))) => {
+                let text = decimal_text(*n, &mut buf);
+                let value = text
+                    .parse()
+                    .map_err(|_| format!("the result value {text} does not fit its int column"))?;
+                b.append_value(value);
+            }
+            (Builder::Text(b), Some(Value::Number(n))) if kind == Kind::Decimal => {
+                b.append_value(decimal_text(*n, &mut buf));
+            }
+            (Builder::Text(b), Some(Value::Text(text))) if kind == Kind::Text => {
+                b.append_value(text);
+            }
+            // Everything else (none, enums, dates, lists, records) as the result's JSON has it.
+            _ => return self.push(kind, evaluation.output_json(name).as_ref()),
+        }
+        Ok(())
+    }
+
+    /// Appends a quote amount (a total or subtotal; `None` when the quote has none).
+    fn push_amount(&mut self, kind: Kind, amount: Option<Decimal>) -> Result<(), WriteError> {
+        let Some(amount) = amount else {
+            self.null();
+            return Ok(());
+        };
+        let mut buf = [0u8; DECIMAL_TEXT_LEN];
+        match self {
+            Builder::Money(b, scale) => {
+                b.append_value(at_scale(amount, *scale).ok_or_else(|| {
+                    format!(
+                        "the amount {} does not fit its decimal128 column of scale {scale}",
+                        decimal_text(amount, &mut buf)
+                    )
+                })?)
+            }
+            Builder::Text(b) => b.append_value(decimal_text(amount, &mut buf)),
+            _ => {
+                return Err(format!(
+                    "a quote amount does not fit its {} column",
+                    kind.name()
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn finish(&mut self) -> ArrayRef {
         match self {
             Builder::Bool(b) => b.finish_array(),
@@ -216,6 +278,22 @@ fn scaled(text: &str, scale: u32) -> Option<i128> {
     Some(if negative { -value } else { value })
 }
 
+/// An amount as an integer at `scale` (`12.5` at scale 2 → 1250), as [`scaled`] reads its
+/// text; `None` when it has more significant fraction digits than the scale keeps, or does not
+/// fit.
+fn at_scale(amount: Decimal, scale: u32) -> Option<i128> {
+    let mantissa = amount.mantissa();
+    let own = amount.scale();
+    if own <= scale {
+        10i128
+            .checked_pow(scale - own)
+            .and_then(|factor| mantissa.checked_mul(factor))
+    } else {
+        let divisor = 10i128.checked_pow(own - scale)?;
+        (mantissa % divisor == 0).then(|| mantissa / divisor)
+    }
+}
+
 /// The builders of one share of rows, filled row by row.
 pub struct Rows<'c> {
     columns: &'c [Column],
@@ -244,19 +322,30 @@ impl<'c> Rows<'c> {
     }
 
     /// A row that was evaluated.
-    pub fn result(&mut self, result: &Json) -> Result<(), WriteError> {
+    pub fn result(&mut self, evaluation: &Evaluation<'_>) -> Result<(), WriteError> {
         for (column, builder) in self.columns.iter().zip(&mut self.builders) {
-            builder.push(column.kind, column.value_in(result))?;
-        }
-        self.valid
-            .append_option(result.get("valid").and_then(Json::as_bool));
-        if let Some(list) = result.get("violations").and_then(Json::as_array) {
-            for id in list
-                .iter()
-                .filter_map(|v| v.get("id").and_then(Json::as_str))
-            {
-                self.violations.values().append_value(id);
+            match &column.source {
+                Source::Output(name, _) => builder.push_output(column.kind, evaluation, name)?,
+                Source::Quote { block, subtotal } => {
+                    let quote = evaluation.quote(block);
+                    let amount = match subtotal {
+                        None => quote.and_then(|q| q.total),
+                        Some(name) => quote.and_then(|q| {
+                            q.subtotals
+                                .iter()
+                                .find(|(n, _)| &**n == name.as_str())
+                                .and_then(|(_, amount)| *amount)
+                        }),
+                    };
+                    builder.push_amount(column.kind, amount)?;
+                }
             }
+        }
+        self.valid.append_value(evaluation.valid());
+        for violation in evaluation.violations() {
+            self.violations
+                .values()
+                .append_value(&violation.constraint.id);
         }
         self.violations.append(true);
         for error in &mut self.errors {
@@ -297,7 +386,23 @@ impl<'c> Rows<'c> {
 
 #[cfg(test)]
 mod tests {
-    use super::scaled;
+    use super::{Decimal, at_scale, scaled};
+
+    #[test]
+    fn amounts_at_a_scale_are_their_texts_scaled() {
+        for text in [
+            "1166.08", "-3.5", "12", "1.230", "1.234", "0.00", "-0.10", "0", "7.000000",
+        ] {
+            let amount: Decimal = text.parse().expect("a decimal");
+            for scale in [0, 2, 3] {
+                assert_eq!(
+                    at_scale(amount, scale),
+                    scaled(text, scale),
+                    "{text} at {scale}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn amounts_take_the_currency_scale() {
