@@ -103,3 +103,16 @@ fn a_byte_order_mark_does_not_hide_the_first_doc_line() {
     assert!(!out.starts_with('\u{feff}'), "{out}");
     assert!(same_tree(&with_mark, &parse(&out).unwrap()), "{out}");
 }
+
+/// Comments may come before the byte-order mark, which then starts the header's line: the doc
+/// comments above it stay the ruleset's doc, and formatting keeps the tree (found by the
+/// `parse` fuzz target).
+#[test]
+fn a_byte_order_mark_after_the_doc_comments_keeps_them_the_rulesets() {
+    let src = "/// First line.\n/// Second line.\n\u{feff}ruleset bom version \"1.0.0\"\n";
+    let with_mark = parse(src).unwrap();
+    assert_eq!(with_mark.doc, vec![" First line.", " Second line."]);
+    let out = fmt(src);
+    assert!(!out.contains('\u{feff}'), "{out}");
+    assert!(same_tree(&with_mark, &parse(&out).unwrap()), "{out}");
+}

@@ -245,7 +245,12 @@ impl Builder<'_> {
         let before = before.strip_prefix('\u{feff}').unwrap_or(before);
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let (above, own_line) = before.split_at(line_start);
-        if !own_line.trim().is_empty() {
+        // The grammar lets comments come before the byte-order mark, so the mark may also
+        // start the header's own line; it is no text there either.
+        if !own_line
+            .chars()
+            .all(|c| c.is_whitespace() || c == '\u{feff}')
+        {
             return Vec::new();
         }
         let lines = above.lines().rev();
