@@ -1426,7 +1426,7 @@ impl Lowerer<'_> {
             );
             return;
         };
-        if let Err(error) = regex::Regex::new(&pattern) {
+        if let Err(error) = crate::ir::pattern::compile(&pattern) {
             self.error(
                 Diagnostic::new(
                     DiagnosticKind::Invalid,
