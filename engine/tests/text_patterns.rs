@@ -81,3 +81,32 @@ fn a_pattern_is_a_literal_regular_expression() {
         diagnostics("ruleset p version \"1.0.0\"\ninput { n: Int }\noutput ok = decimal(n)\n");
     assert_eq!(number[0].0, "type_mismatch");
 }
+
+#[test]
+fn unicode_classes_are_general_categories_only() {
+    let greek = diagnostics(
+        "ruleset p version \"1.0.0\"\ninput { t: Text }\noutput ok = matches(t, \"\\\\p\\{Greek}+\")\n",
+    );
+    assert_eq!(greek.len(), 1, "{greek:?}");
+    assert_eq!(greek[0].0, "invalid");
+    assert!(greek[0].1.contains("not a general category"), "{greek:?}");
+
+    let refinement = diagnostics(
+        "ruleset p version \"1.0.0\"\ninput { t: Text matching \"[\\p{sc=Latin}0-9]+\" }\noutput ok = t\n",
+    );
+    assert_eq!(refinement.len(), 1, "{refinement:?}");
+    assert_eq!(refinement[0].0, "invalid");
+
+    let source = "ruleset p version \"1.0.0\"\ninput { t: Text matching \"\\p{Lu}\\p{Ll}+\" }\n\
+                  output word = matches(t, \"\\\\p\\{L}+\")\n\
+                  output cased = replace(t, \"(?i)STRASSE\", \"Weg\")\n";
+    let ruleset = Ruleset::compile(source).unwrap();
+    let out = ruleset
+        .evaluate(&json!({"t": "Ωmega"}), &EvalOptions::default())
+        .unwrap();
+    assert_eq!(out["outputs"]["word"], true, "{out}");
+    let out = ruleset
+        .evaluate(&json!({"t": "Strasse"}), &EvalOptions::default())
+        .unwrap();
+    assert_eq!(out["outputs"]["cased"], "Weg", "{out}");
+}

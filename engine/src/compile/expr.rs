@@ -1426,14 +1426,18 @@ impl Lowerer<'_> {
             );
             return;
         };
-        if let Err(error) = regex::Regex::new(&pattern) {
+        if let Err(error) = crate::ir::pattern::compile(&pattern) {
+            let message = match error {
+                crate::ir::pattern::PatternError::UnsupportedClass { .. } => {
+                    format!("`{pattern}` uses a Unicode property that is not a general category")
+                }
+                crate::ir::pattern::PatternError::Invalid(_) => {
+                    format!("`{pattern}` is not a regular expression")
+                }
+            };
             self.error(
-                Diagnostic::new(
-                    DiagnosticKind::Invalid,
-                    arg.span,
-                    format!("`{pattern}` is not a regular expression"),
-                )
-                .with_hint(error.to_string()),
+                Diagnostic::new(DiagnosticKind::Invalid, arg.span, message)
+                    .with_hint(error.to_string()),
             );
         }
     }

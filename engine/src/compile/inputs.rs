@@ -171,7 +171,15 @@ fn refinement(
                         Diagnostic::new(
                             DiagnosticKind::Invalid,
                             pattern.span,
-                            "this is not a valid regular expression",
+                            match e {
+                                crate::ir::pattern::PatternError::UnsupportedClass { .. } => {
+                                    "this pattern uses a Unicode property that is not a general \
+                                     category"
+                                }
+                                crate::ir::pattern::PatternError::Invalid(_) => {
+                                    "this is not a valid regular expression"
+                                }
+                            },
                         )
                         .with_hint(first_line(&e.to_string())),
                     );

