@@ -1,5 +1,5 @@
-// Small inline SVG charts (no chart library): bars of counts per day, and points of a value per
-// day joined by a line. Each mark carries its day and value (`data-day`, `data-value`) and a
+// Small inline SVG charts (no chart library): bars of counts per day (side by side or stacked),
+// and points of a value per day joined by a line. Each mark carries its day and value (`data-day`, `data-value`) and a
 // tooltip; the numbers are also in a table for screen readers and copying.
 
 import { s } from "./graph.js";
@@ -56,6 +56,33 @@ export function barChart(label, days, series) {
     }),
   );
   return figure(label, s("svg", { class: "chart", role: "img", "aria-label": label, viewBox: `0 0 ${W} ${H}` }, axes(days, max, (t) => (Number.isInteger(t) ? String(t) : t.toFixed(1)), chartId), bars), days, series, String, series.map((x) => h("span", { class: `key ${x.className}` }, x.name)));
+}
+
+/**
+ * Bars stacked per day: `series` is `[{name, values}]`, drawn bottom to top in order, one colour
+ * per series (`s0`–`s5`, repeating). Each segment carries `data-series`, its day and value.
+ */
+export function stackedBarChart(label, days, series) {
+  const chartId = `c${Math.random().toString(36).slice(2, 8)}`;
+  const sums = days.map((_, i) => series.reduce((sum, x) => sum + (x.values[i] ?? 0), 0));
+  const max = niceMax(Math.max(0, ...sums));
+  const plotH = H - TOP - BOTTOM;
+  const step = (W - LEFT) / days.length;
+  const barW = Math.max(2, step * 0.7);
+  const below = days.map(() => 0);
+  const segments = series.flatMap((x, k) =>
+    x.values.map((value, i) => {
+      if (!value) return null;
+      const height = (value / max) * plotH;
+      below[i] += height;
+      return s(
+        "rect",
+        { class: `bar stack s${k % 6}`, x: LEFT + step * i + step * 0.15, y: TOP + plotH - below[i], width: barW, height, "data-series": x.name, "data-day": days[i], "data-value": value },
+        s("title", {}, `${days[i]}: ${value} × ${x.name}`),
+      );
+    }),
+  );
+  return figure(label, s("svg", { class: "chart", role: "img", "aria-label": label, viewBox: `0 0 ${W} ${H}` }, axes(days, max, (t) => (Number.isInteger(t) ? String(t) : t.toFixed(1)), chartId), segments), days, series, String, series.map((x, k) => h("span", { class: `key s${k % 6}` }, x.name)));
 }
 
 /** Points per day (`null`: none that day) joined by a line, one colour per series. */

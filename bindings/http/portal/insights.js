@@ -1,10 +1,11 @@
 // The dashboard (instances by state, overdue ones, what waits for approval and since when,
-// instances started and completed per day and lead times per workflow) and the audit log with
-// its filters.
+// instances started and completed per day and lead times per workflow, approval lead times and
+// violations by rule from trends.js) and the audit log with its filters.
 
 import { allInstances, get, query } from "./api.js";
 import { age, explain, field, h, mount, title, when } from "./ui.js";
 import { barChart, duration, pointChart } from "./charts.js";
+import { trends } from "./trends.js";
 
 /** Charts over the last `days` days from `GET /v1/portal/activity`. */
 async function activityCharts(out, days) {
@@ -50,6 +51,7 @@ export async function dashboard(main, { me }) {
   const inbox = me.roles.includes("operator") ? await get("/v1/approvals/inbox") : null;
   const max = Math.max(1, ...[...byWorkflow.values()].flatMap((s) => [...s.values()]));
   const charts = h("div.activity", { "aria-live": "polite" });
+  const trendSection = trends();
   const days = h(
     "select",
     { name: "days", onchange: (e) => activityCharts(charts, e.target.value) },
@@ -72,6 +74,7 @@ export async function dashboard(main, { me }) {
       h("form.filters", { "aria-label": "Chart period", onsubmit: (e) => e.preventDefault() }, field("Period", days)),
       charts,
     ),
+    await trendSection,
     [...byWorkflow].map(([key, states]) =>
       h(
         "section",

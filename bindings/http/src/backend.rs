@@ -32,6 +32,11 @@ pub trait CatalogStore: Send + Sync {
         rulesets: Option<Vec<String>>,
         max_bytes: usize,
     ) -> StoreFuture<'_, (Vec<(i64, AuditRecord)>, bool)>;
+    /// How many audited evaluations violated each rule, by bucket of time.
+    fn violation_counts(
+        &self,
+        query: crate::ops::dashboard::ViolationQuery,
+    ) -> StoreFuture<'_, Vec<crate::ops::dashboard::ViolationCount>>;
     /// Commits a write that changes nothing and waits for it: `Ok` when the store can commit
     /// now (what `/readyz` asks).
     fn probe(&self) -> StoreFuture<'_, ()>;

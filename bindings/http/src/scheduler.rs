@@ -157,6 +157,7 @@ async fn fire(
         request: ordo_engine::to_json_string(&request),
         result_sha256: sha256_hex(text.as_bytes()),
         outcome,
+        violations: Vec::new(),
     });
     match ops.commit(Change { audit, ..change }).await? {
         Committed::Done { .. } => Ok(true),

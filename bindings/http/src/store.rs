@@ -17,6 +17,7 @@ use rusqlite::{Connection, OptionalExtension, Params, Row, Transaction, params, 
 
 use crate::backend::CatalogStore;
 use crate::ops::StoreFuture;
+use crate::ops::dashboard::{self, RecordedViolation};
 use crate::writer::Writer;
 
 /// The schema this build writes (`PRAGMA user_version`).
@@ -133,6 +134,7 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     }
     conn.execute_batch(SCHEMA)?;
     conn.execute_batch(crate::ops::sqlite::SCHEMA)?;
+    dashboard::migrate(&conn)?;
     conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     Ok(conn)
 }
@@ -297,6 +299,9 @@ pub struct AuditRecord {
     pub result_sha256: String,
     /// `ok`, or the error kind.
     pub outcome: String,
+    /// The rules an evaluation violated, recorded beside the entry for the dashboard (not
+    /// read back with the entry).
+    pub violations: Vec<RecordedViolation>,
 }
 
 impl AuditRecord {
@@ -325,7 +330,9 @@ pub fn append_audit(tx: &Transaction<'_>, record: &AuditRecord) -> Result<i64, S
         record.result_sha256,
         record.outcome,
     ])?;
-    Ok(tx.last_insert_rowid())
+    let id = tx.last_insert_rowid();
+    dashboard::record_violations(tx, id, record.at, &record.ruleset, &record.violations)?;
+    Ok(id)
 }
 
 /// Filters of an audit log read; every given filter must hold.
@@ -483,6 +490,7 @@ fn audit_row(row: &Row<'_>) -> rusqlite::Result<(i64, AuditRecord)> {
             request: row.get(7)?,
             result_sha256: row.get(8)?,
             outcome: row.get(9)?,
+            violations: Vec::new(),
         },
     ))
 }
@@ -551,6 +559,13 @@ impl CatalogStore for SqliteCatalog {
         self.read(move |conn| query_audit_page(conn, &query, rulesets.as_deref(), max_bytes))
     }
 
+    fn violation_counts(
+        &self,
+        query: dashboard::ViolationQuery,
+    ) -> StoreFuture<'_, Vec<dashboard::ViolationCount>> {
+        self.read(move |conn| dashboard::violation_counts(conn, query))
+    }
+
     fn probe(&self) -> StoreFuture<'_, ()> {
         Box::pin(self.writer.probe())
     }
@@ -613,6 +628,7 @@ mod tests {
             request: "{}".into(),
             result_sha256: "ab".into(),
             outcome: "ok".into(),
+            violations: Vec::new(),
         }
     }
 

@@ -17,7 +17,7 @@ use common::*;
 use serde_json::{Value as Json, json};
 
 /// Every route of the server, as the rest of this suite exercises them.
-const ROUTES: [(&str, &str); 38] = [
+const ROUTES: [(&str, &str); 40] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -53,6 +53,8 @@ const ROUTES: [(&str, &str); 38] = [
     ("get", "/v1/rulesets/{name}/versions/{version}/lint"),
     ("get", "/v1/rulesets/{name}/versions/{version}/graph"),
     ("get", "/v1/portal/activity"),
+    ("get", "/v1/portal/approval-leads"),
+    ("get", "/v1/portal/violations"),
     ("get", "/v1/me"),
     ("get", "/v1/instances/{id}/next"),
     ("get", "/v1/review"),

@@ -43,6 +43,7 @@ const ASSETS: &[Asset] = &[
     asset!("highlight.js", "text/javascript; charset=utf-8"),
     asset!("graph.js", "text/javascript; charset=utf-8"),
     asset!("charts.js", "text/javascript; charset=utf-8"),
+    asset!("trends.js", "text/javascript; charset=utf-8"),
     asset!("style.css", "text/css; charset=utf-8"),
     asset!("favicon.svg", "image/svg+xml"),
 ];

@@ -176,6 +176,7 @@ pub async fn finish(
         request: audit_request(state, subject, &admitted.body),
         result_sha256: sha256_hex(text.as_bytes()),
         outcome: "ok".to_string(),
+        violations: Vec::new(),
     });
     let decided = decision.decided;
     let change = Change {
@@ -271,6 +272,7 @@ async fn audit_alone(
         request: audit_request(state, subject, body),
         result_sha256: sha256_hex(error.body_text().as_bytes()),
         outcome: error.kind().to_string(),
+        violations: Vec::new(),
     };
     let id = state.store().audit(record).await.map_err(|e| {
         ApiError::unavailable(format!(

@@ -3,9 +3,11 @@
 //! `/openapi.json` describes exactly the routes that exist.
 
 mod activity;
+mod approval_leads;
 mod approvals;
 mod assets;
 mod audit;
+mod chart_range;
 mod delegations;
 mod deliveries;
 mod guard;
@@ -20,6 +22,7 @@ mod rulesets;
 pub mod schema;
 mod scope;
 mod service;
+mod violations;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -443,6 +446,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(rules_view::lint))
         .routes(routes!(rules_view::graph))
         .routes(routes!(activity::activity))
+        .routes(routes!(approval_leads::approval_leads))
+        .routes(routes!(violations::violations))
         .routes(routes!(portal::me))
         .routes(routes!(portal::next))
         .routes(routes!(portal::review))

@@ -314,6 +314,11 @@ async fn run(
             .run(move || execute(&job_state, &job_caller, &name, &body, operation))
             .await?
     };
+    // The dashboard counts the rules evaluations violate from what the audit records.
+    let violations = match (&result, operation) {
+        (Ok(result), Operation::Evaluate) => crate::ops::dashboard::violated_rules(result),
+        _ => Vec::new(),
+    };
     let (status, text, outcome) = match result {
         Ok(result) => (
             StatusCode::OK,
@@ -333,6 +338,7 @@ async fn run(
             request: state.audit_body(&body),
             result_sha256: sha256_hex(text.as_bytes()),
             outcome,
+            violations,
         };
         let id = state.store().audit(record).await.map_err(|e| {
             ApiError::unavailable(format!(
@@ -376,6 +382,7 @@ async fn audit_refusal(
         request: state.audit_body(refused.body),
         result_sha256: sha256_hex(refusal.body_text().as_bytes()),
         outcome: refusal.kind().to_string(),
+        violations: Vec::new(),
     };
     let id = state.store().audit(record).await.map_err(|e| {
         ApiError::unavailable(format!(

@@ -313,6 +313,7 @@ async fn refuse(
         request: state.audit_body(body),
         result_sha256: sha256_hex(refusal.body_text().as_bytes()),
         outcome: refusal.kind().to_string(),
+        violations: Vec::new(),
     };
     let id = state.store().audit(record).await.map_err(|e| {
         ApiError::unavailable(format!(

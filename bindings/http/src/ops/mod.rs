@@ -6,6 +6,7 @@
 //! handlers and the scheduler need goes through [`OperationsStore`]: SQLite ([`sqlite`]) or
 //! PostgreSQL ([`crate::pg`]).
 
+pub mod dashboard;
 pub mod decide;
 pub mod locks;
 pub mod sqlite;
@@ -229,6 +230,14 @@ pub trait OperationsStore: Send + Sync {
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<(i64, HistoryEvent)>>;
     /// The grants and rejections of an instance.
     fn decisions(&self, id: &str) -> StoreFuture<'_, Vec<Decision>>;
+    /// Grants and rejections made in `[from, to)` with their instances' rulesets and how long
+    /// their steps waited, oldest first, at most `limit`.
+    fn decided_steps(
+        &self,
+        from: i64,
+        to: i64,
+        limit: u32,
+    ) -> StoreFuture<'_, Vec<dashboard::DecidedStep>>;
     /// The armed timers of an instance.
     fn timers(&self, id: &str) -> StoreFuture<'_, Vec<Timer>>;
     /// Timers due at or before `now`, earliest first.

@@ -196,11 +196,15 @@ pub fn write_change(tx: &Transaction<'_>, change: &Change) -> Result<Committed, 
     }
     if let Some(decision) = &change.decision {
         tx.execute(
-            "INSERT INTO approval_decisions (instance, chain, step, person, role, decision, facts, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            // `waited_since`: when the step began to wait, read before the waiting steps
+            // are replaced below (lead times on the dashboard).
+            "INSERT INTO approval_decisions (instance, chain, step, person, role, decision, facts, at,
+                waited_since)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, (SELECT since FROM pending_steps
+                WHERE instance = ?1 AND chain = ?2 AND step = ?3))
              ON CONFLICT (instance, chain, step, person) DO UPDATE SET
                 role = excluded.role, decision = excluded.decision,
-                facts = excluded.facts, at = excluded.at",
+                facts = excluded.facts, at = excluded.at, waited_since = excluded.waited_since",
             params![
                 change.instance,
                 decision.chain,
@@ -928,6 +932,15 @@ impl OperationsStore for SqliteOperations {
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<(i64, HistoryEvent)>> {
         let id = id.to_string();
         self.read(move |conn| read_history(conn, &id))
+    }
+
+    fn decided_steps(
+        &self,
+        from: i64,
+        to: i64,
+        limit: u32,
+    ) -> StoreFuture<'_, Vec<super::dashboard::DecidedStep>> {
+        self.read(move |conn| super::dashboard::decided_steps(conn, from, to, limit))
     }
 
     fn decisions(&self, id: &str) -> StoreFuture<'_, Vec<Decision>> {

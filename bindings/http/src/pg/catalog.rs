@@ -72,6 +72,7 @@ fn audit_row(row: &Row) -> Result<(i64, AuditRecord), StoreError> {
             request: row.try_get(7)?,
             result_sha256: row.try_get(8)?,
             outcome: row.try_get(9)?,
+            violations: Vec::new(),
         },
     ))
 }
@@ -101,7 +102,10 @@ pub(super) async fn append_audit(
             ],
         )
         .await?;
-    Ok(row.try_get(0)?)
+    let id = row.try_get(0)?;
+    super::dashboard::record_violations(tx, id, record.at, &record.ruleset, &record.violations)
+        .await?;
+    Ok(id)
 }
 
 impl CatalogStore for PgCatalog {
@@ -215,6 +219,13 @@ impl CatalogStore for PgCatalog {
             let rows = client.query(&sql, &params(&values)).await?;
             crate::store::audit_page_within(rows.iter().map(audit_row), max_bytes)
         })
+    }
+
+    fn violation_counts(
+        &self,
+        query: crate::ops::dashboard::ViolationQuery,
+    ) -> StoreFuture<'_, Vec<crate::ops::dashboard::ViolationCount>> {
+        Box::pin(super::dashboard::violation_counts(&self.pool, query))
     }
 
     fn probe(&self) -> StoreFuture<'_, ()> {

@@ -17,6 +17,7 @@
 //! network.
 
 mod catalog;
+mod dashboard;
 mod ops;
 mod schema;
 

@@ -190,6 +190,7 @@ pub async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), Store
         });
     }
     tx.batch_execute(SCHEMA).await?;
+    tx.batch_execute(super::dashboard::SCHEMA).await?;
     if found.is_none() {
         tx.execute(
             "INSERT INTO ordo_schema_version (version) VALUES ($1)",

@@ -407,7 +407,23 @@ test("the portal in headless Chromium", { skip: process.env.ORDO_BROWSER_TEST !=
       assert.deepEqual(started, [5]);
       const completed = await page.locator("svg.chart rect.bar.completed").evaluateAll((bars) => bars.map((b) => Number(b.dataset.value)));
       assert.deepEqual(completed, [1]);
-      assert.deepEqual(await page.locator("svg.chart .series").evaluateAll((series) => series.map((g) => [g.dataset.series, g.querySelectorAll("circle.point").length])), [["documents · document", 1]]);
+      assert.deepEqual(await page.locator(".activity svg.chart .series").evaluateAll((series) => series.map((g) => [g.dataset.series, g.querySelectorAll("circle.point").length])), [["documents · document", 1]]);
+      // Approval lead times: ben granted both manager steps of SO-1, bea rejected the second.
+      await page.waitForSelector("table.leads tbody tr");
+      const leads = await page.locator("table.leads tbody tr").evaluateAll((rows) => rows.map((r) => [r.querySelector("th").textContent, r.querySelector("td").textContent]));
+      assert.deepEqual(leads, [["orders · deal_desk.manager", "1"], ["orders · deal_desk.manager_two", "2"]]);
+      const leadSeries = await page.locator(".trends svg.chart .series").evaluateAll((series) => series.map((g) => [g.dataset.series, g.querySelectorAll("circle.point").length]));
+      assert.deepEqual(leadSeries.map(([name]) => name).sort(), ["orders · deal_desk.manager median", "orders · deal_desk.manager p90", "orders · deal_desk.manager_two median", "orders · deal_desk.manager_two p90"]);
+      assert.ok(leadSeries.every(([, points]) => points === 1), JSON.stringify(leadSeries));
+      // Violations by rule: two audited evaluations break the online discount rule, one the cap.
+      const online = { product: "desk", quantity: 2, channel: "online", discount: "0.15", customer: { name: "Kranz", country: "DE" } };
+      await api(server.base, "evaluator", "POST", "/v1/rulesets/orders/evaluate", { input: online });
+      await api(server.base, "evaluator", "POST", "/v1/rulesets/orders/evaluate", { input: { ...online, discount: "0.35" } });
+      await page.getByLabel("Buckets").selectOption("week");
+      await page.waitForSelector(".trends svg.chart rect.bar.stack");
+      const stacks = (await page.locator(".trends svg.chart rect.bar.stack").evaluateAll((bars) => bars.map((b) => [b.dataset.series, Number(b.dataset.value)]))).filter(([name]) => name.startsWith("orders"));
+      assert.deepEqual(stacks, [["orders · online_discount", 2], ["orders · discount_cap", 1]]);
+      assert.match(await page.locator(".trends figcaption").last().textContent(), /per week/);
       await page.getByLabel("Period", { exact: true }).selectOption("7");
       await page.waitForFunction(() => document.querySelectorAll("svg.chart .tick").length && document.querySelector("figcaption")?.textContent.includes("last 7 days"));
       assert.equal(await page.locator("svg.chart rect.bar.started").count(), 1);

@@ -1,0 +1,147 @@
+// Measures the dashboard's first paint with many instances: starts `ordo serve` (open, on a
+// fresh store), starts N instances of a three-state workflow through the API (spread over the
+// states), makes E audited evaluations of which two in three violate a rule (for the
+// violations chart), then loads `#/dashboard` in headless Chromium R times and reports, per
+// load, the browser's first contentful paint (the page shell), the moment the dashboard is in
+// the page (`body[data-ready=true]` with its tiles, the activity charts and the trends'
+// violations chart), and that moment after the next two animation frames (painted). Prints a
+// Markdown table with the median of each.
+//
+//   node dashboard-paint.mjs [INSTANCES=10000] [RUNS=5] [EVALUATIONS=300]
+//
+// Needs ORDO_BIN (default target/debug/ordo) and Debian's chromium (CHROMIUM).
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, "../../../..");
+const ordoBin = process.env.ORDO_BIN ?? path.join(repoRoot, "target/debug/ordo");
+const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const count = Number(process.argv[2] ?? 10000);
+const runs = Number(process.argv[3] ?? 5);
+const evaluations = Number(process.argv[4] ?? 300);
+
+const TICKETS = `ruleset tickets version "1.0.0"
+effective 2026-01-01
+
+roles agent
+
+input {
+  title: Text
+  priority: Int in 1..5
+}
+
+workflow ticket {
+  state open initial owner agent sla 2 days
+  state working owner agent
+  state closed final
+
+  transition take: open -> working by agent
+  transition close: working -> closed by agent
+}
+
+constraint low_priority_titled: priority > 1 or title != ""
+  else warning "A low priority ticket needs a title"
+constraint not_urgent_online: priority < 5
+  else review "An urgent ticket is looked at by a person"
+`;
+
+async function serve(dir) {
+  const child = spawn(ordoBin, ["serve", "--addr", "127.0.0.1:0", "--db", path.join(dir, "ordo.db"), "--log", "warn"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const base = await new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const found = out.match(/listening on (http:\/\/\S+)/);
+      if (found) resolve(found[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`ordo serve exited with ${code}`)));
+  });
+  return { base, stop: () => new Promise((resolve) => (child.on("exit", resolve), child.kill("SIGTERM"))) };
+}
+
+async function post(base, route, body) {
+  const response = await fetch(`${base}${route}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`${route}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+const actor = { id: "amy", roles: ["agent"] };
+
+async function seed(base) {
+  await post(base, "/v1/rulesets", { source: TICKETS });
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const id = `T-${i}`;
+      await post(base, "/v1/instances", { ruleset: "tickets", workflow: "ticket", id, input: { title: `Ticket ${i}`, priority: 1 + (i % 5) }, actor });
+      // A third stay open, a third are being worked on, a third are closed.
+      if (i % 3 >= 1) await post(base, `/v1/instances/${id}/apply`, { transition: "take", seq: 1, actor });
+      if (i % 3 === 2) await post(base, `/v1/instances/${id}/apply`, { transition: "close", seq: 2, actor });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  // Audited evaluations: two in three violate a rule.
+  for (let i = 0; i < evaluations; i++) {
+    const input = { title: i % 3 === 0 ? `Ticket ${i}` : "", priority: i % 3 === 1 ? 5 : 1 };
+    await post(base, "/v1/rulesets/tickets/evaluate", { input });
+  }
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+
+const dir = mkdtempSync(path.join(tmpdir(), "ordo-dashboard-paint-"));
+const server = await serve(dir);
+try {
+  const seeded = performance.now();
+  await seed(server.base);
+  console.error(`seeded ${count} instances and ${evaluations} evaluations in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"] });
+  const rows = [];
+  for (let run = 0; run < runs; run++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // Noted in the page as it happens, not when the test polls for it.
+    await context.addInitScript(() => {
+      const watch = new MutationObserver(() => {
+        const drawn = document.querySelector(".tiles") && document.querySelector(".activity figure") && document.querySelector(".trends section.violations");
+        if (document.body?.dataset.ready !== "true" || !drawn || window.dashboardReady) return;
+        window.dashboardReady = performance.now();
+        watch.disconnect();
+        requestAnimationFrame(() => requestAnimationFrame(() => (window.dashboardPainted = performance.now())));
+      });
+      watch.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-ready"] });
+    });
+    const page = await context.newPage();
+    await page.goto(`${server.base}/#/dashboard`);
+    await page.waitForFunction(() => window.dashboardPainted, null, { timeout: 120000 });
+    const timing = await page.evaluate(() => ({
+      fcp: performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? null,
+      ready: window.dashboardReady,
+      painted: window.dashboardPainted,
+      instances: Number(document.querySelector(".tiles .big")?.textContent),
+      stacks: document.querySelectorAll(".trends rect.bar.stack").length,
+    }));
+    rows.push(timing);
+    console.error(`run ${run + 1}: ${JSON.stringify(timing)}`);
+    await context.close();
+  }
+  await browser.close();
+  const ms = (v) => `${Math.round(v)} ms`;
+  console.log(`| instances | evaluations | runs | first contentful paint | dashboard in the page | dashboard painted | instances counted |`);
+  console.log(`| ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
+  console.log(
+    `| ${count} | ${evaluations} | ${runs} | ${ms(median(rows.map((r) => r.fcp)))} | ${ms(median(rows.map((r) => r.ready)))} | ${ms(median(rows.map((r) => r.painted)))} | ${rows[0].instances} |`,
+  );
+  console.log(`painted: ${rows.map((r) => Math.round(r.painted)).join(", ")} ms`);
+} finally {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
