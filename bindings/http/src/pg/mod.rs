@@ -19,6 +19,7 @@
 mod catalog;
 mod ops;
 mod schema;
+mod version_events;
 
 use std::sync::Arc;
 use std::time::Duration;
