@@ -7,6 +7,24 @@ import { explain, field, h, mount, say, title, when } from "./ui.js";
 import { highlight } from "./highlight.js";
 import { drawGraph } from "./graph.js";
 
+/** The badges of a version's lifecycle: yanked (only its exact version answers), deprecated. */
+function lifecycleBadges(v) {
+  return [
+    v.yanked ? h("span.badge.danger", { title: `yanked: ${v.yanked.reason}` }, "yanked") : null,
+    v.deprecated ? h("span.badge.warn", { title: `deprecated: ${v.deprecated.reason}` }, "deprecated") : null,
+  ].filter(Boolean);
+}
+
+/** Who yanked or deprecated a version, when and why. */
+function lifecycleNotes(detail) {
+  const note = (what, mark, meaning) =>
+    h("p.lifecycle", { role: "note" }, h("span.badge", {}, what), ` by ${mark.by} on ${when(mark.at)}: ${mark.reason} — ${meaning}`);
+  return [
+    detail.yanked ? note("yanked", detail.yanked, "only its exact version answers; latest, ranges and dates skip it.") : null,
+    detail.deprecated ? note("deprecated", detail.deprecated, "it answers, with a deprecation notice.") : null,
+  ].filter(Boolean);
+}
+
 /** The graphs of a version: a choice of drawing, the SVG, and `ordo graph`'s Mermaid text. */
 async function graphs(base, version) {
   const path = `${base}/versions/${encodeURIComponent(version)}/graph`;
@@ -201,6 +219,7 @@ export async function rules(main, { me, params }) {
                       },
                       v.version,
                     ),
+                    ...lifecycleBadges(v),
                   ),
                 ),
               ),
@@ -211,7 +230,8 @@ export async function rules(main, { me, params }) {
       h(
         "div.ruleset",
         {},
-        h("h2", {}, `${detail.name} ${detail.version}`),
+        h("h2", {}, `${detail.name} ${detail.version}`, ...lifecycleBadges(detail)),
+        ...lifecycleNotes(detail),
         h("p.meta", {}, `published by ${detail.published_by} on ${when(detail.published_at)}`, detail.effective ? ` · effective ${detail.effective}` : "", " · ", h("code", { title: detail.hash }, detail.hash.slice(0, 19), "…")),
         h("section", {}, h("h3", {}, "Lint"), lintView(lint)),
         h("section", {}, h("h3", {}, "Graphs"), await graphs(base, detail.version)),

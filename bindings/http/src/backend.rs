@@ -8,9 +8,11 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
+use crate::lifecycle::VersionEvent;
 use crate::metrics::Metrics;
 use crate::ops::{OperationsStore, StoreFuture};
 use crate::store::{self, AuditQuery, AuditRecord, PublishOutcome, StoreError, StoredVersion};
+use crate::version_events::EventWritten;
 use crate::writer::Writer;
 
 /// Published versions and the audit log. Every write is durable before its future completes.
@@ -37,6 +39,15 @@ pub trait CatalogStore: Send + Sync {
         &self,
         query: crate::ops::dashboard::ViolationQuery,
     ) -> StoreFuture<'_, Vec<crate::ops::dashboard::ViolationCount>>;
+    /// Lifecycle changes of versions stored after position `after` (0: every one), by
+    /// position.
+    fn version_events(&self, after: i64) -> StoreFuture<'_, Vec<(i64, VersionEvent)>>;
+    /// Stores a lifecycle change and, when given, its audit entry, in one transaction.
+    fn version_event(
+        &self,
+        event: VersionEvent,
+        audit: Option<AuditRecord>,
+    ) -> StoreFuture<'_, EventWritten>;
     /// Commits a write that changes nothing and waits for it: `Ok` when the store can commit
     /// now (what `/readyz` asks).
     fn probe(&self) -> StoreFuture<'_, ()>;

@@ -11,6 +11,7 @@ use ordo_engine::{EvalError, Ruleset, Selector};
 use semver::Version;
 
 use crate::error::ApiError;
+use crate::lifecycle::{Lifecycle, VersionEvent};
 use crate::store::StoredVersion;
 
 /// One published version.
@@ -27,6 +28,9 @@ pub struct PublishedVersion {
 #[derive(Debug, Default)]
 pub struct Catalog {
     versions: BTreeMap<String, BTreeMap<Version, PublishedVersion>>,
+    /// The versions something happened to after their publication (yanked, deprecated), by
+    /// name and version as published; a version absent here is plain.
+    lifecycles: BTreeMap<(String, String), Lifecycle>,
 }
 
 /// A stored version that this build cannot load.
@@ -164,10 +168,10 @@ impl Catalog {
     }
 
     /// The version a selector picks on `today` (see the README's "Which version answers"):
-    /// an exact version (its build metadata may be left out) and a date pick any version;
-    /// `latest` and a requirement skip the versions not yet in effect on `today`, and `latest`
-    /// and a date skip pre-releases (a requirement takes one only when it names one, as semver
-    /// has it). `not_found` when the ruleset or a matching version is missing.
+    /// an exact version (its build metadata may be left out) picks any version; `latest`, a
+    /// requirement and a date skip yanked versions; `latest` and a requirement skip the
+    /// versions not yet in effect on `today`, and `latest` and a date skip pre-releases (a
+    /// requirement takes one only when it names one, as semver has it). `not_found` when the ruleset or a matching version is missing.
     pub fn resolve(
         &self,
         name: &str,
@@ -182,8 +186,10 @@ impl Catalog {
                     .with_hint(hint.as_deref()),
             );
         };
-        let in_effect =
-            |p: &&PublishedVersion, day: NaiveDate| p.ruleset.effective().is_none_or(|e| e <= day);
+        // A yanked version answers only its exact version.
+        let in_effect = |p: &&PublishedVersion, day: NaiveDate| {
+            p.ruleset.effective().is_none_or(|e| e <= day) && !self.is_yanked(p)
+        };
         let found = match selector {
             Selector::Latest => versions
                 .iter()
@@ -216,10 +222,39 @@ impl Catalog {
                 Selector::AsOf(d) => format!("version in effect on {d}"),
             };
             ApiError::not_found(format!(
-                "`{name}` has no {wanted} (versions: {}); a pre-release or a version not yet in effect answers only when asked for by its exact version or a date",
+                "`{name}` has no {wanted} (versions: {}); a pre-release or a version not yet in effect answers only when asked for by its exact version or a date, a yanked version only by its exact version",
                 known.join(", ")
             ))
         })
+    }
+
+    /// Applies a stored lifecycle change (see [`Lifecycle::apply`]); events apply in the
+    /// order they were stored.
+    pub fn apply_event(&mut self, event: &VersionEvent) {
+        let key = (event.ruleset.clone(), event.version.clone());
+        let lifecycle = self.lifecycles.entry(key.clone()).or_default();
+        lifecycle.apply(event);
+        if lifecycle.is_plain() {
+            self.lifecycles.remove(&key);
+        }
+    }
+
+    /// What happened to `name` `version` (as published) after its publication.
+    pub fn lifecycle(&self, name: &str, version: &str) -> Option<&Lifecycle> {
+        self.lifecycles
+            .get(&(name.to_string(), version.to_string()))
+    }
+
+    /// The lifecycle of a published version (plain when nothing happened to it).
+    pub fn lifecycle_of(&self, published: &PublishedVersion) -> Lifecycle {
+        self.lifecycle(published.ruleset.name(), published.ruleset.version())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn is_yanked(&self, published: &PublishedVersion) -> bool {
+        self.lifecycle(published.ruleset.name(), published.ruleset.version())
+            .is_some_and(|l| l.yanked.is_some())
     }
 
     /// A published version of `name` that differs from `version` only in its build metadata

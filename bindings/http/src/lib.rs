@@ -14,7 +14,8 @@
 //! Layout: [`backend`] (the store `--db` names, behind two traits), [`store`] (SQLite),
 //! [`writer`] (SQLite's group-commit writer), [`pg`] (PostgreSQL, shared by replicas),
 //! [`follow`] (loading what other replicas publish), [`catalog`] (the engine's
-//! registry in memory), [`auth`] (tokens and roles), `api` (routes), [`metrics`], [`transport`]
+//! registry in memory), [`lifecycle`] (yanked and deprecated versions, stored by
+//! [`version_events`]), [`auth`] (tokens and roles), `api` (routes), [`metrics`], [`transport`]
 //! (connections: their cap and header deadline), [`cpu`] (compile and evaluation threads).
 
 mod api;
@@ -26,6 +27,7 @@ pub mod cpu;
 pub mod delivery;
 pub mod error;
 pub mod follow;
+pub mod lifecycle;
 pub mod metrics;
 pub mod ops;
 pub mod parse_errors;
@@ -34,6 +36,7 @@ pub mod rate;
 pub mod scheduler;
 pub mod store;
 pub mod transport;
+pub mod version_events;
 pub mod writer;
 
 use std::future::Future;
@@ -237,8 +240,9 @@ pub struct Server {
     transport: Transport,
     scheduler_interval: Duration,
     delivery: delivery::Worker,
-    /// The last position of the versions loaded at start (where following begins).
-    published_upto: i64,
+    /// The last positions of the versions and lifecycle changes loaded at start (where
+    /// following begins).
+    published_upto: follow::Positions,
 }
 
 impl Server {
@@ -276,7 +280,20 @@ impl Server {
             .map(|(position, _)| *position)
             .max()
             .unwrap_or(0);
-        let catalog = Catalog::load(stored.into_iter().map(|(_, version)| version).collect())?;
+        let mut catalog = Catalog::load(stored.into_iter().map(|(_, version)| version).collect())?;
+        // Lifecycle changes are stored after the versions they change.
+        let events = store.version_events(0).await?;
+        let published_upto = follow::Positions {
+            versions: published_upto,
+            events: events
+                .iter()
+                .map(|(position, _)| *position)
+                .max()
+                .unwrap_or(0),
+        };
+        for (_, event) in &events {
+            catalog.apply_event(event);
+        }
         let delivery =
             delivery::Worker::new(Arc::new(webhooks), Arc::clone(&ops), Arc::clone(&metrics));
         let listener = TcpListener::bind(config.addr)

@@ -21,7 +21,15 @@ use crate::ops::dashboard::{self, RecordedViolation};
 use crate::writer::Writer;
 
 /// The schema this build writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
+
+/// A step that brings a store from the version before it to its version.
+type MigrationStep = fn(&Transaction<'_>) -> Result<(), StoreError>;
+
+/// The migration steps after version 2 (whose tables [`SCHEMA`] creates), by the version each
+/// brings the store to; a store at version `n` takes every step above `n`, in order, in one
+/// transaction.
+const MIGRATIONS: &[(i64, MigrationStep)] = &[(3, crate::version_events::add_version_events)];
 
 const SCHEMA: &str = r"
 CREATE TABLE IF NOT EXISTS ruleset_versions (
@@ -123,7 +131,7 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open(path)?;
+    let mut conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(10))?;
     // INVARIANT: WAL with synchronous=FULL — a commit is on disk before it is acknowledged.
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -135,8 +143,22 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     conn.execute_batch(SCHEMA)?;
     conn.execute_batch(crate::ops::sqlite::SCHEMA)?;
     dashboard::migrate(&conn)?;
-    conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    migrate(&mut conn, found)?;
     Ok(conn)
+}
+
+/// Takes the migration steps above version `found` and records [`SCHEMA_VERSION`], all in
+/// one transaction: a step that fails leaves the store at the version it had.
+fn migrate(conn: &mut Connection, found: i64) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    for (version, step) in MIGRATIONS {
+        if *version > found {
+            step(&tx)?;
+        }
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// One published ruleset version as stored.
@@ -564,6 +586,21 @@ impl CatalogStore for SqliteCatalog {
         query: dashboard::ViolationQuery,
     ) -> StoreFuture<'_, Vec<dashboard::ViolationCount>> {
         self.read(move |conn| dashboard::violation_counts(conn, query))
+    }
+
+    fn version_events(
+        &self,
+        after: i64,
+    ) -> StoreFuture<'_, Vec<(i64, crate::lifecycle::VersionEvent)>> {
+        self.read(move |conn| crate::version_events::events_after(conn, after))
+    }
+
+    fn version_event(
+        &self,
+        event: crate::lifecycle::VersionEvent,
+        audit: Option<AuditRecord>,
+    ) -> StoreFuture<'_, crate::version_events::EventWritten> {
+        Box::pin(self.writer.version_event(event, audit))
     }
 
     fn probe(&self) -> StoreFuture<'_, ()> {

@@ -13,11 +13,13 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::lifecycle::VersionEvent;
 use crate::metrics::Metrics;
 use crate::ops::{
     self, Change, Committed, DelegationWrite, DelegationWritten, DeliveryWrite, DeliveryWritten,
 };
 use crate::store::{self, AuditRecord, PublishOutcome, StoreError, StoredVersion};
+use crate::version_events::{self, EventWritten};
 
 /// The most rows one transaction takes.
 const MAX_BATCH: usize = 1024;
@@ -34,6 +36,10 @@ enum Job {
     Change(Box<Change>, Reply<Committed>),
     Delivery(Box<DeliveryWrite>, Reply<DeliveryWritten>),
     Delegation(Box<DelegationWrite>, Reply<DelegationWritten>),
+    VersionEvent(
+        Box<(VersionEvent, Option<AuditRecord>)>,
+        Reply<EventWritten>,
+    ),
     /// A write that changes nothing (the schema version written again): whether the store
     /// can commit.
     Probe(Reply<()>),
@@ -113,6 +119,17 @@ impl Writer {
         write: DelegationWrite,
     ) -> Result<DelegationWritten, StoreError> {
         self.submit(|reply| Job::Delegation(Box::new(write), reply))
+            .await
+    }
+
+    /// Records a lifecycle change of a version with its audit entry (see
+    /// [`version_events::record`]); returns once both are committed.
+    pub async fn version_event(
+        &self,
+        event: VersionEvent,
+        audit: Option<AuditRecord>,
+    ) -> Result<EventWritten, StoreError> {
+        self.submit(|reply| Job::VersionEvent(Box::new((event, audit)), reply))
             .await
     }
 
@@ -237,6 +254,7 @@ enum Written {
     Change(Committed),
     Delivery(DeliveryWritten),
     Delegation(DelegationWritten),
+    VersionEvent(EventWritten),
     Nothing,
 }
 
@@ -256,6 +274,9 @@ fn write_all(conn: &mut Connection, batch: &[Job]) -> Result<Vec<Written>, Store
             }
             Job::Delegation(write, _) => {
                 ops::sqlite::write_delegation(&tx, write).map(Written::Delegation)
+            }
+            Job::VersionEvent(change, _) => {
+                version_events::record(&tx, &change.0, change.1.as_ref()).map(Written::VersionEvent)
             }
             Job::Probe(_) => probe(&tx).map(|()| Written::Nothing),
             Job::Stop => Ok(Written::Nothing),
@@ -292,6 +313,9 @@ impl Job {
             (Job::Delegation(_, reply), Written::Delegation(written)) => {
                 let _ = reply.send(Ok(written));
             }
+            (Job::VersionEvent(_, reply), Written::VersionEvent(written)) => {
+                let _ = reply.send(Ok(written));
+            }
             (Job::Probe(reply), Written::Nothing) => {
                 let _ = reply.send(Ok(()));
             }
@@ -314,6 +338,9 @@ impl Job {
                 let _ = reply.send(Err(message.to_string()));
             }
             Job::Delegation(_, reply) => {
+                let _ = reply.send(Err(message.to_string()));
+            }
+            Job::VersionEvent(_, reply) => {
                 let _ = reply.send(Err(message.to_string()));
             }
             Job::Probe(reply) => {

@@ -17,7 +17,7 @@ use common::*;
 use serde_json::{Value as Json, json};
 
 /// Every route of the server, as the rest of this suite exercises them.
-const ROUTES: [(&str, &str); 40] = [
+const ROUTES: [(&str, &str); 44] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -26,6 +26,10 @@ const ROUTES: [(&str, &str); 40] = [
     ("get", "/v1/rulesets"),
     ("get", "/v1/rulesets/{name}"),
     ("get", "/v1/rulesets/{name}/versions/{version}"),
+    ("post", "/v1/rulesets/{name}/versions/{version}/yank"),
+    ("post", "/v1/rulesets/{name}/versions/{version}/unyank"),
+    ("post", "/v1/rulesets/{name}/versions/{version}/deprecate"),
+    ("post", "/v1/rulesets/{name}/versions/{version}/undeprecate"),
     ("post", "/v1/rulesets/{name}/evaluate"),
     ("post", "/v1/rulesets/{name}/configure"),
     ("post", "/v1/rulesets/{name}/transitions"),

@@ -13,6 +13,7 @@ mod deliveries;
 mod guard;
 mod instance_write;
 mod instances;
+mod lifecycle;
 mod operations;
 pub mod ops_schema;
 mod outbox;
@@ -209,6 +210,11 @@ impl AppState {
                 version: number,
                 message: e.into_details().message,
             })
+    }
+
+    /// Applies a lifecycle change another server stored.
+    pub(crate) fn follow_event(&self, event: &crate::lifecycle::VersionEvent) {
+        self.catalog_mut().apply_event(event);
     }
 
     /// The store of published versions and the audit log.
@@ -422,6 +428,10 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(rulesets::publish, rulesets::list))
         .routes(routes!(rulesets::versions))
         .routes(routes!(rulesets::version))
+        .routes(routes!(lifecycle::yank))
+        .routes(routes!(lifecycle::unyank))
+        .routes(routes!(lifecycle::deprecate))
+        .routes(routes!(lifecycle::undeprecate))
         .routes(routes!(operations::evaluate))
         .routes(routes!(operations::configure))
         .routes(routes!(operations::transitions))
@@ -468,6 +478,7 @@ pub fn openapi() -> serde_json::Value {
 fn document(openapi: utoipa::openapi::OpenApi) -> serde_json::Value {
     let mut document = serde_json::to_value(&openapi).unwrap_or_default();
     schema::add_result_schemas(&mut document);
+    lifecycle::add_notice_to_schemas(&mut document);
     document
 }
 

@@ -319,6 +319,16 @@ async fn run(
         (Ok(result), Operation::Evaluate) => crate::ops::dashboard::violated_rules(result),
         _ => Vec::new(),
     };
+    // An answer of a deprecated version carries the notice (and is audited with it).
+    let notice = resolved
+        .as_ref()
+        .and_then(|ruleset| super::lifecycle::deprecation(state, ruleset));
+    let result = result.map(|mut answer| {
+        if let Some(mark) = &notice {
+            super::lifecycle::add_notice(&mut answer, mark);
+        }
+        answer
+    });
     let (status, text, outcome) = match result {
         Ok(result) => (
             StatusCode::OK,
@@ -349,7 +359,11 @@ async fn run(
     } else {
         None
     };
-    Ok(with_audit_id(json_response(status, text), audit_id))
+    let response = with_audit_id(json_response(status, text), audit_id);
+    Ok(super::lifecycle::with_deprecation(
+        response,
+        notice.as_ref(),
+    ))
 }
 
 /// A request refused before it ran: who asked (empty when the token is unknown), what for,

@@ -15,8 +15,9 @@ use super::schema::{
 };
 use super::{AppState, Authenticated, Body, PublishLimits, json_response, with_audit_id};
 use crate::auth::{Caller, Role, sha256_hex};
-use crate::catalog::PublishedVersion;
+use crate::catalog::{Catalog, PublishedVersion};
 use crate::error::ApiError;
+use crate::lifecycle::Lifecycle;
 use crate::store::{self, AuditRecord, PublishOutcome, StoredVersion};
 
 /// Publishes a version: compiles it, stores it durably, and makes it available. A refused
@@ -194,7 +195,8 @@ async fn try_publish(
     }
     // What is already known answers without a write.
     if let Some(existing) = known(state, &ruleset) {
-        return answer_existing(&ruleset, existing);
+        let lifecycle = state.catalog().lifecycle_of(&existing);
+        return answer_existing(&ruleset, existing, &lifecycle);
     }
     // INVARIANT: nothing is stored unless the whole artifact was written (`to_artifact` above
     // answers an error otherwise).
@@ -333,9 +335,14 @@ fn known(state: &AppState, ruleset: &Ruleset) -> Option<PublishedVersion> {
         .cloned()
 }
 
-fn answer_existing(ruleset: &Ruleset, existing: PublishedVersion) -> Result<Response, ApiError> {
+fn answer_existing(
+    ruleset: &Ruleset,
+    existing: PublishedVersion,
+    lifecycle: &Lifecycle,
+) -> Result<Response, ApiError> {
     if existing.ruleset.hash() == ruleset.hash() {
-        Ok(json_response(StatusCode::OK, to_text(&summary(&existing))))
+        let summary = summary(&existing).with_lifecycle(lifecycle);
+        Ok(json_response(StatusCode::OK, to_text(&summary)))
     } else {
         Err(conflict(ruleset, existing.ruleset.hash()))
     }
@@ -369,7 +376,7 @@ pub async fn list(
     let rulesets = catalog
         .rulesets()
         .filter(|(name, _)| caller.may_use(name))
-        .filter_map(|(name, versions)| ruleset_versions(name, versions.values()))
+        .filter_map(|(name, versions)| ruleset_versions(&catalog, name, versions.values()))
         .collect();
     Ok(json_response(
         StatusCode::OK,
@@ -399,7 +406,7 @@ pub async fn versions(
     let catalog = state.catalog();
     catalog
         .versions(&name)
-        .and_then(|versions| ruleset_versions(&name, versions.values()))
+        .and_then(|versions| ruleset_versions(&catalog, &name, versions.values()))
         .map(|found| json_response(StatusCode::OK, to_text(&found)))
         .ok_or_else(|| ApiError::not_found(format!("no ruleset `{name}` is published")))
 }
@@ -431,8 +438,9 @@ pub async fn version(
     let selector = Selector::parse(&version).map_err(|e| ApiError::from_eval(&e))?;
     let catalog = state.catalog();
     let published = catalog.resolve(&name, &selector, state.today())?;
+    let lifecycle = catalog.lifecycle_of(published);
     let detail = VersionDetail {
-        summary: summary(published),
+        summary: summary(published).with_lifecycle(&lifecycle),
         source: published.source.to_string(),
         input_schema: input_schema(&published.ruleset),
         outputs: published
@@ -442,14 +450,21 @@ pub async fn version(
             .map(str::to_string)
             .collect(),
     };
-    Ok(json_response(StatusCode::OK, to_text(&detail)))
+    let response = json_response(StatusCode::OK, to_text(&detail));
+    Ok(super::lifecycle::with_deprecation(
+        response,
+        lifecycle.deprecated.as_ref(),
+    ))
 }
 
 fn ruleset_versions<'a>(
+    catalog: &Catalog,
     name: &str,
     versions: impl DoubleEndedIterator<Item = &'a PublishedVersion>,
 ) -> Option<RulesetVersions> {
-    let versions: Vec<VersionSummary> = versions.map(summary).collect();
+    let versions: Vec<VersionSummary> = versions
+        .map(|published| summary(published).with_lifecycle(&catalog.lifecycle_of(published)))
+        .collect();
     Some(RulesetVersions {
         name: name.to_string(),
         latest: versions.last()?.version.clone(),
@@ -457,7 +472,8 @@ fn ruleset_versions<'a>(
     })
 }
 
-fn summary(published: &PublishedVersion) -> VersionSummary {
+/// The summary of a version, plain (see [`VersionSummary::with_lifecycle`]).
+pub(super) fn summary(published: &PublishedVersion) -> VersionSummary {
     let ruleset = &published.ruleset;
     VersionSummary {
         name: ruleset.name().to_string(),
@@ -466,6 +482,8 @@ fn summary(published: &PublishedVersion) -> VersionSummary {
         effective: ruleset.effective().map(|d| d.to_string()),
         published_by: published.published_by.clone(),
         published_at: store::format_micros(published.published_at),
+        yanked: None,
+        deprecated: None,
     }
 }
 

@@ -36,6 +36,23 @@ pub struct VersionSummary {
     pub published_by: String,
     /// RFC 3339, UTC.
     pub published_at: String,
+    /// Only when yanked: `latest`, requirements and dates skip it; its exact version answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub yanked: Option<crate::lifecycle::LifecycleMark>,
+    /// Only when deprecated: answers using it carry a `Deprecation` header and this notice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub deprecated: Option<crate::lifecycle::LifecycleMark>,
+}
+
+impl VersionSummary {
+    /// The summary showing `lifecycle` (yanked, deprecated).
+    pub fn with_lifecycle(mut self, lifecycle: &crate::lifecycle::Lifecycle) -> VersionSummary {
+        self.yanked.clone_from(&lifecycle.yanked);
+        self.deprecated.clone_from(&lifecycle.deprecated);
+        self
+    }
 }
 
 /// A ruleset and its versions.

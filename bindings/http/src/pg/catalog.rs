@@ -228,6 +228,28 @@ impl CatalogStore for PgCatalog {
         Box::pin(super::dashboard::violation_counts(&self.pool, query))
     }
 
+    fn version_events(
+        &self,
+        after: i64,
+    ) -> StoreFuture<'_, Vec<(i64, crate::lifecycle::VersionEvent)>> {
+        Box::pin(async move {
+            let client = connection(&self.pool).await?;
+            super::version_events::events_after(&client, after).await
+        })
+    }
+
+    fn version_event(
+        &self,
+        event: crate::lifecycle::VersionEvent,
+        audit: Option<AuditRecord>,
+    ) -> StoreFuture<'_, crate::version_events::EventWritten> {
+        Box::pin(async move {
+            self.check_running()?;
+            let mut client = connection(&self.pool).await?;
+            super::version_events::record(&mut client, &event, audit.as_ref()).await
+        })
+    }
+
     fn probe(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             self.check_running()?;

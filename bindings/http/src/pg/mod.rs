@@ -20,6 +20,7 @@ mod catalog;
 mod dashboard;
 mod ops;
 mod schema;
+mod version_events;
 
 use std::sync::Arc;
 use std::time::Duration;

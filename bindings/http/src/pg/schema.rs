@@ -6,7 +6,7 @@ use super::MIGRATE_LOCK;
 use crate::store::StoreError;
 
 /// The schema this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = r"
 CREATE TABLE IF NOT EXISTS ordo_schema_version (version BIGINT NOT NULL);
@@ -169,6 +169,15 @@ CREATE TABLE IF NOT EXISTS delegations (
 CREATE INDEX IF NOT EXISTS delegations_by_delegate ON delegations (delegate, ends_at);
 ";
 
+/// Takes the migration steps above version `found`, in order (version 1's tables are what
+/// [`SCHEMA`] creates). Each step is a function of its own; the next one is added here.
+async fn take_steps(tx: &deadpool_postgres::Transaction<'_>, found: i64) -> Result<(), StoreError> {
+    if found < 2 {
+        super::version_events::add_version_events(tx).await?;
+    }
+    Ok(())
+}
+
 /// Creates the tables, or checks and migrates them, in one transaction under an advisory
 /// lock (replicas starting together take turns).
 pub async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), StoreError> {
@@ -191,6 +200,7 @@ pub async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), Store
     }
     tx.batch_execute(SCHEMA).await?;
     tx.batch_execute(super::dashboard::SCHEMA).await?;
+    take_steps(&tx, found.unwrap_or(0)).await?;
     if found.is_none() {
         tx.execute(
             "INSERT INTO ordo_schema_version (version) VALUES ($1)",

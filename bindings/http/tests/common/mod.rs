@@ -398,6 +398,8 @@ pub struct Answer {
     pub allow: Option<String>,
     pub www_authenticate: Option<String>,
     pub retry_after: Option<String>,
+    /// The `Deprecation` header (an answer of a deprecated version).
+    pub deprecation: Option<String>,
     pub text: String,
 }
 
@@ -474,6 +476,7 @@ impl Client {
         let allow = header("allow");
         let www_authenticate = header("www-authenticate");
         let retry_after = header("retry-after");
+        let deprecation = header("deprecation");
         let status = response.status().as_u16();
         let text = response.body_mut().read_to_string()?;
         Ok(Answer {
@@ -483,6 +486,7 @@ impl Client {
             allow,
             www_authenticate,
             retry_after,
+            deprecation,
             text,
         })
     }
