@@ -20,9 +20,17 @@ use crate::ops::StoreFuture;
 use crate::writer::Writer;
 
 /// The schema this build writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 4;
 
-const SCHEMA: &str = r"
+/// One step of the schema: brings a store at the version before it to its version, inside the
+/// opening transaction.
+type Migration = fn(&Transaction<'_>) -> Result<(), StoreError>;
+
+/// The steps past the base schema ([`SCHEMA`] is version 2), in version order: each runs once,
+/// on a store whose `user_version` is below its version.
+const MIGRATIONS: &[(i64, Migration)] = &[(4, crate::audit_ops::sqlite::add_chain)];
+
+pub(crate) const SCHEMA: &str = r"
 CREATE TABLE IF NOT EXISTS ruleset_versions (
     name         TEXT    NOT NULL,
     version      TEXT    NOT NULL,
@@ -122,7 +130,7 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open(path)?;
+    let mut conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(10))?;
     // INVARIANT: WAL with synchronous=FULL — a commit is on disk before it is acknowledged.
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -131,9 +139,22 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     if found > SCHEMA_VERSION {
         return Err(StoreError::Schema { found });
     }
-    conn.execute_batch(SCHEMA)?;
-    conn.execute_batch(crate::ops::sqlite::SCHEMA)?;
-    conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    if found == SCHEMA_VERSION {
+        return Ok(conn);
+    }
+    // IMMEDIATE: two processes opening an old store together migrate it one after the other
+    // (the second finds the new version and has nothing left to do).
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let found: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    tx.execute_batch(SCHEMA)?;
+    tx.execute_batch(crate::ops::sqlite::SCHEMA)?;
+    for (version, step) in MIGRATIONS {
+        if *version > found {
+            step(&tx)?;
+        }
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
     Ok(conn)
 }
 
@@ -169,6 +190,9 @@ macro_rules! audit_columns {
         "at, caller, operation, ruleset, version, hash, request, result_sha256, outcome"
     };
 }
+
+/// The columns of `audit_log` after `id` (what [`audit_row`] reads after the id).
+pub(crate) const AUDIT_COLUMNS: &str = audit_columns!();
 
 /// Every row `sql` selects with `params`, each read by `read`.
 fn select<T>(
@@ -307,14 +331,21 @@ impl AuditRecord {
     }
 }
 
-/// Appends an audit row and returns its id.
+/// Appends an audit row, chained after the last one (see [`crate::chain`]), and returns its
+/// id. The writer is the only caller on a running server, so the chain is linear; another
+/// process writing the file (`ordo audit prune`) takes the write lock first.
 pub fn append_audit(tx: &Transaction<'_>, record: &AuditRecord) -> Result<i64, StoreError> {
+    let head = crate::audit_ops::sqlite::chain_head(tx)?;
+    let id = head.as_ref().map_or(1, |head| head.id.saturating_add(1));
+    let prev_hash = head.map_or_else(|| crate::chain::GENESIS.to_string(), |head| head.hash);
+    let entry_hash = crate::chain::entry_hash(&prev_hash, id, record);
     tx.prepare_cached(concat!(
-        "INSERT INTO audit_log (",
+        "INSERT INTO audit_log (id, ",
         audit_columns!(),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        ", prev_hash, entry_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
     ))?
     .execute(params![
+        id,
         record.at,
         record.caller,
         record.operation,
@@ -324,8 +355,10 @@ pub fn append_audit(tx: &Transaction<'_>, record: &AuditRecord) -> Result<i64, S
         record.request,
         record.result_sha256,
         record.outcome,
+        prev_hash,
+        entry_hash,
     ])?;
-    Ok(tx.last_insert_rowid())
+    Ok(id)
 }
 
 /// Filters of an audit log read; every given filter must hold.
@@ -470,7 +503,7 @@ pub(crate) fn audit_page_within(
 }
 
 /// An `audit_log` row: `id`, then the columns `audit_columns!` names.
-fn audit_row(row: &Row<'_>) -> rusqlite::Result<(i64, AuditRecord)> {
+pub(crate) fn audit_row(row: &Row<'_>) -> rusqlite::Result<(i64, AuditRecord)> {
     Ok((
         row.get(0)?,
         AuditRecord {
@@ -549,6 +582,10 @@ impl CatalogStore for SqliteCatalog {
         max_bytes: usize,
     ) -> StoreFuture<'_, (Vec<(i64, AuditRecord)>, bool)> {
         self.read(move |conn| query_audit_page(conn, &query, rulesets.as_deref(), max_bytes))
+    }
+
+    fn verify_audit(&self) -> StoreFuture<'_, crate::chain::ChainStatus> {
+        self.read(crate::audit_ops::sqlite::verify)
     }
 
     fn probe(&self) -> StoreFuture<'_, ()> {

@@ -6,6 +6,7 @@ mod activity;
 mod approvals;
 mod assets;
 mod audit;
+mod audit_verify;
 mod delegations;
 mod deliveries;
 mod guard;
@@ -447,6 +448,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(portal::next))
         .routes(routes!(portal::review))
         .routes(routes!(audit::read))
+        .routes(routes!(audit_verify::verify))
         .routes(routes!(service::healthz))
         .routes(routes!(service::readyz))
         .routes(routes!(service::metrics))

@@ -2,11 +2,25 @@
 //! columns of timers, and the triggers that keep versions, the audit log, the history and the
 //! outbox append-only.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use super::MIGRATE_LOCK;
 use crate::store::StoreError;
 
 /// The schema this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 3;
+
+/// One step of the schema: brings a database at the version before it to its version, inside
+/// the migrating transaction.
+type Migration = for<'a> fn(
+    &'a tokio_postgres::Transaction<'a>,
+) -> Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
+
+/// The steps past the base schema ([`SCHEMA`] is version 1), in version order: each runs once,
+/// on a database whose version is below its own.
+const MIGRATIONS: &[(i64, Migration)] =
+    &[(3, |tx| Box::pin(crate::audit_ops::postgres::add_chain(tx)))];
 
 const SCHEMA: &str = r"
 CREATE TABLE IF NOT EXISTS ordo_schema_version (version BIGINT NOT NULL);
@@ -45,8 +59,20 @@ CREATE TABLE IF NOT EXISTS audit_log (
 CREATE INDEX IF NOT EXISTS audit_by_ruleset ON audit_log (ruleset, version, id);
 CREATE INDEX IF NOT EXISTS audit_by_caller ON audit_log (caller, id);
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log (at);
+-- The audit log is append-only; only a prune deletes (`ordo.audit_prune`, set for its own
+-- transaction) and only the chain migration writes the hashes of old entries.
+CREATE OR REPLACE FUNCTION ordo_audit_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND current_setting('ordo.audit_prune', true) = 'on' THEN
+        RETURN OLD;
+    END IF;
+    IF TG_OP = 'UPDATE' AND current_setting('ordo.audit_chain_migration', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'the audit log is append-only';
+END $$;
 CREATE OR REPLACE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
-FOR EACH ROW EXECUTE FUNCTION ordo_refuse('the audit log is append-only');
+FOR EACH ROW EXECUTE FUNCTION ordo_audit_guard();
 
 CREATE TABLE IF NOT EXISTS instances (
     pos            BIGSERIAL PRIMARY KEY,
@@ -190,6 +216,11 @@ pub async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), Store
         });
     }
     tx.batch_execute(SCHEMA).await?;
+    for (version, step) in MIGRATIONS {
+        if *version > found.unwrap_or(0) {
+            step(&tx).await?;
+        }
+    }
     if found.is_none() {
         tx.execute(
             "INSERT INTO ordo_schema_version (version) VALUES ($1)",
