@@ -17,7 +17,7 @@ use common::*;
 use serde_json::{Value as Json, json};
 
 /// Every route of the server, as the rest of this suite exercises them.
-const ROUTES: [(&str, &str); 38] = [
+const ROUTES: [(&str, &str); 39] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -34,6 +34,7 @@ const ROUTES: [(&str, &str); 38] = [
     ("post", "/v1/rulesets/{name}/start"),
     ("post", "/v1/rulesets/{name}/update"),
     ("get", "/v1/audit"),
+    ("get", "/v1/audit/verify"),
     ("post", "/v1/instances"),
     ("get", "/v1/instances"),
     ("get", "/v1/instances/{id}"),

@@ -41,7 +41,7 @@ pub(crate) async fn add_chain(tx: &Transaction<'_>) -> Result<(), StoreError> {
         "ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS prev_hash TEXT;
          ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS entry_hash TEXT;
          CREATE TABLE IF NOT EXISTS audit_anchor (
-             only      INTEGER PRIMARY KEY CHECK (only = 1),
+             singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
              last_id   BIGINT NOT NULL,
              last_hash TEXT   NOT NULL,
              pruned_at BIGINT NOT NULL
@@ -136,7 +136,7 @@ async fn chain_head(tx: &Transaction<'_>) -> Result<Option<Anchor>, StoreError> 
 async fn anchor(tx: &Transaction<'_>) -> Result<Option<Anchor>, StoreError> {
     let row = tx
         .query_opt(
-            "SELECT last_id, last_hash FROM audit_anchor WHERE only = 1",
+            "SELECT last_id, last_hash FROM audit_anchor WHERE singleton = 1",
             &[],
         )
         .await?;
@@ -302,8 +302,8 @@ pub async fn prune(
     tx.batch_execute("SET LOCAL ordo.audit_prune = 'off'")
         .await?;
     tx.execute(
-        "INSERT INTO audit_anchor (only, last_id, last_hash, pruned_at) VALUES (1, $1, $2, $3)
-         ON CONFLICT (only) DO UPDATE SET last_id = excluded.last_id,
+        "INSERT INTO audit_anchor (singleton, last_id, last_hash, pruned_at) VALUES (1, $1, $2, $3)
+         ON CONFLICT (singleton) DO UPDATE SET last_id = excluded.last_id,
              last_hash = excluded.last_hash, pruned_at = excluded.pruned_at",
         &[&last.id, &last.hash, &crate::store::now_micros()],
     )

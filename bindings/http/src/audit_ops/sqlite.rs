@@ -30,7 +30,7 @@ pub(crate) fn add_chain(tx: &Transaction<'_>) -> Result<(), StoreError> {
         "ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;
          ALTER TABLE audit_log ADD COLUMN entry_hash TEXT;
          CREATE TABLE IF NOT EXISTS audit_anchor (
-             only      INTEGER PRIMARY KEY CHECK (only = 1),
+             singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
              last_id   INTEGER NOT NULL,
              last_hash TEXT    NOT NULL,
              pruned_at INTEGER NOT NULL
@@ -83,7 +83,7 @@ pub(crate) fn chain_head(conn: &Connection) -> Result<Option<Anchor>, StoreError
 /// The anchor of the last prune: where the stored chain starts.
 pub(crate) fn anchor(conn: &Connection) -> Result<Option<Anchor>, StoreError> {
     Ok(conn
-        .prepare_cached("SELECT last_id, last_hash FROM audit_anchor WHERE only = 1")?
+        .prepare_cached("SELECT last_id, last_hash FROM audit_anchor WHERE singleton = 1")?
         .query_row([], |row| {
             Ok(Anchor {
                 id: row.get(0)?,
@@ -189,8 +189,8 @@ pub fn prune(
     let pruned = tx.execute("DELETE FROM audit_log WHERE id <= ?1", [last.id])?;
     tx.execute_batch(KEPT)?;
     tx.execute(
-        "INSERT INTO audit_anchor (only, last_id, last_hash, pruned_at) VALUES (1, ?1, ?2, ?3)
-         ON CONFLICT (only) DO UPDATE SET last_id = excluded.last_id,
+        "INSERT INTO audit_anchor (singleton, last_id, last_hash, pruned_at) VALUES (1, ?1, ?2, ?3)
+         ON CONFLICT (singleton) DO UPDATE SET last_id = excluded.last_id,
              last_hash = excluded.last_hash, pruned_at = excluded.pruned_at",
         params![last.id, last.hash, crate::store::now_micros()],
     )?;
