@@ -46,6 +46,8 @@ enum Command {
     Serve(commands::serve::Args),
     /// A language server for editors, over standard input and output.
     Lsp(commands::lsp::Args),
+    /// Operate a server's audit log: verify its hash chain, export and prune old entries.
+    Audit(commands::audit::Args),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         Command::Repl(args) => commands::repl::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
+        Command::Audit(args) => commands::audit::run(&args),
     };
     ExitCode::from(code)
 }

@@ -1,5 +1,6 @@
 //! One module per `ordo` subcommand.
 
+pub mod audit;
 pub mod batch;
 pub mod check;
 pub mod configure;

@@ -1,6 +1,7 @@
 // The dashboard (instances by state, overdue ones, what waits for approval and since when,
 // instances started and completed per day and lead times per workflow, approval lead times and
-// violations by rule from trends.js) and the audit log with its filters.
+// violations by rule from trends.js) and the audit log with its filters and the status of its
+// hash chain.
 
 import { allInstances, get, query } from "./api.js";
 import { age, explain, field, h, mount, title, when } from "./ui.js";
@@ -176,9 +177,22 @@ export async function audit(main) {
   };
   more.addEventListener("click", () => load(false));
   const input = (name, type = "text") => h("input", { name, type, onchange: (e) => (filters[name] = e.target.value) });
+  // One line on the hash chain (`GET /v1/audit/verify`): intact, or the first broken link.
+  const chain = h("p.chain", { role: "status" }, "Checking the audit chain…");
+  get("/v1/audit/verify").then(
+    (c) =>
+      mount(
+        chain,
+        c.status === "intact"
+          ? `Audit chain intact: ${c.checked} entries checked${c.anchor ? ` from the anchor after entry ${c.anchor.id}` : ""}.`
+          : `Audit chain BROKEN at entry ${c.first_break.id}: ${c.first_break.detail} (${c.checked} entries checked).`,
+      ),
+    (error) => mount(chain, `The audit chain could not be checked: ${error.message ?? error}`),
+  );
   mount(
     main,
     title("Audit log"),
+    chain,
     h(
       "form.filters",
       { "aria-label": "Audit filters", onsubmit: (e) => (e.preventDefault(), load(true)) },

@@ -48,6 +48,8 @@ pub trait CatalogStore: Send + Sync {
         event: VersionEvent,
         audit: Option<AuditRecord>,
     ) -> StoreFuture<'_, EventWritten>;
+    /// Verifies the audit log's hash chain (see [`crate::chain`]) on one snapshot.
+    fn verify_audit(&self) -> StoreFuture<'_, crate::chain::ChainStatus>;
     /// Commits a write that changes nothing and waits for it: `Ok` when the store can commit
     /// now (what `/readyz` asks).
     fn probe(&self) -> StoreFuture<'_, ()>;

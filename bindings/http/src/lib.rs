@@ -19,9 +19,11 @@
 //! (connections: their cap and header deadline), [`cpu`] (compile and evaluation threads).
 
 mod api;
+pub mod audit_ops;
 pub mod auth;
 pub mod backend;
 pub mod catalog;
+pub mod chain;
 pub mod clock;
 pub mod cpu;
 pub mod delivery;

@@ -21,7 +21,7 @@ use crate::ops::dashboard::{self, RecordedViolation};
 use crate::writer::Writer;
 
 /// The schema this build writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// A step that brings a store from the version before it to its version.
 type MigrationStep = fn(&Transaction<'_>) -> Result<(), StoreError>;
@@ -29,9 +29,12 @@ type MigrationStep = fn(&Transaction<'_>) -> Result<(), StoreError>;
 /// The migration steps after version 2 (whose tables [`SCHEMA`] creates), by the version each
 /// brings the store to; a store at version `n` takes every step above `n`, in order, in one
 /// transaction.
-const MIGRATIONS: &[(i64, MigrationStep)] = &[(3, crate::version_events::add_version_events)];
+const MIGRATIONS: &[(i64, MigrationStep)] = &[
+    (3, crate::version_events::add_version_events),
+    (4, crate::audit_ops::sqlite::add_chain),
+];
 
-const SCHEMA: &str = r"
+pub(crate) const SCHEMA: &str = r"
 CREATE TABLE IF NOT EXISTS ruleset_versions (
     name         TEXT    NOT NULL,
     version      TEXT    NOT NULL,
@@ -140,17 +143,16 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     if found > SCHEMA_VERSION {
         return Err(StoreError::Schema { found });
     }
-    conn.execute_batch(SCHEMA)?;
-    conn.execute_batch(crate::ops::sqlite::SCHEMA)?;
-    dashboard::migrate(&conn)?;
-    migrate(&mut conn, found)?;
-    Ok(conn)
-}
-
-/// Takes the migration steps above version `found` and records [`SCHEMA_VERSION`], all in
-/// one transaction: a step that fails leaves the store at the version it had.
-fn migrate(conn: &mut Connection, found: i64) -> Result<(), StoreError> {
+    if found == SCHEMA_VERSION {
+        return Ok(conn);
+    }
+    // IMMEDIATE: two processes opening an old store together migrate it one after the other
+    // (the second finds the new version and has nothing left to do).
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let found: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    tx.execute_batch(SCHEMA)?;
+    tx.execute_batch(crate::ops::sqlite::SCHEMA)?;
+    dashboard::migrate(&tx)?;
     for (version, step) in MIGRATIONS {
         if *version > found {
             step(&tx)?;
@@ -158,7 +160,7 @@ fn migrate(conn: &mut Connection, found: i64) -> Result<(), StoreError> {
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
-    Ok(())
+    Ok(conn)
 }
 
 /// One published ruleset version as stored.
@@ -193,6 +195,9 @@ macro_rules! audit_columns {
         "at, caller, operation, ruleset, version, hash, request, result_sha256, outcome"
     };
 }
+
+/// The columns of `audit_log` after `id` (what [`audit_row`] reads after the id).
+pub(crate) const AUDIT_COLUMNS: &str = audit_columns!();
 
 /// Every row `sql` selects with `params`, each read by `read`.
 fn select<T>(
@@ -334,14 +339,21 @@ impl AuditRecord {
     }
 }
 
-/// Appends an audit row and returns its id.
+/// Appends an audit row, chained after the last one (see [`crate::chain`]), and returns its
+/// id. The writer is the only caller on a running server, so the chain is linear; another
+/// process writing the file (`ordo audit prune`) takes the write lock first.
 pub fn append_audit(tx: &Transaction<'_>, record: &AuditRecord) -> Result<i64, StoreError> {
+    let head = crate::audit_ops::sqlite::chain_head(tx)?;
+    let id = head.as_ref().map_or(1, |head| head.id.saturating_add(1));
+    let prev_hash = head.map_or_else(|| crate::chain::GENESIS.to_string(), |head| head.hash);
+    let entry_hash = crate::chain::entry_hash(&prev_hash, id, record);
     tx.prepare_cached(concat!(
-        "INSERT INTO audit_log (",
+        "INSERT INTO audit_log (id, ",
         audit_columns!(),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        ", prev_hash, entry_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
     ))?
     .execute(params![
+        id,
         record.at,
         record.caller,
         record.operation,
@@ -351,8 +363,9 @@ pub fn append_audit(tx: &Transaction<'_>, record: &AuditRecord) -> Result<i64, S
         record.request,
         record.result_sha256,
         record.outcome,
+        prev_hash,
+        entry_hash,
     ])?;
-    let id = tx.last_insert_rowid();
     dashboard::record_violations(tx, id, record.at, &record.ruleset, &record.violations)?;
     Ok(id)
 }
@@ -499,7 +512,7 @@ pub(crate) fn audit_page_within(
 }
 
 /// An `audit_log` row: `id`, then the columns `audit_columns!` names.
-fn audit_row(row: &Row<'_>) -> rusqlite::Result<(i64, AuditRecord)> {
+pub(crate) fn audit_row(row: &Row<'_>) -> rusqlite::Result<(i64, AuditRecord)> {
     Ok((
         row.get(0)?,
         AuditRecord {
@@ -601,6 +614,10 @@ impl CatalogStore for SqliteCatalog {
         audit: Option<AuditRecord>,
     ) -> StoreFuture<'_, crate::version_events::EventWritten> {
         Box::pin(self.writer.version_event(event, audit))
+    }
+
+    fn verify_audit(&self) -> StoreFuture<'_, crate::chain::ChainStatus> {
+        self.read(crate::audit_ops::sqlite::verify)
     }
 
     fn probe(&self) -> StoreFuture<'_, ()> {

@@ -17,7 +17,7 @@ use common::*;
 use serde_json::{Value as Json, json};
 
 /// Every route of the server, as the rest of this suite exercises them.
-const ROUTES: [(&str, &str); 44] = [
+const ROUTES: [(&str, &str); 45] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -38,6 +38,7 @@ const ROUTES: [(&str, &str); 44] = [
     ("post", "/v1/rulesets/{name}/start"),
     ("post", "/v1/rulesets/{name}/update"),
     ("get", "/v1/audit"),
+    ("get", "/v1/audit/verify"),
     ("post", "/v1/instances"),
     ("get", "/v1/instances"),
     ("get", "/v1/instances/{id}"),

@@ -96,15 +96,21 @@ pub async fn read(
 /// answered alone).
 pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
-/// What starts the stored request of an entry whose body was past the cap: a NUL, which no
-/// body stored as it is starts with (such a body is stored by digest too).
-const OMITTED: &str = "\u{0}ordo-omitted-body ";
+/// What starts the stored request of an entry whose body was past the cap. No JSON text
+/// starts with `#`, and a body that starts with the marker is stored by digest too, so a
+/// stored body is never taken for a marker. (No NUL: PostgreSQL `TEXT` refuses it.)
+const OMITTED: &str = "#ordo-omitted-body ";
+
+/// The marker of stores written before it changed (read, never written).
+const OMITTED_BEFORE: &str = "\u{0}ordo-omitted-body ";
 
 /// The request text an audit entry stores for `body`: `None` to store it as it was received,
-/// else (the body is longer than `cap` bytes, or starts like this marker) the marker of its
-/// SHA-256 and size, with the instance the request was about.
+/// else (the body is longer than `cap` bytes, or starts like this marker or the former one)
+/// the marker of its SHA-256 and size, with the instance the request was about.
 pub(crate) fn omitted_body(body: &[u8], cap: usize, instance: Option<&str>) -> Option<String> {
-    if body.len() <= cap && !body.starts_with(OMITTED.as_bytes()) {
+    let like_marker =
+        body.starts_with(OMITTED.as_bytes()) || body.starts_with(OMITTED_BEFORE.as_bytes());
+    if body.len() <= cap && !like_marker {
         return None;
     }
     let digest = OmittedBody {
@@ -125,7 +131,9 @@ pub(crate) fn stored_body(body: &[u8], cap: usize) -> String {
 /// A stored request as answered: the body (JSON, else a string), or for a body stored by
 /// digest, `{"instance"}` (or `null`) and the digest.
 fn read_request(stored: String) -> (Json, Option<OmittedBody>) {
-    if let Some(marker) = stored.strip_prefix(OMITTED)
+    if let Some(marker) = stored
+        .strip_prefix(OMITTED)
+        .or_else(|| stored.strip_prefix(OMITTED_BEFORE))
         && let Ok(omitted) = serde_json::from_str::<OmittedBody>(marker)
     {
         let request = omitted
@@ -167,4 +175,37 @@ fn to_query(params: AuditParams) -> Result<AuditQuery, ApiError> {
         after,
         limit,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_omitted_marker_has_no_nul_and_reads_back() {
+        let stored = omitted_body(&[b'x'; 10], 4, Some("i-1")).unwrap_or_default();
+        assert!(!stored.contains('\u{0}'));
+        assert!(stored.starts_with(OMITTED));
+        let (request, omitted) = read_request(stored);
+        assert_eq!(request, serde_json::json!({ "instance": "i-1" }));
+        assert_eq!(omitted.map(|o| o.bytes), Some(10));
+    }
+
+    #[test]
+    fn a_body_that_looks_like_the_marker_is_stored_by_digest() {
+        let body = format!("{OMITTED}{{\"sha256\":\"00\",\"bytes\":1}}");
+        let stored = stored_body(body.as_bytes(), 1024);
+        let (_, omitted) = read_request(stored);
+        assert_eq!(omitted.map(|o| o.bytes), Some(body.len() as u64));
+        // A small JSON body is kept as it is.
+        assert_eq!(stored_body(b"{\"a\":1}", 1024), "{\"a\":1}");
+    }
+
+    #[test]
+    fn markers_of_older_stores_still_read() {
+        let stored = format!("{OMITTED_BEFORE}{{\"sha256\":\"00\",\"bytes\":7}}");
+        let (request, omitted) = read_request(stored);
+        assert_eq!(request, Json::Null);
+        assert_eq!(omitted.map(|o| o.bytes), Some(7));
+    }
 }

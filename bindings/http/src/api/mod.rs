@@ -7,6 +7,7 @@ mod approval_leads;
 mod approvals;
 mod assets;
 mod audit;
+mod audit_verify;
 mod chart_range;
 mod delegations;
 mod deliveries;
@@ -462,6 +463,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(portal::next))
         .routes(routes!(portal::review))
         .routes(routes!(audit::read))
+        .routes(routes!(audit_verify::verify))
         .routes(routes!(service::healthz))
         .routes(routes!(service::readyz))
         .routes(routes!(service::metrics))

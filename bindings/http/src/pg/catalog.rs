@@ -77,32 +77,14 @@ fn audit_row(row: &Row) -> Result<(i64, AuditRecord), StoreError> {
     ))
 }
 
-/// Appends an audit entry inside `tx`; its id is taken under the append lock, which is held
-/// until the commit, so ids follow the commit order.
+/// Appends an audit entry inside `tx`, chained after the last one; its id and the chain
+/// head are taken under the append lock, which is held until the commit, so ids follow the
+/// commit order and the chain is linear across servers.
 pub(super) async fn append_audit(
     tx: &deadpool_postgres::Transaction<'_>,
     record: &AuditRecord,
 ) -> Result<i64, StoreError> {
-    lock_appends(tx).await?;
-    let row = tx
-        .query_one(
-            "INSERT INTO audit_log (id, at, caller, operation, ruleset, version, hash, request,
-                result_sha256, outcome)
-             VALUES (nextval('audit_ids'), $1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            &[
-                &record.at,
-                &record.caller,
-                &record.operation,
-                &record.ruleset,
-                &record.version,
-                &record.hash,
-                &record.request,
-                &record.result_sha256,
-                &record.outcome,
-            ],
-        )
-        .await?;
-    let id = row.try_get(0)?;
+    let id = crate::audit_ops::postgres::append(tx, record).await?;
     super::dashboard::record_violations(tx, id, record.at, &record.ruleset, &record.violations)
         .await?;
     Ok(id)
@@ -247,6 +229,13 @@ impl CatalogStore for PgCatalog {
             self.check_running()?;
             let mut client = connection(&self.pool).await?;
             super::version_events::record(&mut client, &event, audit.as_ref()).await
+        })
+    }
+
+    fn verify_audit(&self) -> StoreFuture<'_, crate::chain::ChainStatus> {
+        Box::pin(async move {
+            let mut client = connection(&self.pool).await?;
+            crate::audit_ops::postgres::verify(&mut client).await
         })
     }
 

@@ -6,7 +6,7 @@ use super::MIGRATE_LOCK;
 use crate::store::StoreError;
 
 /// The schema this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = r"
 CREATE TABLE IF NOT EXISTS ordo_schema_version (version BIGINT NOT NULL);
@@ -45,8 +45,20 @@ CREATE TABLE IF NOT EXISTS audit_log (
 CREATE INDEX IF NOT EXISTS audit_by_ruleset ON audit_log (ruleset, version, id);
 CREATE INDEX IF NOT EXISTS audit_by_caller ON audit_log (caller, id);
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log (at);
+-- The audit log is append-only; only a prune deletes (`ordo.audit_prune`, set for its own
+-- transaction) and only the chain migration writes the hashes of old entries.
+CREATE OR REPLACE FUNCTION ordo_audit_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND current_setting('ordo.audit_prune', true) = 'on' THEN
+        RETURN OLD;
+    END IF;
+    IF TG_OP = 'UPDATE' AND current_setting('ordo.audit_chain_migration', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'the audit log is append-only';
+END $$;
 CREATE OR REPLACE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
-FOR EACH ROW EXECUTE FUNCTION ordo_refuse('the audit log is append-only');
+FOR EACH ROW EXECUTE FUNCTION ordo_audit_guard();
 
 CREATE TABLE IF NOT EXISTS instances (
     pos            BIGSERIAL PRIMARY KEY,
@@ -174,6 +186,9 @@ CREATE INDEX IF NOT EXISTS delegations_by_delegate ON delegations (delegate, end
 async fn take_steps(tx: &deadpool_postgres::Transaction<'_>, found: i64) -> Result<(), StoreError> {
     if found < 2 {
         super::version_events::add_version_events(tx).await?;
+    }
+    if found < 3 {
+        crate::audit_ops::postgres::add_chain(tx).await?;
     }
     Ok(())
 }
