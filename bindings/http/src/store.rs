@@ -144,6 +144,8 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
         return Err(StoreError::Schema { found });
     }
     if found == SCHEMA_VERSION {
+        // The dashboard's column is added when missing, whatever the version (idempotent).
+        dashboard::migrate(&conn)?;
         return Ok(conn);
     }
     // IMMEDIATE: two processes opening an old store together migrate it one after the other
