@@ -379,10 +379,15 @@ fn a_store_of_the_schema_before_lifecycles_is_upgraded() {
     let dir = TempDir::new("lifecycle-upgrade");
     let path = dir.path("old.db");
     {
-        // A store as version 2 left it: everything but `version_events`.
+        // A store as version 2 left it: neither `version_events` nor the audit chain.
         let conn = ordo_http::store::open(&path).unwrap();
-        conn.execute_batch("DROP TABLE version_events; PRAGMA user_version = 2;")
-            .unwrap();
+        conn.execute_batch(
+            "DROP TABLE version_events; DROP TABLE audit_anchor;
+             ALTER TABLE audit_log DROP COLUMN entry_hash;
+             ALTER TABLE audit_log DROP COLUMN prev_hash;
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
     }
     let mut config = TestServer::config(&dir);
     config.db = path.clone();
@@ -398,7 +403,7 @@ fn a_store_of_the_schema_before_lifecycles_is_upgraded() {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     let events: i64 = conn
         .query_row("SELECT count(*) FROM version_events", [], |row| row.get(0))
         .unwrap();
