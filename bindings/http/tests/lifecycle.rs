@@ -441,7 +441,7 @@ fn a_postgres_database_of_the_schema_before_lifecycles_is_upgraded() {
         .first()
         .unwrap()
         .get(0);
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     let events: i64 = postgres_rows(&url, "SELECT count(*) FROM version_events")
         .first()
         .unwrap()
