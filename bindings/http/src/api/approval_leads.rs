@@ -11,8 +11,8 @@ use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::chart_range::{Bucket, ChartParams, ChartRange, percentile};
-use super::instances::{require_reader, store_failed};
+use super::chart_range::{Bucket, ChartParams, ChartRange, chart_request, percentile};
+use super::instances::store_failed;
 use super::schema::ErrorBody;
 use super::{AppState, Authenticated, json_ok};
 use crate::error::ApiError;
@@ -74,18 +74,16 @@ pub async fn approval_leads(
     Authenticated(caller): Authenticated,
     params: Result<Query<ChartParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    require_reader(&caller)?;
-    let Query(params) = params.map_err(|e| ApiError::invalid_request(e.body_text()))?;
-    let range = ChartRange::of(&params, state.clock().now().date_naive())?;
+    let (params, range) = chart_request(&state, &caller, params)?;
     let decided = state
         .ops()
         .decided_steps(range.from, range.to, DECISION_LIMIT)
         .await
         .map_err(store_failed)?;
     let truncated = decided.len() == DECISION_LIMIT as usize;
-    let wanted = decided.into_iter().filter(|d| {
-        caller.may_use(&d.ruleset) && params.ruleset.as_ref().is_none_or(|r| *r == d.ruleset)
-    });
+    let wanted = decided
+        .into_iter()
+        .filter(|d| params.shows(&caller, &d.ruleset));
     Ok(json_ok(&ApprovalLeads {
         bucket: range.bucket,
         buckets: range.labels(),

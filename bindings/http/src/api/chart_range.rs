@@ -1,10 +1,15 @@
 //! The time range and buckets the dashboard's charts ask for (`from`, `to`, `bucket`), checked
 //! once for every chart endpoint: whole UTC days, at most a year, cut into days or weeks.
 
+use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::AppState;
+use super::instances::require_reader;
+use crate::auth::Caller;
 use crate::error::ApiError;
 
 /// Days a chart covers when the request does not say, and at most.
@@ -46,6 +51,27 @@ pub struct ChartParams {
     pub bucket: Option<Bucket>,
     /// Only this ruleset.
     pub ruleset: Option<String>,
+}
+
+impl ChartParams {
+    /// Whether rows of `ruleset` belong in the caller's chart: a ruleset the token may use
+    /// and, when the request names one, that one.
+    pub fn shows(&self, caller: &Caller, ruleset: &str) -> bool {
+        caller.may_use(ruleset) && self.ruleset.as_deref().is_none_or(|r| r == ruleset)
+    }
+}
+
+/// What every chart endpoint checks first: the caller may read charts, the query is well
+/// formed, and its range is valid today (the server's clock).
+pub(super) fn chart_request(
+    state: &AppState,
+    caller: &Caller,
+    params: Result<Query<ChartParams>, QueryRejection>,
+) -> Result<(ChartParams, ChartRange), ApiError> {
+    require_reader(caller)?;
+    let Query(params) = params.map_err(|e| ApiError::invalid_request(e.body_text()))?;
+    let range = ChartRange::of(&params, state.clock().now().date_naive())?;
+    Ok((params, range))
 }
 
 /// A checked range: `count` buckets of `bucket` from the midnight starting `first`.

@@ -11,8 +11,8 @@ use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::chart_range::{Bucket, ChartParams, ChartRange};
-use super::instances::{require_reader, store_failed};
+use super::chart_range::{Bucket, ChartParams, ChartRange, chart_request};
+use super::instances::store_failed;
 use super::schema::ErrorBody;
 use super::{AppState, Authenticated, json_ok};
 use crate::error::ApiError;
@@ -69,9 +69,7 @@ pub async fn violations(
     Authenticated(caller): Authenticated,
     params: Result<Query<ChartParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    require_reader(&caller)?;
-    let Query(params) = params.map_err(|e| ApiError::invalid_request(e.body_text()))?;
-    let range = ChartRange::of(&params, state.clock().now().date_naive())?;
+    let (params, range) = chart_request(&state, &caller, params)?;
     let query = ViolationQuery {
         from: range.from,
         to: range.to,
@@ -82,9 +80,9 @@ pub async fn violations(
         .violation_counts(query)
         .await
         .map_err(store_failed)?;
-    let wanted = counts.into_iter().filter(|c| {
-        caller.may_use(&c.ruleset) && params.ruleset.as_ref().is_none_or(|r| *r == c.ruleset)
-    });
+    let wanted = counts
+        .into_iter()
+        .filter(|c| params.shows(&caller, &c.ruleset));
     Ok(json_ok(&tally(&range, wanted)))
 }
 
