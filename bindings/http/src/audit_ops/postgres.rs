@@ -12,7 +12,7 @@ use tokio_postgres::{Client, IsolationLevel, NoTls, Row, Transaction};
 
 use super::{AuditOpsError, ExportFile, ExportSummary, PruneSummary, prune_record, require_intact};
 use crate::chain::{self, Anchor, ChainStatus, Verifier};
-use crate::pg::APPEND_LOCK;
+use crate::pg::{APPEND_LOCK, audit_row};
 use crate::store::{AuditRecord, StoreError};
 
 /// The columns read with an entry's chain hashes, in [`chained_row`]'s order.
@@ -149,27 +149,12 @@ async fn anchor(tx: &Transaction<'_>) -> Result<Option<Anchor>, StoreError> {
     .transpose()
 }
 
-/// An entry with its chain hashes.
+/// An entry with its chain hashes (columns 10 and 11, after those [`audit_row`] reads).
 fn chained_row(
     row: &Row,
 ) -> Result<(i64, AuditRecord, Option<String>, Option<String>), StoreError> {
-    Ok((
-        row.try_get(0)?,
-        AuditRecord {
-            violations: Vec::new(),
-            at: row.try_get(1)?,
-            caller: row.try_get(2)?,
-            operation: row.try_get(3)?,
-            ruleset: row.try_get(4)?,
-            version: row.try_get(5)?,
-            hash: row.try_get(6)?,
-            request: row.try_get(7)?,
-            result_sha256: row.try_get(8)?,
-            outcome: row.try_get(9)?,
-        },
-        row.try_get(10)?,
-        row.try_get(11)?,
-    ))
+    let (id, record) = audit_row(row)?;
+    Ok((id, record, row.try_get(10)?, row.try_get(11)?))
 }
 
 /// A read-only transaction on one snapshot (a prune committing meanwhile is seen whole or

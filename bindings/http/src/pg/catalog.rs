@@ -59,7 +59,8 @@ fn version_row(row: &Row) -> Result<(i64, StoredVersion), StoreError> {
     ))
 }
 
-fn audit_row(row: &Row) -> Result<(i64, AuditRecord), StoreError> {
+/// An audit row as `SELECT id, <the audit columns>` reads it.
+pub(crate) fn audit_row(row: &Row) -> Result<(i64, AuditRecord), StoreError> {
     Ok((
         row.try_get(0)?,
         AuditRecord {

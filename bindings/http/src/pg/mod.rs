@@ -31,6 +31,7 @@ use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
 pub use catalog::PgCatalog;
+pub(crate) use catalog::audit_row;
 pub use ops::PgOperations;
 
 use crate::backend::Stores;
