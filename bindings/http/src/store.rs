@@ -143,25 +143,24 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     if found > SCHEMA_VERSION {
         return Err(StoreError::Schema { found });
     }
-    if found == SCHEMA_VERSION {
-        // The dashboard's column is added when missing, whatever the version (idempotent).
-        dashboard::migrate(&conn)?;
-        return Ok(conn);
-    }
-    // IMMEDIATE: two processes opening an old store together migrate it one after the other
-    // (the second finds the new version and has nothing left to do).
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let found: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    tx.execute_batch(SCHEMA)?;
-    tx.execute_batch(crate::ops::sqlite::SCHEMA)?;
-    dashboard::migrate(&tx)?;
-    for (version, step) in MIGRATIONS {
-        if *version > found {
-            step(&tx)?;
+    if found < SCHEMA_VERSION {
+        // IMMEDIATE: two processes opening an old store together migrate it one after the
+        // other (the second finds the new version and has nothing left to do).
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let found: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        tx.execute_batch(SCHEMA)?;
+        tx.execute_batch(crate::ops::sqlite::SCHEMA)?;
+        for (version, step) in MIGRATIONS {
+            if *version > found {
+                step(&tx)?;
+            }
         }
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        tx.commit()?;
     }
-    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-    tx.commit()?;
+    // Outside the version steps: the dashboard's tables and column are added whenever missing
+    // (idempotent, and safe against another process adding them at the same time).
+    dashboard::migrate(&conn)?;
     Ok(conn)
 }
 
