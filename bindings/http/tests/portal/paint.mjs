@@ -1,13 +1,14 @@
-// Measures the dashboard's first paint with many instances: starts `ordo serve` (open, on a
+// Measures a portal page's first paint with many instances: starts `ordo serve` (open, on a
 // fresh store), starts N instances of a three-state workflow through the API (spread over the
 // states), makes E audited evaluations of which two in three violate a rule (for the
-// violations chart), then loads `#/dashboard` in headless Chromium R times and reports, per
-// load, the browser's first contentful paint (the page shell), the moment the dashboard is in
-// the page (`body[data-ready=true]` with its tiles, the activity charts and the trends'
-// violations chart), and that moment after the next two animation frames (painted). Prints a
-// Markdown table with the median of each.
+// dashboard's violations chart; none for the board), then loads the page in headless Chromium
+// R times and reports, per load, the browser's first contentful paint (the page shell), the
+// moment the page is in the page (`body[data-ready=true]` with the page's parts: the board's
+// columns; the dashboard's tiles, activity charts and violations chart), and that moment after
+// the next two animation frames (painted). Prints a Markdown table with the median of each.
 //
-//   node dashboard-paint.mjs [INSTANCES=10000] [RUNS=5] [EVALUATIONS=300]
+//   node paint.mjs board [INSTANCES=10000] [RUNS=5]
+//   node paint.mjs dashboard [INSTANCES=10000] [RUNS=5] [EVALUATIONS=300]
 //
 // Needs ORDO_BIN (default target/debug/ordo) and Debian's chromium (CHROMIUM).
 
@@ -21,9 +22,41 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../../../..");
 const ordoBin = process.env.ORDO_BIN ?? path.join(repoRoot, "target/debug/ordo");
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const count = Number(process.argv[2] ?? 10000);
-const runs = Number(process.argv[3] ?? 5);
-const evaluations = Number(process.argv[4] ?? 300);
+
+// What differs between the pages measured: the route, the selectors that must all be in the
+// page once it is drawn, the rules the tickets have, and what is counted in the drawn page.
+const PAGES = {
+  board: {
+    route: "#/board",
+    drawn: [".column"],
+    constraints: "",
+    evaluations: 0,
+    counted: "cards drawn",
+    count: () => document.querySelectorAll(".card").length,
+  },
+  dashboard: {
+    route: "#/dashboard",
+    drawn: [".tiles", ".activity figure", ".trends section.violations"],
+    constraints: `
+constraint low_priority_titled: priority > 1 or title != ""
+  else warning "A low priority ticket needs a title"
+constraint not_urgent_online: priority < 5
+  else review "An urgent ticket is looked at by a person"
+`,
+    evaluations: 300,
+    counted: "instances counted",
+    count: () => Number(document.querySelector(".tiles .big")?.textContent),
+  },
+};
+const name = process.argv[2];
+const measured = PAGES[name];
+if (!measured) {
+  console.error(`usage: node paint.mjs ${Object.keys(PAGES).join("|")} [INSTANCES] [RUNS] [EVALUATIONS]`);
+  process.exit(2);
+}
+const count = Number(process.argv[3] ?? 10000);
+const runs = Number(process.argv[4] ?? 5);
+const evaluations = Number(process.argv[5] ?? measured.evaluations);
 
 const TICKETS = `ruleset tickets version "1.0.0"
 effective 2026-01-01
@@ -43,12 +76,7 @@ workflow ticket {
   transition take: open -> working by agent
   transition close: working -> closed by agent
 }
-
-constraint low_priority_titled: priority > 1 or title != ""
-  else warning "A low priority ticket needs a title"
-constraint not_urgent_online: priority < 5
-  else review "An urgent ticket is looked at by a person"
-`;
+${measured.constraints}`;
 
 async function serve(dir) {
   const child = spawn(ordoBin, ["serve", "--addr", "127.0.0.1:0", "--db", path.join(dir, "ordo.db"), "--log", "warn"], {
@@ -88,7 +116,7 @@ async function seed(base) {
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
-  // Audited evaluations: two in three violate a rule.
+  // Audited evaluations: two in three violate a rule of the dashboard's tickets.
   for (let i = 0; i < evaluations; i++) {
     const input = { title: i % 3 === 0 ? `Ticket ${i}` : "", priority: i % 3 === 1 ? 5 : 1 };
     await post(base, "/v1/rulesets/tickets/evaluate", { input });
@@ -97,7 +125,7 @@ async function seed(base) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 
-const dir = mkdtempSync(path.join(tmpdir(), "ordo-dashboard-paint-"));
+const dir = mkdtempSync(path.join(tmpdir(), `ordo-${name}-paint-`));
 const server = await serve(dir);
 try {
   const seeded = performance.now();
@@ -109,36 +137,35 @@ try {
   for (let run = 0; run < runs; run++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     // Noted in the page as it happens, not when the test polls for it.
-    await context.addInitScript(() => {
+    await context.addInitScript((drawn) => {
       const watch = new MutationObserver(() => {
-        const drawn = document.querySelector(".tiles") && document.querySelector(".activity figure") && document.querySelector(".trends section.violations");
-        if (document.body?.dataset.ready !== "true" || !drawn || window.dashboardReady) return;
-        window.dashboardReady = performance.now();
+        const all = drawn.every((selector) => document.querySelector(selector));
+        if (document.body?.dataset.ready !== "true" || !all || window.pageReady) return;
+        window.pageReady = performance.now();
         watch.disconnect();
-        requestAnimationFrame(() => requestAnimationFrame(() => (window.dashboardPainted = performance.now())));
+        requestAnimationFrame(() => requestAnimationFrame(() => (window.pagePainted = performance.now())));
       });
       watch.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-ready"] });
-    });
+    }, measured.drawn);
     const page = await context.newPage();
-    await page.goto(`${server.base}/#/dashboard`);
-    await page.waitForFunction(() => window.dashboardPainted, null, { timeout: 120000 });
+    await page.goto(`${server.base}/${measured.route}`);
+    await page.waitForFunction(() => window.pagePainted, null, { timeout: 120000 });
     const timing = await page.evaluate(() => ({
       fcp: performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? null,
-      ready: window.dashboardReady,
-      painted: window.dashboardPainted,
-      instances: Number(document.querySelector(".tiles .big")?.textContent),
-      stacks: document.querySelectorAll(".trends rect.bar.stack").length,
+      ready: window.pageReady,
+      painted: window.pagePainted,
     }));
+    timing.counted = await page.evaluate(measured.count);
     rows.push(timing);
     console.error(`run ${run + 1}: ${JSON.stringify(timing)}`);
     await context.close();
   }
   await browser.close();
   const ms = (v) => `${Math.round(v)} ms`;
-  console.log(`| instances | evaluations | runs | first contentful paint | dashboard in the page | dashboard painted | instances counted |`);
+  console.log(`| instances | evaluations | runs | first contentful paint | ${name} in the page | ${name} painted | ${measured.counted} |`);
   console.log(`| ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
   console.log(
-    `| ${count} | ${evaluations} | ${runs} | ${ms(median(rows.map((r) => r.fcp)))} | ${ms(median(rows.map((r) => r.ready)))} | ${ms(median(rows.map((r) => r.painted)))} | ${rows[0].instances} |`,
+    `| ${count} | ${evaluations} | ${runs} | ${ms(median(rows.map((r) => r.fcp)))} | ${ms(median(rows.map((r) => r.ready)))} | ${ms(median(rows.map((r) => r.painted)))} | ${rows[0].counted} |`,
   );
   console.log(`painted: ${rows.map((r) => Math.round(r.painted)).join(", ")} ms`);
 } finally {
