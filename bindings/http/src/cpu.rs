@@ -1,11 +1,13 @@
-//! CPU work (parsing, compiling, linting, evaluating) off the async workers, on threads of their
-//! own with a large stack, so a deep but legal source can neither stall the other requests nor
-//! overflow the stack of a worker thread — and at most a fixed number at once, so a burst of
-//! heavy requests queues (up to a bound, then is refused with `503`) instead of starting a
-//! thread each.
+//! CPU work (parsing, compiling, linting, evaluating) off the async workers, on a fixed set of
+//! threads of its own with a large stack, so a deep but legal source can neither stall the
+//! other requests nor overflow the stack of a worker thread — and at most a fixed number at
+//! once, so a burst of heavy requests queues (up to a bound, then is refused with `503`).
+//! The threads live as long as the pool: starting a thread per job cost more than a small
+//! evaluation itself.
 
-use std::sync::Arc;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
@@ -22,14 +24,20 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
+/// A job for a worker thread.
+type Job = Box<dyn FnOnce() + Send>;
+
 /// At most `jobs` CPU jobs at once, and at most `queue` more waiting for a turn.
 #[derive(Debug)]
 pub struct CpuPool {
-    /// INVARIANT: a running job holds one permit until its thread ends (also when the request
-    /// that started it was cancelled), so at most `jobs` threads run.
+    /// INVARIANT: a job holds one permit from before it is sent to the workers until it ends
+    /// (also when the request that started it was cancelled), so a job sent always finds one
+    /// of the `jobs` workers free.
     slots: Arc<Semaphore>,
     waiting: AtomicUsize,
     queue: usize,
+    /// The workers' queue; they end when the pool (this sender) is dropped.
+    jobs: mpsc::Sender<Job>,
 }
 
 /// A place in the queue, given back when dropped (the job starts or its request is cancelled).
@@ -42,16 +50,28 @@ impl Drop for Waiting<'_> {
 }
 
 impl CpuPool {
-    /// A pool running at most `jobs` jobs (at least 1) with at most `queue` waiting.
-    pub fn new(jobs: usize, queue: usize) -> CpuPool {
-        CpuPool {
-            slots: Arc::new(Semaphore::new(jobs.clamp(1, Semaphore::MAX_PERMITS))),
+    /// A pool of `jobs` worker threads (at least 1) with at most `queue` jobs waiting; fails
+    /// when a thread cannot be started.
+    pub fn new(jobs: usize, queue: usize) -> std::io::Result<CpuPool> {
+        let workers = jobs.clamp(1, Semaphore::MAX_PERMITS);
+        let (send, receive) = mpsc::channel::<Job>();
+        let receive = Arc::new(Mutex::new(receive));
+        for n in 0..workers {
+            let receive = Arc::clone(&receive);
+            std::thread::Builder::new()
+                .name(format!("ordo-cpu-{n}"))
+                .stack_size(STACK_BYTES)
+                .spawn(move || work_until_closed(&receive))?;
+        }
+        Ok(CpuPool {
+            slots: Arc::new(Semaphore::new(workers)),
             waiting: AtomicUsize::new(0),
             queue,
-        }
+            jobs: send,
+        })
     }
 
-    /// Runs `work` on a new thread with a [`STACK_BYTES`] stack once a slot is free, and waits
+    /// Runs `work` on a worker thread (a [`STACK_BYTES`] stack) once a slot is free, and waits
     /// for it without blocking the async worker. When every slot is taken and the queue is
     /// full, answers `503 overloaded` at once. `work` runs in the scope of an
     /// [`ordo_engine::Cancel`] that is cancelled when the waiting request is (its timeout, a
@@ -66,14 +86,13 @@ impl CpuPool {
         let (send, receive) = tokio::sync::oneshot::channel();
         let cancel = ordo_engine::Cancel::new();
         let scope = cancel.clone();
-        std::thread::Builder::new()
-            .name("ordo-cpu".to_string())
-            .stack_size(STACK_BYTES)
-            .spawn(move || {
-                let _ = send.send(scope.scope(work));
-                drop(permit);
-            })
-            .map_err(|e| ApiError::unavailable(format!("no thread to work on: {e}")))?;
+        let job: Job = Box::new(move || {
+            let _ = send.send(scope.scope(work));
+            drop(permit);
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| ApiError::unavailable("no worker thread is left to work on"))?;
         // Dropped with this future, answered or not: an answered job is over anyway.
         let _cancel_on_drop = CancelOnDrop(cancel);
         receive
@@ -112,6 +131,18 @@ impl CpuPool {
 }
 
 /// Cancels the job of a request when the request stops waiting for it.
+/// A worker: runs jobs until the pool is dropped. A job that panics ends without an answer (its
+/// request is told the worker stopped) and frees its slot; the worker goes on.
+fn work_until_closed(jobs: &Mutex<mpsc::Receiver<Job>>) {
+    loop {
+        let next = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        let Ok(job) = next else { return };
+        if catch_unwind(AssertUnwindSafe(job)).is_err() {
+            tracing::error!("a CPU job panicked; its request was answered with an internal error");
+        }
+    }
+}
+
 struct CancelOnDrop(ordo_engine::Cancel);
 
 impl Drop for CancelOnDrop {
@@ -142,7 +173,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_job_whose_request_stops_waiting_is_cancelled() {
-        let pool = Arc::new(CpuPool::new(1, 0));
+        let pool = Arc::new(CpuPool::new(1, 0).unwrap());
         let source = large_table(50_000);
         let (started, running) = tokio::sync::oneshot::channel();
         let (finished, outcome) = std::sync::mpsc::channel();
@@ -173,7 +204,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_queue_is_refused_and_the_pool_recovers() {
-        let pool = Arc::new(CpuPool::new(1, 1));
+        let pool = Arc::new(CpuPool::new(1, 1).unwrap());
         let (release, hold) = std::sync::mpsc::channel::<()>();
         let running = {
             let pool = Arc::clone(&pool);
@@ -199,5 +230,35 @@ mod tests {
         assert!(matches!(running.await, Ok(Ok(true))));
         assert!(matches!(queued.await, Ok(Ok(2))));
         assert!(matches!(pool.run(|| 4).await, Ok(4)));
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_is_an_internal_error_and_its_worker_goes_on() {
+        let pool = CpuPool::new(1, 0).unwrap();
+        let failed = pool.run(|| -> u8 { panic!("a bug in a job") }).await;
+        assert!(
+            failed.as_ref().is_err_and(|e| e.kind() == "internal"),
+            "{failed:?}"
+        );
+        // The one worker and the one slot serve the next job.
+        assert!(matches!(pool.run(|| 5).await, Ok(5)));
+        assert!(matches!(pool.run(|| 6).await, Ok(6)));
+    }
+
+    #[tokio::test]
+    async fn jobs_run_on_the_pools_named_threads_not_a_thread_each() {
+        let pool = CpuPool::new(2, 0).unwrap();
+        let mut names = std::collections::BTreeSet::new();
+        for _ in 0..20 {
+            let name = pool
+                .run(|| std::thread::current().name().map(str::to_string))
+                .await
+                .unwrap();
+            names.insert(name.unwrap_or_default());
+        }
+        assert!(
+            names.iter().all(|name| name.starts_with("ordo-cpu-")) && names.len() <= 2,
+            "{names:?}"
+        );
     }
 }

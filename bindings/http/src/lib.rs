@@ -328,7 +328,7 @@ impl Server {
                     max_source_bytes: config.max_source_bytes,
                     max_table_rows: config.max_table_rows,
                 },
-                cpu: cpu::CpuPool::new(config.cpu_jobs, config.cpu_queue),
+                cpu: cpu::CpuPool::new(config.cpu_jobs, config.cpu_queue)?,
                 limiter: config.rate_limit.and_then(rate::Limiter::new),
                 ops,
                 clock: Arc::clone(&config.clock),
