@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use futures_util::stream::{self, StreamExt};
 use serde_json::json;
 use tokio::sync::watch;
 
@@ -20,7 +21,12 @@ use crate::store::{self, AuditRecord, StoreError};
 /// Timers read per tick.
 const BATCH: u32 = 256;
 
-/// Fires due timers every `interval` until `stop` turns true.
+/// Timers of a tick fired at once.
+const CONCURRENT: usize = 32;
+
+/// Fires due timers every `interval` until `stop` turns true. A tick that claimed a full batch
+/// is followed by the next at once: a backlog is worked off without waiting an interval per
+/// batch.
 pub async fn run(state: AppState, interval: Duration, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
@@ -31,13 +37,24 @@ pub async fn run(state: AppState, interval: Duration, mut stop: watch::Receiver<
                 }
             }
         }
-        if *stop.borrow() {
-            return;
-        }
-        match tick(&state, interval).await {
-            Ok(0) => {}
-            Ok(fired) => tracing::debug!(fired, "scheduler: timers handled"),
-            Err(error) => tracing::warn!(%error, "scheduler: a tick failed"),
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            match tick(&state, interval).await {
+                Ok(ticked) => {
+                    if ticked.written > 0 {
+                        tracing::debug!(fired = ticked.written, "scheduler: timers handled");
+                    }
+                    if ticked.claimed < BATCH as usize {
+                        break;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "scheduler: a tick failed");
+                    break;
+                }
+            }
         }
     }
 }
@@ -48,8 +65,18 @@ pub fn lease(interval: Duration) -> Duration {
     interval.saturating_mul(10).max(Duration::from_secs(5))
 }
 
-/// Handles every timer due now (up to one batch); returns how many were written.
-pub async fn tick(state: &AppState, interval: Duration) -> Result<usize, StoreError> {
+/// What one tick did.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticked {
+    /// Timers claimed (at most [`BATCH`]).
+    pub claimed: usize,
+    /// Timers fired or disarmed (the others are left for a later tick).
+    pub written: usize,
+}
+
+/// Handles the timers due now (up to one batch), [`CONCURRENT`] at a time: each is fired under
+/// its instance's lock, and their commits join the store's group commits.
+pub async fn tick(state: &AppState, interval: Duration) -> Result<Ticked, StoreError> {
     let now = state.clock().now();
     let lease_until = store::now_micros()
         .saturating_add(i64::try_from(lease(interval).as_micros()).unwrap_or(i64::MAX));
@@ -57,13 +84,24 @@ pub async fn tick(state: &AppState, interval: Duration) -> Result<usize, StoreEr
         .ops()
         .claim_timers(now.timestamp_micros(), BATCH, lease_until)
         .await?;
-    let mut written = 0;
-    for timer in due {
-        if fire(state, &timer, now).await? {
-            written += 1;
+    let claimed = due.len();
+    // Owned timers: futures that borrow the batch would not be `Send` for every lifetime.
+    let mut fired = stream::iter(due)
+        .map(|timer| async move { fire(state, &timer, now).await })
+        .buffer_unordered(CONCURRENT);
+    let (mut written, mut failed) = (0, None);
+    while let Some(outcome) = fired.next().await {
+        match outcome {
+            Ok(true) => written += 1,
+            Ok(false) => {}
+            // The others still finish: a timer not written stays armed for a later tick.
+            Err(error) => failed = Some(error),
         }
     }
-    Ok(written)
+    match failed {
+        Some(error) => Err(error),
+        None => Ok(Ticked { claimed, written }),
+    }
 }
 
 /// Fires one timer; `false` when it was left for a later tick (its instance moved meanwhile).
