@@ -176,7 +176,11 @@ function crateOf(name) {
 
 function kindOf(name) {
   if (/drop_in_place/.test(name)) return "drop glue";
-  if (/serde(_core)?::(de|ser)::|as serde(_core)?::|_serde::|serde_json::/.test(name)) return "serde";
+  if (/Deserializ|Visitor|SeqAccess|MapAccess|VariantAccess|EnumAccess|serde(_core)?::de::/.test(name)) {
+    return "serde (reading)";
+  }
+  if (/serde(_core)?::ser::|as serde(_core)?::|_serde::|serde_json::/.test(name)) return "serde (writing)";
+  if (/core::slice::sort::/.test(name)) return "sorting";
   if (/pest::|OrdoParser/.test(name)) return "pest";
   if (/core::fmt::|as core::fmt::/.test(name)) return "fmt";
   return "other";
