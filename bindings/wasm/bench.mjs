@@ -87,7 +87,7 @@ Node.js ${process.version}, each rate over about ${seconds} s after a warm-up. T
 dealer discounts, shipping decision table, VAT, approvals).
 
 ## Size (profile \`wasm\`: opt-level z, LTO, one codegen unit, panic=abort; wasm-bindgen
-\`--remove-name-section --remove-producers-section\`; binaryen 132 \`wasm-opt -Oz\`)
+\`--remove-name-section --remove-producers-section\`; binaryen 132 \`wasm-opt -O3 --low-memory-unused --zero-filled-memory\`)
 
 | file | raw | gzip -9 |
 | --- | ---: | ---: |
