@@ -45,7 +45,7 @@ use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::ir::display::{self, display};
 use crate::ir::{
     Aggregate, ArithOp, CompareOp, ContextValue, Expr, ForEach, FunctionBody, GlobalId, GlobalKind,
-    Program, TextPiece,
+    Program, TableKey, TextPiece,
 };
 use crate::num;
 use crate::value::Value;
@@ -914,10 +914,25 @@ impl<'p> Evaluator<'p> {
                     None => self.as_of(),
                 };
                 let mut slot = Value::None;
-                let key = at_hand!(self, key, slot);
-                if key.is_unknown() {
-                    return Ok(Value::Unknown);
-                }
+                let mut parts: SmallVec<[Value; 4]> = SmallVec::new();
+                let key = match &**key {
+                    // A composite key (`drive_price[p.drive, size]`): its components, evaluated
+                    // in order as the record of them would be, compared with the rows' in
+                    // place, with no record made for them.
+                    Expr::Record(components) => {
+                        for component in components {
+                            parts.push(self.eval(component)?);
+                        }
+                        TableKey::Parts(&parts)
+                    }
+                    key => {
+                        let key = at_hand!(self, key, slot);
+                        if key.is_unknown() {
+                            return Ok(Value::Unknown);
+                        }
+                        TableKey::Value(key)
+                    }
+                };
                 let (name, row) = match table_row(program, as_of, *table, key, *optional)? {
                     Some(found) => found,
                     // `T[k]?` of a key without a row: `none`, and no error to build.
@@ -1367,7 +1382,7 @@ fn table_row<'p>(
     program: &'p Program,
     as_of: Option<NaiveDate>,
     table_id: u32,
-    key: &Value,
+    key: TableKey<'_>,
     optional: bool,
 ) -> EvalResult<Option<(&'p str, &'p Expr)>> {
     let Some(table) = program.tables.get(table_id as usize) else {
@@ -1428,17 +1443,21 @@ fn table_row<'p>(
 }
 
 /// A table key as rules write it: `"C-1001"`, or `("C-1001", c20)` for a composite key.
-fn key_text(program: &Program, key: &Value) -> String {
-    match key {
-        Value::Record(parts) => format!(
+fn key_text<'k>(program: &Program, key: impl Into<TableKey<'k>>) -> String {
+    let composite = |parts: &[Value]| {
+        format!(
             "({})",
             parts
                 .iter()
                 .map(|p| display::quoted(program, p))
                 .collect::<Vec<_>>()
                 .join(", ")
-        ),
-        other => display::quoted(program, other),
+        )
+    };
+    match key.into() {
+        TableKey::Parts(parts) => composite(parts),
+        TableKey::Value(Value::Record(parts)) => composite(parts),
+        TableKey::Value(other) => display::quoted(program, other),
     }
 }
 
@@ -1451,7 +1470,7 @@ fn keys_hint(program: &Program, variant: &crate::ir::TableVariant) -> String {
     let shown: Vec<String> = keys
         .iter()
         .take(SHOWN)
-        .map(|k| key_text(program, k))
+        .map(|k| key_text(program, *k))
         .collect();
     match keys.len().checked_sub(SHOWN) {
         Some(more) if more > 0 => format!("the keys include {} and {more} more", shown.join(", ")),

@@ -320,14 +320,57 @@ pub struct TableVariant {
     pub validity: Vec<(Option<NaiveDate>, Option<NaiveDate>)>,
 }
 
+/// A table key as a lookup holds it: one value (a composite key's record when it is a
+/// constant), or the components of a composite key evaluated one by one, with no record made
+/// of them.
+#[derive(Debug, Clone, Copy)]
+pub enum TableKey<'a> {
+    Value(&'a Value),
+    Parts(&'a [Value]),
+}
+
+impl<'a> From<&'a Value> for TableKey<'a> {
+    fn from(value: &'a Value) -> Self {
+        TableKey::Value(value)
+    }
+}
+
+impl<'a> TableKey<'a> {
+    /// Whether a row's key is this key, as `==` sees them: a composite key's components in
+    /// order, as a record is compared with a record.
+    pub fn is(self, row: &Value) -> bool {
+        match self {
+            TableKey::Value(key) => crate::value::values_equal(row, key),
+            TableKey::Parts(parts) => matches!(row, Value::Record(row) if **row == *parts),
+        }
+    }
+
+    /// The components of a composite key (`None` for a single key).
+    pub fn parts(self) -> Option<&'a [Value]> {
+        match self {
+            TableKey::Value(Value::Record(parts)) => Some(parts),
+            TableKey::Parts(parts) => Some(parts),
+            TableKey::Value(_) => None,
+        }
+    }
+
+    /// The key as the index holds it.
+    fn index_key(self) -> Option<KeyValue> {
+        match self {
+            TableKey::Value(key) => KeyValue::of(key),
+            TableKey::Parts(parts) => Some(KeyValue::Tuple(
+                parts.iter().map(KeyValue::of).collect::<Option<_>>()?,
+            )),
+        }
+    }
+}
+
 impl TableVariant {
     /// The row whose key is `key` (keys equal as `==` sees them, numbers by value).
     /// The row of a composite key among the rows with `_` components: the first (fewest `_`)
     /// whose other components equal the key's.
-    pub fn pattern_row(&self, key: &Value) -> Option<&Expr> {
-        let Value::Record(parts) = key else {
-            return None;
-        };
+    pub fn pattern_row<'k>(&self, key: impl Into<TableKey<'k>>) -> Option<&Expr> {
+        let parts = key.into().parts()?;
         self.patterns
             .iter()
             .find(|(pattern, _)| {
@@ -340,34 +383,36 @@ impl TableVariant {
             .map(|(_, e)| e)
     }
 
-    pub fn row_of(&self, key: &Value) -> Option<&(Value, Expr)> {
-        match key {
-            // Enum-keyed rows are mostly written in the enum's order: try the row at the
-            // value's own position before searching.
-            Value::Enum(_, v) => self
-                .rows
-                .get(*v as usize)
-                .filter(|(k, _)| k == key)
-                .or_else(|| self.first_row_of(key).and_then(|i| self.rows.get(i))),
-            _ => self.first_row_of(key).and_then(|i| self.rows.get(i)),
+    pub fn row_of<'k>(&self, key: impl Into<TableKey<'k>>) -> Option<&(Value, Expr)> {
+        let key = key.into();
+        // Enum-keyed rows are mostly written in the enum's order: try the row at the value's
+        // own position before searching.
+        if let TableKey::Value(value) = key
+            && let Value::Enum(_, v) = value
+            && let Some(row) = self.rows.get(*v as usize).filter(|(k, _)| k == value)
+        {
+            return Some(row);
         }
+        self.first_row_of(key).and_then(|i| self.rows.get(i))
     }
 
     /// The row of `key` valid on `date`, in a table whose rows are valid in time.
-    pub fn row_on(&self, key: &Value, date: NaiveDate) -> Option<&Expr> {
+    pub fn row_on<'k>(&self, key: impl Into<TableKey<'k>>, date: NaiveDate) -> Option<&Expr> {
+        let key = key.into();
         let first = self.first_row_of(key)?;
         let rows = self.rows.get(first..)?;
         let validity = self.validity.get(first..)?;
         rows.iter()
             .zip(validity)
-            .take_while(|((k, _), _)| crate::value::values_equal(k, key))
+            .take_while(|((k, _), _)| key.is(k))
             .find(|(_, (from, to))| from.is_none_or(|f| f <= date) && to.is_none_or(|t| date < t))
             .map(|((_, row), _)| row)
     }
 
     /// The position of the first row whose key is `key`: by looking at each row of a small
     /// table, through the index of a larger one (the same row either way).
-    fn first_row_of(&self, key: &Value) -> Option<usize> {
+    fn first_row_of<'k>(&self, key: impl Into<TableKey<'k>>) -> Option<usize> {
+        let key = key.into();
         if self.rows.len() <= SCANNED_ROWS {
             self.scanned_row(key)
         } else {
@@ -377,15 +422,13 @@ impl TableVariant {
 
     /// [`Self::first_row_of`] by looking at each row: no key to build (a composite key's
     /// would be a vector, and a text's a shared copy) and no tree to walk.
-    fn scanned_row(&self, key: &Value) -> Option<usize> {
-        self.rows
-            .iter()
-            .position(|(k, _)| crate::value::values_equal(k, key))
+    fn scanned_row(&self, key: TableKey<'_>) -> Option<usize> {
+        self.rows.iter().position(|(k, _)| key.is(k))
     }
 
     /// [`Self::first_row_of`] through the index.
-    fn indexed_row(&self, key: &Value) -> Option<usize> {
-        KeyValue::of(key).and_then(|k| self.index.get(&k).copied())
+    fn indexed_row(&self, key: TableKey<'_>) -> Option<usize> {
+        key.index_key().and_then(|k| self.index.get(&k).copied())
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use super::{Expr, KeyValue, SCANNED_ROWS, TableVariant};
+use super::{Expr, KeyValue, SCANNED_ROWS, TableKey, TableVariant};
 use crate::value::Value;
 
 /// Scalar keys from a small domain, so that probes often meet a row: numbers at several
@@ -57,7 +57,39 @@ proptest! {
     ) {
         let variant = variant(keys.clone());
         for probe in keys.iter().chain(&probes) {
-            prop_assert_eq!(variant.scanned_row(probe), variant.indexed_row(probe), "{:?}", probe);
+            prop_assert_eq!(
+                variant.scanned_row(probe.into()),
+                variant.indexed_row(probe.into()),
+                "{:?}",
+                probe
+            );
+        }
+    }
+
+    /// A composite key's components, as a lookup evaluates them, find the row the record of
+    /// them finds: row by row, through the index, and among rows valid in time.
+    #[test]
+    fn a_composite_key_finds_its_row_from_its_parts(
+        keys in prop::collection::vec(key(), 0..=2 * SCANNED_ROWS),
+        probes in prop::collection::vec(key(), 1..8),
+    ) {
+        let variant = variant(keys.clone());
+        let mut timed = variant.clone();
+        timed.validity = vec![(None, None); timed.rows.len()];
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 8, 3).unwrap_or_default();
+        for probe in keys.iter().chain(&probes) {
+            let Value::Record(parts) = probe else { continue };
+            let (whole, split) = (TableKey::Value(probe), TableKey::Parts(parts));
+            prop_assert_eq!(variant.scanned_row(whole), variant.scanned_row(split));
+            prop_assert_eq!(variant.indexed_row(whole), variant.indexed_row(split));
+            prop_assert_eq!(
+                variant.row_of(whole).map(|(k, _)| k),
+                variant.row_of(split).map(|(k, _)| k)
+            );
+            prop_assert_eq!(
+                timed.row_on(whole, day).map(std::ptr::from_ref),
+                timed.row_on(split, day).map(std::ptr::from_ref)
+            );
         }
     }
 }
