@@ -16,6 +16,7 @@
 //! before its future completes. No TLS: the database is reached on loopback or a trusted
 //! network.
 
+mod cached;
 mod catalog;
 mod dashboard;
 mod ops;
@@ -182,9 +183,11 @@ fn params(values: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
         .collect()
 }
 
-/// Takes [`APPEND_LOCK`] until the transaction ends.
+/// Takes [`APPEND_LOCK`] until the transaction ends (again, when it is held already).
 async fn lock_appends(tx: &deadpool_postgres::Transaction<'_>) -> Result<(), StoreError> {
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&APPEND_LOCK])
-        .await?;
+    cached::execute(tx, LOCK_APPENDS, &[&APPEND_LOCK]).await?;
     Ok(())
 }
+
+/// The statement that takes [`APPEND_LOCK`] (`$1`) until the transaction ends.
+const LOCK_APPENDS: &str = "SELECT pg_advisory_xact_lock($1)";
