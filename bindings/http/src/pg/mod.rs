@@ -12,13 +12,15 @@
 //! - a publication notifies the channel [`PUBLICATIONS`]; the other replicas listen and load
 //!   the new version (see [`listen`]).
 //!
-//! Writes run in one transaction each on a pooled connection; every write is committed
-//! before its future completes. No TLS: the database is reached on loopback or a trusted
-//! network.
+//! Writes run in one transaction each on a pooled connection, except instance changes: those
+//! waiting together are committed in one transaction ([`group`]). Every write is committed
+//! before its future completes. Statements are prepared once per connection ([`cached`]). No
+//! TLS: the database is reached on loopback or a trusted network.
 
 mod cached;
 mod catalog;
 mod dashboard;
+mod group;
 mod ops;
 mod schema;
 mod version_events;

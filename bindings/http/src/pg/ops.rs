@@ -5,11 +5,11 @@
 //! with `ON CONFLICT DO NOTHING`), so two replicas writing one instance cannot both win.
 
 use deadpool_postgres::{Pool, Transaction};
-use futures_util::future::try_join4;
 use tokio_postgres::Row;
 
 use super::catalog::append_audit;
-use super::{Filters, cached, connection, lock_appends, params};
+use super::group::Committer;
+use super::{Filters, cached, connection, params};
 use crate::ops::{
     Change, Committed, Decision, Delegation, DelegationWrite, DelegationWritten, Delivery,
     DeliveryQuery, DeliveryStatus, DeliveryWrite, DeliveryWritten, DueTimer, Guard, HistoryEvent,
@@ -21,6 +21,8 @@ use crate::store::StoreError;
 /// The PostgreSQL [`OperationsStore`].
 pub struct PgOperations {
     pool: Pool,
+    /// Commits the changes, several in one transaction.
+    committer: Committer,
     /// Who this server is in the claims it takes (host, process and start time).
     replica: String,
 }
@@ -30,6 +32,7 @@ impl PgOperations {
     pub fn new(pool: Pool) -> PgOperations {
         let host = std::env::var("HOSTNAME").unwrap_or_default();
         PgOperations {
+            committer: Committer::start(pool.clone()),
             pool,
             replica: format!(
                 "{host}:{}:{}",
@@ -133,37 +136,6 @@ fn delegation_row(row: &Row) -> Result<Delegation, StoreError> {
 
 const DELEGATION_COLUMNS: &str =
     "id, delegator, delegate, role, starts_at, ends_at, created_at, revoked_at";
-
-/// Writes `change` in `tx` after checking its guard; when the guard fails, the caller rolls
-/// back (see [`PgOperations::commit`]).
-///
-/// The guard and the change's rows are sent in one flight (the server runs them in order,
-/// the guard first); the outbox and the audit log take their positions after the guard held,
-/// under the append lock, so a conflict never waits for that lock.
-async fn write_change(tx: &Transaction<'_>, change: &Change) -> Result<Committed, StoreError> {
-    let (refused, history_id, (), ()) = try_join4(
-        guard(tx, change),
-        append_history(tx, &change.instance, &change.history),
-        write_timers(tx, &change.instance, &change.timers),
-        write_approvals(tx, change),
-    )
-    .await?;
-    if let Some(refused) = refused {
-        return Ok(refused);
-    }
-    if !change.actions.is_empty() {
-        lock_appends(tx).await?;
-        insert_outbox(tx, change).await?;
-    }
-    let audit_id = match &change.audit {
-        Some(record) => Some(append_audit(tx, record).await?),
-        None => None,
-    };
-    Ok(Committed::Done {
-        audit_id,
-        history_id,
-    })
-}
 
 /// Puts the actions of `change` in the outbox, in their order; the caller holds the append
 /// lock, so positions follow the commit order.
@@ -812,17 +784,7 @@ impl OperationsStore for PgOperations {
     }
 
     fn commit(&self, change: Change) -> StoreFuture<'_, Committed> {
-        Box::pin(async move {
-            let mut client = connection(&self.pool).await?;
-            let tx = client.transaction().await?;
-            let committed = write_change(&tx, &change).await?;
-            if matches!(committed, Committed::Done { .. }) {
-                tx.commit().await?;
-            } else {
-                tx.rollback().await?;
-            }
-            Ok(committed)
-        })
+        Box::pin(self.committer.commit(change))
     }
 
     fn delivery_cursor(&self, webhook: &str) -> StoreFuture<'_, i64> {
