@@ -451,8 +451,9 @@ async fn read_around(
     state: &AppState,
     id: &str,
 ) -> Result<(Vec<crate::ops::Decision>, Vec<Timer>), ApiError> {
-    let decisions = state.ops().decisions(id).await.map_err(store_failed)?;
-    let timers = state.ops().timers(id).await.map_err(store_failed)?;
+    // Read together: on a database server, two round trips at once.
+    let (decisions, timers) = tokio::try_join!(state.ops().decisions(id), state.ops().timers(id))
+        .map_err(store_failed)?;
     Ok((decisions, timers))
 }
 

@@ -8,6 +8,7 @@
 
 use std::path::Path;
 
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, IsolationLevel, NoTls, Row, Transaction};
 
 use super::{AuditOpsError, ExportFile, ExportSummary, PruneSummary, prune_record, require_intact};
@@ -80,24 +81,60 @@ pub(crate) async fn add_chain(tx: &Transaction<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Appends an audit entry inside `tx`, chained after the head: the head is read and the id
-/// taken under the append lock, which is held until the commit.
-pub(crate) async fn append(tx: &Transaction<'_>, record: &AuditRecord) -> Result<i64, StoreError> {
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&APPEND_LOCK])
-        .await?;
-    let head = chain_head(tx).await?;
-    let prev_hash = head.map_or_else(|| chain::GENESIS.to_string(), |head| head.hash);
-    let id: i64 = tx
-        .query_one("SELECT nextval('audit_ids')", &[])
-        .await?
-        .try_get(0)?;
-    let entry_hash = chain::entry_hash(&prev_hash, id, record);
-    tx.execute(
-        "INSERT INTO audit_log (id, at, caller, operation, ruleset, version, hash, request,
-            result_sha256, outcome, prev_hash, entry_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        &[
-            &id,
+/// Takes the next audit id and reads the hash the entry chains after: the last stored
+/// entry's, else the anchor's of the last prune (`NULL`: the chain starts at
+/// [`chain::GENESIS`]). Run under the append lock, taken by an earlier statement of the
+/// transaction (a statement reads what was committed when it began).
+pub(crate) const NEXT_ENTRY: &str = "SELECT nextval('audit_ids'),
+    coalesce((SELECT coalesce(entry_hash, '') FROM audit_log ORDER BY id DESC LIMIT 1),
+             (SELECT last_hash FROM audit_anchor WHERE singleton = 1))";
+
+/// Takes `$1` audit ids (in any order) and reads the hash the first entry chains after, like
+/// [`NEXT_ENTRY`]: the entries of a group commit.
+pub(crate) const NEXT_ENTRIES: &str = "SELECT
+    array(SELECT nextval('audit_ids') FROM generate_series(1, $1::bigint)),
+    coalesce((SELECT coalesce(entry_hash, '') FROM audit_log ORDER BY id DESC LIMIT 1),
+             (SELECT last_hash FROM audit_anchor WHERE singleton = 1))";
+
+/// Inserts an entry: the parameters are [`Chained::params`].
+pub(crate) const INSERT_ENTRY: &str = "INSERT INTO audit_log (id, at, caller, operation, ruleset,
+        version, hash, request, result_sha256, outcome, prev_hash, entry_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+
+/// An entry chained after the head: its id, the previous hash and its own.
+pub(crate) struct Chained {
+    pub id: i64,
+    prev_hash: String,
+    entry_hash: String,
+}
+
+impl Chained {
+    /// `record` as the entry `id`, after the entry of hash `prev` (`None`: the first of the
+    /// chain, after [`chain::GENESIS`]).
+    pub(crate) fn after(prev: Option<String>, id: i64, record: &AuditRecord) -> Chained {
+        let prev_hash = prev.unwrap_or_else(|| chain::GENESIS.to_string());
+        let entry_hash = chain::entry_hash(&prev_hash, id, record);
+        Chained {
+            id,
+            prev_hash,
+            entry_hash,
+        }
+    }
+
+    /// `record` as the entry [`NEXT_ENTRY`] answered `next` for.
+    pub(crate) fn next(next: &Row, record: &AuditRecord) -> Result<Chained, StoreError> {
+        Ok(Chained::after(next.try_get(1)?, next.try_get(0)?, record))
+    }
+
+    /// The entry's own hash, which the next one chains after.
+    pub(crate) fn hash(&self) -> &str {
+        &self.entry_hash
+    }
+
+    /// The parameters of [`INSERT_ENTRY`] for `record`.
+    pub(crate) fn params<'a>(&'a self, record: &'a AuditRecord) -> [&'a (dyn ToSql + Sync); 12] {
+        [
+            &self.id,
             &record.at,
             &record.caller,
             &record.operation,
@@ -107,29 +144,22 @@ pub(crate) async fn append(tx: &Transaction<'_>, record: &AuditRecord) -> Result
             &record.request,
             &record.result_sha256,
             &record.outcome,
-            &prev_hash,
-            &entry_hash,
-        ],
-    )
-    .await?;
-    Ok(id)
+            &self.prev_hash,
+            &self.entry_hash,
+        ]
+    }
 }
 
-/// The entry the next one chains after: the last stored, else the anchor of the last prune.
-async fn chain_head(tx: &Transaction<'_>) -> Result<Option<Anchor>, StoreError> {
-    let last = tx
-        .query_opt(
-            "SELECT id, coalesce(entry_hash, '') FROM audit_log ORDER BY id DESC LIMIT 1",
-            &[],
-        )
+/// Appends an audit entry inside `tx`, chained after the head: the head is read and the id
+/// taken under the append lock, which is held until the commit. (The server appends with
+/// statements cached per connection: `crate::pg`.)
+pub(crate) async fn append(tx: &Transaction<'_>, record: &AuditRecord) -> Result<i64, StoreError> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&APPEND_LOCK])
         .await?;
-    match last {
-        Some(row) => Ok(Some(Anchor {
-            id: row.try_get(0)?,
-            hash: row.try_get(1)?,
-        })),
-        None => anchor(tx).await,
-    }
+    let next = tx.query_one(NEXT_ENTRY, &[]).await?;
+    let entry = Chained::next(&next, record)?;
+    tx.execute(INSERT_ENTRY, &entry.params(record)).await?;
+    Ok(entry.id)
 }
 
 /// The anchor of the last prune: where the stored chain starts.

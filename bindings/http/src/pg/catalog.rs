@@ -9,7 +9,12 @@ use deadpool_postgres::Pool;
 use tokio::sync::Notify;
 use tokio_postgres::Row;
 
-use super::{Filters, PUBLICATIONS, connection, lock_appends, params};
+use futures_util::future::try_join;
+
+use super::{
+    APPEND_LOCK, Filters, LOCK_APPENDS, PUBLICATIONS, cached, connection, lock_appends, params,
+};
+use crate::audit_ops::postgres;
 use crate::backend::CatalogStore;
 use crate::ops::StoreFuture;
 use crate::store::{AuditQuery, AuditRecord, PublishOutcome, StoreError, StoredVersion};
@@ -85,24 +90,36 @@ pub(super) async fn append_audit(
     tx: &deadpool_postgres::Transaction<'_>,
     record: &AuditRecord,
 ) -> Result<i64, StoreError> {
-    let id = crate::audit_ops::postgres::append(tx, record).await?;
-    super::dashboard::record_violations(tx, id, record.at, &record.ruleset, &record.violations)
-        .await?;
-    Ok(id)
+    // The lock and the head's read are sent together: the server reads the head once it has
+    // granted the lock, without waiting for this side in between.
+    let lock = tx.prepare_cached(LOCK_APPENDS).await?;
+    let head = tx.prepare_cached(postgres::NEXT_ENTRY).await?;
+    let (_, next) = try_join(tx.execute(&lock, &[&APPEND_LOCK]), tx.query_one(&head, &[])).await?;
+    let entry = postgres::Chained::next(&next, record)?;
+    cached::execute(tx, postgres::INSERT_ENTRY, &entry.params(record)).await?;
+    super::dashboard::record_violations(
+        tx,
+        entry.id,
+        record.at,
+        &record.ruleset,
+        &record.violations,
+    )
+    .await?;
+    Ok(entry.id)
 }
 
 impl CatalogStore for PgCatalog {
     fn versions(&self, after: i64) -> StoreFuture<'_, Vec<(i64, StoredVersion)>> {
         Box::pin(async move {
             let client = connection(&self.pool).await?;
-            let rows = client
-                .query(
-                    &format!(
-                        "SELECT {VERSION_COLUMNS} FROM ruleset_versions WHERE pos > $1 ORDER BY pos"
-                    ),
-                    &[&after],
-                )
-                .await?;
+            let rows = cached::query(
+                &client,
+                &format!(
+                    "SELECT {VERSION_COLUMNS} FROM ruleset_versions WHERE pos > $1 ORDER BY pos"
+                ),
+                &[&after],
+            )
+            .await?;
             rows.iter().map(version_row).collect()
         })
     }
@@ -199,7 +216,7 @@ impl CatalogStore for PgCatalog {
                     outcome FROM audit_log {condition} ORDER BY id LIMIT ${limit_at}"
             );
             let client = connection(&self.pool).await?;
-            let rows = client.query(&sql, &params(&values)).await?;
+            let rows = cached::query(&client, &sql, &params(&values)).await?;
             crate::store::audit_page_within(rows.iter().map(audit_row), max_bytes)
         })
     }

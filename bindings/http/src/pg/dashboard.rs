@@ -35,7 +35,8 @@ pub(super) async fn record_violations(
     violations: &[RecordedViolation],
 ) -> Result<(), StoreError> {
     for violation in violations {
-        tx.execute(
+        super::cached::execute(
+            tx,
             "INSERT INTO audit_violations (audit_id, at, ruleset, rule, severity)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
             &[

@@ -12,12 +12,15 @@
 //! - a publication notifies the channel [`PUBLICATIONS`]; the other replicas listen and load
 //!   the new version (see [`listen`]).
 //!
-//! Writes run in one transaction each on a pooled connection; every write is committed
-//! before its future completes. No TLS: the database is reached on loopback or a trusted
-//! network.
+//! Writes run in one transaction each on a pooled connection, except instance changes: those
+//! waiting together are committed in one transaction ([`group`]). Every write is committed
+//! before its future completes. Statements are prepared once per connection ([`cached`]). No
+//! TLS: the database is reached on loopback or a trusted network.
 
+mod cached;
 mod catalog;
 mod dashboard;
+mod group;
 mod ops;
 mod schema;
 mod version_events;
@@ -183,9 +186,11 @@ fn params(values: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
         .collect()
 }
 
-/// Takes [`APPEND_LOCK`] until the transaction ends.
+/// Takes [`APPEND_LOCK`] until the transaction ends (again, when it is held already).
 async fn lock_appends(tx: &deadpool_postgres::Transaction<'_>) -> Result<(), StoreError> {
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&APPEND_LOCK])
-        .await?;
+    cached::execute(tx, LOCK_APPENDS, &[&APPEND_LOCK]).await?;
     Ok(())
 }
+
+/// The statement that takes [`APPEND_LOCK`] (`$1`) until the transaction ends.
+const LOCK_APPENDS: &str = "SELECT pg_advisory_xact_lock($1)";

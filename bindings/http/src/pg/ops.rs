@@ -8,7 +8,8 @@ use deadpool_postgres::{Pool, Transaction};
 use tokio_postgres::Row;
 
 use super::catalog::append_audit;
-use super::{Filters, connection, lock_appends, params};
+use super::group::Committer;
+use super::{Filters, cached, connection, params};
 use crate::ops::{
     Change, Committed, Decision, Delegation, DelegationWrite, DelegationWritten, Delivery,
     DeliveryQuery, DeliveryStatus, DeliveryWrite, DeliveryWritten, DueTimer, Guard, HistoryEvent,
@@ -20,6 +21,8 @@ use crate::store::StoreError;
 /// The PostgreSQL [`OperationsStore`].
 pub struct PgOperations {
     pool: Pool,
+    /// Commits the changes, several in one transaction.
+    committer: Committer,
     /// Who this server is in the claims it takes (host, process and start time).
     replica: String,
 }
@@ -29,6 +32,7 @@ impl PgOperations {
     pub fn new(pool: Pool) -> PgOperations {
         let host = std::env::var("HOSTNAME").unwrap_or_default();
         PgOperations {
+            committer: Committer::start(pool.clone()),
             pool,
             replica: format!(
                 "{host}:{}:{}",
@@ -133,48 +137,205 @@ fn delegation_row(row: &Row) -> Result<Delegation, StoreError> {
 const DELEGATION_COLUMNS: &str =
     "id, delegator, delegate, role, starts_at, ends_at, created_at, revoked_at";
 
-/// Writes `change` in `tx` after checking its guard; a failed guard writes nothing.
-async fn write_change(tx: &Transaction<'_>, change: &Change) -> Result<Committed, StoreError> {
-    match change.guard {
-        Guard::Create => {
-            let Some(row) = &change.row else {
-                return Err(StoreError::Commit(
-                    "a new instance comes without its row".into(),
-                ));
-            };
-            if insert_instance(tx, row).await? == 0 {
-                return Ok(Committed::Exists);
-            }
+/// Puts the actions of `change` in the outbox, in their order; the caller holds the append
+/// lock, so positions follow the commit order.
+pub(super) async fn insert_outbox(tx: &Transaction<'_>, change: &Change) -> Result<(), StoreError> {
+    for action in &change.actions {
+        cached::execute(
+            tx,
+            "INSERT INTO outbox (seq, key, instance, event_seq, trigger, action, at)
+             VALUES (nextval('outbox_seqs'), $1, $2, $3, $4, $5, $6)
+             ON CONFLICT (key) DO NOTHING",
+            &[
+                &action.key,
+                &change.instance,
+                &change.history.seq,
+                &action.trigger,
+                &action.action,
+                &change.history.at,
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Checks the guard of `change` and writes its instance row; the answer when the guard fails.
+/// A guard that fails writes nothing.
+pub(super) async fn guard(
+    tx: &Transaction<'_>,
+    change: &Change,
+) -> Result<Option<Committed>, StoreError> {
+    match (change.guard, &change.row) {
+        (Guard::Create, None) => Err(StoreError::Commit(
+            "a new instance comes without its row".into(),
+        )),
+        (Guard::Create, Some(row)) => {
+            Ok((insert_instance(tx, row).await? == 0).then_some(Committed::Exists))
         }
-        Guard::Seq(expected) => {
-            let current = tx
-                .query_opt(
-                    "SELECT seq FROM instances WHERE id = $1 FOR UPDATE",
-                    &[&change.instance],
-                )
-                .await?
-                .map(|row| row.try_get::<_, i64>(0))
-                .transpose()?;
-            match current {
-                None => return Ok(Committed::Conflict { current_seq: None }),
-                Some(seq) if seq != expected => {
-                    return Ok(Committed::Conflict {
-                        current_seq: Some(seq),
-                    });
-                }
-                Some(_) => {}
+        // The row is written only while it has the seq the change was decided on; a
+        // concurrent writer of the instance is waited for, then its row is the one checked.
+        (Guard::Seq(expected), Some(row)) => {
+            if update_instance(tx, row, expected).await? == 1 {
+                return Ok(None);
             }
-            if let Some(row) = &change.row {
-                update_instance(tx, row).await?;
-            }
+            let current = cached::query_opt(
+                tx,
+                "SELECT seq FROM instances WHERE id = $1",
+                &[&change.instance],
+            )
+            .await?;
+            Ok(Some(Committed::Conflict {
+                current_seq: current.map(|row| row.try_get(0)).transpose()?,
+            }))
+        }
+        (Guard::Seq(expected), None) => {
+            let current = cached::query_opt(
+                tx,
+                "SELECT seq FROM instances WHERE id = $1 FOR UPDATE",
+                &[&change.instance],
+            )
+            .await?
+            .map(|row| row.try_get::<_, i64>(0))
+            .transpose()?;
+            Ok(match current {
+                Some(seq) if seq == expected => None,
+                current_seq => Some(Committed::Conflict { current_seq }),
+            })
         }
     }
-    let history_id = append_history(tx, &change.instance, &change.history).await?;
-    write_timers(tx, &change.instance, &change.timers).await?;
+}
+
+/// Inserts a new instance; 0 when one of its id exists.
+async fn insert_instance(tx: &Transaction<'_>, row: &Instance) -> Result<u64, StoreError> {
+    cached::execute(
+        tx,
+        "INSERT INTO instances (id, ruleset, version, hash, workflow, state, previous_state,
+            owner, due_at, input, seq, entered_at, created_at, created_by, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         ON CONFLICT (id) DO NOTHING",
+        &[
+            &row.id,
+            &row.ruleset,
+            &row.version,
+            &row.hash,
+            &row.workflow,
+            &row.state,
+            &row.previous_state,
+            &row.owner,
+            &row.due_at,
+            &row.input,
+            &row.seq,
+            &row.entered_at,
+            &row.created_at,
+            &row.created_by,
+            &row.updated_at,
+        ],
+    )
+    .await
+}
+
+/// Writes the instance's new row where its seq is still `expected`; 0 when it is not.
+async fn update_instance(
+    tx: &Transaction<'_>,
+    row: &Instance,
+    expected: i64,
+) -> Result<u64, StoreError> {
+    cached::execute(
+        tx,
+        "UPDATE instances SET state = $2, previous_state = $3, owner = $4, due_at = $5,
+            input = $6, seq = $7, entered_at = $8, updated_at = $9
+         WHERE id = $1 AND seq = $10",
+        &[
+            &row.id,
+            &row.state,
+            &row.previous_state,
+            &row.owner,
+            &row.due_at,
+            &row.input,
+            &row.seq,
+            &row.entered_at,
+            &row.updated_at,
+            &expected,
+        ],
+    )
+    .await
+}
+
+pub(super) async fn append_history(
+    tx: &Transaction<'_>,
+    instance: &str,
+    event: &HistoryEvent,
+) -> Result<i64, StoreError> {
+    let row = cached::query_one(
+        tx,
+        "INSERT INTO instance_history (instance, kind, name, seq, actor, actor_roles, at,
+            from_state, to_state, actions, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        &[
+            &instance,
+            &event.kind,
+            &event.name,
+            &event.seq,
+            &event.actor,
+            &event.actor_roles,
+            &event.at,
+            &event.from_state,
+            &event.to_state,
+            &event.actions,
+            &event.detail,
+        ],
+    )
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Cancels and arms the instance's timers in one statement; a re-armed timer is claimed
+/// afresh.
+pub(super) async fn write_timers(
+    tx: &Transaction<'_>,
+    instance: &str,
+    change: &TimerChange,
+) -> Result<(), StoreError> {
+    let (cancel_all, cancel, arm): (bool, &[String], &[Timer]) = match change {
+        TimerChange::Keep => return Ok(()),
+        TimerChange::Replace(timers) => (true, &[], timers),
+        TimerChange::Adjust { arm, cancel } => (false, cancel, arm),
+        TimerChange::Disarm(trigger) => (false, std::slice::from_ref(trigger), &[]),
+    };
+    // One row per trigger (the last one armed wins); the deletion spares the armed ones, so
+    // no row is written twice by the statement.
+    let mut armed: Vec<(&str, i64)> = Vec::with_capacity(arm.len());
+    for timer in arm {
+        armed.retain(|(trigger, _)| *trigger != timer.trigger);
+        armed.push((&timer.trigger, timer.due_at));
+    }
+    let triggers: Vec<&str> = armed.iter().map(|(trigger, _)| *trigger).collect();
+    let due: Vec<i64> = armed.iter().map(|(_, due)| *due).collect();
+    cached::execute(
+        tx,
+        "WITH cancelled AS (
+            DELETE FROM timers WHERE instance = $1
+                AND ($2::boolean OR trigger = ANY($3::text[])) AND trigger <> ALL($4::text[]))
+         INSERT INTO timers (instance, trigger, due_at)
+         SELECT $1::text, t.trigger, t.due_at FROM unnest($4::text[], $5::bigint[]) AS t(trigger, due_at)
+         ON CONFLICT (instance, trigger) DO UPDATE SET due_at = excluded.due_at,
+            claimed_by = NULL, claimed_until = NULL",
+        &[&instance, &cancel_all, &cancel, &triggers, &due],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The change's approval decision and waiting steps, in this order: the decision reads
+/// since when its step waited before the steps are replaced.
+pub(super) async fn write_approvals(
+    tx: &Transaction<'_>,
+    change: &Change,
+) -> Result<(), StoreError> {
     if let Some(decision) = &change.decision {
-        tx.execute(
-            // `waited_since`: when the step began to wait, read before the waiting steps
-            // are replaced below (lead times on the dashboard).
+        cached::execute(
+            tx,
             "INSERT INTO approval_decisions (instance, chain, step, person, role, decision, facts, at,
                 waited_since)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT since FROM pending_steps
@@ -198,187 +359,65 @@ async fn write_change(tx: &Transaction<'_>, change: &Change) -> Result<Committed
     if let Some(pending) = &change.pending {
         write_pending(tx, &change.instance, pending, change.history.at).await?;
     }
-    // The outbox and the audit log take their positions last, under the append lock.
-    if !change.actions.is_empty() {
-        lock_appends(tx).await?;
-        for action in &change.actions {
-            tx.execute(
-                "INSERT INTO outbox (seq, key, instance, event_seq, trigger, action, at)
-                 VALUES (nextval('outbox_seqs'), $1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (key) DO NOTHING",
-                &[
-                    &action.key,
-                    &change.instance,
-                    &change.history.seq,
-                    &action.trigger,
-                    &action.action,
-                    &change.history.at,
-                ],
-            )
-            .await?;
-        }
-    }
-    let audit_id = match &change.audit {
-        Some(record) => Some(append_audit(tx, record).await?),
-        None => None,
-    };
-    Ok(Committed::Done {
-        audit_id,
-        history_id,
-    })
-}
-
-/// Inserts a new instance; 0 when one of its id exists.
-async fn insert_instance(tx: &Transaction<'_>, row: &Instance) -> Result<u64, StoreError> {
-    Ok(tx
-        .execute(
-            "INSERT INTO instances (id, ruleset, version, hash, workflow, state, previous_state,
-                owner, due_at, input, seq, entered_at, created_at, created_by, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-             ON CONFLICT (id) DO NOTHING",
-            &[
-                &row.id,
-                &row.ruleset,
-                &row.version,
-                &row.hash,
-                &row.workflow,
-                &row.state,
-                &row.previous_state,
-                &row.owner,
-                &row.due_at,
-                &row.input,
-                &row.seq,
-                &row.entered_at,
-                &row.created_at,
-                &row.created_by,
-                &row.updated_at,
-            ],
-        )
-        .await?)
-}
-
-async fn update_instance(tx: &Transaction<'_>, row: &Instance) -> Result<(), StoreError> {
-    tx.execute(
-        "UPDATE instances SET state = $2, previous_state = $3, owner = $4, due_at = $5,
-            input = $6, seq = $7, entered_at = $8, updated_at = $9
-         WHERE id = $1",
-        &[
-            &row.id,
-            &row.state,
-            &row.previous_state,
-            &row.owner,
-            &row.due_at,
-            &row.input,
-            &row.seq,
-            &row.entered_at,
-            &row.updated_at,
-        ],
-    )
-    .await?;
     Ok(())
 }
 
-async fn append_history(
-    tx: &Transaction<'_>,
-    instance: &str,
-    event: &HistoryEvent,
-) -> Result<i64, StoreError> {
-    let row = tx
-        .query_one(
-            "INSERT INTO instance_history (instance, kind, name, seq, actor, actor_roles, at,
-                from_state, to_state, actions, detail)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-            &[
-                &instance,
-                &event.kind,
-                &event.name,
-                &event.seq,
-                &event.actor,
-                &event.actor_roles,
-                &event.at,
-                &event.from_state,
-                &event.to_state,
-                &event.actions,
-                &event.detail,
-            ],
-        )
-        .await?;
-    Ok(row.try_get(0)?)
-}
-
-async fn write_timers(
-    tx: &Transaction<'_>,
-    instance: &str,
-    change: &TimerChange,
-) -> Result<(), StoreError> {
-    let (cancel_all, cancel, arm): (bool, &[String], &[Timer]) = match change {
-        TimerChange::Keep => return Ok(()),
-        TimerChange::Replace(timers) => (true, &[], timers),
-        TimerChange::Adjust { arm, cancel } => (false, cancel, arm),
-        TimerChange::Disarm(trigger) => (false, std::slice::from_ref(trigger), &[]),
-    };
-    if cancel_all {
-        tx.execute("DELETE FROM timers WHERE instance = $1", &[&instance])
-            .await?;
-    }
-    for trigger in cancel {
-        tx.execute(
-            "DELETE FROM timers WHERE instance = $1 AND trigger = $2",
-            &[&instance, trigger],
-        )
-        .await?;
-    }
-    for timer in arm {
-        // A re-armed timer is claimed afresh.
-        tx.execute(
-            "INSERT INTO timers (instance, trigger, due_at) VALUES ($1, $2, $3)
-             ON CONFLICT (instance, trigger) DO UPDATE SET due_at = excluded.due_at,
-                claimed_by = NULL, claimed_until = NULL",
-            &[&instance, &timer.trigger, &timer.due_at],
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-/// Replaces the waiting steps of an instance; a step that already waited keeps its `since`.
+/// Replaces the waiting steps of an instance in one statement; a step that already waited
+/// keeps its `since`.
 async fn write_pending(
     tx: &Transaction<'_>,
     instance: &str,
     pending: &[PendingStep],
     at: i64,
 ) -> Result<(), StoreError> {
-    let mut chains = Vec::with_capacity(pending.len());
-    let mut steps = Vec::with_capacity(pending.len());
+    // One row per step (the last one wins), so no row is written twice by the statement.
+    let mut steps: Vec<&PendingStep> = Vec::with_capacity(pending.len());
     for step in pending {
-        tx.execute(
-            "INSERT INTO pending_steps (instance, chain, step, label, roles, status, facts,
-                granted_by, since)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-             ON CONFLICT (instance, chain, step) DO UPDATE SET
-                label = excluded.label, roles = excluded.roles, status = excluded.status,
-                facts = excluded.facts, granted_by = excluded.granted_by",
-            &[
-                &instance,
-                &step.chain,
-                &step.step,
-                &step.label,
-                &step.roles,
-                &step.status,
-                &step.facts,
-                &step.granted_by,
-                &at,
-            ],
-        )
-        .await?;
-        chains.push(step.chain.clone());
-        steps.push(step.step.clone());
+        steps.retain(|kept| (&kept.chain, &kept.step) != (&step.chain, &step.step));
+        steps.push(step);
     }
-    tx.execute(
-        "DELETE FROM pending_steps p WHERE p.instance = $1 AND NOT EXISTS (
-            SELECT 1 FROM unnest($2::text[], $3::text[]) AS k(chain, step)
-            WHERE k.chain = p.chain AND k.step = p.step)",
-        &[&instance, &chains, &steps],
+    let mut columns: [Vec<&str>; 7] = Default::default();
+    for step in &steps {
+        let values = [
+            &step.chain,
+            &step.step,
+            &step.label,
+            &step.roles,
+            &step.status,
+            &step.facts,
+            &step.granted_by,
+        ];
+        for (column, value) in columns.iter_mut().zip(values) {
+            column.push(value);
+        }
+    }
+    let [chains, names, labels, roles, statuses, facts, granted_by] = columns;
+    cached::execute(
+        tx,
+        "WITH gone AS (
+            DELETE FROM pending_steps p WHERE p.instance = $1 AND NOT EXISTS (
+                SELECT 1 FROM unnest($2::text[], $3::text[]) AS k(chain, step)
+                WHERE k.chain = p.chain AND k.step = p.step))
+         INSERT INTO pending_steps (instance, chain, step, label, roles, status, facts,
+            granted_by, since)
+         SELECT $1::text, s.chain, s.step, s.label, s.roles, s.status, s.facts, s.granted_by,
+            $9::bigint
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+            $8::text[]) AS s(chain, step, label, roles, status, facts, granted_by)
+         ON CONFLICT (instance, chain, step) DO UPDATE SET
+            label = excluded.label, roles = excluded.roles, status = excluded.status,
+            facts = excluded.facts, granted_by = excluded.granted_by",
+        &[
+            &instance,
+            &chains,
+            &names,
+            &labels,
+            &roles,
+            &statuses,
+            &facts,
+            &granted_by,
+            &at,
+        ],
     )
     .await?;
     Ok(())
@@ -546,7 +585,7 @@ impl PgOperations {
         read: fn(&Row) -> Result<T, StoreError>,
     ) -> Result<Vec<T>, StoreError> {
         let client = connection(&self.pool).await?;
-        let rows = client.query(sql, values).await?;
+        let rows = cached::query(&client, sql, values).await?;
         rows.iter().map(read).collect()
     }
 }
@@ -670,9 +709,9 @@ impl OperationsStore for PgOperations {
             let client = connection(&self.pool).await?;
             // One statement: the rows another replica holds are skipped; a claim of this
             // replica is renewed (a timer left for a later tick), one past its lease is taken.
-            let rows = client
-                .query(
-                    "UPDATE timers t SET claimed_by = $3, claimed_until = $4
+            let rows = cached::query(
+                &client,
+                "UPDATE timers t SET claimed_by = $3, claimed_until = $4
                      FROM (SELECT instance, trigger FROM timers
                            WHERE due_at <= $1
                              AND (claimed_until IS NULL OR claimed_until < $5 OR claimed_by = $3)
@@ -680,9 +719,9 @@ impl OperationsStore for PgOperations {
                            FOR UPDATE SKIP LOCKED) due
                      WHERE t.instance = due.instance AND t.trigger = due.trigger
                      RETURNING t.instance, t.trigger, t.due_at",
-                    &[&now, &i64::from(limit), &self.replica, &lease_until, &wall],
-                )
-                .await?;
+                &[&now, &i64::from(limit), &self.replica, &lease_until, &wall],
+            )
+            .await?;
             let mut due = rows
                 .iter()
                 .map(due_timer_row)
@@ -745,17 +784,7 @@ impl OperationsStore for PgOperations {
     }
 
     fn commit(&self, change: Change) -> StoreFuture<'_, Committed> {
-        Box::pin(async move {
-            let mut client = connection(&self.pool).await?;
-            let tx = client.transaction().await?;
-            let committed = write_change(&tx, &change).await?;
-            if matches!(committed, Committed::Done { .. }) {
-                tx.commit().await?;
-            } else {
-                tx.rollback().await?;
-            }
-            Ok(committed)
-        })
+        Box::pin(self.committer.commit(change))
     }
 
     fn delivery_cursor(&self, webhook: &str) -> StoreFuture<'_, i64> {
