@@ -50,47 +50,30 @@ fn starts_declaration(word: &str) -> bool {
 /// Refuses sources where brackets and `if`s (the only forms pest's parse recurses on) could
 /// nest deeper than [`MAX_DEPTH`]. An `if` counts until a `,`, a `=>`, the end of its bracket
 /// or the next declaration, an upper bound on how deep it nests.
+///
+/// Reads bytes: everything it looks for is ASCII, and the bytes of other characters are
+/// neither words nor brackets, as their characters are not.
 pub(crate) fn check_source(source: &str) -> Option<Diagnostic> {
     // One count of open `if`s per open bracket (the first for outside any bracket).
     let mut ifs: Vec<usize> = vec![0];
     let mut total_ifs = 0usize;
-    let mut in_string = false;
-    let mut in_comment = false;
-    let mut escaped = false;
-    let mut word_start: Option<usize> = None;
     let bytes = source.as_bytes();
-    for (offset, c) in source.char_indices() {
-        if in_comment {
-            in_comment = c != '\n';
-            continue;
-        }
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut offset = 0;
+    while let Some(&b) = bytes.get(offset) {
+        if is_word(b) {
+            let start = offset;
+            while bytes.get(offset).is_some_and(|&b| is_word(b)) {
+                offset += 1;
             }
-            continue;
-        }
-        let is_word = c.is_ascii_alphanumeric() || c == '_';
-        if is_word {
-            word_start.get_or_insert(offset);
-        }
-        let word_end = bytes
-            .get(offset + 1)
-            .is_none_or(|next| !(next.is_ascii_alphanumeric() || *next == b'_'));
-        if is_word && word_end {
-            let start = word_start.take().unwrap_or(offset);
-            let word = source.get(start..offset + 1).unwrap_or("");
+            let word = source.get(start..offset).unwrap_or("");
             if word == "if" {
                 if let Some(count) = ifs.last_mut() {
                     *count += 1;
                 }
                 total_ifs += 1;
                 if total_ifs + ifs.len() - 1 > MAX_DEPTH {
-                    return Some(too_deep(Span::new(start, offset + 1)));
+                    return Some(too_deep(Span::new(start, offset)));
                 }
             } else if ifs.len() == 1 && starts_declaration(word) {
                 total_ifs = 0;
@@ -98,28 +81,41 @@ pub(crate) fn check_source(source: &str) -> Option<Diagnostic> {
             }
             continue;
         }
-        if is_word {
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '/' if source.get(offset..).is_some_and(|s| s.starts_with("//")) => in_comment = true,
-            '(' | '[' | '{' => {
+        match b {
+            b'"' => {
+                // To the closing quote; a backslash escapes the byte after it.
+                offset += 1;
+                while let Some(&b) = bytes.get(offset) {
+                    match b {
+                        b'\\' => offset += 2,
+                        b'"' => break,
+                        _ => offset += 1,
+                    }
+                }
+            }
+            b'/' if bytes.get(offset + 1) == Some(&b'/') => {
+                // To the end of the line.
+                offset = bytes
+                    .get(offset..)
+                    .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+                    .map_or(bytes.len(), |at| offset + at);
+            }
+            b'(' | b'[' | b'{' => {
                 ifs.push(0);
                 if total_ifs + ifs.len() - 1 > MAX_DEPTH {
                     return Some(too_deep(Span::new(offset, offset + 1)));
                 }
             }
-            ')' | ']' | '}' if ifs.len() > 1 => {
+            b')' | b']' | b'}' if ifs.len() > 1 => {
                 total_ifs -= ifs.pop().unwrap_or(0);
             }
-            ',' => {
+            b',' => {
                 if let Some(count) = ifs.last_mut() {
                     total_ifs -= *count;
                     *count = 0;
                 }
             }
-            '=' if source.get(offset..).is_some_and(|s| s.starts_with("=>")) => {
+            b'=' if bytes.get(offset + 1) == Some(&b'>') => {
                 if let Some(count) = ifs.last_mut() {
                     total_ifs -= *count;
                     *count = 0;
@@ -127,45 +123,100 @@ pub(crate) fn check_source(source: &str) -> Option<Diagnostic> {
             }
             _ => {}
         }
+        offset += 1;
     }
     None
 }
 
-/// How many levels of the syntax tree one parse-tree node adds.
-fn levels(pair: &Pair<'_, Rule>) -> usize {
-    match pair.kind() {
-        Rule::expr | Rule::expr_no_in => pair
-            .clone()
-            .into_inner()
-            .filter(|p| {
-                matches!(
-                    p.kind(),
-                    Rule::implies
-                        | Rule::or
-                        | Rule::and
-                        | Rule::eq
-                        | Rule::ne
-                        | Rule::le
-                        | Rule::ge
-                        | Rule::lt
-                        | Rule::gt
-                        | Rule::in_op
-                        | Rule::contains
-                        | Rule::coalesce
-                        | Rule::add
-                        | Rule::sub
-                        | Rule::mul
-                        | Rule::div
-                        | Rule::not
-                        | Rule::neg
-                        | Rule::field_access
-                        | Rule::index
-                        | Rule::in_range
-                )
-            })
-            .count(),
+/// Whether a child of an `expr` node is an operator: a level of the syntax tree.
+fn is_operator(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::implies
+            | Rule::or
+            | Rule::and
+            | Rule::eq
+            | Rule::ne
+            | Rule::le
+            | Rule::ge
+            | Rule::lt
+            | Rule::gt
+            | Rule::in_op
+            | Rule::contains
+            | Rule::coalesce
+            | Rule::add
+            | Rule::sub
+            | Rule::mul
+            | Rule::div
+            | Rule::not
+            | Rule::neg
+            | Rule::field_access
+            | Rule::index
+            | Rule::in_range
+    )
+}
+
+fn is_expr(rule: Rule) -> bool {
+    matches!(rule, Rule::expr | Rule::expr_no_in)
+}
+
+/// The level a node of `rule` adds by itself (an `expr` adds one per operator child).
+fn own_level(rule: Rule) -> usize {
+    match rule {
         Rule::if_expr | Rule::match_expr | Rule::call | Rule::list | Rule::record | Rule::set => 1,
         _ => 0,
+    }
+}
+
+/// How many levels of the syntax tree one parse-tree node adds.
+fn levels(pair: &Pair<'_, Rule>) -> usize {
+    if is_expr(pair.kind()) {
+        pair.clone()
+            .into_inner()
+            .filter(|p| is_operator(p.kind()))
+            .count()
+    } else {
+        own_level(pair.kind())
+    }
+}
+
+/// The depth of the syntax tree measured over pest's tokens as they come (a node opens, its
+/// children open and close, it closes): the deepest sum of [`levels`] from the root to any
+/// node, as [`check_pairs`] measures it, in one pass and without a pair per node.
+#[derive(Default)]
+pub(crate) struct DepthMeter {
+    /// Per open node: its levels so far, the deepest of its closed children, whether it is an
+    /// `expr`.
+    open: Vec<(usize, usize, bool)>,
+    deepest: usize,
+}
+
+impl DepthMeter {
+    /// A node of `rule` opens.
+    pub(crate) fn open(&mut self, rule: Rule) {
+        if let Some((levels, _, true)) = self.open.last_mut() {
+            if is_operator(rule) {
+                *levels += 1;
+            }
+        }
+        self.open.push((own_level(rule), 0, is_expr(rule)));
+    }
+
+    /// The last node opened closes.
+    pub(crate) fn close(&mut self) {
+        let Some((levels, below, _)) = self.open.pop() else {
+            return;
+        };
+        let depth = levels + below;
+        match self.open.last_mut() {
+            Some((_, parent_below, _)) => *parent_below = (*parent_below).max(depth),
+            None => self.deepest = self.deepest.max(depth),
+        }
+    }
+
+    /// Whether some node nests deeper than [`MAX_DEPTH`] (then [`check_pairs`] says where).
+    pub(crate) fn too_deep(&self) -> bool {
+        self.deepest > MAX_DEPTH
     }
 }
 
