@@ -50,30 +50,47 @@ fn starts_declaration(word: &str) -> bool {
 /// Refuses sources where brackets and `if`s (the only forms pest's parse recurses on) could
 /// nest deeper than [`MAX_DEPTH`]. An `if` counts until a `,`, a `=>`, the end of its bracket
 /// or the next declaration, an upper bound on how deep it nests.
-///
-/// Reads bytes: everything it looks for is ASCII, and the bytes of other characters are
-/// neither words nor brackets, as their characters are not.
 pub(crate) fn check_source(source: &str) -> Option<Diagnostic> {
     // One count of open `if`s per open bracket (the first for outside any bracket).
     let mut ifs: Vec<usize> = vec![0];
     let mut total_ifs = 0usize;
+    let mut in_string = false;
+    let mut in_comment = false;
+    let mut escaped = false;
+    let mut word_start: Option<usize> = None;
     let bytes = source.as_bytes();
-    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let mut offset = 0;
-    while let Some(&b) = bytes.get(offset) {
-        if is_word(b) {
-            let start = offset;
-            while bytes.get(offset).is_some_and(|&b| is_word(b)) {
-                offset += 1;
+    for (offset, c) in source.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+            continue;
+        }
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
             }
-            let word = source.get(start..offset).unwrap_or("");
+            continue;
+        }
+        let is_word = c.is_ascii_alphanumeric() || c == '_';
+        if is_word {
+            word_start.get_or_insert(offset);
+        }
+        let word_end = bytes
+            .get(offset + 1)
+            .is_none_or(|next| !(next.is_ascii_alphanumeric() || *next == b'_'));
+        if is_word && word_end {
+            let start = word_start.take().unwrap_or(offset);
+            let word = source.get(start..offset + 1).unwrap_or("");
             if word == "if" {
                 if let Some(count) = ifs.last_mut() {
                     *count += 1;
                 }
                 total_ifs += 1;
                 if total_ifs + ifs.len() - 1 > MAX_DEPTH {
-                    return Some(too_deep(Span::new(start, offset)));
+                    return Some(too_deep(Span::new(start, offset + 1)));
                 }
             } else if ifs.len() == 1 && starts_declaration(word) {
                 total_ifs = 0;
@@ -81,41 +98,28 @@ pub(crate) fn check_source(source: &str) -> Option<Diagnostic> {
             }
             continue;
         }
-        match b {
-            b'"' => {
-                // To the closing quote; a backslash escapes the byte after it.
-                offset += 1;
-                while let Some(&b) = bytes.get(offset) {
-                    match b {
-                        b'\\' => offset += 2,
-                        b'"' => break,
-                        _ => offset += 1,
-                    }
-                }
-            }
-            b'/' if bytes.get(offset + 1) == Some(&b'/') => {
-                // To the end of the line.
-                offset = bytes
-                    .get(offset..)
-                    .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
-                    .map_or(bytes.len(), |at| offset + at);
-            }
-            b'(' | b'[' | b'{' => {
+        if is_word {
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '/' if source.get(offset..).is_some_and(|s| s.starts_with("//")) => in_comment = true,
+            '(' | '[' | '{' => {
                 ifs.push(0);
                 if total_ifs + ifs.len() - 1 > MAX_DEPTH {
                     return Some(too_deep(Span::new(offset, offset + 1)));
                 }
             }
-            b')' | b']' | b'}' if ifs.len() > 1 => {
+            ')' | ']' | '}' if ifs.len() > 1 => {
                 total_ifs -= ifs.pop().unwrap_or(0);
             }
-            b',' => {
+            ',' => {
                 if let Some(count) = ifs.last_mut() {
                     total_ifs -= *count;
                     *count = 0;
                 }
             }
-            b'=' if bytes.get(offset + 1) == Some(&b'>') => {
+            '=' if source.get(offset..).is_some_and(|s| s.starts_with("=>")) => {
                 if let Some(count) = ifs.last_mut() {
                     total_ifs -= *count;
                     *count = 0;
@@ -123,7 +127,6 @@ pub(crate) fn check_source(source: &str) -> Option<Diagnostic> {
             }
             _ => {}
         }
-        offset += 1;
     }
     None
 }

@@ -3,6 +3,8 @@
 //! tree builder and the depth check read every pair through [`Kind::kind`], so they see one
 //! tree whichever grammar produced it.
 
+use std::sync::LazyLock;
+
 use pest::iterators::Pair;
 
 use super::Rule;
@@ -19,9 +21,36 @@ impl Kind for Pair<'_, Rule> {
     }
 }
 
-/// `NAME` for a `fast_NAME` rule that produces nodes; every other rule is itself. A unit test
-/// checks this against the rules' names, so a rule added to the fast grammar cannot be missed.
+/// [`node_of`] for every rule, by the rule's index: the builder asks for every pair it reads.
+/// (`None` for the index of a rule `Rule::all_rules` leaves out.)
+static CANONICAL: LazyLock<Vec<Option<Rule>>> = LazyLock::new(|| {
+    let rules = Rule::all_rules();
+    let len = rules
+        .iter()
+        .map(|rule| *rule as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut table = vec![None; len];
+    for rule in rules {
+        if let Some(slot) = table.get_mut(*rule as usize) {
+            *slot = Some(node_of(*rule));
+        }
+    }
+    table
+});
+
+/// `NAME` for a `fast_NAME` rule that produces nodes; every other rule is itself.
+#[inline]
 pub(crate) fn canonical(rule: Rule) -> Rule {
+    match CANONICAL.get(rule as usize) {
+        Some(Some(node)) => *node,
+        _ => node_of(rule),
+    }
+}
+
+/// [`canonical`], by name. A unit test checks this against the rules' names, so a rule added to
+/// the fast grammar cannot be missed.
+fn node_of(rule: Rule) -> Rule {
     use Rule::*;
     match rule {
         fast_file => file,
@@ -124,6 +153,8 @@ mod tests {
             "fast_primary",
         ];
         for rule in Rule::all_rules() {
+            // The table by index says what the match by name says.
+            assert_eq!(canonical(*rule), node_of(*rule), "{rule:?}");
             let Some(base) = name(rule).strip_prefix("fast_").map(str::to_string) else {
                 assert_eq!(canonical(*rule), *rule, "{rule:?}");
                 continue;

@@ -221,8 +221,8 @@ fn code_len(text: &str) -> usize {
         let body = text.get(..end).unwrap_or("");
         let line_start = body.rfind('\n').map_or(0, |i| i + 1);
         let line = body.get(line_start..).unwrap_or("");
-        // Most nodes end in code: a quick search spares them the scan for strings.
-        if !line.contains("//") {
+        // Most nodes end in code: a quick look for a `/` spares them the scan for strings.
+        if !line.as_bytes().contains(&b'/') {
             return end;
         }
         match comment_start(line) {
