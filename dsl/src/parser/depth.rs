@@ -92,7 +92,8 @@ pub(crate) fn check_source(source: &str) -> Option<Diagnostic> {
                 if total_ifs + ifs.len() - 1 > MAX_DEPTH {
                     return Some(too_deep(Span::new(start, offset + 1)));
                 }
-            } else if ifs.len() == 1 && starts_declaration(word) {
+            } else if total_ifs > 0 && ifs.len() == 1 && starts_declaration(word) {
+                // (With no `if` open, the reset would change nothing.)
                 total_ifs = 0;
                 ifs = vec![0];
             }
