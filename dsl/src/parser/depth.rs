@@ -198,10 +198,10 @@ pub(crate) struct DepthMeter {
 impl DepthMeter {
     /// A node of `rule` opens.
     pub(crate) fn open(&mut self, rule: Rule) {
-        if let Some((levels, _, true)) = self.open.last_mut() {
-            if is_operator(rule) {
-                *levels += 1;
-            }
+        if let Some((levels, _, true)) = self.open.last_mut()
+            && is_operator(rule)
+        {
+            *levels += 1;
         }
         self.open.push((own_level(rule), 0, is_expr(rule)));
     }

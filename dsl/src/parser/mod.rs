@@ -97,10 +97,10 @@ fn parse_with(source: &str, tree_of: TreeOf) -> Result<Ruleset, Diagnostics> {
         )]));
     };
     let (comments, depth) = scan_tokens(&file, source);
-    if depth.too_deep() {
-        if let Some(diagnostic) = depth::check_pairs(file.clone()) {
-            return Err(Diagnostics(vec![diagnostic]));
-        }
+    if depth.too_deep()
+        && let Some(diagnostic) = depth::check_pairs(file.clone())
+    {
+        return Err(Diagnostics(vec![diagnostic]));
     }
     let builder = Builder {
         source,
