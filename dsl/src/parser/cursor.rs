@@ -6,7 +6,7 @@ use std::iter::Peekable;
 use pest::iterators::{Pair, Pairs};
 
 use super::kind::Kind;
-use super::{Rule, span_of};
+use super::{Rule, code_span, span_of};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::span::Span;
 
@@ -17,7 +17,8 @@ type Children<'i> = Peekable<std::iter::Filter<Pairs<'i, Rule>, fn(&Node<'i>) ->
 /// The meaningful children of one node.
 pub(crate) struct Cursor<'i> {
     children: Children<'i>,
-    parent: Span,
+    /// The node's text, for the span of an error (trimmed only then).
+    parent: pest::Span<'i>,
 }
 
 fn meaningful(pair: &Node<'_>) -> bool {
@@ -108,7 +109,7 @@ fn is_noise(rule: Rule) -> bool {
 
 impl<'i> Cursor<'i> {
     pub(crate) fn new(node: Node<'i>) -> Self {
-        let parent = span_of(&node);
+        let parent = node.as_span();
         let filter: fn(&Node<'i>) -> bool = meaningful;
         Cursor {
             children: node.into_inner().filter(filter).peekable(),
@@ -120,7 +121,7 @@ impl<'i> Cursor<'i> {
     pub(crate) fn next(&mut self) -> Result<Node<'i>, Diagnostic> {
         self.children
             .next()
-            .ok_or_else(|| malformed(self.parent, "is incomplete"))
+            .ok_or_else(|| malformed(code_span(self.parent), "is incomplete"))
     }
 
     /// The next child, which must be of `rule`.

@@ -92,7 +92,8 @@ pub(crate) fn check_source(source: &str) -> Option<Diagnostic> {
                 if total_ifs + ifs.len() - 1 > MAX_DEPTH {
                     return Some(too_deep(Span::new(start, offset + 1)));
                 }
-            } else if ifs.len() == 1 && starts_declaration(word) {
+            } else if total_ifs > 0 && ifs.len() == 1 && starts_declaration(word) {
+                // (With no `if` open, the reset would change nothing.)
                 total_ifs = 0;
                 ifs = vec![0];
             }
@@ -131,41 +132,95 @@ pub(crate) fn check_source(source: &str) -> Option<Diagnostic> {
     None
 }
 
-/// How many levels of the syntax tree one parse-tree node adds.
-fn levels(pair: &Pair<'_, Rule>) -> usize {
-    match pair.kind() {
-        Rule::expr | Rule::expr_no_in => pair
-            .clone()
-            .into_inner()
-            .filter(|p| {
-                matches!(
-                    p.kind(),
-                    Rule::implies
-                        | Rule::or
-                        | Rule::and
-                        | Rule::eq
-                        | Rule::ne
-                        | Rule::le
-                        | Rule::ge
-                        | Rule::lt
-                        | Rule::gt
-                        | Rule::in_op
-                        | Rule::contains
-                        | Rule::coalesce
-                        | Rule::add
-                        | Rule::sub
-                        | Rule::mul
-                        | Rule::div
-                        | Rule::not
-                        | Rule::neg
-                        | Rule::field_access
-                        | Rule::index
-                        | Rule::in_range
-                )
-            })
-            .count(),
+/// Whether a child of an `expr` node is an operator: a level of the syntax tree.
+fn is_operator(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::implies
+            | Rule::or
+            | Rule::and
+            | Rule::eq
+            | Rule::ne
+            | Rule::le
+            | Rule::ge
+            | Rule::lt
+            | Rule::gt
+            | Rule::in_op
+            | Rule::contains
+            | Rule::coalesce
+            | Rule::add
+            | Rule::sub
+            | Rule::mul
+            | Rule::div
+            | Rule::not
+            | Rule::neg
+            | Rule::field_access
+            | Rule::index
+            | Rule::in_range
+    )
+}
+
+fn is_expr(rule: Rule) -> bool {
+    matches!(rule, Rule::expr | Rule::expr_no_in)
+}
+
+/// The level a node of `rule` adds by itself (an `expr` adds one per operator child).
+fn own_level(rule: Rule) -> usize {
+    match rule {
         Rule::if_expr | Rule::match_expr | Rule::call | Rule::list | Rule::record | Rule::set => 1,
         _ => 0,
+    }
+}
+
+/// How many levels of the syntax tree one parse-tree node adds.
+fn levels(pair: &Pair<'_, Rule>) -> usize {
+    if is_expr(pair.kind()) {
+        pair.clone()
+            .into_inner()
+            .filter(|p| is_operator(p.kind()))
+            .count()
+    } else {
+        own_level(pair.kind())
+    }
+}
+
+/// The depth of the syntax tree measured over pest's tokens as they come (a node opens, its
+/// children open and close, it closes): the deepest sum of [`levels`] from the root to any
+/// node, as [`check_pairs`] measures it, in one pass and without a pair per node.
+#[derive(Default)]
+pub(crate) struct DepthMeter {
+    /// Per open node: its levels so far, the deepest of its closed children, whether it is an
+    /// `expr`.
+    open: Vec<(usize, usize, bool)>,
+    deepest: usize,
+}
+
+impl DepthMeter {
+    /// A node of `rule` opens.
+    pub(crate) fn open(&mut self, rule: Rule) {
+        if let Some((levels, _, true)) = self.open.last_mut()
+            && is_operator(rule)
+        {
+            *levels += 1;
+        }
+        self.open.push((own_level(rule), 0, is_expr(rule)));
+    }
+
+    /// The last node opened closes.
+    pub(crate) fn close(&mut self) {
+        let Some((levels, below, _)) = self.open.pop() else {
+            return;
+        };
+        let depth = levels + below;
+        match self.open.last_mut() {
+            Some((_, parent_below, _)) => *parent_below = (*parent_below).max(depth),
+            None => self.deepest = self.deepest.max(depth),
+        }
+    }
+
+    /// Whether some node nests deeper than [`MAX_DEPTH`] (then [`check_pairs`] says where).
+    pub(crate) fn too_deep(&self) -> bool {
+        self.deepest > MAX_DEPTH
     }
 }
 

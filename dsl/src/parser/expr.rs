@@ -41,6 +41,7 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
         .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left))
         .op(Op::prefix(Rule::neg))
         .op(Op::postfix(Rule::field_access)
+            | Op::postfix(Rule::fast_field_access)
             | Op::postfix(Rule::index)
             | Op::postfix(Rule::fast_index))
 });
@@ -67,6 +68,11 @@ fn binary_op(rule: Rule) -> Option<BinaryOp> {
     })
 }
 
+/// Whether an `expr` child is a prefix or an infix operator (the Pratt parser's part).
+fn is_prefix_or_infix(rule: Rule) -> bool {
+    matches!(rule, Rule::not | Rule::neg) || binary_op(rule).is_some()
+}
+
 fn boxed(kind: ExprKind, span: Span) -> Expr {
     Expr { kind, span }
 }
@@ -74,10 +80,25 @@ fn boxed(kind: ExprKind, span: Span) -> Expr {
 impl Builder<'_> {
     /// An `expr` node.
     pub(crate) fn expr(&self, node: Node<'_>) -> Result<Expr, Diagnostic> {
-        let parts: Vec<Node<'_>> = node
-            .into_inner()
-            .filter(|p| p.kind() != Rule::COMMENT)
-            .collect();
+        let whole = node.as_span();
+        let inner = node.into_inner();
+        // Most expressions are one operand with postfix operators (`a`, `quote.total`,
+        // `rates[k]`), which fold left to right as the Pratt parser would fold them.
+        if inner.clone().all(|p| !is_prefix_or_infix(p.kind())) {
+            let mut parts = inner.filter(|p| p.kind() != Rule::COMMENT);
+            let first = parts.next().ok_or_else(|| {
+                malformed(
+                    Span::new(whole.start(), whole.end()),
+                    "has an empty expression",
+                )
+            })?;
+            let mut value = self.primary(first)?;
+            for op in parts {
+                value = self.postfix(value, op)?;
+            }
+            return Ok(value);
+        }
+        let parts: Vec<Node<'_>> = inner.filter(|p| p.kind() != Rule::COMMENT).collect();
         PRATT
             .map_primary(|primary| self.primary(primary))
             .map_prefix(|op, operand| {

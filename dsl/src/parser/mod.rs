@@ -16,7 +16,9 @@ mod syntax_error;
 use std::cell::RefCell;
 
 use pest::Parser;
+use pest::Token;
 
+use depth::DepthMeter;
 use kind::Kind;
 
 use crate::ast::{Comment, Ruleset};
@@ -94,10 +96,12 @@ fn parse_with(source: &str, tree_of: TreeOf) -> Result<Ruleset, Diagnostics> {
             "the file is empty: a ruleset starts with `ruleset NAME version \"1.0.0\"`",
         )]));
     };
-    if let Some(diagnostic) = depth::check_pairs(file.clone()) {
+    let (comments, depth) = scan_tokens(&file, source);
+    if depth.too_deep()
+        && let Some(diagnostic) = depth::check_pairs(file.clone())
+    {
         return Err(Diagnostics(vec![diagnostic]));
     }
-    let comments = collect_comments(file.clone());
     let builder = Builder {
         source,
         errors: RefCell::new(Vec::new()),
@@ -150,23 +154,46 @@ fn full_parse_tree(source: &str) -> Result<pest::iterators::Pairs<'_, Rule>, Dia
         .map_err(|error| Diagnostics(vec![syntax_error::from_pest(&error, source)]))
 }
 
-/// Every comment token of the file, in source order.
-fn collect_comments(file: pest::iterators::Pair<'_, Rule>) -> Vec<Comment> {
-    file.into_inner()
-        .flatten()
-        .filter(|pair| pair.kind() == Rule::COMMENT)
-        .map(|pair| {
-            let text = pair.as_str();
-            let doc = text.starts_with("///") && !text.starts_with("////");
-            let prefix = if doc { "///" } else { "//" };
-            let body = text.strip_prefix(prefix).unwrap_or(text);
-            Comment {
-                text: body.trim_end().to_string(),
-                doc,
-                span: span_of(&pair),
+/// Every comment token of the file, in source order, and the depth of its syntax tree: one
+/// pass over pest's tokens, without a pair per node.
+fn scan_tokens(file: &pest::iterators::Pair<'_, Rule>, source: &str) -> (Vec<Comment>, DepthMeter) {
+    let mut comments = Vec::new();
+    let mut depth = DepthMeter::default();
+    let mut comment_start = 0;
+    for token in file.clone().tokens() {
+        match token {
+            Token::Start { rule, pos } => {
+                let rule = kind::canonical(rule);
+                if rule == Rule::COMMENT {
+                    comment_start = pos.pos();
+                }
+                depth.open(rule);
             }
-        })
-        .collect()
+            Token::End { rule, pos } => {
+                if rule == Rule::COMMENT {
+                    let span = Span::new(comment_start, pos.pos());
+                    comments.push(comment(
+                        source.get(span.start..span.end).unwrap_or(""),
+                        span,
+                    ));
+                }
+                depth.close();
+            }
+        }
+    }
+    (comments, depth)
+}
+
+/// A comment token's text (`// ...` or `/// ...`) as the formatter keeps it.
+fn comment(text: &str, span: Span) -> Comment {
+    let doc = text.starts_with("///") && !text.starts_with("////");
+    let prefix = if doc { "///" } else { "//" };
+    let body = text.strip_prefix(prefix).unwrap_or(text);
+    Comment {
+        text: body.trim_end().to_string(),
+        doc,
+        span,
+    }
 }
 
 /// The byte span of a parse-tree node.
@@ -179,6 +206,11 @@ pub(crate) fn span_of(pair: &pest::iterators::Pair<'_, Rule>) -> Span {
     if pair.kind() == Rule::COMMENT {
         return Span::new(span.start(), span.end());
     }
+    code_span(span)
+}
+
+/// The byte span of a node's text without its trailing blanks and comments (see [`span_of`]).
+pub(crate) fn code_span(span: pest::Span<'_>) -> Span {
     Span::new(span.start(), span.start() + code_len(span.as_str()))
 }
 
@@ -189,8 +221,8 @@ fn code_len(text: &str) -> usize {
         let body = text.get(..end).unwrap_or("");
         let line_start = body.rfind('\n').map_or(0, |i| i + 1);
         let line = body.get(line_start..).unwrap_or("");
-        // Most nodes end in code: a quick search spares them the scan for strings.
-        if !line.contains("//") {
+        // Most nodes end in code: a quick look for a `/` spares them the scan for strings.
+        if !line.as_bytes().contains(&b'/') {
             return end;
         }
         match comment_start(line) {
