@@ -1,11 +1,12 @@
 // Measures the dashboard's first paint with many instances: starts `ordo serve` (open, on a
 // fresh store), starts N instances of a three-state workflow through the API (spread over the
-// states), makes E audited evaluations of which two in three violate a rule (for the
-// violations chart), then loads `#/dashboard` in headless Chromium R times and reports, per
-// load, the browser's first contentful paint (the page shell), the moment the dashboard is in
-// the page (`body[data-ready=true]` with its tiles, the activity charts and the trends'
-// violations chart), and that moment after the next two animation frames (painted). Prints a
-// Markdown table with the median of each.
+// states; an urgent ticket is closed only once a lead has signed it off, so the approval
+// lead-times chart has data), makes E audited evaluations of which two in three violate a rule
+// (for the violations chart), then loads `#/dashboard` in headless Chromium R times and
+// reports, per load, the browser's first contentful paint (the page shell), the moment the
+// dashboard is in the page (`body[data-ready=true]` with its tiles, the activity charts and the
+// trends' approval lead-times and violations charts), and that moment after the next two
+// animation frames (painted). Prints a Markdown table with the median of each.
 //
 //   node dashboard-paint.mjs [INSTANCES=10000] [RUNS=5] [EVALUATIONS=300]
 //
@@ -28,11 +29,16 @@ const evaluations = Number(process.argv[4] ?? 300);
 const TICKETS = `ruleset tickets version "1.0.0"
 effective 2026-01-01
 
-roles agent
+roles agent, lead
 
 input {
   title: Text
   priority: Int in 1..5
+}
+
+/// An urgent ticket is closed only once a lead has signed it off.
+approval signoff {
+  step lead "Team lead" by lead when priority >= 4 facts priority
 }
 
 workflow ticket {
@@ -41,7 +47,7 @@ workflow ticket {
   state closed final
 
   transition take: open -> working by agent
-  transition close: working -> closed by agent
+  transition close: working -> closed by agent requires signoff
 }
 
 constraint low_priority_titled: priority > 1 or title != ""
@@ -73,26 +79,43 @@ async function post(base, route, body) {
 }
 
 const actor = { id: "amy", roles: ["agent"] };
+const lead = { id: "lee", roles: ["lead"] };
 
 async function seed(base) {
   await post(base, "/v1/rulesets", { source: TICKETS });
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      const id = `T-${i}`;
-      await post(base, "/v1/instances", { ruleset: "tickets", workflow: "ticket", id, input: { title: `Ticket ${i}`, priority: 1 + (i % 5) }, actor });
-      // A third stay open, a third are being worked on, a third are closed.
-      if (i % 3 >= 1) await post(base, `/v1/instances/${id}/apply`, { transition: "take", seq: 1, actor });
-      if (i % 3 === 2) await post(base, `/v1/instances/${id}/apply`, { transition: "close", seq: 2, actor });
-    }
+  // 16 requests at a time over the tickets, one pass after the other.
+  const pass = async (work) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < count) await work(next++);
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
   };
-  await Promise.all(Array.from({ length: 16 }, worker));
+  let grants = 0;
+  // A third stay open, a third are being worked on, a third are closed.
+  await pass(async (i) => {
+    const id = `T-${i}`;
+    await post(base, "/v1/instances", { ruleset: "tickets", workflow: "ticket", id, input: { title: `Ticket ${i}`, priority: 1 + (i % 5) }, actor });
+    if (i % 3 >= 1) await post(base, `/v1/instances/${id}/apply`, { transition: "take", seq: 1, actor });
+  });
+  // Closed once every ticket is in: an urgent one (priority 4 or 5) waited for its sign-off
+  // from its `take` until the lead's grant here, so the lead times spread over the seeding.
+  await pass(async (i) => {
+    if (i % 3 !== 2) return;
+    const id = `T-${i}`;
+    const urgent = 1 + (i % 5) >= 4;
+    if (urgent) {
+      await post(base, `/v1/instances/${id}/approvals/signoff/lead/grant`, { seq: 2, actor: lead });
+      grants++;
+    }
+    await post(base, `/v1/instances/${id}/apply`, { transition: "close", seq: 2, actor });
+  });
   // Audited evaluations: two in three violate a rule.
   for (let i = 0; i < evaluations; i++) {
     const input = { title: i % 3 === 0 ? `Ticket ${i}` : "", priority: i % 3 === 1 ? 5 : 1 };
     await post(base, "/v1/rulesets/tickets/evaluate", { input });
   }
+  return grants;
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
@@ -101,8 +124,8 @@ const dir = mkdtempSync(path.join(tmpdir(), "ordo-dashboard-paint-"));
 const server = await serve(dir);
 try {
   const seeded = performance.now();
-  await seed(server.base);
-  console.error(`seeded ${count} instances and ${evaluations} evaluations in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
+  const grants = await seed(server.base);
+  console.error(`seeded ${count} instances (${grants} sign-offs granted) and ${evaluations} evaluations in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"] });
   const rows = [];
@@ -111,7 +134,11 @@ try {
     // Noted in the page as it happens, not when the test polls for it.
     await context.addInitScript(() => {
       const watch = new MutationObserver(() => {
-        const drawn = document.querySelector(".tiles") && document.querySelector(".activity figure") && document.querySelector(".trends section.violations");
+        const drawn =
+          document.querySelector(".tiles") &&
+          document.querySelector(".activity figure") &&
+          document.querySelector(".trends section.leads figure.chart") &&
+          document.querySelector(".trends section.violations");
         if (document.body?.dataset.ready !== "true" || !drawn || window.dashboardReady) return;
         window.dashboardReady = performance.now();
         watch.disconnect();
@@ -128,6 +155,11 @@ try {
       painted: window.dashboardPainted,
       instances: Number(document.querySelector(".tiles .big")?.textContent),
       stacks: document.querySelectorAll(".trends rect.bar.stack").length,
+      // The decisions the lead-times table counts (one step: the sign-off).
+      decisions: Number(document.querySelector(".trends table.leads tbody td")?.textContent),
+      leadPoints: document.querySelectorAll(".trends section.leads circle.point").length,
+      leadMedian: document.querySelector(".trends table.leads tbody td:nth-of-type(2)")?.textContent,
+      leadP90: document.querySelector(".trends table.leads tbody td:nth-of-type(3)")?.textContent,
     }));
     rows.push(timing);
     console.error(`run ${run + 1}: ${JSON.stringify(timing)}`);
@@ -135,10 +167,10 @@ try {
   }
   await browser.close();
   const ms = (v) => `${Math.round(v)} ms`;
-  console.log(`| instances | evaluations | runs | first contentful paint | dashboard in the page | dashboard painted | instances counted |`);
-  console.log(`| ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
+  console.log(`| instances | sign-offs granted | evaluations | runs | first contentful paint | dashboard in the page | dashboard painted | instances counted | decisions charted |`);
+  console.log(`| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
   console.log(
-    `| ${count} | ${evaluations} | ${runs} | ${ms(median(rows.map((r) => r.fcp)))} | ${ms(median(rows.map((r) => r.ready)))} | ${ms(median(rows.map((r) => r.painted)))} | ${rows[0].instances} |`,
+    `| ${count} | ${grants} | ${evaluations} | ${runs} | ${ms(median(rows.map((r) => r.fcp)))} | ${ms(median(rows.map((r) => r.ready)))} | ${ms(median(rows.map((r) => r.painted)))} | ${rows[0].instances} | ${rows[0].decisions} |`,
   );
   console.log(`painted: ${rows.map((r) => Math.round(r.painted)).join(", ")} ms`);
 } finally {
