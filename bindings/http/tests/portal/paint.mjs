@@ -1,10 +1,11 @@
 // Measures a portal page's first paint with many instances: starts `ordo serve` (open, on a
 // fresh store), starts N instances of a three-state workflow through the API (spread over the
-// states), makes E audited evaluations of which two in three violate a rule (for the
+// states; an urgent ticket is closed only once a lead has signed it off, so the dashboard's
+// approval lead-times chart has data), makes E audited evaluations of which two in three violate a rule (for the
 // dashboard's violations chart; none for the board), then loads the page in headless Chromium
 // R times and reports, per load, the browser's first contentful paint (the page shell), the
 // moment the page is in the page (`body[data-ready=true]` with the page's parts: the board's
-// columns; the dashboard's tiles, activity charts and violations chart), and that moment after
+// columns; the dashboard's tiles, activity charts, approval lead-times and violations charts), and that moment after
 // the next two animation frames (painted). Prints a Markdown table with the median of each.
 //
 //   node paint.mjs board [INSTANCES=10000] [RUNS=5]
@@ -36,7 +37,7 @@ const PAGES = {
   },
   dashboard: {
     route: "#/dashboard",
-    drawn: [".tiles", ".activity figure", ".trends section.violations"],
+    drawn: [".tiles", ".activity figure", ".trends section.leads figure.chart", ".trends section.violations"],
     constraints: `
 constraint low_priority_titled: priority > 1 or title != ""
   else warning "A low priority ticket needs a title"
@@ -61,11 +62,16 @@ const evaluations = Number(process.argv[5] ?? measured.evaluations);
 const TICKETS = `ruleset tickets version "1.0.0"
 effective 2026-01-01
 
-roles agent
+roles agent, lead
 
 input {
   title: Text
   priority: Int in 1..5
+}
+
+/// An urgent ticket is closed only once a lead has signed it off.
+approval signoff {
+  step lead "Team lead" by lead when priority >= 4 facts priority
 }
 
 workflow ticket {
@@ -74,7 +80,7 @@ workflow ticket {
   state closed final
 
   transition take: open -> working by agent
-  transition close: working -> closed by agent
+  transition close: working -> closed by agent requires signoff
 }
 ${measured.constraints}`;
 
@@ -101,26 +107,43 @@ async function post(base, route, body) {
 }
 
 const actor = { id: "amy", roles: ["agent"] };
+const lead = { id: "lee", roles: ["lead"] };
 
+// Seeds the tickets and evaluations; returns the sign-offs granted.
 async function seed(base) {
   await post(base, "/v1/rulesets", { source: TICKETS });
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      const id = `T-${i}`;
-      await post(base, "/v1/instances", { ruleset: "tickets", workflow: "ticket", id, input: { title: `Ticket ${i}`, priority: 1 + (i % 5) }, actor });
-      // A third stay open, a third are being worked on, a third are closed.
-      if (i % 3 >= 1) await post(base, `/v1/instances/${id}/apply`, { transition: "take", seq: 1, actor });
-      if (i % 3 === 2) await post(base, `/v1/instances/${id}/apply`, { transition: "close", seq: 2, actor });
-    }
+  // 16 requests at a time over the tickets, one pass after the other.
+  const pass = async (work) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < count) await work(next++);
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
   };
-  await Promise.all(Array.from({ length: 16 }, worker));
+  // A third stay open, a third are being worked on, a third are closed.
+  await pass(async (i) => {
+    const id = `T-${i}`;
+    await post(base, "/v1/instances", { ruleset: "tickets", workflow: "ticket", id, input: { title: `Ticket ${i}`, priority: 1 + (i % 5) }, actor });
+    if (i % 3 >= 1) await post(base, `/v1/instances/${id}/apply`, { transition: "take", seq: 1, actor });
+  });
+  // Closed once every ticket is in: an urgent one (priority 4 or 5) waited for its sign-off
+  // from its `take` until the lead's grant here, so the lead times spread over the seeding.
+  let grants = 0;
+  await pass(async (i) => {
+    if (i % 3 !== 2) return;
+    const id = `T-${i}`;
+    if (1 + (i % 5) >= 4) {
+      await post(base, `/v1/instances/${id}/approvals/signoff/lead/grant`, { seq: 2, actor: lead });
+      grants++;
+    }
+    await post(base, `/v1/instances/${id}/apply`, { transition: "close", seq: 2, actor });
+  });
   // Audited evaluations: two in three violate a rule of the dashboard's tickets.
   for (let i = 0; i < evaluations; i++) {
     const input = { title: i % 3 === 0 ? `Ticket ${i}` : "", priority: i % 3 === 1 ? 5 : 1 };
     await post(base, "/v1/rulesets/tickets/evaluate", { input });
   }
+  return grants;
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
@@ -129,8 +152,8 @@ const dir = mkdtempSync(path.join(tmpdir(), `ordo-${name}-paint-`));
 const server = await serve(dir);
 try {
   const seeded = performance.now();
-  await seed(server.base);
-  console.error(`seeded ${count} instances and ${evaluations} evaluations in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
+  const grants = await seed(server.base);
+  console.error(`seeded ${count} instances (${grants} sign-offs granted) and ${evaluations} evaluations in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"] });
   const rows = [];
@@ -162,10 +185,10 @@ try {
   }
   await browser.close();
   const ms = (v) => `${Math.round(v)} ms`;
-  console.log(`| instances | evaluations | runs | first contentful paint | ${name} in the page | ${name} painted | ${measured.counted} |`);
-  console.log(`| ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
+  console.log(`| instances | sign-offs granted | evaluations | runs | first contentful paint | ${name} in the page | ${name} painted | ${measured.counted} |`);
+  console.log(`| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
   console.log(
-    `| ${count} | ${evaluations} | ${runs} | ${ms(median(rows.map((r) => r.fcp)))} | ${ms(median(rows.map((r) => r.ready)))} | ${ms(median(rows.map((r) => r.painted)))} | ${rows[0].counted} |`,
+    `| ${count} | ${grants} | ${evaluations} | ${runs} | ${ms(median(rows.map((r) => r.fcp)))} | ${ms(median(rows.map((r) => r.ready)))} | ${ms(median(rows.map((r) => r.painted)))} | ${rows[0].counted} |`,
   );
   console.log(`painted: ${rows.map((r) => Math.round(r.painted)).join(", ")} ms`);
 } finally {

@@ -1,16 +1,19 @@
 // The portal in real headless Chromium against a real `ordo serve` on loopback: people sign in
 // with their tokens and see what their roles allow; an incoming document is sent to review,
 // corrected, accepted and booked; an order's approval steps are granted and rejected by two
-// people; the audit log shows the correction; two versions are compared on the rules page.
+// people; the audit log shows the correction and the hash chain's status (intact, then broken
+// where a row of the store file was changed); two versions are compared on the rules page.
 // axe-core checks every page for serious accessibility violations. Screenshots go to
 // target/portal-screenshots/.
 //
 // Needs the `ordo` binary (ORDO_BIN, default target/debug/ordo) and Debian's chromium
-// (CHROMIUM, default /usr/bin/chromium); scripts/test-portal provides both.
+// (CHROMIUM, default /usr/bin/chromium); scripts/test-portal provides both, and the `sqlite3`
+// command that changes a row of the store for the broken chain (skipped without it unless
+// ORDO_BROWSER_TEST=required).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -133,6 +136,25 @@ async function seed(base) {
     sales_rep: "ana",
   });
 }
+
+/** Every entry of the audit log, oldest first, read page by page as the auditor. */
+async function auditEntries(base) {
+  const entries = [];
+  let cursor;
+  do {
+    const page = await api(base, "auditor", "GET", `/v1/audit?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    entries.push(...page.entries);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return entries;
+}
+
+/** Runs `sql` on the SQLite store file `db` beside the running server; returns its output. */
+function sqlite(db, sql) {
+  return execFileSync("sqlite3", ["-bail", "-cmd", ".timeout 10000", db], { input: sql, encoding: "utf8" });
+}
+
+const noSqlite = spawnSync("sqlite3", ["-version"]).error ? "no sqlite3 command" : null;
 
 const skip = (() => {
   try {
@@ -461,6 +483,64 @@ test("the portal in headless Chromium", { skip: process.env.ORDO_BROWSER_TEST !=
       assert.match(await page.locator(".playground-result").textContent(), /needs_review/);
       await axe(page, "rules");
       await shot(page, "rules");
+      await page.context().close();
+    });
+
+    /** The audit page's line on the hash chain, once checked. */
+    const chainLine = async (page) => {
+      await page.waitForFunction(() => {
+        const line = document.querySelector("p.chain[role='status']")?.textContent ?? "";
+        return line && !line.startsWith("Checking");
+      });
+      return page.locator("p.chain").textContent();
+    };
+
+    await t.test("the audit page says the hash chain is intact, with every entry checked", async () => {
+      const page = await signIn("auditor");
+      await go(page, "#/audit", "table.audit");
+      const line = await chainLine(page);
+      const entries = await auditEntries(server.base);
+      // The day's writes are all there, the reviewer's correction among them.
+      assert.ok(entries.some((e) => e.caller === "rita-laptop" && e.operation === "instance.update"), JSON.stringify(entries.map((e) => e.operation)));
+      assert.equal(line, `Audit chain intact: ${entries.length} entries checked.`);
+      const report = await api(server.base, "auditor", "GET", "/v1/audit/verify");
+      assert.equal(report.status, "intact");
+      assert.equal(report.checked, entries.length);
+      assert.equal(report.head.id, entries.at(-1).id);
+      await page.context().close();
+    });
+
+    await t.test("a changed row of the store breaks the chain at that entry", { skip: process.env.ORDO_BROWSER_TEST !== "required" && noSqlite }, async () => {
+      assert.equal(noSqlite, null, noSqlite ?? "");
+      const page = await signIn("auditor");
+      await go(page, "#/audit", "table.audit");
+      assert.match(await chainLine(page), /^Audit chain intact/);
+      // Someone with the file rewrites the reviewer's correction of D-1 (the append-only
+      // trigger dropped and put back around the change, as a careful forger would).
+      const entries = await auditEntries(server.base);
+      const at = entries.findIndex((e) => e.caller === "rita-laptop" && e.operation === "instance.update");
+      assert.ok(at >= 0, "the correction's entry");
+      const forged = entries[at].id;
+      const changed = sqlite(
+        path.join(dir, "ordo.db"),
+        `BEGIN IMMEDIATE;
+DROP TRIGGER audit_log_append_only;
+UPDATE audit_log SET request = replace(request, '1108.00', '1180.00') WHERE id = ${forged} AND instr(request, '1108.00') > 0;
+SELECT changes();
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+COMMIT;
+`,
+      );
+      assert.equal(changed.trim(), "1");
+      await go(page, "#/audit", "table.audit");
+      // Entries up to the changed one are checked; the page says which and why.
+      assert.equal(await chainLine(page), `Audit chain BROKEN at entry ${forged}: its fields do not hash to its entry_hash (it was changed) (${at + 1} entries checked).`);
+      const report = await api(server.base, "auditor", "GET", "/v1/audit/verify");
+      assert.equal(report.status, "broken");
+      assert.deepEqual([report.first_break.id, report.first_break.reason, report.checked], [forged, "hash_mismatch", at + 1]);
+      await axe(page, "audit-broken");
+      await shot(page, "audit-chain-broken");
       await page.context().close();
     });
 
