@@ -1,3 +1,13 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss,
+    reason = "a measurement whose setup fails must stop loudly; it shares the tests' helpers"
+)]
 //! Scheduler lag with many pending timers: how long after their due time the scheduler of
 //! `ordo serve` fires timers, when many more are armed but not yet due.
 //!
@@ -16,7 +26,6 @@
 //! SQLite by default; with `ORDO_TEST_STORE=postgres` and `ORDO_TEST_POSTGRES=postgres://...`
 //! on a fresh database of that server. Not a criterion benchmark: one long run, printed.
 
-#[allow(dead_code)]
 #[path = "../tests/common/mod.rs"]
 mod common;
 

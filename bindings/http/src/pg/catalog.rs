@@ -96,6 +96,16 @@ pub(super) async fn append_audit(
     let head = tx.prepare_cached(postgres::NEXT_ENTRY).await?;
     let (_, next) = try_join(tx.execute(&lock, &[&APPEND_LOCK]), tx.query_one(&head, &[])).await?;
     let entry = postgres::Chained::next(&next, record)?;
+    insert_entry(tx, &entry, record).await?;
+    Ok(entry.id)
+}
+
+/// Inserts a chained audit entry and the violations its evaluation recorded for the dashboard.
+pub(super) async fn insert_entry(
+    tx: &deadpool_postgres::Transaction<'_>,
+    entry: &postgres::Chained,
+    record: &AuditRecord,
+) -> Result<(), StoreError> {
     cached::execute(tx, postgres::INSERT_ENTRY, &entry.params(record)).await?;
     super::dashboard::record_violations(
         tx,
@@ -104,8 +114,7 @@ pub(super) async fn append_audit(
         &record.ruleset,
         &record.violations,
     )
-    .await?;
-    Ok(entry.id)
+    .await
 }
 
 impl CatalogStore for PgCatalog {

@@ -22,9 +22,10 @@ use deadpool_postgres::{Pool, Transaction};
 use futures_util::future::{poll_fn, try_join, try_join3};
 use tokio::sync::{mpsc, oneshot};
 
+use super::catalog::insert_entry;
 use super::ops::{append_history, guard, insert_outbox, write_approvals, write_timers};
-use super::{APPEND_LOCK, LOCK_APPENDS, cached, connection};
-use crate::audit_ops::postgres::{Chained, INSERT_ENTRY, NEXT_ENTRIES};
+use super::{APPEND_LOCK, LOCK_APPENDS, connection};
+use crate::audit_ops::postgres::{Chained, NEXT_ENTRIES};
 use crate::ops::{Change, Committed};
 use crate::store::StoreError;
 
@@ -182,17 +183,7 @@ async fn write_batch(
         in_order(
             entries
                 .iter()
-                .map(|(entry, record)| async move {
-                    cached::execute(tx, INSERT_ENTRY, &entry.params(record)).await?;
-                    super::dashboard::record_violations(
-                        tx,
-                        entry.id,
-                        record.at,
-                        &record.ruleset,
-                        &record.violations,
-                    )
-                    .await
-                })
+                .map(|(entry, record)| insert_entry(tx, entry, record))
                 .collect(),
         )
         .await?;
