@@ -25,20 +25,7 @@ fn order(channel: &str, discount: &str) -> Json {
 
 /// Starts and submits an order: its manager and finance steps begin to wait.
 fn submit(ana: &Client, id: &str) {
-    ok(
-        &ana.post(
-            "/v1/instances",
-            &json!({"ruleset": "orders", "workflow": "order", "input": order("contract", "0.12"), "id": id}),
-        ),
-        201,
-    );
-    ok(
-        &ana.post(
-            &format!("/v1/instances/{id}/apply"),
-            &json!({"transition": "submit", "seq": 1}),
-        ),
-        200,
-    );
+    start_submitted_order(ana, "orders", id, &order("contract", "0.12"));
 }
 
 fn decide(client: &Client, id: &str, step: &str, decision: &str) {

@@ -20,20 +20,7 @@ fn start_order(ana: &Client, id: &str) {
         "po_number": "PO-7", "customer": {"name": "Hotel Adler", "country": "AT"},
         "sales_rep": "ana"
     });
-    ok(
-        &ana.post(
-            "/v1/instances",
-            &json!({"ruleset": "orders", "workflow": "order", "input": input, "id": id}),
-        ),
-        201,
-    );
-    ok(
-        &ana.post(
-            &format!("/v1/instances/{id}/apply"),
-            &json!({"transition": "submit", "seq": 1}),
-        ),
-        200,
-    );
+    start_submitted_order(ana, "orders", id, &input);
 }
 
 #[test]

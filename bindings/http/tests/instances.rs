@@ -709,20 +709,7 @@ fn simultaneous_grants_both_count() {
     input["quantity"] = json!(25);
     for n in 0..8 {
         let id = format!("SO-{n}");
-        ok(
-            &ana.post(
-                "/v1/instances",
-                &json!({"ruleset": "orders", "workflow": "order", "input": input, "id": id}),
-            ),
-            201,
-        );
-        ok(
-            &ana.post(
-                &format!("/v1/instances/{id}/apply"),
-                &json!({"transition": "submit", "seq": 1}),
-            ),
-            200,
-        );
+        start_submitted_order(&ana, "orders", &id, &input);
         // The manager's step comes first in the chain.
         let manager = ok(
             &server.client(Some(BEN)).post(

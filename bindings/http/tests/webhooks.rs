@@ -449,20 +449,7 @@ fn deliveries_page_across_webhooks_and_hold_to_a_tokens_rulesets() {
         ("orders", "SO-1"),
         ("orders_eu", "EU-2"),
     ] {
-        ok(
-            &ana.post(
-                "/v1/instances",
-                &json!({"ruleset": ruleset, "workflow": "order", "input": input, "id": id}),
-            ),
-            201,
-        );
-        ok(
-            &ana.post(
-                &format!("/v1/instances/{id}/apply"),
-                &json!({"transition": "submit", "seq": 1}),
-            ),
-            200,
-        );
+        start_submitted_order(&ana, ruleset, id, &input);
     }
     let actions = outbox_keys(&server).len();
     assert!(actions >= 3);

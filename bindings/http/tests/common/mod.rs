@@ -760,6 +760,25 @@ pub fn ops_server(tag: &str) -> TestServer {
     TestServer::run(config, dir)
 }
 
+/// Starts an instance `id` of `ruleset`'s `order` workflow with `input` and submits it, as
+/// `client`: its approval steps begin to wait.
+pub fn start_submitted_order(client: &Client, ruleset: &str, id: &str, input: &Json) {
+    ok(
+        &client.post(
+            "/v1/instances",
+            &serde_json::json!({"ruleset": ruleset, "workflow": "order", "input": input, "id": id}),
+        ),
+        201,
+    );
+    ok(
+        &client.post(
+            &format!("/v1/instances/{id}/apply"),
+            &serde_json::json!({"transition": "submit", "seq": 1}),
+        ),
+        200,
+    );
+}
+
 /// The body of an answer of `status`.
 #[track_caller]
 pub fn ok(answer: &Answer, status: u16) -> Json {
