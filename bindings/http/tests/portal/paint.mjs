@@ -13,11 +13,12 @@
 //
 // Needs ORDO_BIN (default target/debug/ordo) and Debian's chromium (CHROMIUM).
 
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+
+import { serveOrdo } from "./serve.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../../../..");
@@ -84,20 +85,8 @@ workflow ticket {
 }
 ${measured.constraints}`;
 
-async function serve(dir) {
-  const child = spawn(ordoBin, ["serve", "--addr", "127.0.0.1:0", "--db", path.join(dir, "ordo.db"), "--log", "warn"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const base = await new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const found = out.match(/listening on (http:\/\/\S+)/);
-      if (found) resolve(found[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`ordo serve exited with ${code}`)));
-  });
-  return { base, stop: () => new Promise((resolve) => (child.on("exit", resolve), child.kill("SIGTERM"))) };
+function serve(dir) {
+  return serveOrdo(ordoBin, ["--db", path.join(dir, "ordo.db")]);
 }
 
 async function post(base, route, body) {

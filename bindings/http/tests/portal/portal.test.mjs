@@ -13,12 +13,14 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+
+import { serveOrdo } from "./serve.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../../../..");
@@ -72,28 +74,7 @@ workflow callback {
 /** Starts `ordo serve` on a free loopback port; resolves to `{base, stop}`. */
 async function startServer(dir) {
   writeFileSync(path.join(dir, "tokens.toml"), tokensFile());
-  const child = spawn(
-    ordoBin,
-    ["serve", "--addr", "127.0.0.1:0", "--db", path.join(dir, "ordo.db"), "--tokens", path.join(dir, "tokens.toml"), "--log", "warn"],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const base = await new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const found = out.match(/listening on (http:\/\/\S+)/);
-      if (found) resolve(found[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`ordo serve exited with ${code}`)));
-  });
-  return {
-    base,
-    stop: () =>
-      new Promise((resolve) => {
-        child.on("exit", resolve);
-        child.kill("SIGTERM");
-      }),
-  };
+  return serveOrdo(ordoBin, ["--db", path.join(dir, "ordo.db"), "--tokens", path.join(dir, "tokens.toml")]);
 }
 
 async function api(base, who, method, route, body) {
