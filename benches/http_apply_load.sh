@@ -115,10 +115,7 @@ PY
 wrk_run "apply store=$STORE instances=$INSTANCES" "$WORK/apply.lua" /v1/instances "$CONNECTIONS" 1 "$DURATION"
 stop_server
 
-case "$DB" in
-  postgres://*) events="$(psql -qtA "$DB" -c "select count(*) from instance_history where kind = 'apply'")" ;;
-  *) events="$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"select count(*) from instance_history where kind = 'apply'\").fetchone()[0])" "$DB")" ;;
-esac
+events="$(store_count "$DB" "select count(*) from instance_history where kind = 'apply'")"
 rows="$(audit_rows "$DB")"
 echo "transition events: $events, audit rows: $rows (wrk counted $LAST_TOTAL answered requests)"
 if [ "$events" -lt "$LAST_TOTAL" ]; then echo "error: answered transitions are missing from the store" >&2; exit 1; fi

@@ -63,10 +63,13 @@ wrk_run() {
   echo "RESULT $label requests=$LAST_TOTAL rps=$rps p50=$p50 p99=$p99 (connections=$connections threads=$threads duration=${seconds}s${SERVE_ARGS:+ serve: $SERVE_ARGS})"
 }
 
-# audit_rows DB: the rows of the audit log in the SQLite file or PostgreSQL database DB.
-audit_rows() {
+# store_count DB SQL: the one number SQL selects from the SQLite file or PostgreSQL database DB.
+store_count() {
   case "$1" in
-    postgres://*) psql -qtA "$1" -c 'select count(*) from audit_log' ;;
-    *) python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from audit_log').fetchone()[0])" "$1" ;;
+    postgres://*) psql -qtA "$1" -c "$2" ;;
+    *) python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$1" "$2" ;;
   esac
 }
+
+# audit_rows DB: the rows of the audit log in DB.
+audit_rows() { store_count "$1" 'select count(*) from audit_log'; }
