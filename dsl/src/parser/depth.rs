@@ -2,9 +2,11 @@
 //! stage runs, so that neither pest, the tree builder, the compiler, the evaluator, the
 //! formatter, the canonical form nor lint can exhaust the stack.
 //!
-//! Two cheap iterative passes: [`check_source`] bounds what pest recurses on (brackets and
-//! `if`s) before pest runs; [`check_pairs`] then measures the depth of the syntax tree the
-//! builder will produce (every operator, `if`, `match`, call, list, record and set is a level) over pest's pairs, with an explicit stack.
+//! Two cheap iterative passes: [`super::nesting::check_source`] bounds what pest recurses on
+//! (brackets, `if`s, `match`es, `List<`/`Set<` types and string interpolations) before pest
+//! runs; [`check_pairs`] then measures the depth of the syntax tree the builder will produce
+//! (every operator, `if`, `match`, call, list, record, set and string interpolation is a
+//! level) over pest's pairs, with an explicit stack.
 
 use pest::iterators::Pair;
 
@@ -15,121 +17,14 @@ use crate::span::Span;
 
 const HINT: &str = "split the expression into named `let` values";
 
-fn too_deep(span: Span) -> Diagnostic {
+/// The diagnostic for a source that nests past [`MAX_DEPTH`] at `span`.
+pub(crate) fn too_deep(span: Span) -> Diagnostic {
     Diagnostic::new(
         DiagnosticKind::Syntax,
         span,
         format!("expressions nest more than {MAX_DEPTH} levels deep"),
     )
     .with_hint(HINT)
-}
-
-/// The reserved words that start a declaration: an `if` chain never runs past one.
-fn starts_declaration(word: &str) -> bool {
-    matches!(
-        word,
-        "ruleset"
-            | "enum"
-            | "input"
-            | "table"
-            | "bands"
-            | "decision"
-            | "let"
-            | "output"
-            | "constraint"
-            | "approval"
-            | "workflow"
-            | "trigger"
-            | "test"
-            | "fn"
-            | "type"
-            | "price"
-    )
-}
-
-/// Refuses sources where brackets and `if`s (the only forms pest's parse recurses on) could
-/// nest deeper than [`MAX_DEPTH`]. An `if` counts until a `,`, a `=>`, the end of its bracket
-/// or the next declaration, an upper bound on how deep it nests.
-pub(crate) fn check_source(source: &str) -> Option<Diagnostic> {
-    // One count of open `if`s per open bracket (the first for outside any bracket).
-    let mut ifs: Vec<usize> = vec![0];
-    let mut total_ifs = 0usize;
-    let mut in_string = false;
-    let mut in_comment = false;
-    let mut escaped = false;
-    let mut word_start: Option<usize> = None;
-    let bytes = source.as_bytes();
-    for (offset, c) in source.char_indices() {
-        if in_comment {
-            in_comment = c != '\n';
-            continue;
-        }
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-            continue;
-        }
-        let is_word = c.is_ascii_alphanumeric() || c == '_';
-        if is_word {
-            word_start.get_or_insert(offset);
-        }
-        let word_end = bytes
-            .get(offset + 1)
-            .is_none_or(|next| !(next.is_ascii_alphanumeric() || *next == b'_'));
-        if is_word && word_end {
-            let start = word_start.take().unwrap_or(offset);
-            let word = source.get(start..offset + 1).unwrap_or("");
-            if word == "if" {
-                if let Some(count) = ifs.last_mut() {
-                    *count += 1;
-                }
-                total_ifs += 1;
-                if total_ifs + ifs.len() - 1 > MAX_DEPTH {
-                    return Some(too_deep(Span::new(start, offset + 1)));
-                }
-            } else if total_ifs > 0 && ifs.len() == 1 && starts_declaration(word) {
-                // (With no `if` open, the reset would change nothing.)
-                total_ifs = 0;
-                ifs = vec![0];
-            }
-            continue;
-        }
-        if is_word {
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '/' if source.get(offset..).is_some_and(|s| s.starts_with("//")) => in_comment = true,
-            '(' | '[' | '{' => {
-                ifs.push(0);
-                if total_ifs + ifs.len() - 1 > MAX_DEPTH {
-                    return Some(too_deep(Span::new(offset, offset + 1)));
-                }
-            }
-            ')' | ']' | '}' if ifs.len() > 1 => {
-                total_ifs -= ifs.pop().unwrap_or(0);
-            }
-            ',' => {
-                if let Some(count) = ifs.last_mut() {
-                    total_ifs -= *count;
-                    *count = 0;
-                }
-            }
-            '=' if source.get(offset..).is_some_and(|s| s.starts_with("=>")) => {
-                if let Some(count) = ifs.last_mut() {
-                    total_ifs -= *count;
-                    *count = 0;
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 /// Whether a child of an `expr` node is an operator: a level of the syntax tree.
@@ -167,7 +62,13 @@ fn is_expr(rule: Rule) -> bool {
 /// The level a node of `rule` adds by itself (an `expr` adds one per operator child).
 fn own_level(rule: Rule) -> usize {
     match rule {
-        Rule::if_expr | Rule::match_expr | Rule::call | Rule::list | Rule::record | Rule::set => 1,
+        Rule::if_expr
+        | Rule::match_expr
+        | Rule::call
+        | Rule::list
+        | Rule::record
+        | Rule::set
+        | Rule::interpolation => 1,
         _ => 0,
     }
 }

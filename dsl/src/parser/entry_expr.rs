@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use pest::Parser;
 
 use super::kind::Kind;
-use super::{Builder, OrdoParser, Rule, depth, syntax_error};
+use super::{Builder, OrdoParser, Rule, depth, nesting, syntax_error};
 use crate::ast::Expr;
 use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
 use crate::span::Span;
@@ -13,7 +13,7 @@ use crate::span::Span;
 /// Parses a single expression (`quote.total * 2`, `volume_rate`); spans are offsets into
 /// `source`. Anything after the expression is a syntax error.
 pub fn parse_expression(source: &str) -> Result<Expr, Diagnostics> {
-    if let Some(diagnostic) = depth::check_source(source) {
+    if let Some(diagnostic) = nesting::check_source(source) {
         return Err(Diagnostics(vec![diagnostic]));
     }
     let mut pairs = OrdoParser::parse(Rule::expression_input, source)

@@ -11,6 +11,7 @@ mod depth;
 mod entry_expr;
 mod expr;
 mod kind;
+mod nesting;
 mod syntax_error;
 
 use std::cell::RefCell;
@@ -85,7 +86,7 @@ type TreeOf = for<'s> fn(&'s str) -> Result<pest::iterators::Pairs<'s, Rule>, Di
 
 /// [`parse`], with the parse tree made by `tree_of`.
 fn parse_with(source: &str, tree_of: TreeOf) -> Result<Ruleset, Diagnostics> {
-    if let Some(diagnostic) = depth::check_source(source) {
+    if let Some(diagnostic) = nesting::check_source(source) {
         return Err(Diagnostics(vec![diagnostic]));
     }
     let mut pairs = tree_of(source)?;
