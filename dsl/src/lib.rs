@@ -8,6 +8,10 @@
 //! assert_eq!(ruleset.name.name, "demo");
 //! ```
 
+// pest's generated parser names `::alloc::boxed::Box` when pest is built without `std`
+// (Cargo.toml).
+extern crate alloc;
+
 pub mod ast;
 pub mod decimal;
 pub mod diagnostic;
