@@ -82,6 +82,14 @@ impl Builder<'_> {
     pub(crate) fn expr(&self, node: Node<'_>) -> Result<Expr, Diagnostic> {
         let whole = node.as_span();
         let inner = node.into_inner();
+        // Most expressions are one operand (a decision cell, an argument).
+        if inner.len() == 1
+            && let Some(only) = inner.peek()
+            && only.kind() != Rule::COMMENT
+            && !is_prefix_or_infix(only.kind())
+        {
+            return self.primary(only);
+        }
         // Most expressions are one operand with postfix operators (`a`, `quote.total`,
         // `rates[k]`), which fold left to right as the Pratt parser would fold them.
         if inner.clone().all(|p| !is_prefix_or_infix(p.kind())) {

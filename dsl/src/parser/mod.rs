@@ -220,12 +220,14 @@ fn code_len(text: &str) -> usize {
     let mut end = text.trim_end().len();
     loop {
         let body = text.get(..end).unwrap_or("");
-        let line_start = body.rfind('\n').map_or(0, |i| i + 1);
-        let line = body.get(line_start..).unwrap_or("");
-        // Most nodes end in code: a quick look for a `/` spares them the scan for strings.
-        if !line.as_bytes().contains(&b'/') {
+        // Most nodes end in code: one look back over the last line for a `/` spares them the
+        // scan for strings.
+        let last_line = body.as_bytes().iter().rev().take_while(|b| **b != b'\n');
+        if !last_line.clone().any(|b| *b == b'/') {
             return end;
         }
+        let line_start = body.len() - last_line.count();
+        let line = body.get(line_start..).unwrap_or("");
         match comment_start(line) {
             Some(at) => end = body.get(..line_start + at).unwrap_or("").trim_end().len(),
             None => return end,
