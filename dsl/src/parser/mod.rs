@@ -217,6 +217,16 @@ pub(crate) fn code_span(span: pest::Span<'_>) -> Span {
 
 /// The length of `text` without trailing whitespace and trailing `//` comments.
 fn code_len(text: &str) -> usize {
+    // Most leaves (names, numbers, strings) end in an ASCII character of code and hold no `/`:
+    // nothing to trim.
+    let bytes = text.as_bytes();
+    if let Some(last) = bytes.last()
+        && last.is_ascii()
+        && !last.is_ascii_whitespace()
+        && !bytes.contains(&b'/')
+    {
+        return bytes.len();
+    }
     let mut end = text.trim_end().len();
     loop {
         let body = text.get(..end).unwrap_or("");
