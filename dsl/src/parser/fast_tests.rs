@@ -111,6 +111,8 @@ fn the_guarded_forms_give_the_same_tree() {
         "let a = f(\n  1,\n  2,\n)\nlet b = f\n(1)",
         // Cells read as one primary before their `|`, and cells that only start like one.
         "decision d {\n | a | b || r | s |\n | \"x\" | y_1 || 5 | 5% |\n | 12.50 // c\n | _z || n | \"w {v}\" |\n | name | nonex || \"a\" // c\n | 2026 |\n}",
+        // A trailing comment after a string whose interpolation holds a string.
+        "decision d hit first {\n| 0 || a | a |\n| - || \"a \\\"q\\\" {round(\"a \\\"q\\\"\", 1)} end\" | 1 | // trailing\n}\nlet b = \"{f(\"x\")}\" // c",
         "decision d {\n | a | b || r | s |\n | none | - || true | none |\n | 5 days | 2026-01-01 || 2026-01-01T09:00:00Z | 5 days |\n | \"a\"..\"b\" | 1..5 || f (x) | x.y |\n | \"a\", \"b\" | -1 || 1 + 2 | g(1) |\n | x in [1] | 2026-1 || \"a\" ?? b | 1 - 1 |\n}",
     ];
     for body in bodies {

@@ -245,30 +245,11 @@ fn code_len(text: &str) -> usize {
     }
 }
 
-/// Where a `//` comment starts on a line of code, outside string literals (the parser trims
-/// node spans with it; the formatter keeps trailing comments at line ends with it).
+/// Where a `//` comment starts on a line of code, outside string literals and their
+/// interpolations (the parser trims node spans with it; the formatter keeps trailing comments
+/// at line ends with it).
 pub(crate) fn comment_start(line: &str) -> Option<usize> {
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut previous_slash = false;
-    for (i, c) in line.char_indices() {
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '/' if previous_slash => return Some(i - 1),
-            _ => {}
-        }
-        previous_slash = c == '/';
-    }
-    None
+    nesting::comment_start(line)
 }
 
 /// Walks the parse tree. Literal errors are pushed to `errors`; structural ones are returned.

@@ -87,6 +87,9 @@ struct Scan<'s> {
     tokens: [Token; 3],
     /// The last word was `List` or `Set`: a `<` next opens a type.
     angle_next: bool,
+    /// Looking for the first comment instead of bounding the nesting ([`comment_start`]).
+    find_comment: bool,
+    comment_at: Option<usize>,
 }
 
 /// The reserved words that start a declaration: no expression runs past one. (`type`, `fn`
@@ -133,6 +136,8 @@ impl<'s> Scan<'s> {
             mode: Mode::Code,
             tokens: [Token::None; 3],
             angle_next: false,
+            find_comment: false,
+            comment_at: None,
         }
     }
 
@@ -141,7 +146,7 @@ impl<'s> Scan<'s> {
     }
 
     fn check(&self, span: Span) -> Result<(), Diagnostic> {
-        if self.depth() > MAX_DEPTH {
+        if self.depth() > MAX_DEPTH && !self.find_comment {
             Err(too_deep(span))
         } else {
             Ok(())
@@ -225,6 +230,10 @@ impl<'s> Scan<'s> {
     }
 
     fn run(mut self) -> Result<(), Diagnostic> {
+        self.run_to_end()
+    }
+
+    fn run_to_end(&mut self) -> Result<(), Diagnostic> {
         let bytes = self.source.as_bytes();
         let mut at = 0;
         while let Some(&byte) = bytes.get(at) {
@@ -293,6 +302,10 @@ impl<'s> Scan<'s> {
         }
         let next = bytes.get(at + 1).copied();
         if byte == b'/' && next == Some(b'/') {
+            if self.find_comment {
+                self.comment_at = Some(at);
+                return Ok(bytes.len());
+            }
             self.mode = Mode::Comment;
             return Ok(at + 2);
         }
@@ -372,6 +385,17 @@ impl<'s> Scan<'s> {
 /// with the span of the first construct past the limit.
 pub(crate) fn check_source(source: &str) -> Option<Diagnostic> {
     Scan::new(source).run().err()
+}
+
+/// Where the first `//` comment of `line` starts, outside strings (with their interpolations,
+/// and the strings and brackets inside those) and patterns, read as [`check_source`] reads
+/// them; the line is read as if it started in code.
+pub(crate) fn comment_start(line: &str) -> Option<usize> {
+    let mut scan = Scan::new(line);
+    scan.find_comment = true;
+    // (Never an error: the depth is not checked here.)
+    let _ = scan.run_to_end();
+    scan.comment_at
 }
 
 #[cfg(test)]

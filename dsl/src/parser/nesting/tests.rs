@@ -222,3 +222,31 @@ fn interpolations_count_with_the_brackets_around_them() {
     assert!(parse(&mixed(half)).is_ok());
     refused_as_too_deep(&mixed(half + 1), "brackets and interpolations");
 }
+
+/// Trailing comments are found after strings whose interpolations hold strings (with escaped
+/// quotes) and after patterns, where `{` is text; never inside a string.
+#[test]
+fn comments_are_found_outside_strings_interpolations_and_patterns() {
+    fn found(line: &str) -> Option<&str> {
+        super::comment_start(line).map(|at| &line[at..])
+    }
+    for line in [
+        "a + 1 // c",
+        "\"a // b\" // c",
+        "| \"a \\\"q\\\" {round(\"a \\\"q\\\"\", 1)} end\" | // c",
+        "\"{ \"{ \"x // y\" }\" }\" // c",
+        "x: Text matching \"a\\\"{\" // c",
+        "\"{ x // c",
+    ] {
+        assert_eq!(found(line), Some("// c"), "{line}");
+    }
+    // In a pattern `\\` is no escape: `\"` after it is, and the pattern goes on.
+    for line in [
+        "x: Text matching \"[{]\\\\\" // c",
+        "\"a // b\"",
+        "\"{ \"//\" }\"",
+        "x: Text matching \"a{ // b\"",
+    ] {
+        assert_eq!(found(line), None, "{line}");
+    }
+}
