@@ -54,6 +54,15 @@ fn forms(depth: usize) -> Vec<(&'static str, String)> {
             "nested records",
             format!("{}x{}", "{ a: ".repeat(n), " }".repeat(n)),
         ),
+        // Each interpolation is a level; the `//` comment's quote must not end the string.
+        (
+            "nested interpolations",
+            format!(
+                "{}x{}",
+                "\"{ // a \" here\n".repeat(n),
+                "\n}\"".repeat(n)
+            ),
+        ),
     ]
 }
 
