@@ -3,8 +3,6 @@
 //! left out, followed by the data files its tables read (spec §21). Reformatting or editing
 //! comments keeps the hash; any change of meaning or of data changes it.
 
-use std::collections::BTreeSet;
-
 use ordo_dsl::ast::Ruleset;
 use sha2::{Digest, Sha256};
 
@@ -23,7 +21,10 @@ pub fn hash_of_canonical(canonical: &str) -> String {
 /// was not given is left out: such a ruleset does not compile).
 pub fn canonical_form(ruleset: &Ruleset, files: &DataFiles) -> String {
     let mut out = ordo_dsl::format_canonical(ruleset);
-    let names: BTreeSet<&str> = ruleset.data_files().collect();
+    // Sorted and deduplicated as a `BTreeSet` would be, through the one sort (crate::sort).
+    let mut names: Vec<&str> = ruleset.data_files().collect();
+    crate::sort::sort(&mut names);
+    names.dedup();
     for name in names {
         if let Some(text) = files.get(name) {
             out.push_str(&format!("\n/// data {name:?} {} bytes\n", text.len()));

@@ -38,6 +38,7 @@ mod data_files;
 mod error;
 mod num;
 mod scalar;
+mod sort;
 mod types;
 mod value;
 // 2. The compiled form.

@@ -18,6 +18,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("cancel", 1),
     ("num", 1),
     ("scalar", 1),
+    ("sort", 1),
     ("data_files", 1),
     ("types", 1),
     ("value", 1),

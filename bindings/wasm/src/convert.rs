@@ -93,6 +93,15 @@ pub struct JsEvalOptions {
     /// `"YYYY-MM-DD"`.
     pub as_of: Option<String>,
     pub trace: Option<bool>,
+    /// Only names `approvals` among the known options (for serde's unknown-option message):
+    /// [`JsEvalOptions::from_json`] takes the value out before serde reads the rest.
+    #[serde(rename = "approvals")]
+    #[expect(
+        dead_code,
+        reason = "it is there for serde's list of the known options"
+    )]
+    approvals_named: Option<serde::de::IgnoredAny>,
+    #[serde(skip)]
     pub approvals: Option<Json>,
     /// The instant `now`, RFC 3339 (spec §23).
     pub at: Option<String>,
@@ -129,6 +138,22 @@ where
 }
 
 impl JsEvalOptions {
+    /// Reads the options (`null` when JavaScript passed none). `approvals` is taken as it is:
+    /// read again through serde_json's `Value` deserializer, a number beyond 128 bits (a
+    /// `BigInt`) that a float writes exactly would come back as that float (`1e40`), where the
+    /// other hosts keep its digits; and that reading would bring float parsing into the module.
+    pub fn from_json(mut value: Json) -> Result<JsEvalOptions, EvalError> {
+        // `shift_remove` keeps the order of the other options, so that serde reports the same
+        // unknown option first.
+        let approvals = value
+            .as_object_mut()
+            .and_then(|options| options.shift_remove("approvals"))
+            .filter(|approvals| !approvals.is_null());
+        let mut options: JsEvalOptions = options_from_json(value)?;
+        options.approvals = approvals;
+        Ok(options)
+    }
+
     /// The engine's options; a malformed `asOf` is an `invalid_request` error.
     pub fn into_engine(self) -> Result<EvalOptions, EvalError> {
         Ok(EvalOptions {

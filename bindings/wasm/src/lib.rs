@@ -640,19 +640,24 @@ impl JsRuleset {
 
 /// The engine's options from a JS options object (absent, `undefined` or `null` for none).
 fn eval_options(options: Option<JsValue>) -> Result<ordo_engine::EvalOptions, JsValue> {
-    let options: JsEvalOptions = read_options(options)?;
-    options.into_engine().map_err(|e| js::eval_error(&e))
+    JsEvalOptions::from_json(options_json(options)?)
+        .and_then(JsEvalOptions::into_engine)
+        .map_err(|e| js::eval_error(&e))
 }
 
 fn read_options<T>(options: Option<JsValue>) -> Result<T, JsValue>
 where
     T: Default + for<'de> serde::Deserialize<'de>,
 {
-    let json = match options {
-        Some(value) if !value.is_null_or_undefined() => js::to_json(&value, "the options")?,
-        _ => Json::Null,
-    };
-    options_from_json(json).map_err(|e| js::eval_error(&e))
+    options_from_json(options_json(options)?).map_err(|e| js::eval_error(&e))
+}
+
+/// An options object as JSON: `null` when it is absent, `undefined` or `null`.
+fn options_json(options: Option<JsValue>) -> Result<Json, JsValue> {
+    match options {
+        Some(value) if !value.is_null_or_undefined() => js::to_json(&value, "the options"),
+        _ => Ok(Json::Null),
+    }
 }
 
 /// A result as a plain JS value, through the canonical JSON text.

@@ -120,7 +120,7 @@ fn grouped(rows: Vec<DataRow>) -> Vec<DataRow> {
             (group, row)
         })
         .collect();
-    keyed.sort_by_key(|(group, row)| (*group, row.valid_from));
+    crate::sort::sort_by_key(&mut keyed, |(group, row)| (*group, row.valid_from));
     keyed.into_iter().map(|(_, row)| row).collect()
 }
 

@@ -283,7 +283,7 @@ pub(super) fn lower_table(l: &mut Lowerer<'_>, id: u32) {
         variants.push(lower_table_variant(l, decl, &key_type, &value_type));
     }
     // Newest first: the evaluator takes the first variant whose date is on or before `as_of`.
-    variants.sort_by_key(|v| std::cmp::Reverse(v.effective));
+    crate::sort::sort_by_key(&mut variants, |v| std::cmp::Reverse(v.effective));
     l.end_node(Node::Table(id), Some((first.span, name.clone())));
     let source = variants_ast
         .iter()
@@ -409,7 +409,9 @@ fn lower_table_variant(
         }
     }
     // Fewest `_` first: a key takes the most specific pattern that matches it.
-    patterns.sort_by_key(|(key, _, _)| key.iter().filter(|k| k.is_none()).count());
+    crate::sort::sort_by_key(&mut patterns, |(key, _, _)| {
+        key.iter().filter(|k| k.is_none()).count()
+    });
     check_pattern_overlaps(l, &decl.name.name, &patterns);
     TableVariant {
         effective: decl.effective.as_ref().map(|d| d.value),
@@ -572,7 +574,7 @@ fn overlapping_patterns(patterns: &[(Vec<Option<Value>>, Expr, Span)]) -> Vec<(u
             }
         }
     }
-    pairs.sort_unstable();
+    crate::sort::sort(&mut pairs);
     pairs.dedup();
     pairs
 }
@@ -659,7 +661,7 @@ pub(super) fn lower_bands(l: &mut Lowerer<'_>, id: u32) {
             row.span,
         ));
     }
-    bands.sort_by_key(|band| band.0.lo);
+    crate::sort::sort_by_key(&mut bands, |band| band.0.lo);
     for pair in bands.windows(2) {
         let [(a, a_span), (b, b_span)] = pair else {
             continue;
@@ -1421,7 +1423,7 @@ pub(super) fn lower_calendars(l: &mut Lowerer<'_>) {
         }
         weekend.sort_unstable();
         let mut holidays: Vec<chrono::NaiveDate> = decl.holidays.iter().map(|h| h.value).collect();
-        holidays.sort_unstable();
+        crate::sort::sort(&mut holidays);
         holidays.dedup();
         l.program.calendars.push(crate::ir::Calendar {
             name: decl.name.name.clone(),

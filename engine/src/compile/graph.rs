@@ -66,7 +66,7 @@ pub(super) fn check_cycles(
     let mut state: HashMap<Node, u8> = HashMap::new(); // 1: on the stack, 2: done
     let mut reported: BTreeSet<Node> = BTreeSet::new();
     let mut roots: Vec<Node> = map.keys().copied().collect();
-    roots.sort();
+    crate::sort::sort(&mut roots);
     for root in roots {
         if state.contains_key(&root) {
             continue;

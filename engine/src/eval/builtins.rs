@@ -225,7 +225,7 @@ pub(super) fn call(builtin: Builtin, args: &[Value], calendars: &[Calendar]) -> 
         Builtin::Sort => {
             let mut items = list(arg(0)?)?.to_vec();
             // Stable: equal elements keep their order.
-            items.sort_by(order);
+            crate::sort::sort_by(&mut items, order);
             Value::List(Arc::from(items))
         }
         Builtin::Reverse => {

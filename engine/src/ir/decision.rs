@@ -289,7 +289,7 @@ fn range_index(tests: &[&Test]) -> Option<ColumnIndex> {
             Test::IsNone => return None,
         }
     }
-    breakpoints.sort();
+    crate::sort::sort(&mut breakpoints);
     breakpoints.dedup();
     let region_count = 2 * breakpoints.len() + 1;
     // Each test matches a few runs of consecutive regions, found by binary search: the index
@@ -354,7 +354,7 @@ fn test_regions(test: &Test, breakpoints: &[Decimal]) -> Option<RegionSpans> {
         }
         Test::OneOf(values) => {
             let mut points = values.iter().map(at).collect::<Option<Vec<usize>>>()?;
-            points.sort_unstable();
+            crate::sort::sort(&mut points);
             points.dedup();
             points.into_iter().map(|k| k..k + 1).collect()
         }

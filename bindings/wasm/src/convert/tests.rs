@@ -69,9 +69,10 @@ fn paths_are_written_as_the_engine_writes_them() {
 
 #[test]
 fn eval_options_are_read_in_camel_case() {
-    let options: JsEvalOptions =
-        options_from_json(json!({"asOf": "2026-03-01", "trace": true, "approvals": {"desk": {}}}))
-            .unwrap();
+    let options = JsEvalOptions::from_json(
+        json!({"asOf": "2026-03-01", "trace": true, "approvals": {"desk": {}}}),
+    )
+    .unwrap();
     let engine = options.into_engine().unwrap();
     assert_eq!(
         engine.as_of.map(|d| d.to_string()).as_deref(),
@@ -86,21 +87,38 @@ fn eval_options_are_read_in_camel_case() {
 
 #[test]
 fn absent_options_are_the_defaults() {
-    let options: JsEvalOptions = options_from_json(Json::Null).unwrap();
+    let options = JsEvalOptions::from_json(Json::Null).unwrap();
     let engine = options.into_engine().unwrap();
     assert!(engine.as_of.is_none() && !engine.trace && engine.approvals.is_none());
 }
 
 #[test]
 fn an_unknown_option_is_an_invalid_request_naming_it() {
-    let error = options_from_json::<JsEvalOptions>(json!({"as_of": "2026-03-01"})).unwrap_err();
+    let error = JsEvalOptions::from_json(json!({"as_of": "2026-03-01"})).unwrap_err();
     assert_eq!(error.kind, ErrorKind::InvalidRequest);
     assert!(error.message.contains("as_of"), "{}", error.message);
+    // `approvals` is still a known option, named among the others.
+    let error =
+        JsEvalOptions::from_json(json!({"approvals": {}, "trace": true, "bogus": 1})).unwrap_err();
+    assert_eq!(
+        error.message,
+        "the options are not valid: unknown field `bogus`, expected one of `asOf`, `trace`, `approvals`, `at`"
+    );
+}
+
+#[test]
+fn approvals_are_taken_as_given_with_every_digit() {
+    let huge: Json = serde_json::from_str("10000000000000000000000000000000000000000").unwrap();
+    let approvals = json!({"desk": {"by": "ann", "facts": {"total": huge}}});
+    let options = JsEvalOptions::from_json(json!({"approvals": approvals.clone()})).unwrap();
+    assert_eq!(options.approvals, Some(approvals));
+    let options = JsEvalOptions::from_json(json!({"approvals": null})).unwrap();
+    assert!(options.approvals.is_none());
 }
 
 #[test]
 fn a_bad_date_is_an_invalid_request() {
-    let options: JsEvalOptions = options_from_json(json!({"asOf": "01.03.2026"})).unwrap();
+    let options = JsEvalOptions::from_json(json!({"asOf": "01.03.2026"})).unwrap();
     let error = options.into_engine().unwrap_err();
     assert_eq!(error.kind, ErrorKind::InvalidRequest);
     assert!(error.message.contains("asOf"), "{}", error.message);
