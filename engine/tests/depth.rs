@@ -57,11 +57,7 @@ fn forms(depth: usize) -> Vec<(&'static str, String)> {
         // Each interpolation is a level; the `//` comment's quote must not end the string.
         (
             "nested interpolations",
-            format!(
-                "{}x{}",
-                "\"{ // a \" here\n".repeat(n),
-                "\n}\"".repeat(n)
-            ),
+            format!("{}x{}", "\"{ // a \" here\n".repeat(n), "\n}\"".repeat(n)),
         ),
     ]
 }
