@@ -48,6 +48,23 @@ fn sorted_positions(len: usize, compare: &dyn Fn(usize, usize) -> Ordering) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the elements and however many of them tie, the order is the standard
+        /// library's stable sort's, ties in their original order.
+        #[test]
+        fn the_order_is_the_standard_stable_sorts(
+            keys in proptest::collection::vec(0u8..8, 0..200),
+        ) {
+            let items: Vec<(u8, usize)> = keys.into_iter().zip(0..).collect();
+            let mut ours = items.clone();
+            sort_by(&mut ours, |a, b| a.0.cmp(&b.0));
+            let mut std = items;
+            std.sort_by_key(|a| a.0);
+            prop_assert_eq!(ours, std);
+        }
+    }
 
     #[test]
     fn sorts_as_the_standard_library_does_keeping_ties_in_order() {
