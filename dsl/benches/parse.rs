@@ -4,7 +4,7 @@
     reason = "a benchmark whose setup fails must stop loudly"
 )]
 //! Parsing alone (`ordo_dsl::parse`), in bytes of source per second: every example, and a
-//! generated decision table of 10,000 rows (the rows of `benches/common`'s `decision_ruleset`,
+//! generated decision table of 1,000 and of 10,000 rows (the rows of `benches/common`'s `decision_ruleset`,
 //! hit unique). It builds only this crate, so it runs without the engine and without the
 //! comparison's dependencies (`cargo bench -p ordo-dsl --bench parse`; benches/RESULTS.md,
 //! "Parsing").
@@ -63,6 +63,8 @@ fn sources() -> Vec<(String, String)> {
             ((*name).to_owned(), text)
         })
         .collect();
+    // The same table at a tenth of the size: rows that fit the caches against rows that do not.
+    out.push(("decision_1k_rows".to_owned(), decision_table(1_000)));
     out.push(("decision_10k_rows".to_owned(), decision_table(10_000)));
     out
 }
