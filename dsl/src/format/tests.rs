@@ -116,3 +116,16 @@ fn a_byte_order_mark_after_the_doc_comments_keeps_them_the_rulesets() {
     assert!(!out.contains('\u{feff}'), "{out}");
     assert!(same_tree(&with_mark, &parse(&out).unwrap()), "{out}");
 }
+
+/// A doc comment above a field whose line starts with the comma that separates it from the
+/// field before documents that field, as it does once formatting drops the comma (found by
+/// the `parse` fuzz target).
+#[test]
+fn a_doc_comment_above_a_leading_comma_documents_the_next_field() {
+    let src = "ruleset r version \"1.0.0\"\n\ntype P = {\n  a: Int = 0\n  /// The b.\n  ,b: Int\n}\n\ninput {\n  p: P\n}\n\noutput x = 1\n";
+    let tree = parse(src).unwrap();
+    let out = fmt(src);
+    assert!(out.contains("  /// The b.\n  b: Int\n"), "{out}");
+    assert!(same_tree(&tree, &parse(&out).unwrap()), "{out}");
+    assert_eq!(fmt(&out), out);
+}

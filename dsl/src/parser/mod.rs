@@ -272,10 +272,12 @@ impl Builder<'_> {
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let (above, own_line) = before.split_at(line_start);
         // The grammar lets comments come before the byte-order mark, so the mark may also
-        // start the header's own line; it is no text there either.
+        // start the header's own line; it is no text there either. A comma that separates
+        // the item from the one before (`, name: Type` on its own line) leaves the line the
+        // item's: the formatter drops the comma, and the `///` lines must stay its doc.
         if !own_line
             .chars()
-            .all(|c| c.is_whitespace() || c == '\u{feff}')
+            .all(|c| c.is_whitespace() || c == '\u{feff}' || c == ',')
         {
             return Vec::new();
         }
