@@ -245,12 +245,9 @@ fn code_len(text: &str) -> usize {
     }
 }
 
-/// Where a `//` comment starts on a line of code, outside string literals and their
-/// interpolations (the parser trims node spans with it; the formatter keeps trailing comments
-/// at line ends with it).
-pub(crate) fn comment_start(line: &str) -> Option<usize> {
-    nesting::comment_start(line)
-}
+// Where a `//` comment starts on a line of code: the parser trims node spans with it, the
+// formatter keeps trailing comments at line ends with it.
+pub(crate) use nesting::comment_start;
 
 /// Walks the parse tree. Literal errors are pushed to `errors`; structural ones are returned.
 pub(crate) struct Builder<'s> {

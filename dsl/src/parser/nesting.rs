@@ -229,10 +229,6 @@ impl<'s> Scan<'s> {
         )
     }
 
-    fn run(mut self) -> Result<(), Diagnostic> {
-        self.run_to_end()
-    }
-
     fn run_to_end(&mut self) -> Result<(), Diagnostic> {
         let bytes = self.source.as_bytes();
         let mut at = 0;
@@ -384,7 +380,7 @@ impl<'s> Scan<'s> {
 /// interpolations (the forms pest's parse recurses on) could nest deeper than [`MAX_DEPTH`],
 /// with the span of the first construct past the limit.
 pub(crate) fn check_source(source: &str) -> Option<Diagnostic> {
-    Scan::new(source).run().err()
+    Scan::new(source).run_to_end().err()
 }
 
 /// Where the first `//` comment of `line` starts, outside strings (with their interpolations,
