@@ -570,6 +570,11 @@ impl Builder<'_> {
         let span = span_of(&node);
         let test = Cursor::new(node).next()?;
         let rule = test.kind();
+        if super::expr::is_cell_leaf(rule) {
+            // A cell the fast grammar reads as one node (`cell_leaf`): one value.
+            let kind = UnaryTestKind::Values(vec![self.primary(test)?]);
+            return Ok(UnaryTest { kind, span });
+        }
         let mut c = Cursor::new(test);
         let kind = match rule {
             Rule::test_any => UnaryTestKind::Any,

@@ -113,6 +113,9 @@ fn the_guarded_forms_give_the_same_tree() {
         "decision d {\n | a | b || r | s |\n | \"x\" | y_1 || 5 | 5% |\n | 12.50 // c\n | _z || n | \"w {v}\" |\n | name | nonex || \"a\" // c\n | 2026 |\n}",
         // A trailing comment after a string whose interpolation holds a string.
         "decision d hit first {\n| 0 || a | a |\n| - || \"a \\\"q\\\" {round(\"a \\\"q\\\"\", 1)} end\" | 1 | // trailing\n}\nlet b = \"{f(\"x\")}\" // c",
+        // Cells read as one node (`cell_leaf`) beside cells that only start like one: empty
+        // strings, a `}` in a string, escapes, interpolations, calls, reserved words.
+        "decision d {\n | a | b | c || r | s | t |\n | \"\" | \"a}b\" | \"\\\"\" || \"\" | \"}\" | \"a\\nb\" |\n | \"{x}\" | x.y | -1 || f(x) | g(x, 1) | f() |\n | true | falsey | nonex || true | falsey | nonex |\n | 0% | 1.5% | 007 || 100.00% | 0.0 | _ |\n | x_1 | y // c\n | z || 1 | 2 | 3 |\n}",
         "decision d {\n | a | b || r | s |\n | none | - || true | none |\n | 5 days | 2026-01-01 || 2026-01-01T09:00:00Z | 5 days |\n | \"a\"..\"b\" | 1..5 || f (x) | x.y |\n | \"a\", \"b\" | -1 || 1 + 2 | g(1) |\n | x in [1] | 2026-1 || \"a\" ?? b | 1 - 1 |\n}",
     ];
     for body in bodies {
@@ -171,6 +174,13 @@ fn literal_errors_are_the_same_on_both_paths() {
     let source = format!("{HEADER}let a = 2026-02-30\nlet b = 99999999999999999999999999999999\n");
     assert!(parse_full(&source).is_err());
     assert!(agree(&source, "literal errors"));
+    // In decision cells read as one node: a number and a percent too large for a decimal.
+    let huge = "99999999999999999999999999999999";
+    let source = format!(
+        "{HEADER}decision d {{\n | a || r | s |\n | {huge} || {huge}% | {huge} |\n | {huge}% || 1 | 2 |\n}}\n"
+    );
+    assert!(parse_full(&source).is_err());
+    assert!(agree(&source, "literal errors in cells"));
 }
 
 /// The depth limit holds on the fast path: the deepest accepted nesting of each form parses,
