@@ -570,9 +570,12 @@ impl Builder<'_> {
         let span = span_of(&node);
         let test = Cursor::new(node).next()?;
         let rule = test.kind();
-        if super::expr::is_cell_leaf(rule) {
-            // A cell the fast grammar reads as one node (`cell_leaf`): one value.
+        // The cells the fast grammar reads as one node (`super::cells`).
+        if super::cells::is_cell_leaf(rule) {
             let kind = UnaryTestKind::Values(vec![self.primary(test)?]);
+            return Ok(UnaryTest { kind, span });
+        }
+        if let Some(kind) = self.cell_test(&test) {
             return Ok(UnaryTest { kind, span });
         }
         let mut c = Cursor::new(test);

@@ -81,7 +81,7 @@ impl Builder<'_> {
     /// An `expr` node.
     pub(crate) fn expr(&self, node: Node<'_>) -> Result<Expr, Diagnostic> {
         // A decision cell read by the fast grammar as one node is that node's expression.
-        if is_cell_leaf(node.kind()) {
+        if super::cells::is_cell_leaf(node.kind()) {
             return self.primary(node);
         }
         let whole = node.as_span();
@@ -256,21 +256,10 @@ impl Builder<'_> {
                 let number = Cursor::new(node).expect(Rule::number)?;
                 ExprKind::Percent(self.decimal(&number))
             }
-            // The fast grammar's decision cells (`cell_leaf`): the nodes `percent`, `string`
-            // and `name` make of the same text.
-            Rule::cell_percent => {
-                let digits = node.as_str().strip_suffix('%').unwrap_or_default();
-                let digits_span = Span::new(span.start, span.start + digits.len());
-                ExprKind::Percent(self.decimal_text(digits, digits_span))
-            }
-            Rule::cell_string => {
-                let inner = node.as_str().get(1..node.as_str().len() - 1);
-                match inner.unwrap_or_default() {
-                    "" => ExprKind::Text(Vec::new()),
-                    text => ExprKind::Text(vec![TextPart::Literal(text.to_string())]),
-                }
-            }
-            Rule::cell_name => ExprKind::Name(self.ident(node)),
+            // The fast grammar's decision cells read as one node.
+            Rule::cell_percent | Rule::cell_string | Rule::cell_name => self
+                .cell_expr(&node)
+                .ok_or_else(|| malformed(span, "has an unreadable cell"))?,
             Rule::duration => {
                 let mut cursor = Cursor::new(node);
                 let amount = self.decimal(&cursor.expect(Rule::number)?);
@@ -460,7 +449,7 @@ impl Builder<'_> {
     }
 
     /// The digits `text` at `span` as an exact decimal; an error reported when they do not fit.
-    fn decimal_text(&self, text: &str, span: Span) -> Decimal {
+    pub(crate) fn decimal_text(&self, text: &str, span: Span) -> Decimal {
         Decimal::from_str_exact(text).unwrap_or_else(|_| {
             self.report(
                 Diagnostic::new(
@@ -574,13 +563,4 @@ enum Items {
         collection: Box<Expr>,
         filter: Option<Box<Expr>>,
     },
-}
-
-/// Whether a node is a decision cell the fast grammar reads as one node (`cell_leaf`) where an
-/// `expr` stands otherwise: an expression without children, read by [`Builder::primary`].
-pub(crate) fn is_cell_leaf(rule: Rule) -> bool {
-    matches!(
-        rule,
-        Rule::number | Rule::cell_string | Rule::cell_percent | Rule::cell_name
-    )
 }

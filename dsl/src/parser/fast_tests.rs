@@ -116,6 +116,8 @@ fn the_guarded_forms_give_the_same_tree() {
         // Cells read as one node (`cell_leaf`) beside cells that only start like one: empty
         // strings, a `}` in a string, escapes, interpolations, calls, reserved words.
         "decision d {\n | a | b | c || r | s | t |\n | \"\" | \"a}b\" | \"\\\"\" || \"\" | \"}\" | \"a\\nb\" |\n | \"{x}\" | x.y | -1 || f(x) | g(x, 1) | f() |\n | true | falsey | nonex || true | falsey | nonex |\n | 0% | 1.5% | 007 || 100.00% | 0.0 | _ |\n | x_1 | y // c\n | z || 1 | 2 | 3 |\n}",
+        // Tests read as one node (`cell_test`) beside tests that only start like one.
+        "decision d {\n | a | b | c || r |\n | 1..<10 | 1..10 | 1.5..2.25 || 1 |\n | >= 10 | >=10 | <  5 || 2 |\n | == 0.5 | != 3 | >\t7 // c\n || 3 |\n | > 5 days | 1..5 days | 1 .. 5 || 4 |\n | >= 10 + 1 | >= -1 | 1..5% || 5 |\n | 2026..2027 | <= 2026-01-01 | 0..<0.5 // c\n || 6 |\n | 1..x | x..1 | == x || 7 |\n}",
         "decision d {\n | a | b || r | s |\n | none | - || true | none |\n | 5 days | 2026-01-01 || 2026-01-01T09:00:00Z | 5 days |\n | \"a\"..\"b\" | 1..5 || f (x) | x.y |\n | \"a\", \"b\" | -1 || 1 + 2 | g(1) |\n | x in [1] | 2026-1 || \"a\" ?? b | 1 - 1 |\n}",
     ];
     for body in bodies {
@@ -174,10 +176,11 @@ fn literal_errors_are_the_same_on_both_paths() {
     let source = format!("{HEADER}let a = 2026-02-30\nlet b = 99999999999999999999999999999999\n");
     assert!(parse_full(&source).is_err());
     assert!(agree(&source, "literal errors"));
-    // In decision cells read as one node: a number and a percent too large for a decimal.
+    // In decision cells read as one node: numbers and percents too large for a decimal, alone,
+    // in ranges and in comparisons.
     let huge = "99999999999999999999999999999999";
     let source = format!(
-        "{HEADER}decision d {{\n | a || r | s |\n | {huge} || {huge}% | {huge} |\n | {huge}% || 1 | 2 |\n}}\n"
+        "{HEADER}decision d {{\n | a | b || r | s |\n | {huge} | 1..{huge} || {huge}% | {huge} |\n | {huge}% | >= {huge} || 1 | 2 |\n | {huge}..<1 | != {huge} || 1 | 2 |\n}}\n"
     );
     assert!(parse_full(&source).is_err());
     assert!(agree(&source, "literal errors in cells"));

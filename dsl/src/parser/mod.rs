@@ -5,6 +5,7 @@
 //! in literals (a date that does not exist, a number too large) are collected so that all of
 //! them are reported at once.
 
+mod cells;
 mod cursor;
 mod decls;
 mod depth;
