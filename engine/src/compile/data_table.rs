@@ -2,7 +2,7 @@
 //! a [`TableVariant`], the rows of one key together and by `valid_from`, with their validity.
 //! Two rows of one key valid on the same day are the compile error `overlap`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use ordo_dsl::ast;
@@ -10,7 +10,7 @@ use ordo_dsl::{Diagnostic, DiagnosticKind};
 
 use super::Lowerer;
 use super::data_file::{self, Columns, DataRow};
-use crate::ir::{Expr, KeyValue, TableVariant};
+use crate::ir::{Expr, KeyIndex, KeyValue, TableVariant};
 use crate::types::Type;
 use crate::value::Value;
 
@@ -26,7 +26,7 @@ pub(super) fn lower(
     let mut variant = TableVariant {
         effective: decl.effective.as_ref().map(|d| d.value),
         rows: Vec::new(),
-        index: BTreeMap::new(),
+        index: KeyIndex::default(),
         patterns: Vec::new(),
         default: None,
         validity: Vec::new(),

@@ -20,8 +20,8 @@ use crate::ir::workflow::{
     Action, NotifyTarget, Owner, State, StateId, Transition, Trigger, TriggerEvent, Workflow,
 };
 use crate::ir::{
-    Band, Bands, CompareOp, Constraint, Decision, DecisionRow, Expr, ForEach, GlobalKind, KeyValue,
-    Table, TableVariant, Test,
+    Band, Bands, CompareOp, Constraint, Decision, DecisionRow, Expr, ForEach, GlobalKind, KeyIndex,
+    KeyValue, Table, TableVariant, Test,
 };
 use crate::types::{RecordType, Type};
 use crate::value::Value;
@@ -310,7 +310,7 @@ fn lower_table_variant(
         return super::data_table::lower(l, decl, source, key_type, value_type);
     }
     let mut rows = Vec::new();
-    let mut index = BTreeMap::new();
+    let mut index = KeyIndex::default();
     let mut patterns: Vec<(Vec<Option<Value>>, Expr, Span)> = Vec::new();
     let mut default = None;
     let mut key_spans: HashMap<KeyValue, Span> = HashMap::new();
@@ -605,11 +605,7 @@ fn slow_pairs(
 }
 
 /// The keys of an enum or Bool key type that a table's rows leave out, quoted.
-fn missing_enum_keys(
-    l: &Lowerer<'_>,
-    key_type: &Type,
-    index: &BTreeMap<KeyValue, usize>,
-) -> Vec<String> {
+fn missing_enum_keys(l: &Lowerer<'_>, key_type: &Type, index: &KeyIndex<usize>) -> Vec<String> {
     let covered = |value: &Value| match value {
         Value::Enum(id, i) => index.contains_key(&KeyValue::Enum(*id, *i)),
         Value::Bool(b) => index.contains_key(&KeyValue::Bool(*b)),

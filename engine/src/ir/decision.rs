@@ -1,12 +1,10 @@
 //! Decision tables: the index that narrows the rows to test without scanning them all, and
 //! the hit policies that turn the matching rows into a value.
 
-use std::collections::BTreeMap;
-
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::ir::{CompareOp, DecisionRow, Expr, KeyValue, Test};
+use crate::ir::{CompareOp, DecisionRow, Expr, KeyIndex, KeyValue, Test};
 use crate::value::Value;
 
 /// Per input column, an optional index from the column's value to the rows that may match.
@@ -22,8 +20,7 @@ pub enum ColumnIndex {
     None,
     /// Equality tests: rows by key, plus the rows that match any key (`-`, `!=`, ...).
     Equality {
-        #[serde(with = "crate::ir::serde_pairs")]
-        rows_by_key: BTreeMap<KeyValue, Vec<u32>>,
+        rows_by_key: KeyIndex<Vec<u32>>,
         always: Vec<u32>,
     },
     /// Numeric tests: the number line cut at every bound into regions (even index: the open
@@ -235,7 +232,7 @@ fn index_column(rows: &[DecisionRow], column: usize) -> ColumnIndex {
 }
 
 fn equality_index(tests: &[&Test]) -> Option<ColumnIndex> {
-    let mut rows_by_key: BTreeMap<KeyValue, Vec<u32>> = BTreeMap::new();
+    let mut rows_by_key: KeyIndex<Vec<u32>> = KeyIndex::default();
     let mut always = Vec::new();
     let mut keyed = 0;
     for (row, test) in tests.iter().enumerate() {

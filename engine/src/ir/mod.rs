@@ -4,16 +4,17 @@
 pub mod approval;
 pub mod decision;
 pub mod display;
+mod key_index;
 pub mod pattern;
 pub mod pricing;
-mod serde_pairs;
 pub mod test_case;
 pub mod time;
 pub mod workflow;
 
+pub use key_index::KeyIndex;
+
 pub use display::display;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -307,8 +308,7 @@ pub struct TableVariant {
     pub effective: Option<NaiveDate>,
     /// Rows by key (keys are constant values).
     pub rows: Vec<(Value, Expr)>,
-    #[serde(with = "crate::ir::serde_pairs")]
-    pub index: BTreeMap<KeyValue, usize>,
+    pub index: KeyIndex<usize>,
     /// Rows of a composite key with `_` components (`None`), fewest `_` first: a key with no
     /// exact row takes the first that matches.
     pub patterns: Vec<(Vec<Option<Value>>, Expr)>,

@@ -1,12 +1,11 @@
 //! Tests of the compiled form's look-ups.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use super::{Expr, KeyValue, SCANNED_ROWS, TableKey, TableVariant};
+use super::{Expr, KeyIndex, KeyValue, SCANNED_ROWS, TableKey, TableVariant};
 use crate::value::Value;
 
 /// Scalar keys from a small domain, so that probes often meet a row: numbers at several
@@ -30,7 +29,7 @@ fn key() -> impl Strategy<Value = Value> {
 /// A table variant over `keys` as the compiler builds one: the index gives each key's first
 /// row (a data file's rows valid in time repeat a key).
 fn variant(keys: Vec<Value>) -> TableVariant {
-    let mut index = BTreeMap::new();
+    let mut index = KeyIndex::default();
     let mut rows = Vec::new();
     for (i, key) in keys.into_iter().enumerate() {
         if let Some(k) = KeyValue::of(&key) {
