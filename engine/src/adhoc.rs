@@ -157,7 +157,7 @@ impl Adhoc {
         // `approvals.CHAIN` is judged against the grants the options carry.
         if let Some(grants) = &options.approvals {
             grants.check(program)?;
-            ev = ev.with_grants(grants);
+            ev.set_grants(grants);
         }
         let value = ev.global(self.id)?;
         let ty = program

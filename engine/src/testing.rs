@@ -150,8 +150,8 @@ impl Ruleset {
                         now: run.now,
                         ..context.clone()
                     };
-                    let mut ev = Evaluator::new(program, inputs.clone(), context)
-                        .with_grants(&run.approvals);
+                    let mut ev = Evaluator::new(program, inputs.clone(), context);
+                    ev.set_grants(&run.approvals);
                     ev.test_facts = Some(facts);
                     failures.extend(check_expectation(program, &mut ev, expect)?);
                     if let Some(observed) = observed.as_deref_mut() {

@@ -159,7 +159,7 @@ pub struct Evaluator<'p> {
     depth: u32,
     /// What `violations` and `approvals.CHAIN` mean while a test's expectations run.
     pub test_facts: Option<crate::ir::test_case::TestFacts>,
-    /// The grants of the approval chains (none unless [`Self::with_grants`] gave some).
+    /// The grants of the approval chains (none unless [`Self::set_grants`] gave some).
     grants: &'p dyn approvals::Grants,
     /// Each chain's outcome once computed (empty until a chain is asked for).
     chains: Vec<ChainMemo>,
@@ -204,10 +204,10 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    /// The evaluator, with the grants the approval chains are judged against.
-    pub fn with_grants(mut self, grants: &'p dyn approvals::Grants) -> Self {
+    /// Gives the grants the approval chains are judged against (in place: an evaluator is a
+    /// large value, and moving it through a builder method copied it).
+    pub fn set_grants(&mut self, grants: &'p dyn approvals::Grants) {
         self.grants = grants;
-        self
     }
 
     /// Approval chain `index` against the grants (spec §22), computed at most once.

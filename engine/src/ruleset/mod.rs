@@ -221,7 +221,8 @@ impl Ruleset {
         };
         // Rules may read the chains (`approvals.CHAIN`): the grants are checked first.
         grants.check(program)?;
-        let mut ev = Evaluator::new(program, &*input.values, context).with_grants(grants);
+        let mut ev = Evaluator::new(program, &*input.values, context);
+        ev.set_grants(grants);
         let mut outputs = SmallVec::new();
         for id in &program.outputs {
             let value = ev.global(*id)?;

@@ -137,11 +137,11 @@ impl<'p> Request<'p, '_> {
             workflow: Some(scope),
             ..Context::default()
         };
-        let ev = Evaluator::new(self.program, inputs, context);
-        match self.approvals {
-            Some(grants) => ev.with_grants(grants),
-            None => ev,
+        let mut ev = Evaluator::new(self.program, inputs, context);
+        if let Some(grants) = self.approvals {
+            ev.set_grants(grants);
         }
+        ev
     }
 
     /// The event, which operations that move or report an instance need.
