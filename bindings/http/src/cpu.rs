@@ -5,7 +5,7 @@
 //! The threads live as long as the pool: starting a thread per job cost more than a small
 //! evaluation itself.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
@@ -87,8 +87,20 @@ impl CpuPool {
         let cancel = ordo_engine::Cancel::new();
         let scope = cancel.clone();
         let job: Job = Box::new(move || {
-            let _ = send.send(scope.scope(work));
+            // The slot is free again before the request hears back, a panic included (the
+            // worker catches it again below): a caller that sends its next job at once finds
+            // the slot it just used, not a full pool.
+            let outcome = catch_unwind(AssertUnwindSafe(|| scope.scope(work)));
             drop(permit);
+            match outcome {
+                Ok(answer) => {
+                    let _ = send.send(answer);
+                }
+                Err(panic) => {
+                    drop(send);
+                    resume_unwind(panic);
+                }
+            }
         });
         self.jobs
             .send(job)
@@ -240,8 +252,11 @@ mod tests {
             failed.as_ref().is_err_and(|e| e.kind() == "internal"),
             "{failed:?}"
         );
-        // The one worker and the one slot serve the next job.
+        // The slot is free once the request hears back, so the one worker and the one slot
+        // serve the next job at once (with no queue, a slot still taken would be `overloaded`).
+        assert_eq!(pool.slots.available_permits(), 1);
         assert!(matches!(pool.run(|| 5).await, Ok(5)));
+        assert_eq!(pool.slots.available_permits(), 1);
         assert!(matches!(pool.run(|| 6).await, Ok(6)));
     }
 
