@@ -138,6 +138,11 @@ impl<'a> Printer<'a> {
             }
             self.next_comment += 1;
             let text = format!("{}{}", if comment.doc { "///" } else { "//" }, comment.text);
+            // A comment inside code printed before it (an expression's inner comment, which
+            // the layout could not keep in place) comes out after that code. A `///` one is
+            // then followed by a blank line: directly above the next declaration or its doc
+            // comment it would become (part of) that declaration's doc.
+            let displaced_doc = comment.doc && comment.span.start < self.last_end;
             let after_code = !self.out.is_empty() && !self.out.ends_with("\n\n");
             if after_code
                 && self.code_before_on_line(comment.span.start)
@@ -152,6 +157,9 @@ impl<'a> Printer<'a> {
                     self.blank();
                 }
                 self.line(&text);
+                if displaced_doc {
+                    self.blank();
+                }
             }
             self.last_end = self.last_end.max(comment.span.end);
         }

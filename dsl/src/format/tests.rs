@@ -129,3 +129,19 @@ fn a_doc_comment_above_a_leading_comma_documents_the_next_field() {
     assert!(same_tree(&tree, &parse(&out).unwrap()), "{out}");
     assert_eq!(fmt(&out), out);
 }
+
+/// A `///` comment inside an expression that the layout moves after the declaration stays a
+/// comment: a blank line keeps it off the next declaration's doc comments (found by the
+/// `parse` fuzz target).
+#[test]
+fn a_doc_comment_moved_out_of_an_expression_documents_nothing() {
+    let src = "ruleset r version \"1.0.0\"\n\nlet a = 1\n  + 2\n\n/// Inside the sum.\n/ 3\n/// The b.\nlet b = 4\n";
+    let tree = parse(src).unwrap();
+    let out = fmt(src);
+    assert!(
+        out.contains("/// Inside the sum.\n\n/// The b.\nlet b = 4\n"),
+        "{out}"
+    );
+    assert!(same_tree(&tree, &parse(&out).unwrap()), "{out}");
+    assert_eq!(fmt(&out), out);
+}
