@@ -52,6 +52,9 @@ pub(crate) struct Printer<'a> {
     last_end: usize,
     /// `fmt` (comments, tests, source blank lines) rather than the canonical form.
     keep: bool,
+    /// A `///` comment moved out of the code it was in was printed last: the next line, unless
+    /// it closes a block, comes after a blank line (see [`Self::comments_before`]).
+    doc_break: bool,
 }
 
 impl<'a> Printer<'a> {
@@ -64,6 +67,7 @@ impl<'a> Printer<'a> {
             indent: 0,
             last_end: 0,
             keep,
+            doc_break: false,
         }
     }
 
@@ -77,6 +81,9 @@ impl<'a> Printer<'a> {
 
     /// One line at the current indentation.
     fn line(&mut self, text: &str) {
+        if std::mem::take(&mut self.doc_break) && !text.starts_with('}') {
+            self.blank();
+        }
         for _ in 0..self.indent {
             self.out.push_str("  ");
         }
@@ -140,8 +147,8 @@ impl<'a> Printer<'a> {
             let text = format!("{}{}", if comment.doc { "///" } else { "//" }, comment.text);
             // A comment inside code printed before it (an expression's inner comment, which
             // the layout could not keep in place) comes out after that code. A `///` one is
-            // then followed by a blank line: directly above the next declaration or its doc
-            // comment it would become (part of) that declaration's doc.
+            // then followed by a blank line, unless a block closes there: directly above the
+            // next declaration or field, or its doc comment, it would become (part of) its doc.
             let displaced_doc = comment.doc && comment.span.start < self.last_end;
             let after_code = !self.out.is_empty() && !self.out.ends_with("\n\n");
             if after_code
@@ -157,9 +164,7 @@ impl<'a> Printer<'a> {
                     self.blank();
                 }
                 self.line(&text);
-                if displaced_doc {
-                    self.blank();
-                }
+                self.doc_break = displaced_doc;
             }
             self.last_end = self.last_end.max(comment.span.end);
         }
