@@ -52,8 +52,9 @@ pub(crate) struct Printer<'a> {
     last_end: usize,
     /// `fmt` (comments, tests, source blank lines) rather than the canonical form.
     keep: bool,
-    /// A `///` comment moved out of the code it was in was printed last: the next line, unless
-    /// it closes a block, comes after a blank line (see [`Self::comments_before`]).
+    /// A `///` comment that was no doc comment in the source was printed last on a line of its
+    /// own: the next line, unless it closes a block, comes after a blank line (see
+    /// [`Self::comments_before`]).
     doc_break: bool,
 }
 
@@ -132,7 +133,9 @@ impl<'a> Printer<'a> {
     fn code_before_on_line(&self, offset: usize) -> bool {
         let before = self.source.get(..offset).unwrap_or("");
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        !before.get(line_start..).unwrap_or("").trim().is_empty()
+        // A byte-order mark in front of the file is no code either.
+        let line = before.get(line_start..).unwrap_or("");
+        !line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}').is_empty()
     }
 
     /// Prints every comment that starts before `pos`: a trailing comment at the end of the last
@@ -145,16 +148,16 @@ impl<'a> Printer<'a> {
             }
             self.next_comment += 1;
             let text = format!("{}{}", if comment.doc { "///" } else { "//" }, comment.text);
-            // A comment inside code printed before it (an expression's inner comment, which
-            // the layout could not keep in place) comes out after that code. A `///` one is
-            // then followed by a blank line, unless a block closes there: directly above the
-            // next declaration or field, or its doc comment, it would become (part of) its doc.
-            let displaced_doc = comment.doc && comment.span.start < self.last_end;
             let after_code = !self.out.is_empty() && !self.out.ends_with("\n\n");
-            if after_code
-                && self.code_before_on_line(comment.span.start)
-                && !self.last_line_has_comment()
-            {
+            let code_before = self.code_before_on_line(comment.span.start);
+            // A `///` comment that was no doc comment in the source — inside code printed
+            // before it (an expression's inner comment, which the layout could not keep in
+            // place), or after code on its line (a second trailing comment, which goes on a
+            // line of its own) — is followed by a blank line, unless a block closes there:
+            // directly above the next declaration or field, or its doc comment, it would
+            // become (part of) its doc.
+            let moved_doc = comment.doc && (comment.span.start < self.last_end || code_before);
+            if after_code && code_before && !self.last_line_has_comment() {
                 self.out.pop();
                 self.out.push(' ');
                 self.out.push_str(&text);
@@ -164,7 +167,7 @@ impl<'a> Printer<'a> {
                     self.blank();
                 }
                 self.line(&text);
-                self.doc_break = displaced_doc;
+                self.doc_break = moved_doc;
             }
             self.last_end = self.last_end.max(comment.span.end);
         }

@@ -156,3 +156,14 @@ fn a_doc_comment_moved_out_of_a_last_row_stays_before_the_closing_brace() {
     assert!(same_tree(&tree, &parse(&out).unwrap()), "{out}");
     assert_eq!(fmt(&out), out);
 }
+
+/// A second trailing `///` comment goes on a line of its own, where it would document the next
+/// field: a blank line keeps it a comment (found by the `parse` fuzz target).
+#[test]
+fn a_second_trailing_doc_comment_documents_nothing() {
+    let src = "ruleset r version \"1.0.0\"\n\ninput {\n  quantity: Int // how many\n  ?/// Chosen extras.\n  note: Text?\n}\n\noutput x = 1\n";
+    let tree = parse(src).unwrap();
+    let out = fmt(src);
+    assert!(same_tree(&tree, &parse(&out).unwrap()), "{out}");
+    assert_eq!(fmt(&out), out);
+}
