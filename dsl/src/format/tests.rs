@@ -123,11 +123,8 @@ fn a_byte_order_mark_after_the_doc_comments_keeps_them_the_rulesets() {
 #[test]
 fn a_doc_comment_above_a_leading_comma_documents_the_next_field() {
     let src = "ruleset r version \"1.0.0\"\n\ntype P = {\n  a: Int = 0\n  /// The b.\n  ,b: Int\n}\n\ninput {\n  p: P\n}\n\noutput x = 1\n";
-    let tree = parse(src).unwrap();
-    let out = fmt(src);
+    let out = keeps_the_tree(src);
     assert!(out.contains("  /// The b.\n  b: Int\n"), "{out}");
-    assert!(same_tree(&tree, &parse(&out).unwrap()), "{out}");
-    assert_eq!(fmt(&out), out);
 }
 
 /// A `///` comment inside an expression that the layout moves after the declaration stays a
@@ -136,14 +133,11 @@ fn a_doc_comment_above_a_leading_comma_documents_the_next_field() {
 #[test]
 fn a_doc_comment_moved_out_of_an_expression_documents_nothing() {
     let src = "ruleset r version \"1.0.0\"\n\nlet a = 1\n  + 2\n\n/// Inside the sum.\n/ 3\n/// The b.\nlet b = 4\n";
-    let tree = parse(src).unwrap();
-    let out = fmt(src);
+    let out = keeps_the_tree(src);
     assert!(
         out.contains("/// Inside the sum.\n\n/// The b.\nlet b = 4\n"),
         "{out}"
     );
-    assert!(same_tree(&tree, &parse(&out).unwrap()), "{out}");
-    assert_eq!(fmt(&out), out);
 }
 
 /// ... and where the code it was in ends a block, the block closes right after it: formatting
@@ -151,10 +145,7 @@ fn a_doc_comment_moved_out_of_an_expression_documents_nothing() {
 #[test]
 fn a_doc_comment_moved_out_of_a_last_row_stays_before_the_closing_brace() {
     let src = "ruleset r version \"1.0.0\"\n\ntable t: Text -> Bool {\n  \"A\", \"B\", /// One.\n/// Two.\n  _ => false\n}\n\noutput x = t[\"A\"]\n";
-    let tree = parse(src).unwrap();
-    let out = fmt(src);
-    assert!(same_tree(&tree, &parse(&out).unwrap()), "{out}");
-    assert_eq!(fmt(&out), out);
+    keeps_the_tree(src);
 }
 
 /// A second trailing `///` comment goes on a line of its own, where it would document the next
@@ -162,8 +153,14 @@ fn a_doc_comment_moved_out_of_a_last_row_stays_before_the_closing_brace() {
 #[test]
 fn a_second_trailing_doc_comment_documents_nothing() {
     let src = "ruleset r version \"1.0.0\"\n\ninput {\n  quantity: Int // how many\n  ?/// Chosen extras.\n  note: Text?\n}\n\noutput x = 1\n";
+    keeps_the_tree(src);
+}
+
+/// `src` formatted, once it is checked to mean the same tree and to be a fixed point.
+fn keeps_the_tree(src: &str) -> String {
     let tree = parse(src).unwrap();
     let out = fmt(src);
     assert!(same_tree(&tree, &parse(&out).unwrap()), "{out}");
     assert_eq!(fmt(&out), out);
+    out
 }
