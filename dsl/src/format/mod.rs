@@ -135,7 +135,9 @@ impl<'a> Printer<'a> {
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         // A byte-order mark in front of the file is no code either.
         let line = before.get(line_start..).unwrap_or("");
-        !line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}').is_empty()
+        !line
+            .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+            .is_empty()
     }
 
     /// Prints every comment that starts before `pos`: a trailing comment at the end of the last
