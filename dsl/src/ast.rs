@@ -339,6 +339,17 @@ pub enum CompareOp {
 }
 
 impl CompareOp {
+    /// Every operator, in the grammar's order (`compare_op`): each two-character one before
+    /// the one-character one it starts with, so the first whose text starts a cell is its own.
+    pub const ALL: [CompareOp; 6] = [
+        CompareOp::Eq,
+        CompareOp::Ne,
+        CompareOp::Le,
+        CompareOp::Ge,
+        CompareOp::Lt,
+        CompareOp::Gt,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             CompareOp::Eq => "==",

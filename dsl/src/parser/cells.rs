@@ -60,17 +60,9 @@ impl Builder<'_> {
                 })
             }
             Rule::cell_compare => {
-                // `compare_op`'s alternatives, in its order.
-                let (op, rest) = [
-                    ("==", CompareOp::Eq),
-                    ("!=", CompareOp::Ne),
-                    ("<=", CompareOp::Le),
-                    (">=", CompareOp::Ge),
-                    ("<", CompareOp::Lt),
-                    (">", CompareOp::Gt),
-                ]
-                .into_iter()
-                .find_map(|(word, op)| Some((op, text.strip_prefix(word)?)))?;
+                let (op, rest) = CompareOp::ALL
+                    .into_iter()
+                    .find_map(|op| Some((op, text.strip_prefix(op.as_str())?)))?;
                 let digits = rest.trim_start_matches([' ', '\t']);
                 Some(UnaryTestKind::Compare(
                     op,

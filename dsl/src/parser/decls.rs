@@ -583,14 +583,11 @@ impl Builder<'_> {
             Rule::test_any => UnaryTestKind::Any,
             Rule::test_none => UnaryTestKind::None,
             Rule::test_compare => {
-                let op = match c.expect(Rule::compare_op)?.as_str() {
-                    "==" => CompareOp::Eq,
-                    "!=" => CompareOp::Ne,
-                    "<" => CompareOp::Lt,
-                    "<=" => CompareOp::Le,
-                    ">" => CompareOp::Gt,
-                    _ => CompareOp::Ge,
-                };
+                let text = c.expect(Rule::compare_op)?.as_str();
+                let op = CompareOp::ALL
+                    .into_iter()
+                    .find(|op| op.as_str() == text)
+                    .unwrap_or(CompareOp::Ge);
                 UnaryTestKind::Compare(op, self.expr(c.expect(Rule::expr)?)?)
             }
             Rule::test_range => {
