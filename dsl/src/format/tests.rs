@@ -58,20 +58,18 @@ fn long_values_break_before_operators() {
         .collect::<Vec<_>>()
         .join(" + ");
     let src = format!("ruleset t version \"1\"\nlet total = {long}\n");
-    let out = fmt(&src);
+    let out = keeps_the_tree(&src);
     assert!(out.lines().all(|l| l.chars().count() <= 100), "{out}");
     assert!(
         out.lines().filter(|l| l.starts_with("  + ")).count() >= 2,
         "{out}"
     );
-    assert!(same_tree(&parse(&src).unwrap(), &parse(&out).unwrap()));
-    assert_eq!(fmt(&out), out);
 }
 
 #[test]
 fn the_contains_built_in_and_operator_print_back() {
     let src = "ruleset t version \"1\"\ninput { name: Text  tags: List<Text> }\nlet a = contains(name,\"x\") and tags contains \"y\"\nlet b = tags contains(\"z\")\nlet c = not contains( lower(name) , \"q\" )\n";
-    let out = fmt(src);
+    let out = keeps_the_tree(src);
     assert!(
         out.contains("let a = contains(name, \"x\") and tags contains \"y\"\n"),
         "{out}"
@@ -81,8 +79,6 @@ fn the_contains_built_in_and_operator_print_back() {
         out.contains("let c = not contains(lower(name), \"q\")\n"),
         "{out}"
     );
-    assert!(same_tree(&parse(src).unwrap(), &parse(&out).unwrap()));
-    assert_eq!(fmt(&out), out);
 }
 
 #[test]
