@@ -5,7 +5,8 @@
 //!   JSON text, as the `conveyors_quote` bench) N times; run it with two values of N and divide
 //!   the difference of the counts by the difference of the Ns for the cost of one evaluation.
 //!   With `PRINT=1` in the environment the last result is printed (to compare results before
-//!   and after a change).
+//!   and after a change); with `EVAL_ONLY=1` the input is read once and only evaluated N times
+//!   (`Ruleset::run`, as the `zen` bench's evaluation-only figures).
 //! - `evalloop --parse FILE N`: parses FILE N times (`ordo_dsl::parse`).
 
 use std::error::Error;
@@ -35,6 +36,18 @@ fn main() -> Result<(), Box<dyn Error>> {
                 ..EvalOptions::default()
             };
             let mut result = String::new();
+            if std::env::var_os("EVAL_ONLY").is_some() {
+                let input = ruleset
+                    .read_input_str(&text)
+                    .map_err(|e| e.message.clone())?;
+                for _ in 0..n.parse::<usize>()? {
+                    let evaluation = ruleset
+                        .run(std::hint::black_box(&input), &options)
+                        .map_err(|e| e.message.clone())?;
+                    std::hint::black_box(evaluation.valid());
+                }
+                return Ok(());
+            }
             for _ in 0..n.parse::<usize>()? {
                 result = ruleset
                     .evaluate_str(std::hint::black_box(&text), &options)

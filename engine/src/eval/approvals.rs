@@ -231,15 +231,18 @@ impl ChainStatus<'_> {
     }
 }
 
-/// The status of every chain in declaration order, against the evaluator's grants (checked
+/// The status of every chain in declaration order, added to `chains`, against the evaluator's grants (checked
 /// by the caller: see [`Grants::check`]). `program` is the evaluator's, named apart so the
 /// statuses may outlive the grants.
-pub fn all_chains<'p>(program: &'p Program, ev: &mut Evaluator<'_>) -> EvalResult<Chains<'p>> {
-    let mut chains = Chains::new();
+pub fn all_chains<'p>(
+    program: &'p Program,
+    ev: &mut Evaluator<'_>,
+    chains: &mut Chains<'p>,
+) -> EvalResult<()> {
     for (index, chain) in program.approvals.iter().enumerate() {
         chains.push((chain, chain_status(program, ev, index)?));
     }
-    Ok(chains)
+    Ok(())
 }
 
 /// The required steps of chain `index` and their status against the evaluator's grants.

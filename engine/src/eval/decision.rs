@@ -28,16 +28,21 @@ impl Evaluator<'_> {
         for input in &d.inputs {
             inputs.push(self.operand(input)?);
         }
-        // The columns whose indexes chose the rows already hold for each of them.
-        let (covered, candidates): (u64, &mut dyn Iterator<Item = usize>) =
-            match d.index.candidate_rows(&inputs) {
-                Some(rows) => (rows.covered(), &mut rows.map(|r| r as usize)),
-                None => (0, &mut (0..d.rows.len())),
-            };
+        // The columns whose indexes chose the rows already hold for each of them. (The rows
+        // are taken one at a time from either source, read in place: an adapter over them
+        // would copy the candidates' state.)
+        let mut indexed = d.index.candidate_rows(&inputs);
+        let covered = indexed.as_ref().map_or(0, |rows| rows.covered());
+        let mut every_row = 0..d.rows.len();
         // Rows that match for sure, and rows that may match (partial inputs).
         let mut matched: SmallVec<[usize; 4]> = SmallVec::new();
         let mut maybe: Vec<usize> = Vec::new();
-        for r in candidates {
+        loop {
+            let next = match &mut indexed {
+                Some(rows) => rows.next().map(|r| r as usize),
+                None => every_row.next(),
+            };
+            let Some(r) = next else { break };
             let Some(row) = d.rows.get(r) else { continue };
             match self.row_matches(&row.tests, &inputs, covered)? {
                 Some(true) => {

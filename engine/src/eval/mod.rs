@@ -142,7 +142,7 @@ pub struct Evaluator<'p> {
     inputs: std::borrow::Cow<'p, [Value]>,
     pub context: Context,
     /// Kept inline up to a size most rulesets stay under: an evaluation then allocates
-    /// nothing for its memo.
+    /// nothing for its memo. Empty until a first value is kept, then one slot per value.
     memo: SmallVec<[Option<Value>; 16]>,
     constraint_memo: SmallVec<[Option<Truth>; 32]>,
     valid_memo: Option<Value>,
@@ -188,8 +188,10 @@ impl<'p> Evaluator<'p> {
             program,
             inputs: inputs.into(),
             context,
-            memo: smallvec::smallvec![None; program.globals.len()],
-            constraint_memo: smallvec::smallvec![None; program.constraints.len()],
+            // Sized when the first value is computed: an evaluator made with them
+            // sized here was built apart and then copied whole into its caller's place.
+            memo: SmallVec::new(),
+            constraint_memo: SmallVec::new(),
             valid_memo: None,
             quotes: SmallVec::new(),
             locals: SmallVec::new(),
@@ -343,6 +345,9 @@ impl<'p> Evaluator<'p> {
                 });
             }
         }
+        if self.memo.is_empty() {
+            self.memo.resize(program.globals.len(), None);
+        }
         if let Some(slot) = self.memo.get_mut(id as usize) {
             *slot = Some(value);
         }
@@ -446,6 +451,9 @@ impl<'p> Evaluator<'p> {
                 rows: Vec::new(),
                 value: truth.to_value(),
             });
+        }
+        if self.constraint_memo.is_empty() {
+            self.constraint_memo.resize(program.constraints.len(), None);
         }
         if let Some(slot) = self.constraint_memo.get_mut(index) {
             *slot = Some(truth);
@@ -883,7 +891,7 @@ impl<'p> Evaluator<'p> {
             Expr::Field(target, index) => {
                 // `quote.total`, `quote.net`: read off the quote, without building its value.
                 if let Expr::Global(g) = &**target
-                    && matches!(self.memo.get(*g as usize), Some(None))
+                    && !matches!(self.memo.get(*g as usize), Some(Some(_)))
                     && let Some(value) = price::quote_field(self.quote_of_block(*g)?, *index)
                 {
                     return Ok(value);

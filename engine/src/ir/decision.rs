@@ -54,39 +54,39 @@ impl DecisionIndex {
     /// passes the tests of all those columns (an index is exact: it is built only from
     /// constant tests), so the columns in [`Candidates::covered`] need not be tested again.
     pub fn candidate_rows(&self, values: &[Value]) -> Option<Candidates<'_>> {
-        let mut lists = [RowLists::EMPTY; MAX_INTERSECTED];
-        let mut count = 0;
-        let mut covered = 0u64;
+        // Filled in place: lists gathered apart and then moved in were copied once more.
+        let mut found = Candidates {
+            walk: Merge { a: &[], b: &[] },
+            lists: [RowLists::EMPTY; MAX_INTERSECTED],
+            count: 0,
+            covered: 0,
+        };
         // Past the mask's 64 columns, or past the first few indexed ones, rows are tested as
         // usual.
         for (index, (column, value)) in self.columns.iter().zip(values).enumerate().take(64) {
             let Some(rows) = column.rows_for(value) else {
                 continue;
             };
-            let Some(slot) = lists.get_mut(count) else {
+            let Some(slot) = found.lists.get_mut(found.count) else {
                 break;
             };
             *slot = rows;
-            count += 1;
-            covered |= 1 << index;
+            found.count += 1;
+            found.covered |= 1 << index;
         }
         // Walk the shortest list (moved first); the others are only looked up.
-        let indexed = lists.get_mut(..count)?;
+        let indexed = found.lists.get_mut(..found.count)?;
         let (shortest, _) = indexed
             .iter()
             .enumerate()
             .min_by_key(|(_, rows)| rows.len())?;
         indexed.swap(0, shortest);
         let walked = indexed.first().copied().unwrap_or(RowLists::EMPTY);
-        Some(Candidates {
-            walk: Merge {
-                a: walked.keyed,
-                b: walked.always,
-            },
-            lists,
-            count,
-            covered,
-        })
+        found.walk = Merge {
+            a: walked.keyed,
+            b: walked.always,
+        };
+        Some(found)
     }
 }
 

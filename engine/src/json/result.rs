@@ -2,13 +2,15 @@
 //! ([`Evaluation::to_json_string`]) or built as a tree ([`Evaluation::to_json`]), both through
 //! the one [`WriteJson`] definition below, so the two forms always agree.
 
+use std::sync::atomic::Ordering;
+
 use chrono::{Datelike, NaiveDate};
 use serde_json::Value as Json;
 
 use super::approvals::ChainsJson;
-use super::sink::{Sink, WriteJson, key, to_text, to_tree};
+use super::sink::{Sink, WriteJson, key, to_text, to_text_sized, to_tree};
 use super::values::{QuoteJson, TraceJson, TypedValue};
-use crate::ruleset::{Evaluation, Ruleset};
+use crate::ruleset::{Evaluation, MIN_RESULT_BUFFER, Ruleset};
 
 impl Evaluation<'_> {
     /// The result as a JSON tree.
@@ -18,7 +20,18 @@ impl Evaluation<'_> {
 
     /// The result as compact JSON text, byte-identical to `to_json_string(&self.to_json())`.
     pub fn to_json_string(&self) -> String {
-        to_text(self)
+        let guess = &self.ruleset.result_length;
+        let text = to_text_sized(self, guess.load(Ordering::Relaxed));
+        // The next result's buffer starts as large as this one needed, rounded up, so that a
+        // ruleset's results rarely grow theirs (and a small result's buffer is small, which
+        // allocators hand out fastest). Kept unless it changes by more than half: evaluations
+        // on many threads do not all write the shared guess.
+        let length = text.len().next_power_of_two().max(MIN_RESULT_BUFFER);
+        let current = guess.load(Ordering::Relaxed);
+        if length > current || length < current / 2 {
+            guess.store(length, Ordering::Relaxed);
+        }
+        text
     }
 
     /// One output's value in the JSON form the result gives it (`outputs.NAME` of

@@ -71,8 +71,14 @@ pub(crate) fn to_tree(view: &(impl WriteJson + ?Sized)) -> Json {
 
 /// The view as compact JSON text, what `serde_json::to_string(&to_tree(view))` writes.
 pub(crate) fn to_text(view: &(impl WriteJson + ?Sized)) -> String {
+    to_text_sized(view, 1024)
+}
+
+/// [`to_text`] into a buffer of `capacity` bytes to start with (a guess of the text's length:
+/// the text is the same whatever it is, only the number of times the buffer grows changes).
+pub(crate) fn to_text_sized(view: &(impl WriteJson + ?Sized), capacity: usize) -> String {
     let mut text = TextSink {
-        out: Vec::with_capacity(2048),
+        out: Vec::with_capacity(capacity),
         first: true,
     };
     view.write_json(&mut text);

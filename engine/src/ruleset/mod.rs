@@ -7,6 +7,7 @@ pub mod analysis;
 mod evaluation;
 pub mod schema;
 
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -15,7 +16,7 @@ use smallvec::SmallVec;
 
 use crate::data_files::DataFiles;
 use crate::error::EvalResult;
-use crate::eval::approvals::{Grants, all_chains};
+use crate::eval::approvals::{Chains, Grants, all_chains};
 use crate::eval::{Context, Evaluator, Truth};
 use crate::ir::test_case::TestCase;
 use crate::ir::{GlobalKind, Program, Remark};
@@ -75,6 +76,9 @@ pub struct InputNote {
     pub read_as: String,
 }
 
+/// The smallest buffer a result's JSON text starts in (see `Ruleset::result_length`).
+pub(crate) const MIN_RESULT_BUFFER: usize = 256;
+
 /// A compiled ruleset: cheap to clone and share between threads.
 #[derive(Debug, Clone)]
 pub struct Ruleset {
@@ -89,6 +93,9 @@ pub struct Ruleset {
     /// `{"name", "version", "hash"}` as JSON text, as every result starts: written by the JSON
     /// layer when first needed, shared by every clone.
     pub(crate) identity_text: Arc<OnceLock<String>>,
+    /// About how long the last result written as JSON text was (a power of two), shared by
+    /// every clone: the next result's buffer starts that large.
+    pub(crate) result_length: Arc<AtomicUsize>,
 }
 
 impl Ruleset {
@@ -159,6 +166,7 @@ impl Ruleset {
             hash,
             canonical: Arc::from(canonical),
             identity_text: Arc::default(),
+            result_length: Arc::new(AtomicUsize::new(MIN_RESULT_BUFFER)),
         }
     }
 
@@ -223,38 +231,45 @@ impl Ruleset {
         grants.check(program)?;
         let mut ev = Evaluator::new(program, &*input.values, context);
         ev.set_grants(grants);
-        let mut outputs = SmallVec::new();
-        for id in &program.outputs {
-            let value = ev.global(*id)?;
-            if let Some(g) = program.global(*id) {
-                outputs.push((g, value));
-            }
-        }
-        let (valid, violations) = violations(program, &mut ev, input.received_orders())?;
-        for id in &program.prices {
-            ev.ensure_quote(*id)?;
-        }
-        let approvals = all_chains(program, &mut ev)?;
-        let mut quotes = SmallVec::new();
-        for id in &program.prices {
-            if let (Some(g), Some(quote)) = (program.global(*id), ev.take_quote(*id)) {
-                quotes.push((g, quote));
-            }
-        }
-        let as_of = ev.as_of();
-        let trace = trace.then(|| std::mem::take(&mut ev.trace));
-        Ok(Evaluation {
+        // Filled in place: each part built apart and then moved in was copied once more.
+        let mut result = Evaluation {
             ruleset: self,
             inputs: &input.values,
             input_notes: input.notes(),
-            as_of,
-            valid,
-            violations,
-            outputs,
-            quotes,
-            approvals,
-            trace,
-        })
+            as_of: None,
+            valid: true,
+            violations: Vec::new(),
+            outputs: SmallVec::new(),
+            quotes: SmallVec::new(),
+            approvals: Chains::new(),
+            trace: None,
+        };
+        for id in &program.outputs {
+            let value = ev.global(*id)?;
+            if let Some(g) = program.global(*id) {
+                result.outputs.push((g, value));
+            }
+        }
+        result.valid = violations(
+            program,
+            &mut ev,
+            input.received_orders(),
+            &mut result.violations,
+        )?;
+        for id in &program.prices {
+            ev.ensure_quote(*id)?;
+        }
+        all_chains(program, &mut ev, &mut result.approvals)?;
+        for id in &program.prices {
+            if let (Some(g), Some(quote)) = (program.global(*id), ev.take_quote(*id)) {
+                result.quotes.push((g, quote));
+            }
+        }
+        result.as_of = ev.as_of();
+        if trace {
+            result.trace = Some(std::mem::take(&mut ev.trace));
+        }
+        Ok(result)
     }
 
     /// The names of the outputs, in declaration order.
@@ -269,15 +284,16 @@ impl Ruleset {
     }
 }
 
-/// The violated constraints in declaration order, and whether no `error` one is among them.
-/// `program` is the evaluator's, named apart so the violations may outlive the grants.
+/// The violated constraints in declaration order, added to `out`; whether no `error` one is
+/// among them. `program` is the evaluator's, named apart so the violations may outlive the
+/// grants.
 fn violations<'p>(
     program: &'p Program,
     ev: &mut Evaluator<'_>,
     received_orders: &[(String, Vec<u32>)],
-) -> EvalResult<(bool, Vec<Violation<'p>>)> {
+    out: &mut Vec<Violation<'p>>,
+) -> EvalResult<bool> {
     let mut valid = true;
-    let mut out = Vec::new();
     for (i, constraint) in program.constraints.iter().enumerate() {
         if ev.constraint(i)? != Truth::False {
             continue;
@@ -320,5 +336,5 @@ fn violations<'p>(
             });
         }
     }
-    Ok((valid, out))
+    Ok(valid)
 }
