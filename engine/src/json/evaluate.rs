@@ -43,7 +43,11 @@ impl Ruleset {
     /// Evaluates JSON text to JSON text (the form every host exchanges).
     pub fn evaluate_str(&self, input: &str, options: &EvalOptions) -> EvalResult<String> {
         let input = self.read_input_str(input)?;
-        Ok(self.run(&input, options)?.to_json_string())
+        // Written from where `run` put it: `?` would first move the result out (a copy).
+        match self.run(&input, options) {
+            Ok(ref evaluation) => Ok(evaluation.to_json_string()),
+            Err(error) => Err(error),
+        }
     }
 
     /// Reads and checks a complete input against the schema (spec §5), once; the result can
