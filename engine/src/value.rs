@@ -23,7 +23,7 @@ pub enum Value {
     /// Int, Decimal and Percent values alike.
     Number(Decimal),
     /// A text: an input text, a literal or an interpolated string.
-    Text(Arc<str>),
+    Text(#[serde(deserialize_with = "shared::arc_str")] Arc<str>),
     /// A calendar date (`2026-03-01`), without a time zone.
     Date(NaiveDate),
     /// An instant in UTC (`2026-03-01T09:00:00Z`).
@@ -33,14 +33,20 @@ pub enum Value {
     /// An enum value: the enum and the index of the value in declaration order.
     Enum(EnumId, u32),
     /// Field values in the record type's declaration order.
-    Record(Arc<[Value]>),
+    Record(#[serde(deserialize_with = "shared::arc_slice")] Arc<[Value]>),
     /// `List<T>` elements, in order.
-    List(Arc<[Value]>),
+    List(#[serde(deserialize_with = "shared::arc_slice")] Arc<[Value]>),
     /// A set of enum values, as sorted, distinct value indexes (so sets iterate in declaration order).
-    Set(EnumId, Arc<[u32]>),
+    Set(
+        EnumId,
+        #[serde(deserialize_with = "shared::arc_slice")] Arc<[u32]>,
+    ),
     /// A set of which only some members are known (partial evaluation): these are in, whether
     /// any other value is in is unknown.
-    PartialSet(EnumId, Arc<[u32]>),
+    PartialSet(
+        EnumId,
+        #[serde(deserialize_with = "shared::arc_slice")] Arc<[u32]>,
+    ),
     /// `none`: an optional that has no value.
     None,
     /// Not known yet (partial evaluation only).
@@ -125,6 +131,86 @@ pub fn order(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     })
 }
 
+/// Deserialisers of shared texts and slices that allocate once: serde's own read an
+/// `Arc<str>` into a `String` and an `Arc<[T]>` into a `Vec` first, then copy it into the
+/// `Arc`'s allocation, an allocation, a copy and a free more per text and per record of a
+/// loaded artifact (a large decision table has several per row).
+pub(crate) mod shared {
+    use std::fmt;
+    use std::marker::PhantomData;
+    use std::sync::Arc;
+
+    use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
+    use smallvec::SmallVec;
+
+    /// An `Arc<str>`, built straight from the text the deserialiser lends.
+    pub fn arc_str<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
+        struct Text;
+        impl Visitor<'_> for Text {
+            type Value = Arc<str>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Arc<str>, E> {
+                Ok(Arc::from(s))
+            }
+        }
+        d.deserialize_str(Text)
+    }
+
+    /// An `Arc<[T]>`, its elements gathered on the stack (records and most lists are short)
+    /// and then cloned into the one allocation (a clone of a value is a copy or a count).
+    pub fn arc_slice<'de, D, T>(d: D) -> Result<Arc<[T]>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de> + Clone,
+    {
+        struct Elements<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Clone> Visitor<'de> for Elements<T> {
+            type Value = Arc<[T]>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Arc<[T]>, A::Error> {
+                let mut elements: SmallVec<[T; 8]> = SmallVec::new();
+                while let Some(element) = seq.next_element()? {
+                    elements.push(element);
+                }
+                Ok(Arc::from(elements.as_slice()))
+            }
+        }
+        d.deserialize_seq(Elements(PhantomData))
+    }
+
+    /// A `Vec<T>` of exactly its length when short: serde's own grows from four elements,
+    /// which for the one value of most decision cells (`OneOf`) is three unused expressions
+    /// each, tens of megabytes for a table of 100k rows, all of it paged in on load.
+    pub fn exact_vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        struct Elements<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Elements<T> {
+            type Value = Vec<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+                let mut elements: SmallVec<[T; 4]> = SmallVec::new();
+                while let Some(element) = seq.next_element()? {
+                    elements.push(element);
+                }
+                // Moved into a vector of their number (`collect` would still round up to four).
+                let mut exact = Vec::with_capacity(elements.len());
+                exact.extend(elements);
+                Ok(exact)
+            }
+        }
+        d.deserialize_seq(Elements(PhantomData))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +228,30 @@ mod tests {
         for members in [vec![], vec![3], vec![4, 1, 2], vec![2, 2, 1, 2], vec![0, 0]] {
             let mut gathered = members.clone();
             assert_eq!(Value::set_of(7, &mut gathered), Value::set(7, members));
+        }
+    }
+
+    /// Values read back through the shared deserialisers are the values written, escapes
+    /// and nesting included.
+    #[test]
+    fn shared_values_read_back_as_written() {
+        let text = Value::text("a \"quoted\" \\ line\n");
+        let values = vec![
+            text.clone(),
+            Value::Record(Arc::from(vec![
+                Value::Number(Decimal::new(15, 1)),
+                text.clone(),
+            ])),
+            Value::List(Arc::from((0..20).map(Value::Duration).collect::<Vec<_>>())),
+            Value::List(Arc::from([])),
+            Value::Record(Arc::from([Value::List(Arc::from([text, Value::None]))])),
+            Value::set(2, vec![3, 1]),
+            Value::PartialSet(1, Arc::from([0, 4])),
+        ];
+        for value in values {
+            let json = serde_json::to_string(&value).unwrap_or_default();
+            let back: Value = serde_json::from_str(&json).unwrap_or(Value::Unknown);
+            assert_eq!(back, value, "{json}");
         }
     }
 }

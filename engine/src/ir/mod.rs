@@ -442,7 +442,7 @@ const SCANNED_ROWS: usize = 16;
 pub enum KeyValue {
     Bool(bool),
     Number(Decimal),
-    Text(Arc<str>),
+    Text(#[serde(deserialize_with = "crate::value::shared::arc_str")] Arc<str>),
     Date(NaiveDate),
     Enum(u32, u32),
     None,
@@ -519,6 +519,7 @@ pub struct Decision {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DecisionRow {
+    #[serde(deserialize_with = "crate::value::shared::exact_vec")]
     pub tests: Vec<Test>,
     /// The row's value: its one output cell, or a record of its cells (a constant when every
     /// cell is, as most are: then a match costs no allocation).
@@ -532,7 +533,7 @@ pub struct DecisionRow {
 pub enum Test {
     Any,
     /// Equal to one of these.
-    OneOf(Vec<Expr>),
+    OneOf(#[serde(deserialize_with = "crate::value::shared::exact_vec")] Vec<Expr>),
     Compare(CompareOp, Expr),
     Range {
         lo: Expr,
