@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use sha2::{Digest, Sha256};
 
 use crate::error::{ErrorKind, EvalError};
+use crate::hash::{hash_of_canonical, sha256_hex};
 use crate::ir::Program;
 use crate::ruleset::Ruleset;
 
@@ -32,17 +32,6 @@ struct Artifact<'a> {
     /// `sha256:` of the serialised program, to detect a damaged artifact.
     program_digest: String,
     program: &'a Program,
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    format!(
-        "sha256:{}",
-        digest
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    )
 }
 
 fn damaged(what: &str) -> EvalError {
@@ -141,11 +130,11 @@ fn next_value<'a, T: Deserialize<'a>>(text: &'a str) -> Option<(T, &'a str)> {
 /// or given twice, a program that does not parse): those are read the careful way, which
 /// accepts the same artifacts and names what is wrong with the others. The fields are checked
 /// afterwards just the same, the program against its digest over the very text parsed.
-fn read_in_one_pass(bytes: &[u8]) -> Option<(Fields<'_>, Parsed)> {
+fn read_in_one_pass(bytes: &[u8]) -> Option<(Fields<'_>, Parsed<'_>)> {
     let text = std::str::from_utf8(bytes).ok()?;
     let mut rest = text.trim_start_matches(JSON_SPACE).strip_prefix('{')?;
     let mut fields = Fields::default();
-    let (mut program, mut canonical) = (None, None);
+    let (mut program, mut canonical, mut digests) = (None, None, None);
     loop {
         // A key, borrowed: one with escapes does not borrow and is left to the careful reading.
         let (key, after) = next_value::<&str>(rest)?;
@@ -154,8 +143,8 @@ fn read_in_one_pass(bytes: &[u8]) -> Option<(Fields<'_>, Parsed)> {
         // The two large fields are parsed where they are found, the others kept as text.
         let after = match key {
             "program" => {
-                let (parsed, after) = next_value::<Program>(value)?;
-                program = Some(parsed);
+                let (parsed, after, taken) = parse_program(value, text, canonical.as_deref())?;
+                (program, digests) = (Some(parsed), taken);
                 after
             }
             "canonical" => {
@@ -184,15 +173,68 @@ fn read_in_one_pass(bytes: &[u8]) -> Option<(Fields<'_>, Parsed)> {
     let parsed = Parsed {
         program: program?,
         canonical: canonical?,
+        digests,
     };
     Some((fields, parsed))
 }
 
 /// The fields [`read_in_one_pass`] parses as it finds them, the same as their text in
 /// [`Fields`] parses to.
-struct Parsed {
+struct Parsed<'a> {
     program: Program,
     canonical: String,
+    /// The digests [`load`] checks, when taken while the program was parsed.
+    digests: Option<Digests<'a>>,
+}
+
+/// The digests of an artifact's program text and canonical form, taken beside the program's
+/// parsing ([`parse_program`]).
+struct Digests<'a> {
+    /// The text the program digest was taken over: it serves only for that very text.
+    program_text: &'a str,
+    program: String,
+    /// The content hash of the canonical form as read.
+    canonical: String,
+}
+
+/// A program text of at least this many bytes is parsed while another thread takes the
+/// digests: both take tens of milliseconds for a large table, less than starting a thread
+/// for a small one.
+const DIGESTS_BESIDE: usize = 1 << 20;
+
+/// The program at the start of `value` (a suffix of the `artifact`'s text), the text after
+/// it and, for a large program, the digests `load` checks, taken on another thread while it
+/// is parsed. That thread takes the program's text to run to the artifact's closing brace,
+/// as [`to_artifact`](Ruleset::to_artifact) writes it (the digest serves only if the parse
+/// ends there), and needs the `canonical` form read before. Where no thread can be started
+/// (WebAssembly) the digests are left to `load`.
+fn parse_program<'a>(
+    value: &'a str,
+    artifact: &'a str,
+    canonical: Option<&str>,
+) -> Option<(Program, &'a str, Option<Digests<'a>>)> {
+    let start = artifact.len() - value.len();
+    let last = artifact
+        .trim_end_matches(JSON_SPACE)
+        .strip_suffix('}')
+        .map(|head| head.trim_end_matches(JSON_SPACE));
+    let program_text = last.and_then(|head| artifact.get(start..head.len()));
+    let (Some(program_text), Some(canonical)) = (program_text, canonical) else {
+        return next_value(value).map(|(program, after)| (program, after, None));
+    };
+    if program_text.len() < DIGESTS_BESIDE {
+        return next_value(value).map(|(program, after)| (program, after, None));
+    }
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new().spawn_scoped(scope, || Digests {
+            program_text,
+            program: sha256_hex(program_text.as_bytes()),
+            canonical: hash_of_canonical(canonical),
+        });
+        let parsed = next_value::<Program>(value);
+        let digests = worker.ok().and_then(|worker| worker.join().ok());
+        parsed.map(|(program, after)| (program, after, digests))
+    })
 }
 
 impl Ruleset {
@@ -260,21 +302,35 @@ fn load(fields: &Fields<'_>, parsed: Option<Parsed>) -> Result<Ruleset, EvalErro
         text_field(fields.version, "version")?,
         text_field(fields.hash, "hash")?,
     );
-    let (program, canonical) = match parsed {
-        Some(Parsed { program, canonical }) => (Some(program), canonical),
-        None => (None, text_field(fields.canonical, "canonical")?),
+    let (program, canonical, digests) = match parsed {
+        Some(Parsed {
+            program,
+            canonical,
+            digests,
+        }) => (Some(program), canonical, digests),
+        None => (None, text_field(fields.canonical, "canonical")?, None),
     };
     let program_digest = text_field(fields.program_digest, "program_digest")?;
     let program_text = fields
         .program
         .ok_or_else(|| damaged("missing field `program`"))?;
-    if crate::hash::hash_of_canonical(&canonical) != hash {
+    // Digests taken beside the parsing count only for the very program text checked here.
+    let digests = digests.filter(|d| std::ptr::eq(d.program_text, program_text));
+    let canonical_hash = match &digests {
+        Some(digests) => digests.canonical.clone(),
+        None => hash_of_canonical(&canonical),
+    };
+    if canonical_hash != hash {
         return Err(invalid(
             "the artifact is damaged: its hash does not match its canonical form",
         ));
     }
     // The writer stores the program as the very bytes its digest is taken over.
-    if sha256_hex(program_text.as_bytes()) != program_digest {
+    let digest = match digests {
+        Some(digests) => digests.program,
+        None => sha256_hex(program_text.as_bytes()),
+    };
+    if digest != program_digest {
         return Err(invalid(
             "the artifact is damaged: its program does not match its digest",
         ));
@@ -448,6 +504,48 @@ mod tests {
                     assert_eq!(fast.unwrap(), bytes, "{what}");
                 }
             }
+        }
+    }
+
+    /// A program large enough to be parsed while another thread takes its digests: the
+    /// digests are taken, and a change of one byte of the program or of the canonical form
+    /// is refused as the careful reading refuses it.
+    #[test]
+    fn the_digests_of_a_large_program_are_taken_beside_its_parsing() {
+        let source = table_source(6_000);
+        let bytes = Ruleset::compile(&source).unwrap().to_artifact().unwrap();
+        let text = std::str::from_utf8(&bytes).unwrap();
+        let program = &text[text.find(",\"program\":").unwrap()..];
+        assert!(program.len() > DIGESTS_BESIDE, "{} bytes", program.len());
+        let (_, parsed) = read_in_one_pass(&bytes).unwrap();
+        assert!(parsed.digests.is_some());
+        assert_eq!(outcome(Ruleset::from_artifact(&bytes)).unwrap(), bytes);
+
+        let at = text.find(",\"program\":").unwrap();
+        let row = text[at..].find("{\"Text\":\"R12\"}").unwrap() + at;
+        let canonical_row = text.find("\\\"R12\\\"").unwrap();
+        for (what, variant, error) in [
+            (
+                "a program changed",
+                format!("{}{{\"Text\":\"R13\"}}{}", &text[..row], &text[row + 14..]),
+                "its program does not match its digest",
+            ),
+            (
+                "a canonical form changed",
+                format!(
+                    "{}\\\"R13\\\"{}",
+                    &text[..canonical_row],
+                    &text[canonical_row + 7..]
+                ),
+                "its hash does not match its canonical form",
+            ),
+        ] {
+            let loaded = outcome(Ruleset::from_artifact(variant.as_bytes()));
+            assert!(
+                loaded.as_ref().is_err_and(|(_, m)| m.contains(error)),
+                "{what}: {loaded:?}"
+            );
+            assert_eq!(loaded, outcome(careful(variant.as_bytes())), "{what}");
         }
     }
 }

@@ -10,7 +10,12 @@ use crate::data_files::DataFiles;
 
 /// `sha256:` + the hex digest of a canonical form.
 pub fn hash_of_canonical(canonical: &str) -> String {
-    let digest = Sha256::digest(canonical.as_bytes());
+    sha256_hex(canonical.as_bytes())
+}
+
+/// `sha256:` + the hex SHA-256 of `bytes` (the form of content hashes and artifact digests).
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
 }
