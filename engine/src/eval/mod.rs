@@ -1261,22 +1261,16 @@ impl<'p> Evaluator<'p> {
             ));
         }
         let mut rows = Vec::new();
-        let count = values.len();
         let result = self.in_own_scope(|ev| {
-            // The arguments are moved in and, after the body, back out (for the memo and the
-            // trace): copied, each shared value would be counted up and down once more.
-            ev.locals.extend(values.drain(..));
-            let value = match &function.body {
+            // Cloned, not moved in and back out: the moves of the arguments cost more than the
+            // counts of their shared values (measured, at 10 and at 200 positions).
+            ev.locals.extend(values.iter().cloned());
+            match &function.body {
                 FunctionBody::Expr(body) => ev.eval(body),
                 FunctionBody::Decision(decision) => {
                     ev.decision(&function.name, decision, &mut rows)
                 }
-            };
-            // Bindings restore what they replace, so the first slots hold the arguments again.
-            let start = ev.frame.min(ev.locals.len());
-            let end = (start + count).min(ev.locals.len());
-            values.extend(ev.locals.drain(start..end));
-            value
+            }
         });
         self.depth -= 1;
         let value = result.map_err(|e| e.or_rule(&function.name))?;
