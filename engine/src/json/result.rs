@@ -4,7 +4,6 @@
 
 use std::sync::atomic::Ordering;
 
-use chrono::{Datelike, NaiveDate};
 use serde_json::Value as Json;
 
 use super::approvals::ChainsJson;
@@ -61,7 +60,7 @@ impl WriteJson for Evaluation<'_> {
         sink.prewritten(identity_text(self.ruleset), &Identity::of(self.ruleset));
         sink.fixed_key(key!("as_of"));
         match self.as_of {
-            Some(date) => write_date(sink, date),
+            Some(date) => sink.date(date),
             None => sink.null(),
         }
         sink.fixed_key(key!("valid"));
@@ -174,37 +173,10 @@ impl WriteJson for Identity<'_> {
     }
 }
 
-/// A date as ISO 8601 text: four-digit years, all that business dates have, without the
-/// formatting machinery.
-fn write_date<S: Sink>(sink: &mut S, date: NaiveDate) {
-    let (year, month, day) = (date.year(), date.month(), date.day());
-    if !(0..=9999).contains(&year) {
-        sink.text(&date.to_string());
-        return;
-    }
-    let digit = |n: i32| b'0' + (n % 10) as u8;
-    let (month, day) = (month as i32, day as i32);
-    let text = [
-        digit(year / 1000),
-        digit(year / 100),
-        digit(year / 10),
-        digit(year),
-        b'-',
-        digit(month / 10),
-        digit(month),
-        b'-',
-        digit(day / 10),
-        digit(day),
-    ];
-    match std::str::from_utf8(&text) {
-        Ok(text) => sink.plain(text),
-        Err(_) => sink.text(&date.to_string()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
     use proptest::prelude::*;
 
     /// A date alone, as results write `as_of`.
@@ -212,7 +184,7 @@ mod tests {
 
     impl WriteJson for Date {
         fn write_json<S: Sink>(&self, sink: &mut S) {
-            write_date(sink, self.0);
+            sink.date(self.0);
         }
     }
 

@@ -4,6 +4,7 @@
 //! `serde_json::to_string` writes of the tree (property-tested below), without a call through
 //! `serde` per key and value.
 
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value as Json};
 
@@ -48,6 +49,8 @@ pub(crate) trait Sink {
     fn plain(&mut self, text: &str);
     /// A decimal, as a text that keeps its scale (never `-0`).
     fn decimal(&mut self, d: Decimal);
+    /// A date, as ISO 8601 text (`2026-03-01`).
+    fn date(&mut self, date: NaiveDate);
     fn bool(&mut self, b: bool);
     fn null(&mut self);
     fn unsigned(&mut self, n: u64);
@@ -185,6 +188,15 @@ impl Sink for TextSink {
         quoted(&mut self.out, num::decimal_bytes(d, &mut buf));
     }
 
+    #[inline]
+    fn date(&mut self, date: NaiveDate) {
+        self.separate();
+        match iso_date_digits(date) {
+            Some(digits) => quoted(&mut self.out, &digits),
+            None => write_text(&mut self.out, &iso_date(date)),
+        }
+    }
+
     fn bool(&mut self, b: bool) {
         self.separate();
         self.out
@@ -207,6 +219,34 @@ impl Sink for TextSink {
         // Writing to a `Vec` cannot fail.
         let _ = write!(self.out, "{n}");
     }
+}
+
+/// A date as ISO 8601 text, as every host writes it (a year past 9999 or before 0 with its sign).
+pub(crate) fn iso_date(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// [`iso_date`] as ASCII digits, made without the formatting machinery (or its check that the
+/// text is UTF-8), for the four-digit years all business dates have; `None` for others.
+fn iso_date_digits(date: NaiveDate) -> Option<[u8; 10]> {
+    let year = date.year();
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    let (year, month, day) = (year.unsigned_abs(), date.month(), date.day());
+    Some([
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ])
 }
 
 /// `text` between quotes, as it is.
@@ -326,6 +366,10 @@ impl Sink for TreeSink {
 
     fn decimal(&mut self, d: Decimal) {
         self.put(Json::String(num::to_string(d)));
+    }
+
+    fn date(&mut self, date: NaiveDate) {
+        self.put(Json::String(iso_date(date)));
     }
 
     fn bool(&mut self, b: bool) {

@@ -54,7 +54,8 @@ impl WriteJson for TypedValue<'_> {
             Value::Number(n) => sink.decimal(*n),
             Value::Text(t) => sink.text(t),
             Value::Enum(e, v) => sink.plain(enum_value_name(program, *e, *v)),
-            Value::Date(_) | Value::DateTime(_) | Value::Duration(_) => {
+            Value::Date(date) => sink.date(*date),
+            Value::DateTime(_) | Value::Duration(_) => {
                 sink.text(&display(program, self.value));
             }
             Value::Set(e, members) | Value::PartialSet(e, members) => {
