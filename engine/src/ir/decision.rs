@@ -9,8 +9,77 @@ use crate::value::Value;
 
 /// Per input column, an optional index from the column's value to the rows that may match.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(from = "StoredIndex")]
 pub struct DecisionIndex {
     pub columns: Vec<ColumnIndex>,
+    /// For a table of at most 128 rows, the same lists as sets of bits, intersected
+    /// in a few instructions where walking the lists takes hundreds. Made from `columns`
+    /// when they are built or loaded, never stored.
+    #[serde(skip)]
+    bits: Option<Vec<ColumnBits>>,
+}
+
+/// What an artifact stores of a [`DecisionIndex`]: its columns.
+#[derive(Deserialize)]
+struct StoredIndex {
+    columns: Vec<ColumnIndex>,
+}
+
+impl From<StoredIndex> for DecisionIndex {
+    fn from(stored: StoredIndex) -> DecisionIndex {
+        DecisionIndex::of_columns(stored.columns)
+    }
+}
+
+/// Rows as the bits of a number: row `r` is bit `r`.
+type RowBits = u128;
+
+/// One column's index as sets of rows: what [`ColumnIndex::rows_for`] gives, as bits.
+#[derive(Debug, Clone)]
+enum ColumnBits {
+    None,
+    Equality {
+        /// The rows for each key, the rows for any key among them.
+        by_key: KeyIndex<RowBits>,
+        always: RowBits,
+    },
+    /// By region, as [`ColumnIndex::Ranges`] numbers them.
+    Ranges(Vec<RowBits>),
+}
+
+impl ColumnBits {
+    /// The column's lists as bits, or `None` when a row number does not fit.
+    fn of(column: &ColumnIndex) -> Option<ColumnBits> {
+        fn bits(lists: &[&[u32]]) -> Option<RowBits> {
+            let mut bits: RowBits = 0;
+            for row in lists.iter().copied().flatten() {
+                bits |= 1u128.checked_shl(*row)?;
+            }
+            Some(bits)
+        }
+        Some(match column {
+            ColumnIndex::None => ColumnBits::None,
+            ColumnIndex::Equality {
+                rows_by_key,
+                always,
+            } => {
+                let mut by_key = KeyIndex::default();
+                for (key, rows) in rows_by_key.sorted() {
+                    by_key.insert(key.clone(), bits(&[rows, always])?);
+                }
+                ColumnBits::Equality {
+                    by_key,
+                    always: bits(&[always])?,
+                }
+            }
+            ColumnIndex::Ranges { regions, .. } => ColumnBits::Ranges(
+                regions
+                    .iter()
+                    .map(|rows| bits(&[rows]))
+                    .collect::<Option<_>>()?,
+            ),
+        })
+    }
 }
 
 /// How one column narrows the candidate rows.
@@ -37,9 +106,13 @@ const RANGE_INDEX_BUDGET_PER_ROW: usize = 16;
 impl DecisionIndex {
     /// Builds the index of every column whose tests are constant.
     pub fn build(rows: &[DecisionRow], columns: usize) -> DecisionIndex {
-        DecisionIndex {
-            columns: (0..columns).map(|c| index_column(rows, c)).collect(),
-        }
+        DecisionIndex::of_columns((0..columns).map(|c| index_column(rows, c)).collect())
+    }
+
+    /// The index of these columns, with their bits when every row number fits.
+    fn of_columns(columns: Vec<ColumnIndex>) -> DecisionIndex {
+        let bits = columns.iter().map(ColumnBits::of).collect();
+        DecisionIndex { columns, bits }
     }
 
     /// The candidate rows for these column values, in row order, or `None` when no column
@@ -49,13 +122,31 @@ impl DecisionIndex {
         self.candidate_rows(values).map(Iterator::collect)
     }
 
+    /// [`Self::candidates`] by walking the lists, as a table of more than 128 rows does,
+    /// and the columns it covers.
+    #[cfg(test)]
+    fn walked_candidates(&self, values: &[Value]) -> Option<(Vec<u32>, u64)> {
+        let walked = DecisionIndex {
+            columns: self.columns.clone(),
+            bits: None,
+        };
+        walked
+            .candidate_rows(values)
+            .map(|c| (c.covered(), c.collect()))
+            .map(|(covered, rows)| (rows, covered))
+    }
+
     /// As [`Self::candidates`], without collecting: the rows of the most selective column's
     /// lists that are in the lists of every other indexed column too. Every row it gives
     /// passes the tests of all those columns (an index is exact: it is built only from
     /// constant tests), so the columns in [`Candidates::covered`] need not be tested again.
     pub fn candidate_rows(&self, values: &[Value]) -> Option<Candidates<'_>> {
+        if let Some(bits) = &self.bits {
+            return candidate_bits(&self.columns, bits, values);
+        }
         // Filled in place: lists gathered apart and then moved in were copied once more.
         let mut found = Candidates {
+            bits: None,
             walk: Merge { a: &[], b: &[] },
             lists: [RowLists::EMPTY; MAX_INTERSECTED],
             count: 0,
@@ -90,6 +181,57 @@ impl DecisionIndex {
     }
 }
 
+/// [`DecisionIndex::candidate_rows`] of a small table: the rows every indexed column allows,
+/// intersected as bits.
+fn candidate_bits<'a>(
+    columns: &'a [ColumnIndex],
+    bits: &[ColumnBits],
+    values: &[Value],
+) -> Option<Candidates<'a>> {
+    let mut rows = RowBits::MAX;
+    let mut covered = 0u64;
+    for (index, ((column, bits), value)) in columns.iter().zip(bits).zip(values).enumerate() {
+        let allowed = match (column, bits) {
+            (ColumnIndex::Equality { .. }, ColumnBits::Equality { by_key, always }) => {
+                let Some(key) = KeyValue::of(value) else {
+                    continue;
+                };
+                by_key.get(&key).copied().unwrap_or(*always)
+            }
+            (ColumnIndex::Ranges { breakpoints, .. }, ColumnBits::Ranges(regions)) => {
+                let Value::Number(n) = value else {
+                    continue;
+                };
+                let region = region_of(breakpoints, *n);
+                regions.get(region).copied().unwrap_or(0)
+            }
+            _ => continue,
+        };
+        rows &= allowed;
+        // Past the mask's 64 columns, rows are tested as usual.
+        if index < 64 {
+            covered |= 1 << index;
+        } else {
+            break;
+        }
+    }
+    (covered != 0).then_some(Candidates {
+        bits: Some(rows),
+        walk: Merge { a: &[], b: &[] },
+        lists: [RowLists::EMPTY; MAX_INTERSECTED],
+        count: 0,
+        covered,
+    })
+}
+
+/// The region of a range index that `n` falls in (see [`ColumnIndex::Ranges`]).
+fn region_of(breakpoints: &[Decimal], n: Decimal) -> usize {
+    match breakpoints.binary_search_by(|b| crate::num::cmp(*b, n)) {
+        Ok(i) => 2 * i + 1,
+        Err(i) => 2 * i,
+    }
+}
+
 /// How many indexed columns one lookup intersects at most.
 const MAX_INTERSECTED: usize = 6;
 
@@ -115,12 +257,10 @@ impl ColumnIndex {
                 let Value::Number(n) = value else {
                     return None;
                 };
-                let region = match breakpoints.binary_search_by(|b| crate::num::cmp(*b, *n)) {
-                    Ok(i) => 2 * i + 1,
-                    Err(i) => 2 * i,
-                };
                 Some(RowLists {
-                    keyed: regions.get(region).map_or(&[][..], Vec::as_slice),
+                    keyed: regions
+                        .get(region_of(breakpoints, *n))
+                        .map_or(&[][..], Vec::as_slice),
                     always: &[],
                 })
             }
@@ -168,6 +308,8 @@ fn advance_to(list: &mut &[u32], row: u32) -> bool {
 /// The candidate rows of a decision, in row order: see [`DecisionIndex::candidate_rows`].
 #[derive(Debug, Clone)]
 pub struct Candidates<'a> {
+    /// A small table's candidates, as bits (the lists below are then not used).
+    bits: Option<RowBits>,
     walk: Merge<'a>,
     /// The indexed columns' lists, the walked one first.
     lists: [RowLists<'a>; MAX_INTERSECTED],
@@ -186,6 +328,14 @@ impl Iterator for Candidates<'_> {
     type Item = u32;
 
     fn next(&mut self) -> Option<u32> {
+        if let Some(bits) = &mut self.bits {
+            if *bits == 0 {
+                return None;
+            }
+            let row = bits.trailing_zeros();
+            *bits &= *bits - 1;
+            return Some(row);
+        }
         let others = self.lists.get_mut(1..self.count).unwrap_or_default();
         self.walk
             .by_ref()
@@ -578,41 +728,76 @@ mod tests {
     }
 
     proptest! {
-        /// The candidates include every row that matches, and every candidate passes the tests
-        /// of the columns that chose it (so the evaluator may skip those tests).
-        #[test]
-        fn candidates_are_complete_and_exact_for_their_columns(
-            tests in proptest::collection::vec((number_test(), number_test()), 8..40),
-            probes in proptest::collection::vec((-2i64..44, -2i64..44), 1..10),
-        ) {
-            let rows: Vec<DecisionRow> = tests
-                .into_iter()
-                .map(|(a, b)| DecisionRow { tests: vec![a, b], value: Expr::Const(Value::None), line: 0 })
-                .collect();
-            let index = DecisionIndex::build(&rows, 2);
-            for (x, y) in probes {
-                // Halves too: values between the bounds.
-                let point = [Decimal::new(x, 0) / Decimal::TWO, Decimal::new(y, 0) / Decimal::TWO];
-                let values = point.map(Value::Number);
-                let Some(candidates) = index.candidate_rows(&values) else { continue };
-                let covered = candidates.covered();
-                prop_assert!(covered != 0);
-                let candidates: Vec<u32> = candidates.collect();
-                for (i, r) in rows.iter().enumerate() {
-                    let passes_column = |c: usize| {
-                        r.tests.get(c).zip(point.get(c)).is_some_and(|(t, n)| passes(t, *n))
-                    };
-                    let candidate = candidates.contains(&(i as u32));
-                    if passes_column(0) && passes_column(1) {
-                        prop_assert!(candidate, "row {} at {:?} is missing", i, point);
-                    }
-                    for c in 0..2 {
-                        if candidate && covered & (1 << c) != 0 {
-                            prop_assert!(passes_column(c), "row {} fails column {} at {:?}", i, c, point);
+            /// The candidates include every row that matches, and every candidate passes the tests
+            /// of the columns that chose it (so the evaluator may skip those tests).
+            #[test]
+            fn candidates_are_complete_and_exact_for_their_columns(
+                tests in proptest::collection::vec((number_test(), number_test()), 8..40),
+                probes in proptest::collection::vec((-2i64..44, -2i64..44), 1..10),
+            ) {
+                let rows: Vec<DecisionRow> = tests
+                    .into_iter()
+                    .map(|(a, b)| DecisionRow { tests: vec![a, b], value: Expr::Const(Value::None), line: 0 })
+                    .collect();
+                let index = DecisionIndex::build(&rows, 2);
+                for (x, y) in probes {
+                    // Halves too: values between the bounds.
+                    let point = [Decimal::new(x, 0) / Decimal::TWO, Decimal::new(y, 0) / Decimal::TWO];
+                    let values = point.map(Value::Number);
+                    let Some(candidates) = index.candidate_rows(&values) else { continue };
+                    let covered = candidates.covered();
+                    prop_assert!(covered != 0);
+                    let candidates: Vec<u32> = candidates.collect();
+                    for (i, r) in rows.iter().enumerate() {
+                        let passes_column = |c: usize| {
+                            r.tests.get(c).zip(point.get(c)).is_some_and(|(t, n)| passes(t, *n))
+                        };
+                        let candidate = candidates.contains(&(i as u32));
+                        if passes_column(0) && passes_column(1) {
+                            prop_assert!(candidate, "row {} at {:?} is missing", i, point);
+                        }
+                        for c in 0..2 {
+                            if candidate && covered & (1 << c) != 0 {
+                                prop_assert!(passes_column(c), "row {} fails column {} at {:?}", i, c, point);
+                            }
                         }
                     }
                 }
             }
-        }
+
+            /// A small table's candidates, intersected as bits, are the rows and columns walking
+            /// its lists gives (tables past 128 rows walk them).
+            #[test]
+            fn bits_give_the_candidates_the_lists_give(
+                tests in proptest::collection::vec(
+                    (proptest::option::of(0u8..6), number_test()),
+                    8..200,
+                ),
+                probes in proptest::collection::vec((0u8..8, -2i64..44), 1..10),
+            ) {
+                let rows: Vec<DecisionRow> = tests
+                    .into_iter()
+                    .map(|(key, number)| {
+                        let key = match key {
+                            Some(k) => Test::OneOf(vec![Expr::Const(Value::text(&format!("k{k}")))]),
+                            None => Test::Any,
+                        };
+                        DecisionRow { tests: vec![key, number], value: Expr::Const(Value::None), line: 0 }
+                    })
+                    .collect();
+                let index = DecisionIndex::build(&rows, 2);
+                prop_assert_eq!(index.bits.is_some(), rows.len() <= 128);
+                for (k, y) in probes {
+                    let values = [
+                        Value::text(&format!("k{k}")),
+                        Value::Number(Decimal::new(y, 0) / Decimal::TWO),
+                    ];
+                    let found = index
+                        .candidate_rows(&values)
+                        .map(|c| (c.covered(), c.collect::<Vec<u32>>()))
+                        .map(|(covered, rows)| (rows, covered));
+                    prop_assert_eq!(found, index.walked_candidates(&values));
+                }
+            }
     }
 }
