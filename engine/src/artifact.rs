@@ -206,8 +206,8 @@ const DIGESTS_BESIDE: usize = 1 << 20;
 /// it and, for a large program, the digests `load` checks, taken on another thread while it
 /// is parsed. That thread takes the program's text to run to the artifact's closing brace,
 /// as [`to_artifact`](Ruleset::to_artifact) writes it (the digest serves only if the parse
-/// ends there), and needs the `canonical` form read before. Where no thread can be started
-/// (WebAssembly) the digests are left to `load`.
+/// ends there), and needs the `canonical` form read before. In WebAssembly, or where no thread
+/// can be started, the digests are left to `load`.
 fn parse_program<'a>(
     value: &'a str,
     artifact: &'a str,
@@ -222,7 +222,8 @@ fn parse_program<'a>(
     let (Some(program_text), Some(canonical)) = (program_text, canonical) else {
         return next_value(value).map(|(program, after)| (program, after, None));
     };
-    if program_text.len() < DIGESTS_BESIDE {
+    // WebAssembly has no threads: the machinery to try would only make the module larger.
+    if program_text.len() < DIGESTS_BESIDE || cfg!(target_family = "wasm") {
         return next_value(value).map(|(program, after)| (program, after, None));
     }
     std::thread::scope(|scope| {
