@@ -48,12 +48,35 @@ mv "$here/pkg/web/ordo_wasm_bg.opt.wasm" "$here/pkg/web/ordo_wasm_bg.wasm"
 printf '{"type": "commonjs"}\n' > "$here/pkg/nodejs/package.json"
 printf '{"type": "module"}\n' > "$here/pkg/web/package.json"
 
+# The runtime module: the same without the compiler (`--no-default-features`), for pages that
+# load compiled artifacts (`Ruleset.fromArtifact`) and never compile. Built after the full
+# module, whose file in the target dir it replaces.
+echo "== cargo build --profile wasm --target wasm32-unknown-unknown -p ordo-wasm --no-default-features"
+(cd "$root" && cargo build --profile wasm --target wasm32-unknown-unknown -p ordo-wasm --no-default-features)
+for target in web nodejs; do
+  out=$here/pkg/runtime-$target
+  rm -rf "$out"
+  echo "== wasm-bindgen --target $target (runtime)"
+  "$wasm_bindgen" --target "$target" --out-dir "$out" \
+    --remove-name-section --remove-producers-section "$raw"
+done
+echo "== wasm-opt ${wasm_opt_flags[*]} (runtime)"
+"$wasm_opt" "${wasm_opt_flags[@]}" "$here/pkg/runtime-web/ordo_wasm_bg.wasm" -o "$here/pkg/runtime-web/ordo_wasm_bg.opt.wasm"
+if cmp -s "$here/pkg/runtime-web/ordo_wasm_bg.wasm" "$here/pkg/runtime-nodejs/ordo_wasm_bg.wasm"; then
+  cp "$here/pkg/runtime-web/ordo_wasm_bg.opt.wasm" "$here/pkg/runtime-nodejs/ordo_wasm_bg.wasm"
+else
+  "$wasm_opt" "${wasm_opt_flags[@]}" "$here/pkg/runtime-nodejs/ordo_wasm_bg.wasm" -o "$here/pkg/runtime-nodejs/ordo_wasm_bg.wasm"
+fi
+mv "$here/pkg/runtime-web/ordo_wasm_bg.opt.wasm" "$here/pkg/runtime-web/ordo_wasm_bg.wasm"
+printf '{"type": "commonjs"}\n' > "$here/pkg/runtime-nodejs/package.json"
+printf '{"type": "module"}\n' > "$here/pkg/runtime-web/package.json"
+
 configurator=$root/examples/configurator
 rm -rf "$configurator/pkg"
 cp -r "$here/pkg/web" "$configurator/pkg"
 cp "$root/examples/bikes/bikes.ordo" "$configurator/bikes.ordo"
 
-for target in web nodejs; do
+for target in web nodejs runtime-web runtime-nodejs; do
   size=$(wc -c < "$here/pkg/$target/ordo_wasm_bg.wasm")
   gz=$(gzip -9 -c "$here/pkg/$target/ordo_wasm_bg.wasm" | wc -c)
   echo "pkg/$target/ordo_wasm_bg.wasm: $size bytes, $gz gzipped"

@@ -157,6 +157,7 @@ pub fn eval_error(error: &EvalError) -> JsValue {
 
 /// A compile failure as a thrown JS `Error` with `kind: "compile"`, the rendered diagnostics as
 /// its message and a `diagnostics` array (kind, code, message, line, column, hint, ...).
+#[cfg(feature = "compiler")]
 pub fn compile_error(diagnostics: &ordo_engine::Diagnostics, file: &str, source: &str) -> JsValue {
     let mut fields = Map::new();
     fields.insert("kind".into(), Json::String("compile".into()));

@@ -476,6 +476,8 @@ impl JsRuleset {
     /// (every problem of the source, each with `kind`, `message`, `line`, `column`, `hint`).
     /// `fileName` names the source in diagnostics (default `"ruleset.ordo"`); `files` gives the
     /// data files its tables read by name (`{"contracts.csv": "customer,model,price\n..."}`).
+    /// Not in the runtime module (built without the `compiler` feature).
+    #[cfg(feature = "compiler")]
     pub fn compile(
         source: &str,
         #[wasm_bindgen(js_name = fileName)] file_name: Option<String>,
