@@ -19,57 +19,44 @@ if [ "$expected" != "$actual" ]; then
   exit 1
 fi
 
-echo "== cargo build --profile wasm --target wasm32-unknown-unknown -p ordo-wasm"
-(cd "$root" && cargo build --profile wasm --target wasm32-unknown-unknown -p ordo-wasm)
 raw=$target_dir/wasm32-unknown-unknown/wasm/ordo_wasm.wasm
-
-for target in web nodejs; do
-  out=$here/pkg/$target
-  rm -rf "$out"
-  echo "== wasm-bindgen --target $target"
-  "$wasm_bindgen" --target "$target" --out-dir "$out" \
-    --remove-name-section --remove-producers-section "$raw"
-done
-# Both targets get the same module; optimise it once when it is (wasm-opt takes a while).
 # -O3 rather than -Oz: on rustc's size-optimised output it gives about the same gzipped size
 # and 5-10 % faster evaluation (benches/RESULTS-wasm.md). The module defines its own memory
 # (zero-filled, as every fresh memory is) and rustc leaves the first MiB to the stack, so
 # wasm-opt may assume both.
 wasm_opt_flags=(-O3 --low-memory-unused --zero-filled-memory --strip-debug)
-echo "== wasm-opt ${wasm_opt_flags[*]}"
-"$wasm_opt" "${wasm_opt_flags[@]}" "$here/pkg/web/ordo_wasm_bg.wasm" -o "$here/pkg/web/ordo_wasm_bg.opt.wasm"
-if cmp -s "$here/pkg/web/ordo_wasm_bg.wasm" "$here/pkg/nodejs/ordo_wasm_bg.wasm"; then
-  cp "$here/pkg/web/ordo_wasm_bg.opt.wasm" "$here/pkg/nodejs/ordo_wasm_bg.wasm"
-else
-  "$wasm_opt" "${wasm_opt_flags[@]}" "$here/pkg/nodejs/ordo_wasm_bg.wasm" -o "$here/pkg/nodejs/ordo_wasm_bg.wasm"
-fi
-mv "$here/pkg/web/ordo_wasm_bg.opt.wasm" "$here/pkg/web/ordo_wasm_bg.wasm"
-# Node treats pkg/nodejs as CommonJS even though this folder's package.json says "module".
-printf '{"type": "commonjs"}\n' > "$here/pkg/nodejs/package.json"
-printf '{"type": "module"}\n' > "$here/pkg/web/package.json"
 
-# The runtime module: the same without the compiler (`--no-default-features`), for pages that
-# load compiled artifacts (`Ruleset.fromArtifact`) and never compile. Built after the full
-# module, whose file in the target dir it replaces.
-echo "== cargo build --profile wasm --target wasm32-unknown-unknown -p ordo-wasm --no-default-features"
-(cd "$root" && cargo build --profile wasm --target wasm32-unknown-unknown -p ordo-wasm --no-default-features)
-for target in web nodejs; do
-  out=$here/pkg/runtime-$target
-  rm -rf "$out"
-  echo "== wasm-bindgen --target $target (runtime)"
-  "$wasm_bindgen" --target "$target" --out-dir "$out" \
-    --remove-name-section --remove-producers-section "$raw"
-done
-echo "== wasm-opt ${wasm_opt_flags[*]} (runtime)"
-"$wasm_opt" "${wasm_opt_flags[@]}" "$here/pkg/runtime-web/ordo_wasm_bg.wasm" -o "$here/pkg/runtime-web/ordo_wasm_bg.opt.wasm"
-if cmp -s "$here/pkg/runtime-web/ordo_wasm_bg.wasm" "$here/pkg/runtime-nodejs/ordo_wasm_bg.wasm"; then
-  cp "$here/pkg/runtime-web/ordo_wasm_bg.opt.wasm" "$here/pkg/runtime-nodejs/ordo_wasm_bg.wasm"
-else
-  "$wasm_opt" "${wasm_opt_flags[@]}" "$here/pkg/runtime-nodejs/ordo_wasm_bg.wasm" -o "$here/pkg/runtime-nodejs/ordo_wasm_bg.wasm"
-fi
-mv "$here/pkg/runtime-web/ordo_wasm_bg.opt.wasm" "$here/pkg/runtime-web/ordo_wasm_bg.wasm"
-printf '{"type": "commonjs"}\n' > "$here/pkg/runtime-nodejs/package.json"
-printf '{"type": "module"}\n' > "$here/pkg/runtime-web/package.json"
+# build PREFIX [CARGO FLAGS...]: the module into pkg/PREFIXweb and pkg/PREFIXnodejs.
+build() {
+  local prefix=$1
+  shift
+  echo "== cargo build --profile wasm --target wasm32-unknown-unknown -p ordo-wasm $*"
+  (cd "$root" && cargo build --profile wasm --target wasm32-unknown-unknown -p ordo-wasm "$@")
+  local web=$here/pkg/${prefix}web nodejs=$here/pkg/${prefix}nodejs target
+  for target in web nodejs; do
+    rm -rf "$here/pkg/$prefix$target"
+    echo "== wasm-bindgen --target $target: pkg/$prefix$target"
+    "$wasm_bindgen" --target "$target" --out-dir "$here/pkg/$prefix$target" \
+      --remove-name-section --remove-producers-section "$raw"
+  done
+  # Both targets get the same module; optimise it once when it is (wasm-opt takes a while).
+  echo "== wasm-opt ${wasm_opt_flags[*]}"
+  "$wasm_opt" "${wasm_opt_flags[@]}" "$web/ordo_wasm_bg.wasm" -o "$web/ordo_wasm_bg.opt.wasm"
+  if cmp -s "$web/ordo_wasm_bg.wasm" "$nodejs/ordo_wasm_bg.wasm"; then
+    cp "$web/ordo_wasm_bg.opt.wasm" "$nodejs/ordo_wasm_bg.wasm"
+  else
+    "$wasm_opt" "${wasm_opt_flags[@]}" "$nodejs/ordo_wasm_bg.wasm" -o "$nodejs/ordo_wasm_bg.wasm"
+  fi
+  mv "$web/ordo_wasm_bg.opt.wasm" "$web/ordo_wasm_bg.wasm"
+  # Node treats pkg/*nodejs as CommonJS even though this folder's package.json says "module".
+  printf '{"type": "commonjs"}\n' > "$nodejs/package.json"
+  printf '{"type": "module"}\n' > "$web/package.json"
+}
+
+build ""
+# The runtime module: the same without the compiler, for pages that load compiled artifacts
+# (`Ruleset.fromArtifact`) and never compile.
+build runtime- --no-default-features
 
 configurator=$root/examples/configurator
 rm -rf "$configurator/pkg"
