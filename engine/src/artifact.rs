@@ -218,14 +218,13 @@ fn parse_program<'a>(
         .trim_end_matches(JSON_SPACE)
         .strip_suffix('}')
         .map(|head| head.trim_end_matches(JSON_SPACE));
-    let program_text = last.and_then(|head| artifact.get(start..head.len()));
+    // WebAssembly has no threads: the machinery to try would only make the module larger.
+    let program_text = last
+        .and_then(|head| artifact.get(start..head.len()))
+        .filter(|text| text.len() >= DIGESTS_BESIDE && !cfg!(target_family = "wasm"));
     let (Some(program_text), Some(canonical)) = (program_text, canonical) else {
         return next_value(value).map(|(program, after)| (program, after, None));
     };
-    // WebAssembly has no threads: the machinery to try would only make the module larger.
-    if program_text.len() < DIGESTS_BESIDE || cfg!(target_family = "wasm") {
-        return next_value(value).map(|(program, after)| (program, after, None));
-    }
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new().spawn_scoped(scope, || Digests {
             program_text,
@@ -316,21 +315,19 @@ fn load(fields: &Fields<'_>, parsed: Option<Parsed>) -> Result<Ruleset, EvalErro
         .program
         .ok_or_else(|| damaged("missing field `program`"))?;
     // Digests taken beside the parsing count only for the very program text checked here.
-    let digests = digests.filter(|d| std::ptr::eq(d.program_text, program_text));
-    let canonical_hash = match &digests {
-        Some(digests) => digests.canonical.clone(),
-        None => hash_of_canonical(&canonical),
+    let (canonical_hash, digest) = match digests {
+        Some(d) if std::ptr::eq(d.program_text, program_text) => (d.canonical, d.program),
+        _ => (
+            hash_of_canonical(&canonical),
+            // The writer stores the program as the very bytes its digest is taken over.
+            sha256_hex(program_text.as_bytes()),
+        ),
     };
     if canonical_hash != hash {
         return Err(invalid(
             "the artifact is damaged: its hash does not match its canonical form",
         ));
     }
-    // The writer stores the program as the very bytes its digest is taken over.
-    let digest = match digests {
-        Some(digests) => digests.program,
-        None => sha256_hex(program_text.as_bytes()),
-    };
     if digest != program_digest {
         return Err(invalid(
             "the artifact is damaged: its program does not match its digest",

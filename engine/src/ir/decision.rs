@@ -64,7 +64,7 @@ impl ColumnBits {
                 always,
             } => {
                 let mut by_key = KeyIndex::default();
-                for (key, rows) in rows_by_key.sorted() {
+                for (key, rows) in rows_by_key.iter() {
                     by_key.insert(key.clone(), bits(&[rows, always])?);
                 }
                 ColumnBits::Equality {
@@ -109,9 +109,15 @@ impl DecisionIndex {
         DecisionIndex::of_columns((0..columns).map(|c| index_column(rows, c)).collect())
     }
 
-    /// The index of these columns, with their bits when every row number fits.
+    /// The index of these columns, with their bits when every row number fits (looked at
+    /// first: a large table's lists are not turned into bits only to find a row past 128).
     fn of_columns(columns: Vec<ColumnIndex>) -> DecisionIndex {
-        let bits = columns.iter().map(ColumnBits::of).collect();
+        let fits = columns
+            .iter()
+            .all(|c| c.last_rows().all(|row| row < RowBits::BITS));
+        let bits = fits
+            .then(|| columns.iter().map(ColumnBits::of).collect())
+            .flatten();
         DecisionIndex { columns, bits }
     }
 
@@ -190,7 +196,10 @@ fn candidate_bits<'a>(
 ) -> Option<Candidates<'a>> {
     let mut rows = RowBits::MAX;
     let mut covered = 0u64;
-    for (index, ((column, bits), value)) in columns.iter().zip(bits).zip(values).enumerate() {
+    // Past the mask's 64 columns, rows are tested as usual.
+    for (index, ((column, bits), value)) in
+        columns.iter().zip(bits).zip(values).enumerate().take(64)
+    {
         let allowed = match (column, bits) {
             (ColumnIndex::Equality { .. }, ColumnBits::Equality { by_key, always }) => {
                 let Some(key) = KeyValue::of(value) else {
@@ -208,12 +217,7 @@ fn candidate_bits<'a>(
             _ => continue,
         };
         rows &= allowed;
-        // Past the mask's 64 columns, rows are tested as usual.
-        if index < 64 {
-            covered |= 1 << index;
-        } else {
-            break;
-        }
+        covered |= 1 << index;
     }
     (covered != 0).then_some(Candidates {
         bits: Some(rows),
@@ -236,6 +240,24 @@ fn region_of(breakpoints: &[Decimal], n: Decimal) -> usize {
 const MAX_INTERSECTED: usize = 6;
 
 impl ColumnIndex {
+    /// The last row of each of the column's lists (the largest: lists are in row order).
+    fn last_rows(&self) -> impl Iterator<Item = u32> + '_ {
+        let (keyed, others): (Option<&KeyIndex<Vec<u32>>>, &[Vec<u32>]) = match self {
+            ColumnIndex::None => (None, &[]),
+            ColumnIndex::Equality {
+                rows_by_key,
+                always,
+            } => (Some(rows_by_key), std::slice::from_ref(always)),
+            ColumnIndex::Ranges { regions, .. } => (None, regions),
+        };
+        keyed
+            .into_iter()
+            .flat_map(KeyIndex::iter)
+            .map(|(_, rows)| rows)
+            .chain(others)
+            .filter_map(|rows| rows.last().copied())
+    }
+
     /// The rows this column's index allows for `value`, or `None` when it does not apply.
     fn rows_for(&self, value: &Value) -> Option<RowLists<'_>> {
         match self {

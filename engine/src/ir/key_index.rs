@@ -40,6 +40,11 @@ impl<V> KeyIndex<V> {
         self.0.insert(key, value)
     }
 
+    /// The keys and their values, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&KeyValue, &V)> {
+        self.0.iter()
+    }
+
     /// The entries in the keys' order.
     pub fn sorted(&self) -> Vec<(&KeyValue, &V)> {
         let mut entries: Vec<(&KeyValue, &V)> = self.0.iter().collect();
