@@ -136,6 +136,9 @@ pub fn normalize_zero(mut d: Decimal) -> Decimal {
 /// Rounds to `places` decimal places with a mode; the result has exactly `places` places
 /// (so 6778 rounded to 2 places is 6778.00, and money always shows its minor unit).
 pub fn round(value: Decimal, places: u32, mode: RoundingMode) -> Decimal {
+    if let Some(rounded) = round_small(value, places, mode) {
+        return normalize_zero(rounded);
+    }
     let strategy = match mode {
         RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
         RoundingMode::HalfEven => RoundingStrategy::MidpointNearestEven,
@@ -150,6 +153,45 @@ pub fn round(value: Decimal, places: u32, mode: RoundingMode) -> Decimal {
         rounded.rescale(places);
     }
     normalize_zero(rounded)
+}
+
+/// [`round`] of a decimal whose digits fit 64 bits, as nearly every amount's do: one division
+/// of a `u64` where rust_decimal's general rounding divides and multiplies 96-bit numbers
+/// several times over (about a tenth of the instructions). `None` for a wider decimal, or a
+/// result that would not fit 64 bits, which the general rounding takes.
+fn round_small(value: Decimal, places: u32, mode: RoundingMode) -> Option<Decimal> {
+    let scale = value.scale();
+    let mantissa = value.mantissa();
+    let negative = mantissa < 0;
+    let magnitude = u64::try_from(mantissa.unsigned_abs()).ok()?;
+    let rounded = if scale <= places {
+        // Fewer places than asked for: the same value, padded with zeros.
+        magnitude.checked_mul(pow10_u64(places - scale)?)?
+    } else {
+        let divisor = pow10_u64(scale - places)?;
+        let (kept, dropped) = (magnitude / divisor, magnitude % divisor);
+        // `dropped` against the half of `divisor` (even: a power of ten), without overflow.
+        let rest = divisor - dropped;
+        let away = dropped != 0
+            && match mode {
+                RoundingMode::HalfUp => dropped >= rest,
+                RoundingMode::HalfEven => dropped > rest || (dropped == rest && kept % 2 == 1),
+                RoundingMode::HalfDown => dropped > rest,
+                RoundingMode::Up => true,
+                RoundingMode::Down => false,
+                RoundingMode::Ceiling => !negative,
+                RoundingMode::Floor => negative,
+            };
+        // `kept` is at most a tenth of `u64::MAX`: one more fits.
+        kept + u64::from(away)
+    };
+    let signed = i128::from(rounded);
+    Decimal::try_from_i128_with_scale(if negative { -signed } else { signed }, places).ok()
+}
+
+/// 10ⁿ as a `u64`, for n up to 19.
+fn pow10_u64(n: u32) -> Option<u64> {
+    10u64.checked_pow(n)
 }
 
 /// The decimal as text, keeping its scale, with no negative zero.
@@ -351,7 +393,85 @@ mod tests {
         }
     }
 
+    /// Every rounding mode as the language names it.
+    const MODES: [RoundingMode; 7] = [
+        RoundingMode::HalfUp,
+        RoundingMode::HalfEven,
+        RoundingMode::HalfDown,
+        RoundingMode::Up,
+        RoundingMode::Down,
+        RoundingMode::Ceiling,
+        RoundingMode::Floor,
+    ];
+
+    /// [`round`] by rust_decimal's general rounding alone, as it was before the 64-bit path.
+    fn round_general(value: Decimal, places: u32, mode: RoundingMode) -> Decimal {
+        let strategy = match mode {
+            RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+            RoundingMode::HalfEven => RoundingStrategy::MidpointNearestEven,
+            RoundingMode::HalfDown => RoundingStrategy::MidpointTowardZero,
+            RoundingMode::Up => RoundingStrategy::AwayFromZero,
+            RoundingMode::Down => RoundingStrategy::ToZero,
+            RoundingMode::Ceiling => RoundingStrategy::ToPositiveInfinity,
+            RoundingMode::Floor => RoundingStrategy::ToNegativeInfinity,
+        };
+        let mut rounded = value.round_dp_with_strategy(places, strategy);
+        if rounded.scale() < places {
+            rounded.rescale(places);
+        }
+        normalize_zero(rounded)
+    }
+
+    #[test]
+    fn midpoints_round_by_their_mode() {
+        let d = |m: i64, s: u32| Decimal::new(m, s);
+        let cases = [
+            // 2.5 and -2.5 to whole numbers, in the order of MODES.
+            (d(25, 1), ["3", "2", "2", "3", "2", "3", "2"]),
+            (d(-25, 1), ["-3", "-2", "-2", "-3", "-2", "-2", "-3"]),
+            (d(35, 1), ["4", "4", "3", "4", "3", "4", "3"]),
+            (d(-1, 3), ["0", "0", "0", "-1", "0", "0", "-1"]),
+        ];
+        for (value, expected) in cases {
+            for (mode, want) in MODES.iter().zip(expected) {
+                assert_eq!(to_string(round(value, 0, *mode)), want, "{value} {mode:?}");
+            }
+        }
+        assert_eq!(to_string(round(d(6778, 0), 2, RoundingMode::HalfUp)), "6778.00");
+        assert_eq!(to_string(round(d(-4, 3), 2, RoundingMode::HalfUp)), "0.00");
+    }
+
     proptest! {
+        /// The 64-bit rounding gives what the general rounding gives, digits and scale, for
+        /// every mode, on mantissas of every width (the wide ones take the general path).
+        #[test]
+        fn the_64_bit_rounding_is_the_general_rounding(
+            mantissa in prop_oneof![
+                -1_000_000i128..1_000_000,
+                any::<i64>().prop_map(i128::from),
+                -(1i128 << 95)..(1i128 << 95),
+                prop::sample::select(vec![
+                    i128::from(u64::MAX),
+                    -i128::from(u64::MAX),
+                    i128::from(u64::MAX) + 1,
+                    5,
+                    15,
+                    -25,
+                    1_844_674_407_370_955_161,
+                ]),
+            ],
+            scale in 0u32..=28,
+            places in 0u32..=28,
+        ) {
+            let value = Decimal::from_i128_with_scale(mantissa, scale);
+            for mode in MODES {
+                let fast = round(value, places, mode);
+                let general = round_general(value, places, mode);
+                prop_assert_eq!(fast.to_string(), general.to_string(), "{} {:?}", value, mode);
+                prop_assert_eq!(fast.scale(), general.scale());
+            }
+        }
+
         /// A plain number reads as the general parser reads it: same value, same scale.
         #[test]
         fn plain_numbers_read_as_from_str_exact(text in r"-?[0-9]{0,20}(\.[0-9]{0,8})?[.e]?") {
