@@ -8,6 +8,9 @@
 //
 //   node speed.mjs [ROUNDS] [SECONDS]      (after build.sh; default 7 rounds of 2 s a side)
 //
+// BROWSER=1 runs the WebAssembly side in headless Chromium (CHROMIUM, default
+// /usr/bin/chromium; pkg/web's module, driven by playwright-core), timed by the page's clock,
+// so by wall-clock time only.
 // WASM_JS may name another build's `ordo_wasm.js` (--target nodejs) than pkg/nodejs's.
 // NATIVE_EVAL may name an already built native_eval binary; otherwise it is built with
 // `cargo build --release -p ordo-wasm --example native_eval`.
@@ -68,21 +71,77 @@ function rate(budget, f) {
   return { wall, cpu };
 }
 
+/** The WebAssembly side in Node.js: its result, and a round's rates. */
+function inNode() {
+  const { Ruleset } = process.env.WASM_JS
+    ? createRequire(import.meta.url)(path.resolve(process.env.WASM_JS))
+    : loadWasm();
+  const ruleset = Ruleset.compile(source);
+  return {
+    result: ruleset.evaluateJson(inputText),
+    round: async () => rate(seconds, () => ruleset.evaluateJson(inputText)),
+    close: async () => {},
+  };
+}
+
+/** The WebAssembly side in headless Chromium: pkg/web's module on a page of its own. */
+async function inBrowser() {
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu"],
+  });
+  const page = await browser.newPage();
+  const webDir = path.join(repoRoot, "bindings/wasm/pkg/web");
+  await page.route("http://ordo.test/**", (route) => {
+    const name = new URL(route.request().url()).pathname.slice(1);
+    if (name === "" || name === "index.html") {
+      return route.fulfill({ contentType: "text/html", body: "<!doctype html><title>speed</title>" });
+    }
+    const type = name.endsWith(".wasm") ? "application/wasm" : "text/javascript";
+    return route.fulfill({ contentType: type, body: readFileSync(path.join(webDir, path.basename(name))) });
+  });
+  await page.goto("http://ordo.test/index.html");
+  const result = await page.evaluate(
+    async ([source, input]) => {
+      const module = await import("/ordo_wasm.js");
+      await module.default();
+      globalThis.ruleset = module.Ruleset.compile(source);
+      globalThis.input = input;
+      return globalThis.ruleset.evaluateJson(input);
+    },
+    [source, inputText],
+  );
+  // The same loop as `rate`, in the page (which has no CPU clock).
+  const round = () =>
+    page.evaluate((budget) => {
+      const f = () => globalThis.ruleset.evaluateJson(globalThis.input);
+      const warmUntil = performance.now() + budget * 100;
+      while (performance.now() < warmUntil) f();
+      let calls = 0;
+      const start = performance.now();
+      const end = start + budget * 1000;
+      while (performance.now() < end) {
+        for (let i = 0; i < 16; i++) f();
+        calls += 16;
+      }
+      return { wall: calls / ((performance.now() - start) / 1000), cpu: null };
+    }, seconds);
+  return { result, round, close: () => browser.close() };
+}
+
 const binary = nativeBinary();
-const { Ruleset } = process.env.WASM_JS
-  ? createRequire(import.meta.url)(path.resolve(process.env.WASM_JS))
-  : loadWasm();
-const ruleset = Ruleset.compile(source);
-const wasmResult = ruleset.evaluateJson(inputText);
+const side = process.env.BROWSER === "1" ? await inBrowser() : inNode();
+const wasmResult = side.result;
 // Warm V8 up (tiering to optimised code) before the first round.
-rate(seconds, () => ruleset.evaluateJson(inputText));
+await side.round();
 
 const native = () => {
   const line = execFileSync(binary, [rulesetFile, inputFile, String(seconds), "str"], { encoding: "utf8" });
   const rates = JSON.parse(line);
   return { wall: rates.evaluate_str_per_sec, cpu: rates.evaluate_str_per_cpu_sec };
 };
-const wasm = () => rate(seconds, () => ruleset.evaluateJson(inputText));
+const wasm = side.round;
 
 const ratios = [];
 const cpuRatios = [];
@@ -94,9 +153,9 @@ for (let round = 1; round <= rounds; round++) {
   let w;
   if (round % 2) {
     n = native();
-    w = wasm();
+    w = await wasm();
   } else {
-    w = wasm();
+    w = await wasm();
     n = native();
   }
   ratios.push(w.wall / n.wall);
@@ -112,3 +171,4 @@ console.log(
     `${cpuRatios.length ? median(cpuRatios).toFixed(2) : "—"} by CPU time (${rounds} rounds of ${seconds} s a side)`,
 );
 console.log(`result: ${wasmResult.length} bytes`);
+await side.close();
