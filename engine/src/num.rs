@@ -437,7 +437,10 @@ mod tests {
                 assert_eq!(to_string(round(value, 0, *mode)), want, "{value} {mode:?}");
             }
         }
-        assert_eq!(to_string(round(d(6778, 0), 2, RoundingMode::HalfUp)), "6778.00");
+        assert_eq!(
+            to_string(round(d(6778, 0), 2, RoundingMode::HalfUp)),
+            "6778.00"
+        );
         assert_eq!(to_string(round(d(-4, 3), 2, RoundingMode::HalfUp)), "0.00");
     }
 

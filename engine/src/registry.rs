@@ -30,7 +30,7 @@ impl Selector {
         if text.is_empty() || text == "latest" {
             return Ok(Selector::Latest);
         }
-        if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        if let Some(date) = crate::scalar::date(text) {
             return Ok(Selector::AsOf(date));
         }
         if let Ok(version) = Version::parse(text) {

@@ -126,7 +126,7 @@ fn fail(error: &AuditOpsError) -> u8 {
 
 /// `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time, as microseconds since the epoch.
 fn parse_before(text: &str) -> Option<i64> {
-    let parsed = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+    let parsed = ordo_engine::text::parse_date(text)
         .ok()
         .and_then(|date| date.and_hms_opt(0, 0, 0))
         .map(|time| time.and_utc().timestamp_micros())

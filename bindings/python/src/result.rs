@@ -25,7 +25,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use chrono::{DateTime, Datelike, NaiveDate, Timelike};
+use chrono::{DateTime, Datelike, Timelike};
 use ordo_engine::Ruleset;
 use ordo_engine::schema::{FieldView, Type};
 use pyo3::prelude::*;
@@ -466,7 +466,7 @@ impl<'py> Forward<'_, 'py> {
                 Err(_) => as_text(),
             },
             Scalar::Decimal => self.types.decimal.bind(py).call1((text,)),
-            Scalar::Date => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Scalar::Date => match ordo_engine::text::parse_date(text) {
                 Ok(d) => self
                     .types
                     .date

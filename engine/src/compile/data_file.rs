@@ -244,9 +244,9 @@ fn read_date(cell: &str) -> Result<Option<NaiveDate>, String> {
     if cell.trim().is_empty() {
         return Ok(None);
     }
-    NaiveDate::parse_from_str(cell.trim(), "%Y-%m-%d")
+    crate::scalar::date(cell.trim())
         .map(Some)
-        .map_err(|_| format!("`{cell}` is not a date (YYYY-MM-DD)"))
+        .ok_or_else(|| format!("`{cell}` is not a date (YYYY-MM-DD)"))
 }
 
 /// The 1-based column (in characters) where cell `index` of the record starting at byte

@@ -154,7 +154,7 @@ impl ChartRange {
 }
 
 fn parse_day(name: &str, text: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+    ordo_engine::text::parse_date(text).map_err(|_| {
         ApiError::invalid_request(format!(
             "`{name}` must be a day as YYYY-MM-DD, not `{text}`"
         ))

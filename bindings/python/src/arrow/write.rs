@@ -130,7 +130,7 @@ impl Builder {
             Builder::Date(b) => {
                 let date = value
                     .as_str()
-                    .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+                    .and_then(|t| ordo_engine::text::parse_date(t).ok())
                     .ok_or_else(wrong)?;
                 let days = date.signed_duration_since(NaiveDate::default()).num_days();
                 b.append_value(i32::try_from(days).map_err(|_| wrong())?);
