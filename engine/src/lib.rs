@@ -35,6 +35,7 @@
 
 // 1. Values and numbers.
 mod data_files;
+mod date_text;
 mod error;
 mod num;
 mod scalar;

@@ -30,7 +30,7 @@ impl Selector {
         if text.is_empty() || text == "latest" {
             return Ok(Selector::Latest);
         }
-        if let Some(date) = crate::scalar::date(text) {
+        if let Some(date) = crate::date_text::read(text) {
             return Ok(Selector::AsOf(date));
         }
         if let Ok(version) = Version::parse(text) {

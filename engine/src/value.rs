@@ -25,9 +25,9 @@ pub enum Value {
     /// A text: an input text, a literal or an interpolated string.
     Text(#[serde(deserialize_with = "shared::arc_str")] Arc<str>),
     /// A calendar date (`2026-03-01`), without a time zone.
-    Date(NaiveDate),
+    Date(#[serde(deserialize_with = "shared::date")] NaiveDate),
     /// An instant in UTC (`2026-03-01T09:00:00Z`).
-    DateTime(DateTime<Utc>),
+    DateTime(#[serde(deserialize_with = "shared::instant")] DateTime<Utc>),
     /// A duration in whole seconds.
     Duration(i64),
     /// An enum value: the enum and the index of the value in declaration order.
@@ -208,6 +208,91 @@ pub(crate) mod shared {
             }
         }
         d.deserialize_seq(Elements(PhantomData))
+    }
+
+    /// A date as the engine writes it, read by [`crate::date_text::read`] rather than chrono's
+    /// text parser (which the engine needs nowhere else, and which WebAssembly would carry).
+    pub fn date<'de, D: Deserializer<'de>>(d: D) -> Result<chrono::NaiveDate, D::Error> {
+        DateText::deserialize(d).map(|DateText(date)| date)
+    }
+
+    /// An optional [`date`].
+    pub fn optional_date<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<chrono::NaiveDate>, D::Error> {
+        Ok(Option::<DateText>::deserialize(d)?.map(|DateText(date)| date))
+    }
+
+    /// A list of [`date`]s.
+    pub fn dates<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<chrono::NaiveDate>, D::Error> {
+        Ok(Vec::<DateText>::deserialize(d)?
+            .into_iter()
+            .map(|DateText(date)| date)
+            .collect())
+    }
+
+    /// A list of periods: pairs of optional [`date`]s.
+    pub fn periods<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)>, D::Error> {
+        Ok(Vec::<(Option<DateText>, Option<DateText>)>::deserialize(d)?
+            .into_iter()
+            .map(|(from, to)| (from.map(|DateText(d)| d), to.map(|DateText(d)| d)))
+            .collect())
+    }
+
+    /// An instant as the engine writes it (RFC 3339 in UTC, `2026-03-01T09:00:00Z`), and one
+    /// of a year beyond 9999 as chrono writes it (`+10000-01-01T00:00:00Z`), which RFC 3339
+    /// has no room for.
+    pub fn instant<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<chrono::DateTime<chrono::Utc>, D::Error> {
+        struct Instant;
+        impl Visitor<'_> for Instant {
+            type Value = chrono::DateTime<chrono::Utc>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an RFC 3339 instant")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                instant_text(s).ok_or_else(|| E::custom(format!("\"{s}\" is not an instant")))
+            }
+        }
+        d.deserialize_str(Instant)
+    }
+
+    fn instant_text(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+            return Some(t.with_timezone(&chrono::Utc));
+        }
+        // A signed year: the date by the engine's reader, the time of day and offset by RFC
+        // 3339's on a stand-in date.
+        let (day, time) = s.split_at(s.find('T')?);
+        let day = crate::date_text::read(day)?;
+        let clock = chrono::DateTime::parse_from_rfc3339(&format!("2000-01-01{time}")).ok()?;
+        let stand_in = chrono::NaiveDate::from_ymd_opt(2000, 1, 1)?;
+        let shift = day.signed_duration_since(stand_in);
+        clock.with_timezone(&chrono::Utc).checked_add_signed(shift)
+    }
+
+    /// A date read by [`crate::date_text::read`], for the containers above.
+    struct DateText(chrono::NaiveDate);
+
+    impl<'de> Deserialize<'de> for DateText {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<DateText, D::Error> {
+            struct Text;
+            impl Visitor<'_> for Text {
+                type Value = DateText;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a date YYYY-MM-DD")
+                }
+                fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<DateText, E> {
+                    crate::date_text::read(s)
+                        .map(DateText)
+                        .ok_or_else(|| E::custom(format!("\"{s}\" is not a date (YYYY-MM-DD)")))
+                }
+            }
+            d.deserialize_str(Text)
+        }
     }
 }
 

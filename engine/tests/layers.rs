@@ -20,6 +20,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("scalar", 1),
     ("sort", 1),
     ("data_files", 1),
+    ("date_text", 1),
     ("types", 1),
     ("value", 1),
     // 2. The compiled form.
@@ -48,10 +49,12 @@ const SAME_LAYER: &[(&str, &str)] = &[
     ("num", "error"),
     ("cancel", "error"),
     ("value", "num"),
+    ("value", "date_text"),
     ("value", "types"),
     ("scalar", "num"),
     ("scalar", "types"),
     ("scalar", "value"),
+    ("scalar", "date_text"),
     ("compile", "hash"),
     // The lint's reachability check enumerates finite fields as the configurator does.
     ("lint", "configure"),

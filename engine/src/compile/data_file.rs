@@ -244,7 +244,7 @@ fn read_date(cell: &str) -> Result<Option<NaiveDate>, String> {
     if cell.trim().is_empty() {
         return Ok(None);
     }
-    crate::scalar::date(cell.trim())
+    crate::date_text::read(cell.trim())
         .map(Some)
         .ok_or_else(|| format!("`{cell}` is not a date (YYYY-MM-DD)"))
 }

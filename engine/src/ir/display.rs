@@ -23,7 +23,7 @@ pub fn display_into(out: &mut String, program: &Program, value: &Value) {
             Ok(())
         }
         Value::Text(t) => out.write_str(t),
-        Value::Date(d) => write!(out, "{}", d.format("%Y-%m-%d")),
+        Value::Date(d) => write!(out, "{d}"),
         Value::DateTime(t) => {
             out.write_str(&t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
         }

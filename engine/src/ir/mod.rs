@@ -37,6 +37,7 @@ pub type BandsId = u32;
 pub struct Program {
     pub name: String,
     pub version: String,
+    #[serde(default, deserialize_with = "crate::value::shared::optional_date")]
     pub effective: Option<NaiveDate>,
     pub enums: Vec<EnumDef>,
     pub roles: Vec<String>,
@@ -66,6 +67,7 @@ pub struct Calendar {
     /// Weekend days as numbers from Monday (0) to Sunday (6).
     pub weekend: Vec<u32>,
     /// Holidays, sorted and distinct.
+    #[serde(deserialize_with = "crate::value::shared::dates")]
     pub holidays: Vec<NaiveDate>,
 }
 
@@ -305,6 +307,7 @@ pub struct Table {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TableVariant {
+    #[serde(default, deserialize_with = "crate::value::shared::optional_date")]
     pub effective: Option<NaiveDate>,
     /// Rows by key (keys are constant values).
     pub rows: Vec<(Value, Expr)>,
@@ -316,7 +319,11 @@ pub struct TableVariant {
     /// Rows valid in time (a data file's `valid_from`, `valid_to`; `valid_to` exclusive; `None`
     /// open), one per row; empty when the rows are always valid. The rows of one key are then
     /// together, by `valid_from`, and the index gives the first of them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::value::shared::periods"
+    )]
     pub validity: Vec<(Option<NaiveDate>, Option<NaiveDate>)>,
 }
 
@@ -443,7 +450,7 @@ pub enum KeyValue {
     Bool(bool),
     Number(Decimal),
     Text(#[serde(deserialize_with = "crate::value::shared::arc_str")] Arc<str>),
-    Date(NaiveDate),
+    Date(#[serde(deserialize_with = "crate::value::shared::date")] NaiveDate),
     Enum(u32, u32),
     None,
     /// A composite key's components.

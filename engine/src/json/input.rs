@@ -548,7 +548,7 @@ impl FieldSpec for (String, Type) {
 
 /// Reads a `YYYY-MM-DD` date given by a host (`as_of`).
 pub fn parse_date(text: &str) -> EvalResult<NaiveDate> {
-    crate::scalar::date(text).ok_or_else(|| {
+    crate::date_text::read(text).ok_or_else(|| {
         EvalError::new(
             ErrorKind::InvalidRequest,
             format!("\"{text}\" is not a date (YYYY-MM-DD)"),

@@ -223,7 +223,7 @@ impl Sink for TextSink {
 
 /// A date as ISO 8601 text, as every host writes it (a year past 9999 or before 0 with its sign).
 pub(crate) fn iso_date(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
+    date.to_string()
 }
 
 /// [`iso_date`] as ASCII digits, made without the formatting machinery (or its check that the
