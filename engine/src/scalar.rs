@@ -1,7 +1,7 @@
 //! Scalar values read from text, by the input rules of spec §5: what a JSON input's strings
 //! and numbers and a data file's cells (spec §21) are read with.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::num;
 use crate::types::{EnumId, Type};

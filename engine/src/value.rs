@@ -231,10 +231,11 @@ pub(crate) mod shared {
             .collect())
     }
 
+    /// Periods of validity: from one optional date to another.
+    type Periods = Vec<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)>;
+
     /// A list of periods: pairs of optional [`date`]s.
-    pub fn periods<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Vec<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)>, D::Error> {
+    pub fn periods<'de, D: Deserializer<'de>>(d: D) -> Result<Periods, D::Error> {
         Ok(Vec::<(Option<DateText>, Option<DateText>)>::deserialize(d)?
             .into_iter()
             .map(|(from, to)| (from.map(|DateText(d)| d), to.map(|DateText(d)| d)))
