@@ -48,10 +48,10 @@ function threadCpu() {
   return existsSync(file) ? Number(readFileSync(file, "utf8").split(" ")[0]) : null;
 }
 
-/** Calls `f` for about `budget` seconds after a warm-up of a tenth of that: calls per second
- * of wall-clock time and of CPU time (warm-up included, as native_eval counts it). */
-function rate(budget, f) {
-  const cpuStart = threadCpu();
+/** Calls `f` for about `budget` seconds after a warm-up of a tenth of that: the calls made
+ * (warm-up included, as native_eval counts them) and calls per second of wall-clock time.
+ * Self-contained, so that a browser page can run it too (`inBrowser` sends its text). */
+function timedCalls(budget, f) {
   let warmCalls = 0;
   const warmUntil = performance.now() + budget * 100;
   while (performance.now() < warmUntil) {
@@ -65,9 +65,14 @@ function rate(budget, f) {
     for (let i = 0; i < 16; i++) f();
     calls += 16;
   }
-  const wall = calls / ((performance.now() - start) / 1000);
-  const cpuEnd = threadCpu();
-  const cpu = cpuStart === null ? null : ((warmCalls + calls) * 1e9) / (cpuEnd - cpuStart);
+  return { calls: warmCalls + calls, wall: calls / ((performance.now() - start) / 1000) };
+}
+
+/** `timedCalls`, with calls per second of CPU time where the thread's clock is known. */
+function rate(budget, f) {
+  const cpuStart = threadCpu();
+  const { calls, wall } = timedCalls(budget, f);
+  const cpu = cpuStart === null ? null : (calls * 1e9) / (threadCpu() - cpuStart);
   return { wall, cpu };
 }
 
@@ -113,20 +118,8 @@ async function inBrowser() {
     [source, inputText],
   );
   // The same loop as `rate`, in the page (which has no CPU clock).
-  const round = () =>
-    page.evaluate((budget) => {
-      const f = () => globalThis.ruleset.evaluateJson(globalThis.input);
-      const warmUntil = performance.now() + budget * 100;
-      while (performance.now() < warmUntil) f();
-      let calls = 0;
-      const start = performance.now();
-      const end = start + budget * 1000;
-      while (performance.now() < end) {
-        for (let i = 0; i < 16; i++) f();
-        calls += 16;
-      }
-      return { wall: calls / ((performance.now() - start) / 1000), cpu: null };
-    }, seconds);
+  const loop = `(${timedCalls})(${seconds}, () => globalThis.ruleset.evaluateJson(globalThis.input))`;
+  const round = async () => ({ wall: (await page.evaluate(loop)).wall, cpu: null });
   return { result, round, close: () => browser.close() };
 }
 

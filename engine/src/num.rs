@@ -136,9 +136,14 @@ pub fn normalize_zero(mut d: Decimal) -> Decimal {
 /// Rounds to `places` decimal places with a mode; the result has exactly `places` places
 /// (so 6778 rounded to 2 places is 6778.00, and money always shows its minor unit).
 pub fn round(value: Decimal, places: u32, mode: RoundingMode) -> Decimal {
-    if let Some(rounded) = round_small(value, places, mode) {
-        return normalize_zero(rounded);
+    match round_small(value, places, mode) {
+        Some(rounded) => normalize_zero(rounded),
+        None => round_wide(value, places, mode),
     }
+}
+
+/// [`round`] by rust_decimal's general rounding, for any decimal.
+fn round_wide(value: Decimal, places: u32, mode: RoundingMode) -> Decimal {
     let strategy = match mode {
         RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
         RoundingMode::HalfEven => RoundingStrategy::MidpointNearestEven,
@@ -404,24 +409,6 @@ mod tests {
         RoundingMode::Floor,
     ];
 
-    /// [`round`] by rust_decimal's general rounding alone, as it was before the 64-bit path.
-    fn round_general(value: Decimal, places: u32, mode: RoundingMode) -> Decimal {
-        let strategy = match mode {
-            RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
-            RoundingMode::HalfEven => RoundingStrategy::MidpointNearestEven,
-            RoundingMode::HalfDown => RoundingStrategy::MidpointTowardZero,
-            RoundingMode::Up => RoundingStrategy::AwayFromZero,
-            RoundingMode::Down => RoundingStrategy::ToZero,
-            RoundingMode::Ceiling => RoundingStrategy::ToPositiveInfinity,
-            RoundingMode::Floor => RoundingStrategy::ToNegativeInfinity,
-        };
-        let mut rounded = value.round_dp_with_strategy(places, strategy);
-        if rounded.scale() < places {
-            rounded.rescale(places);
-        }
-        normalize_zero(rounded)
-    }
-
     #[test]
     fn midpoints_round_by_their_mode() {
         let d = |m: i64, s: u32| Decimal::new(m, s);
@@ -469,7 +456,7 @@ mod tests {
             let value = Decimal::from_i128_with_scale(mantissa, scale);
             for mode in MODES {
                 let fast = round(value, places, mode);
-                let general = round_general(value, places, mode);
+                let general = round_wide(value, places, mode);
                 prop_assert_eq!(fast.to_string(), general.to_string(), "{} {:?}", value, mode);
                 prop_assert_eq!(fast.scale(), general.scale());
             }
