@@ -301,6 +301,37 @@ pub(crate) mod shared {
 mod tests {
     use super::*;
 
+    /// Dates and instants in an artifact are read back by the engine's own readers as chrono
+    /// wrote them, years outside 0–9999 included; other spellings are refused.
+    #[test]
+    fn dates_and_instants_round_trip_through_serde() {
+        let instant = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_default()
+        };
+        let far = NaiveDate::from_ymd_opt(10_000, 1, 2)
+            .and_then(|d| d.and_hms_nano_opt(3, 4, 5, 6_000_000))
+            .map(|t| t.and_utc())
+            .unwrap_or_default();
+        let values = [
+            Value::Date(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default()),
+            Value::Date(NaiveDate::from_ymd_opt(-1, 12, 31).unwrap_or_default()),
+            Value::Date(NaiveDate::from_ymd_opt(10_000, 1, 1).unwrap_or_default()),
+            Value::DateTime(instant("2026-03-01T09:00:00Z")),
+            Value::DateTime(instant("2026-03-01T09:00:00.123456789Z")),
+            Value::DateTime(far),
+        ];
+        for value in values {
+            let text = serde_json::to_string(&value).unwrap_or_default();
+            let back: Result<Value, _> = serde_json::from_str(&text);
+            assert_eq!(back.ok(), Some(value), "{text}");
+        }
+        for text in [r#"{"Date":"2026-3-1"}"#, r#"{"DateTime":"2026-03-01"}"#] {
+            assert!(serde_json::from_str::<Value>(text).is_err(), "{text}");
+        }
+    }
+
     /// Values are moved and copied everywhere in the evaluator: keep them three words, and
     /// `Option<Value>` (the memo) no larger.
     #[test]
