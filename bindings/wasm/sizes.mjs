@@ -5,6 +5,8 @@
 //
 //   node sizes.mjs MODULE.wasm [TOP]        (TOP: how many of the largest functions to list)
 //
+// SIZES_ALL=FILE also writes every function to FILE, one per line: size, crate, name.
+//
 // The grouping is by the first crate a function's name mentions, the implementing type's for
 // `<Type as Trait>::f`; generic code of `core` and `alloc` counts as theirs wherever it was
 // instantiated. Sizes are of function bodies; the gzipped figures of groups do not add up to the
