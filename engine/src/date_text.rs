@@ -1,7 +1,7 @@
 //! Dates as text (spec §5): the one reader of `YYYY-MM-DD` for inputs, `as_of`, data files,
-//! version selectors and loaded artifacts.
+//! version selectors and loaded artifacts, and of the times of day `datetime` takes.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 
 /// A date as spec §5 writes it, `YYYY-MM-DD`: four digits of year, two of month, two of day.
 /// A year outside 0–9999 takes its sign (`+10000-01-01`, `-0001-12-31`), as the engine writes
@@ -38,11 +38,28 @@ pub fn read(text: &str) -> Option<NaiveDate> {
         }
         _ => return None,
     };
-    let two = |a: u8, b: u8| -> Option<u32> {
-        (a.is_ascii_digit() && b.is_ascii_digit())
-            .then(|| u32::from(a - b'0') * 10 + u32::from(b - b'0'))
+    NaiveDate::from_ymd_opt(year, two_digits(m1, m2)?, two_digits(d1, d2)?)
+}
+
+/// A time of day as `HH:MM` or `HH:MM:SS` (two digits each, 00:00 to 23:59:59); `None` for any
+/// other text (`9:00`, `24:00`, a space around it).
+pub fn read_time(text: &str) -> Option<NaiveTime> {
+    let (hour, minute, second) = match *text.as_bytes() {
+        [h1, h2, b':', m1, m2] => (two_digits(h1, h2)?, two_digits(m1, m2)?, 0),
+        [h1, h2, b':', m1, m2, b':', s1, s2] => (
+            two_digits(h1, h2)?,
+            two_digits(m1, m2)?,
+            two_digits(s1, s2)?,
+        ),
+        _ => return None,
     };
-    NaiveDate::from_ymd_opt(year, two(m1, m2)?, two(d1, d2)?)
+    NaiveTime::from_hms_opt(hour, minute, second)
+}
+
+/// The number two ASCII digits write, or `None` when either is not a digit.
+fn two_digits(tens: u8, ones: u8) -> Option<u32> {
+    (tens.is_ascii_digit() && ones.is_ascii_digit())
+        .then(|| u32::from(tens - b'0') * 10 + u32::from(ones - b'0'))
 }
 
 #[cfg(test)]
@@ -87,6 +104,33 @@ mod tests {
             "+1000000-01-01",
         ] {
             assert_eq!(read(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn times_of_day_are_read_as_written() {
+        let hms = |h, m, s| NaiveTime::from_hms_opt(h, m, s);
+        assert_eq!(read_time("17:00"), hms(17, 0, 0));
+        assert_eq!(read_time("00:00"), hms(0, 0, 0));
+        assert_eq!(read_time("23:59:59"), hms(23, 59, 59));
+        assert_eq!(read_time("08:30:15"), hms(8, 30, 15));
+        for other in [
+            "",
+            "9:00",
+            "24:00",
+            "12:60",
+            "12:00:60",
+            "17",
+            "17:0",
+            " 17:00",
+            "17:00 ",
+            "17h00",
+            "1700",
+            "17:00:00.5",
+            "-1:00",
+            "+1:00",
+        ] {
+            assert_eq!(read_time(other), None, "{other}");
         }
     }
 

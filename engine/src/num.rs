@@ -169,6 +169,7 @@ fn round_small(value: Decimal, places: u32, mode: RoundingMode) -> Option<Decima
     let mantissa = value.mantissa();
     let negative = mantissa < 0;
     let magnitude = u64::try_from(mantissa.unsigned_abs()).ok()?;
+    let pow10_u64 = |n| pow10(n).and_then(|p| u64::try_from(p).ok());
     let rounded = if scale <= places {
         // Fewer places than asked for: the same value, padded with zeros.
         magnitude.checked_mul(pow10_u64(places - scale)?)?
@@ -192,11 +193,6 @@ fn round_small(value: Decimal, places: u32, mode: RoundingMode) -> Option<Decima
     };
     let signed = i128::from(rounded);
     Decimal::try_from_i128_with_scale(if negative { -signed } else { signed }, places).ok()
-}
-
-/// 10ⁿ as a `u64`, for n up to 19.
-fn pow10_u64(n: u32) -> Option<u64> {
-    10u64.checked_pow(n)
 }
 
 /// The decimal as text, keeping its scale, with no negative zero.

@@ -1,7 +1,7 @@
 //! Time (spec §23): IANA time zones, local dates and times, and business days of a calendar.
 //! The compiler checks literal zones with these; the evaluator computes with them.
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, Timelike, Utc};
 use jiff::tz::{AmbiguousOffset, TimeZone};
 
 use super::Calendar;
@@ -64,30 +64,11 @@ pub fn local_date(at: DateTime<Utc>, zone: TimeZone) -> Result<NaiveDate, String
     .ok_or_else(out_of_range)
 }
 
-/// A time of day as `HH:MM` or `HH:MM:SS` (two digits each, 00:00 to 23:59:59); `None` for any
-/// other text (`9:00`, `24:00`, a space around it).
-fn time_of_day(text: &str) -> Option<NaiveTime> {
-    let two = |pair: &[u8]| match *pair {
-        [a, b] if a.is_ascii_digit() && b.is_ascii_digit() => {
-            Some(u32::from(a - b'0') * 10 + u32::from(b - b'0'))
-        }
-        _ => None,
-    };
-    let (hour, minute, second) = match text.as_bytes() {
-        [h @ .., b':', m1, m2] if h.len() == 2 => (two(h)?, two(&[*m1, *m2])?, 0),
-        [h1, h2, b':', m1, m2, b':', s1, s2] => {
-            (two(&[*h1, *h2])?, two(&[*m1, *m2])?, two(&[*s1, *s2])?)
-        }
-        _ => return None,
-    };
-    NaiveTime::from_hms_opt(hour, minute, second)
-}
-
 /// `datetime(day, "17:00", zone)`: that local time on that day as an instant. A local time
 /// that exists twice (clocks going back) is its first instant; one that does not exist
 /// (clocks going forward) is the first valid instant after the gap.
 pub fn local_instant(day: NaiveDate, time: &str, zone: TimeZone) -> Result<DateTime<Utc>, String> {
-    let clock = time_of_day(time)
+    let clock = crate::date_text::read_time(time)
         .ok_or_else(|| format!("\"{time}\" is not a time of day (write \"17:00\")"))?;
     let mut local = day.and_time(clock);
     // A gap lasts at most a day (a zone skipping a whole date); walk it minute by minute.
@@ -205,34 +186,6 @@ pub fn business_days_between(
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn times_of_day_are_read_as_written() {
-        let hms = |h, m, s| NaiveTime::from_hms_opt(h, m, s);
-        assert_eq!(time_of_day("17:00"), hms(17, 0, 0));
-        assert_eq!(time_of_day("00:00"), hms(0, 0, 0));
-        assert_eq!(time_of_day("23:59:59"), hms(23, 59, 59));
-        assert_eq!(time_of_day("08:30:15"), hms(8, 30, 15));
-        for other in [
-            "",
-            "9:00",
-            "24:00",
-            "12:60",
-            "12:00:60",
-            "17",
-            "17:0",
-            " 17:00",
-            "17:00 ",
-            "17h00",
-            "1700",
-            "17:00:00.5",
-            "-1:00",
-            "+1:00",
-        ] {
-            assert_eq!(time_of_day(other), None, "{other}");
-        }
-    }
-
     use super::*;
 
     fn day(s: &str) -> NaiveDate {
