@@ -1,7 +1,8 @@
 //! Dates as text (spec §5): the one reader of `YYYY-MM-DD` for inputs, `as_of`, data files,
-//! version selectors and loaded artifacts, and of the times of day `datetime` takes.
+//! version selectors and loaded artifacts, of the times of day `datetime` takes, and of
+//! instants (RFC 3339, as UTC).
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 /// A date as spec §5 writes it, `YYYY-MM-DD`: four digits of year, two of month, two of day.
 /// A year outside 0–9999 takes its sign (`+10000-01-01`, `-0001-12-31`), as the engine writes
@@ -39,6 +40,13 @@ pub fn read(text: &str) -> Option<NaiveDate> {
         _ => return None,
     };
     NaiveDate::from_ymd_opt(year, two_digits(m1, m2)?, two_digits(d1, d2)?)
+}
+
+/// An RFC 3339 instant (`2026-03-01T09:00:00Z`, or with an offset), as UTC.
+pub fn read_instant(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// A time of day as `HH:MM` or `HH:MM:SS` (two digits each, 00:00 to 23:59:59); `None` for any

@@ -1,8 +1,6 @@
 //! Scalar values read from text, by the input rules of spec §5: what a JSON input's strings
 //! and numbers and a data file's cells (spec §21) are read with.
 
-use chrono::{DateTime, Utc};
-
 use crate::num;
 use crate::types::{EnumId, Type};
 use crate::value::Value;
@@ -36,9 +34,7 @@ pub fn text_scalar<'a>(
     match ty {
         Type::Text => Some(Value::text(s)),
         Type::Date => crate::date_text::read(s).map(Value::Date),
-        Type::DateTime => DateTime::parse_from_rfc3339(s)
-            .ok()
-            .map(|t| Value::DateTime(t.with_timezone(&Utc))),
+        Type::DateTime => crate::date_text::read_instant(s).map(Value::DateTime),
         Type::Duration => parse_duration(s).map(Value::Duration),
         Type::Enum(id) => enum_values(*id)?
             .iter()

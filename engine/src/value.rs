@@ -262,17 +262,17 @@ pub(crate) mod shared {
     }
 
     fn instant_text(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-            return Some(t.with_timezone(&chrono::Utc));
+        if let Some(t) = crate::date_text::read_instant(s) {
+            return Some(t);
         }
         // A signed year: the date by the engine's reader, the time of day and offset by RFC
         // 3339's on a stand-in date.
         let (day, time) = s.split_at(s.find('T')?);
         let day = crate::date_text::read(day)?;
-        let clock = chrono::DateTime::parse_from_rfc3339(&format!("2000-01-01{time}")).ok()?;
+        let clock = crate::date_text::read_instant(&format!("2000-01-01{time}"))?;
         let stand_in = chrono::NaiveDate::from_ymd_opt(2000, 1, 1)?;
         let shift = day.signed_duration_since(stand_in);
-        clock.with_timezone(&chrono::Utc).checked_add_signed(shift)
+        clock.checked_add_signed(shift)
     }
 
     /// A date read by [`crate::date_text::read`], for the containers above.

@@ -558,12 +558,10 @@ pub fn parse_date(text: &str) -> EvalResult<NaiveDate> {
 
 /// Reads an RFC 3339 instant given by a host (`at`, spec §23), as UTC.
 pub fn parse_datetime(text: &str) -> EvalResult<chrono::DateTime<chrono::Utc>> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .map_err(|_| {
-            EvalError::new(
-                ErrorKind::InvalidRequest,
-                format!("\"{text}\" is not an RFC 3339 instant (2026-03-01T09:00:00Z)"),
-            )
-        })
+    crate::date_text::read_instant(text).ok_or_else(|| {
+        EvalError::new(
+            ErrorKind::InvalidRequest,
+            format!("\"{text}\" is not an RFC 3339 instant (2026-03-01T09:00:00Z)"),
+        )
+    })
 }

@@ -84,16 +84,12 @@ impl Grant {
         };
         let at = match text("at")? {
             None => None,
-            Some(at) => Some(
-                DateTime::parse_from_rfc3339(&at)
-                    .map(|t| t.with_timezone(&Utc))
-                    .map_err(|_| {
-                        bad(
-                            &format!("{path}.at"),
-                            format!("\"{at}\" is not an RFC 3339 timestamp"),
-                        )
-                    })?,
-            ),
+            Some(at) => Some(crate::date_text::read_instant(&at).ok_or_else(|| {
+                bad(
+                    &format!("{path}.at"),
+                    format!("\"{at}\" is not an RFC 3339 timestamp"),
+                )
+            })?),
         };
         Ok(Grant {
             by: text("by")?,
@@ -459,14 +455,12 @@ impl Event {
 fn timestamp(event: &Json, key: &str) -> EvalResult<Option<DateTime<Utc>>> {
     match event.get(key) {
         None | Some(Json::Null) => Ok(None),
-        Some(Json::String(s)) => DateTime::parse_from_rfc3339(s)
-            .map(|t| Some(t.with_timezone(&Utc)))
-            .map_err(|_| {
-                bad(
-                    &format!("event.{key}"),
-                    format!("\"{s}\" is not an RFC 3339 timestamp"),
-                )
-            }),
+        Some(Json::String(s)) => crate::date_text::read_instant(s).map(Some).ok_or_else(|| {
+            bad(
+                &format!("event.{key}"),
+                format!("\"{s}\" is not an RFC 3339 timestamp"),
+            )
+        }),
         Some(other) => Err(bad(
             &format!("event.{key}"),
             format!("`{key}` must be an RFC 3339 string, not {other}"),
