@@ -3,6 +3,7 @@
 //! one evaluation (its inputs, values and `as_of` do not change), and a per-element rule often
 //! calls the same function several times for the same element.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
@@ -41,14 +42,19 @@ pub(super) struct Calls {
 impl Calls {
     /// The value of an earlier call of function `id` with the same arguments (see
     /// [`same_argument`]): the call of that fingerprint, if its arguments are these.
-    pub(super) fn find(&self, id: u32, fingerprint: u64, arguments: &[Value]) -> Option<&Value> {
+    pub(super) fn find<A: Borrow<Value>>(
+        &self,
+        id: u32,
+        fingerprint: u64,
+        arguments: &[A],
+    ) -> Option<&Value> {
         let call = self.remembered.get(&(id, fingerprint))?;
         let same = call.arguments.len() == arguments.len()
             && call
                 .arguments
                 .iter()
                 .zip(arguments)
-                .all(|(a, b)| same_argument(a, b));
+                .all(|(a, b)| same_argument(a, b.borrow()));
         same.then_some(&call.value)
     }
 
@@ -81,9 +87,10 @@ impl Calls {
 /// it points to, not by its parts: a per-element rule passes the same element, and reading
 /// every part of it at each call would cost what remembering saves. (An equal record held
 /// elsewhere then fingerprints apart, and its call is made again: the same value, computed.)
-pub(super) fn fingerprint(arguments: &[Value]) -> u64 {
+pub(super) fn fingerprint<A: Borrow<Value>>(arguments: &[A]) -> u64 {
     let mut hasher = Fold::default();
     for argument in arguments {
+        let argument = argument.borrow();
         match argument {
             Value::Record(parts) | Value::List(parts) => {
                 std::mem::discriminant(argument).hash(&mut hasher);
