@@ -1247,8 +1247,8 @@ impl<'p> Evaluator<'p> {
     /// Arguments at hand (an element, a field of one, a value computed already: most calls
     /// pass only these) are looked at in place, and a remembered call is found without
     /// copying them. The copies this saves are mostly of shared values, whose counts are
-    /// atomic: they cost more time than their instructions say (10 % of the conveyors quote's
-    /// time, for 3 % of its instructions).
+    /// atomic: they cost more time than their instructions say (a tenth of the conveyors
+    /// quote's time, for 2 % of its instructions; benches/RESULTS.md).
     fn call_arguments(&mut self, id: u32, args: &[Expr]) -> EvalResult<CallArguments> {
         {
             let this = &*self;
