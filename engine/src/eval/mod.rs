@@ -1287,9 +1287,12 @@ impl<'p> Evaluator<'p> {
         arguments: &[A],
     ) -> Result<Value, u64> {
         let fingerprint = calls::fingerprint(arguments);
+        if self.context.trace {
+            return Err(fingerprint);
+        }
         match self.calls.find(id, fingerprint, arguments) {
-            Some(value) if !self.context.trace => Ok(value.clone()),
-            _ => Err(fingerprint),
+            Some(value) => Ok(value.clone()),
+            None => Err(fingerprint),
         }
     }
 
