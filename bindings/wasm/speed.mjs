@@ -21,7 +21,7 @@ import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import { loadWasm, repoRoot } from "./tests/support.mjs";
+import { launchChromium, loadWasm, repoRoot } from "./tests/support.mjs";
 
 const rounds = Number(process.argv[2] ?? 7);
 const seconds = Number(process.argv[3] ?? 2);
@@ -91,11 +91,7 @@ function inNode() {
 
 /** The WebAssembly side in headless Chromium: pkg/web's module on a page of its own. */
 async function inBrowser() {
-  const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu"],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage();
   const webDir = path.join(repoRoot, "bindings/wasm/pkg/web");
   await page.route("http://ordo.test/**", (route) => {

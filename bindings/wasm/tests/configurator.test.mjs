@@ -13,10 +13,9 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 
-import { cliCheck, cliEval, repoRoot } from "./support.mjs";
+import { chromiumPath, cliCheck, cliEval, launchChromium, repoRoot } from "./support.mjs";
 
 const pageDir = path.join(repoRoot, "examples/configurator");
-const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const required = process.env.ORDO_BROWSER_TEST === "required";
 const AS_OF = "2026-03-01";
 const bikesFile = path.join(repoRoot, "examples/bikes/bikes.ordo");
@@ -69,21 +68,8 @@ test("the configurator in headless Chromium", async (t) => {
     t.skip(reason);
     return;
   }
-  const { chromium } = await import("playwright-core");
   const { server, url } = await serve(pageDir);
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-    ],
-  });
+  const browser = await launchChromium();
   const problems = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });

@@ -21,6 +21,28 @@ export function loadWasm() {
   return createRequire(import.meta.url)(entry);
 }
 
+/** Debian's Chromium, or the one `CHROMIUM` names. */
+export const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+/** Headless Chromium, driven by playwright-core, with what reaches for the network turned off
+ * (on a closed network its connections are refused, many at a time). */
+export async function launchChromium() {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+  });
+}
+
 /** The conformance suite's folder, or null when it is not there. */
 export function conformanceDir() {
   const dir = process.env.ORDO_CONFORMANCE
