@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the whole criterion suite (compile, evaluate, decision_scaling, configure, zen), measures
-# the CLI's peak memory and the compiled artifacts' sizes, and prints a Markdown summary (the
-# figures, their confidence intervals, the scaling curves, the ratios to zen-engine and the
-# targets met or missed) to paste into benches/RESULTS.md.
+# Runs the whole criterion suite (compile, evaluate, decision_scaling, configure, zen, by_hand),
+# measures the CLI's peak memory and the compiled artifacts' sizes, and prints a Markdown
+# summary (the figures, their confidence intervals, the scaling curves, the ratios to
+# zen-engine and to the hand-written conveyors quote, and the targets met or missed) to paste
+# into benches/RESULTS.md.
 #
 #   bash benches/run.sh                 # everything (about 10 minutes on 2 cores)
 #   bash benches/run.sh zen configure   # some benchmarks only
@@ -17,7 +18,7 @@ export CARGO_TARGET_DIR="$TARGET"
 export CRITERION_HOME="$TARGET/criterion"
 BENCHES=("$@")
 if [ ${#BENCHES[@]} -eq 0 ]; then
-  BENCHES=(compile evaluate decision_scaling configure zen)
+  BENCHES=(compile evaluate decision_scaling configure zen by_hand)
 fi
 LOG="$TARGET/bench-logs"
 mkdir -p "$LOG" "$CRITERION_HOME"

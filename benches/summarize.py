@@ -161,6 +161,24 @@ def main() -> None:
                 )
         lines.append("")
 
+    # The conveyors quote by the engine and written by hand (benches/by_hand.rs).
+    if any(k.startswith("conveyors_by_hand/") for k in data):
+        lines += [
+            "### The conveyors quote by the engine and by hand",
+            "",
+            "| positions | engine | by hand | engine ÷ by hand |",
+            "|---:|---|---|---:|",
+        ]
+        for n in ["10", "200"]:
+            e = median(data, f"conveyors_by_hand/engine_positions_{n}")
+            h = median(data, f"conveyors_by_hand/by_hand_positions_{n}")
+            lines.append(
+                f"| {n} | {figure(data, f'conveyors_by_hand/engine_positions_{n}')} | "
+                f"{figure(data, f'conveyors_by_hand/by_hand_positions_{n}')} | "
+                f"{f'{e / h:.2f}×' if e and h else '—'} |"
+            )
+        lines.append("")
+
     # Targets.
     u100, u10k = median(data, "decision_unique/100"), median(data, "decision_unique/10000")
     f100, f10k = median(data, "decision_first/100"), median(data, "decision_first/10000")
