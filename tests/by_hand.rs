@@ -10,7 +10,8 @@
 //! price protection, every freight zone and VAT treatment, failing sections, large quotes),
 //! the engine's result is the hand-written program's, field for field. Two implementations
 //! written apart agreeing on hundreds of quotes checks the engine's lists, functions, price
-//! lines, constraints per element and data-file tables together.
+//! lines, constraints per element and data-file tables together; inputs at the edges of the
+//! input's refinements check that both refuse the same ones.
 
 #[path = "../benches/by_hand/conveyors.rs"]
 mod conveyors;
@@ -177,8 +178,149 @@ fn quote() -> impl Strategy<Value = (String, NaiveDate)> {
         )
 }
 
+/// A valid quote with one field set to a value at or just past the edge of what the input
+/// declares: a refinement's bound, a pattern, a whole number, a list's length, an unknown
+/// field. `None` for the value removes the field.
+fn edge() -> impl Strategy<Value = (String, &'static str, Option<Json>)> {
+    let at = |field: &'static str, values: Vec<Json>| {
+        prop::sample::select(values).prop_map(move |v| (field, Some(v)))
+    };
+    let edit = prop_oneof![
+        at(
+            "width_mm",
+            vec![
+                json!(299),
+                json!(300),
+                json!(1200),
+                json!(1201),
+                json!(650.5),
+                json!("600")
+            ]
+        ),
+        at(
+            "length_m",
+            vec![
+                json!("0.9"),
+                json!(1),
+                json!("1.0"),
+                json!("60"),
+                json!("60.00"),
+                json!("60.01"),
+                json!(-1)
+            ]
+        ),
+        at(
+            "qty",
+            vec![json!(0), json!(1), json!(50), json!(51), json!(2.0)]
+        ),
+        at(
+            "incline_deg",
+            vec![json!(-1), json!(0), json!(30), json!(31)]
+        ),
+        at(
+            "load_kg_per_m",
+            vec![json!("-0.1"), json!(0), json!(150), json!("150.1")]
+        ),
+        at(
+            "speed_m_s",
+            vec![
+                json!("0.09"),
+                json!("0.1"),
+                json!(2),
+                json!("2.0"),
+                json!("2.01")
+            ]
+        ),
+        at(
+            "pos",
+            vec![
+                json!("010.1"),
+                json!("010.12"),
+                json!("010.123"),
+                json!("01"),
+                json!("0100"),
+                json!("01a"),
+                json!("010."),
+                json!(10)
+            ]
+        ),
+        at("model", vec![json!("fb41"), json!(null), json!("FB40")]),
+        at(
+            "drive",
+            vec![json!("drum_motor"), json!("belt"), json!(null)]
+        ),
+        at(
+            "extras",
+            vec![
+                json!([]),
+                json!(["covers", "covers"]),
+                json!(["turbo"]),
+                json!("covers")
+            ]
+        ),
+        at(
+            "account",
+            vec![
+                json!("K-1023"),
+                json!("K-102345"),
+                json!("k-10234"),
+                json!("K-10234 ")
+            ]
+        ),
+        at(
+            "country",
+            vec![json!("de"), json!("DEU"), json!("D"), json!("FR")]
+        ),
+        at(
+            "project_discount",
+            vec![json!("0.15"), json!("0.151"), json!("-0.01"), json!(0)]
+        ),
+        at(
+            "quoted_on",
+            vec![
+                json!("2026-02-30"),
+                json!("2026-2-3"),
+                json!(null),
+                json!("2026-06-01")
+            ]
+        ),
+        at("colour", vec![json!("red")]),
+        Just(("positions", Some(json!([])))),
+        Just(("model", None)),
+        Just(("account", None)),
+    ];
+    (quote(), edit).prop_map(|((text, _), (field, value))| (text, field, value))
+}
+
+/// `input` with `field` (of the first position, of the customer, of the site, or of the
+/// input itself) set to `value`, or removed.
+fn edited(text: &str, field: &str, value: Option<Json>) -> String {
+    let mut input: Json = serde_json::from_str(text).unwrap();
+    let object = match field {
+        "account" => &mut input["customer"],
+        "country" => &mut input["site"],
+        "project_discount" | "quoted_on" | "positions" | "colour" => &mut input,
+        _ => &mut input["positions"][0],
+    };
+    let object = object.as_object_mut().unwrap();
+    match value {
+        Some(value) => object.insert(field.to_string(), value),
+        None => object.remove(field),
+    };
+    input.to_string()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Both refuse the same inputs, and give the same result for the others.
+    #[test]
+    fn inputs_at_the_edges_match((text, field, value) in edge()) {
+        let text = edited(&text, field, value);
+        let as_of = NaiveDate::from_ymd_opt(2026, 8, 3).unwrap();
+        let (engine, by_hand) = both(&RULESET, &CONTRACTS, &text, as_of);
+        prop_assert_eq!(engine, by_hand, "{}", text);
+    }
 
     #[test]
     fn generated_quotes_match((text, as_of) in quote()) {

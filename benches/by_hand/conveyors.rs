@@ -412,7 +412,9 @@ fn integer<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<i64, D::Error
 fn sector<'de, D: Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<(Sector, Option<String>), D::Error> {
-    let text = String::deserialize(d)?;
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok((Sector::General, None));
+    };
     Ok(match text.as_str() {
         "logistics" => (Sector::Logistics, None),
         "food" => (Sector::Food, None),
@@ -443,6 +445,68 @@ fn optional_date<'de, D: Deserializer<'de>>(
     text.map(date).transpose().map_err(de::Error::custom)
 }
 
+/// A number read by [`number`], for fields that may be `null`.
+struct Num(Decimal);
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Num, D::Error> {
+        number(d).map(Num)
+    }
+}
+
+/// A whole number read by [`integer`], for fields that may be `null`.
+struct Int(i64);
+
+impl<'de> Deserialize<'de> for Int {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Int, D::Error> {
+        integer(d).map(Int)
+    }
+}
+
+// The fields with a default: absent or `null` (which counts as absent) reads as the default.
+
+fn qty<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<i64, D::Error> {
+    Ok(Option::<Int>::deserialize(d)?.map_or(1, |n| n.0))
+}
+
+fn incline<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<i64, D::Error> {
+    Ok(Option::<Int>::deserialize(d)?.map_or(0, |n| n.0))
+}
+
+fn load<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Decimal, D::Error> {
+    Ok(Option::<Num>::deserialize(d)?.map_or(dec(20, 0), |n| n.0))
+}
+
+fn speed<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Decimal, D::Error> {
+    Ok(Option::<Num>::deserialize(d)?.map_or(dec(5, 1), |n| n.0))
+}
+
+fn discount<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Decimal, D::Error> {
+    Ok(Option::<Num>::deserialize(d)?.map_or(Decimal::ZERO, |n| n.0))
+}
+
+fn installation_default<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(d)?.unwrap_or(true))
+}
+
+fn or_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+    d: D,
+) -> std::result::Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+fn one() -> i64 {
+    1
+}
+
+fn twenty() -> Decimal {
+    dec(20, 0)
+}
+
+fn half() -> Decimal {
+    dec(5, 1)
+}
+
 fn yes() -> bool {
     true
 }
@@ -463,16 +527,6 @@ struct Site {
     country: String,
 }
 
-fn one() -> i64 {
-    1
-}
-fn twenty() -> Decimal {
-    dec(20, 0)
-}
-fn half() -> Decimal {
-    dec(5, 1)
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Position {
@@ -482,19 +536,19 @@ struct Position {
     width_mm: i64,
     #[serde(deserialize_with = "number")]
     length_m: Decimal,
-    #[serde(default = "one", deserialize_with = "integer")]
+    #[serde(default = "one", deserialize_with = "qty")]
     qty: i64,
-    #[serde(default, deserialize_with = "integer")]
+    #[serde(default, deserialize_with = "incline")]
     incline_deg: i64,
-    #[serde(default = "twenty", deserialize_with = "number")]
+    #[serde(default = "twenty", deserialize_with = "load")]
     load_kg_per_m: Decimal,
-    #[serde(default = "half", deserialize_with = "number")]
+    #[serde(default = "half", deserialize_with = "speed")]
     speed_m_s: Decimal,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     drive: Drive,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     extras: Vec<Extra>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "or_default")]
     sensors: Vec<Sensor>,
 }
 
@@ -506,9 +560,9 @@ struct Input {
     positions: Vec<Position>,
     #[serde(default, deserialize_with = "optional_date")]
     quoted_on: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "number")]
+    #[serde(default, deserialize_with = "discount")]
     project_discount: Decimal,
-    #[serde(default = "yes")]
+    #[serde(default = "yes", deserialize_with = "installation_default")]
     installation: bool,
 }
 
