@@ -19,7 +19,9 @@ impl Quote {
     pub fn new(csv: &str, as_of: &str) -> Result<Quote, JsError> {
         Ok(Quote {
             contracts: conveyors::Contracts::parse(csv).map_err(|e| JsError::new(&e))?,
-            as_of: as_of.parse().map_err(|_| JsError::new("as_of is not a date"))?,
+            as_of: as_of
+                .parse()
+                .map_err(|_| JsError::new("as_of is not a date"))?,
         })
     }
 

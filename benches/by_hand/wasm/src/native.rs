@@ -17,7 +17,11 @@ fn main() -> Result<(), String> {
     for _ in 0..7 {
         let start = std::time::Instant::now();
         for _ in 0..n {
-            std::hint::black_box(conveyors::evaluate(std::hint::black_box(&text), as_of, &contracts)?);
+            std::hint::black_box(conveyors::evaluate(
+                std::hint::black_box(&text),
+                as_of,
+                &contracts,
+            )?);
         }
         best = best.min(start.elapsed().as_secs_f64() / f64::from(n));
     }
