@@ -5,8 +5,6 @@
 //! and nothing more: no schema, no interpreter, no trace. `benches/by_hand.rs` times it beside
 //! the engine on the same input, as the floor of what this quote costs on the machine.
 
-use std::fmt::Write as _;
-
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
@@ -813,14 +811,302 @@ fn joined<T: Copy>(items: impl Iterator<Item = T>, name: impl Fn(T) -> &'static 
     out
 }
 
+/// The lines of a price block as they are added, with the running total.
+struct Waterfall {
+    lines: Vec<Line>,
+    running: Decimal,
+}
+
+impl Waterfall {
+    /// Adds a line, its amount rounded to cents.
+    fn push(
+        &mut self,
+        id: String,
+        kind: &'static str,
+        label: String,
+        quantity: Option<Decimal>,
+        unit_price: Option<Decimal>,
+        amount: Decimal,
+    ) -> Result<Decimal> {
+        let amount = round(amount, 2);
+        self.running = add(self.running, amount)?;
+        self.lines.push(Line {
+            id,
+            kind,
+            label,
+            quantity,
+            unit_price,
+            amount,
+        });
+        Ok(amount)
+    }
+}
+
+/// A position's lines (`for p in positions key p.pos`), and its summary.
+fn position_lines(block: &mut Waterfall, p: &Position, w: &Worked) -> Result<Summary> {
+    let qty = Decimal::from(p.qty);
+    let metres = mul(qty, p.length_m)?;
+    let id = |name: &str| format!("{name}[{}]", p.pos);
+    let belt = block.push(
+        id("belt"),
+        "line",
+        format!(
+            "{}: {} × {} {} mm × {} m",
+            p.pos,
+            p.qty,
+            p.model.name(),
+            p.width_mm,
+            p.length_m
+        ),
+        Some(metres),
+        Some(w.metre_price),
+        mul(metres, w.metre_price)?,
+    )?;
+    let drive_text = format!("{} kW {}", w.size_kw, p.drive.name());
+    let drive = block.push(
+        id("drive"),
+        "line",
+        format!("{}: {drive_text}", p.pos),
+        Some(qty),
+        Some(drive_price(p.drive, w.size)),
+        mul(qty, drive_price(p.drive, w.size))?,
+    )?;
+    let supports_qty = mul(qty, w.supports)?;
+    let supports = block.push(
+        id("supports"),
+        "line",
+        format!("{}: floor supports", p.pos),
+        Some(supports_qty),
+        Some(support_price(p.model)),
+        mul(supports_qty, support_price(p.model))?,
+    )?;
+    let extras = round(mul(qty, w.extras_price)?, 2);
+    if !p.extras.is_empty() {
+        let label = format!("{}: extras {}", p.pos, joined(extras_of(p), Extra::name));
+        block.push(id("extras"), "line", label, None, None, extras)?;
+    }
+    let sensors = mul(qty, w.sensors_price)?;
+    if !p.sensors.is_empty() {
+        let names = joined(p.sensors.iter().copied(), Sensor::name);
+        let label = format!("{}: sensors {names}", p.pos);
+        block.push(
+            id("sensors"),
+            "line",
+            label,
+            Some(qty),
+            Some(w.sensors_price),
+            sensors,
+        )?;
+    }
+    Ok(Summary {
+        pos: p.pos.clone(),
+        model: p.model,
+        metres,
+        drive: drive_text,
+        required_kw: round(w.kw, 2),
+        pricing: if w.contract { "contract" } else { "list" },
+        // position_amount: what the position's lines add up to.
+        amount: add(add(add(add(belt, drive)?, supports)?, extras)?, sensors)?,
+    })
+}
+
+/// `volume_rate`: the first row whose bound the metres reach.
+fn volume_rate(total_metres: Decimal) -> Decimal {
+    [(400, 6), (150, 4), (60, 2)]
+        .into_iter()
+        .find(|(metres, _)| total_metres >= dec(*metres, 0))
+        .map_or(dec(0, 2), |(_, rate)| dec(rate, 2))
+}
+
+/// The `vat` decision: the treatment and the rate.
+fn vat(country: &str, has_vat_id: bool) -> (&'static str, Decimal) {
+    if country == "DE" {
+        ("domestic", dec(19, 2))
+    } else if !EU.contains(&country) {
+        ("export", dec(0, 2))
+    } else if has_vat_id {
+        ("intra-EU reverse charge", dec(0, 2))
+    } else {
+        ("German VAT (no VAT id)", dec(19, 2))
+    }
+}
+
+/// What the quote-wide constraints read.
+struct Facts<'a> {
+    as_of: NaiveDate,
+    quote_day: NaiveDate,
+    protection_days: i64,
+    treatment: &'static str,
+    country: &'a str,
+    total: Decimal,
+}
+
+/// The violated constraints, in declaration order; a per-position one in the positions'
+/// order, with its position's path.
+fn violations(input: &Input, worked: &[Worked], facts: &Facts) -> Result<Vec<Violation>> {
+    type Holds<'a> = &'a dyn Fn(&Position, &Worked) -> bool;
+    type Says<'a> = &'a dyn Fn(&Position, &Worked) -> String;
+    let food = input.customer.sector.0 == Sector::Food;
+    let per_position: [(&'static str, &'static str, Holds, Says); 7] = [
+        (
+            "standard_width",
+            "error",
+            &|p, _| [300, 400, 500, 600, 650, 800, 1000, 1200].contains(&p.width_mm),
+            &|p, _| {
+                format!(
+                    "Position {}: {} mm is not a standard belt width (300, 400, 500, 600, 650, 800, 1000, 1200 mm)",
+                    p.pos, p.width_mm
+                )
+            },
+        ),
+        (
+            "model_width",
+            "error",
+            &|p, _| p.width_mm <= max_width(p.model),
+            &|p, _| {
+                let (model, max) = (p.model.name(), max_width(p.model));
+                format!(
+                    "Position {}: the {model} is built up to {max} mm wide",
+                    p.pos
+                )
+            },
+        ),
+        (
+            "model_incline",
+            "error",
+            &|p, _| p.incline_deg <= max_incline(p.model),
+            &|p, _| {
+                let (model, max) = (p.model.name(), max_incline(p.model));
+                format!(
+                    "Position {}: the {model} climbs at most {max}°; use the cleated cb45 for {}°",
+                    p.pos, p.incline_deg
+                )
+            },
+        ),
+        (
+            "drive_capacity",
+            "error",
+            &|_, w| w.kw <= dec(40, 1),
+            &|p, w| {
+                format!(
+                    "Position {}: the belt needs {} kW, more than the largest drive (4.0 kW); split the section or lower the load",
+                    p.pos,
+                    round(w.kw, 2)
+                )
+            },
+        ),
+        (
+            "pull_cord_required",
+            "error",
+            &|p, _| p.length_m <= dec(10, 0) || has_extra(p, Extra::PullCord),
+            &|p, _| {
+                format!(
+                    "Position {}: sections over 10 m need an emergency-stop pull cord along the belt",
+                    p.pos
+                )
+            },
+        ),
+        (
+            "food_grade",
+            "error",
+            &|p, _| !food || p.model == Model::Mb50 || has_extra(p, Extra::Washdown),
+            &|p, _| {
+                format!(
+                    "Position {}: food plants need the mb50 modular belt or the washdown kit",
+                    p.pos
+                )
+            },
+        ),
+        (
+            "slip_monitor",
+            "warning",
+            &|p, _| p.incline_deg <= 15 || p.sensors.contains(&Sensor::SpeedMonitor),
+            &|p, _| {
+                format!(
+                    "Position {}: inclines above 15° should carry a speed monitor to detect belt slip",
+                    p.pos
+                )
+            },
+        ),
+    ];
+    let mut found = Vec::new();
+    for (id, severity, holds, says) in per_position {
+        for (i, (p, w)) in input.positions.iter().zip(worked).enumerate() {
+            if !holds(p, w) {
+                let at = Some(format!("positions[{i}]"));
+                found.push(Violation {
+                    id,
+                    severity,
+                    at,
+                    message: says(p, w),
+                });
+            }
+        }
+    }
+    let Facts {
+        as_of,
+        quote_day,
+        protection_days,
+        ..
+    } = *facts;
+    let quote_wide = [
+        (
+            "quote_date",
+            "error",
+            quote_day <= as_of,
+            format!("The quote date {quote_day} lies after the pricing date {as_of}"),
+        ),
+        (
+            "price_protection",
+            "warning",
+            protection_days <= 90,
+            format!(
+                "The quote of {quote_day} is {protection_days} days old: price protection ends after 90 days, so the list of {as_of} applies"
+            ),
+        ),
+        (
+            "eu_vat_id",
+            "warning",
+            facts.treatment != "German VAT (no VAT id)",
+            format!(
+                "No VAT id for a delivery to {}: German VAT is charged",
+                facts.country
+            ),
+        ),
+        (
+            "project_discount_review",
+            "review",
+            input.project_discount <= dec(8, 2),
+            format!(
+                "A project discount of {}% needs the sales director",
+                mul(input.project_discount, dec(100, 0))?
+            ),
+        ),
+        (
+            "large_quote",
+            "review",
+            facts.total <= dec(25000000, 2),
+            "Quotes above 250000.00 EUR are signed by the managing director".to_string(),
+        ),
+    ];
+    for (id, severity, holds, message) in quote_wide {
+        if !holds {
+            found.push(Violation {
+                id,
+                severity,
+                at: None,
+                message,
+            });
+        }
+    }
+    Ok(found)
+}
+
 /// Evaluates the quote: JSON text in, JSON text out.
 pub fn evaluate(text: &str, as_of: NaiveDate, contracts: &Contracts) -> Result<String> {
     let input: Input = serde_json::from_str(text).map_err(|e| e.to_string())?;
     check_input(&input)?;
-    let account = input.customer.account.as_str();
     let country = input.site.country.as_str();
-    let (sector, unknown_sector) = &input.customer.sector;
-
     let quote_day = input.quoted_on.unwrap_or(as_of);
     let protection_days = (as_of - quote_day).num_days();
     let price_day = if protection_days <= 90 {
@@ -828,371 +1114,74 @@ pub fn evaluate(text: &str, as_of: NaiveDate, contracts: &Contracts) -> Result<S
     } else {
         as_of
     };
-
     let worked = input
         .positions
         .iter()
-        .map(|p| work(p, account, price_day, contracts))
+        .map(|p| work(p, &input.customer.account, price_day, contracts))
         .collect::<Result<Vec<_>>>()?;
 
-    let mut total_metres = Decimal::ZERO;
-    let mut installed_kw = Decimal::ZERO;
-    let mut bought_in = false;
+    // The positions: their lines, summaries and totals.
+    let mut block = Waterfall {
+        lines: Vec::with_capacity(input.positions.len() * 5 + 6),
+        running: Decimal::ZERO,
+    };
     let mut summaries = Vec::with_capacity(input.positions.len());
-    let mut lines = Vec::with_capacity(input.positions.len() * 5 + 6);
-    let mut equipment = Decimal::ZERO;
-    let mut keys: Vec<&str> = Vec::with_capacity(input.positions.len());
-    for (p, w) in input.positions.iter().zip(&worked) {
-        let qty = Decimal::from(p.qty);
-        let metres = mul(qty, p.length_m)?;
-        total_metres = add(total_metres, metres)?;
-        installed_kw = add(installed_kw, mul(qty, w.size_kw)?)?;
-        bought_in |= p.model == Model::Mb50 || p.drive == Drive::DrumMotor;
-        if keys.contains(&p.pos.as_str()) {
+    let (mut total_metres, mut installed_kw) = (Decimal::ZERO, Decimal::ZERO);
+    for (i, (p, w)) in input.positions.iter().zip(&worked).enumerate() {
+        if input.positions.iter().take(i).any(|q| q.pos == p.pos) {
             return Err(format!("duplicate_key: {}", p.pos));
         }
-        keys.push(&p.pos);
-
-        // The price lines of the position.
-        let belt = round(mul(metres, w.metre_price)?, 2);
-        let drive = mul(qty, drive_price(p.drive, w.size))?;
-        let supports_qty = mul(qty, w.supports)?;
-        let supports = mul(supports_qty, support_price(p.model))?;
-        let extras = round(mul(qty, w.extras_price)?, 2);
-        let sensors = mul(qty, w.sensors_price)?;
-        let mut line = |name: &str,
-                        label: String,
-                        quantity: Option<Decimal>,
-                        unit_price: Option<Decimal>,
-                        amount: Decimal|
-         -> Result<()> {
-            let amount = round(amount, 2);
-            equipment = add(equipment, amount)?;
-            lines.push(Line {
-                id: format!("{name}[{}]", p.pos),
-                kind: "line",
-                label,
-                quantity,
-                unit_price,
-                amount,
-            });
-            Ok(())
-        };
-        line(
-            "belt",
-            format!(
-                "{}: {} × {} {} mm × {} m",
-                p.pos,
-                p.qty,
-                p.model.name(),
-                p.width_mm,
-                p.length_m
-            ),
-            Some(metres),
-            Some(w.metre_price),
-            belt,
-        )?;
-        line(
-            "drive",
-            format!("{}: {} kW {}", p.pos, w.size_kw, p.drive.name()),
-            Some(qty),
-            Some(drive_price(p.drive, w.size)),
-            drive,
-        )?;
-        line(
-            "supports",
-            format!("{}: floor supports", p.pos),
-            Some(supports_qty),
-            Some(support_price(p.model)),
-            supports,
-        )?;
-        if !p.extras.is_empty() {
-            line(
-                "extras",
-                format!("{}: extras {}", p.pos, joined(extras_of(p), Extra::name)),
-                None,
-                None,
-                extras,
-            )?;
-        }
-        if !p.sensors.is_empty() {
-            line(
-                "sensors",
-                format!(
-                    "{}: sensors {}",
-                    p.pos,
-                    joined(p.sensors.iter().copied(), Sensor::name)
-                ),
-                Some(qty),
-                Some(w.sensors_price),
-                sensors,
-            )?;
-        }
-
-        // position_amount: what the lines of the position add up to, as the ruleset writes it.
-        let amount = add(add(add(add(belt, drive)?, supports)?, extras)?, sensors)?;
-        let mut drive_text = String::new();
-        let _ = write!(drive_text, "{} kW {}", w.size_kw, p.drive.name());
-        summaries.push(Summary {
-            pos: p.pos.clone(),
-            model: p.model,
-            metres,
-            drive: drive_text,
-            required_kw: round(w.kw, 2),
-            pricing: if w.contract { "contract" } else { "list" },
-            amount,
-        });
+        let summary = position_lines(&mut block, p, w)?;
+        total_metres = add(total_metres, summary.metres)?;
+        installed_kw = add(installed_kw, mul(Decimal::from(p.qty), w.size_kw)?)?;
+        summaries.push(summary);
     }
-
-    let installed_metres = ceil(total_metres);
-    let volume_rate = if total_metres >= dec(400, 0) {
-        dec(6, 2)
-    } else if total_metres >= dec(150, 0) {
-        dec(4, 2)
-    } else if total_metres >= dec(60, 0) {
-        dec(2, 2)
-    } else {
-        dec(0, 2)
-    };
-    let zone = freight_zone(country);
-    let freight = freight_minimum(zone).max(mul(freight_per_metre(zone), total_metres)?);
-    let eu_member = EU.contains(&country);
-    let has_vat_id = input.customer.vat_id.is_some();
-    let (treatment, vat_rate) = if country == "DE" {
-        ("domestic", dec(19, 2))
-    } else if !eu_member {
-        ("export", dec(0, 2))
-    } else if has_vat_id {
-        ("intra-EU reverse charge", dec(0, 2))
-    } else {
-        ("German VAT (no VAT id)", dec(19, 2))
-    };
+    let equipment = block.running;
 
     // The rest of the waterfall.
-    let mut running = equipment;
-    let tail = |lines: &mut Vec<Line>,
-                running: &mut Decimal,
-                id: &str,
-                kind: &'static str,
-                label: String,
-                amount: Decimal|
-     -> Result<()> {
-        let amount = round(amount, 2);
-        *running = add(*running, amount)?;
-        lines.push(Line {
-            id: id.to_string(),
-            kind,
-            label,
-            quantity: None,
-            unit_price: None,
-            amount,
-        });
-        Ok(())
-    };
-    if volume_rate > Decimal::ZERO {
-        let amount = -round(mul(volume_rate, equipment)?, 2);
-        tail(
-            &mut lines,
-            &mut running,
-            "volume",
-            "discount",
-            format!("Volume discount ({total_metres} m)"),
-            amount,
-        )?;
+    let rate = volume_rate(total_metres);
+    if rate > Decimal::ZERO {
+        let label = format!("Volume discount ({total_metres} m)");
+        let amount = -round(mul(rate, equipment)?, 2);
+        block.push("volume".into(), "discount", label, None, None, amount)?;
     }
     if input.project_discount > Decimal::ZERO {
         let amount = -round(mul(input.project_discount, equipment)?, 2);
-        tail(
-            &mut lines,
-            &mut running,
-            "project",
-            "discount",
-            "Project discount".to_string(),
-            amount,
-        )?;
+        let label = "Project discount".to_string();
+        block.push("project".into(), "discount", label, None, None, amount)?;
     }
+    let installed_metres = ceil(total_metres);
     if input.installation {
+        let label = format!("Installation and commissioning ({installed_metres} m)");
         let amount = installation(installed_metres)?;
-        tail(
-            &mut lines,
-            &mut running,
-            "installation",
-            "line",
-            format!("Installation and commissioning ({installed_metres} m)"),
-            amount,
-        )?;
+        block.push("installation".into(), "line", label, None, None, amount)?;
     }
-    let net = running;
-    tail(
-        &mut lines,
-        &mut running,
-        "freight",
-        "surcharge",
-        format!("Freight ({}, {country})", zone.name()),
-        freight,
-    )?;
+    let net = block.running;
+    let zone = freight_zone(country);
+    let freight = freight_minimum(zone).max(mul(freight_per_metre(zone), total_metres)?);
+    let label = format!("Freight ({}, {country})", zone.name());
+    block.push("freight".into(), "surcharge", label, None, None, freight)?;
+    let (treatment, vat_rate) = vat(country, input.customer.vat_id.is_some());
     if vat_rate > Decimal::ZERO {
-        let amount = round(mul(vat_rate, running)?, 2);
-        let percent = round(mul(vat_rate, dec(100, 0))?, 0);
-        tail(
-            &mut lines,
-            &mut running,
-            "vat",
-            "tax",
-            format!("VAT {percent}%"),
-            amount,
-        )?;
+        let label = format!("VAT {}%", round(mul(vat_rate, dec(100, 0))?, 0));
+        let amount = mul(vat_rate, block.running)?;
+        block.push("vat".into(), "tax", label, None, None, amount)?;
     }
-    let total = running;
+    let total = block.running;
 
-    // The constraints, in their order; per position in the positions' order.
-    let mut violations = Vec::new();
-    let standard_widths = [300, 400, 500, 600, 650, 800, 1000, 1200];
-    let mut per_position =
-        |id: &'static str,
-         severity: &'static str,
-         holds: &dyn Fn(&Position, &Worked) -> bool,
-         message: &dyn Fn(&Position, &Worked) -> String| {
-            for (i, (p, w)) in input.positions.iter().zip(&worked).enumerate() {
-                if !holds(p, w) {
-                    violations.push(Violation {
-                        id,
-                        severity,
-                        at: Some(format!("positions[{i}]")),
-                        message: message(p, w),
-                    });
-                }
-            }
-        };
-    per_position(
-        "standard_width",
-        "error",
-        &|p, _| standard_widths.contains(&p.width_mm),
-        &|p, _| {
-            format!(
-                "Position {}: {} mm is not a standard belt width (300, 400, 500, 600, 650, 800, 1000, 1200 mm)",
-                p.pos, p.width_mm
-            )
-        },
-    );
-    per_position(
-        "model_width",
-        "error",
-        &|p, _| p.width_mm <= max_width(p.model),
-        &|p, _| {
-            format!(
-                "Position {}: the {} is built up to {} mm wide",
-                p.pos,
-                p.model.name(),
-                max_width(p.model)
-            )
-        },
-    );
-    per_position(
-        "model_incline",
-        "error",
-        &|p, _| p.incline_deg <= max_incline(p.model),
-        &|p, _| {
-            format!(
-                "Position {}: the {} climbs at most {}°; use the cleated cb45 for {}°",
-                p.pos,
-                p.model.name(),
-                max_incline(p.model),
-                p.incline_deg
-            )
-        },
-    );
-    per_position(
-        "drive_capacity",
-        "error",
-        &|_, w| w.kw <= dec(40, 1),
-        &|p, w| {
-            format!(
-                "Position {}: the belt needs {} kW, more than the largest drive (4.0 kW); split the section or lower the load",
-                p.pos,
-                round(w.kw, 2)
-            )
-        },
-    );
-    per_position(
-        "pull_cord_required",
-        "error",
-        &|p, _| p.length_m <= dec(10, 0) || has_extra(p, Extra::PullCord),
-        &|p, _| {
-            format!(
-                "Position {}: sections over 10 m need an emergency-stop pull cord along the belt",
-                p.pos
-            )
-        },
-    );
-    per_position(
-        "food_grade",
-        "error",
-        &|p, _| *sector != Sector::Food || p.model == Model::Mb50 || has_extra(p, Extra::Washdown),
-        &|p, _| {
-            format!(
-                "Position {}: food plants need the mb50 modular belt or the washdown kit",
-                p.pos
-            )
-        },
-    );
-    per_position(
-        "slip_monitor",
-        "warning",
-        &|p, _| p.incline_deg <= 15 || p.sensors.contains(&Sensor::SpeedMonitor),
-        &|p, _| {
-            format!(
-                "Position {}: inclines above 15° should carry a speed monitor to detect belt slip",
-                p.pos
-            )
-        },
-    );
-    if quote_day > as_of {
-        violations.push(Violation {
-            id: "quote_date",
-            severity: "error",
-            at: None,
-            message: format!("The quote date {quote_day} lies after the pricing date {as_of}"),
-        });
-    }
-    if protection_days > 90 {
-        violations.push(Violation {
-            id: "price_protection",
-            severity: "warning",
-            at: None,
-            message: format!(
-                "The quote of {quote_day} is {protection_days} days old: price protection ends after 90 days, so the list of {as_of} applies"
-            ),
-        });
-    }
-    if treatment == "German VAT (no VAT id)" {
-        violations.push(Violation {
-            id: "eu_vat_id",
-            severity: "warning",
-            at: None,
-            message: format!("No VAT id for a delivery to {country}: German VAT is charged"),
-        });
-    }
-    if input.project_discount > dec(8, 2) {
-        violations.push(Violation {
-            id: "project_discount_review",
-            severity: "review",
-            at: None,
-            message: format!(
-                "A project discount of {}% needs the sales director",
-                mul(input.project_discount, dec(100, 0))?
-            ),
-        });
-    }
-    if total > dec(25000000, 2) {
-        violations.push(Violation {
-            id: "large_quote",
-            severity: "review",
-            at: None,
-            message: "Quotes above 250000.00 EUR are signed by the managing director".to_string(),
-        });
-    }
-    let valid = !violations.iter().any(|v| v.severity == "error");
+    let facts = Facts {
+        as_of,
+        quote_day,
+        protection_days,
+        treatment,
+        country,
+        total,
+    };
+    let violations = violations(&input, &worked, &facts)?;
+    let bought_in = input
+        .positions
+        .iter()
+        .any(|p| p.model == Model::Mb50 || p.drive == Drive::DrumMotor);
     let lead_time_weeks = if total_metres > dec(300, 0) {
         14
     } else if bought_in {
@@ -1200,7 +1189,6 @@ pub fn evaluate(text: &str, as_of: NaiveDate, contracts: &Contracts) -> Result<S
     } else {
         8
     };
-
     let evaluation = Evaluation {
         ruleset: RulesetId {
             name: "conveyors",
@@ -1208,10 +1196,9 @@ pub fn evaluate(text: &str, as_of: NaiveDate, contracts: &Contracts) -> Result<S
             hash: "sha256:d133a4ed0b71c95e7d8db8a325c871445394abbd9d74a9003d5219921de87646",
         },
         as_of: as_of.to_string(),
-        valid,
+        valid: !violations.iter().any(|v| v.severity == "error"),
         violations,
-        input_notes: unknown_sector
-            .iter()
+        input_notes: (input.customer.sector.1.iter())
             .map(|received| Note {
                 path: "customer.sector",
                 received: received.clone(),
@@ -1229,7 +1216,7 @@ pub fn evaluate(text: &str, as_of: NaiveDate, contracts: &Contracts) -> Result<S
         quotes: Quotes {
             quote: Quote {
                 currency: "EUR",
-                lines,
+                lines: block.lines,
                 subtotals: Subtotals { equipment, net },
                 total,
             },
