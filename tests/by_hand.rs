@@ -13,6 +13,7 @@
 //! lines, constraints per element and data-file tables together; inputs at the edges of the
 //! input's refinements check that both refuse the same ones.
 
+mod common;
 #[path = "../benches/by_hand/conveyors.rs"]
 mod conveyors;
 
@@ -20,22 +21,15 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
-use ordo_engine::{DataFiles, EvalOptions, Ruleset};
+use ordo_engine::{EvalOptions, Ruleset};
 use proptest::prelude::*;
 use serde_json::{Value as Json, json};
 
 const FOLDER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/conveyors");
 
 /// Compiled once for every generated case.
-static RULESET: LazyLock<Ruleset> = LazyLock::new(ruleset);
+static RULESET: LazyLock<Ruleset> = LazyLock::new(|| common::example("conveyors"));
 static CONTRACTS: LazyLock<conveyors::Contracts> = LazyLock::new(contracts);
-
-fn ruleset() -> Ruleset {
-    let path = Path::new(FOLDER).join("conveyors.ordo");
-    let source = std::fs::read_to_string(&path).unwrap();
-    let files = DataFiles::read_beside(&path, Ruleset::data_files_of(&source)).unwrap();
-    Ruleset::compile_with_files(&source, &files).unwrap()
-}
 
 fn contracts() -> conveyors::Contracts {
     let csv = std::fs::read_to_string(Path::new(FOLDER).join("contracts.csv")).unwrap();
@@ -62,11 +56,10 @@ fn both(
 
 #[test]
 fn the_example_quotes_match() {
-    let (ruleset, contracts) = (ruleset(), contracts());
     let as_of = NaiveDate::from_ymd_opt(2026, 8, 3).unwrap();
     for file in ["quote.json", "large.json"] {
         let text = std::fs::read_to_string(Path::new(FOLDER).join(file)).unwrap();
-        let (engine, by_hand) = both(&ruleset, &contracts, &text, as_of);
+        let (engine, by_hand) = both(&RULESET, &CONTRACTS, &text, as_of);
         assert!(engine.is_some(), "{file}: the engine refuses it");
         assert_eq!(engine, by_hand, "{file}");
     }

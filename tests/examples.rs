@@ -8,26 +8,17 @@
 //! golden files in `tests/golden/` (regenerate with `UPDATE_GOLDEN=1 cargo test --test examples`
 //! and review the diff).
 
+mod common;
+
 use std::path::PathBuf;
 
-use ordo_engine::{
-    ApplyRequest, ConfigureRequest, DataFiles, EvalOptions, Ruleset, text::parse_date,
-};
+use ordo_engine::{ApplyRequest, ConfigureRequest, EvalOptions, text::parse_date};
 use serde_json::{Value as Json, json};
+
+use common::example;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn example(name: &str) -> Ruleset {
-    let path = root()
-        .join("examples")
-        .join(name)
-        .join(format!("{name}.ordo"));
-    let source = std::fs::read_to_string(&path).unwrap();
-    let files = DataFiles::read_beside(&path, Ruleset::data_files_of(&source)).unwrap();
-    Ruleset::compile_with_files(&source, &files)
-        .unwrap_or_else(|d| panic!("{}", d.render(&path.display().to_string(), &source)))
 }
 
 fn read_json(example: &str, file: &str) -> Json {

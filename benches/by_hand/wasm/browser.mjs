@@ -1,11 +1,13 @@
 // node browser.mjs INPUT N: speed.mjs's measure in headless Chromium. The hand-written quote's
 // module (pkg-web) and the engine's (bindings/wasm/pkg/web, built by bindings/wasm/build.sh),
-// each on a page of their own, `evaluateJson` N times in each of 7 rounds after N calls to warm
-// V8 up; prints the best round's time per call, by the page's clock. Chromium is launched as
+// each on a page of their own, timed in the page by timing.mjs's bestOf (N calls a round);
+// prints the best round's time per call, by the page's clock. Chromium is launched as
 // the binding's browser tests launch it (bindings/wasm/tests/support.mjs).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { bestOf } from './timing.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -29,16 +31,7 @@ async function timed(browser, dir, setup) {
   });
   await page.goto('http://bench.test/index.html');
   await page.evaluate(setup, { text, csv, source });
-  const best = await page.evaluate((n) => {
-    for (let i = 0; i < n; i++) globalThis.call();
-    let fastest = Infinity;
-    for (let round = 0; round < 7; round++) {
-      const start = performance.now();
-      for (let i = 0; i < n; i++) globalThis.call();
-      fastest = Math.min(fastest, ((performance.now() - start) * 1000) / n);
-    }
-    return fastest;
-  }, Number(count));
+  const best = await page.evaluate(`(${bestOf})(${Number(count)}, globalThis.call)`);
   await page.close();
   return best.toFixed(2);
 }

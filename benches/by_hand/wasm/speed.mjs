@@ -1,10 +1,12 @@
 // node speed.mjs INPUT N: the hand-written quote's module and the engine's (bindings/wasm/pkg/
-// nodejs, built by bindings/wasm/build.sh), each `evaluateJson` N times in each of 7 rounds
-// after N calls to warm V8 up; prints the best round's time per call.
+// nodejs, built by bindings/wasm/build.sh), each timed by timing.mjs's bestOf (N calls a
+// round); prints the best round's time per call.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { bestOf } from './timing.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -15,16 +17,7 @@ const text = fs.readFileSync(input, 'utf8');
 const folder = path.join(root, 'examples/conveyors');
 const csv = fs.readFileSync(path.join(folder, 'contracts.csv'), 'utf8');
 
-function best(call) {
-  for (let i = 0; i < n; i++) call();
-  let fastest = Infinity;
-  for (let round = 0; round < 7; round++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) call();
-    fastest = Math.min(fastest, Number(process.hrtime.bigint() - start) / n / 1000);
-  }
-  return fastest.toFixed(2);
-}
+const best = (call) => bestOf(n, call).toFixed(2);
 
 const { Quote } = require(path.join(here, 'pkg/conveyors_by_hand.js'));
 const quote = new Quote(csv, '2026-08-03');
