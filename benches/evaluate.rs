@@ -9,9 +9,12 @@
 //! a parsed JSON value to a JSON tree (`Ruleset::evaluate`), JSON text to JSON text
 //! (`evaluate_str`), and with a trace; a batch of 1000 varied orders evaluated on one thread
 //! and split over two; and the conveyors quote (examples/conveyors/conveyors.ordo) with 10
-//! positions (`quote.json`) and with 200 (`large.json`), JSON text to JSON text.
+//! positions (`quote.json`) and with 200 (`large.json`), JSON text to JSON text, beside the same
+//! quote written by hand (`by_hand/conveyors.rs`).
 
 mod common;
+#[path = "by_hand/conveyors.rs"]
+mod conveyors;
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -118,12 +121,17 @@ fn bench_batch(c: &mut Criterion) {
     group.finish();
 }
 
-/// The conveyors quote, JSON text in to JSON text out (`evaluate_str`), at 10 and 200 positions.
+/// The conveyors quote, JSON text in to JSON text out (`evaluate_str`), at 10 and 200 positions,
+/// beside the same quote written by hand in Rust (`by_hand/conveyors.rs`: serde, rust_decimal,
+/// no interpreter), the floor of what the quote's work costs.
 fn bench_conveyors(c: &mut Criterion) {
     let ruleset = common::compile_file("examples/conveyors/conveyors.ordo");
+    let contracts = conveyors::Contracts::parse(&common::read("examples/conveyors/contracts.csv"))
+        .expect("contracts.csv reads");
     // After the July price list, within the 90 days of the quotes' price protection.
+    let as_of = parse_date("2026-08-03").expect("a date");
     let options = EvalOptions {
-        as_of: Some(parse_date("2026-08-03").expect("a date")),
+        as_of: Some(as_of),
         ..EvalOptions::default()
     };
     let mut group = c.benchmark_group("conveyors_quote");
@@ -146,8 +154,19 @@ fn bench_conveyors(c: &mut Criterion) {
             .expect("a list");
         assert_eq!(summary.len(), positions, "{file}");
         assert!(result["quotes"]["quote"]["total"].is_string());
+        // The hand-written quote gives the same result.
+        let by_hand = conveyors::evaluate(&text, as_of, &contracts)
+            .unwrap_or_else(|e| panic!("{file}: the hand-written quote fails: {e}"));
+        assert_eq!(
+            ordo_engine::parse_json(&by_hand).expect("the result is JSON"),
+            result,
+            "{file}: the hand-written quote's result differs"
+        );
         group.bench_function(name, |b| {
             b.iter(|| ruleset.evaluate_str(black_box(&text), &options).is_ok());
+        });
+        group.bench_function(format!("by_hand_{name}"), |b| {
+            b.iter(|| conveyors::evaluate(black_box(&text), as_of, &contracts).is_ok());
         });
     }
     group.finish();

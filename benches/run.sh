@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole criterion suite (compile, evaluate, decision_scaling, configure, zen, by_hand),
+# Runs the whole criterion suite (compile, evaluate, decision_scaling, configure, zen),
 # measures the CLI's peak memory and the compiled artifacts' sizes, and prints a Markdown
 # summary (the figures, their confidence intervals, the scaling curves, the ratios to
 # zen-engine and to the hand-written conveyors quote, and the targets met or missed) to paste
@@ -18,7 +18,7 @@ export CARGO_TARGET_DIR="$TARGET"
 export CRITERION_HOME="$TARGET/criterion"
 BENCHES=("$@")
 if [ ${#BENCHES[@]} -eq 0 ]; then
-  BENCHES=(compile evaluate decision_scaling configure zen by_hand)
+  BENCHES=(compile evaluate decision_scaling configure zen)
 fi
 LOG="$TARGET/bench-logs"
 mkdir -p "$LOG" "$CRITERION_HOME"

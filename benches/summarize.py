@@ -161,8 +161,8 @@ def main() -> None:
                 )
         lines.append("")
 
-    # The conveyors quote by the engine and written by hand (benches/by_hand.rs).
-    if any(k.startswith("conveyors_by_hand/") for k in data):
+    # The conveyors quote by the engine and written by hand (benches/evaluate.rs).
+    if any(k.startswith("conveyors_quote/by_hand_") for k in data):
         lines += [
             "### The conveyors quote by the engine and by hand",
             "",
@@ -170,11 +170,11 @@ def main() -> None:
             "|---:|---|---|---:|",
         ]
         for n in ["10", "200"]:
-            e = median(data, f"conveyors_by_hand/engine_positions_{n}")
-            h = median(data, f"conveyors_by_hand/by_hand_positions_{n}")
+            engine = f"conveyors_quote/positions_{n}"
+            by_hand = f"conveyors_quote/by_hand_positions_{n}"
+            e, h = median(data, engine), median(data, by_hand)
             lines.append(
-                f"| {n} | {figure(data, f'conveyors_by_hand/engine_positions_{n}')} | "
-                f"{figure(data, f'conveyors_by_hand/by_hand_positions_{n}')} | "
+                f"| {n} | {figure(data, engine)} | {figure(data, by_hand)} | "
                 f"{f'{e / h:.2f}×' if e and h else '—'} |"
             )
         lines.append("")
